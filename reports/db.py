@@ -1,0 +1,84 @@
+"""Database access for reports: engine creation and programmatic Alembic migrations.
+
+SQLite by default (`sqlite:///var/opencc.db`, embedded), PostgreSQL when `DATABASE_URL` says so,
+e.g. `postgresql+psycopg://user@host/db`. Callers own their engine; nothing here is global.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_DATABASE_URL = "sqlite:///var/opencc.db"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+VERSION_TABLE = "reports_alembic_version"
+"""Our own version table: other packages may keep their own Alembic history in the same database."""
+
+
+def database_url() -> str:
+    """The configured database URL (`DATABASE_URL`, else the embedded SQLite file)."""
+    return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets report readers run while the ingester writes; NORMAL sync is safe with WAL.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for `url` (default: `database_url()`), with SQLite tuned for a writer + readers."""
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def migrate(url: str | Engine | None = None, revision: str = "head") -> None:
+    """Bring the reports schema up to `revision` (default: the newest) on `url` or an engine."""
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    config = alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        if not isinstance(url, Engine):
+            engine.dispose()
+
+
+def downgrade(url: str | Engine | None = None, revision: str = "base") -> None:
+    """Undo migrations down to `revision` (default: drop everything reports created)."""
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    config = alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+    finally:
+        if not isinstance(url, Engine):
+            engine.dispose()

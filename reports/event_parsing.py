@@ -1,0 +1,175 @@
+"""Reading one stream entry into an event the fold can trust, or a reason why not.
+
+The stream is written by other processes (the CTI layer today, the PBX layer for CALL_DETAIL), so
+nothing about an entry is assumed: a bad entry becomes a `Rejection` with a human-readable reason,
+never an exception that would stop the ingester.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from queueing.events import EventType
+
+CALL_DETAIL = "CALL_DETAIL"
+"""Record event for calls that never pass through a queue (docs/reports.md)."""
+
+ENVELOPE_FIELDS = frozenset(
+    {
+        "type",
+        "sequence",
+        "timestamp",
+        "tenant",
+        "reason",
+        "call_center_id",
+        "call_id",
+        "agent",
+        "caller",
+        "data",
+    }
+)
+
+# docs/events.md, "data per type"; anything else is kept but flagged as an unknown field.
+KNOWN_DATA_FIELDS: dict[str, frozenset[str]] = {
+    EventType.CALL_ADDED: frozenset({"priority", "position", "called"}),
+    EventType.CALL_OFFERED: frozenset({"policy", "ring_timeout"}),
+    EventType.CALL_ANSWERED: frozenset({"wait_seconds"}),
+    EventType.CALL_ABANDONED: frozenset({"wait_seconds", "during_entrance"}),
+    EventType.CALL_BOUNCED: frozenset({"trigger"}),
+    EventType.CALL_OVERFLOWED: frozenset({"trigger", "action", "destination", "wait_seconds"}),
+    EventType.CALL_STRANDED: frozenset({"trigger", "action", "destination", "wait_seconds"}),
+    EventType.CALL_DIVERTED: frozenset({"trigger", "action", "destination"}),
+    EventType.CALL_TRANSFERRED: frozenset({"destination", "wait_seconds", "by"}),
+    EventType.CALL_ESCAPED: frozenset({"wait_seconds", "destination"}),
+    EventType.CALL_RELEASED: frozenset({"talk_seconds", "released_by"}),
+    EventType.CALL_PROMOTED: frozenset({"priority", "previous_priority"}),
+    EventType.CALL_REORDERED: frozenset({"position"}),
+    EventType.CALL_UPDATED: frozenset({"what"}),
+    EventType.CALL_HELD: frozenset(),
+    EventType.CALL_RESUMED: frozenset(),
+    EventType.DISPOSITION_ENTERED: frozenset({"code"}),
+    EventType.AGENT_STATE_CHANGED: frozenset({"state", "previous", "unavailable_code", "cause"}),
+    EventType.AGENT_JOINED: frozenset(),
+    EventType.AGENT_LEFT: frozenset(),
+    EventType.CALL_CENTER_UPDATED: frozenset({"night_service_override", "forced_forwarding"}),
+    EventType.INPUT_REJECTED: frozenset({"input", "error"}),
+    CALL_DETAIL: frozenset(
+        {
+            "called",
+            "direction",
+            "start",
+            "answer",
+            "end",
+            "outcome",
+            "usage_type",
+            "number",
+            "profile",
+            "category",
+            "quantity",
+            "recording_url",
+            "disposition",
+        }
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A stream entry that has an identity and a known envelope; `type` may still be unknown."""
+
+    type: str
+    sequence: int
+    timestamp: float
+    tenant: str
+    reason: str
+    call_center_id: str | None
+    call_id: str | None
+    agent: str | None
+    caller: str | None
+    data: dict[str, Any]
+    raw: str
+    unknown_fields: tuple[str, ...] = field(default=())
+
+    @property
+    def known_type(self) -> bool:
+        return self.type in KNOWN_DATA_FIELDS
+
+    def number(self, name: str) -> float | None:
+        """`data[name]` as a finite float, None when absent; ValueError when it is not a number."""
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"data.{name} is not a number: {value!r}")
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"data.{name} must be a finite number >= 0, got {value!r}")
+        return float(value)
+
+    def text(self, name: str) -> str | None:
+        value = self.data.get(name)
+        return None if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An entry that cannot be identified as an event at all."""
+
+    reason: str
+    raw: str
+
+
+def _optional_text(raw: dict[str, Any], name: str) -> str | None:
+    value = raw.get(name)
+    return None if value is None else str(value)
+
+
+def parse_event(raw_json: str, expected_tenant: str | None = None) -> Event | Rejection:
+    """Parse the `event` field of a stream entry (the JSON of `DomainEvent.to_dict()`)."""
+    try:
+        raw = json.loads(raw_json)
+    except (ValueError, TypeError) as error:
+        return Rejection(f"not JSON: {error}", raw_json)
+    if not isinstance(raw, dict):
+        return Rejection("not a JSON object", raw_json)
+    kind = raw.get("type")
+    if not isinstance(kind, str) or not kind:
+        return Rejection("missing or non-string 'type'", raw_json)
+    sequence = raw.get("sequence")
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+        return Rejection(f"'sequence' must be a non-negative integer, got {sequence!r}", raw_json)
+    timestamp = raw.get("timestamp")
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
+        return Rejection(f"'timestamp' must be a number, got {timestamp!r}", raw_json)
+    if not math.isfinite(timestamp):
+        return Rejection(f"'timestamp' must be finite, got {timestamp!r}", raw_json)
+    tenant = raw.get("tenant")
+    if not isinstance(tenant, str) or not tenant:
+        return Rejection("missing 'tenant'", raw_json)
+    if expected_tenant is not None and tenant != expected_tenant:
+        return Rejection(f"tenant {tenant!r} on the stream of tenant {expected_tenant!r}", raw_json)
+    data = raw.get("data")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return Rejection("'data' is not an object", raw_json)
+    unknown = sorted(key for key in raw if key not in ENVELOPE_FIELDS)
+    known_data = KNOWN_DATA_FIELDS.get(kind)
+    if known_data is not None:
+        unknown += sorted(f"data.{key}" for key in data if key not in known_data)
+    return Event(
+        type=kind,
+        sequence=sequence,
+        timestamp=float(timestamp),
+        tenant=tenant,
+        reason=str(raw.get("reason") or ""),
+        call_center_id=_optional_text(raw, "call_center_id"),
+        call_id=_optional_text(raw, "call_id"),
+        agent=_optional_text(raw, "agent"),
+        caller=_optional_text(raw, "caller"),
+        data=data,
+        raw=raw_json,
+        unknown_fields=tuple(unknown),
+    )

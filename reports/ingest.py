@@ -1,0 +1,430 @@
+"""Ingestion of the per-tenant Redis streams into report facts, exactly once.
+
+Streams read per tenant (docs/events.md, docs/reports.md):
+- `{prefix}:{tenant}:events`: domain events of the queue engine, identity `(tenant, sequence)`;
+- `{prefix}:{tenant}:cdrs`: CALL_DETAIL records from the PBX layer, identity `(tenant, call_id)`.
+
+Each batch of stream entries is folded and written in ONE database transaction together with the
+stream position (`stream_cursors`) and one `ingested_events` row per event. A process killed at any
+point therefore leaves either the whole batch or none of it; on restart it resumes from the stored
+position, and events it meets again (a replayed stream) are recognised by their identity and
+skipped. Bad entries are stored with a logged reason and never stop the ingester.
+
+Run it with `python -m reports.ingest --tenant demo` (see `main`), or embed `Ingester`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from redis import Redis
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+
+from reports.call_detail import DEFAULT_HOME_COUNTRY_CODE
+from reports.db import make_engine, migrate
+from reports.event_parsing import CALL_DETAIL, Event, Rejection, parse_event
+from reports.fold import Row, WorkingSet, fold_event
+from reports.models import (
+    AgentMembershipEvent,
+    AgentStateInterval,
+    CallDetailRecord,
+    EventStatus,
+    IngestedEvent,
+    QueueCallFact,
+    RejectedEntry,
+    StreamCursor,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PREFIX = "opencc"
+DEFAULT_BATCH_SIZE = 1000
+_IN_CHUNK = 500
+"""Bound on IN-list sizes (SQLite caps bound parameters per statement)."""
+
+FACTS: Table = cast(Table, QueueCallFact.__table__)
+CDRS: Table = cast(Table, CallDetailRecord.__table__)
+STATES: Table = cast(Table, AgentStateInterval.__table__)
+MEMBERSHIPS: Table = cast(Table, AgentMembershipEvent.__table__)
+EVENTS: Table = cast(Table, IngestedEvent.__table__)
+REJECTED: Table = cast(Table, RejectedEntry.__table__)
+CURSORS: Table = cast(Table, StreamCursor.__table__)
+
+
+def events_stream(tenant: str, prefix: str = DEFAULT_PREFIX) -> str:
+    return f"{prefix}:{tenant}:events"
+
+
+def cdrs_stream(tenant: str, prefix: str = DEFAULT_PREFIX) -> str:
+    return f"{prefix}:{tenant}:cdrs"
+
+
+@dataclass
+class IngestStats:
+    """What one or more batches did (sums over all streams read)."""
+
+    entries: int = 0
+    folded: int = 0
+    recorded: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+    def add(self, other: IngestStats) -> None:
+        self.entries += other.entries
+        self.folded += other.folded
+        self.recorded += other.recorded
+        self.rejected += other.rejected
+        self.duplicates += other.duplicates
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _chunks(values: Sequence[str] | Sequence[int]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield list(values[start : start + _IN_CHUNK])
+
+
+def _mutable_update(table: Table, columns: Iterable[str]) -> Any:
+    # Bind names are prefixed: SQLAlchemy reserves plain column names for the SET clause itself.
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({name: bindparam(f"b_{name}") for name in columns})
+    )
+
+
+def _update_params(rows: list[Row], columns: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"b_id": row["id"], **{f"b_{name}": row[name] for name in columns}} for row in rows]
+
+
+FACT_MUTABLE = [c.name for c in FACTS.columns if c.name not in {"id", "tenant", "first_sequence"}]
+CDR_MUTABLE = [c.name for c in CDRS.columns if c.name not in {"id", "tenant", "origin", "call_id"}]
+
+
+class Ingester:
+    """Folds tenants' streams into the reports database. One ingester per tenant at a time."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        redis: Redis,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        home_country_code: str = DEFAULT_HOME_COUNTRY_CODE,
+    ) -> None:
+        self.engine = engine
+        self.redis = redis
+        self.prefix = prefix
+        self.batch_size = batch_size
+        self.home_country_code = home_country_code
+        self._positions: dict[str, str] = {}
+
+    # -- positions ---------------------------------------------------------------------------
+
+    def position(self, stream: str) -> str:
+        """The last entry id of `stream` that is in the database ("0-0" when none)."""
+        if stream not in self._positions:
+            with self.engine.connect() as connection:
+                stored = connection.execute(
+                    select(CURSORS.c.last_id).where(CURSORS.c.stream == stream)
+                ).scalar_one_or_none()
+            self._positions[stream] = stored or "0-0"
+        return self._positions[stream]
+
+    def _save_position(self, connection: Connection, stream: str, last_id: str) -> None:
+        updated = connection.execute(
+            update(CURSORS).where(CURSORS.c.stream == stream).values(last_id=last_id)
+        )
+        if updated.rowcount == 0:
+            connection.execute(insert(CURSORS).values(stream=stream, last_id=last_id))
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _streams(self, tenants: Iterable[str]) -> dict[str, str]:
+        """stream key -> tenant, for every stream the ingester follows."""
+        keys: dict[str, str] = {}
+        for tenant in tenants:
+            keys[events_stream(tenant, self.prefix)] = tenant
+            keys[cdrs_stream(tenant, self.prefix)] = tenant
+        return keys
+
+    def _read(
+        self, streams: dict[str, str], block_ms: int | None
+    ) -> list[tuple[str, list[tuple[Any, dict[Any, Any]]]]]:
+        request = {key: self.position(key) for key in streams}
+        reply: Any = self.redis.xread(
+            request,  # type: ignore[arg-type]
+            count=self.batch_size,
+            block=block_ms,
+        )
+        if not reply:
+            return []
+        if isinstance(reply, dict):  # RESP3: {key: [entries]}
+            return [(_text(key), list(value[0])) for key, value in reply.items()]
+        return [(_text(key), list(entries)) for key, entries in reply]
+
+    def ingest_available(self, tenants: str | Iterable[str]) -> IngestStats:
+        """Ingest everything the tenants' streams hold now, then return (no blocking)."""
+        streams = self._streams([tenants] if isinstance(tenants, str) else tenants)
+        total = IngestStats()
+        while True:
+            batches = self._read(streams, block_ms=None)
+            if not batches:
+                return total
+            for key, entries in batches:
+                total.add(self.ingest_entries(streams[key], key, entries))
+
+    def run(
+        self,
+        tenants: Iterable[str],
+        *,
+        stop: threading.Event | None = None,
+        block_ms: int = 1000,
+    ) -> None:
+        """Follow the tenants' streams until `stop` is set (or forever), retrying after errors."""
+        streams = self._streams(tenants)
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            try:
+                for key, entries in self._read(streams, block_ms=block_ms):
+                    self.ingest_entries(streams[key], key, entries)
+            except Exception:
+                # A database or Redis outage must not end the ingester: nothing was committed for
+                # the failed batch, so waiting and reading again from the stored position is safe.
+                log.exception("ingestion batch failed; retrying from the stored position")
+                self._positions.clear()
+                stop.wait(1.0)
+
+    # -- one batch, one transaction ------------------------------------------------------------
+
+    def ingest_entries(
+        self, tenant: str, stream: str, entries: Sequence[tuple[Any, dict[Any, Any]]]
+    ) -> IngestStats:
+        """Fold stream entries of one tenant's stream and store them with the new position."""
+        stats = IngestStats(entries=len(entries))
+        if not entries:
+            return stats
+        by_sequence = stream.endswith(":events")
+        events: list[tuple[str, Event]] = []
+        rejected_entries: list[Row] = []
+        for raw_id, fields in entries:
+            entry_id = _text(raw_id)
+            decoded = {_text(k): _text(v) for k, v in fields.items()}
+            if "event" not in decoded:
+                parsed: Event | Rejection = Rejection(
+                    "entry has no 'event' field", json.dumps(decoded)
+                )
+            else:
+                parsed = parse_event(decoded["event"], expected_tenant=tenant)
+            if isinstance(parsed, Rejection):
+                log.warning("rejected entry %s of %s: %s", entry_id, stream, parsed.reason)
+                rejected_entries.append(
+                    {
+                        "stream": stream,
+                        "entry_id": entry_id,
+                        "reason": parsed.reason,
+                        "raw": parsed.raw,
+                    }
+                )
+                stats.rejected += 1
+            else:
+                events.append((entry_id, parsed))
+
+        with self.engine.begin() as connection:
+            if by_sequence:
+                events = self._drop_seen(connection, tenant, events, stats)
+            ws = self._load_working_set(connection, tenant, [event for _, event in events])
+            event_rows: list[Row] = []
+            for entry_id, event in events:
+                verdict = fold_event(ws, event)
+                if verdict.status == EventStatus.REJECTED:
+                    log.warning(
+                        "rejected %s seq %s of %s: %s",
+                        event.type,
+                        event.sequence,
+                        stream,
+                        verdict.reason,
+                    )
+                    stats.rejected += 1
+                elif verdict.status == EventStatus.RECORDED:
+                    stats.recorded += 1
+                else:
+                    stats.folded += 1
+                if verdict.reason and verdict.status != EventStatus.REJECTED:
+                    log.info("%s seq %s: %s", event.type, event.sequence, verdict.reason)
+                keep_raw = verdict.status == EventStatus.REJECTED or bool(event.unknown_fields)
+                if by_sequence:
+                    event_rows.append(
+                        {
+                            "tenant": tenant,
+                            "sequence": event.sequence,
+                            "type": event.type[:40],
+                            "timestamp": event.timestamp,
+                            "status": verdict.status.value,
+                            "reason": verdict.reason,
+                            "raw": event.raw if keep_raw else None,
+                        }
+                    )
+                elif verdict.status == EventStatus.REJECTED:
+                    rejected_entries.append(
+                        {
+                            "stream": stream,
+                            "entry_id": entry_id,
+                            "reason": verdict.reason or "rejected",
+                            "raw": event.raw,
+                        }
+                    )
+            self._write(connection, ws, event_rows, rejected_entries)
+            last_id = _text(entries[-1][0])
+            self._save_position(connection, stream, last_id)
+        self._positions[stream] = last_id
+        return stats
+
+    def _drop_seen(
+        self,
+        connection: Connection,
+        tenant: str,
+        events: list[tuple[str, Event]],
+        stats: IngestStats,
+    ) -> list[tuple[str, Event]]:
+        """Events whose identity `(tenant, sequence)` is new (not stored, not earlier in batch)."""
+        sequences = sorted({event.sequence for _, event in events})
+        seen: set[int] = set()
+        for chunk in _chunks(sequences):
+            seen.update(
+                connection.execute(
+                    select(EVENTS.c.sequence).where(
+                        EVENTS.c.tenant == tenant, EVENTS.c.sequence.in_(chunk)
+                    )
+                ).scalars()
+            )
+        fresh: list[tuple[str, Event]] = []
+        for entry_id, event in events:
+            if event.sequence in seen:
+                log.debug("skipping duplicate event %s/%s", tenant, event.sequence)
+                stats.duplicates += 1
+                continue
+            seen.add(event.sequence)
+            fresh.append((entry_id, event))
+        return fresh
+
+    def _load_working_set(
+        self, connection: Connection, tenant: str, events: list[Event]
+    ) -> WorkingSet:
+        ws = WorkingSet(tenant=tenant, home_country_code=self.home_country_code)
+        queue_calls = sorted({e.call_id for e in events if e.call_id and e.type != CALL_DETAIL})
+        pbx_calls = sorted({e.call_id for e in events if e.call_id and e.type == CALL_DETAIL})
+        agents = sorted({e.agent for e in events if e.agent and e.type == "AGENT_STATE_CHANGED"})
+        for chunk in _chunks(queue_calls):
+            facts = connection.execute(
+                select(FACTS)
+                .where(FACTS.c.tenant == tenant, FACTS.c.call_id.in_(chunk))
+                .order_by(FACTS.c.first_sequence)
+            )
+            for fact in facts.mappings():
+                ws.load_fact(dict(fact))
+            cdrs = connection.execute(
+                select(CDRS).where(
+                    CDRS.c.tenant == tenant, CDRS.c.origin == "queue", CDRS.c.call_id.in_(chunk)
+                )
+            )
+            for cdr in cdrs.mappings():
+                ws.load_queue_cdr(dict(cdr))
+        for chunk in _chunks(pbx_calls):
+            ws.pbx_cdr_calls.update(
+                connection.execute(
+                    select(CDRS.c.call_id).where(
+                        CDRS.c.tenant == tenant, CDRS.c.origin == "pbx", CDRS.c.call_id.in_(chunk)
+                    )
+                ).scalars()
+            )
+        for chunk in _chunks(agents):
+            states = connection.execute(
+                select(STATES).where(
+                    STATES.c.tenant == tenant,
+                    STATES.c.agent.in_(chunk),
+                    STATES.c.ended_at.is_(None),
+                )
+            )
+            for state in states.mappings():
+                ws.load_open_state(dict(state))
+        return ws
+
+    def _write(
+        self,
+        connection: Connection,
+        ws: WorkingSet,
+        event_rows: list[Row],
+        rejected_entries: list[Row],
+    ) -> None:
+        changed_facts, changed_cdrs = ws.changed_loaded_rows()
+        if changed_facts:
+            connection.execute(
+                _mutable_update(FACTS, FACT_MUTABLE), _update_params(changed_facts, FACT_MUTABLE)
+            )
+        if changed_cdrs:
+            connection.execute(
+                _mutable_update(CDRS, CDR_MUTABLE), _update_params(changed_cdrs, CDR_MUTABLE)
+            )
+        if ws.closed_states:
+            connection.execute(
+                _mutable_update(STATES, ["ended_at"]),
+                _update_params(ws.closed_states, ["ended_at"]),
+            )
+        for table, rows in (
+            (FACTS, ws.new_facts),
+            (CDRS, ws.new_cdrs),
+            (STATES, ws.new_states),
+            (MEMBERSHIPS, ws.memberships),
+            (EVENTS, event_rows),
+            (REJECTED, rejected_entries),
+        ):
+            if rows:
+                connection.execute(insert(table), rows)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m reports.ingest --tenant demo`: migrate, then follow the tenants' streams."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--tenant", action="append", required=True)
+    parser.add_argument("--prefix", default=DEFAULT_PREFIX)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    parser.add_argument(
+        "--until-idle", action="store_true", help="stop when the streams hold nothing new"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    engine = make_engine(args.database_url)
+    migrate(engine)
+    ingester = Ingester(
+        engine, Redis.from_url(args.redis_url), prefix=args.prefix, batch_size=args.batch_size
+    )
+    if args.until_idle:
+        stats = ingester.ingest_available(args.tenant)
+        log.info("ingested %s", stats)
+        return
+    started = time.monotonic()
+    log.info("following %s", ", ".join(args.tenant))
+    try:
+        ingester.run(args.tenant)
+    except KeyboardInterrupt:
+        log.info("stopped after %.0f s", time.monotonic() - started)
+
+
+if __name__ == "__main__":
+    main()
