@@ -1,0 +1,131 @@
+"""Commands the queue engine gives the PBX (the shell translates them to SIP and media)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCall:
+    """Answer the caller (200 OK) so it can hear prompts and music."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlayPrompt:
+    """Play a prompt to the caller; report MediaFinished at its end. `loop` repeats forever."""
+
+    call_id: str
+    prompt: str
+    loop: bool = False
+    resume_music: str | None = None
+    """Music on hold to go back to once the prompt ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class StartMusic:
+    call_id: str
+    music: str
+
+
+@dataclass(frozen=True, slots=True)
+class StopMedia:
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCall:
+    """Ring an agent's phone with the call; `auto_answer` asks the phone to answer itself."""
+
+    call_id: str
+    agent: str
+    caller: str
+    call_center_id: str
+    auto_answer: bool = False
+    whisper: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StopRinging:
+    call_id: str
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeCall:
+    """Connect the caller to the agent who answered."""
+
+    call_id: str
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisconnectAgent:
+    """Take the agent's leg off the call (the caller stays, e.g. a held call bouncing back)."""
+
+    call_id: str
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemindAgent:
+    """Alert the agent that a held call has waited too long."""
+
+    call_id: str
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCall:
+    call_id: str
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
+class RejectBusy:
+    """Busy: 486 if the call is not answered yet, else busy tone and hang up."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeepRinging:
+    """Ringback (180, or ring tone if answered) until the caller hangs up."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class HangUpCall:
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartTimer:
+    timer_id: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimer:
+    timer_id: str
+
+
+Command = (
+    AnswerCall
+    | PlayPrompt
+    | StartMusic
+    | StopMedia
+    | OfferCall
+    | StopRinging
+    | BridgeCall
+    | DisconnectAgent
+    | RemindAgent
+    | TransferCall
+    | RejectBusy
+    | KeepRinging
+    | HangUpCall
+    | StartTimer
+    | CancelTimer
+)

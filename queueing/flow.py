@@ -1,0 +1,557 @@
+"""The call center's moves, shared by the input handlers: queue entry and exit, offers, bounces,
+treatments, releases, agent state changes and dispatch. Handlers validate; these only act.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queueing.commands import (
+    AnswerCall,
+    BridgeCall,
+    DisconnectAgent,
+    HangUpCall,
+    KeepRinging,
+    OfferCall,
+    PlayPrompt,
+    RejectBusy,
+    StartMusic,
+    StopMedia,
+    StopRinging,
+    TransferCall,
+)
+from queueing.config import Action, EstimatedWait, Tier, Treatment
+from queueing.events import EventType
+from queueing.inputs import AgentState, Cause
+from queueing.routing import choose_agents, free_agents
+from queueing.state import IN_QUEUE, Agent, Call, CallCenter, Phase
+from queueing.step import Step
+from queueing.waiting_list import make_key
+
+# Timer kinds, and the suffixes of their ids ("<call id>/<kind>", "agent/<ext>/wrap_up").
+MAX_WAIT = "max_wait"
+COMFORT = "comfort"
+RING = "ring"
+HOLD_ALERT = "hold_alert"
+HOLD_BOUNCE = "hold_bounce"
+WRAP_UP = "wrap_up"
+CALL_TIMERS = (MAX_WAIT, COMFORT, RING)
+
+
+def timer_id(subject: str, kind: str) -> str:
+    return f"{subject}/{kind}"
+
+
+def agent_timer_id(extension: str) -> str:
+    return f"agent/{extension}/{WRAP_UP}"
+
+
+# Queue entry and exit ------------------------------------------------------------------------
+
+
+def enter_queue(ctx: Step, call: Call, cc: CallCenter, reentry: str | None = None) -> None:
+    config = cc.config
+    media = config.media
+    key = make_key(call.call_id, call.priority, call.order)
+    position = cc.waiting.position_for(key)
+    cc.waiting.add(key)
+    ctx.state.calls[call.call_id] = call
+    call.call_center_id = config.id
+    call.arrived_at = ctx.now
+    call.offered_to = ()
+    call.entrance_done = media.entrance_message is None
+    call.phase = Phase.WAITING if call.entrance_done else Phase.ENTRANCE
+    if not call.answered:
+        call.answered = True
+        ctx.command(AnswerCall(call.call_id))
+    data: dict[str, Any] = {"priority": call.priority, "position": position, "called": config.id}
+    if reentry is not None:
+        data["reentry"] = reentry
+    why = f"entered {config.name} at position {position} of {len(cc.waiting)}"
+    ctx.emit(
+        EventType.CALL_ADDED,
+        why if reentry is None else f"{why} ({reentry.replace('_', ' ')})",
+        call_center_id=config.id,
+        call_id=call.call_id,
+        caller=call.caller,
+        **data,
+    )
+    if media.entrance_message is not None:
+        ctx.command(PlayPrompt(call.call_id, media.entrance_message))
+    else:
+        start_waiting_media(ctx, call, cc, position)
+    if config.overflow.max_wait_seconds is not None:
+        ctx.start_timer(
+            timer_id(call.call_id, MAX_WAIT),
+            config.overflow.max_wait_seconds,
+            MAX_WAIT,
+            call.call_id,
+        )
+    if media.comfort_message is not None:
+        ctx.start_timer(
+            timer_id(call.call_id, COMFORT), media.comfort_interval_seconds, COMFORT, call.call_id
+        )
+    if call.entrance_done or not media.entrance_mandatory:
+        cc.waiting.set_ready(call.call_id)
+        dispatch_call_center(ctx, cc)
+
+
+def start_waiting_media(ctx: Step, call: Call, cc: CallCenter, position: int | None = None) -> None:
+    media = cc.config.media
+    if media.estimated_wait is not EstimatedWait.OFF:
+        if position is None:
+            position = cc.waiting.position(call.call_id)
+        if media.estimated_wait is EstimatedWait.POSITION:
+            prompt = f"position:{position}"
+        else:
+            prompt = f"wait:{round(expected_wait(ctx, cc, position))}"
+        ctx.command(PlayPrompt(call.call_id, prompt, resume_music=media.music_on_hold))
+    elif media.music_on_hold is not None:
+        ctx.command(StartMusic(call.call_id, media.music_on_hold))
+
+
+def expected_wait(ctx: Step, cc: CallCenter, position: int) -> float:
+    """Calls ahead times the average handle time, shared by the agents signed in."""
+    staffed = sum(
+        1
+        for e in cc.members
+        if cc.config.id in ctx.state.agents[e].joined and ctx.state.agents[e].signed_in
+    )
+    return (position - 1) * cc.average_handle_seconds / max(1, staffed)
+
+
+def leave_queue(
+    ctx: Step, call: Call, cc: CallCenter, except_agent: str | None = None
+) -> list[Agent]:
+    """Take a call out of its queue; returns agents that stopped ringing (free again)."""
+    freed = stop_ringing(ctx, call, except_agent)
+    cc.waiting.remove(call.call_id)
+    for kind in CALL_TIMERS:
+        ctx.cancel_timer(timer_id(call.call_id, kind))
+    return freed
+
+
+def stop_ringing(ctx: Step, call: Call, except_agent: str | None = None) -> list[Agent]:
+    freed: list[Agent] = []
+    for extension in call.offered_to:
+        agent = ctx.state.agents[extension]
+        agent.offered_call = None
+        freed.append(agent)
+        if extension != except_agent:
+            ctx.command(StopRinging(call.call_id, extension))
+    call.offered_to = ()
+    ctx.cancel_timer(timer_id(call.call_id, RING))
+    return freed
+
+
+def forget(ctx: Step, call: Call) -> None:
+    ctx.state.calls.pop(call.call_id, None)
+
+
+def wait_seconds(ctx: Step, call: Call) -> float:
+    return round(ctx.now - call.arrived_at, 3)
+
+
+# Offers, answers and bounces -----------------------------------------------------------------
+
+
+def dispatch_call_center(ctx: Step, cc: CallCenter) -> None:
+    """Offer ready calls to free agents until one of them runs out."""
+    state = ctx.state
+    while True:
+        key = cc.waiting.best_ready()
+        if key is None:
+            return
+        free = free_agents(state, cc)
+        if not free:
+            return
+        call = state.calls[key[2]]
+        agents, reason = choose_agents(state, cc, free, call)
+        offer(ctx, call, cc, agents, reason)
+
+
+def dispatch_agents(ctx: Step, agents: list[Agent]) -> None:
+    for agent in agents:
+        dispatch_agent(ctx, agent)
+
+
+def dispatch_agent(ctx: Step, agent: Agent) -> None:
+    """A free agent takes the best waiting call across the call centers they joined."""
+    if not agent.takes_calls:
+        return
+    candidates = []
+    for cc_id in agent.joined:
+        cc = ctx.state.call_centers[cc_id]
+        key = cc.waiting.best_ready()
+        if key is not None:
+            candidates.append((key[0], key[1], cc_id))
+    for _, _, cc_id in sorted(candidates):
+        if not agent.takes_calls:
+            return
+        dispatch_call_center(ctx, ctx.state.call_centers[cc_id])
+
+
+def offer(ctx: Step, call: Call, cc: CallCenter, agents: list[Agent], reason: str) -> None:
+    config = cc.config
+    cc.waiting.set_not_ready(call.call_id)
+    call.phase = Phase.OFFERED
+    call.offered_to = tuple(a.extension for a in agents)
+    if len(agents) == 1:
+        cc.last_offered = cc.members.index(agents[0].extension)
+    for agent in agents:
+        agent.offered_call = call.call_id
+        ctx.command(
+            OfferCall(
+                call.call_id,
+                agent.extension,
+                call.caller,
+                config.id,
+                auto_answer=config.automatic_answer,
+                whisper=config.media.whisper_message,
+            )
+        )
+        ctx.emit(
+            EventType.CALL_OFFERED,
+            reason,
+            call_center_id=config.id,
+            call_id=call.call_id,
+            agent=agent.extension,
+            caller=call.caller,
+            policy=config.routing.value,
+            ring_timeout=config.ring_seconds,
+        )
+    ctx.start_timer(timer_id(call.call_id, RING), config.ring_seconds, RING, call.call_id)
+
+
+def answer(ctx: Step, call: Call, cc: CallCenter, agent: Agent) -> None:
+    # The phone that answered stops ringing by itself: only the others get StopRinging.
+    others = [a for a in leave_queue(ctx, call, cc, agent.extension) if a is not agent]
+    call.phase = Phase.TALKING
+    call.agent = agent.extension
+    call.answered_at = ctx.now
+    agent.call = call.call_id
+    agent.last_call = call.call_id
+    agent.last_call_center = cc.config.id
+    ctx.command(StopMedia(call.call_id))
+    ctx.command(BridgeCall(call.call_id, agent.extension))
+    ctx.emit(
+        EventType.CALL_ANSWERED,
+        f"agent {agent.extension} answered after {wait_seconds(ctx, call)} s in the queue",
+        call_center_id=cc.config.id,
+        call_id=call.call_id,
+        agent=agent.extension,
+        caller=call.caller,
+        wait_seconds=wait_seconds(ctx, call),
+    )
+    set_agent_state(ctx, agent, AgentState.BUSY, Cause.ENGINE, f"on call {call.call_id}")
+    dispatch_agents(ctx, others)
+
+
+def bounce(
+    ctx: Step,
+    call: Call,
+    cc: CallCenter,
+    trigger: str,
+    reason: str,
+    except_agent: str | None = None,
+) -> None:
+    """Back to the top of its priority in the queue; optionally make the agent unavailable.
+
+    `except_agent` is a phone that already stopped ringing by itself (it declined the call).
+    """
+    offered = call.offered_to
+    freed = stop_ringing(ctx, call, except_agent)
+    call.phase = Phase.WAITING if call.entrance_done else Phase.ENTRANCE
+    if len(offered) == 1:
+        call.last_bounced_agent = offered[0]
+    ctx.state.order_counter += 1
+    call.order = -float(ctx.state.order_counter)
+    cc.waiting.rekey(call.call_id, make_key(call.call_id, call.priority, call.order))
+    ctx.emit(
+        EventType.CALL_BOUNCED,
+        reason,
+        call_center_id=cc.config.id,
+        call_id=call.call_id,
+        agent=offered[0] if len(offered) == 1 else None,
+        caller=call.caller,
+        trigger=trigger,
+    )
+    policy = cc.config.bounce
+    if policy is not None and policy.make_agent_unavailable and trigger != "agent_unavailable":
+        for agent in freed:
+            set_agent_state(
+                ctx,
+                agent,
+                AgentState.UNAVAILABLE,
+                Cause.ENGINE,
+                f"call {call.call_id} bounced ({trigger.replace('_', ' ')}); the call center"
+                " makes agents unavailable after a bounce",
+                policy.unavailable_code,
+            )
+    if call.entrance_done or not cc.config.media.entrance_mandatory:
+        cc.waiting.set_ready(call.call_id)
+    dispatch_call_center(ctx, cc)
+    dispatch_agents(ctx, freed)
+
+
+# Treatments ------------------------------------------------------------------------------------
+
+
+def treat(
+    ctx: Step,
+    call: Call,
+    cc: CallCenter,
+    treatment: Treatment,
+    event: EventType,
+    trigger: str,
+    reason: str,
+) -> None:
+    """The terminal treatments: overflow, stranded, night/holiday service, forced forwarding."""
+    freed: list[Agent] = []
+    on_arrival = call.call_id not in ctx.state.calls
+    if not on_arrival and call.phase in IN_QUEUE:
+        freed = leave_queue(ctx, call, cc)
+    if treatment.action is Action.NIGHT_SERVICE and cc.config.night_service is not None:
+        night = cc.config.night_service.night_treatment
+        treatment = Treatment(
+            night.action, night.destination, treatment.announcement or night.announcement
+        )
+    call.phase = Phase.TREATED
+    ctx.state.calls[call.call_id] = call
+    data: dict[str, Any] = {
+        "trigger": trigger,
+        "action": treatment.action.value,
+        "wait_seconds": 0.0 if on_arrival else wait_seconds(ctx, call),
+    }
+    if treatment.destination is not None:
+        data["destination"] = treatment.destination
+    if on_arrival:
+        data["on_arrival"] = True
+    ctx.emit(
+        event,
+        reason,
+        call_center_id=cc.config.id,
+        call_id=call.call_id,
+        caller=call.caller,
+        **data,
+    )
+    if treatment.announcement is not None and treatment.action is not Action.ANNOUNCEMENT:
+        if not call.answered:
+            call.answered = True
+            ctx.command(AnswerCall(call.call_id))
+        call.pending = treatment
+        ctx.command(PlayPrompt(call.call_id, treatment.announcement))
+    else:
+        carry_out(ctx, call, treatment)
+    dispatch_agents(ctx, freed)
+
+
+def carry_out(ctx: Step, call: Call, treatment: Treatment) -> None:
+    call.pending = None
+    action = treatment.action
+    if action is Action.BUSY:
+        ctx.command(RejectBusy(call.call_id))
+        forget(ctx, call)
+    elif action is Action.TRANSFER:
+        assert treatment.destination is not None  # checked by Treatment.validate
+        ctx.command(TransferCall(call.call_id, treatment.destination))
+        forget(ctx, call)
+    elif action is Action.RINGING:
+        ctx.command(KeepRinging(call.call_id))
+    elif action is Action.ANNOUNCEMENT:
+        assert treatment.announcement is not None  # checked by Treatment.validate
+        if not call.answered:
+            call.answered = True
+            ctx.command(AnswerCall(call.call_id))
+        ctx.command(PlayPrompt(call.call_id, treatment.announcement, loop=True))
+    else:
+        ctx.command(HangUpCall(call.call_id))
+        forget(ctx, call)
+
+
+def stranded_condition(ctx: Step, cc: CallCenter) -> str | None:
+    """`all_signed_out`, `all_unavailable`, or None when some joined agent can still serve."""
+    agents = ctx.state.agents
+    cc_id = cc.config.id
+    anyone_signed_in = False
+    for extension in cc.members:
+        agent = agents[extension]
+        if cc_id not in agent.joined or not agent.signed_in:
+            continue
+        anyone_signed_in = True
+        if agent.state is not AgentState.UNAVAILABLE:
+            return None
+    return "all_unavailable" if anyone_signed_in else "all_signed_out"
+
+
+def stranded_treatment(ctx: Step, cc: CallCenter) -> tuple[str, Treatment] | None:
+    condition = stranded_condition(ctx, cc)
+    if condition is None:
+        return None
+    policy = cc.config.stranded
+    treatment = policy.all_signed_out if condition == "all_signed_out" else policy.all_unavailable
+    if treatment.action is Action.NONE:
+        return None
+    return condition, treatment
+
+
+def strand_waiting_calls(ctx: Step, cc: CallCenter) -> None:
+    """The last agent who could serve left: the waiting calls get the stranded treatment."""
+    found = stranded_treatment(ctx, cc)
+    if found is None or not len(cc.waiting):
+        return
+    condition, treatment = found
+    for call_id in cc.waiting.call_ids():
+        treat(
+            ctx,
+            ctx.state.calls[call_id],
+            cc,
+            treatment,
+            EventType.CALL_STRANDED,
+            condition,
+            f"stranded: {condition.replace('_', ' ')} in {cc.config.name};"
+            f" {treatment.action.value}",
+        )
+
+
+# Calls that end ------------------------------------------------------------------------------
+
+
+def release(ctx: Step, call: Call, released_by: str) -> None:
+    """An answered call ends; the agent goes to wrap-up or their next state."""
+    assert call.agent is not None and call.answered_at is not None
+    agent = ctx.state.agents[call.agent]
+    cc = ctx.state.call_centers[call.call_center_id]
+    talk = round(ctx.now - call.answered_at, 3)
+    cc.average_handle_seconds = 0.8 * cc.average_handle_seconds + 0.2 * talk
+    for kind in (HOLD_ALERT, HOLD_BOUNCE):
+        ctx.cancel_timer(timer_id(call.call_id, kind))
+    forget(ctx, call)
+    ctx.emit(
+        EventType.CALL_RELEASED,
+        f"{released_by} ended the call after {talk} s",
+        call_center_id=cc.config.id,
+        call_id=call.call_id,
+        agent=agent.extension,
+        caller=call.caller,
+        talk_seconds=talk,
+        released_by=released_by,
+    )
+    if released_by != "agent":
+        ctx.command(HangUpCall(call.call_id))
+    free_agent_after_call(ctx, agent, cc)
+
+
+def free_agent_after_call(ctx: Step, agent: Agent, cc: CallCenter) -> None:
+    agent.call = None
+    agent.idle_since = ctx.now
+    pending = agent.pending_state
+    agent.pending_state = None
+    if pending is not None:
+        state, code = pending
+        set_agent_state(ctx, agent, state, Cause.AGENT, "state asked for during the call", code)
+        return
+    if agent.licence is Tier.BASIC:
+        set_agent_state(ctx, agent, AgentState.SIGN_IN, Cause.ENGINE, "call ended")
+        return
+    seconds = cc.config.wrap_up_seconds
+    if seconds is not None:
+        set_agent_state(
+            ctx, agent, AgentState.WRAP_UP, Cause.ENGINE, f"call ended; {seconds} s wrap-up"
+        )
+        ctx.start_timer(agent_timer_id(agent.extension), seconds, WRAP_UP, agent.extension)
+        return
+    set_agent_state(ctx, agent, AgentState.AVAILABLE, Cause.ENGINE, "call ended")
+
+
+def bounce_held_call(ctx: Step, call: Call, cc: CallCenter) -> None:
+    """A call held too long leaves the agent and goes back to the top of the queue."""
+    assert call.agent is not None
+    agent = ctx.state.agents[call.agent]
+    ctx.cancel_timer(timer_id(call.call_id, HOLD_ALERT))
+    ctx.command(DisconnectAgent(call.call_id, agent.extension))
+    ctx.emit(
+        EventType.CALL_BOUNCED,
+        f"held by {agent.extension} longer than the call center allows",
+        call_center_id=cc.config.id,
+        call_id=call.call_id,
+        agent=agent.extension,
+        caller=call.caller,
+        trigger="held_too_long",
+    )
+    call.agent = None
+    call.answered_at = None
+    call.stay += 1
+    call.last_bounced_agent = agent.extension
+    ctx.state.order_counter += 1
+    call.order = -float(ctx.state.order_counter)
+    free_agent_after_call(ctx, agent, cc)
+    enter_queue(ctx, call, cc, reentry="held_too_long")
+
+
+# Agent states ----------------------------------------------------------------------------------
+
+
+def set_agent_state(
+    ctx: Step,
+    agent: Agent,
+    state: AgentState,
+    cause: Cause,
+    reason: str,
+    unavailable_code: str | None = None,
+) -> None:
+    """The only writer of an agent's ACD state: every change is an event with its cause."""
+    code = unavailable_code if state is AgentState.UNAVAILABLE else None
+    if agent.state is state and agent.unavailable_code == code:
+        return
+    previous = agent.state
+    was_taking = agent.takes_calls
+    agent.state = state
+    agent.unavailable_code = code
+    agent.state_since = ctx.now
+    if previous is AgentState.WRAP_UP:
+        ctx.cancel_timer(agent_timer_id(agent.extension))
+    ctx.emit(
+        EventType.AGENT_STATE_CHANGED,
+        reason,
+        agent=agent.extension,
+        state=state.value,
+        previous=previous.value,
+        unavailable_code=code,
+        cause=cause.value,
+    )
+    if agent.takes_calls and not was_taking:
+        if previous not in (AgentState.WRAP_UP, AgentState.BUSY):
+            # Idle time for uniform routing counts from the end of the last call, or from now
+            # for an agent coming back from a break.
+            agent.idle_since = ctx.now
+        dispatch_agent(ctx, agent)
+    elif not agent.signed_in or state is AgentState.UNAVAILABLE:
+        for cc_id in list(agent.joined):
+            strand_waiting_calls(ctx, ctx.state.call_centers[cc_id])
+
+
+def comfort(ctx: Step, call: Call, cc: CallCenter) -> None:
+    """Comfort message (or the short bypass message when the wait will be short); re-armed."""
+    media = cc.config.media
+    assert media.comfort_message is not None
+    ctx.start_timer(
+        timer_id(call.call_id, COMFORT), media.comfort_interval_seconds, COMFORT, call.call_id
+    )
+    if call.phase is not Phase.WAITING:
+        return
+    prompt, what = media.comfort_message, "comfort_message"
+    bypass = media.comfort_bypass
+    if bypass is not None:
+        expected = expected_wait(ctx, cc, cc.waiting.position(call.call_id))
+        if expected < bypass.threshold_seconds:
+            prompt, what = bypass.message, "bypass_message"
+    ctx.command(PlayPrompt(call.call_id, prompt, resume_music=media.music_on_hold))
+    ctx.emit(
+        EventType.CALL_UPDATED,
+        f"played the {what.replace('_', ' ')}",
+        call_center_id=cc.config.id,
+        call_id=call.call_id,
+        caller=call.caller,
+        what=what,
+    )

@@ -1,0 +1,206 @@
+"""Inputs the queue engine is fed: PBX call events, agent actions, timers, supervisor actions.
+
+Each input is a frozen dataclass; the engine's journal is the list of `(input, now)` pairs, so
+replaying it rebuilds the same state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class AgentState(StrEnum):
+    SIGN_IN = "SIGN_IN"
+    AVAILABLE = "AVAILABLE"
+    UNAVAILABLE = "UNAVAILABLE"
+    WRAP_UP = "WRAP_UP"
+    SIGN_OUT = "SIGN_OUT"
+    BUSY = "BUSY"
+    """On a call; set by the engine only."""
+
+
+class Cause(StrEnum):
+    """Who asked for an agent state change (every change carries one)."""
+
+    AGENT = "agent"
+    PHONE = "phone"
+    SUPERVISOR = "supervisor"
+    ENGINE = "engine"
+
+
+# PBX call events -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CallArrived:
+    call_id: str
+    call_center_id: str
+    caller: str
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CallerHungUp:
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DtmfReceived:
+    call_id: str
+    digit: str
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFinished:
+    """A prompt the engine asked for (PlayPrompt) has played to its end."""
+
+    call_id: str
+    prompt: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentAnswered:
+    call_id: str
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRejected:
+    """The agent's phone declined the offer (busy, do-not-disturb, decline button)."""
+
+    call_id: str
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentHungUp:
+    call_id: str
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallHeld:
+    call_id: str
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallResumed:
+    call_id: str
+    agent: str
+
+
+# Agent actions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SetAgentState:
+    agent: str
+    state: AgentState
+    cause: Cause = Cause.AGENT
+    unavailable_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinCallCenter:
+    agent: str
+    call_center_id: str
+    cause: Cause = Cause.AGENT
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveCallCenter:
+    agent: str
+    call_center_id: str
+    cause: Cause = Cause.AGENT
+
+
+@dataclass(frozen=True, slots=True)
+class EnterDisposition:
+    agent: str
+    call_id: str
+    code: str
+
+
+# Timers ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    timer_id: str
+
+
+# Supervisor actions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MoveCall:
+    call_id: str
+    to_call_center_id: str
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True, slots=True)
+class PromoteCall:
+    call_id: str
+    priority: int
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True, slots=True)
+class ReorderCall:
+    """Move a waiting call to `position` (1-based) among the calls of its own priority."""
+
+    call_id: str
+    position: int
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True, slots=True)
+class RetrieveCall:
+    """A supervisor takes a waiting call to their own phone."""
+
+    call_id: str
+    extension: str
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True, slots=True)
+class SetNightService:
+    """Manual override: True forces night service, False forces day, None follows the schedule."""
+
+    call_center_id: str
+    override: bool | None
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True, slots=True)
+class SetForcedForwarding:
+    call_center_id: str
+    enabled: bool
+    by: str = "supervisor"
+
+
+Input = (
+    CallArrived
+    | CallerHungUp
+    | DtmfReceived
+    | MediaFinished
+    | AgentAnswered
+    | AgentRejected
+    | AgentHungUp
+    | CallHeld
+    | CallResumed
+    | SetAgentState
+    | JoinCallCenter
+    | LeaveCallCenter
+    | EnterDisposition
+    | TimerFired
+    | MoveCall
+    | PromoteCall
+    | ReorderCall
+    | RetrieveCall
+    | SetNightService
+    | SetForcedForwarding
+)

@@ -1,0 +1,76 @@
+"""Routing policies: which free agent(s) get the next call, and why (the reason is published)."""
+
+from __future__ import annotations
+
+from queueing.config import RoutingPolicy
+from queueing.state import Agent, Call, CallCenter, EngineState
+
+_MASK = 0xFFFFFFFFFFFFFFFF
+
+
+def next_random(state: EngineState) -> float:
+    """xorshift64*: the engine's own seeded generator, kept in state so replays match."""
+    x = state.rng
+    x ^= (x >> 12) & _MASK
+    x ^= (x << 25) & _MASK
+    x ^= (x >> 27) & _MASK
+    state.rng = x & _MASK
+    return ((x * 0x2545F4914F6CDD1D) & _MASK) / 2.0**64
+
+
+def free_agents(state: EngineState, cc: CallCenter) -> list[Agent]:
+    """Joined agents ready for an offer, in the call center's list order."""
+    cc_id = cc.config.id
+    agents = state.agents
+    return [
+        agent
+        for agent in (agents[e] for e in cc.members)
+        if agent.takes_calls and cc_id in agent.joined
+    ]
+
+
+def choose_agents(
+    state: EngineState, cc: CallCenter, free: list[Agent], call: Call
+) -> tuple[list[Agent], str]:
+    """Pick from `free` (non-empty, list order) by the call center's policy; return the reason."""
+    candidates = free
+    avoided = ""
+    if call.last_bounced_agent is not None and len(free) > 1:
+        candidates = [a for a in free if a.extension != call.last_bounced_agent]
+        if len(candidates) < len(free):
+            avoided = f"; skipped {call.last_bounced_agent}, who let this call bounce"
+    policy = cc.config.routing
+    members = cc.config.members
+    if policy is RoutingPolicy.SIMULTANEOUS:
+        names = ", ".join(a.extension for a in candidates)
+        return candidates, f"simultaneous: ringing every available agent ({names}){avoided}"
+    if policy is RoutingPolicy.REGULAR:
+        agent = candidates[0]
+        why = f"regular: {agent.extension} is the first available agent in list order"
+    elif policy is RoutingPolicy.CIRCULAR:
+        index = {e: i for i, e in enumerate(cc.members)}
+        after = cc.last_offered
+        agent = min(candidates, key=lambda a: (index[a.extension] <= after, index[a.extension]))
+        why = f"circular: {agent.extension} is the next available agent after the previous offer"
+    elif policy is RoutingPolicy.UNIFORM:
+        agent = min(candidates, key=lambda a: a.idle_since)
+        why = f"uniform: {agent.extension} has been idle the longest"
+    elif policy is RoutingPolicy.WEIGHTED:
+        weights = {m.extension: m.weight for m in members}
+        total = sum(weights[a.extension] for a in candidates)
+        point = next_random(state) * total
+        agent = candidates[-1]
+        for candidate in candidates:
+            point -= weights[candidate.extension]
+            if point < 0:
+                agent = candidate
+                break
+        why = f"weighted: {agent.extension} drawn with weight {weights[agent.extension]} of {total}"
+    else:
+        skills = {m.extension: m.skill_level for m in members}
+        agent = min(candidates, key=lambda a: (skills[a.extension], a.idle_since))
+        why = (
+            f"skill-based: {agent.extension} has the best skill level"
+            f" ({skills[agent.extension]}) among available agents, then idle the longest"
+        )
+    return [agent], why + avoided
