@@ -1,0 +1,301 @@
+"""The narrow, typed boundary between the SIP thread and the asyncio application.
+
+Commands go in (`PbxService.send`), events come out (to the handler registered for a
+call-center number and to every subscriber of `PbxService.events`). Everything here is a
+frozen dataclass of plain values so it can cross threads and be logged or replayed as is.
+
+Identifiers:
+- `call_id` names one caller's call for its whole life in the PBX (the SIP Call-ID of the
+  caller's leg). Transfers and re-offers keep it.
+- `leg_id` names one attempt to reach an extension on behalf of a call (`OfferCall`). The
+  application chooses it, so a pure queue engine can refer to it before the PBX answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class CallSource(StrEnum):
+    """Where a call entered the PBX."""
+
+    TRUNK = "trunk"
+    """A request from a trusted trunk address; the caller is an outside number."""
+    EXTENSION = "extension"
+    """An authenticated registered extension."""
+
+
+class HangupSide(StrEnum):
+    """Which party ended a call or a leg."""
+
+    CALLER = "caller"
+    CALLEE = "callee"
+    PBX = "pbx"
+    """The PBX itself, on a command from the application or on an error."""
+
+
+class OfferFailure(StrEnum):
+    """Why an offer to an extension ended without an answer."""
+
+    NO_ANSWER = "no_answer"
+    """The ring timeout passed; the PBX cancelled the INVITE."""
+    BUSY = "busy"
+    NOT_REGISTERED = "not_registered"
+    REJECTED = "rejected"
+    """The phone answered with another final error (for example 603 Decline)."""
+    CANCELLED = "cancelled"
+    """`StopRinging` from the application, or the caller hung up while the phone rang."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands (application -> PBX)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Answer the caller (200 OK); media is anchored in rtpengine, so nothing is heard yet."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """Refuse a call that is not answered yet with a final SIP error (486 busy by default)."""
+
+    call_id: str
+    code: int = 486
+    reason: str = "Busy Here"
+
+
+@dataclass(frozen=True, slots=True)
+class PlayPrompt:
+    """Play a prompt (a name from the prompt folder, e.g. `welcome_nl`, or a WAV path).
+
+    `MediaFinished` follows when it has played to its end, unless it was stopped first.
+    With `then_music` the PBX starts music on hold itself right after the prompt.
+    """
+
+    call_id: str
+    prompt: str
+    then_music: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StartMusicOnHold:
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StopMedia:
+    """Stop whatever prompt or music plays to the caller."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCall:
+    """Ring a registered extension on behalf of the call; `leg_id` is chosen by the caller of
+    this command. After `ring_timeout` seconds the PBX cancels and reports NO_ANSWER."""
+
+    call_id: str
+    leg_id: str
+    extension: str
+    ring_timeout: float = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class StopRinging:
+    """Cancel a ringing offer (SIP CANCEL)."""
+
+    call_id: str
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bridge:
+    """Connect the caller with an answered leg; prompts and music stop."""
+
+    call_id: str
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Blind transfer of the caller to a number.
+
+    An extension is rung by the PBX itself and bridged when it answers; a call-center number
+    is handed again to the handler registered for it (a new `CallOffered` with the same
+    `call_id` and `transferred=True`). Any bridged or ringing leg is dropped.
+    """
+
+    call_id: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup:
+    """End the call and every leg of it (BYE, CANCEL or an error reply as its state needs)."""
+
+    call_id: str
+    code: int = 480
+    reason: str = "Temporarily Unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class StartRecording:
+    """Mark the call's recording as wanted (on-demand recording, like *44 on the phone)."""
+
+    call_id: str
+
+
+CallCommand = (
+    Answer
+    | Reject
+    | PlayPrompt
+    | StartMusicOnHold
+    | StopMedia
+    | OfferCall
+    | StopRinging
+    | Bridge
+    | Transfer
+    | Hangup
+    | StartRecording
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Events (PBX -> application)
+
+
+@dataclass(frozen=True, slots=True)
+class CallOffered:
+    """A new call (or a transferred one) to a number the application handles."""
+
+    call_id: str
+    caller: str
+    called: str
+    source: CallSource
+    caller_name: str = ""
+    transferred: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CallRinging:
+    """The extension of an offer rings (180/183 received)."""
+
+    call_id: str
+    leg_id: str
+    extension: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswered:
+    """The caller was answered by the PBX (`leg_id` empty) or an offered extension answered."""
+
+    call_id: str
+    leg_id: str = ""
+    extension: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OfferFailed:
+    call_id: str
+    leg_id: str
+    extension: str
+    failure: OfferFailure
+    code: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LegHungUp:
+    """An answered leg to an extension ended while the call goes on (the caller still there)."""
+
+    call_id: str
+    leg_id: str
+    extension: str
+    side: HangupSide
+
+
+@dataclass(frozen=True, slots=True)
+class CallHungUp:
+    """The call is over; `side` says who ended it. No further events for this `call_id`."""
+
+    call_id: str
+    side: HangupSide
+    code: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DtmfReceived:
+    """A DTMF digit (RFC 4733 through rtpengine, or SIP INFO) from the caller or a leg."""
+
+    call_id: str
+    digit: str
+    leg_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallHeld:
+    call_id: str
+    leg_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallResumed:
+    call_id: str
+    leg_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFinished:
+    """A prompt started with `PlayPrompt` played to its end."""
+
+    call_id: str
+    prompt: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallTransferred:
+    """The caller was sent to `target` (by `Transfer` or by a REFER from the bridged phone)."""
+
+    call_id: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingRequested:
+    """On-demand recording was asked for (*44 or `StartRecording`): keep this call's audio."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandFailed:
+    """A command could not be applied (unknown call, wrong state, media error)."""
+
+    call_id: str
+    command: str
+    reason: str
+
+
+CallEvent = (
+    CallOffered
+    | CallRinging
+    | CallAnswered
+    | OfferFailed
+    | LegHungUp
+    | CallHungUp
+    | DtmfReceived
+    | CallHeld
+    | CallResumed
+    | MediaFinished
+    | CallTransferred
+    | RecordingRequested
+    | CommandFailed
+)
+
+CallHandler = Callable[[CallEvent], Awaitable[None] | None]
+"""What the application registers for its numbers: called in the asyncio loop with every
+event of the calls to those numbers (from `CallOffered` to `CallHungUp`)."""

@@ -1,0 +1,31 @@
+"""Settings of one PBX node (addresses, Redis prefix, media); defaults follow contract.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class RtpengineAddress:
+    host: str
+    ng_port: int
+
+
+@dataclass(frozen=True, slots=True)
+class PbxConfig:
+    sip_host: str = "127.0.0.1"
+    sip_port: int = 5060
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: str = "pbx:"
+    """Prefix of every Redis key the PBX writes (tests use their own, so runs never mix)."""
+    realm: str = "opencc"
+    rtpengine: RtpengineAddress | None = None
+    """None: SDP passes through between phones, no prompts, music or recording."""
+    prompts_dir: Path = Path("var/prompts")
+    recordings_dir: Path | None = None
+    """Where rtpengine writes pcap recordings; the PBX adds a metadata JSON per call."""
+    dtmf_listen_port: int | None = None
+    """UDP port for rtpengine's `--dtmf-log-dest` feed (RFC 4733 digits as JSON)."""
+    extension_ring_timeout: float = 30.0
+    """How long an extension-to-extension call rings before the caller hears 480."""

@@ -1,0 +1,112 @@
+"""A small client for rtpengine's NG control protocol (bencoded dicts over UDP).
+
+Each request is `<cookie> <bencoded dict>`; the reply echoes the cookie. Blocking on purpose:
+the SIP thread calls it in sequence with the SIP flow (see docs/pbx.md for why and for the
+limit this sets), and one client instance is only ever used from one thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import socket
+from typing import Any
+
+from pbx_core.media.bencode import decode, encode
+
+
+class NgError(RuntimeError):
+    """rtpengine answered `result: error`, or did not answer at all."""
+
+
+class NgClient:
+    def __init__(self, host: str, port: int, timeout: float = 1.0, retries: int = 2) -> None:
+        self._address = (host, port)
+        self._timeout = timeout
+        self._retries = retries
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.settimeout(timeout)
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def request(self, command: str, **params: Any) -> dict[str, Any]:
+        message = {"command": command, **{k.replace("_", "-"): v for k, v in params.items()}}
+        cookie = secrets.token_hex(8).encode()
+        packet = cookie + b" " + encode(message)
+        for _attempt in range(self._retries + 1):
+            self._sock.sendto(packet, self._address)
+            try:
+                reply = self._receive(cookie)
+            except TimeoutError:
+                continue
+            if reply.get("result") == "error":
+                raise NgError(f"{command}: {reply.get('error-reason', 'error')}")
+            return reply
+        raise NgError(f"{command}: no answer from rtpengine at {self._address}")
+
+    def _receive(self, cookie: bytes) -> dict[str, Any]:
+        while True:
+            data, _ = self._sock.recvfrom(65535)
+            got_cookie, _, body = data.partition(b" ")
+            if got_cookie != cookie:
+                continue  # a late reply to an earlier, retried request
+            reply = decode(body)
+            if not isinstance(reply, dict):
+                raise NgError("malformed reply")
+            return reply
+
+    # The commands the PBX uses, with the parameters architecture.md's flow needs.
+
+    def ping(self) -> bool:
+        return self.request("ping").get("result") == "pong"
+
+    def offer(self, call_id: str, from_tag: str, sdp: str) -> str:
+        reply = self.request(
+            "offer",
+            call_id=call_id,
+            from_tag=from_tag,
+            sdp=sdp,
+            replace=["origin", "session-connection"],
+        )
+        return str(reply["sdp"])
+
+    def answer(
+        self, call_id: str, from_tag: str, to_tag: str, sdp: str, *, latching: bool = False
+    ) -> str:
+        params: dict[str, Any] = {
+            "call_id": call_id,
+            "from_tag": from_tag,
+            "to_tag": to_tag,
+            "sdp": sdp,
+            "replace": ["origin", "session-connection"],
+        }
+        if latching:
+            # Without it rtpengine moves its caller-facing port when the far side changes and
+            # the caller never learns it (architecture.md, flow step 4).
+            params["flags"] = ["port latching"]
+        return str(self.request("answer", **params)["sdp"])
+
+    def play_media(
+        self, call_id: str, from_tag: str, file: str, repeat_times: int | None = None
+    ) -> int:
+        """Start a file toward `from_tag`'s party; returns its duration in ms (0 if unknown)."""
+        params: dict[str, Any] = {"call_id": call_id, "from_tag": from_tag, "file": file}
+        if repeat_times is not None:
+            params["repeat_times"] = repeat_times
+        return int(self.request("play media", **params).get("duration", 0))
+
+    def stop_media(self, call_id: str, from_tag: str) -> None:
+        # An error means nothing was playing: that is the state we want.
+        with contextlib.suppress(NgError):
+            self.request("stop media", call_id=call_id, from_tag=from_tag)
+
+    def start_recording(self, call_id: str, from_tag: str) -> None:
+        self.request("start recording", call_id=call_id, from_tag=from_tag)
+
+    def delete(self, call_id: str) -> None:
+        with contextlib.suppress(NgError):  # already gone
+            self.request("delete", call_id=call_id, delete_delay=0)
+
+    def query(self, call_id: str) -> dict[str, Any]:
+        return self.request("query", call_id=call_id)

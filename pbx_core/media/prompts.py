@@ -1,0 +1,112 @@
+"""Generate the PBX prompts (Dutch and English) as 8 kHz mono 16-bit WAV with espeak-ng + sox.
+
+Run `python -m pbx_core.media.prompts [target_dir]` (default `var/prompts`). Prompt names are
+`<prompt>_<language>`, e.g. `welcome_nl`; `music_on_hold` is a synthesized tone loop, since
+no music can be shipped. rtpengine transcodes the WAV to the call's codec (G.711) when playing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+PROMPT_TEXTS: dict[str, dict[str, str]] = {
+    "welcome": {
+        "nl": "Welkom. U wordt zo spoedig mogelijk geholpen.",
+        "en": "Welcome. You will be helped as soon as possible.",
+    },
+    "comfort": {
+        "nl": "Al onze medewerkers zijn in gesprek. Een moment geduld alstublieft.",
+        "en": "All our agents are busy. Please hold the line.",
+    },
+    "queue_full": {
+        "nl": "Het is op dit moment te druk. Probeer het later opnieuw.",
+        "en": "We are too busy at the moment. Please call again later.",
+    },
+    "night_service": {
+        "nl": "Wij zijn op dit moment gesloten. U wordt doorverbonden.",
+        "en": "We are closed at the moment. You are being transferred.",
+    },
+    "recording_on": {
+        "nl": "Dit gesprek wordt opgenomen.",
+        "en": "This call is being recorded.",
+    },
+}
+
+VOICES = {"nl": "nl", "en": "en"}
+MUSIC_ON_HOLD = "music_on_hold"
+DEFAULT_DIR = Path("var/prompts")
+
+
+def prompt_path(prompts_dir: Path, name: str) -> Path:
+    """Where a prompt name (or a path given as is) lives."""
+    candidate = Path(name)
+    if candidate.is_absolute() or candidate.suffix == ".wav":
+        return candidate
+    return prompts_dir / f"{name}.wav"
+
+
+def _to_8k_wav(source: Path, target: Path) -> None:
+    subprocess.run(
+        ["sox", str(source), "-r", "8000", "-c", "1", "-b", "16", str(target)],
+        check=True,
+        capture_output=True,
+    )
+
+
+def generate_speech(text: str, language: str, target: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "speech.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", VOICES[language], "-s", "150", "-w", str(raw), text],
+            check=True,
+            capture_output=True,
+        )
+        _to_8k_wav(raw, target)
+
+
+def generate_music_on_hold(target: Path, seconds: int = 12) -> None:
+    """A calm, recognisable loop: two alternating soft chords (no copyrighted music)."""
+    subprocess.run(
+        [
+            "sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(target),
+            "synth", str(seconds), "sine", "440", "sine", "554", "sine", "659",
+            "remix", "-", "tremolo", "0.5", "40", "vol", "0.3",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
+def generate_all(target_dir: Path = DEFAULT_DIR, *, force: bool = False) -> list[Path]:
+    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+        raise RuntimeError("espeak-ng and sox are needed (Debian packages espeak-ng, sox)")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for prompt, texts in PROMPT_TEXTS.items():
+        for language, text in texts.items():
+            target = target_dir / f"{prompt}_{language}.wav"
+            if force or not target.exists():
+                generate_speech(text, language, target)
+            written.append(target)
+    moh = target_dir / f"{MUSIC_ON_HOLD}.wav"
+    if force or not moh.exists():
+        generate_music_on_hold(moh)
+    written.append(moh)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("target_dir", nargs="?", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--force", action="store_true", help="regenerate existing files")
+    args = parser.parse_args(argv)
+    for path in generate_all(args.target_dir, force=args.force):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

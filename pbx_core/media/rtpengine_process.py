@@ -1,0 +1,120 @@
+"""Start and stop a private rtpengine (userspace forwarding, no kernel module) on free ports.
+
+`make demo`, the tests and the benchmark each run their own instance; a systemd-started
+rtpengine is never relied on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pbx_core.media.ng_client import NgClient, NgError
+
+
+def free_udp_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RtpengineProcess:
+    host: str
+    ng_port: int
+    port_min: int
+    port_max: int
+    recording_dir: Path | None
+    dtmf_log_port: int | None
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def start_rtpengine(
+    work_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port_range: tuple[int, int] | None = None,
+    recording_dir: Path | None = None,
+    dtmf_log_port: int | None = None,
+    binary: str = "rtpengine",
+) -> RtpengineProcess:
+    exe = shutil.which(binary) or "/usr/bin/rtpengine"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    ng_port = free_udp_port(host)
+    if port_range is None:
+        # A random window, so parallel test runs and the demo do not fight over RTP ports.
+        base = 20000 + (os.getpid() * 7 + ng_port) % 30000 // 2 * 2
+        port_range = (base, base + 1998)
+    args = [
+        exe,
+        "--foreground",
+        "--table=-1",
+        f"--interface={host}",
+        f"--listen-ng={host}:{ng_port}",
+        f"--port-min={port_range[0]}",
+        f"--port-max={port_range[1]}",
+        f"--pidfile={work_dir / 'rtpengine.pid'}",
+        "--log-stderr",
+        "--log-level=5",
+        "--delete-delay=0",
+        "--no-fallback",
+    ]
+    if recording_dir is not None:
+        recording_dir.mkdir(parents=True, exist_ok=True)
+        args += [
+            f"--recording-dir={recording_dir}",
+            "--recording-method=pcap",
+            "--recording-format=raw",
+        ]
+    if dtmf_log_port is not None:
+        args.append(f"--dtmf-log-dest={host}:{dtmf_log_port}")
+    log_path = work_dir / "rtpengine.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    instance = RtpengineProcess(
+        host=host,
+        ng_port=ng_port,
+        port_min=port_range[0],
+        port_max=port_range[1],
+        recording_dir=recording_dir,
+        dtmf_log_port=dtmf_log_port,
+        process=process,
+        log_path=log_path,
+    )
+    _wait_until_ready(instance)
+    return instance
+
+
+def _wait_until_ready(instance: RtpengineProcess, timeout: float = 10.0) -> None:
+    client = NgClient(instance.host, instance.ng_port, timeout=0.2, retries=0)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if instance.process.poll() is not None:
+                raise RuntimeError(
+                    f"rtpengine exited: {instance.log_path.read_text(errors='replace')[-2000:]}"
+                )
+            with contextlib.suppress(NgError, OSError):
+                if client.ping():
+                    return
+            time.sleep(0.05)
+    finally:
+        client.close()
+    instance.stop()
+    raise RuntimeError("rtpengine did not answer ping")

@@ -1,0 +1,240 @@
+"""`PbxService`: the facade the asyncio application uses to run and drive the PBX.
+
+    pbx = PbxService(PbxConfig(sip_port=5060, rtpengine=...), demo_directory())
+    pbx.register_handler(queue_adapter.on_call_event)        # calls to 7001-7003
+    await pbx.start()
+    ...                                                        # in the handler:
+    pbx.send(Answer(call_id)); pbx.send(PlayPrompt(call_id, "welcome_nl", then_music=True))
+    await pbx.stop()
+
+The SIP stack runs in its own thread (`pbx_core.sip.stack`); commands hop to it with
+`ED2.callFromThread`, events come back with `loop.call_soon_threadsafe` and are delivered in
+order, one at a time, by a single dispatcher task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+from redis import Redis
+
+from pbx_core import call_control as cc
+from pbx_core.config import PbxConfig
+from pbx_core.directory import Directory
+from pbx_core.location import Binding, LocationStore
+from pbx_core.media.ng_client import NgClient
+from pbx_core.media.prompts import prompt_path
+from pbx_core.sip.calls import CallManager
+from pbx_core.sip.registrar import Registrar
+from pbx_core.sip.router import SipRouter
+from pbx_core.sip.sdp import dtmf_from_event_code
+from pbx_core.sip.stack import SipThread
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class PbxService:
+    def __init__(self, config: PbxConfig, directory: Directory, redis: Redis | None = None) -> None:
+        self.config = config
+        self.directory = directory
+        self._redis = redis if redis is not None else Redis.from_url(config.redis_url)
+        self.locations = LocationStore(self._redis, config.key_prefix)
+        self._handlers: dict[str, cc.CallHandler] = {}
+        self._default_handler: cc.CallHandler | None = None
+        self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._dtmf_transport: asyncio.DatagramTransport | None = None
+        self._stack: SipThread | None = None
+        self._calls: CallManager | None = None
+        self._media: NgClient | None = None
+
+    # -----------------------------------------------------------------------------------------
+    # Wiring
+
+    def register_handler(
+        self, handler: cc.CallHandler, numbers: Iterable[str] | None = None
+    ) -> None:
+        """Let `handler` decide about calls to `numbers` (default: every call-center number of
+        the directory). It gets each such call's events, in order, in the asyncio loop; it may
+        be a plain function or a coroutine function."""
+        if numbers is None:
+            self._default_handler = handler
+            return
+        for number in numbers:
+            self._handlers[number] = handler
+
+    def subscribe(self) -> asyncio.Queue[cc.CallEvent]:
+        """Every event of every call (extension calls too), for observers such as the CTI."""
+        queue: asyncio.Queue[cc.CallEvent] = asyncio.Queue()
+        self._subscribers.append(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[cc.CallEvent]) -> None:
+        with contextlib.suppress(ValueError):
+            self._subscribers.remove(queue)
+
+    async def events(self) -> AsyncIterator[cc.CallEvent]:
+        queue = self.subscribe()
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self.unsubscribe(queue)
+
+    # -----------------------------------------------------------------------------------------
+    # Life cycle
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
+        if self.config.rtpengine is not None:
+            self._media = NgClient(self.config.rtpengine.host, self.config.rtpengine.ng_port)
+        if self.config.dtmf_listen_port is not None:
+            self._dtmf_transport, _ = await self._loop.create_datagram_endpoint(
+                lambda: _DtmfFeed(self),
+                local_addr=(self.config.sip_host, self.config.dtmf_listen_port),
+            )
+        self._stack = SipThread(self.config.sip_host, self.config.sip_port, self._build_router)
+        await asyncio.to_thread(self._stack.start)
+
+    def _build_router(self, global_config: dict[str, Any]) -> SipRouter:
+        """Runs in the SIP thread: every sippy object is created there."""
+        prompts_dir = self.config.prompts_dir.resolve()
+        self._calls = CallManager(
+            global_config,
+            self.directory,
+            self.locations,
+            self._emit_from_sip_thread,
+            realm=self.config.realm,
+            media=self._media,
+            prompt_path=lambda name: str(prompt_path(prompts_dir, name)),
+            extension_ring_timeout=self.config.extension_ring_timeout,
+            recording_sink=self._write_recording_metadata
+            if self.config.recordings_dir is not None
+            else None,
+        )
+        registrar = Registrar(self.directory, self.locations, self.config.realm)
+        return SipRouter(registrar, self._calls)
+
+    async def stop(self) -> None:
+        if self._stack is not None:
+            if self._calls is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(self._stack.call_sync, self._hang_up_everything)
+            await asyncio.to_thread(self._stack.stop)
+            self._stack = None
+        if self._dtmf_transport is not None:
+            self._dtmf_transport.close()
+            self._dtmf_transport = None
+        if self._dispatcher is not None:
+            self._inbox.put_nowait(_STOP)
+            await self._dispatcher
+            self._dispatcher = None
+        if self._media is not None:
+            self._media.close()
+            self._media = None
+
+    def _hang_up_everything(self) -> None:
+        assert self._calls is not None
+        for call_id in list(self._calls.calls):
+            self._calls.execute(cc.Hangup(call_id, code=503, reason="Service Unavailable"))
+
+    # -----------------------------------------------------------------------------------------
+    # Commands in
+
+    def send(self, command: cc.CallCommand) -> None:
+        """Queue a command for the SIP thread (from any thread; never blocks). Problems come
+        back as `CommandFailed` events."""
+        if self._stack is None or self._calls is None:
+            raise RuntimeError("PBX is not running")
+        self._stack.call(self._calls.execute, command)
+
+    async def active_calls(self) -> list[str]:
+        """Call ids the PBX holds right now (read in the SIP thread)."""
+        if self._stack is None or self._calls is None:
+            return []
+        calls = self._calls
+        result: list[str] = await asyncio.to_thread(
+            self._stack.call_sync, lambda: list(calls.calls)
+        )
+        return result
+
+    def registration(self, extension: str) -> Binding | None:
+        return self.locations.lookup(extension)
+
+    # -----------------------------------------------------------------------------------------
+    # Events out
+
+    def _emit_from_sip_thread(self, event: cc.CallEvent, route: str | None) -> None:
+        if self._loop is None or self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(self._inbox.put_nowait, (event, route))
+
+    async def _dispatch(self) -> None:
+        while True:
+            item = await self._inbox.get()
+            if item is _STOP:
+                return
+            event, route = item
+            for queue in self._subscribers:
+                queue.put_nowait(event)
+            if route is None:
+                continue
+            handler = self._handlers.get(route, self._default_handler)
+            if handler is None:
+                if isinstance(event, cc.CallOffered):
+                    log.warning("no handler for %s: refusing call %s", route, event.call_id)
+                    self.send(cc.Reject(event.call_id, 480, "Temporarily Unavailable"))
+                continue
+            try:
+                result = handler(event)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("call handler failed on %r", event)
+
+    def _on_rtp_dtmf(self, call_id: str, source_tag: str, digit: str) -> None:
+        if self._stack is not None and self._calls is not None:
+            self._stack.call(self._calls.on_rtp_dtmf, call_id, source_tag, digit)
+
+    # -----------------------------------------------------------------------------------------
+    # Recording metadata
+
+    def _write_recording_metadata(self, metadata: dict[str, Any]) -> None:
+        assert self.config.recordings_dir is not None
+        meta_dir = Path(self.config.recordings_dir) / "calls"
+        meta_dir.mkdir(parents=True, exist_ok=True)
+        safe_name = "".join(
+            ch if ch.isalnum() or ch in "-_.@" else "_" for ch in metadata["call_id"]
+        )
+        (meta_dir / f"{safe_name}.json").write_text(json.dumps(metadata))
+
+
+class _DtmfFeed(asyncio.DatagramProtocol):
+    """rtpengine's `--dtmf-log-dest`: one JSON object per RFC 4733 digit it sees."""
+
+    def __init__(self, service: PbxService) -> None:
+        self._service = service
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        try:
+            message = json.loads(data)
+            digit = dtmf_from_event_code(int(message["event"]))
+            call_id = str(message["callid"])
+            source_tag = str(message.get("source_tag", ""))
+        except (ValueError, KeyError, TypeError):
+            log.debug("ignoring malformed DTMF feed datagram %r", data[:200])
+            return
+        if digit is not None:
+            self._service._on_rtp_dtmf(call_id, source_tag, digit)

@@ -1,0 +1,1 @@
+"""The sippy side of the PBX: everything here runs in the SIP thread."""

@@ -1,0 +1,720 @@
+"""The B2BUA: every call's caller leg, the legs to extensions, and the commands that move them.
+
+Runs entirely in the SIP thread. sippy's `UA` objects do the RFC 3261 dialog work; this module
+decides what each leg's events mean for the call and tells the application through `emit`.
+
+Media: with rtpengine the caller is anchored on its own (offer at INVITE time, architecture.md
+flow), so prompts and music can play before anyone is bridged, and a leg is bridged by an
+rtpengine `answer` with the leg's SDP (no re-INVITE to the caller). Without rtpengine (benchmark,
+plain extension calls) SDP passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import partial
+from typing import Any
+
+from sippy.CCEvents import (
+    CCEventConnect,
+    CCEventDisconnect,
+    CCEventFail,
+    CCEventInfo,
+    CCEventRedirect,
+    CCEventRing,
+    CCEventTry,
+    CCEventUpdate,
+)
+from sippy.Core.EventDispatcher import ED2
+from sippy.MsgBody import MsgBody
+from sippy.SipCallId import SipCallId
+from sippy.SipURL import SipURL
+from sippy.Time.Timeout import Timeout
+from sippy.UA import UA
+
+from pbx_core import call_control as cc
+from pbx_core.directory import Directory, RecordingMode
+from pbx_core.location import Binding, LocationStore
+from pbx_core.media.ng_client import NgClient, NgError
+from pbx_core.sip.digest import challenge_header, verified_user
+from pbx_core.sip.sdp import PLACEHOLDER_SDP, dtmf_from_info, is_hold
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[cc.CallEvent, "str | None"], None]
+"""(event, route): route is the called number whose handler gets the event, None for calls the
+PBX handles itself (extension to extension); subscribers see both."""
+
+RECORD_ON_DEMAND_CODE = "*44"
+MUSIC_REPEAT_TIMES = 10_000
+
+
+class LegState(StrEnum):
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    BRIDGED = "bridged"
+    ENDED = "ended"
+
+
+@dataclass(eq=False)
+class Leg:
+    leg_id: str
+    extension: str
+    ua: Any
+    auto_bridge: bool
+    """Bridged by the PBX itself on answer (extension calls, transfers), not by the app."""
+    state: LegState = LegState.RINGING
+    timer: Any = None
+    remote_sdp: str = ""
+    ringing_reported: bool = False
+    held: bool = False
+    digits: str = ""
+
+
+@dataclass(eq=False)
+class Call:
+    call_id: str
+    ua: Any
+    caller: str
+    called: str
+    caller_name: str
+    source: cc.CallSource
+    route: str | None
+    """The number whose handler drives this call; None: the PBX bridges it itself."""
+    caller_tag: str
+    offer_sdp: str = ""
+    """What a leg to an extension is offered: rtpengine's far side, or the caller's own SDP."""
+    answered: bool = False
+    bridged: Leg | None = None
+    legs: dict[str, Leg] = field(default_factory=dict)
+    media_timer: Any = None
+    held: bool = False
+    digits: str = ""
+    recording: bool = False
+    keep_recording: bool = False
+    ended: bool = False
+    leg_counter: int = 0
+
+
+class _TryToBinding(CCEventTry):  # type: ignore[misc]
+    """A CCEventTry whose Request-URI is the registered Contact, not `called@host`."""
+
+    contact: str = ""
+
+    def onUacSetupComplete(self, uac: Any) -> None:  # sippy's hook name
+        uac.rTarget = SipURL(url=self.contact)
+
+
+class CallManager:
+    def __init__(
+        self,
+        global_config: dict[str, Any],
+        directory: Directory,
+        locations: LocationStore,
+        emit: Emit,
+        *,
+        realm: str,
+        media: NgClient | None = None,
+        prompt_path: Callable[[str], str] = str,
+        extension_ring_timeout: float = 30.0,
+        recording_sink: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self._config = global_config
+        self._directory = directory
+        self._locations = locations
+        self._emit = emit
+        self._realm = realm
+        self._media = media
+        self._prompt_path = prompt_path
+        self._extension_ring_timeout = extension_ring_timeout
+        self._recording_sink = recording_sink
+        self.calls: dict[str, Call] = {}
+        self._busy: dict[str, int] = {}
+
+    # -----------------------------------------------------------------------------------------
+    # Incoming INVITE (new dialog)
+
+    def new_invite(self, req: Any, sip_t: Any) -> Any:
+        source_host = str(req.getSource()[0])
+        ua = UA(self._config)
+        ua.event_cb = partial(self._on_caller_event, ua, source_host)
+        return ua.recvRequest(req, sip_t)
+
+    def _on_caller_event(self, ua: Any, source_host: str, event: Any, _ua: Any) -> None:
+        if isinstance(event, CCEventTry):
+            # Decide on the next tick: answering inside the INVITE callback would send the
+            # final response before 100 Trying (architecture.md, decision 1).
+            ED2.callFromThread(self._route_new_call, ua, source_host, event)
+            return
+        call = self.calls.get(str(ua.cId))
+        if call is None or call.ua is not ua:
+            if isinstance(event, CCEventDisconnect):
+                ua.event_cb = None  # the caller gave up before routing finished
+            return
+        self._guard(self._on_caller_leg_event, call, event)
+
+    def _route_new_call(self, ua: Any, source_host: str, event: Any) -> None:
+        if ua.isDead() or ua.event_cb is None:
+            return
+        _call_id, caller, called, body, auth, caller_name = event.getData()
+        caller, called = str(caller or ""), str(called or "")
+        if body is None:
+            ua.recvEvent(CCEventFail((488, "Not Acceptable Here")))
+            return
+        trunk = source_host in self._directory.trusted_trunk_addresses
+        if trunk and self._directory.is_call_center(called):
+            self._start_call(ua, cc.CallSource.TRUNK, caller, called, caller_name, body, called)
+            return
+        if verified_user(self._directory, auth, "INVITE", caller) is None:
+            if auth is None or not auth.ho.validate_challenge(str(auth.nonce), (1,)):
+                fail = CCEventFail((401, "Unauthorized"))
+                fail.extra_headers = (challenge_header(self._realm),)
+            else:
+                fail = CCEventFail((403, "Forbidden"))
+            ua.recvEvent(fail)
+            return
+        if self._directory.is_call_center(called):
+            self._start_call(ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, called)
+            return
+        if self._directory.user(called) is None:
+            ua.recvEvent(CCEventFail((404, "Not Found")))
+            return
+        call = self._start_call(
+            ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, None
+        )
+        if call is not None:
+            self._offer(call, self._next_leg_id(call), called, self._extension_ring_timeout, True)
+
+    def _start_call(
+        self,
+        ua: Any,
+        source: cc.CallSource,
+        caller: str,
+        called: str,
+        caller_name: Any,
+        body: Any,
+        route: str | None,
+    ) -> Call | None:
+        call = Call(
+            call_id=str(ua.cId),
+            ua=ua,
+            caller=caller,
+            called=called,
+            caller_name=str(caller_name or ""),
+            source=source,
+            route=route,
+            caller_tag=str(ua.rUri.getTag()),
+        )
+        if call.call_id in self.calls:
+            ua.recvEvent(CCEventFail((482, "Loop Detected")))
+            return None
+        caller_sdp = str(body)
+        if self._media is not None:
+            try:
+                call.offer_sdp = self._media.offer(call.call_id, call.caller_tag, caller_sdp)
+            except NgError as error:
+                log.warning("rtpengine offer failed for %s: %s", call.call_id, error)
+                ua.recvEvent(CCEventFail((503, "Service Unavailable")))
+                return None
+        else:
+            call.offer_sdp = caller_sdp
+        self.calls[call.call_id] = call
+        if route is not None:
+            self._emit(
+                cc.CallOffered(
+                    call_id=call.call_id,
+                    caller=caller,
+                    called=called,
+                    source=source,
+                    caller_name=call.caller_name,
+                ),
+                route,
+            )
+        return call
+
+    # -----------------------------------------------------------------------------------------
+    # Events from the caller's UA
+
+    def _on_caller_leg_event(self, call: Call, event: Any) -> None:
+        if isinstance(event, CCEventDisconnect):
+            referred = event.getData()
+            if referred is not None:
+                log.info("REFER from the caller of %s is treated as a hang-up", call.call_id)
+            self._end_call(call, cc.HangupSide.CALLER, caller_gone=True)
+        elif isinstance(event, CCEventUpdate):
+            self._on_reinvite(call, None, call.ua, event)
+        elif isinstance(event, CCEventInfo):
+            self._on_info(call, None, event)
+        # CCEventConnect here is the ACK of our 200 or the answer to our re-INVITE: nothing to do.
+
+    # -----------------------------------------------------------------------------------------
+    # Legs to extensions
+
+    def _next_leg_id(self, call: Call) -> str:
+        call.leg_counter += 1
+        return f"{call.call_id}~{call.leg_counter}"
+
+    def _offer(
+        self, call: Call, leg_id: str, extension: str, ring_timeout: float, auto_bridge: bool
+    ) -> None:
+        if leg_id in call.legs:
+            self._fail(call, "OfferCall", f"leg {leg_id} exists")
+            return
+        if self._busy.get(extension, 0) > 0:
+            self._offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
+            return
+        binding = self._locations.lookup(extension)
+        if binding is None:
+            failure = cc.OfferFailure.NOT_REGISTERED
+            self._offer_failed(call, leg_id, extension, failure, 480, auto_bridge)
+            return
+        ua = UA(self._config, nh_address=(binding.host, binding.port))
+        leg = Leg(leg_id=leg_id, extension=extension, ua=ua, auto_bridge=auto_bridge)
+        ua.event_cb = partial(self._on_leg_ua_event, call, leg)
+        call.legs[leg_id] = leg
+        self._busy[extension] = self._busy.get(extension, 0) + 1
+        self._send_try(call, leg, binding)
+        leg.timer = Timeout(partial(self._guard, self._ring_timeout, call, leg), ring_timeout)
+
+    def _send_try(self, call: Call, leg: Leg, binding: Binding) -> None:
+        event = _TryToBinding(
+            (
+                SipCallId(),
+                call.caller,
+                leg.extension,
+                MsgBody(call.offer_sdp),
+                None,
+                call.caller_name,
+            )
+        )
+        event.contact = binding.contact
+        leg.ua.recvEvent(event)
+
+    def _on_leg_ua_event(self, call: Call, leg: Leg, event: Any, _ua: Any) -> None:
+        self._guard(self._on_leg_event, call, leg, event)
+
+    def _on_leg_event(self, call: Call, leg: Leg, event: Any) -> None:
+        if leg.state is LegState.ENDED or call.ended:
+            return
+        if isinstance(event, CCEventRing):
+            code = event.getData()[0]
+            if code >= 180 and not leg.ringing_reported and leg.state is LegState.RINGING:
+                leg.ringing_reported = True
+                self._emit(cc.CallRinging(call.call_id, leg.leg_id, leg.extension), call.route)
+                if leg.auto_bridge and not call.answered:
+                    call.ua.recvEvent(CCEventRing((180, "Ringing", None)))
+        elif isinstance(event, CCEventConnect):
+            if leg.state is not LegState.RINGING:
+                return  # the answer to a re-INVITE
+            self._cancel_timer(leg)
+            body = event.getData()[2]
+            leg.remote_sdp = str(body) if body is not None else ""
+            leg.state = LegState.ANSWERED
+            self._emit(cc.CallAnswered(call.call_id, leg.leg_id, leg.extension), call.route)
+            if leg.auto_bridge:
+                self._bridge(call, leg)
+        elif isinstance(event, CCEventFail | CCEventRedirect):
+            code = int(event.getData()[0])
+            if leg.state is LegState.RINGING:
+                failure = cc.OfferFailure.BUSY if code in (486, 600) else cc.OfferFailure.REJECTED
+                self._end_leg(leg)
+                del call.legs[leg.leg_id]
+                self._offer_failed(call, leg.leg_id, leg.extension, failure, code, leg.auto_bridge)
+        elif isinstance(event, CCEventDisconnect):
+            self._on_leg_disconnect(call, leg, event.getData())
+        elif isinstance(event, CCEventUpdate):
+            self._on_reinvite(call, leg, leg.ua, event)
+        elif isinstance(event, CCEventInfo):
+            self._on_info(call, leg, event)
+
+    def _on_leg_disconnect(self, call: Call, leg: Leg, referred: Any) -> None:
+        was_bridged = leg.state is LegState.BRIDGED
+        self._end_leg(leg)
+        call.legs.pop(leg.leg_id, None)
+        if referred is not None and was_bridged:
+            # The phone did a blind transfer (REFER): sippy already answered 202 and sent BYE.
+            call.bridged = None
+            target = str(referred.getUrl().username or "")
+            self._transfer(call, target)
+            return
+        if was_bridged:
+            call.bridged = None
+            self._end_call(call, cc.HangupSide.CALLEE)
+            return
+        self._emit(
+            cc.LegHungUp(call.call_id, leg.leg_id, leg.extension, cc.HangupSide.CALLEE), call.route
+        )
+
+    def _ring_timeout(self, call: Call, leg: Leg) -> None:
+        leg.timer = None
+        if leg.state is not LegState.RINGING or call.ended:
+            return
+        leg.ua.recvEvent(CCEventDisconnect())  # CANCEL
+        self._end_leg(leg)
+        call.legs.pop(leg.leg_id, None)
+        self._offer_failed(
+            call, leg.leg_id, leg.extension, cc.OfferFailure.NO_ANSWER, 408, leg.auto_bridge
+        )
+
+    def _offer_failed(
+        self,
+        call: Call,
+        leg_id: str,
+        extension: str,
+        failure: cc.OfferFailure,
+        code: int,
+        auto_bridge: bool,
+    ) -> None:
+        self._emit(cc.OfferFailed(call.call_id, leg_id, extension, failure, code), call.route)
+        if not auto_bridge:
+            return
+        # The PBX placed this leg itself: the caller gets the outcome.
+        if call.answered:
+            self._end_call(call, cc.HangupSide.PBX, code=code)
+            return
+        reply = {
+            cc.OfferFailure.BUSY: (486, "Busy Here"),
+            cc.OfferFailure.NO_ANSWER: (480, "Temporarily Unavailable"),
+            cc.OfferFailure.NOT_REGISTERED: (480, "Temporarily Unavailable"),
+        }.get(failure, (code if 400 <= code < 700 else 480, "Call Failed"))
+        self._end_call(call, cc.HangupSide.CALLEE, code=reply[0], reason=reply[1])
+
+    def _end_leg(self, leg: Leg) -> None:
+        if leg.state is LegState.ENDED:
+            return
+        self._cancel_timer(leg)
+        leg.state = LegState.ENDED
+        left = self._busy.get(leg.extension, 0) - 1
+        if left > 0:
+            self._busy[leg.extension] = left
+        else:
+            self._busy.pop(leg.extension, None)
+
+    def _drop_leg(self, call: Call, leg: Leg) -> None:
+        """End a leg from the PBX side: CANCEL if it rings, BYE if it is answered."""
+        if leg.state is LegState.ENDED:
+            return
+        leg.ua.recvEvent(CCEventDisconnect())
+        self._end_leg(leg)
+        call.legs.pop(leg.leg_id, None)
+        if call.bridged is leg:
+            call.bridged = None
+
+    @staticmethod
+    def _cancel_timer(holder: Leg | Call) -> None:
+        timer = holder.timer if isinstance(holder, Leg) else holder.media_timer
+        if timer is not None:
+            timer.cancel()
+        if isinstance(holder, Leg):
+            holder.timer = None
+        else:
+            holder.media_timer = None
+
+    # -----------------------------------------------------------------------------------------
+    # Answer, bridge, transfer, hang up
+
+    def _answer(self, call: Call, far_sdp: str = PLACEHOLDER_SDP) -> None:
+        if call.answered:
+            return
+        if self._media is not None:
+            sdp = self._media.answer(
+                call.call_id, call.caller_tag, str(call.ua.lTag), far_sdp, latching=True
+            )
+        else:
+            sdp = far_sdp
+        call.ua.recvEvent(CCEventConnect((200, "OK", MsgBody(sdp))))
+        call.answered = True
+        if call.route is not None:
+            self._emit(cc.CallAnswered(call.call_id), call.route)
+
+    def _bridge(self, call: Call, leg: Leg) -> None:
+        if leg.state is not LegState.ANSWERED:
+            self._fail(call, "Bridge", f"leg {leg.leg_id} is {leg.state}")
+            return
+        self._stop_media(call)
+        if call.bridged is not None and call.bridged is not leg:
+            self._drop_leg(call, call.bridged)
+        if self._media is not None:
+            if call.answered:
+                # Re-answer with the agent's SDP; `port latching` keeps the caller's port
+                # (architecture.md flow step 4): no re-INVITE to the caller.
+                self._media.answer(
+                    call.call_id, call.caller_tag, str(call.ua.lTag), leg.remote_sdp, latching=True
+                )
+            else:
+                self._answer(call, leg.remote_sdp)
+        elif call.answered:
+            call.ua.recvEvent(CCEventUpdate(MsgBody(leg.remote_sdp)))
+        else:
+            self._answer(call, leg.remote_sdp)
+        leg.state = LegState.BRIDGED
+        call.bridged = leg
+        self._maybe_record(call, leg)
+
+    def _transfer(self, call: Call, target: str) -> None:
+        for leg in list(call.legs.values()):
+            self._drop_leg(call, leg)
+        self._emit(cc.CallTransferred(call.call_id, target), call.route)
+        if self._directory.is_call_center(target):
+            call.route = target
+            call.called = target
+            self._emit(
+                cc.CallOffered(
+                    call_id=call.call_id,
+                    caller=call.caller,
+                    called=target,
+                    source=call.source,
+                    caller_name=call.caller_name,
+                    transferred=True,
+                ),
+                target,
+            )
+            return
+        if self._directory.user(target) is None:
+            self._end_call(call, cc.HangupSide.PBX, code=404, reason="Not Found")
+            return
+        if call.answered and self._media is not None:
+            self._start_music(call)
+        self._offer(call, self._next_leg_id(call), target, self._extension_ring_timeout, True)
+
+    def _end_call(
+        self,
+        call: Call,
+        side: cc.HangupSide,
+        *,
+        caller_gone: bool = False,
+        code: int = 0,
+        reason: str = "",
+    ) -> None:
+        if call.ended:
+            return
+        call.ended = True
+        self._stop_media(call, tell_rtpengine=False)
+        for leg in list(call.legs.values()):
+            if leg.state is LegState.RINGING and call.route is not None:
+                self._emit(
+                    cc.OfferFailed(
+                        call.call_id, leg.leg_id, leg.extension, cc.OfferFailure.CANCELLED, 487
+                    ),
+                    call.route,
+                )
+            self._drop_leg(call, leg)
+        if not caller_gone:
+            if call.answered:
+                call.ua.recvEvent(CCEventDisconnect())
+            else:
+                call.ua.recvEvent(CCEventFail((code or 480, reason or "Temporarily Unavailable")))
+        self._finish_recording(call)
+        if self._media is not None:
+            self._media.delete(call.call_id)
+        self.calls.pop(call.call_id, None)
+        self._emit(cc.CallHungUp(call.call_id, side, code), call.route)
+
+    # -----------------------------------------------------------------------------------------
+    # Media: prompts and music
+
+    def _play(self, call: Call, prompt: str, then_music: bool) -> None:
+        if self._media is None:
+            self._fail(call, "PlayPrompt", "no media server configured")
+            return
+        if not call.answered:
+            self._answer(call)
+        self._stop_media(call)
+        duration_ms = self._media.play_media(
+            call.call_id, call.caller_tag, self._prompt_path(prompt)
+        )
+        call.media_timer = Timeout(
+            partial(self._guard, self._prompt_done, call, prompt, then_music),
+            max(duration_ms, 1) / 1000.0,
+        )
+
+    def _prompt_done(self, call: Call, prompt: str, then_music: bool) -> None:
+        call.media_timer = None
+        if call.ended:
+            return
+        self._emit(cc.MediaFinished(call.call_id, prompt), call.route)
+        if then_music and call.bridged is None:
+            self._start_music(call)
+
+    def _start_music(self, call: Call) -> None:
+        if self._media is None:
+            self._fail(call, "StartMusicOnHold", "no media server configured")
+            return
+        if not call.answered:
+            self._answer(call)
+        self._stop_media(call)
+        self._media.play_media(
+            call.call_id,
+            call.caller_tag,
+            self._prompt_path("music_on_hold"),
+            repeat_times=MUSIC_REPEAT_TIMES,
+        )
+
+    def _stop_media(self, call: Call, tell_rtpengine: bool = True) -> None:
+        self._cancel_timer(call)
+        if self._media is not None and tell_rtpengine and call.answered:
+            self._media.stop_media(call.call_id, call.caller_tag)
+
+    # -----------------------------------------------------------------------------------------
+    # Recording
+
+    def _maybe_record(self, call: Call, leg: Leg) -> None:
+        user = self._directory.user(leg.extension)
+        if self._media is None or user is None or user.recording is RecordingMode.NEVER:
+            return
+        if not call.recording:
+            self._media.start_recording(call.call_id, call.caller_tag)
+            call.recording = True
+        if user.recording is RecordingMode.ALWAYS:
+            call.keep_recording = True
+
+    def _request_recording(self, call: Call) -> None:
+        call.keep_recording = True
+        if self._media is not None and not call.recording and call.answered:
+            self._media.start_recording(call.call_id, call.caller_tag)
+            call.recording = True
+        self._emit(cc.RecordingRequested(call.call_id), call.route)
+
+    def _finish_recording(self, call: Call) -> None:
+        if not call.recording or self._recording_sink is None:
+            return
+        extension = call.bridged.extension if call.bridged is not None else ""
+        user = self._directory.user(extension) if extension else None
+        self._recording_sink(
+            {
+                "call_id": call.call_id,
+                "caller": call.caller,
+                "called": call.called,
+                "extension": extension,
+                "tenant": user.tenant if user is not None else "demo",
+                "keep": call.keep_recording,
+            }
+        )
+
+    # -----------------------------------------------------------------------------------------
+    # re-INVITE (hold/resume) and DTMF
+
+    def _on_reinvite(self, call: Call, leg: Leg | None, ua: Any, event: Any) -> None:
+        body = event.getData()
+        sdp = str(body) if body is not None else ""
+        held = is_hold(sdp)
+        # Media stays anchored where it is: answer with what this side already has. See
+        # docs/pbx.md (hold) for the limits of this.
+        ua.recvEvent(CCEventConnect((200, "OK", ua.lSDP)))
+        holder: Leg | Call = leg if leg is not None else call
+        if held == holder.held:
+            return
+        holder.held = held
+        leg_id = leg.leg_id if leg is not None else ""
+        hold_event = (
+            cc.CallHeld(call.call_id, leg_id) if held else cc.CallResumed(call.call_id, leg_id)
+        )
+        self._emit(hold_event, call.route)
+
+    def _on_info(self, call: Call, leg: Leg | None, event: Any) -> None:
+        body = event.getData()
+        if body is None:
+            return
+        digit = dtmf_from_info(body.getType(), str(body))
+        if digit is not None:
+            self._digit(call, leg, digit)
+
+    def on_rtp_dtmf(self, call_id: str, source_tag: str, digit: str) -> None:
+        """A digit rtpengine decoded from RFC 4733 events (its `--dtmf-log-dest` feed)."""
+        call = self.calls.get(call_id)
+        if call is None:
+            return
+        leg = None if source_tag == call.caller_tag else call.bridged
+        self._guard(self._digit, call, leg, digit)
+
+    def _digit(self, call: Call, leg: Leg | None, digit: str) -> None:
+        leg_id = leg.leg_id if leg is not None else ""
+        self._emit(cc.DtmfReceived(call.call_id, digit, leg_id), call.route)
+        holder: Leg | Call = leg if leg is not None else call
+        holder.digits = (holder.digits + digit)[-len(RECORD_ON_DEMAND_CODE) :]
+        if leg is not None and holder.digits == RECORD_ON_DEMAND_CODE:
+            holder.digits = ""
+            self._request_recording(call)
+
+    # -----------------------------------------------------------------------------------------
+    # Commands from the application
+
+    def execute(self, command: cc.CallCommand) -> None:
+        call = self.calls.get(command.call_id)
+        name = type(command).__name__
+        if call is None or call.ended:
+            self._emit(cc.CommandFailed(command.call_id, name, "no such call"), None)
+            return
+        try:
+            self._execute(call, command)
+        except NgError as error:
+            self._fail(call, name, f"media: {error}")
+
+    def _execute(self, call: Call, command: cc.CallCommand) -> None:
+        match command:
+            case cc.Answer():
+                self._answer(call)
+            case cc.Reject(code=code, reason=reason):
+                if call.answered:
+                    self._fail(call, "Reject", "call is answered")
+                else:
+                    self._end_call(call, cc.HangupSide.PBX, code=code, reason=reason)
+            case cc.PlayPrompt(prompt=prompt, then_music=then_music):
+                self._play(call, prompt, then_music)
+            case cc.StartMusicOnHold():
+                self._start_music(call)
+            case cc.StopMedia():
+                self._stop_media(call)
+            case cc.OfferCall(leg_id=leg_id, extension=extension, ring_timeout=timeout):
+                self._offer(call, leg_id, extension, timeout, False)
+            case cc.StopRinging(leg_id=leg_id):
+                leg = call.legs.get(leg_id)
+                if leg is None or leg.state is not LegState.RINGING:
+                    self._fail(call, "StopRinging", f"leg {leg_id} is not ringing")
+                    return
+                self._drop_leg(call, leg)
+                self._emit(
+                    cc.OfferFailed(
+                        call.call_id, leg_id, leg.extension, cc.OfferFailure.CANCELLED, 487
+                    ),
+                    call.route,
+                )
+            case cc.Bridge(leg_id=leg_id):
+                leg = call.legs.get(leg_id)
+                if leg is None:
+                    self._fail(call, "Bridge", f"no leg {leg_id}")
+                    return
+                self._bridge(call, leg)
+            case cc.Transfer(target=target):
+                self._transfer(call, target)
+            case cc.Hangup(code=code, reason=reason):
+                self._end_call(call, cc.HangupSide.PBX, code=code, reason=reason)
+            case cc.StartRecording():
+                self._request_recording(call)
+
+    def _fail(self, call: Call, command: str, reason: str) -> None:
+        self._emit(cc.CommandFailed(call.call_id, command, reason), call.route)
+
+    def _guard(self, func: Callable[..., None], *args: Any) -> None:
+        """One call's bug or media failure must not take the SIP thread (and every other call)
+        down with it: log it and end that call."""
+        try:
+            func(*args)
+        except Exception:
+            log.exception("error in call handling (%s)", getattr(func, "__name__", func))
+            call = next((a for a in args if isinstance(a, Call)), None)
+            if call is not None and not call.ended:
+                try:
+                    self._end_call(call, cc.HangupSide.PBX, code=500, reason="Server Error")
+                except Exception:
+                    log.exception("could not end call %s cleanly", call.call_id)
+                    self.calls.pop(call.call_id, None)
+
+    # -----------------------------------------------------------------------------------------
+    # Introspection (tests, metrics)
+
+    def busy_extensions(self) -> dict[str, int]:
+        return dict(self._busy)

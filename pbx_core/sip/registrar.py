@@ -1,0 +1,90 @@
+"""REGISTER handling: digest challenge, verification and the binding in the location store."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sippy.SipHeader import SipHeader
+
+from pbx_core.directory import Directory
+from pbx_core.location import Binding, LocationStore
+from pbx_core.sip.digest import challenge_header, verified_user
+
+log = logging.getLogger(__name__)
+
+MIN_EXPIRES = 30
+MAX_EXPIRES = 3600
+DEFAULT_EXPIRES = 300
+
+SipReply = tuple[Any, None, None]
+
+
+class Registrar:
+    def __init__(self, directory: Directory, locations: LocationStore, realm: str) -> None:
+        self._directory = directory
+        self._locations = locations
+        self._realm = realm
+
+    def handle(self, req: Any) -> SipReply:
+        extension = str(req.getHFBody("to").getUrl().username or "")
+        authorization = req.getHFBody("authorization") if req.countHFs("authorization") else None
+        if authorization is None:
+            # Challenge unknown users as well: answering 404 here would let anyone enumerate
+            # the extensions.
+            return self._challenge(req)
+        if verified_user(self._directory, authorization, "REGISTER", extension) is None:
+            if not authorization.ho.validate_challenge(str(authorization.nonce), (1,)):
+                # A stale nonce is not a wrong password: challenge again.
+                return self._challenge(req)
+            log.info("REGISTER for %s refused: wrong credentials", extension)
+            return (req.genResponse(403, "Forbidden"), None, None)
+        return self._bind(req, extension)
+
+    def _challenge(self, req: Any) -> SipReply:
+        resp = req.genResponse(401, "Unauthorized")
+        resp.appendHeader(challenge_header(self._realm))
+        return (resp, None, None)
+
+    def _bind(self, req: Any, extension: str) -> SipReply:
+        if req.countHFs("contact") == 0:
+            # A query: answer with the current binding.
+            resp = req.genResponse(200, "OK")
+            current = self._locations.lookup(extension)
+            if current is not None:
+                resp.appendHeader(SipHeader(name="contact", bodys=f"<{current.contact}>"))
+            return (resp, None, None)
+        contact = req.getHFBody("contact")
+        expires = self._requested_expires(req, contact)
+        if contact.asterisk or expires == 0:
+            self._locations.remove(extension)
+            return (req.genResponse(200, "OK"), None, None)
+        if expires < MIN_EXPIRES:
+            resp = req.genResponse(423, "Interval Too Brief")
+            resp.appendHeader(SipHeader(name="min-expires", bodys=str(MIN_EXPIRES)))
+            return (resp, None, None)
+        expires = min(expires, MAX_EXPIRES)
+        url = contact.getUrl()
+        binding = Binding(
+            extension=extension,
+            contact=str(url),
+            host=str(url.host),
+            port=int(url.port or 5060),
+            expires=expires,
+        )
+        self._locations.save(binding)
+        resp = req.genResponse(200, "OK")
+        reply_contact = contact.getCopy()
+        reply_contact.getUri().setParam("expires", str(expires))
+        resp.appendHeader(SipHeader(name="contact", body=reply_contact))
+        return (resp, None, None)
+
+    @staticmethod
+    def _requested_expires(req: Any, contact: Any) -> int:
+        if not contact.asterisk:
+            value = contact.getUri().getParam("expires")
+            if value is not None and str(value).isdigit():
+                return int(value)
+        if req.countHFs("expires"):
+            return int(req.getHFBody("expires").getNum())
+        return DEFAULT_EXPIRES

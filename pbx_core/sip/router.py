@@ -1,0 +1,58 @@
+"""The first stop of every out-of-dialog SIP request: REGISTER, new INVITEs, the rest."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sippy.SipHeader import SipHeader
+
+from pbx_core.sip.calls import CallManager
+from pbx_core.sip.registrar import Registrar
+
+log = logging.getLogger(__name__)
+
+ALLOWED = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER"
+
+
+class SipRouter:
+    def __init__(self, registrar: Registrar, calls: CallManager) -> None:
+        self._registrar = registrar
+        self._calls = calls
+
+    def __call__(self, req: Any, sip_t: Any) -> Any:
+        try:
+            return self._route(req, sip_t)
+        except Exception:
+            # A request sippy could parse but we could not handle (odd headers, bad
+            # numbers): refuse it; never let it unwind into the reactor.
+            log.warning("cannot handle %s request", _method(req), exc_info=True)
+            try:
+                return (req.genResponse(400, "Bad Request"), None, None)
+            except Exception:
+                return None
+
+    def _route(self, req: Any, sip_t: Any) -> Any:
+        method = req.getMethod()
+        if method == "REGISTER":
+            return self._registrar.handle(req)
+        if req.getHFBody("to").getTag() is not None:
+            # In-dialog request for a dialog we do not have (sippy routes known dialogs to
+            # their UA before this callback).
+            return (req.genResponse(481, "Call/Transaction Does Not Exist"), None, None)
+        if method == "INVITE":
+            return self._calls.new_invite(req, sip_t)
+        if method == "OPTIONS":
+            return (req.genResponse(200, "OK"), None, None)
+        if method in ("BYE", "CANCEL", "INFO", "REFER", "PRACK", "UPDATE"):
+            return (req.genResponse(481, "Call/Transaction Does Not Exist"), None, None)
+        resp = req.genResponse(405, "Method Not Allowed")
+        resp.appendHeader(SipHeader(name="allow", bodys=ALLOWED))
+        return (resp, None, None)
+
+
+def _method(req: Any) -> str:
+    try:
+        return str(req.getMethod())
+    except Exception:
+        return "?"

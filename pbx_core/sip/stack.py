@@ -1,0 +1,102 @@
+"""The sippy reactor (ED2) in one dedicated thread that owns every SIP object.
+
+Traps handled here (architecture.md, decision 1): `ED2.my_ident` is set to this thread before
+anything creates a timer; the global config carries a `_sip_logger`; one UDP sender thread so
+packets leave in order. ED2 is a process-wide singleton, so there is one `SipThread` per
+process at a time (it can be stopped and a new one started, as the tests do).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sippy.Core.EventDispatcher import ED2
+from sippy.SipConf import SipConf
+from sippy.SipTransactionManager import SipTransactionManager
+from sippy.Udp_server import Udp_server_opts
+
+log = logging.getLogger(__name__)
+
+RequestHandler = Callable[[Any, Any], Any]
+"""sippy's request callback: (request, server transaction) -> (response, cancel_cb, noack_cb)."""
+
+
+class SipLogAdapter:
+    """sippy logs every message it sends and receives; route that to `logging` at DEBUG so it
+    costs nothing unless asked for."""
+
+    _log = logging.getLogger("pbx_core.sip.wire")
+
+    def write(self, *args: Any, **kwargs: Any) -> None:
+        if self._log.isEnabledFor(logging.DEBUG):
+            self._log.debug("".join(str(arg) for arg in args))
+
+
+class SipThread:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        build_handler: Callable[[dict[str, Any]], RequestHandler],
+        user_agent: str = "opencc-pbx",
+    ) -> None:
+        self.host = host
+        self.port = port
+        self._build_handler = build_handler
+        self._user_agent = user_agent
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+        self.global_config: dict[str, Any] = {}
+
+    def start(self, timeout: float = 10.0) -> None:
+        self._thread = threading.Thread(target=self._run, name="sip-reactor", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("SIP thread did not start")
+        if self._startup_error is not None:
+            raise RuntimeError("SIP thread failed to start") from self._startup_error
+
+    def _run(self) -> None:
+        try:
+            ED2.my_ident = threading.get_ident()
+            # Sippy reads these class attributes for Via/Contact of everything it generates.
+            SipConf.my_address = self.host
+            SipConf.my_port = self.port
+            SipConf.my_uaname = self._user_agent
+            Udp_server_opts.nworkers = 1
+            config: dict[str, Any] = {
+                "_sip_address": self.host,
+                "_sip_port": self.port,
+                "_sip_logger": SipLogAdapter(),
+            }
+            handler = self._build_handler(config)
+            config["_sip_tm"] = SipTransactionManager(config, handler)
+            self.global_config = config
+        except BaseException as error:
+            self._startup_error = error
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            ED2.loop()
+        finally:
+            config["_sip_tm"].shutdown()
+
+    def call(self, func: Callable[..., Any], *args: Any) -> None:
+        """Run `func(*args)` in the SIP thread on its next tick (safe from any thread)."""
+        ED2.callFromThread(func, *args)
+
+    def call_sync(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run in the SIP thread and wait for the result (for tests and setup, not hot paths)."""
+        return ED2.callFromThreadSync(func, *args)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread is None:
+            return
+        ED2.callFromThread(ED2.breakLoop)
+        self._thread.join(timeout)
+        self._thread = None

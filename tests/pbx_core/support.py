@@ -1,0 +1,139 @@
+"""Helpers for the PBX tests: free ports, SIPp processes, event waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pbx_core import call_control as cc
+
+SIPP_DIR = Path(__file__).parent / "sipp"
+SIPP_TIMEOUT_S = 20
+
+E = TypeVar("E")
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SippResult:
+    returncode: int
+    output: str
+    errors: str
+
+
+class Sipp:
+    """One SIPp process running one scenario file from tests/pbx_core/sipp/."""
+
+    def __init__(
+        self,
+        scenario: str,
+        *,
+        work_dir: Path,
+        remote: tuple[str, int] | None = None,
+        local_port: int | None = None,
+        variables: dict[str, Any] | None = None,
+        extra: list[str] | None = None,
+        calls: int = 1,
+    ) -> None:
+        self.local_port = local_port or free_port()
+        self.work_dir = work_dir
+        self.error_file = work_dir / f"sipp-{scenario}-{self.local_port}-errors.log"
+        args = ["sipp"]
+        if remote is not None:
+            args.append(f"{remote[0]}:{remote[1]}")
+        args += [
+            "-sf", str(SIPP_DIR / scenario),
+            "-i", "127.0.0.1",
+            "-p", str(self.local_port),
+            "-m", str(calls),
+            "-nostdin",
+            "-timeout", f"{SIPP_TIMEOUT_S}s",
+            "-timeout_error",
+            "-trace_err",
+            "-error_file", str(self.error_file),
+        ]  # fmt: skip
+        for name, value in (variables or {}).items():
+            args += ["-set", name, str(value)]
+        self.args = args + (extra or [])
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> Sipp:
+        self._process = await asyncio.create_subprocess_exec(
+            *self.args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=self.work_dir,
+        )
+        return self
+
+    async def wait(self, timeout: float = SIPP_TIMEOUT_S + 10) -> SippResult:
+        assert self._process is not None
+        out, err = await asyncio.wait_for(self._process.communicate(), timeout)
+        errors = self.error_file.read_text(errors="replace") if self.error_file.exists() else ""
+        return SippResult(
+            self._process.returncode or 0, out.decode(errors="replace"), err.decode() + errors
+        )
+
+    def kill(self) -> None:
+        if self._process is not None and self._process.returncode is None:
+            self._process.kill()
+
+
+async def run_sipp(scenario: str, **kwargs: Any) -> SippResult:
+    sipp = await Sipp(scenario, **kwargs).start()
+    try:
+        return await sipp.wait()
+    finally:
+        sipp.kill()
+
+
+class EventLog:
+    """Collects PBX events from a subscription so tests can wait for specific ones."""
+
+    def __init__(self, queue: asyncio.Queue[cc.CallEvent]) -> None:
+        self._queue = queue
+        self.seen: list[cc.CallEvent] = []
+        self._taken: set[int] = set()
+
+    async def next_of(self, kind: type[E], timeout: float = 15.0, **match: Any) -> E:
+        """The first not yet returned event of `kind` whose fields equal `match`."""
+        for index, event in enumerate(self.seen):
+            if index not in self._taken and isinstance(event, kind) and _matches(event, match):
+                self._taken.add(index)
+                return event
+        async with asyncio.timeout(timeout):
+            while True:
+                event = await self._queue.get()
+                self.seen.append(event)
+                if isinstance(event, kind) and _matches(event, match):
+                    self._taken.add(len(self.seen) - 1)
+                    return event
+
+    def of(self, kind: type[E]) -> list[E]:
+        return [event for event in self.seen if isinstance(event, kind)]
+
+
+def _matches(event: object, match: dict[str, Any]) -> bool:
+    return all(getattr(event, key) == value for key, value in match.items())
+
+
+async def register(
+    pbx_port: int, extension: str, contact_port: int, work_dir: Path, password: str | None = None
+) -> SippResult:
+    """A real REGISTER with digest auth (SIPp), binding `extension` to 127.0.0.1:contact_port."""
+    scenario = "register.xml" if password is None else "register_refused.xml"
+    return await run_sipp(
+        scenario,
+        work_dir=work_dir,
+        remote=("127.0.0.1", pbx_port),
+        variables={"contact_port": contact_port},
+        extra=["-s", extension, "-au", extension, "-ap", password or f"pw{extension}"],
+    )

@@ -1,0 +1,43 @@
+"""REGISTER with digest authentication over real SIP (SIPp) against the PBX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pbx_core.service import PbxService
+from tests.pbx_core.support import free_port, register
+
+
+async def test_register_with_right_password_creates_binding(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    contact_port = free_port()
+    result = await register(pbx.config.sip_port, "1001", contact_port, tmp_path)
+    assert result.returncode == 0, result.errors
+    binding = pbx.registration("1001")
+    assert binding is not None
+    assert (binding.host, binding.port) == ("127.0.0.1", contact_port)
+    assert 0 < binding.expires <= 300
+
+
+async def test_register_with_wrong_password_is_refused_and_binds_nothing(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    result = await register(pbx.config.sip_port, "1002", free_port(), tmp_path, password="wrong")
+    assert result.returncode == 0, result.errors  # the scenario expects 403
+    assert pbx.registration("1002") is None
+
+
+async def test_register_of_unknown_user_is_refused(pbx: PbxService, tmp_path: Path) -> None:
+    result = await register(pbx.config.sip_port, "9999", free_port(), tmp_path, password="pw9999")
+    assert result.returncode == 0, result.errors
+    assert pbx.registration("9999") is None
+
+
+async def test_one_extensions_credentials_cannot_register_another(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    # Right password of 1003, but registering the address of record 1004.
+    result = await register(pbx.config.sip_port, "1004", free_port(), tmp_path, password="pw1003")
+    assert result.returncode == 0, result.errors
+    assert pbx.registration("1004") is None
