@@ -385,7 +385,7 @@ def set_agent_state(ctx: Step, event: SetAgentState) -> None:
         return
     flow.set_agent_state(ctx, agent, state, event.cause, f"set by {who}", event.unavailable_code)
     offered = agent.offered_call
-    if offered is not None and not agent.takes_calls:
+    if offered is not None and not agent.ready_state:
         _agent_gone_while_ringing(ctx, agent, offered, f"{state.value} while the call rang")
 
 

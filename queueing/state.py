@@ -73,13 +73,16 @@ class Agent:
         return self.state is not AgentState.SIGN_OUT
 
     @property
-    def takes_calls(self) -> bool:
-        """Ready for an offer: available (or, on a Basic licence, simply signed in) and idle."""
-        if self.offered_call is not None or self.call is not None:
-            return False
+    def ready_state(self) -> bool:
+        """Available, or on a Basic licence (which has no ACD states) simply signed in."""
         if self.state is AgentState.AVAILABLE:
             return True
         return self.licence is Tier.BASIC and self.state is AgentState.SIGN_IN
+
+    @property
+    def takes_calls(self) -> bool:
+        """Ready for an offer: in a ready state and not ringing or on a call."""
+        return self.ready_state and self.offered_call is None and self.call is None
 
 
 @dataclass(slots=True)
