@@ -1,0 +1,246 @@
+"""rq jobs: index sync (full/delta, on a schedule) and call logging, with retry and backoff.
+
+Job payloads carry only the tenant, connector name and call facts, never credentials: the worker
+process calls `set_job_context()` at start-up with the index and a configuration lookup.
+Each job runs its own `asyncio.run` with a fresh HTTP client; OAuth2 token state survives between
+jobs in the `ConnectorFactory` of the context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from rq import Queue, Retry, get_current_job
+from rq.job import Job
+
+from crm_connectors.config import TenantCrmConfig
+from crm_connectors.connector import CrmConnector
+from crm_connectors.errors import CrmConfigError, CrmError
+from crm_connectors.factory import ConnectorFactory
+from crm_connectors.index import CrmIndex
+from crm_connectors.metrics import DEFAULT_COUNTER, CrmErrorCounter
+from crm_connectors.phone import to_e164
+from crm_connectors.records import CallLog, CrmRecord
+from crm_connectors.sync import SyncMode, sync_connector
+
+log = logging.getLogger(__name__)
+
+#: Backoff for syncs: 429s and 5xx clear within minutes; Exact counts errors per hour.
+SYNC_RETRY_INTERVALS = (30, 120, 600, 1800)
+#: Backoff for call logs: keep trying for about a day, the activity still matters tomorrow.
+LOG_CALL_RETRY_INTERVALS = (10, 60, 300, 1800, 3600, 14400)
+
+
+def sync_retry() -> Retry:
+    return Retry(max=len(SYNC_RETRY_INTERVALS), interval=list(SYNC_RETRY_INTERVALS))
+
+
+def log_call_retry() -> Retry:
+    return Retry(max=len(LOG_CALL_RETRY_INTERVALS), interval=list(LOG_CALL_RETRY_INTERVALS))
+
+
+@dataclass
+class JobContext:
+    """What jobs need in the worker process; `configs` returns a tenant's configuration."""
+
+    index: CrmIndex
+    configs: Callable[[str], TenantCrmConfig | None]
+    counters: CrmErrorCounter = field(default_factory=lambda: DEFAULT_COUNTER)
+    factory: ConnectorFactory = field(default_factory=ConnectorFactory)
+    http_timeout_s: float = 15.0
+
+
+_context: JobContext | None = None
+
+
+def set_job_context(context: JobContext | None) -> None:
+    """Call once in the worker process before `worker.work()`."""
+    global _context
+    _context = context
+
+
+def job_context() -> JobContext:
+    if _context is None:
+        raise RuntimeError("crm_connectors.jobs.set_job_context() was not called in this worker")
+    return _context
+
+
+# --- sync ---------------------------------------------------------------------------------
+
+
+def sync_job(
+    tenant: str, connector_name: str, mode: str = "full", reschedule_every_s: int | None = None
+) -> dict[str, Any]:
+    """Sync one connector into the index. Raises on failure so rq's `Retry` applies."""
+    ctx = job_context()
+    if reschedule_every_s:
+        _schedule_next_run_once(tenant, connector_name, mode, reschedule_every_s)
+    return asyncio.run(_sync(ctx, tenant, connector_name, SyncMode(mode)))
+
+
+async def _sync(ctx: JobContext, tenant: str, name: str, mode: SyncMode) -> dict[str, Any]:
+    config = ctx.configs(tenant)
+    connector_config = config.connector(name) if config else None
+    if connector_config is None:
+        ctx.counters.record(tenant, name, "sync", CrmConfigError.kind)
+        raise CrmConfigError(f"tenant {tenant!r} has no CRM connector {name!r}")
+    async with httpx.AsyncClient(timeout=ctx.http_timeout_s) as client:
+        connector = ctx.factory.build(tenant, connector_config, client)
+        try:
+            result = await sync_connector(connector, ctx.index, tenant, mode)
+        except CrmError as exc:
+            ctx.counters.record(tenant, name, "sync", exc.kind)
+            log.warning("crm sync %s/%s failed: %s", tenant, name, exc)
+            raise
+        finally:
+            await connector.aclose()
+    return {"tenant": tenant, "source": name, "mode": result.mode.value, "written": result.written}
+
+
+def _schedule_next_run_once(tenant: str, name: str, mode: str, every_s: int) -> None:
+    """Schedule the next periodic run; retries of this run must not schedule again."""
+    job = get_current_job()
+    if job is None or job.meta.get("next_scheduled"):
+        return
+    queue = Queue(job.origin, connection=job.connection)
+    queue.enqueue_in(
+        timedelta(seconds=every_s),
+        sync_job,
+        tenant,
+        name,
+        mode,
+        every_s,
+        retry=sync_retry(),
+        description=f"crm {mode} sync {tenant}/{name}",
+    )
+    job.meta["next_scheduled"] = True
+    _save_meta(job)
+
+
+def enqueue_sync(
+    queue: Queue, tenant: str, connector_name: str, mode: SyncMode = SyncMode.FULL
+) -> Job:
+    """Run one sync soon (e.g. after an admin saved the connector's configuration)."""
+    return queue.enqueue(
+        sync_job,
+        tenant,
+        connector_name,
+        mode.value,
+        retry=sync_retry(),
+        description=f"crm {mode.value} sync {tenant}/{connector_name}",
+    )
+
+
+def schedule_sync(
+    queue: Queue,
+    tenant: str,
+    connector_name: str,
+    *,
+    mode: SyncMode = SyncMode.DELTA,
+    every: timedelta = timedelta(minutes=15),
+    first_in: timedelta = timedelta(0),
+) -> Job:
+    """Start a periodic sync through rq's scheduler (workers need `with_scheduler=True`).
+
+    Each run schedules the next one before it starts, so a failing run (which rq retries with
+    backoff) does not stop the schedule. Typical: delta every 15 min, full every night.
+    """
+    every_s = max(1, int(every.total_seconds()))
+    return queue.enqueue_in(
+        first_in,
+        sync_job,
+        tenant,
+        connector_name,
+        mode.value,
+        every_s,
+        retry=sync_retry(),
+        description=f"crm {mode.value} sync {tenant}/{connector_name}",
+    )
+
+
+# --- call logging -------------------------------------------------------------------------
+
+
+def log_call_job(call_data: dict[str, Any]) -> dict[str, str | None]:
+    """Write one finished call to the tenant's CRM(s). Raises on failure so rq retries.
+
+    Targets: `call.source` when the agent's screen-pop picked a record; otherwise every connector
+    whose indexed records match the number. Calls that match no record are not logged: there is
+    nothing to attach them to. Connectors already done are remembered in the job's meta, so a
+    retry does not write the same activity twice.
+    """
+    ctx = job_context()
+    call = CallLog.from_dict(call_data)
+    job = get_current_job()
+    done: dict[str, str | None] = dict(job.meta.get("logged", {})) if job else {}
+    try:
+        return asyncio.run(_log_call(ctx, call, done))
+    finally:
+        if job is not None:
+            job.meta["logged"] = done
+            _save_meta(job)
+
+
+async def _log_call(
+    ctx: JobContext, call: CallLog, done: dict[str, str | None]
+) -> dict[str, str | None]:
+    config = ctx.configs(call.tenant)
+    if config is None:
+        return done
+    e164 = to_e164(call.number)
+    indexed = await asyncio.to_thread(ctx.index.lookup, call.tenant, e164) if e164 else []
+    targets: list[tuple[str, CrmRecord | None]] = []
+    for connector_config in config.connectors:
+        name = connector_config.name
+        if name in done or (call.source is not None and name != call.source):
+            continue
+        record = _pick_record(indexed, name, call.record_id)
+        if call.source is None and record is None:
+            continue
+        targets.append((name, record))
+    first_error: CrmError | None = None
+    async with httpx.AsyncClient(timeout=ctx.http_timeout_s) as client:
+        for name, record in targets:
+            target_config = config.connector(name)
+            assert target_config is not None
+            connector: CrmConnector = ctx.factory.build(call.tenant, target_config, client)
+            try:
+                done[name] = await connector.log_call(call, record)
+            except CrmError as exc:
+                ctx.counters.record(call.tenant, name, "log_call", exc.kind)
+                log.warning("crm call log %s/%s failed: %s", call.tenant, name, exc)
+                first_error = first_error or exc
+            finally:
+                await connector.aclose()
+    if first_error is not None:
+        raise first_error
+    return done
+
+
+def _pick_record(records: list[CrmRecord], source: str, record_id: str | None) -> CrmRecord | None:
+    mine = [r for r in records if r.source == source]
+    if record_id is not None:
+        chosen = next((r for r in mine if r.id == record_id), None)
+        # The agent picked a record the index does not hold (yet): link by id anyway.
+        return chosen or CrmRecord(id=record_id, name="", source=source)
+    return mine[0] if mine else None
+
+
+def _save_meta(job: Job) -> None:
+    job.save_meta()  # type: ignore[no-untyped-call]  # rq leaves this one unannotated
+
+
+def enqueue_call_log(queue: Queue, call: CallLog) -> Job:
+    return queue.enqueue(
+        log_call_job,
+        call.to_dict(),
+        retry=log_call_retry(),
+        job_id=f"crm-call-log-{call.tenant}-{call.call_id}",
+        description=f"crm call log {call.tenant}/{call.call_id}",
+    )
