@@ -15,7 +15,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from crm_connectors.config import FieldMapping, GenericSqlConfig, TenantCrmConfig
+from crm_connectors.config import (
+    FieldMapping,
+    GenericRestConfig,
+    GenericSqlConfig,
+    TenantCrmConfig,
+)
 from crm_connectors.phone import to_e164
 from crm_connectors.secrets import Secret
 
@@ -119,17 +124,33 @@ def demo_connector_config(url: str) -> GenericSqlConfig:
     )
 
 
+def demo_rest_connector_config(base_url: str, api_key: str | None = None) -> GenericRestConfig:
+    """The generic REST connector pointed at `demo_rest_app` served at `base_url`."""
+    return GenericRestConfig(
+        name="demo-rest",
+        lookup_url=f"{base_url}/api/contacts?phone={{number}}",
+        list_url=f"{base_url}/api/contacts",
+        next_path="next",
+        records_path="data",
+        mapping=DEMO_MAPPING,
+        auth_value=Secret(f"Bearer {api_key}") if api_key is not None else None,
+    )
+
+
 def demo_tenant_config(url: str, tenant: str = DEMO_TENANT) -> TenantCrmConfig:
     return TenantCrmConfig(tenant=tenant, connectors=(demo_connector_config(url),))
 
 
-def demo_rest_app() -> Starlette:
+def demo_rest_app(api_key: str | None = None) -> Starlette:
     """The same contacts as a tiny REST/JSON CRM, for the generic REST connector.
 
     `GET /api/contacts?phone=<E.164>` finds, `GET /api/contacts` lists (`{"data": [...]}`).
+    With `api_key`, requests need `Authorization: Bearer <api_key>`.
     """
 
     async def contacts(request: Request) -> JSONResponse:
+        if api_key is not None and request.headers.get("Authorization") != f"Bearer {api_key}":
+            return JSONResponse({"error": "unauthorized"}, 401)
         wanted = to_e164(request.query_params.get("phone"))
         rows: list[dict[str, Any]] = [
             dict(c)
