@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from queueing.commands import Command
@@ -12,6 +12,8 @@ from queueing.config import AgentConfig, CallCenterConfig, Member, TenantConfig,
 from queueing.events import DomainEvent, EventType
 from queueing.inputs import AgentState, CallArrived, Input, SetAgentState
 from queueing.simulator import Simulator
+
+C = TypeVar("C", bound=Command)
 
 
 def amsterdam(year: int, month: int, day: int, hour: int, minute: int = 0) -> float:
@@ -28,7 +30,7 @@ def agents(*extensions: str, licence: Tier = Tier.PREMIUM) -> tuple[AgentConfig,
 def center(
     id: str = "7001",
     tier: Tier = Tier.STANDARD,
-    members: Iterable[str] = ("1001",),
+    members: Iterable[str | Member] = ("1001",),
     **kw: Any,
 ) -> CallCenterConfig:
     return CallCenterConfig(
@@ -71,7 +73,7 @@ def of_type(sim: Simulator, kind: EventType) -> list[DomainEvent]:
     return [e for e in sim.events if e.type is kind]
 
 
-def commands_of(sim: Simulator, kind: type[Command]) -> list[Command]:
+def commands_of(sim: Simulator, kind: type[C]) -> list[C]:
     return [c for c in sim.commands if isinstance(c, kind)]
 
 

@@ -234,12 +234,6 @@ def premium_night() -> NightService:
     )
 
 
-def night_sim(now: float) -> object:
-    return simulator(
-        tenant(center("7003", tier=Tier.PREMIUM, night_service=premium_night())), now=now
-    )
-
-
 @pytest.mark.parametrize(
     ("moment", "outcome", "trigger"),
     [

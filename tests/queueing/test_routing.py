@@ -65,6 +65,7 @@ def test_simultaneous_rings_everyone_and_the_first_answer_wins() -> None:
     sim = simulator(tenant(center(routing=RoutingPolicy.SIMULTANEOUS, members=AGENTS)), AGENTS)
     arrive(sim, "a")
     assert sorted(offered_to(sim)) == list(AGENTS)
+    assert [sim.engine.state.agents[e].offered_call for e in AGENTS] == ["a", "a", "a"]
     sim.feed(AgentAnswered("a", "1002"))
     stops = [c for c in sim.commands if isinstance(c, StopRinging)]
     assert sorted(s.agent for s in stops) == ["1001", "1003"]
