@@ -30,7 +30,9 @@ from sippy.CCEvents import (
 )
 from sippy.Core.EventDispatcher import ED2
 from sippy.MsgBody import MsgBody
+from sippy.SipAddress import SipAddress
 from sippy.SipCallId import SipCallId
+from sippy.SipContact import SipContact
 from sippy.SipURL import SipURL
 from sippy.Time.Timeout import Timeout
 from sippy.UA import UA
@@ -140,8 +142,15 @@ class CallManager:
     def new_invite(self, req: Any, sip_t: Any) -> Any:
         source_host = str(req.getSource()[0])
         ua = UA(self._config)
+        ua.lContact = self._contact()
         ua.event_cb = partial(self._on_caller_event, ua, source_host)
         return ua.recvRequest(req, sip_t)
+
+    def _contact(self) -> Any:
+        """Our Contact without sippy's default display name `Anonymous`, which some user
+        agents (SIPp's [next_url]) fail to parse."""
+        url = SipURL(host=self._config["_sip_address"], port=self._config["_sip_port"])
+        return SipContact(address=SipAddress(url=url, hadbrace=True))
 
     def _on_caller_event(self, ua: Any, source_host: str, event: Any, _ua: Any) -> None:
         if isinstance(event, CCEventTry):
@@ -272,6 +281,7 @@ class CallManager:
             self._offer_failed(call, leg_id, extension, failure, 480, auto_bridge)
             return
         ua = UA(self._config, nh_address=(binding.host, binding.port))
+        ua.lContact = self._contact()
         leg = Leg(leg_id=leg_id, extension=extension, ua=ua, auto_bridge=auto_bridge)
         ua.event_cb = partial(self._on_leg_ua_event, call, leg)
         call.legs[leg_id] = leg

@@ -35,6 +35,17 @@ class SipLogAdapter:
             self._log.debug("".join(str(arg) for arg in args))
 
 
+class PbxTransactionManager(SipTransactionManager):  # type: ignore[misc]
+    """sippy compares a target's transport case-sensitively; RFC 3261 says URI parameters
+    are case-insensitive and phones (and SIPp) send `transport=UDP` in their Contact."""
+
+    def newTransaction(self, msg: Any, *args: Any, **kwargs: Any) -> Any:  # sippy's name
+        address, transport = msg.getTarget()
+        if isinstance(transport, str) and transport != transport.lower():
+            msg.setTarget((address, transport.lower()))
+        return super().newTransaction(msg, *args, **kwargs)
+
+
 class SipThread:
     def __init__(
         self,
@@ -74,7 +85,7 @@ class SipThread:
                 "_sip_logger": SipLogAdapter(),
             }
             handler = self._build_handler(config)
-            config["_sip_tm"] = SipTransactionManager(config, handler)
+            config["_sip_tm"] = PbxTransactionManager(config, handler)
             self.global_config = config
         except BaseException as error:
             self._startup_error = error

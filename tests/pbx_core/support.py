@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,12 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
     with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def scenario_variables(scenario: str) -> set[str]:
+    text = (SIPP_DIR / scenario).read_text()
+    match = re.search(r'<Global variables="([^"]*)"', text)
+    return set(match.group(1).split(",")) if match else set()
 
 
 @dataclass
@@ -60,8 +67,10 @@ class Sipp:
             "-trace_err",
             "-error_file", str(self.error_file),
         ]  # fmt: skip
+        declared = scenario_variables(scenario)
         for name, value in (variables or {}).items():
-            args += ["-set", name, str(value)]
+            if name in declared:  # SIPp refuses to set a variable its scenario does not use
+                args += ["-set", name, str(value)]
         self.args = args + (extra or [])
         self._process: asyncio.subprocess.Process | None = None
 
