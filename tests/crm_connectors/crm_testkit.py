@@ -44,6 +44,7 @@ def serve(app: Any) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
+        server.force_exit = True  # do not wait for requests a test left hanging
         thread.join(timeout=10)
 
 
@@ -65,3 +66,28 @@ def postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def rq_queue() -> Iterator[Any]:
+    """An rq Queue with a unique name on the real Redis; its keys and jobs are removed after."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from rq import Queue
+
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        redis.ping()
+    except RedisConnectionError:
+        pytest.skip("Redis not reachable on 127.0.0.1:6379")
+    name = f"test-crm-{uuid.uuid4().hex[:12]}"
+    queue = Queue(name, connection=redis)
+    try:
+        yield queue
+    finally:
+        for key in redis.scan_iter("rq:job:*", count=1000):
+            if redis.type(key) == b"hash" and redis.hget(key, "origin") == name.encode():
+                redis.delete(key)
+        for key in redis.scan_iter(f"*{name}*", count=1000):
+            redis.delete(key)
+        redis.close()
