@@ -20,11 +20,11 @@ from queueing.commands import (
     StopRinging,
     TransferCall,
 )
-from queueing.config import Action, EstimatedWait, Tier, Treatment
+from queueing.config import Action, EstimatedWait, StrandedPolicy, Tier, Treatment
 from queueing.events import EventType
 from queueing.inputs import AgentState, Cause
 from queueing.routing import choose_agents, free_agents
-from queueing.state import IN_QUEUE, Agent, Call, CallCenter, Phase
+from queueing.state import IN_QUEUE, Agent, Call, CallCenter, Phase, sync_free
 from queueing.step import Step
 from queueing.waiting_list import make_key
 
@@ -36,6 +36,7 @@ HOLD_ALERT = "hold_alert"
 HOLD_BOUNCE = "hold_bounce"
 WRAP_UP = "wrap_up"
 CALL_TIMERS = (MAX_WAIT, COMFORT, RING)
+NO_STRANDED_TREATMENT = StrandedPolicy()
 
 
 def timer_id(subject: str, kind: str) -> str:
@@ -136,6 +137,7 @@ def stop_ringing(ctx: Step, call: Call, except_agent: str | None = None) -> list
     for extension in call.offered_to:
         agent = ctx.state.agents[extension]
         agent.offered_call = None
+        sync_free(ctx.state, agent)
         freed.append(agent)
         if extension != except_agent:
             ctx.command(StopRinging(call.call_id, extension))
@@ -200,6 +202,7 @@ def offer(ctx: Step, call: Call, cc: CallCenter, agents: list[Agent], reason: st
         cc.last_offered = cc.members.index(agents[0].extension)
     for agent in agents:
         agent.offered_call = call.call_id
+        sync_free(ctx.state, agent)
         ctx.command(
             OfferCall(
                 call.call_id,
@@ -230,6 +233,7 @@ def answer(ctx: Step, call: Call, cc: CallCenter, agent: Agent) -> None:
     call.agent = agent.extension
     call.answered_at = ctx.now
     agent.call = call.call_id
+    sync_free(ctx.state, agent)
     agent.last_call = call.call_id
     agent.last_call_center = cc.config.id
     ctx.command(StopMedia(call.call_id))
@@ -385,10 +389,12 @@ def stranded_condition(ctx: Step, cc: CallCenter) -> str | None:
 
 
 def stranded_treatment(ctx: Step, cc: CallCenter) -> tuple[str, Treatment] | None:
+    policy = cc.config.stranded
+    if cc.free or policy == NO_STRANDED_TREATMENT:
+        return None
     condition = stranded_condition(ctx, cc)
     if condition is None:
         return None
-    policy = cc.config.stranded
     treatment = policy.all_signed_out if condition == "all_signed_out" else policy.all_unavailable
     if treatment.action is Action.NONE:
         return None
@@ -445,6 +451,7 @@ def release(ctx: Step, call: Call, released_by: str) -> None:
 def free_agent_after_call(ctx: Step, agent: Agent, cc: CallCenter) -> None:
     agent.call = None
     agent.idle_since = ctx.now
+    sync_free(ctx.state, agent)
     pending = agent.pending_state
     agent.pending_state = None
     if pending is not None:
@@ -509,6 +516,7 @@ def set_agent_state(
     agent.state = state
     agent.unavailable_code = code
     agent.state_since = ctx.now
+    sync_free(ctx.state, agent)
     if previous is AgentState.WRAP_UP:
         ctx.cancel_timer(agent_timer_id(agent.extension))
     ctx.emit(

@@ -35,7 +35,7 @@ from queueing.inputs import (
     SetNightService,
     TimerFired,
 )
-from queueing.state import IN_QUEUE, Agent, Call, CallCenter, Phase
+from queueing.state import IN_QUEUE, Agent, Call, CallCenter, Phase, sync_free
 from queueing.step import Rejected, Step
 from queueing.waiting_list import make_key
 
@@ -251,6 +251,7 @@ def agent_rejected(ctx: Step, event: AgentRejected) -> None:
     if len(call.offered_to) > 1:
         call.offered_to = tuple(e for e in call.offered_to if e != event.agent)
         agent.offered_call = None
+        sync_free(ctx.state, agent)
         return
     flow.bounce(
         ctx,
@@ -398,6 +399,7 @@ def _agent_gone_while_ringing(ctx: Step, agent: Agent, call_id: str, why: str) -
     if len(call.offered_to) > 1:
         call.offered_to = tuple(e for e in call.offered_to if e != agent.extension)
         agent.offered_call = None
+        sync_free(ctx.state, agent)
         ctx.command(StopRinging(call.call_id, agent.extension))
         return
     flow.bounce(ctx, call, cc, "agent_unavailable", f"agent {agent.extension} went {why}")
@@ -419,6 +421,7 @@ def join_call_center(ctx: Step, event: JoinCallCenter) -> None:
             f" {cc.config.id} is {cc.config.tier.name}",
         )
     agent.joined[cc.config.id] = None
+    sync_free(ctx.state, agent)
     ctx.emit(
         EventType.AGENT_JOINED,
         f"joined by {event.cause.value}",
@@ -435,6 +438,7 @@ def leave_call_center(ctx: Step, event: LeaveCallCenter) -> None:
     if cc.config.id not in agent.joined:
         raise Rejected("not_joined", f"agent {agent.extension} has not joined {cc.config.id}")
     del agent.joined[cc.config.id]
+    sync_free(ctx.state, agent)
     ctx.emit(
         EventType.AGENT_LEFT,
         f"left by {event.cause.value}",

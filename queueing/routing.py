@@ -20,13 +20,10 @@ def next_random(state: EngineState) -> float:
 
 def free_agents(state: EngineState, cc: CallCenter) -> list[Agent]:
     """Joined agents ready for an offer, in the call center's list order."""
-    cc_id = cc.config.id
+    if not cc.free:
+        return []
     agents = state.agents
-    return [
-        agent
-        for agent in (agents[e] for e in cc.members)
-        if agent.takes_calls and cc_id in agent.joined
-    ]
+    return [agents[e] for e in sorted(cc.free, key=cc.index.__getitem__)]
 
 
 def choose_agents(

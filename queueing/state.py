@@ -67,6 +67,8 @@ class Agent:
     idle_since: float = 0.0
     last_call: str | None = None
     last_call_center: str | None = None
+    member_of: tuple[str, ...] = ()
+    """Call centers the agent is assigned to (joined or not)."""
 
     @property
     def signed_in(self) -> bool:
@@ -91,6 +93,11 @@ class CallCenter:
     waiting: WaitingList = field(default_factory=WaitingList)
     members: tuple[str, ...] = ()
     """Assigned agents in list order (regular and circular routing hunt in this order)."""
+    index: dict[str, int] = field(default_factory=dict)
+    """Position of each assigned agent in `members`."""
+    free: dict[str, None] = field(default_factory=dict)
+    """Joined agents ready for an offer right now, kept by `sync_free` so that dispatch never
+    scans the whole agent list."""
     last_offered: int = -1
     """Index in `members` of the agent offered the previous call (circular routing)."""
     night_override: bool | None = None
@@ -113,18 +120,33 @@ class EngineState:
     unavailable_codes: frozenset[str] = frozenset()
 
 
+def sync_free(state: EngineState, agent: Agent) -> None:
+    """Re-file the agent in the free sets of its call centers after any change that matters."""
+    takes_calls = agent.takes_calls
+    for cc_id in agent.member_of:
+        free = state.call_centers[cc_id].free
+        if takes_calls and cc_id in agent.joined:
+            free[agent.extension] = None
+        else:
+            free.pop(agent.extension, None)
+
+
 def initial_state(config: TenantConfig) -> EngineState:
     agents = {a.extension: Agent(a.extension, a.licence) for a in config.agents}
     centers: dict[str, CallCenter] = {}
     for c in config.call_centers:
+        members = tuple(m.extension for m in c.members)
         centers[c.id] = CallCenter(
             config=c,
-            members=tuple(m.extension for m in c.members),
+            members=members,
+            index={e: i for i, e in enumerate(members)},
             forced_forwarding=bool(c.forced_forwarding and c.forced_forwarding.enabled),
         )
         for m in c.members:
+            agent = agents[m.extension]
+            agent.member_of += (c.id,)
             if m.joined:
-                agents[m.extension].joined[c.id] = None
+                agent.joined[c.id] = None
     return EngineState(
         tenant=config.tenant,
         call_centers=centers,

@@ -104,6 +104,12 @@ def check_invariants(sim: Simulator, tracker: Tracker, step_events: list[DomainE
     # Never more waiters than the limit.
     for cc in state.call_centers.values():
         assert len(cc.waiting) <= cc.config.waiter_limit
+        # The free-agent index agrees with the agents themselves.
+        scanned = {
+            e for e in cc.members
+            if state.agents[e].takes_calls and cc.config.id in state.agents[e].joined
+        }
+        assert set(cc.free) == scanned
     # No agent offered two calls at once; offers and agents agree.
     ringing: Counter[str] = Counter()
     for call in state.calls.values():
