@@ -130,6 +130,8 @@ class NightService:
     night_treatment: Treatment = Treatment(Action.BUSY)
     holidays: HolidayCalendar | None = None
     holiday_treatment: Treatment = Treatment(Action.BUSY)
+    initial_override: bool | None = None
+    """Where the supervisor switch starts: None follows the schedule, False keeps it off."""
 
 
 @dataclass(frozen=True, slots=True)

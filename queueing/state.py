@@ -141,6 +141,7 @@ def initial_state(config: TenantConfig) -> EngineState:
             members=members,
             index={e: i for i, e in enumerate(members)},
             forced_forwarding=bool(c.forced_forwarding and c.forced_forwarding.enabled),
+            night_override=c.night_service.initial_override if c.night_service else None,
         )
         for m in c.members:
             agent = agents[m.extension]

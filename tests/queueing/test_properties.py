@@ -106,7 +106,8 @@ def check_invariants(sim: Simulator, tracker: Tracker, step_events: list[DomainE
         assert len(cc.waiting) <= cc.config.waiter_limit
         # The free-agent index agrees with the agents themselves.
         scanned = {
-            e for e in cc.members
+            e
+            for e in cc.members
             if state.agents[e].takes_calls and cc.config.id in state.agents[e].joined
         }
         assert set(cc.free) == scanned
