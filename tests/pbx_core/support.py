@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
 from dataclasses import dataclass
@@ -71,6 +72,8 @@ class Sipp:
         for name, value in (variables or {}).items():
             if name in declared:  # SIPp refuses to set a variable its scenario does not use
                 args += ["-set", name, str(value)]
+        if os.environ.get("PBX_TEST_SIPP_TRACE"):  # debugging aid: full message logs
+            args.append("-trace_msg")
         self.args = args + (extra or [])
         self._process: asyncio.subprocess.Process | None = None
 
@@ -118,13 +121,16 @@ class EventLog:
             if index not in self._taken and isinstance(event, kind) and _matches(event, match):
                 self._taken.add(index)
                 return event
-        async with asyncio.timeout(timeout):
-            while True:
-                event = await self._queue.get()
-                self.seen.append(event)
-                if isinstance(event, kind) and _matches(event, match):
-                    self._taken.add(len(self.seen) - 1)
-                    return event
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    event = await self._queue.get()
+                    self.seen.append(event)
+                    if isinstance(event, kind) and _matches(event, match):
+                        self._taken.add(len(self.seen) - 1)
+                        return event
+        except TimeoutError:
+            raise AssertionError(f"no {kind.__name__} {match} among {self.seen}") from None
 
     def of(self, kind: type[E]) -> list[E]:
         return [event for event in self.seen if isinstance(event, kind)]

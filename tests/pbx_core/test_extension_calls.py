@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pbx_core import call_control as cc
 from pbx_core.service import PbxService
@@ -21,7 +22,9 @@ async def _callee(pbx: PbxService, extension: str, scenario: str, tmp_path: Path
     ).start()
 
 
-def _caller(pbx: PbxService, caller: str, called: str, tmp_path: Path, **extra: object) -> dict:
+def _caller(
+    pbx: PbxService, caller: str, called: str, tmp_path: Path, **extra: object
+) -> dict[str, Any]:
     return {
         "work_dir": tmp_path,
         "remote": ("127.0.0.1", pbx.config.sip_port),

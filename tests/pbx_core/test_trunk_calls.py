@@ -1,0 +1,180 @@
+"""Trunk calls to call-center numbers, driven by an application handler, over real SIP."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+from typing import Any
+
+from pbx_core import call_control as cc
+from pbx_core.service import PbxService
+from tests.pbx_core.handlers import AnswerAndBridge, RejectAll
+from tests.pbx_core.support import EventLog, Sipp, free_port, register, run_sipp
+
+CALLER = "+31201234567"
+
+
+async def _agent(pbx: PbxService, extension: str, scenario: str, tmp_path: Path) -> Sipp:
+    port = free_port()
+    result = await register(pbx.config.sip_port, extension, port, tmp_path)
+    assert result.returncode == 0, result.errors
+    return await Sipp(
+        scenario,
+        work_dir=tmp_path,
+        local_port=port,
+        variables={"media_port": free_port(), "ring_ms": 300, "talk_ms": 800},
+    ).start()
+
+
+def _trunk(pbx: PbxService, tmp_path: Path, number: str = "7001", **extra: Any) -> dict[str, Any]:
+    return {
+        "work_dir": tmp_path,
+        "remote": ("127.0.0.1", pbx.config.sip_port),
+        "variables": {"from": CALLER, "to": number, "media_port": free_port(), "hold_ms": 1500}
+        | extra,
+    }
+
+
+async def test_trunk_call_is_offered_answered_and_bridged_to_agent(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, "1001"))
+    agent = await _agent(pbx, "1001", "agent_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, hold_ms=2000))
+        assert caller.returncode == 0, caller.errors
+        offered = await events.next_of(cc.CallOffered)
+        assert (offered.caller, offered.called, offered.source) == (
+            CALLER,
+            "7001",
+            cc.CallSource.TRUNK,
+        )
+        await events.next_of(cc.CallAnswered, call_id=offered.call_id, leg_id="")
+        await events.next_of(cc.CallAnswered, call_id=offered.call_id, extension="1001")
+        hung_up = await events.next_of(cc.CallHungUp, call_id=offered.call_id)
+        assert hung_up.side is cc.HangupSide.CALLER
+        assert (await agent.wait()).returncode == 0, "the agent must get the BYE"
+    finally:
+        agent.kill()
+    assert await pbx.active_calls() == []
+
+
+async def test_agent_hangs_up_and_caller_gets_bye(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, "1002"))
+    agent = await _agent(pbx, "1002", "agent_answer_hangup.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
+        assert caller.returncode == 0, caller.errors
+        hung_up = await events.next_of(cc.CallHungUp)
+        assert hung_up.side is cc.HangupSide.CALLEE
+        assert (await agent.wait()).returncode == 0
+    finally:
+        agent.kill()
+
+
+async def test_waiting_caller_hears_rtp_from_rtpengine(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, None))
+    media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    media.bind(("127.0.0.1", 0))
+    media.setblocking(False)
+    media_port = media.getsockname()[1]
+    packets: list[bytes] = []
+
+    async def listen() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            packets.append(await loop.sock_recv(media, 2048))
+
+    listener = asyncio.create_task(listen())
+    try:
+        caller = await run_sipp(
+            "trunk_call.xml", **_trunk(pbx, tmp_path, media_port=media_port, hold_ms=3000)
+        )
+        assert caller.returncode == 0, caller.errors
+    finally:
+        listener.cancel()
+        media.close()
+    finished = await events.next_of(cc.MediaFinished)
+    assert finished.prompt == "recording_on_nl"
+    # RTP version 2, PCMU (payload type 0): the prompt and then the music, 50 packets/s.
+    rtp = [p for p in packets if len(p) > 12 and p[0] >> 6 == 2 and p[1] & 0x7F == 0]
+    assert len(rtp) > 50, f"only {len(rtp)} RTP packets of {len(packets)} datagrams"
+
+
+async def test_caller_hangs_up_while_waiting(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, None))
+    caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, hold_ms=500))
+    assert caller.returncode == 0, caller.errors
+    hung_up = await events.next_of(cc.CallHungUp)
+    assert hung_up.side is cc.HangupSide.CALLER
+    assert await pbx.active_calls() == []
+
+
+async def test_caller_hangs_up_while_agent_rings_cancels_the_agent(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, "1003"))
+    agent = await _agent(pbx, "1003", "agent_no_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, hold_ms=1000))
+        assert caller.returncode == 0, caller.errors
+        await events.next_of(cc.CallRinging, extension="1003")
+        failed = await events.next_of(cc.OfferFailed, extension="1003")
+        assert failed.failure is cc.OfferFailure.CANCELLED
+        hung_up = await events.next_of(cc.CallHungUp)
+        assert hung_up.side is cc.HangupSide.CALLER
+        assert (await agent.wait()).returncode == 0, "the agent must get a CANCEL"
+    finally:
+        agent.kill()
+
+
+async def test_agent_not_answering_times_out_and_app_hangs_up(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, "1004", ring_timeout=1.0, hang_up_on_failure=True))
+    agent = await _agent(pbx, "1004", "agent_no_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
+        assert caller.returncode == 0, caller.errors
+        failed = await events.next_of(cc.OfferFailed, extension="1004")
+        assert failed.failure is cc.OfferFailure.NO_ANSWER
+        hung_up = await events.next_of(cc.CallHungUp)
+        assert hung_up.side is cc.HangupSide.PBX
+        assert (await agent.wait()).returncode == 0, "the agent must get a CANCEL"
+    finally:
+        agent.kill()
+
+
+async def test_busy_agent_is_reported(pbx: PbxService, events: EventLog, tmp_path: Path) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, "1005", hang_up_on_failure=True))
+    agent = await _agent(pbx, "1005", "agent_busy.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
+        assert caller.returncode == 0, caller.errors
+        failed = await events.next_of(cc.OfferFailed, extension="1005")
+        assert (failed.failure, failed.code) == (cc.OfferFailure.BUSY, 486)
+        assert (await agent.wait()).returncode == 0
+    finally:
+        agent.kill()
+
+
+async def test_full_queue_rejects_with_busy(pbx: PbxService, tmp_path: Path) -> None:
+    pbx.register_handler(RejectAll(pbx))
+    caller = await run_sipp("trunk_call_rejected.xml", **_trunk(pbx, tmp_path))
+    assert caller.returncode == 0, caller.errors
+    assert await pbx.active_calls() == []
+
+
+async def test_call_center_number_without_handler_is_refused(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    caller = await run_sipp("trunk_call_unavailable.xml", **_trunk(pbx, tmp_path))
+    assert caller.returncode == 0, caller.errors
+    assert await pbx.active_calls() == []
