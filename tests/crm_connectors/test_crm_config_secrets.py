@@ -13,7 +13,9 @@ from crm_connectors.config import (
     GenericSqlConfig,
     SalesforceConfig,
     TenantCrmConfig,
+    connector_config_from_dict,
     public_dict,
+    tenant_config_from_dict,
 )
 from crm_connectors.secrets import Secret
 
@@ -71,3 +73,47 @@ def test_secrets_refuse_pickling() -> None:
 
 def test_reveal_gives_the_value() -> None:
     assert Secret(TOKEN).reveal() == TOKEN
+
+
+def test_config_from_plain_json_wraps_secrets() -> None:
+    data = {
+        "tenant": "t1",
+        "connectors": [
+            {
+                "kind": "rest",
+                "name": "rest",
+                "lookup_url": "https://crm/x?p={number}",
+                "mapping": {"id": "id", "name": "n", "phones": ["tel", "mob"]},
+                "auth_value": TOKEN,
+            },
+            {
+                "kind": "salesforce",
+                "name": "sf",
+                "instance_url": "https://x",
+                "client_id": "c",
+                "client_secret": TOKEN,
+            },
+        ],
+    }
+    config = tenant_config_from_dict(data)
+    rest = config.connector("rest")
+    assert isinstance(rest, GenericRestConfig)
+    assert rest.auth_value == Secret(TOKEN) and rest.mapping.phones == ("tel", "mob")
+    assert TOKEN not in repr(config)
+    assert public_dict(config)["connectors"][1]["secrets_set"] == ["client_secret"]
+
+
+def test_config_from_json_refuses_unknown_kinds_and_keys() -> None:
+    with pytest.raises(ValueError):
+        connector_config_from_dict({"kind": "hubspot", "name": "x"})
+    with pytest.raises(ValueError):
+        connector_config_from_dict(
+            {
+                "kind": "afas",
+                "name": "a",
+                "base_url": "u",
+                "get_connector": "g",
+                "token": "t",
+                "tokne": "typo",
+            }
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -189,3 +190,20 @@ async def test_log_call_writes_a_communication_note(
     note_id = await exact.log_call(call, contact)
     assert note_id == fake.notes[0]["ID"]
     assert fake.notes[0]["Contact"] == "con-1" and "to 0612345678" in fake.notes[0]["Subject"]
+
+
+async def test_no_secret_reaches_the_logs_even_at_debug(
+    fake: FakeExact, client: httpx.AsyncClient, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    exact = ExactOnlineConnector(config(fake), client, retry=FAST)
+    await sync_connector(exact, index(tmp_path), "t1", SyncMode.FULL)
+    fake.valid_tokens.clear()
+    fake.refresh_token = "refresh-revoked"
+    with pytest.raises(CrmAuthError) as err:
+        _ = [r async for r in exact.iter_records()]
+    logging.getLogger("test").warning("sync failed: %s (%r) on %r", err.value, err.value, exact)
+    assert caplog.text  # something was logged
+    for secret in (fake.client_secret, "refresh-0", "refresh-1", "exact-access-1"):
+        assert secret not in caplog.text
+        assert secret not in str(err.value)

@@ -20,6 +20,7 @@ from crm_connectors.config import (
     SalesforceConfig,
     TenantCrmConfig,
 )
+from crm_connectors.demo import DEMO_CONNECTOR, create_demo_database, demo_tenant_config
 from crm_connectors.factory import ConnectorFactory
 from crm_connectors.http import RetryPolicy
 from crm_connectors.index import CrmIndex
@@ -28,6 +29,7 @@ from crm_connectors.records import CallDirection, CallLog, CrmRecord
 from crm_connectors.secrets import Secret
 from crm_connectors.service import CallLogger
 from crm_connectors.sync import SyncMode
+from crm_connectors.worker import run_worker
 from tests.crm_connectors.crm_testkit import free_port, rq_queue, serve
 from tests.crm_connectors.fake_vendors import FakeAfas, FakeExact, FakeSalesforce
 
@@ -232,3 +234,16 @@ def test_call_logger_never_raises_when_redis_is_down(counters: CrmErrorCounter) 
     )
     assert CallLogger(dead, counters=counters).submit(call) is None
     assert counters.total(operation="log_call") == 1
+
+
+def test_run_worker_syncs_the_demo_crm(queue: Queue, index: CrmIndex, tmp_path: Path) -> None:
+    demo_url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    create_demo_database(demo_url)
+    context = jobs.JobContext(index=index, configs={"demo": demo_tenant_config(demo_url)}.get)
+    try:
+        job = jobs.enqueue_sync(queue, "demo", DEMO_CONNECTOR)
+        assert run_worker(queue.connection, context, [queue.name], burst=True)
+    finally:
+        jobs.set_job_context(None)
+    assert job.get_status() == JobStatus.FINISHED
+    assert [r.name for r in index.lookup("demo", NUMBER)] == ["Jansen Installatietechniek B.V."]
