@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from cti_events_factory import event
 from redis.asyncio import Redis
 
 from cti.event_log import EventLog
+from tests.cti.cti_events_factory import event
 
 
 async def test_append_and_read_back_in_order(redis: Redis, prefix: str) -> None:

@@ -4,13 +4,13 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from cti_events_factory import event
-from cti_redis_testkit import REDIS_URL
 from redis.asyncio import Redis
 
 from cti.event_log import EventLog
 from cti.fanout import EventFanout
 from queueing.events import DomainEvent, EventType
+from tests.cti.cti_events_factory import event
+from tests.cti.cti_redis_testkit import REDIS_URL
 
 
 @pytest.fixture

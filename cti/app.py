@@ -1,0 +1,99 @@
+"""The CTI web process: `create_app(settings) -> FastAPI` serving REST, GraphQL and metrics.
+
+Run it with uvicorn, e.g. `python -m cti.serve` (see docs/cti.md), or mount the app in the
+demo process that also runs the engine and the PBX.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
+from starlette.concurrency import run_in_threadpool
+
+from cti.event_log import EventLog
+from cti.fanout import EventFanout
+from cti.graphql_api.router import graphql_router
+from cti.graphql_api.schema import build_schema
+from cti.graphql_api.sse import sse_router
+from cti.metrics import CtiMetrics
+from cti.rest import api_tokens, auth, calls, ops, screen_pop
+from cti.screen_pop import NoScreenPop
+from cti.services import CtiServices
+from cti.settings import CtiSettings
+from cti.snapshots import SnapshotStore
+from cti.tokens import TokenSigner
+from cti.users import UserDirectory, make_engine
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: CtiSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        # The fan-out reader blocks its connection in XREAD: give it a client of its own.
+        reader = Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=None)
+        engine = make_engine(settings.database_url)
+        users = UserDirectory(engine, settings.password_cost)
+        if settings.create_tables:
+            await run_in_threadpool(users.create_tables)
+        event_log = EventLog(redis, settings.key_prefix)
+        fanout = EventFanout(
+            reader,
+            event_log,
+            block_ms=settings.fanout_block_ms,
+            queue_size=settings.subscriber_queue_size,
+        )
+        metrics = CtiMetrics(settings.sip_transactions)
+        fanout.add_listener(metrics.event_read)
+        app.state.services = CtiServices(
+            settings=settings,
+            redis=redis,
+            event_log=event_log,
+            fanout=fanout,
+            snapshots=SnapshotStore(redis, settings.key_prefix),
+            users=users,
+            signer=TokenSigner(settings.token_secret, settings.token_ttl_seconds),
+            screen_pop=settings.screen_pop or NoScreenPop(),
+            metrics=metrics,
+            control_impl=settings.control,
+        )
+        await fanout.start()
+        try:
+            yield
+        finally:
+            await fanout.stop()
+            await reader.aclose()
+            await redis.aclose()
+            engine.dispose()
+
+    app = FastAPI(
+        title="OpenCC CTI API",
+        version="1.0",
+        description="REST for CRM plugins and scripts. GraphQL (queries, mutations, "
+        "subscriptions over graphql-transport-ws) is at /graphql, graphql-sse at "
+        "/graphql/stream.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        # 422 with the reasons, without echoing the (possibly huge or binary) input back.
+        details = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in error.errors()
+        ]
+        return JSONResponse({"detail": details}, status_code=422)
+
+    for router in (auth.router, api_tokens.router, calls.router, screen_pop.router, ops.router):
+        app.include_router(router)
+    schema = build_schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
+    app.include_router(sse_router(schema))
+    app.include_router(graphql_router(schema), prefix="/graphql", include_in_schema=False)
+    return app

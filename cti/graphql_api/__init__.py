@@ -1,0 +1,1 @@
+"""GraphQL API (strawberry): per-feature types, queries, mutations and subscriptions."""

@@ -1,0 +1,1 @@
+"""GraphQL: call_centers."""

@@ -1,0 +1,69 @@
+"""GraphQL over Server-Sent Events (`graphql-sse` protocol, "distinct connections" mode).
+
+strawberry speaks websockets and multipart, not graphql-sse, so this small endpoint runs the
+same schema: `POST /graphql/stream` with the usual GraphQL JSON body and
+`Accept: text/event-stream` streams `event: next` messages, then `event: complete`.
+Authentication is the `Authorization: Bearer` header.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import StreamingResponse
+from strawberry import Schema
+from strawberry.http import process_result
+from strawberry.types import ExecutionResult
+
+from cti.graphql_api.context import CtiContext
+
+SSE_PATH = "/graphql/stream"
+
+
+def _message(event: str, data: Any) -> bytes:
+    body = "" if data is None else json.dumps(data, separators=(",", ":"))
+    return f"event: {event}\ndata: {body}\n\n".encode()
+
+
+def sse_router(schema: Schema) -> APIRouter:
+    router = APIRouter()
+
+    @router.post(SSE_PATH, include_in_schema=False)
+    async def graphql_sse(request: Request) -> StreamingResponse:
+        try:
+            body = await request.json()
+        except ValueError as error:
+            raise HTTPException(400, "body must be JSON") from error
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            raise HTTPException(400, "body must be a GraphQL request with a query")
+        variables = body.get("variables")
+        if variables is not None and not isinstance(variables, dict):
+            raise HTTPException(400, "variables must be an object")
+        context = CtiContext(request.app.state.services, request.headers.get("authorization"))
+        context.request = request
+        results = await schema.subscribe(
+            body["query"],
+            variable_values=variables,
+            context_value=context,
+            operation_name=body.get("operationName"),
+        )
+
+        async def stream() -> AsyncIterator[bytes]:
+            try:
+                async for result in results:
+                    assert isinstance(result, ExecutionResult)
+                    yield _message("next", process_result(result))
+                yield _message("complete", None)
+            finally:
+                await results.aclose()
+
+        return StreamingResponse(
+            stream(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    return router

@@ -1,0 +1,80 @@
+"""Prometheus metrics of one API process, in a registry of its own (one per app).
+
+Live figures (calls waiting, agents by state) come from the Redis snapshot at scrape time, so
+every API process reports the same numbers; event counters are this process's reader's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter as Tally
+from collections import deque
+from collections.abc import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+
+from cti.snapshots import AgentState, SnapshotStore
+from queueing.events import DomainEvent
+
+RATE_WINDOW_SECONDS = 10.0
+
+
+class CtiMetrics:
+    def __init__(self, sip_transactions: Callable[[], float] | None = None) -> None:
+        self.registry = CollectorRegistry()
+        self.calls_waiting = Gauge(
+            "opencc_calls_waiting",
+            "Calls waiting in a call center's queue",
+            ["tenant", "call_center"],
+            registry=self.registry,
+        )
+        self.agents = Gauge(
+            "opencc_agents", "Agents by ACD state", ["tenant", "state"], registry=self.registry
+        )
+        self.events = Counter(
+            "opencc_events",
+            "Domain events read from the event log by this process",
+            ["tenant"],
+            registry=self.registry,
+        )
+        self.events_per_second = Gauge(
+            "opencc_events_per_second",
+            f"Domain events per second over the last {RATE_WINDOW_SECONDS:.0f} s",
+            registry=self.registry,
+        )
+        self.subscribers = Gauge(
+            "opencc_event_subscribers", "Live event subscribers", registry=self.registry
+        )
+        self.sip_transactions = Gauge(
+            "opencc_sip_transactions", "SIP transactions in progress", registry=self.registry
+        )
+        if sip_transactions is not None:
+            self.sip_transactions.set_function(sip_transactions)
+        self._recent: deque[float] = deque()
+
+    def event_read(self, event: DomainEvent) -> None:
+        self.events.labels(event.tenant).inc()
+        self._recent.append(time.monotonic())
+
+    def _rate(self) -> float:
+        horizon = time.monotonic() - RATE_WINDOW_SECONDS
+        while self._recent and self._recent[0] < horizon:
+            self._recent.popleft()
+        return len(self._recent) / RATE_WINDOW_SECONDS
+
+    async def render(
+        self, snapshots: SnapshotStore, tenants: Iterable[str], subscribers: int
+    ) -> bytes:
+        self.events_per_second.set(self._rate())
+        self.subscribers.set(subscribers)
+        self.calls_waiting.clear()
+        self.agents.clear()
+        for tenant in tenants:
+            for call_center in await snapshots.call_centers(tenant):
+                self.calls_waiting.labels(tenant, call_center.number).set(
+                    len(call_center.waiting_calls)
+                )
+            by_state = Tally(agent.state for agent in await snapshots.agents(tenant))
+            for state in AgentState:
+                self.agents.labels(tenant, state.value).set(by_state.get(state, 0))
+        return generate_latest(self.registry)

@@ -1,0 +1,27 @@
+"""Run the CTI web server on its own: `python -m cti.serve [--host H] [--port P]`.
+
+Settings come from the environment (`CtiSettings.from_env`). Without an engine runtime in this
+process, queries and subscriptions work from Redis and mutations answer "call control is not
+available"; `make demo` runs the app in the process that runs the engine instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from cti.app import create_app
+from cti.settings import CtiSettings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    uvicorn.run(create_app(CtiSettings.from_env()), host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Settings of the CTI web process (`create_app(settings)`), with `from_env()` for deployments."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cti.control import CallCenterControl
+from cti.keys import DEFAULT_PREFIX
+from cti.passwords import PRODUCTION_COST, ScryptCost
+from cti.screen_pop import ScreenPopLookup
+
+
+def _token_secret_from_file(path: Path) -> str:
+    """A secret shared by every process of one installation, made on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+@dataclass(frozen=True)
+class CtiSettings:
+    token_secret: str
+    """HMAC key of access tokens; the same in every API process of an installation."""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: str = DEFAULT_PREFIX
+    database_url: str = "sqlite:///var/opencc.db"
+    default_tenant: str = "demo"
+    """Tenant of a login name without `@tenant`."""
+    token_ttl_seconds: float = 8 * 3600
+    password_cost: ScryptCost = PRODUCTION_COST
+    create_tables: bool = True
+    control: CallCenterControl | None = None
+    """The engine runtime; without it mutations answer "call control unavailable"."""
+    screen_pop: ScreenPopLookup | None = None
+    sip_transactions: Callable[[], float] | None = None
+    """Gauge hook: current SIP transactions, read at each /metrics scrape."""
+    max_query_depth: int = 8
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    subscriber_queue_size: int = 1000
+    fanout_block_ms: int = 250
+    history_scan_limit: int = 5000
+    """How many recent stream entries `myCallHistory` looks through."""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> CtiSettings:
+        env = os.environ
+        secret = env.get("OPENCC_TOKEN_SECRET") or _token_secret_from_file(
+            Path(env.get("OPENCC_VAR_DIR", "var")) / "token_secret"
+        )
+        values: dict[str, object] = {
+            "token_secret": secret,
+            "redis_url": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "database_url": env.get("DATABASE_URL", "sqlite:///var/opencc.db"),
+            "key_prefix": env.get("OPENCC_KEY_PREFIX", DEFAULT_PREFIX),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

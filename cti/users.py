@@ -1,0 +1,270 @@
+"""Users, supervision and API tokens in SQL (SQLAlchemy 2, a MetaData of cti's own).
+
+Sync SQLAlchemy on purpose: logins and token management are rare, and FastAPI runs sync work in
+its thread pool. Tables are created with `create_all` for now; Alembic migrations come with the
+rest of the schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Column,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.pool import StaticPool
+
+from cti.passwords import PRODUCTION_COST, ScryptCost, hash_password, verify_password
+from cti.principal import Principal, Role
+
+metadata = MetaData()
+
+users = Table(
+    "cti_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("username", String(128), nullable=False),
+    Column("password_hash", String(256), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("extension", String(32), nullable=True),
+    Column("display_name", String(128), nullable=False, default=""),
+    UniqueConstraint("tenant", "username", name="uq_cti_users_tenant_username"),
+)
+
+supervised_call_centers = Table(
+    "cti_supervised_call_centers",
+    metadata,
+    Column("user_id", ForeignKey("cti_users.id", ondelete="CASCADE"), primary_key=True),
+    Column("call_center_id", String(32), primary_key=True),
+)
+
+api_tokens = Table(
+    "cti_api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+API_TOKEN_PREFIX = "occ_"
+
+
+def make_engine(database_url: str) -> Engine:
+    if database_url in ("sqlite://", "sqlite:///:memory:"):
+        # One shared connection, or every thread would see its own empty in-memory database.
+        return create_engine(
+            database_url, connect_args={"check_same_thread": False}, poolclass=StaticPool
+        )
+    if database_url.startswith("sqlite"):
+        return create_engine(database_url, connect_args={"check_same_thread": False})
+    return create_engine(database_url, pool_pre_ping=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokenInfo:
+    id: int
+    tenant: str
+    name: str
+    created_by: str
+    created_at: float
+    revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewApiToken:
+    info: ApiTokenInfo
+    token: str
+    """Shown once; only its SHA-256 is stored."""
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class UserDirectory:
+    def __init__(self, engine: Engine, cost: ScryptCost = PRODUCTION_COST) -> None:
+        self._engine = engine
+        self._cost = cost
+
+    def create_tables(self) -> None:
+        metadata.create_all(self._engine)
+
+    def add_user(
+        self,
+        tenant: str,
+        username: str,
+        password: str,
+        role: Role,
+        *,
+        extension: str | None = None,
+        display_name: str = "",
+        call_centers: Iterable[str] = (),
+    ) -> int:
+        """Create a user, or update it (password, role, supervision) when it exists."""
+        hashed = hash_password(password, self._cost)
+        with self._engine.begin() as conn:
+            existing = conn.execute(
+                select(users.c.id).where(users.c.tenant == tenant, users.c.username == username)
+            ).scalar_one_or_none()
+            values = {
+                "password_hash": hashed,
+                "role": role.value,
+                "extension": extension,
+                "display_name": display_name,
+            }
+            if existing is None:
+                user_id = int(
+                    conn.execute(
+                        insert(users).values(tenant=tenant, username=username, **values)
+                    ).inserted_primary_key[0]  # type: ignore[index]
+                )
+            else:
+                user_id = int(existing)
+                conn.execute(update(users).where(users.c.id == user_id).values(**values))
+            conn.execute(
+                delete(supervised_call_centers).where(supervised_call_centers.c.user_id == user_id)
+            )
+            rows = [{"user_id": user_id, "call_center_id": cc} for cc in call_centers]
+            if rows:
+                conn.execute(insert(supervised_call_centers), rows)
+        return user_id
+
+    def authenticate(self, tenant: str, username: str, password: str) -> Principal | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(users).where(users.c.tenant == tenant, users.c.username == username)
+            ).one_or_none()
+            if row is None:
+                # Same work as a real check, so timing does not tell which usernames exist.
+                verify_password(password, hash_password("x", self._cost))
+                return None
+            if not verify_password(password, row.password_hash):
+                return None
+            supervised = conn.execute(
+                select(supervised_call_centers.c.call_center_id).where(
+                    supervised_call_centers.c.user_id == row.id
+                )
+            ).scalars()
+            return Principal(
+                tenant=row.tenant,
+                username=row.username,
+                role=Role(row.role),
+                extension=row.extension,
+                call_centers=frozenset(supervised),
+            )
+
+    def tenants(self) -> list[str]:
+        with self._engine.connect() as conn:
+            return sorted(conn.execute(select(users.c.tenant).distinct()).scalars())
+
+    # API tokens for CRM plugins.
+    def create_api_token(self, tenant: str, name: str, created_by: str) -> NewApiToken:
+        secret = secrets.token_urlsafe(32)
+        now = time.time()
+        with self._engine.begin() as conn:
+            token_id = int(
+                conn.execute(
+                    insert(api_tokens).values(
+                        tenant=tenant,
+                        name=name,
+                        secret_sha256=_sha256(secret),
+                        created_by=created_by,
+                        created_at=now,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+            )
+        info = ApiTokenInfo(token_id, tenant, name, created_by, now, revoked=False)
+        return NewApiToken(info=info, token=f"{API_TOKEN_PREFIX}{token_id}_{secret}")
+
+    def list_api_tokens(self, tenant: str) -> list[ApiTokenInfo]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(api_tokens).where(api_tokens.c.tenant == tenant).order_by(api_tokens.c.id)
+            ).all()
+        return [
+            ApiTokenInfo(
+                r.id, r.tenant, r.name, r.created_by, r.created_at, r.revoked_at is not None
+            )
+            for r in rows
+        ]
+
+    def revoke_api_token(self, tenant: str, token_id: int) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(api_tokens)
+                .where(
+                    api_tokens.c.id == token_id,
+                    api_tokens.c.tenant == tenant,
+                    api_tokens.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=time.time())
+            )
+        return result.rowcount > 0
+
+    def principal_for_api_token(self, token: str) -> Principal | None:
+        if not token.startswith(API_TOKEN_PREFIX):
+            return None
+        token_id_text, _, secret = token[len(API_TOKEN_PREFIX) :].partition("_")
+        if not token_id_text.isdigit() or not secret:
+            return None
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(api_tokens).where(api_tokens.c.id == int(token_id_text))
+            ).one_or_none()
+        if row is None or row.revoked_at is not None:
+            return None
+        if not secrets.compare_digest(row.secret_sha256, _sha256(secret)):
+            return None
+        return Principal(
+            tenant=row.tenant, username=f"api:{row.name}", role=Role.API, api_token_id=row.id
+        )
+
+
+DEMO_TENANT = "demo"
+DEMO_CALL_CENTERS = ("7001", "7002", "7003")
+
+
+def seed_demo_users(directory: UserDirectory, tenant: str = DEMO_TENANT) -> None:
+    """The demo company's users (contract.md): agents 1001-1010, a supervisor, an admin."""
+    directory.create_tables()
+    for number in range(1001, 1011):
+        extension = str(number)
+        directory.add_user(
+            tenant,
+            extension,
+            f"pw{extension}",
+            Role.AGENT,
+            extension=extension,
+            display_name=f"Agent {extension}",
+        )
+    directory.add_user(
+        tenant,
+        "supervisor",
+        "pwsupervisor",
+        Role.SUPERVISOR,
+        display_name="Supervisor",
+        call_centers=DEMO_CALL_CENTERS,
+    )
+    directory.add_user(tenant, "admin", "pwadmin", Role.ADMIN, display_name="Administrator")
