@@ -46,9 +46,10 @@ INDEX = "index"
 class ScreenPopService:
     """Finds the CRM records for an offered call's number.
 
-    The local index answers first (one indexed SELECT). Only when it has nothing, connectors that
-    allow live lookups (Salesforce, generic REST/SQL) are asked, together, within `live_timeout_s`;
-    their answers are cached for `cache_ttl_s`. Every failure becomes "no match" plus a count in
+    The local index answers first (one indexed SELECT, bounded by `index_timeout_s`). Only when
+    it has nothing, connectors that allow live lookups (Salesforce, generic REST/SQL) are asked,
+    together, within `live_timeout_s`; their answers are cached for `cache_ttl_s`. Every failure
+    becomes "no match" plus a count in
     `counters`; `lookup` never raises and never takes much longer than the timeout.
     """
 
@@ -59,6 +60,7 @@ class ScreenPopService:
         *,
         counters: CrmErrorCounter = DEFAULT_COUNTER,
         live_timeout_s: float = 0.8,
+        index_timeout_s: float = 1.0,
         cache_ttl_s: float = 60.0,
         region: str = DEFAULT_REGION,
         clock: Callable[[], float] = time.monotonic,
@@ -67,6 +69,7 @@ class ScreenPopService:
         self._registry = registry
         self._counters = counters
         self._live_timeout = live_timeout_s
+        self._index_timeout = index_timeout_s
         self._region = region
         self._cache: TtlCache[tuple[str, str], list[CrmRecord]] = TtlCache(cache_ttl_s, clock=clock)
 
@@ -75,14 +78,26 @@ class ScreenPopService:
         if e164 is None:
             return []
         try:
-            found = await asyncio.to_thread(self._index.lookup, tenant, e164)
+            found = await asyncio.wait_for(
+                asyncio.to_thread(self._index.lookup, tenant, e164), self._index_timeout
+            )
+        except TimeoutError:
+            # A hung database must not hold the screen-pop; the thread finishes on its own.
+            self._counters.record(tenant, INDEX, "lookup", "timeout")
+            log.warning("crm index lookup timed out for tenant %s", tenant)
+            found = []
         except Exception as exc:  # any driver error: the call must go on without a match
             self._counters.record(tenant, INDEX, "lookup", type(exc).__name__)
             log.warning("crm index lookup failed for tenant %s: %s", tenant, type(exc).__name__)
             found = []
         if found:
             return found
-        return await self._live(tenant, e164)
+        try:
+            return await self._live(tenant, e164)
+        except Exception as exc:  # e.g. a connector that cannot be built from its config
+            self._counters.record(tenant, "live", "lookup", type(exc).__name__)
+            log.exception("crm live lookup for tenant %s failed", tenant)
+            return []
 
     async def _live(self, tenant: str, e164: str) -> list[CrmRecord]:
         if self._registry is None:

@@ -151,3 +151,21 @@ async def test_broken_index_and_garbage_numbers_never_raise(tmp_path: Path) -> N
     assert counters.total(connector="index") == 1
     for junk in ("", "anonymous", "+", "x" * 500, "\x00"):
         assert await lookup(service, junk) == []
+
+
+class HungIndex(CrmIndex):
+    """An index whose database never answers (a locked table, a stuck network)."""
+
+    def lookup(self, tenant: str, e164: str) -> list[CrmRecord]:
+        import threading
+
+        threading.Event().wait(3)
+        return []
+
+
+async def test_hung_index_is_cut_off_at_its_timeout(tmp_path: Path) -> None:
+    hung = HungIndex.from_url(f"sqlite:///{tmp_path / 'i.sqlite'}")
+    counters = CrmErrorCounter()
+    service = ScreenPopService(hung, counters=counters, index_timeout_s=0.1)
+    assert await asyncio.wait_for(service.lookup("t1", NUMBER), timeout=2) == []
+    assert counters.total(connector="index", kind="timeout") == 1
