@@ -63,6 +63,9 @@ def start_rtpengine(
         port_range = (base, base + 1998)
     args = [
         exe,
+        # Never read /etc/rtpengine/rtpengine.conf: its fixed CLI/HTTP ports (2224, 2225) make a
+        # second instance (parallel tests, the demo beside a test run) fail to start.
+        "--config-file=none",
         "--foreground",
         "--table=-1",
         f"--interface={host}",
