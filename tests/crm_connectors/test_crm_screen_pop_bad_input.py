@@ -159,7 +159,7 @@ class HungIndex(CrmIndex):
     def lookup(self, tenant: str, e164: str) -> list[CrmRecord]:
         import threading
 
-        threading.Event().wait(3)
+        threading.Event().wait(1)
         return []
 
 
