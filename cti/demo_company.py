@@ -1,4 +1,4 @@
-"""The demo company of the contract (`../shared/spec/contract.md`, tenant `demo`) as engine config."""
+"""The demo company of the contract (`../shared/spec/contract.md`, tenant `demo`), engine side."""
 
 from __future__ import annotations
 

@@ -1,0 +1,571 @@
+"""The imperative shell around the queue engine: PBX events in, PBX commands out, timers on the
+asyncio loop, events to the Redis stream, live snapshots to Redis, and the `CallCenterControl`
+the APIs call.
+
+Everything runs on one asyncio loop, so each engine step is atomic. Steps are published in order
+by one publisher task (the stream refuses out-of-order sequences). Every input is journaled in
+Redis before it is published; on start the journal is replayed (the engine is deterministic) so
+agent states and the sequence carry on after a restart, and calls the old process held are ended
+(their SIP dialogs died with it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+from cti.control import ControlError
+from cti.event_log import EventLog
+from cti.snapshots import (
+    ActiveCallSnapshot,
+    AgentSnapshot,
+    AgentState,
+    CallCenterSnapshot,
+    CallPhase,
+    SnapshotStore,
+    StateCause,
+    TenantSnapshot,
+    WaitingCallSnapshot,
+)
+from pbx_core import call_control as pbx
+from queueing import commands as q
+from queueing import inputs as qi
+from queueing.config import TenantConfig
+from queueing.engine import Engine
+from queueing.events import DomainEvent, EventType
+from queueing.journal_codec import decode_input, encode_input
+from queueing.state import Phase
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+PBX_RING_MARGIN = 5.0
+"""The engine times offers out itself; the PBX's own ring timeout is only a safety net."""
+
+PROMPTS_WITH_TEXT = frozenset({"welcome", "comfort", "queue_full", "night_service", "recording_on"})
+
+
+class PbxPort(Protocol):
+    """What the runtime needs of the PBX (`pbx_core.service.PbxService` fits)."""
+
+    def send(self, command: pbx.CallCommand) -> None: ...
+
+
+@dataclass
+class _Tenant:
+    engine: Engine
+    legs: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(call id, extension) -> leg id of the offer ringing that extension."""
+    looping: dict[str, str] = field(default_factory=dict)
+    """Call id -> engine prompt to play again when it ends (looped announcements)."""
+    prompts: dict[str, str] = field(default_factory=dict)
+    """Call id -> engine name of the prompt playing now, to map MediaFinished back."""
+    recording: set[str] = field(default_factory=set)
+    leg_counter: int = 0
+
+
+class EngineRuntime:
+    def __init__(
+        self,
+        configs: Sequence[TenantConfig],
+        pbx_port: PbxPort,
+        redis: Redis,
+        event_log: EventLog,
+        snapshots: SnapshotStore,
+        *,
+        prefix: str,
+        language: str = "nl",
+        clock: Clock = time.time,
+    ) -> None:
+        self._tenants = {c.tenant: _Tenant(Engine(c)) for c in configs}
+        self._number_tenant = {cc.id: c.tenant for c in configs for cc in c.call_centers}
+        self._pbx = pbx_port
+        self._redis = redis
+        self._event_log = event_log
+        self._snapshots = snapshots
+        self._prefix = prefix
+        self._language = language
+        self._clock = clock
+        self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
+        self._outbox: asyncio.Queue[tuple[str, dict[str, object], float, list[DomainEvent]]] = (
+            asyncio.Queue()
+        )
+        self._publisher: asyncio.Task[None] | None = None
+        self._published = asyncio.Event()
+
+    # Life cycle -----------------------------------------------------------------------------
+
+    def journal_key(self, tenant: str) -> str:
+        return f"{self._prefix}:{tenant}:journal"
+
+    async def start(self) -> None:
+        for tenant, holder in self._tenants.items():
+            await self._recover(tenant, holder)
+        self._publisher = asyncio.create_task(self._publish_loop(), name="engine-publisher")
+        for tenant in self._tenants:
+            await self._write_snapshot(tenant)
+
+    async def stop(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+        if self._publisher is not None:
+            await self.flush()
+            self._publisher.cancel()
+            self._publisher = None
+
+    async def flush(self) -> None:
+        """Wait until everything fed so far is journaled, published and in the snapshot."""
+        while not self._outbox.empty():
+            self._published.clear()
+            await self._published.wait()
+
+    async def _recover(self, tenant: str, holder: _Tenant) -> None:
+        raw_entries = await self._redis.lrange(self.journal_key(tenant), 0, -1)
+        engine = holder.engine
+        for raw in raw_entries:
+            try:
+                entry = json.loads(raw)
+                engine.feed(decode_input(entry["input"]), float(entry["now"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                log.error("journal of %s: skipping a bad entry (%s): %r", tenant, exc, raw)
+        if raw_entries:
+            log.info("%s: replayed %d journal entries", tenant, len(raw_entries))
+        # The calls of the previous process are gone with its SIP dialogs: end them properly,
+        # and let agents out of wrap-up (its timer died too).
+        for call_id in list(engine.state.calls):
+            self.feed(tenant, qi.CallerHungUp(call_id))
+        for timer_id, (kind, _) in list(engine.state.timers.items()):
+            if kind == "wrap_up":
+                self.feed(tenant, qi.TimerFired(timer_id))
+
+    # Feeding the engine -------------------------------------------------------------------------
+
+    def feed(self, tenant: str, event: qi.Input) -> list[DomainEvent]:
+        holder = self._tenants[tenant]
+        now = self._clock()
+        result = holder.engine.feed(event, now)
+        for command in result.commands:
+            try:
+                self._execute(tenant, holder, command)
+            except Exception:  # a PBX hiccup must never stop the engine or lose its events
+                log.exception("%s: command %r failed", tenant, command)
+        self._outbox.put_nowait((tenant, encode_input(event), now, result.events))
+        return result.events
+
+    async def _publish_loop(self) -> None:
+        while True:
+            batch = [await self._outbox.get()]
+            while not self._outbox.empty():
+                batch.append(self._outbox.get_nowait())
+            try:
+                await self._publish(batch)
+            except Exception:
+                log.exception("publishing %d engine steps failed; retrying", len(batch))
+                await asyncio.sleep(0.5)
+                for item in batch:
+                    self._outbox.put_nowait(item)
+                continue
+            if self._outbox.empty():
+                self._published.set()
+
+    async def _publish(
+        self, batch: list[tuple[str, dict[str, object], float, list[DomainEvent]]]
+    ) -> None:
+        tenants = {tenant for tenant, *_ in batch}
+        pipe = self._redis.pipeline(transaction=False)
+        for tenant, encoded, now, _ in batch:
+            pipe.rpush(self.journal_key(tenant), json.dumps({"input": encoded, "now": now}))
+        await pipe.execute()
+        for tenant in tenants:
+            await self._write_snapshot(tenant)
+        await self._event_log.append_many(e for *_, events in batch for e in events)
+
+    # Commands to the PBX ------------------------------------------------------------------------
+
+    def _execute(self, tenant: str, holder: _Tenant, command: q.Command) -> None:
+        send = self._pbx.send
+        if isinstance(command, q.StartTimer):
+            self._start_timer(tenant, command)
+        elif isinstance(command, q.CancelTimer):
+            handle = self._timers.pop((tenant, command.timer_id), None)
+            if handle is not None:
+                handle.cancel()
+        elif isinstance(command, q.AnswerCall):
+            send(pbx.Answer(command.call_id))
+        elif isinstance(command, q.PlayPrompt):
+            holder.prompts[command.call_id] = command.prompt
+            if command.loop:
+                holder.looping[command.call_id] = command.prompt
+            send(
+                pbx.PlayPrompt(
+                    command.call_id,
+                    self._prompt_file(command.prompt),
+                    then_music=command.resume_music is not None,
+                )
+            )
+        elif isinstance(command, q.StartMusic):
+            send(pbx.StartMusicOnHold(command.call_id))
+        elif isinstance(command, q.StopMedia):
+            holder.looping.pop(command.call_id, None)
+            send(pbx.StopMedia(command.call_id))
+        elif isinstance(command, q.OfferCall):
+            holder.leg_counter += 1
+            leg_id = f"{command.call_id}:{command.agent}:{holder.leg_counter}"
+            holder.legs[(command.call_id, command.agent)] = leg_id
+            cc = holder.engine.state.call_centers[command.call_center_id]
+            ring = cc.config.ring_seconds + PBX_RING_MARGIN
+            send(pbx.OfferCall(command.call_id, leg_id, command.agent, ring_timeout=ring))
+        elif isinstance(command, q.StopRinging):
+            ringing = holder.legs.pop((command.call_id, command.agent), None)
+            if ringing is not None:
+                send(pbx.StopRinging(command.call_id, ringing))
+        elif isinstance(command, q.BridgeCall):
+            answered = holder.legs.get((command.call_id, command.agent))
+            if answered is not None:
+                send(pbx.Bridge(command.call_id, answered))
+        elif isinstance(command, q.TransferCall):
+            self._forget_call(holder, command.call_id)
+            send(pbx.Transfer(command.call_id, command.destination))
+        elif isinstance(command, q.RejectBusy):
+            self._forget_call(holder, command.call_id)
+            send(pbx.Reject(command.call_id, 486, "Busy Here"))
+        elif isinstance(command, q.HangUpCall):
+            self._forget_call(holder, command.call_id)
+            send(pbx.Hangup(command.call_id, 200, "OK"))
+        elif isinstance(command, q.KeepRinging):
+            pass  # the caller is not answered: the PBX keeps sending 180 until they give up
+        elif isinstance(command, q.DisconnectAgent | q.RemindAgent):
+            # The PBX has no command to drop one leg or beep an agent yet (see docs/runtime.md).
+            log.warning("%s: %r is not supported by the PBX yet", tenant, command)
+
+    def _forget_call(self, holder: _Tenant, call_id: str) -> None:
+        holder.looping.pop(call_id, None)
+        holder.prompts.pop(call_id, None)
+        for key in [k for k in holder.legs if k[0] == call_id]:
+            del holder.legs[key]
+
+    def _prompt_file(self, prompt: str) -> str:
+        """Engine prompt names -> the PBX's generated prompt files (language suffixed)."""
+        base = prompt.split(":", 1)[0]
+        if base in ("position", "wait", "comfort_short"):
+            base = "comfort"  # spoken numbers are not generated yet: the comfort text stands in
+        if base in PROMPTS_WITH_TEXT:
+            return f"{base}_{self._language}"
+        return base
+
+    def _start_timer(self, tenant: str, command: q.StartTimer) -> None:
+        key = (tenant, command.timer_id)
+        old = self._timers.pop(key, None)
+        if old is not None:
+            old.cancel()
+        loop = asyncio.get_running_loop()
+        self._timers[key] = loop.call_later(command.seconds, self._fire, tenant, command.timer_id)
+
+    def _fire(self, tenant: str, timer_id: str) -> None:
+        self._timers.pop((tenant, timer_id), None)
+        self.feed(tenant, qi.TimerFired(timer_id))
+
+    # Events from the PBX ------------------------------------------------------------------------
+
+    async def on_call_event(self, event: pbx.CallEvent) -> None:
+        """Registered with the PBX for the call-center numbers."""
+        if isinstance(event, pbx.CallOffered):
+            tenant = self._number_tenant.get(event.called)
+            if tenant is None:
+                self._pbx.send(pbx.Reject(event.call_id, 404, "Not Found"))
+                return
+            self.feed(tenant, qi.CallArrived(event.call_id, event.called, event.caller))
+            return
+        found = self._find_call(event.call_id)
+        if found is None:
+            return  # a call the engine already let go of (transferred, rejected)
+        tenant, holder = found
+        translated = self._translate(holder, event)
+        if translated is not None:
+            self.feed(tenant, translated)
+
+    def _find_call(self, call_id: str) -> tuple[str, _Tenant] | None:
+        for tenant, holder in self._tenants.items():
+            if call_id in holder.engine.state.calls:
+                return tenant, holder
+        return None
+
+    def _translate(self, holder: _Tenant, event: pbx.CallEvent) -> qi.Input | None:
+        call = holder.engine.state.calls[event.call_id]
+        if isinstance(event, pbx.CallAnswered):
+            return qi.AgentAnswered(event.call_id, event.extension) if event.leg_id else None
+        if isinstance(event, pbx.OfferFailed):
+            holder.legs.pop((event.call_id, event.extension), None)
+            if event.failure is pbx.OfferFailure.CANCELLED:
+                return None
+            return qi.AgentRejected(event.call_id, event.extension)
+        if isinstance(event, pbx.LegHungUp):
+            return qi.AgentHungUp(event.call_id, event.extension)
+        if isinstance(event, pbx.CallHungUp):
+            self._forget_call(holder, event.call_id)
+            if call.agent is not None and event.side is pbx.HangupSide.CALLEE:
+                return qi.AgentHungUp(event.call_id, call.agent)
+            return qi.CallerHungUp(event.call_id)
+        if isinstance(event, pbx.DtmfReceived):
+            return None if event.leg_id else qi.DtmfReceived(event.call_id, event.digit)
+        if isinstance(event, pbx.CallHeld | pbx.CallResumed):
+            if call.agent is None:
+                return None
+            kind = qi.CallHeld if isinstance(event, pbx.CallHeld) else qi.CallResumed
+            return kind(event.call_id, call.agent)
+        if isinstance(event, pbx.MediaFinished):
+            prompt = holder.prompts.pop(event.call_id, event.prompt)
+            looped = holder.looping.get(event.call_id)
+            if looped is not None:
+                holder.prompts[event.call_id] = looped
+                self._pbx.send(pbx.PlayPrompt(event.call_id, self._prompt_file(looped)))
+            return qi.MediaFinished(event.call_id, prompt)
+        if isinstance(event, pbx.CallTransferred) and call.agent is not None:
+            # The agent's phone transferred the caller away (REFER): the agent is done.
+            return qi.AgentHungUp(event.call_id, call.agent)
+        if isinstance(event, pbx.RecordingRequested):
+            holder.recording.add(event.call_id)
+        return None
+
+    # CallCenterControl ------------------------------------------------------------------------
+
+    def _control(self, tenant: str, event: qi.Input) -> list[DomainEvent]:
+        if tenant not in self._tenants:
+            raise ControlError("unknown_tenant", f"no tenant {tenant!r}")
+        events = self.feed(tenant, event)
+        for e in events:
+            if e.type is EventType.INPUT_REJECTED:
+                raise ControlError(str(e.data.get("error", "rejected")), e.reason)
+        return events
+
+    async def set_agent_state(
+        self,
+        tenant: str,
+        extension: str,
+        state: AgentState,
+        *,
+        unavailable_code: str | None,
+        cause: StateCause,
+        by: str,
+    ) -> None:
+        self._control(
+            tenant,
+            qi.SetAgentState(
+                extension, qi.AgentState(state.value), qi.Cause(cause.value), unavailable_code
+            ),
+        )
+        await self.flush()
+
+    async def join_call_center(
+        self, tenant: str, extension: str, call_center_id: str, *, by: str
+    ) -> None:
+        self._control(tenant, qi.JoinCallCenter(extension, call_center_id, _cause(extension, by)))
+        await self.flush()
+
+    async def leave_call_center(
+        self, tenant: str, extension: str, call_center_id: str, *, by: str
+    ) -> None:
+        self._control(tenant, qi.LeaveCallCenter(extension, call_center_id, _cause(extension, by)))
+        await self.flush()
+
+    async def enter_disposition(
+        self, tenant: str, extension: str, call_id: str, code: str, *, by: str
+    ) -> None:
+        self._control(tenant, qi.EnterDisposition(extension, call_id, code))
+        await self.flush()
+
+    async def move_call(
+        self, tenant: str, call_id: str, to_call_center_id: str, *, by: str
+    ) -> None:
+        self._control(tenant, qi.MoveCall(call_id, to_call_center_id, by))
+        await self.flush()
+
+    async def promote_call(self, tenant: str, call_id: str, priority: int, *, by: str) -> None:
+        self._control(tenant, qi.PromoteCall(call_id, priority, by))
+        await self.flush()
+
+    async def reorder_call(self, tenant: str, call_id: str, position: int, *, by: str) -> None:
+        self._control(tenant, qi.ReorderCall(call_id, position, by))
+        await self.flush()
+
+    async def retrieve_call(self, tenant: str, call_id: str, extension: str, *, by: str) -> None:
+        self._control(tenant, qi.RetrieveCall(call_id, extension, by))
+        await self.flush()
+
+    async def set_night_service_override(
+        self, tenant: str, call_center_id: str, override: bool | None, *, by: str
+    ) -> None:
+        self._control(tenant, qi.SetNightService(call_center_id, override, by))
+        await self.flush()
+
+    async def set_forced_forwarding(
+        self,
+        tenant: str,
+        call_center_id: str,
+        enabled: bool,
+        destination: str | None,
+        *,
+        by: str,
+    ) -> None:
+        holder = self._tenants.get(tenant)
+        cc = holder.engine.state.call_centers.get(call_center_id) if holder else None
+        configured = cc.config.forced_forwarding if cc else None
+        if destination and configured is not None and destination != configured.destination:
+            raise ControlError(
+                "destination_fixed",
+                f"forced forwarding of {call_center_id} goes to {configured.destination};"
+                " changing the number is an administration task",
+            )
+        self._control(tenant, qi.SetForcedForwarding(call_center_id, enabled, by))
+        await self.flush()
+
+    def _agent_call(self, tenant: str, call_id: str) -> str:
+        holder = self._tenants.get(tenant)
+        call = holder.engine.state.calls.get(call_id) if holder else None
+        if call is None or call.agent is None:
+            raise ControlError("unknown_call", f"no connected call {call_id!r}")
+        return call.agent
+
+    async def hold_call(self, tenant: str, call_id: str, *, by: str) -> None:
+        self._agent_call(tenant, call_id)
+        raise ControlError(
+            "not_supported", "hold is done on the phone for now (PBX has no hold command)"
+        )
+
+    async def resume_call(self, tenant: str, call_id: str, *, by: str) -> None:
+        self._agent_call(tenant, call_id)
+        raise ControlError("not_supported", "resume is done on the phone for now")
+
+    async def transfer_call(self, tenant: str, call_id: str, destination: str, *, by: str) -> None:
+        agent = self._agent_call(tenant, call_id)
+        if not destination:
+            raise ControlError("bad_destination", "a transfer needs a destination")
+        # The agent's part ends now; the PBX takes the caller to the destination (a queue
+        # number comes back to us as a new arrival).
+        self.feed(tenant, qi.AgentHungUp(call_id, agent))
+        self._pbx.send(pbx.Transfer(call_id, destination))
+        await self.flush()
+
+    async def hang_up(self, tenant: str, call_id: str, *, by: str) -> None:
+        holder = self._tenants.get(tenant)
+        if holder is None or call_id not in holder.engine.state.calls:
+            raise ControlError("unknown_call", f"no call {call_id!r}")
+        self._pbx.send(pbx.Hangup(call_id, 200, "OK"))
+
+    async def record_call(self, tenant: str, call_id: str, enabled: bool, *, by: str) -> None:
+        self._agent_call(tenant, call_id)
+        if not enabled:
+            raise ControlError(
+                "not_supported", "a kept recording cannot be dropped during the call"
+            )
+        self._tenants[tenant].recording.add(call_id)
+        self._pbx.send(pbx.StartRecording(call_id))
+
+    async def click_to_dial(self, tenant: str, extension: str, destination: str) -> str:
+        raise ControlError("not_supported", "click-to-dial needs the PBX originate command")
+
+    async def call_centers(self, tenant: str) -> Sequence[CallCenterSnapshot]:
+        return self._snapshot(tenant).call_centers
+
+    async def agents(self, tenant: str) -> Sequence[AgentSnapshot]:
+        return self._snapshot(tenant).agents
+
+    async def active_calls(self, tenant: str) -> Sequence[ActiveCallSnapshot]:
+        return self._snapshot(tenant).calls
+
+    # Snapshots --------------------------------------------------------------------------------
+
+    def _snapshot(self, tenant: str) -> TenantSnapshot:
+        holder = self._tenants.get(tenant)
+        if holder is None:
+            return TenantSnapshot()
+        state = holder.engine.state
+        centers = []
+        for cc in state.call_centers.values():
+            config = cc.config
+            waiting = tuple(
+                WaitingCallSnapshot(
+                    call_id=call_id,
+                    caller=state.calls[call_id].caller,
+                    position=position,
+                    priority=state.calls[call_id].priority,
+                    arrived_at=state.calls[call_id].arrived_at,
+                )
+                for position, call_id in enumerate(cc.waiting.call_ids(), start=1)
+            )
+            centers.append(
+                CallCenterSnapshot(
+                    id=config.id,
+                    number=config.id,
+                    name=config.name,
+                    tier=config.tier.name,
+                    max_waiters=config.waiter_limit,
+                    members=cc.members,
+                    waiting_calls=waiting,
+                    night_service_override=cc.night_override,
+                    forced_forwarding=cc.forced_forwarding,
+                )
+            )
+        agents = [
+            AgentSnapshot(
+                extension=a.extension,
+                state=AgentState(a.state.value),
+                state_since=a.state_since,
+                unavailable_code=a.unavailable_code,
+                call_centers=tuple(a.joined),
+                name=next(
+                    (c.name for c in holder.engine.config.agents if c.extension == a.extension), ""
+                ),
+            )
+            for a in state.agents.values()
+        ]
+        calls = []
+        for call in state.calls.values():
+            if call.phase is Phase.OFFERED:
+                for extension in call.offered_to:
+                    calls.append(
+                        ActiveCallSnapshot(
+                            call.call_id,
+                            extension,
+                            call.caller,
+                            CallPhase.RINGING,
+                            call.arrived_at,
+                            call.call_center_id,
+                            call.call_id in holder.recording,
+                        )
+                    )
+            elif call.phase in (Phase.TALKING, Phase.HELD) and call.agent is not None:
+                calls.append(
+                    ActiveCallSnapshot(
+                        call.call_id,
+                        call.agent,
+                        call.caller,
+                        CallPhase.CONNECTED if call.phase is Phase.TALKING else CallPhase.HELD,
+                        call.answered_at or call.arrived_at,
+                        call.call_center_id,
+                        call.call_id in holder.recording,
+                    )
+                )
+        return TenantSnapshot(
+            call_centers=centers,
+            agents=agents,
+            calls=calls,
+            sequence=state.sequence,
+            written_at=self._clock(),
+        )
+
+    async def _write_snapshot(self, tenant: str) -> None:
+        await self._snapshots.write(tenant, self._snapshot(tenant))
+
+
+def _cause(extension: str, by: str) -> qi.Cause:
+    return qi.Cause.AGENT if by == extension else qi.Cause.SUPERVISOR

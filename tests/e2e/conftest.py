@@ -1,0 +1,42 @@
+"""The PBX fixtures of tests/pbx_core (free ports, own Redis prefix, rtpengine, prompts), plus
+the engine runtime wired to that PBX as the product wires it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from cti.demo_company import demo_tenant_config
+from cti.engine_runtime import EngineRuntime
+from cti.event_log import EventLog
+from cti.snapshots import SnapshotStore
+from pbx_core.service import PbxService
+from tests.pbx_core.conftest import REDIS_URL, pbx, prompts_dir, redis_prefix, rtpengine
+
+__all__ = ["pbx", "prompts_dir", "redis_prefix", "rtpengine"]
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    client = Redis.from_url(REDIS_URL, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def runtime(pbx: PbxService, redis: Redis, redis_prefix: str) -> AsyncIterator[EngineRuntime]:
+    prefix = redis_prefix.rstrip(":")
+    instance = EngineRuntime(
+        [demo_tenant_config()],
+        pbx,
+        redis,
+        EventLog(redis, prefix),
+        SnapshotStore(redis, prefix),
+        prefix=prefix,
+    )
+    pbx.register_handler(instance.on_call_event)
+    await instance.start()
+    yield instance
+    await instance.stop()

@@ -1,0 +1,142 @@
+"""The queue engine driving the real PBX: SIPp callers on the trunk, SIPp agent phones."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from cti.engine_runtime import EngineRuntime
+from cti.event_log import EventLog
+from cti.snapshots import AgentState, SnapshotStore, StateCause
+from pbx_core.service import PbxService
+from queueing.events import DomainEvent, EventType
+from tests.pbx_core.support import Sipp, free_port, register, run_sipp
+
+CALLER = "+31201234567"
+
+
+async def stream_events(redis: Redis, prefix: str) -> list[DomainEvent]:
+    return [event async for event in EventLog(redis, prefix).read_after("demo", -1)]
+
+
+async def wait_for(
+    redis: Redis, prefix: str, kind: EventType, timeout: float = 20.0, **match: object
+) -> DomainEvent:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        for event in await stream_events(redis, prefix):
+            if event.type is kind and all(getattr(event, k) == v for k, v in match.items()):
+                return event
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {kind} {match} within {timeout} s")
+
+
+async def agent_phone(pbx: PbxService, extension: str, scenario: str, tmp_path: Path) -> Sipp:
+    port = free_port()
+    registered = await register(pbx.config.sip_port, extension, port, tmp_path)
+    assert registered.returncode == 0, registered.errors
+    return await Sipp(
+        scenario,
+        work_dir=tmp_path,
+        local_port=port,
+        variables={"media_port": free_port(), "ring_ms": 300, "talk_ms": 800},
+    ).start()
+
+
+def caller(pbx: PbxService, tmp_path: Path, number: str, hold_ms: int) -> dict[str, object]:
+    return {
+        "work_dir": tmp_path,
+        "remote": ("127.0.0.1", pbx.config.sip_port),
+        "variables": {"from": CALLER, "to": number, "media_port": free_port(), "hold_ms": hold_ms},
+    }
+
+
+async def test_caller_waits_in_7001_until_an_agent_becomes_available(
+    pbx: PbxService, runtime: EngineRuntime, redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    prefix = redis_prefix.rstrip(":")
+    phone = await agent_phone(pbx, "1001", "agent_answer.xml", tmp_path)
+    try:
+        call = asyncio.create_task(
+            run_sipp("trunk_call.xml", **caller(pbx, tmp_path, "7001", 6000))
+        )
+        added = await wait_for(redis, prefix, EventType.CALL_ADDED)
+        assert added.call_center_id == "7001" and added.caller == CALLER
+        snapshot = await SnapshotStore(redis, prefix).call_center("demo", "7001")
+        assert snapshot is not None and [w.call_id for w in snapshot.waiting_calls] == [
+            added.call_id
+        ]
+        await runtime.set_agent_state(
+            "demo", "1001", AgentState.AVAILABLE, unavailable_code=None,
+            cause=StateCause.AGENT, by="1001",
+        )  # fmt: skip
+        offered = await wait_for(redis, prefix, EventType.CALL_OFFERED, call_id=added.call_id)
+        assert offered.agent == "1001"
+        await wait_for(redis, prefix, EventType.CALL_ANSWERED, call_id=added.call_id)
+        result = await call
+        assert result.returncode == 0, result.errors
+        released = await wait_for(redis, prefix, EventType.CALL_RELEASED, call_id=added.call_id)
+        assert released.data["released_by"] == "caller"
+        wrap = await wait_for(redis, prefix, EventType.AGENT_STATE_CHANGED, agent="1001")
+        assert wrap.sequence > 0
+        assert (await phone.wait()).returncode == 0
+    finally:
+        phone.kill()
+    sequences = [e.sequence for e in await stream_events(redis, prefix)]
+    assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
+    kinds = [e.type for e in await stream_events(redis, prefix) if e.call_id == added.call_id]
+    assert kinds.index(EventType.CALL_ADDED) < kinds.index(EventType.CALL_OFFERED)
+    assert kinds.index(EventType.CALL_ANSWERED) < kinds.index(EventType.CALL_RELEASED)
+
+
+async def test_sales_is_stranded_busy_when_every_agent_is_signed_out(
+    pbx: PbxService, runtime: EngineRuntime, redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    result = await run_sipp("trunk_call_rejected.xml", **caller(pbx, tmp_path, "7002", 1000))
+    assert result.returncode == 0, result.errors
+    stranded = await wait_for(redis, redis_prefix.rstrip(":"), EventType.CALL_STRANDED)
+    assert stranded.data["trigger"] == "all_signed_out" and stranded.data["action"] == "busy"
+
+
+async def test_caller_hanging_up_while_waiting_is_abandoned(
+    pbx: PbxService, runtime: EngineRuntime, redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    result = await run_sipp("trunk_call.xml", **caller(pbx, tmp_path, "7001", 1500))
+    assert result.returncode == 0, result.errors
+    abandoned = await wait_for(redis, redis_prefix.rstrip(":"), EventType.CALL_ABANDONED)
+    assert abandoned.call_center_id == "7001"
+    assert await pbx.active_calls() == []
+
+
+async def test_restarted_runtime_keeps_agent_states_and_sequence(
+    pbx: PbxService, runtime: EngineRuntime, redis: Redis, redis_prefix: str
+) -> None:
+    await runtime.set_agent_state(
+        "demo", "1004", AgentState.UNAVAILABLE, unavailable_code="lunch",
+        cause=StateCause.AGENT, by="1004",
+    )  # fmt: skip
+    await runtime.stop()
+    prefix = redis_prefix.rstrip(":")
+    again = EngineRuntime(
+        [runtime._tenants["demo"].engine.config],
+        pbx,
+        redis,
+        EventLog(redis, prefix),
+        SnapshotStore(redis, prefix),
+        prefix=prefix,
+    )
+    await again.start()
+    try:
+        agents = {a.extension: a for a in await again.agents("demo")}
+        assert agents["1004"].state is AgentState.UNAVAILABLE
+        assert agents["1004"].unavailable_code == "lunch"
+        await again.set_agent_state(
+            "demo", "1004", AgentState.AVAILABLE, unavailable_code=None,
+            cause=StateCause.AGENT, by="1004",
+        )  # fmt: skip
+        sequences = [e.sequence for e in await stream_events(redis, prefix)]
+        assert sequences == list(range(1, len(sequences) + 1))
+    finally:
+        await again.stop()
