@@ -99,6 +99,19 @@ class ScreenPopService:
             log.exception("crm live lookup for tenant %s failed", tenant)
             return []
 
+    async def record_url(self, tenant: str, source: str, record_id: str) -> str | None:
+        """The link that opens a record in its CRM (e.g. in call history); None on failure."""
+        connector = self._registry.connector(tenant, source) if self._registry else None
+        if connector is None:
+            return None
+        try:
+            return await asyncio.wait_for(connector.record_url(record_id), self._live_timeout)
+        except TimeoutError:
+            self._counters.record(tenant, source, "record_url", "timeout")
+        except CrmError as exc:
+            self._counters.record(tenant, source, "record_url", exc.kind)
+        return None
+
     async def _live(self, tenant: str, e164: str) -> list[CrmRecord]:
         if self._registry is None:
             return []
