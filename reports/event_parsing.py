@@ -7,12 +7,27 @@ never an exception that would stop the ingester.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from queueing.events import EventType
+
+
+def _json_loads() -> Callable[[str | bytes], Any]:
+    # orjson, when installed, parses the stream about four times faster; the stdlib is the fallback.
+    try:
+        loads: Callable[[str | bytes], Any] = importlib.import_module("orjson").loads
+    except ImportError:
+        return json.loads
+    return loads
+
+
+loads = _json_loads()
+JSON_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError)
 
 CALL_DETAIL = "CALL_DETAIL"
 """Record event for calls that never pass through a queue (docs/reports.md)."""
@@ -76,7 +91,7 @@ KNOWN_DATA_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
     """A stream entry that has an identity and a known envelope; `type` may still be unknown."""
 
@@ -90,8 +105,13 @@ class Event:
     agent: str | None
     caller: str | None
     data: dict[str, Any]
-    raw: str
+    raw: str | bytes
+    """The entry as read (bytes straight from Redis); `raw_text` for storing it."""
     unknown_fields: tuple[str, ...] = field(default=())
+
+    @property
+    def raw_text(self) -> str:
+        return self.raw.decode(errors="replace") if isinstance(self.raw, bytes) else self.raw
 
     @property
     def known_type(self) -> bool:
@@ -121,55 +141,68 @@ class Rejection:
     raw: str
 
 
-def _optional_text(raw: dict[str, Any], name: str) -> str | None:
-    value = raw.get(name)
+def _optional_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def parse_event(raw_json: str, expected_tenant: str | None = None) -> Event | Rejection:
-    """Parse the `event` field of a stream entry (the JSON of `DomainEvent.to_dict()`)."""
+def _text(raw_json: str | bytes) -> str:
+    return raw_json.decode(errors="replace") if isinstance(raw_json, bytes) else raw_json
+
+
+def parse_event(raw_json: str | bytes, expected_tenant: str | None = None) -> Event | Rejection:
+    """Parse the `event` field of a stream entry (the JSON of `DomainEvent.to_dict()`).
+
+    This runs once per event on the ingestion hot path, hence exact type checks (`type(x) is
+    int` also keeps booleans out) and set comparisons instead of loops.
+    """
     try:
-        raw = json.loads(raw_json)
-    except (ValueError, TypeError) as error:
-        return Rejection(f"not JSON: {error}", raw_json)
-    if not isinstance(raw, dict):
-        return Rejection("not a JSON object", raw_json)
+        raw = loads(raw_json)
+    except JSON_ERRORS as error:
+        return Rejection(f"not JSON: {error}", _text(raw_json))
+    if type(raw) is not dict:
+        return Rejection("not a JSON object", _text(raw_json))
     kind = raw.get("type")
-    if not isinstance(kind, str) or not kind:
-        return Rejection("missing or non-string 'type'", raw_json)
+    if type(kind) is not str or not kind:
+        return Rejection("missing or non-string 'type'", _text(raw_json))
     sequence = raw.get("sequence")
-    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
-        return Rejection(f"'sequence' must be a non-negative integer, got {sequence!r}", raw_json)
+    if type(sequence) is not int or sequence < 0:
+        return Rejection(
+            f"'sequence' must be a non-negative integer, got {sequence!r}", _text(raw_json)
+        )
     timestamp = raw.get("timestamp")
-    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
-        return Rejection(f"'timestamp' must be a number, got {timestamp!r}", raw_json)
+    if type(timestamp) is not float and type(timestamp) is not int:
+        return Rejection(f"'timestamp' must be a number, got {timestamp!r}", _text(raw_json))
     if not math.isfinite(timestamp):
-        return Rejection(f"'timestamp' must be finite, got {timestamp!r}", raw_json)
+        return Rejection(f"'timestamp' must be finite, got {timestamp!r}", _text(raw_json))
     tenant = raw.get("tenant")
-    if not isinstance(tenant, str) or not tenant:
-        return Rejection("missing 'tenant'", raw_json)
+    if type(tenant) is not str or not tenant:
+        return Rejection("missing 'tenant'", _text(raw_json))
     if expected_tenant is not None and tenant != expected_tenant:
-        return Rejection(f"tenant {tenant!r} on the stream of tenant {expected_tenant!r}", raw_json)
+        return Rejection(
+            f"tenant {tenant!r} on the stream of tenant {expected_tenant!r}", _text(raw_json)
+        )
     data = raw.get("data")
     if data is None:
         data = {}
-    if not isinstance(data, dict):
-        return Rejection("'data' is not an object", raw_json)
-    unknown = sorted(key for key in raw if key not in ENVELOPE_FIELDS)
+    elif type(data) is not dict:
+        return Rejection("'data' is not an object", _text(raw_json))
+    unknown: list[str] = []
+    if not ENVELOPE_FIELDS.issuperset(raw):
+        unknown = sorted(key for key in raw if key not in ENVELOPE_FIELDS)
     known_data = KNOWN_DATA_FIELDS.get(kind)
-    if known_data is not None:
+    if known_data is not None and not known_data.issuperset(data):
         unknown += sorted(f"data.{key}" for key in data if key not in known_data)
     return Event(
-        type=kind,
-        sequence=sequence,
-        timestamp=float(timestamp),
-        tenant=tenant,
-        reason=str(raw.get("reason") or ""),
-        call_center_id=_optional_text(raw, "call_center_id"),
-        call_id=_optional_text(raw, "call_id"),
-        agent=_optional_text(raw, "agent"),
-        caller=_optional_text(raw, "caller"),
-        data=data,
-        raw=raw_json,
-        unknown_fields=tuple(unknown),
+        kind,
+        sequence,
+        float(timestamp),
+        tenant,
+        str(raw.get("reason") or ""),
+        _optional_text(raw.get("call_center_id")),
+        _optional_text(raw.get("call_id")),
+        _optional_text(raw.get("agent")),
+        _optional_text(raw.get("caller")),
+        data,
+        raw_json,
+        tuple(unknown),
     )

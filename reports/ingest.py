@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from redis import Redis
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, String, Table, bindparam, insert, select, update
 
 from reports.call_detail import DEFAULT_HOME_COUNTRY_CODE
 from reports.db import make_engine, migrate
@@ -44,6 +44,7 @@ from reports.models import (
 )
 
 log = logging.getLogger(__name__)
+FOLDED, REJECTED = EventStatus.FOLDED, EventStatus.REJECTED
 
 DEFAULT_PREFIX = "opencc"
 DEFAULT_BATCH_SIZE = 1000
@@ -55,7 +56,7 @@ CDRS: Table = cast(Table, CallDetailRecord.__table__)
 STATES: Table = cast(Table, AgentStateInterval.__table__)
 MEMBERSHIPS: Table = cast(Table, AgentMembershipEvent.__table__)
 EVENTS: Table = cast(Table, IngestedEvent.__table__)
-REJECTED: Table = cast(Table, RejectedEntry.__table__)
+REJECTED_ENTRIES: Table = cast(Table, RejectedEntry.__table__)
 CURSORS: Table = cast(Table, StreamCursor.__table__)
 
 
@@ -92,6 +93,33 @@ def _text(value: bytes | str) -> str:
 def _chunks(values: Sequence[str] | Sequence[int]) -> Iterator[list[Any]]:
     for start in range(0, len(values), _IN_CHUNK):
         yield list(values[start : start + _IN_CHUNK])
+
+
+def _insert_rows(connection: Connection, table: Table, rows: list[Row]) -> None:
+    """INSERT many complete rows, straight through the driver when its paramstyle allows.
+
+    This is the ingester's hot path (one `ingested_events` row per event). Our rows already hold
+    driver-ready values (str, int, float, bool, None), so SQLAlchemy's per-row parameter
+    processing is skipped; sqlite3 and psycopg take the dicts as they are. Other drivers go
+    through SQLAlchemy.
+    """
+    # sqlite3 takes named parameters whatever paramstyle SQLAlchemy chose for it.
+    marker = {"pysqlite": ":{}", "psycopg": "%({})s"}.get(connection.dialect.driver)
+    if marker is None:
+        connection.execute(insert(table), rows)
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    names = list(rows[0])
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
+        f"VALUES ({', '.join(marker.format(name) for name in names)})"
+    )
+    connection.exec_driver_sql(sql, rows)
+
+
+def _ids() -> Any:
+    # A typed expanding parameter: SQLAlchemy need not infer a type for each value in the list.
+    return bindparam("ids", expanding=True, type_=String())
 
 
 def _mutable_update(table: Table, columns: Iterable[str]) -> Any:
@@ -216,54 +244,49 @@ class Ingester:
         if not entries:
             return stats
         by_sequence = stream.endswith(":events")
-        events: list[tuple[str, Event]] = []
+        events: list[tuple[bytes | str, Event]] = []
         rejected_entries: list[Row] = []
         for raw_id, fields in entries:
-            entry_id = _text(raw_id)
-            decoded = {_text(k): _text(v) for k, v in fields.items()}
-            if "event" not in decoded:
+            payload = fields.get(b"event")
+            if payload is None:
+                payload = fields.get("event")
+            if payload is None:
+                decoded = {_text(k): _text(v) for k, v in fields.items()}
                 parsed: Event | Rejection = Rejection(
                     "entry has no 'event' field", json.dumps(decoded)
                 )
             else:
-                parsed = parse_event(decoded["event"], expected_tenant=tenant)
-            if isinstance(parsed, Rejection):
-                log.warning("rejected entry %s of %s: %s", entry_id, stream, parsed.reason)
-                rejected_entries.append(
-                    {
-                        "stream": stream,
-                        "entry_id": entry_id,
-                        "reason": parsed.reason,
-                        "raw": parsed.raw,
-                    }
-                )
-                stats.rejected += 1
-            else:
-                events.append((entry_id, parsed))
+                parsed = parse_event(payload, expected_tenant=tenant)
+            if type(parsed) is Event:
+                events.append((raw_id, parsed))
+                continue
+            assert isinstance(parsed, Rejection)
+            entry_id = _text(raw_id)
+            log.warning("rejected entry %s of %s: %s", entry_id, stream, parsed.reason)
+            rejected_entries.append(
+                {"stream": stream, "entry_id": entry_id, "reason": parsed.reason, "raw": parsed.raw}
+            )
+            stats.rejected += 1
 
         with self.engine.begin() as connection:
             if by_sequence:
                 events = self._drop_seen(connection, tenant, events, stats)
             ws = self._load_working_set(connection, tenant, [event for _, event in events])
             event_rows: list[Row] = []
-            for entry_id, event in events:
-                verdict = fold_event(ws, event)
-                if verdict.status == EventStatus.REJECTED:
+            for raw_entry_id, event in events:
+                status, reason = fold_event(ws, event)
+                if status is FOLDED:
+                    stats.folded += 1
+                elif status is REJECTED:
                     log.warning(
-                        "rejected %s seq %s of %s: %s",
-                        event.type,
-                        event.sequence,
-                        stream,
-                        verdict.reason,
+                        "rejected %s seq %s of %s: %s", event.type, event.sequence, stream, reason
                     )
                     stats.rejected += 1
-                elif verdict.status == EventStatus.RECORDED:
-                    stats.recorded += 1
                 else:
-                    stats.folded += 1
-                if verdict.reason and verdict.status != EventStatus.REJECTED:
-                    log.info("%s seq %s: %s", event.type, event.sequence, verdict.reason)
-                keep_raw = verdict.status == EventStatus.REJECTED or bool(event.unknown_fields)
+                    stats.recorded += 1
+                if reason and status is not REJECTED:
+                    log.info("%s seq %s: %s", event.type, event.sequence, reason)
+                keep_raw = status is REJECTED or bool(event.unknown_fields)
                 if by_sequence:
                     event_rows.append(
                         {
@@ -271,18 +294,18 @@ class Ingester:
                             "sequence": event.sequence,
                             "type": event.type[:40],
                             "timestamp": event.timestamp,
-                            "status": verdict.status.value,
-                            "reason": verdict.reason,
-                            "raw": event.raw if keep_raw else None,
+                            "status": status.value,
+                            "reason": reason,
+                            "raw": event.raw_text if keep_raw else None,
                         }
                     )
-                elif verdict.status == EventStatus.REJECTED:
+                elif status is REJECTED:
                     rejected_entries.append(
                         {
                             "stream": stream,
-                            "entry_id": entry_id,
-                            "reason": verdict.reason or "rejected",
-                            "raw": event.raw,
+                            "entry_id": _text(raw_entry_id),
+                            "reason": reason or "rejected",
+                            "raw": event.raw_text,
                         }
                     )
             self._write(connection, ws, event_rows, rejected_entries)
@@ -295,21 +318,25 @@ class Ingester:
         self,
         connection: Connection,
         tenant: str,
-        events: list[tuple[str, Event]],
+        events: list[tuple[bytes | str, Event]],
         stats: IngestStats,
-    ) -> list[tuple[str, Event]]:
+    ) -> list[tuple[bytes | str, Event]]:
         """Events whose identity `(tenant, sequence)` is new (not stored, not earlier in batch)."""
-        sequences = sorted({event.sequence for _, event in events})
-        seen: set[int] = set()
-        for chunk in _chunks(sequences):
-            seen.update(
-                connection.execute(
-                    select(EVENTS.c.sequence).where(
-                        EVENTS.c.tenant == tenant, EVENTS.c.sequence.in_(chunk)
-                    )
-                ).scalars()
-            )
-        fresh: list[tuple[str, Event]] = []
+        if not events:
+            return events
+        sequences = [event.sequence for _, event in events]
+        # One index range scan: sequences of a batch are (nearly) consecutive, and a long IN list
+        # costs more to plan than the scan on PostgreSQL.
+        seen: set[int] = set(
+            connection.execute(
+                select(EVENTS.c.sequence).where(
+                    EVENTS.c.tenant == tenant,
+                    EVENTS.c.sequence >= min(sequences),
+                    EVENTS.c.sequence <= max(sequences),
+                )
+            ).scalars()
+        )
+        fresh: list[tuple[bytes | str, Event]] = []
         for entry_id, event in events:
             if event.sequence in seen:
                 log.debug("skipping duplicate event %s/%s", tenant, event.sequence)
@@ -329,15 +356,17 @@ class Ingester:
         for chunk in _chunks(queue_calls):
             facts = connection.execute(
                 select(FACTS)
-                .where(FACTS.c.tenant == tenant, FACTS.c.call_id.in_(chunk))
-                .order_by(FACTS.c.first_sequence)
+                .where(FACTS.c.tenant == tenant, FACTS.c.call_id.in_(_ids()))
+                .order_by(FACTS.c.first_sequence),
+                {"ids": chunk},
             )
             for fact in facts.mappings():
                 ws.load_fact(dict(fact))
             cdrs = connection.execute(
                 select(CDRS).where(
-                    CDRS.c.tenant == tenant, CDRS.c.origin == "queue", CDRS.c.call_id.in_(chunk)
-                )
+                    CDRS.c.tenant == tenant, CDRS.c.origin == "queue", CDRS.c.call_id.in_(_ids())
+                ),
+                {"ids": chunk},
             )
             for cdr in cdrs.mappings():
                 ws.load_queue_cdr(dict(cdr))
@@ -345,17 +374,19 @@ class Ingester:
             ws.pbx_cdr_calls.update(
                 connection.execute(
                     select(CDRS.c.call_id).where(
-                        CDRS.c.tenant == tenant, CDRS.c.origin == "pbx", CDRS.c.call_id.in_(chunk)
-                    )
+                        CDRS.c.tenant == tenant, CDRS.c.origin == "pbx", CDRS.c.call_id.in_(_ids())
+                    ),
+                    {"ids": chunk},
                 ).scalars()
             )
         for chunk in _chunks(agents):
             states = connection.execute(
                 select(STATES).where(
                     STATES.c.tenant == tenant,
-                    STATES.c.agent.in_(chunk),
+                    STATES.c.agent.in_(_ids()),
                     STATES.c.ended_at.is_(None),
-                )
+                ),
+                {"ids": chunk},
             )
             for state in states.mappings():
                 ws.load_open_state(dict(state))
@@ -388,10 +419,10 @@ class Ingester:
             (STATES, ws.new_states),
             (MEMBERSHIPS, ws.memberships),
             (EVENTS, event_rows),
-            (REJECTED, rejected_entries),
+            (REJECTED_ENTRIES, rejected_entries),
         ):
             if rows:
-                connection.execute(insert(table), rows)
+                _insert_rows(connection, table, rows)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
