@@ -31,6 +31,7 @@ from pbx_core.directory import Directory
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.prompts import prompt_path
+from pbx_core.recording.jobs import enqueue_conversion, safe_file_name
 from pbx_core.sip.calls import CallManager
 from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
@@ -43,8 +44,16 @@ _STOP = object()
 
 
 class PbxService:
-    def __init__(self, config: PbxConfig, directory: Directory, redis: Redis | None = None) -> None:
+    def __init__(
+        self,
+        config: PbxConfig,
+        directory: Directory,
+        redis: Redis | None = None,
+        recording_queue: Any = None,
+    ) -> None:
+        """`recording_queue`: an rq `Queue`; finished recordings are converted to WAV there."""
         self.config = config
+        self._recording_queue = recording_queue
         self.directory = directory
         self._redis = redis if redis is not None else Redis.from_url(config.redis_url)
         self.locations = LocationStore(self._redis, config.key_prefix)
@@ -215,10 +224,11 @@ class PbxService:
         assert self.config.recordings_dir is not None
         meta_dir = Path(self.config.recordings_dir) / "calls"
         meta_dir.mkdir(parents=True, exist_ok=True)
-        safe_name = "".join(
-            ch if ch.isalnum() or ch in "-_.@" else "_" for ch in metadata["call_id"]
-        )
-        (meta_dir / f"{safe_name}.json").write_text(json.dumps(metadata))
+        meta_path = meta_dir / f"{safe_file_name(metadata['call_id'])}.json"
+        meta_path.write_text(json.dumps(metadata))
+        archive = self.config.recordings_archive_dir
+        if self._recording_queue is not None and archive is not None:
+            enqueue_conversion(self._recording_queue, meta_path, archive)
 
 
 class _DtmfFeed(asyncio.DatagramProtocol):

@@ -517,9 +517,9 @@ class CallManager:
                 call.ua.recvEvent(CCEventDisconnect())
             else:
                 call.ua.recvEvent(CCEventFail((code or 480, reason or "Temporarily Unavailable")))
-        self._finish_recording(call)
         if self._media is not None:
-            self._media.delete(call.call_id)
+            self._media.delete(call.call_id)  # closes the pcap before its conversion is queued
+        self._finish_recording(call)
         self.calls.pop(call.call_id, None)
         self._emit(cc.CallHungUp(call.call_id, side, code), call.route)
 

@@ -1,0 +1,1 @@
+"""Call recordings: rtpengine's pcap files, converted to WAV and purged by rq jobs."""

@@ -1,0 +1,107 @@
+"""Hold/resume, DTMF, on-demand recording (*44), blind transfer (REFER and commanded)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pbx_core import call_control as cc
+from pbx_core.service import PbxService
+from tests.pbx_core.handlers import AnswerAndBridge
+from tests.pbx_core.support import EventLog, Sipp, free_port, register, run_sipp
+
+
+async def _agent(
+    pbx: PbxService, extension: str, scenario: str, tmp_path: Path, **variables: Any
+) -> Sipp:
+    port = free_port()
+    result = await register(pbx.config.sip_port, extension, port, tmp_path)
+    assert result.returncode == 0, result.errors
+    return await Sipp(
+        scenario,
+        work_dir=tmp_path,
+        local_port=port,
+        variables={"media_port": free_port(), "ring_ms": 200} | variables,
+    ).start()
+
+
+def _trunk(pbx: PbxService, tmp_path: Path, number: str, hold_ms: int) -> dict[str, Any]:
+    return {
+        "work_dir": tmp_path,
+        "remote": ("127.0.0.1", pbx.config.sip_port),
+        "variables": {
+            "from": "+31201234567",
+            "to": number,
+            "media_port": free_port(),
+            "hold_ms": hold_ms,
+        },
+    }
+
+
+async def test_caller_hold_resume_and_dtmf_reach_the_application(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, None))
+    caller = await run_sipp("trunk_call_features.xml", **_trunk(pbx, tmp_path, "7001", 0))
+    assert caller.returncode == 0, caller.errors
+    offered = await events.next_of(cc.CallOffered)
+    await events.next_of(cc.CallHeld, call_id=offered.call_id, leg_id="")
+    await events.next_of(cc.CallResumed, call_id=offered.call_id, leg_id="")
+    digits = [
+        (await events.next_of(cc.DtmfReceived, call_id=offered.call_id)).digit for _ in range(2)
+    ]
+    assert digits == ["5", "#"]
+    await events.next_of(cc.CallHungUp, call_id=offered.call_id)
+
+
+async def test_agent_star44_requests_recording_and_refer_transfers_the_caller(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, "1001"))
+    first = await _agent(pbx, "1001", "agent_record_and_transfer.xml", tmp_path, refer_to="1002")
+    second = await _agent(pbx, "1002", "agent_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, "7001", 4000))
+        assert caller.returncode == 0, caller.errors
+        offered = await events.next_of(cc.CallOffered)
+        leg = await events.next_of(cc.CallAnswered, call_id=offered.call_id, extension="1001")
+        digits = [
+            (await events.next_of(cc.DtmfReceived, leg_id=leg.leg_id)).digit for _ in range(3)
+        ]
+        assert digits == ["*", "4", "4"]
+        await events.next_of(cc.RecordingRequested, call_id=offered.call_id)
+        transferred = await events.next_of(cc.CallTransferred, call_id=offered.call_id)
+        assert transferred.target == "1002"
+        await events.next_of(cc.CallAnswered, call_id=offered.call_id, extension="1002")
+        hung_up = await events.next_of(cc.CallHungUp, call_id=offered.call_id)
+        assert hung_up.side is cc.HangupSide.CALLER
+        assert (await first.wait()).returncode == 0
+        assert (await second.wait()).returncode == 0, "the transfer target must get the BYE"
+    finally:
+        first.kill()
+        second.kill()
+    assert pbx.config.recordings_dir is not None
+    metadata = json.loads(
+        (pbx.config.recordings_dir / "calls" / f"{offered.call_id}.json").read_text()
+    )
+    assert metadata["keep"] is True
+
+
+async def test_commanded_transfer_to_another_call_center_is_offered_again(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    # Night service: 7003 sends its callers to 7002, whose handler bridges them to 1003.
+    pbx.register_handler(AnswerAndBridge(pbx, "1003", transfer_to={"7003": "7002"}))
+    agent = await _agent(pbx, "1003", "agent_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, "7003", 1500))
+        assert caller.returncode == 0, caller.errors
+        first = await events.next_of(cc.CallOffered, called="7003")
+        again = await events.next_of(cc.CallOffered, called="7002")
+        assert (again.call_id, again.transferred) == (first.call_id, True)
+        await events.next_of(cc.CallAnswered, call_id=first.call_id, extension="1003")
+        await events.next_of(cc.CallHungUp, call_id=first.call_id)
+        assert (await agent.wait()).returncode == 0
+    finally:
+        agent.kill()
