@@ -9,6 +9,7 @@ jobs in the `ConnectorFactory` of the context.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 import httpx
 from rq import Queue, Retry, get_current_job
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from crm_connectors.config import TenantCrmConfig
@@ -103,13 +105,24 @@ async def _sync(ctx: JobContext, tenant: str, name: str, mode: SyncMode) -> dict
     return {"tenant": tenant, "source": name, "mode": result.mode.value, "written": result.written}
 
 
+def schedule_key(queue_name: str, tenant: str, name: str, mode: str) -> str:
+    """Redis key naming the job that carries a periodic sync's chain right now."""
+    return f"crm:sync-schedule:{queue_name}:{tenant}:{name}:{mode}"
+
+
 def _schedule_next_run_once(tenant: str, name: str, mode: str, every_s: int) -> None:
-    """Schedule the next periodic run; retries of this run must not schedule again."""
+    """Schedule the next periodic run, once per run (not again on retry), and only while this
+    job's chain is the current one: `schedule_sync` called again starts a new chain."""
     job = get_current_job()
     if job is None or job.meta.get("next_scheduled"):
         return
+    key = schedule_key(job.origin, tenant, name, mode)
+    current = job.connection.get(key)
+    if current is not None and _text(current) != job.id:
+        log.info("crm %s sync %s/%s: schedule replaced, chain ends here", mode, tenant, name)
+        return
     queue = Queue(job.origin, connection=job.connection)
-    queue.enqueue_in(
+    nxt = queue.enqueue_in(
         timedelta(seconds=every_s),
         sync_job,
         tenant,
@@ -119,6 +132,7 @@ def _schedule_next_run_once(tenant: str, name: str, mode: str, every_s: int) -> 
         retry=sync_retry(),
         description=f"crm {mode} sync {tenant}/{name}",
     )
+    job.connection.set(key, nxt.id)
     job.meta["next_scheduled"] = True
     _save_meta(job)
 
@@ -149,10 +163,13 @@ def schedule_sync(
     """Start a periodic sync through rq's scheduler (workers need `with_scheduler=True`).
 
     Each run schedules the next one before it starts, so a failing run (which rq retries with
-    backoff) does not stop the schedule. Typical: delta every 15 min, full every night.
+    backoff) does not stop the schedule. Calling it again for the same tenant, connector and mode
+    replaces the schedule (safe at every start-up). Typical: delta every 15 min, full nightly.
     """
     every_s = max(1, int(every.total_seconds()))
-    return queue.enqueue_in(
+    key = schedule_key(queue.name, tenant, connector_name, mode.value)
+    previous = queue.connection.get(key)
+    job = queue.enqueue_in(
         first_in,
         sync_job,
         tenant,
@@ -162,6 +179,32 @@ def schedule_sync(
         retry=sync_retry(),
         description=f"crm {mode.value} sync {tenant}/{connector_name}",
     )
+    queue.connection.set(key, job.id)
+    if previous is not None:
+        # Calling this again (a restart, a changed interval) replaces the old chain.
+        _drop_scheduled(queue, _text(previous))
+    return job
+
+
+def cancel_sync_schedule(queue: Queue, tenant: str, connector_name: str, mode: SyncMode) -> None:
+    """Stop a periodic sync (e.g. the connector was removed)."""
+    key = schedule_key(queue.name, tenant, connector_name, mode.value)
+    previous = queue.connection.get(key)
+    queue.connection.delete(key)
+    if previous is not None:
+        _drop_scheduled(queue, _text(previous))
+
+
+def _drop_scheduled(queue: Queue, job_id: str) -> None:
+    """Delete a job that is still waiting in the scheduler; a running one ends its chain itself."""
+    registry = queue.scheduled_job_registry
+    if job_id in registry:
+        with contextlib.suppress(NoSuchJobError):  # it ran or vanished meanwhile
+            registry.remove(job_id, delete_job=True)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 # --- call logging -------------------------------------------------------------------------

@@ -247,3 +247,18 @@ def test_run_worker_syncs_the_demo_crm(queue: Queue, index: CrmIndex, tmp_path: 
         jobs.set_job_context(None)
     assert job.get_status() == JobStatus.FINISHED
     assert [r.name for r in index.lookup("demo", NUMBER)] == ["Jansen Installatietechniek B.V."]
+
+
+def test_scheduling_again_replaces_the_chain_and_cancel_stops_it(
+    queue: Queue, exact: FakeExact, index: CrmIndex, counters: CrmErrorCounter
+) -> None:
+    first = jobs.schedule_sync(queue, "t1", "exact", every=timedelta(minutes=15))
+    second = jobs.schedule_sync(queue, "t1", "exact", every=timedelta(minutes=5))
+    assert queue.scheduled_job_registry.get_job_ids() == [second.id]
+    assert not Job.exists(first.id, connection=queue.connection)
+    with use_context(index, counters, exact_tenant(exact)):
+        work(queue, with_scheduler=True)
+    nxt = queue.scheduled_job_registry.get_job_ids()
+    assert len(nxt) == 1 and Job.fetch(nxt[0], connection=queue.connection).args[3] == 300
+    jobs.cancel_sync_schedule(queue, "t1", "exact", SyncMode.DELTA)
+    assert queue.scheduled_job_registry.get_job_ids() == []
