@@ -20,15 +20,21 @@ from reports.models import CallDirection, EventStatus, Outcome
 Row = dict[str, Any]
 log = logging.getLogger(__name__)
 
+# Plain strings for the per-event hot path (enum member lookups cost a descriptor call each).
+WAITING = Outcome.WAITING.value
+ANSWERED = Outcome.ANSWERED.value
+ABANDONED = Outcome.ABANDONED.value
+FOLDED, RECORDED, REJECTED = EventStatus.FOLDED, EventStatus.RECORDED, EventStatus.REJECTED
+
 # Terminal events and the outcome they give the fact.
-TERMINAL_OUTCOMES: dict[str, Outcome] = {
-    EventType.CALL_ANSWERED: Outcome.ANSWERED,
-    EventType.CALL_ABANDONED: Outcome.ABANDONED,
-    EventType.CALL_OVERFLOWED: Outcome.OVERFLOWED,
-    EventType.CALL_STRANDED: Outcome.STRANDED,
-    EventType.CALL_TRANSFERRED: Outcome.TRANSFERRED,
-    EventType.CALL_ESCAPED: Outcome.ESCAPED,
-    EventType.CALL_DIVERTED: Outcome.DIVERTED,
+TERMINAL_OUTCOMES: dict[str, str] = {
+    EventType.CALL_ANSWERED: ANSWERED,
+    EventType.CALL_ABANDONED: ABANDONED,
+    EventType.CALL_OVERFLOWED: Outcome.OVERFLOWED.value,
+    EventType.CALL_STRANDED: Outcome.STRANDED.value,
+    EventType.CALL_TRANSFERRED: Outcome.TRANSFERRED.value,
+    EventType.CALL_ESCAPED: Outcome.ESCAPED.value,
+    EventType.CALL_DIVERTED: Outcome.DIVERTED.value,
 }
 ARRIVAL_TREATMENTS = frozenset(
     {EventType.CALL_OVERFLOWED, EventType.CALL_STRANDED, EventType.CALL_DIVERTED}
@@ -65,7 +71,7 @@ def new_fact(event: Event, *, entered: bool, arrived_at: float) -> Row:
         "bounce_count": 0,
         "hold_count": 0,
         "entrance_done": False,
-        "outcome": Outcome.WAITING.value,
+        "outcome": WAITING,
         "outcome_trigger": None,
         "outcome_action": None,
         "destination": None,
@@ -126,7 +132,7 @@ class WorkingSet:
 
 def _waiting_fact(ws: WorkingSet, event: Event) -> Row | None:
     for fact in reversed(ws.facts.get(event.call_id or "", [])):
-        if fact["outcome"] == Outcome.WAITING and fact["call_center_id"] == event.call_center_id:
+        if fact["outcome"] == WAITING and fact["call_center_id"] == event.call_center_id:
             return fact
     return None
 
@@ -146,7 +152,7 @@ def _require_waiting(ws: WorkingSet, event: Event) -> Row:
 
 def _answered_fact(ws: WorkingSet, event: Event, *, unreleased: bool) -> Row | None:
     for fact in reversed(ws.facts.get(event.call_id or "", [])):
-        if fact["outcome"] != Outcome.ANSWERED:
+        if fact["outcome"] != ANSWERED:
             continue
         if event.call_center_id is not None and fact["call_center_id"] != event.call_center_id:
             continue
@@ -177,7 +183,7 @@ def _queue_cdr(ws: WorkingSet, event: Event, fact: Row) -> Row:
             "end_at": None,
             "duration_seconds": None,
             "quantity": 0.0,
-            "outcome": Outcome.WAITING.value,
+            "outcome": WAITING,
             "agent": None,
             "call_center_id": fact["call_center_id"],
             "disposition": None,
@@ -206,7 +212,7 @@ def _fold_added(ws: WorkingSet, event: Event) -> None:
     ws.new_facts.append(fact)
     cdr = _queue_cdr(ws, event, fact)
     # A call moved to another call center keeps one CDR that follows it there.
-    cdr.update(call_center_id=fact["call_center_id"], outcome=Outcome.WAITING.value, end_at=None)
+    cdr.update(call_center_id=fact["call_center_id"], outcome=WAITING, end_at=None)
 
 
 def _fold_terminal(ws: WorkingSet, event: Event) -> None:
@@ -227,11 +233,11 @@ def _fold_terminal(ws: WorkingSet, event: Event) -> None:
             f"timestamp {event.timestamp} is before the call's arrival at {fact['arrived_at']}"
         )
     during_entrance = event.data.get("during_entrance")
-    if outcome == Outcome.ABANDONED and not isinstance(during_entrance, bool | None):
+    if outcome == ABANDONED and not isinstance(during_entrance, bool | None):
         raise FoldRejection(f"data.during_entrance is not a boolean: {during_entrance!r}")
     wait = _wait(event, fact)
     fact.update(
-        outcome=outcome.value,
+        outcome=outcome,
         ended_at=event.timestamp,
         wait_seconds=wait,
         outcome_trigger=event.text("trigger"),
@@ -239,14 +245,14 @@ def _fold_terminal(ws: WorkingSet, event: Event) -> None:
         destination=event.text("destination"),
     )
     cdr = _queue_cdr(ws, event, fact)
-    cdr.update(outcome=outcome.value, call_center_id=fact["call_center_id"])
-    if outcome == Outcome.ANSWERED:
+    cdr.update(outcome=outcome, call_center_id=fact["call_center_id"])
+    if outcome == ANSWERED:
         fact.update(agent=event.agent, answered_at=event.timestamp)
         cdr.update(agent=event.agent)
         if cdr["answer_at"] is None:
             cdr["answer_at"] = event.timestamp
     else:
-        if outcome == Outcome.ABANDONED:
+        if outcome == ABANDONED:
             fact["abandoned_during_entrance"] = bool(during_entrance)
         cdr["end_at"] = event.timestamp
 
@@ -384,20 +390,20 @@ _OTHER_HANDLERS: dict[str, Callable[[WorkingSet, Event], None]] = {
 def fold_event(ws: WorkingSet, event: Event) -> Verdict:
     """Apply `event` to the working set; never raises for bad input, returns why instead."""
     if not event.known_type:
-        return Verdict(EventStatus.REJECTED, f"unknown event type {event.type!r}")
+        return Verdict(REJECTED, f"unknown event type {event.type!r}")
     if event.type in RECORD_ONLY:
-        return Verdict(EventStatus.RECORDED, _unknown_fields_note(event))
+        return Verdict(RECORDED, _unknown_fields_note(event))
     handler = _CALL_EVENT_HANDLERS.get(event.type)
     if handler is not None and not event.call_id:
-        return Verdict(EventStatus.REJECTED, f"{event.type} needs call_id")
+        return Verdict(REJECTED, f"{event.type} needs call_id")
     if event.type in _NEED_CALL_CENTER and not event.call_center_id:
-        return Verdict(EventStatus.REJECTED, f"{event.type} needs call_center_id")
+        return Verdict(REJECTED, f"{event.type} needs call_center_id")
     handler = handler or _OTHER_HANDLERS[event.type]
     try:
         handler(ws, event)
     except (FoldRejection, ValueError) as error:
-        return Verdict(EventStatus.REJECTED, str(error))
-    return Verdict(EventStatus.FOLDED, _unknown_fields_note(event))
+        return Verdict(REJECTED, str(error))
+    return Verdict(FOLDED, _unknown_fields_note(event))
 
 
 def _unknown_fields_note(event: Event) -> str | None:
