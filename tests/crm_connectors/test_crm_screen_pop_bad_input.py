@@ -84,14 +84,16 @@ async def test_live_salesforce_answer_is_cached(
     assert counters.total() == 0
 
 
-async def test_crm_down_gives_no_match_and_a_count(
-    index: CrmIndex, registry: ConnectorRegistry
+async def test_crm_down_gives_no_match_a_count_and_a_log_line(
+    index: CrmIndex, registry: ConnectorRegistry, caplog: pytest.LogCaptureFixture
 ) -> None:
     registry.configure(sf_config(f"http://127.0.0.1:{free_port()}"))
     counters = CrmErrorCounter()
     service = ScreenPopService(index, registry, counters=counters, live_timeout_s=2)
     assert await lookup(service) == []
     assert counters.total(connector="salesforce", operation="lookup", kind="unavailable") == 1
+    assert "crm live lookup on t1/salesforce failed" in caplog.text
+    assert "sf-secret" not in caplog.text
 
 
 async def test_slow_crm_is_cut_off_at_the_timeout(
