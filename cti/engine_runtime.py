@@ -307,7 +307,7 @@ class EngineRuntime:
             holder.legs.pop((event.call_id, event.extension), None)
             if event.failure is pbx.OfferFailure.CANCELLED:
                 return None
-            return qi.AgentRejected(event.call_id, event.extension)
+            return qi.AgentRejected(event.call_id, event.extension, event.failure.value)
         if isinstance(event, pbx.LegHungUp):
             return qi.AgentHungUp(event.call_id, event.extension)
         if isinstance(event, pbx.CallHungUp):

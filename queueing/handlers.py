@@ -243,24 +243,44 @@ def agent_answered(ctx: Step, event: AgentAnswered) -> None:
 
 
 def agent_rejected(ctx: Step, event: AgentRejected) -> None:
+    """The phone declined, was busy or could not be reached.
+
+    The agent is taken out of rotation (UNAVAILABLE "missed", or signed out on a Basic licence,
+    which has no unavailable state): otherwise a single free agent whose phone is off would be
+    offered the same call again at once, forever. The call bounces back to the top.
+    """
     call = _call(ctx, event.call_id)
     if call.phase is not Phase.OFFERED or event.agent not in call.offered_to:
         raise Rejected("not_offered", f"call {event.call_id} is not ringing agent {event.agent}")
     cc = ctx.state.call_centers[call.call_center_id]
     agent = ctx.state.agents[event.agent]
+    why = f"did not take call {call.call_id} ({event.reason})"
     if len(call.offered_to) > 1:
         call.offered_to = tuple(e for e in call.offered_to if e != event.agent)
         agent.offered_call = None
         sync_free(ctx.state, agent)
+        _missed(ctx, agent, why)
         return
-    flow.bounce(
-        ctx,
-        call,
-        cc,
-        "rejected",
-        f"agent {event.agent} declined the call",
-        except_agent=event.agent,
-    )
+    _missed(ctx, agent, why)
+    if call.phase is Phase.OFFERED and call.offered_to == (event.agent,):
+        flow.bounce(
+            ctx,
+            call,
+            cc,
+            "rejected",
+            f"agent {event.agent} {why}",
+            except_agent=event.agent,
+        )
+
+
+MISSED_CODE = "missed"
+
+
+def _missed(ctx: Step, agent: Agent, why: str) -> None:
+    if agent.licence is Tier.BASIC:
+        flow.set_agent_state(ctx, agent, AgentState.SIGN_OUT, Cause.ENGINE, why)
+    else:
+        flow.set_agent_state(ctx, agent, AgentState.UNAVAILABLE, Cause.ENGINE, why, MISSED_CODE)
 
 
 def agent_hung_up(ctx: Step, event: AgentHungUp) -> None:

@@ -67,10 +67,11 @@ class AgentAnswered:
 
 @dataclass(frozen=True, slots=True)
 class AgentRejected:
-    """The agent's phone declined the offer (busy, do-not-disturb, decline button)."""
+    """The agent's phone declined the offer (busy, do-not-disturb, decline button, unreachable)."""
 
     call_id: str
     agent: str
+    reason: str = "declined"
 
 
 @dataclass(frozen=True, slots=True)

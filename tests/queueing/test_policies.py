@@ -362,3 +362,27 @@ def test_unavailable_codes_are_checked_when_configured() -> None:
     assert rejected.data["error"] == "unknown_unavailable_code"
     (changed,) = sim.feed(SetAgentState("1001", AgentState.UNAVAILABLE, unavailable_code="lunch"))
     assert changed.data["unavailable_code"] == "lunch"
+
+
+@pytest.mark.parametrize(
+    ("licence", "tier", "state", "code"),
+    [
+        (Tier.PREMIUM, Tier.STANDARD, AgentState.UNAVAILABLE, "missed"),
+        (Tier.BASIC, Tier.BASIC, AgentState.SIGN_OUT, None),
+    ],
+)
+def test_an_agent_whose_phone_declines_is_taken_out_of_rotation(
+    licence: Tier, tier: Tier, state: AgentState, code: str | None
+) -> None:
+    sim = simulator(tenant(center(tier=tier), licence=licence))
+    sim.feed(
+        SetAgentState("1001", AgentState.SIGN_IN if licence is Tier.BASIC else AgentState.AVAILABLE)
+    )
+    arrive(sim, "a")
+    sim.feed(AgentRejected("a", "1001", "not_registered"))
+    agent = sim.engine.state.agents["1001"]
+    assert (agent.state, agent.unavailable_code) == (state, code)
+    assert agent.offered_call is None  # not offered the same call again and again
+    change = of_type(sim, E.AGENT_STATE_CHANGED)[-1]
+    assert change.data["cause"] == "engine" and "not_registered" in change.reason
+    assert sim.engine.state.call_centers["7001"].waiting.call_ids() == ["a"]

@@ -1,0 +1,61 @@
+"""`make demo`: the whole product with the demo company, in the foreground; Ctrl-C stops it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+
+from cti.product import Product, ProductError, ProductSettings, run_product
+
+BANNER = """
+OpenCC is running with the demo company (tenant "demo").
+
+  Agent client        http://{host}:{http}/agent        (1001 / pw1001 ... 1010 / pw1010)
+  Supervisor          http://{host}:{http}/supervisor   (supervisor / pwsupervisor)
+  GraphQL             http://{host}:{http}/graphql
+  REST + OpenAPI      http://{host}:{http}/docs
+  Health, metrics     http://{host}:{http}/healthz  /metrics
+  SIP (UDP)           {host}:{sip}   phones: user 1001..1010, password pw1001..pw1010
+  Call centers        7001 Helpdesk (Basic), 7002 Sales (Standard), 7003 Service (Premium)
+                      from the trunk: any SIP INVITE from 127.0.0.1 to sip:7001@{host}:{sip}
+  Redis               {redis}
+  Database            {database}
+
+Try it:  sipp -sn uac -s 7001 {host}:{sip} -m 1 -d 20000    (then sign in 1001 and go Available)
+Ctrl-C stops everything.
+"""
+
+
+async def main() -> None:
+    settings = ProductSettings.from_env()
+    ready = asyncio.Event()
+    product = Product()
+    running = asyncio.create_task(run_product(settings, ready, product))
+    waiting = asyncio.create_task(ready.wait())
+    await asyncio.wait({running, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    if ready.is_set():
+        print(
+            BANNER.format(
+                host=settings.host,
+                http=settings.http_port,
+                sip=settings.sip_port,
+                redis=product.redis_url,
+                database=product.database_url,
+            ),
+            flush=True,
+        )
+    waiting.cancel()
+    await running
+
+
+if __name__ == "__main__":
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main())
+    except ProductError as error:
+        sys.exit(f"opencc: {error}")

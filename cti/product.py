@@ -1,0 +1,300 @@
+"""The whole product in one process: PBX (sippy + rtpengine), queue engine runtime, CTI web
+server (REST, GraphQL, browser clients), CRM screen-pop, and beside it an rq worker.
+
+`python -m cti.demo` (what `make demo` runs) calls `run_product(ProductSettings.from_env())`.
+Tests start it the same way on free ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+from redis import Redis as SyncRedis
+from redis.asyncio import Redis
+
+from crm_connectors.index import CrmIndex
+from crm_connectors.service import ScreenPopService, seed_demo_crm
+from cti.app import create_app
+from cti.demo_company import DEMO_TENANT, demo_tenant_config
+from cti.engine_runtime import EngineRuntime
+from cti.event_log import EventLog
+from cti.keys import DEFAULT_PREFIX
+from cti.screen_pop import ScreenPopRecord
+from cti.settings import CtiSettings
+from cti.snapshots import SnapshotStore
+from cti.users import UserDirectory, make_engine, seed_demo_users
+from pbx_core.config import PbxConfig, RtpengineAddress
+from pbx_core.directory import demo_directory
+from pbx_core.media.prompts import generate_all
+from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
+from pbx_core.service import PbxService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProductSettings:
+    host: str = "127.0.0.1"
+    http_port: int = 8000
+    sip_port: int = 5060
+    redis_url: str | None = None
+    """None: 127.0.0.1:6379 if it answers, else a private redis-server started here."""
+    var_dir: Path = Path("var")
+    database_url: str | None = None
+    """None: SQLite under `var_dir`."""
+    key_prefix: str = DEFAULT_PREFIX
+    media: bool = True
+    """Run rtpengine for prompts, music on hold and recording."""
+    rq_worker: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> ProductSettings:
+        env = os.environ
+        return cls(
+            host=env.get("OPENCC_HOST", "127.0.0.1"),
+            http_port=int(env.get("OPENCC_HTTP_PORT", "8000")),
+            sip_port=int(env.get("OPENCC_SIP_PORT", "5060")),
+            redis_url=env.get("REDIS_URL") or None,
+            var_dir=Path(env.get("OPENCC_VAR_DIR", "var")),
+            database_url=env.get("DATABASE_URL") or None,
+            key_prefix=env.get("OPENCC_KEY_PREFIX", DEFAULT_PREFIX),
+            media=env.get("OPENCC_MEDIA", "1") != "0",
+        )
+
+
+class CrmScreenPop:
+    """The CTI's `ScreenPopLookup` on top of the CRM connectors' screen-pop service."""
+
+    def __init__(self, service: ScreenPopService) -> None:
+        self._service = service
+
+    async def lookup(self, tenant: str, number: str) -> Sequence[ScreenPopRecord]:
+        records = await self._service.lookup(tenant, number)
+        return [
+            ScreenPopRecord(
+                crm=r.source,
+                record_id=r.id,
+                name=r.company or r.name if r.company and r.company != r.name else r.name,
+                url=r.url or "",
+                kind=r.kind or "contact",
+            )
+            for r in records
+        ]
+
+
+class ProductError(RuntimeError):
+    """The product cannot start (a port in use, a missing program); the message says which."""
+
+
+def _check_ports_free(settings: ProductSettings) -> None:
+    for kind, port, name in (
+        (socket.SOCK_STREAM, settings.http_port, "HTTP (OPENCC_HTTP_PORT)"),
+        (socket.SOCK_DGRAM, settings.sip_port, "SIP (OPENCC_SIP_PORT)"),
+    ):
+        with socket.socket(socket.AF_INET, kind) as probe:
+            if kind == socket.SOCK_STREAM:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((settings.host, port))
+            except OSError as exc:
+                raise ProductError(
+                    f"{name} port {settings.host}:{port} is in use ({exc.strerror});"
+                    " stop what uses it or choose another port"
+                ) from exc
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        client = SyncRedis.from_url(url, socket_connect_timeout=0.5)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
+def _free_tcp_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+async def _start_private_redis(var_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    port = _free_tcp_port("127.0.0.1")
+    process = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
+         "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(var_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(50):
+        if _redis_answers(url):
+            return url, process
+        await asyncio.sleep(0.1)
+    process.kill()
+    raise RuntimeError("could not start a private redis-server")
+
+
+class Product:
+    """Handles to the running parts (for tests and the demo banner)."""
+
+    def __init__(self) -> None:
+        self.redis_url = ""
+        self.database_url = ""
+        self.pbx: PbxService | None = None
+        self.runtime: EngineRuntime | None = None
+        self.app: FastAPI | None = None
+        self.rtpengine: RtpengineProcess | None = None
+        self.server: uvicorn.Server | None = None
+
+
+async def run_product(settings: ProductSettings, ready: asyncio.Event | None = None,
+                      product: Product | None = None) -> None:  # fmt: skip
+    """Start everything, serve until cancelled (Ctrl-C), then stop everything it started."""
+    product = product or Product()
+    _check_ports_free(settings)
+    var = settings.var_dir.resolve()
+    var.mkdir(parents=True, exist_ok=True)
+    helpers: list[subprocess.Popen[bytes]] = []
+    async with contextlib.AsyncExitStack() as stack:
+        redis_url = settings.redis_url
+        if redis_url is None:
+            redis_url = "redis://127.0.0.1:6379/0"
+            if not _redis_answers(redis_url):
+                redis_url, private = await _start_private_redis(var)
+                helpers.append(private)
+        product.redis_url = redis_url
+        database_url = settings.database_url or f"sqlite:///{var / 'opencc.db'}"
+        product.database_url = database_url
+
+        prompts_dir = var / "prompts"
+        if not (prompts_dir / "welcome_nl.wav").exists():
+            await asyncio.to_thread(generate_all, prompts_dir)
+
+        rtp_address = None
+        recordings = None
+        dtmf_port = None
+        if settings.media:
+            dtmf_port = _free_tcp_port(settings.host)
+            product.rtpengine = await asyncio.to_thread(
+                start_rtpengine,
+                var / "rtpengine",
+                recording_dir=var / "recordings",
+                dtmf_log_port=dtmf_port,
+            )
+            stack.callback(product.rtpengine.stop)
+            rtp_address = RtpengineAddress(product.rtpengine.host, product.rtpengine.ng_port)
+            recordings = product.rtpengine.recording_dir
+
+        redis = Redis.from_url(redis_url, decode_responses=True)
+        stack.push_async_callback(redis.aclose)
+        pbx = PbxService(
+            PbxConfig(
+                sip_host=settings.host,
+                sip_port=settings.sip_port,
+                redis_url=redis_url,
+                key_prefix=f"{settings.key_prefix}:pbx:",
+                rtpengine=rtp_address,
+                prompts_dir=prompts_dir,
+                recordings_dir=recordings,
+                dtmf_listen_port=dtmf_port,
+            ),
+            demo_directory(),
+        )
+        product.pbx = pbx
+        runtime = EngineRuntime(
+            [demo_tenant_config()],
+            pbx,
+            redis,
+            EventLog(redis, settings.key_prefix),
+            SnapshotStore(redis, settings.key_prefix),
+            prefix=settings.key_prefix,
+        )
+        product.runtime = runtime
+        pbx.register_handler(runtime.on_call_event)
+        await runtime.start()
+        stack.push_async_callback(runtime.stop)
+        await pbx.start()
+        stack.push_async_callback(pbx.stop)
+
+        users = UserDirectory(make_engine(database_url))
+        await asyncio.to_thread(users.create_tables)
+        await asyncio.to_thread(seed_demo_users, users, DEMO_TENANT)
+
+        crm_index = CrmIndex.from_url(database_url)
+        await seed_demo_crm(crm_index, f"sqlite:///{var / 'demo_crm.sqlite'}", tenant=DEMO_TENANT)
+
+        cti_settings = CtiSettings.from_env(
+            redis_url=redis_url,
+            database_url=database_url,
+            key_prefix=settings.key_prefix,
+            control=runtime,
+            screen_pop=CrmScreenPop(ScreenPopService(crm_index)),
+        )
+        app = create_app(cti_settings)
+        _mount_clients(app)
+        product.app = app
+
+        if settings.rq_worker:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--url", redis_url,
+                 "default", "crm", "reports", "recordings"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **settings.extra_env},
+            )  # fmt: skip
+            helpers.append(worker)
+
+        config = uvicorn.Config(
+            app, host=settings.host, port=settings.http_port, log_level="warning", lifespan="on"
+        )
+        server = uvicorn.Server(config)
+        product.server = server
+        serving = asyncio.create_task(server.serve(), name="http")
+        while not server.started:
+            if serving.done():
+                with contextlib.suppress(SystemExit):
+                    await serving
+                raise ProductError(f"the web server could not start on port {settings.http_port}")
+            await asyncio.sleep(0.05)
+        if ready is not None:
+            ready.set()
+        try:
+            await serving
+        finally:
+            server.should_exit = True
+            for helper in helpers:
+                helper.terminate()
+            for helper in helpers:
+                try:
+                    helper.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    helper.kill()
+
+
+def _mount_clients(app: FastAPI) -> None:
+    """Serve the browser clients when their packages provide a `mount(app)`."""
+    import importlib
+
+    for name in ("agent_ui", "supervisor_ui"):
+        module = importlib.import_module(name)
+        mount = getattr(module, "mount", None)
+        if callable(mount):
+            mount(app)
+        else:
+            log.info("%s has no mount(app) yet: not served", name)
