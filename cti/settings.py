@@ -42,7 +42,7 @@ class CtiSettings:
     screen_pop: ScreenPopLookup | None = None
     sip_transactions: Callable[[], float] | None = None
     """Gauge hook: current SIP transactions, read at each /metrics scrape."""
-    max_query_depth: int = 8
+    max_query_depth: int = 6
     max_aliases: int = 15
     max_tokens: int = 2000
     subscriber_queue_size: int = 1000

@@ -7,9 +7,9 @@ can watch a mutation come back through a subscription.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,15 +34,12 @@ class FakeControl:
     prefix: str
     commands: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
-    _redis: dict[int, Redis] = field(default_factory=dict)
 
-    def _stores(self) -> tuple[EventLog, SnapshotStore]:
-        # One client per event loop: the server thread and the test each have their own.
-        loop_id = id(asyncio.get_running_loop())
-        if loop_id not in self._redis:
-            self._redis[loop_id] = Redis.from_url(self.redis_url, decode_responses=True)
-        redis = self._redis[loop_id]
-        return EventLog(redis, self.prefix), SnapshotStore(redis, self.prefix)
+    @asynccontextmanager
+    async def _stores(self) -> AsyncIterator[tuple[EventLog, SnapshotStore]]:
+        # A client per call: the fake is used from the server's loop and the test's loop.
+        async with Redis.from_url(self.redis_url, decode_responses=True) as redis:
+            yield EventLog(redis, self.prefix), SnapshotStore(redis, self.prefix)
 
     def _record(self, name: str, **args: Any) -> None:
         self.commands.append((name, args))
@@ -71,7 +68,22 @@ class FakeControl:
             cause=cause,
             by=by,
         )
-        log, snapshots = self._stores()
+        async with self._stores() as (log, snapshots):
+            await self._change_state(
+                log, snapshots, tenant, extension, state, unavailable_code, cause, by
+            )
+
+    async def _change_state(
+        self,
+        log: EventLog,
+        snapshots: SnapshotStore,
+        tenant: str,
+        extension: str,
+        state: AgentState,
+        unavailable_code: str | None,
+        cause: StateCause,
+        by: str,
+    ) -> None:
         agent = await snapshots.agent(tenant, extension)
         previous = agent.state if agent else AgentState.SIGN_OUT
         sequence = await log.last_sequence(tenant) + 1
@@ -169,14 +181,13 @@ class FakeControl:
         return f"c2d-{len(self.commands)}"
 
     async def call_centers(self, tenant: str) -> Sequence[CallCenterSnapshot]:
-        return await self._stores()[1].call_centers(tenant)
+        async with self._stores() as (_, snapshots):
+            return await snapshots.call_centers(tenant)
 
     async def agents(self, tenant: str) -> Sequence[AgentSnapshot]:
-        return await self._stores()[1].agents(tenant)
+        async with self._stores() as (_, snapshots):
+            return await snapshots.agents(tenant)
 
     async def active_calls(self, tenant: str) -> Sequence[ActiveCallSnapshot]:
-        return await self._stores()[1].calls(tenant)
-
-    async def close(self) -> None:
-        for redis in self._redis.values():
-            await redis.aclose()
+        async with self._stores() as (_, snapshots):
+            return await snapshots.calls(tenant)
