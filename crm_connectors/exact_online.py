@@ -205,7 +205,11 @@ class ExactOnlineConnector:
         return self._card_url("CRMAccountCard", "AccountID", record_id)
 
     async def log_call(self, call: CallLog, record: CrmRecord | None) -> str | None:
-        note: dict[str, Any] = {"Subject": call.subject, "Notes": call.description}
+        note: dict[str, Any] = {
+            "Subject": call.subject,
+            "Notes": call.description,
+            "Date": call.started_at.isoformat(),
+        }
         if record is not None:
             note["Contact" if record.kind == "Contact" else "Account"] = record.id
         body = await self._call("POST", f"{self._api}/activities/CommunicationNotes", json=note)
