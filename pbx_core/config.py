@@ -29,5 +29,7 @@ class PbxConfig:
     """Where converted WAVs are kept (per tenant and day), if a recording queue is given."""
     dtmf_listen_port: int | None = None
     """UDP port for rtpengine's `--dtmf-log-dest` feed (RFC 4733 digits as JSON)."""
+    max_calls_per_extension: int = 1
+    """An extension already ringing or talking this many times is busy (486); 0: no limit."""
     extension_ring_timeout: float = 30.0
     """How long an extension-to-extension call rings before the caller hears 480."""

@@ -122,6 +122,7 @@ class CallManager:
         media: NgClient | None = None,
         prompt_path: Callable[[str], str] = str,
         extension_ring_timeout: float = 30.0,
+        max_calls_per_extension: int = 1,
         recording_sink: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self._config = global_config
@@ -132,6 +133,7 @@ class CallManager:
         self._media = media
         self._prompt_path = prompt_path
         self._extension_ring_timeout = extension_ring_timeout
+        self._max_calls_per_extension = max_calls_per_extension
         self._recording_sink = recording_sink
         self.calls: dict[str, Call] = {}
         self._busy: dict[str, int] = {}
@@ -272,7 +274,8 @@ class CallManager:
         if leg_id in call.legs:
             self._fail(call, "OfferCall", f"leg {leg_id} exists")
             return
-        if self._busy.get(extension, 0) > 0:
+        limit = self._max_calls_per_extension
+        if limit and self._busy.get(extension, 0) >= limit:
             self._offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
             return
         binding = self._locations.lookup(extension)

@@ -1,0 +1,177 @@
+"""SIP calls per second through the PBX (extension to extension), as a ratio to a bare sippy UAS
+measured in the same run, with the CPU each server used.
+
+Both runs use SIPp as the caller with at most `--limit` calls open at once and as many calls as
+the server takes (`-r` set far above what either can do), so the figure is each server's
+throughput. The PBX run is the full path: digest-authenticated INVITE (401, retry), location
+lookup in Redis, B2BUA second leg to a SIPp UAS, BYE through both legs.
+
+Run: `python bench/sip_cps.py [--calls 3000] [--limit 100] [--media]` (`--media` also anchors
+each call in a private rtpengine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pbx_core.media.rtpengine_process import free_udp_port, start_rtpengine  # noqa: E402
+
+SCENARIOS = Path(__file__).parent / "sip_cps"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    name: str
+    calls_ok: int
+    calls_failed: int
+    seconds: float
+    server_cpu_seconds: float
+
+    @property
+    def cps(self) -> float:
+        return self.calls_ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_share(self) -> float:
+        """Cores the server kept busy on average (1.0 = one core)."""
+        return self.server_cpu_seconds / self.seconds if self.seconds else 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def start_server(args: list[str]) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if "READY" not in line:
+        process.kill()
+        raise RuntimeError(f"{args[0]} did not start: {line!r}")
+    return process
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def sipp_counts(output: str) -> tuple[int, int]:
+    def cumulative(label: str) -> int:
+        match = re.search(rf"{label}\s*\|\s*\d+\s*\|\s*(\d+)", output)
+        return int(match.group(1)) if match else 0
+
+    return cumulative("Successful call"), cumulative("Failed call")
+
+
+def run_caller(name: str, server: subprocess.Popen[str], sipp_args: list[str]) -> Run:
+    cpu_before = cpu_seconds(server.pid)
+    started = time.perf_counter()
+    result = subprocess.run(sipp_args, capture_output=True, text=True, timeout=600)
+    seconds = time.perf_counter() - started
+    cpu = cpu_seconds(server.pid) - cpu_before
+    ok, failed = sipp_counts(result.stdout)
+    return Run(name, ok, failed, seconds, cpu)
+
+
+def sipp_caller(target_port: int, calls: int, limit: int, scenario: list[str]) -> list[str]:
+    return [
+        "sipp", f"127.0.0.1:{target_port}", *scenario,
+        "-i", "127.0.0.1", "-p", str(free_udp_port()),
+        "-r", "5000", "-l", str(limit), "-m", str(calls),
+        "-nostdin", "-timeout", "300s", "-max_recv_loops", "10000",
+    ]  # fmt: skip
+
+
+def bare_run(calls: int, limit: int) -> Run:
+    port = free_udp_port()
+    server = start_server(["bench.sip_cps.bare_uas", str(port)])
+    try:
+        return run_caller("bare sippy UAS", server, sipp_caller(port, calls, limit, ["-sn", "uac"]))
+    finally:
+        stop(server)
+
+
+def pbx_run(calls: int, limit: int, media: bool, work: Path) -> Run:
+    callee_port = free_udp_port()
+    callee = subprocess.Popen(
+        ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(callee_port), "-nostdin"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    rtpengine = start_rtpengine(work / "rtpengine") if media else None
+    port = free_udp_port()
+    prefix = f"bench-sip-cps-{uuid.uuid4().hex[:8]}:"
+    node_args = ["bench.sip_cps.pbx_node", str(port), str(callee_port), prefix]
+    if rtpengine is not None:
+        node_args.append(str(rtpengine.ng_port))
+    server = start_server(node_args)
+    scenario = [
+        "-sf", str(SCENARIOS / "uac_auth.xml"),
+        "-set", "from", "1001", "-set", "to", "1002", "-set", "media_port", "9",
+        "-au", "1001", "-ap", "pw1001",
+    ]  # fmt: skip
+    try:
+        name = "PBX ext->ext" + (" + rtpengine" if media else "")
+        return run_caller(name, server, sipp_caller(port, calls, limit, scenario))
+    finally:
+        stop(server)
+        callee.kill()
+        callee.wait()
+        if rtpengine is not None:
+            rtpengine.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--limit", type=int, default=100, help="calls open at once")
+    parser.add_argument("--media", action="store_true", help="also run with rtpengine anchoring")
+    args = parser.parse_args()
+    if shutil.which("sipp") is None:
+        sys.exit("sipp is missing (Debian package sip-tester)")
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = [bare_run(args.calls, args.limit), pbx_run(args.calls, args.limit, False, Path(tmp))]
+        if args.media:
+            runs.append(pbx_run(args.calls, args.limit, True, Path(tmp)))
+    base = runs[0].cps
+    print(
+        f"{'run':32} {'ok':>6} {'failed':>6} {'seconds':>8} {'calls/s':>8} {'ratio':>6} {'CPU':>6}"
+    )
+    for run in runs:
+        ratio = run.cps / base if base else 0.0
+        print(
+            f"{run.name:32} {run.calls_ok:6d} {run.calls_failed:6d} {run.seconds:8.2f} "
+            f"{run.cps:8.1f} {ratio:6.2f} {run.cpu_share:5.0%}"
+        )
+    print("CPU = server process CPU time / wall time (1 core = 100%); SIPp not counted.")
+
+
+if __name__ == "__main__":
+    main()
