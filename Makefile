@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-APT_PACKAGES := sip-tester rtpengine-daemon espeak-ng sox baresip
+APT_PACKAGES := sip-tester rtpengine-daemon espeak-ng sox baresip chromium
 
 .PHONY: demo test lint typecheck imports unit bench venv system-packages clean
 
