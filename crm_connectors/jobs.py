@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,8 +24,9 @@ from rq import Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from crm_connectors.config import TenantCrmConfig
+from crm_connectors.config import TenantCrmConfig, tenant_config_from_dict
 from crm_connectors.connector import CrmConnector
+from crm_connectors.demo import DEMO_TENANT, demo_tenant_config
 from crm_connectors.errors import CrmConfigError, CrmError
 from crm_connectors.factory import ConnectorFactory
 from crm_connectors.index import CrmIndex
@@ -60,17 +64,50 @@ class JobContext:
 
 _context: JobContext | None = None
 
+#: For workers started by the plain `rq worker` command, where no code runs before the jobs:
+#: the index database, a JSON file with tenant configurations, and the demo CRM database.
+ENV_INDEX_URL = "CRM_INDEX_URL"
+ENV_TENANTS_FILE = "CRM_TENANTS_FILE"
+ENV_DEMO_DB_URL = "CRM_DEMO_DB_URL"
+
 
 def set_job_context(context: JobContext | None) -> None:
-    """Call once in the worker process before `worker.work()`."""
+    """Call once in the worker process before `worker.work()` (or rely on the environment)."""
     global _context
     _context = context
 
 
 def job_context() -> JobContext:
+    global _context
     if _context is None:
-        raise RuntimeError("crm_connectors.jobs.set_job_context() was not called in this worker")
+        _context = context_from_env(os.environ)
+    if _context is None:
+        raise RuntimeError(
+            f"no CRM job context: call crm_connectors.jobs.set_job_context() in the worker "
+            f"or set {ENV_INDEX_URL} (and {ENV_TENANTS_FILE} / {ENV_DEMO_DB_URL})"
+        )
     return _context
+
+
+def context_from_env(environ: Mapping[str, str]) -> JobContext | None:
+    """A context from environment variables; None when `CRM_INDEX_URL` is not set.
+
+    `CRM_TENANTS_FILE` holds a JSON list of tenant configurations (see
+    `config.tenant_config_from_dict`); `CRM_DEMO_DB_URL` adds the demo tenant's demo CRM.
+    """
+    index_url = environ.get(ENV_INDEX_URL)
+    if not index_url:
+        return None
+    configs: dict[str, TenantCrmConfig] = {}
+    tenants_file = environ.get(ENV_TENANTS_FILE)
+    if tenants_file:
+        for data in json.loads(Path(tenants_file).read_text(encoding="utf-8")):
+            config = tenant_config_from_dict(data)
+            configs[config.tenant] = config
+    demo_db_url = environ.get(ENV_DEMO_DB_URL)
+    if demo_db_url:
+        configs[DEMO_TENANT] = demo_tenant_config(demo_db_url)
+    return JobContext(index=CrmIndex.from_url(index_url), configs=configs.get)
 
 
 # --- sync ---------------------------------------------------------------------------------

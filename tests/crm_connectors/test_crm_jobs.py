@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -262,3 +263,35 @@ def test_scheduling_again_replaces_the_chain_and_cancel_stops_it(
     assert len(nxt) == 1 and Job.fetch(nxt[0], connection=queue.connection).args[3] == 300
     jobs.cancel_sync_schedule(queue, "t1", "exact", SyncMode.DELTA)
     assert queue.scheduled_job_registry.get_job_ids() == []
+
+
+def test_plain_rq_worker_gets_its_context_from_the_environment(
+    queue: Queue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_url = f"sqlite:///{tmp_path / 'index.sqlite'}"
+    CrmIndex.from_url(index_url).create_schema()
+    demo_url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    create_demo_database(demo_url)
+    tenants = tmp_path / "tenants.json"
+    rest = {
+        "kind": "rest",
+        "name": "r",
+        "lookup_url": "http://x/{number}",
+        "mapping": {"id": "id", "name": "n"},
+        "auth_value": "k",
+    }
+    tenants.write_text(json.dumps([{"tenant": "acme", "connectors": [rest]}]))
+    monkeypatch.setenv(jobs.ENV_INDEX_URL, index_url)
+    monkeypatch.setenv(jobs.ENV_DEMO_DB_URL, demo_url)
+    monkeypatch.setenv(jobs.ENV_TENANTS_FILE, str(tenants))
+    jobs.set_job_context(None)
+    try:
+        job = jobs.enqueue_sync(queue, "demo", DEMO_CONNECTOR)
+        work(queue)
+        context = jobs.job_context()
+        acme = context.configs("acme")
+        assert acme is not None and acme.connectors[0].name == "r"
+    finally:
+        jobs.set_job_context(None)
+    assert job.get_status() == JobStatus.FINISHED
+    assert CrmIndex.from_url(index_url).count("demo") == 5
