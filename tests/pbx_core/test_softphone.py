@@ -1,0 +1,95 @@
+"""A real softphone (baresip) registers with digest auth, is offered a trunk call, auto-answers,
+and its audio reaches the caller through rtpengine after the bridge."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pbx_core import call_control as cc
+from pbx_core.service import PbxService
+from tests.pbx_core.handlers import AnswerAndBridge
+from tests.pbx_core.support import EventLog, Sipp, free_port
+
+EXTENSION = "1009"
+
+
+def _baresip_config(directory: Path, pbx_port: int, voice: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config").write_text(
+        "poll_method epoll\n"
+        f"sip_listen 127.0.0.1:{free_port()}\n"
+        f"audio_player aufile,{directory / 'heard.wav'}\n"
+        f"audio_source aufile,{voice}\n"  # the agent's voice: a prompt, read in a loop
+        f"audio_alert aufile,{directory / 'alert.wav'}\n"
+        "audio_srate 8000\naudio_channels 1\n"
+        "module_path /usr/lib/baresip/modules\n"
+        "module g711.so\nmodule aufile.so\n"
+        "module_app account.so\nmodule_app menu.so\n"
+    )
+    (directory / "accounts").write_text(
+        f"<sip:{EXTENSION}@127.0.0.1:{pbx_port}>;auth_pass=pw{EXTENSION};"
+        "answermode=auto;regint=300\n"
+    )
+
+
+async def test_baresip_registers_answers_and_talks(
+    pbx: PbxService, events: EventLog, tmp_path: Path, prompts_dir: Path
+) -> None:
+    if shutil.which("baresip") is None:
+        pytest.fail("baresip is missing: install the Debian packages in the Makefile")
+    _baresip_config(tmp_path / "baresip", pbx.config.sip_port, prompts_dir / "comfort_en.wav")
+    phone = subprocess.Popen(
+        ["baresip", "-f", str(tmp_path / "baresip")],
+        stdin=subprocess.DEVNULL,
+        stdout=(tmp_path / "baresip.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    media.bind(("127.0.0.1", 0))
+    media.setblocking(False)
+    ssrcs: set[int] = set()
+
+    async def listen() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            packet = await loop.sock_recv(media, 2048)
+            if len(packet) > 12 and packet[0] >> 6 == 2 and packet[1] & 0x7F == 0:
+                ssrcs.add(int.from_bytes(packet[8:12], "big"))
+
+    listener = asyncio.create_task(listen())
+    try:
+        async with asyncio.timeout(10):
+            while pbx.registration(EXTENSION) is None:
+                await asyncio.sleep(0.1)
+        pbx.register_handler(AnswerAndBridge(pbx, EXTENSION, offer_after=0.5))
+        caller = await Sipp(
+            "trunk_call.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", pbx.config.sip_port),
+            variables={
+                "from": "+31201234567",
+                "to": "7002",
+                "media_port": media.getsockname()[1],
+                "hold_ms": 3500,
+            },
+        ).start()
+        try:
+            answered = await events.next_of(cc.CallAnswered, extension=EXTENSION)
+            hung_up = await events.next_of(cc.CallHungUp, call_id=answered.call_id)
+            assert hung_up.side is cc.HangupSide.CALLER
+            assert (await caller.wait()).returncode == 0
+        finally:
+            caller.kill()
+    finally:
+        listener.cancel()
+        media.close()
+        phone.terminate()
+        phone.wait(timeout=10)
+    # The prompt/music (rtpengine's stream) and then the phone's own stream after the bridge.
+    assert len(ssrcs) >= 2, f"caller heard only {len(ssrcs)} RTP source(s)"
