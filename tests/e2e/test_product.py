@@ -1,0 +1,153 @@
+"""The whole product as `make demo` runs it, on free ports: a SIPp caller dials 7001, a GraphQL
+websocket subscriber sees the call's life in order, the agent (a SIPp phone) answers."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from gql import Client, gql
+from gql.transport.websockets import WebsocketsTransport
+from redis import Redis
+
+from cti.product import Product, ProductSettings, run_product
+from tests.pbx_core.support import Sipp, free_port, register, run_sipp
+
+CALLER = "+31201234567"
+QUEUE_EVENTS = gql(
+    """subscription($cc: ID) { queueEvents(callCenterId: $cc) {
+         type callId callCenterId caller agent reason sequence } }"""
+)
+
+
+@pytest.fixture
+async def product(tmp_path: Path) -> AsyncIterator[tuple[Product, ProductSettings]]:
+    prefix = f"test-product-{uuid.uuid4().hex[:10]}"
+    settings = ProductSettings(
+        http_port=free_port(socket.SOCK_STREAM),
+        sip_port=free_port(),
+        redis_url="redis://127.0.0.1:6379/0",
+        var_dir=tmp_path / "var",
+        key_prefix=prefix,
+        rq_worker=False,
+    )
+    ready = asyncio.Event()
+    handle = Product()
+    running = asyncio.create_task(run_product(settings, ready, handle))
+    await asyncio.wait({running, asyncio.create_task(ready.wait())}, timeout=90,
+                       return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+    if running.done():
+        await running
+    assert ready.is_set(), "the product did not start in time"
+    yield handle, settings
+    assert handle.server is not None
+    handle.server.should_exit = True  # what Ctrl-C does: a clean stop of everything
+    await asyncio.wait_for(running, 30)
+    client = Redis.from_url("redis://127.0.0.1:6379/0")
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+async def token(base: str, username: str, password: str) -> str:
+    async with httpx.AsyncClient(base_url=base) as http:
+        reply = await http.post(
+            "/api/v1/auth/token", json={"username": username, "password": password}
+        )
+        reply.raise_for_status()
+        return str(reply.json()["access_token"])
+
+
+async def graphql(base: str, bearer: str, query: str, **variables: Any) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base) as http:
+        reply = await http.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {bearer}"},
+        )
+        result: dict[str, Any] = reply.json()
+        return result
+
+
+async def test_call_to_7001_is_seen_live_offered_answered_and_released(
+    product: tuple[Product, ProductSettings], tmp_path: Path
+) -> None:
+    handle, settings = product
+    base = f"http://{settings.host}:{settings.http_port}"
+    supervisor = await token(base, "supervisor", "pwsupervisor")
+    agent = await token(base, "1001", "pw1001")
+
+    phone_port = free_port()
+    registered = await register(settings.sip_port, "1001", phone_port, tmp_path)
+    assert registered.returncode == 0, registered.errors
+    phone = await Sipp(
+        "agent_answer.xml",
+        work_dir=tmp_path,
+        local_port=phone_port,
+        variables={"media_port": free_port(), "ring_ms": 300, "talk_ms": 800},
+    ).start()
+
+    transport = WebsocketsTransport(
+        url=f"ws://{settings.host}:{settings.http_port}/graphql",
+        init_payload={"Authorization": f"Bearer {supervisor}"},
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+    )
+    seen: list[dict[str, Any]] = []
+    added = asyncio.Event()
+    released = asyncio.Event()
+
+    async def subscribe() -> None:
+        async with Client(transport=transport) as session:
+            async for result in session.subscribe(QUEUE_EVENTS, variable_values={"cc": "7001"}):
+                event = result["queueEvents"]
+                seen.append(event)
+                if event["type"] == "CALL_ADDED":
+                    added.set()
+                if event["type"] == "CALL_RELEASED":
+                    released.set()
+                    return
+
+    subscriber = asyncio.create_task(subscribe())
+    try:
+        await asyncio.sleep(1.0)  # let the subscription start before the call
+        call = asyncio.create_task(
+            run_sipp(
+                "trunk_call.xml",
+                work_dir=tmp_path,
+                remote=("127.0.0.1", settings.sip_port),
+                variables={
+                    "from": CALLER,
+                    "to": "7001",
+                    "media_port": free_port(),
+                    "hold_ms": 6000,
+                },
+            )
+        )
+        await asyncio.wait_for(added.wait(), 15)
+        answer = await graphql(
+            base, agent, "mutation { setAgentState(state: AVAILABLE) { accepted } }"
+        )
+        assert answer == {"data": {"setAgentState": {"accepted": True}}}
+        caller_result = await call
+        assert caller_result.returncode == 0, caller_result.errors
+        await asyncio.wait_for(released.wait(), 15)
+    finally:
+        subscriber.cancel()
+        phone.kill()
+    kinds = [e["type"] for e in seen]
+    assert kinds[0] == "CALL_ADDED" and "CALL_OFFERED" in kinds and "CALL_ANSWERED" in kinds
+    assert kinds.index("CALL_OFFERED") < kinds.index("CALL_ANSWERED") < kinds.index("CALL_RELEASED")
+    assert seen[0]["caller"] == CALLER
+    offered = next(e for e in seen if e["type"] == "CALL_OFFERED")
+    assert offered["agent"] == "1001" and offered["reason"].startswith("circular: 1001")
+    sequences = [e["sequence"] for e in seen]
+    assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
+    assert handle.runtime is not None
+    agents = {a.extension: a.state.value for a in await handle.runtime.agents("demo")}
+    assert agents["1001"] in ("WRAP_UP", "AVAILABLE")
