@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry as RedisRetry
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
@@ -222,7 +224,8 @@ def test_call_log_job_writes_each_crm_once_across_retries(
 
 
 def test_call_logger_never_raises_when_redis_is_down(counters: CrmErrorCounter) -> None:
-    dead = Queue("nowhere", connection=Redis(port=free_port(), socket_connect_timeout=0.5))
+    no_retry = RedisRetry(NoBackoff(), 0)
+    dead = Queue("nowhere", connection=Redis(port=free_port(), retry=no_retry))
     call = CallLog(
         tenant="t1",
         call_id="c",
