@@ -4,6 +4,7 @@ and its audio reaches the caller through rtpengine after the bridge."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import shutil
 import socket
 import subprocess
@@ -26,7 +27,7 @@ def longest_tone_run(payloads: list[bytes]) -> int:
     best = run = 0
     for payload in payloads:
         samples = [ULAW[b] for b in payload]
-        crossings = sum(1 for a, b in zip(samples, samples[1:], strict=False) if (a < 0) != (b < 0))
+        crossings = sum(1 for a, b in itertools.pairwise(samples) if (a < 0) != (b < 0))
         run = run + 1 if len(samples) == 160 and 36 <= crossings <= 44 else 0
         best = max(best, run)
     return best
