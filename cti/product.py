@@ -21,10 +21,12 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from crm_connectors.index import CrmIndex
+from crm_connectors.opencti import ADAPTER_DIR
 from crm_connectors.service import ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
@@ -248,6 +250,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         app = create_app(cti_settings)
         _mount_clients(app)
+        app.mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR, html=True), name="opencti")
         product.app = app
 
         if settings.rq_worker:
@@ -256,7 +259,13 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                  "default", "crm", "reports", "recordings"],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, **settings.extra_env},
+                env={
+                    **os.environ,
+                    # The CRM jobs of a plain rq worker find the index and the demo CRM here.
+                    "CRM_INDEX_URL": database_url,
+                    "CRM_DEMO_DB_URL": f"sqlite:///{var / 'demo_crm.sqlite'}",
+                    **settings.extra_env,
+                },
             )  # fmt: skip
             helpers.append(worker)
 

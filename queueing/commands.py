@@ -1,18 +1,21 @@
-"""Commands the queue engine gives the PBX (the shell translates them to SIP and media)."""
+"""Commands the queue engine gives the PBX (the shell translates them to SIP and media).
+
+Values, to be treated as immutable; not `frozen` for construction speed (see events.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AnswerCall:
     """Answer the caller (200 OK) so it can hear prompts and music."""
 
     call_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PlayPrompt:
     """Play a prompt to the caller; report MediaFinished at its end. `loop` repeats forever."""
 
@@ -23,18 +26,18 @@ class PlayPrompt:
     """Music on hold to go back to once the prompt ends."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StartMusic:
     call_id: str
     music: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StopMedia:
     call_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OfferCall:
     """Ring an agent's phone with the call; `auto_answer` asks the phone to answer itself."""
 
@@ -46,13 +49,13 @@ class OfferCall:
     whisper: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StopRinging:
     call_id: str
     agent: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BridgeCall:
     """Connect the caller to the agent who answered."""
 
@@ -60,7 +63,7 @@ class BridgeCall:
     agent: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DisconnectAgent:
     """Take the agent's leg off the call (the caller stays, e.g. a held call bouncing back)."""
 
@@ -68,7 +71,7 @@ class DisconnectAgent:
     agent: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RemindAgent:
     """Alert the agent that a held call has waited too long."""
 
@@ -76,38 +79,38 @@ class RemindAgent:
     agent: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TransferCall:
     call_id: str
     destination: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RejectBusy:
     """Busy: 486 if the call is not answered yet, else busy tone and hang up."""
 
     call_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class KeepRinging:
     """Ringback (180, or ring tone if answered) until the caller hangs up."""
 
     call_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HangUpCall:
     call_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StartTimer:
     timer_id: str
     seconds: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CancelTimer:
     timer_id: str
 
