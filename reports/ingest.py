@@ -360,13 +360,19 @@ class Ingester:
                 .order_by(FACTS.c.first_sequence),
                 {"ids": chunk},
             )
+            known: set[str] = set()
             for fact in facts.mappings():
                 ws.load_fact(dict(fact))
+                known.add(fact["call_id"])
+            if not known:
+                continue
+            # A call has a queue CDR exactly when it has a fact (the first fact creates it), so
+            # brand-new calls, most of a batch, cost no second query.
             cdrs = connection.execute(
                 select(CDRS).where(
                     CDRS.c.tenant == tenant, CDRS.c.origin == "queue", CDRS.c.call_id.in_(_ids())
                 ),
-                {"ids": chunk},
+                {"ids": sorted(known)},
             )
             for cdr in cdrs.mappings():
                 ws.load_queue_cdr(dict(cdr))

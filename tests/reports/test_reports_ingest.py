@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -343,3 +345,26 @@ def test_call_detail_records_from_the_pbx(engine: Engine, redis_client: Redis, p
     reasons = sorted(r["reason"] for r in rows(engine, RejectedEntry))
     assert reasons[0].startswith("data.direction must be one of")
     assert reasons[1] == "duplicate CALL_DETAIL for call 'p-1'"
+
+
+def test_run_follows_the_stream_until_stopped(
+    engine: Engine, redis_client: Redis, prefix: str
+) -> None:
+    f = EventFactory()
+    ingester = Ingester(engine, redis_client, prefix=prefix)
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=ingester.run, args=(["demo"],), kwargs={"stop": stop, "block_ms": 50}
+    )
+    worker.start()
+    try:
+        publish(redis_client, prefix, answered_call(f, "live-1", T0))
+        publish(redis_client, prefix, answered_call(f, "live-2", T0 + 500))
+        deadline = time.monotonic() + 30
+        while len(rows(engine, IngestedEvent)) < 16 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert [r["outcome"] for r in rows(engine, QueueCallFact)] == ["answered", "answered"]
