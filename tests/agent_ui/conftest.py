@@ -1,0 +1,54 @@
+# ruff: noqa: E402  (imports follow the sys.path set-up they need)
+"""Fixtures of the agent client's tests: a running desk (API + UI + fake runtime) and Chromium.
+
+The browser is Debian's /usr/bin/chromium driven by Playwright; nothing is downloaded. Without
+it the browser tests are skipped (the mount tests still run).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.agent_ui.agent_world import Desk, delete_prefix, make_desk
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    running = make_desk(str(tmp_path / "cti.db")).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+        running.control.close()
+        delete_prefix(running.prefix)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
