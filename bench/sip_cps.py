@@ -46,6 +46,15 @@ class Run:
         return self.calls_ok / self.seconds if self.seconds else 0.0
 
     @property
+    def cpu_ms_per_call(self) -> float:
+        return 1000 * self.server_cpu_seconds / self.calls_ok if self.calls_ok else 0.0
+
+    @property
+    def calls_per_cpu_second(self) -> float:
+        """Throughput one fully used core would give: steadier than calls/s on a shared machine."""
+        return self.calls_ok / self.server_cpu_seconds if self.server_cpu_seconds else 0.0
+
+    @property
     def cpu_share(self) -> float:
         """Cores the server kept busy on average (1.0 = one core)."""
         return self.server_cpu_seconds / self.seconds if self.seconds else 0.0
@@ -160,17 +169,24 @@ def main() -> None:
         runs = [bare_run(args.calls, args.limit), pbx_run(args.calls, args.limit, False, Path(tmp))]
         if args.media:
             runs.append(pbx_run(args.calls, args.limit, True, Path(tmp)))
-    base = runs[0].cps
+    base, base_cpu = runs[0].cps, runs[0].calls_per_cpu_second
     print(
-        f"{'run':32} {'ok':>6} {'failed':>6} {'seconds':>8} {'calls/s':>8} {'ratio':>6} {'CPU':>6}"
+        f"{'run':30} {'ok':>6} {'failed':>6} {'seconds':>8} {'calls/s':>8} {'ratio':>6} "
+        f"{'CPU':>5} {'ms CPU/call':>11} {'calls/CPU-s':>11} {'ratio':>6}"
     )
     for run in runs:
         ratio = run.cps / base if base else 0.0
+        cpu_ratio = run.calls_per_cpu_second / base_cpu if base_cpu else 0.0
         print(
-            f"{run.name:32} {run.calls_ok:6d} {run.calls_failed:6d} {run.seconds:8.2f} "
-            f"{run.cps:8.1f} {ratio:6.2f} {run.cpu_share:5.0%}"
+            f"{run.name:30} {run.calls_ok:6d} {run.calls_failed:6d} {run.seconds:8.2f} "
+            f"{run.cps:8.1f} {ratio:6.2f} {run.cpu_share:5.0%} {run.cpu_ms_per_call:11.2f} "
+            f"{run.calls_per_cpu_second:11.1f} {cpu_ratio:6.2f}"
         )
-    print("CPU = server process CPU time / wall time (1 core = 100%); SIPp not counted.")
+    print(
+        "CPU = server process CPU time / wall time (1 core = 100%), SIPp not counted;\n"
+        "calls/CPU-s = calls per second of server CPU (what one saturated core would do)."
+    )
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -189,6 +189,8 @@ class PbxService:
     def _emit_from_sip_thread(self, event: cc.CallEvent, route: str | None) -> None:
         if self._loop is None or self._loop.is_closed():
             return
+        if route is None and not self._subscribers:
+            return  # nobody listens: spare the asyncio thread a wake-up (extension calls)
         self._loop.call_soon_threadsafe(self._inbox.put_nowait, (event, route))
 
     async def _dispatch(self) -> None:

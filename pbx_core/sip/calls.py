@@ -143,10 +143,21 @@ class CallManager:
 
     def new_invite(self, req: Any, sip_t: Any) -> Any:
         source_host = str(req.getSource()[0])
+        if req.countHFs("authorization") == 0 and not self._is_trunk_call(req, source_host):
+            # Challenge statelessly: no dialog, no UA, no timer for the first, unauthenticated
+            # INVITE of every extension call (half of all INVITEs).
+            resp = req.genResponse(401, "Unauthorized")
+            resp.appendHeader(challenge_header(self._realm))
+            return (resp, None, None)
         ua = UA(self._config)
         ua.lContact = self._contact()
         ua.event_cb = partial(self._on_caller_event, ua, source_host)
         return ua.recvRequest(req, sip_t)
+
+    def _is_trunk_call(self, req: Any, source_host: str) -> bool:
+        return source_host in self._directory.trusted_trunk_addresses and (
+            self._directory.is_call_center(str(req.getRURI().username or ""))
+        )
 
     def _contact(self) -> Any:
         """Our Contact without sippy's default display name `Anonymous`, which some user

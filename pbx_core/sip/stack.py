@@ -18,6 +18,8 @@ from sippy.SipConf import SipConf
 from sippy.SipTransactionManager import SipTransactionManager
 from sippy.Udp_server import Udp_server_opts
 
+from pbx_core.sip import fast_clock
+
 log = logging.getLogger(__name__)
 
 RequestHandler = Callable[[Any, Any], Any]
@@ -74,6 +76,7 @@ class SipThread:
     def _run(self) -> None:
         try:
             ED2.my_ident = threading.get_ident()
+            fast_clock.install()
             # Sippy reads these class attributes for Via/Contact of everything it generates.
             SipConf.my_address = self.host
             SipConf.my_port = self.port
