@@ -35,6 +35,8 @@ class ActionInput:
     call_center: str | None = None
     night: str | None = None
     forward_to: str | None = None
+    last_selected_call: str | None = None
+    """The waiting call selected last; the list drops it when it stops waiting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,13 @@ async def perform(
 
 def _waiting(given: ActionInput, index: LiveIndex) -> tuple[str, Mapping[str, Any]] | Outcome:
     if not given.call_id:
+        last = given.last_selected_call
+        if last and last not in index.waiting:
+            return _fail(
+                "The call you selected is no longer waiting (it was just answered or left the "
+                f"queue). {UNCHANGED}",
+                "NOT_WAITING",
+            )
         return _fail("Select a waiting call first.")
     info = index.waiting.get(given.call_id)
     if info is None:

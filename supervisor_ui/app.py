@@ -364,6 +364,14 @@ class SupervisorDashboard:
             who = f"{data.get('username')} @ {data.get('tenant')}"
             return hidden, {}, who, {}, data.get("extension") or no_update
 
+        @app.callback(
+            Output("selected-call", "data"),
+            Input("ctl-call", "value"),
+            prevent_initial_call=True,
+        )
+        async def remember(call_id: str | None) -> Any:
+            return call_id if call_id else no_update
+
         buttons = {f"btn-{action}": action for action in ACTIONS}
 
         @app.callback(
@@ -383,6 +391,7 @@ class SupervisorDashboard:
             State("ctl-night", "value"),
             State("ctl-forward-to", "value"),
             State("live-index", "data"),
+            State("selected-call", "data"),
             prevent_initial_call=True,
         )
         async def act(*values: Any) -> tuple[str, str]:
@@ -406,6 +415,7 @@ class SupervisorDashboard:
                 night,
                 forward_to,
                 index,
+                last_selected,
             ) = values[len(buttons) :]
             if not isinstance(session, dict) or not session.get("token"):
                 return "Sign in first.", "message error"
@@ -421,6 +431,7 @@ class SupervisorDashboard:
                 call_center=call_center,
                 night=night,
                 forward_to=forward_to,
+                last_selected_call=last_selected,
             )
             outcome = await perform(
                 self.api, str(session["token"]), buttons[triggered], given, LiveIndex.of(index)

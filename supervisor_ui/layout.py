@@ -30,6 +30,7 @@ def page() -> html.Div:
         [
             dcc.Store(id="session", storage_type="session"),
             dcc.Store(id="live-index", data={}),
+            dcc.Store(id="selected-call", data=None),
             html.Header(
                 [
                     html.H1("Supervisor"),

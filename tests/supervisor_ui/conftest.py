@@ -1,0 +1,62 @@
+# ruff: noqa: E402  (imports follow the sys.path set-up they need)
+"""Fixtures: one CTI web process with the dashboard per module, and headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.supervisor_ui.sv_world import World, start_world, stop_world
+
+# The machine is shared and small (2 cores): give the browser room, assert no timings.
+expect.set_options(timeout=15_000)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    started = start_world(tmp_path_factory.mktemp("supervisor"))
+    try:
+        yield started
+    finally:
+        stop_world(started)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1500, "height": 1200})
+    opened = context.new_page()
+    try:
+        yield opened
+    finally:
+        context.close()
