@@ -181,6 +181,18 @@ class CallManager:
     def _route_new_call(self, ua: Any, source_host: str, event: Any) -> None:
         if ua.isDead() or ua.event_cb is None:
             return
+        try:
+            self._route(ua, source_host, event)
+        except Exception:
+            # Redis or rtpengine gone, or a bug: refuse this call, keep the reactor.
+            log.exception("cannot route call %s", ua.cId)
+            call = self.calls.get(str(ua.cId))
+            if call is not None and call.ua is ua:
+                self._guard(self._end_call, call, cc.HangupSide.PBX)
+            elif not ua.isDead():
+                ua.recvEvent(CCEventFail((503, "Service Unavailable")))
+
+    def _route(self, ua: Any, source_host: str, event: Any) -> None:
         _call_id, caller, called, body, auth, caller_name = event.getData()
         caller, called = str(caller or ""), str(called or "")
         if body is None:

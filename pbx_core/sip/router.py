@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from redis.exceptions import RedisError
 from sippy.SipHeader import SipHeader
 
 from pbx_core.sip.calls import CallManager
@@ -23,6 +24,9 @@ class SipRouter:
     def __call__(self, req: Any, sip_t: Any) -> Any:
         try:
             return self._route(req, sip_t)
+        except RedisError:
+            log.exception("location service unavailable")
+            return _reply(req, 503, "Service Unavailable")
         except Exception:
             # A request sippy could parse but we could not handle (odd headers, bad
             # numbers): refuse it; never let it unwind into the reactor.
@@ -49,6 +53,13 @@ class SipRouter:
         resp = req.genResponse(405, "Method Not Allowed")
         resp.appendHeader(SipHeader(name="allow", bodys=ALLOWED))
         return (resp, None, None)
+
+
+def _reply(req: Any, code: int, reason: str) -> Any:
+    try:
+        return (req.genResponse(code, reason), None, None)
+    except Exception:
+        return None
 
 
 def _method(req: Any) -> str:
