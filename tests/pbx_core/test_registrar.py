@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pbx_core.service import PbxService
-from tests.pbx_core.support import free_port, register
+from tests.pbx_core.support import free_port, register, run_sipp
 
 
 async def test_register_with_right_password_creates_binding(
@@ -41,3 +41,21 @@ async def test_one_extensions_credentials_cannot_register_another(
     result = await register(pbx.config.sip_port, "1004", free_port(), tmp_path, password="pw1003")
     assert result.returncode == 0, result.errors
     assert pbx.registration("1004") is None
+
+
+async def test_register_flood_with_wrong_passwords_leaves_the_pbx_serving(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    flood = await run_sipp(
+        "register_refused.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"contact_port": free_port()},
+        extra=["-s", "1005", "-au", "1005", "-ap", "guess", "-r", "200", "-l", "100"],
+        calls=400,
+    )
+    assert flood.returncode == 0, flood.errors  # every attempt got 401 then 403
+    assert pbx.registration("1005") is None
+    result = await register(pbx.config.sip_port, "1005", free_port(), tmp_path)
+    assert result.returncode == 0, result.errors
+    assert pbx.registration("1005") is not None
