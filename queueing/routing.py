@@ -45,7 +45,7 @@ def choose_agents(
         agent = candidates[0]
         why = f"regular: {agent.extension} is the first available agent in list order"
     elif policy is RoutingPolicy.CIRCULAR:
-        index = {e: i for i, e in enumerate(cc.members)}
+        index = cc.index
         after = cc.last_offered
         agent = min(candidates, key=lambda a: (index[a.extension] <= after, index[a.extension]))
         why = f"circular: {agent.extension} is the next available agent after the previous offer"

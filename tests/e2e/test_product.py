@@ -104,7 +104,9 @@ async def test_call_to_7001_is_seen_live_offered_answered_and_released(
 
     async def subscribe() -> None:
         async with Client(transport=transport) as session:
-            async for result in session.subscribe(QUEUE_EVENTS, variable_values={"cc": "7001"}):
+            request = QUEUE_EVENTS
+            request.variable_values = {"cc": "7001"}
+            async for result in session.subscribe(request):
                 event = result["queueEvents"]
                 seen.append(event)
                 if event["type"] == "CALL_ADDED":
