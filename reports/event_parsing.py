@@ -142,7 +142,7 @@ class Rejection:
 
 
 def _optional_text(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return value if value is None or type(value) is str else str(value)
 
 
 def _text(raw_json: str | bytes) -> str:

@@ -26,7 +26,17 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from redis import Redis
-from sqlalchemy import Connection, Engine, String, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    String,
+    Table,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 
 from reports.call_detail import DEFAULT_HOME_COUNTRY_CODE
 from reports.db import make_engine, migrate
@@ -144,17 +154,50 @@ def _ids() -> Any:
     return bindparam("ids", expanding=True, type_=String())
 
 
-def _mutable_update(table: Table, columns: Iterable[str]) -> Any:
-    # Bind names are prefixed: SQLAlchemy reserves plain column names for the SET clause itself.
-    return (
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in columns})
-    )
+# Built once: constructing a statement costs more than running it from SQLAlchemy's cache.
+_TENANT = bindparam("tenant", type_=String())
+LOAD_FACTS = (
+    select(FACTS)
+    .where(FACTS.c.tenant == _TENANT, FACTS.c.call_id.in_(_ids()))
+    .order_by(FACTS.c.first_sequence)
+)
+LOAD_QUEUE_CDRS = select(CDRS).where(
+    CDRS.c.tenant == _TENANT, CDRS.c.origin == "queue", CDRS.c.call_id.in_(_ids())
+)
+LOAD_PBX_CALLS = select(CDRS.c.call_id).where(
+    CDRS.c.tenant == _TENANT, CDRS.c.origin == "pbx", CDRS.c.call_id.in_(_ids())
+)
+LOAD_OPEN_STATES = select(STATES).where(
+    STATES.c.tenant == _TENANT, STATES.c.agent.in_(_ids()), STATES.c.ended_at.is_(None)
+)
+SEEN_SEQUENCES = select(EVENTS.c.sequence).where(
+    EVENTS.c.tenant == _TENANT,
+    EVENTS.c.sequence >= bindparam("low", type_=BigInteger()),
+    EVENTS.c.sequence <= bindparam("high", type_=BigInteger()),
+)
 
 
-def _update_params(rows: list[Row], columns: Sequence[str]) -> list[dict[str, Any]]:
-    return [{"b_id": row["id"], **{f"b_{name}": row[name] for name in columns}} for row in rows]
+def _update_rows(
+    connection: Connection, table: Table, rows: list[Row], columns: Sequence[str]
+) -> None:
+    """UPDATE many loaded rows by primary key, through the driver like `_insert_rows`."""
+    marker = {"pysqlite": ":{}", "psycopg": "%({})s"}.get(connection.dialect.driver)
+    if marker is None:
+        # Bind names are prefixed: SQLAlchemy reserves plain column names for the SET clause.
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}") for name in columns})
+        )
+        params = [
+            {"b_id": row["id"], **{f"b_{name}": row[name] for name in columns}} for row in rows
+        ]
+        connection.execute(statement, params)
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    assignments = ", ".join(f"{quote(name)} = {marker.format(name)}" for name in columns)
+    sql = f"UPDATE {quote(table.name)} SET {assignments} WHERE id = {marker.format('id')}"
+    connection.exec_driver_sql(sql, rows)
 
 
 FACT_MUTABLE = [c.name for c in FACTS.columns if c.name not in {"id", "tenant", "first_sequence"}]
@@ -352,11 +395,7 @@ class Ingester:
         # costs more to plan than the scan on PostgreSQL.
         seen: set[int] = set(
             connection.execute(
-                select(EVENTS.c.sequence).where(
-                    EVENTS.c.tenant == tenant,
-                    EVENTS.c.sequence >= min(sequences),
-                    EVENTS.c.sequence <= max(sequences),
-                )
+                SEEN_SEQUENCES, {"tenant": tenant, "low": min(sequences), "high": max(sequences)}
             ).scalars()
         )
         fresh: list[tuple[bytes | str, Event]] = []
@@ -377,12 +416,7 @@ class Ingester:
         pbx_calls = sorted({e.call_id for e in events if e.call_id and e.type == CALL_DETAIL})
         agents = sorted({e.agent for e in events if e.agent and e.type == "AGENT_STATE_CHANGED"})
         for chunk in _chunks(queue_calls):
-            facts = connection.execute(
-                select(FACTS)
-                .where(FACTS.c.tenant == tenant, FACTS.c.call_id.in_(_ids()))
-                .order_by(FACTS.c.first_sequence),
-                {"ids": chunk},
-            )
+            facts = connection.execute(LOAD_FACTS, {"tenant": tenant, "ids": chunk})
             known: set[str] = set()
             for fact in facts.mappings():
                 ws.load_fact(dict(fact))
@@ -391,32 +425,15 @@ class Ingester:
                 continue
             # A call has a queue CDR exactly when it has a fact (the first fact creates it), so
             # brand-new calls, most of a batch, cost no second query.
-            cdrs = connection.execute(
-                select(CDRS).where(
-                    CDRS.c.tenant == tenant, CDRS.c.origin == "queue", CDRS.c.call_id.in_(_ids())
-                ),
-                {"ids": sorted(known)},
-            )
+            cdrs = connection.execute(LOAD_QUEUE_CDRS, {"tenant": tenant, "ids": sorted(known)})
             for cdr in cdrs.mappings():
                 ws.load_queue_cdr(dict(cdr))
         for chunk in _chunks(pbx_calls):
             ws.pbx_cdr_calls.update(
-                connection.execute(
-                    select(CDRS.c.call_id).where(
-                        CDRS.c.tenant == tenant, CDRS.c.origin == "pbx", CDRS.c.call_id.in_(_ids())
-                    ),
-                    {"ids": chunk},
-                ).scalars()
+                connection.execute(LOAD_PBX_CALLS, {"tenant": tenant, "ids": chunk}).scalars()
             )
         for chunk in _chunks(agents):
-            states = connection.execute(
-                select(STATES).where(
-                    STATES.c.tenant == tenant,
-                    STATES.c.agent.in_(_ids()),
-                    STATES.c.ended_at.is_(None),
-                ),
-                {"ids": chunk},
-            )
+            states = connection.execute(LOAD_OPEN_STATES, {"tenant": tenant, "ids": chunk})
             for state in states.mappings():
                 ws.load_open_state(dict(state))
         return ws
@@ -430,18 +447,11 @@ class Ingester:
     ) -> None:
         changed_facts, changed_cdrs = ws.changed_loaded_rows()
         if changed_facts:
-            connection.execute(
-                _mutable_update(FACTS, FACT_MUTABLE), _update_params(changed_facts, FACT_MUTABLE)
-            )
+            _update_rows(connection, FACTS, changed_facts, FACT_MUTABLE)
         if changed_cdrs:
-            connection.execute(
-                _mutable_update(CDRS, CDR_MUTABLE), _update_params(changed_cdrs, CDR_MUTABLE)
-            )
+            _update_rows(connection, CDRS, changed_cdrs, CDR_MUTABLE)
         if ws.closed_states:
-            connection.execute(
-                _mutable_update(STATES, ["ended_at"]),
-                _update_params(ws.closed_states, ["ended_at"]),
-            )
+            _update_rows(connection, STATES, ws.closed_states, ["ended_at"])
         for table, rows in (
             (FACTS, ws.new_facts),
             (CDRS, ws.new_cdrs),
