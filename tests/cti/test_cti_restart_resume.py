@@ -36,7 +36,7 @@ async def test_resume_after_api_restart_loses_no_event(
             async with ws_session(server.ws_url, token) as session:
                 stream = session.subscribe(request(QUEUE_EVENTS, after=after))
                 try:
-                    async with asyncio.timeout(20):
+                    async with asyncio.timeout(60):
                         async for item in stream:
                             result: dict[str, Any] = item["queueEvents"]
                             seen.append(result["sequence"])
