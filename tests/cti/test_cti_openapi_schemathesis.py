@@ -4,9 +4,12 @@ inputs, real HTTP; no 5xx, and responses that match the documented statuses and 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis import Case
+from schemathesis.core.result import Ok
 
 from tests.cti.cti_clients import login
 from tests.cti.cti_world import World
@@ -18,6 +21,7 @@ def _run(base_url: str, token: str) -> list[str]:
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
     checked: list[str] = []
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result
         operation = result.ok()
 
         @given(case=operation.as_strategy())
@@ -27,7 +31,7 @@ def _run(base_url: str, token: str) -> list[str]:
             database=None,
             suppress_health_check=list(HealthCheck),
         )
-        def check(case: schemathesis.Case) -> None:
+        def check(case: Case[Any]) -> None:
             case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
 
         check()
