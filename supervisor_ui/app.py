@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -35,12 +36,16 @@ from supervisor_ui.live import DEFAULT_PREFIX, LiveSource, RedisLiveSource, visi
 log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).with_name("assets")
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @dataclass(frozen=True)
 class SupervisorSettings:
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    key_prefix: str = DEFAULT_PREFIX
+    redis_url: str | None = None
+    """None: the Redis of the CTI app it is mounted in (its `app.state.services.settings`),
+    else `REDIS_URL`, else 127.0.0.1:6379."""
+    key_prefix: str | None = None
+    """None: the key prefix of the CTI app, else `OPENCC_KEY_PREFIX`, else `opencc`."""
     api_base_url: str | None = None
     """The CTI API; None calls the app it is mounted in, in-process (ASGI), still over its
     public HTTP routes."""
@@ -101,11 +106,9 @@ class SupervisorDashboard:
     def __init__(self, server: FastAPI, settings: SupervisorSettings) -> None:
         self.settings = settings
         self.zone = ZoneInfo(settings.timezone)
-        factory = settings.source_factory or (
-            lambda: RedisLiveSource.from_url(settings.redis_url, settings.key_prefix)
-        )
-        self.hub = LiveHub(factory, self.zone, threshold_seconds=settings.service_level_seconds)
         self._server = server
+        factory = settings.source_factory or self._redis_source
+        self.hub = LiveHub(factory, self.zone, threshold_seconds=settings.service_level_seconds)
         self._api: SupervisorApi | None = None
         self.dash = Dash(
             __name__,
@@ -123,6 +126,29 @@ class SupervisorDashboard:
         backend: Any = self.dash.backend
         backend._setup_catchall = _no_catchall
         self._register()
+
+    def redis_target(self) -> tuple[str, str]:
+        """(Redis URL, key prefix) the dashboard reads; resolved when first needed, because the
+        CTI app builds its services at startup."""
+        services = getattr(self._server.state, "services", None)
+        cti = getattr(services, "settings", None)
+        url = (
+            self.settings.redis_url
+            or getattr(cti, "redis_url", None)
+            or os.environ.get("REDIS_URL")
+            or DEFAULT_REDIS_URL
+        )
+        prefix = (
+            self.settings.key_prefix
+            or getattr(cti, "key_prefix", None)
+            or os.environ.get("OPENCC_KEY_PREFIX")
+            or DEFAULT_PREFIX
+        )
+        return str(url), str(prefix)
+
+    def _redis_source(self) -> LiveSource:
+        url, prefix = self.redis_target()
+        return RedisLiveSource.from_url(url, prefix)
 
     @property
     def api(self) -> SupervisorApi:

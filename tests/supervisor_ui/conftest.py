@@ -60,3 +60,20 @@ def page(browser: Browser) -> Iterator[Page]:
         yield opened
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def board(browser: Browser, world: World) -> Iterator[Page]:
+    """One page signed in as the demo supervisor, shared by a module's tests (loading Plotly
+    once per module keeps the suite short on a small, shared machine)."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1200})
+    opened = context.new_page()
+    opened.goto(f"{world.server.base_url}/supervisor/")
+    opened.fill("#login-username", "supervisor")
+    opened.fill("#login-password", "pwsupervisor")
+    opened.click("#login-button")
+    expect(opened.locator("#cc-7003-section")).to_be_visible()
+    try:
+        yield opened
+    finally:
+        context.close()

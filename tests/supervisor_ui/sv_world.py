@@ -39,7 +39,7 @@ from cti.snapshots import (
 )
 from cti.users import UserDirectory, make_engine, seed_demo_users
 from queueing.events import DomainEvent, EventType
-from supervisor_ui import SupervisorSettings, mount
+from supervisor_ui import mount
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TENANT = "demo"
@@ -359,7 +359,8 @@ class WebServer:
             fanout_block_ms=50,
         )
         app = create_app(settings)
-        self.dashboard = mount(app, SupervisorSettings(redis_url=REDIS_URL, key_prefix=prefix))
+        # As the product mounts it: no settings, so it follows the CTI app's Redis and prefix.
+        self.dashboard = mount(app)
         self.port = free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self._server = uvicorn.Server(config)

@@ -74,8 +74,8 @@ def test_a_supervisor_sees_only_their_call_centers(page: Page, world: World) -> 
     page.keyboard.press("Escape")
 
 
-def test_new_waiting_call_appears_then_moves_through_the_ui(page: Page, world: World) -> None:
-    sign_in(page, world)
+def test_new_waiting_call_appears_then_moves_through_the_ui(board: Page, world: World) -> None:
+    page = board
     expect(page.locator("#cc-7001-section")).to_be_visible(timeout=WAIT_MS)
     expect(page.locator("#live-status")).to_contain_text("live", timeout=WAIT_MS)
 
@@ -113,8 +113,8 @@ def test_new_waiting_call_appears_then_moves_through_the_ui(page: Page, world: W
     expect(page.locator("#live-status")).to_contain_text(f"event {added.sequence}")
 
 
-def test_moving_a_call_that_was_just_answered_changes_nothing(page: Page, world: World) -> None:
-    sign_in(page, world)
+def test_moving_a_call_that_was_just_answered_changes_nothing(board: Page, world: World) -> None:
+    page = board
     call_id = new_call_id()
     world.run(world.publisher.add_waiting("7002", call_id, "+31207777777"))
     expect(waiting_row(page, "7002", call_id)).to_be_visible(timeout=WAIT_MS)
@@ -133,8 +133,8 @@ def test_moving_a_call_that_was_just_answered_changes_nothing(page: Page, world:
     assert events[-1].type.value == "CALL_ANSWERED"
 
 
-def test_engine_refusal_is_shown_and_nothing_changes(page: Page, world: World) -> None:
-    sign_in(page, world)
+def test_engine_refusal_is_shown_and_nothing_changes(board: Page, world: World) -> None:
+    page = board
     call_id = new_call_id()
     world.run(world.publisher.add_waiting("7003", call_id, "+31208888888"))
     expect(waiting_row(page, "7003", call_id)).to_be_visible(timeout=WAIT_MS)
@@ -151,8 +151,8 @@ def test_engine_refusal_is_shown_and_nothing_changes(page: Page, world: World) -
     expect(waiting_row(page, "7003", call_id)).to_be_visible()
 
 
-def test_agent_state_change_and_premium_switches(page: Page, world: World) -> None:
-    sign_in(page, world)
+def test_agent_state_change_and_premium_switches(board: Page, world: World) -> None:
+    page = board
     expect(page.locator("#cc-7002-section")).to_be_visible(timeout=WAIT_MS)
     choose(page, "ctl-agent", "1005")
     choose(page, "ctl-state", "UNAVAILABLE")
@@ -192,8 +192,8 @@ def test_agent_state_change_and_premium_switches(page: Page, world: World) -> No
     ]
 
 
-def test_retrieve_promote_reorder_and_monitor(page: Page, world: World) -> None:
-    sign_in(page, world)
+def test_retrieve_promote_reorder_and_monitor(board: Page, world: World) -> None:
+    page = board
     call_id = new_call_id()
     world.run(world.publisher.add_waiting("7001", call_id, "+31205550000"))
     expect(waiting_row(page, "7001", call_id)).to_be_visible(timeout=WAIT_MS)

@@ -151,3 +151,4 @@ def test_routes_of_the_web_process(world: World) -> None:
     # Dash's catch-all is off: the API's unknown paths stay 404.
     assert httpx.get(f"{base}/api/v1/no-such-thing").status_code == 404
     assert httpx.get(f"{base}/healthz").status_code == 200
+    assert world.server.dashboard.redis_target() == (REDIS_URL, world.prefix)
