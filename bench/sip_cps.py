@@ -6,8 +6,9 @@ the server takes (`-r` set far above what either can do), so the figure is each 
 throughput. The PBX run is the full path: digest-authenticated INVITE (401, retry), location
 lookup in Redis, B2BUA second leg to a SIPp UAS, BYE through both legs.
 
-Run: `python bench/sip_cps.py [--calls 3000] [--limit 100] [--media]` (`--media` also anchors
-each call in a private rtpengine).
+Run: `python bench/sip_cps.py [--calls 3000] [--limit 100] [--media] [--waiters 525]`
+(`--media` also anchors each call in a private rtpengine; `--waiters N` puts N trunk callers
+on music on hold at once and counts how many of them receive RTP).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import argparse
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pbx_core.media.prompts import generate_all  # noqa: E402
 from pbx_core.media.rtpengine_process import free_udp_port, start_rtpengine  # noqa: E402
 
 SCENARIOS = Path(__file__).parent / "sip_cps"
@@ -70,6 +74,7 @@ def start_server(args: list[str]) -> subprocess.Popen[str]:
         [sys.executable, "-m", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
@@ -78,7 +83,16 @@ def start_server(args: list[str]) -> subprocess.Popen[str]:
     if "READY" not in line:
         process.kill()
         raise RuntimeError(f"{args[0]} did not start: {line!r}")
+    # Keep reading: a server blocked on a full stdout pipe would stall mid-benchmark.
+    threading.Thread(target=_drain, args=(process, args[0]), daemon=True).start()
     return process
+
+
+def _drain(process: subprocess.Popen[str], name: str) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "Traceback" in line or "ERROR" in line:
+            print(f"[{name}] {line.rstrip()}", file=sys.stderr)
 
 
 def stop(process: subprocess.Popen[str]) -> None:
@@ -157,11 +171,110 @@ def pbx_run(calls: int, limit: int, media: bool, work: Path) -> Run:
             rtpengine.stop()
 
 
+@dataclass
+class WaitersRun:
+    waiters: int
+    hearing_rtp: int
+    packets_per_second: float
+    calls_ok: int
+    calls_failed: int
+    pbx_cpu_share: float
+    rtpengine_cpu_share: float
+
+
+class RtpCounter:
+    """One UDP port all callers' SDP points to; counts packets per RTP source (SSRC)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 1024 * 1024)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.last_seen: dict[int, float] = {}
+        self.packets = 0
+        self._running = True
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        buffer = bytearray(2048)
+        while self._running:
+            try:
+                size = self.sock.recv_into(buffer)
+            except TimeoutError:
+                continue
+            if size > 12 and buffer[0] >> 6 == 2:
+                self.packets += 1
+                self.last_seen[int.from_bytes(buffer[8:12], "big")] = time.monotonic()
+
+    def active(self, within: float = 3.0) -> int:
+        now = time.monotonic()
+        return sum(1 for seen in list(self.last_seen.values()) if now - seen <= within)
+
+    def close(self) -> None:
+        self._running = False
+        self._thread.join()
+        self.sock.close()
+
+
+def waiters_run(waiters: int, work: Path) -> WaitersRun:
+    """N callers to 7003 (Premium, 525 waiters), answered with music on hold, all at once."""
+    generate_all(work / "prompts")
+    rtpengine = start_rtpengine(work / "rtpengine-waiters", port_range=(30000, 39998))
+    port = free_udp_port()
+    prefix = f"bench-waiters-{uuid.uuid4().hex[:8]}:"
+    node = start_server(
+        [
+            "bench.sip_cps.pbx_node", str(port), "9", prefix,
+            str(rtpengine.ng_port), str(work / "prompts"),
+        ]
+    )  # fmt: skip
+    counter = RtpCounter()
+    rate, hold_ms = 50, 8000
+    ramp = waiters / rate
+    wait_ms = round(ramp * 1000) + hold_ms  # the first caller stays until the last has waited
+    caller = subprocess.Popen(
+        [
+            "sipp", f"127.0.0.1:{port}", "-sf", str(SCENARIOS / "uac_trunk_wait.xml"),
+            "-set", "from", "+31201234567", "-set", "to", "7003",
+            "-set", "media_port", str(counter.port), "-set", "hold_ms", str(wait_ms),
+            "-i", "127.0.0.1", "-p", str(free_udp_port()),
+            "-r", str(rate), "-l", str(waiters + 10), "-m", str(waiters),
+            "-nostdin", "-timeout", "600s", "-max_recv_loops", "10000",
+            "-trace_err", "-error_file", str(work / "waiters-sipp-errors.log"),
+        ],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        time.sleep(ramp + 2)  # every caller is in and has heard the music start
+        cpu_node, cpu_rtp = cpu_seconds(node.pid), cpu_seconds(rtpengine.process.pid)
+        started, packets_before = time.perf_counter(), counter.packets
+        time.sleep(hold_ms / 1000 / 2)
+        hearing = counter.active()
+        seconds = time.perf_counter() - started
+        packet_rate = (counter.packets - packets_before) / seconds
+        node_share = (cpu_seconds(node.pid) - cpu_node) / seconds
+        rtp_share = (cpu_seconds(rtpengine.process.pid) - cpu_rtp) / seconds
+        output = caller.communicate(timeout=600)[0]
+    finally:
+        caller.kill()
+        counter.close()
+        stop(node)
+        rtpengine.stop()
+    ok, failed = sipp_counts(output)
+    errors = work / "waiters-sipp-errors.log"
+    if failed and errors.exists():
+        print("first SIPp errors:", errors.read_text(errors="replace")[:1500])
+    return WaitersRun(waiters, hearing, packet_rate, ok, failed, node_share, rtp_share)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--limit", type=int, default=100, help="calls open at once")
     parser.add_argument("--media", action="store_true", help="also run with rtpengine anchoring")
+    parser.add_argument("--waiters", type=int, default=0, help="callers on music on hold at once")
     args = parser.parse_args()
     if shutil.which("sipp") is None:
         sys.exit("sipp is missing (Debian package sip-tester)")
@@ -169,6 +282,7 @@ def main() -> None:
         runs = [bare_run(args.calls, args.limit), pbx_run(args.calls, args.limit, False, Path(tmp))]
         if args.media:
             runs.append(pbx_run(args.calls, args.limit, True, Path(tmp)))
+        waiting = waiters_run(args.waiters, Path(tmp)) if args.waiters else None
     base, base_cpu = runs[0].cps, runs[0].calls_per_cpu_second
     print(
         f"{'run':30} {'ok':>6} {'failed':>6} {'seconds':>8} {'calls/s':>8} {'ratio':>6} "
@@ -187,6 +301,14 @@ def main() -> None:
         "calls/CPU-s = calls per second of server CPU (what one saturated core would do)."
     )
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    if waiting is not None:
+        print(
+            f"waiters: {waiting.waiters} callers on music on hold at once, "
+            f"{waiting.hearing_rtp} receiving RTP (distinct streams in the last 3 s; "
+            f"{waiting.packets_per_second:.0f} packets/s received, 50/s per caller sent), "
+            f"calls ok {waiting.calls_ok} / failed {waiting.calls_failed}; "
+            f"CPU: PBX {waiting.pbx_cpu_share:.0%}, rtpengine {waiting.rtpengine_cpu_share:.0%}"
+        )
 
 
 if __name__ == "__main__":

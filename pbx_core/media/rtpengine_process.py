@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -89,7 +90,13 @@ def start_rtpengine(
         args.append(f"--dtmf-log-dest={host}:{dtmf_log_port}")
     log_path = work_dir / "rtpengine.log"
     log = log_path.open("wb")
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        args,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_raise_open_files_limit,
+    )
     instance = RtpengineProcess(
         host=host,
         ng_port=ng_port,
@@ -102,6 +109,14 @@ def start_rtpengine(
     )
     _wait_until_ready(instance)
     return instance
+
+
+def _raise_open_files_limit() -> None:
+    """rtpengine needs about 4 sockets per call (architecture.md: `ulimit -n` >= 16384)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def _wait_until_ready(instance: RtpengineProcess, timeout: float = 10.0) -> None:

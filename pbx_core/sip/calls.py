@@ -93,6 +93,8 @@ class Call:
     bridged: Leg | None = None
     legs: dict[str, Leg] = field(default_factory=dict)
     media_timer: Any = None
+    playing: bool = False
+    """A prompt or music plays to the caller (so `stop media` is only sent when needed)."""
     held: bool = False
     digits: str = ""
     recording: bool = False
@@ -562,6 +564,7 @@ class CallManager:
         duration_ms = self._media.play_media(
             call.call_id, call.caller_tag, self._prompt_path(prompt)
         )
+        call.playing = True
         call.media_timer = Timeout(
             partial(self._guard, self._prompt_done, call, prompt, then_music),
             max(duration_ms, 1) / 1000.0,
@@ -569,6 +572,7 @@ class CallManager:
 
     def _prompt_done(self, call: Call, prompt: str, then_music: bool) -> None:
         call.media_timer = None
+        call.playing = False
         if call.ended:
             return
         self._emit(cc.MediaFinished(call.call_id, prompt), call.route)
@@ -588,11 +592,13 @@ class CallManager:
             self._prompt_path("music_on_hold"),
             repeat_times=MUSIC_REPEAT_TIMES,
         )
+        call.playing = True
 
     def _stop_media(self, call: Call, tell_rtpengine: bool = True) -> None:
         self._cancel_timer(call)
-        if self._media is not None and tell_rtpengine and call.answered:
+        if self._media is not None and tell_rtpengine and call.playing:
             self._media.stop_media(call.call_id, call.caller_tag)
+        call.playing = False
 
     # -----------------------------------------------------------------------------------------
     # Recording
