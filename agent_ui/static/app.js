@@ -42,6 +42,7 @@ const S = {
   centers: new Map(), // id -> {id, number, name, waiting: [...], agents: [...]}
   history: [],
   lastSeq: { me: null, calls: null, queues: null },
+  stateEvents: 0, // own state events received (see setState)
   firstSeq: null, // lowest sequence any subscription delivered (see resumeAfter)
   client: null,
   unsubscribe: [],
@@ -512,6 +513,7 @@ function resumeAfter(stream) {
 function onAgentState(event) {
   if (!event || seen("me", event.sequence)) return;
   if (S.me && event.extension !== S.me.extension) return;
+  S.stateEvents += 1;
   const previousState = S.me ? S.me.state : null;
   S.me = {
     ...(S.me || { extension: event.extension, name: "", callCenters: [] }),
@@ -623,9 +625,16 @@ function onQueueEvent(event) {
 // ---------------------------------------------------------------- commands
 
 async function setState(state, reason) {
-  await act("setState", `state-${state}`, () =>
+  const eventsBefore = S.stateEvents;
+  const ok = await act("setState", `state-${state}`, () =>
     api(M_STATE, { state, reason: state === "UNAVAILABLE" ? reason || null : null }),
   );
+  if (!ok) return;
+  // The change arrives as an event. A subscription that the server registered only after the
+  // event was written (right after sign-in) misses it: if none came, read the state once.
+  setTimeout(() => {
+    if (S.stateEvents === eventsBefore && S.token) refreshMe().catch(() => {});
+  }, 1500);
 }
 
 function currentCall() {

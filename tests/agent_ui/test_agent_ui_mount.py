@@ -3,7 +3,11 @@ checks of the client's source (no HTML injection sinks, nothing loaded from else
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -13,15 +17,25 @@ import agent_ui
 from agent_ui import STATIC_DIR, AgentUiConfig, CodeOption
 
 
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run in a thread of its own: the session's Playwright keeps a loop in the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 def _client(app: Starlette) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://agent.test")
 
 
-async def test_mount_serves_the_client_at_agent() -> None:
+def test_mount_serves_the_client_at_agent() -> None:
     app = FastAPI()
     agent_ui.mount(app)
-    async with _client(app) as client:
-        await _check_served(app, client)
+
+    async def check() -> None:
+        async with _client(app) as client:
+            await _check_served(app, client)
+
+    _run(check())
 
 
 async def _check_served(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -48,7 +62,7 @@ async def _check_served(app: FastAPI, client: httpx.AsyncClient) -> None:
     assert all(not path.startswith("/agent") for path in app.openapi()["paths"])
 
 
-async def test_config_json_carries_codes_and_wrap_up() -> None:
+def test_config_json_carries_codes_and_wrap_up() -> None:
     app = Starlette()
     config = AgentUiConfig(
         unavailable_codes=(CodeOption("lunch", {"en": "Lunch", "nl": "Lunch"}),),
@@ -56,8 +70,13 @@ async def test_config_json_carries_codes_and_wrap_up() -> None:
         wrap_up_seconds=25,
     )
     agent_ui.mount(app, path="/desk/", config=config)
-    async with _client(app) as client:
-        body = (await client.get("/desk/config.json")).json()
+    body: dict[str, Any] = {}
+
+    async def fetch() -> None:
+        async with _client(app) as client:
+            body.update((await client.get("/desk/config.json")).json())
+
+    _run(fetch())
     assert body["wrapUpSeconds"] == 25
     assert body["unavailableCodes"] == [{"code": "lunch", "labels": {"en": "Lunch", "nl": "Lunch"}}]
     assert body["dispositionCodes"] == [{"code": "sale", "labels": {}}]
