@@ -119,6 +119,7 @@ class QueueCallFact(Base):
         UniqueConstraint("tenant", "first_sequence"),
         Index("ix_queue_call_facts_period", "tenant", "arrived_at"),
         Index("ix_queue_call_facts_call", "tenant", "call_id"),
+        Index("ix_queue_call_facts_answered", "tenant", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -221,6 +222,7 @@ class AgentStateInterval(Base):
     __table_args__ = (
         UniqueConstraint("tenant", "sequence"),
         Index("ix_agent_state_intervals_agent", "tenant", "agent", "started_at"),
+        Index("ix_agent_state_intervals_period", "tenant", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
