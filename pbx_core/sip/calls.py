@@ -99,6 +99,8 @@ class Call:
     digits: str = ""
     recording: bool = False
     keep_recording: bool = False
+    recorded_extension: str = ""
+    """The extension whose setting or *44 made this call recorded (for the recording's owner)."""
     ended: bool = False
     leg_counter: int = 0
 
@@ -610,11 +612,14 @@ class CallManager:
         if not call.recording:
             self._media.start_recording(call.call_id, call.caller_tag)
             call.recording = True
+        call.recorded_extension = leg.extension
         if user.recording is RecordingMode.ALWAYS:
             call.keep_recording = True
 
     def _request_recording(self, call: Call) -> None:
         call.keep_recording = True
+        if call.bridged is not None:
+            call.recorded_extension = call.bridged.extension
         if self._media is not None and not call.recording and call.answered:
             self._media.start_recording(call.call_id, call.caller_tag)
             call.recording = True
@@ -623,7 +628,7 @@ class CallManager:
     def _finish_recording(self, call: Call) -> None:
         if not call.recording or self._recording_sink is None:
             return
-        extension = call.bridged.extension if call.bridged is not None else ""
+        extension = call.recorded_extension
         user = self._directory.user(extension) if extension else None
         self._recording_sink(
             {

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pbx_core import call_control as cc
+from pbx_core.recording.jobs import pcaps_of_call
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
 from tests.pbx_core.support import EventLog, Sipp, free_port, register, run_sipp
@@ -105,3 +106,41 @@ async def test_commanded_transfer_to_another_call_center_is_offered_again(
         assert (await agent.wait()).returncode == 0
     finally:
         agent.kill()
+
+
+async def test_always_recording_user_is_recorded_and_kept(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, "1011"))  # 1011 records every call
+    agent = await _agent(pbx, "1011", "agent_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, "7001", 1000))
+        assert caller.returncode == 0, caller.errors
+        offered = await events.next_of(cc.CallOffered)
+        await events.next_of(cc.CallHungUp, call_id=offered.call_id)
+        assert (await agent.wait()).returncode == 0
+    finally:
+        agent.kill()
+    assert pbx.config.recordings_dir is not None
+    metadata = json.loads(
+        (pbx.config.recordings_dir / "calls" / f"{offered.call_id}.json").read_text()
+    )
+    assert (metadata["keep"], metadata["extension"]) == (True, "1011")
+    assert pcaps_of_call(pbx.config.recordings_dir, offered.call_id)
+
+
+async def test_never_recording_user_leaves_no_recording(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, "1004"))
+    agent = await _agent(pbx, "1004", "agent_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, "7001", 500))
+        assert caller.returncode == 0, caller.errors
+        offered = await events.next_of(cc.CallOffered)
+        await events.next_of(cc.CallHungUp, call_id=offered.call_id)
+    finally:
+        agent.kill()
+    assert pbx.config.recordings_dir is not None
+    assert not (pbx.config.recordings_dir / "calls" / f"{offered.call_id}.json").exists()
+    assert not pcaps_of_call(pbx.config.recordings_dir, offered.call_id)

@@ -178,3 +178,30 @@ async def test_call_center_number_without_handler_is_refused(
     caller = await run_sipp("trunk_call_unavailable.xml", **_trunk(pbx, tmp_path))
     assert caller.returncode == 0, caller.errors
     assert await pbx.active_calls() == []
+
+
+class StopRingingAfterRing(AnswerAndBridge):
+    """Rings the agent, thinks better of it on the first 180 (StopRinging), then hangs up."""
+
+    async def __call__(self, event: cc.CallEvent) -> None:
+        if isinstance(event, cc.CallRinging):
+            self.pbx.send(cc.StopRinging(event.call_id, event.leg_id))
+            return
+        await super().__call__(event)
+
+
+async def test_stop_ringing_cancels_the_agent(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(StopRingingAfterRing(pbx, "1006", hang_up_on_failure=True))
+    agent = await _agent(pbx, "1006", "agent_no_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
+        assert caller.returncode == 0, caller.errors
+        failed = await events.next_of(cc.OfferFailed, extension="1006")
+        assert failed.failure is cc.OfferFailure.CANCELLED
+        hung_up = await events.next_of(cc.CallHungUp, call_id=failed.call_id)
+        assert hung_up.side is cc.HangupSide.PBX
+        assert (await agent.wait()).returncode == 0, "the agent must get a CANCEL"
+    finally:
+        agent.kill()
