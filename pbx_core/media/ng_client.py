@@ -45,6 +45,14 @@ class NgClient:
             return reply
         raise NgError(f"{command}: no answer from rtpengine at {self._address}")
 
+    def notify(self, command: str, **params: Any) -> None:
+        """Send without waiting for the reply, for commands whose outcome changes nothing for
+        the caller (delete, stop media): keeps the SIP thread from blocking on them. Their
+        replies are skipped later by cookie. Only for a call's last command (`delete`): a
+        later command on the same call could overtake it."""
+        message = {"command": command, **{k.replace("_", "-"): v for k, v in params.items()}}
+        self._sock.sendto(secrets.token_hex(8).encode() + b" " + encode(message), self._address)
+
     def _receive(self, cookie: bytes) -> dict[str, Any]:
         while True:
             data, _ = self._sock.recvfrom(65535)
@@ -97,7 +105,8 @@ class NgClient:
         return int(self.request("play media", **params).get("duration", 0))
 
     def stop_media(self, call_id: str, from_tag: str) -> None:
-        # An error means nothing was playing: that is the state we want.
+        # Waits for the reply: a `play media` right after must not overtake it. An error means
+        # nothing was playing, which is the state we want.
         with contextlib.suppress(NgError):
             self.request("stop media", call_id=call_id, from_tag=from_tag)
 
@@ -105,8 +114,7 @@ class NgClient:
         self.request("start recording", call_id=call_id, from_tag=from_tag)
 
     def delete(self, call_id: str) -> None:
-        with contextlib.suppress(NgError):  # already gone
-            self.request("delete", call_id=call_id, delete_delay=0)
+        self.notify("delete", call_id=call_id, delete_delay=0)
 
     def query(self, call_id: str) -> dict[str, Any]:
         return self.request("query", call_id=call_id)

@@ -123,7 +123,7 @@ async def test_caller_hangs_up_while_agent_rings_cancels_the_agent(
     pbx.register_handler(AnswerAndBridge(pbx, "1003"))
     agent = await _agent(pbx, "1003", "agent_no_answer.xml", tmp_path)
     try:
-        caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, hold_ms=1000))
+        caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, hold_ms=2000))
         assert caller.returncode == 0, caller.errors
         await events.next_of(cc.CallRinging, extension="1003")
         failed = await events.next_of(cc.OfferFailed, extension="1003")
