@@ -8,6 +8,8 @@ from tests.agent_ui.agent_world import Desk
 
 VIEWPORT = {"width": 1360, "height": 900}
 WAIT_MS = 10_000
+# Waiting for a UI state (not a timing assertion): roomy, for loaded CI machines.
+expect.set_options(timeout=WAIT_MS)
 
 
 def new_context(browser: Browser, locale: str = "en-US") -> BrowserContext:

@@ -1,0 +1,192 @@
+"""End to end: the whole product (`cti.product.run_product`: PBX with rtpengine, engine runtime,
+CTI web process with the agent client mounted, demo CRM) on free ports, a SIPp caller on the
+trunk, a SIPp phone for agent 1001, and the agent client in headless Chromium.
+
+Issue 5: sign in, go Available, a SIPp caller dials 7001, the card pops with the CRM name, the
+SIPp agent phone answers, the call shows, hang up (from the browser), wrap-up counts down,
+state returns to Available.
+
+The product runs on an asyncio loop in a thread of its own (Playwright's sync API holds the
+main thread's loop); SIPp processes are started on that loop too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import re
+import shutil
+import socket
+import threading
+import uuid
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import redis
+from playwright.sync_api import Browser, expect
+
+from cti.product import Product, ProductSettings, run_product
+from tests.agent_ui.agent_pages import call_card, go_available, new_context, watch_errors
+from tests.pbx_core.support import Sipp, SippResult, free_port, register
+
+CALLER = "+31201234567"
+CRM_NAME = "Jansen Installatietechniek B.V."
+T = TypeVar("T")
+
+pytestmark = pytest.mark.skipif(
+    not all(shutil.which(p) for p in ("sipp", "rtpengine", "espeak-ng")),
+    reason="needs sipp, rtpengine and espeak-ng (make system-packages)",
+)
+
+
+class LoopThread:
+    """An asyncio loop in a daemon thread; `run(coro)` waits for a coroutine run on it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+        self.loop.close()
+
+
+@dataclass
+class RunningProduct:
+    handle: Product
+    settings: ProductSettings
+    loop: LoopThread
+    task: concurrent.futures.Future[None]
+
+    @property
+    def agent_url(self) -> str:
+        return f"http://{self.settings.host}:{self.settings.http_port}/agent/"
+
+
+@pytest.fixture
+def product(tmp_path: Path) -> Iterator[RunningProduct]:
+    prefix = f"test-agentui-product-{uuid.uuid4().hex[:10]}"
+    settings = ProductSettings(
+        http_port=free_port(socket.SOCK_STREAM),
+        sip_port=free_port(),
+        redis_url="redis://127.0.0.1:6379/0",
+        var_dir=tmp_path / "var",
+        key_prefix=prefix,
+        rq_worker=False,
+    )
+    loop = LoopThread()
+    handle = Product()
+    ready = threading.Event()
+
+    async def main() -> None:
+        started = asyncio.Event()
+        waiter = asyncio.create_task(started.wait())
+        waiter.add_done_callback(lambda _: ready.set())
+        try:
+            await run_product(settings, started, handle)
+        finally:
+            waiter.cancel()
+            ready.set()
+
+    task = asyncio.run_coroutine_threadsafe(main(), loop.loop)
+    running = RunningProduct(handle, settings, loop, task)
+    try:
+        assert ready.wait(120), "the product did not start in time"
+        if task.done():
+            task.result()  # raises the start-up error
+        yield running
+    finally:
+        if handle.server is not None:
+            handle.server.should_exit = True  # what Ctrl-C does
+        try:
+            task.result(timeout=30)
+        finally:
+            loop.close()
+            client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+            for key in client.scan_iter(match=f"{prefix}*"):
+                client.delete(key)
+            client.close()
+
+
+def test_sipp_call_to_7001_in_the_agent_client(
+    browser: Browser, product: RunningProduct, tmp_path: Path
+) -> None:
+    loop = product.loop
+    sip_port = product.settings.sip_port
+
+    # Agent 1001's phone registers and will answer after ringing 2.5 s, then wait for a BYE.
+    phone_port = free_port()
+    registered = loop.run(register(sip_port, "1001", phone_port, tmp_path))
+    assert registered.returncode == 0, registered.errors
+    phone = loop.run(
+        Sipp(
+            "agent_answer.xml",
+            work_dir=tmp_path,
+            local_port=phone_port,
+            variables={"media_port": free_port(), "ring_ms": 2500},
+        ).start()
+    )
+
+    context = new_context(browser)
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        page.goto(product.agent_url)
+        page.fill("#login-username", "1001")
+        page.fill("#login-password", "pw1001")
+        page.click("#login-submit")
+        expect(page.locator("#conn-status")).to_have_attribute("data-status", "connected")
+        expect(page.locator("#state-pill")).to_have_attribute("data-state", "SIGN_IN")
+        go_available(page)
+
+        # A caller on the trunk dials 7001 and waits until the far side hangs up.
+        caller = loop.run(
+            Sipp(
+                "trunk_call_remote_bye.xml",
+                work_dir=tmp_path,
+                remote=("127.0.0.1", sip_port),
+                variables={"from": CALLER, "to": "7001", "media_port": free_port()},
+            ).start()
+        )
+        try:
+            card = page.locator(".call-card").first
+            expect(card).to_have_attribute("data-phase", "RINGING", timeout=20_000)
+            expect(card.locator(".caller-number")).to_have_text(CALLER)
+            expect(card.locator(".pop-name")).to_have_text(CRM_NAME)
+            call_id = card.get_attribute("data-call-id") or ""
+
+            # The SIPp phone answers: the call shows as connected, the agent is busy.
+            expect(card).to_have_attribute("data-phase", "CONNECTED", timeout=15_000)
+            expect(page.locator("#state-pill")).to_have_attribute("data-state", "BUSY")
+
+            # Hang up from the browser: the PBX sends BYE to both, wrap-up counts down.
+            call_card(page, call_id).get_by_role("button", name="Hang up").click()
+            expect(call_card(page, call_id)).to_have_count(0)
+            expect(page.locator("#state-pill")).to_have_attribute("data-state", "WRAP_UP")
+            timer = page.locator("#state-timer")
+            expect(timer).to_have_attribute("data-countdown", re.compile(r"^([6-9]|10)$"))
+            expect(timer).to_have_attribute(
+                "data-countdown", re.compile(r"^[0-4]$"), timeout=15_000
+            )
+            expect(page.locator(f'.wrap-card[data-call-id="{call_id}"]')).to_contain_text(CALLER)
+            expect(page.locator("#state-pill")).to_have_attribute(
+                "data-state", "AVAILABLE", timeout=20_000
+            )
+            caller_result: SippResult = loop.run(caller.wait(timeout=30), timeout=40)
+            assert caller_result.returncode == 0, caller_result.errors
+        finally:
+            caller.kill()
+        phone_result: SippResult = loop.run(phone.wait(timeout=20), timeout=30)
+        assert phone_result.returncode == 0, phone_result.errors
+        assert errors == []
+    finally:
+        phone.kill()
+        context.close()
