@@ -66,6 +66,7 @@ class PbxService:
         self._dtmf_transport: asyncio.DatagramTransport | None = None
         self._stack: SipThread | None = None
         self._calls: CallManager | None = None
+        self._registrar: Registrar | None = None
         self._media: NgClient | None = None
 
     # -----------------------------------------------------------------------------------------
@@ -134,8 +135,8 @@ class PbxService:
             if self.config.recordings_dir is not None
             else None,
         )
-        registrar = Registrar(self.directory, self.locations, self.config.realm)
-        return SipRouter(registrar, self._calls)
+        self._registrar = Registrar(self.directory, self.locations, self.config.realm)
+        return SipRouter(self._registrar, self._calls)
 
     async def stop(self) -> None:
         if self._stack is not None:
@@ -179,6 +180,20 @@ class PbxService:
             self._stack.call_sync, lambda: list(calls.calls)
         )
         return result
+
+    async def update_directory(self, directory: Directory) -> None:
+        """Users, passwords, recording modes or call-center numbers changed: applies to new
+        requests at once, calls in progress keep going."""
+        self.directory = directory
+        if self._stack is None or self._calls is None or self._registrar is None:
+            return
+        calls, registrar = self._calls, self._registrar
+
+        def swap() -> None:
+            calls.set_directory(directory)
+            registrar.set_directory(directory)
+
+        await asyncio.to_thread(self._stack.call_sync, swap)
 
     def registration(self, extension: str) -> Binding | None:
         return self.locations.lookup(extension)

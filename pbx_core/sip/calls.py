@@ -760,6 +760,9 @@ class CallManager:
                     log.exception("could not end call %s cleanly", call.call_id)
                     self.calls.pop(call.call_id, None)
 
+    def set_directory(self, directory: Directory) -> None:
+        self._directory = directory
+
     # -----------------------------------------------------------------------------------------
     # Introspection (tests, metrics)
 

@@ -26,6 +26,9 @@ class Registrar:
         self._locations = locations
         self._realm = realm
 
+    def set_directory(self, directory: Directory) -> None:
+        self._directory = directory
+
     def handle(self, req: Any) -> SipReply:
         extension = str(req.getHFBody("to").getUrl().username or "")
         authorization = req.getHFBody("authorization") if req.countHFs("authorization") else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pbx_core.directory import Directory, SipUser
 from pbx_core.service import PbxService
 from tests.pbx_core.support import free_port, register, run_sipp
 
@@ -59,3 +60,16 @@ async def test_register_flood_with_wrong_passwords_leaves_the_pbx_serving(
     result = await register(pbx.config.sip_port, "1005", free_port(), tmp_path)
     assert result.returncode == 0, result.errors
     assert pbx.registration("1005") is not None
+
+
+async def test_directory_update_applies_to_new_registrations(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    users = [*pbx.directory.users.values(), SipUser(extension="2001", password="pw2001")]
+    refused = await register(pbx.config.sip_port, "2001", free_port(), tmp_path, "pw2001")
+    assert refused.returncode == 0, refused.errors  # 403: not in the directory yet
+    assert pbx.registration("2001") is None
+    await pbx.update_directory(Directory.of(users, pbx.directory.call_center_numbers))
+    result = await register(pbx.config.sip_port, "2001", free_port(), tmp_path)
+    assert result.returncode == 0, result.errors
+    assert pbx.registration("2001") is not None
