@@ -41,7 +41,7 @@ from pbx_core import call_control as cc
 from pbx_core.directory import Directory, RecordingMode
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient, NgError
-from pbx_core.sip.digest import challenge_header, verified_user
+from pbx_core.sip.digest import challenge_header, nonce_is_fresh, verified_user
 from pbx_core.sip.sdp import PLACEHOLDER_SDP, dtmf_from_info, is_hold
 
 log = logging.getLogger(__name__)
@@ -207,7 +207,7 @@ class CallManager:
             self._start_call(ua, cc.CallSource.TRUNK, caller, called, caller_name, body, called)
             return
         if verified_user(self._directory, auth, "INVITE", caller) is None:
-            if auth is None or not auth.ho.validate_challenge(str(auth.nonce), (1,)):
+            if auth is None or not nonce_is_fresh(auth):
                 fail = CCEventFail((401, "Unauthorized"))
                 fail.extra_headers = (challenge_header(self._realm),)
             else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sippy.Security.SipNonce import DGST_MD5
 from sippy.SipHeader import SipHeader
 from sippy.SipProxyAuthenticate import SipProxyAuthenticate
 from sippy.SipWWWAuthenticate import SipWWWAuthenticate
@@ -46,3 +47,12 @@ def verified_user(
     except Exception:
         return None
     return username if ok else None
+
+
+def nonce_is_fresh(authorization: Any) -> bool:
+    """Our own, unexpired MD5 nonce: a failed check with it means a wrong password (403);
+    with a stale or foreign one, the client just gets a new challenge (401)."""
+    try:
+        return bool(authorization.ho.validate_challenge(str(authorization.nonce), (DGST_MD5,)))
+    except Exception:
+        return False

@@ -9,7 +9,7 @@ from sippy.SipHeader import SipHeader
 
 from pbx_core.directory import Directory
 from pbx_core.location import Binding, LocationStore
-from pbx_core.sip.digest import challenge_header, verified_user
+from pbx_core.sip.digest import challenge_header, nonce_is_fresh, verified_user
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class Registrar:
             # the extensions.
             return self._challenge(req)
         if verified_user(self._directory, authorization, "REGISTER", extension) is None:
-            if not authorization.ho.validate_challenge(str(authorization.nonce), (1,)):
+            if not nonce_is_fresh(authorization):
                 # A stale nonce is not a wrong password: challenge again.
                 return self._challenge(req)
             log.info("REGISTER for %s refused: wrong credentials", extension)
