@@ -76,13 +76,18 @@ async function api(query, variables) {
 
 const Q_ME = `query AgentMe { agents { extension name state stateSeconds unavailableCode callCenters } }`;
 const Q_CALLS = `query AgentCalls { myCalls { callId agent caller phase since callCenterId recording } }`;
-const Q_CENTERS = `query AgentCallCenters { callCenters { id number name tier maxWaiters
+function centersQuery() {
+  // Per-call-center disposition codes, when the schema offers them (else the configured list).
+  const codes = S.features.centerDispositionCodes ? " dispositionCodes" : "";
+  return `query AgentCallCenters { callCenters { id number name tier maxWaiters${codes}
   waitingCalls { callId caller position waitingSeconds priority } agents { extension state } } }`;
+}
 const Q_HISTORY = `query AgentHistory($limit: Int!) { myCallHistory(limit: $limit) {
   callId caller callCenterId answeredAt releasedAt talkSeconds disposition } }`;
 const Q_FEATURES = `query AgentFeatures {
   mutation: __type(name: "Mutation") { fields { name } }
-  subscription: __type(name: "Subscription") { fields { name args { name } } } }`;
+  subscription: __type(name: "Subscription") { fields { name args { name } } }
+  callCenter: __type(name: "CallCenter") { fields { name } } }`;
 
 const M_STATE = `mutation SetState($state: AgentState!, $reason: String) {
   setAgentState(state: $state, reason: $reason) { accepted } }`;
@@ -113,7 +118,10 @@ function subscriptionDocument(field, selection) {
 function errorText(action, error) {
   const code = error && error.code ? error.code : "ERROR";
   const known = ["REFUSED", "FORBIDDEN", "NOT_FOUND", "BAD_USER_INPUT", "UNAUTHENTICATED", "NETWORK"];
-  const reason = t(`error.${known.includes(code) ? code : "ERROR"}`);
+  const first = error && Array.isArray(error.errors) ? error.errors[0] : null;
+  const refusal = first && first.extensions ? first.extensions.reason : null;
+  const reason =
+    refusal === "not_supported" ? t("error.notSupported") : t(`error.${known.includes(code) ? code : "ERROR"}`);
   const detail = error && error.message ? String(error.message) : "";
   return `${t("error.prefix", { action: t(`action.${action}`) })}: ${reason}${detail ? ` (${detail})` : ""}.`;
 }
@@ -251,6 +259,8 @@ async function loadFeatures() {
     const data = await api(Q_FEATURES);
     const mutations = new Set(((data.mutation && data.mutation.fields) || []).map((f) => f.name));
     S.features.answer = mutations.has("answerCall");
+    const centerFields = ((data.callCenter && data.callCenter.fields) || []).map((f) => f.name);
+    S.features.centerDispositionCodes = centerFields.includes("dispositionCodes");
     for (const field of (data.subscription && data.subscription.fields) || []) {
       S.features.after[field.name] = (field.args || []).some((a) => a.name === "afterSequence");
     }
@@ -343,7 +353,7 @@ function refreshCentersSoon() {
 }
 
 async function refreshCenters() {
-  const data = await api(Q_CENTERS);
+  const data = await api(centersQuery());
   const now = Date.now();
   const fresh = new Map();
   for (const cc of data.callCenters || []) {
@@ -352,6 +362,7 @@ async function refreshCenters() {
       number: cc.number,
       name: cc.name,
       tier: cc.tier,
+      dispositionCodes: Array.isArray(cc.dispositionCodes) ? cc.dispositionCodes.map(String) : null,
       waiting: (cc.waitingCalls || []).map((w) => ({
         callId: w.callId,
         caller: w.caller,
@@ -987,7 +998,8 @@ function callCard(call) {
       }),
     );
   }
-  const dispo = call.phase === "RINGING" ? null : dispositionForm(call.callId, call.disposition, true);
+  const dispo =
+    call.phase === "RINGING" ? null : dispositionForm(call.callId, call.disposition, true, call.callCenterId);
   return el(
     "article",
     {
@@ -1010,13 +1022,26 @@ function callCard(call) {
   );
 }
 
-function dispositionForm(callId, current, compact) {
+/** The codes offered for a call: its call center's (when the API lists them), else configured. */
+function dispositionOptions(callCenterId) {
+  const cc = callCenterId ? S.centers.get(String(callCenterId)) : null;
+  if (cc && cc.dispositionCodes && cc.dispositionCodes.length) {
+    return cc.dispositionCodes.map(
+      (code) => S.config.dispositionCodes.find((o) => o.code === code) || { code, labels: {} },
+    );
+  }
+  return S.config.dispositionCodes;
+}
+
+function dispositionForm(callId, current, compact, callCenterId) {
   const selectId = `dispo-${callId}`;
   const select = el(
     "select",
     { id: selectId, dataset: { key: `dsel-${callId}` } },
     el("option", { value: "" }, t("dispo.choose")),
-    S.config.dispositionCodes.map((o) => el("option", { value: o.code, selected: o.code === current }, codeLabel(o))),
+    dispositionOptions(callCenterId).map((o) =>
+      el("option", { value: o.code, selected: o.code === current }, codeLabel(o)),
+    ),
   );
   return el(
     "form",
@@ -1067,7 +1092,7 @@ function renderCalls() {
         ),
       ),
       el("p", {}, t("dispo.prompt", { caller: wrap.caller || t("calls.unknownCaller") })),
-      dispositionForm(wrap.callId, wrap.disposition, false),
+      dispositionForm(wrap.callId, wrap.disposition, false, wrap.callCenterId),
     ),
   );
   replaceChildren($("wrapups"), wraps);
