@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from dash import Dash, Input, Output, State, ctx, no_update, set_props
+from dash import _utils as dash_utils
 from dash.exceptions import PreventUpdate, WebsocketDisconnected
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -31,12 +32,15 @@ from supervisor_ui import layout, views
 from supervisor_ui.actions import ACTIONS, ActionInput, LiveIndex, perform
 from supervisor_ui.api_client import ApiError, CallCenterInfo, Session, SupervisorApi
 from supervisor_ui.hub import LiveHub, TenantFeed
-from supervisor_ui.live import DEFAULT_PREFIX, LiveSource, RedisLiveSource, visible
+from supervisor_ui.live import DEFAULT_PREFIX, LiveSnapshot, LiveSource, RedisLiveSource, visible
 
 log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).with_name("assets")
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+to_json = cast(Callable[[Any], str], dash_utils.to_json)
+"""Dash's own serializer (plotly's JSON encoder), as `set_props` uses it."""
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,9 @@ class SupervisorSettings:
 
 @dataclass
 class Board:
-    """One browser's view: what it was sent, so only changes go out."""
+    """One browser's view: the JSON text it was last sent per property, so only changes go."""
 
+    ws: Any = None
     sent: dict[tuple[str, str], str] = field(default_factory=dict)
     token: str | None = None
     session: Session | None = None
@@ -72,28 +77,33 @@ class Board:
     checked_at: float = 0.0
     verified_at: float = 0.0
 
-    def push(self, component: str, prop: str, value: Any, fingerprint: str | None = None) -> bool:
+    def push(self, component: str, prop: str, value: Any) -> None:
+        self.send(component, prop, to_json(value))
+
+    def send(self, component: str, prop: str, text: str) -> None:
         key = (component, prop)
-        mark = fingerprint if fingerprint is not None else _fingerprint(value)
-        if self.sent.get(key) == mark:
-            return False
-        self.sent[key] = mark
-        set_props(component, {prop: value})
-        return True
-
-
-def _fingerprint(value: Any) -> str:
-    try:
-        return json.dumps(value, sort_keys=True, default=_component_json)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-def _component_json(value: Any) -> Any:
-    to_plotly = getattr(value, "to_plotly_json", None)
-    if to_plotly is not None:
-        return to_plotly()
-    raise TypeError(type(value).__name__)
+        if self.sent.get(key) == text:
+            return
+        self.sent[key] = text
+        queue = getattr(self.ws, "_outbound_queue", None)
+        renderer = getattr(self.ws, "_renderer_id", None)
+        if queue is None or renderer is None:
+            set_props(component, {prop: json.loads(text)})
+            return
+        if self.ws.is_shutdown:
+            return
+        # What `set_props` queues, with the value serialized once for every browser.
+        queue.sync_q.put_nowait(
+            '{"type":"set_props","rendererId":'
+            + json.dumps(renderer)
+            + ',"payload":{"componentId":'
+            + json.dumps(component)
+            + ',"props":{'
+            + json.dumps(prop)
+            + ":"
+            + text
+            + "}}}"
+        )
 
 
 def _no_catchall() -> None:
@@ -175,7 +185,7 @@ class SupervisorDashboard:
         ws = ctx.websocket
         if ws is None:
             raise PreventUpdate
-        board = Board()
+        board = Board(ws=ws)
         try:
             while not ws.is_shutdown:
                 await self._follow_session(board, ws)
@@ -260,18 +270,31 @@ class SupervisorDashboard:
         board.sent.clear()
 
     def _render(self, board: Board, feed: TenantFeed, now: float) -> None:
-        ids = [c.id for c in board.centers]
+        """Sends what changed since this browser's last frame.
+
+        A frame (every part as JSON text) is built once per audience, version and second and
+        shared by every browser that sees the same call centers: per browser only a string
+        comparison and a queue put remain (serialize once per audience, decision 4)."""
+        ids = tuple(c.id for c in board.centers)
+        key = ("frame", ids, int(now))
+        frame = feed.cache.get(key)
+        if frame is None:
+            frame = feed.cache[key] = self._frame(feed, ids, now)
+        for component, prop, text in frame:
+            board.send(component, prop, text)
+
+    def _frame(
+        self, feed: TenantFeed, ids: tuple[str, ...], now: float
+    ) -> list[tuple[str, str, str]]:
         snapshot = visible(feed.snapshot, ids)
-        threshold = self.settings.service_level_seconds
-        tick = int(now)
+        frame: list[tuple[str, str, str]] = []
         for center in snapshot.call_centers:
-            key = (center.id, tick)
+            # Call centers are shared between audiences (a lead sees one, the boss all).
+            key = ("center", center.id, int(now))
             parts = feed.cache.get(key)
             if parts is None:
-                parts = self._render_center(snapshot, feed, center.id, now, threshold)
-                feed.cache[key] = parts
-            for (component, prop), (value, mark) in parts.items():
-                board.push(component, prop, value, mark)
+                parts = feed.cache[key] = self._render_center(snapshot, feed, center.id, now)
+            frame.extend(parts)
         status = (
             feed.error
             if feed.error
@@ -279,7 +302,6 @@ class SupervisorDashboard:
             if feed.last_sequence >= 0
             else "live"
         )
-        board.push("live-status", "children", status)
         waiting_options = [
             {
                 "label": f"{c.number} {c.name} · #{w.position} {w.caller} (prio {w.priority})",
@@ -288,57 +310,60 @@ class SupervisorDashboard:
             for c in snapshot.call_centers
             for w in c.waiting_calls
         ]
-        board.push("ctl-call", "options", waiting_options)
         agent_options = [
             {"label": f"{a.extension} {a.name}".strip() + f" · {a.state}", "value": a.extension}
             for a in snapshot.agents
         ]
-        board.push("ctl-agent", "options", agent_options)
-        board.push(
-            "live-index",
-            "data",
-            {
-                "waiting": {
-                    w.call_id: {"cc": c.id, "caller": w.caller}
-                    for c in snapshot.call_centers
-                    for w in c.waiting_calls
-                },
-                "agent_calls": {
-                    call.agent: call.call_id
-                    for call in snapshot.calls
-                    if call.phase in ("CONNECTED", "HELD")
-                },
-                "centers": {c.id: {"name": c.name, "tier": c.tier} for c in snapshot.call_centers},
+        index = {
+            "waiting": {
+                w.call_id: {"cc": c.id, "caller": w.caller}
+                for c in snapshot.call_centers
+                for w in c.waiting_calls
             },
-        )
+            "agent_calls": {
+                call.agent: call.call_id
+                for call in snapshot.calls
+                if call.phase in ("CONNECTED", "HELD")
+            },
+            "centers": {c.id: {"name": c.name, "tier": c.tier} for c in snapshot.call_centers},
+        }
+        frame += [
+            ("live-status", "children", to_json(status)),
+            ("ctl-call", "options", to_json(waiting_options)),
+            ("ctl-agent", "options", to_json(agent_options)),
+            ("live-index", "data", to_json(index)),
+        ]
+        return frame
 
     def _render_center(
-        self, snapshot: Any, feed: TenantFeed, center_id: str, now: float, threshold: float
-    ) -> dict[tuple[str, str], tuple[Any, str]]:
+        self, snapshot: LiveSnapshot, feed: TenantFeed, center_id: str, now: float
+    ) -> list[tuple[str, str, str]]:
         center = snapshot.call_center(center_id)
+        assert center is not None
         stats = feed.stats
+        threshold = self.settings.service_level_seconds
 
         def sid(part: str) -> str:
             return layout.section_id(center_id, part)
 
-        values: dict[tuple[str, str], Any] = {
-            (sid("switches"), "children"): views.switches_text(center),
-            (sid("kpis"), "children"): views.kpi_tiles(center, stats, now),
-            (sid("waiting"), "children"): layout.waiting_table(
-                views.waiting_rows(center, now), threshold
+        waiting = layout.waiting_table(views.waiting_rows(center, now), threshold)
+        forecast = views.staffing(snapshot, center, stats, now)
+        values: list[tuple[str, str, Any]] = [
+            (sid("switches"), "children", views.switches_text(center)),
+            (sid("kpis"), "children", views.kpi_tiles(center, stats, now)),
+            (sid("waiting"), "children", waiting),
+            (
+                sid("agents"),
+                "children",
+                layout.agents_table(views.agent_rows(snapshot, center, now)),
             ),
-            (sid("agents"), "children"): layout.agents_table(
-                views.agent_rows(snapshot, center, now)
-            ),
-            (sid("staffing"), "children"): views.staffing_panel(
-                views.staffing(snapshot, center, stats, now)
-            ),
-            (sid("incoming"), "figure"): views.incoming_figure(snapshot, center, now, threshold),
-            (sid("intervals"), "figure"): views.interval_figure(center, stats, self.zone),
-            (sid("sl"), "figure"): views.service_level_figure(center, stats, self.zone),
-            (sid("mix"), "figure"): views.state_mix_figure(snapshot, center),
-        }
-        return {key: (value, _fingerprint(value)) for key, value in values.items()}
+            (sid("staffing"), "children", views.staffing_panel(forecast)),
+            (sid("incoming"), "figure", views.incoming_figure(snapshot, center, now, threshold)),
+            (sid("intervals"), "figure", views.interval_figure(center, stats, self.zone)),
+            (sid("sl"), "figure", views.service_level_figure(center, stats, self.zone)),
+            (sid("mix"), "figure", views.state_mix_figure(snapshot, center)),
+        ]
+        return [(component, prop, to_json(value)) for component, prop, value in values]
 
     # Callbacks.
 
