@@ -443,7 +443,8 @@ def release(ctx: Step, call: Call, released_by: str) -> None:
         talk_seconds=talk,
         released_by=released_by,
     )
-    if released_by != "agent":
+    if released_by == "agent":
+        # The agent's leg is gone; the caller would otherwise be left in silence.
         ctx.command(HangUpCall(call.call_id))
     free_agent_after_call(ctx, agent, cc)
 

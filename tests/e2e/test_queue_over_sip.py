@@ -140,3 +140,23 @@ async def test_restarted_runtime_keeps_agent_states_and_sequence(
         assert sequences == list(range(1, len(sequences) + 1))
     finally:
         await again.stop()
+
+
+async def test_agent_hanging_up_ends_the_call_for_the_caller(
+    pbx: PbxService, runtime: EngineRuntime, redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    prefix = redis_prefix.rstrip(":")
+    await runtime.set_agent_state(
+        "demo", "1004", AgentState.AVAILABLE, unavailable_code=None,
+        cause=StateCause.AGENT, by="1004",
+    )  # fmt: skip
+    phone = await agent_phone(pbx, "1004", "agent_answer_hangup.xml", tmp_path)
+    try:
+        result = await run_sipp("trunk_call_remote_bye.xml", **caller(pbx, tmp_path, "7002", 0))
+        assert result.returncode == 0, result.errors  # the caller got the BYE
+        released = await wait_for(redis, prefix, EventType.CALL_RELEASED)
+        assert released.data["released_by"] == "agent" and released.agent == "1004"
+        assert (await phone.wait()).returncode == 0
+    finally:
+        phone.kill()
+    assert await pbx.active_calls() == []

@@ -30,6 +30,7 @@ from queueing.config import (
 from queueing.events import EventType as E
 from queueing.inputs import (
     AgentAnswered,
+    AgentHungUp,
     AgentRejected,
     AgentState,
     CallerHungUp,
@@ -316,7 +317,7 @@ def test_wrap_up_runs_its_timer_then_the_automatic_next_state(following: AgentNe
     sim.feed(AgentAnswered("a", "1001"))
     sim.advance(30)
     sim.feed(CallerHungUp("a"))
-    assert HangUpCall("a") in sim.commands
+    assert HangUpCall("a") not in sim.commands  # the caller is already gone
     assert sim.engine.state.agents["1001"].state is AgentState.WRAP_UP
     arrive(sim, "b")
     assert sim.engine.state.agents["1001"].offered_call is None  # no offers during wrap-up
@@ -386,3 +387,13 @@ def test_an_agent_whose_phone_declines_is_taken_out_of_rotation(
     change = of_type(sim, E.AGENT_STATE_CHANGED)[-1]
     assert change.data["cause"] == "engine" and "not_registered" in change.reason
     assert sim.engine.state.call_centers["7001"].waiting.call_ids() == ["a"]
+
+
+def test_agent_hanging_up_ends_the_callers_side_too() -> None:
+    sim = simulator(tenant(center()), ["1001"])
+    arrive(sim, "a")
+    sim.feed(AgentAnswered("a", "1001"))
+    sim.advance(12)
+    (released, *_) = sim.feed(AgentHungUp("a", "1001"))
+    assert released.data == {"talk_seconds": 12.0, "released_by": "agent"}
+    assert HangUpCall("a") in sim.commands
