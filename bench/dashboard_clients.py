@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 import websockets  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
+from websockets.typing import Origin  # noqa: E402
 
 from cti.event_log import EventLog  # noqa: E402
 from cti.snapshots import SnapshotStore, WaitingCallSnapshot  # noqa: E402
@@ -106,9 +107,9 @@ async def run_client(
     renderer = f"bench-{client.index}-{uuid.uuid4().hex[:6]}"
     async with websockets.connect(
         ws_url,
-        origin=origin,
+        origin=Origin(origin),
         max_size=None,
-        ping_interval=None,  # type: ignore[arg-type]
+        ping_interval=None,
     ) as ws:
         await ws.send(
             json.dumps(
