@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -17,7 +18,7 @@ from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
 from tests.pbx_core.support import EventLog, free_port
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _require(binary: str) -> None:
