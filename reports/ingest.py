@@ -128,14 +128,14 @@ def _chunks(values: Sequence[str] | Sequence[int]) -> Iterator[list[Any]]:
 
 
 def _insert_rows(connection: Connection, table: Table, rows: list[Row]) -> None:
-    """INSERT many complete rows, straight through the driver when its paramstyle allows.
+    """INSERT many complete rows, straight through the driver for sqlite3 and psycopg.
 
     This is the ingester's hot path (one `ingested_events` row per event). Our rows already hold
     driver-ready values (str, int, float, bool, None), so SQLAlchemy's per-row parameter
-    processing is skipped; sqlite3 and psycopg take the dicts as they are. Other drivers go
-    through SQLAlchemy.
+    processing is not needed. Other drivers go through SQLAlchemy.
     """
-    # sqlite3 takes named parameters whatever paramstyle SQLAlchemy chose for it.
+    # Both drivers take dicts; sqlite3 takes named parameters whatever paramstyle SQLAlchemy
+    # chose for it. (A multi-row VALUES measured no faster than psycopg's pipelined executemany.)
     marker = {"pysqlite": ":{}", "psycopg": "%({})s"}.get(connection.dialect.driver)
     if marker is None:
         connection.execute(insert(table), rows)
