@@ -41,8 +41,8 @@ def new_call_id() -> str:
     return f"sv-{uuid.uuid4().hex[:8]}"
 
 
-def test_sign_in_shows_the_three_demo_call_centers(page: Page, world: World) -> None:
-    sign_in(page, world)
+def test_sign_in_shows_the_three_demo_call_centers(board: Page, world: World) -> None:
+    page = board  # signed in by the fixture, as the demo supervisor
     for cc, name in (("7001", "Helpdesk"), ("7002", "Sales"), ("7003", "Service")):
         section = page.locator(f"#cc-{cc}-section")
         expect(section).to_be_visible(timeout=WAIT_MS)

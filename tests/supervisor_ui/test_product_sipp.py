@@ -1,0 +1,193 @@
+"""The whole product in one process (PBX, engine runtime, CTI web with the dashboard, as
+`cti.product` runs it) with a real SIPp call from the trunk: the call shows up in the waiting
+list in the browser, and moving it through the UI moves it in the engine and in the next events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.supervisor_ui.sv_world import REDIS_URL, TOKEN_SECRET, LoopThread, free_port, new_prefix
+
+product_module = pytest.importorskip("cti.product")
+
+SCENARIO = Path(__file__).resolve().parents[1] / "pbx_core" / "sipp" / "trunk_call_remote_bye.xml"
+CALLER = "+31201234567"
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class RunningProduct:
+    def __init__(self, var_dir: Path) -> None:
+        self.prefix = new_prefix()
+        self.http_port = free_port()
+        self.sip_port = free_udp_port()
+        self.settings = product_module.ProductSettings(
+            host="127.0.0.1",
+            http_port=self.http_port,
+            sip_port=self.sip_port,
+            redis_url=REDIS_URL,
+            var_dir=var_dir,
+            database_url=f"sqlite:///{var_dir / 'product.db'}",
+            key_prefix=self.prefix,
+            media=shutil.which("rtpengine") is not None,
+            rq_worker=False,
+        )
+        self.product: Any = product_module.Product()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(product_module.run_product(self.settings, product=self.product))
+        except BaseException as error:
+            self.error = error
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def start(self) -> RunningProduct:
+        self._thread.start()
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.error is not None:
+                raise RuntimeError(f"the product did not start: {self.error!r}")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("the product did not start in time")
+
+    def stop(self) -> None:
+        server = self.product.server
+        if server is not None:
+            server.should_exit = True
+        self._thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProduct]:
+    if shutil.which("sipp") is None:
+        pytest.skip("SIPp (Debian sip-tester) is not installed")
+    saved = os.environ.get("OPENCC_TOKEN_SECRET")
+    os.environ["OPENCC_TOKEN_SECRET"] = TOKEN_SECRET
+    running = RunningProduct(tmp_path_factory.mktemp("product"))
+    loop = LoopThread()
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+        loop.run(_delete_prefix(running.prefix))
+        loop.stop()
+        if saved is None:
+            os.environ.pop("OPENCC_TOKEN_SECRET", None)
+        else:
+            os.environ["OPENCC_TOKEN_SECRET"] = saved
+
+
+async def _delete_prefix(prefix: str) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        keys = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=500)]
+        if keys:
+            await redis.delete(*keys)
+    finally:
+        await redis.aclose()
+
+
+async def _engine_view(prefix: str, call_id: str) -> tuple[str | None, list[tuple[str, str]]]:
+    from redis.asyncio import Redis
+
+    from cti.event_log import EventLog
+    from cti.snapshots import SnapshotStore
+
+    redis = Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        found = await SnapshotStore(redis, prefix).find_waiting_call("demo", call_id)
+        events = [
+            (e.type.value, e.call_center_id or "")
+            async for e in EventLog(redis, prefix).read_after("demo", -1)
+            if e.call_id == call_id
+        ]
+        return (found[0].id if found else None), events
+    finally:
+        await redis.aclose()
+
+
+def test_sipp_call_waits_in_the_browser_and_moves(
+    product: RunningProduct, browser: Browser, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1500, "height": 1200})
+    page = context.new_page()
+    loop = LoopThread()
+    caller: subprocess.Popen[bytes] | None = None
+    try:
+        page.goto(f"{product.base_url}/supervisor/")
+        page.fill("#login-username", "supervisor")
+        page.fill("#login-password", "pwsupervisor")
+        page.click("#login-button")
+        expect(page.locator("#cc-7001-section")).to_be_visible()
+        expect(page.locator("#live-status")).to_contain_text("live")
+
+        caller = subprocess.Popen(
+            [
+                "sipp", f"127.0.0.1:{product.sip_port}",
+                "-sf", str(SCENARIO),
+                "-i", "127.0.0.1", "-p", str(free_udp_port()),
+                "-m", "1", "-nostdin", "-timeout", "90s",
+                "-set", "from", CALLER, "-set", "to", "7001",
+                "-set", "media_port", str(free_udp_port()),
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        invited = time.monotonic()
+        row = page.locator("#cc-7001-waiting tr[data-call-id]", has_text=CALLER)
+        expect(row).to_be_visible(timeout=30_000)
+        print(f"\nSIPp INVITE -> waiting row in the browser: {time.monotonic() - invited:.2f} s")
+        call_id = row.get_attribute("data-call-id")
+        assert call_id
+
+        page.click("#ctl-call")
+        page.locator(".dash-dropdown-content [role='option']", has_text=CALLER).first.click()
+        page.click("#ctl-target")
+        page.locator(".dash-dropdown-content [role='option']", has_text="Service").first.click()
+        page.click("#btn-move")
+        expect(page.locator("#action-message")).to_contain_text("from 7001 to 7003")
+        expect(page.locator(f"#cc-7003-waiting tr[data-call-id='{call_id}']")).to_be_visible()
+        expect(page.locator(f"#cc-7001-waiting tr[data-call-id='{call_id}']")).to_have_count(0)
+
+        where, events = loop.run(_engine_view(product.prefix, call_id))
+        assert where == "7003"
+        assert events[-2:] == [("CALL_TRANSFERRED", "7001"), ("CALL_ADDED", "7003")]
+    finally:
+        if caller is not None:
+            caller.kill()
+            caller.wait(timeout=10)
+        loop.stop()
+        context.close()
