@@ -20,6 +20,7 @@ from cti.event_log import EventLog
 from cti.fanout import EventFanout
 from cti.graphql_api.router import graphql_router
 from cti.graphql_api.schema import build_schema
+from cti.graphql_api.shared import SharedSubscriptions
 from cti.graphql_api.sse import sse_router
 from cti.metrics import CtiMetrics
 from cti.rest import api_tokens, auth, calls, ops, screen_pop
@@ -63,6 +64,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
             screen_pop=settings.screen_pop or NoScreenPop(),
             metrics=metrics,
             control_impl=settings.control,
+            shared_subscriptions=SharedSubscriptions(),
         )
         await fanout.start()
         try:

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from cti.control import CallCenterControl, ControlError
 from cti.event_log import EventLog
 from cti.fanout import EventFanout
+from cti.graphql_api.shared import SharedSubscriptions
 from cti.metrics import CtiMetrics
 from cti.principal import Principal
 from cti.screen_pop import ScreenPopLookup
@@ -31,6 +32,7 @@ class CtiServices:
     screen_pop: ScreenPopLookup
     metrics: CtiMetrics
     control_impl: CallCenterControl | None
+    shared_subscriptions: SharedSubscriptions
 
     @property
     def control(self) -> CallCenterControl:

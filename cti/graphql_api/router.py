@@ -11,9 +11,12 @@ from strawberry.types.unset import UnsetType
 
 from cti.graphql_api.context import CtiContext, get_context
 from cti.graphql_api.errors import Unauthenticated
+from cti.graphql_api.ws_handler import SharedGraphQLTransportWSHandler
 
 
 class CtiGraphQLRouter(GraphQLRouter[CtiContext, None]):
+    graphql_transport_ws_handler_class = SharedGraphQLTransportWSHandler
+
     async def on_ws_connect(self, context: CtiContext) -> UnsetType | dict[str, object] | None:
         """Refuse a websocket whose connection_init carries no valid token (closes 4403)."""
         try:

@@ -1,0 +1,59 @@
+"""graphql-transport-ws handler that routes live subscriptions through SharedSubscriptions."""
+
+from __future__ import annotations
+
+from contextlib import aclosing
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
+
+from cti.graphql_api.context import CtiContext
+from cti.graphql_api.errors import Unauthenticated
+from cti.graphql_api.shared import audience_key, is_live_only_subscription
+
+
+class SharedGraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[CtiContext, None]):
+    async def run_operation(self, operation: Operation[CtiContext, None]) -> None:
+        context = self.context
+        if not is_live_only_subscription(
+            operation.query, operation.variables, operation.operation_name
+        ):
+            await super().run_operation(operation)
+            return
+        try:
+            principal = await context.principal()
+        except Unauthenticated:
+            await super().run_operation(operation)  # reports the error the usual way
+            return
+        key = audience_key(
+            principal, operation.query, operation.variables, operation.operation_name
+        )
+
+        async def start() -> Any:
+            return await self.schema.stream(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=context,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
+            )
+
+        hub = context.services.shared_subscriptions
+        try:
+            async with hub.join(key, start) as results, aclosing(results):  # type: ignore[type-var]
+                await self._send_result_stream(operation, results)  # type: ignore[arg-type]
+            await operation.send_operation_message(
+                CompleteMessage(id=operation.id, type="complete")
+            )
+        except GraphQLError as error:  # TooSlow, or an error the group's stream raised
+            await operation.send_initial_errors([error])
+        except Exception as error:
+            if type(error).__name__ == "_OperationStreamClosed":
+                return  # strawberry closed the socket (pre-execution error): nothing to send
+            await self.handle_task_exception(error)
+            await operation.send_initial_errors([GraphQLError(str(error))])
