@@ -1,4 +1,5 @@
-"""Run the CTI web server on its own: `python -m cti.serve [--host H] [--port P]`.
+"""Run the CTI web server on its own: `python -m cti.serve [--host H] [--port P]`, or with
+several workers: `uvicorn --factory cti.serve:app_from_env --workers 2 --port 8000`.
 
 Settings come from the environment (`CtiSettings.from_env`). Without an engine runtime in this
 process, queries and subscriptions work from Redis and mutations answer "call control is not
@@ -10,9 +11,15 @@ from __future__ import annotations
 import argparse
 
 import uvicorn
+from fastapi import FastAPI
 
 from cti.app import create_app
 from cti.settings import CtiSettings
+
+
+def app_from_env() -> FastAPI:
+    """App factory for `uvicorn --factory` (each worker builds its own app)."""
+    return create_app(CtiSettings.from_env())
 
 
 def main() -> None:
@@ -20,7 +27,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
-    uvicorn.run(create_app(CtiSettings.from_env()), host=args.host, port=args.port)
+    uvicorn.run(app_from_env(), host=args.host, port=args.port)
 
 
 if __name__ == "__main__":
