@@ -660,6 +660,13 @@ class CallManager:
             cc.CallHeld(call.call_id, leg_id) if held else cc.CallResumed(call.call_id, leg_id)
         )
         self._emit(hold_event, call.route)
+        if leg is not None and leg is call.bridged and self._media is not None:
+            # The agent put the caller on hold: the caller hears music until the agent is back
+            # (rtpengine forwards the agent's audio again once the player stops).
+            if held:
+                self._start_music(call)
+            else:
+                self._stop_media(call)
 
     def _on_info(self, call: Call, leg: Leg | None, event: Any) -> None:
         body = event.getData()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +146,44 @@ async def test_never_recording_user_leaves_no_recording(
     assert pbx.config.recordings_dir is not None
     assert not (pbx.config.recordings_dir / "calls" / f"{offered.call_id}.json").exists()
     assert not pcaps_of_call(pbx.config.recordings_dir, offered.call_id)
+
+
+async def test_agent_hold_plays_music_to_the_caller_until_resume(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, "1002"))
+    agent = await _agent(pbx, "1002", "agent_hold_resume.xml", tmp_path)
+    media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    media.bind(("127.0.0.1", 0))
+    media.setblocking(False)
+    arrivals: list[float] = []
+
+    async def listen() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await loop.sock_recv(media, 2048)
+            arrivals.append(loop.time())
+
+    listener = asyncio.create_task(listen())
+    loop = asyncio.get_running_loop()
+    try:
+        trunk = _trunk(pbx, tmp_path, "7001", 0)
+        trunk["variables"]["media_port"] = media.getsockname()[1]
+        caller = await Sipp("trunk_call_remote_bye.xml", **trunk).start()
+        leg = await events.next_of(cc.CallAnswered, extension="1002")
+        held = await events.next_of(cc.CallHeld, leg_id=leg.leg_id)
+        held_at = loop.time()
+        await events.next_of(cc.CallResumed, call_id=held.call_id, leg_id=leg.leg_id)
+        resumed_at = loop.time()
+        await events.next_of(cc.CallHungUp, call_id=held.call_id)
+        assert (await caller.wait()).returncode == 0
+        assert (await agent.wait()).returncode == 0
+    finally:
+        listener.cancel()
+        media.close()
+        agent.kill()
+    # The agent sends no audio: what the caller receives while held is the PBX's music.
+    during_hold = [t for t in arrivals if held_at + 0.3 < t < resumed_at]
+    after_resume = [t for t in arrivals if t > resumed_at + 0.5]
+    assert len(during_hold) > 20, f"{len(during_hold)} packets while held"
+    assert not after_resume, f"music went on after resume ({len(after_resume)} packets)"
