@@ -864,7 +864,8 @@ function renderIdentity() {
     node.textContent = "";
     return;
   }
-  node.textContent = me.name && me.name !== me.extension ? `${me.name} · ${me.extension}` : t("header.agent", { name: me.extension });
+  const named = me.name && !me.name.includes(me.extension);
+  node.textContent = named ? `${me.name} · ${me.extension}` : me.name || t("header.agent", { name: me.extension });
 }
 
 function stateLabel(me) {
@@ -977,7 +978,8 @@ function callCard(call) {
     } else {
       actions.push(el("span", { class: "hint" }, t("calls.ringingHint")));
     }
-    actions.push(actionButton(t("calls.decline"), `hangup-${call.callId}`, () => hangUp(call), { class: "btn-danger-outline" }));
+    // No "decline": hanging up a ringing call would drop the caller too. A phone that rejects
+    // the offer makes the engine bounce the call to the next agent.
   } else {
     actions.push(
       actionButton(call.phase === "HELD" ? t("calls.resume") : t("calls.hold"), `hold-${call.callId}`, () => holdOrResume(call), {

@@ -35,7 +35,7 @@ def test_sign_in_available_offer_answer_hang_up_wrap_up(browser: Browser, desk: 
 
     # Signing in to the web client signs the agent in to the ACD; then Available.
     expect(page.locator("#state-pill")).to_have_attribute("data-state", "SIGN_IN")
-    expect(page.locator("#agent-identity")).to_have_text("Agent 1001 · 1001")
+    expect(page.locator("#agent-identity")).to_have_text("Agent 1001")
     go_available(page)
     assert desk.control.commands[-1] == (
         "set_agent_state",
@@ -285,8 +285,18 @@ def test_refused_action_shows_a_clear_message(browser: Browser, desk: Desk) -> N
     )
     page.click("#transfer-cancel")
 
+    # An ended session (token no longer valid) returns to the sign-in screen with a reason.
+    page.evaluate(
+        """() => sessionStorage.setItem("opencc.agent.token",
+             JSON.stringify({token: "not-a-valid-token", username: "1001"}))"""
+    )
+    page.reload()
+    expect(page.locator("#login-error")).to_have_text(
+        "Your session has ended. Please sign in again."
+    )
+    expect(page.locator("#main-view")).to_be_hidden()
+
     # Wrong password on the sign-in screen.
-    page.click("#logout-button")
     page.fill("#login-username", "1001")
     page.fill("#login-password", "wrong")
     page.click("#login-submit")
