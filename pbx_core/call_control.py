@@ -171,7 +171,9 @@ CallCommand = (
 
 @dataclass(frozen=True, slots=True)
 class CallOffered:
-    """A new call (or a transferred one) to a number the application handles."""
+    """A new call (or a transferred one). The handler of `called` gets it when `called` is a
+    number the application handles; calls between extensions, which the PBX connects itself,
+    reach subscribers only."""
 
     call_id: str
     caller: str

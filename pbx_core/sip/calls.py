@@ -260,17 +260,18 @@ class CallManager:
         else:
             call.offer_sdp = caller_sdp
         self.calls[call.call_id] = call
-        if route is not None:
-            self._emit(
-                cc.CallOffered(
-                    call_id=call.call_id,
-                    caller=caller,
-                    called=called,
-                    source=source,
-                    caller_name=call.caller_name,
-                ),
-                route,
-            )
+        # Extension-to-extension calls (route None) are announced too, to subscribers only, so
+        # observers (CTI: "agent busy on an internal call") see who calls whom.
+        self._emit(
+            cc.CallOffered(
+                call_id=call.call_id,
+                caller=caller,
+                called=called,
+                source=source,
+                caller_name=call.caller_name,
+            ),
+            route,
+        )
         return call
 
     # -----------------------------------------------------------------------------------------

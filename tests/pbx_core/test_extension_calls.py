@@ -41,7 +41,14 @@ async def test_extension_calls_extension_and_hangs_up(
     try:
         caller = await run_sipp("ext_call.xml", **_caller(pbx, "1001", "1002", tmp_path))
         assert caller.returncode == 0, caller.errors
+        offered = await events.next_of(cc.CallOffered)
+        assert (offered.caller, offered.called, offered.source) == (
+            "1001",
+            "1002",
+            cc.CallSource.EXTENSION,
+        )
         answered = await events.next_of(cc.CallAnswered, extension="1002")
+        assert answered.call_id == offered.call_id
         hung_up = await events.next_of(cc.CallHungUp, call_id=answered.call_id)
         assert hung_up.side is cc.HangupSide.CALLER
         assert (await callee.wait()).returncode == 0
