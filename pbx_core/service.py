@@ -107,16 +107,23 @@ class PbxService:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
         if self.config.rtpengine is not None:
             self._media = NgClient(self.config.rtpengine.host, self.config.rtpengine.ng_port)
+        stack = SipThread(self.config.sip_host, self.config.sip_port, self._build_router)
+        try:
+            await asyncio.to_thread(stack.start)
+        except Exception:
+            if self._media is not None:
+                self._media.close()
+                self._media = None
+            raise
+        self._stack = stack
+        self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
         if self.config.dtmf_listen_port is not None:
             self._dtmf_transport, _ = await self._loop.create_datagram_endpoint(
                 lambda: _DtmfFeed(self),
                 local_addr=(self.config.sip_host, self.config.dtmf_listen_port),
             )
-        self._stack = SipThread(self.config.sip_host, self.config.sip_port, self._build_router)
-        await asyncio.to_thread(self._stack.start)
 
     def _build_router(self, global_config: dict[str, Any]) -> SipRouter:
         """Runs in the SIP thread: every sippy object is created there."""

@@ -26,6 +26,10 @@ RequestHandler = Callable[[Any, Any], Any]
 """sippy's request callback: (request, server transaction) -> (response, cancel_cb, noack_cb)."""
 
 
+_running: SipThread | None = None
+_running_lock = threading.Lock()
+
+
 class SipLogAdapter:
     """sippy logs every message it sends and receives; route that to `logging` at DEBUG so it
     costs nothing unless asked for."""
@@ -66,11 +70,17 @@ class SipThread:
         self.global_config: dict[str, Any] = {}
 
     def start(self, timeout: float = 10.0) -> None:
+        global _running
+        with _running_lock:
+            if _running is not None:
+                raise RuntimeError("a SIP thread already runs in this process (ED2 is global)")
+            _running = self
         self._thread = threading.Thread(target=self._run, name="sip-reactor", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):
             raise RuntimeError("SIP thread did not start")
         if self._startup_error is not None:
+            self._release()
             raise RuntimeError("SIP thread failed to start") from self._startup_error
 
     def _run(self) -> None:
@@ -114,3 +124,10 @@ class SipThread:
         ED2.callFromThread(ED2.breakLoop)
         self._thread.join(timeout)
         self._thread = None
+        self._release()
+
+    def _release(self) -> None:
+        global _running
+        with _running_lock:
+            if _running is self:
+                _running = None

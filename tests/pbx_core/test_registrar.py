@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pbx_core.directory import Directory, SipUser
 from pbx_core.service import PbxService
 from tests.pbx_core.support import free_port, register, run_sipp
@@ -73,3 +75,14 @@ async def test_directory_update_applies_to_new_registrations(
     result = await register(pbx.config.sip_port, "2001", free_port(), tmp_path)
     assert result.returncode == 0, result.errors
     assert pbx.registration("2001") is not None
+
+
+async def test_second_pbx_in_one_process_is_refused_and_first_keeps_working(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    second = PbxService(pbx.config, pbx.directory)
+    with pytest.raises(RuntimeError, match="already runs"):
+        await second.start()
+    await second.stop()
+    result = await register(pbx.config.sip_port, "1008", free_port(), tmp_path)
+    assert result.returncode == 0, result.errors
