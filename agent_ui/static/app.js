@@ -346,10 +346,13 @@ async function refreshCalls() {
 }
 
 let centersTimer = null;
-/** Re-read the call centers soon (coalesces bursts of queue events into one query). */
+/** Re-read the call centers soon: at most one query per 300 ms however busy the queues are. */
 function refreshCentersSoon() {
-  clearTimeout(centersTimer);
-  centersTimer = setTimeout(() => refreshCenters().catch(() => {}), 250);
+  if (centersTimer) return;
+  centersTimer = setTimeout(() => {
+    centersTimer = null;
+    refreshCenters().catch(() => {});
+  }, 300);
 }
 
 async function refreshCenters() {
@@ -545,6 +548,7 @@ function onCallEvent(event) {
   const at = event.timestamp ? event.timestamp * 1000 : Date.now();
   switch (event.type) {
     case "CALL_OFFERED":
+      if (!call) announce(t("calls.announce", { caller: event.caller || t("calls.unknownCaller") }));
       S.calls.set(id, {
         callId: id,
         caller: event.caller || (call && call.caller) || "",
@@ -823,7 +827,7 @@ function applyStaticTexts() {
   for (const node of document.querySelectorAll("[data-i18n-label]")) {
     node.setAttribute("aria-label", t(node.dataset.i18nLabel));
   }
-  document.title = `${S.config.productName || "OpenCC"} ${t("app.title")}`;
+  updateTitle();
   for (const group of document.querySelectorAll(".lang-switch")) {
     replaceChildren(
       group,
@@ -1067,7 +1071,24 @@ function dispositionLabel(code) {
   return option ? codeLabel(option) : code;
 }
 
+/** Tell screen-reader users about an offered call (a polite live region, text only). */
+function announce(text) {
+  const region = $("announcer");
+  region.textContent = "";
+  setTimeout(() => {
+    region.textContent = text;
+  }, 50);
+}
+
+/** The tab title shows a ringing call, so an agent in another tab sees it. */
+function updateTitle() {
+  const base = `${S.config.productName || "OpenCC"} ${t("app.title")}`;
+  const ringing = ringingCall();
+  document.title = ringing ? `☎ ${ringing.caller || t("calls.unknownCaller")} · ${base}` : base;
+}
+
 function renderCalls() {
+  updateTitle();
   const calls = [...S.calls.values()].sort((a, b) => (a.phase === "RINGING") - (b.phase === "RINGING") || a.since - b.since);
   replaceChildren($("calls-list"), calls.map(callCard));
   $("calls-empty").hidden = calls.length > 0 || S.wrapups.size > 0;

@@ -60,6 +60,8 @@ def test_sign_in_available_offer_answer_hang_up_wrap_up(browser: Browser, desk: 
     expect(card.locator(".pop-link")).to_have_attribute("href", "https://crm.example/c/42")
     expect(card.locator(".call-via")).to_have_text("via Helpdesk (7001)")
     expect(helpdesk.locator('[data-stat="waiting"] dd')).to_have_text("3")
+    expect(page.locator("#announcer")).to_have_text(f"Incoming call from {CALLER}")
+    expect(page).to_have_title(f"☎ {CALLER} · OpenCC Agent")
 
     # The SIP phone answers: connected, the agent reads BUSY, the queue shrinks.
     desk.control.answer("c-1")
@@ -67,6 +69,7 @@ def test_sign_in_available_offer_answer_hang_up_wrap_up(browser: Browser, desk: 
     expect(page.locator("#state-pill")).to_have_attribute("data-state", "BUSY")
     expect(helpdesk.locator('[data-stat="waiting"] dd')).to_have_text("2")
     expect(card.locator(".pop-name")).to_have_text("Anna de Vries")
+    expect(page).to_have_title("OpenCC Agent")
 
     # Hold, resume, Rec.
     card.get_by_role("button", name="Hold").click()
