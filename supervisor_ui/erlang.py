@@ -89,7 +89,7 @@ class StaffingForecast:
     aht_seconds: float
     traffic_erlangs: float
     agents: int
-    """Agents staffed now (signed in, not signed out)."""
+    """Agents staffed now (available, on a call or in wrap-up)."""
     predicted_service_level: float
     predicted_asa_seconds: float
     probability_of_waiting: float

@@ -30,6 +30,8 @@ STATE_COLOURS = {
     "SIGN_OUT": "#9e9e9e",
 }
 STATE_ORDER = ("AVAILABLE", "BUSY", "WRAP_UP", "UNAVAILABLE", "SIGN_IN", "SIGN_OUT")
+TAKING_CALLS = frozenset({"AVAILABLE", "BUSY", "WRAP_UP"})
+"""Agents the Erlang C panel counts as staffed (wrap-up is part of the handle time)."""
 PHASE_COLOURS = {"RINGING": "#f9a825", "CONNECTED": "#2e7d32", "HELD": "#8e24aa"}
 
 
@@ -294,7 +296,7 @@ def staffing(
     day = stats.centers.get(center.id)
     rate = stats.calls_per_hour(center.id, now)
     aht = (day.aht_seconds if day else None) or DEFAULT_AHT_SECONDS
-    staffed = sum(1 for a in agents_of(snapshot, center) if a.state != "SIGN_OUT")
+    staffed = sum(1 for a in agents_of(snapshot, center) if a.state in TAKING_CALLS)
     return erlang.forecast(rate, aht, staffed, target_seconds=stats.threshold, target_level=0.8)
 
 
@@ -304,7 +306,7 @@ def staffing_panel(forecast: erlang.StaffingForecast) -> list[Any]:
         ("Arrival rate", f"{forecast.calls_per_hour:.1f} calls/h (last hour)"),
         ("Handle time", f"{forecast.aht_seconds:.0f} s"),
         ("Traffic", f"{forecast.traffic_erlangs:.2f} Erlang"),
-        ("Agents signed in", str(forecast.agents)),
+        ("Agents taking calls", str(forecast.agents)),
         (
             "Predicted service level",
             f"{forecast.predicted_service_level * 100:.0f} % in {forecast.target_seconds:.0f} s",
