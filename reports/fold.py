@@ -387,10 +387,18 @@ _OTHER_HANDLERS: dict[str, Callable[[WorkingSet, Event], None]] = {
 }
 
 
+IDENTIFIER_LIMITS = (("call_id", 128), ("call_center_id", 64), ("agent", 64))
+"""Column sizes of the identifiers facts are keyed by: longer ones are refused, not cut."""
+
+
 def fold_event(ws: WorkingSet, event: Event) -> Verdict:
     """Apply `event` to the working set; never raises for bad input, returns why instead."""
     if not event.known_type:
         return Verdict(REJECTED, f"unknown event type {event.type!r}")
+    for name, limit in IDENTIFIER_LIMITS:
+        value = getattr(event, name)
+        if value is not None and len(value) > limit:
+            return Verdict(REJECTED, f"{name} longer than {limit} characters")
     if event.type in RECORD_ONLY:
         return Verdict(RECORDED, _unknown_fields_note(event))
     handler = _CALL_EVENT_HANDLERS.get(event.type)

@@ -37,6 +37,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import DataError, IntegrityError
 
 from reports.call_detail import DEFAULT_HOME_COUNTRY_CODE
 from reports.db import make_engine, migrate
@@ -122,6 +123,23 @@ def _fields_dict(fields: Any) -> dict[str, str]:
     return {_text(k): _text(v) for k, v in items}
 
 
+def _text_limits(table: Table) -> list[tuple[str, int]]:
+    return [
+        (column.name, column.type.length)
+        for column in table.columns
+        if isinstance(column.type, String) and column.type.length
+    ]
+
+
+def _clip(rows: list[Row], limits: list[tuple[str, int]]) -> None:
+    """Cut free-text values to their column size: PostgreSQL refuses longer ones (SQLite not)."""
+    for row in rows:
+        for name, limit in limits:
+            value = row.get(name)
+            if value is not None and len(value) > limit:
+                row[name] = value[:limit]
+
+
 def _chunks(values: Sequence[str] | Sequence[int]) -> Iterator[list[Any]]:
     for start in range(0, len(values), _IN_CHUNK):
         yield list(values[start : start + _IN_CHUNK])
@@ -198,6 +216,10 @@ def _update_rows(
     connection.exec_driver_sql(sql, rows)
 
 
+TEXT_LIMITS = {
+    table.name: _text_limits(table)
+    for table in (FACTS, CDRS, STATES, MEMBERSHIPS, REJECTED_ENTRIES)
+}
 FACT_MUTABLE = [c.name for c in FACTS.columns if c.name not in {"id", "tenant", "first_sequence"}]
 CDR_MUTABLE = [c.name for c in CDRS.columns if c.name not in {"id", "tenant", "origin", "call_id"}]
 
@@ -306,7 +328,49 @@ class Ingester:
         """Fold entries `(id, fields)` of one tenant's stream and store them with the position.
 
         `fields` may be a flat `[field, value, ...]` list (raw Redis) or a dict (redis-py).
+        Should the database refuse a batch's rows (a value it cannot store), the entries are
+        retried one by one and the one it still refuses is kept in `rejected_entries`, so one
+        bad entry can never stop the stream.
         """
+        try:
+            return self._ingest_batch(tenant, stream, entries)
+        except (DataError, IntegrityError) as error:
+            if len(entries) > 1:
+                log.warning(
+                    "database refused a batch of %d entries of %s (%s); retrying one by one",
+                    len(entries),
+                    stream,
+                    error.orig,
+                )
+                total = IngestStats()
+                for entry in entries:
+                    total.add(self.ingest_entries(tenant, stream, [entry]))
+                return total
+            return self._quarantine(stream, entries[0], error)
+
+    def _quarantine(
+        self, stream: str, entry: Any, error: DataError | IntegrityError
+    ) -> IngestStats:
+        entry_id = _text(entry[0])
+        reason = f"database refused the entry: {error.orig}"
+        log.error("rejected entry %s of %s: %s", entry_id, stream, reason)
+        row = {
+            "stream": stream,
+            "entry_id": entry_id,
+            "reason": reason,
+            "raw": json.dumps(_fields_dict(entry[1])),
+        }
+        try:
+            with self.engine.begin() as connection:
+                _insert_rows(connection, REJECTED_ENTRIES, [row])
+                self._save_position(connection, stream, entry_id)
+        except IntegrityError:  # kept already (a replayed entry): only move past it
+            with self.engine.begin() as connection:
+                self._save_position(connection, stream, entry_id)
+        self._positions[stream] = entry_id
+        return IngestStats(entries=1, rejected=1)
+
+    def _ingest_batch(self, tenant: str, stream: str, entries: Sequence[Any]) -> IngestStats:
         stats = IngestStats(entries=len(entries))
         if not entries:
             return stats
@@ -444,6 +508,13 @@ class Ingester:
         rejected_entries: list[Row],
     ) -> None:
         changed_facts, changed_cdrs = ws.changed_loaded_rows()
+        _clip(ws.new_facts, TEXT_LIMITS["queue_call_facts"])
+        _clip(changed_facts, TEXT_LIMITS["queue_call_facts"])
+        _clip(ws.new_cdrs, TEXT_LIMITS["call_detail_records"])
+        _clip(changed_cdrs, TEXT_LIMITS["call_detail_records"])
+        _clip(ws.new_states, TEXT_LIMITS["agent_state_intervals"])
+        _clip(ws.memberships, TEXT_LIMITS["agent_membership_events"])
+        _clip(rejected_entries, TEXT_LIMITS["rejected_entries"])
         if changed_facts:
             _update_rows(connection, FACTS, changed_facts, FACT_MUTABLE)
         if changed_cdrs:

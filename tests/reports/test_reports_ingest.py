@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from redis import Redis
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DataError
 
 from queueing.events import EventType as T
 from reports.ingest import Ingester
@@ -368,3 +369,53 @@ def test_run_follows_the_stream_until_stopped(
         worker.join(timeout=10)
     assert not worker.is_alive()
     assert [r["outcome"] for r in rows(engine, QueueCallFact)] == ["answered", "answered"]
+
+
+def test_values_too_long_for_their_columns_never_stop_ingestion(
+    engine: Engine, redis_client: Redis, prefix: str
+) -> None:
+    f = EventFactory()
+    long_id = f.make(T.CALL_ADDED, T0, call_center="7002", call_id="c" * 300, called="7002")
+    long_text = f.make(
+        T.CALL_ADDED,
+        T0,
+        call_center="7002",
+        call_id="ok",
+        caller="+31" + "9" * 200,
+        called="7" * 99,
+    )
+    publish(redis_client, prefix, [long_id, long_text])
+    stats = Ingester(engine, redis_client, prefix=prefix).ingest_available("demo")
+    assert (stats.folded, stats.rejected) == (1, 1)
+    [fact] = rows(engine, QueueCallFact)
+    assert fact["caller"] == ("+31" + "9" * 200)[:64] and fact["called"] == "7" * 64
+    rejected = {e["sequence"]: e["reason"] for e in rows(engine, IngestedEvent)}
+    assert rejected[long_id["sequence"]] == "call_id longer than 128 characters"
+
+
+def test_an_entry_the_database_refuses_is_set_aside_and_the_rest_goes_in(
+    engine: Engine, redis_client: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = EventFactory()
+    events = [
+        *answered_call(f, "before", T0),
+        *answered_call(f, "poison", T0 + 1),
+        *answered_call(f, "after", T0 + 2),
+    ]
+    publish(redis_client, prefix, events)
+    write = Ingester._write
+
+    def refusing_write(self: Ingester, connection: Any, ws: Any, *args: Any) -> None:
+        if any(fact["call_id"] == "poison" for fact in ws.new_facts):
+            raise DataError("INSERT ...", {}, Exception("value the database cannot store"))
+        write(self, connection, ws, *args)
+
+    monkeypatch.setattr(Ingester, "_write", refusing_write)
+    stats = Ingester(engine, redis_client, prefix=prefix).ingest_available("demo")
+    assert stats.entries == 24 and stats.rejected == 1 + 7  # set aside + its 7 follow-ups
+    facts = {r["call_id"]: r["outcome"] for r in rows(engine, QueueCallFact)}
+    # the poison call's first event was set aside, so its later events find no waiting call
+    assert facts == {"before": "answered", "after": "answered"}
+    [refused] = rows(engine, RejectedEntry)
+    assert refused["reason"].startswith("database refused the entry: value the database")
+    assert json.loads(json.loads(refused["raw"])["event"])["call_id"] == "poison"
