@@ -20,6 +20,8 @@ class PbxConfig:
     key_prefix: str = "pbx:"
     """Prefix of every Redis key the PBX writes (tests use their own, so runs never mix)."""
     realm: str = "opencc"
+    binding_cache_seconds: float = 2.0
+    """How long a location lookup is reused in memory (see `LocationStore`)."""
     rtpengine: RtpengineAddress | None = None
     """None: SDP passes through between phones, no prompts, music or recording."""
     prompts_dir: Path = Path("var/prompts")

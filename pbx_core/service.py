@@ -56,7 +56,9 @@ class PbxService:
         self._recording_queue = recording_queue
         self.directory = directory
         self._redis = redis if redis is not None else Redis.from_url(config.redis_url)
-        self.locations = LocationStore(self._redis, config.key_prefix)
+        self.locations = LocationStore(
+            self._redis, config.key_prefix, cache_seconds=config.binding_cache_seconds
+        )
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []

@@ -1,0 +1,36 @@
+"""The location store: bindings in Redis with expiry, and the short in-memory cache."""
+
+from __future__ import annotations
+
+from redis import Redis
+
+from pbx_core.location import Binding, LocationStore
+from tests.pbx_core.conftest import REDIS_URL
+
+
+def _binding(port: int, expires: int = 300) -> Binding:
+    return Binding("1001", f"sip:1001@127.0.0.1:{port}", "127.0.0.1", port, expires)
+
+
+def test_binding_round_trip_with_expiry_as_ttl(redis_prefix: str) -> None:
+    redis = Redis.from_url(REDIS_URL)
+    store = LocationStore(redis, redis_prefix)
+    store.save(_binding(5070, expires=120))
+    assert store.lookup("1001") == _binding(5070, expires=120)
+    assert 0 < redis.ttl(f"{redis_prefix}binding:1001") <= 120
+    assert store.registered_extensions() == ["1001"]
+    store.remove("1001")
+    assert store.lookup("1001") is None
+    redis.close()
+
+
+def test_cache_serves_lookups_but_own_registrations_refresh_it(redis_prefix: str) -> None:
+    redis = Redis.from_url(REDIS_URL)
+    store = LocationStore(redis, redis_prefix, cache_seconds=60)
+    other_node = LocationStore(redis, redis_prefix)
+    assert store.lookup("1001") is None
+    other_node.save(_binding(5071))
+    assert store.lookup("1001") is None  # another node's change: seen after the cache time
+    store.save(_binding(5072))
+    assert store.lookup("1001") == _binding(5072)  # our own: at once
+    redis.close()
