@@ -305,7 +305,9 @@ class EngineRuntime:
             return qi.AgentAnswered(event.call_id, event.extension) if event.leg_id else None
         if isinstance(event, pbx.OfferFailed):
             holder.legs.pop((event.call_id, event.extension), None)
-            if event.failure is pbx.OfferFailure.CANCELLED:
+            if event.failure in (pbx.OfferFailure.CANCELLED, pbx.OfferFailure.NO_ANSWER):
+                # Our own StopRinging, or the PBX's safety-net timeout: the engine's ring timer
+                # decides about unanswered offers (a bounce, not a missed call).
                 return None
             return qi.AgentRejected(event.call_id, event.extension, event.failure.value)
         if isinstance(event, pbx.LegHungUp):
