@@ -128,6 +128,9 @@ class SupervisorDashboard:
             title="Supervisor",
             update_title=cast(Any, None),
             suppress_callback_exceptions=True,
+            # Dash's worker closes an idle websocket after 5 minutes and does not reconnect;
+            # a sign-in page left open that long would then never show the board.
+            websocket_inactivity_timeout=0,
         )
         self.dash.layout = layout.page
         # Dash's FastAPI backend adds, at startup, a GET catch-all that answers every unknown

@@ -7,6 +7,7 @@ figure dicts or small component trees. The dashboard sends only what changed.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,15 @@ STATE_ORDER = ("AVAILABLE", "BUSY", "WRAP_UP", "UNAVAILABLE", "SIGN_IN", "SIGN_O
 TAKING_CALLS = frozenset({"AVAILABLE", "BUSY", "WRAP_UP"})
 """Agents the Erlang C panel counts as staffed (wrap-up is part of the handle time)."""
 PHASE_COLOURS = {"RINGING": "#f9a825", "CONNECTED": "#2e7d32", "HELD": "#8e24aa"}
+
+
+_PLAIN = re.compile(r"[^0-9A-Za-z+*#@._ -]")
+
+
+def plain(text: str) -> str:
+    """Text for plotly labels: plotly reads a little HTML (links, tags) in figure text, and a
+    caller id comes from the outside world."""
+    return _PLAIN.sub("", text)[:40]
 
 
 def clock(seconds: float) -> str:
@@ -243,7 +253,7 @@ def incoming_figure(
     texts: list[str] = []
     for waiting in center.waiting_calls:
         wait = max(0.0, now - waiting.arrived_at)
-        labels.append(f"#{waiting.position} {waiting.caller}")
+        labels.append(f"#{waiting.position} {plain(waiting.caller)}")
         values.append(round(wait, 1))
         colours.append(
             "#c62828" if wait > 2 * threshold else "#f9a825" if wait > threshold else "#43a047"
@@ -252,7 +262,7 @@ def incoming_figure(
     for call in snapshot.calls:
         if call.call_center_id != center.id:
             continue
-        labels.append(f"{call.agent} {call.caller}")
+        labels.append(f"{plain(call.agent)} {plain(call.caller)}")
         values.append(round(max(0.0, now - call.since), 1))
         colours.append(PHASE_COLOURS.get(call.phase, "#607d8b"))
         texts.append(f"{call.phase.lower()} {clock(now - call.since)}")

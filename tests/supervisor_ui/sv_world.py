@@ -348,7 +348,9 @@ class EngineLikeControl:
 class WebServer:
     """The CTI app with the dashboard mounted, under uvicorn in a thread, on a free port."""
 
-    def __init__(self, prefix: str, database_url: str, control: Any) -> None:
+    def __init__(
+        self, prefix: str, database_url: str, control: Any, port: int | None = None
+    ) -> None:
         settings = CtiSettings(
             token_secret=TOKEN_SECRET,
             redis_url=REDIS_URL,
@@ -361,7 +363,7 @@ class WebServer:
         app = create_app(settings)
         # As the product mounts it: no settings, so it follows the CTI app's Redis and prefix.
         self.dashboard = mount(app)
-        self.port = free_port()
+        self.port = port or free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
@@ -413,6 +415,13 @@ class World:
     publisher: Publisher
     prefix: str
     loop: LoopThread
+    database_url: str = ""
+
+    def restart(self) -> None:
+        """Stops the web process and starts a new one (new app, new Dash) on the same port."""
+        port = self.server.port
+        self.server.stop()
+        self.server = WebServer(self.prefix, self.database_url, self.control, port).start()
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         return self.loop.run(work)
@@ -427,7 +436,7 @@ def start_world(tmp: Path) -> World:
     loop.run(publisher.seed())
     control = EngineLikeControl(publisher)
     server = WebServer(prefix, database_url, control).start()
-    return World(server, control, publisher, prefix, loop)
+    return World(server, control, publisher, prefix, loop, database_url)
 
 
 def stop_world(world: World) -> None:

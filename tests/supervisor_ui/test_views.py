@@ -93,3 +93,16 @@ def test_charts_and_staffing() -> None:
     assert "Premium only" in views.switches_text(
         CallCenter("7001", "7001", "Helpdesk", "Basic", 25)
     )
+
+
+def test_caller_ids_cannot_put_markup_into_charts() -> None:
+    hostile = CallCenter(
+        "7001",
+        "7001",
+        "Helpdesk",
+        "Basic",
+        25,
+        waiting_calls=(WaitingCall("x", '<a href="javascript:alert(1)">+3120</a>', 1, 0, NOW),),
+    )
+    label = views.incoming_figure(LiveSnapshot((hostile,)), hostile, NOW, 20)["data"][0]["y"][0]
+    assert "<" not in label and ">" not in label and '"' not in label
