@@ -269,6 +269,16 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             )  # fmt: skip
             helpers.append(worker)
 
+        # Reports: the ingester follows the event stream into SQL, exactly once (docs/reports.md).
+        ingester = subprocess.Popen(
+            [sys.executable, "-m", "reports.ingest", "--tenant", DEMO_TENANT,
+             "--prefix", settings.key_prefix, "--database-url", database_url,
+             "--redis-url", redis_url],
+            stdout=subprocess.DEVNULL,
+            stderr=(var / "ingest.log").open("ab"),
+        )  # fmt: skip
+        helpers.append(ingester)
+
         config = uvicorn.Config(
             app, host=settings.host, port=settings.http_port, log_level="warning", lifespan="on"
         )
