@@ -50,6 +50,8 @@ from tests.supervisor_ui.sv_world import (  # noqa: E402
 )
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+COMPRESSION = True
+"""Offer permessage-deflate as browsers do (`--no-compression` to compare)."""
 
 
 def serve(port: int, prefix: str, database_url: str) -> None:
@@ -110,6 +112,7 @@ async def run_client(
         origin=Origin(origin),
         max_size=None,
         ping_interval=None,
+        compression="deflate" if COMPRESSION else None,
     ) as ws:
         await ws.send(
             json.dumps(
@@ -305,7 +308,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=40)
     parser.add_argument("--rate", type=float, default=4.0, help="events per second")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds measured idle")
+    parser.add_argument("--no-compression", action="store_true", help="no permessage-deflate")
     args = parser.parse_args()
+    global COMPRESSION
+    COMPRESSION = not args.no_compression
     asyncio.run(bench(args.clients, args.events, args.rate, args.idle))
 
 

@@ -32,7 +32,14 @@ from supervisor_ui import layout, views
 from supervisor_ui.actions import ACTIONS, ActionInput, LiveIndex, perform
 from supervisor_ui.api_client import ApiError, CallCenterInfo, Session, SupervisorApi
 from supervisor_ui.hub import LiveHub, TenantFeed
-from supervisor_ui.live import DEFAULT_PREFIX, LiveSnapshot, LiveSource, RedisLiveSource, visible
+from supervisor_ui.live import (
+    DEFAULT_PREFIX,
+    LiveSnapshot,
+    LiveSource,
+    RedisLiveSource,
+    agents_of,
+    visible,
+)
 
 log = logging.getLogger(__name__)
 
@@ -291,12 +298,26 @@ class SupervisorDashboard:
     ) -> list[tuple[str, str, str]]:
         snapshot = visible(feed.snapshot, ids)
         frame: list[tuple[str, str, str]] = []
+        tick = int(now)
+        if feed.sections_tick != tick:
+            feed.sections.clear()
+            feed.sections_tick = tick
         for center in snapshot.call_centers:
-            # Call centers are shared between audiences (a lead sees one, the boss all).
-            key = ("center", center.id, int(now))
-            parts = feed.cache.get(key)
+            # Sections are shared between audiences and survive events elsewhere.
+            key = (
+                center,
+                agents_of(snapshot, center),
+                tuple(
+                    c
+                    for c in snapshot.calls
+                    if c.call_center_id == center.id or c.agent in center.members
+                ),
+                feed.stats.changes.get(center.id, 0),
+                feed.error,
+            )
+            parts = feed.sections.get(key)
             if parts is None:
-                parts = feed.cache[key] = self._render_center(snapshot, feed, center.id, now)
+                parts = feed.sections[key] = self._render_center(snapshot, feed, center.id, now)
             frame.extend(parts)
         status = (
             feed.error

@@ -49,7 +49,11 @@ class TenantFeed:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     error: str | None = None
     cache: dict[Any, Any] = field(default_factory=dict)
-    """Render results shared by every dashboard on this feed (cleared on each version)."""
+    """Frames shared by every dashboard on this feed (cleared on each version)."""
+    sections: dict[Any, Any] = field(default_factory=dict)
+    """Rendered call-center sections by (call center, second, inputs): an event in one call
+    center does not re-render the others (cleared when the second changes)."""
+    sections_tick: int = 0
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 

@@ -95,6 +95,8 @@ class DayStats:
         self.arrived: dict[tuple[str, str], int] = {}
         """(call center, call id) -> interval of arrival, for calls counted as offered."""
         self.last_sequence = -1
+        self.changes: dict[str, int] = {}
+        """Per call center, how many events changed its figures (a cheap version number)."""
 
     def reset(self, day_start: float) -> None:
         self.__init__(day_start, self.threshold)  # type: ignore[misc]
@@ -116,6 +118,7 @@ class DayStats:
         if event.timestamp < self.day_start or event.call_center_id is None:
             return
         cc_id = event.call_center_id
+        self.changes[cc_id] = self.changes.get(cc_id, 0) + 1
         day = self.center(cc_id)
         key = (cc_id, event.call_id or "")
         kind = event.type

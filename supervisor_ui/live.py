@@ -13,7 +13,7 @@ use can change without breaking it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -310,10 +310,10 @@ def visible(snapshot: LiveSnapshot, call_center_ids: Iterable[str]) -> LiveSnaps
     )
 
 
-def agents_of(snapshot: LiveSnapshot, call_center: CallCenter) -> Sequence[Agent]:
+def agents_of(snapshot: LiveSnapshot, call_center: CallCenter) -> tuple[Agent, ...]:
+    """The call center's members, in member order (signed out when the snapshot lacks one)."""
     by_extension = {a.extension: a for a in snapshot.agents}
-    out = []
-    for extension in call_center.members:
-        agent = by_extension.get(extension)
-        out.append(agent or Agent(extension=extension, state="SIGN_OUT", state_since=0.0))
-    return out
+    return tuple(
+        by_extension.get(extension) or Agent(extension=extension, state="SIGN_OUT", state_since=0)
+        for extension in call_center.members
+    )
