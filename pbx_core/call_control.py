@@ -144,6 +144,20 @@ class Hangup:
 
 
 @dataclass(frozen=True, slots=True)
+class Dial:
+    """Click-to-dial: ring `extension` first (its display shows `destination`); when it answers,
+    call `destination` (an extension, or any other number through the outbound trunk) and
+    connect the two. `call_id` is chosen by the caller of this command. Events: `CallRinging`
+    / `CallAnswered` / `OfferFailed` with `leg_id` "agent" or "destination", then
+    `CallHungUp` (side CALLER = the extension, CALLEE = the destination). `Hangup` ends it."""
+
+    call_id: str
+    extension: str
+    destination: str
+    ring_timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
 class StartRecording:
     """Mark the call's recording as wanted (on-demand recording, like *44 on the phone)."""
 
@@ -162,6 +176,7 @@ CallCommand = (
     | Transfer
     | Hangup
     | StartRecording
+    | Dial
 )
 
 

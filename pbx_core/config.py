@@ -33,5 +33,7 @@ class PbxConfig:
     """UDP port for rtpengine's `--dtmf-log-dest` feed (RFC 4733 digits as JSON)."""
     max_calls_per_extension: int = 1
     """An extension already ringing or talking this many times is busy (486); 0: no limit."""
+    outbound_trunk: tuple[str, int] | None = None
+    """(host, port) that numbers other than extensions are sent to (click-to-dial)."""
     extension_ring_timeout: float = 30.0
     """How long an extension-to-extension call rings before the caller hears 480."""

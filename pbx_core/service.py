@@ -140,6 +140,7 @@ class PbxService:
             prompt_path=lambda name: str(prompt_path(prompts_dir, name)),
             extension_ring_timeout=self.config.extension_ring_timeout,
             max_calls_per_extension=self.config.max_calls_per_extension,
+            outbound_trunk=self.config.outbound_trunk,
             recording_sink=self._write_recording_metadata
             if self.config.recordings_dir is not None
             else None,
@@ -167,8 +168,7 @@ class PbxService:
 
     def _hang_up_everything(self) -> None:
         assert self._calls is not None
-        for call_id in list(self._calls.calls):
-            self._calls.execute(cc.Hangup(call_id, code=503, reason="Service Unavailable"))
+        self._calls.hang_up_all()
 
     # -----------------------------------------------------------------------------------------
     # Commands in

@@ -41,6 +41,7 @@ from pbx_core import call_control as cc
 from pbx_core.directory import Directory, RecordingMode
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient, NgError
+from pbx_core.sip.click_to_dial import ClickToDial
 from pbx_core.sip.digest import challenge_header, nonce_is_fresh, verified_user
 from pbx_core.sip.sdp import PLACEHOLDER_SDP, dtmf_from_info, is_hold
 
@@ -127,6 +128,7 @@ class CallManager:
         prompt_path: Callable[[str], str] = str,
         extension_ring_timeout: float = 30.0,
         max_calls_per_extension: int = 1,
+        outbound_trunk: tuple[str, int] | None = None,
         recording_sink: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self._config = global_config
@@ -141,6 +143,15 @@ class CallManager:
         self._recording_sink = recording_sink
         self.calls: dict[str, Call] = {}
         self._busy: dict[str, int] = {}
+        self._dial = ClickToDial(
+            global_config,
+            directory,
+            locations,
+            emit,
+            self._contact,
+            media=media,
+            outbound_trunk=outbound_trunk,
+        )
 
     # -----------------------------------------------------------------------------------------
     # Incoming INVITE (new dialog)
@@ -302,8 +313,7 @@ class CallManager:
         if leg_id in call.legs:
             self._fail(call, "OfferCall", f"leg {leg_id} exists")
             return
-        limit = self._max_calls_per_extension
-        if limit and self._busy.get(extension, 0) >= limit:
+        if self._is_busy(extension):
             self._offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
             return
         binding = self._locations.lookup(extension)
@@ -319,6 +329,11 @@ class CallManager:
         self._busy[extension] = self._busy.get(extension, 0) + 1
         self._send_try(call, leg, binding)
         leg.timer = Timeout(partial(self._guard, self._ring_timeout, call, leg), ring_timeout)
+
+    def _is_busy(self, extension: str) -> bool:
+        limit = self._max_calls_per_extension
+        in_use = self._busy.get(extension, 0) + (extension in self._dial.busy_extensions())
+        return bool(limit) and in_use >= limit
 
     def _send_try(self, call: Call, leg: Leg, binding: Binding) -> None:
         event = _TryToBinding(
@@ -698,8 +713,18 @@ class CallManager:
     # Commands from the application
 
     def execute(self, command: cc.CallCommand) -> None:
-        call = self.calls.get(command.call_id)
         name = type(command).__name__
+        if isinstance(command, cc.Dial):
+            self._dial.start(command, self._is_busy)
+            return
+        if command.call_id in self._dial.calls:
+            if isinstance(command, cc.Hangup):
+                self._dial.hang_up(command.call_id)
+            else:
+                reason = "only Hangup applies to a click-to-dial call"
+                self._emit(cc.CommandFailed(command.call_id, name, reason), None)
+            return
+        call = self.calls.get(command.call_id)
         if call is None or call.ended:
             self._emit(cc.CommandFailed(command.call_id, name, "no such call"), None)
             return
@@ -770,6 +795,13 @@ class CallManager:
 
     def set_directory(self, directory: Directory) -> None:
         self._directory = directory
+        self._dial.directory = directory
+
+    def hang_up_all(self) -> None:
+        for call_id in list(self.calls):
+            self.execute(cc.Hangup(call_id, code=503, reason="Service Unavailable"))
+        for call_id in list(self._dial.calls):
+            self._dial.hang_up(call_id)
 
     # -----------------------------------------------------------------------------------------
     # Introspection (tests, metrics)

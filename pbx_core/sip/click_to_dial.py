@@ -1,0 +1,295 @@
+"""Click-to-dial: the PBX calls the agent's phone, then the destination, and joins them.
+
+Both legs are UAC legs, so the media flow differs from a caller's call (architecture.md):
+1. `offer` {X, from-tag F (the destination side), placeholder SDP}: the reply is what the agent's
+   phone is offered.
+2. The phone answers: `answer` {X, F, A, phone SDP, port latching}: the reply is what the
+   destination is offered.
+3. The destination answers: `offer` {X, F, to-tag A, its SDP} then `answer` {X, F, A, phone SDP}
+   again: rtpengine learns the destination's address, its ports stay the same (tried here on
+   rtpengine 10.5), so no re-INVITE to the phone.
+Without rtpengine the destination gets the phone's SDP and the phone a re-INVITE with the
+destination's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
+from typing import Any
+
+from sippy.CCEvents import (
+    CCEventConnect,
+    CCEventDisconnect,
+    CCEventFail,
+    CCEventRedirect,
+    CCEventRing,
+    CCEventTry,
+    CCEventUpdate,
+)
+from sippy.MsgBody import MsgBody
+from sippy.SipCallId import SipCallId
+from sippy.SipURL import SipURL
+from sippy.Time.Timeout import Timeout
+from sippy.UA import UA
+
+from pbx_core import call_control as cc
+from pbx_core.directory import Directory
+from pbx_core.location import LocationStore
+from pbx_core.media.ng_client import NgClient
+from pbx_core.sip.sdp import PLACEHOLDER_SDP
+
+log = logging.getLogger(__name__)
+
+AGENT = "agent"
+DESTINATION = "destination"
+
+Emit = Callable[[cc.CallEvent, "str | None"], None]
+
+
+class DialState(StrEnum):
+    RINGING_AGENT = "ringing_agent"
+    RINGING_DESTINATION = "ringing_destination"
+    CONNECTED = "connected"
+    ENDED = "ended"
+
+
+class _TryTo(CCEventTry):  # type: ignore[misc]
+    """A CCEventTry whose Request-URI is a given URI (a registered Contact)."""
+
+    target: str = ""
+
+    def onUacSetupComplete(self, uac: Any) -> None:  # sippy's hook name
+        if self.target:
+            uac.rTarget = SipURL(url=self.target)
+
+
+@dataclass(eq=False)
+class DialCall:
+    call_id: str
+    extension: str
+    destination: str
+    ring_timeout: float
+    state: DialState = DialState.RINGING_AGENT
+    agent: Any = None
+    far: Any = None
+    agent_sdp: str = ""
+    timer: Any = None
+    ringing_reported: tuple[bool, bool] = (False, False)
+
+    @property
+    def far_tag(self) -> str:
+        return f"{self.call_id}~destination"
+
+    @property
+    def agent_tag(self) -> str:
+        return f"{self.call_id}~agent"
+
+
+class ClickToDial:
+    """Runs in the SIP thread, beside `CallManager` (which hands it `Dial` and the commands for
+    its calls)."""
+
+    def __init__(
+        self,
+        global_config: dict[str, Any],
+        directory: Directory,
+        locations: LocationStore,
+        emit: Emit,
+        contact: Callable[[], Any],
+        *,
+        media: NgClient | None,
+        outbound_trunk: tuple[str, int] | None,
+    ) -> None:
+        self._config = global_config
+        self.directory = directory
+        self._locations = locations
+        self._emit = emit
+        self._contact = contact
+        self._media = media
+        self._trunk = outbound_trunk
+        self.calls: dict[str, DialCall] = {}
+
+    # -----------------------------------------------------------------------------------------
+    # Commands
+
+    def start(self, command: cc.Dial, busy: Callable[[str], bool]) -> None:
+        if command.call_id in self.calls:
+            self._emit(cc.CommandFailed(command.call_id, "Dial", "call id in use"), None)
+            return
+        call = DialCall(
+            command.call_id, command.extension, command.destination, command.ring_timeout
+        )
+        binding = self._locations.lookup(command.extension)
+        if binding is None or busy(command.extension):
+            failure = cc.OfferFailure.NOT_REGISTERED if binding is None else cc.OfferFailure.BUSY
+            self._emit(cc.OfferFailed(call.call_id, AGENT, call.extension, failure), None)
+            self._emit(cc.CallHungUp(call.call_id, cc.HangupSide.PBX), None)
+            return
+        self.calls[call.call_id] = call
+        sdp = PLACEHOLDER_SDP
+        if self._media is not None:
+            sdp = self._media.offer(call.call_id, call.far_tag, PLACEHOLDER_SDP)
+        call.agent = self._invite(
+            call, (binding.host, binding.port), binding.contact, call.destination,
+            call.extension, sdp, AGENT,
+        )  # fmt: skip
+
+    def hang_up(self, call_id: str) -> None:
+        call = self.calls.get(call_id)
+        if call is not None:
+            self._end(call, cc.HangupSide.PBX)
+
+    # -----------------------------------------------------------------------------------------
+    # Legs
+
+    def _invite(
+        self,
+        call: DialCall,
+        address: tuple[str, int],
+        target: str,
+        caller: str,
+        called: str,
+        sdp: str,
+        leg: str,
+    ) -> Any:
+        ua = UA(self._config, nh_address=address)
+        ua.lContact = self._contact()
+        ua.event_cb = partial(self._on_event, call, leg)
+        event = _TryTo((SipCallId(), caller, called, MsgBody(sdp), None, ""))
+        event.target = target
+        ua.recvEvent(event)
+        self._cancel_timer(call)
+        call.timer = Timeout(partial(self._guard, self._ring_timeout, call, leg), call.ring_timeout)
+        return ua
+
+    def _on_event(self, call: DialCall, leg: str, event: Any, _ua: Any) -> None:
+        self._guard(self._handle, call, leg, event)
+
+    def _handle(self, call: DialCall, leg: str, event: Any) -> None:
+        if call.state is DialState.ENDED:
+            return
+        ringing = (call.state is DialState.RINGING_AGENT and leg == AGENT) or (
+            call.state is DialState.RINGING_DESTINATION and leg == DESTINATION
+        )
+        number = call.extension if leg == AGENT else call.destination
+        if isinstance(event, CCEventRing) and ringing and event.getData()[0] >= 180:
+            index = 0 if leg == AGENT else 1
+            if not call.ringing_reported[index]:
+                flags = list(call.ringing_reported)
+                flags[index] = True
+                call.ringing_reported = (flags[0], flags[1])
+                self._emit(cc.CallRinging(call.call_id, leg, number), None)
+        elif isinstance(event, CCEventConnect) and ringing:
+            self._cancel_timer(call)
+            body = event.getData()[2]
+            sdp = str(body) if body is not None else ""
+            self._emit(cc.CallAnswered(call.call_id, leg, number), None)
+            if leg == AGENT:
+                self._agent_answered(call, sdp)
+            else:
+                self._destination_answered(call, sdp)
+        elif isinstance(event, CCEventFail | CCEventRedirect) and ringing:
+            code = int(event.getData()[0])
+            failure = cc.OfferFailure.BUSY if code in (486, 600) else cc.OfferFailure.REJECTED
+            self._emit(cc.OfferFailed(call.call_id, leg, number, failure, code), None)
+            self._end(call, cc.HangupSide.PBX, gone=leg, code=code)
+        elif isinstance(event, CCEventDisconnect):
+            side = cc.HangupSide.CALLER if leg == AGENT else cc.HangupSide.CALLEE
+            self._end(call, side, gone=leg)
+        elif isinstance(event, CCEventUpdate):
+            ua = call.agent if leg == AGENT else call.far
+            ua.recvEvent(CCEventConnect((200, "OK", ua.lSDP)))  # media stays where it is
+
+    def _agent_answered(self, call: DialCall, sdp: str) -> None:
+        call.agent_sdp = sdp
+        offer = sdp
+        if self._media is not None:
+            offer = self._media.answer(
+                call.call_id, call.far_tag, call.agent_tag, sdp, latching=True
+            )
+        call.state = DialState.RINGING_DESTINATION
+        destination = call.destination
+        if self.directory.user(destination) is not None:
+            binding = self._locations.lookup(destination)
+            if binding is None:
+                self._unreachable(call, cc.OfferFailure.NOT_REGISTERED, 480)
+                return
+            address, target = (binding.host, binding.port), binding.contact
+        elif self._trunk is not None:
+            address, target = self._trunk, ""
+        else:
+            self._unreachable(call, cc.OfferFailure.REJECTED, 404)
+            return
+        call.far = self._invite(
+            call, address, target, call.extension, destination, offer, DESTINATION
+        )
+
+    def _destination_answered(self, call: DialCall, sdp: str) -> None:
+        call.state = DialState.CONNECTED
+        if self._media is not None:
+            # A re-offer from the destination's side tells rtpengine where it is; its ports
+            # stay, so the phone needs no re-INVITE.
+            self._media.request(
+                "offer",
+                call_id=call.call_id,
+                from_tag=call.far_tag,
+                to_tag=call.agent_tag,
+                sdp=sdp,
+                replace=["origin", "session-connection"],
+                flags=["port latching"],
+            )
+            self._media.answer(
+                call.call_id, call.far_tag, call.agent_tag, call.agent_sdp, latching=True
+            )
+        else:
+            call.agent.recvEvent(CCEventUpdate(MsgBody(sdp)))
+
+    def _unreachable(self, call: DialCall, failure: cc.OfferFailure, code: int) -> None:
+        self._emit(cc.OfferFailed(call.call_id, DESTINATION, call.destination, failure, code), None)
+        self._end(call, cc.HangupSide.PBX, code=code)
+
+    def _ring_timeout(self, call: DialCall, leg: str) -> None:
+        call.timer = None
+        if call.state not in (DialState.RINGING_AGENT, DialState.RINGING_DESTINATION):
+            return
+        number = call.extension if leg == AGENT else call.destination
+        self._emit(cc.OfferFailed(call.call_id, leg, number, cc.OfferFailure.NO_ANSWER, 408), None)
+        self._end(call, cc.HangupSide.PBX, code=408)
+
+    def _end(self, call: DialCall, side: cc.HangupSide, *, gone: str = "", code: int = 0) -> None:
+        if call.state is DialState.ENDED:
+            return
+        call.state = DialState.ENDED
+        self._cancel_timer(call)
+        for leg, ua in ((AGENT, call.agent), (DESTINATION, call.far)):
+            if ua is not None and leg != gone and not ua.isDead():
+                ua.recvEvent(CCEventDisconnect())  # CANCEL or BYE, as the leg's state needs
+        if self._media is not None:
+            self._media.delete(call.call_id)
+        self.calls.pop(call.call_id, None)
+        self._emit(cc.CallHungUp(call.call_id, side, code), None)
+
+    @staticmethod
+    def _cancel_timer(call: DialCall) -> None:
+        if call.timer is not None:
+            call.timer.cancel()
+            call.timer = None
+
+    def _guard(self, func: Callable[..., None], *args: Any) -> None:
+        try:
+            func(*args)
+        except Exception:
+            log.exception("error in click-to-dial (%s)", getattr(func, "__name__", func))
+            call = next((a for a in args if isinstance(a, DialCall)), None)
+            if call is not None and call.state is not DialState.ENDED:
+                try:
+                    self._end(call, cc.HangupSide.PBX, code=500)
+                except Exception:
+                    self.calls.pop(call.call_id, None)
+
+    def busy_extensions(self) -> set[str]:
+        return {call.extension for call in self.calls.values()}
