@@ -112,7 +112,8 @@ class _TryToBinding(CCEventTry):  # type: ignore[misc]
     contact: str = ""
 
     def onUacSetupComplete(self, uac: Any) -> None:  # sippy's hook name
-        uac.rTarget = SipURL(url=self.contact)
+        if self.contact:  # empty: an outside number, sippy's number@trunk is right
+            uac.rTarget = SipURL(url=self.contact)
 
 
 class CallManager:
@@ -140,6 +141,7 @@ class CallManager:
         self._prompt_path = prompt_path
         self._extension_ring_timeout = extension_ring_timeout
         self._max_calls_per_extension = max_calls_per_extension
+        self._outbound_trunk = outbound_trunk
         self._recording_sink = recording_sink
         self.calls: dict[str, Call] = {}
         self._busy: dict[str, int] = {}
@@ -228,7 +230,7 @@ class CallManager:
         if self._directory.is_call_center(called):
             self._start_call(ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, called)
             return
-        if self._directory.user(called) is None:
+        if self._directory.user(called) is None and self._outbound_trunk is None:
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
         call = self._start_call(
@@ -313,10 +315,20 @@ class CallManager:
         if leg_id in call.legs:
             self._fail(call, "OfferCall", f"leg {leg_id} exists")
             return
-        if self._is_busy(extension):
+        internal = self._directory.user(extension) is not None
+        if not internal:
+            if self._outbound_trunk is None:
+                failure = cc.OfferFailure.REJECTED
+                self._offer_failed(call, leg_id, extension, failure, 404, auto_bridge)
+                return
+            # An outside number: through the outbound trunk, Request-URI number@trunk.
+            host, port = self._outbound_trunk
+            binding: Binding | None = Binding(extension, "", host, port, 0)
+        elif self._is_busy(extension):
             self._offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
             return
-        binding = self._locations.lookup(extension)
+        else:
+            binding = self._locations.lookup(extension)
         if binding is None:
             failure = cc.OfferFailure.NOT_REGISTERED
             self._offer_failed(call, leg_id, extension, failure, 480, auto_bridge)
@@ -326,7 +338,8 @@ class CallManager:
         leg = Leg(leg_id=leg_id, extension=extension, ua=ua, auto_bridge=auto_bridge)
         ua.event_cb = partial(self._on_leg_ua_event, call, leg)
         call.legs[leg_id] = leg
-        self._busy[extension] = self._busy.get(extension, 0) + 1
+        if internal:
+            self._busy[extension] = self._busy.get(extension, 0) + 1
         self._send_try(call, leg, binding)
         leg.timer = Timeout(partial(self._guard, self._ring_timeout, call, leg), ring_timeout)
 
@@ -443,11 +456,13 @@ class CallManager:
             return
         self._cancel_timer(leg)
         leg.state = LegState.ENDED
-        left = self._busy.get(leg.extension, 0) - 1
+        if leg.extension not in self._busy:
+            return  # an outside number: never counted
+        left = self._busy[leg.extension] - 1
         if left > 0:
             self._busy[leg.extension] = left
         else:
-            self._busy.pop(leg.extension, None)
+            del self._busy[leg.extension]
 
     def _drop_leg(self, call: Call, leg: Leg) -> None:
         """End a leg from the PBX side: CANCEL if it rings, BYE if it is answered."""
@@ -529,7 +544,7 @@ class CallManager:
                 target,
             )
             return
-        if self._directory.user(target) is None:
+        if self._directory.user(target) is None and self._outbound_trunk is None:
             self._end_call(call, cc.HangupSide.PBX, code=404, reason="Not Found")
             return
         if call.answered and self._media is not None:

@@ -187,11 +187,12 @@ class ClickToDial:
             self._cancel_timer(call)
             body = event.getData()[2]
             sdp = str(body) if body is not None else ""
-            self._emit(cc.CallAnswered(call.call_id, leg, number), None)
             if leg == AGENT:
+                self._emit(cc.CallAnswered(call.call_id, leg, number), None)
                 self._agent_answered(call, sdp)
             else:
-                self._destination_answered(call, sdp)
+                self._destination_answered(call, sdp)  # media joined before anyone is told
+                self._emit(cc.CallAnswered(call.call_id, leg, number), None)
         elif isinstance(event, CCEventFail | CCEventRedirect) and ringing:
             code = int(event.getData()[0])
             failure = cc.OfferFailure.BUSY if code in (486, 600) else cc.OfferFailure.REJECTED

@@ -1,4 +1,5 @@
-"""Click-to-dial (`Dial`): the agent's phone rings first, then the destination, then they talk."""
+"""Outbound calls: click-to-dial (`Dial`: the agent's phone rings first, then the destination)
+and extensions dialling outside numbers through the outbound trunk."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pbx_core.media.ng_client import NgClient
 from pbx_core.media.rtpengine_process import RtpengineProcess
 from pbx_core.service import PbxService
 from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
-from tests.pbx_core.support import EventLog, Sipp, free_port, register
+from tests.pbx_core.support import EventLog, Sipp, free_port, register, run_sipp
 
 
 @pytest.fixture
@@ -120,3 +121,37 @@ async def test_agent_hangs_up_and_destination_gets_bye(
     finally:
         agent.kill()
         callee.kill()
+
+
+async def test_extension_dials_an_outside_number_through_the_trunk(
+    pbx_with_trunk: PbxService, tmp_path: Path
+) -> None:
+    pbx = pbx_with_trunk
+    assert pbx.config.outbound_trunk is not None
+    events = EventLog(pbx.subscribe())
+    trunk = await Sipp(
+        "agent_answer.xml",
+        work_dir=tmp_path,
+        local_port=pbx.config.outbound_trunk[1],
+        variables={"media_port": free_port(), "ring_ms": 200},
+    ).start()
+    try:
+        caller = await run_sipp(
+            "ext_call.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", pbx.config.sip_port),
+            variables={
+                "from": "1001",
+                "to": "0201234567",
+                "media_port": free_port(),
+                "hold_ms": 500,
+            },
+            extra=["-au", "1001", "-ap", "pw1001"],
+        )
+        assert caller.returncode == 0, caller.errors
+        answered = await events.next_of(cc.CallAnswered, extension="0201234567")
+        hung_up = await events.next_of(cc.CallHungUp, call_id=answered.call_id)
+        assert hung_up.side is cc.HangupSide.CALLER
+        assert (await trunk.wait()).returncode == 0, "the trunk must get the BYE"
+    finally:
+        trunk.kill()
