@@ -205,3 +205,34 @@ async def test_stop_ringing_cancels_the_agent(
         assert (await agent.wait()).returncode == 0, "the agent must get a CANCEL"
     finally:
         agent.kill()
+
+
+class OfferOnly:
+    """Leaves the caller unanswered and rings an agent (a queue that does not answer first)."""
+
+    def __init__(self, pbx: PbxService, extension: str) -> None:
+        self.pbx = pbx
+        self.extension = extension
+
+    def __call__(self, event: cc.CallEvent) -> None:
+        if isinstance(event, cc.CallOffered):
+            leg_id = f"{event.call_id}/agent"
+            self.pbx.send(cc.OfferCall(event.call_id, leg_id, self.extension, 10))
+
+
+async def test_caller_cancels_before_being_answered(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(OfferOnly(pbx, "1007"))
+    agent = await _agent(pbx, "1007", "agent_no_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call_cancel.xml", **_trunk(pbx, tmp_path, hold_ms=1000))
+        assert caller.returncode == 0, caller.errors
+        failed = await events.next_of(cc.OfferFailed, extension="1007")
+        assert failed.failure is cc.OfferFailure.CANCELLED
+        hung_up = await events.next_of(cc.CallHungUp, call_id=failed.call_id)
+        assert hung_up.side is cc.HangupSide.CALLER
+        assert (await agent.wait()).returncode == 0, "the agent must get a CANCEL"
+    finally:
+        agent.kill()
+    assert await pbx.active_calls() == []
