@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -49,6 +51,9 @@ Clock = Callable[[], float]
 
 PBX_RING_MARGIN = 5.0
 """The engine times offers out itself; the PBX's own ring timeout is only a safety net."""
+
+DIALLABLE = re.compile(r"\+?[0-9][0-9 ]{0,31}|\*[0-9]{1,4}")
+"""What click-to-dial accepts: a number with an optional +, spaces allowed; or a feature code."""
 
 PROMPTS_WITH_TEXT = frozenset({"welcome", "comfort", "queue_full", "night_service", "recording_on"})
 
@@ -473,7 +478,19 @@ class EngineRuntime:
         self._pbx.send(pbx.StartRecording(call_id))
 
     async def click_to_dial(self, tenant: str, extension: str, destination: str) -> str:
-        raise ControlError("not_supported", "click-to-dial needs the PBX originate command")
+        """Ring the agent's phone first, then call the destination (the PBX's `Dial`)."""
+        holder = self._tenants.get(tenant)
+        if holder is None or extension not in holder.engine.state.agents:
+            raise ControlError("unknown_extension", f"no extension {extension!r} in {tenant}")
+        number = destination.strip()
+        if not DIALLABLE.fullmatch(number):
+            raise ControlError(
+                "bad_destination",
+                f"{destination!r} is not a number to dial (digits, optionally a leading +)",
+            )
+        call_id = f"c2d-{uuid.uuid4().hex}"
+        self._pbx.send(pbx.Dial(call_id, extension, number.replace(" ", "")))
+        return call_id
 
     async def call_centers(self, tenant: str) -> Sequence[CallCenterSnapshot]:
         return self._snapshot(tenant).call_centers

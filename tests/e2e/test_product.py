@@ -153,3 +153,44 @@ async def test_call_to_7001_is_seen_live_offered_answered_and_released(
     assert handle.runtime is not None
     agents = {a.extension: a.state.value for a in await handle.runtime.agents("demo")}
     assert agents["1001"] in ("WRAP_UP", "AVAILABLE")
+
+
+async def test_click_to_dial_from_a_crm_plugin_rings_the_agent_then_the_destination(
+    product: tuple[Product, ProductSettings], tmp_path: Path
+) -> None:
+    _, settings = product
+    base = f"http://{settings.host}:{settings.http_port}"
+    agent = await token(base, "1001", "pw1001")
+    phones = []
+    for extension, scenario in (("1001", "agent_answer_hangup.xml"), ("1002", "agent_answer.xml")):
+        port = free_port()
+        registered = await register(settings.sip_port, extension, port, tmp_path)
+        assert registered.returncode == 0, registered.errors
+        phones.append(
+            await Sipp(
+                scenario,
+                work_dir=tmp_path,
+                local_port=port,
+                variables={"media_port": free_port(), "ring_ms": 200, "talk_ms": 1000},
+            ).start()
+        )
+    try:
+        async with httpx.AsyncClient(base_url=base) as http:
+            bad = await http.post(
+                "/api/v1/calls",
+                json={"extension": "1001", "destination": "<script>"},
+                headers={"Authorization": f"Bearer {agent}"},
+            )
+            assert 400 <= bad.status_code < 500
+            reply = await http.post(
+                "/api/v1/calls",
+                json={"extension": "1001", "destination": "1002"},
+                headers={"Authorization": f"Bearer {agent}"},
+            )
+        assert reply.status_code == 202, reply.text
+        assert reply.json()["call_id"].startswith("c2d-")
+        for phone in phones:  # the agent answered and hung up; the destination got the BYE
+            assert (await phone.wait()).returncode == 0
+    finally:
+        for phone in phones:
+            phone.kill()
