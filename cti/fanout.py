@@ -77,6 +77,7 @@ class EventFanout:
         self._cursors: dict[str, str] = {}
         self._subscribers: dict[str, list[_Registration]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._listeners: list[Callable[[DomainEvent], None]] = []
         self.stats = FanoutStats()
 
@@ -90,6 +91,7 @@ class EventFanout:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
+        self._stopping = True
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -174,7 +176,7 @@ class EventFanout:
 
     async def _run(self) -> None:
         backoff = 0.1
-        while True:
+        while not self._stopping:
             if not self._cursors:
                 await asyncio.sleep(self._block_ms / 1000)
                 continue
@@ -187,6 +189,10 @@ class EventFanout:
                     block=self._block_ms,
                 )
             except (RedisError, OSError) as error:
+                # redis-py may turn our own cancellation (stop()) into a connection error.
+                current = asyncio.current_task()
+                if self._stopping or (current is not None and current.cancelling()):
+                    return
                 log.warning("event stream read failed, retrying in %.1fs: %s", backoff, error)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)

@@ -96,9 +96,26 @@ def audience_key(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SharedResult:
+    """A result and its `next` payload as JSON, serialized once for the whole group."""
+
+    result: ExecutionResult
+    payload_json: str
+
+
+def next_payload_json(result: ExecutionResult) -> str:
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [error.formatted for error in result.errors]
+    if result.extensions:
+        payload["extensions"] = result.extensions
+    return json.dumps(payload, separators=(",", ":"))
+
+
 @dataclass(eq=False)
 class _Member:
-    queue: asyncio.Queue[ExecutionResult | BaseException]
+    queue: asyncio.Queue[SharedResult | BaseException]
 
 
 @dataclass(eq=False)
@@ -117,9 +134,7 @@ class SharedSubscriptions:
         return len(self._groups)
 
     @contextlib.asynccontextmanager
-    async def join(
-        self, key: GroupKey, start: Any
-    ) -> AsyncIterator[AsyncIterator[ExecutionResult]]:
+    async def join(self, key: GroupKey, start: Any) -> AsyncIterator[AsyncIterator[SharedResult]]:
         """Join (or start, with `start()` -> the strawberry result stream) the key's group."""
         group = self._groups.get(key)
         if group is None:
@@ -137,7 +152,7 @@ class SharedSubscriptions:
                 if group.task is not None:
                     group.task.cancel()
 
-    async def _results(self, member: _Member) -> AsyncIterator[ExecutionResult]:
+    async def _results(self, member: _Member) -> AsyncIterator[SharedResult]:
         while True:
             item = await member.queue.get()
             if isinstance(item, StopAsyncIteration):
@@ -153,9 +168,10 @@ class SharedSubscriptions:
             async with contextlib.aclosing(results):
                 async for result in results:
                     last_sequence = _sequence_of(result) or last_sequence
+                    shared = SharedResult(result, next_payload_json(result))
                     for member in list(group.members):
                         try:
-                            member.queue.put_nowait(result)
+                            member.queue.put_nowait(shared)
                         except asyncio.QueueFull:
                             group.members.discard(member)
                             _force_put(member.queue, TooSlow(last_sequence))

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
 from graphql import GraphQLError
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
+from strawberry.types.execution import PreExecutionError
 
 from cti.graphql_api.context import CtiContext
 from cti.graphql_api.errors import Unauthenticated
-from cti.graphql_api.shared import audience_key, is_live_only_subscription
+from cti.graphql_api.shared import SharedResult, audience_key, is_live_only_subscription
 
 
 class SharedGraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[CtiContext, None]):
@@ -46,7 +52,7 @@ class SharedGraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[CtiContext, 
         hub = context.services.shared_subscriptions
         try:
             async with hub.join(key, start) as results, aclosing(results):  # type: ignore[type-var]
-                await self._send_result_stream(operation, results)  # type: ignore[arg-type]
+                await self._send_shared_stream(operation, results)
             await operation.send_operation_message(
                 CompleteMessage(id=operation.id, type="complete")
             )
@@ -57,3 +63,28 @@ class SharedGraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[CtiContext, 
                 return  # strawberry closed the socket (pre-execution error): nothing to send
             await self.handle_task_exception(error)
             await operation.send_initial_errors([GraphQLError(str(error))])
+
+    async def _send_shared_stream(
+        self, operation: Operation[CtiContext, None], results: AsyncIterator[SharedResult]
+    ) -> None:
+        """Like strawberry's `_send_result_stream`, but sends the group's pre-serialized JSON."""
+        prefix = '{"id":' + json.dumps(operation.id) + ',"type":"next","payload":'
+        first = True
+        async for shared in results:
+            if first and isinstance(shared.result, PreExecutionError):
+                await self._handle_pre_execution_error(operation, shared.result)
+                return
+            first = False
+            if operation.completed:
+                return
+            await self._send_text(prefix + shared.payload_json + "}")
+
+    async def _send_text(self, text: str) -> None:
+        adapter = self.websocket
+        if isinstance(adapter, ASGIWebSocketAdapter):
+            try:
+                await adapter.ws.send_text(text)
+            except WebSocketDisconnect as error:
+                raise WebSocketDisconnected from error
+        else:  # another integration: let it encode
+            await adapter.send_json(json.loads(text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -130,3 +131,12 @@ class StaticScreenPop:
                 ),
             )
         return ()
+
+
+async def wait_for_subscribers(world: World, count: int, timeout: float = 30.0) -> None:
+    """Wait until the server's fan-out has `count` registered subscribers: live-only
+    subscriptions see only events appended after that (a fixed sleep is a race on busy CI)."""
+    services = world.server.app.state.services
+    async with asyncio.timeout(timeout):
+        while services.fanout.stats.subscribers < count:
+            await asyncio.sleep(0.02)

@@ -12,7 +12,7 @@ from cti.snapshot_sync import publish_snapshot
 from cti.snapshots import SnapshotStore
 from tests.cti.cti_clients import login, request, ws_session
 from tests.cti.cti_events_factory import event
-from tests.cti.cti_world import World
+from tests.cti.cti_world import World, wait_for_subscribers
 
 
 async def test_healthz(world: World) -> None:
@@ -28,7 +28,7 @@ async def test_metrics_show_live_state_and_events(world: World, redis: Redis, pr
     async with ws_session(world.server.ws_url, token) as session:
         stream = session.subscribe(request("subscription { queueEvents { sequence } }"))
         first = asyncio.ensure_future(anext(stream))
-        await asyncio.sleep(0.3)  # let the subscription register
+        await wait_for_subscribers(world, 1)
         await log.append_many([event(1), event(2)])
         async with asyncio.timeout(10):
             await first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +16,7 @@ from cti.graphql_api.shared import SharedSubscriptions, TooSlow, is_live_only_su
 from cti.services import CtiServices
 from tests.cti.cti_clients import login, request, ws_session
 from tests.cti.cti_events_factory import event
-from tests.cti.cti_world import World
+from tests.cti.cti_world import World, wait_for_subscribers
 
 LIVE = "subscription { queueEvents { sequence } }"
 RESUMING = "subscription($a: Int) { queueEvents(afterSequence: $a) { sequence } }"
@@ -66,7 +67,7 @@ async def test_same_audience_shares_one_execution(world: World, redis: Redis, pr
             asyncio.ensure_future(_take(three.subscribe(request(LIVE)), 1)),
             asyncio.ensure_future(_take(one.subscribe(request(RESUMING, a=0)), 2)),
         ]
-        await asyncio.sleep(0.5)
+        await wait_for_subscribers(world, 3)
         # Two admins share a group; the helpdesk lead is another audience; resuming is alone.
         assert hub.group_count == 2
         await log.append_many([event(1, call_center_id="7002"), event(2, call_center_id="7001")])
@@ -97,9 +98,11 @@ async def test_a_member_that_falls_behind_is_told_to_resume() -> None:
         got_fast: list[int] = []
 
         async def read_fast() -> None:
-            async for result in fast:
-                assert isinstance(result.data, dict)
-                got_fast.append(result.data["queueEvents"]["sequence"])
+            async for shared in fast:
+                assert isinstance(shared.result.data, dict)
+                got_fast.append(shared.result.data["queueEvents"]["sequence"])
+                # Serialized once for every member, as the websocket sends it.
+                assert json.loads(shared.payload_json) == {"data": shared.result.data}
 
         reader = asyncio.ensure_future(read_fast())
         gate.set()

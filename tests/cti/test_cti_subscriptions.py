@@ -19,7 +19,7 @@ from cti.event_log import EventLog
 from queueing.events import EventType
 from tests.cti.cti_clients import graphql, login, request, ws_session
 from tests.cti.cti_events_factory import event
-from tests.cti.cti_world import World
+from tests.cti.cti_world import World, wait_for_subscribers
 
 QUEUE_EVENTS = """subscription($cc: ID, $after: Int) {
   queueEvents(callCenterId: $cc, afterSequence: $after) {
@@ -41,12 +41,6 @@ async def collect(stream: AsyncIterator[dict[str, Any]], n: int) -> list[dict[st
     return out
 
 
-async def _ready(stream_task: asyncio.Task[Any]) -> None:
-    # Let the subscription register with the fan-out before events are appended.
-    await asyncio.sleep(0.3)
-    assert not stream_task.done(), stream_task
-
-
 async def test_queue_events_arrive_live_with_all_fields(
     world: World, redis: Redis, prefix: str
 ) -> None:
@@ -55,7 +49,7 @@ async def test_queue_events_arrive_live_with_all_fields(
     async with ws_session(world.server.ws_url, token) as session:
         stream = session.subscribe(request(QUEUE_EVENTS, cc="7001"))
         task = asyncio.ensure_future(collect(stream, 2))
-        await _ready(task)
+        await wait_for_subscribers(world, 1)
         await log.append_many(
             [
                 event(1, call_center_id="7001", call_id="c-1"),
@@ -108,7 +102,7 @@ async def test_set_agent_state_comes_back_as_agent_state_changed(world: World) -
     ):
         lead_task = asyncio.ensure_future(collect(lead_ws.subscribe(request(AGENT_EVENTS)), 2))
         agent_task = asyncio.ensure_future(collect(agent_ws.subscribe(request(AGENT_EVENTS)), 1))
-        await _ready(lead_task)
+        await wait_for_subscribers(world, 2)
         mutation = "mutation { setAgentState(state: AVAILABLE) { accepted } }"
         # 1004 (Sales) is outside the lead's call centers and not agent 1002: nobody here sees it.
         assert "errors" not in await graphql(base, other, mutation)
@@ -133,7 +127,7 @@ async def test_my_calls_carries_the_screen_pop_record(
     log = EventLog(redis, prefix)
     async with ws_session(world.server.ws_url, token) as session:
         task = asyncio.ensure_future(collect(session.subscribe(request(MY_CALLS)), 2))
-        await _ready(task)
+        await wait_for_subscribers(world, 1)
         await log.append_many(
             [
                 event(1, type_=EventType.CALL_OFFERED, agent="1002", call_id="x"),  # not mine
@@ -171,7 +165,7 @@ async def test_a_tenant_never_sees_another_tenants_events(
             collect(admin_ws.subscribe(request(QUEUE_EVENTS, after=-1)), 1)
         )
         mine = asyncio.ensure_future(collect(agent_ws.subscribe(request(MY_CALLS, after=-1)), 1))
-        await _ready(queue)
+        await wait_for_subscribers(world, 2)
         # The demo tenant's events, even for an agent with the same extension, stay in demo.
         await log.append_many(
             [

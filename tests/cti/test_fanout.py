@@ -25,6 +25,12 @@ async def fanout(redis: Redis, prefix: str) -> AsyncIterator[EventFanout]:
         await reader.aclose()
 
 
+async def registered(fan: EventFanout, count: int) -> None:
+    async with asyncio.timeout(10):
+        while fan.stats.subscribers < count:
+            await asyncio.sleep(0.01)
+
+
 async def take(stream: AsyncIterator[DomainEvent], n: int) -> list[int]:
     out: list[int] = []
     async with asyncio.timeout(10):
@@ -41,7 +47,7 @@ async def test_live_subscribers_each_get_every_event(
     streams = [fanout.subscribe("demo") for _ in range(3)]
     # The first anext registers; start them all before publishing.
     pending = [asyncio.ensure_future(take(s, 3)) for s in streams]
-    await asyncio.sleep(0.2)
+    await registered(fanout, 3)
     await log.append_many([event(2), event(3), event(4)])
     results = await asyncio.gather(*pending)
     assert results == [[2, 3, 4]] * 3
@@ -65,7 +71,7 @@ async def test_resume_while_events_keep_coming_has_no_gap_or_duplicate(
     # Another subscriber keeps the tenant active so the reader is mid-stream when we join.
     watcher = fanout.subscribe("demo")
     watching = asyncio.ensure_future(take(watcher, 200))
-    await asyncio.sleep(0.1)
+    await registered(fanout, 1)
 
     async def publish() -> None:
         for s in range(1, 201):
@@ -94,6 +100,7 @@ async def test_slow_subscriber_overflows_but_loses_nothing(
     await asyncio.sleep(0.3)
     assert await take(stream, 100) == list(range(2, 102))
     assert fanout.stats.overflows >= 1
+    await stream.aclose()  # type: ignore[attr-defined]
 
 
 async def test_filter_and_tenant_isolation(fanout: EventFanout, redis: Redis, prefix: str) -> None:
@@ -122,10 +129,26 @@ async def test_filter_and_tenant_isolation(fanout: EventFanout, redis: Redis, pr
 async def test_unsubscribing_stops_watching_the_tenant(fanout: EventFanout) -> None:
     stream = fanout.subscribe("demo")
     task = asyncio.ensure_future(anext(stream))
-    await asyncio.sleep(0.1)
-    assert fanout.stats.subscribers == 1
+    await registered(fanout, 1)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     await stream.aclose()  # type: ignore[attr-defined]
     assert fanout.stats.subscribers == 0
+
+
+async def test_stop_ends_the_reader_even_mid_read(redis: Redis, prefix: str) -> None:
+    # redis-py can turn the cancellation of a blocked XREAD into a connection error; stop()
+    # must still end the reader instead of it retrying forever.
+    for _ in range(5):
+        reader = Redis.from_url(REDIS_URL, decode_responses=True)
+        fan = EventFanout(reader, EventLog(redis, prefix), block_ms=1000)
+        await fan.start()
+        stream = fan.subscribe("demo")
+        waiting = asyncio.ensure_future(anext(stream))
+        await registered(fan, 1)
+        await asyncio.sleep(0.05)  # the reader is now blocked in XREAD
+        async with asyncio.timeout(5):
+            await fan.stop()
+        waiting.cancel()
+        await reader.aclose()
