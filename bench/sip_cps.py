@@ -7,8 +7,9 @@ throughput. The PBX run is the full path: digest-authenticated INVITE (401, retr
 lookup in Redis, B2BUA second leg to a SIPp UAS, BYE through both legs.
 
 Run: `python bench/sip_cps.py [--calls 3000] [--limit 100] [--media] [--waiters 525]`
-(`--media` also anchors each call in a private rtpengine; `--waiters N` puts N trunk callers
-on music on hold at once and counts how many of them receive RTP).
+(`--media` also runs extension calls anchored in a private rtpengine, and trunk -> queue ->
+agent calls: the application answers, rings an agent and bridges; `--waiters N` puts N trunk
+callers on music on hold at once and counts how many of them receive RTP).
 """
 
 from __future__ import annotations
@@ -140,7 +141,9 @@ def bare_run(calls: int, limit: int) -> Run:
         stop(server)
 
 
-def pbx_run(calls: int, limit: int, media: bool, work: Path) -> Run:
+def pbx_run(calls: int, limit: int, media: bool, work: Path, queue: bool = False) -> Run:
+    """Extension to extension (digest auth), or with `queue` a trunk call to 7001 that the
+    application answers, rings 1002 for and bridges (needs media)."""
     callee_port = free_udp_port()
     callee = subprocess.Popen(
         ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(callee_port), "-nostdin"],
@@ -151,17 +154,28 @@ def pbx_run(calls: int, limit: int, media: bool, work: Path) -> Run:
     rtpengine = start_rtpengine(work / "rtpengine") if media else None
     port = free_udp_port()
     prefix = f"bench-sip-cps-{uuid.uuid4().hex[:8]}:"
-    node_args = ["bench.sip_cps.pbx_node", str(port), str(callee_port), prefix]
-    if rtpengine is not None:
-        node_args.append(str(rtpengine.ng_port))
-    server = start_server(node_args)
-    scenario = [
-        "-sf", str(SCENARIOS / "uac_auth.xml"),
-        "-set", "from", "1001", "-set", "to", "1002", "-set", "media_port", "9",
-        "-au", "1001", "-ap", "pw1001",
+    node_args = [
+        "bench.sip_cps.pbx_node", "--port", str(port), "--callee-port", str(callee_port),
+        "--prefix", prefix, "--handler", "queue" if queue else "none",
     ]  # fmt: skip
-    try:
+    if rtpengine is not None:
+        node_args += ["--ng-port", str(rtpengine.ng_port)]
+    server = start_server(node_args)
+    if queue:
+        scenario = [
+            "-sf", str(SCENARIOS / "uac_trunk_wait.xml"),
+            "-set", "from", "+31201234567", "-set", "to", "7001", "-set", "media_port", "9",
+            "-set", "hold_ms", "0",
+        ]  # fmt: skip
+        name = "PBX trunk->queue->agent + rtpengine"
+    else:
+        scenario = [
+            "-sf", str(SCENARIOS / "uac_auth.xml"),
+            "-set", "from", "1001", "-set", "to", "1002", "-set", "media_port", "9",
+            "-au", "1001", "-ap", "pw1001",
+        ]  # fmt: skip
         name = "PBX ext->ext" + (" + rtpengine" if media else "")
+    try:
         return run_caller(name, server, sipp_caller(port, calls, limit, scenario))
     finally:
         stop(server)
@@ -226,8 +240,9 @@ def waiters_run(waiters: int, work: Path) -> WaitersRun:
     prefix = f"bench-waiters-{uuid.uuid4().hex[:8]}:"
     node = start_server(
         [
-            "bench.sip_cps.pbx_node", str(port), "9", prefix,
-            str(rtpengine.ng_port), str(work / "prompts"),
+            "bench.sip_cps.pbx_node", "--port", str(port), "--prefix", prefix,
+            "--ng-port", str(rtpengine.ng_port), "--prompts", str(work / "prompts"),
+            "--handler", "moh",
         ]
     )  # fmt: skip
     counter = RtpCounter()
@@ -282,6 +297,7 @@ def main() -> None:
         runs = [bare_run(args.calls, args.limit), pbx_run(args.calls, args.limit, False, Path(tmp))]
         if args.media:
             runs.append(pbx_run(args.calls, args.limit, True, Path(tmp)))
+            runs.append(pbx_run(args.calls, args.limit, True, Path(tmp), queue=True))
         waiting = waiters_run(args.waiters, Path(tmp)) if args.waiters else None
     base, base_cpu = runs[0].cps, runs[0].calls_per_cpu_second
     print(

@@ -1,16 +1,18 @@
-"""The PBX under test: one `PbxService` with the demo directory, no handler needed (extension
-to extension), the callee's binding written straight into the location store.
+"""The PBX under test: one `PbxService` with the demo directory, the callee's binding (1002)
+written straight into the location store, and a handler for call-center numbers:
+- `none`: none (extension-to-extension runs),
+- `moh`: every caller is answered and hears music on hold (the waiters run),
+- `queue`: answer, ring 1002, bridge when it answers (trunk -> queue -> agent runs).
 
-Run: `python -m bench.sip_cps.pbx_node PORT CALLEE_PORT PREFIX [RTPENGINE_NG_PORT [PROMPTS_DIR]]`;
-with a prompts folder, calls to call-center numbers are answered and hear music on hold (the
-waiters benchmark), as a queue would do while no agent is free.
+Run: `python -m bench.sip_cps.pbx_node --port P --callee-port C --prefix X [--ng-port N]
+[--prompts DIR] [--handler none|moh|queue]`; prints READY when listening.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,23 +32,37 @@ def waiting_room(pbx: PbxService) -> Callable[[cc.CallEvent], None]:
     return on_event
 
 
-async def run(
-    port: int, callee_port: int, prefix: str, ng_port: int | None, prompts: Path | None
-) -> None:
-    media = RtpengineAddress("127.0.0.1", ng_port) if ng_port else None
+def straight_to_agent(pbx: PbxService) -> Callable[[cc.CallEvent], None]:
+    def on_event(event: cc.CallEvent) -> None:
+        if isinstance(event, cc.CallOffered):
+            pbx.send(cc.Answer(event.call_id))
+            pbx.send(cc.OfferCall(event.call_id, f"{event.call_id}/a", "1002", 10))
+        elif isinstance(event, cc.CallAnswered) and event.leg_id:
+            pbx.send(cc.Bridge(event.call_id, event.leg_id))
+
+    return on_event
+
+
+HANDLERS = {"moh": waiting_room, "queue": straight_to_agent}
+
+
+async def run(args: argparse.Namespace) -> None:
+    media = RtpengineAddress("127.0.0.1", args.ng_port) if args.ng_port else None
     # One SIPp UAS stands for as many phones as there are calls: no busy limit.
     config = PbxConfig(
-        sip_port=port,
-        key_prefix=prefix,
+        sip_port=args.port,
+        key_prefix=args.prefix,
         rtpengine=media,
         max_calls_per_extension=0,
-        prompts_dir=prompts or Path("var/prompts"),
+        prompts_dir=Path(args.prompts),
     )
     pbx = PbxService(config, demo_directory())
-    if prompts is not None:
-        pbx.register_handler(waiting_room(pbx))
+    if args.handler in HANDLERS:
+        pbx.register_handler(HANDLERS[args.handler](pbx))
     pbx.locations.save(
-        Binding("1002", f"sip:1002@127.0.0.1:{callee_port}", "127.0.0.1", callee_port, 3600)
+        Binding(
+            "1002", f"sip:1002@127.0.0.1:{args.callee_port}", "127.0.0.1", args.callee_port, 3600
+        )
     )
     await pbx.start()
     stop = asyncio.Event()
@@ -58,10 +74,14 @@ async def run(
 
 
 def main() -> None:
-    port, callee_port, prefix = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    ng_port = int(sys.argv[4]) if len(sys.argv) > 4 else None
-    prompts = Path(sys.argv[5]) if len(sys.argv) > 5 else None
-    asyncio.run(run(port, callee_port, prefix, ng_port, prompts))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--callee-port", type=int, default=9)
+    parser.add_argument("--prefix", required=True)
+    parser.add_argument("--ng-port", type=int, default=0)
+    parser.add_argument("--prompts", default="var/prompts")
+    parser.add_argument("--handler", choices=["none", *HANDLERS], default="none")
+    asyncio.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":
