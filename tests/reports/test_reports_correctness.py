@@ -13,12 +13,13 @@ from redis import Redis
 from sqlalchemy import Engine
 
 from reports.ingest import Ingester
-from reports.ranges import Interval, ReportRange, parse_range
+from reports.ranges import Interval, ReportRange, ReportRangeError, parse_range
 from reports.service import (
     CALL_CENTER_REPORT_FIELDS,
     agent_figures,
     call_center_figures,
     call_centers_report,
+    call_detail_records,
     usage_figures,
 )
 from reports.synthetic import (
@@ -280,3 +281,18 @@ def test_usage_report_by_type_category_number_and_profile(
         "internal": 1,
         "outbound": 6,
     }
+
+
+def test_cdr_listing_and_refusals(engine: Engine, ingested_day: SimDay) -> None:
+    listing = call_detail_records(engine, "demo", DAY_RANGE)
+    assert [row["start_at"] for row in listing] == sorted(row["start_at"] for row in listing)
+    assert {row["call_id"] for row in listing if row["origin"] == "pbx"} == {
+        record[0] for record in USAGE_RECORDS
+    }
+    assert listing[0]["start_at"].endswith("+00:00")
+    assert len(call_detail_records(engine, "demo", DAY_RANGE, limit=5)) == 5
+    with pytest.raises(ValueError, match="unknown usage dimensions"):
+        usage_figures(engine, "demo", DAY_RANGE, by=["colour"])
+    with pytest.raises(ReportRangeError) as caught:
+        call_centers_report(engine, "demo", "2025-11-26T00:00:00Z", "2025-11-25T00:00:00Z")
+    assert caught.value.http_status == 400 and caught.value.parameter == "to"

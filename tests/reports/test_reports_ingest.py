@@ -419,3 +419,17 @@ def test_an_entry_the_database_refuses_is_set_aside_and_the_rest_goes_in(
     [refused] = rows(engine, RejectedEntry)
     assert refused["reason"].startswith("database refused the entry: value the database")
     assert json.loads(json.loads(refused["raw"])["event"])["call_id"] == "poison"
+
+
+def test_a_call_detail_on_the_events_stream_counts_once_by_sequence(
+    engine: Engine, redis_client: Redis, prefix: str
+) -> None:
+    record = call_detail(
+        "p-9", caller="1001", called="0031201234567", direction="outbound", start=T0,
+        answer=T0 + 1, end=T0 + 31, sequence=77,
+    )  # fmt: skip
+    publish(redis_client, prefix, [record, record])
+    stats = Ingester(engine, redis_client, prefix=prefix).ingest_available("demo")
+    assert (stats.folded, stats.duplicates) == (1, 1)
+    [cdr] = rows(engine, CallDetailRecord)
+    assert (cdr["origin"], cdr["category"], cdr["quantity"]) == ("pbx", "national", 30.0)
