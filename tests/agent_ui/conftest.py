@@ -42,8 +42,10 @@ def desk(tmp_path: Path) -> Iterator[Desk]:
         delete_prefix(running.prefix)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module. Not per session: Playwright's sync API keeps an event loop
+    running in the main thread while it is open, which would break later asyncio tests."""
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
     with sync_playwright() as playwright:
