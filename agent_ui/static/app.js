@@ -49,6 +49,7 @@ const S = {
   conn: "stopped",
   activeTab: "colleagues",
   pending: new Set(),
+  loadFailed: false,
 };
 
 // ---------------------------------------------------------------- API
@@ -294,9 +295,14 @@ async function startDesk(freshLogin) {
 }
 
 async function refreshAll() {
-  await Promise.all([refreshMe(), refreshCalls(), refreshCenters(), refreshHistory()]).catch(
-    (error) => toast(errorText("load", error), "error"),
-  );
+  try {
+    await Promise.all([refreshMe(), refreshCalls(), refreshCenters(), refreshHistory()]);
+    S.loadFailed = false;
+  } catch (error) {
+    // Read again as soon as the websocket is (back) up.
+    S.loadFailed = true;
+    toast(errorText("load", error), "error");
+  }
 }
 
 async function refreshMe() {
@@ -498,6 +504,7 @@ function onConnectionStatus(status) {
     refreshAll();
   } else {
     banner.hidden = true;
+    if (status === "connected" && S.loadFailed) refreshAll();
   }
 }
 
