@@ -245,3 +245,27 @@ async def test_graphql_sse_streams_events(world: World, redis: Redis, prefix: st
                     if len(got) == 2:
                         break
     assert [e["sequence"] for e in got] == [1, 2]
+
+
+async def test_agent_queue_view_follows_joins_and_leaves(
+    world: World, redis: Redis, prefix: str
+) -> None:
+    token = await login(world.server.base_url, "1002", "pw1002")  # member of 7001 only
+    log = EventLog(redis, prefix)
+    async with ws_session(world.server.ws_url, token) as session:
+        stream = session.subscribe(request(QUEUE_EVENTS))
+        task = asyncio.ensure_future(collect(stream, 4))
+        await wait_for_subscribers(world, 1)
+        await log.append_many(
+            [
+                event(1, call_center_id="7002", call_id="before-join"),  # not visible yet
+                event(2, type_=EventType.AGENT_JOINED, call_center_id="7002", agent="1002"),
+                event(3, call_center_id="7002", call_id="after-join"),
+                event(4, type_=EventType.AGENT_LEFT, call_center_id="7002", agent="1002"),
+                event(5, call_center_id="7002", call_id="after-leave"),  # not visible again
+                event(6, call_center_id="7001", call_id="home"),
+            ]
+        )
+        got = await task
+        await stream.aclose()
+    assert [e["sequence"] for e in got] == [2, 3, 4, 6]

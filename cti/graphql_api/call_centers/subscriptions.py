@@ -11,6 +11,7 @@ from cti.graphql_api import fields
 from cti.graphql_api.call_centers.types import QueueEvent
 from cti.graphql_api.context import CtiInfo, principal_of
 from cti.graphql_api.errors import BadInput, Forbidden, NotFound
+from cti.principal import Role
 from queueing.events import DomainEvent, EventType
 
 
@@ -40,9 +41,18 @@ class CallCenterSubscriptions:
             visible = {call_center_id}
         everything = principal.tenant_wide and call_center_id is None
 
+        follows_membership = principal.role is Role.AGENT and call_center_id is None
+
         def accepts(event: DomainEvent) -> bool:
             if event.call_center_id is None or event.type is EventType.AGENT_STATE_CHANGED:
                 return False
+            if follows_membership and event.agent == principal.extension:
+                # An agent's view follows the call centers it joins and leaves meanwhile.
+                if event.type is EventType.AGENT_JOINED:
+                    visible.add(event.call_center_id)
+                elif event.type is EventType.AGENT_LEFT:
+                    visible.discard(event.call_center_id)
+                    return True  # its own AGENT_LEFT is the last event it sees there
             return everything or event.call_center_id in visible
 
         events = services.fanout.subscribe(
