@@ -45,7 +45,8 @@ class NgClient:
             try:
                 reply = self._receive(cookie)
             except TimeoutError:
-                log.warning("rtpengine did not answer %s within %.1f s", command, self._timeout)
+                if command != "ping":  # pings poll a starting rtpengine: no news
+                    log.warning("rtpengine did not answer %s in %.1f s", command, self._timeout)
                 continue
             if reply.get("result") == "error":
                 raise NgError(f"{command}: {reply.get('error-reason', 'error')}")
