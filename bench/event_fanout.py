@@ -162,8 +162,16 @@ def event(sequence: int) -> DomainEvent:
     )
 
 
+def cpu_seconds(pid: int) -> float:
+    """User+system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Figures:
+    server_cpu: float
+    client_cpu: float
     p50_ms: float
     p99_ms: float
     steady_delivered: int
@@ -181,6 +189,7 @@ async def measure(
     rate: float,
     seconds: float,
     burst: int,
+    server_pid: int,
 ) -> Figures:
     steady = Run()
     ready_events = [asyncio.Event() for _ in range(clients)]
@@ -201,6 +210,7 @@ async def measure(
 
     count = int(rate * seconds)
     steady.expected_total = count * clients
+    server_cpu0, client_cpu0 = cpu_seconds(server_pid), time.process_time()
     start = time.monotonic()
     for i in range(count):
         await log.append(event(next_sequence[0]))
@@ -210,6 +220,9 @@ async def measure(
             await asyncio.sleep(delay)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(steady.done.wait(), 30)
+    steady_wall = time.monotonic() - start
+    server_cpu = (cpu_seconds(server_pid) - server_cpu0) / steady_wall
+    client_cpu = (time.process_time() - client_cpu0) / steady_wall
 
     burst_run = Run(expected_total=burst * clients)
     run_holder["run"] = burst_run
@@ -231,6 +244,8 @@ async def measure(
     lat = sorted(steady.latencies) or [float("nan")]
     p99_index = min(len(lat) - 1, int(len(lat) * 0.99))
     return Figures(
+        server_cpu=server_cpu,
+        client_cpu=client_cpu,
         p50_ms=statistics.median(lat) * 1000,
         p99_ms=lat[p99_index] * 1000,
         steady_delivered=steady.received,
@@ -280,7 +295,7 @@ async def main_async(args: argparse.Namespace) -> None:
         async def raw_connect(run: Any, ready: asyncio.Event) -> None:
             await raw_client(raw_url, run, ready)
 
-        common = (args.clients, log, sequence, args.rate, args.seconds, args.burst)
+        common = (args.clients, log, sequence, args.rate, args.seconds, args.burst, child.pid)
         raw = await measure("raw", raw_connect, *common)
         gql = await measure("graphql", gql_connect, *common)
     finally:
@@ -296,14 +311,15 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"steady {args.rate:g} events/s for {args.seconds:g} s; burst of {args.burst} events")
     header = (
         f"{'':8} {'p50 ms':>8} {'p99 ms':>8} {'delivered':>12} "
-        f"{'burst msg/s':>12} {'burst ev/s':>11}"
+        f"{'burst msg/s':>12} {'burst ev/s':>11} {'cpu server/client (steady)':>27}"
     )
     print(header)
     for name, f in (("raw", raw), ("graphql", gql)):
         print(
             f"{name:8} {f.p50_ms:8.1f} {f.p99_ms:8.1f} "
             f"{f.steady_delivered:>6}/{f.steady_expected:<6}"
-            f"{f.burst_msgs_per_s:12.0f} {f.burst_events_per_s:11.1f}"
+            f"{f.burst_msgs_per_s:12.0f} {f.burst_events_per_s:11.1f} "
+            f"{f.server_cpu:13.0%} / {f.client_cpu:.0%}"
         )
     print(
         f"ratio graphql/raw: throughput {gql.burst_msgs_per_s / raw.burst_msgs_per_s:.2f}, "
