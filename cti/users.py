@@ -12,6 +12,7 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import (
     Column,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from cti.passwords import PRODUCTION_COST, ScryptCost, hash_password, verify_password
@@ -78,6 +80,9 @@ def make_engine(database_url: str) -> Engine:
             database_url, connect_args={"check_same_thread": False}, poolclass=StaticPool
         )
     if database_url.startswith("sqlite"):
+        database = make_url(database_url).database
+        if database:  # the embedded default lives under ./var/, which may not exist yet
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         return create_engine(database_url, connect_args={"check_same_thread": False})
     return create_engine(database_url, pool_pre_ping=True)
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
 import jwt
 
+from cti.passwords import TEST_COST
 from cti.principal import Principal, Role
 from cti.tokens import TokenSigner
+from cti.users import UserDirectory, make_engine
 from tests.cti.cti_clients import graphql, login
 from tests.cti.cti_server import TOKEN_SECRET
 from tests.cti.cti_world import World
@@ -108,3 +111,12 @@ async def test_admin_manages_api_tokens_of_its_tenant_only(world: World) -> None
             headers={"Authorization": f"Bearer {api_token}"},
         )
         assert after.status_code == 401
+
+
+def test_sqlite_database_directory_is_created(tmp_path: Path) -> None:
+    database_url = f"sqlite:///{tmp_path / 'nested' / 'var' / 'opencc.db'}"
+    directory = UserDirectory(make_engine(database_url), TEST_COST)
+    directory.create_tables()
+    directory.add_user("demo", "x", "pwx", Role.AGENT, extension="1099")
+    assert directory.authenticate("demo", "x", "pwx") is not None
+    assert directory.authenticate("demo", "x", "wrong") is None
