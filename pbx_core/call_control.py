@@ -62,7 +62,8 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Reject:
-    """Refuse a call that is not answered yet with a final SIP error (486 busy by default)."""
+    """Refuse the call: a final SIP error (486 busy by default) if it is not answered yet;
+    if it is, the caller hears the busy tone, then the PBX hangs up."""
 
     call_id: str
     code: int = 486
@@ -74,17 +75,23 @@ class PlayPrompt:
     """Play a prompt (a name from the prompt folder, e.g. `welcome_nl`, or a WAV path).
 
     `MediaFinished` follows when it has played to its end, unless it was stopped first.
-    With `then_music` the PBX starts music on hold itself right after the prompt.
+    With `then_music` the PBX starts `music` itself right after the prompt; with `loop` the
+    prompt repeats until stopped (and no `MediaFinished` comes).
     """
 
     call_id: str
     prompt: str
     then_music: bool = False
+    loop: bool = False
+    music: str = "music_on_hold"
 
 
 @dataclass(frozen=True, slots=True)
 class StartMusicOnHold:
+    """Loop `music` (a prompt name or WAV path) to the caller until stopped."""
+
     call_id: str
+    music: str = "music_on_hold"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +110,8 @@ class OfferCall:
     leg_id: str
     extension: str
     ring_timeout: float = 15.0
+    auto_answer: bool = False
+    """Ask the phone to answer by itself (`Call-Info: answer-after=0`, `Alert-Info`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +120,22 @@ class StopRinging:
 
     call_id: str
     leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisconnectLeg:
+    """Take one leg off the call (CANCEL if it rings, BYE if answered); the caller stays and
+    hears music on hold if it was bridged to that leg."""
+
+    call_id: str
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendRinging:
+    """Ringback to the caller: 180 Ringing if not answered yet, else a ring tone (looped)."""
+
+    call_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +197,8 @@ CallCommand = (
     | StopMedia
     | OfferCall
     | StopRinging
+    | DisconnectLeg
+    | SendRinging
     | Bridge
     | Transfer
     | Hangup

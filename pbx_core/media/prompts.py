@@ -2,7 +2,8 @@
 
 Run `python -m pbx_core.media.prompts [target_dir]` (default `var/prompts`). Prompt names are
 `<prompt>_<language>`, e.g. `welcome_nl`; `music_on_hold` is a synthesized tone loop, since
-no music can be shipped. rtpengine transcodes the WAV to the call's codec (G.711) when playing.
+no music can be shipped; `busy_tone` and `ringback_tone` are the European 425 Hz tones.
+rtpengine transcodes the WAV to the call's codec (G.711) when playing.
 """
 
 from __future__ import annotations
@@ -81,6 +82,25 @@ def generate_music_on_hold(target: Path, seconds: int = 12) -> None:
     )  # fmt: skip
 
 
+TONES = {
+    # Dutch/European tones (ETSI): 425 Hz, busy 0.5 s on / 0.5 s off, ringback 1 s on / 4 s off.
+    "busy_tone": (0.5, 0.5, 3),
+    "ringback_tone": (1.0, 4.0, 1),
+}
+
+
+def generate_tone(target: Path, on: float, off: float, cycles: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        beep, gap = Path(tmp) / "on.wav", Path(tmp) / "off.wav"
+        common = ["-r", "8000", "-c", "1", "-b", "16"]
+        subprocess.run(["sox", "-n", *common, str(beep), "synth", str(on), "sine", "425",
+                        "vol", "0.5"], check=True, capture_output=True)  # fmt: skip
+        subprocess.run(["sox", "-n", *common, str(gap), "trim", "0", str(off)],
+                       check=True, capture_output=True)  # fmt: skip
+        parts = [str(p) for _ in range(cycles) for p in (beep, gap)]
+        subprocess.run(["sox", *parts, str(target)], check=True, capture_output=True)
+
+
 def generate_all(target_dir: Path = DEFAULT_DIR, *, force: bool = False) -> list[Path]:
     if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
         raise RuntimeError("espeak-ng and sox are needed (Debian packages espeak-ng, sox)")
@@ -92,6 +112,11 @@ def generate_all(target_dir: Path = DEFAULT_DIR, *, force: bool = False) -> list
             if force or not target.exists():
                 generate_speech(text, language, target)
             written.append(target)
+    for name, (on, off, cycles) in TONES.items():
+        tone = target_dir / f"{name}.wav"
+        if force or not tone.exists():
+            generate_tone(tone, on, off, cycles)
+        written.append(tone)
     moh = target_dir / f"{MUSIC_ON_HOLD}.wav"
     if force or not moh.exists():
         generate_music_on_hold(moh)

@@ -33,6 +33,8 @@ from sippy.MsgBody import MsgBody
 from sippy.SipAddress import SipAddress
 from sippy.SipCallId import SipCallId
 from sippy.SipContact import SipContact
+from sippy.SipGenericHF import SipGenericHF
+from sippy.SipHeader import SipHeader
 from sippy.SipURL import SipURL
 from sippy.Time.Timeout import Timeout
 from sippy.UA import UA
@@ -52,6 +54,29 @@ Emit = Callable[[cc.CallEvent, "str | None"], None]
 PBX handles itself (extension to extension); subscribers see both."""
 
 RECORD_ON_DEMAND_CODE = "*44"
+BUSY_TONE = "busy_tone"
+RINGBACK_TONE = "ringback_tone"
+AUTO_ANSWER_HEADERS = (
+    ("Call-Info", "<sip:pbx>;answer-after=0"),
+    ("Alert-Info", "<http://localhost>;info=alert-autoanswer"),
+)
+
+
+class _CasedHF(SipGenericHF):  # type: ignore[misc]
+    """A header that keeps its usual spelling: sippy writes unknown headers as `Call-info`, and
+    some phones match these hints case-sensitively."""
+
+    def __init__(self, body: str, name: str) -> None:
+        super().__init__(body, name)
+        self._spelling = name
+
+    def getCanName(self, name: str, compact: bool = False) -> str:  # sippy's name
+        return self._spelling
+
+    def getCopy(self) -> _CasedHF:  # sippy's name
+        return _CasedHF(str(self.body), self._spelling)
+
+
 MUSIC_REPEAT_TIMES = 10_000
 
 
@@ -310,7 +335,14 @@ class CallManager:
         return f"{call.call_id}~{call.leg_counter}"
 
     def _offer(
-        self, call: Call, leg_id: str, extension: str, ring_timeout: float, auto_bridge: bool
+        self,
+        call: Call,
+        leg_id: str,
+        extension: str,
+        ring_timeout: float,
+        auto_bridge: bool,
+        *,
+        auto_answer: bool = False,
     ) -> None:
         if leg_id in call.legs:
             self._fail(call, "OfferCall", f"leg {leg_id} exists")
@@ -340,7 +372,7 @@ class CallManager:
         call.legs[leg_id] = leg
         if internal:
             self._busy[extension] = self._busy.get(extension, 0) + 1
-        self._send_try(call, leg, binding)
+        self._send_try(call, leg, binding, auto_answer)
         leg.timer = Timeout(partial(self._guard, self._ring_timeout, call, leg), ring_timeout)
 
     def _is_busy(self, extension: str) -> bool:
@@ -348,7 +380,7 @@ class CallManager:
         in_use = self._busy.get(extension, 0) + (extension in self._dial.busy_extensions())
         return bool(limit) and in_use >= limit
 
-    def _send_try(self, call: Call, leg: Leg, binding: Binding) -> None:
+    def _send_try(self, call: Call, leg: Leg, binding: Binding, auto_answer: bool) -> None:
         event = _TryToBinding(
             (
                 SipCallId(),
@@ -360,6 +392,12 @@ class CallManager:
             )
         )
         event.contact = binding.contact
+        if auto_answer:
+            # The common auto-answer hints (Polycom/Yealink/Snom/baresip read one of them).
+            event.extra_headers = tuple(
+                SipHeader(name=name.lower(), body=_CasedHF(value, name))
+                for name, value in AUTO_ANSWER_HEADERS
+            )
         leg.ua.recvEvent(event)
 
     def _on_leg_ua_event(self, call: Call, leg: Leg, event: Any, _ua: Any) -> None:
@@ -587,7 +625,16 @@ class CallManager:
     # -----------------------------------------------------------------------------------------
     # Media: prompts and music
 
-    def _play(self, call: Call, prompt: str, then_music: bool) -> None:
+    def _play(
+        self,
+        call: Call,
+        prompt: str,
+        then_music: bool,
+        *,
+        loop: bool = False,
+        music: str = "music_on_hold",
+        then_hang_up: bool = False,
+    ) -> None:
         if self._media is None:
             self._fail(call, "PlayPrompt", "no media server configured")
             return
@@ -595,24 +642,30 @@ class CallManager:
             self._answer(call)
         self._stop_media(call)
         duration_ms = self._media.play_media(
-            call.call_id, call.caller_tag, self._prompt_path(prompt)
+            call.call_id,
+            call.caller_tag,
+            self._prompt_path(prompt),
+            repeat_times=MUSIC_REPEAT_TIMES if loop else None,
         )
         call.playing = True
-        call.media_timer = Timeout(
-            partial(self._guard, self._prompt_done, call, prompt, then_music),
-            max(duration_ms, 1) / 1000.0,
-        )
+        if loop:
+            return  # plays until stopped: no end to report
+        done = partial(self._prompt_done, call, prompt, music if then_music else "", then_hang_up)
+        call.media_timer = Timeout(partial(self._guard, done), max(duration_ms, 1) / 1000.0)
 
-    def _prompt_done(self, call: Call, prompt: str, then_music: bool) -> None:
+    def _prompt_done(self, call: Call, prompt: str, then_music: str, then_hang_up: bool) -> None:
         call.media_timer = None
         call.playing = False
         if call.ended:
             return
+        if then_hang_up:
+            self._end_call(call, cc.HangupSide.PBX, code=486)
+            return
         self._emit(cc.MediaFinished(call.call_id, prompt), call.route)
         if then_music and call.bridged is None:
-            self._start_music(call)
+            self._start_music(call, then_music)
 
-    def _start_music(self, call: Call) -> None:
+    def _start_music(self, call: Call, music: str = "music_on_hold") -> None:
         if self._media is None:
             self._fail(call, "StartMusicOnHold", "no media server configured")
             return
@@ -622,7 +675,7 @@ class CallManager:
         self._media.play_media(
             call.call_id,
             call.caller_tag,
-            self._prompt_path("music_on_hold"),
+            self._prompt_path(music),
             repeat_times=MUSIC_REPEAT_TIMES,
         )
         call.playing = True
@@ -753,18 +806,46 @@ class CallManager:
             case cc.Answer():
                 self._answer(call)
             case cc.Reject(code=code, reason=reason):
-                if call.answered:
-                    self._fail(call, "Reject", "call is answered")
-                else:
+                if not call.answered:
                     self._end_call(call, cc.HangupSide.PBX, code=code, reason=reason)
-            case cc.PlayPrompt(prompt=prompt, then_music=then_music):
-                self._play(call, prompt, then_music)
-            case cc.StartMusicOnHold():
-                self._start_music(call)
+                elif self._media is not None:
+                    for other in list(call.legs.values()):
+                        self._drop_leg(call, other)
+                    self._play(call, BUSY_TONE, False, then_hang_up=True)
+                else:
+                    self._end_call(call, cc.HangupSide.PBX, code=code)
+            case cc.PlayPrompt(prompt=prompt, then_music=then_music, loop=loop, music=music):
+                self._play(call, prompt, then_music, loop=loop, music=music)
+            case cc.StartMusicOnHold(music=music):
+                self._start_music(call, music)
             case cc.StopMedia():
                 self._stop_media(call)
-            case cc.OfferCall(leg_id=leg_id, extension=extension, ring_timeout=timeout):
-                self._offer(call, leg_id, extension, timeout, False)
+            case cc.SendRinging():
+                if not call.answered:
+                    call.ua.recvEvent(CCEventRing((180, "Ringing", None)))
+                else:
+                    self._play(call, RINGBACK_TONE, False, loop=True)
+            case cc.OfferCall(
+                leg_id=leg_id, extension=extension, ring_timeout=timeout, auto_answer=auto
+            ):
+                self._offer(call, leg_id, extension, timeout, False, auto_answer=auto)
+            case cc.DisconnectLeg(leg_id=leg_id):
+                leg = call.legs.get(leg_id)
+                if leg is None:
+                    self._fail(call, "DisconnectLeg", f"no leg {leg_id}")
+                    return
+                ringing, bridged = leg.state is LegState.RINGING, leg is call.bridged
+                self._drop_leg(call, leg)
+                if ringing:
+                    failure = cc.OfferFailure.CANCELLED
+                    event: cc.CallEvent = cc.OfferFailed(
+                        call.call_id, leg_id, leg.extension, failure, 487
+                    )
+                else:
+                    event = cc.LegHungUp(call.call_id, leg_id, leg.extension, cc.HangupSide.PBX)
+                self._emit(event, call.route)
+                if bridged and call.answered and self._media is not None:
+                    self._start_music(call)
             case cc.StopRinging(leg_id=leg_id):
                 leg = call.legs.get(leg_id)
                 if leg is None or leg.state is not LegState.RINGING:

@@ -236,3 +236,80 @@ async def test_caller_cancels_before_being_answered(
     finally:
         agent.kill()
     assert await pbx.active_calls() == []
+
+
+class BridgeThenDrop(AnswerAndBridge):
+    """Bridges the agent, takes the agent off again (DisconnectLeg), then hangs up."""
+
+    async def __call__(self, event: cc.CallEvent) -> None:
+        await super().__call__(event)
+        if isinstance(event, cc.CallAnswered) and event.leg_id:
+            await asyncio.sleep(0.5)
+            self.pbx.send(cc.DisconnectLeg(event.call_id, event.leg_id))
+        elif isinstance(event, cc.LegHungUp):
+            await asyncio.sleep(0.5)
+            self.pbx.send(cc.Hangup(event.call_id))
+
+
+async def test_disconnect_leg_drops_the_agent_and_keeps_the_caller(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(BridgeThenDrop(pbx, "1008"))
+    agent = await _agent(pbx, "1008", "agent_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
+        assert caller.returncode == 0, caller.errors
+        left = await events.next_of(cc.LegHungUp, extension="1008")
+        assert left.side is cc.HangupSide.PBX
+        hung_up = await events.next_of(cc.CallHungUp, call_id=left.call_id)
+        assert hung_up.side is cc.HangupSide.PBX
+        assert (await agent.wait()).returncode == 0, "the agent must get the BYE"
+    finally:
+        agent.kill()
+
+
+class RejectAfterAnswer:
+    """Answers, then finds the queue full: busy tone, then the PBX hangs up."""
+
+    def __init__(self, pbx: PbxService) -> None:
+        self.pbx = pbx
+
+    def __call__(self, event: cc.CallEvent) -> None:
+        if isinstance(event, cc.CallOffered):
+            self.pbx.send(cc.Answer(event.call_id))
+            self.pbx.send(cc.Reject(event.call_id))
+
+
+async def test_reject_of_an_answered_call_plays_busy_tone_then_hangs_up(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(RejectAfterAnswer(pbx))
+    caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
+    assert caller.returncode == 0, caller.errors
+    offered = await events.next_of(cc.CallOffered)
+    hung_up = await events.next_of(cc.CallHungUp, call_id=offered.call_id)
+    assert (hung_up.side, hung_up.code) == (cc.HangupSide.PBX, 486)
+
+
+class AutoAnswerOffer(AnswerAndBridge):
+    async def __call__(self, event: cc.CallEvent) -> None:
+        if isinstance(event, cc.CallOffered):
+            self.pbx.send(cc.Answer(event.call_id))
+            leg_id = f"{event.call_id}/agent"
+            self.pbx.send(cc.OfferCall(event.call_id, leg_id, "1009", 5, auto_answer=True))
+            return
+        await super().__call__(event)
+
+
+async def test_offer_with_auto_answer_sends_the_hint(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AutoAnswerOffer(pbx, None))
+    agent = await _agent(pbx, "1009", "agent_answer_auto.xml", tmp_path)
+    try:
+        caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, hold_ms=500))
+        assert caller.returncode == 0, caller.errors
+        await events.next_of(cc.CallAnswered, extension="1009")
+        assert (await agent.wait()).returncode == 0, "the INVITE must carry answer-after=0"
+    finally:
+        agent.kill()
