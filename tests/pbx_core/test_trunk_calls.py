@@ -313,3 +313,44 @@ async def test_offer_with_auto_answer_sends_the_hint(
         assert (await agent.wait()).returncode == 0, "the INVITE must carry answer-after=0"
     finally:
         agent.kill()
+
+
+class RingbackAfterAnswer:
+    def __init__(self, pbx: PbxService) -> None:
+        self.pbx = pbx
+
+    def __call__(self, event: cc.CallEvent) -> None:
+        if isinstance(event, cc.CallOffered):
+            self.pbx.send(cc.Answer(event.call_id))
+            self.pbx.send(cc.SendRinging(event.call_id))
+
+
+async def test_send_ringing_to_an_answered_caller_plays_the_ring_tone(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    pbx.register_handler(RingbackAfterAnswer(pbx))
+    media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    media.bind(("127.0.0.1", 0))
+    media.setblocking(False)
+    packets: list[bytes] = []
+
+    async def listen() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            packets.append(await loop.sock_recv(media, 2048))
+
+    listener = asyncio.create_task(listen())
+    try:
+        port = media.getsockname()[1]
+        caller = await run_sipp(
+            "trunk_call.xml", **_trunk(pbx, tmp_path, media_port=port, hold_ms=1500)
+        )
+        assert caller.returncode == 0, caller.errors
+    finally:
+        listener.cancel()
+        media.close()
+    # The ring tone starts with 1 s of 425 Hz: PCMU samples far from silence (0xFF/0x7F).
+    loud = [
+        p for p in packets if len(p) == 172 and sum(b not in (0xFF, 0x7F) for b in p[12:]) > 100
+    ]
+    assert len(loud) > 20, f"{len(loud)} tone packets of {len(packets)}"
