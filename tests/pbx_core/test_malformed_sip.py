@@ -45,7 +45,7 @@ async def test_torture_messages_neither_crash_nor_drop_the_live_call(
         "trunk_call.xml",
         work_dir=tmp_path,
         remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"from": "+3110", "to": "7001", "media_port": free_port(), "hold_ms": 5000},
+        variables={"from": "+3110", "to": "7001", "media_port": free_port(), "hold_ms": 8000},
     ).start()
     address = ("127.0.0.1", pbx.config.sip_port)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
