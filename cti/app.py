@@ -23,7 +23,7 @@ from cti.graphql_api.schema import build_schema
 from cti.graphql_api.shared import SharedSubscriptions
 from cti.graphql_api.sse import sse_router
 from cti.metrics import CtiMetrics
-from cti.rest import api_tokens, auth, calls, ops, screen_pop
+from cti.rest import api_tokens, auth, calls, ops, reports, screen_pop
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
 from cti.settings import CtiSettings
@@ -93,7 +93,14 @@ def create_app(settings: CtiSettings) -> FastAPI:
         ]
         return JSONResponse({"detail": details}, status_code=422)
 
-    for router in (auth.router, api_tokens.router, calls.router, screen_pop.router, ops.router):
+    for router in (
+        auth.router,
+        api_tokens.router,
+        calls.router,
+        screen_pop.router,
+        ops.router,
+        reports.router,
+    ):
         app.include_router(router)
     schema = build_schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
     app.include_router(sse_router(schema))

@@ -7,6 +7,7 @@ import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,35 @@ async def test_call_to_7001_is_seen_live_offered_answered_and_released(
     assert handle.runtime is not None
     agents = {a.extension: a.state.value for a in await handle.runtime.agents("demo")}
     assert agents["1001"] in ("WRAP_UP", "AVAILABLE")
+
+    # The ingester has followed the stream into SQL: the contract's report counts the call.
+    async with httpx.AsyncClient(base_url=base) as http:
+        headers = {"Authorization": f"Bearer {supervisor}"}
+        now = datetime.now(UTC).replace(microsecond=0)
+        day = {
+            "from": (now - timedelta(hours=1)).isoformat(),
+            "to": (now + timedelta(hours=1)).isoformat(),
+        }
+        row: dict[str, Any] = {}
+        for _ in range(100):
+            reply = await http.get("/api/v1/reports/call-centers", params=day, headers=headers)
+            assert reply.status_code == 200, reply.text
+            row = next((r for r in reply.json() if r["number"] == "7001"), {})
+            if row.get("answered") == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert (row["offered"], row["answered"], row["abandoned"]) == (1, 1, 0)
+        assert row["service_level"] is not None and row["aht_seconds"] > 0
+        bad = await http.get(
+            "/api/v1/reports/call-centers",
+            params={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+            headers=headers,
+        )
+        assert bad.status_code == 400 and bad.json()["detail"]
+        forbidden = await http.get(
+            "/api/v1/reports/call-centers", params=day, headers={"Authorization": f"Bearer {agent}"}
+        )
+        assert forbidden.status_code == 403
 
 
 async def test_click_to_dial_from_a_crm_plugin_rings_the_agent_then_the_destination(
