@@ -675,8 +675,10 @@ function ringingCall() {
 
 async function holdOrResume(call) {
   if (!call || call.phase === "RINGING") return;
+  // Separate keys: the CALL_HELD event can arrive before the hold mutation's HTTP answer, and
+  // the agent may press Resume at once.
   if (call.phase === "HELD") {
-    await act("resume", `hold-${call.callId}`, () => api(M_RESUME, { callId: call.callId }));
+    await act("resume", `resume-${call.callId}`, () => api(M_RESUME, { callId: call.callId }));
   } else {
     await act("hold", `hold-${call.callId}`, () => api(M_HOLD, { callId: call.callId }));
   }
@@ -993,7 +995,7 @@ function callCard(call) {
     // the offer makes the engine bounce the call to the next agent.
   } else {
     actions.push(
-      actionButton(call.phase === "HELD" ? t("calls.resume") : t("calls.hold"), `hold-${call.callId}`, () => holdOrResume(call), {
+      actionButton(call.phase === "HELD" ? t("calls.resume") : t("calls.hold"), `${call.phase === "HELD" ? "resume" : "hold"}-${call.callId}`, () => holdOrResume(call), {
         attrs: { "aria-keyshortcuts": "Alt+H", "aria-pressed": String(call.phase === "HELD") },
       }),
       actionButton(t("calls.transfer"), `transfer-${call.callId}`, () => openTransfer(call), {
