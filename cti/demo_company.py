@@ -23,6 +23,10 @@ from queueing.schedule import OpeningHours, WeeklySchedule, dutch_public_holiday
 
 DEMO_TENANT = "demo"
 WRAP_UP_SECONDS = 10
+DISPOSITION_CODES = frozenset(
+    {"resolved", "information", "sale", "callback", "complaint", "wrong-number"}
+)
+"""The codes the agent client offers by default (agent_ui.DEFAULT_DISPOSITION_CODES)."""
 
 
 def _members(*extensions: int) -> tuple[Member, ...]:
@@ -47,6 +51,7 @@ def demo_tenant_config() -> TenantConfig:
                 media=media,
                 overflow=OverflowPolicy(max_wait_seconds=120),
                 wrap_up_seconds=WRAP_UP_SECONDS,
+                disposition_codes=DISPOSITION_CODES,
             ),
             CallCenterConfig(
                 id="7002",
@@ -58,6 +63,7 @@ def demo_tenant_config() -> TenantConfig:
                 bounce=BouncePolicy(ring_seconds=15),
                 stranded=StrandedPolicy(all_signed_out=Treatment(Action.BUSY)),
                 wrap_up_seconds=WRAP_UP_SECONDS,
+                disposition_codes=DISPOSITION_CODES,
             ),
             CallCenterConfig(
                 id="7003",
@@ -79,6 +85,7 @@ def demo_tenant_config() -> TenantConfig:
                     initial_override=False,
                 ),
                 wrap_up_seconds=WRAP_UP_SECONDS,
+                disposition_codes=DISPOSITION_CODES,
             ),
         ),
         agents=tuple(AgentConfig(str(e), f"Agent {e}", Tier.PREMIUM) for e in range(1001, 1011)),

@@ -37,6 +37,7 @@ from cti.snapshots import (
     WaitingCallSnapshot,
 )
 from pbx_core import call_control as pbx
+from pbx_core.media.prompts import MUSIC_ON_HOLD
 from queueing import commands as q
 from queueing import inputs as qi
 from queueing.config import TenantConfig
@@ -69,8 +70,6 @@ class _Tenant:
     engine: Engine
     legs: dict[tuple[str, str], str] = field(default_factory=dict)
     """(call id, extension) -> leg id of the offer ringing that extension."""
-    looping: dict[str, str] = field(default_factory=dict)
-    """Call id -> engine prompt to play again when it ends (looped announcements)."""
     prompts: dict[str, str] = field(default_factory=dict)
     """Call id -> engine name of the prompt playing now, to map MediaFinished back."""
     recording: set[str] = field(default_factory=set)
@@ -208,19 +207,18 @@ class EngineRuntime:
             send(pbx.Answer(command.call_id))
         elif isinstance(command, q.PlayPrompt):
             holder.prompts[command.call_id] = command.prompt
-            if command.loop:
-                holder.looping[command.call_id] = command.prompt
             send(
                 pbx.PlayPrompt(
                     command.call_id,
                     self._prompt_file(command.prompt),
                     then_music=command.resume_music is not None,
+                    loop=command.loop,
+                    music=self._music_file(command.resume_music),
                 )
             )
         elif isinstance(command, q.StartMusic):
-            send(pbx.StartMusicOnHold(command.call_id))
+            send(pbx.StartMusicOnHold(command.call_id, self._music_file(command.music)))
         elif isinstance(command, q.StopMedia):
-            holder.looping.pop(command.call_id, None)
             send(pbx.StopMedia(command.call_id))
         elif isinstance(command, q.OfferCall):
             holder.leg_counter += 1
@@ -228,7 +226,15 @@ class EngineRuntime:
             holder.legs[(command.call_id, command.agent)] = leg_id
             cc = holder.engine.state.call_centers[command.call_center_id]
             ring = cc.config.ring_seconds + PBX_RING_MARGIN
-            send(pbx.OfferCall(command.call_id, leg_id, command.agent, ring_timeout=ring))
+            send(
+                pbx.OfferCall(
+                    command.call_id,
+                    leg_id,
+                    command.agent,
+                    ring_timeout=ring,
+                    auto_answer=command.auto_answer,
+                )
+            )
         elif isinstance(command, q.StopRinging):
             ringing = holder.legs.pop((command.call_id, command.agent), None)
             if ringing is not None:
@@ -247,13 +253,18 @@ class EngineRuntime:
             self._forget_call(holder, command.call_id)
             send(pbx.Hangup(command.call_id, 200, "OK"))
         elif isinstance(command, q.KeepRinging):
-            pass  # the caller is not answered: the PBX keeps sending 180 until they give up
-        elif isinstance(command, q.DisconnectAgent | q.RemindAgent):
-            # The PBX has no command to drop one leg or beep an agent yet (see docs/runtime.md).
-            log.warning("%s: %r is not supported by the PBX yet", tenant, command)
+            send(pbx.SendRinging(command.call_id))
+        elif isinstance(command, q.DisconnectAgent):
+            leg = holder.legs.pop((command.call_id, command.agent), None)
+            if leg is not None:
+                send(pbx.DisconnectLeg(command.call_id, leg))
+        elif isinstance(command, q.RemindAgent):
+            # The PBX has no way to beep toward an agent yet (docs/runtime.md).
+            log.warning(
+                "%s: agent %s holds call %s too long", tenant, command.agent, command.call_id
+            )
 
     def _forget_call(self, holder: _Tenant, call_id: str) -> None:
-        holder.looping.pop(call_id, None)
         holder.prompts.pop(call_id, None)
         for key in [k for k in holder.legs if k[0] == call_id]:
             del holder.legs[key]
@@ -266,6 +277,11 @@ class EngineRuntime:
         if base in PROMPTS_WITH_TEXT:
             return f"{base}_{self._language}"
         return base
+
+    @staticmethod
+    def _music_file(music: str | None) -> str:
+        """The engine's default music name ("moh") is the PBX's generated music on hold."""
+        return MUSIC_ON_HOLD if music in (None, "moh") else str(music)
 
     def _start_timer(self, tenant: str, command: q.StartTimer) -> None:
         key = (tenant, command.timer_id)
@@ -330,12 +346,7 @@ class EngineRuntime:
             kind = qi.CallHeld if isinstance(event, pbx.CallHeld) else qi.CallResumed
             return kind(event.call_id, call.agent)
         if isinstance(event, pbx.MediaFinished):
-            prompt = holder.prompts.pop(event.call_id, event.prompt)
-            looped = holder.looping.get(event.call_id)
-            if looped is not None:
-                holder.prompts[event.call_id] = looped
-                self._pbx.send(pbx.PlayPrompt(event.call_id, self._prompt_file(looped)))
-            return qi.MediaFinished(event.call_id, prompt)
+            return qi.MediaFinished(event.call_id, holder.prompts.pop(event.call_id, event.prompt))
         if isinstance(event, pbx.CallTransferred) and call.agent is not None:
             # The agent's phone transferred the caller away (REFER): the agent is done.
             return qi.AgentHungUp(event.call_id, call.agent)

@@ -155,6 +155,22 @@ async def test_call_to_7001_is_seen_live_offered_answered_and_released(
     agents = {a.extension: a.state.value for a in await handle.runtime.agents("demo")}
     assert agents["1001"] in ("WRAP_UP", "AVAILABLE")
 
+    # In wrap-up the call is over; the agent still codes it.
+    coded = await graphql(
+        base,
+        agent,
+        'mutation($id: ID!) { enterDisposition(callId: $id, code: "resolved") { accepted } }',
+        id=seen[0]["callId"],
+    )
+    assert coded == {"data": {"enterDisposition": {"accepted": True}}}, coded
+    wrong = await graphql(
+        base,
+        agent,
+        'mutation($id: ID!) { enterDisposition(callId: $id, code: "nonsense") { accepted } }',
+        id=seen[0]["callId"],
+    )
+    assert wrong["errors"] and "nonsense" in wrong["errors"][0]["message"]
+
     # The ingester has followed the stream into SQL: the contract's report counts the call.
     async with httpx.AsyncClient(base_url=base) as http:
         headers = {"Authorization": f"Bearer {supervisor}"}
