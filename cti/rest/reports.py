@@ -22,6 +22,9 @@ from reports.service import call_centers_report
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
+ISO_DATE_TIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
+"""An ISO 8601 date or date-time; the range rules (order, length) are checked after parsing."""
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -70,8 +73,8 @@ def _scope(principal: Principal) -> frozenset[str] | None:
 async def call_center_report(
     principal: CurrentPrincipal,
     services: Services,
-    start: Annotated[str, Query(alias="from", max_length=64)],
-    end: Annotated[str, Query(alias="to", max_length=64)],
+    start: Annotated[str, Query(alias="from", pattern=ISO_DATE_TIME, max_length=40)],
+    end: Annotated[str, Query(alias="to", pattern=ISO_DATE_TIME, max_length=40)],
 ) -> list[CallCenterReportRow]:
     scope = _scope(principal)
     url = services.settings.database_url

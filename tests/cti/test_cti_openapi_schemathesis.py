@@ -9,12 +9,18 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import Case
+from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.result import Ok
 
 from tests.cti.cti_clients import login
 from tests.cti.cti_world import World
 
 EXAMPLES_PER_OPERATION = 10
+
+# Operations whose schema-valid inputs may still be refused with 400 by a rule OpenAPI cannot
+# state (a report range must run forwards and span at most 366 days). Every other check (no 5xx,
+# documented statuses, response schemas, negative data refused) still runs on them.
+CROSS_FIELD_RULES = {"GET /api/v1/reports/call-centers"}
 
 
 def _run(base_url: str, token: str) -> list[str]:
@@ -32,7 +38,14 @@ def _run(base_url: str, token: str) -> list[str]:
             suppress_health_check=list(HealthCheck),
         )
         def check(case: Case[Any]) -> None:
-            case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
+            excluded = (
+                [positive_data_acceptance] if case.operation.label in CROSS_FIELD_RULES else []
+            )
+            case.call_and_validate(
+                base_url=base_url,
+                headers={"Authorization": f"Bearer {token}"},
+                excluded_checks=excluded,
+            )
 
         check()
         checked.append(operation.label)
@@ -45,3 +58,4 @@ async def test_rest_api_conforms_to_its_openapi_spec(world: World) -> None:
     assert "POST /api/v1/calls" in checked
     assert "GET /api/v1/screen-pop" in checked
     assert "POST /api/v1/auth/token" in checked
+    assert "GET /api/v1/reports/call-centers" in checked
