@@ -146,6 +146,33 @@ def stop_ringing(ctx: Step, call: Call, except_agent: str | None = None) -> list
     return freed
 
 
+def send_out(
+    ctx: Step,
+    call: Call,
+    cc: CallCenter,
+    event: EventType,
+    reason: str,
+    destination: str,
+    **data: Any,
+) -> None:
+    """The call leaves its queue for a number (escape, retrieve): its terminal event, the
+    transfer, and the agents it rang move on."""
+    freed = leave_queue(ctx, call, cc)
+    forget(ctx, call)
+    ctx.emit(
+        event,
+        reason,
+        call_center_id=cc.config.id,
+        call_id=call.call_id,
+        caller=call.caller,
+        wait_seconds=wait_seconds(ctx, call),
+        destination=destination,
+        **data,
+    )
+    ctx.command(TransferCall(call.call_id, destination))
+    dispatch_agents(ctx, freed)
+
+
 def forget(ctx: Step, call: Call) -> None:
     ctx.state.calls.pop(call.call_id, None)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from queueing import flow
-from queueing.commands import RemindAgent, StartMusic, StopRinging, TransferCall
+from queueing.commands import RemindAgent, StartMusic, StopRinging
 from queueing.config import Action, Tier, Treatment
 from queueing.events import EventType
 from queueing.inputs import (
@@ -187,20 +187,10 @@ def dtmf_received(ctx: Step, event: DtmfReceived) -> None:
     config = cc.config
     if call.phase not in IN_QUEUE or event.digit != config.escape_digit:
         return
-    assert config.escape_destination is not None  # validated with the escape digit
-    freed = flow.leave_queue(ctx, call, cc)
-    flow.forget(ctx, call)
-    ctx.emit(
-        EventType.CALL_ESCAPED,
-        f"caller pressed {event.digit} to leave the queue for {config.escape_destination}",
-        call_center_id=config.id,
-        call_id=call.call_id,
-        caller=call.caller,
-        wait_seconds=flow.wait_seconds(ctx, call),
-        destination=config.escape_destination,
-    )
-    ctx.command(TransferCall(call.call_id, config.escape_destination))
-    flow.dispatch_agents(ctx, freed)
+    destination = config.escape_destination
+    assert destination is not None  # validated with the escape digit
+    why = f"caller pressed {event.digit} to leave the queue for {destination}"
+    flow.send_out(ctx, call, cc, EventType.CALL_ESCAPED, why, destination)
 
 
 def media_finished(ctx: Step, event: MediaFinished) -> None:
@@ -579,20 +569,8 @@ def retrieve_call(ctx: Step, event: RetrieveCall) -> None:
     call, cc = _queued_call(ctx, event.call_id)
     if not event.extension:
         raise Rejected("bad_extension", "retrieving a call needs the supervisor's extension")
-    freed = flow.leave_queue(ctx, call, cc)
-    flow.forget(ctx, call)
-    ctx.emit(
-        EventType.CALL_TRANSFERRED,
-        f"retrieved by {event.by} to {event.extension}",
-        call_center_id=cc.config.id,
-        call_id=call.call_id,
-        caller=call.caller,
-        destination=event.extension,
-        wait_seconds=flow.wait_seconds(ctx, call),
-        by=event.by,
-    )
-    ctx.command(TransferCall(call.call_id, event.extension))
-    flow.dispatch_agents(ctx, freed)
+    why = f"retrieved by {event.by} to {event.extension}"
+    flow.send_out(ctx, call, cc, EventType.CALL_TRANSFERRED, why, event.extension, by=event.by)
 
 
 def set_night_service(ctx: Step, event: SetNightService) -> None:

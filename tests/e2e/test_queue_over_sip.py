@@ -12,7 +12,7 @@ from cti.event_log import EventLog
 from cti.snapshots import AgentState, SnapshotStore, StateCause
 from pbx_core.service import PbxService
 from queueing.events import DomainEvent, EventType
-from tests.pbx_core.support import Sipp, free_port, register, run_sipp
+from tests.pbx_core.support import agent_phone, free_port, run_sipp
 
 CALLER = "+31201234567"
 
@@ -33,18 +33,6 @@ async def wait_for(
     raise AssertionError(f"no {kind} {match} within {timeout} s")
 
 
-async def agent_phone(pbx: PbxService, extension: str, scenario: str, tmp_path: Path) -> Sipp:
-    port = free_port()
-    registered = await register(pbx.config.sip_port, extension, port, tmp_path)
-    assert registered.returncode == 0, registered.errors
-    return await Sipp(
-        scenario,
-        work_dir=tmp_path,
-        local_port=port,
-        variables={"media_port": free_port(), "ring_ms": 300, "talk_ms": 800},
-    ).start()
-
-
 def caller(pbx: PbxService, tmp_path: Path, number: str, hold_ms: int) -> dict[str, object]:
     return {
         "work_dir": tmp_path,
@@ -57,7 +45,7 @@ async def test_caller_waits_in_7001_until_an_agent_becomes_available(
     pbx: PbxService, runtime: EngineRuntime, redis: Redis, redis_prefix: str, tmp_path: Path
 ) -> None:
     prefix = redis_prefix.rstrip(":")
-    phone = await agent_phone(pbx, "1001", "agent_answer.xml", tmp_path)
+    phone = await agent_phone(pbx.config.sip_port, "1001", "agent_answer.xml", tmp_path)
     try:
         call = asyncio.create_task(
             run_sipp("trunk_call.xml", **caller(pbx, tmp_path, "7001", 6000))
@@ -150,7 +138,7 @@ async def test_agent_hanging_up_ends_the_call_for_the_caller(
         "demo", "1004", AgentState.AVAILABLE, unavailable_code=None,
         cause=StateCause.AGENT, by="1004",
     )  # fmt: skip
-    phone = await agent_phone(pbx, "1004", "agent_answer_hangup.xml", tmp_path)
+    phone = await agent_phone(pbx.config.sip_port, "1004", "agent_answer_hangup.xml", tmp_path)
     try:
         result = await run_sipp("trunk_call_remote_bye.xml", **caller(pbx, tmp_path, "7002", 0))
         assert result.returncode == 0, result.errors  # the caller got the BYE

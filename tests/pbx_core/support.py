@@ -152,3 +152,18 @@ async def register(
         variables={"contact_port": contact_port},
         extra=["-s", extension, "-au", extension, "-ap", password or f"pw{extension}"],
     )
+
+
+async def agent_phone(
+    sip_port: int, extension: str, scenario: str, work_dir: Path, **variables: Any
+) -> Sipp:
+    """A SIPp agent phone: registered as `extension`, then running `scenario` (answer, ring...)."""
+    port = free_port()
+    result = await register(sip_port, extension, port, work_dir)
+    assert result.returncode == 0, result.errors
+    return await Sipp(
+        scenario,
+        work_dir=work_dir,
+        local_port=port,
+        variables={"media_port": free_port(), "ring_ms": 300, "talk_ms": 800} | variables,
+    ).start()

@@ -12,21 +12,7 @@ from pbx_core import call_control as cc
 from pbx_core.recording.jobs import pcaps_of_call
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
-from tests.pbx_core.support import EventLog, Sipp, free_port, register, run_sipp
-
-
-async def _agent(
-    pbx: PbxService, extension: str, scenario: str, tmp_path: Path, **variables: Any
-) -> Sipp:
-    port = free_port()
-    result = await register(pbx.config.sip_port, extension, port, tmp_path)
-    assert result.returncode == 0, result.errors
-    return await Sipp(
-        scenario,
-        work_dir=tmp_path,
-        local_port=port,
-        variables={"media_port": free_port(), "ring_ms": 200} | variables,
-    ).start()
+from tests.pbx_core.support import EventLog, Sipp, agent_phone, free_port, run_sipp
 
 
 def _trunk(pbx: PbxService, tmp_path: Path, number: str, hold_ms: int) -> dict[str, Any]:
@@ -62,8 +48,17 @@ async def test_agent_star44_requests_recording_and_refer_transfers_the_caller(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, "1001"))
-    first = await _agent(pbx, "1001", "agent_record_and_transfer.xml", tmp_path, refer_to="1002")
-    second = await _agent(pbx, "1002", "agent_answer.xml", tmp_path)
+    first = await agent_phone(
+        pbx.config.sip_port,
+        "1001",
+        "agent_record_and_transfer.xml",
+        tmp_path,
+        ring_ms=200,
+        refer_to="1002",
+    )
+    second = await agent_phone(
+        pbx.config.sip_port, "1002", "agent_answer.xml", tmp_path, ring_ms=200
+    )
     try:
         caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, "7001", 4000))
         assert caller.returncode == 0, caller.errors
@@ -96,7 +91,9 @@ async def test_commanded_transfer_to_another_call_center_is_offered_again(
 ) -> None:
     # Night service: 7003 sends its callers to 7002, whose handler bridges them to 1003.
     pbx.register_handler(AnswerAndBridge(pbx, "1003", transfer_to={"7003": "7002"}))
-    agent = await _agent(pbx, "1003", "agent_answer.xml", tmp_path)
+    agent = await agent_phone(
+        pbx.config.sip_port, "1003", "agent_answer.xml", tmp_path, ring_ms=200
+    )
     try:
         caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, "7003", 1500))
         assert caller.returncode == 0, caller.errors
@@ -114,7 +111,9 @@ async def test_always_recording_user_is_recorded_and_kept(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, "1011"))  # 1011 records every call
-    agent = await _agent(pbx, "1011", "agent_answer.xml", tmp_path)
+    agent = await agent_phone(
+        pbx.config.sip_port, "1011", "agent_answer.xml", tmp_path, ring_ms=200
+    )
     try:
         caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, "7001", 1000))
         assert caller.returncode == 0, caller.errors
@@ -135,7 +134,9 @@ async def test_never_recording_user_leaves_no_recording(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, "1004"))
-    agent = await _agent(pbx, "1004", "agent_answer.xml", tmp_path)
+    agent = await agent_phone(
+        pbx.config.sip_port, "1004", "agent_answer.xml", tmp_path, ring_ms=200
+    )
     try:
         caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, "7001", 500))
         assert caller.returncode == 0, caller.errors
@@ -152,7 +153,9 @@ async def test_agent_hold_plays_music_to_the_caller_until_resume(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, "1002"))
-    agent = await _agent(pbx, "1002", "agent_hold_resume.xml", tmp_path)
+    agent = await agent_phone(
+        pbx.config.sip_port, "1002", "agent_hold_resume.xml", tmp_path, ring_ms=200
+    )
     media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     media.bind(("127.0.0.1", 0))
     media.setblocking(False)

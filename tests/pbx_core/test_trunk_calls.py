@@ -10,21 +10,9 @@ from typing import Any
 from pbx_core import call_control as cc
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge, RejectAll
-from tests.pbx_core.support import EventLog, Sipp, free_port, register, run_sipp
+from tests.pbx_core.support import EventLog, agent_phone, free_port, run_sipp
 
 CALLER = "+31201234567"
-
-
-async def _agent(pbx: PbxService, extension: str, scenario: str, tmp_path: Path) -> Sipp:
-    port = free_port()
-    result = await register(pbx.config.sip_port, extension, port, tmp_path)
-    assert result.returncode == 0, result.errors
-    return await Sipp(
-        scenario,
-        work_dir=tmp_path,
-        local_port=port,
-        variables={"media_port": free_port(), "ring_ms": 300, "talk_ms": 800},
-    ).start()
 
 
 def _trunk(pbx: PbxService, tmp_path: Path, number: str = "7001", **extra: Any) -> dict[str, Any]:
@@ -40,7 +28,7 @@ async def test_trunk_call_is_offered_answered_and_bridged_to_agent(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, "1001"))
-    agent = await _agent(pbx, "1001", "agent_answer.xml", tmp_path)
+    agent = await agent_phone(pbx.config.sip_port, "1001", "agent_answer.xml", tmp_path)
     try:
         caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, hold_ms=2000))
         assert caller.returncode == 0, caller.errors
@@ -64,7 +52,7 @@ async def test_agent_hangs_up_and_caller_gets_bye(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, "1002"))
-    agent = await _agent(pbx, "1002", "agent_answer_hangup.xml", tmp_path)
+    agent = await agent_phone(pbx.config.sip_port, "1002", "agent_answer_hangup.xml", tmp_path)
     try:
         caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
         assert caller.returncode == 0, caller.errors
@@ -121,7 +109,7 @@ async def test_caller_hangs_up_while_agent_rings_cancels_the_agent(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, "1003"))
-    agent = await _agent(pbx, "1003", "agent_no_answer.xml", tmp_path)
+    agent = await agent_phone(pbx.config.sip_port, "1003", "agent_no_answer.xml", tmp_path)
     try:
         caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, hold_ms=2000))
         assert caller.returncode == 0, caller.errors
@@ -139,7 +127,7 @@ async def test_agent_not_answering_times_out_and_app_hangs_up(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, "1004", ring_timeout=1.0, hang_up_on_failure=True))
-    agent = await _agent(pbx, "1004", "agent_no_answer.xml", tmp_path)
+    agent = await agent_phone(pbx.config.sip_port, "1004", "agent_no_answer.xml", tmp_path)
     try:
         caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
         assert caller.returncode == 0, caller.errors
@@ -154,7 +142,7 @@ async def test_agent_not_answering_times_out_and_app_hangs_up(
 
 async def test_busy_agent_is_reported(pbx: PbxService, events: EventLog, tmp_path: Path) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, "1005", hang_up_on_failure=True))
-    agent = await _agent(pbx, "1005", "agent_busy.xml", tmp_path)
+    agent = await agent_phone(pbx.config.sip_port, "1005", "agent_busy.xml", tmp_path)
     try:
         caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
         assert caller.returncode == 0, caller.errors
@@ -194,7 +182,7 @@ async def test_stop_ringing_cancels_the_agent(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(StopRingingAfterRing(pbx, "1006", hang_up_on_failure=True))
-    agent = await _agent(pbx, "1006", "agent_no_answer.xml", tmp_path)
+    agent = await agent_phone(pbx.config.sip_port, "1006", "agent_no_answer.xml", tmp_path)
     try:
         caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
         assert caller.returncode == 0, caller.errors
@@ -224,7 +212,7 @@ async def test_caller_cancels_before_being_answered(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(OfferOnly(pbx, "1007"))
-    agent = await _agent(pbx, "1007", "agent_no_answer.xml", tmp_path)
+    agent = await agent_phone(pbx.config.sip_port, "1007", "agent_no_answer.xml", tmp_path)
     try:
         caller = await run_sipp("trunk_call_cancel.xml", **_trunk(pbx, tmp_path, hold_ms=1000))
         assert caller.returncode == 0, caller.errors
@@ -255,7 +243,7 @@ async def test_disconnect_leg_drops_the_agent_and_keeps_the_caller(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(BridgeThenDrop(pbx, "1008"))
-    agent = await _agent(pbx, "1008", "agent_answer.xml", tmp_path)
+    agent = await agent_phone(pbx.config.sip_port, "1008", "agent_answer.xml", tmp_path)
     try:
         caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
         assert caller.returncode == 0, caller.errors
@@ -305,7 +293,7 @@ async def test_offer_with_auto_answer_sends_the_hint(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AutoAnswerOffer(pbx, None))
-    agent = await _agent(pbx, "1009", "agent_answer_auto.xml", tmp_path)
+    agent = await agent_phone(pbx.config.sip_port, "1009", "agent_answer_auto.xml", tmp_path)
     try:
         caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, hold_ms=500))
         assert caller.returncode == 0, caller.errors
