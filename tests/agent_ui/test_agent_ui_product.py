@@ -12,29 +12,20 @@ main thread's loop); SIPp processes are started on that loop too.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import re
 import shutil
-import socket
-import threading
-import uuid
-from collections.abc import Coroutine, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
-import redis
 from playwright.sync_api import Browser, expect
 
-from cti.product import Product, ProductSettings, run_product
 from tests.agent_ui.agent_pages import call_card, go_available, new_context, watch_errors
 from tests.pbx_core.support import Sipp, SippResult, free_port, register
+from tests.product_harness import ProductThread
 
 CALLER = "+31201234567"
 CRM_NAME = "Jansen Installatietechniek B.V."
-T = TypeVar("T")
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(p) for p in ("sipp", "rtpengine", "espeak-ng")),
@@ -42,82 +33,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-class LoopThread:
-    """An asyncio loop in a daemon thread; `run(coro)` waits for a coroutine run on it."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
-
-
-@dataclass
-class RunningProduct:
-    handle: Product
-    settings: ProductSettings
-    loop: LoopThread
-    task: concurrent.futures.Future[None]
-
-    @property
-    def agent_url(self) -> str:
-        return f"http://{self.settings.host}:{self.settings.http_port}/agent/"
-
-
 @pytest.fixture
-def product(tmp_path: Path) -> Iterator[RunningProduct]:
-    prefix = f"test-agentui-product-{uuid.uuid4().hex[:10]}"
-    settings = ProductSettings(
-        http_port=free_port(socket.SOCK_STREAM),
-        sip_port=free_port(),
-        redis_url="redis://127.0.0.1:6379/0",
-        var_dir=tmp_path / "var",
-        key_prefix=prefix,
-        rq_worker=False,
-    )
-    loop = LoopThread()
-    handle = Product()
-    ready = threading.Event()
-
-    async def main() -> None:
-        started = asyncio.Event()
-        waiter = asyncio.create_task(started.wait())
-        waiter.add_done_callback(lambda _: ready.set())
-        try:
-            await run_product(settings, started, handle)
-        finally:
-            waiter.cancel()
-            ready.set()
-
-    task = asyncio.run_coroutine_threadsafe(main(), loop.loop)
-    running = RunningProduct(handle, settings, loop, task)
-    try:
-        assert ready.wait(120), "the product did not start in time"
-        if task.done():
-            task.result()  # raises the start-up error
-        yield running
-    finally:
-        if handle.server is not None:
-            handle.server.should_exit = True  # what Ctrl-C does
-        try:
-            task.result(timeout=30)
-        finally:
-            loop.close()
-            client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-            for key in client.scan_iter(match=f"{prefix}*"):
-                client.delete(key)
-            client.close()
+def product(tmp_path: Path) -> Iterator[ProductThread]:
+    running = ProductThread.start(tmp_path / "var", "agentui-product")
+    yield running
+    running.stop()
 
 
 def test_sipp_call_to_7001_in_the_agent_client(
-    browser: Browser, product: RunningProduct, tmp_path: Path
+    browser: Browser, product: ProductThread, tmp_path: Path
 ) -> None:
     loop = product.loop
     sip_port = product.settings.sip_port
@@ -139,7 +63,7 @@ def test_sipp_call_to_7001_in_the_agent_client(
     page = context.new_page()
     errors = watch_errors(page)
     try:
-        page.goto(product.agent_url)
+        page.goto(f"{product.base_url}/agent/")
         page.fill("#login-username", "1001")
         page.fill("#login-password", "pw1001")
         page.click("#login-submit")

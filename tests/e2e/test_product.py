@@ -4,9 +4,7 @@ websocket subscriber sees the call's life in order, the agent (a SIPp phone) ans
 from __future__ import annotations
 
 import asyncio
-import socket
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,10 +13,9 @@ import httpx
 import pytest
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
-from redis import Redis
 
-from cti.product import Product, ProductSettings, run_product
 from tests.pbx_core.support import Sipp, free_port, register, run_sipp
+from tests.product_harness import ProductThread
 
 CALLER = "+31201234567"
 QUEUE_EVENTS = gql(
@@ -28,32 +25,10 @@ QUEUE_EVENTS = gql(
 
 
 @pytest.fixture
-async def product(tmp_path: Path) -> AsyncIterator[tuple[Product, ProductSettings]]:
-    prefix = f"test-product-{uuid.uuid4().hex[:10]}"
-    settings = ProductSettings(
-        http_port=free_port(socket.SOCK_STREAM),
-        sip_port=free_port(),
-        redis_url="redis://127.0.0.1:6379/0",
-        var_dir=tmp_path / "var",
-        key_prefix=prefix,
-        rq_worker=False,
-    )
-    ready = asyncio.Event()
-    handle = Product()
-    running = asyncio.create_task(run_product(settings, ready, handle))
-    await asyncio.wait({running, asyncio.create_task(ready.wait())}, timeout=90,
-                       return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
-    if running.done():
-        await running
-    assert ready.is_set(), "the product did not start in time"
-    yield handle, settings
-    assert handle.server is not None
-    handle.server.should_exit = True  # what Ctrl-C does: a clean stop of everything
-    await asyncio.wait_for(running, 30)
-    client = Redis.from_url("redis://127.0.0.1:6379/0")
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
-    client.close()
+def product(tmp_path: Path) -> Iterator[ProductThread]:
+    running = ProductThread.start(tmp_path / "var", "product")
+    yield running
+    running.stop()
 
 
 async def token(base: str, username: str, password: str) -> str:
@@ -77,10 +52,10 @@ async def graphql(base: str, bearer: str, query: str, **variables: Any) -> dict[
 
 
 async def test_call_to_7001_is_seen_live_offered_answered_and_released(
-    product: tuple[Product, ProductSettings], tmp_path: Path
+    product: ProductThread, tmp_path: Path
 ) -> None:
-    handle, settings = product
-    base = f"http://{settings.host}:{settings.http_port}"
+    handle, settings = product.handle, product.settings
+    base = product.base_url
     supervisor = await token(base, "supervisor", "pwsupervisor")
     agent = await token(base, "1001", "pw1001")
 
@@ -202,10 +177,10 @@ async def test_call_to_7001_is_seen_live_offered_answered_and_released(
 
 
 async def test_click_to_dial_from_a_crm_plugin_rings_the_agent_then_the_destination(
-    product: tuple[Product, ProductSettings], tmp_path: Path
+    product: ProductThread, tmp_path: Path
 ) -> None:
-    _, settings = product
-    base = f"http://{settings.host}:{settings.http_port}"
+    settings = product.settings
+    base = product.base_url
     agent = await token(base, "1001", "pw1001")
     phones = []
     for extension, scenario in (("1001", "agent_answer_hangup.xml"), ("1002", "agent_answer.xml")):

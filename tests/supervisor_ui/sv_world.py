@@ -6,7 +6,6 @@ Everything lives under a Redis key prefix of its own; nothing is ever flushed.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 import time
@@ -40,6 +39,7 @@ from cti.snapshots import (
 from cti.users import UserDirectory, make_engine, seed_demo_users
 from queueing.events import DomainEvent, EventType
 from supervisor_ui import mount
+from tests.product_harness import LoopThread
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TENANT = "demo"
@@ -388,24 +388,6 @@ class WebServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=15)
-
-
-class LoopThread:
-    """An asyncio loop in a thread of its own: Playwright's sync API keeps a loop running in
-    the test's thread, so the tests' Redis work runs here instead."""
-
-    def __init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
-
-    def run(self, work: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
-        return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout)
-
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=5)
-        self._loop.close()
 
 
 @dataclass

@@ -5,118 +5,38 @@ list in the browser, and moving it through the UI moves it in the engine and in 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
-import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.supervisor_ui.sv_world import REDIS_URL, TOKEN_SECRET, LoopThread, free_port, new_prefix
-
-product_module = pytest.importorskip("cti.product")
+from tests.product_harness import LoopThread, ProductThread, free_port
+from tests.supervisor_ui.sv_world import REDIS_URL, TOKEN_SECRET
 
 SCENARIO = Path(__file__).resolve().parents[1] / "pbx_core" / "sipp" / "trunk_call_remote_bye.xml"
 CALLER = "+31201234567"
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class RunningProduct:
-    def __init__(self, var_dir: Path) -> None:
-        self.prefix = new_prefix()
-        self.http_port = free_port()
-        self.sip_port = free_udp_port()
-        self.settings = product_module.ProductSettings(
-            host="127.0.0.1",
-            http_port=self.http_port,
-            sip_port=self.sip_port,
-            redis_url=REDIS_URL,
-            var_dir=var_dir,
-            database_url=f"sqlite:///{var_dir / 'product.db'}",
-            key_prefix=self.prefix,
-            media=shutil.which("rtpengine") is not None,
-            rq_worker=False,
-        )
-        self.product: Any = product_module.Product()
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(product_module.run_product(self.settings, product=self.product))
-        except BaseException as error:
-            self.error = error
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
-
-    def start(self) -> RunningProduct:
-        self._thread.start()
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.error is not None:
-                raise RuntimeError(f"the product did not start: {self.error!r}")
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("the product did not start in time")
-
-    def stop(self) -> None:
-        server = self.product.server
-        if server is not None:
-            server.should_exit = True
-        self._thread.join(timeout=30)
-
-
 @pytest.fixture(scope="module")
-def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProduct]:
+def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductThread]:
     if shutil.which("sipp") is None:
         pytest.skip("SIPp (Debian sip-tester) is not installed")
     saved = os.environ.get("OPENCC_TOKEN_SECRET")
     os.environ["OPENCC_TOKEN_SECRET"] = TOKEN_SECRET
-    running = RunningProduct(tmp_path_factory.mktemp("product"))
-    loop = LoopThread()
     try:
-        running.start()
+        running = ProductThread.start(tmp_path_factory.mktemp("product"), "supervisor-product")
         yield running
-    finally:
         running.stop()
-        loop.run(_delete_prefix(running.prefix))
-        loop.stop()
+    finally:
         if saved is None:
             os.environ.pop("OPENCC_TOKEN_SECRET", None)
         else:
             os.environ["OPENCC_TOKEN_SECRET"] = saved
-
-
-async def _delete_prefix(prefix: str) -> None:
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(REDIS_URL, decode_responses=True)
-    try:
-        keys = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=500)]
-        if keys:
-            await redis.delete(*keys)
-    finally:
-        await redis.aclose()
 
 
 async def _engine_view(prefix: str, call_id: str) -> tuple[str | None, list[tuple[str, str]]]:
@@ -139,7 +59,7 @@ async def _engine_view(prefix: str, call_id: str) -> tuple[str | None, list[tupl
 
 
 def test_sipp_call_waits_in_the_browser_and_moves(
-    product: RunningProduct, browser: Browser, tmp_path: Path
+    product: ProductThread, browser: Browser, tmp_path: Path
 ) -> None:
     context = browser.new_context(viewport={"width": 1500, "height": 1200})
     page = context.new_page()
@@ -157,10 +77,10 @@ def test_sipp_call_waits_in_the_browser_and_moves(
             [
                 "sipp", f"127.0.0.1:{product.sip_port}",
                 "-sf", str(SCENARIO),
-                "-i", "127.0.0.1", "-p", str(free_udp_port()),
+                "-i", "127.0.0.1", "-p", str(free_port()),
                 "-m", "1", "-nostdin", "-timeout", "90s",
                 "-set", "from", CALLER, "-set", "to", "7001",
-                "-set", "media_port", str(free_udp_port()),
+                "-set", "media_port", str(free_port()),
             ],
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
