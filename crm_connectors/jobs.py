@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -316,11 +317,18 @@ def _save_meta(job: Job) -> None:
     job.save_meta()  # type: ignore[no-untyped-call]  # rq leaves this one unannotated
 
 
+def call_log_job_id(tenant: str, call_id: str) -> str:
+    """rq accepts only letters, digits, `_` and `-` in job ids; SIP Call-IDs carry `@` and `.`.
+    A digest keeps the id stable per call, so a call is queued once however often it is sent."""
+    digest = hashlib.sha256(f"{tenant}\0{call_id}".encode()).hexdigest()[:32]
+    return f"crm-call-log-{digest}"
+
+
 def enqueue_call_log(queue: Queue, call: CallLog) -> Job:
     return queue.enqueue(
         log_call_job,
         call.to_dict(),
         retry=log_call_retry(),
-        job_id=f"crm-call-log-{call.tenant}-{call.call_id}",
+        job_id=call_log_job_id(call.tenant, call.call_id),
         description=f"crm call log {call.tenant}/{call.call_id}",
     )

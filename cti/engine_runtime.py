@@ -88,6 +88,7 @@ class EngineRuntime:
         prefix: str,
         language: str = "nl",
         clock: Clock = time.time,
+        listeners: Sequence[Callable[[DomainEvent], None]] = (),
     ) -> None:
         self._tenants = {c.tenant: _Tenant(Engine(c)) for c in configs}
         self._number_tenant = {cc.id: c.tenant for c in configs for cc in c.call_centers}
@@ -98,6 +99,8 @@ class EngineRuntime:
         self._prefix = prefix
         self._language = language
         self._clock = clock
+        self._listeners = tuple(listeners)
+        """Called with every event as it is made (e.g. CRM call logging); must be cheap."""
         self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self._outbox: asyncio.Queue[tuple[str, dict[str, object], float, list[DomainEvent]]] = (
             asyncio.Queue()
@@ -163,6 +166,12 @@ class EngineRuntime:
             except Exception:  # a PBX hiccup must never stop the engine or lose its events
                 log.exception("%s: command %r failed", tenant, command)
         self._outbox.put_nowait((tenant, encode_input(event), now, result.events))
+        for listener in self._listeners:
+            for domain_event in result.events:
+                try:
+                    listener(domain_event)
+                except Exception:  # a side job's bug must not stop the engine
+                    log.exception("%s: event listener %r failed", tenant, listener)
         return result.events
 
     async def _publish_loop(self) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 from collections import Counter as Tally
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
@@ -19,8 +20,16 @@ from queueing.events import DomainEvent
 RATE_WINDOW_SECONDS = 10.0
 
 
+ErrorCounts = Callable[[], Mapping[Any, int]]
+"""Counts keyed by records with `tenant, connector, operation, kind` (crm_connectors' counter)."""
+
+
 class CtiMetrics:
-    def __init__(self, sip_transactions: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        sip_transactions: Callable[[], float] | None = None,
+        crm_errors: ErrorCounts | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.calls_waiting = Gauge(
             "opencc_calls_waiting",
@@ -50,6 +59,13 @@ class CtiMetrics:
         )
         if sip_transactions is not None:
             self.sip_transactions.set_function(sip_transactions)
+        self.crm_errors = Gauge(
+            "opencc_crm_errors",
+            "CRM lookups and writes that failed (the call went on without the CRM)",
+            ["tenant", "connector", "operation", "kind"],
+            registry=self.registry,
+        )
+        self._crm_errors = crm_errors
         self._recent: deque[float] = deque()
 
     def event_read(self, event: DomainEvent) -> None:
@@ -77,4 +93,9 @@ class CtiMetrics:
             by_state = Tally(agent.state for agent in await snapshots.agents(tenant))
             for state in AgentState:
                 self.agents.labels(tenant, state.value).set(by_state.get(state, 0))
+        if self._crm_errors is not None:
+            for key, count in self._crm_errors().items():
+                self.crm_errors.labels(key.tenant, key.connector, key.operation, key.kind).set(
+                    count
+                )
         return generate_latest(self.registry)

@@ -24,11 +24,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
+from rq import Queue
 
 from crm_connectors.index import CrmIndex
+from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
 from crm_connectors.opencti import ADAPTER_DIR
-from crm_connectors.service import ScreenPopService, seed_demo_crm
+from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
+from cti.crm_call_log import CrmCallLogging
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
@@ -219,6 +222,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             demo_directory(),
         )
         product.pbx = pbx
+        crm_queue = Queue("crm", connection=SyncRedis.from_url(redis_url))
+        crm_logging = CrmCallLogging(CallLogger(crm_queue))
         runtime = EngineRuntime(
             [demo_tenant_config()],
             pbx,
@@ -226,10 +231,12 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             EventLog(redis, settings.key_prefix),
             SnapshotStore(redis, settings.key_prefix),
             prefix=settings.key_prefix,
+            listeners=[crm_logging.on_event],
         )
         product.runtime = runtime
         pbx.register_handler(runtime.on_call_event)
         await runtime.start()
+        stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
         await pbx.start()
         stack.push_async_callback(pbx.stop)
@@ -247,6 +254,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             key_prefix=settings.key_prefix,
             control=runtime,
             screen_pop=CrmScreenPop(ScreenPopService(crm_index)),
+            crm_errors=CRM_ERRORS.snapshot,
         )
         app = create_app(cti_settings)
         _mount_clients(app)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cti.control import CallCenterControl
 from cti.keys import DEFAULT_PREFIX
@@ -42,6 +43,8 @@ class CtiSettings:
     screen_pop: ScreenPopLookup | None = None
     sip_transactions: Callable[[], float] | None = None
     """Gauge hook: current SIP transactions, read at each /metrics scrape."""
+    crm_errors: Callable[[], Mapping[Any, int]] | None = None
+    """Gauge hook: failed CRM operations by tenant, connector, operation and kind."""
     max_query_depth: int = 6
     max_aliases: int = 15
     max_tokens: int = 2000

@@ -4,6 +4,7 @@ websocket subscriber sees the call's life in order, the agent (a SIPp phone) ans
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,11 @@ import httpx
 import pytest
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
+from redis import Redis as SyncRedis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 
+from crm_connectors.jobs import call_log_job_id
 from tests.pbx_core.support import Sipp, free_port, register, run_sipp
 from tests.product_harness import ProductThread
 
@@ -146,6 +151,26 @@ async def test_call_to_7001_is_seen_live_offered_answered_and_released(
     )
     assert wrong["errors"] and "nonsense" in wrong["errors"][0]["message"]
 
+    # The coded call goes to the CRM call-logging queue (no worker runs in this test).
+    connection = SyncRedis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        job = None
+        for _ in range(50):
+            with contextlib.suppress(NoSuchJobError):
+                job = Job.fetch(call_log_job_id("demo", seen[0]["callId"]), connection=connection)
+                break
+            await asyncio.sleep(0.1)
+        assert job is not None, "the finished call was not handed to CRM call logging"
+        logged = job.args[0]
+        assert (logged["number"], logged["agent"], logged["disposition"]) == (
+            CALLER,
+            "1001",
+            "resolved",
+        )
+        job.delete()
+    finally:
+        connection.close()
+
     # The ingester has followed the stream into SQL: the contract's report counts the call.
     async with httpx.AsyncClient(base_url=base) as http:
         headers = {"Authorization": f"Bearer {supervisor}"}
@@ -170,6 +195,8 @@ async def test_call_to_7001_is_seen_live_offered_answered_and_released(
             headers=headers,
         )
         assert bad.status_code == 400 and bad.json()["detail"]
+        metrics = await http.get("/metrics")
+        assert "opencc_crm_errors" in metrics.text and "opencc_calls_waiting" in metrics.text
         forbidden = await http.get(
             "/api/v1/reports/call-centers", params=day, headers={"Authorization": f"Bearer {agent}"}
         )
