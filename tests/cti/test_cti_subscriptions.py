@@ -269,3 +269,24 @@ async def test_agent_queue_view_follows_joins_and_leaves(
         got = await task
         await stream.aclose()
     assert [e["sequence"] for e in got] == [2, 3, 4, 6]
+
+
+async def test_agents_see_their_colleagues_in_their_own_call_centers_only(world: World) -> None:
+    base = world.server.base_url
+    colleague = await login(base, "1003", "pw1003")  # Helpdesk, like 1002
+    outsider = await login(base, "1004", "pw1004")  # Sales
+    agent = await login(base, "1002", "pw1002")
+    async with ws_session(world.server.ws_url, colleague) as session:
+        subscription = session.subscribe(request(AGENT_EVENTS, cc="7001"))
+        task = asyncio.ensure_future(collect(subscription, 1))
+        await wait_for_subscribers(world, 1)
+        assert "errors" not in await graphql(base, outsider, MAKE_AVAILABLE)  # not in Helpdesk
+        assert "errors" not in await graphql(base, agent, MAKE_AVAILABLE)
+        got = await task
+    assert [(e["extension"], e["state"]) for e in got] == [("1002", "AVAILABLE")]
+    async with ws_session(world.server.ws_url, outsider) as session:
+        with pytest.raises(TransportQueryError, match="may not see"):
+            await collect(session.subscribe(request(AGENT_EVENTS, cc="7001")), 1)
+
+
+MAKE_AVAILABLE = "mutation { setAgentState(state: AVAILABLE) { accepted } }"

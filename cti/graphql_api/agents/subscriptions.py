@@ -18,8 +18,8 @@ from queueing.events import DomainEvent, EventType
 @strawberry.type
 class AgentSubscriptions:
     @fields.subscription(
-        description="State changes of the agents you may see (agents: only their own), "
-        "optionally of one call center's members"
+        description="State changes of the agents you may see, optionally of one call center's "
+        "members (agents: their own, or their colleagues' in a call center they belong to)"
     )
     async def agent_state_changed(
         self,
@@ -46,7 +46,11 @@ class AgentSubscriptions:
         scoped = call_center_id is not None or principal.role is Role.SUPERVISOR
         # Membership changes while we listen: AGENT_JOINED/LEFT events keep it current.
         members: dict[str, set[str]] = {c.id: set(c.members) for c in scope}
-        own = principal.extension if principal.role is Role.AGENT else None
+        # An agent sees its own changes; with a call center of its own it also sees its
+        # colleagues there (the agent client's "colleagues' availability", live).
+        own = (
+            principal.extension if principal.role is Role.AGENT and call_center_id is None else None
+        )
 
         def accepts(event: DomainEvent) -> bool:
             if event.type is EventType.AGENT_JOINED and event.call_center_id in members:
