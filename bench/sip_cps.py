@@ -105,6 +105,10 @@ def stop(process: subprocess.Popen[str]) -> None:
             process.kill()
 
 
+ERRORS_DIR = Path(tempfile.gettempdir()) / "opencc-sip-cps"
+ERRORS_DIR.mkdir(exist_ok=True)
+
+
 def sipp_counts(output: str) -> tuple[int, int]:
     def cumulative(label: str) -> int:
         match = re.search(rf"{label}\s*\|\s*\d+\s*\|\s*(\d+)", output)
@@ -120,6 +124,10 @@ def run_caller(name: str, server: subprocess.Popen[str], sipp_args: list[str]) -
     seconds = time.perf_counter() - started
     cpu = cpu_seconds(server.pid) - cpu_before
     ok, failed = sipp_counts(result.stdout)
+    if failed:
+        for log in sorted(ERRORS_DIR.glob("sipp-*-errors.log")):
+            print(f"{name}: first SIPp errors ({log.name}):")
+            print(log.read_text(errors="replace")[:1200])
     return Run(name, ok, failed, seconds, cpu)
 
 
@@ -129,6 +137,7 @@ def sipp_caller(target_port: int, calls: int, limit: int, scenario: list[str]) -
         "-i", "127.0.0.1", "-p", str(free_udp_port()),
         "-r", "5000", "-l", str(limit), "-m", str(calls),
         "-nostdin", "-timeout", "300s", "-max_recv_loops", "10000",
+        "-trace_err", "-error_file", str(ERRORS_DIR / f"sipp-{target_port}-errors.log"),
     ]  # fmt: skip
 
 
