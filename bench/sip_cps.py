@@ -105,8 +105,8 @@ def stop(process: subprocess.Popen[str]) -> None:
             process.kill()
 
 
-ERRORS_DIR = Path(tempfile.gettempdir()) / "opencc-sip-cps"
-ERRORS_DIR.mkdir(exist_ok=True)
+ERRORS_DIR = Path(tempfile.mkdtemp(prefix="opencc-sip-cps-"))
+"""SIPp error traces of this run only."""
 
 
 def sipp_counts(output: str) -> tuple[int, int]:
@@ -125,7 +125,7 @@ def run_caller(name: str, server: subprocess.Popen[str], sipp_args: list[str]) -
     cpu = cpu_seconds(server.pid) - cpu_before
     ok, failed = sipp_counts(result.stdout)
     if failed:
-        for log in sorted(ERRORS_DIR.glob("sipp-*-errors.log")):
+        for log in sorted(ERRORS_DIR.glob(f"sipp-{sipp_args[1].rsplit(':', 1)[1]}-errors.log")):
             print(f"{name}: first SIPp errors ({log.name}):")
             print(log.read_text(errors="replace")[:1200])
     return Run(name, ok, failed, seconds, cpu)
