@@ -31,6 +31,7 @@ from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
 from crm_connectors.opencti import ADAPTER_DIR
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
+from cti.cdr_publisher import CdrPublisher
 from cti.crm_call_log import CrmCallLogging
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
 from cti.engine_runtime import EngineRuntime
@@ -238,6 +239,15 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         await runtime.start()
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
+        directory = demo_directory()
+        cdrs = CdrPublisher(
+            redis,
+            settings.key_prefix,
+            tenant_of=lambda number: user.tenant if (user := directory.user(number)) else None,
+            is_extension=lambda number: directory.user(number) is not None,
+        )
+        cdr_task = asyncio.create_task(cdrs.run(pbx.subscribe()), name="cdrs")
+        stack.callback(cdr_task.cancel)
         await pbx.start()
         stack.push_async_callback(pbx.stop)
 

@@ -17,9 +17,12 @@ from gql.transport.websockets import WebsocketsTransport
 from redis import Redis as SyncRedis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
+from sqlalchemy import select
 
 from crm_connectors.jobs import call_log_job_id
-from tests.pbx_core.support import Sipp, free_port, register, run_sipp
+from reports.db import make_engine
+from reports.models import CallDetailRecord
+from tests.pbx_core.support import Sipp, agent_phone, free_port, register, run_sipp
 from tests.product_harness import ProductThread
 
 CALLER = "+31201234567"
@@ -242,3 +245,39 @@ async def test_click_to_dial_from_a_crm_plugin_rings_the_agent_then_the_destinat
     finally:
         for phone in phones:
             phone.kill()
+
+
+async def test_an_extension_call_leaves_a_call_detail_record_in_the_reports(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    callee = await agent_phone(product.sip_port, "1002", "agent_answer.xml", tmp_path)
+    try:
+        result = await run_sipp(
+            "ext_call.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": "1001", "to": "1002", "media_port": free_port(), "hold_ms": 500},
+            extra=["-au", "1001", "-ap", "pw1001"],
+        )
+        assert result.returncode == 0, result.errors
+        assert (await callee.wait()).returncode == 0
+    finally:
+        callee.kill()
+    engine = make_engine(product.handle.database_url)
+    try:
+        rows: list[Any] = []
+        for _ in range(100):  # the ingester follows the CDR stream
+            with engine.connect() as connection:
+                table = CallDetailRecord.__table__
+                query = select(table).where(table.c.origin != "queue")
+                rows = list(connection.execute(query).mappings())
+            if rows:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        engine.dispose()
+    assert len(rows) == 1
+    (row,) = rows
+    assert (row["caller"], row["called"], row["direction"]) == ("1001", "1002", "internal")
+    assert row["answer_at"] is not None and row["end_at"] >= row["answer_at"]
+    assert row["category"] == "national" and row["duration_seconds"] > 0
