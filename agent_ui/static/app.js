@@ -382,11 +382,41 @@ async function refreshCenters() {
       agents: (cc.agents || []).map((a) => ({ extension: a.extension, state: a.state })),
     });
   }
+  const sameCenters = [...fresh.keys()].join() === [...S.centers.keys()].join();
   S.centers = fresh;
   rememberCenters([...fresh.values()].map((c) => ({ id: c.id, number: c.number, name: c.name })));
   renderQueues();
   renderColleagues();
   renderMemberships();
+  if (!sameCenters || colleaguesUnsubscribe.length !== fresh.size) subscribeColleagues();
+}
+
+const COLLEAGUES_DOC =
+  "subscription Agent_colleagues($cc: ID) { agentStateChanged(callCenterId: $cc) { extension state sequence } }";
+let colleaguesUnsubscribe = [];
+
+/** Colleagues' availability, live: one subscription per call center of mine; a colleague's state
+ * change re-reads the call centers (throttled), which carry every member's state. */
+function subscribeColleagues() {
+  for (const unsubscribe of colleaguesUnsubscribe) {
+    unsubscribe();
+    S.unsubscribe = S.unsubscribe.filter((u) => u !== unsubscribe);
+  }
+  colleaguesUnsubscribe = [];
+  if (!S.client) return;
+  for (const id of S.centers.keys()) {
+    const unsubscribe = S.client.subscribe(
+      COLLEAGUES_DOC,
+      () => ({ cc: id }),
+      (data) => {
+        const event = data.agentStateChanged;
+        if (event && (!S.me || event.extension !== S.me.extension)) refreshCentersSoon();
+      },
+      onSubscriptionError,
+    );
+    colleaguesUnsubscribe.push(unsubscribe);
+    S.unsubscribe.push(unsubscribe);
+  }
 }
 
 let historyTimer = null;
@@ -417,11 +447,13 @@ function startLive() {
   subscribeMe();
   subscribeCalls();
   subscribeQueues();
+  subscribeColleagues();
 }
 
 function stopLive() {
   for (const unsubscribe of S.unsubscribe) unsubscribe();
   S.unsubscribe = [];
+  colleaguesUnsubscribe = [];
   if (S.client) S.client.stop();
   S.client = null;
 }

@@ -224,6 +224,11 @@ def test_queue_overview_is_live(browser: Browser, desk: Desk) -> None:
     expect(page.locator('#panel-colleagues .row[data-extension="1002"]')).to_have_attribute(
         "data-state", "BUSY"
     )
+    # A colleague's own state change, with no queue event at all, shows live too.
+    desk.control.change_state("1003", AgentState.UNAVAILABLE, code="lunch")
+    expect(page.locator('#panel-colleagues .row[data-extension="1003"]')).to_have_attribute(
+        "data-state", "UNAVAILABLE"
+    )
     # Longest wait ticks in the browser (w-1 waited 42 s when seeded).
     longest = helpdesk.locator('[data-stat="longest"] dd')
     expect(longest).to_have_text(re.compile(r"^0:(4[2-9]|5\d)$|^1:\d\d$"))
