@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 
 from cti.product import Product, ProductError, ProductSettings, run_product
@@ -33,6 +34,16 @@ async def main() -> None:
     ready = asyncio.Event()
     product = Product()
     running = asyncio.create_task(run_product(settings, ready, product))
+
+    # SIGTERM (service managers, `timeout`) stops everything as cleanly as Ctrl-C does, so no
+    # rtpengine, worker or ingester is left behind.
+    def stop() -> None:
+        if product.server is not None:
+            product.server.should_exit = True  # uvicorn's own graceful stop, as on Ctrl-C
+        else:
+            running.cancel()
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
     waiting = asyncio.create_task(ready.wait())
     await asyncio.wait({running, waiting}, return_when=asyncio.FIRST_COMPLETED)
     if ready.is_set():
@@ -47,7 +58,8 @@ async def main() -> None:
             flush=True,
         )
     waiting.cancel()
-    await running
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
 
 
 if __name__ == "__main__":
