@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -256,22 +257,24 @@ async def test_disconnect_leg_drops_the_agent_and_keeps_the_caller(
         agent.kill()
 
 
-class RejectAfterAnswer:
-    """Answers, then finds the queue full: busy tone, then the PBX hangs up."""
+class AnswerThen:
+    """Answers every new call, then sends one more command for it (busy after answer: the
+    queue turned out full; ringback after answer: keep ringing)."""
 
-    def __init__(self, pbx: PbxService) -> None:
+    def __init__(self, pbx: PbxService, then: Callable[[str], cc.CallCommand]) -> None:
         self.pbx = pbx
+        self.then = then
 
     def __call__(self, event: cc.CallEvent) -> None:
         if isinstance(event, cc.CallOffered):
             self.pbx.send(cc.Answer(event.call_id))
-            self.pbx.send(cc.Reject(event.call_id))
+            self.pbx.send(self.then(event.call_id))
 
 
 async def test_reject_of_an_answered_call_plays_busy_tone_then_hangs_up(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
-    pbx.register_handler(RejectAfterAnswer(pbx))
+    pbx.register_handler(AnswerThen(pbx, cc.Reject))
     caller = await run_sipp("trunk_call_remote_bye.xml", **_trunk(pbx, tmp_path))
     assert caller.returncode == 0, caller.errors
     offered = await events.next_of(cc.CallOffered)
@@ -303,20 +306,10 @@ async def test_offer_with_auto_answer_sends_the_hint(
         agent.kill()
 
 
-class RingbackAfterAnswer:
-    def __init__(self, pbx: PbxService) -> None:
-        self.pbx = pbx
-
-    def __call__(self, event: cc.CallEvent) -> None:
-        if isinstance(event, cc.CallOffered):
-            self.pbx.send(cc.Answer(event.call_id))
-            self.pbx.send(cc.SendRinging(event.call_id))
-
-
 async def test_send_ringing_to_an_answered_caller_plays_the_ring_tone(
     pbx: PbxService, tmp_path: Path
 ) -> None:
-    pbx.register_handler(RingbackAfterAnswer(pbx))
+    pbx.register_handler(AnswerThen(pbx, cc.SendRinging))
     media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     media.bind(("127.0.0.1", 0))
     media.setblocking(False)
