@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import httpx
 
 from crm_connectors.config import AfasConfig
+from crm_connectors.connector import ConfiguredConnector
 from crm_connectors.errors import CrmBadResponseError, CrmConfigError
 from crm_connectors.http import DEFAULT_RETRY, RetryPolicy, send_json
 from crm_connectors.mapping import get_path, map_row
@@ -32,7 +33,7 @@ def afas_authorization(token: str) -> str:
     return "AfasToken " + base64.b64encode(xml.encode()).decode()
 
 
-class AfasConnector:
+class AfasConnector(ConfiguredConnector[AfasConfig]):
     def __init__(
         self, config: AfasConfig, client: httpx.AsyncClient, *, retry: RetryPolicy = DEFAULT_RETRY
     ) -> None:
@@ -42,14 +43,6 @@ class AfasConnector:
 
     def __repr__(self) -> str:
         return f"AfasConnector(name={self.name!r}, connector={self._config.get_connector!r})"
-
-    @property
-    def name(self) -> str:
-        return self._config.name
-
-    @property
-    def live_lookup(self) -> bool:
-        return self._config.live_lookup
 
     def _url(self, connector: str) -> str:
         return f"{self._config.base_url.rstrip('/')}/ProfitRestServices/connectors/{connector}"

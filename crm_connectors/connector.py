@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from crm_connectors.records import CallDirection, CallLog, CrmRecord
 
-__all__ = ["CallDirection", "CallLog", "CrmConnector", "CrmRecord"]
+__all__ = ["CallDirection", "CallLog", "ConfiguredConnector", "CrmConnector", "CrmRecord"]
 
 
 @runtime_checkable
@@ -52,3 +52,28 @@ class CrmConnector(Protocol):
     async def aclose(self) -> None:
         """Release what the connector opened itself (not a shared HTTP client)."""
         ...
+
+
+class NamedConfig(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def live_lookup(self) -> bool: ...
+
+
+C = TypeVar("C", bound=NamedConfig)
+
+
+class ConfiguredConnector(Generic[C]):
+    """What every connector reads straight from its configuration (`name`, `live_lookup`)."""
+
+    _config: C
+
+    @property
+    def name(self) -> str:
+        return self._config.name
+
+    @property
+    def live_lookup(self) -> bool:
+        return self._config.live_lookup

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from crm_connectors.config import ExactOnlineConfig
+from crm_connectors.connector import ConfiguredConnector
 from crm_connectors.errors import CrmAuthError, CrmBadResponseError, CrmRateLimitedError
 from crm_connectors.http import DEFAULT_RETRY, RetryPolicy, send_json
 from crm_connectors.mapping import normalised_phones
@@ -32,7 +33,7 @@ _ACCOUNT_FIELDS = "ID,Code,Name,Phone,Modified"
 _CONTACT_FIELDS = "ID,FullName,Phone,Mobile,BusinessPhone,Account,AccountName,Modified"
 
 
-class ExactOnlineConnector:
+class ExactOnlineConnector(ConfiguredConnector[ExactOnlineConfig]):
     def __init__(
         self,
         config: ExactOnlineConfig,
@@ -60,14 +61,6 @@ class ExactOnlineConnector:
 
     def __repr__(self) -> str:
         return f"ExactOnlineConnector(name={self.name!r}, division={self._config.division})"
-
-    @property
-    def name(self) -> str:
-        return self._config.name
-
-    @property
-    def live_lookup(self) -> bool:
-        return self._config.live_lookup
 
     @property
     def _api(self) -> str:

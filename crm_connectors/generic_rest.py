@@ -10,6 +10,7 @@ from urllib.parse import quote
 import httpx
 
 from crm_connectors.config import GenericRestConfig
+from crm_connectors.connector import ConfiguredConnector
 from crm_connectors.errors import CrmBadResponseError, CrmConfigError
 from crm_connectors.http import DEFAULT_RETRY, NO_RETRY, RetryPolicy, send_json
 from crm_connectors.mapping import get_path, map_row
@@ -17,7 +18,7 @@ from crm_connectors.phone import national_digits
 from crm_connectors.records import CallLog, CrmRecord
 
 
-class GenericRestConnector:
+class GenericRestConnector(ConfiguredConnector[GenericRestConfig]):
     def __init__(
         self,
         config: GenericRestConfig,
@@ -31,14 +32,6 @@ class GenericRestConnector:
 
     def __repr__(self) -> str:
         return f"GenericRestConnector(name={self.name!r})"
-
-    @property
-    def name(self) -> str:
-        return self._config.name
-
-    @property
-    def live_lookup(self) -> bool:
-        return self._config.live_lookup
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json"}

@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from crm_connectors.config import GenericSqlConfig
+from crm_connectors.connector import ConfiguredConnector
 from crm_connectors.errors import CrmBadResponseError, CrmUnavailableError
 from crm_connectors.mapping import map_row
 from crm_connectors.phone import national_digits
 from crm_connectors.records import CallLog, CrmRecord
 
 
-class GenericSqlConnector:
+class GenericSqlConnector(ConfiguredConnector[GenericSqlConfig]):
     def __init__(self, config: GenericSqlConfig, engine: sa.Engine | None = None) -> None:
         self._config = config
         self._engine = engine
@@ -29,10 +30,6 @@ class GenericSqlConnector:
 
     def __repr__(self) -> str:
         return f"GenericSqlConnector(name={self.name!r})"
-
-    @property
-    def name(self) -> str:
-        return self._config.name
 
     @property
     def live_lookup(self) -> bool:

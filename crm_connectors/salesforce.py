@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from crm_connectors.config import SalesforceConfig
+from crm_connectors.connector import ConfiguredConnector
 from crm_connectors.errors import CrmAuthError, CrmBadResponseError
 from crm_connectors.http import DEFAULT_RETRY, NO_RETRY, RetryPolicy, send_json
 from crm_connectors.mapping import get_path, normalised_phones
@@ -39,7 +40,7 @@ def sosl_escape(term: str) -> str:
     return "".join(f"\\{ch}" if ch in _SOSL_RESERVED else ch for ch in term)
 
 
-class SalesforceConnector:
+class SalesforceConnector(ConfiguredConnector[SalesforceConfig]):
     def __init__(
         self,
         config: SalesforceConfig,
@@ -61,14 +62,6 @@ class SalesforceConnector:
 
     def __repr__(self) -> str:
         return f"SalesforceConnector(name={self.name!r}, instance={self._config.instance_url!r})"
-
-    @property
-    def name(self) -> str:
-        return self._config.name
-
-    @property
-    def live_lookup(self) -> bool:
-        return self._config.live_lookup
 
     @property
     def _instance(self) -> str:
