@@ -36,6 +36,15 @@ class HangupSide(StrEnum):
     """The PBX itself, on a command from the application or on an error."""
 
 
+class MonitorMode(StrEnum):
+    """How a supervisor joins an agent's call (seed 3.2.5, Supervisor Software)."""
+
+    LISTEN = "listen"
+    """Silent monitoring: the supervisor hears caller and agent; nobody hears the supervisor."""
+    BARGE = "barge"
+    """Barge in: a three-way call, everybody hears everybody."""
+
+
 class OfferFailure(StrEnum):
     """Why an offer to an extension ended without an answer."""
 
@@ -189,6 +198,46 @@ class StartRecording:
     call_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class HoldCall:
+    """Hold from the application (CTI): the caller hears music on hold and the bridged
+    extension no longer hears the caller. `CallHeld` with the bridged leg's id follows;
+    `CommandFailed` if no leg is bridged."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeCall:
+    """Undo `HoldCall`: music stops, caller and extension hear each other again;
+    `CallResumed` follows."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorCall:
+    """Ring `extension` (a supervisor's phone) and, when it answers, join it to the call's
+    conversation in `mode`. `monitor_id` is chosen by the caller of this command. Events:
+    `MonitorStarted` on answer, `MonitorEnded` when the supervisor hangs up, `StopMonitor`
+    is sent, the call ends, or the phone does not answer. Sent again with the same
+    `monitor_id` while joined, it switches the mode (listen -> barge and back)."""
+
+    call_id: str
+    monitor_id: str
+    extension: str
+    mode: MonitorMode = MonitorMode.LISTEN
+    ring_timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class StopMonitor:
+    """Take the supervisor's phone off the call (BYE, or CANCEL while it rings)."""
+
+    call_id: str
+    monitor_id: str
+
+
 CallCommand = (
     Answer
     | Reject
@@ -204,6 +253,10 @@ CallCommand = (
     | Hangup
     | StartRecording
     | Dial
+    | HoldCall
+    | ResumeCall
+    | MonitorCall
+    | StopMonitor
 )
 
 
@@ -316,6 +369,28 @@ class RecordingRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class MonitorStarted:
+    """The supervisor's phone answered and hears the call (and, barging, is heard); also sent
+    after a mode switch."""
+
+    call_id: str
+    monitor_id: str
+    extension: str
+    mode: MonitorMode
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorEnded:
+    """The supervisor's phone left the call; `reason` is `hung_up`, `stopped`, `call_ended`,
+    or why it never joined (`no_answer`, `busy`, `not_registered`, `rejected`)."""
+
+    call_id: str
+    monitor_id: str
+    extension: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class CommandFailed:
     """A command could not be applied (unknown call, wrong state, media error)."""
 
@@ -337,6 +412,8 @@ CallEvent = (
     | MediaFinished
     | CallTransferred
     | RecordingRequested
+    | MonitorStarted
+    | MonitorEnded
     | CommandFailed
 )
 
