@@ -13,6 +13,7 @@ the runtime keeps in Redis (`cti.snapshots.SnapshotStore`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Protocol
 
 from cti.snapshots import (
@@ -31,6 +32,15 @@ class ControlError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class MonitorMode(StrEnum):
+    """How a supervisor joins an agent's call from their own phone."""
+
+    LISTEN = "LISTEN"
+    """Silent monitoring: hears caller and agent, is not heard."""
+    BARGE = "BARGE"
+    """Barge in: a three-way conversation."""
 
 
 class CallCenterControl(Protocol):
@@ -97,6 +107,15 @@ class CallCenterControl(Protocol):
         ...
 
     async def hang_up(self, tenant: str, call_id: str, *, by: str) -> None: ...
+
+    async def monitor_call(
+        self, tenant: str, call_id: str, extension: str, mode: MonitorMode, *, by: str
+    ) -> None:
+        """Ring `extension` (the supervisor's phone) and join it to the agent's call in `mode`;
+        called again while joined, it switches the mode."""
+        ...
+
+    async def stop_monitor(self, tenant: str, call_id: str, *, by: str) -> None: ...
 
     async def record_call(self, tenant: str, call_id: str, enabled: bool, *, by: str) -> None: ...
 

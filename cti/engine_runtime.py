@@ -23,7 +23,7 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
-from cti.control import ControlError
+from cti.control import ControlError, MonitorMode
 from cti.event_log import EventLog
 from cti.snapshots import (
     ActiveCallSnapshot,
@@ -56,6 +56,26 @@ PBX_RING_MARGIN = 5.0
 DIALLABLE = re.compile(r"\+?[0-9][0-9 ]{0,31}|\*[0-9]{1,4}")
 """What click-to-dial accepts: a number with an optional +, spaces allowed; or a feature code."""
 
+PBX_CONFIRM_SECONDS = 3.0
+"""How long hold/resume waits for the PBX's confirmation (it answers within milliseconds)."""
+
+MONITOR_SETTLE_SECONDS = 1.0
+"""A monitor request is accepted once the supervisor's phone rings; the PBX refuses a bad one
+(unknown call, phone not registered, a second monitor) well within this."""
+
+PBX_MONITOR_MODES = {
+    MonitorMode.LISTEN: pbx.MonitorMode.LISTEN,
+    MonitorMode.BARGE: pbx.MonitorMode.BARGE,
+}
+
+PBX_ANSWERS: dict[type, str] = {
+    pbx.CallHeld: "HoldCall",
+    pbx.CallResumed: "ResumeCall",
+    pbx.MonitorStarted: "MonitorCall",
+    pbx.MonitorEnded: "MonitorCall",
+}
+"""Which command an event from the PBX confirms (`CommandFailed` names its command itself)."""
+
 PROMPTS_WITH_TEXT = frozenset({"welcome", "comfort", "queue_full", "night_service", "recording_on"})
 
 
@@ -74,6 +94,8 @@ class _Tenant:
     """Call id -> engine name of the prompt playing now, to map MediaFinished back."""
     recording: set[str] = field(default_factory=set)
     leg_counter: int = 0
+    monitors: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Call id -> (monitor id, supervisor's extension) while a supervisor listens in."""
 
 
 class EngineRuntime:
@@ -107,6 +129,8 @@ class EngineRuntime:
         )
         self._publisher: asyncio.Task[None] | None = None
         self._published = asyncio.Event()
+        self._awaiting: dict[tuple[str, str], asyncio.Future[pbx.CallEvent]] = {}
+        """(call id, PBX command name) -> the control call waiting for the PBX's answer."""
 
     # Life cycle -----------------------------------------------------------------------------
 
@@ -308,6 +332,10 @@ class EngineRuntime:
 
     async def on_call_event(self, event: pbx.CallEvent) -> None:
         """Registered with the PBX for the call-center numbers."""
+        self._confirm(event)
+        if isinstance(event, pbx.MonitorEnded):
+            self._monitor_ended(event)
+            return
         if isinstance(event, pbx.CallOffered):
             tenant = self._number_tenant.get(event.called)
             if tenant is None:
@@ -322,6 +350,43 @@ class EngineRuntime:
         translated = self._translate(holder, event)
         if translated is not None:
             self.feed(tenant, translated)
+
+    def _confirm(self, event: pbx.CallEvent) -> None:
+        name = (
+            event.command if isinstance(event, pbx.CommandFailed) else PBX_ANSWERS.get(type(event))
+        )
+        waiting = self._awaiting.get((event.call_id, name)) if name else None
+        if waiting is not None and not waiting.done():
+            waiting.set_result(event)
+
+    def _monitor_ended(self, event: pbx.MonitorEnded) -> None:
+        for holder in self._tenants.values():
+            monitor = holder.monitors.get(event.call_id)
+            if monitor is not None and monitor[0] == event.monitor_id:
+                del holder.monitors[event.call_id]
+        log.info(
+            "supervisor phone %s left call %s: %s", event.extension, event.call_id, event.reason
+        )
+
+    async def _ask_pbx(
+        self, command: pbx.CallCommand, *, settle: float | None = None
+    ) -> pbx.CallEvent | None:
+        """Send `command` and wait for the event that confirms or refuses it. With `settle`, no
+        answer within that many seconds means "under way" (None); without, it is an error."""
+        key = (command.call_id, type(command).__name__)
+        if key in self._awaiting:
+            raise ControlError("in_progress", f"a {key[1]} of this call is already under way")
+        answer: asyncio.Future[pbx.CallEvent] = asyncio.get_running_loop().create_future()
+        self._awaiting[key] = answer
+        try:
+            self._pbx.send(command)
+            return await asyncio.wait_for(answer, settle or PBX_CONFIRM_SECONDS)
+        except TimeoutError:
+            if settle is not None:
+                return None
+            raise ControlError("pbx_timeout", f"the PBX did not confirm {key[1]}") from None
+        finally:
+            del self._awaiting[key]
 
     def _find_call(self, call_id: str) -> tuple[str, _Tenant] | None:
         for tenant, holder in self._tenants.items():
@@ -462,15 +527,57 @@ class EngineRuntime:
             raise ControlError("unknown_call", f"no connected call {call_id!r}")
         return call.agent
 
-    async def hold_call(self, tenant: str, call_id: str, *, by: str) -> None:
+    def _connected_call(self, tenant: str, call_id: str, *phases: Phase) -> None:
         self._agent_call(tenant, call_id)
-        raise ControlError(
-            "not_supported", "hold is done on the phone for now (PBX has no hold command)"
-        )
+        phase = self._tenants[tenant].engine.state.calls[call_id].phase
+        if phase not in phases:
+            raise ControlError("wrong_phase", f"call {call_id!r} is {phase.value}")
+
+    async def hold_call(self, tenant: str, call_id: str, *, by: str) -> None:
+        """The PBX plays music to the caller and mutes the caller toward the agent; its
+        `CallHeld` reaches the engine like a hold from the phone itself."""
+        self._connected_call(tenant, call_id, Phase.TALKING)
+        await self._pbx_confirmed(pbx.HoldCall(call_id))
 
     async def resume_call(self, tenant: str, call_id: str, *, by: str) -> None:
-        self._agent_call(tenant, call_id)
-        raise ControlError("not_supported", "resume is done on the phone for now")
+        self._connected_call(tenant, call_id, Phase.HELD)
+        await self._pbx_confirmed(pbx.ResumeCall(call_id))
+
+    async def _pbx_confirmed(self, command: pbx.CallCommand) -> None:
+        answer = await self._ask_pbx(command)
+        if isinstance(answer, pbx.CommandFailed):
+            raise ControlError("pbx_refused", f"the PBX refused: {answer.reason}")
+        await self.flush()
+
+    async def monitor_call(
+        self, tenant: str, call_id: str, extension: str, mode: MonitorMode, *, by: str
+    ) -> None:
+        self._connected_call(tenant, call_id, Phase.TALKING, Phase.HELD)
+        holder = self._tenants[tenant]
+        current = holder.monitors.get(call_id)
+        if current is not None and current[1] != extension:
+            raise ControlError(
+                "already_monitored", f"phone {current[1]} already listens to call {call_id!r}"
+            )
+        monitor_id = current[0] if current is not None else f"mon-{uuid.uuid4().hex[:12]}"
+        holder.monitors[call_id] = (monitor_id, extension)
+        log.info("%s: %s joins call %s from %s (%s)", tenant, by, call_id, extension, mode.value)
+        answer = await self._ask_pbx(
+            pbx.MonitorCall(call_id, monitor_id, extension, PBX_MONITOR_MODES[mode]),
+            settle=MONITOR_SETTLE_SECONDS,
+        )
+        if isinstance(answer, pbx.CommandFailed | pbx.MonitorEnded):
+            if holder.monitors.get(call_id, ("",))[0] == monitor_id and current is None:
+                del holder.monitors[call_id]
+            why = answer.reason
+            raise ControlError("monitor_failed", f"phone {extension} cannot join: {why}")
+
+    async def stop_monitor(self, tenant: str, call_id: str, *, by: str) -> None:
+        holder = self._tenants.get(tenant)
+        monitor = holder.monitors.pop(call_id, None) if holder else None
+        if monitor is None:
+            raise ControlError("not_monitored", f"nobody listens to call {call_id!r}")
+        self._pbx.send(pbx.StopMonitor(call_id, monitor[0]))
 
     async def transfer_call(self, tenant: str, call_id: str, destination: str, *, by: str) -> None:
         agent = self._agent_call(tenant, call_id)

@@ -26,7 +26,7 @@ from fastapi import FastAPI
 
 import agent_ui
 from cti.app import create_app
-from cti.control import ControlError
+from cti.control import ControlError, MonitorMode
 from cti.event_log import encode, entry_id, sequence_of
 from cti.keys import event_stream, snapshot_key
 from cti.passwords import TEST_COST
@@ -395,6 +395,14 @@ class DeskControl:
         call = self.call(call_id)
         if call is not None:
             self.write_call(replace(call, recording=enabled))
+
+    async def monitor_call(
+        self, tenant: str, call_id: str, extension: str, mode: MonitorMode, *, by: str
+    ) -> None:
+        self._record("monitor_call", call_id=call_id, extension=extension, mode=mode)
+
+    async def stop_monitor(self, tenant: str, call_id: str, *, by: str) -> None:
+        self._record("stop_monitor", call_id=call_id)
 
     async def click_to_dial(self, tenant: str, extension: str, destination: str) -> str:
         self._record("click_to_dial", extension=extension, destination=destination)

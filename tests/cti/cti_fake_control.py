@@ -15,7 +15,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from cti.control import ControlError
+from cti.control import ControlError, MonitorMode
 from cti.event_log import EventLog
 from cti.snapshots import (
     ActiveCallSnapshot,
@@ -175,6 +175,14 @@ class FakeControl:
 
     async def record_call(self, tenant: str, call_id: str, enabled: bool, *, by: str) -> None:
         self._record("record_call", tenant=tenant, call_id=call_id, enabled=enabled)
+
+    async def monitor_call(
+        self, tenant: str, call_id: str, extension: str, mode: MonitorMode, *, by: str
+    ) -> None:
+        self._record("monitor_call", call_id=call_id, extension=extension, mode=mode, by=by)
+
+    async def stop_monitor(self, tenant: str, call_id: str, *, by: str) -> None:
+        self._record("stop_monitor", call_id=call_id, by=by)
 
     async def click_to_dial(self, tenant: str, extension: str, destination: str) -> str:
         self._record("click_to_dial", tenant=tenant, extension=extension, destination=destination)

@@ -94,6 +94,37 @@ async def test_agent_controls_only_its_own_calls(world: World) -> None:
     assert world.control.names() == ["hold_call", "transfer_call", "hang_up", "record_call"]
 
 
+async def test_only_supervisors_of_the_call_center_listen_in(world: World) -> None:
+    listen = (
+        'mutation($id: ID!, $m: MonitorMode!) { monitorCall(callId: $id, extension: "1009",'
+        " mode: $m) { accepted } }"
+    )
+    stop = 'mutation { stopMonitor(callId: "a-1001") { accepted } }'
+    lead = await login(world.server.base_url, "helpdesk-lead", "pwlead")
+    assert "errors" not in await _mutate(world, lead, listen, id="a-1001", m="LISTEN")
+    assert "errors" not in await _mutate(world, lead, listen, id="a-1001", m="BARGE")
+    assert "errors" not in await _mutate(world, lead, stop)
+    # 7002's call is not the lead's; agents never listen in, not even to their own call.
+    assert error_codes(await _mutate(world, lead, listen, id="a-1004", m="LISTEN")) == ["FORBIDDEN"]
+    agent = await login(world.server.base_url, "1001", "pw1001")
+    assert error_codes(await _mutate(world, agent, listen, id="a-1001", m="LISTEN")) == [
+        "FORBIDDEN"
+    ]
+    assert error_codes(await _mutate(world, agent, stop)) == ["FORBIDDEN"]
+    assert error_codes(await _mutate(world, lead, listen, id="nope", m="LISTEN")) == ["NOT_FOUND"]
+    assert world.control.commands == [
+        (
+            "monitor_call",
+            {"call_id": "a-1001", "extension": "1009", "mode": "LISTEN", "by": "helpdesk-lead"},
+        ),
+        (
+            "monitor_call",
+            {"call_id": "a-1001", "extension": "1009", "mode": "BARGE", "by": "helpdesk-lead"},
+        ),
+        ("stop_monitor", {"call_id": "a-1001", "by": "helpdesk-lead"}),
+    ]
+
+
 async def test_admin_acts_within_its_tenant_only(world: World) -> None:
     admin = await login(world.server.base_url, "admin", "pwadmin")
     acme_admin = await login(world.server.base_url, "admin@acme", "pwacmeadmin")

@@ -6,11 +6,12 @@ import re
 
 import strawberry
 
-from cti.authorization import may_control_call, may_dial_for
+from cti.authorization import may_control_call, may_dial_for, supervises
 from cti.control import ControlError
 from cti.graphql_api import fields
 from cti.graphql_api.commands import CommandAccepted, run_command
 from cti.graphql_api.context import CtiInfo, principal_of
+from cti.graphql_api.enums import MonitorMode
 from cti.graphql_api.errors import BadInput, Forbidden, NotFound, Refused
 from cti.principal import Principal
 from cti.snapshots import ActiveCallSnapshot
@@ -25,6 +26,17 @@ async def _my_call(info: CtiInfo, call_id: str) -> tuple[Principal, ActiveCallSn
         raise NotFound(f"no active call {call_id!r}")
     if not may_control_call(principal, call):
         raise Forbidden("not your call")
+    return principal, call
+
+
+async def _supervised_call(info: CtiInfo, call_id: str) -> tuple[Principal, ActiveCallSnapshot]:
+    """An agent's call in a call center the caller supervises (agents never listen in)."""
+    principal = await principal_of(info)
+    call = await info.context.services.snapshots.call(principal.tenant, call_id)
+    if call is None:
+        raise NotFound(f"no active call {call_id!r}")
+    if not supervises(principal, call.call_center_id):
+        raise Forbidden("you do not supervise this call's call center")
     return principal, call
 
 
@@ -81,6 +93,30 @@ class CallMutations:
         control = info.context.control()
         return await run_command(
             control.record_call(principal.tenant, call.call_id, enabled, by=principal.username)
+        )
+
+    @fields.mutation(
+        description="Supervisors: ring `extension` (your phone) and listen in on an agent's call"
+        " (LISTEN: silent monitoring) or join it (BARGE); again with the other mode to switch"
+    )
+    async def monitor_call(
+        self, info: CtiInfo, call_id: strawberry.ID, extension: str, mode: MonitorMode
+    ) -> CommandAccepted:
+        _number(extension, "extension")
+        principal, call = await _supervised_call(info, call_id)
+        control = info.context.control()
+        return await run_command(
+            control.monitor_call(
+                principal.tenant, call.call_id, extension, mode, by=principal.username
+            )
+        )
+
+    @fields.mutation(description="Supervisors: take your phone off the call you listen to")
+    async def stop_monitor(self, info: CtiInfo, call_id: strawberry.ID) -> CommandAccepted:
+        principal, call = await _supervised_call(info, call_id)
+        control = info.context.control()
+        return await run_command(
+            control.stop_monitor(principal.tenant, call.call_id, by=principal.username)
         )
 
     @fields.mutation(description="Ring your phone (or `extension`'s), then call `destination`")
