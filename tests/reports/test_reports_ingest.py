@@ -433,3 +433,25 @@ def test_a_call_detail_on_the_events_stream_counts_once_by_sequence(
     assert (stats.folded, stats.duplicates) == (1, 1)
     [cdr] = rows(engine, CallDetailRecord)
     assert (cdr["origin"], cdr["category"], cdr["quantity"]) == ("pbx", "national", 30.0)
+
+
+def test_a_value_postgresql_cannot_store_is_set_aside_there_and_kept_by_sqlite(
+    engine: Engine, redis_client: Redis, prefix: str
+) -> None:
+    f = EventFactory()
+    calls = [*answered_call(f, "before", T0), *answered_call(f, "nul", T0 + 1)]
+    calls += answered_call(f, "after", T0 + 2)
+    for event in calls:
+        if event["call_id"] == "nul":
+            event["caller"] = "+31\x0020"  # text with NUL: PostgreSQL refuses it, SQLite not
+    publish(redis_client, prefix, calls)
+    stats = Ingester(engine, redis_client, prefix=prefix).ingest_available("demo")
+    facts = {r["call_id"]: r["outcome"] for r in rows(engine, QueueCallFact)}
+    if engine.dialect.name == "sqlite":
+        assert stats.rejected == 0 and facts == {c: "answered" for c in ("before", "nul", "after")}
+        return
+    assert stats.rejected == 1 + 7  # the CALL_ADDED set aside, then its follow-ups
+    assert facts == {"before": "answered", "after": "answered"}
+    [refused] = rows(engine, RejectedEntry)
+    assert refused["reason"].startswith("database refused the entry:")
+    assert json.loads(json.loads(refused["raw"])["event"])["call_id"] == "nul"
