@@ -118,6 +118,13 @@ class NgClient:
         with contextlib.suppress(NgError):
             self.request("stop media", call_id=call_id, from_tag=from_tag)
 
+    def block_media(self, call_id: str, from_tag: str) -> None:
+        """Stop forwarding `from_tag`'s audio to the other party (DTMF still passes)."""
+        self.request("block media", call_id=call_id, from_tag=from_tag)
+
+    def unblock_media(self, call_id: str, from_tag: str) -> None:
+        self.request("unblock media", call_id=call_id, from_tag=from_tag)
+
     def start_recording(self, call_id: str, from_tag: str) -> None:
         self.request("start recording", call_id=call_id, from_tag=from_tag)
 

@@ -11,6 +11,7 @@ plain extension calls) SDP passes through unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ from sippy.UA import UA
 from pbx_core import call_control as cc
 from pbx_core.directory import Directory, RecordingMode
 from pbx_core.location import Binding, LocationStore
+from pbx_core.media import sdp_rewrite
+from pbx_core.media.conference import Conference
 from pbx_core.media.ng_client import NgClient, NgError
 from pbx_core.sip.click_to_dial import ClickToDial
 from pbx_core.sip.digest import challenge_header, nonce_is_fresh, verified_user
@@ -79,6 +82,33 @@ class _CasedHF(SipGenericHF):  # type: ignore[misc]
 
 MUSIC_REPEAT_TIMES = 10_000
 
+MIX_CALLER = "caller"
+"""Mixer participant facing rtpengine: it hears and speaks for the caller."""
+MIX_AGENT = "agent"
+MIX_SUPERVISOR = "supervisor"
+MONITOR_ROUTES: dict[cc.MonitorMode, dict[str, tuple[str, ...]]] = {
+    cc.MonitorMode.LISTEN: {
+        MIX_CALLER: (MIX_AGENT,),
+        MIX_AGENT: (MIX_CALLER,),
+        MIX_SUPERVISOR: (MIX_CALLER, MIX_AGENT),
+    },
+    cc.MonitorMode.BARGE: {
+        MIX_CALLER: (MIX_AGENT, MIX_SUPERVISOR),
+        MIX_AGENT: (MIX_CALLER, MIX_SUPERVISOR),
+        MIX_SUPERVISOR: (MIX_CALLER, MIX_AGENT),
+    },
+}
+"""listener -> whom it hears, per mode."""
+MONITOR_HUNG_UP = "hung_up"
+MONITOR_STOPPED = "stopped"
+MONITOR_CALL_ENDED = "call_ended"
+MONITOR_NO_ANSWER = "no_answer"
+MONITOR_BUSY = "busy"
+MONITOR_NOT_REGISTERED = "not_registered"
+MONITOR_REJECTED = "rejected"
+MONITOR_FAILED = "failed"
+"""Not in call_control's list: the mixer or the agent's re-INVITE failed (docs/pbx.md)."""
+
 
 class LegState(StrEnum):
     RINGING = "ringing"
@@ -100,6 +130,8 @@ class Leg:
     ringing_reported: bool = False
     held: bool = False
     digits: str = ""
+    reoffers: int = 0
+    """re-INVITEs the PBX sent this phone (each needs a higher SDP origin version)."""
 
 
 @dataclass(eq=False)
@@ -122,6 +154,9 @@ class Call:
     playing: bool = False
     """A prompt or music plays to the caller (so `stop media` is only sent when needed)."""
     held: bool = False
+    """The caller's own phone holds the call (its re-INVITE)."""
+    cti_hold: bool = False
+    """`HoldCall`: music to the caller, the caller's audio blocked toward the bridged leg."""
     digits: str = ""
     recording: bool = False
     keep_recording: bool = False
@@ -129,6 +164,31 @@ class Call:
     """The extension whose setting or *44 made this call recorded (for the recording's owner)."""
     ended: bool = False
     leg_counter: int = 0
+    monitor: Monitor | None = None
+
+
+class MonitorState(StrEnum):
+    RINGING = "ringing"
+    JOINED = "joined"
+
+
+@dataclass(eq=False)
+class Monitor:
+    """A supervisor's phone on a call (`MonitorCall`)."""
+
+    monitor_id: str
+    extension: str
+    mode: cc.MonitorMode
+    ua: Any
+    conference: Conference
+    agent: Leg
+    """The bridged leg at the time of `MonitorCall`; the monitor ends when it leaves."""
+    state: MonitorState = MonitorState.RINGING
+    timer: Any = None
+    anchored: bool = False
+    """rtpengine's agent side points at the mixer."""
+    agent_moved: bool = False
+    """The agent's phone was re-INVITEd to the mixer."""
 
 
 class _TryToBinding(CCEventTry):  # type: ignore[misc]
@@ -371,7 +431,7 @@ class CallManager:
         ua.event_cb = partial(self._on_leg_ua_event, call, leg)
         call.legs[leg_id] = leg
         if internal:
-            self._busy[extension] = self._busy.get(extension, 0) + 1
+            self._claim(extension)
         self._send_try(call, leg, binding, auto_answer)
         leg.timer = Timeout(partial(self._guard, self._ring_timeout, call, leg), ring_timeout)
 
@@ -415,7 +475,8 @@ class CallManager:
                     call.ua.recvEvent(CCEventRing((180, "Ringing", None)))
         elif isinstance(event, CCEventConnect):
             if leg.state is not LegState.RINGING:
-                return  # the answer to a re-INVITE
+                self._reinvite_answered(call, leg, event.getData()[2])
+                return
             self._cancel_timer(leg)
             body = event.getData()[2]
             leg.remote_sdp = str(body) if body is not None else ""
@@ -430,6 +491,10 @@ class CallManager:
                 self._end_leg(leg)
                 del call.legs[leg.leg_id]
                 self._offer_failed(call, leg.leg_id, leg.extension, failure, code, leg.auto_bridge)
+            elif call.monitor is not None and call.monitor.agent is leg:
+                # The phone refused to move its media to the mixer: it stays where it was.
+                call.monitor.agent_moved = False
+                self._end_monitor(call, MONITOR_FAILED)
         elif isinstance(event, CCEventDisconnect):
             self._on_leg_disconnect(call, leg, event.getData())
         elif isinstance(event, CCEventUpdate):
@@ -443,12 +508,12 @@ class CallManager:
         call.legs.pop(leg.leg_id, None)
         if referred is not None and was_bridged:
             # The phone did a blind transfer (REFER): sippy already answered 202 and sent BYE.
-            call.bridged = None
+            self._unbridge(call)
             target = str(referred.getUrl().username or "")
             self._transfer(call, target)
             return
         if was_bridged:
-            call.bridged = None
+            self._unbridge(call)
             self._end_call(call, cc.HangupSide.CALLEE)
             return
         self._emit(
@@ -494,13 +559,19 @@ class CallManager:
             return
         self._cancel_timer(leg)
         leg.state = LegState.ENDED
-        if leg.extension not in self._busy:
+        self._release(leg.extension)
+
+    def _claim(self, extension: str) -> None:
+        self._busy[extension] = self._busy.get(extension, 0) + 1
+
+    def _release(self, extension: str) -> None:
+        if extension not in self._busy:
             return  # an outside number: never counted
-        left = self._busy[leg.extension] - 1
+        left = self._busy[extension] - 1
         if left > 0:
-            self._busy[leg.extension] = left
+            self._busy[extension] = left
         else:
-            del self._busy[leg.extension]
+            del self._busy[extension]
 
     def _drop_leg(self, call: Call, leg: Leg) -> None:
         """End a leg from the PBX side: CANCEL if it rings, BYE if it is answered."""
@@ -510,7 +581,17 @@ class CallManager:
         self._end_leg(leg)
         call.legs.pop(leg.leg_id, None)
         if call.bridged is leg:
-            call.bridged = None
+            self._unbridge(call)
+
+    def _unbridge(self, call: Call) -> None:
+        """The bridged leg is gone: what hung on it (a monitor, a CTI hold) ends with it."""
+        self._end_monitor(call, MONITOR_CALL_ENDED)
+        if call.cti_hold:
+            call.cti_hold = False
+            if self._media is not None and not call.ended:
+                # A next agent must hear the caller (music plays on until the next Bridge).
+                self._set_held_media(call, False)
+        call.bridged = None
 
     @staticmethod
     def _cancel_timer(holder: Leg | Call) -> None:
@@ -601,6 +682,7 @@ class CallManager:
         if call.ended:
             return
         call.ended = True
+        self._end_monitor(call, MONITOR_CALL_ENDED)
         self._stop_media(call, tell_rtpengine=False)
         for leg in list(call.legs.values()):
             if leg.state is LegState.RINGING and call.route is not None:
@@ -744,13 +826,60 @@ class CallManager:
             cc.CallHeld(call.call_id, leg_id) if held else cc.CallResumed(call.call_id, leg_id)
         )
         self._emit(hold_event, call.route)
-        if leg is not None and leg is call.bridged and self._media is not None:
+        if (
+            leg is not None
+            and leg is call.bridged
+            and self._media is not None
+            and not call.cti_hold
+        ):
             # The agent put the caller on hold: the caller hears music until the agent is back
             # (rtpengine forwards the agent's audio again once the player stops).
             if held:
                 self._start_music(call)
             else:
                 self._stop_media(call)
+
+    def _hold(self, call: Call) -> None:
+        leg = call.bridged
+        reason = ""
+        if self._media is None:
+            reason = "no media server configured"
+        elif leg is None:
+            reason = "no extension is bridged to the caller"
+        elif call.cti_hold:
+            reason = "the call is on hold already"
+        elif leg.held:
+            reason = f"the phone of {leg.extension} holds the call already"
+        if reason or self._media is None or leg is None:
+            self._fail(call, "HoldCall", reason)
+            return
+        try:
+            self._set_held_media(call, True)
+            self._start_music(call)
+        except NgError:
+            with contextlib.suppress(NgError):
+                self._set_held_media(call, False)  # nothing changes
+            raise
+        call.cti_hold = True
+        self._emit(cc.CallHeld(call.call_id, leg.leg_id), call.route)
+
+    def _set_held_media(self, call: Call, held: bool) -> None:
+        """Block both directions: the agent must not hear the caller, and the caller hears
+        only the music (rtpengine's player does not replace forwarded audio, it interleaves)."""
+        assert self._media is not None
+        change = self._media.block_media if held else self._media.unblock_media
+        for tag in (call.caller_tag, str(call.ua.lTag)):
+            change(call.call_id, tag)
+
+    def _resume(self, call: Call) -> None:
+        leg = call.bridged
+        if self._media is None or leg is None or not call.cti_hold:
+            self._fail(call, "ResumeCall", "the call is not on hold (HoldCall)")
+            return
+        self._stop_media(call)
+        self._set_held_media(call, False)
+        call.cti_hold = False
+        self._emit(cc.CallResumed(call.call_id, leg.leg_id), call.route)
 
     def _on_info(self, call: Call, leg: Leg | None, event: Any) -> None:
         body = event.getData()
@@ -776,6 +905,219 @@ class CallManager:
         if leg is not None and holder.digits == RECORD_ON_DEMAND_CODE:
             holder.digits = ""
             self._request_recording(call)
+
+    # -----------------------------------------------------------------------------------------
+    # Supervisor monitoring (docs/pbx.md: the caller side of rtpengine and the agent's phone
+    # are moved onto a conference mixer while the supervisor is joined, and back afterwards)
+
+    def _monitor(self, call: Call, command: cc.MonitorCall) -> None:
+        current = call.monitor
+        if current is not None:
+            if current.monitor_id != command.monitor_id:
+                reason = f"monitored already ({current.monitor_id} by {current.extension})"
+                self._fail(call, "MonitorCall", reason)
+                return
+            current.mode = command.mode
+            if current.state is MonitorState.JOINED:
+                current.conference.set_routes(MONITOR_ROUTES[current.mode])
+                self._emit(self._monitor_started(call, current), call.route)
+            return
+        leg = call.bridged
+        if self._media is None:
+            self._fail(call, "MonitorCall", "no media server configured")
+            return
+        if leg is None:
+            self._fail(call, "MonitorCall", "no extension is bridged to the caller")
+            return
+        if self._directory.user(command.extension) is None:
+            self._fail(call, "MonitorCall", f"unknown extension {command.extension}")
+            return
+        binding = (
+            None if self._is_busy(command.extension) else self._locations.lookup(command.extension)
+        )
+        if binding is None:
+            busy = self._is_busy(command.extension)
+            reason = MONITOR_BUSY if busy else MONITOR_NOT_REGISTERED
+            self._emit(
+                cc.MonitorEnded(call.call_id, command.monitor_id, command.extension, reason),
+                call.route,
+            )
+            return
+        conference = Conference(
+            str(self._config["_sip_address"]),
+            (MIX_CALLER, MIX_AGENT, MIX_SUPERVISOR),
+            on_failure=partial(self._conference_failed, call),
+        )
+        ua = UA(self._config, nh_address=(binding.host, binding.port))
+        ua.lContact = self._contact()
+        monitor = Monitor(
+            monitor_id=command.monitor_id,
+            extension=command.extension,
+            mode=command.mode,
+            ua=ua,
+            conference=conference,
+            agent=leg,
+        )
+        ua.event_cb = partial(self._on_monitor_ua_event, call, monitor)
+        call.monitor = monitor
+        self._claim(command.extension)
+        invite = _TryToBinding(
+            (
+                SipCallId(),
+                call.caller,
+                command.extension,
+                MsgBody(sdp_rewrite.offer(conference.address(MIX_SUPERVISOR))),
+                None,
+                f"monitor {leg.extension}",
+            )
+        )
+        invite.contact = binding.contact
+        ua.recvEvent(invite)
+        monitor.timer = Timeout(
+            partial(self._guard_monitor, self._monitor_not_answered, call, monitor),
+            command.ring_timeout,
+        )
+
+    def _monitor_started(self, call: Call, monitor: Monitor) -> cc.MonitorStarted:
+        return cc.MonitorStarted(call.call_id, monitor.monitor_id, monitor.extension, monitor.mode)
+
+    def _on_monitor_ua_event(self, call: Call, monitor: Monitor, event: Any, _ua: Any) -> None:
+        self._guard_monitor(self._on_monitor_event, call, monitor, event)
+
+    def _on_monitor_event(self, call: Call, monitor: Monitor, event: Any) -> None:
+        if call.monitor is not monitor:
+            return
+        if isinstance(event, CCEventConnect):
+            if monitor.state is MonitorState.RINGING:
+                body = event.getData()[2]
+                self._join(call, monitor, str(body) if body is not None else "")
+        elif isinstance(event, CCEventFail | CCEventRedirect):
+            if monitor.state is MonitorState.RINGING:
+                code = int(event.getData()[0])
+                reason = MONITOR_BUSY if code in (486, 600) else MONITOR_REJECTED
+                self._end_monitor(call, reason, supervisor_gone=True)
+        elif isinstance(event, CCEventDisconnect):
+            self._end_monitor(call, MONITOR_HUNG_UP, supervisor_gone=True)
+        elif isinstance(event, CCEventUpdate):
+            # The supervisor's phone re-INVITEs (hold, session refresh): its media stays on the
+            # mixer socket it was given.
+            monitor.ua.recvEvent(CCEventConnect((200, "OK", monitor.ua.lSDP)))
+
+    def _join(self, call: Call, monitor: Monitor, supervisor_sdp: str) -> None:
+        assert self._media is not None
+        self._cancel_monitor_timer(monitor)
+        leg = monitor.agent
+        conference = monitor.conference
+        try:
+            supervisor, supervisor_codec = sdp_rewrite.audio_endpoint(supervisor_sdp)
+            agent, agent_codec = sdp_rewrite.audio_endpoint(leg.remote_sdp)
+            engine, _ = sdp_rewrite.audio_endpoint(call.offer_sdp)
+        except sdp_rewrite.SdpError as error:
+            log.warning("cannot monitor %s: %s", call.call_id, error)
+            self._end_monitor(call, MONITOR_REJECTED)
+            return
+        conference.connect(MIX_SUPERVISOR, supervisor, supervisor_codec)
+        # The mixer stands in for the agent toward rtpengine, in the codec the agent chose.
+        conference.connect(MIX_CALLER, engine, agent_codec)
+        conference.connect(MIX_AGENT, agent, agent_codec)
+        conference.pair_events(MIX_CALLER, MIX_AGENT)
+        conference.set_routes(MONITOR_ROUTES[monitor.mode])
+        conference.start()
+        monitor.state = MonitorState.JOINED
+        # rtpengine's agent side moves to the mixer (same re-answer as `_bridge`; port latching
+        # keeps the caller's port): the caller is not told anything.
+        self._media.answer(
+            call.call_id,
+            call.caller_tag,
+            str(call.ua.lTag),
+            sdp_rewrite.moved(leg.remote_sdp, conference.address(MIX_CALLER)),
+            latching=True,
+        )
+        monitor.anchored = True
+        # The mixer feeds the agent's phone at once; its re-INVITE only moves where the phone
+        # sends to.
+        self._reoffer(leg, sdp_rewrite.moved(call.offer_sdp, conference.address(MIX_AGENT)))
+        monitor.agent_moved = True
+        self._emit(self._monitor_started(call, monitor), call.route)
+
+    def _reoffer(self, leg: Leg, sdp: str) -> None:
+        leg.reoffers += 1
+        leg.ua.recvEvent(CCEventUpdate(MsgBody(sdp_rewrite.with_version(sdp, leg.reoffers))))
+
+    def _reinvite_answered(self, call: Call, leg: Leg, body: Any) -> None:
+        if body is None or leg.state is not LegState.BRIDGED:
+            return
+        leg.remote_sdp = str(body)
+        monitor = call.monitor
+        if monitor is not None and monitor.agent is leg and monitor.state is MonitorState.JOINED:
+            address, codec = sdp_rewrite.audio_endpoint(leg.remote_sdp)
+            monitor.conference.connect(MIX_AGENT, address, codec)
+
+    def _monitor_not_answered(self, call: Call, monitor: Monitor) -> None:
+        monitor.timer = None
+        if call.monitor is monitor and monitor.state is MonitorState.RINGING:
+            self._end_monitor(call, MONITOR_NO_ANSWER)
+
+    def _conference_failed(self, call: Call, _error: BaseException) -> None:
+        """From the mixer's thread: end that monitor in the SIP thread."""
+        monitor = call.monitor
+        if monitor is not None:
+            ED2.callFromThread(
+                self._guard_monitor, self._end_monitor_of, call, monitor, MONITOR_FAILED
+            )
+
+    def _end_monitor_of(self, call: Call, monitor: Monitor, reason: str) -> None:
+        if call.monitor is monitor:
+            self._end_monitor(call, reason)
+
+    def _end_monitor(self, call: Call, reason: str, *, supervisor_gone: bool = False) -> None:
+        monitor = call.monitor
+        if monitor is None:
+            return
+        call.monitor = None
+        self._cancel_monitor_timer(monitor)
+        try:
+            if not supervisor_gone:
+                monitor.ua.recvEvent(CCEventDisconnect())  # CANCEL or BYE
+            leg = monitor.agent
+            if not call.ended and leg.state is LegState.BRIDGED and self._media is not None:
+                # Back to the plain bridge: rtpengine sends to the agent's phone again, then
+                # the phone is told to send to rtpengine again.
+                if monitor.anchored:
+                    self._media.answer(
+                        call.call_id,
+                        call.caller_tag,
+                        str(call.ua.lTag),
+                        leg.remote_sdp,
+                        latching=True,
+                    )
+                if monitor.agent_moved:
+                    self._reoffer(leg, call.offer_sdp)
+        finally:
+            monitor.conference.close()
+            self._release(monitor.extension)
+            self._emit(
+                cc.MonitorEnded(call.call_id, monitor.monitor_id, monitor.extension, reason),
+                call.route,
+            )
+
+    @staticmethod
+    def _cancel_monitor_timer(monitor: Monitor) -> None:
+        if monitor.timer is not None:
+            monitor.timer.cancel()
+            monitor.timer = None
+
+    def _guard_monitor(self, func: Callable[..., None], call: Call, *args: Any) -> None:
+        """Unlike `_guard`, a failure here ends only the monitor: the monitored conversation
+        must go on."""
+        try:
+            func(call, *args)
+        except Exception:
+            log.exception("error in monitoring of %s (%s)", call.call_id, func.__name__)
+            try:
+                self._end_monitor(call, MONITOR_FAILED)
+            except Exception:
+                log.exception("could not end the monitor of %s cleanly", call.call_id)
 
     # -----------------------------------------------------------------------------------------
     # Commands from the application
@@ -870,6 +1212,17 @@ class CallManager:
                 self._end_call(call, cc.HangupSide.PBX, code=code, reason=reason)
             case cc.StartRecording():
                 self._request_recording(call)
+            case cc.HoldCall():
+                self._hold(call)
+            case cc.ResumeCall():
+                self._resume(call)
+            case cc.MonitorCall():
+                self._monitor(call, command)
+            case cc.StopMonitor(monitor_id=monitor_id):
+                if call.monitor is None or call.monitor.monitor_id != monitor_id:
+                    self._fail(call, "StopMonitor", f"no monitor {monitor_id} on this call")
+                    return
+                self._end_monitor(call, MONITOR_STOPPED)
 
     def _fail(self, call: Call, command: str, reason: str) -> None:
         self._emit(cc.CommandFailed(call.call_id, command, reason), call.route)

@@ -1,0 +1,213 @@
+"""A small RTP conference mixer: one UDP socket per participant, G.711 in and out, 20 ms clock.
+
+rtpengine 10.5 relays one-to-one and cannot mix several sources into the single stream a
+plain phone expects (docs/pbx.md, supervisor monitoring), so the PBX mixes monitored calls
+itself. Each participant's audio goes into its own sample buffer; every 20 ms each participant
+with a known address gets the sum of the buffers it is routed to hear (or silence, so the far
+end keeps a steady stream), encoded in its own payload type, with its own SSRC. Other payload
+types (RFC 4733 telephone-events) are passed on unchanged to a paired participant, so DTMF
+detection in rtpengine keeps working through the mixer.
+
+One thread per conference: the number of monitored calls at once is small. Routes and addresses
+may be changed from another thread at any time (whole-object assignments).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import selectors
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from pbx_core.media import g711
+
+log = logging.getLogger(__name__)
+
+FRAME_SAMPLES = 160
+"""20 ms at 8 kHz."""
+FRAME_SECONDS = 0.02
+MAX_BUFFERED_SAMPLES = 3 * FRAME_SAMPLES
+"""A talker whose clock runs fast loses its oldest audio beyond 60 ms instead of drifting."""
+_RTP_HEADER = struct.Struct("!BBHII")
+_SILENCE = [0] * FRAME_SAMPLES
+
+
+@dataclass(eq=False)
+class _Participant:
+    name: str
+    sock: socket.socket
+    remote: tuple[str, int] | None = None
+    payload_type: int = g711.PCMU
+    buffer: list[int] = field(default_factory=list)
+    event_peer: str = ""
+    ssrc: int = field(default_factory=lambda: secrets.randbits(32))
+    sequence: int = field(default_factory=lambda: secrets.randbits(16))
+    timestamp: int = field(default_factory=lambda: secrets.randbits(32))
+    sent: int = 0
+
+
+class Conference:
+    def __init__(
+        self,
+        host: str,
+        names: Iterable[str],
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Binds one UDP socket per name on `host` (free ports). `on_failure` is called from
+        the mixer thread if it stops on an error."""
+        self._participants: dict[str, _Participant] = {}
+        self._selector = selectors.DefaultSelector()
+        self._on_failure = on_failure
+        self._routes: Mapping[str, frozenset[str]] = {}
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+        try:
+            for name in names:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                self._participants[name] = _Participant(name, sock)
+                sock.bind((host, 0))
+                sock.setblocking(False)
+                self._selector.register(sock, selectors.EVENT_READ, name)
+        except OSError:
+            self.close()
+            raise
+
+    def address(self, name: str) -> tuple[str, int]:
+        host, port = self._participants[name].sock.getsockname()
+        return str(host), int(port)
+
+    def connect(self, name: str, remote: tuple[str, int], payload_type: int) -> None:
+        """Where `name`'s mixed audio goes, and in which G.711 payload type."""
+        if payload_type not in g711.PAYLOAD_TYPES:
+            raise ValueError(f"payload type {payload_type} is not G.711")
+        participant = self._participants[name]
+        participant.payload_type = payload_type
+        participant.remote = remote
+
+    def pair_events(self, first: str, second: str) -> None:
+        """Non-G.711 packets from either one go to the other unchanged (telephone-events)."""
+        self._participants[first].event_peer = second
+        self._participants[second].event_peer = first
+
+    def set_routes(self, routes: Mapping[str, Iterable[str]]) -> None:
+        """listener -> the participants it hears; a listener not named hears silence."""
+        self._routes = {listener: frozenset(talkers) for listener, talkers in routes.items()}
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="conference-mixer", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._closed.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=1.0)
+        self._selector.close()
+        for participant in self._participants.values():
+            participant.sock.close()
+
+    def packets_sent(self, name: str) -> int:
+        return self._participants[name].sent
+
+    # -----------------------------------------------------------------------------------------
+    # The mixer thread
+
+    def _run(self) -> None:
+        try:
+            next_tick = time.monotonic()
+            while not self._closed.is_set():
+                for key, _ in self._selector.select(max(0.0, next_tick - time.monotonic())):
+                    self._drain(self._participants[str(key.data)])
+                now = time.monotonic()
+                if now >= next_tick:
+                    self._tick()
+                    # After a stall (a loaded machine) start afresh rather than burst.
+                    next_tick = max(next_tick + FRAME_SECONDS, now - 5 * FRAME_SECONDS)
+        except Exception as error:
+            if self._closed.is_set():
+                return  # closed under our feet: sockets gone, nothing to report
+            log.exception("conference mixer stopped")
+            if self._on_failure is not None:
+                self._on_failure(error)
+
+    def _drain(self, participant: _Participant) -> None:
+        while True:
+            try:
+                packet = participant.sock.recv(2048)
+            except (BlockingIOError, InterruptedError):
+                return
+            except ConnectionRefusedError:
+                continue  # an ICMP error for one of our sends; the next datagram may be fine
+            self._receive(participant, packet)
+
+    def _receive(self, participant: _Participant, packet: bytes) -> None:
+        payload_type, payload = _rtp_payload(packet)
+        if payload_type in g711.PAYLOAD_TYPES:
+            buffer = participant.buffer
+            buffer.extend(g711.decode(payload_type, payload))
+            if len(buffer) > MAX_BUFFERED_SAMPLES:
+                del buffer[: len(buffer) - MAX_BUFFERED_SAMPLES]
+        elif payload_type is not None and participant.event_peer:
+            peer = self._participants[participant.event_peer]
+            if peer.remote is not None:
+                peer.sock.sendto(packet, peer.remote)
+
+    def _tick(self) -> None:
+        frames: dict[str, list[int]] = {}
+        for name, participant in self._participants.items():
+            if participant.buffer:
+                frame = participant.buffer[:FRAME_SAMPLES]
+                del participant.buffer[:FRAME_SAMPLES]
+                frame.extend(_SILENCE[: FRAME_SAMPLES - len(frame)])
+                frames[name] = frame
+        routes = self._routes
+        for name, participant in self._participants.items():
+            if participant.remote is None:
+                continue
+            heard = [frames[talker] for talker in routes.get(name, ()) if talker in frames]
+            samples = g711.mix(heard) if heard else _SILENCE
+            self._send(participant, g711.encode(participant.payload_type, samples))
+
+    @staticmethod
+    def _send(participant: _Participant, payload: bytes) -> None:
+        assert participant.remote is not None
+        marker = 0x80 if participant.sent == 0 else 0
+        header = _RTP_HEADER.pack(
+            0x80,
+            marker | participant.payload_type,
+            participant.sequence,
+            participant.timestamp,
+            participant.ssrc,
+        )
+        participant.sequence = (participant.sequence + 1) & 0xFFFF
+        participant.timestamp = (participant.timestamp + FRAME_SAMPLES) & 0xFFFFFFFF
+        try:
+            participant.sock.sendto(header + payload, participant.remote)
+        except OSError as error:  # the far end is gone for a moment: keep mixing for the others
+            log.debug("RTP to %s failed: %s", participant.remote, error)
+            return
+        participant.sent += 1
+
+
+def _rtp_payload(packet: bytes) -> tuple[int | None, bytes]:
+    """(payload type, payload) of an RTP packet; (None, b"") for anything else (RTCP, junk)."""
+    if len(packet) < _RTP_HEADER.size or packet[0] >> 6 != 2:
+        return None, b""
+    payload_type = packet[1] & 0x7F
+    if 72 <= payload_type <= 76:  # RTCP sent to the RTP port (rtcp-mux)
+        return None, b""
+    start = _RTP_HEADER.size + 4 * (packet[0] & 0x0F)
+    if packet[0] & 0x10:  # header extension
+        if len(packet) < start + 4:
+            return None, b""
+        start += 4 + 4 * int.from_bytes(packet[start + 2 : start + 4], "big")
+    end = len(packet)
+    if packet[0] & 0x20 and end > start:  # padding: the last octet says how much
+        end -= packet[-1]
+    if end < start:
+        return None, b""
+    return payload_type, packet[start:end]

@@ -1,0 +1,107 @@
+"""The conference mixer and G.711 tables with plain UDP sockets: known frames in, the mix out."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from pbx_core.media import g711
+from pbx_core.media.conference import FRAME_SAMPLES, Conference
+
+HEADER = struct.Struct("!BBHII")
+
+
+def test_g711_tables_round_trip_and_clip() -> None:
+    for payload_type in g711.PAYLOAD_TYPES:
+        codes = bytes(range(256))
+        back = g711.encode(payload_type, g711.decode(payload_type, codes))
+        # μ-law has two zeros (0x7F, 0xFF); everything else comes back as it was.
+        assert [c for c, b in zip(codes, back, strict=True) if c != b] in ([], [0x7F])
+    assert g711.encode(g711.PCMU, [0, 32767, -32768]) == bytes([0xFF, 0x80, 0x00])
+    assert g711.encode(g711.PCMA, [0, 32767, -32768]) == bytes([0xD5, 0xAA, 0x2A])
+    assert g711.mix([[30000, -30000, 5], [10000, -10000, 6]]) == [32767, -32768, 11]
+
+
+@pytest.fixture
+def sockets() -> Iterator[dict[str, socket.socket]]:
+    made = {}
+    for name in ("a", "b", "c"):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(1.0)
+        made[name] = sock
+    yield made
+    for sock in made.values():
+        sock.close()
+
+
+def _frame(payload_type: int, value: int) -> bytes:
+    return HEADER.pack(0x80, payload_type, 1, 0, 1234) + g711.encode(
+        payload_type, [value] * FRAME_SAMPLES
+    )
+
+
+def _payloads(sock: socket.socket, seconds: float) -> list[tuple[int, bytes]]:
+    got = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            data = sock.recv(2048)
+        except TimeoutError:
+            break
+        got.append((data[1] & 0x7F, data[12:]))
+    return got
+
+
+def test_listener_gets_the_clipped_sum_of_whom_it_hears(
+    sockets: dict[str, socket.socket],
+) -> None:
+    conference = Conference("127.0.0.1", ("a", "b", "c"))
+    try:
+        for name, payload_type in (("a", g711.PCMU), ("b", g711.PCMA), ("c", g711.PCMA)):
+            conference.connect(name, sockets[name].getsockname(), payload_type)
+        conference.set_routes({"a": ("b",), "b": ("a",), "c": ("a", "b")})  # c listens
+        conference.start()
+        a_value, b_value, c_value = 1000, -3000, 20000
+        for _ in range(10):
+            sockets["a"].sendto(_frame(g711.PCMU, a_value), conference.address("a"))
+            sockets["b"].sendto(_frame(g711.PCMA, b_value), conference.address("b"))
+            sockets["c"].sendto(_frame(g711.PCMU, c_value), conference.address("c"))
+            time.sleep(0.02)
+        heard_by_c = _payloads(sockets["c"], 0.3)
+        heard_by_a = _payloads(sockets["a"], 0.1)
+    finally:
+        conference.close()
+    a_decoded = g711.decode(g711.PCMU, g711.encode(g711.PCMU, [a_value]))[0]
+    b_decoded = g711.decode(g711.PCMA, g711.encode(g711.PCMA, [b_value]))[0]
+    mixed = g711.encode(g711.PCMA, [a_decoded + b_decoded] * FRAME_SAMPLES)
+    assert (g711.PCMA, mixed) in heard_by_c, "c must hear a and b mixed, in its own codec"
+    only_b = g711.encode(g711.PCMU, [b_decoded] * FRAME_SAMPLES)
+    assert heard_by_a, "a gets a steady stream"
+    assert all(pt == g711.PCMU for pt, _ in heard_by_a)
+    assert only_b in {payload for _, payload in heard_by_a}
+    c_in_a = g711.encode(g711.PCMU, [b_decoded + c_value] * FRAME_SAMPLES)
+    assert c_in_a not in {payload for _, payload in heard_by_a}, "a must not hear c"
+
+
+def test_silence_without_talkers_and_events_pass_to_the_pair(
+    sockets: dict[str, socket.socket],
+) -> None:
+    conference = Conference("127.0.0.1", ("a", "b", "c"))
+    try:
+        for name in ("a", "b"):
+            conference.connect(name, sockets[name].getsockname(), g711.PCMU)
+        conference.pair_events("a", "b")
+        conference.start()
+        event = HEADER.pack(0x80, 101, 7, 0, 99) + bytes([5, 0x0A, 0x00, 0xA0])
+        sockets["a"].sendto(event, conference.address("a"))
+        got = _payloads(sockets["b"], 0.2)
+    finally:
+        conference.close()
+    assert (101, bytes([5, 0x0A, 0x00, 0xA0])) in got, "telephone-event passed through"
+    silence = g711.encode(g711.PCMU, [0] * FRAME_SAMPLES)
+    assert (g711.PCMU, silence) in got, "no talkers: silence keeps the stream going"
