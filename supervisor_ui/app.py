@@ -28,7 +28,7 @@ from dash.exceptions import PreventUpdate, WebsocketDisconnected
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from supervisor_ui import layout, views
+from supervisor_ui import layout, reports_page, views
 from supervisor_ui.actions import ACTIONS, ActionInput, LiveIndex, perform
 from supervisor_ui.api_client import ApiError, CallCenterInfo, Session, SupervisorApi
 from supervisor_ui.hub import LiveHub, TenantFeed
@@ -40,6 +40,7 @@ from supervisor_ui.live import (
     agents_of,
     visible,
 )
+from supervisor_ui.reports_api import ReportsApi
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ class SupervisorDashboard:
         factory = settings.source_factory or self._redis_source
         self.hub = LiveHub(factory, self.zone, threshold_seconds=settings.service_level_seconds)
         self._api: SupervisorApi | None = None
+        self._reports: ReportsApi | None = None
         self.dash = Dash(
             __name__,
             server=cast(Any, server),
@@ -170,24 +172,32 @@ class SupervisorDashboard:
         url, prefix = self.redis_target()
         return RedisLiveSource.from_url(url, prefix)
 
+    def _client(self) -> httpx.AsyncClient:
+        if self.settings.api_base_url:
+            return httpx.AsyncClient(base_url=self.settings.api_base_url, timeout=10.0)
+        transport = httpx.ASGITransport(app=self._server)
+        return httpx.AsyncClient(transport=transport, base_url="http://cti.internal", timeout=10.0)
+
     @property
     def api(self) -> SupervisorApi:
         if self._api is None:
-            if self.settings.api_base_url:
-                client = httpx.AsyncClient(base_url=self.settings.api_base_url, timeout=10.0)
-            else:
-                transport = httpx.ASGITransport(app=self._server)
-                client = httpx.AsyncClient(
-                    transport=transport, base_url="http://cti.internal", timeout=10.0
-                )
-            self._api = SupervisorApi(client)
+            self._api = SupervisorApi(self._client())
         return self._api
+
+    @property
+    def reports(self) -> ReportsApi:
+        if self._reports is None:
+            self._reports = ReportsApi(self._client())
+        return self._reports
 
     async def close(self) -> None:
         await self.hub.close()
         if self._api is not None:
             await self._api.close()
             self._api = None
+        if self._reports is not None:
+            await self._reports.close()
+            self._reports = None
 
     # The live loop (one per browser).
 
@@ -395,6 +405,7 @@ class SupervisorDashboard:
         app = self.dash
 
         app.callback(websocket=True, persistent=True)(self.live)
+        reports_page.register(app, lambda: self.api, lambda: self.reports, self.zone)
 
         @app.callback(
             Output("session", "data"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from dash import dcc, html
 
+from supervisor_ui import reports_page
 from supervisor_ui.actions import AGENT_STATES
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -28,6 +29,7 @@ def _button(label: str, id_: str, kind: str = "") -> html.Button:
 def page() -> html.Div:
     return html.Div(
         [
+            dcc.Location(id="url", refresh=False),
             dcc.Store(id="session", storage_type="session"),
             dcc.Store(id="live-index", data={}),
             dcc.Store(id="selected-call", data=None),
@@ -58,7 +60,11 @@ def page() -> html.Div:
                 className="login",
             ),
             html.Div(
-                [controls(), html.Div(id="board", className="board")],
+                [
+                    reports_page.nav(),
+                    html.Div([controls(), html.Div(id="board", className="board")], id="live-view"),
+                    reports_page.layout(),
+                ],
                 id="workspace",
                 style={"display": "none"},
             ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,16 +53,16 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _data(name: str, value: str) -> dict[str, Any]:
+def data_attribute(name: str, value: str) -> dict[str, Any]:
     """A `data-*` attribute for a Dash html component (typed loosely on purpose)."""
     return {f"data-{name}": value}
 
 
-def _percent(value: float | None) -> str:
+def percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f} %"
 
 
-def _seconds(value: float | None) -> str:
+def seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} s"
 
 
@@ -106,16 +107,21 @@ def kpi_tiles(center: CallCenter, stats: DayStats, now: float) -> list[Any]:
         ("Offered", str(day.offered if day else 0), "offered"),
         ("Answered", str(day.answered if day else 0), "answered"),
         ("Abandoned", str(day.abandoned if day else 0), "abandoned"),
-        ("Service level", _percent(day.service_level if day else None), "service-level"),
-        ("ASA", _seconds(day.asa_seconds if day else None), "asa"),
-        ("AHT", _seconds(day.aht_seconds if day else None), "aht"),
+        ("Service level", percent(day.service_level if day else None), "service-level"),
+        ("ASA", seconds(day.asa_seconds if day else None), "asa"),
+        ("AHT", seconds(day.aht_seconds if day else None), "aht"),
         ("Longest wait", clock(longest), "longest-wait"),
     ]
+    return tiles(figures)
+
+
+def tiles(figures: list[tuple[str, str, str]]) -> list[Any]:
+    """KPI tiles from (label, value, key); `data-kpi` = key."""
     return [
         html.Div(
             [html.Div(label, className="kpi-label"), html.Div(value, className="kpi-value")],
             className="kpi",
-            **_data("kpi", key),
+            **data_attribute("kpi", key),
         )
         for label, value, key in figures
     ]
@@ -135,7 +141,7 @@ def _local(timestamp: float, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(timestamp, zone).strftime("%H:%M")
 
 
-def _base_layout(title: str) -> dict[str, Any]:
+def base_layout(title: str) -> dict[str, Any]:
     return {
         "title": {"text": title, "font": {"size": 13}},
         "margin": {"l": 40, "r": 10, "t": 30, "b": 30},
@@ -145,32 +151,56 @@ def _base_layout(title: str) -> dict[str, Any]:
     }
 
 
-def interval_figure(center: CallCenter, stats: DayStats, zone: ZoneInfo) -> dict[str, Any]:
-    day = stats.centers.get(center.id)
-    slots = sorted(day.intervals.items()) if day else []
-    x = [_local(start, zone) for start, _ in slots]
-    series = [
-        ("Offered", "offered", "#546e7a"),
-        ("Answered", "answered", "#2e7d32"),
-        ("Abandoned", "abandoned", "#c62828"),
-    ]
+CALL_SERIES = (
+    ("Offered", "offered", "#546e7a"),
+    ("Answered", "answered", "#2e7d32"),
+    ("Abandoned", "abandoned", "#c62828"),
+)
+"""(legend, attribute, colour) of the calls-per-interval bars, live and in the reports."""
+
+
+def calls_figure(title: str, x: list[str], rows: Sequence[Any]) -> dict[str, Any]:
+    """Grouped bars of `CALL_SERIES` per interval; `rows` carry those attributes."""
     return {
         "data": [
             {
                 "type": "bar",
                 "name": name,
                 "x": x,
-                "y": [getattr(figures, attr) for _, figures in slots],
+                "y": [getattr(row, attr) for row in rows],
                 "marker": {"color": colour},
             }
-            for name, attr, colour in series
+            for name, attr, colour in CALL_SERIES
         ],
-        "layout": {
-            **_base_layout("Calls per 15 minutes"),
-            "barmode": "group",
-            "xaxis": {"type": "category"},
-        },
+        "layout": {**base_layout(title), "barmode": "group", "xaxis": {"type": "category"}},
     }
+
+
+def service_level_layout(title: str) -> dict[str, Any]:
+    """A percent axis with the 80 % target as a dotted line."""
+    return {
+        **base_layout(title),
+        "yaxis": {"range": [0, 105], "ticksuffix": "%"},
+        "xaxis": {"type": "category", "automargin": True},
+        "shapes": [
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": 80,
+                "y1": 80,
+                "line": {"color": "#2e7d32", "dash": "dot"},
+            }
+        ],
+    }
+
+
+def interval_figure(center: CallCenter, stats: DayStats, zone: ZoneInfo) -> dict[str, Any]:
+    day = stats.centers.get(center.id)
+    slots = sorted(day.intervals.items()) if day else []
+    x = [_local(start, zone) for start, _ in slots]
+    return calls_figure("Calls per 15 minutes", x, [figures for _, figures in slots])
 
 
 def service_level_figure(center: CallCenter, stats: DayStats, zone: ZoneInfo) -> dict[str, Any]:
@@ -203,22 +233,7 @@ def service_level_figure(center: CallCenter, stats: DayStats, zone: ZoneInfo) ->
                 "line": {"color": "#1565c0", "width": 3},
             },
         ],
-        "layout": {
-            **_base_layout(f"Service level ({stats.threshold:.0f} s)"),
-            "yaxis": {"range": [0, 105], "ticksuffix": "%"},
-            "xaxis": {"type": "category"},
-            "shapes": [
-                {
-                    "type": "line",
-                    "xref": "paper",
-                    "x0": 0,
-                    "x1": 1,
-                    "y0": 80,
-                    "y1": 80,
-                    "line": {"color": "#2e7d32", "dash": "dot"},
-                }
-            ],
-        },
+        "layout": service_level_layout(f"Service level ({stats.threshold:.0f} s)"),
     }
 
 
@@ -239,7 +254,7 @@ def state_mix_figure(snapshot: LiveSnapshot, center: CallCenter) -> dict[str, An
                 "textinfo": "value",
             }
         ],
-        "layout": {**_base_layout("Agent states"), "showlegend": True},
+        "layout": {**base_layout("Agent states"), "showlegend": True},
     }
 
 
@@ -281,7 +296,7 @@ def incoming_figure(
             }
         ],
         "layout": {
-            **_base_layout("Incoming calls (seconds in status)"),
+            **base_layout("Incoming calls (seconds in status)"),
             "height": min(height, 420),
             "yaxis": {"autorange": "reversed", "type": "category", "automargin": True},
             "xaxis": {"rangemode": "tozero"},

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 import uvicorn
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from cti.app import create_app
@@ -38,6 +39,10 @@ from cti.snapshots import (
 )
 from cti.users import UserDirectory, make_engine, seed_demo_users
 from queueing.events import DomainEvent, EventType
+from reports import synthetic
+from reports.db import make_engine as make_report_engine
+from reports.db import migrate
+from reports.ingest import Ingester
 from supervisor_ui import mount
 from tests.product_harness import LoopThread
 
@@ -67,6 +72,30 @@ def seed_users(database_url: str) -> None:
     directory = UserDirectory(make_engine(database_url), TEST_COST)
     seed_demo_users(directory)
     directory.add_user(TENANT, "helpdesk-lead", "pwlead", Role.SUPERVISOR, call_centers=["7001"])
+
+
+REPORT_DAY = "2025-11-25"
+"""The local day of the synthetic report data (`reports.synthetic`, 07:00-19:00 UTC)."""
+
+
+def seed_report_day(database_url: str) -> None:
+    """Ingests the reports' synthetic day into the web process's database with the real
+    ingester, from a stream of its own (the live board's stream stays untouched)."""
+    prefix = new_prefix()
+    redis = SyncRedis.from_url(REDIS_URL)
+    try:
+        synthetic.publish(redis, prefix, synthetic.generate_day().events, tenant=TENANT)
+        engine = make_report_engine(database_url)
+        migrate(engine)
+        try:
+            Ingester(engine, redis, prefix=prefix).ingest_available(TENANT)
+        finally:
+            engine.dispose()
+    finally:
+        keys = list(redis.scan_iter(match=f"{prefix}:*", count=500))
+        if keys:
+            redis.delete(*keys)
+        redis.close()
 
 
 def demo_snapshot(now: float) -> TenantSnapshot:

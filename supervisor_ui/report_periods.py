@@ -1,0 +1,138 @@
+"""What period a supervisor asked for, and its rows: pure functions of the form's values and now.
+
+Periods are local (the dashboard's time zone): "today" starts at local midnight, a day row is a
+calendar day (23 or 25 hours across DST). Quarter-hour and hour rows are aligned on the
+period's start, as the reports align them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+MAX_ROWS = 400
+"""Each row is one request to the report API: a year by day fits, a week by 15 minutes not."""
+
+_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+DATE_HINT = "YYYY-MM-DD or YYYY-MM-DD HH:MM"
+
+
+class ReportInputError(ValueError):
+    """The form asks for a report that cannot be made; the message is for the supervisor."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Preset(StrEnum):
+    TODAY = "today"
+    YESTERDAY = "yesterday"
+    THIS_WEEK = "week"
+    CUSTOM = "custom"
+
+
+class Step(StrEnum):
+    QUARTER_HOUR = "15min"
+    HOUR = "hour"
+    DAY = "day"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """[start, end), both aware in the dashboard's zone."""
+
+    start: datetime
+    end: datetime
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), zone)
+
+
+def _instant(text: str | None, name: str, zone: ZoneInfo, *, end: bool) -> datetime:
+    if not text or not text.strip():
+        raise ReportInputError(f"Enter the custom range's '{name}' ({DATE_HINT}).")
+    try:
+        if _DATE_ONLY.match(text):
+            day = date.fromisoformat(text.strip())
+            # A date alone as 'to' includes that whole day.
+            return _midnight(day + timedelta(days=1) if end else day, zone)
+        instant = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ReportInputError(
+            f"'{name}' is not a date or time ({DATE_HINT}): {text.strip()[:40]!r}."
+        ) from None
+    return instant.replace(tzinfo=zone) if instant.tzinfo is None else instant.astimezone(zone)
+
+
+def period_of(
+    preset: str | None, custom_from: str | None, custom_to: str | None, now: datetime
+) -> Period:
+    """The period the form asks for; `now` is aware, in the dashboard's zone."""
+    zone = now.tzinfo
+    assert isinstance(zone, ZoneInfo)
+    today = _midnight(now.date(), zone)
+    match preset:
+        case Preset.TODAY:
+            return Period(today, now)
+        case Preset.YESTERDAY:
+            return Period(_midnight(now.date() - timedelta(days=1), zone), today)
+        case Preset.THIS_WEEK:
+            return Period(_midnight(now.date() - timedelta(days=now.weekday()), zone), now)
+        case Preset.CUSTOM:
+            start = _instant(custom_from, "from", zone, end=False)
+            end = _instant(custom_to, "to", zone, end=True)
+            if end <= start:
+                raise ReportInputError(
+                    f"'from' ({str(custom_from).strip()}) must be before "
+                    f"'to' ({str(custom_to).strip()})."
+                )
+            return Period(start, end)
+    raise ReportInputError("Choose a range: today, yesterday, this week or custom.")
+
+
+_ADJECTIVES = {Step.QUARTER_HOUR: "15-minute", Step.HOUR: "hourly", Step.DAY: "daily"}
+
+
+def _size(step: Step) -> timedelta:
+    return {
+        Step.QUARTER_HOUR: timedelta(minutes=15),
+        Step.HOUR: timedelta(hours=1),
+        Step.DAY: timedelta(days=1),
+    }[step]
+
+
+def step_of(value: str | None) -> Step:
+    try:
+        return Step(str(value))
+    except ValueError:
+        raise ReportInputError("Choose an interval: 15 minutes, hour or day.") from None
+
+
+def rows_of(period: Period, kind: Step) -> list[Period]:
+    """The period split into rows, the last one cut at the period's end."""
+    size = _size(kind)
+    # Instants are compared in UTC: comparing two times of one zone ignores the DST fold.
+    end = period.end.astimezone(UTC)
+    count = (end - period.start.astimezone(UTC)) / size
+    if count > MAX_ROWS:
+        raise ReportInputError(
+            f"This range makes {math.ceil(count)} {_ADJECTIVES[kind]} rows; the page shows at "
+            f"most {MAX_ROWS}. Choose a longer interval or a shorter range."
+        )
+    rows: list[Period] = []
+    start = period.start
+    while start < end:
+        if kind is Step.DAY:
+            # Aware arithmetic in one zone is wall-clock arithmetic: the next local midnight.
+            following = start + size
+        else:
+            following = (start.astimezone(UTC) + size).astimezone(start.tzinfo)
+        rows.append(Period(start, following if following < end else period.end))
+        start = following
+    return rows
