@@ -1,0 +1,449 @@
+"""SIP over TCP in front of sippy (UDP only): a transport-translating stateless proxy.
+
+    gateway = TcpTransportGateway(pbx_udp=("127.0.0.1", 5060), listen=("127.0.0.1", 5060))
+    gateway.start()          # blocking, seconds at most; from asyncio: asyncio.to_thread
+    ...
+    gateway.stop()
+
+Phones connect over TCP; the gateway frames their byte stream (`stream_framing`) and relays
+each message to sippy's UDP socket from a UDP socket of its own (the *relay address*), and
+back. No transaction or dialog state: everything needed to route a message back travels in
+the message itself (RFC 3261 16.11), except the table of live connections and the phones'
+own Contact URIs per connection.
+
+- Requests from a phone: `received`/`rport` on its Via (RFC 3261 18.2.1, RFC 3581), then our
+  UDP Via on top whose branch names the connection; responses from sippy come to the relay
+  address, that Via is popped and the response goes down that connection (18.2.2).
+- Contacts a phone sends (REGISTER, INVITE, 2xx...) become `sip:user@<relay>;x-tcp-flow=T`,
+  T naming the connection and the phone's URI. sippy stores and targets that, so its requests
+  to the phone arrive at the relay address; the gateway restores the phone's URI as
+  Request-URI, pushes a TCP Via and sends them down the connection. A flow whose connection
+  has closed answers 480 at once. The same flow URI in a Contact sippy sends to the phone
+  (the 200 to REGISTER) is turned back into the phone's own URI.
+- sippy's own Contact gets `transport=tcp` (and the listening address) on the way to a TCP
+  phone, so the phone's in-dialog requests come back over TCP, not UDP (RFC 3263).
+
+Runs an asyncio loop in its own thread: socket work never waits behind the application's
+event handlers (or the SIP reactor), and start/stop look like `SipThread`'s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from pbx_core.sip.stream_framing import (
+    MAX_MESSAGE,
+    Frame,
+    FramingError,
+    KeepAlive,
+    Message,
+    StreamFramer,
+)
+from pbx_core.sip.wire import (
+    MalformedMessage,
+    Params,
+    SipMessage,
+    SipUri,
+    Via,
+    make_response,
+)
+
+log = logging.getLogger(__name__)
+
+Address = tuple[str, int]
+
+FLOW_PARAM = "x-tcp-flow"
+_MAGIC = "z9hG4bK"
+_FROM_TCP = f"{_MAGIC}-tcp."
+"""Branch prefix of our Via on requests from TCP phones: `<prefix><connection>.<hash>`."""
+_TO_TCP = f"{_MAGIC}-udp."
+"""Branch prefix of our Via on sippy's requests to TCP phones."""
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayLimits:
+    max_message: int = MAX_MESSAGE
+    """Largest message relayed either way to sippy (its datagram buffer)."""
+    max_connections: int = 1024
+    max_contacts_per_connection: int = 16
+    """Distinct Contact URIs one connection may use (several lines on one phone)."""
+    max_write_buffer: int = 256 * 1024
+    """A phone that reads no faster than this much is behind is disconnected."""
+
+
+class TcpTransportGateway:
+    def __init__(
+        self, pbx_udp: Address, listen: Address, limits: GatewayLimits | None = None
+    ) -> None:
+        self.pbx_udp = pbx_udp
+        self._listen = listen
+        self.limits = limits or GatewayLimits()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+        self._server: asyncio.Server | None = None
+        self._relay: asyncio.DatagramTransport | None = None
+        self._connections: dict[int, _Connection] = {}
+        self._ids = itertools.count(1)
+        self.listen_address: Address = listen
+        self.relay_address: Address = (pbx_udp[0], 0)
+
+    # -----------------------------------------------------------------------------------------
+    # Life cycle (from any thread)
+
+    def start(self, timeout: float = 10.0) -> None:
+        if self._thread is not None:
+            raise RuntimeError("the TCP gateway already runs")
+        self._ready.clear()
+        self._startup_error = None
+        self._thread = threading.Thread(target=self._run, name="sip-tcp-gateway", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("TCP gateway did not start")
+        if self._startup_error is not None:
+            self._thread.join(timeout)
+            self._thread = None
+            raise RuntimeError("TCP gateway failed to start") from self._startup_error
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread is None or self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+        self._thread = None
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._open())
+        except BaseException as error:
+            self._startup_error = error
+            loop.run_until_complete(self._close())
+            loop.close()
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(self._close())
+            loop.close()
+
+    async def _open(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._relay, _ = await loop.create_datagram_endpoint(
+            lambda: _RelaySocket(self), local_addr=self.relay_address
+        )
+        self.relay_address = self._relay.get_extra_info("sockname")[:2]
+        self._server = await loop.create_server(
+            lambda: _Connection(self), self._listen[0], self._listen[1], reuse_address=True
+        )
+        self.listen_address = self._server.sockets[0].getsockname()[:2]
+        log.info("SIP over TCP on %s:%d, relaying to %s:%d", *self.listen_address, *self.pbx_udp)
+
+    async def _close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for connection in list(self._connections.values()):
+            connection.transport.abort()
+        if self._relay is not None:
+            self._relay.close()
+        await asyncio.sleep(0)  # let the transports' connection_lost callbacks run
+        self._server = None
+        self._relay = None
+
+    # -----------------------------------------------------------------------------------------
+    # Connections (gateway thread)
+
+    def _accept(self, connection: _Connection) -> bool:
+        if len(self._connections) >= self.limits.max_connections:
+            log.warning("refusing TCP connection from %s: too many", connection.peer)
+            return False
+        self._connections[connection.id] = connection
+        return True
+
+    def _forget(self, connection: _Connection) -> None:
+        self._connections.pop(connection.id, None)
+
+    def _on_frame(self, connection: _Connection, frame: Frame) -> None:
+        if isinstance(frame, KeepAlive):
+            connection.send(b"\r\n")
+        elif isinstance(frame, Message):
+            self._from_phone(connection, frame.data)
+        else:
+            self._on_framing_error(connection, frame)
+
+    def _on_framing_error(self, connection: _Connection, error: FramingError) -> None:
+        log.info("closing TCP connection from %s: %s", connection.peer, error.reason)
+        if error.status is not None:
+            reason = "Message Too Large" if error.status == 513 else "Bad Request"
+            self._refuse_on(connection, error.head, error.status, reason)
+        connection.close()
+
+    # -----------------------------------------------------------------------------------------
+    # Phone -> sippy
+
+    def _from_phone(self, connection: _Connection, data: bytes) -> None:
+        try:
+            message = SipMessage.parse(data)
+            if message.is_request:
+                self._request_from_phone(connection, message)
+            else:
+                self._response_from_phone(connection, message)
+        except TooLarge:
+            self._refuse_on(connection, data, 513, "Message Too Large")
+        except MalformedMessage as error:
+            # Framing is intact (Content-Length was right): refuse this message only.
+            log.info("bad message from %s: %s", connection.peer, error)
+            self._refuse_on(connection, data, 400, "Bad Request")
+
+    def _refuse_on(self, connection: _Connection, data: bytes, status: int, reason: str) -> None:
+        """Answer the request in `data` as it came from the phone, if it is one."""
+        try:
+            request = SipMessage.parse(data, lenient=True)
+        except MalformedMessage:
+            return
+        if request.is_request and request.method != "ACK":
+            connection.send(make_response(request, status, reason).to_bytes())
+
+    def _request_from_phone(self, connection: _Connection, request: SipMessage) -> None:
+        if not _decrement_max_forwards(request):
+            connection.send(make_response(request, 483, "Too Many Hops").to_bytes())
+            return
+        via = request.top_via()
+        host, port = connection.peer
+        # RFC 3261 18.2.1 and RFC 3581: where the request really came from, so responses
+        # (and anyone reading this Via) know the phone's address behind its NAT.
+        if via.host != host or via.params.has("rport"):
+            via.params.set("received", host)
+        if via.params.has("rport"):
+            via.params.set("rport", str(port))
+        request.replace_top_via(via)
+        request.map_contacts(lambda uri: self._flow_uri(connection, uri))
+        request.push_via(self._via_to_pbx(connection, request, via))
+        self._send_to_pbx(request)
+
+    def _via_to_pbx(self, connection: _Connection, request: SipMessage, via: Via) -> Via:
+        # A function of the phone's branch, so that its CANCEL and the ACK of a failed
+        # INVITE carry our branch of that INVITE, as sippy's transaction matching needs.
+        if via.branch.startswith(_MAGIC):
+            key = via.branch
+        else:  # an RFC 2543 phone: no unique branch, hash what identifies the transaction
+            cseq = (request.first("cseq") or "").split()[:1]
+            key = "|".join([str(via), request.first("call-id") or "", request.first("from") or ""])
+            key += "|" + "".join(cseq)
+        branch = f"{_FROM_TCP}{connection.id}.{_digest(key)}"
+        host, port = self.relay_address
+        return Via("SIP/2.0/UDP", host, port, Params([("branch", branch)]))
+
+    def _response_from_phone(self, connection: _Connection, response: SipMessage) -> None:
+        ours = response.pop_via()
+        if not ours.branch.startswith(_TO_TCP):
+            log.info("dropping response from %s: top Via is not ours", connection.peer)
+            return
+        response.map_contacts(lambda uri: self._flow_uri(connection, uri))
+        self._send_to_pbx(response)
+
+    def _flow_uri(self, connection: _Connection, uri: str) -> str:
+        """The phone's Contact URI as sippy should see it: at our relay address, naming the
+        connection and (through the connection's table) the phone's URI."""
+        try:
+            parsed = SipUri.parse(uri)
+        except MalformedMessage:
+            return uri  # tel: and the like: nothing sippy could send to anyway
+        token = connection.token_for(uri, self.limits.max_contacts_per_connection)
+        host, port = self.relay_address
+        user = parsed.userinfo.partition(":")[0] if parsed.userinfo else None
+        return str(SipUri("sip", user, host, port, Params([(FLOW_PARAM, token)])))
+
+    def _send_to_pbx(self, message: SipMessage) -> None:
+        data = message.to_bytes()
+        if len(data) > self.limits.max_message:
+            raise TooLarge(f"{len(data)} bytes with our Via, sippy reads {self.limits.max_message}")
+        assert self._relay is not None
+        self._relay.sendto(data, self.pbx_udp)
+
+    # -----------------------------------------------------------------------------------------
+    # sippy -> phone
+
+    def _from_pbx(self, data: bytes, source: Address) -> None:
+        if source != self.pbx_udp:
+            log.info("dropping datagram from %s:%d: only the PBX may use the relay", *source)
+            return
+        try:
+            message = SipMessage.parse(data)
+        except MalformedMessage as error:
+            log.warning("unparsable message from the PBX: %s", error)
+            return
+        try:
+            if message.is_request:
+                self._request_from_pbx(message)
+            else:
+                self._response_from_pbx(message)
+        except MalformedMessage as error:
+            log.warning("cannot relay %s from the PBX: %s", message.method, error)
+            self._answer_pbx(message, 400, "Bad Request")
+
+    def _answer_pbx(self, request: SipMessage, status: int, reason: str) -> None:
+        if request.is_request and request.method != "ACK":
+            self._send_to_pbx(make_response(request, status, reason))
+
+    def _request_from_pbx(self, request: SipMessage) -> None:
+        flow = self._flow(SipUri.parse(request.request_uri))
+        if flow is None:
+            # The phone's connection is gone: it cannot be reached until it registers again
+            # (no new connection is opened to it, it may well be behind NAT).
+            self._answer_pbx(request, 480, "Temporarily Unavailable")
+            return
+        connection, phone_uri = flow
+        if not _decrement_max_forwards(request):
+            self._answer_pbx(request, 483, "Too Many Hops")
+            return
+        request.set_request_uri(phone_uri)
+        request.map_contacts(lambda uri: self._phone_side_uri(connection, uri))
+        branch = f"{_TO_TCP}{_digest(request.top_via().branch)}"
+        host, port = self.listen_address
+        request.push_via(Via("SIP/2.0/TCP", host, port, Params([("branch", branch)])))
+        connection.send(request.to_bytes())
+
+    def _response_from_pbx(self, response: SipMessage) -> None:
+        ours = response.pop_via()
+        connection_id = _connection_of(ours.branch)
+        connection = self._connections.get(connection_id) if connection_id else None
+        if connection is None:
+            log.info("dropping %s response: its TCP connection is gone", response.method)
+            return
+        response.map_contacts(lambda uri: self._phone_side_uri(connection, uri))
+        connection.send(response.to_bytes())
+
+    def _flow(self, uri: SipUri) -> tuple[_Connection, str] | None:
+        connection_text, _, index_text = (uri.params.get(FLOW_PARAM) or "").partition(".")
+        if not (connection_text.isdigit() and index_text.isdigit()):
+            return None
+        connection = self._connections.get(int(connection_text))
+        if connection is None or connection.transport.is_closing():
+            return None
+        if int(index_text) >= len(connection.contacts):
+            return None
+        return connection, connection.contacts[int(index_text)]
+
+    def _phone_side_uri(self, connection: _Connection, uri: str) -> str:
+        """A Contact sippy sends, as the phone on `connection` must see it: its own URI for
+        a flow of this connection, and the PBX reached over TCP for sippy's own."""
+        try:
+            parsed = SipUri.parse(uri)
+        except MalformedMessage:
+            return uri
+        flow = self._flow(parsed)
+        if flow is not None and flow[0] is connection:
+            return flow[1]
+        if (parsed.host, parsed.port or 5060) == self.pbx_udp:
+            parsed.host, parsed.port = self.listen_address
+            parsed.params.set("transport", "tcp")
+            return str(parsed)
+        return uri
+
+
+class TooLarge(MalformedMessage):
+    """Larger than sippy's datagram buffer once our Via is in (answered 513)."""
+
+
+class _Connection(asyncio.Protocol):
+    def __init__(self, gateway: TcpTransportGateway) -> None:
+        self._gateway = gateway
+        self.id = next(gateway._ids)
+        self.framer = StreamFramer(gateway.limits.max_message)
+        self.contacts: list[str] = []
+        """The phone's own Contact URIs; a flow token is `<id>.<index in this list>`."""
+        self.peer: Address = ("", 0)
+        self.transport: asyncio.Transport
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.peer = transport.get_extra_info("peername")[:2]
+        if not self._gateway._accept(self):
+            transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._gateway._forget(self)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            for frame in self.framer.feed(data):
+                self._gateway._on_frame(self, frame)
+        except Exception:
+            # A bug met by one peer's bytes must cost that peer its connection, nothing more.
+            log.exception("closing TCP connection from %s", self.peer)
+            self.transport.abort()
+
+    def token_for(self, uri: str, limit: int) -> str:
+        if uri not in self.contacts:
+            if len(self.contacts) >= limit:
+                raise MalformedMessage(f"more than {limit} Contact URIs on one connection")
+            self.contacts.append(uri)
+        return f"{self.id}.{self.contacts.index(uri)}"
+
+    def send(self, data: bytes) -> None:
+        if self.transport.is_closing():
+            return
+        if self.transport.get_write_buffer_size() > self._gateway.limits.max_write_buffer:
+            log.warning("closing TCP connection from %s: it does not read", self.peer)
+            self.transport.abort()
+            return
+        self.transport.write(data)
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+class _RelaySocket(asyncio.DatagramProtocol):
+    def __init__(self, gateway: TcpTransportGateway) -> None:
+        self._gateway = gateway
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        try:
+            self._gateway._from_pbx(data, (str(addr[0]), int(addr[1])))
+        except Exception:
+            # An exception escaping here would make asyncio close the relay socket, and with
+            # it every TCP phone's path: log it, lose this one message.
+            log.exception("cannot relay a datagram from the PBX")
+
+    def error_received(self, exc: Exception) -> None:
+        log.warning("relay socket: %s", exc)
+
+
+def _decrement_max_forwards(request: SipMessage) -> bool:
+    """False when the request must not be forwarded (Max-Forwards 0, RFC 3261 16.3)."""
+    value = request.first("max-forwards")
+    if value is None:
+        return True
+    if not value.isdigit():
+        raise MalformedMessage(f"bad Max-Forwards {value!r}")
+    if int(value) == 0:
+        return False
+    request.set("max-forwards", str(int(value) - 1))
+    return True
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+
+
+def _connection_of(branch: str) -> int | None:
+    if not branch.startswith(_FROM_TCP):
+        return None
+    connection_id = branch[len(_FROM_TCP) :].partition(".")[0]
+    return int(connection_id) if connection_id.isdigit() else None
