@@ -68,16 +68,16 @@ class StreamFramer:
     def _next(self) -> Frame | None:
         buffer = self._buffer
         # CRLFs before a start line are ignored (RFC 3261 7.5), except that two in a row
-        # are a keep-alive ping. A lone CRLF at the end may be the first half of a ping.
-        while buffer.startswith(_CRLF):
+        # are a keep-alive ping; up to three bytes of one may still be on their way.
+        while True:
             if buffer.startswith(_END_OF_HEADERS):
                 del buffer[:4]
                 return KeepAlive()
-            if len(buffer) == 2:
+            if _END_OF_HEADERS.startswith(buffer):
                 return None
+            if not buffer.startswith(_CRLF):
+                break
             del buffer[:2]
-        if not buffer:
-            return None
         if buffer[0] not in _START_BYTES:
             return FramingError("not a SIP start line")
         line_end = buffer.find(_CRLF)
