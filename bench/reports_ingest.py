@@ -35,7 +35,7 @@ from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.exc import OperationalError
 
 from reports.db import make_engine, migrate
-from reports.ingest import Ingester
+from reports.ingest import DEFAULT_BATCH_SIZE, Ingester
 from reports.models import METADATA
 from reports.ranges import Interval, parse_range
 from reports.service import agent_figures, call_center_figures, call_centers_report, usage_figures
@@ -336,7 +336,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=60_000, help="events to ingest")
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--repeat", type=int, default=3, help="ingestion runs (best is kept)")
     parser.add_argument("--cdrs", type=int, default=1_000_000, help="CDRs in the day report")
     parser.add_argument(

@@ -14,6 +14,10 @@ from reports.models import CallCategory, CallDirection, UsageType
 DEFAULT_HOME_COUNTRY_CODE = "31"
 """The Netherlands: the platform's home market (seed service description)."""
 
+NATIONAL = CallCategory.NATIONAL.value
+INTERNATIONAL = CallCategory.INTERNATIONAL.value
+"""Plain strings: `categorize` runs for every new CDR, and enum `.value` costs a descriptor call."""
+
 MAX_EXTENSION_DIGITS = 6
 """Numbers this short are internal extensions or service codes, never international."""
 
@@ -25,17 +29,17 @@ def categorize(number: str | None, home_country_code: str = DEFAULT_HOME_COUNTRY
     everything else (national format `0...`, extensions, unknown) is national.
     """
     if not number:
-        return CallCategory.NATIONAL.value
+        return NATIONAL
     digits = number.strip().replace(" ", "").replace("-", "")
     if len(digits.lstrip("+")) <= MAX_EXTENSION_DIGITS:
-        return CallCategory.NATIONAL.value
+        return NATIONAL
     if digits.startswith("+"):
         international = not digits[1:].startswith(home_country_code)
     elif digits.startswith("00"):
         international = not digits[2:].startswith(home_country_code)
     else:
         international = False
-    return (CallCategory.INTERNATIONAL if international else CallCategory.NATIONAL).value
+    return INTERNATIONAL if international else NATIONAL
 
 
 def _choice(value: str | None, allowed: type[Any], name: str, default: str | None) -> str:
@@ -81,7 +85,7 @@ def call_detail_row(
         # Billing looks at where the call goes; for inbound calls at where it comes from.
         other_party = caller if direction == CallDirection.INBOUND else called
         category = (
-            CallCategory.NATIONAL.value
+            NATIONAL
             if direction == CallDirection.INTERNAL
             else categorize(other_party, home_country_code)
         )

@@ -29,6 +29,9 @@ def _json_loads() -> Callable[[str | bytes], Any]:
 loads = _json_loads()
 JSON_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError)
 
+MAX_SEQUENCE = 2**63 - 1
+"""The largest BIGINT, the column type of sequences."""
+
 CALL_DETAIL = "CALL_DETAIL"
 """Record event for calls that never pass through a queue (docs/reports.md)."""
 
@@ -165,9 +168,10 @@ def parse_event(raw_json: str | bytes, expected_tenant: str | None = None) -> Ev
     if type(kind) is not str or not kind:
         return Rejection("missing or non-string 'type'", _text(raw_json))
     sequence = raw.get("sequence")
-    if type(sequence) is not int or sequence < 0:
+    if type(sequence) is not int or not 0 <= sequence <= MAX_SEQUENCE:
         return Rejection(
-            f"'sequence' must be a non-negative integer, got {sequence!r}", _text(raw_json)
+            f"'sequence' must be an integer from 0 to {MAX_SEQUENCE}, got {sequence!r}",
+            _text(raw_json),
         )
     timestamp = raw.get("timestamp")
     if type(timestamp) is not float and type(timestamp) is not int:

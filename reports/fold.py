@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 WAITING = Outcome.WAITING.value
 ANSWERED = Outcome.ANSWERED.value
 ABANDONED = Outcome.ABANDONED.value
-FOLDED, RECORDED, REJECTED = EventStatus.FOLDED, EventStatus.RECORDED, EventStatus.REJECTED
+FOLDED = EventStatus.FOLDED.value
+RECORDED = EventStatus.RECORDED.value
+REJECTED = EventStatus.REJECTED.value
 
 # Terminal events and the outcome they give the fact.
 TERMINAL_OUTCOMES: dict[str, str] = {
@@ -47,8 +49,13 @@ RECORD_ONLY = frozenset(
 
 
 class Verdict(NamedTuple):
-    status: EventStatus
+    status: str
+    """An `EventStatus` value."""
     reason: str | None = None
+
+
+_FOLDED = Verdict(FOLDED)
+_RECORDED = Verdict(RECORDED)
 
 
 class FoldRejection(Exception):
@@ -199,15 +206,23 @@ def _wait(event: Event, fact: Row) -> float:
     return wait if wait is not None else max(0.0, event.timestamp - fact["arrived_at"])
 
 
+_INTEGER_COLUMN = range(-(2**31), 2**31)
+
+
+def _priority(event: Event) -> int | None:
+    """`data.priority` when the integer column can hold it (a boolean or a huge number not)."""
+    value = event.data.get("priority")
+    return value if type(value) is int and value in _INTEGER_COLUMN else None
+
+
 def _fold_added(ws: WorkingSet, event: Event) -> None:
     if _waiting_fact(ws, event) is not None:
         raise FoldRejection(
             f"call {event.call_id!r} is already waiting in call center {event.call_center_id!r}"
         )
-    priority = event.data.get("priority")
     fact = new_fact(event, entered=True, arrived_at=event.timestamp)
     fact["called"] = event.text("called")
-    fact["priority"] = priority if isinstance(priority, int) else None
+    fact["priority"] = _priority(event)
     ws.facts.setdefault(event.call_id or "", []).append(fact)
     ws.new_facts.append(fact)
     cdr = _queue_cdr(ws, event, fact)
@@ -291,8 +306,8 @@ def _fold_waiting_update(ws: WorkingSet, event: Event) -> None:
     elif event.type == EventType.CALL_BOUNCED:
         fact["bounce_count"] += 1
     elif event.type == EventType.CALL_PROMOTED:
-        priority = event.data.get("priority")
-        if isinstance(priority, int):
+        priority = _priority(event)
+        if priority is not None:
             fact["priority"] = priority
     elif event.type == EventType.CALL_UPDATED and event.text("what") == "entrance_done":
         fact["entrance_done"] = True
@@ -362,7 +377,9 @@ def _fold_call_detail(ws: WorkingSet, event: Event) -> None:
     ws.new_cdrs.append(row)
 
 
-_CALL_EVENT_HANDLERS: dict[str, Callable[[WorkingSet, Event], None]] = {
+Handler = Callable[[WorkingSet, Event], None]
+
+_CALL_EVENT_HANDLERS: dict[str, Handler] = {
     EventType.CALL_ADDED: _fold_added,
     EventType.CALL_OFFERED: _fold_waiting_update,
     EventType.CALL_BOUNCED: _fold_waiting_update,
@@ -374,47 +391,73 @@ _CALL_EVENT_HANDLERS: dict[str, Callable[[WorkingSet, Event], None]] = {
     EventType.CALL_HELD: _fold_held,
     **dict.fromkeys(TERMINAL_OUTCOMES, _fold_terminal),
 }
-_NEED_CALL_CENTER = frozenset(_CALL_EVENT_HANDLERS) - {
-    EventType.CALL_RELEASED,
-    EventType.DISPOSITION_ENTERED,
-    EventType.CALL_HELD,
-}
-_OTHER_HANDLERS: dict[str, Callable[[WorkingSet, Event], None]] = {
-    EventType.AGENT_STATE_CHANGED: _fold_agent_state,
-    EventType.AGENT_JOINED: _fold_membership,
-    EventType.AGENT_LEFT: _fold_membership,
-    CALL_DETAIL: _fold_call_detail,
-}
 
+
+class _Route(NamedTuple):
+    handler: Handler | None
+    """None: the event is only recorded."""
+    needs_call_id: bool
+    needs_call_center: bool
+
+
+def _routes() -> dict[str, _Route]:
+    """Per known type, what folding it takes: one lookup per event instead of several."""
+    routes: dict[str, _Route] = {kind: _Route(None, False, False) for kind in RECORD_ONLY}
+    for kind, handler in _CALL_EVENT_HANDLERS.items():
+        needs_call_center = kind not in {
+            EventType.CALL_RELEASED,
+            EventType.DISPOSITION_ENTERED,
+            EventType.CALL_HELD,
+        }
+        routes[kind] = _Route(handler, True, needs_call_center)
+    routes[EventType.AGENT_STATE_CHANGED] = _Route(_fold_agent_state, False, False)
+    routes[EventType.AGENT_JOINED] = _Route(_fold_membership, False, False)
+    routes[EventType.AGENT_LEFT] = _Route(_fold_membership, False, False)
+    routes[CALL_DETAIL] = _Route(_fold_call_detail, False, False)
+    return routes
+
+
+_ROUTES = _routes()
 
 IDENTIFIER_LIMITS = (("call_id", 128), ("call_center_id", 64), ("agent", 64))
 """Column sizes of the identifiers facts are keyed by: longer ones are refused, not cut."""
+_SHORTEST_IDENTIFIER_LIMIT = min(limit for _, limit in IDENTIFIER_LIMITS)
+
+
+def _too_long_identifier(event: Event) -> str | None:
+    for name, limit in IDENTIFIER_LIMITS:
+        value = getattr(event, name)
+        if value is not None and len(value) > limit:
+            return f"{name} longer than {limit} characters"
+    return None
 
 
 def fold_event(ws: WorkingSet, event: Event) -> Verdict:
     """Apply `event` to the working set; never raises for bad input, returns why instead."""
-    if not event.known_type:
+    route = _ROUTES.get(event.type)
+    if route is None:
         return Verdict(REJECTED, f"unknown event type {event.type!r}")
-    for name, limit in IDENTIFIER_LIMITS:
-        value = getattr(event, name)
-        if value is not None and len(value) > limit:
-            return Verdict(REJECTED, f"{name} longer than {limit} characters")
-    if event.type in RECORD_ONLY:
-        return Verdict(RECORDED, _unknown_fields_note(event))
-    handler = _CALL_EVENT_HANDLERS.get(event.type)
-    if handler is not None and not event.call_id:
+    # Identifiers are short: one cheap test decides whether the exact check is needed at all.
+    if (
+        max(len(event.call_id or ""), len(event.call_center_id or ""), len(event.agent or ""))
+        > _SHORTEST_IDENTIFIER_LIMIT
+    ):
+        too_long = _too_long_identifier(event)
+        if too_long is not None:
+            return Verdict(REJECTED, too_long)
+    handler = route.handler
+    if handler is None:
+        return Verdict(RECORDED, _unknown_fields_note(event)) if event.unknown_fields else _RECORDED
+    if route.needs_call_id and not event.call_id:
         return Verdict(REJECTED, f"{event.type} needs call_id")
-    if event.type in _NEED_CALL_CENTER and not event.call_center_id:
+    if route.needs_call_center and not event.call_center_id:
         return Verdict(REJECTED, f"{event.type} needs call_center_id")
-    handler = handler or _OTHER_HANDLERS[event.type]
     try:
         handler(ws, event)
     except (FoldRejection, ValueError) as error:
         return Verdict(REJECTED, str(error))
-    return Verdict(FOLDED, _unknown_fields_note(event))
+    return Verdict(FOLDED, _unknown_fields_note(event)) if event.unknown_fields else _FOLDED
 
 
-def _unknown_fields_note(event: Event) -> str | None:
-    if not event.unknown_fields:
-        return None
+def _unknown_fields_note(event: Event) -> str:
     return "unknown fields kept in raw: " + ", ".join(event.unknown_fields)

@@ -44,12 +44,11 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from reports.call_detail import DEFAULT_HOME_COUNTRY_CODE
 from reports.db import make_engine, migrate
 from reports.event_parsing import CALL_DETAIL, Event, Rejection, parse_event
-from reports.fold import Row, WorkingSet, fold_event
+from reports.fold import FOLDED, REJECTED, Row, WorkingSet, fold_event
 from reports.models import (
     AgentMembershipEvent,
     AgentStateInterval,
     CallDetailRecord,
-    EventStatus,
     IngestedEvent,
     QueueCallFact,
     RejectedEntry,
@@ -57,10 +56,11 @@ from reports.models import (
 )
 
 log = logging.getLogger(__name__)
-FOLDED, REJECTED = EventStatus.FOLDED, EventStatus.REJECTED
 
 DEFAULT_PREFIX = "opencc"
-DEFAULT_BATCH_SIZE = 1000
+DEFAULT_BATCH_SIZE = 5000
+"""Entries per XREAD and transaction: an upper bound, XREAD returns what is there. Bigger batches
+mean fewer commits, and fewer calls whose facts span two batches (loaded and updated again)."""
 _IN_CHUNK = 500
 """Bound on IN-list sizes (SQLite caps bound parameters per statement)."""
 
@@ -360,23 +360,24 @@ class Ingester:
         """Fold entries `(id, fields)` of one tenant's stream and store them with the position.
 
         `fields` may be a flat `[field, value, ...]` list (raw Redis) or a dict (redis-py).
-        Should the database refuse a batch's rows (a value it cannot store), the entries are
-        retried one by one and the one it still refuses is kept in `rejected_entries`, so one
-        bad entry can never stop the stream.
+        Should the database refuse a batch's rows (a value it cannot store), the batch is retried
+        in halves, down to the single entry it still refuses, which is kept in
+        `rejected_entries`: one bad entry can never stop the stream, and costs a few
+        transactions, not one per entry of the batch.
         """
         try:
             return self._ingest_batch(tenant, stream, entries)
         except (DataError, IntegrityError) as error:
             if len(entries) > 1:
                 log.warning(
-                    "database refused a batch of %d entries of %s (%s); retrying one by one",
+                    "database refused a batch of %d entries of %s (%s); retrying in halves",
                     len(entries),
                     stream,
                     error.orig,
                 )
-                total = IngestStats()
-                for entry in entries:
-                    total.add(self.ingest_entries(tenant, stream, [entry]))
+                half = len(entries) // 2
+                total = self.ingest_entries(tenant, stream, entries[:half])
+                total.add(self.ingest_entries(tenant, stream, entries[half:]))
                 return total
             return self._quarantine(stream, entries[0], error)
 
@@ -455,7 +456,7 @@ class Ingester:
                             event.sequence,
                             event.type[:40],
                             event.timestamp,
-                            status.value,
+                            status,
                             reason,
                             event.raw_text if keep_raw else None,
                         )
@@ -493,6 +494,8 @@ class Ingester:
                 SEEN_SEQUENCES, {"tenant": tenant, "low": min(sequences), "high": max(sequences)}
             ).scalars()
         )
+        if not seen and len(set(sequences)) == len(sequences):
+            return events  # the usual batch: all new, no sequence twice
         fresh: list[tuple[bytes | str, Event]] = []
         for entry_id, event in events:
             if event.sequence in seen:

@@ -264,7 +264,7 @@ def test_bad_entries_are_kept_with_a_reason_and_never_stop_ingestion(
     assert [r["reason"].split(":")[0] for r in rejected] == [
         "not JSON",
         "entry has no 'event' field",
-        "'sequence' must be a non-negative integer, got 'x'",
+        "'sequence' must be an integer from 0 to 9223372036854775807, got 'x'",
         "tenant 'other' on the stream of tenant 'demo'",
     ]
     assert any("rejected" in message for message in caplog.messages)
@@ -455,3 +455,21 @@ def test_a_value_postgresql_cannot_store_is_set_aside_there_and_kept_by_sqlite(
     [refused] = rows(engine, RejectedEntry)
     assert refused["reason"].startswith("database refused the entry:")
     assert json.loads(json.loads(refused["raw"])["event"])["call_id"] == "nul"
+
+
+def test_numbers_beyond_their_columns_never_stop_ingestion(
+    engine: Engine, redis_client: Redis, prefix: str
+) -> None:
+    f = EventFactory()
+    huge_sequence = f.make(T.CALL_ADDED, T0, call_center="7002", call_id="s", called="7002")
+    huge_sequence["sequence"] = 2**63  # one past the largest BIGINT
+    cc = {"call_center": "7002", "call_id": "p"}
+    added = f.make(T.CALL_ADDED, T0, **cc, called="7002", priority=2**40)
+    promoted = f.make(T.CALL_PROMOTED, T0 + 1, **cc, priority=True, previous_priority=0)
+    publish(redis_client, prefix, [huge_sequence, added, promoted])
+    stats = Ingester(engine, redis_client, prefix=prefix).ingest_available("demo")
+    assert (stats.entries, stats.folded, stats.rejected) == (3, 2, 1)
+    [rejected] = rows(engine, RejectedEntry)
+    assert rejected["reason"].startswith("'sequence' must be an integer from 0 to")
+    [fact] = rows(engine, QueueCallFact)
+    assert (fact["call_id"], fact["priority"]) == ("p", None)
