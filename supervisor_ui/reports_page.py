@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dash import Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from supervisor_ui import report_views
 from supervisor_ui.api_client import ApiError, SupervisorApi
@@ -147,7 +147,7 @@ async def build_report(
     center = centers.get(call_center_id)
     if center is None:
         raise ReportInputError(
-            f"You do not supervise call center {call_center_id[:20]}: choose one of yours."
+            f"You do not supervise call center {str(call_center_id)[:20]}: choose one of yours."
         )
     # The whole period first: a range the API refuses fails before the interval queries.
     total = await _figures(reports, token, center.id, period)
@@ -180,9 +180,12 @@ def _shown(report: CenterReport) -> tuple[Any, ...]:
     )
 
 
+EMPTY_PAGE: tuple[Any, ...] = ("", "message", "", [], *(EMPTY_FIGURE,) * len(_CHARTS), [])
+
+
 def _refused(message: str) -> tuple[Any, ...]:
     # Figures of an earlier query are cleared, so they cannot be read as this query's.
-    return (message, "message error", "", [], EMPTY_FIGURE, EMPTY_FIGURE, EMPTY_FIGURE, [])
+    return (message, "message error", *EMPTY_PAGE[2:])
 
 
 async def answer(
@@ -237,6 +240,14 @@ def register(
         return {}, hidden, "tab active", "tab"
 
     @app.callback(
+        Output("rep-from", "disabled"),
+        Output("rep-to", "disabled"),
+        Input("rep-range", "value"),
+    )
+    async def custom_only(preset: str | None) -> tuple[bool, bool]:
+        return preset != Preset.CUSTOM, preset != Preset.CUSTOM
+
+    @app.callback(
         Output("rep-center", "options"),
         Output("rep-center", "value"),
         Input("session", "data"),
@@ -263,13 +274,16 @@ def register(
         *(Output(chart, "figure") for chart in _CHARTS),
         Output("rep-table", "children"),
         Input("rep-show", "n_clicks"),
-        State("session", "data"),
+        Input("session", "data"),
         State("rep-center", "value"),
         State("rep-range", "value"),
         State("rep-from", "value"),
         State("rep-to", "value"),
         State("rep-interval", "value"),
-        running=[(Output("rep-show", "disabled"), True, False)],
+        running=[
+            (Output("rep-show", "disabled"), True, False),
+            (Output("rep-show", "children"), "Working...", "Show report"),
+        ],
         prevent_initial_call=True,
     )
     async def show(
@@ -281,6 +295,9 @@ def register(
         custom_to: str | None,
         step: str | None,
     ) -> tuple[Any, ...]:
+        if ctx.triggered_id == "session":
+            # Whoever signs in next on this browser must not see the last one's report.
+            return EMPTY_PAGE
         return await answer(
             api(),
             reports(),

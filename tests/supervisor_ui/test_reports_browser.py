@@ -171,14 +171,27 @@ def test_bad_ranges_and_api_refusals_show_a_message(reports: Page) -> None:
     show_custom(page, "25/11/2025", REPORT_DAY, "day")
     expect(message).to_contain_text("'from' is not a date or time")
 
+    page.locator("#rep-range label", has_text="yesterday").click()
+    expect(page.locator("#rep-from")).to_be_disabled()
+    expect(page.locator("#rep-to")).to_be_disabled()
 
-def test_a_supervisor_cannot_get_a_report_of_a_call_center_not_theirs(
-    page: Page, seeded: World
-) -> None:
-    sign_in(page, seeded, "helpdesk-lead", "pwlead")
-    expect(page.locator("#cc-7001-section")).to_be_visible()
-    page.goto(f"{seeded.server.base_url}/supervisor/#reports")
+
+def test_the_next_supervisor_sees_only_their_own_call_centers(reports: Page) -> None:
+    page = reports
+    page.click("#nav-reports")
+    choose(page, "rep-center", "Service")
+    show_custom(page, REPORT_DAY, REPORT_DAY, "day")
+    title = page.locator("#rep-title")
+    expect(title).to_contain_text("Service · 7003", timeout=WAIT_MS)
+
+    # Another supervisor signs in on the same browser: the last report is gone.
+    page.click("#logout-button")
+    page.fill("#login-username", "helpdesk-lead")
+    page.fill("#login-password", "pwlead")
+    page.click("#login-button")
     expect(page.locator("#reports-view")).to_be_visible()
+    expect(title).to_have_text("")
+    expect(page.locator("#rep-table tbody tr")).to_have_count(0)
     page.click("#rep-center")
     options = page.locator(".dash-dropdown-content [role='option']")
     expect(options).to_have_count(1)
@@ -187,10 +200,10 @@ def test_a_supervisor_cannot_get_a_report_of_a_call_center_not_theirs(
 
     # A page tampered with to ask for Sales: the server checks the call center itself.
     page.evaluate("() => window.dash_clientside.set_props('rep-center', {value: '7002'})")
-    show_custom(page, REPORT_DAY, REPORT_DAY, "day")
+    page.click("#rep-show")
     message = page.locator("#rep-message")
     expect(message).to_have_text(
         "You do not supervise call center 7002: choose one of yours.", timeout=WAIT_MS
     )
     expect(page.locator("#rep-table tbody tr")).to_have_count(0)
-    expect(page.locator("#rep-title")).to_have_text("")
+    expect(title).to_have_text("")
