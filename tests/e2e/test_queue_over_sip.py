@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from redis.asyncio import Redis
 
+from cti.control import ControlError
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
-from cti.snapshots import AgentState, SnapshotStore, StateCause
+from cti.snapshots import AgentState, CallPhase, SnapshotStore, StateCause
 from pbx_core.service import PbxService
 from queueing.events import DomainEvent, EventType
 from tests.pbx_core.support import agent_phone, free_port, run_sipp
@@ -148,3 +150,46 @@ async def test_agent_hanging_up_ends_the_call_for_the_caller(
     finally:
         phone.kill()
     assert await pbx.active_calls() == []
+
+
+async def test_agent_holds_and_resumes_through_the_api(
+    pbx: PbxService, runtime: EngineRuntime, redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    prefix = redis_prefix.rstrip(":")
+    snapshots = SnapshotStore(redis, prefix)
+    await runtime.set_agent_state(
+        "demo", "1004", AgentState.AVAILABLE, unavailable_code=None,
+        cause=StateCause.AGENT, by="1004",
+    )  # fmt: skip
+    phone = await agent_phone(pbx.config.sip_port, "1004", "agent_answer.xml", tmp_path)
+    try:
+        call = asyncio.create_task(
+            run_sipp("trunk_call.xml", **caller(pbx, tmp_path, "7002", 8000))
+        )
+        call_id = (await wait_for(redis, prefix, EventType.CALL_ANSWERED)).call_id
+        assert call_id is not None
+        with pytest.raises(ControlError) as not_held:
+            await runtime.resume_call("demo", call_id, by="1004")
+        assert not_held.value.code == "wrong_phase"
+
+        await runtime.hold_call("demo", call_id, by="1004")
+        held = await wait_for(redis, prefix, EventType.CALL_HELD, call_id=call_id)
+        assert held.agent == "1004"
+        active = await snapshots.call("demo", call_id)
+        assert active is not None and active.phase is CallPhase.HELD
+        with pytest.raises(ControlError) as twice:
+            await runtime.hold_call("demo", call_id, by="1004")
+        assert twice.value.code == "wrong_phase"
+
+        await runtime.resume_call("demo", call_id, by="1004")
+        await wait_for(redis, prefix, EventType.CALL_RESUMED, call_id=call_id)
+        active = await snapshots.call("demo", call_id)
+        assert active is not None and active.phase is CallPhase.CONNECTED
+
+        result = await call
+        assert result.returncode == 0, result.errors
+        released = await wait_for(redis, prefix, EventType.CALL_RELEASED)
+        assert released.data["released_by"] == "caller"
+        assert (await phone.wait()).returncode == 0
+    finally:
+        phone.kill()
