@@ -3,7 +3,7 @@ CTI web process with the agent client mounted, demo CRM) on free ports, a SIPp c
 trunk, a SIPp phone for agent 1001, and the agent client in headless Chromium.
 
 Issue 5: sign in, go Available, a SIPp caller dials 7001, the card pops with the CRM name, the
-SIPp agent phone answers, the call shows, hang up (from the browser), wrap-up counts down,
+SIPp agent phone answers, the call shows, hold and resume, hang up (from the browser), wrap-up counts down,
 state returns to Available.
 
 The product runs on an asyncio loop in a thread of its own (Playwright's sync API holds the
@@ -90,6 +90,12 @@ def test_sipp_call_to_7001_in_the_agent_client(
             # The SIPp phone answers: the call shows as connected, the agent is busy.
             expect(card).to_have_attribute("data-phase", "CONNECTED", timeout=15_000)
             expect(page.locator("#state-pill")).to_have_attribute("data-state", "BUSY")
+
+            # Hold and resume from the browser: the PBX plays music to the caller meanwhile.
+            call_card(page, call_id).get_by_role("button", name="Hold").click()
+            expect(call_card(page, call_id)).to_have_attribute("data-phase", "HELD")
+            call_card(page, call_id).get_by_role("button", name="Resume").click()
+            expect(call_card(page, call_id)).to_have_attribute("data-phase", "CONNECTED")
 
             # Hang up from the browser: the PBX sends BYE to both, wrap-up counts down.
             call_card(page, call_id).get_by_role("button", name="Hang up").click()

@@ -71,7 +71,7 @@ def test_screenshots_of_the_main_screens(browser: Browser, desk: Desk, tmp_path:
     _shot(page, target, "transfer")
     page.click("#transfer-cancel")
 
-    desk.control.refuse["hold_call"] = "hold is done on the phone for now"
+    desk.control.refuse["hold_call"] = "the PBX refused: no answered extension to hold"
     card.get_by_role("button", name="Hold").click()
     expect(page.locator(".toast-error")).to_be_visible()
     _shot(page, target, "error")
