@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 MAX_ROWS = 400
 """Each row is one request to the report API: a year by day fits, a week by 15 minutes not."""
 
-_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_HINT = "YYYY-MM-DD or YYYY-MM-DD HH:MM"
+FIRST_YEAR, LAST_YEAR = 1970, 9998
 
 
 class ReportInputError(ValueError):
@@ -57,16 +58,19 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 def _instant(text: str | None, name: str, zone: ZoneInfo, *, end: bool) -> datetime:
     if not text or not text.strip():
         raise ReportInputError(f"Enter the custom range's '{name}' ({DATE_HINT}).")
+    text = text.strip()
     try:
-        if _DATE_ONLY.match(text):
-            day = date.fromisoformat(text.strip())
-            # A date alone as 'to' includes that whole day.
-            return _midnight(day + timedelta(days=1) if end else day, zone)
-        instant = datetime.fromisoformat(text.strip())
+        instant = datetime.fromisoformat(text)
     except ValueError:
         raise ReportInputError(
-            f"'{name}' is not a date or time ({DATE_HINT}): {text.strip()[:40]!r}."
+            f"'{name}' is not a date or time ({DATE_HINT}): {text[:40]!r}."
         ) from None
+    # Far dates overflow on the way to UTC, and the reports hold no calls before the epoch.
+    if not FIRST_YEAR <= instant.year <= LAST_YEAR:
+        raise ReportInputError(f"'{name}' must lie between {FIRST_YEAR} and {LAST_YEAR}.")
+    if end and _DATE_ONLY.match(text):
+        # A date alone as 'to' includes that whole day.
+        return _midnight(instant.date() + timedelta(days=1), zone)
     return instant.replace(tzinfo=zone) if instant.tzinfo is None else instant.astimezone(zone)
 
 

@@ -61,6 +61,7 @@ def test_custom_dates_include_the_to_day_and_times_are_exact() -> None:
         (("custom", "", "2025-11-25"), "Enter the custom range's 'from'"),
         (("custom", "2025-11-25", "tomorrow"), "'to' is not a date or time"),
         (("custom", "2025-13-01", "2025-11-25"), "'from' is not a date or time"),
+        (("custom", "0001-01-01", "0001-01-02"), "'from' must lie between 1970 and 9998"),
         ((None, None, None), "Choose a range"),
     ],
 )
