@@ -35,7 +35,7 @@ import itertools
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pbx_core.sip.stream_framing import (
     MAX_MESSAGE,
@@ -371,11 +371,10 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self.peer = transport.get_extra_info("peername")[:2]
+        self.transport = cast(asyncio.Transport, transport)
+        self.peer = self.transport.get_extra_info("peername")[:2]
         if not self._gateway._accept(self):
-            transport.abort()
+            self.transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._gateway._forget(self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +12,9 @@ from typing import Any
 
 from pbx_core.location import Binding
 from pbx_core.service import PbxService
+from pbx_core.sip.stream_framing import FramingError, KeepAlive, Message, StreamFramer
 from pbx_core.sip.tcp_transport import FLOW_PARAM, TcpTransportGateway
+from pbx_core.sip.wire import SipMessage
 from tests.pbx_core.support import SIPP_DIR, Sipp, free_port, scenario_variables
 
 TCP = ["-t", "t1"]
@@ -20,10 +23,18 @@ TCP = ["-t", "t1"]
 
 @asynccontextmanager
 async def running_gateway(pbx: PbxService) -> AsyncIterator[TcpTransportGateway]:
-    """The gateway on TCP at the PBX's own UDP address, as the contract has it."""
-    address = (pbx.config.sip_host, pbx.config.sip_port)
-    gateway = TcpTransportGateway(pbx_udp=address, listen=address)
-    await asyncio.to_thread(gateway.start)
+    """The gateway on TCP at the PBX's own address, as the contract has it; TCP clients must
+    use `listen_address`: the fixture's port was free for UDP, and when another process on
+    this shared machine holds the same TCP port number the gateway takes a free one."""
+    host, port = pbx.config.sip_host, pbx.config.sip_port
+    gateway = TcpTransportGateway(pbx_udp=(host, port), listen=(host, port))
+    try:
+        await asyncio.to_thread(gateway.start)
+    except RuntimeError as error:
+        if not isinstance(error.__cause__, OSError) or error.__cause__.errno != errno.EADDRINUSE:
+            raise
+        gateway = TcpTransportGateway(pbx_udp=(host, port), listen=(host, 0))
+        await asyncio.to_thread(gateway.start)
     try:
         yield gateway
     finally:
@@ -91,6 +102,7 @@ def summarize(trace: str) -> list[str]:
 
 async def tcp_phone(
     pbx: PbxService,
+    gateway: TcpTransportGateway,
     extension: str,
     on_call: str,
     work_dir: Path,
@@ -111,7 +123,7 @@ async def tcp_phone(
     sipp = await Sipp(
         "tcp_register_and_wait.xml",
         work_dir=work_dir,
-        remote=(pbx.config.sip_host, pbx.config.sip_port),
+        remote=gateway.listen_address,
         variables={"wait_ms": wait_ms},
         extra=[*TCP, "-s", extension, "-au", extension, "-ap", f"pw{extension}",
                "-oocsf", str(SIPP_DIR / on_call), *ooc_args,
@@ -119,3 +131,43 @@ async def tcp_phone(
     ).start()  # fmt: skip
     await wait_for_binding(pbx, extension)
     return TcpPhone(sipp, message_file)
+
+
+class Peer:
+    """A raw TCP client of the gateway that reads back what it is sent, message by message."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self._framer = StreamFramer()
+        self._frames: list[Message | KeepAlive | FramingError] = []
+
+    @classmethod
+    async def connect(cls, gateway: TcpTransportGateway) -> Peer:
+        return cls(*await asyncio.open_connection(*gateway.listen_address))
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def receive(self, timeout: float = 5.0) -> Message | KeepAlive | FramingError:
+        async with asyncio.timeout(timeout):
+            while not self._frames:
+                data = await self.reader.read(65536)
+                assert data, "the gateway closed the connection"
+                self._frames += self._framer.feed(data)
+        return self._frames.pop(0)
+
+    async def message(self) -> SipMessage:
+        frame = await self.receive()
+        assert isinstance(frame, Message), frame
+        return SipMessage.parse(frame.data)
+
+    async def status(self) -> str:
+        return (await self.message()).start_line
+
+    async def closed(self, timeout: float = 5.0) -> bool:
+        async with asyncio.timeout(timeout):
+            return await self.reader.read(65536) == b""
+
+    def close(self) -> None:
+        self.writer.close()

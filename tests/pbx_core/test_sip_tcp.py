@@ -26,11 +26,18 @@ async def gateway(pbx: PbxService) -> AsyncIterator[TcpTransportGateway]:
 
 
 def _call(
-    pbx: PbxService, caller: str, called: str, tmp_path: Path, *, tcp: bool, **extra: object
+    pbx: PbxService,
+    gateway: TcpTransportGateway,
+    caller: str,
+    called: str,
+    tmp_path: Path,
+    *,
+    tcp: bool,
+    **extra: object,
 ) -> dict[str, Any]:
     return {
         "work_dir": tmp_path,
-        "remote": ("127.0.0.1", pbx.config.sip_port),
+        "remote": gateway.listen_address if tcp else ("127.0.0.1", pbx.config.sip_port),
         "variables": {"from": caller, "to": called, "media_port": free_port(), "hold_ms": 500}
         | extra,
         "extra": [*(TCP if tcp else []), "-au", caller, "-ap", f"pw{caller}"],
@@ -63,7 +70,7 @@ async def test_register_over_tcp_with_digest_binds_the_connection(
 ) -> None:
     registration = {
         "work_dir": tmp_path,
-        "remote": ("127.0.0.1", pbx.config.sip_port),
+        "remote": gateway.listen_address,
         "variables": {"contact_port": free_port()},
     }
     refused = await run_sipp(
@@ -86,7 +93,9 @@ async def test_tcp_phone_calls_udp_phone_and_hangs_up(
     pbx: PbxService, gateway: TcpTransportGateway, events: EventLog, tmp_path: Path
 ) -> None:
     callee = await _udp_phone(pbx, "1002", "agent_answer.xml", tmp_path)
-    caller = await run_sipp("ext_call.xml", **_call(pbx, "1001", "1002", tmp_path, tcp=True))
+    caller = await run_sipp(
+        "ext_call.xml", **_call(pbx, gateway, "1001", "1002", tmp_path, tcp=True)
+    )
     assert caller.returncode == 0, caller.errors
     offered = await events.next_of(cc.CallOffered)
     assert (offered.caller, offered.called) == ("1001", "1002")
@@ -100,7 +109,7 @@ async def test_udp_phone_hangs_up_on_tcp_caller(
 ) -> None:
     callee = await _udp_phone(pbx, "1003", "agent_answer_hangup.xml", tmp_path)
     caller = await run_sipp(
-        "ext_call_remote_bye.xml", **_call(pbx, "1001", "1003", tmp_path, tcp=True)
+        "ext_call_remote_bye.xml", **_call(pbx, gateway, "1001", "1003", tmp_path, tcp=True)
     )
     assert caller.returncode == 0, caller.errors  # the caller got the PBX's BYE over TCP
     hung_up = await events.next_of(cc.CallHungUp)
@@ -135,8 +144,10 @@ async def test_udp_phone_calls_tcp_phone(
     side: cc.HangupSide,
     bye: list[str],
 ) -> None:
-    phone = await tcp_phone(pbx, "1005", on_call, tmp_path, wait_ms=2500)
-    caller = await run_sipp(caller_scenario, **_call(pbx, "1001", "1005", tmp_path, tcp=False))
+    phone = await tcp_phone(pbx, gateway, "1005", on_call, tmp_path, wait_ms=2500)
+    caller = await run_sipp(
+        caller_scenario, **_call(pbx, gateway, "1001", "1005", tmp_path, tcp=False)
+    )
     assert caller.returncode == 0, caller.errors
     answered = await events.next_of(cc.CallAnswered, extension="1005")
     hung_up = await events.next_of(cc.CallHungUp, call_id=answered.call_id)
@@ -156,7 +167,8 @@ async def test_tcp_caller_cancels_ringing_udp_phone(
 ) -> None:
     callee = await _udp_phone(pbx, "1006", "agent_no_answer.xml", tmp_path)
     caller = await run_sipp(
-        "ext_call_cancel.xml", **_call(pbx, "1001", "1006", tmp_path, tcp=True, hold_ms=300)
+        "ext_call_cancel.xml",
+        **_call(pbx, gateway, "1001", "1006", tmp_path, tcp=True, hold_ms=300),
     )
     assert caller.returncode == 0, caller.errors
     hung_up = await events.next_of(cc.CallHungUp)
@@ -169,9 +181,9 @@ async def test_pbx_cancels_ringing_tcp_phone(
     pbx: PbxService, gateway: TcpTransportGateway, events: EventLog, tmp_path: Path
 ) -> None:
     # The fixture's ring timeout (2 s) ends the call: CANCEL to the TCP phone, 480 to the caller.
-    phone = await tcp_phone(pbx, "1007", "agent_no_answer.xml", tmp_path, wait_ms=3000)
-    caller = await run_sipp("ext_call_fails_480.xml", **_call(pbx, "1001", "1007", tmp_path,
-                                                              tcp=False))  # fmt: skip
+    phone = await tcp_phone(pbx, gateway, "1007", "agent_no_answer.xml", tmp_path, wait_ms=3000)
+    call = _call(pbx, gateway, "1001", "1007", tmp_path, tcp=False)
+    caller = await run_sipp("ext_call_fails_480.xml", **call)
     assert caller.returncode == 0, caller.errors
     failed = await events.next_of(cc.OfferFailed, extension="1007")
     assert failed.failure is cc.OfferFailure.NO_ANSWER
@@ -184,7 +196,7 @@ async def test_tcp_agent_answers_a_trunk_call_holds_resumes_and_hangs_up(
     pbx: PbxService, gateway: TcpTransportGateway, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, "1008"))
-    agent = await tcp_phone(pbx, "1008", "agent_hold_resume.xml", tmp_path, wait_ms=7000)
+    agent = await tcp_phone(pbx, gateway, "1008", "agent_hold_resume.xml", tmp_path, wait_ms=7000)
     trunk = await run_sipp(
         "trunk_call_remote_bye.xml",
         work_dir=tmp_path,
@@ -211,7 +223,7 @@ async def test_phone_whose_connection_closed_is_unreachable_at_once(
     result = await run_sipp(
         "register.xml",
         work_dir=tmp_path,
-        remote=("127.0.0.1", pbx.config.sip_port),
+        remote=gateway.listen_address,
         variables={"contact_port": free_port()},
         extra=[*TCP, "-s", "1009", "-au", "1009", "-ap", "pw1009"],
     )
@@ -220,8 +232,8 @@ async def test_phone_whose_connection_closed_is_unreachable_at_once(
         while gateway.connection_count:
             await asyncio.sleep(0.02)
     started = time.monotonic()
-    caller = await run_sipp("ext_call_fails_480.xml", **_call(pbx, "1001", "1009", tmp_path,
-                                                              tcp=False))  # fmt: skip
+    call = _call(pbx, gateway, "1001", "1009", tmp_path, tcp=False)
+    caller = await run_sipp("ext_call_fails_480.xml", **call)
     assert caller.returncode == 0, caller.errors
     failed = await events.next_of(cc.OfferFailed, extension="1009")
     assert failed.failure is not cc.OfferFailure.NO_ANSWER  # no 2 s ring timeout

@@ -24,7 +24,7 @@ from pbx_core.sip.tcp_transport import TcpTransportGateway
 from pbx_core.sip.wire import SipMessage, SipUri, Via, make_response, map_contact, split_list
 from tests.pbx_core.handlers import AnswerAndBridge
 from tests.pbx_core.support import EventLog, Sipp, free_port
-from tests.pbx_core.tcp_support import running_gateway
+from tests.pbx_core.tcp_support import Peer, running_gateway
 
 
 def options(n: int, *, length: str | None = "0", body: bytes = b"", extra: str = "") -> bytes:
@@ -160,52 +160,13 @@ async def gateway(pbx: PbxService) -> AsyncIterator[TcpTransportGateway]:
         yield running
 
 
-class Peer:
-    """A raw TCP client of the gateway that reads back what it is sent, message by message."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-        self._framer = StreamFramer()
-        self._frames: list[Message | KeepAlive | FramingError] = []
-
-    @classmethod
-    async def connect(cls, gateway: TcpTransportGateway) -> Peer:
-        return cls(*await asyncio.open_connection(*gateway.listen_address))
-
-    async def send(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
-
-    async def receive(self, timeout: float = 5.0) -> Message | KeepAlive | FramingError:
-        async with asyncio.timeout(timeout):
-            while not self._frames:
-                data = await self.reader.read(65536)
-                assert data, "the gateway closed the connection"
-                self._frames += self._framer.feed(data)
-        return self._frames.pop(0)
-
-    async def status(self) -> str:
-        frame = await self.receive()
-        assert isinstance(frame, Message), frame
-        return SipMessage.parse(frame.data).start_line
-
-    async def closed(self, timeout: float = 5.0) -> bool:
-        async with asyncio.timeout(timeout):
-            return await self.reader.read(65536) == b""
-
-    def close(self) -> None:
-        self.writer.close()
-
-
 async def test_live_split_segments_pipelining_and_keep_alive(gateway: TcpTransportGateway) -> None:
     peer = await Peer.connect(gateway)
     try:
         data = options(1)
         for start in range(0, len(data), 37):
             await peer.send(data[start : start + 37])
-        frame = await peer.receive()
-        assert isinstance(frame, Message)
-        response = SipMessage.parse(frame.data)
+        response = await peer.message()
         assert response.start_line == "SIP/2.0 200 OK"
         # Only the phone's own Via is left, with where the request really came from.
         (via,) = [Via.parse(value) for value in response.values("via")]
