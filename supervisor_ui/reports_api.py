@@ -57,18 +57,12 @@ class CallCenterFigures:
 
 
 def _detail(response: httpx.Response) -> str:
-    """The API's reason: a string for its own 4xx, a list of field errors for a 422."""
+    """The API's reason for its own refusals (a bad range, no access), else the status."""
     try:
         detail = response.json().get("detail")
     except (ValueError, AttributeError):
         detail = None
-    if isinstance(detail, str):
-        return detail
-    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
-        first = detail[0]
-        where = "/".join(str(part) for part in first.get("loc", ())[1:])
-        return f"{where}: {first.get('msg', 'refused')}" if where else str(first.get("msg"))
-    return f"HTTP {response.status_code}"
+    return detail if isinstance(detail, str) else f"HTTP {response.status_code}"
 
 
 class ReportsApi:

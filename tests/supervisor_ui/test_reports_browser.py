@@ -151,6 +151,9 @@ def test_report_of_a_day_matches_the_rest_report(
     expect(page.locator("#live-view")).to_be_visible()
     expect(page.locator("#cc-7001-section")).to_be_visible()
     expect(page.locator("#reports-view")).to_be_hidden()
+    page.go_back()  # the browser's back button returns to the report, still shown
+    expect(page.locator("#reports-view")).to_be_visible()
+    expect(title).to_contain_text("Sales · 7002")
 
 
 def test_bad_ranges_and_api_refusals_show_a_message(reports: Page) -> None:
