@@ -50,6 +50,12 @@ class StreamFramer:
         self._buffer = bytearray()
         self._failed = False
 
+    @property
+    def partial(self) -> bool:
+        """Part of a message is buffered (its rest has yet to come); a lone CRLF, which
+        some phones send as their keep-alive, is none."""
+        return not _END_OF_HEADERS.startswith(self._buffer)
+
     def feed(self, data: bytes) -> list[Frame]:
         if self._failed:
             return []

@@ -33,6 +33,7 @@ import asyncio
 import hashlib
 import itertools
 import logging
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Any, cast
@@ -59,6 +60,7 @@ log = logging.getLogger(__name__)
 Address = tuple[str, int]
 
 FLOW_PARAM = "x-tcp-flow"
+_WILDCARDS = ("", "0.0.0.0", "::")
 _MAGIC = "z9hG4bK"
 _FROM_TCP = f"{_MAGIC}-tcp."
 """Branch prefix of our Via on requests from TCP phones: `<prefix><connection>.<hash>`."""
@@ -75,12 +77,20 @@ class GatewayLimits:
     """Distinct Contact URIs one connection may use (several lines on one phone)."""
     max_write_buffer: int = 256 * 1024
     """A phone that reads no faster than this much is behind is disconnected."""
+    message_timeout: float = 30.0
+    """Seconds a started message may take to arrive whole (slow senders hold no slot)."""
+    keepalive_idle: int = 60
+    """TCP keep-alive: probes after this many idle seconds, so that a phone that vanished
+    (power cut, cable) is found out and answered 480 within about a minute and a half."""
 
 
 class TcpTransportGateway:
     def __init__(
         self, pbx_udp: Address, listen: Address, limits: GatewayLimits | None = None
     ) -> None:
+        if listen[0] in _WILDCARDS or pbx_udp[0] in _WILDCARDS:
+            # The addresses go into Via and Contact headers: they must be reachable ones.
+            raise ValueError("the gateway needs concrete addresses, not a wildcard")
         self.pbx_udp = pbx_udp
         self._listen = listen
         self.limits = limits or GatewayLimits()
@@ -103,6 +113,7 @@ class TcpTransportGateway:
             raise RuntimeError("the TCP gateway already runs")
         self._ready.clear()
         self._startup_error = None
+        self.listen_address, self.relay_address = self._listen, (self.pbx_udp[0], 0)
         self._thread = threading.Thread(target=self._run, name="sip-tcp-gateway", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):
@@ -369,15 +380,20 @@ class _Connection(asyncio.Protocol):
         """The phone's own Contact URIs; a flow token is `<id>.<index in this list>`."""
         self.peer: Address = ("", 0)
         self.transport: asyncio.Transport
+        self._slow_message: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
         self.peer = self.transport.get_extra_info("peername")[:2]
         if not self._gateway._accept(self):
             self.transport.abort()
+            return
+        _enable_keepalive(self.transport.get_extra_info("socket"), self._gateway.limits)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._gateway._forget(self)
+        if self._slow_message is not None:
+            self._slow_message.cancel()
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -387,6 +403,21 @@ class _Connection(asyncio.Protocol):
             # A bug met by one peer's bytes must cost that peer its connection, nothing more.
             log.exception("closing TCP connection from %s", self.peer)
             self.transport.abort()
+        self._watch_partial_message()
+
+    def _watch_partial_message(self) -> None:
+        if not self.framer.partial:
+            if self._slow_message is not None:
+                self._slow_message.cancel()
+                self._slow_message = None
+        elif self._slow_message is None:
+            loop = asyncio.get_running_loop()
+            timeout = self._gateway.limits.message_timeout
+            self._slow_message = loop.call_later(timeout, self._too_slow)
+
+    def _too_slow(self) -> None:
+        log.info("closing TCP connection from %s: a message took too long", self.peer)
+        self.transport.abort()
 
     def token_for(self, uri: str, limit: int) -> str:
         if uri not in self.contacts:
@@ -422,6 +453,16 @@ class _RelaySocket(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         log.warning("relay socket: %s", exc)
+
+
+def _enable_keepalive(sock: socket.socket | None, limits: GatewayLimits) -> None:
+    if sock is None:
+        return
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for option, value in (("TCP_KEEPIDLE", limits.keepalive_idle), ("TCP_KEEPINTVL", 10),
+                          ("TCP_KEEPCNT", 3)):  # fmt: skip
+        if hasattr(socket, option):  # Linux names; elsewhere the system's defaults apply
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
 
 
 def _decrement_max_forwards(request: SipMessage) -> bool:

@@ -108,6 +108,17 @@ def test_broken_framing_is_final(data: bytes, status: int | None) -> None:
     assert framer.feed(options(2)) == []  # nothing after the error can be trusted
 
 
+def test_partial_is_a_started_message_not_a_lone_crlf() -> None:
+    framer = StreamFramer()
+    assert not framer.partial
+    framer.feed(b"\r\n")
+    assert not framer.partial
+    framer.feed(options(1)[:20])
+    assert framer.partial
+    framer.feed(options(1)[20:])
+    assert not framer.partial
+
+
 def test_compact_content_length_frames_too() -> None:
     data = options(1, length=None, extra="l: 2\r\n", body=b"ok")
     assert StreamFramer().feed(data) == [Message(data)]

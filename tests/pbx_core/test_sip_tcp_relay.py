@@ -10,7 +10,7 @@ from typing import cast
 
 import pytest
 
-from pbx_core.sip.tcp_transport import FLOW_PARAM, TcpTransportGateway
+from pbx_core.sip.tcp_transport import FLOW_PARAM, GatewayLimits, TcpTransportGateway
 from pbx_core.sip.wire import SipMessage, SipUri, Via
 from tests.pbx_core.tcp_support import Peer
 
@@ -52,7 +52,8 @@ async def setup() -> AsyncIterator[Setup]:
     loop = asyncio.get_running_loop()
     transport, pbx = await loop.create_datagram_endpoint(FakePbx, local_addr=("127.0.0.1", 0))
     address = transport.get_extra_info("sockname")[:2]
-    gateway = TcpTransportGateway(pbx_udp=address, listen=("127.0.0.1", 0))
+    limits = GatewayLimits(message_timeout=0.3)
+    gateway = TcpTransportGateway(pbx_udp=address, listen=("127.0.0.1", 0), limits=limits)
     await asyncio.to_thread(gateway.start)
     yield Setup(gateway, pbx, address)
     await asyncio.to_thread(gateway.stop)
@@ -195,3 +196,20 @@ async def test_message_too_large_for_sippy_is_refused_with_513(setup: Setup) -> 
         assert (await setup.pbx.next()).start_line.startswith("INVITE ")
     finally:
         phone.close()
+
+
+async def test_a_message_that_stalls_halfway_costs_the_sender_its_connection(
+    setup: Setup,
+) -> None:
+    phone = await Peer.connect(setup.gateway)
+    try:
+        await phone.send(invite()[:100])
+        assert await phone.closed(timeout=5)  # after message_timeout (0.3 s here)
+    finally:
+        phone.close()
+
+
+def test_wildcard_addresses_are_refused() -> None:
+    # They would end up in Via and Contact headers, where nobody can reach them.
+    with pytest.raises(ValueError, match="wildcard"):
+        TcpTransportGateway(pbx_udp=("127.0.0.1", 5060), listen=("0.0.0.0", 5060))
