@@ -20,8 +20,10 @@ class PbxConfig:
     key_prefix: str = "pbx:"
     """Prefix of every Redis key the PBX writes (tests use their own, so runs never mix)."""
     realm: str = "opencc"
-    binding_cache_seconds: float = 2.0
-    """How long a location lookup is reused in memory (see `LocationStore`)."""
+    binding_cache_seconds: float = 60.0
+    """Longest time a location lookup is reused in memory; 0: no cache. Registrations and
+    expiries are seen at once on every node (pub/sub invalidation, key TTL, see
+    `LocationStore`); only keys edited in Redis by hand can be served this much late."""
     rtpengine: RtpengineAddress | None = None
     """None: SDP passes through between phones, no prompts, music or recording."""
     prompts_dir: Path = Path("var/prompts")

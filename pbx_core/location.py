@@ -3,15 +3,35 @@
 Bindings live in Redis with the registration's expiry as the key's TTL, so several PBX nodes
 can share them and a stale phone disappears without a sweeper. The key prefix is configurable
 so tests (and tenants) never see each other's bindings.
+
+Lookups may be served from a local cache that stays coherent across nodes: every write through
+a `LocationStore` (any node) publishes the extension on `<prefix>binding-changes`, and each
+caching store drops that entry when the message arrives. A cached binding never outlives its
+key's TTL, and the cache is bypassed whenever the subscription is down (changes published
+meanwhile would be missed), so Redis stays the source of truth.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import threading
 import time
+import weakref
 from dataclasses import asdict, dataclass
 
 from redis import Redis
+from redis.client import PubSub
+
+log = logging.getLogger(__name__)
+
+ALL_EXTENSIONS = "*"
+"""Published by `clear()`: every cached entry of that prefix is void."""
+
+_POLL_SECONDS = 1.0
+"""How often the listener looks up from Redis to notice that its store is gone."""
+_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,41 +44,116 @@ class Binding:
     expires: int
 
 
+class _BindingCache:
+    """Entries are (monotonic time they stop being valid, binding or None = not registered).
+
+    Hits read the dict without a lock (the SIP thread's hot path); a miss only stores what it
+    read if no invalidation happened since it asked Redis (`generation`), so a change that is
+    published while a read is in flight cannot be overwritten by the older value."""
+
+    def __init__(self, max_age: float) -> None:
+        self.max_age = max_age
+        self.entries: dict[str, tuple[float, Binding | None]] = {}
+        self.generation = 0
+        self.live = False
+        """Subscribed: invalidations reach us, entries may be trusted."""
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def store(
+        self, extension: str, generation: int, valid_until: float, binding: Binding | None
+    ) -> None:
+        with self._lock:
+            if self.live and generation == self.generation:
+                self.entries[extension] = (valid_until, binding)
+
+    def invalidate(self, extension: str) -> None:
+        with self._lock:
+            self.generation += 1
+            if extension == ALL_EXTENSIONS:
+                self.entries.clear()
+            else:
+                self.entries.pop(extension, None)
+
+    def reset(self, live: bool) -> None:
+        with self._lock:
+            self.generation += 1
+            self.entries.clear()
+            self.live = live
+
+
 class LocationStore:
     """Synchronous on purpose: it is used from the SIP thread, where a loopback Redis round trip
-    (~0.1 ms) is cheaper than a hop to the asyncio loop and back."""
+    (~0.1 ms) is cheaper than a hop to the asyncio loop and back; with the cache, calls to
+    registered extensions do not reach Redis at all."""
 
     def __init__(self, redis: Redis, prefix: str = "pbx:", cache_seconds: float = 0.0) -> None:
-        """`cache_seconds`: keep lookups this long in memory (a Redis round trip is ~7% of a
-        call's CPU). Registrations through this store refresh the cache at once; ones made on
-        another PBX node are seen at most `cache_seconds` late."""
+        """`cache_seconds` > 0: keep lookups in memory, at most this long and never past the
+        binding's expiry. Writes through any node's `LocationStore` are seen at once (pub/sub);
+        only writes that bypass it (a hand-edited key) wait up to `cache_seconds`."""
         self._redis = redis
         self._prefix = prefix
-        self._cache_seconds = cache_seconds
-        self._cache: dict[str, tuple[float, Binding | None]] = {}
+        self._channel = f"{prefix}binding-changes"
+        self._cache: _BindingCache | None = None
+        if cache_seconds > 0:
+            self._cache = _BindingCache(cache_seconds)
+            threading.Thread(
+                target=_listen,
+                args=(weakref.ref(self._cache), redis, self._channel),
+                name=f"location-invalidations-{prefix}",
+                daemon=True,
+            ).start()
 
     def _key(self, extension: str) -> str:
         return f"{self._prefix}binding:{extension}"
 
+    @property
+    def cache_live(self) -> bool:
+        """The cache is subscribed to invalidations and serves lookups."""
+        return self._cache is not None and self._cache.live
+
+    def close(self) -> None:
+        """Stop the invalidation listener (it also stops by itself once the store is gone)."""
+        if self._cache is not None:
+            self._cache.closed = True
+            self._cache.reset(live=False)
+
     def save(self, binding: Binding) -> None:
-        self._redis.set(
-            self._key(binding.extension), json.dumps(asdict(binding)), ex=binding.expires
-        )
-        self._cache.pop(binding.extension, None)
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.set(self._key(binding.extension), json.dumps(asdict(binding)), ex=binding.expires)
+        pipe.publish(self._channel, binding.extension)
+        pipe.execute()
+        if self._cache is not None:
+            self._cache.invalidate(binding.extension)
 
     def remove(self, extension: str) -> None:
-        self._redis.delete(self._key(extension))
-        self._cache.pop(extension, None)
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.delete(self._key(extension))
+        pipe.publish(self._channel, extension)
+        pipe.execute()
+        if self._cache is not None:
+            self._cache.invalidate(extension)
 
     def lookup(self, extension: str) -> Binding | None:
-        if self._cache_seconds > 0:
-            cached = self._cache.get(extension)
-            if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
-                return cached[1]
-        raw = self._redis.get(self._key(extension))
-        binding = None if raw is None else Binding(**json.loads(raw))
-        if self._cache_seconds > 0:
-            self._cache[extension] = (time.monotonic(), binding)
+        cache = self._cache
+        if cache is None or not cache.live:
+            raw = self._redis.get(self._key(extension))
+            return None if raw is None else _decode(raw)
+        entry = cache.entries.get(extension)
+        asked_at = time.monotonic()
+        if entry is not None and asked_at < entry[0]:
+            return entry[1]
+        generation = cache.generation
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.get(self._key(extension))
+        pipe.pttl(self._key(extension))
+        raw, ttl_ms = pipe.execute()
+        binding = None if raw is None else _decode(raw)
+        valid_until = asked_at + cache.max_age
+        if binding is not None and ttl_ms >= 0:
+            # Counted from before the read: the entry lapses no later than the key does.
+            valid_until = min(valid_until, asked_at + ttl_ms / 1000)
+        cache.store(extension, generation, valid_until, binding)
         return binding
 
     def registered_extensions(self) -> list[str]:
@@ -70,6 +165,60 @@ class LocationStore:
 
     def clear(self) -> None:
         """Remove every binding under this prefix (tests, node reset)."""
-        self._cache.clear()
         for key in self._redis.scan_iter(match=f"{self._prefix}binding:*"):
             self._redis.delete(key)
+        self._redis.publish(self._channel, ALL_EXTENSIONS)
+        if self._cache is not None:
+            self._cache.invalidate(ALL_EXTENSIONS)
+
+
+def _decode(raw: bytes | str) -> Binding:
+    return Binding(**json.loads(raw))
+
+
+def _listen(cache_ref: weakref.ref[_BindingCache], redis: Redis, channel: str) -> None:
+    """Apply invalidations until the store is closed or garbage. Holds the cache only while
+    handling one message, so it never keeps a dropped store alive."""
+    pubsub: PubSub | None = None
+    try:
+        while (cache := cache_ref()) is not None and not cache.closed:
+            del cache
+            try:
+                if pubsub is None:
+                    pubsub = redis.pubsub()  # type: ignore[no-untyped-call]
+                    pubsub.subscribe(channel)
+                message = pubsub.get_message(timeout=_POLL_SECONDS)
+            except Exception:  # whatever broke the subscription, the cache must stop serving
+                log.warning("location invalidations lost; lookups go to Redis", exc_info=True)
+                _reset(cache_ref, live=False)
+                if pubsub is not None:
+                    with contextlib.suppress(Exception):
+                        pubsub.close()
+                    pubsub = None
+                time.sleep(_RETRY_SECONDS)
+                continue
+            if message is not None:
+                _apply(cache_ref, message)
+    finally:
+        _reset(cache_ref, live=False)
+        if pubsub is not None:
+            with contextlib.suppress(Exception):
+                pubsub.close()
+
+
+def _reset(cache_ref: weakref.ref[_BindingCache], live: bool) -> None:
+    cache = cache_ref()
+    if cache is not None:
+        cache.reset(live)
+
+
+def _apply(cache_ref: weakref.ref[_BindingCache], message: dict[str, object]) -> None:
+    cache = cache_ref()
+    if cache is None:
+        return
+    if message["type"] == "subscribe":
+        # Whatever was cached before this (re)subscription may have missed a change.
+        cache.reset(live=not cache.closed)
+    elif message["type"] == "message":
+        data = message["data"]
+        cache.invalidate(data.decode() if isinstance(data, bytes) else str(data))

@@ -1,4 +1,4 @@
-"""The location store: bindings in Redis with expiry, and the short in-memory cache."""
+"""The location store: bindings in Redis with expiry as TTL (cache: test_location_cache)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from redis import Redis
 
 from pbx_core.location import Binding, LocationStore
 from tests.pbx_core.conftest import REDIS_URL
+from tests.pbx_core.test_location_cache import wait_until
 
 
 def _binding(port: int, expires: int = 300) -> Binding:
@@ -24,13 +25,14 @@ def test_binding_round_trip_with_expiry_as_ttl(redis_prefix: str) -> None:
     redis.close()
 
 
-def test_cache_serves_lookups_but_own_registrations_refresh_it(redis_prefix: str) -> None:
+def test_own_registrations_refresh_the_cache_at_once(redis_prefix: str) -> None:
     redis = Redis.from_url(REDIS_URL)
     store = LocationStore(redis, redis_prefix, cache_seconds=60)
-    other_node = LocationStore(redis, redis_prefix)
+    wait_until(lambda: store.cache_live)
     assert store.lookup("1001") is None
-    other_node.save(_binding(5071))
-    assert store.lookup("1001") is None  # another node's change: seen after the cache time
     store.save(_binding(5072))
-    assert store.lookup("1001") == _binding(5072)  # our own: at once
+    assert store.lookup("1001") == _binding(5072)
+    store.remove("1001")
+    assert store.lookup("1001") is None
+    store.close()
     redis.close()
