@@ -89,6 +89,10 @@ class Conference:
         participant.payload_type = payload_type
         participant.remote = remote
 
+    def disconnect(self, name: str) -> None:
+        """`name` gets nothing any more (what it sends is still mixed for others)."""
+        self._participants[name].remote = None
+
     def pair_events(self, first: str, second: str) -> None:
         """Non-G.711 packets from either one go to the other unchanged (telephone-events)."""
         self._participants[first].event_peer = second

@@ -125,6 +125,25 @@ class NgClient:
     def unblock_media(self, call_id: str, from_tag: str) -> None:
         self.request("unblock media", call_id=call_id, from_tag=from_tag)
 
+    def subscribe_request(self, call_id: str, from_tags: list[str]) -> tuple[str, str]:
+        """Copies of the audio the `from_tags` parties send, for a new receiver: returns
+        (sendonly offer with one audio section per tag, in order; the subscription's to-tag)."""
+        reply = self.request("subscribe request", call_id=call_id, from_tags=from_tags)
+        return str(reply["sdp"]), str(reply["to-tag"])
+
+    def subscribe_answer(self, call_id: str, to_tag: str, sdp: str) -> None:
+        # `allow transcoding`: the receiver takes G.711 whatever codec the parties speak.
+        self.request(
+            "subscribe answer",
+            call_id=call_id,
+            to_tag=to_tag,
+            sdp=sdp,
+            flags=["allow transcoding"],
+        )
+
+    def unsubscribe(self, call_id: str, to_tag: str) -> None:
+        self.request("unsubscribe", call_id=call_id, to_tag=to_tag)
+
     def start_recording(self, call_id: str, from_tag: str) -> None:
         self.request("start recording", call_id=call_id, from_tag=from_tag)
 

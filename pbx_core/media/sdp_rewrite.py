@@ -32,6 +32,30 @@ def audio_endpoint(sdp: str) -> tuple[tuple[str, int], int]:
     return (connections[-1].group(1), int(media.group(1))), g711_codecs[0]
 
 
+def audio_codecs(sdp: str) -> list[int]:
+    """The G.711 payload type to take from each audio section (PCMU where none is offered:
+    rtpengine transcodes for a subscriber that allows it)."""
+    chosen = []
+    for media in _AUDIO.finditer(sdp):
+        offered = [int(pt) for pt in media.group(3).split()]
+        chosen.append(next((pt for pt in offered if pt in g711.PAYLOAD_TYPES), g711.PCMU))
+    return chosen
+
+
+def receive_only_answer(streams: list[tuple[tuple[str, int], int]]) -> str:
+    """An answer with one recvonly audio section per (mixer address, payload type)."""
+    host = streams[0][0][0]
+    lines = ["v=0", f"o=- {streams[0][0][1]} 1 IN IP4 {host}", "s=-", f"c=IN IP4 {host}", "t=0 0"]
+    for (_, port), payload_type in streams:
+        name = "PCMU" if payload_type == g711.PCMU else "PCMA"
+        lines += [
+            f"m=audio {port} RTP/AVP {payload_type}",
+            f"a=rtpmap:{payload_type} {name}/8000",
+            "a=recvonly",
+        ]
+    return "\r\n".join(lines) + "\r\n"
+
+
 def _next_media(sdp: str, media: re.Match[str]) -> int:
     following = sdp.find("\nm=", media.end())
     return len(sdp) if following < 0 else following

@@ -83,15 +83,15 @@ class _CasedHF(SipGenericHF):  # type: ignore[misc]
 MUSIC_REPEAT_TIMES = 10_000
 
 MIX_CALLER = "caller"
-"""Mixer participant facing rtpengine: it hears and speaks for the caller."""
+"""Barging: the mixer's side toward rtpengine, where the caller's audio comes from and goes to."""
 MIX_AGENT = "agent"
+"""Barging: the agent's phone."""
 MIX_SUPERVISOR = "supervisor"
+MIX_TAP_CALLER = "tap-caller"
+"""Listening: rtpengine's copy of the caller's audio (receive only)."""
+MIX_TAP_AGENT = "tap-agent"
 MONITOR_ROUTES: dict[cc.MonitorMode, dict[str, tuple[str, ...]]] = {
-    cc.MonitorMode.LISTEN: {
-        MIX_CALLER: (MIX_AGENT,),
-        MIX_AGENT: (MIX_CALLER,),
-        MIX_SUPERVISOR: (MIX_CALLER, MIX_AGENT),
-    },
+    cc.MonitorMode.LISTEN: {MIX_SUPERVISOR: (MIX_TAP_CALLER, MIX_TAP_AGENT)},
     cc.MonitorMode.BARGE: {
         MIX_CALLER: (MIX_AGENT, MIX_SUPERVISOR),
         MIX_AGENT: (MIX_CALLER, MIX_SUPERVISOR),
@@ -185,10 +185,12 @@ class Monitor:
     """The bridged leg at the time of `MonitorCall`; the monitor ends when it leaves."""
     state: MonitorState = MonitorState.RINGING
     timer: Any = None
+    tap_tag: str = ""
+    """rtpengine's subscription (listening): copies of caller and agent go to the mixer."""
     anchored: bool = False
-    """rtpengine's agent side points at the mixer."""
+    """Barging: rtpengine's agent side points at the mixer."""
     agent_moved: bool = False
-    """The agent's phone was re-INVITEd to the mixer."""
+    """Barging: the agent's phone was re-INVITEd to the mixer."""
 
 
 class _TryToBinding(CCEventTry):  # type: ignore[misc]
@@ -907,8 +909,10 @@ class CallManager:
             self._request_recording(call)
 
     # -----------------------------------------------------------------------------------------
-    # Supervisor monitoring (docs/pbx.md: the caller side of rtpengine and the agent's phone
-    # are moved onto a conference mixer while the supervisor is joined, and back afterwards)
+    # Supervisor monitoring (docs/pbx.md): the supervisor's phone talks to a conference mixer
+    # (`media/conference.py`). Listening, rtpengine sends the mixer copies of both parties'
+    # audio (`subscribe request`) and the call's own media path is not touched; barging, the
+    # mixer takes the agent's place toward rtpengine and the agent's phone is re-INVITEd to it.
 
     def _monitor(self, call: Call, command: cc.MonitorCall) -> None:
         current = call.monitor
@@ -919,8 +923,7 @@ class CallManager:
                 return
             current.mode = command.mode
             if current.state is MonitorState.JOINED:
-                current.conference.set_routes(MONITOR_ROUTES[current.mode])
-                self._emit(self._monitor_started(call, current), call.route)
+                self._guard_monitor(self._switch_mode, call, current)
             return
         leg = call.bridged
         if self._media is None:
@@ -932,22 +935,24 @@ class CallManager:
         if self._directory.user(command.extension) is None:
             self._fail(call, "MonitorCall", f"unknown extension {command.extension}")
             return
-        binding = (
-            None if self._is_busy(command.extension) else self._locations.lookup(command.extension)
-        )
+        busy = self._is_busy(command.extension)
+        binding = None if busy else self._locations.lookup(command.extension)
         if binding is None:
-            busy = self._is_busy(command.extension)
             reason = MONITOR_BUSY if busy else MONITOR_NOT_REGISTERED
             self._emit(
                 cc.MonitorEnded(call.call_id, command.monitor_id, command.extension, reason),
                 call.route,
             )
             return
-        conference = Conference(
-            str(self._config["_sip_address"]),
-            (MIX_CALLER, MIX_AGENT, MIX_SUPERVISOR),
-            on_failure=partial(self._conference_failed, call),
-        )
+        try:
+            conference = Conference(
+                str(self._config["_sip_address"]),
+                (MIX_CALLER, MIX_AGENT, MIX_SUPERVISOR, MIX_TAP_CALLER, MIX_TAP_AGENT),
+                on_failure=partial(self._conference_failed, call),
+            )
+        except OSError as error:
+            self._fail(call, "MonitorCall", f"media: no mixer sockets ({error})")
+            return
         ua = UA(self._config, nh_address=(binding.host, binding.port))
         ua.lContact = self._contact()
         monitor = Monitor(
@@ -978,6 +983,10 @@ class CallManager:
             command.ring_timeout,
         )
 
+    def _switch_mode(self, call: Call, monitor: Monitor) -> None:
+        self._apply_mode(call, monitor)
+        self._emit(self._monitor_started(call, monitor), call.route)
+
     def _monitor_started(self, call: Call, monitor: Monitor) -> cc.MonitorStarted:
         return cc.MonitorStarted(call.call_id, monitor.monitor_id, monitor.extension, monitor.mode)
 
@@ -1004,28 +1013,67 @@ class CallManager:
             monitor.ua.recvEvent(CCEventConnect((200, "OK", monitor.ua.lSDP)))
 
     def _join(self, call: Call, monitor: Monitor, supervisor_sdp: str) -> None:
-        assert self._media is not None
         self._cancel_monitor_timer(monitor)
-        leg = monitor.agent
-        conference = monitor.conference
         try:
-            supervisor, supervisor_codec = sdp_rewrite.audio_endpoint(supervisor_sdp)
-            agent, agent_codec = sdp_rewrite.audio_endpoint(leg.remote_sdp)
-            engine, _ = sdp_rewrite.audio_endpoint(call.offer_sdp)
+            supervisor, codec = sdp_rewrite.audio_endpoint(supervisor_sdp)
         except sdp_rewrite.SdpError as error:
-            log.warning("cannot monitor %s: %s", call.call_id, error)
+            log.warning("supervisor phone of %s: %s", call.call_id, error)
             self._end_monitor(call, MONITOR_REJECTED)
             return
-        conference.connect(MIX_SUPERVISOR, supervisor, supervisor_codec)
-        # The mixer stands in for the agent toward rtpengine, in the codec the agent chose.
+        monitor.conference.connect(MIX_SUPERVISOR, supervisor, codec)
+        monitor.conference.pair_events(MIX_CALLER, MIX_AGENT)
+        monitor.conference.start()
+        monitor.state = MonitorState.JOINED
+        self._apply_mode(call, monitor)
+        self._emit(self._monitor_started(call, monitor), call.route)
+
+    def _apply_mode(self, call: Call, monitor: Monitor) -> None:
+        """Move the media the mode needs: listening taps copies of both parties' audio from
+        rtpengine and leaves the call's own path alone; barging puts the mixer in that path."""
+        if monitor.mode is cc.MonitorMode.BARGE:
+            self._untap(call, monitor)
+            if not monitor.anchored:
+                self._insert(call, monitor)
+        else:
+            self._take_out(call, monitor)
+            if not monitor.tap_tag:
+                self._tap(call, monitor)
+        monitor.conference.set_routes(MONITOR_ROUTES[monitor.mode])
+
+    def _tap(self, call: Call, monitor: Monitor) -> None:
+        assert self._media is not None
+        tags = [call.caller_tag, str(call.ua.lTag)]  # caller, then the agent side
+        offer, monitor.tap_tag = self._media.subscribe_request(call.call_id, tags)
+        codecs = sdp_rewrite.audio_codecs(offer)
+        if len(codecs) != len(tags):
+            raise sdp_rewrite.SdpError(f"{len(codecs)} streams offered for {len(tags)} tags")
+        conference = monitor.conference
+        answer = sdp_rewrite.receive_only_answer(
+            [
+                (conference.address(MIX_TAP_CALLER), codecs[0]),
+                (conference.address(MIX_TAP_AGENT), codecs[1]),
+            ]
+        )
+        self._media.subscribe_answer(call.call_id, monitor.tap_tag, answer)
+
+    def _untap(self, call: Call, monitor: Monitor) -> None:
+        tag, monitor.tap_tag = monitor.tap_tag, ""
+        if tag and self._media is not None and not call.ended:
+            self._media.unsubscribe(call.call_id, tag)
+
+    def _insert(self, call: Call, monitor: Monitor) -> None:
+        assert self._media is not None
+        leg = monitor.agent
+        conference = monitor.conference
+        agent, agent_codec = sdp_rewrite.audio_endpoint(leg.remote_sdp)
+        engine, _ = sdp_rewrite.audio_endpoint(call.offer_sdp)
+        # The mixer stands in for the agent toward rtpengine, in the codec the agent chose, and
+        # feeds the agent's phone at once; the re-INVITE only moves where the phone sends to.
         conference.connect(MIX_CALLER, engine, agent_codec)
         conference.connect(MIX_AGENT, agent, agent_codec)
-        conference.pair_events(MIX_CALLER, MIX_AGENT)
-        conference.set_routes(MONITOR_ROUTES[monitor.mode])
-        conference.start()
-        monitor.state = MonitorState.JOINED
-        # rtpengine's agent side moves to the mixer (same re-answer as `_bridge`; port latching
-        # keeps the caller's port): the caller is not told anything.
+        monitor.anchored = True
+        # The same re-answer as `_bridge` (port latching keeps the caller's port): the caller
+        # is told nothing.
         self._media.answer(
             call.call_id,
             call.caller_tag,
@@ -1033,12 +1081,25 @@ class CallManager:
             sdp_rewrite.moved(leg.remote_sdp, conference.address(MIX_CALLER)),
             latching=True,
         )
-        monitor.anchored = True
-        # The mixer feeds the agent's phone at once; its re-INVITE only moves where the phone
-        # sends to.
-        self._reoffer(leg, sdp_rewrite.moved(call.offer_sdp, conference.address(MIX_AGENT)))
         monitor.agent_moved = True
-        self._emit(self._monitor_started(call, monitor), call.route)
+        self._reoffer(leg, sdp_rewrite.moved(call.offer_sdp, conference.address(MIX_AGENT)))
+
+    def _take_out(self, call: Call, monitor: Monitor) -> None:
+        """Back to the plain bridge: rtpengine sends to the agent's phone again, then the phone
+        is told to send to rtpengine again."""
+        anchored, agent_moved = monitor.anchored, monitor.agent_moved
+        monitor.anchored = monitor.agent_moved = False
+        monitor.conference.disconnect(MIX_CALLER)
+        monitor.conference.disconnect(MIX_AGENT)
+        leg = monitor.agent
+        if call.ended or leg.state is not LegState.BRIDGED or self._media is None:
+            return
+        if anchored:
+            self._media.answer(
+                call.call_id, call.caller_tag, str(call.ua.lTag), leg.remote_sdp, latching=True
+            )
+        if agent_moved:
+            self._reoffer(leg, call.offer_sdp)
 
     def _reoffer(self, leg: Leg, sdp: str) -> None:
         leg.reoffers += 1
@@ -1049,7 +1110,7 @@ class CallManager:
             return
         leg.remote_sdp = str(body)
         monitor = call.monitor
-        if monitor is not None and monitor.agent is leg and monitor.state is MonitorState.JOINED:
+        if monitor is not None and monitor.agent is leg and monitor.agent_moved:
             address, codec = sdp_rewrite.audio_endpoint(leg.remote_sdp)
             monitor.conference.connect(MIX_AGENT, address, codec)
 
@@ -1079,20 +1140,8 @@ class CallManager:
         try:
             if not supervisor_gone:
                 monitor.ua.recvEvent(CCEventDisconnect())  # CANCEL or BYE
-            leg = monitor.agent
-            if not call.ended and leg.state is LegState.BRIDGED and self._media is not None:
-                # Back to the plain bridge: rtpengine sends to the agent's phone again, then
-                # the phone is told to send to rtpengine again.
-                if monitor.anchored:
-                    self._media.answer(
-                        call.call_id,
-                        call.caller_tag,
-                        str(call.ua.lTag),
-                        leg.remote_sdp,
-                        latching=True,
-                    )
-                if monitor.agent_moved:
-                    self._reoffer(leg, call.offer_sdp)
+            self._take_out(call, monitor)
+            self._untap(call, monitor)
         finally:
             monitor.conference.close()
             self._release(monitor.extension)

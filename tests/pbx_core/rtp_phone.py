@@ -48,8 +48,8 @@ class RtpPhone:
         self.peer: tuple[str, int] | None = None
         self.received: list[tuple[float, list[int]]] = []
         """(arrival time, decoded samples) of every G.711 packet."""
-        self.packets: list[float] = []
-        """Arrival times of every packet."""
+        self.packets: list[tuple[float, tuple[str, int]]] = []
+        """Arrival time and source of every packet."""
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> RtpPhone:
@@ -68,7 +68,7 @@ class RtpPhone:
         while True:
             data, source = await loop.sock_recvfrom(self.sock, 2048)
             now = loop.time()
-            self.packets.append(now)
+            self.packets.append((now, source))
             self.peer = source
             payload_type = data[1] & 0x7F
             if len(data) > 12 and payload_type in g711.PAYLOAD_TYPES:
@@ -85,6 +85,9 @@ class RtpPhone:
             with contextlib.suppress(OSError):
                 await loop.sock_sendto(self.sock, header + self._frame, self.peer)
             sequence, timestamp = (sequence + 1) & 0xFFFF, timestamp + FRAME
+
+    def sources(self, since: float) -> set[tuple[str, int]]:
+        return {source for at, source in self.packets if at >= since}
 
     def share(self, frequency: float, since: float) -> float:
         """Share of the frames received since `since` in which `frequency` is clearly there."""
