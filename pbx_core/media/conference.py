@@ -114,9 +114,6 @@ class Conference:
         for participant in self._participants.values():
             participant.sock.close()
 
-    def packets_sent(self, name: str) -> int:
-        return self._participants[name].sent
-
     # -----------------------------------------------------------------------------------------
     # The mixer thread
 
