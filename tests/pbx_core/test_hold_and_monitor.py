@@ -20,6 +20,7 @@ from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
 from tests.pbx_core.rtp_phone import RtpPhone
 from tests.pbx_core.support import EventLog, Sipp, agent_phone
+from tests.pbx_core.test_rtp_dtmf import telephone_event_packets
 
 CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ = 500, 1000, 1500
 LISTEN_S = 0.6
@@ -99,30 +100,6 @@ async def _hang_up(pbx: PbxService, events: EventLog, talk: Conversation) -> Non
     assert (await talk.agent_sipp.wait()).returncode == 0
 
 
-async def test_cti_hold_gives_music_and_mutes_the_caller_until_resume(
-    pbx: PbxService, events: EventLog, conversation: Conversation
-) -> None:
-    talk = conversation
-    pbx.send(cc.HoldCall(talk.call_id))
-    await events.next_of(cc.CallHeld, call_id=talk.call_id, leg_id=talk.leg_id)
-    pbx.send(cc.HoldCall(talk.call_id))
-    failed = await events.next_of(cc.CommandFailed, command="HoldCall")
-    assert "hold already" in failed.reason
-    since = await _listen()
-    assert talk.agent.share(CALLER_HZ, since) == 0, "the agent still hears the caller"
-    assert len([t for t, _ in talk.caller.packets if t >= since]) > 20, "no music to the caller"
-    assert talk.caller.share(AGENT_HZ, since) == 0, "music, not the agent"
-
-    pbx.send(cc.ResumeCall(talk.call_id))
-    await events.next_of(cc.CallResumed, call_id=talk.call_id, leg_id=talk.leg_id)
-    await talk.agent.wait_to_hear(CALLER_HZ)
-    await talk.caller.wait_to_hear(AGENT_HZ)
-    pbx.send(cc.ResumeCall(talk.call_id))
-    failed = await events.next_of(cc.CommandFailed, command="ResumeCall")
-    assert "not on hold" in failed.reason
-    await _hang_up(pbx, events, talk)
-
-
 async def _supervisor(
     pbx: PbxService, tmp_path: Path, scenario: str = "agent_answer.xml", **variables: object
 ) -> tuple[RtpPhone, Sipp]:
@@ -131,6 +108,43 @@ async def _supervisor(
         pbx.config.sip_port, "1003", scenario, tmp_path, media_port=phone.port, **variables
     )
     return phone, sipp
+
+
+async def test_cti_hold_gives_music_and_mutes_both_sides_until_resume(
+    pbx: PbxService, events: EventLog, conversation: Conversation, tmp_path: Path
+) -> None:
+    talk = conversation
+    supervisor, supervisor_sipp = await _supervisor(pbx, tmp_path, ring_ms=100)
+    try:
+        pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003", cc.MonitorMode.LISTEN))
+        await events.next_of(cc.MonitorStarted, monitor_id="m1")
+        await supervisor.wait_to_hear(AGENT_HZ)
+        pbx.send(cc.HoldCall(talk.call_id))
+        await events.next_of(cc.CallHeld, call_id=talk.call_id, leg_id=talk.leg_id)
+        pbx.send(cc.HoldCall(talk.call_id))
+        failed = await events.next_of(cc.CommandFailed, command="HoldCall")
+        assert "hold already" in failed.reason
+        since = await _listen()
+        assert talk.agent.share(CALLER_HZ, since) == 0, "the agent still hears the caller"
+        assert len([t for t, _ in talk.caller.packets if t >= since]) > 20, "no music to the caller"
+        assert talk.caller.share(AGENT_HZ, since) == 0, "music, not the agent"
+        # rtpengine 10.5 blocks a held party's copies to the mixer too (docs/pbx.md).
+        assert supervisor.share(CALLER_HZ, since) == supervisor.share(AGENT_HZ, since) == 0
+
+        pbx.send(cc.ResumeCall(talk.call_id))
+        await events.next_of(cc.CallResumed, call_id=talk.call_id, leg_id=talk.leg_id)
+        await talk.agent.wait_to_hear(CALLER_HZ)
+        await talk.caller.wait_to_hear(AGENT_HZ)
+        await supervisor.wait_to_hear(CALLER_HZ)
+        pbx.send(cc.ResumeCall(talk.call_id))
+        failed = await events.next_of(cc.CommandFailed, command="ResumeCall")
+        assert "not on hold" in failed.reason
+        await _hang_up(pbx, events, talk)
+        assert (await events.next_of(cc.MonitorEnded, monitor_id="m1")).reason == "call_ended"
+        assert (await supervisor_sipp.wait()).returncode == 0
+    finally:
+        supervisor_sipp.kill()
+        await supervisor.close()
 
 
 async def test_listen_barge_listen_then_stop_goes_back_to_the_plain_bridge(
@@ -289,7 +303,7 @@ async def test_hold_and_monitor_need_a_bridged_agent(
         caller_sipp.kill()
 
 
-async def test_a_failing_mixer_ends_the_monitor_and_the_call_goes_on(
+async def test_barging_passes_agent_dtmf_and_a_failing_mixer_leaves_the_call_going(
     pbx: PbxService, events: EventLog, conversation: Conversation, tmp_path: Path
 ) -> None:
     talk = conversation
@@ -298,6 +312,12 @@ async def test_a_failing_mixer_ends_the_monitor_and_the_call_goes_on(
         pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003", cc.MonitorMode.BARGE))
         await events.next_of(cc.MonitorStarted, monitor_id="m1")
         await talk.caller.wait_to_hear(SUPERVISOR_HZ)
+        assert talk.agent.peer is not None
+        for packet in telephone_event_packets(5, 100, 16000, 0xA6E27):
+            talk.agent.sock.sendto(packet, talk.agent.peer)  # to the mixer, on to rtpengine
+            await asyncio.sleep(0.02)
+        digit = await events.next_of(cc.DtmfReceived, call_id=talk.call_id)
+        assert (digit.digit, digit.leg_id) == ("5", talk.leg_id)
 
         def broken_tick() -> None:
             raise RuntimeError("mixer fault injected by the test")
