@@ -129,7 +129,12 @@ async def tcp_phone(
                "-oocsf", str(SIPP_DIR / on_call), *ooc_args,
                "-trace_msg", "-message_file", str(message_file)],
     ).start()  # fmt: skip
-    await wait_for_binding(pbx, extension)
+    try:
+        await wait_for_binding(pbx, extension)
+    except TimeoutError:
+        sipp.kill()
+        result = await sipp.wait()
+        raise AssertionError(f"{extension} did not register over TCP: {result.errors}") from None
     return TcpPhone(sipp, message_file)
 
 
