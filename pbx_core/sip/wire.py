@@ -153,9 +153,6 @@ class Params:
                 return
         self.items.append((name, value))
 
-    def remove(self, name: str) -> None:
-        self.items = [(key, value) for key, value in self.items if key.lower() != name]
-
     def __str__(self) -> str:
         return _join_params(self.items)
 
