@@ -3,8 +3,8 @@ CTI web process with the agent client mounted, demo CRM) on free ports, a SIPp c
 trunk, a SIPp phone for agent 1001, and the agent client in headless Chromium.
 
 Issue 5: sign in, go Available, a SIPp caller dials 7001, the card pops with the CRM name, the
-SIPp agent phone answers, the call shows, hold and resume, hang up (from the browser), wrap-up counts down,
-state returns to Available.
+SIPp agent phone answers, the call shows, hold and resume, hang up (from the browser), wrap-up
+counts down, state returns to Available.
 
 The product runs on an asyncio loop in a thread of its own (Playwright's sync API holds the
 main thread's loop); SIPp processes are started on that loop too.
