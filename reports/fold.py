@@ -438,9 +438,11 @@ def fold_event(ws: WorkingSet, event: Event) -> Verdict:
     if route is None:
         return Verdict(REJECTED, f"unknown event type {event.type!r}")
     # Identifiers are short: one cheap test decides whether the exact check is needed at all.
+    shortest = _SHORTEST_IDENTIFIER_LIMIT
     if (
-        max(len(event.call_id or ""), len(event.call_center_id or ""), len(event.agent or ""))
-        > _SHORTEST_IDENTIFIER_LIMIT
+        len(event.call_id or "") > shortest
+        or len(event.call_center_id or "") > shortest
+        or len(event.agent or "") > shortest
     ):
         too_long = _too_long_identifier(event)
         if too_long is not None:
