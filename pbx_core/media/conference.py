@@ -154,8 +154,9 @@ class Conference:
                 del buffer[: len(buffer) - MAX_BUFFERED_SAMPLES]
         elif payload_type is not None and participant.event_peer:
             peer = self._participants[participant.event_peer]
-            if peer.remote is not None:
-                peer.sock.sendto(packet, peer.remote)
+            remote = peer.remote  # read once: another thread may disconnect it meanwhile
+            if remote is not None:
+                _send_to(peer.sock, packet, remote)
 
     def _tick(self) -> None:
         frames: dict[str, list[int]] = {}
@@ -167,15 +168,15 @@ class Conference:
                 frames[name] = frame
         routes = self._routes
         for name, participant in self._participants.items():
-            if participant.remote is None:
+            remote = participant.remote  # read once: another thread may disconnect it meanwhile
+            if remote is None:
                 continue
             heard = [frames[talker] for talker in routes.get(name, ()) if talker in frames]
             samples = g711.mix(heard) if heard else _SILENCE
-            self._send(participant, g711.encode(participant.payload_type, samples))
+            self._send(participant, remote, g711.encode(participant.payload_type, samples))
 
     @staticmethod
-    def _send(participant: _Participant, payload: bytes) -> None:
-        assert participant.remote is not None
+    def _send(participant: _Participant, remote: tuple[str, int], payload: bytes) -> None:
         marker = 0x80 if participant.sent == 0 else 0
         header = _RTP_HEADER.pack(
             0x80,
@@ -186,12 +187,17 @@ class Conference:
         )
         participant.sequence = (participant.sequence + 1) & 0xFFFF
         participant.timestamp = (participant.timestamp + FRAME_SAMPLES) & 0xFFFFFFFF
-        try:
-            participant.sock.sendto(header + payload, participant.remote)
-        except OSError as error:  # the far end is gone for a moment: keep mixing for the others
-            log.debug("RTP to %s failed: %s", participant.remote, error)
-            return
-        participant.sent += 1
+        if _send_to(participant.sock, header + payload, remote):
+            participant.sent += 1
+
+
+def _send_to(sock: socket.socket, packet: bytes, remote: tuple[str, int]) -> bool:
+    try:
+        sock.sendto(packet, remote)
+    except OSError as error:  # the far end is gone for a moment: keep mixing for the others
+        log.debug("RTP to %s failed: %s", remote, error)
+        return False
+    return True
 
 
 def _rtp_payload(packet: bytes) -> tuple[int | None, bytes]:

@@ -132,6 +132,10 @@ class Leg:
     digits: str = ""
     reoffers: int = 0
     """re-INVITEs the PBX sent this phone (each needs a higher SDP origin version)."""
+    reinviting: bool = False
+    queued_offer: str = ""
+    """The next re-INVITE's SDP, waiting for the open one to end (sippy drops an update
+    while a re-INVITE transaction is open)."""
 
 
 @dataclass(eq=False)
@@ -493,10 +497,12 @@ class CallManager:
                 self._end_leg(leg)
                 del call.legs[leg.leg_id]
                 self._offer_failed(call, leg.leg_id, leg.extension, failure, code, leg.auto_bridge)
-            elif call.monitor is not None and call.monitor.agent is leg:
-                # The phone refused to move its media to the mixer: it stays where it was.
-                call.monitor.agent_moved = False
-                self._end_monitor(call, MONITOR_FAILED)
+            else:
+                self._reinvite_done(call, leg)
+                if call.monitor is not None and call.monitor.agent is leg:
+                    # The phone refused to move its media to the mixer: it stays where it was.
+                    call.monitor.agent_moved = False
+                    self._end_monitor(call, MONITOR_FAILED)
         elif isinstance(event, CCEventDisconnect):
             self._on_leg_disconnect(call, leg, event.getData())
         elif isinstance(event, CCEventUpdate):
@@ -1102,10 +1108,29 @@ class CallManager:
             self._reoffer(leg, call.offer_sdp)
 
     def _reoffer(self, leg: Leg, sdp: str) -> None:
+        if leg.reinviting:
+            leg.queued_offer = sdp  # only the latest matters: it says where the media is now
+            return
         leg.reoffers += 1
+        leg.reinviting = True
         leg.ua.recvEvent(CCEventUpdate(MsgBody(sdp_rewrite.with_version(sdp, leg.reoffers))))
 
+    def _reinvite_done(self, call: Call, leg: Leg) -> None:
+        queued, leg.queued_offer = leg.queued_offer, ""
+        if not queued:
+            leg.reinviting = False
+            return
+        # On the next tick: sippy sends the ACK of the re-INVITE that just ended after this
+        # callback returns, and a new INVITE must not overtake it.
+        ED2.callFromThread(self._guard_monitor, self._send_queued_offer, call, leg, queued)
+
+    def _send_queued_offer(self, _call: Call, leg: Leg, sdp: str) -> None:
+        leg.reinviting = False
+        if leg.state is LegState.BRIDGED:
+            self._reoffer(leg, sdp)
+
     def _reinvite_answered(self, call: Call, leg: Leg, body: Any) -> None:
+        self._reinvite_done(call, leg)
         if body is None or leg.state is not LegState.BRIDGED:
             return
         leg.remote_sdp = str(body)

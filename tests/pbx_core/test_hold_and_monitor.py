@@ -147,7 +147,7 @@ async def test_cti_hold_gives_music_and_mutes_both_sides_until_resume(
         await supervisor.close()
 
 
-async def test_listen_barge_listen_then_stop_goes_back_to_the_plain_bridge(
+async def test_listen_barge_listen_barge_stop_goes_back_to_the_plain_bridge(
     pbx: PbxService, events: EventLog, conversation: Conversation, tmp_path: Path
 ) -> None:
     talk = conversation
@@ -187,11 +187,16 @@ async def test_listen_barge_listen_then_stop_goes_back_to_the_plain_bridge(
         _assert_hearing(since, listening)
         assert talk.agent.sources(since) == rtpengine_to_agent, "back on rtpengine's path"
 
+        # Barge and stop at once: the second re-INVITE to the agent waits for the first.
+        pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003", cc.MonitorMode.BARGE))
         pbx.send(cc.StopMonitor(talk.call_id, "m1"))
+        await events.next_of(cc.MonitorStarted, monitor_id="m1", mode=cc.MonitorMode.BARGE)
         ended = await events.next_of(cc.MonitorEnded, monitor_id="m1")
         assert ended.reason == "stopped"
         assert (await supervisor_sipp.wait()).returncode == 0, "the supervisor gets a BYE"
-        _assert_hearing(await _listen(), caller_and_agent_only)
+        since = await _listen()
+        _assert_hearing(since, caller_and_agent_only)
+        assert talk.agent.sources(since) == rtpengine_to_agent, "back on rtpengine's path"
         pbx.send(cc.StopMonitor(talk.call_id, "m1"))
         failed = await events.next_of(cc.CommandFailed, command="StopMonitor")
         assert "no monitor" in failed.reason
