@@ -16,6 +16,8 @@ class RtpengineAddress:
 class PbxConfig:
     sip_host: str = "127.0.0.1"
     sip_port: int = 5060
+    sip_tcp: bool = True
+    """Also listen for SIP over TCP at sip_host:sip_port (docs/pbx.md, "SIP over TCP")."""
     redis_url: str = "redis://127.0.0.1:6379/0"
     key_prefix: str = "pbx:"
     """Prefix of every Redis key the PBX writes (tests use their own, so runs never mix)."""

@@ -37,6 +37,7 @@ from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import SipThread
+from pbx_core.sip.tcp_transport import TcpTransportGateway
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class PbxService:
         self._dispatcher: asyncio.Task[None] | None = None
         self._dtmf_transport: asyncio.DatagramTransport | None = None
         self._stack: SipThread | None = None
+        self._tcp: TcpTransportGateway | None = None
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
         self._media: NgClient | None = None
@@ -120,6 +122,15 @@ class PbxService:
                 self._media = None
             raise
         self._stack = stack
+        if self.config.sip_tcp:
+            address = (self.config.sip_host, self.config.sip_port)
+            self._tcp = TcpTransportGateway(pbx_udp=address, listen=address)
+            try:
+                await asyncio.to_thread(self._tcp.start)
+            except Exception:
+                self._tcp = None
+                await self.stop()
+                raise
         self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
         if self.config.dtmf_listen_port is not None:
             self._dtmf_transport, _ = await self._loop.create_datagram_endpoint(
@@ -149,6 +160,9 @@ class PbxService:
         return SipRouter(self._registrar, self._calls)
 
     async def stop(self) -> None:
+        if self._tcp is not None:
+            await asyncio.to_thread(self._tcp.stop)
+            self._tcp = None
         if self._stack is not None:
             if self._calls is not None:
                 with contextlib.suppress(Exception):
@@ -206,6 +220,11 @@ class PbxService:
 
     def registration(self, extension: str) -> Binding | None:
         return self.locations.lookup(extension)
+
+    @property
+    def tcp_gateway(self) -> TcpTransportGateway | None:
+        """The SIP-over-TCP listener while the PBX runs with `sip_tcp`."""
+        return self._tcp
 
     # -----------------------------------------------------------------------------------------
     # Events out

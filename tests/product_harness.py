@@ -19,15 +19,10 @@ from typing import Any, TypeVar
 import redis
 
 from cti.product import Product, ProductSettings, run_product
+from tests.pbx_core.support import free_port, free_sip_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 T = TypeVar("T")
-
-
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LoopThread:
@@ -58,7 +53,7 @@ class ProductThread:
     def start(cls, var_dir: Path, label: str, timeout: float = 120) -> ProductThread:
         settings = ProductSettings(
             http_port=free_port(socket.SOCK_STREAM),
-            sip_port=free_port(),
+            sip_port=free_sip_port(),
             redis_url=REDIS_URL,
             var_dir=var_dir,
             key_prefix=f"test-{label}-{uuid.uuid4().hex[:10]}",

@@ -16,7 +16,7 @@ from pbx_core.directory import Directory, RecordingMode, SipUser, demo_directory
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
-from tests.pbx_core.support import EventLog, free_port
+from tests.pbx_core.support import EventLog, free_port, free_sip_port
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -70,7 +70,7 @@ async def pbx(
 ) -> AsyncIterator[PbxService]:
     """A PBX with media (rtpengine) on free ports; ring timeout of extension calls 2 s."""
     config = PbxConfig(
-        sip_port=free_port(),
+        sip_port=free_sip_port(),
         redis_url=REDIS_URL,
         key_prefix=redis_prefix,
         rtpengine=RtpengineAddress(rtpengine.host, rtpengine.ng_port),

@@ -24,6 +24,18 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
         return int(sock.getsockname()[1])
 
 
+def free_sip_port() -> int:
+    """A port number free for UDP and TCP alike: the PBX listens on both."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            try:
+                tcp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
 def scenario_variables(scenario: str) -> set[str]:
     text = (SIPP_DIR / scenario).read_text()
     match = re.search(r'<Global variables="([^"]*)"', text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,22 +22,12 @@ TCP = ["-t", "t1"]
 
 @asynccontextmanager
 async def running_gateway(pbx: PbxService) -> AsyncIterator[TcpTransportGateway]:
-    """The gateway on TCP at the PBX's own address, as the contract has it; TCP clients must
-    use `listen_address`: the fixture's port was free for UDP, and when another process on
-    this shared machine holds the same TCP port number the gateway takes a free one."""
-    host, port = pbx.config.sip_host, pbx.config.sip_port
-    gateway = TcpTransportGateway(pbx_udp=(host, port), listen=(host, port))
-    try:
-        await asyncio.to_thread(gateway.start)
-    except RuntimeError as error:
-        if not isinstance(error.__cause__, OSError) or error.__cause__.errno != errno.EADDRINUSE:
-            raise
-        gateway = TcpTransportGateway(pbx_udp=(host, port), listen=(host, 0))
-        await asyncio.to_thread(gateway.start)
-    try:
-        yield gateway
-    finally:
-        await asyncio.to_thread(gateway.stop)
+    """The PBX's own SIP-over-TCP listener, at its SIP address as the contract has it (the
+    fixtures pick a port number free for UDP and TCP)."""
+    gateway = pbx.tcp_gateway
+    assert gateway is not None, "the PBX runs without SIP over TCP"
+    assert gateway.listen_address == (pbx.config.sip_host, pbx.config.sip_port)
+    yield gateway
 
 
 async def wait_for_binding(pbx: PbxService, extension: str, timeout: float = 10.0) -> Binding:

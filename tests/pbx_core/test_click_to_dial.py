@@ -14,7 +14,7 @@ from pbx_core.media.ng_client import NgClient
 from pbx_core.media.rtpengine_process import RtpengineProcess
 from pbx_core.service import PbxService
 from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
-from tests.pbx_core.support import EventLog, Sipp, free_port, register, run_sipp
+from tests.pbx_core.support import EventLog, Sipp, free_port, free_sip_port, register, run_sipp
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ async def pbx_with_trunk(
     redis_prefix: str, prompts_dir: Path, rtpengine: RtpengineProcess
 ) -> AsyncIterator[PbxService]:
     config = PbxConfig(
-        sip_port=free_port(),
+        sip_port=free_sip_port(),
         redis_url=REDIS_URL,
         key_prefix=redis_prefix,
         rtpengine=RtpengineAddress(rtpengine.host, rtpengine.ng_port),

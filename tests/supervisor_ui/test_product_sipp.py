@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.product_harness import LoopThread, ProductThread, free_port
+from tests.pbx_core.support import free_port
+from tests.product_harness import LoopThread, ProductThread
 from tests.supervisor_ui.sv_world import REDIS_URL, TOKEN_SECRET
 
 SCENARIO = Path(__file__).resolve().parents[1] / "pbx_core" / "sipp" / "trunk_call_remote_bye.xml"
