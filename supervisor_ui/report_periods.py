@@ -1,4 +1,5 @@
-"""What period a supervisor asked for, and its rows: pure functions of the form's values and now.
+"""What period a supervisor asked for, its rows, and the API requests that give exactly those
+rows: pure functions of the form's values and now.
 
 Periods are local (the dashboard's time zone): "today" starts at local midnight, a day row is a
 calendar day (23 or 25 hours across DST). Quarter-hour and hour rows are aligned on the
@@ -7,15 +8,14 @@ period's start, as the reports align them.
 
 from __future__ import annotations
 
-import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-MAX_ROWS = 400
-"""Each row is one request to the report API: a year by day fits, a week by 15 minutes not."""
+from supervisor_ui.reports_api import RANGE
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_HINT = "YYYY-MM-DD or YYYY-MM-DD HH:MM"
@@ -100,9 +100,6 @@ def period_of(
     raise ReportInputError("Choose a range: today, yesterday, this week or custom.")
 
 
-_ADJECTIVES = {Step.QUARTER_HOUR: "15-minute", Step.HOUR: "hourly", Step.DAY: "daily"}
-
-
 def _size(step: Step) -> timedelta:
     return {
         Step.QUARTER_HOUR: timedelta(minutes=15),
@@ -119,16 +116,11 @@ def step_of(value: str | None) -> Step:
 
 
 def rows_of(period: Period, kind: Step) -> list[Period]:
-    """The period split into rows, the last one cut at the period's end."""
+    """The period split into rows, the last one cut at the period's end. How many rows a
+    period may have is the API's to say (it refuses more than 10,000 with its reason)."""
     size = _size(kind)
     # Instants are compared in UTC: comparing two times of one zone ignores the DST fold.
     end = period.end.astimezone(UTC)
-    count = (end - period.start.astimezone(UTC)) / size
-    if count > MAX_ROWS:
-        raise ReportInputError(
-            f"This range makes {math.ceil(count)} {_ADJECTIVES[kind]} rows; the page shows at "
-            f"most {MAX_ROWS}. Choose a longer interval or a shorter range."
-        )
     rows: list[Period] = []
     start = period.start
     while start < end:
@@ -140,3 +132,38 @@ def rows_of(period: Period, kind: Step) -> list[Period]:
         rows.append(Period(start, following if following < end else period.end))
         start = following
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalQuery:
+    """One request to the per-interval report: its period and its `interval`."""
+
+    period: Period
+    interval: str
+
+
+def _length(row: Period) -> timedelta:
+    # Subtracting two times of one zone is wall-clock arithmetic: a DST day would be 24 hours.
+    return row.end.astimezone(UTC) - row.start.astimezone(UTC)
+
+
+def queries_of(rows: Sequence[Period], kind: Step) -> list[IntervalQuery]:
+    """The fewest per-interval requests whose answers are exactly `rows`.
+
+    The API splits a request into intervals of a fixed length (15 min, 1 h, 24 h) aligned on
+    its `from`, the last one cut at its `to`. Quarter-hour and hour rows are just that: one
+    request. Day rows are local days, 23 or 25 hours on a DST change, so a run of 24-hour days
+    ends at such a day: a short one is the run's last row (cut at `to`), a long one is asked
+    alone as one `range` row. A year by day is at most five requests.
+    """
+    size = _size(kind)
+    runs: list[list[Period]] = []
+    for row in rows:
+        if runs and _length(runs[-1][-1]) == size and _length(row) <= size:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return [
+        IntervalQuery(Period(run[0].start, run[-1].end), kind.value if len(run) > 1 else RANGE)
+        for run in runs
+    ]

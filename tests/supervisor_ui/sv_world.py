@@ -76,15 +76,35 @@ def seed_users(database_url: str) -> None:
 
 REPORT_DAY = "2025-11-25"
 """The local day of the synthetic report data (`reports.synthetic`, 07:00-19:00 UTC)."""
+OUTBOUND_CALLS = (("1001", "0201234567"), ("1001", "+4930123456"), ("1004", "0201234567"))
+"""(caller, called) of the day's outbound calls, a minute each from 10:00 UTC: the usage."""
+
+
+def _outbound_records() -> list[dict[str, Any]]:
+    start = synthetic.DAY_START + 10 * 3600
+    return [
+        synthetic.call_detail(
+            f"out-{n}",
+            caller=caller,
+            called=called,
+            direction="outbound",
+            start=start + n * 600,
+            answer=start + n * 600 + 5,
+            end=start + n * 600 + 65,
+        )
+        for n, (caller, called) in enumerate(OUTBOUND_CALLS)
+    ]
 
 
 def seed_report_day(database_url: str) -> None:
-    """Ingests the reports' synthetic day into the web process's database with the real
-    ingester, from a stream of its own (the live board's stream stays untouched)."""
+    """Ingests the reports' synthetic day and a few outbound calls into the web process's
+    database with the real ingester, from a stream of its own (the live board's stream stays
+    untouched)."""
     prefix = new_prefix()
     redis = SyncRedis.from_url(REDIS_URL)
     try:
         synthetic.publish(redis, prefix, synthetic.generate_day().events, tenant=TENANT)
+        synthetic.publish_call_detail(redis, prefix, _outbound_records(), tenant=TENANT)
         engine = make_report_engine(database_url)
         migrate(engine)
         try:
