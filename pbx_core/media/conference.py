@@ -31,8 +31,12 @@ log = logging.getLogger(__name__)
 FRAME_SAMPLES = 160
 """20 ms at 8 kHz."""
 FRAME_SECONDS = 0.02
-MAX_BUFFERED_SAMPLES = 3 * FRAME_SAMPLES
-"""A talker whose clock runs fast loses its oldest audio beyond 60 ms instead of drifting."""
+PLAYOUT_SAMPLES = 2 * FRAME_SAMPLES
+"""A talker is mixed in once 40 ms of it are buffered (again after each time it ran dry):
+packets arrive with jitter around the mixer's tick, and without this margin a talker would
+alternate between an empty and a double frame (choppy audio)."""
+MAX_BUFFERED_SAMPLES = 4 * FRAME_SAMPLES
+"""A talker whose clock runs fast loses its oldest audio beyond 80 ms instead of drifting."""
 _RTP_HEADER = struct.Struct("!BBHII")
 _SILENCE = [0] * FRAME_SAMPLES
 
@@ -44,6 +48,8 @@ class _Participant:
     remote: tuple[str, int] | None = None
     payload_type: int = g711.PCMU
     buffer: list[int] = field(default_factory=list)
+    playing: bool = False
+    """Its buffer is being played out (it was filled to `PLAYOUT_SAMPLES` since it ran dry)."""
     event_peer: str = ""
     ssrc: int = field(default_factory=lambda: secrets.randbits(32))
     sequence: int = field(default_factory=lambda: secrets.randbits(16))
@@ -161,9 +167,13 @@ class Conference:
     def _tick(self) -> None:
         frames: dict[str, list[int]] = {}
         for name, participant in self._participants.items():
-            if participant.buffer:
-                frame = participant.buffer[:FRAME_SAMPLES]
-                del participant.buffer[:FRAME_SAMPLES]
+            buffer = participant.buffer
+            participant.playing = bool(buffer) and (
+                participant.playing or len(buffer) >= PLAYOUT_SAMPLES
+            )
+            if participant.playing:
+                frame = buffer[:FRAME_SAMPLES]
+                del buffer[:FRAME_SAMPLES]
                 frame.extend(_SILENCE[: FRAME_SAMPLES - len(frame)])
                 frames[name] = frame
         routes = self._routes

@@ -43,9 +43,9 @@ from sippy.UA import UA
 from pbx_core import call_control as cc
 from pbx_core.directory import Directory, RecordingMode
 from pbx_core.location import Binding, LocationStore
-from pbx_core.media import sdp_rewrite
-from pbx_core.media.conference import Conference
+from pbx_core.media.monitor_media import CallMedia, MonitorMedia
 from pbx_core.media.ng_client import NgClient, NgError
+from pbx_core.media.sdp_rewrite import SdpError, with_version
 from pbx_core.sip.click_to_dial import ClickToDial
 from pbx_core.sip.digest import challenge_header, nonce_is_fresh, verified_user
 from pbx_core.sip.sdp import PLACEHOLDER_SDP, dtmf_from_info, is_hold
@@ -82,23 +82,6 @@ class _CasedHF(SipGenericHF):  # type: ignore[misc]
 
 MUSIC_REPEAT_TIMES = 10_000
 
-MIX_CALLER = "caller"
-"""Barging: the mixer's side toward rtpengine, where the caller's audio comes from and goes to."""
-MIX_AGENT = "agent"
-"""Barging: the agent's phone."""
-MIX_SUPERVISOR = "supervisor"
-MIX_TAP_CALLER = "tap-caller"
-"""Listening: rtpengine's copy of the caller's audio (receive only)."""
-MIX_TAP_AGENT = "tap-agent"
-MONITOR_ROUTES: dict[cc.MonitorMode, dict[str, tuple[str, ...]]] = {
-    cc.MonitorMode.LISTEN: {MIX_SUPERVISOR: (MIX_TAP_CALLER, MIX_TAP_AGENT)},
-    cc.MonitorMode.BARGE: {
-        MIX_CALLER: (MIX_AGENT, MIX_SUPERVISOR),
-        MIX_AGENT: (MIX_CALLER, MIX_SUPERVISOR),
-        MIX_SUPERVISOR: (MIX_CALLER, MIX_AGENT),
-    },
-}
-"""listener -> whom it hears, per mode."""
 MONITOR_HUNG_UP = "hung_up"
 MONITOR_STOPPED = "stopped"
 MONITOR_CALL_ENDED = "call_ended"
@@ -184,17 +167,11 @@ class Monitor:
     extension: str
     mode: cc.MonitorMode
     ua: Any
-    conference: Conference
+    media: MonitorMedia
     agent: Leg
     """The bridged leg at the time of `MonitorCall`; the monitor ends when it leaves."""
     state: MonitorState = MonitorState.RINGING
     timer: Any = None
-    tap_tag: str = ""
-    """rtpengine's subscription (listening): copies of caller and agent go to the mixer."""
-    anchored: bool = False
-    """Barging: rtpengine's agent side points at the mixer."""
-    agent_moved: bool = False
-    """Barging: the agent's phone was re-INVITEd to the mixer."""
 
 
 class _TryToBinding(CCEventTry):  # type: ignore[misc]
@@ -500,8 +477,7 @@ class CallManager:
             else:
                 self._reinvite_done(call, leg)
                 if call.monitor is not None and call.monitor.agent is leg:
-                    # The phone refused to move its media to the mixer: it stays where it was.
-                    call.monitor.agent_moved = False
+                    call.monitor.media.agent_refused()
                     self._end_monitor(call, MONITOR_FAILED)
         elif isinstance(event, CCEventDisconnect):
             self._on_leg_disconnect(call, leg, event.getData())
@@ -915,10 +891,8 @@ class CallManager:
             self._request_recording(call)
 
     # -----------------------------------------------------------------------------------------
-    # Supervisor monitoring (docs/pbx.md): the supervisor's phone talks to a conference mixer
-    # (`media/conference.py`). Listening, rtpengine sends the mixer copies of both parties'
-    # audio (`subscribe request`) and the call's own media path is not touched; barging, the
-    # mixer takes the agent's place toward rtpengine and the agent's phone is re-INVITEd to it.
+    # Supervisor monitoring (docs/pbx.md): the supervisor's phone talks to a conference mixer;
+    # `media/monitor_media.py` moves the media, this part does the SIP and the events.
 
     def _monitor(self, call: Call, command: cc.MonitorCall) -> None:
         current = call.monitor
@@ -951,9 +925,11 @@ class CallManager:
             )
             return
         try:
-            conference = Conference(
+            media = MonitorMedia(
+                self._media,
                 str(self._config["_sip_address"]),
-                (MIX_CALLER, MIX_AGENT, MIX_SUPERVISOR, MIX_TAP_CALLER, MIX_TAP_AGENT),
+                CallMedia(call.call_id, call.caller_tag, str(call.ua.lTag), call.offer_sdp),
+                reoffer_agent=partial(self._reoffer, leg),
                 on_failure=partial(self._conference_failed, call),
             )
         except OSError as error:
@@ -966,7 +942,7 @@ class CallManager:
             extension=command.extension,
             mode=command.mode,
             ua=ua,
-            conference=conference,
+            media=media,
             agent=leg,
         )
         ua.event_cb = partial(self._on_monitor_ua_event, call, monitor)
@@ -977,7 +953,7 @@ class CallManager:
                 SipCallId(),
                 call.caller,
                 command.extension,
-                MsgBody(sdp_rewrite.offer(conference.address(MIX_SUPERVISOR))),
+                MsgBody(media.supervisor_offer()),
                 None,
                 f"monitor {leg.extension}",
             )
@@ -990,7 +966,7 @@ class CallManager:
         )
 
     def _switch_mode(self, call: Call, monitor: Monitor) -> None:
-        self._apply_mode(call, monitor)
+        monitor.media.apply(monitor.mode, monitor.agent.remote_sdp)
         self._emit(self._monitor_started(call, monitor), call.route)
 
     def _monitor_started(self, call: Call, monitor: Monitor) -> cc.MonitorStarted:
@@ -1020,92 +996,14 @@ class CallManager:
 
     def _join(self, call: Call, monitor: Monitor, supervisor_sdp: str) -> None:
         self._cancel_monitor_timer(monitor)
+        monitor.state = MonitorState.JOINED
         try:
-            supervisor, codec = sdp_rewrite.audio_endpoint(supervisor_sdp)
-        except sdp_rewrite.SdpError as error:
-            log.warning("supervisor phone of %s: %s", call.call_id, error)
+            monitor.media.join(supervisor_sdp, monitor.mode, monitor.agent.remote_sdp)
+        except SdpError as error:
+            log.warning("cannot monitor %s: %s", call.call_id, error)
             self._end_monitor(call, MONITOR_REJECTED)
             return
-        monitor.conference.connect(MIX_SUPERVISOR, supervisor, codec)
-        monitor.conference.pair_events(MIX_CALLER, MIX_AGENT)
-        monitor.conference.start()
-        monitor.state = MonitorState.JOINED
-        self._apply_mode(call, monitor)
         self._emit(self._monitor_started(call, monitor), call.route)
-
-    def _apply_mode(self, call: Call, monitor: Monitor) -> None:
-        """Move the media the mode needs: listening taps copies of both parties' audio from
-        rtpengine and leaves the call's own path alone; barging puts the mixer in that path."""
-        if monitor.mode is cc.MonitorMode.BARGE:
-            self._untap(call, monitor)
-            if not monitor.anchored:
-                self._insert(call, monitor)
-        else:
-            self._take_out(call, monitor)
-            if not monitor.tap_tag:
-                self._tap(call, monitor)
-        monitor.conference.set_routes(MONITOR_ROUTES[monitor.mode])
-
-    def _tap(self, call: Call, monitor: Monitor) -> None:
-        assert self._media is not None
-        tags = [call.caller_tag, str(call.ua.lTag)]  # caller, then the agent side
-        offer, monitor.tap_tag = self._media.subscribe_request(call.call_id, tags)
-        codecs = sdp_rewrite.audio_codecs(offer)
-        if len(codecs) != len(tags):
-            raise sdp_rewrite.SdpError(f"{len(codecs)} streams offered for {len(tags)} tags")
-        conference = monitor.conference
-        answer = sdp_rewrite.receive_only_answer(
-            [
-                (conference.address(MIX_TAP_CALLER), codecs[0]),
-                (conference.address(MIX_TAP_AGENT), codecs[1]),
-            ]
-        )
-        self._media.subscribe_answer(call.call_id, monitor.tap_tag, answer)
-
-    def _untap(self, call: Call, monitor: Monitor) -> None:
-        tag, monitor.tap_tag = monitor.tap_tag, ""
-        if tag and self._media is not None and not call.ended:
-            self._media.unsubscribe(call.call_id, tag)
-
-    def _insert(self, call: Call, monitor: Monitor) -> None:
-        assert self._media is not None
-        leg = monitor.agent
-        conference = monitor.conference
-        agent, agent_codec = sdp_rewrite.audio_endpoint(leg.remote_sdp)
-        engine, _ = sdp_rewrite.audio_endpoint(call.offer_sdp)
-        # The mixer stands in for the agent toward rtpengine, in the codec the agent chose, and
-        # feeds the agent's phone at once; the re-INVITE only moves where the phone sends to.
-        conference.connect(MIX_CALLER, engine, agent_codec)
-        conference.connect(MIX_AGENT, agent, agent_codec)
-        monitor.anchored = True
-        # The same re-answer as `_bridge` (port latching keeps the caller's port): the caller
-        # is told nothing.
-        self._media.answer(
-            call.call_id,
-            call.caller_tag,
-            str(call.ua.lTag),
-            sdp_rewrite.moved(leg.remote_sdp, conference.address(MIX_CALLER)),
-            latching=True,
-        )
-        monitor.agent_moved = True
-        self._reoffer(leg, sdp_rewrite.moved(call.offer_sdp, conference.address(MIX_AGENT)))
-
-    def _take_out(self, call: Call, monitor: Monitor) -> None:
-        """Back to the plain bridge: rtpengine sends to the agent's phone again, then the phone
-        is told to send to rtpengine again."""
-        anchored, agent_moved = monitor.anchored, monitor.agent_moved
-        monitor.anchored = monitor.agent_moved = False
-        monitor.conference.disconnect(MIX_CALLER)
-        monitor.conference.disconnect(MIX_AGENT)
-        leg = monitor.agent
-        if call.ended or leg.state is not LegState.BRIDGED or self._media is None:
-            return
-        if anchored:
-            self._media.answer(
-                call.call_id, call.caller_tag, str(call.ua.lTag), leg.remote_sdp, latching=True
-            )
-        if agent_moved:
-            self._reoffer(leg, call.offer_sdp)
 
     def _reoffer(self, leg: Leg, sdp: str) -> None:
         if leg.reinviting:
@@ -1113,7 +1011,7 @@ class CallManager:
             return
         leg.reoffers += 1
         leg.reinviting = True
-        leg.ua.recvEvent(CCEventUpdate(MsgBody(sdp_rewrite.with_version(sdp, leg.reoffers))))
+        leg.ua.recvEvent(CCEventUpdate(MsgBody(with_version(sdp, leg.reoffers))))
 
     def _reinvite_done(self, call: Call, leg: Leg) -> None:
         queued, leg.queued_offer = leg.queued_offer, ""
@@ -1135,9 +1033,8 @@ class CallManager:
             return
         leg.remote_sdp = str(body)
         monitor = call.monitor
-        if monitor is not None and monitor.agent is leg and monitor.agent_moved:
-            address, codec = sdp_rewrite.audio_endpoint(leg.remote_sdp)
-            monitor.conference.connect(MIX_AGENT, address, codec)
+        if monitor is not None and monitor.agent is leg:
+            monitor.media.agent_answered(leg.remote_sdp)
 
     def _monitor_not_answered(self, call: Call, monitor: Monitor) -> None:
         monitor.timer = None
@@ -1162,13 +1059,13 @@ class CallManager:
             return
         call.monitor = None
         self._cancel_monitor_timer(monitor)
+        leg = monitor.agent
         try:
+            agent_sdp = leg.remote_sdp if leg.state is LegState.BRIDGED else None
+            monitor.media.leave(agent_sdp, call_alive=not call.ended)
+        finally:
             if not supervisor_gone:
                 monitor.ua.recvEvent(CCEventDisconnect())  # CANCEL or BYE
-            self._take_out(call, monitor)
-            self._untap(call, monitor)
-        finally:
-            monitor.conference.close()
             self._release(monitor.extension)
             self._emit(
                 cc.MonitorEnded(call.call_id, monitor.monitor_id, monitor.extension, reason),

@@ -77,8 +77,11 @@ class RtpPhone:
     async def _talk(self) -> None:
         loop = asyncio.get_running_loop()
         ssrc, sequence, timestamp = secrets.randbits(32), 0, 0
+        next_send = loop.time()
         while True:
-            await asyncio.sleep(0.02)
+            # A steady 50 packets/s like a phone's clock, not 20 ms plus the loop's delays.
+            next_send += 0.02
+            await asyncio.sleep(max(0.0, next_send - loop.time()))
             if self._frame is None or self.peer is None:
                 continue
             header = RTP_HEADER.pack(0x80, g711.PCMU, sequence, timestamp, ssrc)
