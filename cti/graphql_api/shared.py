@@ -3,7 +3,7 @@
 strawberry executes a subscription's selection set once per subscriber for every event
 (~0.2-0.4 ms each here); 500 dashboards watching the same queue would cost that 500 times per
 event. Subscribers that would receive exactly the same stream share one execution instead:
-same tenant and authorization scope (role, supervised call centers, extension), same document,
+same audience (`cti.graphql_api.audience`: tenant and authorization scope), same document,
 same variables, live only. The group's results go to every member's bounded queue.
 
 Resuming subscriptions (a non-null `afterSequence`) are not shared: each replays its own past.
@@ -32,8 +32,6 @@ from graphql import (
 )
 from strawberry.types import ExecutionResult
 
-from cti.principal import Principal
-
 RESUME_ARGUMENT = "afterSequence"
 MEMBER_QUEUE_SIZE = 1000
 
@@ -50,7 +48,7 @@ class TooSlow(GraphQLError):
 
 
 @lru_cache(maxsize=256)
-def _parse(query: str) -> DocumentNode | None:
+def parse_cached(query: str) -> DocumentNode | None:
     try:
         return parse(query)
     except GraphQLError:
@@ -61,7 +59,7 @@ def is_live_only_subscription(
     query: str, variables: dict[str, Any] | None, operation_name: str | None
 ) -> bool:
     """A subscription whose fields all have no (or a null) `afterSequence`."""
-    document = _parse(query)
+    document = parse_cached(query)
     if document is None:
         return False
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -80,20 +78,6 @@ def is_live_only_subscription(
                 continue
             return False
     return True
-
-
-def audience_key(
-    principal: Principal, query: str, variables: dict[str, Any] | None, operation_name: str | None
-) -> GroupKey:
-    return (
-        principal.tenant,
-        principal.role.value,
-        tuple(sorted(principal.call_centers)),
-        principal.extension,
-        query,
-        json.dumps(variables or {}, sort_keys=True, default=str),
-        operation_name,
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
 from strawberry.types.execution import PreExecutionError
 
+from cti.graphql_api.audience import audience_key
 from cti.graphql_api.context import CtiContext
 from cti.graphql_api.errors import Unauthenticated
-from cti.graphql_api.shared import SharedResult, audience_key, is_live_only_subscription
+from cti.graphql_api.shared import SharedResult, is_live_only_subscription
 
 
 class SharedGraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[CtiContext, None]):
@@ -36,9 +37,16 @@ class SharedGraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[CtiContext, 
         except Unauthenticated:
             await super().run_operation(operation)  # reports the error the usual way
             return
-        key = audience_key(
-            principal, operation.query, operation.variables, operation.operation_name
+        key = await audience_key(
+            principal,
+            context.services,
+            operation.query,
+            operation.variables,
+            operation.operation_name,
         )
+        if key is None:
+            await super().run_operation(operation)  # its resolver reports why
+            return
 
         async def start() -> Any:
             return await self.schema.stream(

@@ -6,11 +6,11 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from cti.authorization import may_see_call_center
 from cti.graphql_api import fields
 from cti.graphql_api.agents.types import AgentStateEvent
+from cti.graphql_api.audience import chosen_call_center
 from cti.graphql_api.context import CtiInfo, principal_of
-from cti.graphql_api.errors import BadInput, Forbidden, NotFound
+from cti.graphql_api.errors import BadInput
 from cti.principal import Role
 from queueing.events import DomainEvent, EventType
 
@@ -31,18 +31,12 @@ class AgentSubscriptions:
         if after_sequence is not None and after_sequence < -1:
             raise BadInput("afterSequence must be -1 or more")
         services = info.context.services
-        call_centers = await services.snapshots.call_centers(principal.tenant)
         if call_center_id is not None:
-            chosen = [c for c in call_centers if c.id == call_center_id]
-            if not chosen:
-                raise NotFound(f"no call center {call_center_id!r}")
-            if not may_see_call_center(principal, chosen[0]):
-                raise Forbidden("you may not see this call center")
-            scope = chosen
-        elif principal.role is Role.SUPERVISOR:
-            scope = [c for c in call_centers if c.id in principal.call_centers]
+            scope = [await chosen_call_center(services, principal, call_center_id)]
         else:
-            scope = call_centers
+            scope = await services.snapshots.call_centers(principal.tenant)
+            if principal.role is Role.SUPERVISOR:
+                scope = [c for c in scope if c.id in principal.call_centers]
         scoped = call_center_id is not None or principal.role is Role.SUPERVISOR
         # Membership changes while we listen: AGENT_JOINED/LEFT events keep it current.
         members: dict[str, set[str]] = {c.id: set(c.members) for c in scope}

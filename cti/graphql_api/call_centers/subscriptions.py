@@ -8,9 +8,10 @@ import strawberry
 
 from cti.authorization import may_see_call_center
 from cti.graphql_api import fields
+from cti.graphql_api.audience import chosen_call_center
 from cti.graphql_api.call_centers.types import QueueEvent
 from cti.graphql_api.context import CtiInfo, principal_of
-from cti.graphql_api.errors import BadInput, Forbidden, NotFound
+from cti.graphql_api.errors import BadInput
 from cti.principal import Role
 from queueing.events import DomainEvent, EventType
 
@@ -31,14 +32,11 @@ class CallCenterSubscriptions:
         if after_sequence is not None and after_sequence < -1:
             raise BadInput("afterSequence must be -1 or more")
         services = info.context.services
-        call_centers = await services.snapshots.call_centers(principal.tenant)
-        visible = {c.id for c in call_centers if may_see_call_center(principal, c)}
         if call_center_id is not None:
-            if call_center_id not in {c.id for c in call_centers}:
-                raise NotFound(f"no call center {call_center_id!r}")
-            if call_center_id not in visible:
-                raise Forbidden("you may not see this call center")
-            visible = {call_center_id}
+            visible = {(await chosen_call_center(services, principal, call_center_id)).id}
+        else:
+            call_centers = await services.snapshots.call_centers(principal.tenant)
+            visible = {c.id for c in call_centers if may_see_call_center(principal, c)}
         everything = principal.tenant_wide and call_center_id is None
 
         follows_membership = principal.role is Role.AGENT and call_center_id is None
