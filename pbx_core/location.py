@@ -5,10 +5,11 @@ can share them and a stale phone disappears without a sweeper. The key prefix is
 so tests (and tenants) never see each other's bindings.
 
 Lookups may be served from a local cache that stays coherent across nodes: every write through
-a `LocationStore` (any node) publishes the extension on `<prefix>binding-changes`, and each
-caching store drops that entry when the message arrives. A cached binding never outlives its
-key's TTL, and the cache is bypassed whenever the subscription is down (changes published
-meanwhile would be missed), so Redis stays the source of truth.
+a `LocationStore` (any node) publishes "<store id> <extension>" on the channel
+`<prefix>binding-changes`, and every other caching store drops that entry when it arrives.
+A cached binding never outlives its key's TTL, and the cache is bypassed whenever the
+subscription is down (changes published meanwhile would be missed), so Redis stays the source
+of truth.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 import weakref
 from dataclasses import asdict, dataclass
 
@@ -94,18 +96,23 @@ class LocationStore:
         self._redis = redis
         self._prefix = prefix
         self._channel = f"{prefix}binding-changes"
+        self._origin = uuid.uuid4().hex
+        """Signs this store's change messages: it has applied its own changes already."""
         self._cache: _BindingCache | None = None
         if cache_seconds > 0:
             self._cache = _BindingCache(cache_seconds)
             threading.Thread(
                 target=_listen,
-                args=(weakref.ref(self._cache), redis, self._channel),
+                args=(weakref.ref(self._cache), redis, self._channel, self._origin),
                 name=f"location-invalidations-{prefix}",
                 daemon=True,
             ).start()
 
     def _key(self, extension: str) -> str:
         return f"{self._prefix}binding:{extension}"
+
+    def _change(self, extension: str) -> str:
+        return f"{self._origin} {extension}"
 
     @property
     def cache_live(self) -> bool:
@@ -121,7 +128,7 @@ class LocationStore:
     def save(self, binding: Binding) -> None:
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self._key(binding.extension), json.dumps(asdict(binding)), ex=binding.expires)
-        pipe.publish(self._channel, binding.extension)
+        pipe.publish(self._channel, self._change(binding.extension))
         pipe.execute()
         if self._cache is not None:
             self._cache.invalidate(binding.extension)
@@ -129,7 +136,7 @@ class LocationStore:
     def remove(self, extension: str) -> None:
         pipe = self._redis.pipeline(transaction=False)
         pipe.delete(self._key(extension))
-        pipe.publish(self._channel, extension)
+        pipe.publish(self._channel, self._change(extension))
         pipe.execute()
         if self._cache is not None:
             self._cache.invalidate(extension)
@@ -167,7 +174,7 @@ class LocationStore:
         """Remove every binding under this prefix (tests, node reset)."""
         for key in self._redis.scan_iter(match=f"{self._prefix}binding:*"):
             self._redis.delete(key)
-        self._redis.publish(self._channel, ALL_EXTENSIONS)
+        self._redis.publish(self._channel, self._change(ALL_EXTENSIONS))
         if self._cache is not None:
             self._cache.invalidate(ALL_EXTENSIONS)
 
@@ -176,7 +183,7 @@ def _decode(raw: bytes | str) -> Binding:
     return Binding(**json.loads(raw))
 
 
-def _listen(cache_ref: weakref.ref[_BindingCache], redis: Redis, channel: str) -> None:
+def _listen(cache_ref: weakref.ref[_BindingCache], redis: Redis, channel: str, origin: str) -> None:
     """Apply invalidations until the store is closed or garbage. Holds the cache only while
     handling one message, so it never keeps a dropped store alive."""
     pubsub: PubSub | None = None
@@ -198,7 +205,7 @@ def _listen(cache_ref: weakref.ref[_BindingCache], redis: Redis, channel: str) -
                 time.sleep(_RETRY_SECONDS)
                 continue
             if message is not None:
-                _apply(cache_ref, message)
+                _apply(cache_ref, message, origin)
     finally:
         _reset(cache_ref, live=False)
         if pubsub is not None:
@@ -212,7 +219,7 @@ def _reset(cache_ref: weakref.ref[_BindingCache], live: bool) -> None:
         cache.reset(live)
 
 
-def _apply(cache_ref: weakref.ref[_BindingCache], message: dict[str, object]) -> None:
+def _apply(cache_ref: weakref.ref[_BindingCache], message: dict[str, object], origin: str) -> None:
     cache = cache_ref()
     if cache is None:
         return
@@ -221,4 +228,8 @@ def _apply(cache_ref: weakref.ref[_BindingCache], message: dict[str, object]) ->
         cache.reset(live=not cache.closed)
     elif message["type"] == "message":
         data = message["data"]
-        cache.invalidate(data.decode() if isinstance(data, bytes) else str(data))
+        sender, _, extension = (data.decode() if isinstance(data, bytes) else str(data)).partition(
+            " "
+        )
+        if sender != origin:
+            cache.invalidate(extension)
