@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sippy.Security.SipNonce import DGST_MD5
@@ -11,12 +13,41 @@ from sippy.SipWWWAuthenticate import SipWWWAuthenticate
 
 from pbx_core.directory import Directory
 
+NONCE_REUSE_SECONDS = 1.0
 
-def challenge_header(realm: str, *, proxy: bool = False) -> Any:
-    """A fresh challenge. sippy's nonces are stateless (encrypted timestamps, valid 32 s), so
-    nothing has to be remembered between the 401/407 and the retried request."""
+
+class NonceSource:
+    """sippy's nonces are stateless (an encrypted, MACed timestamp, valid 32 s), so nothing has
+    to be remembered between the 401/407 and the retried request, and nothing ties a nonce to
+    one client either: handing the same nonce to every challenge within `reuse_seconds` changes
+    no check, and spares the AES and HMAC of a new one (~4% of the PBX's CPU per call in the
+    benchmark profile, half of all INVITEs being challenged)."""
+
+    def __init__(
+        self,
+        reuse_seconds: float = NONCE_REUSE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._reuse_seconds = reuse_seconds
+        self._clock = clock
+        self._nonce = ""
+        self._emitted_at = 0.0
+
+    def nonce(self) -> str:
+        now = self._clock()
+        if not self._nonce or now - self._emitted_at >= self._reuse_seconds:
+            self._nonce = str(SipWWWAuthenticate.ho.emit_challenge((DGST_MD5,)))
+            self._emitted_at = now
+        return self._nonce
+
+
+_nonces = NonceSource()
+"""Only the SIP thread challenges."""
+
+
+def challenge_header(realm: str, *, proxy: bool = False, nonces: NonceSource = _nonces) -> Any:
     body_class = SipProxyAuthenticate if proxy else SipWWWAuthenticate
-    body = body_class(realm=realm, algorithm="MD5")
+    body = body_class(realm=realm, nonce=nonces.nonce(), algorithm="MD5")
     name = "proxy-authenticate" if proxy else "www-authenticate"
     return SipHeader(name=name, body=body)
 
