@@ -6,6 +6,11 @@ the server takes (`-r` set far above what either can do), so the figure is each 
 throughput. The PBX run is the full path: digest-authenticated INVITE (401, retry), location
 lookup in Redis, B2BUA second leg to a SIPp UAS, BYE through both legs.
 
+The second leg is answered by SIPp with `sip_cps/uas_answer.xml` (a phone that answers a
+retransmitted INVITE again, where SIPp's built-in `uas` aborted the call). Each run also reports
+SIPp's CPU (it shares the cores), the datagrams the kernel dropped on the run's SIP sockets,
+the calls the called phone aborted, and the load average when it started.
+
 Run: `python bench/sip_cps.py [--calls 3000] [--limit 100] [--media] [--waiters 525]`
 (`--media` also runs extension calls anchored in a private rtpengine, and trunk -> queue ->
 agent calls: the application answers, rings an agent and bridges; `--waiters N` puts N trunk
@@ -45,6 +50,14 @@ class Run:
     calls_failed: int
     seconds: float
     server_cpu_seconds: float
+    load_average: float
+    """1-minute load average when the run started (the machine is shared)."""
+    udp_drops: int
+    """Datagrams the kernel dropped on the run's SIP sockets (full receive buffers)."""
+    sipp_cpu_seconds: float
+    """SIPp's CPU (caller, and the called phone of PBX runs): the cores are shared with it."""
+    callee_errors: int = 0
+    """Calls the SIPp phone answering the PBX's second leg gave up on."""
 
     @property
     def cps(self) -> float:
@@ -64,10 +77,25 @@ class Run:
         """Cores the server kept busy on average (1.0 = one core)."""
         return self.server_cpu_seconds / self.seconds if self.seconds else 0.0
 
+    @property
+    def sipp_cpu_share(self) -> float:
+        return self.sipp_cpu_seconds / self.seconds if self.seconds else 0.0
+
 
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def udp_drops(ports: list[int]) -> int:
+    """Drops counted by the kernel on the 127.0.0.1 UDP sockets bound to `ports`."""
+    wanted = {f"0100007F:{port:04X}" for port in ports}
+    total = 0
+    for line in Path("/proc/net/udp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] in wanted:
+            total += int(fields[-1])
+    return total
 
 
 def start_server(args: list[str]) -> subprocess.Popen[str]:
@@ -117,24 +145,63 @@ def sipp_counts(output: str) -> tuple[int, int]:
     return cumulative("Successful call"), cumulative("Failed call")
 
 
-def run_caller(name: str, server: subprocess.Popen[str], sipp_args: list[str]) -> Run:
+def run_sipp(args: list[str]) -> tuple[str, float]:
+    """SIPp's output and the CPU seconds it used."""
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen(args, stdout=output, stderr=subprocess.DEVNULL, text=True)
+        _, _, usage = os.wait4(process.pid, 0)
+        process.returncode = 0  # reaped above: keep Popen from waiting for it again
+        output.seek(0)
+        return output.read(), usage.ru_utime + usage.ru_stime
+
+
+def run_caller(
+    name: str,
+    server: subprocess.Popen[str],
+    sipp_args: list[str],
+    ports: list[int],
+    callee: subprocess.Popen[bytes] | None = None,
+    callee_errors: Path | None = None,
+) -> Run:
+    """`ports`: every SIP socket of the run (server, SIPp caller and callee), for the drops."""
+    load = os.getloadavg()[0]
+    drops_before = udp_drops(ports)
     cpu_before = cpu_seconds(server.pid)
+    callee_cpu_before = cpu_seconds(callee.pid) if callee is not None else 0.0
     started = time.perf_counter()
-    result = subprocess.run(sipp_args, capture_output=True, text=True, timeout=600)
+    output, sipp_cpu = run_sipp(sipp_args)
     seconds = time.perf_counter() - started
     cpu = cpu_seconds(server.pid) - cpu_before
-    ok, failed = sipp_counts(result.stdout)
+    if callee is not None:
+        sipp_cpu += cpu_seconds(callee.pid) - callee_cpu_before
+    drops = udp_drops(ports) - drops_before
+    ok, failed = sipp_counts(output)
     if failed:
         for log in sorted(ERRORS_DIR.glob(f"sipp-{sipp_args[1].rsplit(':', 1)[1]}-errors.log")):
             print(f"{name}: first SIPp errors ({log.name}):")
             print(log.read_text(errors="replace")[:1200])
-    return Run(name, ok, failed, seconds, cpu)
+    aborted = 0
+    if callee_errors is not None and callee_errors.exists():
+        text = callee_errors.read_text(errors="replace")
+        # Not counted: "unexpected CANCEL" (and the BYE after it), the caller hanging up while
+        # the phone still rang (queue runs hang up as soon as the PBX answers).
+        aborted = text.count("Aborting call on unexpected message")
+        if aborted:
+            print(f"{name}: the called SIPp phone aborted {aborted} calls, first:")
+            print(text[text.index("Aborting call on unexpected message") :][:1200])
+    return Run(name, ok, failed, seconds, cpu, load, drops, sipp_cpu, aborted)
 
 
-def sipp_caller(target_port: int, calls: int, limit: int, scenario: list[str]) -> list[str]:
+SIPP_BUFFER_BYTES = 4 * 1024 * 1024
+"""SIPp's socket buffers (the kernel caps them at net.core.rmem_max/wmem_max)."""
+
+
+def sipp_caller(
+    target_port: int, own_port: int, calls: int, limit: int, scenario: list[str]
+) -> list[str]:
     return [
         "sipp", f"127.0.0.1:{target_port}", *scenario,
-        "-i", "127.0.0.1", "-p", str(free_udp_port()),
+        "-i", "127.0.0.1", "-p", str(own_port), "-buff_size", str(SIPP_BUFFER_BYTES),
         "-r", "5000", "-l", str(limit), "-m", str(calls),
         "-nostdin", "-timeout", "300s", "-max_recv_loops", "10000",
         "-trace_err", "-error_file", str(ERRORS_DIR / f"sipp-{target_port}-errors.log"),
@@ -142,10 +209,11 @@ def sipp_caller(target_port: int, calls: int, limit: int, scenario: list[str]) -
 
 
 def bare_run(calls: int, limit: int) -> Run:
-    port = free_udp_port()
+    port, caller_port = free_udp_port(), free_udp_port()
     server = start_server(["bench.sip_cps.bare_uas", str(port)])
     try:
-        return run_caller("bare sippy UAS", server, sipp_caller(port, calls, limit, ["-sn", "uac"]))
+        sipp = sipp_caller(port, caller_port, calls, limit, ["-sn", "uac"])
+        return run_caller("bare sippy UAS", server, sipp, [port, caller_port])
     finally:
         stop(server)
 
@@ -154,12 +222,17 @@ def pbx_run(calls: int, limit: int, media: bool, work: Path, queue: bool = False
     """Extension to extension (digest auth), or with `queue` a trunk call to 7001 that the
     application answers, rings 1002 for and bridges (needs media)."""
     callee_port = free_udp_port()
+    callee_errors = ERRORS_DIR / f"sipp-callee-{callee_port}-errors.log"
     callee = subprocess.Popen(
-        ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(callee_port), "-nostdin"],
+        [
+            "sipp", "-sf", str(SCENARIOS / "uas_answer.xml"),
+            "-i", "127.0.0.1", "-p", str(callee_port), "-buff_size", str(SIPP_BUFFER_BYTES),
+            "-nostdin", "-max_recv_loops", "10000", "-trace_err", "-error_file", str(callee_errors),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-    )
+    )  # fmt: skip
     rtpengine = start_rtpengine(work / "rtpengine") if media else None
     port = free_udp_port()
     prefix = f"bench-sip-cps-{uuid.uuid4().hex[:8]}:"
@@ -184,8 +257,11 @@ def pbx_run(calls: int, limit: int, media: bool, work: Path, queue: bool = False
             "-au", "1001", "-ap", "pw1001",
         ]  # fmt: skip
         name = "PBX ext->ext" + (" + rtpengine" if media else "")
+    caller_port = free_udp_port()
     try:
-        return run_caller(name, server, sipp_caller(port, calls, limit, scenario))
+        sipp = sipp_caller(port, caller_port, calls, limit, scenario)
+        ports = [port, caller_port, callee_port]
+        return run_caller(name, server, sipp, ports, callee, callee_errors)
     finally:
         stop(server)
         callee.kill()
@@ -310,20 +386,27 @@ def main() -> None:
         waiting = waiters_run(args.waiters, Path(tmp)) if args.waiters else None
     base, base_cpu = runs[0].cps, runs[0].calls_per_cpu_second
     print(
-        f"{'run':30} {'ok':>6} {'failed':>6} {'seconds':>8} {'calls/s':>8} {'ratio':>6} "
-        f"{'CPU':>5} {'ms CPU/call':>11} {'calls/CPU-s':>11} {'ratio':>6}"
+        f"{'run':36} {'ok':>6} {'failed':>6} {'seconds':>8} {'calls/s':>8} {'ratio':>6} "
+        f"{'CPU':>5} {'ms CPU/call':>11} {'calls/CPU-s':>11} {'ratio':>6} {'SIPp':>5} "
+        f"{'drops':>6} {'load':>5}"
     )
     for run in runs:
         ratio = run.cps / base if base else 0.0
         cpu_ratio = run.calls_per_cpu_second / base_cpu if base_cpu else 0.0
         print(
-            f"{run.name:30} {run.calls_ok:6d} {run.calls_failed:6d} {run.seconds:8.2f} "
+            f"{run.name:36} {run.calls_ok:6d} {run.calls_failed:6d} {run.seconds:8.2f} "
             f"{run.cps:8.1f} {ratio:6.2f} {run.cpu_share:5.0%} {run.cpu_ms_per_call:11.2f} "
-            f"{run.calls_per_cpu_second:11.1f} {cpu_ratio:6.2f}"
+            f"{run.calls_per_cpu_second:11.1f} {cpu_ratio:6.2f} {run.sipp_cpu_share:5.0%} "
+            f"{run.udp_drops:6d} {run.load_average:5.1f}"
         )
+        if run.callee_errors:
+            print(f"{'':36} the called phone aborted {run.callee_errors} calls")
     print(
         "CPU = server process CPU time / wall time (1 core = 100%), SIPp not counted;\n"
-        "calls/CPU-s = calls per second of server CPU (what one saturated core would do)."
+        "SIPp = the SIPp processes' CPU the same way (caller, and the called phone);\n"
+        "calls/CPU-s = calls per second of server CPU (what one saturated core would do);\n"
+        "drops = datagrams dropped by full receive buffers on the run's SIP sockets;\n"
+        "load = 1-minute load average when the run started."
     )
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     if waiting is not None:
