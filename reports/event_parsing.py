@@ -116,10 +116,6 @@ class Event:
     def raw_text(self) -> str:
         return self.raw.decode(errors="replace") if isinstance(self.raw, bytes) else self.raw
 
-    @property
-    def known_type(self) -> bool:
-        return self.type in KNOWN_DATA_FIELDS
-
     def number(self, name: str) -> float | None:
         """`data[name]` as a finite float, None when absent; ValueError when it is not a number."""
         value = self.data.get(name)

@@ -417,7 +417,7 @@ def _routes() -> dict[str, _Route]:
     return routes
 
 
-_ROUTES = _routes()
+ROUTES = _routes()
 
 IDENTIFIER_LIMITS = (("call_id", 128), ("call_center_id", 64), ("agent", 64))
 """Column sizes of the identifiers facts are keyed by: longer ones are refused, not cut."""
@@ -434,7 +434,7 @@ def _too_long_identifier(event: Event) -> str | None:
 
 def fold_event(ws: WorkingSet, event: Event) -> Verdict:
     """Apply `event` to the working set; never raises for bad input, returns why instead."""
-    route = _ROUTES.get(event.type)
+    route = ROUTES.get(event.type)
     if route is None:
         return Verdict(REJECTED, f"unknown event type {event.type!r}")
     # Identifiers are short: one cheap test decides whether the exact check is needed at all.

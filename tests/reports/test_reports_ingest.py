@@ -14,6 +14,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError
 
 from queueing.events import EventType as T
+from reports.event_parsing import KNOWN_DATA_FIELDS
+from reports.fold import ROUTES
 from reports.ingest import Ingester
 from reports.models import (
     AgentMembershipEvent,
@@ -473,3 +475,8 @@ def test_numbers_beyond_their_columns_never_stop_ingestion(
     assert rejected["reason"].startswith("'sequence' must be an integer from 0 to")
     [fact] = rows(engine, QueueCallFact)
     assert (fact["call_id"], fact["priority"]) == ("p", None)
+
+
+def test_every_documented_event_type_has_a_fold_route() -> None:
+    # An event type the parser accepts without a route would be rejected as unknown.
+    assert set(ROUTES) == set(KNOWN_DATA_FIELDS)
