@@ -25,8 +25,10 @@ from tests.pbx_core.test_rtp_dtmf import telephone_event_packets
 CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ = 500, 1000, 1500
 LISTEN_S = 0.6
 """How long each check listens: 30 frames."""
-HEARD_SHARE = 0.8
-"""A tone is heard when it is in this share of the frames (a loaded machine loses a few)."""
+HEARD_SHARE = 0.6
+"""A tone is heard when it is in this share of the frames. Usually all are; but the test's three
+phones share one event loop, and on a loaded machine a stall of it starves every talker at once
+(seen: 5 silent frames of 25). A tone that must not be heard must be in none."""
 
 
 @dataclass
@@ -217,6 +219,15 @@ async def test_supervisor_not_joining_or_hanging_up_leaves_the_call_as_it_was(
     pbx.send(cc.MonitorCall(talk.call_id, "m-x", "9999"))
     failed = await events.next_of(cc.CommandFailed, command="MonitorCall")
     assert "unknown extension" in failed.reason
+
+    supervisor, refusing = await _supervisor(pbx, tmp_path, "agent_busy.xml")
+    try:
+        pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003"))
+        assert (await events.next_of(cc.MonitorEnded, monitor_id="m1")).reason == "busy"
+        assert (await refusing.wait()).returncode == 0, "the phone's 486 is acknowledged"
+    finally:
+        refusing.kill()
+        await supervisor.close()
 
     supervisor, ringing = await _supervisor(pbx, tmp_path, "agent_no_answer.xml")
     try:
