@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from redis.asyncio import Redis
 
-from cti.control import ControlError
+from cti.control import ControlError, MonitorMode
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.snapshots import AgentState, CallPhase, SnapshotStore, StateCause
+from pbx_core import call_control as pbx_cc
 from pbx_core.service import PbxService
 from queueing.events import DomainEvent, EventType
 from tests.pbx_core.support import agent_phone, free_port, run_sipp
 
 CALLER = "+31201234567"
+E = TypeVar("E")
 
 
 async def stream_events(redis: Redis, prefix: str) -> list[DomainEvent]:
@@ -193,3 +196,56 @@ async def test_agent_holds_and_resumes_through_the_api(
         assert (await phone.wait()).returncode == 0
     finally:
         phone.kill()
+
+
+async def test_supervisor_listens_in_from_own_phone_through_the_runtime(
+    pbx: PbxService, runtime: EngineRuntime, redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    prefix = redis_prefix.rstrip(":")
+    pbx_events = pbx.subscribe()
+    await runtime.set_agent_state(
+        "demo", "1004", AgentState.AVAILABLE, unavailable_code=None,
+        cause=StateCause.AGENT, by="1004",
+    )  # fmt: skip
+    agent = await agent_phone(pbx.config.sip_port, "1004", "agent_answer.xml", tmp_path)
+    supervisor = await agent_phone(pbx.config.sip_port, "1009", "agent_answer.xml", tmp_path)
+    try:
+        call = asyncio.create_task(
+            run_sipp("trunk_call.xml", **caller(pbx, tmp_path, "7002", 6000))
+        )
+        call_id = (await wait_for(redis, prefix, EventType.CALL_ANSWERED)).call_id
+        assert call_id is not None
+        with pytest.raises(ControlError) as unregistered:
+            await runtime.monitor_call("demo", call_id, "1008", MonitorMode.LISTEN, by="lead")
+        assert unregistered.value.code == "monitor_failed"
+        assert "not_registered" in unregistered.value.message
+
+        await runtime.monitor_call("demo", call_id, "1009", MonitorMode.LISTEN, by="lead")
+        started = await _next_pbx_event(pbx_events, pbx_cc.MonitorStarted)
+        assert (started.call_id, started.extension) == (call_id, "1009")
+        with pytest.raises(ControlError) as second:
+            await runtime.monitor_call("demo", call_id, "1005", MonitorMode.LISTEN, by="boss")
+        assert second.value.code == "already_monitored"
+
+        await runtime.stop_monitor("demo", call_id, by="lead")
+        ended = await _next_pbx_event(pbx_events, pbx_cc.MonitorEnded)
+        assert ended.reason == "stopped"
+        assert (await supervisor.wait()).returncode == 0  # BYE to the supervisor's phone
+        with pytest.raises(ControlError) as nobody:
+            await runtime.stop_monitor("demo", call_id, by="lead")
+        assert nobody.value.code == "not_monitored"
+
+        result = await call
+        assert result.returncode == 0, result.errors  # the call went on undisturbed
+        assert (await agent.wait()).returncode == 0
+    finally:
+        agent.kill()
+        supervisor.kill()
+        pbx.unsubscribe(pbx_events)
+
+
+async def _next_pbx_event(queue: asyncio.Queue[pbx_cc.CallEvent], kind: type[E]) -> E:
+    while True:
+        event = await asyncio.wait_for(queue.get(), 15)
+        if isinstance(event, kind):
+            return event
