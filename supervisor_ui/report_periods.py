@@ -154,7 +154,7 @@ def queries_of(rows: Sequence[Period], kind: Step) -> list[IntervalQuery]:
     its `from`, the last one cut at its `to`. Quarter-hour and hour rows are just that: one
     request. Day rows are local days, 23 or 25 hours on a DST change, so a run of 24-hour days
     ends at such a day: a short one is the run's last row (cut at `to`), a long one is asked
-    alone as one `range` row. A year by day is at most five requests.
+    alone as one `range` row. A year by day is at most four requests.
     """
     size = _size(kind)
     runs: list[list[Period]] = []

@@ -16,7 +16,7 @@ import base64
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -282,8 +282,11 @@ async def build_report(
         *(_center_figures(reports, token, center.id, q) for q in queries_of(rows, kind))
     )
     found = {start: figures for part in parts for start, figures in part.items()}
+    # Keyed in UTC: two local times of one zone compare by wall clock, so the repeated hour of
+    # the autumn DST change would be one key.
+    starts = [row.start.astimezone(UTC) for row in rows]
     # A call center without calls may be left out of an admin's answer: its rows are zeros.
-    if found and set(found) != {row.start for row in rows}:
+    if found and set(found) != set(starts):
         raise ApiError("the report API's intervals do not match the page's rows")
     empty = CallCenterFigures(number=center.id)
     return CenterReport(
@@ -292,14 +295,16 @@ async def build_report(
         period=period,
         step=kind,
         total=next(iter(whole.values()), empty),
-        rows=tuple(ReportRow(row, found.get(row.start, empty)) for row in rows),
+        rows=tuple(
+            ReportRow(row, found.get(start, empty)) for row, start in zip(rows, starts, strict=True)
+        ),
     )
 
 
 async def _center_figures(
     reports: ReportsApi, token: str, number: str, query: IntervalQuery
 ) -> dict[datetime, CallCenterFigures]:
-    """One call center's rows of one request, by their (UTC) start."""
+    """One call center's rows of one request, by their start (UTC, as the API gives it)."""
     period = query.period
     answer = await reports.call_center_intervals(token, period.start, period.end, query.interval)
     return {row.start: row.figures for row in answer if row.figures.number == number}

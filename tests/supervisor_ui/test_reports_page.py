@@ -350,6 +350,12 @@ async def test_day_rows_across_dst_line_up_with_the_api(
         ("26", 0),
         ("27", 0),
     ]
+    # Hours of that day: 02:00 twice (summer, then winter time), each its own row.
+    hours = await build_report(
+        api, reports, token, "7001", "custom", "2025-10-26", "2025-10-26", "hour", NOW
+    )
+    assert [f"{r.period.start:%H%z}" for r in hours.rows[1:4]] == ["01+0200", "02+0200", "02+0100"]
+    assert len(hours.rows) == 25
 
 
 async def test_agent_table_is_the_rest_agent_report(
