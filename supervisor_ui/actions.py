@@ -15,7 +15,6 @@ from supervisor_ui.api_client import ApiError, Outcome, SupervisorApi
 
 AGENT_STATES = ("AVAILABLE", "UNAVAILABLE", "WRAP_UP", "SIGN_IN", "SIGN_OUT")
 NIGHT_CHOICES = {"schedule": None, "on": True, "off": False}
-MONITOR_MUTATION = "monitorCall(callId: ID!, extension: String!, mode: MonitorMode!)"
 
 UNCHANGED = "Nothing was changed."
 
@@ -253,7 +252,6 @@ async def _sign_out(
 async def _monitor(
     api: SupervisorApi, token: str, given: ActionInput, index: LiveIndex, mode: str
 ) -> Outcome:
-    what = "Silent monitoring" if mode == "LISTEN" else "Barge-in"
     if not given.agent:
         return _fail("Select an agent first.")
     call_id = index.agent_calls.get(given.agent)
@@ -262,17 +260,7 @@ async def _monitor(
     phone = (given.phone or "").strip()
     if not phone:
         return _fail("Enter your own phone's extension first (My phone).")
-    try:
-        await api.monitor_call(token, call_id, phone, mode)
-    except ApiError as error:
-        if error.code in ("NOT_IN_SCHEMA", "GRAPHQL"):
-            return Outcome(
-                False,
-                f"{what} is not available yet: the CTI API has no mutation "
-                f"{MONITOR_MUTATION}. {UNCHANGED}",
-                "NOT_AVAILABLE",
-            )
-        raise
+    await api.monitor_call(token, call_id, phone, mode)
     verb = "Listening to" if mode == "LISTEN" else "Barging in on"
     return Outcome(True, f"{verb} agent {given.agent}'s call from your phone {phone}.")
 

@@ -247,7 +247,7 @@ class SupervisorApi:
 
     async def monitor_call(self, token: str, call_id: str, extension: str, mode: str) -> None:
         """Silent monitor (`LISTEN`) or barge in (`BARGE`) from `extension`, the supervisor's
-        phone. Not in the CTI schema yet: the API answers NOT_IN_SCHEMA until it is."""
+        phone: the PBX rings it and joins it to the agent's call (hang up to leave)."""
         await self.mutate(
             token,
             "mutation($c: ID!, $e: String!, $m: MonitorMode!) { monitorCall(callId: $c, "

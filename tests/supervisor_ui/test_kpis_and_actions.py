@@ -177,11 +177,11 @@ async def test_api_refusals_become_clear_sentences(error: ApiError, says: str) -
     assert outcome.message.endswith("Nothing was changed.")
 
 
-async def test_monitor_names_the_missing_mutation() -> None:
-    error = ApiError("Cannot query field 'monitorCall' on type 'Mutation'.", "NOT_IN_SCHEMA")
+async def test_monitor_refusal_says_why() -> None:
+    error = ApiError("phone 1099 cannot join: not_registered", "REFUSED")
     outcome = await run(FakeApi(error), "barge", agent="1004", phone="1099")
     assert not outcome.ok
-    assert "monitorCall(callId: ID!, extension: String!, mode: MonitorMode!)" in outcome.message
+    assert "not_registered" in outcome.message
     ok = await run(FakeApi(), "monitor", agent="1004", phone="1099")
     assert ok.ok and "Listening" in ok.message
 

@@ -1,6 +1,7 @@
 """The whole product in one process (PBX, engine runtime, CTI web with the dashboard, as
 `cti.product` runs it) with a real SIPp call from the trunk: the call shows up in the waiting
-list in the browser, and moving it through the UI moves it in the engine and in the next events.
+list in the browser, and moving it through the UI moves it in the engine and in the next events;
+a supervisor listens in on an agent's call from their own (SIPp) phone.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.pbx_core.support import free_port
+from tests.pbx_core.support import Sipp, agent_phone, free_port
 from tests.product_harness import LoopThread, ProductThread
 from tests.supervisor_ui.sv_world import REDIS_URL, TOKEN_SECRET
 
-SCENARIO = Path(__file__).resolve().parents[1] / "pbx_core" / "sipp" / "trunk_call_remote_bye.xml"
+SIPP_DIR = Path(__file__).resolve().parents[1] / "pbx_core" / "sipp"
+SCENARIO = SIPP_DIR / "trunk_call_remote_bye.xml"
 CALLER = "+31201234567"
 
 
@@ -59,6 +62,28 @@ async def _engine_view(prefix: str, call_id: str) -> tuple[str | None, list[tupl
         await redis.aclose()
 
 
+def _trunk_caller(product: ProductThread, tmp_path: Path, scenario: Path, *sets: str) -> Any:
+    return subprocess.Popen(
+        [
+            "sipp", f"127.0.0.1:{product.sip_port}",
+            "-sf", str(scenario),
+            "-i", "127.0.0.1", "-p", str(free_port()),
+            "-m", "1", "-nostdin", "-timeout", "90s",
+            "-set", "from", CALLER, "-set", "to", "7001",
+            "-set", "media_port", str(free_port()), *sets,
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _choose(page: Page, dropdown: str, text: str) -> None:
+    page.click(f"#{dropdown}")
+    page.locator(".dash-dropdown-content [role='option']", has_text=text).first.click()
+    expect(page.locator(".dash-dropdown-content")).to_have_count(0)
+
+
 def test_sipp_call_waits_in_the_browser_and_moves(
     product: ProductThread, browser: Browser, tmp_path: Path
 ) -> None:
@@ -74,19 +99,7 @@ def test_sipp_call_waits_in_the_browser_and_moves(
         expect(page.locator("#cc-7001-section")).to_be_visible()
         expect(page.locator("#live-status")).to_contain_text("live")
 
-        caller = subprocess.Popen(
-            [
-                "sipp", f"127.0.0.1:{product.sip_port}",
-                "-sf", str(SCENARIO),
-                "-i", "127.0.0.1", "-p", str(free_port()),
-                "-m", "1", "-nostdin", "-timeout", "90s",
-                "-set", "from", CALLER, "-set", "to", "7001",
-                "-set", "media_port", str(free_port()),
-            ],
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        caller = _trunk_caller(product, tmp_path, SCENARIO)
         invited = time.monotonic()
         row = page.locator("#cc-7001-waiting tr[data-call-id]", has_text=CALLER)
         expect(row).to_be_visible(timeout=30_000)
@@ -110,5 +123,56 @@ def test_sipp_call_waits_in_the_browser_and_moves(
         if caller is not None:
             caller.kill()
             caller.wait(timeout=10)
+        loop.stop()
+        context.close()
+
+
+def test_supervisor_listens_in_from_own_phone(
+    product: ProductThread, browser: Browser, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1500, "height": 1200})
+    page = context.new_page()
+    loop = LoopThread()
+    phones: list[Sipp] = []
+    caller: subprocess.Popen[bytes] | None = None
+    try:
+        # Agent 1002 (Helpdesk only: the call the test above moved to Service stays there) and
+        # the supervisor's own phone.
+        for extension in ("1002", "1009"):
+            phones.append(
+                loop.run(agent_phone(product.sip_port, extension, "agent_answer.xml", tmp_path))
+            )
+        page.goto(f"{product.base_url}/supervisor/")
+        page.fill("#login-username", "supervisor")
+        page.fill("#login-password", "pwsupervisor")
+        page.click("#login-button")
+        expect(page.locator("#live-status")).to_contain_text("live")
+        _choose(page, "ctl-agent", "1002")
+        _choose(page, "ctl-state", "AVAILABLE")
+        page.click("#btn-set-state")
+        agent_row = page.locator("#cc-7001-agents tr[data-agent='1002']")
+        expect(agent_row).to_contain_text("AVAILABLE", timeout=10_000)
+
+        caller = _trunk_caller(
+            product, tmp_path, SIPP_DIR / "trunk_call.xml", "-set", "hold_ms", "8000"
+        )
+        expect(agent_row).to_contain_text("BUSY", timeout=30_000)
+        page.fill("#ctl-phone", "1009")
+        page.click("#btn-monitor")
+        expect(page.locator("#action-message")).to_contain_text(
+            "Listening to agent 1002's call from your phone 1009"
+        )
+        # The supervisor's phone rang, answered, and gets its BYE when the caller hangs up.
+        agent, supervisor = phones
+        heard = loop.run(supervisor.wait(timeout=30), timeout=40)
+        assert heard.returncode == 0, heard.errors
+        assert loop.run(agent.wait(timeout=30), timeout=40).returncode == 0
+        assert caller.wait(timeout=30) == 0
+    finally:
+        if caller is not None and caller.poll() is None:
+            caller.kill()
+            caller.wait(timeout=10)
+        for phone in phones:
+            phone.kill()
         loop.stop()
         context.close()
