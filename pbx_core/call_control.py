@@ -382,7 +382,9 @@ class MonitorStarted:
 @dataclass(frozen=True, slots=True)
 class MonitorEnded:
     """The supervisor's phone left the call; `reason` is `hung_up`, `stopped`, `call_ended`,
-    or why it never joined (`no_answer`, `busy`, `not_registered`, `rejected`)."""
+    `failed` (the mixer, rtpengine or the agent's phone refused a media move: the call goes
+    back to the plain bridge), or why it never joined (`no_answer`, `busy`, `not_registered`,
+    `rejected`)."""
 
     call_id: str
     monitor_id: str
