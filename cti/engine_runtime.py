@@ -76,6 +76,9 @@ PBX_ANSWERS: dict[type, str] = {
 }
 """Which command an event from the PBX confirms (`CommandFailed` names its command itself)."""
 
+REMINDER_TONE = "reminder_tone"
+"""Beeps to the agent only, when a call they hold has waited too long (`RemindAgent`)."""
+
 PROMPTS_WITH_TEXT = frozenset({"welcome", "comfort", "queue_full", "night_service", "recording_on"})
 
 
@@ -292,10 +295,7 @@ class EngineRuntime:
             if leg is not None:
                 send(pbx.DisconnectLeg(command.call_id, leg))
         elif isinstance(command, q.RemindAgent):
-            # The PBX has no way to beep toward an agent yet (docs/runtime.md).
-            log.warning(
-                "%s: agent %s holds call %s too long", tenant, command.agent, command.call_id
-            )
+            send(pbx.PlayToAgent(command.call_id, REMINDER_TONE))
 
     def _forget_call(self, holder: _Tenant, call_id: str) -> None:
         holder.prompts.pop(call_id, None)

@@ -216,6 +216,15 @@ class ResumeCall:
 
 
 @dataclass(frozen=True, slots=True)
+class PlayToAgent:
+    """Play a prompt (e.g. `reminder_tone`) to the bridged extension only, once; the caller
+    does not hear it. Works while the call is held (the agent's reminder of a long hold)."""
+
+    call_id: str
+    prompt: str
+
+
+@dataclass(frozen=True, slots=True)
 class MonitorCall:
     """Ring `extension` (a supervisor's phone) and, when it answers, join it to the call's
     conversation in `mode`. `monitor_id` is chosen by the caller of this command. Events:
@@ -255,6 +264,7 @@ CallCommand = (
     | Dial
     | HoldCall
     | ResumeCall
+    | PlayToAgent
     | MonitorCall
     | StopMonitor
 )

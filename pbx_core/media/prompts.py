@@ -84,16 +84,19 @@ def generate_music_on_hold(target: Path, seconds: int = 12) -> None:
 
 TONES = {
     # Dutch/European tones (ETSI): 425 Hz, busy 0.5 s on / 0.5 s off, ringback 1 s on / 4 s off.
-    "busy_tone": (0.5, 0.5, 3),
-    "ringback_tone": (1.0, 4.0, 1),
+    "busy_tone": (0.5, 0.5, 3, 425),
+    "ringback_tone": (1.0, 4.0, 1, 425),
+    # To the agent only, over a held call that waited too long: high, so it stands out from
+    # the (silenced) conversation and from any call-progress tone.
+    "reminder_tone": (0.4, 0.2, 3, 1400),
 }
 
 
-def generate_tone(target: Path, on: float, off: float, cycles: int) -> None:
+def generate_tone(target: Path, on: float, off: float, cycles: int, hertz: int = 425) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         beep, gap = Path(tmp) / "on.wav", Path(tmp) / "off.wav"
         common = ["-r", "8000", "-c", "1", "-b", "16"]
-        subprocess.run(["sox", "-n", *common, str(beep), "synth", str(on), "sine", "425",
+        subprocess.run(["sox", "-n", *common, str(beep), "synth", str(on), "sine", str(hertz),
                         "vol", "0.5"], check=True, capture_output=True)  # fmt: skip
         subprocess.run(["sox", "-n", *common, str(gap), "trim", "0", str(off)],
                        check=True, capture_output=True)  # fmt: skip
@@ -112,10 +115,10 @@ def generate_all(target_dir: Path = DEFAULT_DIR, *, force: bool = False) -> list
             if force or not target.exists():
                 generate_speech(text, language, target)
             written.append(target)
-    for name, (on, off, cycles) in TONES.items():
+    for name, (on, off, cycles, hertz) in TONES.items():
         tone = target_dir / f"{name}.wav"
         if force or not tone.exists():
-            generate_tone(tone, on, off, cycles)
+            generate_tone(tone, on, off, cycles, hertz)
         written.append(tone)
     moh = target_dir / f"{MUSIC_ON_HOLD}.wav"
     if force or not moh.exists():

@@ -865,6 +865,13 @@ class CallManager:
         call.cti_hold = False
         self._emit(cc.CallResumed(call.call_id, leg.leg_id), call.route)
 
+    def _play_to_agent(self, call: Call, prompt: str) -> None:
+        if self._media is None or call.bridged is None:
+            self._fail(call, "PlayToAgent", "no extension is bridged to the caller")
+            return
+        # rtpengine plays toward the party of the tag: the monologue facing the agent's leg.
+        self._media.play_media(call.call_id, str(call.ua.lTag), self._prompt_path(prompt))
+
     def _on_info(self, call: Call, leg: Leg | None, event: Any) -> None:
         body = event.getData()
         if body is None:
@@ -1187,6 +1194,8 @@ class CallManager:
                 self._hold(call)
             case cc.ResumeCall():
                 self._resume(call)
+            case cc.PlayToAgent(prompt=prompt):
+                self._play_to_agent(call, prompt)
             case cc.MonitorCall():
                 self._monitor(call, command)
             case cc.StopMonitor(monitor_id=monitor_id):

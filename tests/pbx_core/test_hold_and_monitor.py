@@ -23,6 +23,8 @@ from tests.pbx_core.support import EventLog, Sipp, agent_phone
 from tests.pbx_core.test_rtp_dtmf import telephone_event_packets
 
 CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ = 500, 1000, 1500
+REMINDER_HZ = 1400
+"""`reminder_tone` (pbx_core/media/prompts.py)."""
 LISTEN_S = 0.6
 """How long each check listens: 30 frames."""
 HEARD_SHARE = 0.6
@@ -147,6 +149,20 @@ async def test_cti_hold_gives_music_and_mutes_both_sides_until_resume(
     finally:
         supervisor_sipp.kill()
         await supervisor.close()
+
+
+async def test_reminder_beeps_reach_the_agent_of_a_held_call_only(
+    pbx: PbxService, events: EventLog, conversation: Conversation
+) -> None:
+    talk = conversation
+    pbx.send(cc.HoldCall(talk.call_id))
+    await events.next_of(cc.CallHeld, call_id=talk.call_id)
+    since = asyncio.get_running_loop().time()
+    pbx.send(cc.PlayToAgent(talk.call_id, "reminder_tone"))
+    await talk.agent.wait_to_hear(REMINDER_HZ)
+    assert talk.caller.share(REMINDER_HZ, since) == 0, "the caller hears the agent's reminder"
+    assert talk.agent.share(CALLER_HZ, since) == 0, "the call is still held"
+    await _hang_up(pbx, events, talk)
 
 
 async def test_listen_barge_listen_barge_stop_goes_back_to_the_plain_bridge(
@@ -303,6 +319,7 @@ async def test_hold_and_monitor_need_a_bridged_agent(
         for command in (
             cc.HoldCall(call_id),
             cc.ResumeCall(call_id),
+            cc.PlayToAgent(call_id, "reminder_tone"),
             cc.MonitorCall(call_id, "m1", "1003"),
             cc.StopMonitor(call_id, "m1"),
         ):
