@@ -14,6 +14,7 @@ GraphQL execution and one JSON serialization per event instead of 500.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -24,24 +25,48 @@ from graphql import (
     ValueNode,
     VariableNode,
 )
+from redis.exceptions import RedisError
 
 from cti.authorization import may_see_call_center
 from cti.graphql_api.errors import ApiError, Forbidden, NotFound
 from cti.graphql_api.shared import GroupKey, parse_cached
 from cti.principal import Principal
 from cti.services import CtiServices
-from cti.snapshots import CallCenterSnapshot
+from cti.snapshots import CallCenterSnapshot, SnapshotStore
 
 CALL_CENTER_ARGUMENT = "callCenterId"
 CALL_CENTER_STREAMS = frozenset({"queueEvents", "agentStateChanged"})
 """Root subscription fields whose stream, given a call center, is the same for every caller."""
 
 
+_ReadKey = tuple[SnapshotStore, str, str]
+_reads: dict[_ReadKey, asyncio.Future[CallCenterSnapshot | None]] = {}
+
+
+async def _read_call_center(
+    store: SnapshotStore, tenant: str, call_center_id: str
+) -> CallCenterSnapshot | None:
+    """Concurrent subscribers to one call center share one snapshot read.
+
+    When a call center's agents all (re)subscribe at once, after a restart or a network blip,
+    one read each would take more connections than the Redis pool has ("Too many connections"
+    failed the subscriptions of a 500-agent call center). A read is shared only while it is in
+    flight, so nobody is checked against an older snapshot than it would otherwise be.
+    """
+    key = (store, tenant, call_center_id)
+    read = _reads.get(key)
+    if read is None:
+        read = _reads[key] = asyncio.ensure_future(store.call_center(tenant, call_center_id))
+        read.add_done_callback(lambda _: _reads.pop(key, None))
+    # Shielded: one subscriber giving up must not cancel the others' read.
+    return await asyncio.shield(read)
+
+
 async def chosen_call_center(
     services: CtiServices, principal: Principal, call_center_id: str
 ) -> CallCenterSnapshot:
     """The call center a subscription names, when the caller may see it."""
-    call_center = await services.snapshots.call_center(principal.tenant, call_center_id)
+    call_center = await _read_call_center(services.snapshots, principal.tenant, call_center_id)
     if call_center is None:
         raise NotFound(f"no call center {call_center_id!r}")
     if not may_see_call_center(principal, call_center):
@@ -93,10 +118,11 @@ async def audience_key(
     variables: dict[str, Any] | None,
     operation_name: str | None,
 ) -> GroupKey | None:
-    """The group a live subscription joins; None when the caller may not have it.
+    """The group a live subscription joins; None when the caller may not have it (or the
+    snapshot cannot be read to tell).
 
     None leaves the subscription to run on its own, so its resolver reports the error (not
-    found, forbidden) exactly as it would unshared.
+    found, forbidden, Redis down) exactly as it would unshared.
     """
     call_center_id = _named_call_center(query, variables, operation_name)
     scope: tuple[Any, ...]
@@ -109,7 +135,7 @@ async def audience_key(
     else:
         try:
             await chosen_call_center(services, principal, call_center_id)
-        except ApiError:
+        except (ApiError, RedisError):
             return None
         scope = (CALL_CENTER_ARGUMENT, call_center_id)
     return (
