@@ -4,14 +4,20 @@ across those: other scopes, other tenants and forbidden callers keep their own s
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from gql.transport.exceptions import TransportQueryError
 from redis.asyncio import Redis
 
 from cti.event_log import EventLog
+from cti.graphql_api.audience import chosen_call_center
+from cti.graphql_api.errors import Forbidden
 from cti.graphql_api.shared import SharedSubscriptions
+from cti.principal import Principal, Role
+from cti.services import CtiServices
+from cti.snapshots import CallCenterSnapshot, SnapshotStore
 from queueing.events import EventType
 from tests.cti.cti_clients import login, request, ws_session
 from tests.cti.cti_events_factory import event
@@ -126,3 +132,36 @@ async def test_a_caller_who_may_not_see_the_call_center_is_refused_not_shared(
     ]
     assert from_lead == expected
     assert from_agent == expected
+
+
+class _CountingStore(SnapshotStore):
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        super().__init__(redis, prefix)
+        self.reads = 0
+
+    async def call_center(self, tenant: str, call_center_id: str) -> CallCenterSnapshot | None:
+        self.reads += 1
+        await asyncio.sleep(0.05)  # still in flight when the others ask
+        return await super().call_center(tenant, call_center_id)
+
+
+async def test_subscribers_checked_at_once_share_one_snapshot_read(
+    redis: Redis, prefix: str
+) -> None:
+    store = _CountingStore(redis, prefix)
+    await store.write_call_center(
+        "demo", CallCenterSnapshot("7001", "7001", "Helpdesk", "Basic", 25, members=("1001",))
+    )
+    services = cast(CtiServices, SimpleNamespace(snapshots=store))
+    member = Principal("demo", "1001", Role.AGENT, extension="1001")
+    outsider = Principal("demo", "1004", Role.AGENT, extension="1004")
+    checks = [chosen_call_center(services, member, "7001") for _ in range(200)]
+    results = await asyncio.gather(
+        *checks, chosen_call_center(services, outsider, "7001"), return_exceptions=True
+    )
+    assert store.reads == 1
+    assert all(isinstance(r, CallCenterSnapshot) and r.id == "7001" for r in results[:-1])
+    assert isinstance(results[-1], Forbidden)
+    # Shared only while in flight: the next subscriber reads the snapshot as it is now.
+    await chosen_call_center(services, member, "7001")
+    assert store.reads == 2
