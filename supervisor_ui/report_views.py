@@ -358,7 +358,14 @@ def answered_figure(report: AgentReport) -> dict[str, Any]:
             **layout,
             "xaxis": {"type": "category"},
             "yaxis": {"rangemode": "tozero"},
-            "yaxis2": {"overlaying": "y", "side": "right", "range": [0, 105], "ticksuffix": "%"},
+            "yaxis2": {
+                "overlaying": "y",
+                "side": "right",
+                "range": [0, 105],
+                "dtick": 25,
+                "ticksuffix": "%",
+                "showgrid": False,
+            },
         },
     }
 
