@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 REPORTS_HASH = "#reports"
 LIVE_HASH = "#live"
 AGENTS_QUERY = "query { agents { extension name } }"
+MAX_DOWNLOAD_REQUESTS = 8
+"""More export requests than any shown report makes (a year by day is four)."""
 
 _CHARTS = ("rep-calls", "rep-sl", "rep-times")
 _HIDDEN = {"display": "none"}
@@ -123,9 +125,13 @@ class Download:
         try:
             queries = tuple((str(a), str(b), str(c)) for a, b, c in data["queries"])
             keep = {str(k): str(v) for k, v in data["keep"].items()}
-            return cls(ReportKind(data["report"]), queries, keep, str(data["name"]))
+            download = cls(ReportKind(data["report"]), queries, keep, str(data["name"]))
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError("not a stored download") from error
+        # Each request is an export the server runs: a tampered page must not ask for hundreds.
+        if not 1 <= len(queries) <= MAX_DOWNLOAD_REQUESTS:
+            raise ValueError("not a stored download")
+        return download
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,6 +423,7 @@ def _page(shown: Shown) -> tuple[Any, ...]:
         shown.table,
         shown.download.to_store(),
         {},
+        "",
     )
 
 
@@ -429,8 +436,10 @@ EMPTY_PAGE: tuple[Any, ...] = (
     [],
     None,
     _HIDDEN,
+    "",
 )
-"""Message, its class, title, tiles, (figure, style) per chart, table, download, its buttons."""
+"""Message, its class, title, tiles, (figure, style) per chart, table, download, its buttons,
+and the last download's message (which belongs to the report before)."""
 
 
 def _refused(message: str) -> tuple[Any, ...]:
@@ -615,6 +624,7 @@ def register(
         Output("rep-table", "children"),
         Output("rep-shown", "data"),
         Output("rep-downloads", "style"),
+        Output("rep-download-message", "children", allow_duplicate=True),
         Input("rep-show", "n_clicks"),
         Input("session", "data"),
         State("rep-kind", "value"),

@@ -427,6 +427,11 @@ async def test_downloads_hold_the_rows_shown(clients: tuple[SupervisorApi, Repor
     assert one is not None
     assert [r["agent"] for r in csv.DictReader(io.StringIO(base64_text(one)))] == ["1005"]
     assert (await download(reports, boss, None, ExportFormat.CSV)) == (None, "Show a report first.")
+    flood = {**shown[11], "queries": shown[11]["queries"] * 9}
+    assert (await download(reports, boss, flood, ExportFormat.CSV)) == (
+        None,
+        "Show a report first.",
+    )
 
 
 def base64_bytes(data: dict[str, Any]) -> bytes:
