@@ -21,7 +21,7 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from cti.app import create_app
-from cti.control import ControlError
+from cti.control import ControlError, MonitorMode
 from cti.event_log import EventLog
 from cti.passwords import TEST_COST
 from cti.principal import Role
@@ -379,6 +379,14 @@ class EngineLikeControl:
 
     async def record_call(self, tenant: str, call_id: str, enabled: bool, *, by: str) -> None:
         self._record("record_call", call_id=call_id, enabled=enabled)
+
+    async def monitor_call(
+        self, tenant: str, call_id: str, extension: str, mode: MonitorMode, *, by: str
+    ) -> None:
+        self._record("monitor_call", call_id=call_id, extension=extension, mode=mode.value)
+
+    async def stop_monitor(self, tenant: str, call_id: str, *, by: str) -> None:
+        self._record("stop_monitor", call_id=call_id)
 
     async def click_to_dial(self, tenant: str, extension: str, destination: str) -> str:
         self._record("click_to_dial", extension=extension, destination=destination)

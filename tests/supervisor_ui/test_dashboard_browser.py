@@ -213,7 +213,7 @@ def test_retrieve_promote_reorder_and_monitor(board: Page, world: World) -> None
     assert names[-3:] == ["promote_call", "reorder_call", "retrieve_call"]
     assert world.control.commands[-1][1] == {"call_id": call_id, "extension": "1099"}
 
-    # Monitor an agent on a call: the API has no mutation for it yet, and the UI says which.
+    # Listen in on an agent's call from the supervisor's own phone, then barge in.
     answered = new_call_id()
     world.run(world.publisher.add_waiting("7002", answered, "+31206660000"))
     world.run(world.publisher.answer(answered, "1006"))
@@ -224,5 +224,20 @@ def test_retrieve_promote_reorder_and_monitor(board: Page, world: World) -> None
     choose(page, "ctl-agent", "1006")
     page.click("#btn-monitor")
     message = page.locator("#action-message")
-    expect(message).to_contain_text("not available yet")
-    expect(message).to_contain_text("monitorCall")
+    expect(message).to_contain_text("Listening to agent 1006's call from your phone 1099")
+    assert world.control.commands[-1] == (
+        "monitor_call",
+        {"call_id": answered, "extension": "1099", "mode": "LISTEN"},
+    )
+    page.click("#btn-barge")
+    expect(message).to_contain_text("Barging in on agent 1006's call")
+    assert world.control.commands[-1][1]["mode"] == "BARGE"
+    world.control.refuse["monitor_call"] = (
+        "monitor_failed",
+        "phone 1099 cannot join: not_registered",
+    )
+    try:
+        page.click("#btn-monitor")
+        expect(message).to_contain_text("not_registered")
+    finally:
+        world.control.refuse.clear()
