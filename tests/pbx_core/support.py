@@ -63,7 +63,8 @@ class Sipp:
         extra: list[str] | None = None,
         calls: int = 1,
     ) -> None:
-        self.local_port = local_port or free_port()
+        # Free for TCP too: SIPp binds its main socket over TCP with `-t t1`.
+        self.local_port = local_port or free_sip_port()
         self.work_dir = work_dir
         self.error_file = work_dir / f"sipp-{scenario}-{self.local_port}-errors.log"
         args = ["sipp"]
