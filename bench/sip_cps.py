@@ -108,19 +108,33 @@ def start_server(args: list[str]) -> subprocess.Popen[str]:
         start_new_session=True,
     )
     assert process.stdout is not None
-    line = process.stdout.readline()
-    if "READY" not in line:
+    before_ready: list[str] = []
+    for line in process.stdout:  # warnings may come first (logged, not fatal)
+        if "READY" in line:
+            break
+        before_ready.append(line)
+    else:
         process.kill()
-        raise RuntimeError(f"{args[0]} did not start: {line!r}")
+        raise RuntimeError(f"{args[0]} did not start: {''.join(before_ready)}")
+    for line in before_ready:
+        print(f"[{args[0]}] {line.rstrip()}", file=sys.stderr)
     # Keep reading: a server blocked on a full stdout pipe would stall mid-benchmark.
     threading.Thread(target=_drain, args=(process, args[0]), daemon=True).start()
     return process
 
 
+SERVER_LINES_SHOWN = 30
+"""Warnings and errors of a server shown per run (e.g. rtpengine timeouts), not a flood."""
+
+
 def _drain(process: subprocess.Popen[str], name: str) -> None:
     assert process.stdout is not None
+    shown = 0
     for line in process.stdout:
-        if "Traceback" in line or "ERROR" in line:
+        if shown < SERVER_LINES_SHOWN and any(
+            word in line for word in ("Traceback", "ERROR", "WARNING")
+        ):
+            shown += 1
             print(f"[{name}] {line.rstrip()}", file=sys.stderr)
 
 

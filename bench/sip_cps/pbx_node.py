@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -74,6 +75,9 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    # With a level in every line the benchmark can show warnings (rtpengine not answering,
+    # Redis gone) next to failed calls.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--callee-port", type=int, default=9)
