@@ -153,3 +153,33 @@ def test_invalidation_during_a_lookup_is_not_overwritten(
     assert this.lookup("1001") == _binding(5070)  # what Redis said at that moment
     monkeypatch.setattr(this, "_redis", redis)
     assert this.lookup("1001") == _binding(5071)
+
+
+def test_changes_missed_while_the_subscription_was_down_are_not_served(
+    redis_prefix: str,
+) -> None:
+    """The listener's connection is killed; a change published meanwhile may be lost, but the
+    cache must not keep serving what it had (emptied on resubscription, bypassed until then)."""
+    name = f"test-location-{redis_prefix.rstrip(':')}"
+    redis = Redis.from_url(REDIS_URL, client_name=name)
+    this = LocationStore(redis, redis_prefix, cache_seconds=600)
+    other = LocationStore(Redis.from_url(REDIS_URL), redis_prefix)
+    wait_until(lambda: this.cache_live)
+    other.save(_binding(5070))
+    assert this.lookup("1001") == _binding(5070)
+
+    cache = this._cache
+    assert cache is not None
+    generation = cache.generation
+    admin = Redis.from_url(REDIS_URL, decode_responses=True)
+    subscribers = [c for c in admin.client_list() if c["name"] == name and c["sub"] != "0"]
+    assert len(subscribers) == 1
+    admin.client_kill_filter(_id=subscribers[0]["id"])
+
+    wait_until(lambda: cache.generation != generation and this.cache_live)
+    assert "1001" not in cache.entries  # whatever was cached before the loss is gone
+    other.save(_binding(5071))
+    wait_until(lambda: this.lookup("1001") == _binding(5071))
+    this.close()
+    admin.close()
+    redis.close()
