@@ -49,6 +49,7 @@ if str(ROOT) not in sys.path:
 from cti.app import create_app  # noqa: E402
 from cti.event_log import EventLog, encode  # noqa: E402
 from cti.principal import Principal, Role  # noqa: E402
+from cti.serve import WEB_SERVER_OPTIONS  # noqa: E402
 from cti.services import CtiServices  # noqa: E402
 from cti.settings import CtiSettings  # noqa: E402
 from cti.snapshots import CallCenterSnapshot, SnapshotStore  # noqa: E402
@@ -109,7 +110,12 @@ def serve(port: int, prefix: str, secret: str, database_url: str) -> None:
         fanout_block_ms=100,
     )
     uvicorn.run(
-        bench_app(settings), host="127.0.0.1", port=port, log_level="warning", ws_max_queue=64
+        bench_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_max_queue=64,
+        **WEB_SERVER_OPTIONS,  # as the product serves it
     )
 
 

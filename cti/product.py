@@ -38,6 +38,7 @@ from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.keys import DEFAULT_PREFIX
 from cti.screen_pop import ScreenPopRecord
+from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
 from cti.users import UserDirectory, make_engine, seed_demo_users
@@ -298,7 +299,12 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         helpers.append(ingester)
 
         config = uvicorn.Config(
-            app, host=settings.host, port=settings.http_port, log_level="warning", lifespan="on"
+            app,
+            host=settings.host,
+            port=settings.http_port,
+            log_level="warning",
+            lifespan="on",
+            **WEB_SERVER_OPTIONS,
         )
         server = uvicorn.Server(config)
         product.server = server

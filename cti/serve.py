@@ -1,5 +1,6 @@
 """Run the CTI web server on its own: `python -m cti.serve [--host H] [--port P]`, or with
-several workers: `uvicorn --factory cti.serve:app_from_env --workers 2 --port 8000`.
+several workers: `uvicorn --factory cti.serve:app_from_env --workers 2 --port 8000
+--ws-per-message-deflate false` (see `WEB_SERVER_OPTIONS`).
 
 Settings come from the environment (`CtiSettings.from_env`). Without an engine runtime in this
 process, queries and subscriptions work from Redis and mutations answer "call control is not
@@ -9,12 +10,18 @@ available"; `make demo` runs the app in the process that runs the engine instead
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
 from cti.app import create_app
 from cti.settings import CtiSettings
+
+WEB_SERVER_OPTIONS: dict[str, Any] = {"ws_per_message_deflate": False}
+"""No permessage-deflate on websockets: events are small JSON (a few hundred bytes) and the
+server would compress each one once per subscriber; at 500 subscribers that was ~22% of the
+web process's CPU (docs/cti.md, "Fan-out performance"), for little saved on a LAN."""
 
 
 def app_from_env() -> FastAPI:
@@ -27,7 +34,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
-    uvicorn.run(app_from_env(), host=args.host, port=args.port)
+    uvicorn.run(app_from_env(), host=args.host, port=args.port, **WEB_SERVER_OPTIONS)
 
 
 if __name__ == "__main__":

@@ -62,4 +62,4 @@ async def test_rest_api_conforms_to_its_openapi_spec(world: World) -> None:
     assert "POST /api/v1/calls" in checked
     assert "GET /api/v1/screen-pop" in checked
     assert "POST /api/v1/auth/token" in checked
-    assert CROSS_FIELD_RULES <= set(checked)
+    assert set(checked) >= CROSS_FIELD_RULES
