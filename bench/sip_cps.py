@@ -247,37 +247,41 @@ def pbx_run(calls: int, limit: int, media: bool, work: Path, queue: bool = False
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )  # fmt: skip
-    rtpengine = start_rtpengine(work / "rtpengine") if media else None
-    port = free_udp_port()
-    prefix = f"bench-sip-cps-{uuid.uuid4().hex[:8]}:"
-    node_args = [
-        "bench.sip_cps.pbx_node", "--port", str(port), "--callee-port", str(callee_port),
-        "--prefix", prefix, "--handler", "queue" if queue else "none",
-    ]  # fmt: skip
-    if rtpengine is not None:
-        node_args += ["--ng-port", str(rtpengine.ng_port)]
-    server = start_server(node_args)
-    if queue:
-        scenario = [
-            "-sf", str(SCENARIOS / "uac_trunk_wait.xml"),
-            "-set", "from", "+31201234567", "-set", "to", "7001", "-set", "media_port", "9",
-            "-set", "hold_ms", "0",
-        ]  # fmt: skip
-        name = "PBX trunk->queue->agent + rtpengine"
-    else:
-        scenario = [
-            "-sf", str(SCENARIOS / "uac_auth.xml"),
-            "-set", "from", "1001", "-set", "to", "1002", "-set", "media_port", "9",
-            "-au", "1001", "-ap", "pw1001",
-        ]  # fmt: skip
-        name = "PBX ext->ext" + (" + rtpengine" if media else "")
-    caller_port = free_udp_port()
+    rtpengine = None
+    server = None
     try:
+        # Everything started so far is stopped in `finally`, also when a later start fails.
+        rtpengine = start_rtpengine(work / "rtpengine") if media else None
+        port = free_udp_port()
+        prefix = f"bench-sip-cps-{uuid.uuid4().hex[:8]}:"
+        node_args = [
+            "bench.sip_cps.pbx_node", "--port", str(port), "--callee-port", str(callee_port),
+            "--prefix", prefix, "--handler", "queue" if queue else "none",
+        ]  # fmt: skip
+        if rtpengine is not None:
+            node_args += ["--ng-port", str(rtpengine.ng_port)]
+        server = start_server(node_args)
+        if queue:
+            scenario = [
+                "-sf", str(SCENARIOS / "uac_trunk_wait.xml"),
+                "-set", "from", "+31201234567", "-set", "to", "7001", "-set", "media_port", "9",
+                "-set", "hold_ms", "0",
+            ]  # fmt: skip
+            name = "PBX trunk->queue->agent + rtpengine"
+        else:
+            scenario = [
+                "-sf", str(SCENARIOS / "uac_auth.xml"),
+                "-set", "from", "1001", "-set", "to", "1002", "-set", "media_port", "9",
+                "-au", "1001", "-ap", "pw1001",
+            ]  # fmt: skip
+            name = "PBX ext->ext" + (" + rtpengine" if media else "")
+        caller_port = free_udp_port()
         sipp = sipp_caller(port, caller_port, calls, limit, scenario)
         ports = [port, caller_port, callee_port]
         return run_caller(name, server, sipp, ports, callee, callee_errors)
     finally:
-        stop(server)
+        if server is not None:
+            stop(server)
         callee.kill()
         callee.wait()
         if rtpengine is not None:
