@@ -485,7 +485,8 @@ async def main_async(args: argparse.Namespace) -> None:
 
 
 def report(args: argparse.Namespace, figures: list[Figures], load_before: float) -> None:
-    deflate = "permessage-deflate" if args.deflate else "no compression"
+    served = bool(WEB_SERVER_OPTIONS.get("ws_per_message_deflate", True))
+    deflate = "permessage-deflate" if args.deflate and served else "no compression"
     print(
         f"event fan-out: {args.clients} websocket subscribers ({args.audience}, {deflate}), "
         "one server process"
