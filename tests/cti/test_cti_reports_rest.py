@@ -1,6 +1,6 @@
 """The report endpoints beyond the contract's one: per interval, per agent, usage, and exports.
 
-The synthetic day of `reports.synthetic` is ingested with the real ingester into the test web
+The known report day (`tests/report_day.py`) is ingested with the real ingester into the test web
 server's database; figures are checked against the report service run on the same database
 (whose own correctness is proven in tests/reports) and against each other, scopes per role.
 """
@@ -15,56 +15,21 @@ from typing import Any
 import httpx
 import pytest
 from openpyxl import load_workbook
-from redis import Redis as SyncRedis
 
-from reports import synthetic
-from reports.db import make_engine, migrate
-from reports.ingest import Ingester
+from reports.db import make_engine
 from reports.ranges import Interval, parse_range
 from reports.service import agent_figures
 from tests.cti.cti_clients import login
-from tests.cti.cti_redis_testkit import REDIS_URL, new_prefix
+from tests.cti.cti_redis_testkit import REDIS_URL
 from tests.cti.cti_world import DEMO, MEMBERS, World
+from tests.report_day import OUTBOUND_CALLS, OUTBOUND_SECONDS, seed_report_day
 
 DAY = {"from": "2025-11-25T00:00:00Z", "to": "2025-11-26T00:00:00Z"}
-EXTENSION_CALLS = 3
-
-
-def _seed(database_url: str) -> None:
-    prefix = new_prefix()
-    redis = SyncRedis.from_url(REDIS_URL)
-    try:
-        synthetic.publish(redis, prefix, synthetic.generate_day().events, tenant=DEMO)
-        start = synthetic.DAY_START + 9 * 3600
-        records = [
-            synthetic.call_detail(
-                f"ext-{n}",
-                caller="1001",
-                called="0201234567" if n else "+4930123456",
-                direction="outbound",
-                start=start + n * 600,
-                answer=start + n * 600 + 5,
-                end=start + n * 600 + 65,
-            )
-            for n in range(EXTENSION_CALLS)
-        ]
-        synthetic.publish_call_detail(redis, prefix, records, tenant=DEMO)
-        engine = make_engine(database_url)
-        migrate(engine)
-        try:
-            Ingester(engine, redis, prefix=prefix).ingest_available(DEMO)
-        finally:
-            engine.dispose()
-    finally:
-        keys = list(redis.scan_iter(match=f"{prefix}:*", count=500))
-        if keys:
-            redis.delete(*keys)
-        redis.close()
 
 
 @pytest.fixture
 async def http(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    _seed(world.database_url)
+    seed_report_day(world.database_url, REDIS_URL, DEMO)
     async with httpx.AsyncClient(base_url=world.server.base_url, timeout=30) as client:
         yield client
 
@@ -125,9 +90,11 @@ async def test_usage_is_for_admins_by_the_chosen_dimensions(
     reply = await _get(http, admin, "usage", by="category")
     assert reply.status_code == 200, reply.text
     by_category = {r["dimensions"]["category"]: r for r in reply.json()}
-    assert by_category["international"]["records"] == 1
-    assert by_category["national"]["records"] == EXTENSION_CALLS - 1
-    assert by_category["national"]["quantity"] == pytest.approx(60.0 * (EXTENSION_CALLS - 1))
+    international = sum(called.startswith("+") for _, called in OUTBOUND_CALLS)
+    national = len(OUTBOUND_CALLS) - international
+    assert by_category["international"]["records"] == international
+    assert by_category["national"]["records"] == national
+    assert by_category["national"]["quantity"] == pytest.approx(OUTBOUND_SECONDS * national)
     assert (await _get(http, lead, "usage")).status_code == 403
     bad = await _get(http, admin, "usage", by="category,salary")
     assert bad.status_code == 422

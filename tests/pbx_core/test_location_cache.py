@@ -140,9 +140,11 @@ def test_invalidation_during_a_lookup_is_not_overwritten(
 
         def execute(self) -> list[object]:
             result: list[object] = self._pipe.execute()
-            before = cache.generation
+            assert cache is not None  # (mypy does not carry the narrowing into this class)
+            live = cache
+            before = live.generation
             other.save(_binding(5071))  # lands after the read, before the cache is filled
-            wait_until(lambda: cache.generation != before)
+            wait_until(lambda: live.generation != before)
             return result
 
     class RedisWithSlowRead:

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 import httpx
 import uvicorn
-from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from cti.app import create_app
@@ -39,12 +38,9 @@ from cti.snapshots import (
 )
 from cti.users import UserDirectory, make_engine, seed_demo_users
 from queueing.events import DomainEvent, EventType
-from reports import synthetic
-from reports.db import make_engine as make_report_engine
-from reports.db import migrate
-from reports.ingest import Ingester
 from supervisor_ui import mount
 from tests.product_harness import LoopThread
+from tests.report_day import seed_report_day as seed_known_day
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TENANT = "demo"
@@ -76,46 +72,12 @@ def seed_users(database_url: str) -> None:
 
 REPORT_DAY = "2025-11-25"
 """The local day of the synthetic report data (`reports.synthetic`, 07:00-19:00 UTC)."""
-OUTBOUND_CALLS = (("1001", "0201234567"), ("1001", "+4930123456"), ("1004", "0201234567"))
-"""(caller, called) of the day's outbound calls, a minute each from 10:00 UTC: the usage."""
-
-
-def _outbound_records() -> list[dict[str, Any]]:
-    start = synthetic.DAY_START + 10 * 3600
-    return [
-        synthetic.call_detail(
-            f"out-{n}",
-            caller=caller,
-            called=called,
-            direction="outbound",
-            start=start + n * 600,
-            answer=start + n * 600 + 5,
-            end=start + n * 600 + 65,
-        )
-        for n, (caller, called) in enumerate(OUTBOUND_CALLS)
-    ]
 
 
 def seed_report_day(database_url: str) -> None:
-    """Ingests the reports' synthetic day and a few outbound calls into the web process's
-    database with the real ingester, from a stream of its own (the live board's stream stays
-    untouched)."""
-    prefix = new_prefix()
-    redis = SyncRedis.from_url(REDIS_URL)
-    try:
-        synthetic.publish(redis, prefix, synthetic.generate_day().events, tenant=TENANT)
-        synthetic.publish_call_detail(redis, prefix, _outbound_records(), tenant=TENANT)
-        engine = make_report_engine(database_url)
-        migrate(engine)
-        try:
-            Ingester(engine, redis, prefix=prefix).ingest_available(TENANT)
-        finally:
-            engine.dispose()
-    finally:
-        keys = list(redis.scan_iter(match=f"{prefix}:*", count=500))
-        if keys:
-            redis.delete(*keys)
-        redis.close()
+    """The known report day (`tests/report_day.py`) in the web process's database; the live
+    board's stream stays untouched."""
+    seed_known_day(database_url, REDIS_URL, TENANT)
 
 
 def demo_snapshot(now: float) -> TenantSnapshot:

@@ -21,7 +21,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.supervisor_ui.sv_world import OUTBOUND_CALLS, REPORT_DAY, World, seed_report_day
+from tests.report_day import OUTBOUND_CALLS
+from tests.supervisor_ui.sv_world import REPORT_DAY, World, seed_report_day
 from tests.supervisor_ui.test_dashboard_browser import choose, sign_in
 
 ZONE = ZoneInfo("Europe/Amsterdam")

@@ -46,7 +46,8 @@ from supervisor_ui.reports_page import (
     download,
     kind_options,
 )
-from tests.supervisor_ui.sv_world import OUTBOUND_CALLS, REPORT_DAY, World, seed_report_day
+from tests.report_day import OUTBOUND_CALLS
+from tests.supervisor_ui.sv_world import REPORT_DAY, World, seed_report_day
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 25, 15, 20, tzinfo=ZONE)  # a Wednesday
