@@ -186,6 +186,10 @@ class SipThread:
             ED2.loop()
         finally:
             config["_sip_tm"].shutdown()
+            # ED2 outlives this thread: timers of this stack's dead UAs and transactions would
+            # fire in the next SipThread of the process, against a shut-down transaction manager.
+            ED2.tlisteners = []
+            ED2.twasted = 0
 
     def call(self, func: Callable[..., Any], *args: Any) -> None:
         """Run `func(*args)` in the SIP thread on its next tick (safe from any thread)."""
