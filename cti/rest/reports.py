@@ -139,6 +139,21 @@ UsageBy = Annotated[
     ),
 ]
 DEFAULT_USAGE_BY = "usage_type,category,number,profile"
+CallCenterParam = Annotated[
+    str | None,
+    Query(
+        alias="call_center",
+        pattern=r"^[0-9A-Za-z_-]{1,32}$",
+        description="only this call center (default: every one you may see)",
+    ),
+]
+AgentParam = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9A-Za-z_-]{1,32}$",
+        description="only this agent's extension (default: every agent you may see)",
+    ),
+]
 
 T = TypeVar("T")
 
@@ -158,6 +173,15 @@ async def _agent_scope(principal: Principal, services: Services) -> frozenset[st
         return None
     agents = await services.snapshots.agents(principal.tenant)
     return frozenset(a.extension for a in agents if call_centers.intersection(a.call_centers))
+
+
+def _narrowed(scope: frozenset[str] | None, chosen: str | None, what: str) -> frozenset[str] | None:
+    """The report's scope, narrowed to the one call center or agent the caller names."""
+    if chosen is None:
+        return scope
+    if scope is not None and chosen not in scope:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{what} {chosen} is not in your reports")
+    return frozenset({chosen})
 
 
 def _usage_scope(principal: Principal) -> None:
@@ -202,9 +226,10 @@ async def call_center_intervals(
     start: From,
     end: To,
     interval: IntervalParam = Interval.HOUR,
+    call_center: CallCenterParam = None,
 ) -> list[CallCenterIntervalRow]:
     """Every call center's figures per interval, quiet intervals included (zeros)."""
-    scope = _scope(principal)
+    scope = _narrowed(_scope(principal), call_center, "call center")
     rows = await _run_report(
         services, lambda db: _call_center_rows(db, principal.tenant, start, end, interval, scope)
     )
@@ -238,8 +263,9 @@ async def agent_report(
     start: From,
     end: To,
     interval: IntervalParam = Interval.RANGE,
+    agent: AgentParam = None,
 ) -> list[AgentReportRow]:
-    scope = await _agent_scope(principal, services)
+    scope = _narrowed(await _agent_scope(principal, services), agent, "agent")
     return await _run_report(
         services, lambda db: _agent_rows(db, principal.tenant, start, end, interval, scope)
     )
@@ -308,13 +334,15 @@ async def export_report(
     export_format: Annotated[ExportFormat, Query(alias="format")] = ExportFormat.CSV,
     interval: IntervalParam = Interval.RANGE,
     by: UsageBy = DEFAULT_USAGE_BY,
+    call_center: CallCenterParam = None,
+    agent: AgentParam = None,
 ) -> Response:
-    """A report as CSV or XLSX, with the same scope rules as the report itself."""
+    """A report as CSV or XLSX, with the same scope rules (and filters) as the report itself."""
     rows: Sequence[BaseModel]
     if report is ReportKind.CALL_CENTERS:
-        rows = await call_center_intervals(principal, services, start, end, interval)
+        rows = await call_center_intervals(principal, services, start, end, interval, call_center)
     elif report is ReportKind.AGENTS:
-        rows = await agent_report(principal, services, start, end, interval)
+        rows = await agent_report(principal, services, start, end, interval, agent)
     else:
         rows = await usage_report(principal, services, start, end, by)
     flat = _flat(rows)

@@ -80,6 +80,10 @@ async def test_agent_report_is_scoped_to_the_supervisors_call_centers(
     helpdesk = (await _get(http, lead, "agents")).json()
     assert {r["agent"] for r in helpdesk} == set(MEMBERS["7001"])
     assert (await _get(http, agent, "agents")).status_code == 403
+    one = (await _get(http, lead, "agents", agent="1002")).json()
+    assert one == [r for r in helpdesk if r["agent"] == "1002"]
+    outside = await _get(http, lead, "agents", agent="1004")  # a Sales agent
+    assert outside.status_code == 403 and "1004" in outside.json()["detail"]
 
 
 async def test_usage_is_for_admins_by_the_chosen_dimensions(
@@ -114,6 +118,13 @@ async def test_exports_as_csv_and_xlsx_hold_the_report_rows(
         (r["number"], r["offered"]) for r in json_rows
     ]
     assert {r["number"] for r in rows} == {"7001"}
+    admin = await login(world.server.base_url, "admin", "pwadmin")
+    sales = await _get(
+        http, admin, "export", report="call-centers", interval="day", call_center="7002"
+    )
+    assert {r["number"] for r in csv.DictReader(io.StringIO(sales.text))} == {"7002"}
+    refused = await _get(http, lead, "call-centers/intervals", call_center="7002")
+    assert refused.status_code == 403
 
     agents = await _get(http, lead, "export", report="agents", format="xlsx")
     assert agents.status_code == 200, agents.text
