@@ -79,7 +79,9 @@ PBX_ANSWERS: dict[type, str] = {
 REMINDER_TONE = "reminder_tone"
 """Beeps to the agent only, when a call they hold has waited too long (`RemindAgent`)."""
 
-PROMPTS_WITH_TEXT = frozenset({"welcome", "comfort", "queue_full", "night_service", "recording_on"})
+PROMPTS_WITH_TEXT = frozenset(
+    {"welcome", "comfort", "queue_full", "night_service", "recording_on", "whisper"}
+)
 
 
 class PbxPort(Protocol):
@@ -269,6 +271,7 @@ class EngineRuntime:
                     command.agent,
                     ring_timeout=ring,
                     auto_answer=command.auto_answer,
+                    whisper=self._prompt_file(command.whisper) if command.whisper else None,
                 )
             )
         elif isinstance(command, q.StopRinging):

@@ -121,6 +121,9 @@ class OfferCall:
     ring_timeout: float = 15.0
     auto_answer: bool = False
     """Ask the phone to answer by itself (`Call-Info: answer-after=0`, `Alert-Info`)."""
+    whisper: str | None = None
+    """A prompt played to the extension alone once it is bridged, before caller and extension
+    hear each other (the caller keeps hearing its music meanwhile): "a call from the queue"."""
 
 
 @dataclass(frozen=True, slots=True)

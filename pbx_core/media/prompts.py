@@ -35,6 +35,10 @@ PROMPT_TEXTS: dict[str, dict[str, str]] = {
         "nl": "Dit gesprek wordt opgenomen.",
         "en": "This call is being recorded.",
     },
+    "whisper": {
+        "nl": "Gesprek uit de wachtrij.",
+        "en": "A call from the queue.",
+    },
 }
 
 VOICES = {"nl": "nl", "en": "en"}

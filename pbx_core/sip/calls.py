@@ -113,6 +113,8 @@ class Leg:
     ringing_reported: bool = False
     held: bool = False
     digits: str = ""
+    whisper: str | None = None
+    """Prompt for the extension alone when bridged (`OfferCall.whisper`); None once played."""
     reoffers: int = 0
     """re-INVITEs the PBX sent this phone (each needs a higher SDP origin version)."""
     reinviting: bool = False
@@ -386,6 +388,7 @@ class CallManager:
         auto_bridge: bool,
         *,
         auto_answer: bool = False,
+        whisper: str | None = None,
     ) -> None:
         if leg_id in call.legs:
             self._fail(call, "OfferCall", f"leg {leg_id} exists")
@@ -410,7 +413,9 @@ class CallManager:
             return
         ua = UA(self._config, nh_address=(binding.host, binding.port))
         ua.lContact = self._contact()
-        leg = Leg(leg_id=leg_id, extension=extension, ua=ua, auto_bridge=auto_bridge)
+        leg = Leg(
+            leg_id=leg_id, extension=extension, ua=ua, auto_bridge=auto_bridge, whisper=whisper
+        )
         ua.event_cb = partial(self._on_leg_ua_event, call, leg)
         call.legs[leg_id] = leg
         if internal:
@@ -608,7 +613,9 @@ class CallManager:
         if leg.state is not LegState.ANSWERED:
             self._fail(call, "Bridge", f"leg {leg.leg_id} is {leg.state}")
             return
-        self._stop_media(call)
+        whisper = leg.whisper if self._media is not None and call.answered else None
+        if whisper is None:
+            self._stop_media(call)
         if call.bridged is not None and call.bridged is not leg:
             self._drop_leg(call, call.bridged)
         if self._media is not None:
@@ -627,6 +634,27 @@ class CallManager:
         leg.state = LegState.BRIDGED
         call.bridged = leg
         self._maybe_record(call, leg)
+        if whisper is not None:
+            self._whisper(call, leg, whisper)
+
+    def _whisper(self, call: Call, leg: Leg, prompt: str) -> None:
+        """Both directions muted (as a CTI hold), the prompt to the extension, the caller's
+        music going on; then the two hear each other."""
+        assert self._media is not None
+        leg.whisper = None
+        self._set_held_media(call, True)
+        duration_ms = self._media.play_media(
+            call.call_id, str(call.ua.lTag), self._prompt_path(prompt)
+        )
+        done = partial(self._guard, self._whisper_done, call, leg)
+        leg.timer = Timeout(done, max(duration_ms, 1) / 1000.0)
+
+    def _whisper_done(self, call: Call, leg: Leg) -> None:
+        leg.timer = None
+        if call.ended or call.bridged is not leg or call.cti_hold:
+            return  # gone, replaced, or held meanwhile (the hold owns the media now)
+        self._stop_media(call)
+        self._set_held_media(call, False)
 
     def _transfer(self, call: Call, target: str) -> None:
         for leg in list(call.legs.values()):
@@ -1146,9 +1174,15 @@ class CallManager:
                 else:
                     self._play(call, RINGBACK_TONE, False, loop=True)
             case cc.OfferCall(
-                leg_id=leg_id, extension=extension, ring_timeout=timeout, auto_answer=auto
+                leg_id=leg_id,
+                extension=extension,
+                ring_timeout=timeout,
+                auto_answer=auto,
+                whisper=whisper,
             ):
-                self._offer(call, leg_id, extension, timeout, False, auto_answer=auto)
+                self._offer(
+                    call, leg_id, extension, timeout, False, auto_answer=auto, whisper=whisper
+                )
             case cc.DisconnectLeg(leg_id=leg_id):
                 leg = call.legs.get(leg_id)
                 if leg is None:

@@ -22,8 +22,10 @@ class AnswerAndBridge:
         prompt: str = "recording_on_nl",
         hang_up_on_failure: bool = False,
         transfer_to: dict[str, str] | None = None,
+        whisper: str | None = None,
     ) -> None:
         self.pbx = pbx
+        self.whisper = whisper
         self.extension = extension
         self.ring_timeout = ring_timeout
         self.offer_after = offer_after
@@ -53,7 +55,11 @@ class AnswerAndBridge:
 
     async def _offer_later(self, call_id: str, extension: str) -> None:
         await asyncio.sleep(self.offer_after)
-        self.pbx.send(cc.OfferCall(call_id, f"{call_id}/agent", extension, self.ring_timeout))
+        self.pbx.send(
+            cc.OfferCall(
+                call_id, f"{call_id}/agent", extension, self.ring_timeout, whisper=self.whisper
+            )
+        )
 
 
 class RejectAll:
