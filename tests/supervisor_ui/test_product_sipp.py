@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.pbx_core.support import Sipp, agent_phone, free_port
 from tests.product_harness import LoopThread, ProductThread
 from tests.supervisor_ui.sv_world import REDIS_URL, TOKEN_SECRET
+from tests.supervisor_ui.test_dashboard_browser import choose
 
-SIPP_DIR = Path(__file__).resolve().parents[1] / "pbx_core" / "sipp"
-SCENARIO = SIPP_DIR / "trunk_call_remote_bye.xml"
 CALLER = "+31201234567"
 
 
@@ -62,26 +59,25 @@ async def _engine_view(prefix: str, call_id: str) -> tuple[str | None, list[tupl
         await redis.aclose()
 
 
-def _trunk_caller(product: ProductThread, tmp_path: Path, scenario: Path, *sets: str) -> Any:
-    return subprocess.Popen(
-        [
-            "sipp", f"127.0.0.1:{product.sip_port}",
-            "-sf", str(scenario),
-            "-i", "127.0.0.1", "-p", str(free_port()),
-            "-m", "1", "-nostdin", "-timeout", "90s",
-            "-set", "from", CALLER, "-set", "to", "7001",
-            "-set", "media_port", str(free_port()), *sets,
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+def _trunk_caller(
+    loop: LoopThread, product: ProductThread, tmp_path: Path, scenario: str, **variables: object
+) -> Sipp:
+    """A SIPp caller on the trunk dialling 7001."""
+    caller = Sipp(
+        scenario,
+        work_dir=tmp_path,
+        remote=("127.0.0.1", product.sip_port),
+        variables={"from": CALLER, "to": "7001", "media_port": free_port(), **variables},
+    )
+    return loop.run(caller.start())
 
 
-def _choose(page: Page, dropdown: str, text: str) -> None:
-    page.click(f"#{dropdown}")
-    page.locator(".dash-dropdown-content [role='option']", has_text=text).first.click()
-    expect(page.locator(".dash-dropdown-content")).to_have_count(0)
+def _stop(loop: LoopThread, *sipps: Sipp | None) -> None:
+    """Kill and reap on the loop that started them (before that loop closes)."""
+    for sipp in sipps:
+        if sipp is not None:
+            sipp.kill()
+            loop.run(sipp.wait(timeout=10), timeout=20)
 
 
 def test_sipp_call_waits_in_the_browser_and_moves(
@@ -90,7 +86,7 @@ def test_sipp_call_waits_in_the_browser_and_moves(
     context = browser.new_context(viewport={"width": 1500, "height": 1200})
     page = context.new_page()
     loop = LoopThread()
-    caller: subprocess.Popen[bytes] | None = None
+    caller: Sipp | None = None
     try:
         page.goto(f"{product.base_url}/supervisor/")
         page.fill("#login-username", "supervisor")
@@ -99,7 +95,7 @@ def test_sipp_call_waits_in_the_browser_and_moves(
         expect(page.locator("#cc-7001-section")).to_be_visible()
         expect(page.locator("#live-status")).to_contain_text("live")
 
-        caller = _trunk_caller(product, tmp_path, SCENARIO)
+        caller = _trunk_caller(loop, product, tmp_path, "trunk_call_remote_bye.xml")
         invited = time.monotonic()
         row = page.locator("#cc-7001-waiting tr[data-call-id]", has_text=CALLER)
         expect(row).to_be_visible(timeout=30_000)
@@ -107,10 +103,8 @@ def test_sipp_call_waits_in_the_browser_and_moves(
         call_id = row.get_attribute("data-call-id")
         assert call_id
 
-        page.click("#ctl-call")
-        page.locator(".dash-dropdown-content [role='option']", has_text=CALLER).first.click()
-        page.click("#ctl-target")
-        page.locator(".dash-dropdown-content [role='option']", has_text="Service").first.click()
+        choose(page, "ctl-call", CALLER)
+        choose(page, "ctl-target", "Service")
         page.click("#btn-move")
         expect(page.locator("#action-message")).to_contain_text("from 7001 to 7003")
         expect(page.locator(f"#cc-7003-waiting tr[data-call-id='{call_id}']")).to_be_visible()
@@ -120,9 +114,7 @@ def test_sipp_call_waits_in_the_browser_and_moves(
         assert where == "7003"
         assert events[-2:] == [("CALL_TRANSFERRED", "7001"), ("CALL_ADDED", "7003")]
     finally:
-        if caller is not None:
-            caller.kill()
-            caller.wait(timeout=10)
+        _stop(loop, caller)
         loop.stop()
         context.close()
 
@@ -134,7 +126,7 @@ def test_supervisor_listens_in_from_own_phone(
     page = context.new_page()
     loop = LoopThread()
     phones: list[Sipp] = []
-    caller: subprocess.Popen[bytes] | None = None
+    caller: Sipp | None = None
     try:
         # Agent 1002 (Helpdesk only: the call the test above moved to Service stays there) and
         # the supervisor's own phone.
@@ -147,15 +139,13 @@ def test_supervisor_listens_in_from_own_phone(
         page.fill("#login-password", "pwsupervisor")
         page.click("#login-button")
         expect(page.locator("#live-status")).to_contain_text("live")
-        _choose(page, "ctl-agent", "1002")
-        _choose(page, "ctl-state", "AVAILABLE")
+        choose(page, "ctl-agent", "1002")
+        choose(page, "ctl-state", "AVAILABLE")
         page.click("#btn-set-state")
         agent_row = page.locator("#cc-7001-agents tr[data-agent='1002']")
         expect(agent_row).to_contain_text("AVAILABLE", timeout=10_000)
 
-        caller = _trunk_caller(
-            product, tmp_path, SIPP_DIR / "trunk_call.xml", "-set", "hold_ms", "8000"
-        )
+        caller = _trunk_caller(loop, product, tmp_path, "trunk_call.xml", hold_ms=8000)
         expect(agent_row).to_contain_text("BUSY", timeout=30_000)
         page.fill("#ctl-phone", "1009")
         page.click("#btn-monitor")
@@ -167,12 +157,8 @@ def test_supervisor_listens_in_from_own_phone(
         heard = loop.run(supervisor.wait(timeout=30), timeout=40)
         assert heard.returncode == 0, heard.errors
         assert loop.run(agent.wait(timeout=30), timeout=40).returncode == 0
-        assert caller.wait(timeout=30) == 0
+        assert loop.run(caller.wait(timeout=30), timeout=40).returncode == 0
     finally:
-        if caller is not None and caller.poll() is None:
-            caller.kill()
-            caller.wait(timeout=10)
-        for phone in phones:
-            phone.kill()
+        _stop(loop, caller, *phones)
         loop.stop()
         context.close()
