@@ -48,6 +48,12 @@ def may_control_call(principal: Principal, call: ActiveCallSnapshot) -> bool:
     return supervises(principal, call.call_center_id)
 
 
+def may_monitor_call(principal: Principal, call: ActiveCallSnapshot) -> bool:
+    """Silent monitoring and barge-in: supervisors of the call's call center (and admins);
+    never an agent, not even on its own call."""
+    return supervises(principal, call.call_center_id)
+
+
 def may_dial_for(principal: Principal, agent: AgentSnapshot | None, extension: str) -> bool:
     if principal.tenant_wide:
         return True

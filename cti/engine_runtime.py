@@ -570,8 +570,10 @@ class EngineRuntime:
             settle=MONITOR_SETTLE_SECONDS,
         )
         if isinstance(answer, pbx.CommandFailed | pbx.MonitorEnded):
-            if holder.monitors.get(call_id, ("",))[0] == monitor_id and current is None:
-                del holder.monitors[call_id]
+            # A refused switch leaves the joined monitor as it was; a refused join leaves none
+            # (`MonitorEnded` has already removed it).
+            if current is None:
+                holder.monitors.pop(call_id, None)
             why = answer.reason
             raise ControlError("monitor_failed", f"phone {extension} cannot join: {why}")
 

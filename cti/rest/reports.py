@@ -240,20 +240,23 @@ def _agent_rows(
     db: Engine, tenant: str, start: str, end: str, interval: Interval, scope: frozenset[str] | None
 ) -> list[AgentReportRow]:
     period = parse_range(start, end, interval)
-    return [
-        AgentReportRow(
-            agent=f.agent,
-            interval_start=str(f.as_row()["interval_start"]),
-            interval_end=str(f.as_row()["interval_end"]),
-            answered=f.answered,
-            talk_seconds=f.talk_seconds,
-            aht_seconds=f.aht_seconds,
-            occupancy=f.occupancy,
-            state_seconds=dict(f.state_seconds),
-            unavailable_seconds=dict(f.unavailable_seconds),
+    rows = []
+    for f in agent_figures(db, tenant, period, interval, agents=scope):
+        flat = f.as_row()
+        rows.append(
+            AgentReportRow(
+                agent=f.agent,
+                interval_start=str(flat["interval_start"]),
+                interval_end=str(flat["interval_end"]),
+                answered=f.answered,
+                talk_seconds=f.talk_seconds,
+                aht_seconds=f.aht_seconds,
+                occupancy=f.occupancy,
+                state_seconds=dict(f.state_seconds),
+                unavailable_seconds=dict(f.unavailable_seconds),
+            )
         )
-        for f in agent_figures(db, tenant, period, interval, agents=scope)
-    ]
+    return rows
 
 
 @router.get("/agents", responses=REPORT_RESPONSES)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import strawberry
 
-from cti.authorization import may_control_call, may_dial_for, supervises
+from cti.authorization import may_control_call, may_dial_for, may_monitor_call
 from cti.control import ControlError
 from cti.graphql_api import fields
 from cti.graphql_api.commands import CommandAccepted, run_command
@@ -19,25 +20,29 @@ from cti.snapshots import ActiveCallSnapshot
 _NUMBER = re.compile(r"^\+?[0-9*#]{2,20}$")
 
 
-async def _my_call(info: CtiInfo, call_id: str) -> tuple[Principal, ActiveCallSnapshot]:
+async def _active_call(
+    info: CtiInfo,
+    call_id: str,
+    allowed: Callable[[Principal, ActiveCallSnapshot], bool],
+    refusal: str,
+) -> tuple[Principal, ActiveCallSnapshot]:
     principal = await principal_of(info)
     call = await info.context.services.snapshots.call(principal.tenant, call_id)
     if call is None:
         raise NotFound(f"no active call {call_id!r}")
-    if not may_control_call(principal, call):
-        raise Forbidden("not your call")
+    if not allowed(principal, call):
+        raise Forbidden(refusal)
     return principal, call
+
+
+async def _my_call(info: CtiInfo, call_id: str) -> tuple[Principal, ActiveCallSnapshot]:
+    return await _active_call(info, call_id, may_control_call, "not your call")
 
 
 async def _supervised_call(info: CtiInfo, call_id: str) -> tuple[Principal, ActiveCallSnapshot]:
-    """An agent's call in a call center the caller supervises (agents never listen in)."""
-    principal = await principal_of(info)
-    call = await info.context.services.snapshots.call(principal.tenant, call_id)
-    if call is None:
-        raise NotFound(f"no active call {call_id!r}")
-    if not supervises(principal, call.call_center_id):
-        raise Forbidden("you do not supervise this call's call center")
-    return principal, call
+    return await _active_call(
+        info, call_id, may_monitor_call, "you do not supervise this call's call center"
+    )
 
 
 def _number(value: str, what: str) -> str:
