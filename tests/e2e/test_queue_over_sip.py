@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from redis.asyncio import Redis
@@ -16,10 +15,10 @@ from cti.snapshots import AgentState, CallPhase, SnapshotStore, StateCause
 from pbx_core import call_control as pbx_cc
 from pbx_core.service import PbxService
 from queueing.events import DomainEvent, EventType
-from tests.pbx_core.support import agent_phone, free_port, run_sipp
+from tests.pbx_core.support import EventLog as PbxEvents
+from tests.pbx_core.support import Sipp, SippResult, agent_phone, free_port, run_sipp
 
 CALLER = "+31201234567"
-E = TypeVar("E")
 
 
 async def stream_events(redis: Redis, prefix: str) -> list[DomainEvent]:
@@ -155,22 +154,29 @@ async def test_agent_hanging_up_ends_the_call_for_the_caller(
     assert await pbx.active_calls() == []
 
 
-async def test_agent_holds_and_resumes_through_the_api(
-    pbx: PbxService, runtime: EngineRuntime, redis: Redis, redis_prefix: str, tmp_path: Path
-) -> None:
-    prefix = redis_prefix.rstrip(":")
-    snapshots = SnapshotStore(redis, prefix)
+async def _talking_to_1004(
+    pbx: PbxService, runtime: EngineRuntime, redis: Redis, prefix: str, tmp_path: Path
+) -> tuple[Sipp, asyncio.Task[SippResult], str]:
+    """Agent 1004 AVAILABLE with a SIPp phone that answers; a trunk caller to 7002 that talks
+    8 s, then hangs up. Returns the phone, the caller's run and the answered call's id."""
     await runtime.set_agent_state(
         "demo", "1004", AgentState.AVAILABLE, unavailable_code=None,
         cause=StateCause.AGENT, by="1004",
     )  # fmt: skip
     phone = await agent_phone(pbx.config.sip_port, "1004", "agent_answer.xml", tmp_path)
+    call = asyncio.create_task(run_sipp("trunk_call.xml", **caller(pbx, tmp_path, "7002", 8000)))
+    call_id = (await wait_for(redis, prefix, EventType.CALL_ANSWERED)).call_id
+    assert call_id is not None
+    return phone, call, call_id
+
+
+async def test_agent_holds_and_resumes_through_the_api(
+    pbx: PbxService, runtime: EngineRuntime, redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    prefix = redis_prefix.rstrip(":")
+    snapshots = SnapshotStore(redis, prefix)
+    phone, call, call_id = await _talking_to_1004(pbx, runtime, redis, prefix, tmp_path)
     try:
-        call = asyncio.create_task(
-            run_sipp("trunk_call.xml", **caller(pbx, tmp_path, "7002", 8000))
-        )
-        call_id = (await wait_for(redis, prefix, EventType.CALL_ANSWERED)).call_id
-        assert call_id is not None
         with pytest.raises(ControlError) as not_held:
             await runtime.resume_call("demo", call_id, by="1004")
         assert not_held.value.code == "wrong_phase"
@@ -199,36 +205,30 @@ async def test_agent_holds_and_resumes_through_the_api(
 
 
 async def test_supervisor_listens_in_from_own_phone_through_the_runtime(
-    pbx: PbxService, runtime: EngineRuntime, redis: Redis, redis_prefix: str, tmp_path: Path
+    pbx: PbxService,
+    runtime: EngineRuntime,
+    events: PbxEvents,
+    redis: Redis,
+    redis_prefix: str,
+    tmp_path: Path,
 ) -> None:
     prefix = redis_prefix.rstrip(":")
-    pbx_events = pbx.subscribe()
-    await runtime.set_agent_state(
-        "demo", "1004", AgentState.AVAILABLE, unavailable_code=None,
-        cause=StateCause.AGENT, by="1004",
-    )  # fmt: skip
-    agent = await agent_phone(pbx.config.sip_port, "1004", "agent_answer.xml", tmp_path)
     supervisor = await agent_phone(pbx.config.sip_port, "1009", "agent_answer.xml", tmp_path)
+    agent, call, call_id = await _talking_to_1004(pbx, runtime, redis, prefix, tmp_path)
     try:
-        call = asyncio.create_task(
-            run_sipp("trunk_call.xml", **caller(pbx, tmp_path, "7002", 6000))
-        )
-        call_id = (await wait_for(redis, prefix, EventType.CALL_ANSWERED)).call_id
-        assert call_id is not None
         with pytest.raises(ControlError) as unregistered:
             await runtime.monitor_call("demo", call_id, "1008", MonitorMode.LISTEN, by="lead")
         assert unregistered.value.code == "monitor_failed"
         assert "not_registered" in unregistered.value.message
 
         await runtime.monitor_call("demo", call_id, "1009", MonitorMode.LISTEN, by="lead")
-        started = await _next_pbx_event(pbx_events, pbx_cc.MonitorStarted)
-        assert (started.call_id, started.extension) == (call_id, "1009")
+        await events.next_of(pbx_cc.MonitorStarted, call_id=call_id, extension="1009")
         with pytest.raises(ControlError) as second:
             await runtime.monitor_call("demo", call_id, "1005", MonitorMode.LISTEN, by="boss")
         assert second.value.code == "already_monitored"
 
         await runtime.stop_monitor("demo", call_id, by="lead")
-        ended = await _next_pbx_event(pbx_events, pbx_cc.MonitorEnded)
+        ended = await events.next_of(pbx_cc.MonitorEnded, call_id=call_id, extension="1009")
         assert ended.reason == "stopped"
         assert (await supervisor.wait()).returncode == 0  # BYE to the supervisor's phone
         with pytest.raises(ControlError) as nobody:
@@ -241,11 +241,3 @@ async def test_supervisor_listens_in_from_own_phone_through_the_runtime(
     finally:
         agent.kill()
         supervisor.kill()
-        pbx.unsubscribe(pbx_events)
-
-
-async def _next_pbx_event(queue: asyncio.Queue[pbx_cc.CallEvent], kind: type[E]) -> E:
-    while True:
-        event = await asyncio.wait_for(queue.get(), 15)
-        if isinstance(event, kind):
-            return event
