@@ -640,12 +640,9 @@ class CallManager:
     def _whisper(self, call: Call, leg: Leg, prompt: str) -> None:
         """Both directions muted (as a CTI hold), the prompt to the extension, the caller's
         music going on; then the two hear each other."""
-        assert self._media is not None
         leg.whisper = None
         self._set_held_media(call, True)
-        duration_ms = self._media.play_media(
-            call.call_id, str(call.ua.lTag), self._prompt_path(prompt)
-        )
+        duration_ms = self._play_to_agent(call, prompt)
         done = partial(self._guard, self._whisper_done, call, leg)
         leg.timer = Timeout(done, max(duration_ms, 1) / 1000.0)
 
@@ -893,12 +890,13 @@ class CallManager:
         call.cti_hold = False
         self._emit(cc.CallResumed(call.call_id, leg.leg_id), call.route)
 
-    def _play_to_agent(self, call: Call, prompt: str) -> None:
+    def _play_to_agent(self, call: Call, prompt: str) -> int:
+        """Returns the prompt's duration in ms (0: unknown, or refused)."""
         if self._media is None or call.bridged is None:
             self._fail(call, "PlayToAgent", "no extension is bridged to the caller")
-            return
+            return 0
         # rtpengine plays toward the party of the tag: the monologue facing the agent's leg.
-        self._media.play_media(call.call_id, str(call.ua.lTag), self._prompt_path(prompt))
+        return self._media.play_media(call.call_id, str(call.ua.lTag), self._prompt_path(prompt))
 
     def _on_info(self, call: Call, leg: Leg | None, event: Any) -> None:
         body = event.getData()
