@@ -39,6 +39,7 @@ from cti.snapshots import (
 from cti.users import UserDirectory, make_engine, seed_demo_users
 from queueing.events import DomainEvent, EventType
 from supervisor_ui import mount
+from tests.pbx_core.support import free_port
 from tests.product_harness import LoopThread
 from tests.report_day import seed_report_day as seed_known_day
 
@@ -55,13 +56,6 @@ T = TypeVar("T")
 
 def new_prefix() -> str:
     return f"svtest:{uuid.uuid4().hex[:12]}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def seed_users(database_url: str) -> None:
@@ -382,7 +376,7 @@ class WebServer:
         app = create_app(settings)
         # As the product mounts it: no settings, so it follows the CTI app's Redis and prefix.
         self.dashboard = mount(app)
-        self.port = port or free_port()
+        self.port = port or free_port(socket.SOCK_STREAM)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
