@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -40,12 +41,12 @@ from websockets.typing import Origin  # noqa: E402
 from cti.event_log import EventLog  # noqa: E402
 from cti.snapshots import SnapshotStore, WaitingCallSnapshot  # noqa: E402
 from queueing.events import DomainEvent, EventType  # noqa: E402
+from tests.pbx_core.support import free_port  # noqa: E402
 from tests.supervisor_ui.sv_world import (  # noqa: E402
     REDIS_URL,
     TENANT,
     TOKEN_SECRET,
     demo_snapshot,
-    free_port,
     seed_users,
 )
 
@@ -196,7 +197,7 @@ async def bench(clients: int, events: int, rate: float, idle_seconds: float) -> 
     seed_users(database_url)
     redis = Redis.from_url(REDIS_URL, decode_responses=True)
     await SnapshotStore(redis, prefix).write(TENANT, demo_snapshot(time.time()))
-    port = free_port()
+    port = free_port(socket.SOCK_STREAM)
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(port), prefix, database_url], cwd=ROOT
     )
