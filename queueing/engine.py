@@ -65,6 +65,13 @@ class Engine:
     def __post_init__(self) -> None:
         self.state = initial_state(self.config)
 
+    @classmethod
+    def from_state(cls, config: TenantConfig, state: EngineState) -> Engine:
+        """An engine that goes on from a restored snapshot; its journal holds only what follows."""
+        engine = cls(config)
+        engine.state = state
+        return engine
+
     def feed(self, event: Input, now: float) -> StepResult:
         self.journal.append((event, now))
         return step(self.state, event, now)
