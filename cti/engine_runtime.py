@@ -4,9 +4,10 @@ the APIs call.
 
 Everything runs on one asyncio loop, so each engine step is atomic. Steps are published in order
 by one publisher task (the stream refuses out-of-order sequences). Every input is journaled in
-Redis before it is published; on start the journal is replayed (the engine is deterministic) so
-agent states and the sequence carry on after a restart, and calls the old process held are ended
-(their SIP dialogs died with it).
+Redis before it is published; on start the last engine snapshot is loaded and the journal after it
+replayed (the engine is deterministic) so agent states and the sequence carry on after a restart,
+and calls the old process held are ended (their SIP dialogs died with it). Once a tenant's journal
+is long, the publisher replaces it by a snapshot of the state it leads to (compaction).
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ from pbx_core.media.prompts import MUSIC_ON_HOLD
 from queueing import commands as q
 from queueing import inputs as qi
 from queueing.config import TenantConfig
-from queueing.engine import Engine
+from queueing.engine import Engine, step
 from queueing.events import DomainEvent, EventType
 from queueing.journal_codec import decode_input, encode_input
 from queueing.state import Phase
+from queueing.state_codec import SnapshotError, decode_state, encode_state
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +81,18 @@ PBX_ANSWERS: dict[type, str] = {
 REMINDER_TONE = "reminder_tone"
 """Beeps to the agent only, when a call they hold has waited too long (`RemindAgent`)."""
 
+COMPACT_AFTER = 20_000
+"""Journal entries of a tenant after which the publisher compacts them into an engine snapshot:
+a restart replays at most this many inputs (well under a second), and Redis keeps one snapshot
+plus a bounded list instead of every input since the tenant was created."""
+
 PROMPTS_WITH_TEXT = frozenset(
     {"welcome", "comfort", "queue_full", "night_service", "recording_on", "whisper"}
 )
+
+
+_Step = tuple[str, dict[str, object], float, list[DomainEvent]]
+"""One engine step on its way out: tenant, encoded input, time fed, the events it made."""
 
 
 class PbxPort(Protocol):
@@ -101,6 +112,8 @@ class _Tenant:
     leg_counter: int = 0
     monitors: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Call id -> (monitor id, supervisor's extension) while a supervisor listens in."""
+    journal_length: int = 0
+    """Entries in the tenant's Redis journal (after its snapshot), written or queued."""
 
 
 class EngineRuntime:
@@ -116,7 +129,9 @@ class EngineRuntime:
         language: str = "nl",
         clock: Clock = time.time,
         listeners: Sequence[Callable[[DomainEvent], None]] = (),
+        compact_after: int = COMPACT_AFTER,
     ) -> None:
+        self._compact_after = compact_after
         self._tenants = {c.tenant: _Tenant(Engine(c)) for c in configs}
         self._number_tenant = {cc.id: c.tenant for c in configs for cc in c.call_centers}
         self._pbx = pbx_port
@@ -129,11 +144,11 @@ class EngineRuntime:
         self._listeners = tuple(listeners)
         """Called with every event as it is made (e.g. CRM call logging); must be cheap."""
         self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
-        self._outbox: asyncio.Queue[tuple[str, dict[str, object], float, list[DomainEvent]]] = (
-            asyncio.Queue()
-        )
+        self._outbox: asyncio.Queue[_Step] = asyncio.Queue()
         self._publisher: asyncio.Task[None] | None = None
         self._published = asyncio.Event()
+        self._unpublished = 0
+        """Steps fed and not yet published (queued, or in the batch being published)."""
         self._awaiting: dict[tuple[str, str], asyncio.Future[pbx.CallEvent]] = {}
         """(call id, PBX command name) -> the control call waiting for the PBX's answer."""
 
@@ -141,6 +156,9 @@ class EngineRuntime:
 
     def journal_key(self, tenant: str) -> str:
         return f"{self._prefix}:{tenant}:journal"
+
+    def engine_snapshot_key(self, tenant: str) -> str:
+        return f"{self._prefix}:{tenant}:engine_snapshot"
 
     async def start(self) -> None:
         for tenant, holder in self._tenants.items():
@@ -160,41 +178,79 @@ class EngineRuntime:
 
     async def flush(self) -> None:
         """Wait until everything fed so far is journaled, published and in the snapshot."""
-        while not self._outbox.empty():
+        while self._unpublished:
             self._published.clear()
             await self._published.wait()
 
     async def _recover(self, tenant: str, holder: _Tenant) -> None:
+        await self._restore_snapshot(tenant, holder)
         raw_entries = await self._redis.lrange(self.journal_key(tenant), 0, -1)
-        engine = holder.engine
+        state = holder.engine.state
         for raw in raw_entries:
             try:
                 entry = json.loads(raw)
-                engine.feed(decode_input(entry["input"]), float(entry["now"]))
+                step(state, decode_input(entry["input"]), float(entry["now"]))
             except (ValueError, KeyError, TypeError) as exc:
                 log.error("journal of %s: skipping a bad entry (%s): %r", tenant, exc, raw)
+        holder.journal_length = len(raw_entries)
         if raw_entries:
             log.info("%s: replayed %d journal entries", tenant, len(raw_entries))
+        published = await self._event_log.last_sequence(tenant)
+        if state.sequence < published:
+            # Snapshot or journal lost (or cleared by hand): new events must still follow the
+            # stream's last one, which refuses any sequence it already has.
+            log.error(
+                "%s: engine state is behind its event stream (sequence %d < %d): continuing"
+                " after the stream's last event",
+                tenant,
+                state.sequence,
+                published,
+            )
+            state.sequence = published
         # The calls of the previous process are gone with its SIP dialogs: end them properly,
         # and let agents out of wrap-up (its timer died too).
-        for call_id in list(engine.state.calls):
+        for call_id in list(state.calls):
             self.feed(tenant, qi.CallerHungUp(call_id))
-        for timer_id, (kind, _) in list(engine.state.timers.items()):
+        for timer_id, (kind, _) in list(state.timers.items()):
             if kind == "wrap_up":
                 self.feed(tenant, qi.TimerFired(timer_id))
+
+    async def _restore_snapshot(self, tenant: str, holder: _Tenant) -> None:
+        raw = await self._redis.get(self.engine_snapshot_key(tenant))
+        if raw is None:
+            return
+        config = holder.engine.config
+        try:
+            restored = decode_state(json.loads(raw), config)
+        except (SnapshotError, ValueError) as exc:
+            log.error(
+                "%s: engine snapshot unreadable, starting from the configuration: %s", tenant, exc
+            )
+            return
+        holder.engine.state = restored.state
+        if not restored.exact:
+            log.warning(
+                "%s: configuration changed since the engine snapshot: agent states and switches"
+                " carried over; calls dropped without a terminal event: %s",
+                tenant,
+                ", ".join(restored.dropped_calls) or "none",
+            )
 
     # Feeding the engine -------------------------------------------------------------------------
 
     def feed(self, tenant: str, event: qi.Input) -> list[DomainEvent]:
         holder = self._tenants[tenant]
         now = self._clock()
-        result = holder.engine.feed(event, now)
+        # `step`, not `Engine.feed`: the journal lives in Redis, an in-memory copy would only grow.
+        result = step(holder.engine.state, event, now)
         for command in result.commands:
             try:
                 self._execute(tenant, holder, command)
             except Exception:  # a PBX hiccup must never stop the engine or lose its events
                 log.exception("%s: command %r failed", tenant, command)
         self._outbox.put_nowait((tenant, encode_input(event), now, result.events))
+        self._unpublished += 1
+        holder.journal_length += 1
         for listener in self._listeners:
             for domain_event in result.events:
                 try:
@@ -208,26 +264,54 @@ class EngineRuntime:
             batch = [await self._outbox.get()]
             while not self._outbox.empty():
                 batch.append(self._outbox.get_nowait())
-            try:
-                await self._publish(batch)
-            except Exception:
-                log.exception("publishing %d engine steps failed; retrying", len(batch))
-                await asyncio.sleep(0.5)
-                for item in batch:
-                    self._outbox.put_nowait(item)
-                continue
-            if self._outbox.empty():
+            compaction = self._due_compaction(batch)
+            journaled = False
+            # A failed batch is retried as it is, before anything fed since: the journal and
+            # the stream must keep the engine's order, and entries already journaled must not
+            # be journaled twice (a replay would apply them twice).
+            while True:
+                try:
+                    if not journaled:
+                        await self._journal(batch, compaction)
+                        journaled = True
+                    await self._publish(batch)
+                    break
+                except Exception:
+                    log.exception("publishing %d engine steps failed; retrying", len(batch))
+                    await asyncio.sleep(0.5)
+            self._unpublished -= len(batch)
+            if not self._unpublished:
                 self._published.set()
 
-    async def _publish(
-        self, batch: list[tuple[str, dict[str, object], float, list[DomainEvent]]]
-    ) -> None:
-        tenants = {tenant for tenant, *_ in batch}
-        pipe = self._redis.pipeline(transaction=False)
+    def _due_compaction(self, batch: list[_Step]) -> dict[str, tuple[str, int]]:
+        """Tenant -> (engine snapshot document, journal entries it covers) for the tenants whose
+        journal is due for compaction. Called as soon as the batch is taken: the batch holds
+        every input fed so far, so each state is exactly the one its journal leads to."""
+        due: dict[str, tuple[str, int]] = {}
+        for tenant in {tenant for tenant, *_ in batch}:
+            holder = self._tenants[tenant]
+            if holder.journal_length >= self._compact_after:
+                document = json.dumps(encode_state(holder.engine.state, holder.engine.config))
+                due[tenant] = (document, holder.journal_length)
+        return due
+
+    async def _journal(self, batch: list[_Step], compaction: dict[str, tuple[str, int]]) -> None:
+        # One transaction when compacting: a snapshot and the removal of the entries it covers
+        # (including this batch's) go together.
+        pipe = self._redis.pipeline(transaction=bool(compaction))
         for tenant, encoded, now, _ in batch:
-            pipe.rpush(self.journal_key(tenant), json.dumps({"input": encoded, "now": now}))
+            if tenant not in compaction:
+                pipe.rpush(self.journal_key(tenant), json.dumps({"input": encoded, "now": now}))
+        for tenant, (document, _) in compaction.items():
+            pipe.set(self.engine_snapshot_key(tenant), document)
+            pipe.delete(self.journal_key(tenant))
         await pipe.execute()
-        for tenant in tenants:
+        for tenant, (_, covered) in compaction.items():
+            self._tenants[tenant].journal_length -= covered  # leaves the inputs fed since
+            log.info("%s: %d journal entries compacted into an engine snapshot", tenant, covered)
+
+    async def _publish(self, batch: list[_Step]) -> None:
+        for tenant in {tenant for tenant, *_ in batch}:
             await self._write_snapshot(tenant)
         await self._event_log.append_many(e for *_, events in batch for e in events)
 

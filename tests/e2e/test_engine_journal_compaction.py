@@ -1,0 +1,165 @@
+"""The runtime's journal in Redis stays short: once long it becomes an engine snapshot, and a
+restart from snapshot + rest of the journal carries on exactly (agents, waiting calls, sequence).
+Real PBX and Redis, as the product runs them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from cti.demo_company import demo_tenant_config
+from cti.engine_runtime import EngineRuntime
+from cti.event_log import EventLog
+from cti.snapshots import AgentState, SnapshotStore, StateCause
+from pbx_core.service import PbxService
+from queueing.events import EventType
+from tests.e2e.test_queue_over_sip import caller, stream_events, wait_for
+from tests.pbx_core.support import run_sipp
+
+
+@asynccontextmanager
+async def running(
+    pbx: PbxService, redis: Redis, prefix: str, compact_after: int
+) -> AsyncIterator[EngineRuntime]:
+    runtime = EngineRuntime(
+        [demo_tenant_config()],
+        pbx,
+        redis,
+        EventLog(redis, prefix),
+        SnapshotStore(redis, prefix),
+        prefix=prefix,
+        compact_after=compact_after,
+    )
+    pbx.register_handler(runtime.on_call_event)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+async def set_state(
+    runtime: EngineRuntime, extension: str, state: AgentState, code: str | None = None
+) -> None:
+    await runtime.set_agent_state(
+        "demo", extension, state, unavailable_code=code, cause=StateCause.AGENT, by=extension
+    )
+
+
+async def assert_sequences_contiguous(redis: Redis, prefix: str) -> None:
+    sequences = [e.sequence for e in await stream_events(redis, prefix)]
+    assert sequences == list(range(1, len(sequences) + 1))
+
+
+async def test_a_compacted_journal_restarts_with_agents_waiting_calls_and_sequence(
+    pbx: PbxService, redis: Redis, redis_prefix: str, tmp_path: Path
+) -> None:
+    prefix = redis_prefix.rstrip(":")
+    async with running(pbx, redis, prefix, compact_after=3) as runtime:
+        await set_state(runtime, "1004", AgentState.UNAVAILABLE, "lunch")
+        await set_state(runtime, "1005", AgentState.SIGN_IN)
+        # Nobody takes 7001's calls: this caller waits through the compaction and the restart.
+        call = asyncio.create_task(
+            run_sipp("trunk_call.xml", **caller(pbx, tmp_path, "7001", 4000))
+        )
+        waiting = await wait_for(redis, prefix, EventType.CALL_ADDED)
+        await set_state(runtime, "1005", AgentState.UNAVAILABLE, "meeting")
+        await runtime.flush()
+        journal_key, snapshot_key = runtime.journal_key("demo"), runtime.engine_snapshot_key("demo")
+        assert await redis.exists(snapshot_key)
+        assert await redis.llen(journal_key) < 3  # entries since the last snapshot only
+
+    async with running(pbx, redis, prefix, compact_after=3) as again:
+        # The waiting call was in the snapshot: its dialog died with the "old process", so the
+        # restart ends it through the engine, with its own terminal event.
+        ended = await wait_for(redis, prefix, EventType.CALL_ABANDONED, call_id=waiting.call_id)
+        assert ended.sequence > waiting.sequence
+        agents = {a.extension: a for a in await again.agents("demo")}
+        assert (agents["1004"].state, agents["1004"].unavailable_code) == (
+            AgentState.UNAVAILABLE,
+            "lunch",
+        )
+        assert agents["1005"].unavailable_code == "meeting"
+        await set_state(again, "1004", AgentState.AVAILABLE)
+        await assert_sequences_contiguous(redis, prefix)
+    await call
+
+
+async def test_a_lost_snapshot_and_journal_still_continue_the_event_sequence(
+    pbx: PbxService, redis: Redis, redis_prefix: str
+) -> None:
+    prefix = redis_prefix.rstrip(":")
+    async with running(pbx, redis, prefix, compact_after=2) as runtime:
+        await set_state(runtime, "1004", AgentState.AVAILABLE)
+        await set_state(runtime, "1004", AgentState.UNAVAILABLE, "lunch")
+        await redis.delete(runtime.journal_key("demo"), runtime.engine_snapshot_key("demo"))
+    async with running(pbx, redis, prefix, compact_after=2) as again:
+        # State is lost (back to the configuration), but new events are not refused by the stream.
+        await set_state(again, "1004", AgentState.AVAILABLE)
+        events = await stream_events(redis, prefix)
+        assert events[-1].type is EventType.AGENT_STATE_CHANGED and events[-1].agent == "1004"
+        await assert_sequences_contiguous(redis, prefix)
+
+
+async def test_an_unreadable_snapshot_is_logged_and_the_runtime_starts(
+    pbx: PbxService, redis: Redis, redis_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    prefix = redis_prefix.rstrip(":")
+    async with running(pbx, redis, prefix, compact_after=2) as runtime:
+        await set_state(runtime, "1004", AgentState.AVAILABLE)
+        await set_state(runtime, "1004", AgentState.UNAVAILABLE, "lunch")
+        await redis.set(runtime.engine_snapshot_key("demo"), '{"version": 99')
+    async with running(pbx, redis, prefix, compact_after=2) as again:
+        assert "engine snapshot unreadable" in caplog.text
+        await set_state(again, "1004", AgentState.AVAILABLE)
+        await assert_sequences_contiguous(redis, prefix)
+
+
+class FailingOnce:
+    """The runtime's Redis client, whose next pipeline fails once on execute (a Redis hiccup)."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self.failures = 1
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._redis, name)
+
+    def pipeline(self, *args: Any, **kwargs: Any) -> Any:
+        pipe = self._redis.pipeline(*args, **kwargs)
+        if self.failures:
+            self.failures -= 1
+
+            async def failing() -> Any:
+                await pipe.reset()
+                raise ConnectionError("redis went away")
+
+            pipe.execute = failing  # type: ignore[method-assign,assignment]
+        return pipe
+
+
+async def test_a_failed_publish_is_retried_in_order_and_journaled_once(
+    pbx: PbxService, redis: Redis, redis_prefix: str
+) -> None:
+    prefix = redis_prefix.rstrip(":")
+    async with running(pbx, redis, prefix, compact_after=1000) as runtime:
+        flaky = FailingOnce(redis)
+        runtime._redis = flaky  # type: ignore[assignment]
+        first = asyncio.create_task(set_state(runtime, "1004", AgentState.AVAILABLE))
+        await asyncio.sleep(0.1)  # the first batch has failed and waits to retry
+        await set_state(runtime, "1004", AgentState.UNAVAILABLE, "lunch")
+        await first
+        assert flaky.failures == 0
+        journal = [str(e) for e in await redis.lrange(runtime.journal_key("demo"), 0, -1)]
+        assert [entry.count('"SetAgentState"') for entry in journal] == [1, 1]
+        assert '"AVAILABLE"' in journal[0] and '"lunch"' in journal[1]
+        await assert_sequences_contiguous(redis, prefix)
+    async with running(pbx, redis, prefix, compact_after=1000) as again:
+        agents = {a.extension: a for a in await again.agents("demo")}
+        assert agents["1004"].unavailable_code == "lunch"
