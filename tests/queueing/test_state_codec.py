@@ -440,9 +440,12 @@ def test_a_changed_config_keeps_what_still_fits() -> None:
     first, second, _ = config.call_centers
     changed = dataclasses.replace(
         config,
-        # 1002 no longer in 7002 (so 7002's last offered index is out of range), 7003 removed,
-        # agent 1005 removed with it.
-        call_centers=(first, dataclasses.replace(second, members=second.members[:2])),
+        # 1003 newly in 7001, 1002 no longer in 7002 (so 7002's last offered index is out of
+        # range), 7003 removed, agent 1005 removed with it.
+        call_centers=(
+            dataclasses.replace(first, members=(*first.members, Member("1003"))),
+            dataclasses.replace(second, members=second.members[:2]),
+        ),
         agents=config.agents[:4],
     )
     document = json.loads(json.dumps(encode_state(old, config)))
@@ -460,7 +463,7 @@ def test_a_changed_config_keeps_what_still_fits() -> None:
     assert set(state.agents) == {"1001", "1002", "1003", "1004"}
     assert set(state.call_centers) == {"7001", "7002"}
     assert state.agents["1002"].joined == {"7001": None}
-    assert state.agents["1003"].joined == {"7002": None}
+    assert list(state.agents["1003"].joined) == ["7002", "7001"]
     # Rang with the dropped call: still available, now free.
     assert state.agents["1001"].state is AgentState.AVAILABLE
     assert state.agents["1001"].offered_call is None
