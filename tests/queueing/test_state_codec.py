@@ -622,3 +622,20 @@ def test_any_mutated_document_is_restored_or_refused_with_snapshot_error(
     except SnapshotError:
         return
     assert isinstance(restored.state, EngineState)
+
+
+def test_switches_of_a_feature_no_longer_configured_start_as_the_config_says() -> None:
+    sim = every_phase()
+    config = sim.config
+    first, second, third = config.call_centers
+    changed = dataclasses.replace(
+        config,
+        call_centers=(
+            dataclasses.replace(first, night_service=None),
+            second,
+            dataclasses.replace(third, forced_forwarding=None),
+        ),
+    )
+    state = decode_state(encode_state(sim.engine.state, config), changed).state
+    assert state.call_centers["7001"].night_override is None
+    assert state.call_centers["7003"].forced_forwarding is False
