@@ -266,7 +266,18 @@ class _Fields:
         encoders = [_encoder(hints[name]) for name in self.names]
         # Most stored values are plain already: only the others go through their encoder.
         self._converted = tuple((i, enc) for i, enc in enumerate(encoders) if enc is not _identity)
-        self._decoders = tuple(_decoder(hints[name]) for name in self.names)
+        self._decoders = {name: _decoder(hints[name]) for name in self.names}
+        # A field added in a later release has a default: snapshots written before it was added
+        # still restore (the default fills in); only fields without a default are required.
+        self._defaults: dict[str, Callable[[], Any]] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in self.names:
+                continue
+            if f.default_factory is not dataclasses.MISSING:
+                self._defaults[f.name] = f.default_factory
+            elif f.default is not dataclasses.MISSING:
+                self._defaults[f.name] = functools.partial(_identity, f.default)
+        self._required = tuple(name for name in self.names if name not in self._defaults)
 
     @classmethod
     def of(cls, kind: type, skip: Iterable[str] = ()) -> _Fields:
@@ -285,23 +296,34 @@ class _Fields:
     def decode(self, raw: Any) -> dict[str, Any]:
         if not isinstance(raw, dict):
             raise _fail(raw, "an object")
-        missing = [name for name in self.names if name not in raw]
-        if missing:
-            raise SnapshotError(f"field {missing[0]!r} is missing")
-        return self._decode_values([raw[name] for name in self.names])
+        self._check_required(raw, "")
+        names = [name for name in self.names if name in raw]
+        return self._decode_values(names, [raw[name] for name in names])
 
-    def _decode_values(self, values: list[Any]) -> dict[str, Any]:
+    def _check_required(self, stored: Iterable[str], what: str) -> None:
+        missing = [name for name in self._required if name not in stored]
+        if missing:
+            raise SnapshotError(f"{what}field {missing[0]!r} is missing")
+
+    def _decode_values(self, names: list[str], values: list[Any]) -> dict[str, Any]:
+        decoders = self._decoders
         try:
-            decoded = [dec(v) for dec, v in zip(self._decoders, values, strict=True)]
+            decoded = [decoders[name](v) for name, v in zip(names, values, strict=True)]
         except SnapshotError:
             # Rare: find the field again, to say which one.
-            for name, dec, value in zip(self.names, self._decoders, values, strict=True):
+            for name, value in zip(names, values, strict=True):
                 try:
-                    dec(value)
+                    decoders[name](value)
                 except SnapshotError as exc:
                     raise SnapshotError(f"field {name!r}: {exc}") from None
             raise
-        return dict(zip(self.names, decoded, strict=True))
+        found = dict(zip(names, decoded, strict=True))
+        if len(found) < len(self.names):
+            return {
+                name: found[name] if name in found else self._defaults[name]()
+                for name in self.names
+            }
+        return found
 
     def table(self, objs: Iterable[Any]) -> dict[str, Any]:
         # Positional rows with the names once: a big tenant holds 50,000 calls.
@@ -314,16 +336,15 @@ class _Fields:
             raise SnapshotError(f"{what}: 'fields' is not a list of names")
         if not isinstance(rows, list):
             raise SnapshotError(f"{what}: 'rows' is not a list")
-        missing = [name for name in self.names if name not in names]
-        if missing:
-            raise SnapshotError(f"{what}: field {missing[0]!r} is missing")
-        positions = [names.index(name) for name in self.names]
+        self._check_required(names, f"{what}: ")
+        known = [name for name in self.names if name in names]
+        positions = [names.index(name) for name in known]
         decoded = []
         for number, row in enumerate(rows):
             try:
                 if not isinstance(row, list) or len(row) != len(names):
                     raise _fail(row, f"a list of {len(names)} values")
-                decoded.append(self._decode_values([row[p] for p in positions]))
+                decoded.append(self._decode_values(known, [row[p] for p in positions]))
             except SnapshotError as exc:
                 raise SnapshotError(f"{what} row {number}: {exc}") from None
         return decoded

@@ -639,3 +639,31 @@ def test_switches_of_a_feature_no_longer_configured_start_as_the_config_says() -
     state = decode_state(encode_state(sim.engine.state, config), changed).state
     assert state.call_centers["7001"].night_override is None
     assert state.call_centers["7003"].forced_forwarding is False
+
+
+def _without_column(doc: dict[str, Any], table: str, name: str) -> None:
+    """The document as a release that did not have field `name` yet would have written it."""
+    index = doc[table]["fields"].index(name)
+    del doc[table]["fields"][index]
+    for row in doc[table]["rows"]:
+        del row[index]
+
+
+def test_a_snapshot_from_before_a_field_with_a_default_existed_restores_with_the_default() -> None:
+    doc, config = _good()
+    _without_column(doc, "calls", "stay")
+    _without_column(doc, "agents", "last_call_center")
+    del doc["engine"]["order_counter"]
+    state = decode_state(doc, config).state
+    assert {call.stay for call in state.calls.values()} == {1}
+    assert {agent.last_call_center for agent in state.agents.values()} == {None}
+    assert state.order_counter == 0
+    assert state.calls["talk"].phase is Phase.TALKING  # the other columns still line up
+
+
+@pytest.mark.parametrize(("table", "name"), [("calls", "caller"), ("agents", "extension")])
+def test_a_snapshot_without_a_field_that_has_no_default_is_refused(table: str, name: str) -> None:
+    doc, config = _good()
+    _without_column(doc, table, name)
+    with pytest.raises(SnapshotError, match=f"field '{name}' is missing"):
+        decode_state(doc, config)
