@@ -4,6 +4,8 @@ the engine runtime wired to that PBX as the product wires it."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -25,9 +27,11 @@ async def redis() -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-@pytest.fixture
-async def runtime(pbx: PbxService, redis: Redis, redis_prefix: str) -> AsyncIterator[EngineRuntime]:
-    prefix = redis_prefix.rstrip(":")
+@asynccontextmanager
+async def running_runtime(
+    pbx: PbxService, redis: Redis, prefix: str, **options: Any
+) -> AsyncIterator[EngineRuntime]:
+    """The demo tenant's engine runtime on `pbx`, started (a restart: another one after it)."""
     instance = EngineRuntime(
         [demo_tenant_config()],
         pbx,
@@ -35,8 +39,17 @@ async def runtime(pbx: PbxService, redis: Redis, redis_prefix: str) -> AsyncIter
         EventLog(redis, prefix),
         SnapshotStore(redis, prefix),
         prefix=prefix,
+        **options,
     )
     pbx.register_handler(instance.on_call_event)
     await instance.start()
-    yield instance
-    await instance.stop()
+    try:
+        yield instance
+    finally:
+        await instance.stop()
+
+
+@pytest.fixture
+async def runtime(pbx: PbxService, redis: Redis, redis_prefix: str) -> AsyncIterator[EngineRuntime]:
+    async with running_runtime(pbx, redis, redis_prefix.rstrip(":")) as instance:
+        yield instance

@@ -5,43 +5,19 @@ Real PBX and Redis, as the product runs them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
-from cti.demo_company import demo_tenant_config
 from cti.engine_runtime import EngineRuntime
-from cti.event_log import EventLog
-from cti.snapshots import AgentState, SnapshotStore, StateCause
+from cti.snapshots import AgentState, StateCause
 from pbx_core.service import PbxService
 from queueing.events import EventType
+from tests.e2e.conftest import running_runtime
 from tests.e2e.test_queue_over_sip import caller, stream_events, wait_for
 from tests.pbx_core.support import run_sipp
-
-
-@asynccontextmanager
-async def running(
-    pbx: PbxService, redis: Redis, prefix: str, compact_after: int
-) -> AsyncIterator[EngineRuntime]:
-    runtime = EngineRuntime(
-        [demo_tenant_config()],
-        pbx,
-        redis,
-        EventLog(redis, prefix),
-        SnapshotStore(redis, prefix),
-        prefix=prefix,
-        compact_after=compact_after,
-    )
-    pbx.register_handler(runtime.on_call_event)
-    await runtime.start()
-    try:
-        yield runtime
-    finally:
-        await runtime.stop()
 
 
 async def set_state(
@@ -61,7 +37,7 @@ async def test_a_compacted_journal_restarts_with_agents_waiting_calls_and_sequen
     pbx: PbxService, redis: Redis, redis_prefix: str, tmp_path: Path
 ) -> None:
     prefix = redis_prefix.rstrip(":")
-    async with running(pbx, redis, prefix, compact_after=3) as runtime:
+    async with running_runtime(pbx, redis, prefix, compact_after=3) as runtime:
         await set_state(runtime, "1004", AgentState.UNAVAILABLE, "lunch")
         await set_state(runtime, "1005", AgentState.SIGN_IN)
         # Nobody takes 7001's calls: this caller waits through the compaction and the restart.
@@ -75,7 +51,7 @@ async def test_a_compacted_journal_restarts_with_agents_waiting_calls_and_sequen
         assert await redis.exists(snapshot_key)
         assert await redis.llen(journal_key) < 3  # entries since the last snapshot only
 
-    async with running(pbx, redis, prefix, compact_after=3) as again:
+    async with running_runtime(pbx, redis, prefix, compact_after=3) as again:
         # The waiting call was in the snapshot: its dialog died with the "old process", so the
         # restart ends it through the engine, with its own terminal event.
         ended = await wait_for(redis, prefix, EventType.CALL_ABANDONED, call_id=waiting.call_id)
@@ -95,11 +71,11 @@ async def test_a_lost_snapshot_and_journal_still_continue_the_event_sequence(
     pbx: PbxService, redis: Redis, redis_prefix: str
 ) -> None:
     prefix = redis_prefix.rstrip(":")
-    async with running(pbx, redis, prefix, compact_after=2) as runtime:
+    async with running_runtime(pbx, redis, prefix, compact_after=2) as runtime:
         await set_state(runtime, "1004", AgentState.AVAILABLE)
         await set_state(runtime, "1004", AgentState.UNAVAILABLE, "lunch")
         await redis.delete(runtime.journal_key("demo"), runtime.engine_snapshot_key("demo"))
-    async with running(pbx, redis, prefix, compact_after=2) as again:
+    async with running_runtime(pbx, redis, prefix, compact_after=2) as again:
         # State is lost (back to the configuration), but new events are not refused by the stream.
         await set_state(again, "1004", AgentState.AVAILABLE)
         events = await stream_events(redis, prefix)
@@ -111,11 +87,11 @@ async def test_an_unreadable_snapshot_is_logged_and_the_runtime_starts(
     pbx: PbxService, redis: Redis, redis_prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     prefix = redis_prefix.rstrip(":")
-    async with running(pbx, redis, prefix, compact_after=2) as runtime:
+    async with running_runtime(pbx, redis, prefix, compact_after=2) as runtime:
         await set_state(runtime, "1004", AgentState.AVAILABLE)
         await set_state(runtime, "1004", AgentState.UNAVAILABLE, "lunch")
         await redis.set(runtime.engine_snapshot_key("demo"), '{"version": 99')
-    async with running(pbx, redis, prefix, compact_after=2) as again:
+    async with running_runtime(pbx, redis, prefix, compact_after=2) as again:
         assert "engine snapshot unreadable" in caplog.text
         await set_state(again, "1004", AgentState.AVAILABLE)
         await assert_sequences_contiguous(redis, prefix)
@@ -148,7 +124,7 @@ async def test_a_failed_publish_is_retried_in_order_and_journaled_once(
     pbx: PbxService, redis: Redis, redis_prefix: str
 ) -> None:
     prefix = redis_prefix.rstrip(":")
-    async with running(pbx, redis, prefix, compact_after=1000) as runtime:
+    async with running_runtime(pbx, redis, prefix, compact_after=1000) as runtime:
         flaky = FailingOnce(redis)
         runtime._redis = flaky  # type: ignore[assignment]
         first = asyncio.create_task(set_state(runtime, "1004", AgentState.AVAILABLE))
@@ -160,6 +136,6 @@ async def test_a_failed_publish_is_retried_in_order_and_journaled_once(
         assert [entry.count('"SetAgentState"') for entry in journal] == [1, 1]
         assert '"AVAILABLE"' in journal[0] and '"lunch"' in journal[1]
         await assert_sequences_contiguous(redis, prefix)
-    async with running(pbx, redis, prefix, compact_after=1000) as again:
+    async with running_runtime(pbx, redis, prefix, compact_after=1000) as again:
         agents = {a.extension: a for a in await again.agents("demo")}
         assert agents["1004"].unavailable_code == "lunch"

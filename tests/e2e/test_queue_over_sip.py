@@ -15,6 +15,7 @@ from cti.snapshots import AgentState, CallPhase, SnapshotStore, StateCause
 from pbx_core import call_control as pbx_cc
 from pbx_core.service import PbxService
 from queueing.events import DomainEvent, EventType
+from tests.e2e.conftest import running_runtime
 from tests.pbx_core.support import EventLog as PbxEvents
 from tests.pbx_core.support import Sipp, SippResult, agent_phone, free_port, run_sipp
 
@@ -111,16 +112,7 @@ async def test_restarted_runtime_keeps_agent_states_and_sequence(
     )  # fmt: skip
     await runtime.stop()
     prefix = redis_prefix.rstrip(":")
-    again = EngineRuntime(
-        [runtime._tenants["demo"].engine.config],
-        pbx,
-        redis,
-        EventLog(redis, prefix),
-        SnapshotStore(redis, prefix),
-        prefix=prefix,
-    )
-    await again.start()
-    try:
+    async with running_runtime(pbx, redis, prefix) as again:
         agents = {a.extension: a for a in await again.agents("demo")}
         assert agents["1004"].state is AgentState.UNAVAILABLE
         assert agents["1004"].unavailable_code == "lunch"
@@ -130,8 +122,6 @@ async def test_restarted_runtime_keeps_agent_states_and_sequence(
         )  # fmt: skip
         sequences = [e.sequence for e in await stream_events(redis, prefix)]
         assert sequences == list(range(1, len(sequences) + 1))
-    finally:
-        await again.stop()
 
 
 async def test_agent_hanging_up_ends_the_call_for_the_caller(
