@@ -51,7 +51,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
             block_ms=settings.fanout_block_ms,
             queue_size=settings.subscriber_queue_size,
         )
-        metrics = CtiMetrics(settings.sip_transactions, settings.crm_errors)
+        metrics = CtiMetrics(settings.sip_transactions, settings.crm_errors, settings.sip_messages)
         fanout.add_listener(metrics.event_read)
         app.state.services = CtiServices(
             settings=settings,

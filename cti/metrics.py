@@ -9,10 +9,11 @@ from __future__ import annotations
 import time
 from collections import Counter as Tally
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily
 
 from cti.snapshots import AgentState, SnapshotStore
 from queueing.events import DomainEvent
@@ -23,14 +24,36 @@ RATE_WINDOW_SECONDS = 10.0
 ErrorCounts = Callable[[], Mapping[Any, int]]
 """Counts keyed by records with `tenant, connector, operation, kind` (crm_connectors' counter)."""
 
+MessageCounts = Callable[[], Mapping[str, int]]
+"""SIP messages by direction (`received`, `sent`) since the PBX started."""
+
+
+class _SipMessages:
+    """The PBX's own counters, exported as a Prometheus counter at scrape time (they are kept
+    by the SIP thread; copying them into a `Counter` would need a hook on every message)."""
+
+    def __init__(self, counts: MessageCounts) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "opencc_sip_messages", "SIP messages through the PBX's stack", labels=["direction"]
+        )
+        for direction, count in sorted(self._counts().items()):
+            family.add_metric([direction], count)
+        yield family
+
 
 class CtiMetrics:
     def __init__(
         self,
         sip_transactions: Callable[[], float] | None = None,
         crm_errors: ErrorCounts | None = None,
+        sip_messages: MessageCounts | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
+        if sip_messages is not None:
+            self.registry.register(_SipMessages(sip_messages))
         self.calls_waiting = Gauge(
             "opencc_calls_waiting",
             "Calls waiting in a call center's queue",

@@ -43,6 +43,8 @@ class CtiSettings:
     screen_pop: ScreenPopLookup | None = None
     sip_transactions: Callable[[], float] | None = None
     """Gauge hook: current SIP transactions, read at each /metrics scrape."""
+    sip_messages: Callable[[], Mapping[str, int]] | None = None
+    """Counter hook: SIP messages by direction (`received`, `sent`) since the PBX started."""
     crm_errors: Callable[[], Mapping[Any, int]] | None = None
     """Gauge hook: failed CRM operations by tenant, connector, operation and kind."""
     max_query_depth: int = 6

@@ -13,6 +13,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sippy.SdpOrigin
@@ -82,6 +83,18 @@ class SipLogAdapter:
             self._log.debug("".join(str(arg) for arg in args))
 
 
+@dataclass
+class SipCounters:
+    """SIP datagrams through the process's stack since its SipThread started (one per process,
+    like ED2); written by the reactor thread only, read by anyone (ints: no torn reads)."""
+
+    received: int = 0
+    sent: int = 0
+
+
+COUNTERS = SipCounters()
+
+
 class DirectSendUdpServer(Udp_server):  # type: ignore[misc]
     """Send from the SIP thread itself instead of handing each datagram to sippy's sender
     thread through a `Queue`: the hand-off (lock, condition, thread switch) was the largest
@@ -94,7 +107,13 @@ class DirectSendUdpServer(Udp_server):  # type: ignore[misc]
         # The kernel caps this at net.core.rmem_max.
         self.skt.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
 
+    def handle_read(self, data: Any, address: Any, rtime: Any, delayed: bool = False) -> None:
+        if not delayed:
+            COUNTERS.received += 1
+        super().handle_read(data, address, rtime, delayed)
+
     def send_to(self, data: Any, address: Any, delayed: bool = False) -> None:
+        COUNTERS.sent += 1
         host, port = address
         if self.uopts.family == socket.AF_INET and _is_ipv4_literal(str(host)):
             payload = data if isinstance(data, bytes) else str(data).encode()
@@ -175,6 +194,7 @@ class SipThread:
                 "_sip_logger": SipLogAdapter(),
             }
             handler = self._build_handler(config)
+            COUNTERS.received = COUNTERS.sent = 0
             config["_sip_tm"] = PbxTransactionManager(config, handler)
             self.global_config = config
         except BaseException as error:
@@ -190,6 +210,13 @@ class SipThread:
             # fire in the next SipThread of the process, against a shut-down transaction manager.
             ED2.tlisteners = []
             ED2.twasted = 0
+
+    def transactions(self) -> int:
+        """SIP transactions in progress (client and server); safe from any thread."""
+        manager = self.global_config.get("_sip_tm")
+        if manager is None:
+            return 0
+        return len(manager.tclient) + len(manager.tserver)
 
     def call(self, func: Callable[..., Any], *args: Any) -> None:
         """Run `func(*args)` in the SIP thread on its next tick (safe from any thread)."""

@@ -57,6 +57,7 @@ async def world(redis: Redis, prefix: str, tmp_path: Path) -> AsyncIterator[Worl
         control=control,
         screen_pop=screen_pop,
         sip_transactions=lambda: 3.0,
+        sip_messages=lambda: {"received": 41, "sent": 40},
         fanout_block_ms=50,
     )
     server = ThreadServer(create_app(settings))

@@ -40,6 +40,9 @@ async def test_metrics_show_live_state_and_events(world: World, redis: Redis, pr
     assert 'opencc_agents{state="SIGN_OUT",tenant="demo"} 10.0' in text
     assert 'opencc_agents{state="AVAILABLE",tenant="acme"} 1.0' in text
     assert "opencc_sip_transactions 3.0" in text
+    assert 'opencc_sip_messages_total{direction="received"} 41.0' in text
+    assert 'opencc_sip_messages_total{direction="sent"} 40.0' in text
+    assert "# TYPE opencc_sip_messages_total counter" in text
     assert 'opencc_events_total{tenant="demo"}' in text
     assert "opencc_events_per_second" in text
 
