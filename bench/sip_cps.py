@@ -58,6 +58,8 @@ class Run:
     """SIPp's CPU (caller, and the called phone of PBX runs): the cores are shared with it."""
     callee_errors: int = 0
     """Calls the SIPp phone answering the PBX's second leg gave up on."""
+    messages: int = 0
+    """SIP datagrams the server received and sent in the run (its own counters)."""
 
     @property
     def cps(self) -> float:
@@ -71,6 +73,10 @@ class Run:
     def calls_per_cpu_second(self) -> float:
         """Throughput one fully used core would give: steadier than calls/s on a shared machine."""
         return self.calls_ok / self.server_cpu_seconds if self.server_cpu_seconds else 0.0
+
+    @property
+    def messages_per_call(self) -> float:
+        return self.messages / self.calls_ok if self.calls_ok else 0.0
 
     @property
     def cpu_share(self) -> float:
@@ -119,8 +125,15 @@ def start_server(args: list[str]) -> subprocess.Popen[str]:
     for line in before_ready:
         print(f"[{args[0]}] {line.rstrip()}", file=sys.stderr)
     # Keep reading: a server blocked on a full stdout pipe would stall mid-benchmark.
-    threading.Thread(target=_drain, args=(process, args[0]), daemon=True).start()
+    drain = threading.Thread(target=_drain, args=(process, args[0]), daemon=True)
+    drain.start()
+    _drains[process.pid] = drain
     return process
+
+
+_drains: dict[int, threading.Thread] = {}
+_message_counts: dict[int, int] = {}
+"""Server pid -> SIP messages received + sent, from the `MESSAGES` line it prints when stopped."""
 
 
 SERVER_LINES_SHOWN = 30
@@ -131,20 +144,28 @@ def _drain(process: subprocess.Popen[str], name: str) -> None:
     assert process.stdout is not None
     shown = 0
     for line in process.stdout:
-        if shown < SERVER_LINES_SHOWN and any(
+        if line.startswith("MESSAGES "):
+            counts = dict(field.split("=") for field in line.split()[1:])
+            _message_counts[process.pid] = int(counts["received"]) + int(counts["sent"])
+        elif shown < SERVER_LINES_SHOWN and any(
             word in line for word in ("Traceback", "ERROR", "WARNING")
         ):
             shown += 1
             print(f"[{name}] {line.rstrip()}", file=sys.stderr)
 
 
-def stop(process: subprocess.Popen[str]) -> None:
+def stop(process: subprocess.Popen[str]) -> int:
+    """Stops a server; returns the SIP messages it counted (0 if it did not say)."""
     if process.poll() is None:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+    drain = _drains.pop(process.pid, None)
+    if drain is not None:
+        drain.join(timeout=5)
+    return _message_counts.pop(process.pid, 0)
 
 
 ERRORS_DIR = Path(tempfile.mkdtemp(prefix="opencc-sip-cps-"))
@@ -227,9 +248,11 @@ def bare_run(calls: int, limit: int) -> Run:
     server = start_server(["bench.sip_cps.bare_uas", str(port)])
     try:
         sipp = sipp_caller(port, caller_port, calls, limit, ["-sn", "uac"])
-        return run_caller("bare sippy UAS", server, sipp, [port, caller_port])
+        run = run_caller("bare sippy UAS", server, sipp, [port, caller_port])
     finally:
-        stop(server)
+        messages = stop(server)
+    run.messages = messages
+    return run
 
 
 def pbx_run(calls: int, limit: int, media: bool, work: Path, queue: bool = False) -> Run:
@@ -278,7 +301,10 @@ def pbx_run(calls: int, limit: int, media: bool, work: Path, queue: bool = False
         caller_port = free_udp_port()
         sipp = sipp_caller(port, caller_port, calls, limit, scenario)
         ports = [port, caller_port, callee_port]
-        return run_caller(name, server, sipp, ports, callee, callee_errors)
+        run = run_caller(name, server, sipp, ports, callee, callee_errors)
+        run.messages = stop(server)
+        server = None
+        return run
     finally:
         if server is not None:
             stop(server)
@@ -406,7 +432,7 @@ def main() -> None:
     print(
         f"{'run':36} {'ok':>6} {'failed':>6} {'seconds':>8} {'calls/s':>8} {'ratio':>6} "
         f"{'CPU':>5} {'ms CPU/call':>11} {'calls/CPU-s':>11} {'ratio':>6} {'SIPp':>5} "
-        f"{'drops':>6} {'load':>5}"
+        f"{'drops':>6} {'load':>5} {'msgs/call':>9} {'us CPU/msg':>10}"
     )
     for run in runs:
         ratio = run.cps / base if base else 0.0
@@ -415,7 +441,8 @@ def main() -> None:
             f"{run.name:36} {run.calls_ok:6d} {run.calls_failed:6d} {run.seconds:8.2f} "
             f"{run.cps:8.1f} {ratio:6.2f} {run.cpu_share:5.0%} {run.cpu_ms_per_call:11.2f} "
             f"{run.calls_per_cpu_second:11.1f} {cpu_ratio:6.2f} {run.sipp_cpu_share:5.0%} "
-            f"{run.udp_drops:6d} {run.load_average:5.1f}"
+            f"{run.udp_drops:6d} {run.load_average:5.1f} {run.messages_per_call:9.1f} "
+            f"{1000 * run.cpu_ms_per_call / run.messages_per_call if run.messages else 0:10.1f}"
         )
         if run.callee_errors:
             print(f"{'':36} the called phone aborted {run.callee_errors} calls")
@@ -424,8 +451,18 @@ def main() -> None:
         "SIPp = the SIPp processes' CPU the same way (caller, and the called phone);\n"
         "calls/CPU-s = calls per second of server CPU (what one saturated core would do);\n"
         "drops = datagrams dropped by full receive buffers on the run's SIP sockets;\n"
-        "load = 1-minute load average when the run started."
+        "load = 1-minute load average when the run started;\n"
+        "msgs/call = SIP datagrams the server received + sent per call (its own counters)."
     )
+    pbx = runs[1]
+    if base and pbx.messages and runs[0].messages:
+        # At the bare UAS's cost per message, the PBX's ratio could be at most this.
+        ceiling = runs[0].messages_per_call / pbx.messages_per_call
+        print(
+            f"message ceiling: the PBX handles {pbx.messages_per_call:.1f} messages per call"
+            f" where the bare UAS handles {runs[0].messages_per_call:.1f}: at equal cost per"
+            f" message its ratio could be at most {ceiling:.2f}"
+        )
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     if waiting is not None:
         print(

@@ -18,7 +18,7 @@ from sippy.MsgBody import MsgBody
 from sippy.UA import UA
 
 from pbx_core.sip.sdp import PLACEHOLDER_SDP
-from pbx_core.sip.stack import SipThread
+from pbx_core.sip.stack import COUNTERS, SipThread
 
 
 def build_handler(global_config: dict[str, Any]) -> Any:
@@ -46,6 +46,7 @@ def main() -> None:
     print("READY", flush=True)
     done.wait()
     stack.stop()
+    print(f"MESSAGES received={COUNTERS.received} sent={COUNTERS.sent}", flush=True)
 
 
 if __name__ == "__main__":

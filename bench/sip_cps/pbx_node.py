@@ -22,6 +22,7 @@ from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.directory import demo_directory
 from pbx_core.location import Binding
 from pbx_core.service import PbxService
+from pbx_core.sip.stack import COUNTERS
 
 
 def waiting_room(pbx: PbxService) -> Callable[[cc.CallEvent], None]:
@@ -71,6 +72,7 @@ async def run(args: argparse.Namespace) -> None:
     print("READY", flush=True)
     await stop.wait()
     await pbx.stop()
+    print(f"MESSAGES received={COUNTERS.received} sent={COUNTERS.sent}", flush=True)
     pbx.locations.clear()
 
 
