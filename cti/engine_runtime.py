@@ -227,6 +227,9 @@ class EngineRuntime:
                 "%s: engine snapshot unreadable, starting from the configuration: %s", tenant, exc
             )
             return
+        except Exception:  # a codec bug must not keep the product from starting
+            log.exception("%s: engine snapshot failed to load, starting from the config", tenant)
+            return
         holder.engine.state = restored.state
         if not restored.exact:
             log.warning(
@@ -290,9 +293,14 @@ class EngineRuntime:
         due: dict[str, tuple[str, int]] = {}
         for tenant in {tenant for tenant, *_ in batch}:
             holder = self._tenants[tenant]
-            if holder.journal_length >= self._compact_after:
+            if holder.journal_length < self._compact_after:
+                continue
+            try:
                 document = json.dumps(encode_state(holder.engine.state, holder.engine.config))
-                due[tenant] = (document, holder.journal_length)
+            except Exception:  # a codec bug must not stop publishing: the journal just grows
+                log.exception("%s: engine snapshot failed; journal not compacted", tenant)
+                continue
+            due[tenant] = (document, holder.journal_length)
         return due
 
     async def _journal(self, batch: list[_Step], compaction: dict[str, tuple[str, int]]) -> None:

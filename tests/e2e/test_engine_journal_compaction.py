@@ -139,3 +139,19 @@ async def test_a_failed_publish_is_retried_in_order_and_journaled_once(
     async with running_runtime(pbx, redis, prefix, compact_after=1000) as again:
         agents = {a.extension: a for a in await again.agents("demo")}
         assert agents["1004"].unavailable_code == "lunch"
+
+
+async def test_a_failing_snapshot_leaves_the_journal_long_and_publishing_on(
+    pbx: PbxService, redis: Redis, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> dict[str, object]:
+        raise RuntimeError("codec bug")
+
+    monkeypatch.setattr("cti.engine_runtime.encode_state", broken)
+    prefix = redis_prefix.rstrip(":")
+    async with running_runtime(pbx, redis, prefix, compact_after=1) as runtime:
+        await set_state(runtime, "1004", AgentState.AVAILABLE)
+        await set_state(runtime, "1004", AgentState.UNAVAILABLE, "lunch")
+        assert not await redis.exists(runtime.engine_snapshot_key("demo"))
+        assert await redis.llen(runtime.journal_key("demo")) == 2
+        await assert_sequences_contiguous(redis, prefix)
