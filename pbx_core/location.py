@@ -25,12 +25,15 @@ from dataclasses import asdict, dataclass
 
 from redis import Redis
 from redis.client import PubSub
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
 ALL_EXTENSIONS = "*"
 """Published by `clear()`: every cached entry of that prefix is void."""
 
+_WAKE_UP = ""
+"""The extension of the message `close()` sends its own listener: no binding changed."""
 _POLL_SECONDS = 1.0
 """How often the listener looks up from Redis to notice that its store is gone."""
 _RETRY_SECONDS = 1.0
@@ -99,14 +102,16 @@ class LocationStore:
         self._origin = uuid.uuid4().hex
         """Signs this store's change messages: it has applied its own changes already."""
         self._cache: _BindingCache | None = None
+        self._listener: threading.Thread | None = None
         if cache_seconds > 0:
             self._cache = _BindingCache(cache_seconds)
-            threading.Thread(
+            self._listener = threading.Thread(
                 target=_listen,
                 args=(weakref.ref(self._cache), redis, self._channel, self._origin),
                 name=f"location-invalidations-{prefix}",
                 daemon=True,
-            ).start()
+            )
+            self._listener.start()
 
     def _key(self, extension: str) -> str:
         return f"{self._prefix}binding:{extension}"
@@ -119,11 +124,28 @@ class LocationStore:
         """The cache is subscribed to invalidations and serves lookups."""
         return self._cache is not None and self._cache.live
 
-    def close(self) -> None:
-        """Stop the invalidation listener (it also stops by itself once the store is gone)."""
-        if self._cache is not None:
-            self._cache.closed = True
-            self._cache.reset(live=False)
+    @property
+    def closed(self) -> bool:
+        return self._cache is not None and self._cache.closed
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the invalidation listener and wait for its thread to end (it also stops by
+        itself once the store is garbage). The store stays usable, uncached: lookups go to
+        Redis."""
+        if self._cache is None:
+            return
+        self._cache.closed = True
+        self._cache.reset(live=False)
+        listener = self._listener
+        if listener is None or not listener.is_alive():
+            return
+        # The listener looks at `closed` only between messages (up to _POLL_SECONDS apart):
+        # one on its channel wakes it now. If Redis is gone it is not waiting there anyway.
+        with contextlib.suppress(RedisError):
+            self._redis.publish(self._channel, self._change(_WAKE_UP))
+        listener.join(timeout)
+        if listener.is_alive():
+            log.warning("location invalidation listener %s did not stop", listener.name)
 
     def save(self, binding: Binding) -> None:
         pipe = self._redis.pipeline(transaction=False)
@@ -231,5 +253,5 @@ def _apply(cache_ref: weakref.ref[_BindingCache], message: dict[str, object], or
         sender, _, extension = (data.decode() if isinstance(data, bytes) else str(data)).partition(
             " "
         )
-        if sender != origin:
+        if sender != origin and extension != _WAKE_UP:
             cache.invalidate(extension)

@@ -56,10 +56,10 @@ class PbxService:
         self.config = config
         self._recording_queue = recording_queue
         self.directory = directory
+        self._owns_redis = redis is None
         self._redis = redis if redis is not None else Redis.from_url(config.redis_url)
-        self.locations = LocationStore(
-            self._redis, config.key_prefix, cache_seconds=config.binding_cache_seconds
-        )
+        # Made here, not in start(): bindings can be saved and read before the PBX runs.
+        self.locations = self._open_locations()
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
@@ -111,6 +111,8 @@ class PbxService:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        if self.locations.closed:  # stopped before: a cache that follows changes again
+            self.locations = self._open_locations()
         if self.config.rtpengine is not None:
             self._media = NgClient(self.config.rtpengine.host, self.config.rtpengine.ng_port)
         stack = SipThread(self.config.sip_host, self.config.sip_port, self._build_router)
@@ -179,6 +181,20 @@ class PbxService:
         if self._media is not None:
             self._media.close()
             self._media = None
+        await asyncio.to_thread(self._close_locations)
+
+    def _open_locations(self) -> LocationStore:
+        return LocationStore(
+            self._redis, self.config.key_prefix, cache_seconds=self.config.binding_cache_seconds
+        )
+
+    def _close_locations(self) -> None:
+        """The store and (unless it was passed in) the Redis client are this service's own.
+        Both stay usable afterwards, uncached and reconnecting: `locations` may be used before
+        start() and after stop()."""
+        self.locations.close()
+        if self._owns_redis:
+            self._redis.close()
 
     def _hang_up_everything(self) -> None:
         assert self._calls is not None
