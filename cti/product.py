@@ -266,6 +266,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             control=runtime,
             screen_pop=CrmScreenPop(ScreenPopService(crm_index)),
             crm_errors=CRM_ERRORS.snapshot,
+            sip_transactions=pbx.sip_transactions,
+            sip_messages=pbx.sip_messages,
         )
         app = create_app(cti_settings)
         _mount_clients(app)

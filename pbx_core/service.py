@@ -36,7 +36,7 @@ from pbx_core.sip.calls import CallManager
 from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
-from pbx_core.sip.stack import SipThread
+from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.tcp_transport import TcpTransportGateway
 
 log = logging.getLogger(__name__)
@@ -209,6 +209,14 @@ class PbxService:
         if self._stack is None or self._calls is None:
             raise RuntimeError("PBX is not running")
         self._stack.call(self._calls.execute, command)
+
+    def sip_transactions(self) -> float:
+        """SIP transactions in progress, for /metrics (safe from any thread)."""
+        return float(self._stack.transactions()) if self._stack is not None else 0.0
+
+    def sip_messages(self) -> dict[str, int]:
+        """SIP messages received and sent since the PBX started, for /metrics."""
+        return {"received": COUNTERS.received, "sent": COUNTERS.sent}
 
     async def active_calls(self) -> list[str]:
         """Call ids the PBX holds right now (read in the SIP thread)."""

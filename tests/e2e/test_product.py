@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -200,6 +201,15 @@ async def test_call_to_7001_is_seen_live_offered_answered_and_released(
         assert bad.status_code == 400 and bad.json()["detail"]
         metrics = await http.get("/metrics")
         assert "opencc_crm_errors" in metrics.text and "opencc_calls_waiting" in metrics.text
+        # The PBX's own SIP figures: this test's call (and registrations) went through it.
+        counts = {
+            direction: float(value)
+            for direction, value in re.findall(
+                r'opencc_sip_messages_total\{direction="(\w+)"\} (\S+)', metrics.text
+            )
+        }
+        assert counts["received"] >= 5 and counts["sent"] >= 5, counts
+        assert re.search(r"^opencc_sip_transactions \d", metrics.text, re.MULTILINE)
         forbidden = await http.get(
             "/api/v1/reports/call-centers", params=day, headers={"Authorization": f"Bearer {agent}"}
         )
