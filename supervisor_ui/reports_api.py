@@ -196,16 +196,27 @@ class ReportsApi:
             raise ApiError("the report API answered in a form this page cannot read") from error
 
     async def call_center_intervals(
-        self, token: str, start: datetime, end: datetime, interval: str
+        self,
+        token: str,
+        start: datetime,
+        end: datetime,
+        interval: str,
+        call_center: str | None = None,
     ) -> list[IntervalFigures]:
-        """Figures per interval over [start, end) of every call center the token may see;
-        intervals are aligned on `start` and the last one is cut at `end`."""
+        """Figures per interval over [start, end) of `call_center`, or of every call center the
+        token may see; intervals are aligned on `start` and the last one is cut at `end`."""
         params = {**_period(start, end), "interval": interval}
+        if call_center is not None:
+            params["call_center"] = call_center
         return await self._rows(token, "call-centers/intervals", params, IntervalFigures.from_json)
 
-    async def agents(self, token: str, start: datetime, end: datetime) -> list[AgentFigures]:
-        """Each agent the token may see, over the whole of [start, end)."""
+    async def agents(
+        self, token: str, start: datetime, end: datetime, agent: str | None = None
+    ) -> list[AgentFigures]:
+        """`agent`, or each agent the token may see, over the whole of [start, end)."""
         params = {**_period(start, end), "interval": RANGE}
+        if agent is not None:
+            params["agent"] = agent
         return await self._rows(token, "agents", params, AgentFigures.from_json)
 
     async def usage(self, token: str, start: datetime, end: datetime) -> list[UsageFigures]:

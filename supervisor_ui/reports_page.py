@@ -312,7 +312,9 @@ async def _center_figures(
 ) -> dict[datetime, CallCenterFigures]:
     """One call center's rows of one request, by their start (UTC, as the API gives it)."""
     period = query.period
-    answer = await reports.call_center_intervals(token, period.start, period.end, query.interval)
+    answer = await reports.call_center_intervals(
+        token, period.start, period.end, query.interval, call_center=number
+    )
     return {row.start: row.figures for row in answer if row.figures.number == number}
 
 
@@ -331,7 +333,7 @@ async def build_agent_report(
     names = await agent_names(api, token)
     if agent and agent not in names:
         raise ReportInputError(f"You do not supervise agent {agent[:20]}: choose one of yours.")
-    rows = await reports.agents(token, period.start, period.end)
+    rows = await reports.agents(token, period.start, period.end, agent=agent or None)
     return AgentReport(
         period=period,
         agent=agent or None,

@@ -336,6 +336,24 @@ async def test_report_rows_are_the_rest_report_of_each_interval(
         assert sum(getattr(r.figures, name) for r in report.rows) == getattr(report.total, name)
 
 
+async def test_the_client_asks_the_api_for_one_call_center_or_agent_only(
+    clients: tuple[SupervisorApi, ReportsApi],
+) -> None:
+    api, reports = clients
+    token = (await api.sign_in("supervisor", "pwsupervisor")).token
+    start = datetime.fromisoformat(f"{REPORT_DAY}T00:00:00+00:00")
+    end = start + timedelta(days=1)
+    every = await reports.call_center_intervals(token, start, end, "day")
+    assert len({row.figures.number for row in every}) > 1  # the supervisor sees several
+    one = await reports.call_center_intervals(token, start, end, "day", call_center="7002")
+    assert {row.figures.number for row in one} == {"7002"}
+    assert one == [row for row in every if row.figures.number == "7002"]
+    agents = await reports.agents(token, start, end)
+    assert len(agents) > 1
+    alone = await reports.agents(token, start, end, agent=agents[0].agent)
+    assert alone == agents[:1]
+
+
 async def test_day_rows_across_dst_line_up_with_the_api(
     clients: tuple[SupervisorApi, ReportsApi],
 ) -> None:
