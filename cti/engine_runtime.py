@@ -81,6 +81,10 @@ PBX_ANSWERS: dict[type, str] = {
 REMINDER_TONE = "reminder_tone"
 """Beeps to the agent only, when a call they hold has waited too long (`RemindAgent`)."""
 
+STOP_FLUSH_SECONDS = 10.0
+"""How long stopping waits for the publisher to write what was fed (it retries while Redis is
+down)."""
+
 COMPACT_AFTER = 20_000
 """Journal entries of a tenant after which the publisher compacts them into an engine snapshot:
 a restart replays at most this many inputs (well under a second), and Redis keeps one snapshot
@@ -172,7 +176,12 @@ class EngineRuntime:
             handle.cancel()
         self._timers.clear()
         if self._publisher is not None:
-            await self.flush()
+            try:
+                await asyncio.wait_for(self.flush(), STOP_FLUSH_SECONDS)
+            except TimeoutError:
+                # Redis is gone: stopping must not hang on it (a restart replays what was
+                # journaled; these steps' events are lost and said so).
+                log.error("stopping with %d engine steps unpublished", self._unpublished)
             self._publisher.cancel()
             self._publisher = None
 

@@ -5,6 +5,7 @@ Real PBX and Redis, as the product runs them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -97,12 +98,12 @@ async def test_an_unreadable_snapshot_is_logged_and_the_runtime_starts(
         await assert_sequences_contiguous(redis, prefix)
 
 
-class FailingOnce:
-    """The runtime's Redis client, whose next pipeline fails once on execute (a Redis hiccup)."""
+class FailingRedis:
+    """The runtime's Redis client, whose next `failures` pipelines fail on execute."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, failures: int) -> None:
         self._redis = redis
-        self.failures = 1
+        self.failures = failures
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._redis, name)
@@ -125,7 +126,7 @@ async def test_a_failed_publish_is_retried_in_order_and_journaled_once(
 ) -> None:
     prefix = redis_prefix.rstrip(":")
     async with running_runtime(pbx, redis, prefix, compact_after=1000) as runtime:
-        flaky = FailingOnce(redis)
+        flaky = FailingRedis(redis, failures=1)  # a hiccup
         runtime._redis = flaky  # type: ignore[assignment]
         first = asyncio.create_task(set_state(runtime, "1004", AgentState.AVAILABLE))
         await asyncio.sleep(0.1)  # the first batch has failed and waits to retry
@@ -155,3 +156,21 @@ async def test_a_failing_snapshot_leaves_the_journal_long_and_publishing_on(
         assert not await redis.exists(runtime.engine_snapshot_key("demo"))
         assert await redis.llen(runtime.journal_key("demo")) == 2
         await assert_sequences_contiguous(redis, prefix)
+
+
+async def test_stopping_while_redis_is_down_does_not_hang(
+    pbx: PbxService,
+    redis: Redis,
+    redis_prefix: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("cti.engine_runtime.STOP_FLUSH_SECONDS", 0.5)
+    async with running_runtime(pbx, redis, redis_prefix.rstrip(":")) as runtime:
+        runtime._redis = FailingRedis(redis, failures=1_000_000)  # type: ignore[assignment]
+        change = asyncio.create_task(set_state(runtime, "1004", AgentState.AVAILABLE))
+        await asyncio.sleep(0.2)
+    assert "stopping with 1 engine steps unpublished" in caplog.text
+    change.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await change
