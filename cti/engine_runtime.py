@@ -239,7 +239,7 @@ class EngineRuntime:
         except Exception:  # a codec bug must not keep the product from starting
             log.exception("%s: engine snapshot failed to load, starting from the config", tenant)
             return
-        holder.engine.state = restored.state
+        holder.engine = Engine.from_state(config, restored.state)
         if not restored.exact:
             log.warning(
                 "%s: configuration changed since the engine snapshot: agent states and switches"
