@@ -15,6 +15,7 @@ from queueing.commands import (
     OfferCall,
     PlayPrompt,
     RejectBusy,
+    RemindAgent,
     StartMusic,
     StopMedia,
     StopRinging,
@@ -500,9 +501,28 @@ def free_agent_after_call(ctx: Step, agent: Agent, cc: CallCenter) -> None:
 
 
 def bounce_held_call(ctx: Step, call: Call, cc: CallCenter) -> None:
-    """A call held too long leaves the agent and goes back to the top of the queue."""
+    """A call held too long leaves the agent and goes back to the top of the queue, unless the
+    queue is full: then it stays on hold with its agent, who is reminded, and the bounce is
+    tried again later (the waiter limit holds, and a caller already being served is not
+    turned away)."""
     assert call.agent is not None
     agent = ctx.state.agents[call.agent]
+    if len(cc.waiting) >= cc.config.waiter_limit:
+        ctx.command(RemindAgent(call.call_id, agent.extension))
+        seconds = cc.config.bounce.hold_bounce_seconds if cc.config.bounce else None
+        assert seconds is not None  # this timer only runs with a hold bounce time
+        ctx.start_timer(timer_id(call.call_id, HOLD_BOUNCE), seconds, HOLD_BOUNCE, call.call_id)
+        ctx.emit(
+            EventType.CALL_UPDATED,
+            f"held by {agent.extension} too long, but {cc.config.name} is full"
+            f" ({len(cc.waiting)} waiting): stays with the agent, reminded",
+            call_center_id=cc.config.id,
+            call_id=call.call_id,
+            agent=agent.extension,
+            caller=call.caller,
+            what="held_too_long_queue_full",
+        )
+        return
     ctx.cancel_timer(timer_id(call.call_id, HOLD_ALERT))
     ctx.command(DisconnectAgent(call.call_id, agent.extension))
     ctx.emit(
@@ -520,8 +540,10 @@ def bounce_held_call(ctx: Step, call: Call, cc: CallCenter) -> None:
     call.last_bounced_agent = agent.extension
     ctx.state.order_counter += 1
     call.order = -float(ctx.state.order_counter)
-    free_agent_after_call(ctx, agent, cc)
+    # Back in the queue before the agent is free: an agent freed first would be offered the
+    # next call while this one, due at the top, was not in the queue yet.
     enter_queue(ctx, call, cc, reentry="held_too_long")
+    free_agent_after_call(ctx, agent, cc)
 
 
 # Agent states ----------------------------------------------------------------------------------

@@ -46,6 +46,13 @@ class Simulator:
     def advance(self, seconds: float) -> None:
         """Let simulated time pass, firing due timers in order."""
         until = self.now + seconds
+        while self.fire_next(until):
+            pass
+        self.now = until
+
+    def fire_next(self, until: float) -> bool:
+        """Fire the next timer due by `until`, if there is one: one engine step, so a caller can
+        look at the state between timers that fall in the same stretch of time."""
         while self.timers and self.timers[0][0] <= until:
             at, counter, timer_id = heapq.heappop(self.timers)
             if self.active.get(timer_id) != counter:
@@ -53,4 +60,5 @@ class Simulator:
             del self.active[timer_id]
             self.now = at
             self.feed(TimerFired(timer_id))
-        self.now = until
+            return True
+        return False

@@ -43,6 +43,7 @@ from queueing.inputs import (
     SetNightService,
 )
 from queueing.schedule import WeeklySchedule, dutch_public_holidays
+from queueing.state import Phase
 from tests.queueing.support import (
     TUESDAY_10H,
     amsterdam,
@@ -140,6 +141,43 @@ def test_held_call_alerts_then_bounces_back_to_the_top_of_the_queue() -> None:
     assert readded.call_id == "waiting-before" and readded.data["reentry"] == "held_too_long"
     assert sim.engine.state.call_centers["7001"].waiting.call_ids() == ["waiting-before", "other"]
     assert sim.engine.state.agents["1001"].state is AgentState.WRAP_UP
+
+
+def test_a_held_call_bounced_to_its_queue_is_served_before_the_calls_waiting_there() -> None:
+    # No wrap-up: the agent is free at once. Offered the next call before the bounced one was
+    # back in the queue, it would have skipped the call that belongs at the top.
+    bounce = BouncePolicy(hold_bounce_seconds=60)
+    sim = simulator(tenant(center(members=TWO, bounce=bounce)), ["1001"])
+    arrive(sim, "held")
+    sim.feed(AgentAnswered("held", "1001"))
+    arrive(sim, "other")
+    sim.feed(CallHeld("held", "1001"))
+    sim.advance(60)
+    offered = of_type(sim, E.CALL_OFFERED)[-1]
+    assert (offered.call_id, offered.agent) == ("held", "1001")  # the only free agent
+    assert sim.engine.state.call_centers["7001"].waiting.call_ids() == ["held", "other"]
+
+
+def test_a_held_call_stays_with_its_agent_while_its_queue_is_full() -> None:
+    bounce = BouncePolicy(hold_alert_seconds=30, hold_bounce_seconds=60)
+    sim = simulator(tenant(center(members=TWO, bounce=bounce, max_waiters=2)), ["1001"])
+    arrive(sim, "held")
+    sim.feed(AgentAnswered("held", "1001"))
+    arrive(sim, "w1")
+    arrive(sim, "w2")  # the queue is full again
+    sim.feed(CallHeld("held", "1001"))
+    sim.advance(60)
+    assert DisconnectAgent("held", "1001") not in sim.commands
+    assert sim.commands.count(RemindAgent("held", "1001")) == 2  # the alert, then at the bounce
+    kept = of_type(sim, E.CALL_UPDATED)[-1]
+    assert kept.call_id == "held" and kept.data["what"] == "held_too_long_queue_full"
+    assert sim.engine.state.calls["held"].phase is Phase.HELD
+    assert len(sim.engine.state.call_centers["7001"].waiting) == 2
+    # Room again: the next try bounces it to the top.
+    sim.feed(CallerHungUp("w2"))
+    sim.advance(60)
+    assert DisconnectAgent("held", "1001") in sim.commands
+    assert sim.engine.state.call_centers["7001"].waiting.call_ids()[0] == "held"
 
 
 def test_resuming_a_held_call_cancels_the_hold_timers() -> None:
