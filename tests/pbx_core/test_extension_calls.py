@@ -7,19 +7,7 @@ from typing import Any
 
 from pbx_core import call_control as cc
 from pbx_core.service import PbxService
-from tests.pbx_core.support import EventLog, Sipp, free_port, register, run_sipp
-
-
-async def _callee(pbx: PbxService, extension: str, scenario: str, tmp_path: Path) -> Sipp:
-    port = free_port()
-    result = await register(pbx.config.sip_port, extension, port, tmp_path)
-    assert result.returncode == 0, result.errors
-    return await Sipp(
-        scenario,
-        work_dir=tmp_path,
-        local_port=port,
-        variables={"media_port": free_port(), "ring_ms": 300, "talk_ms": 500},
-    ).start()
+from tests.pbx_core.support import EventLog, agent_phone, free_port, run_sipp
 
 
 def _caller(
@@ -37,7 +25,9 @@ def _caller(
 async def test_extension_calls_extension_and_hangs_up(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
-    callee = await _callee(pbx, "1002", "agent_answer.xml", tmp_path)
+    callee = await agent_phone(
+        pbx.config.sip_port, "1002", "agent_answer.xml", tmp_path, talk_ms=500
+    )
     try:
         caller = await run_sipp("ext_call.xml", **_caller(pbx, "1001", "1002", tmp_path))
         assert caller.returncode == 0, caller.errors
@@ -58,7 +48,9 @@ async def test_extension_calls_extension_and_hangs_up(
 
 
 async def test_callee_hangs_up_first(pbx: PbxService, events: EventLog, tmp_path: Path) -> None:
-    callee = await _callee(pbx, "1003", "agent_answer_hangup.xml", tmp_path)
+    callee = await agent_phone(
+        pbx.config.sip_port, "1003", "agent_answer_hangup.xml", tmp_path, talk_ms=500
+    )
     try:
         caller = await run_sipp("ext_call_remote_bye.xml", **_caller(pbx, "1001", "1003", tmp_path))
         assert caller.returncode == 0, caller.errors
@@ -70,7 +62,7 @@ async def test_callee_hangs_up_first(pbx: PbxService, events: EventLog, tmp_path
 
 
 async def test_busy_extension_gets_486(pbx: PbxService, events: EventLog, tmp_path: Path) -> None:
-    callee = await _callee(pbx, "1004", "agent_busy.xml", tmp_path)
+    callee = await agent_phone(pbx.config.sip_port, "1004", "agent_busy.xml", tmp_path, talk_ms=500)
     try:
         caller = await run_sipp("ext_call_fails_486.xml", **_caller(pbx, "1001", "1004", tmp_path))
         assert caller.returncode == 0, caller.errors
@@ -84,7 +76,9 @@ async def test_busy_extension_gets_486(pbx: PbxService, events: EventLog, tmp_pa
 async def test_unanswered_extension_times_out_with_480(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
-    callee = await _callee(pbx, "1005", "agent_no_answer.xml", tmp_path)
+    callee = await agent_phone(
+        pbx.config.sip_port, "1005", "agent_no_answer.xml", tmp_path, talk_ms=500
+    )
     try:
         caller = await run_sipp("ext_call_fails_480.xml", **_caller(pbx, "1001", "1005", tmp_path))
         assert caller.returncode == 0, caller.errors
@@ -98,7 +92,9 @@ async def test_unanswered_extension_times_out_with_480(
 async def test_caller_cancels_while_callee_rings(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
-    callee = await _callee(pbx, "1006", "agent_no_answer.xml", tmp_path)
+    callee = await agent_phone(
+        pbx.config.sip_port, "1006", "agent_no_answer.xml", tmp_path, talk_ms=500
+    )
     try:
         caller = await run_sipp(
             "ext_call_cancel.xml", **_caller(pbx, "1001", "1006", tmp_path, hold_ms=300)

@@ -15,7 +15,7 @@ from pbx_core import call_control as cc
 from pbx_core.service import PbxService
 from pbx_core.sip.tcp_transport import FLOW_PARAM, TcpTransportGateway
 from tests.pbx_core.handlers import AnswerAndBridge
-from tests.pbx_core.support import EventLog, Sipp, free_port, register, run_sipp
+from tests.pbx_core.support import EventLog, Sipp, agent_phone, free_port, run_sipp
 from tests.pbx_core.tcp_support import TCP, running_gateway, tcp_phone
 
 
@@ -42,18 +42,6 @@ def _call(
         | extra,
         "extra": [*(TCP if tcp else []), "-au", caller, "-ap", f"pw{caller}"],
     }
-
-
-async def _udp_phone(pbx: PbxService, extension: str, scenario: str, tmp_path: Path) -> Sipp:
-    port = free_port()
-    result = await register(pbx.config.sip_port, extension, port, tmp_path)
-    assert result.returncode == 0, result.errors
-    return await Sipp(
-        scenario,
-        work_dir=tmp_path,
-        local_port=port,
-        variables={"media_port": free_port(), "ring_ms": 300, "talk_ms": 500},
-    ).start()
 
 
 async def _finished(phone: Sipp) -> None:
@@ -92,7 +80,9 @@ async def test_register_over_tcp_with_digest_binds_the_connection(
 async def test_tcp_phone_calls_udp_phone_and_hangs_up(
     pbx: PbxService, gateway: TcpTransportGateway, events: EventLog, tmp_path: Path
 ) -> None:
-    callee = await _udp_phone(pbx, "1002", "agent_answer.xml", tmp_path)
+    callee = await agent_phone(
+        pbx.config.sip_port, "1002", "agent_answer.xml", tmp_path, talk_ms=500
+    )
     caller = await run_sipp(
         "ext_call.xml", **_call(pbx, gateway, "1001", "1002", tmp_path, tcp=True)
     )
@@ -107,7 +97,9 @@ async def test_tcp_phone_calls_udp_phone_and_hangs_up(
 async def test_udp_phone_hangs_up_on_tcp_caller(
     pbx: PbxService, gateway: TcpTransportGateway, events: EventLog, tmp_path: Path
 ) -> None:
-    callee = await _udp_phone(pbx, "1003", "agent_answer_hangup.xml", tmp_path)
+    callee = await agent_phone(
+        pbx.config.sip_port, "1003", "agent_answer_hangup.xml", tmp_path, talk_ms=500
+    )
     caller = await run_sipp(
         "ext_call_remote_bye.xml", **_call(pbx, gateway, "1001", "1003", tmp_path, tcp=True)
     )
@@ -165,7 +157,9 @@ async def test_udp_phone_calls_tcp_phone(
 async def test_tcp_caller_cancels_ringing_udp_phone(
     pbx: PbxService, gateway: TcpTransportGateway, events: EventLog, tmp_path: Path
 ) -> None:
-    callee = await _udp_phone(pbx, "1006", "agent_no_answer.xml", tmp_path)
+    callee = await agent_phone(
+        pbx.config.sip_port, "1006", "agent_no_answer.xml", tmp_path, talk_ms=500
+    )
     caller = await run_sipp(
         "ext_call_cancel.xml",
         **_call(pbx, gateway, "1001", "1006", tmp_path, tcp=True, hold_ms=300),
