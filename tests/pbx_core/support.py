@@ -167,6 +167,25 @@ async def register(
     )
 
 
+async def trunk_caller(
+    sip_port: int,
+    scenario: str,
+    work_dir: Path,
+    *,
+    media_port: int,
+    to: str = "7001",
+    caller: str = "+31201234567",
+    **variables: Any,
+) -> Sipp:
+    """A SIPp caller on the trusted trunk, started: `scenario` (trunk_call*.xml) calling `to`."""
+    return await Sipp(
+        scenario,
+        work_dir=work_dir,
+        remote=("127.0.0.1", sip_port),
+        variables={"from": caller, "to": to, "media_port": media_port} | variables,
+    ).start()
+
+
 async def agent_phone(
     sip_port: int, extension: str, scenario: str, work_dir: Path, **variables: Any
 ) -> Sipp:

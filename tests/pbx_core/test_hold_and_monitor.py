@@ -19,7 +19,7 @@ from pbx_core.recording.jobs import pcaps_of_call
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
 from tests.pbx_core.rtp_phone import RtpPhone
-from tests.pbx_core.support import EventLog, Sipp, agent_phone
+from tests.pbx_core.support import EventLog, Sipp, agent_phone, trunk_caller
 from tests.pbx_core.test_rtp_dtmf import telephone_event_packets
 
 CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ = 500, 1000, 1500
@@ -60,12 +60,9 @@ async def conversation(
         ring_ms=100,
         media_port=agent.port,
     )
-    caller_sipp = await Sipp(
-        "trunk_call_remote_bye.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"from": "+31201234567", "to": "7001", "media_port": caller.port},
-    ).start()
+    caller_sipp = await trunk_caller(
+        pbx.config.sip_port, "trunk_call_remote_bye.xml", tmp_path, media_port=caller.port
+    )
     try:
         answered = await events.next_of(cc.CallAnswered, extension=extension)
         await agent.wait_to_hear(CALLER_HZ)
@@ -308,12 +305,9 @@ async def test_hold_and_monitor_need_a_bridged_agent(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, None))  # the caller waits with music
-    caller_sipp = await Sipp(
-        "trunk_call_remote_bye.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"from": "+31201234567", "to": "7001", "media_port": 9},
-    ).start()
+    caller_sipp = await trunk_caller(
+        pbx.config.sip_port, "trunk_call_remote_bye.xml", tmp_path, media_port=9
+    )
     try:
         call_id = (await events.next_of(cc.CallAnswered)).call_id
         for command in (

@@ -9,7 +9,7 @@ from pathlib import Path
 from pbx_core import call_control as cc
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
-from tests.pbx_core.support import EventLog, Sipp, free_port
+from tests.pbx_core.support import EventLog, free_port, trunk_caller
 from tests.pbx_core.torture import torture_messages
 
 
@@ -41,12 +41,10 @@ async def test_torture_messages_neither_crash_nor_drop_the_live_call(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, None))
-    caller = await Sipp(
-        "trunk_call.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"from": "+3110", "to": "7001", "media_port": free_port(), "hold_ms": 8000},
-    ).start()
+    caller = await trunk_caller(
+        pbx.config.sip_port, "trunk_call.xml", tmp_path, media_port=free_port(), caller="+3110",
+        hold_ms=8000,
+    )  # fmt: skip
     address = ("127.0.0.1", pbx.config.sip_port)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))

@@ -10,7 +10,7 @@ from pathlib import Path
 from pbx_core import call_control as cc
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
-from tests.pbx_core.support import EventLog, Sipp
+from tests.pbx_core.support import EventLog, trunk_caller
 
 DTMF_PAYLOAD_TYPE = 101
 
@@ -38,17 +38,10 @@ async def test_rfc4733_digits_from_the_caller_become_events(
     media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     media.bind(("127.0.0.1", 0))
     media.setblocking(False)
-    caller = await Sipp(
-        "trunk_call.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", pbx.config.sip_port),
-        variables={
-            "from": "+3120",
-            "to": "7001",
-            "media_port": media.getsockname()[1],
-            "hold_ms": 3000,
-        },
-    ).start()
+    caller = await trunk_caller(
+        pbx.config.sip_port, "trunk_call.xml", tmp_path, media_port=media.getsockname()[1],
+        caller="+3120", hold_ms=3000,
+    )  # fmt: skip
     loop = asyncio.get_running_loop()
     try:
         offered = await events.next_of(cc.CallOffered)

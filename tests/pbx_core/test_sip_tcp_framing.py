@@ -23,7 +23,7 @@ from pbx_core.sip.stream_framing import (
 from pbx_core.sip.tcp_transport import TcpTransportGateway
 from pbx_core.sip.wire import SipMessage, SipUri, Via, make_response, map_contact, split_list
 from tests.pbx_core.handlers import AnswerAndBridge
-from tests.pbx_core.support import EventLog, Sipp, free_port
+from tests.pbx_core.support import EventLog, free_port, trunk_caller
 from tests.pbx_core.tcp_support import Peer, running_gateway
 
 
@@ -226,12 +226,10 @@ async def test_pbx_keeps_serving_udp_calls_while_tcp_peers_send_garbage(
     pbx: PbxService, gateway: TcpTransportGateway, events: EventLog, tmp_path: Path
 ) -> None:
     pbx.register_handler(AnswerAndBridge(pbx, None))
-    caller = await Sipp(
-        "trunk_call.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"from": "+3110", "to": "7001", "media_port": free_port(), "hold_ms": 1500},
-    ).start()
+    caller = await trunk_caller(
+        pbx.config.sip_port, "trunk_call.xml", tmp_path, media_port=free_port(), caller="+3110",
+        hold_ms=1500,
+    )  # fmt: skip
     try:
         offered = await events.next_of(cc.CallOffered)
         await events.next_of(cc.CallAnswered, call_id=offered.call_id)

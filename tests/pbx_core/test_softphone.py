@@ -16,7 +16,7 @@ from pbx_core import call_control as cc
 from pbx_core.recording.pcap_to_wav import ULAW
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
-from tests.pbx_core.support import EventLog, Sipp, free_port
+from tests.pbx_core.support import EventLog, free_port, trunk_caller
 
 EXTENSION = "1009"
 
@@ -104,17 +104,10 @@ async def test_baresip_registers_answers_and_talks(
             while pbx.registration(EXTENSION) is None:
                 await asyncio.sleep(0.1)
         pbx.register_handler(AnswerAndBridge(pbx, EXTENSION, offer_after=0.5))
-        caller = await Sipp(
-            "trunk_call.xml",
-            work_dir=tmp_path,
-            remote=("127.0.0.1", pbx.config.sip_port),
-            variables={
-                "from": "+31201234567",
-                "to": "7002",
-                "media_port": media.getsockname()[1],
-                "hold_ms": 3500,
-            },
-        ).start()
+        caller = await trunk_caller(
+            pbx.config.sip_port, "trunk_call.xml", tmp_path, media_port=media.getsockname()[1],
+            to="7002", hold_ms=3500,
+        )  # fmt: skip
         try:
             answered = await events.next_of(cc.CallAnswered, extension=EXTENSION)
             hung_up = await events.next_of(cc.CallHungUp, call_id=answered.call_id)

@@ -12,7 +12,7 @@ from pbx_core import call_control as cc
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
 from tests.pbx_core.rtp_phone import RtpPhone, level
-from tests.pbx_core.support import EventLog, Sipp, agent_phone
+from tests.pbx_core.support import EventLog, agent_phone, trunk_caller
 
 CALLER_HZ, AGENT_HZ, WHISPER_HZ = 500, 1000, 1400
 HEARD = 1500
@@ -30,12 +30,9 @@ async def test_agent_hears_the_whisper_alone_then_the_caller(
         pbx.config.sip_port, "1002", "agent_answer.xml", tmp_path, ring_ms=100,
         media_port=agent.port,
     )  # fmt: skip
-    caller_sipp = await Sipp(
-        "trunk_call_remote_bye.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"from": "+31201234567", "to": "7001", "media_port": caller.port},
-    ).start()
+    caller_sipp = await trunk_caller(
+        pbx.config.sip_port, "trunk_call_remote_bye.xml", tmp_path, media_port=caller.port
+    )
     try:
         answered = await events.next_of(cc.CallAnswered, extension="1002")
         bridged_at = asyncio.get_running_loop().time()
