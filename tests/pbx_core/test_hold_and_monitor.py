@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,12 +112,24 @@ async def _supervisor(
     return phone, sipp
 
 
+@asynccontextmanager
+async def _answering_supervisor(
+    pbx: PbxService, tmp_path: Path
+) -> AsyncIterator[tuple[RtpPhone, Sipp]]:
+    """The supervisor's phone 1003, answering at once; hung up and closed afterwards."""
+    phone, sipp = await _supervisor(pbx, tmp_path, ring_ms=100)
+    try:
+        yield phone, sipp
+    finally:
+        sipp.kill()
+        await phone.close()
+
+
 async def test_cti_hold_gives_music_and_mutes_both_sides_until_resume(
     pbx: PbxService, events: EventLog, conversation: Conversation, tmp_path: Path
 ) -> None:
     talk = conversation
-    supervisor, supervisor_sipp = await _supervisor(pbx, tmp_path, ring_ms=100)
-    try:
+    async with _answering_supervisor(pbx, tmp_path) as (supervisor, supervisor_sipp):
         pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003", cc.MonitorMode.LISTEN))
         await events.next_of(cc.MonitorStarted, monitor_id="m1")
         await supervisor.wait_to_hear(AGENT_HZ)
@@ -143,9 +156,6 @@ async def test_cti_hold_gives_music_and_mutes_both_sides_until_resume(
         await _hang_up(pbx, events, talk)
         assert (await events.next_of(cc.MonitorEnded, monitor_id="m1")).reason == "call_ended"
         assert (await supervisor_sipp.wait()).returncode == 0
-    finally:
-        supervisor_sipp.kill()
-        await supervisor.close()
 
 
 async def test_reminder_beeps_reach_the_agent_of_a_held_call_only(
@@ -166,13 +176,12 @@ async def test_listen_barge_listen_barge_stop_goes_back_to_the_plain_bridge(
     pbx: PbxService, events: EventLog, conversation: Conversation, tmp_path: Path
 ) -> None:
     talk = conversation
-    supervisor, supervisor_sipp = await _supervisor(pbx, tmp_path, ring_ms=100)
-    caller_and_agent_only = {
-        talk.caller: ((AGENT_HZ,), (SUPERVISOR_HZ,)),
-        talk.agent: ((CALLER_HZ,), (SUPERVISOR_HZ,)),
-    }
-    listening = caller_and_agent_only | {supervisor: ((CALLER_HZ, AGENT_HZ), ())}
-    try:
+    async with _answering_supervisor(pbx, tmp_path) as (supervisor, supervisor_sipp):
+        caller_and_agent_only = {
+            talk.caller: ((AGENT_HZ,), (SUPERVISOR_HZ,)),
+            talk.agent: ((CALLER_HZ,), (SUPERVISOR_HZ,)),
+        }
+        listening = caller_and_agent_only | {supervisor: ((CALLER_HZ, AGENT_HZ), ())}
         pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003", cc.MonitorMode.LISTEN))
         started = await events.next_of(cc.MonitorStarted, monitor_id="m1")
         assert (started.extension, started.mode) == ("1003", cc.MonitorMode.LISTEN)
@@ -216,9 +225,6 @@ async def test_listen_barge_listen_barge_stop_goes_back_to_the_plain_bridge(
         failed = await events.next_of(cc.CommandFailed, command="StopMonitor")
         assert "no monitor" in failed.reason
         await _hang_up(pbx, events, talk)
-    finally:
-        supervisor_sipp.kill()
-        await supervisor.close()
 
 
 async def test_supervisor_not_joining_or_hanging_up_leaves_the_call_as_it_was(
@@ -281,8 +287,7 @@ async def test_call_end_ends_the_monitor_and_the_recording_is_kept(
     pbx: PbxService, events: EventLog, conversation: Conversation, tmp_path: Path
 ) -> None:
     talk = conversation
-    supervisor, supervisor_sipp = await _supervisor(pbx, tmp_path, ring_ms=100)
-    try:
+    async with _answering_supervisor(pbx, tmp_path) as (supervisor, supervisor_sipp):
         pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003", cc.MonitorMode.LISTEN))
         await events.next_of(cc.MonitorStarted, monitor_id="m1")
         await supervisor.wait_to_hear(AGENT_HZ)
@@ -290,9 +295,6 @@ async def test_call_end_ends_the_monitor_and_the_recording_is_kept(
         ended = await events.next_of(cc.MonitorEnded, monitor_id="m1")
         assert ended.reason == "call_ended"
         assert (await supervisor_sipp.wait()).returncode == 0, "the supervisor gets a BYE"
-    finally:
-        supervisor_sipp.kill()
-        await supervisor.close()
     assert pbx.config.recordings_dir is not None
     metadata = json.loads(
         (pbx.config.recordings_dir / "calls" / f"{talk.call_id}.json").read_text()
@@ -334,8 +336,7 @@ async def test_barging_passes_agent_dtmf_and_a_failing_mixer_leaves_the_call_goi
     pbx: PbxService, events: EventLog, conversation: Conversation, tmp_path: Path
 ) -> None:
     talk = conversation
-    supervisor, supervisor_sipp = await _supervisor(pbx, tmp_path, ring_ms=100)
-    try:
+    async with _answering_supervisor(pbx, tmp_path) as (_, supervisor_sipp):
         pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003", cc.MonitorMode.BARGE))
         await events.next_of(cc.MonitorStarted, monitor_id="m1")
         await talk.caller.wait_to_hear(SUPERVISOR_HZ)
@@ -364,6 +365,3 @@ async def test_barging_passes_agent_dtmf_and_a_failing_mixer_leaves_the_call_goi
             },
         )
         await _hang_up(pbx, events, talk)
-    finally:
-        supervisor_sipp.kill()
-        await supervisor.close()
