@@ -1,27 +1,25 @@
 # Two commands matter (README "Quick start"): `make demo` and `make test`.
+# Every Python package comes from uv.lock (docs/install.md); `make lock` updates it on purpose.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-APT_PACKAGES := sip-tester rtpengine-daemon espeak-ng sox baresip chromium
+INSTALL := VENV=$(VENV) $(PYTHON) devtools/install.py
 
-.PHONY: demo test lint typecheck imports unit bench venv system-packages clean
+.PHONY: demo test lint typecheck imports unit bench venv lock system-packages clean
 
-$(BIN)/activate: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $(BIN)/activate
+# Re-synced whenever pyproject.toml or the lock changes; a stale lock fails with what to run.
+$(VENV)/.synced: pyproject.toml uv.lock devtools/uv-requirements.txt
+	@$(INSTALL) venv
+	@touch $@
 
-venv: $(BIN)/activate
+venv: $(VENV)/.synced
 
-# Debian packages the PBX, its media and its tests need; skipped when already present.
+lock:
+	@$(INSTALL) lock
+
+# Debian packages the PBX, its media and its tests need; installed when missing, refused when too old.
 system-packages:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
-	fi
+	@$(INSTALL) system-packages
 
 demo: venv system-packages
 	$(BIN)/python -m cti.demo
@@ -31,7 +29,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy pbx_core queueing cti agent_ui supervisor_ui reports crm_connectors bench tests
+	$(BIN)/mypy common pbx_core queueing cti agent_ui supervisor_ui reports crm_connectors bench tests devtools
 
 imports: venv
 	$(BIN)/lint-imports
@@ -45,4 +43,4 @@ bench: venv
 	$(BIN)/python bench/queue_engine.py
 
 clean:
-	rm -rf $(VENV) var/*
+	rm -rf $(VENV) .tools var/*

@@ -214,7 +214,7 @@ def _listen(cache_ref: weakref.ref[_BindingCache], redis: Redis, channel: str, o
             del cache
             try:
                 if pubsub is None:
-                    pubsub = redis.pubsub()  # type: ignore[no-untyped-call]
+                    pubsub = redis.pubsub()
                     pubsub.subscribe(channel)
                 message = pubsub.get_message(timeout=_POLL_SECONDS)
             except Exception:  # whatever broke the subscription, the cache must stop serving
