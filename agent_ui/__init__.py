@@ -11,8 +11,9 @@ The web process serves it with one call::
     agent_ui.mount(app)             # app: the FastAPI (or Starlette) application
 
 That adds `GET /agent` (redirects to `/agent/`), `GET /agent/config.json` (the client's settings,
-see `AgentUiConfig`) and the static files under `/agent/`. Nothing here imports the backend: the
-package depends on Starlette only.
+see `AgentUiConfig`, with the contract's terminal event types) and the static files under `/agent/`.
+Nothing here imports the backend: the package depends on Starlette and the shared kernel
+(`common/`) only.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from common.event_types import TERMINAL_CALL_EVENTS
 
 __all__ = ["STATIC_DIR", "AgentUiConfig", "CodeOption", "mount"]
 
@@ -107,6 +110,9 @@ class AgentUiConfig:
             "graphqlPath": self.graphql_path,
             "tokenPath": self.token_path,
             "productName": self.product_name,
+            # The contract's terminal event types, from their one definition (common/), so the
+            # client never keeps a copy of the list that could drift.
+            "terminalEventTypes": sorted(TERMINAL_CALL_EVENTS),
         }
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from common.redis_keys import cdr_stream
 from pbx_core import call_control as pbx
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class CdrPublisher:
         self._calls: dict[str, _Call] = {}
 
     def stream_key(self, tenant: str) -> str:
-        return f"{self._prefix}:{tenant}:cdrs"
+        return cdr_stream(self._prefix, tenant)
 
     async def run(self, events: asyncio.Queue[pbx.CallEvent]) -> None:
         """Follow the PBX's event feed (`PbxService.subscribe()`) until cancelled."""

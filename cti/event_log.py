@@ -16,7 +16,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from cti.keys import DEFAULT_PREFIX, event_stream
+from common.redis_keys import DEFAULT_PREFIX, event_stream
 from queueing.events import DomainEvent
 
 EVENT_FIELD = "event"

@@ -26,6 +26,7 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from rq import Queue
 
+from common.redis_keys import DEFAULT_PREFIX, pbx_prefix
 from crm_connectors.index import CrmIndex
 from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
 from crm_connectors.opencti import ADAPTER_DIR
@@ -36,7 +37,6 @@ from cti.crm_call_log import CrmCallLogging
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
-from cti.keys import DEFAULT_PREFIX
 from cti.screen_pop import ScreenPopRecord
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
@@ -215,7 +215,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 sip_host=settings.host,
                 sip_port=settings.sip_port,
                 redis_url=redis_url,
-                key_prefix=f"{settings.key_prefix}:pbx:",
+                key_prefix=pbx_prefix(settings.key_prefix),
                 rtpengine=rtp_address,
                 prompts_dir=prompts_dir,
                 recordings_dir=recordings,

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.redis_keys import DEFAULT_PREFIX
 from cti.control import CallCenterControl
-from cti.keys import DEFAULT_PREFIX
 from cti.passwords import PRODUCTION_COST, ScryptCost
 from cti.screen_pop import ScreenPopLookup
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from cti.keys import DEFAULT_PREFIX, snapshot_key
+from common.redis_keys import DEFAULT_PREFIX, snapshot_key
 
 
 class AgentState(StrEnum):

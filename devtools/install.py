@@ -73,7 +73,8 @@ def ensure_uv() -> None:
     created = _run([sys.executable, "-m", "venv", str(TOOLS)])
     if created.returncode != 0:
         raise InstallError(
-            "could not create .tools/ with python3 -m venv: apt-get install python3-venv, then retry"
+            "could not create .tools/ with python3 -m venv: "
+            "apt-get install python3-venv, then retry"
         )
     pip = [str(TOOLS / "bin" / "python"), "-m", "pip", "install", "-q", "--require-hashes"]
     done = _run([*pip, "-r", str(ROOT / "devtools" / "uv-requirements.txt")])

@@ -27,6 +27,8 @@ from redis import Redis
 from redis.client import PubSub
 from redis.exceptions import RedisError
 
+from common.redis_keys import location_binding, location_changes_channel
+
 log = logging.getLogger(__name__)
 
 ALL_EXTENSIONS = "*"
@@ -98,7 +100,7 @@ class LocationStore:
         only writes that bypass it (a hand-edited key) wait up to `cache_seconds`."""
         self._redis = redis
         self._prefix = prefix
-        self._channel = f"{prefix}binding-changes"
+        self._channel = location_changes_channel(prefix)
         self._origin = uuid.uuid4().hex
         """Signs this store's change messages: it has applied its own changes already."""
         self._cache: _BindingCache | None = None
@@ -114,7 +116,7 @@ class LocationStore:
             self._listener.start()
 
     def _key(self, extension: str) -> str:
-        return f"{self._prefix}binding:{extension}"
+        return location_binding(self._prefix, extension)
 
     def _change(self, extension: str) -> str:
         return f"{self._origin} {extension}"
@@ -194,7 +196,7 @@ class LocationStore:
 
     def clear(self) -> None:
         """Remove every binding under this prefix (tests, node reset)."""
-        for key in self._redis.scan_iter(match=f"{self._prefix}binding:*"):
+        for key in self._redis.scan_iter(match=location_binding(self._prefix, "*")):
             self._redis.delete(key)
         self._redis.publish(self._channel, self._change(ALL_EXTENSIONS))
         if self._cache is not None:

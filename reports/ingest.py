@@ -45,6 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
+from common.redis_keys import DEFAULT_PREFIX, cdr_stream, event_stream, is_event_stream
 from reports.call_detail import DEFAULT_HOME_COUNTRY_CODE
 from reports.db import make_engine, migrate
 from reports.event_parsing import CALL_DETAIL, Event, Rejection, parse_event
@@ -61,7 +62,7 @@ from reports.models import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PREFIX = "opencc"
+
 DEFAULT_BATCH_SIZE = 5000
 """Entries per XREAD and transaction: an upper bound, XREAD returns what is there. Bigger batches
 mean fewer commits, and fewer calls whose facts span two batches (loaded and updated again)."""
@@ -76,11 +77,11 @@ CURSORS: Table = cast(Table, StreamCursor.__table__)
 
 
 def events_stream(tenant: str, prefix: str = DEFAULT_PREFIX) -> str:
-    return f"{prefix}:{tenant}:events"
+    return event_stream(prefix, tenant)
 
 
 def cdrs_stream(tenant: str, prefix: str = DEFAULT_PREFIX) -> str:
-    return f"{prefix}:{tenant}:cdrs"
+    return cdr_stream(prefix, tenant)
 
 
 @dataclass
@@ -436,7 +437,7 @@ class Ingester:
         stats = IngestStats(entries=len(entries))
         if not entries:
             return stats
-        by_sequence = stream.endswith(":events")
+        by_sequence = is_event_stream(stream)
         events: list[tuple[bytes | str, Event]] = []
         rejected_entries: list[Row] = []
         for raw_id, fields in entries:

@@ -15,6 +15,7 @@ from typing import Any
 
 from redis import Redis
 
+from common.redis_keys import cdr_stream, event_stream
 from queueing.events import DomainEvent, EventType
 
 DAY_START = 1_764_028_800.0  # 2025-11-25 00:00:00 UTC
@@ -373,7 +374,7 @@ def publish(redis: Redis, prefix: str, events: list[dict[str, Any]], tenant: str
     """Append events to the tenant's stream exactly as the CTI layer does (one field `event`)."""
     pipe = redis.pipeline(transaction=False)
     for event in events:
-        pipe.xadd(f"{prefix}:{tenant}:events", {"event": json.dumps(event)})
+        pipe.xadd(event_stream(prefix, tenant), {"event": json.dumps(event)})
     pipe.execute()
 
 
@@ -382,7 +383,7 @@ def publish_call_detail(
 ) -> None:
     pipe = redis.pipeline(transaction=False)
     for record in records:
-        pipe.xadd(f"{prefix}:{tenant}:cdrs", {"event": json.dumps(record)})
+        pipe.xadd(cdr_stream(prefix, tenant), {"event": json.dumps(record)})
     pipe.execute()
 
 

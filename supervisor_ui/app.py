@@ -28,12 +28,12 @@ from dash.exceptions import PreventUpdate, WebsocketDisconnected
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
+from common.redis_keys import DEFAULT_PREFIX
 from supervisor_ui import layout, reports_page, views
 from supervisor_ui.actions import ACTIONS, ActionInput, LiveIndex, perform
 from supervisor_ui.api_client import ApiError, CallCenterInfo, Session, SupervisorApi
 from supervisor_ui.hub import LiveHub, TenantFeed
 from supervisor_ui.live import (
-    DEFAULT_PREFIX,
     LiveSnapshot,
     LiveSource,
     RedisLiveSource,

@@ -17,23 +17,12 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from common.event_types import TERMINAL_CALL_EVENTS
 from supervisor_ui.live import Event
 
 INTERVAL_SECONDS = 15 * 60
 SERVICE_LEVEL_SECONDS = 20.0
 RATE_WINDOW_SECONDS = 3600.0
-
-TERMINAL = frozenset(
-    {
-        "CALL_ANSWERED",
-        "CALL_ABANDONED",
-        "CALL_OVERFLOWED",
-        "CALL_STRANDED",
-        "CALL_TRANSFERRED",
-        "CALL_ESCAPED",
-        "CALL_DIVERTED",
-    }
-)
 
 
 @dataclass
@@ -126,7 +115,7 @@ class DayStats:
             self._arrive(day, key, event.timestamp)
             day.entered[key[1]] = event.timestamp
             return
-        if kind not in TERMINAL and kind != "CALL_RELEASED":
+        if kind not in TERMINAL_CALL_EVENTS and kind != "CALL_RELEASED":
             return
         if kind == "CALL_RELEASED":
             talk = _number(event.data.get("talk_seconds"))

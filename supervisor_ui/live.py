@@ -19,7 +19,8 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-DEFAULT_PREFIX = "opencc"
+from common.redis_keys import DEFAULT_PREFIX, event_stream, snapshot_key
+
 EVENT_FIELD = "event"
 
 
@@ -219,10 +220,10 @@ class RedisLiveSource:
         return cls(Redis.from_url(url, decode_responses=True, socket_timeout=None), prefix)
 
     def _key(self, tenant: str, part: str) -> str:
-        return f"{self._prefix}:{tenant}:snapshot:{part}"
+        return snapshot_key(self._prefix, tenant, part)
 
     def stream(self, tenant: str) -> str:
-        return f"{self._prefix}:{tenant}:events"
+        return event_stream(self._prefix, tenant)
 
     async def snapshot(self, tenant: str) -> LiveSnapshot:
         pipe = self._redis.pipeline(transaction=True)

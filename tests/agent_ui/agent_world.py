@@ -25,10 +25,10 @@ import uvicorn
 from fastapi import FastAPI
 
 import agent_ui
+from common.redis_keys import event_stream, snapshot_key
 from cti.app import create_app
 from cti.control import ControlError, MonitorMode
 from cti.event_log import encode, entry_id, sequence_of
-from cti.keys import event_stream, snapshot_key
 from cti.passwords import TEST_COST
 from cti.screen_pop import ScreenPopRecord
 from cti.settings import CtiSettings

@@ -1,0 +1,56 @@
+"""Every Redis key and channel name OpenCC uses, in one place so every process agrees on them.
+
+Every key starts with a prefix (`opencc` in production, a unique one per test) and, for tenant
+data, the tenant, so tenants never share a key and tests never touch each other's data
+(docs/cti.md, "Redis layout").
+"""
+
+from __future__ import annotations
+
+DEFAULT_PREFIX = "opencc"
+
+
+def event_stream(prefix: str, tenant: str) -> str:
+    """The per-tenant domain event log (docs/events.md)."""
+    return f"{prefix}:{tenant}:events"
+
+
+def cdr_stream(prefix: str, tenant: str) -> str:
+    """The per-tenant stream of call-detail records the PBX side publishes (docs/reports.md)."""
+    return f"{prefix}:{tenant}:cdrs"
+
+
+def is_event_stream(key: str) -> bool:
+    """Whether a stream key (from either function above) is an event stream, whose entries are
+    ordered by their own sequence numbers, rather than a CDR stream."""
+    return key.endswith(":events")
+
+
+def snapshot_key(prefix: str, tenant: str, part: str) -> str:
+    """One part of a tenant's live snapshot (docs/cti.md, "Snapshot layout")."""
+    return f"{prefix}:{tenant}:snapshot:{part}"
+
+
+def journal_key(prefix: str, tenant: str) -> str:
+    """The engine runtime's journal of inputs since its last engine snapshot (docs/runtime.md)."""
+    return f"{prefix}:{tenant}:journal"
+
+
+def engine_snapshot_key(prefix: str, tenant: str) -> str:
+    """The engine state the journal continues from (docs/runtime.md, compaction)."""
+    return f"{prefix}:{tenant}:engine_snapshot"
+
+
+def pbx_prefix(prefix: str) -> str:
+    """The PBX's own namespace: registrations are per SIP domain, not per tenant (docs/pbx.md)."""
+    return f"{prefix}:pbx:"
+
+
+def location_binding(pbx_namespace: str, extension: str) -> str:
+    """A registered phone's contact, expiring with its registration (pbx_core/location.py)."""
+    return f"{pbx_namespace}binding:{extension}"
+
+
+def location_changes_channel(pbx_namespace: str) -> str:
+    """Pub/sub channel on which a location store tells the others to drop a cached binding."""
+    return f"{pbx_namespace}binding-changes"
