@@ -61,3 +61,11 @@ def check_patched_versions(
                 f"{name} {installed} is installed but OpenCC's patches were written for "
                 f"{name}{requirement.specifier}: run `make venv` to install the locked version"
             )
+
+
+def exit_unless_patched_versions() -> None:
+    """For entry points: stop with the one-line reason instead of starting on a wrong version."""
+    try:
+        check_patched_versions()
+    except IncompatibleDependencyError as error:
+        raise SystemExit(f"opencc: {error}") from None

@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+from common.dependencies import exit_unless_patched_versions
 from cti.product import Product, ProductError, ProductSettings, run_product
 
 BANNER = """
@@ -63,6 +64,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    exit_unless_patched_versions()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -26,6 +26,7 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from rq import Queue
 
+from common.dependencies import check_patched_versions
 from common.redis_keys import DEFAULT_PREFIX, pbx_prefix
 from crm_connectors.index import CrmIndex
 from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
@@ -174,6 +175,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                       product: Product | None = None) -> None:  # fmt: skip
     """Start everything, serve until cancelled (Ctrl-C), then stop everything it started."""
     product = product or Product()
+    check_patched_versions()  # sippy, strawberry and dash are used below their public API
     _check_ports_free(settings)
     var = settings.var_dir.resolve()
     var.mkdir(parents=True, exist_ok=True)

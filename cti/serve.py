@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from common.dependencies import exit_unless_patched_versions
 from cti.app import create_app
 from cti.settings import CtiSettings
 
@@ -30,6 +31,7 @@ def app_from_env() -> FastAPI:
 
 
 def main() -> None:
+    exit_unless_patched_versions()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)

@@ -45,7 +45,7 @@ _OFFLINE = (
     "Connection refused",
     "failed to lookup address",
     "Could not connect",
-    "network",
+    "Network connectivity is disabled",
 )
 
 
@@ -54,7 +54,8 @@ class InstallError(Exception):
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    # cwd: uv finds the project (pyproject.toml, uv.lock) from its working directory.
+    return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
 
 
 def check_python() -> None:

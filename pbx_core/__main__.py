@@ -14,6 +14,7 @@ import logging
 import signal
 from pathlib import Path
 
+from common.dependencies import exit_unless_patched_versions
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.directory import demo_directory
 from pbx_core.hunt_group import HuntGroupHandler
@@ -65,6 +66,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    exit_unless_patched_versions()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5060)

@@ -71,3 +71,20 @@ def test_queue_engine_is_pure() -> None:
                 f"{path.name}:{node.lineno} imports {n}" for n in names if n in IMPURE_MODULES
             )
     assert offences == []
+
+
+SKIPPING_CALLS = ("pytest.skip", "pytest.importorskip", "mark.skip", "mark.skipif", "mark.xfail")
+
+
+def test_the_suite_never_skips() -> None:
+    """A missing component fails the test that needs it (tests/components.py), so a green run
+    means every test ran; a skip or an expected failure would hide that."""
+    this_file = Path(__file__).resolve()
+    offences = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        if path != this_file
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if any(call in line for call in SKIPPING_CALLS)
+    ]
+    assert offences == []

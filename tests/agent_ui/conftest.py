@@ -19,16 +19,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.agent_ui.agent_world import Desk, delete_prefix, make_desk
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.components import CHROMIUM_ARGS, require_chromium
 
 
 @pytest.fixture
@@ -46,10 +37,9 @@ def desk(tmp_path: Path) -> Iterator[Desk]:
 def browser() -> Iterator[Browser]:
     """One Chromium per test module. Not per session: Playwright's sync API keeps an event loop
     running in the main thread while it is open, which would break later asyncio tests."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    executable = require_chromium()
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:

@@ -13,7 +13,6 @@ main thread's loop); SIPp processes are started on that loop too.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,16 +20,18 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.agent_ui.agent_pages import call_card, go_available, new_context, watch_errors
+from tests.components import require_executable
 from tests.pbx_core.support import Sipp, SippResult, free_port, register
 from tests.product_harness import ProductThread
 
 CALLER = "+31201234567"
 CRM_NAME = "Jansen Installatietechniek B.V."
 
-pytestmark = pytest.mark.skipif(
-    not all(shutil.which(p) for p in ("sipp", "rtpengine", "espeak-ng")),
-    reason="needs sipp, rtpengine and espeak-ng (make system-packages)",
-)
+
+@pytest.fixture(autouse=True)
+def _media_programs() -> None:
+    for program in ("sipp", "rtpengine", "espeak-ng"):
+        require_executable(program)
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 import uvicorn
+
+from tests.components import POSTGRES_FIX, REDIS_FIX, fail_missing
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -51,7 +52,6 @@ def serve(app: Any) -> Iterator[str]:
 @contextlib.contextmanager
 def postgres_database() -> Iterator[str]:
     """A uniquely named PostgreSQL database for one test, dropped afterwards."""
-    pytest.importorskip("psycopg", reason="psycopg is needed for the PostgreSQL index tests")
     name = f"crm_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
@@ -59,7 +59,7 @@ def postgres_database() -> Iterator[str]:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
         admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
+        fail_missing(f"PostgreSQL at {PG_ADMIN_URL} ({type(exc).__name__})", POSTGRES_FIX)
     try:
         yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
@@ -79,7 +79,7 @@ def rq_queue() -> Iterator[Any]:
     try:
         redis.ping()
     except RedisConnectionError:
-        pytest.skip("Redis not reachable on 127.0.0.1:6379")
+        fail_missing("Redis on 127.0.0.1:6379", REDIS_FIX)
     name = f"test-crm-{uuid.uuid4().hex[:12]}"
     queue = Queue(name, connection=redis)
     try:

@@ -1,8 +1,8 @@
 """Fixtures for the reports tests: a migrated database on SQLite and on PostgreSQL, and Redis.
 
 PostgreSQL: 127.0.0.1:5432 (override with REPORTS_TEST_POSTGRES_URL), database `test`, trust auth.
-Each test gets its own schema, dropped afterwards. When no server answers the PostgreSQL runs are
-skipped with the reason, unless REPORTS_REQUIRE_POSTGRES=1 makes that a failure.
+Each test gets its own schema, dropped afterwards. When no server answers, the PostgreSQL runs
+fail saying how to start it (tests/components.py): the suite never skips.
 Redis: REDIS_URL or 127.0.0.1:6379; every test uses its own key prefix and deletes only its keys.
 """
 
@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from reports.db import make_engine, migrate
+from tests.components import require_postgres
 
 POSTGRES_BASE_URLS = [
     os.environ.get("REPORTS_TEST_POSTGRES_URL", ""),
@@ -58,10 +59,7 @@ def db_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'reports.db'}"
         return
-    if postgres_base_url is None:
-        if os.environ.get("REPORTS_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL is required but does not answer on 127.0.0.1:5432")
-        pytest.skip("no PostgreSQL answers on 127.0.0.1:5432 (database test)")
+    postgres_base_url = require_postgres(postgres_base_url)
     schema = f"reports_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

@@ -7,7 +7,6 @@ a supervisor listens in on an agent's call from their own (SIPp) phone.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.components import require_executable
 from tests.pbx_core.support import Sipp, agent_phone, free_port
 from tests.product_harness import LoopThread, ProductThread
 from tests.supervisor_ui.sv_world import REDIS_URL, TOKEN_SECRET
@@ -25,8 +25,7 @@ CALLER = "+31201234567"
 
 @pytest.fixture(scope="module")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductThread]:
-    if shutil.which("sipp") is None:
-        pytest.skip("SIPp (Debian sip-tester) is not installed")
+    require_executable("sipp")
     saved = os.environ.get("OPENCC_TOKEN_SECRET")
     os.environ["OPENCC_TOKEN_SECRET"] = TOKEN_SECRET
     try:
