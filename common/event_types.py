@@ -64,3 +64,38 @@ TERMINAL_CALL_EVENTS = frozenset(
     }
 )
 """Exactly one of these ends each call's stay in a call center (call-center.md, outcome)."""
+
+
+DATA_FIELDS: dict[EventType, frozenset[str]] = {
+    EventType.CALL_ADDED: frozenset({"priority", "position", "called", "reentry"}),
+    EventType.CALL_OFFERED: frozenset({"policy", "ring_timeout"}),
+    EventType.CALL_ANSWERED: frozenset({"wait_seconds"}),
+    EventType.CALL_ABANDONED: frozenset({"wait_seconds", "during_entrance"}),
+    EventType.CALL_BOUNCED: frozenset({"trigger"}),
+    EventType.CALL_OVERFLOWED: frozenset(
+        {"trigger", "action", "destination", "wait_seconds", "on_arrival"}
+    ),
+    EventType.CALL_STRANDED: frozenset(
+        {"trigger", "action", "destination", "wait_seconds", "on_arrival"}
+    ),
+    EventType.CALL_DIVERTED: frozenset(
+        {"trigger", "action", "destination", "wait_seconds", "on_arrival"}
+    ),
+    EventType.CALL_TRANSFERRED: frozenset({"destination", "wait_seconds", "by"}),
+    EventType.CALL_ESCAPED: frozenset({"wait_seconds", "destination"}),
+    EventType.CALL_RELEASED: frozenset({"talk_seconds", "released_by"}),
+    EventType.CALL_PROMOTED: frozenset({"priority", "previous_priority"}),
+    EventType.CALL_REORDERED: frozenset({"position"}),
+    EventType.CALL_UPDATED: frozenset({"what"}),
+    EventType.CALL_HELD: frozenset(),
+    EventType.CALL_RESUMED: frozenset(),
+    EventType.DISPOSITION_ENTERED: frozenset({"code"}),
+    EventType.AGENT_STATE_CHANGED: frozenset({"state", "previous", "unavailable_code", "cause"}),
+    EventType.AGENT_JOINED: frozenset(),
+    EventType.AGENT_LEFT: frozenset(),
+    EventType.CALL_CENTER_UPDATED: frozenset({"night_service_override", "forced_forwarding"}),
+    EventType.INPUT_REJECTED: frozenset({"input", "error"}),
+}
+"""The `data` fields each event type may carry (docs/events.md, "data per type", explains each).
+The engine's property test checks every event it emits against this, and a docs test checks that
+docs/events.md documents every field here; the reports flag anything else as unknown."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from queueing.events import EventType
+from common.event_types import DATA_FIELDS
 
 
 def _json_loads() -> Callable[[str | bytes], Any]:
@@ -50,30 +50,10 @@ ENVELOPE_FIELDS = frozenset(
     }
 )
 
-# docs/events.md, "data per type"; anything else is kept but flagged as an unknown field.
+# common.event_types.DATA_FIELDS (docs/events.md, "data per type") and the call-detail record's
+# fields; anything else is kept but flagged as an unknown field.
 KNOWN_DATA_FIELDS: dict[str, frozenset[str]] = {
-    EventType.CALL_ADDED: frozenset({"priority", "position", "called"}),
-    EventType.CALL_OFFERED: frozenset({"policy", "ring_timeout"}),
-    EventType.CALL_ANSWERED: frozenset({"wait_seconds"}),
-    EventType.CALL_ABANDONED: frozenset({"wait_seconds", "during_entrance"}),
-    EventType.CALL_BOUNCED: frozenset({"trigger"}),
-    EventType.CALL_OVERFLOWED: frozenset({"trigger", "action", "destination", "wait_seconds"}),
-    EventType.CALL_STRANDED: frozenset({"trigger", "action", "destination", "wait_seconds"}),
-    EventType.CALL_DIVERTED: frozenset({"trigger", "action", "destination"}),
-    EventType.CALL_TRANSFERRED: frozenset({"destination", "wait_seconds", "by"}),
-    EventType.CALL_ESCAPED: frozenset({"wait_seconds", "destination"}),
-    EventType.CALL_RELEASED: frozenset({"talk_seconds", "released_by"}),
-    EventType.CALL_PROMOTED: frozenset({"priority", "previous_priority"}),
-    EventType.CALL_REORDERED: frozenset({"position"}),
-    EventType.CALL_UPDATED: frozenset({"what"}),
-    EventType.CALL_HELD: frozenset(),
-    EventType.CALL_RESUMED: frozenset(),
-    EventType.DISPOSITION_ENTERED: frozenset({"code"}),
-    EventType.AGENT_STATE_CHANGED: frozenset({"state", "previous", "unavailable_code", "cause"}),
-    EventType.AGENT_JOINED: frozenset(),
-    EventType.AGENT_LEFT: frozenset(),
-    EventType.CALL_CENTER_UPDATED: frozenset({"night_service_override", "forced_forwarding"}),
-    EventType.INPUT_REJECTED: frozenset({"input", "error"}),
+    **{str(event_type): fields for event_type, fields in DATA_FIELDS.items()},
     CALL_DETAIL: frozenset(
         {
             "called",

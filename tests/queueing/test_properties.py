@@ -45,6 +45,7 @@ from queueing.inputs import (
 )
 from queueing.simulator import Simulator
 from queueing.state import IN_QUEUE, Phase
+from tests.event_catalogue import undeclared
 from tests.queueing.support import agents, center
 
 EXTENSIONS = ("1001", "1002", "1003", "1004")
@@ -268,6 +269,7 @@ def test_invariants_hold_and_the_journal_replays(
         before = len(sim.events)
         result = step(argument)
         new = sim.events[before:]
+        assert undeclared(new) == set(), "emitted but not in common/event_types.py DATA_FIELDS"
         observe(tracker, new)
         rejected_arrivals = {
             e.call_id
