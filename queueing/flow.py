@@ -4,7 +4,7 @@ treatments, releases, agent state changes and dispatch. Handlers validate; these
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from queueing.commands import (
     AnswerCall,
@@ -381,24 +381,29 @@ def treat(
 def carry_out(ctx: Step, call: Call, treatment: Treatment) -> None:
     call.pending = None
     action = treatment.action
-    if action is Action.BUSY:
-        ctx.command(RejectBusy(call.call_id))
-        forget(ctx, call)
-    elif action is Action.TRANSFER:
-        assert treatment.destination is not None  # checked by Treatment.validate
-        ctx.command(TransferCall(call.call_id, treatment.destination))
-        forget(ctx, call)
-    elif action is Action.RINGING:
-        ctx.command(KeepRinging(call.call_id))
-    elif action is Action.ANNOUNCEMENT:
-        assert treatment.announcement is not None  # checked by Treatment.validate
-        if not call.answered:
-            call.answered = True
-            ctx.command(AnswerCall(call.call_id))
-        ctx.command(PlayPrompt(call.call_id, treatment.announcement, loop=True))
-    else:
-        ctx.command(HangUpCall(call.call_id))
-        forget(ctx, call)
+    match action:
+        case Action.BUSY:
+            ctx.command(RejectBusy(call.call_id))
+            forget(ctx, call)
+        case Action.TRANSFER:
+            assert treatment.destination is not None  # checked by Treatment.validate
+            ctx.command(TransferCall(call.call_id, treatment.destination))
+            forget(ctx, call)
+        case Action.RINGING:
+            ctx.command(KeepRinging(call.call_id))
+        case Action.ANNOUNCEMENT:
+            assert treatment.announcement is not None  # checked by Treatment.validate
+            if not call.answered:
+                call.answered = True
+                ctx.command(AnswerCall(call.call_id))
+            ctx.command(PlayPrompt(call.call_id, treatment.announcement, loop=True))
+        case Action.NONE | Action.NIGHT_SERVICE:
+            # NONE never treats a call (stranded_treatment keeps it queued); NIGHT_SERVICE lands
+            # here only when no night service is configured: end the call rather than lose it.
+            ctx.command(HangUpCall(call.call_id))
+            forget(ctx, call)
+        case _:
+            assert_never(action)
 
 
 def stranded_condition(ctx: Step, cc: CallCenter) -> str | None:

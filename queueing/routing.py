@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from queueing.config import RoutingPolicy
 from queueing.state import Agent, Call, CallCenter, EngineState
 
@@ -37,37 +39,48 @@ def choose_agents(
         if len(candidates) < len(free):
             avoided = f"; skipped {call.last_bounced_agent}, who let this call bounce"
     policy = cc.config.routing
-    members = cc.config.members
-    if policy is RoutingPolicy.SIMULTANEOUS:
-        names = ", ".join(a.extension for a in candidates)
-        return candidates, f"simultaneous: ringing every available agent ({names}){avoided}"
-    if policy is RoutingPolicy.REGULAR:
-        agent = candidates[0]
-        why = f"regular: {agent.extension} is the first available agent in list order"
-    elif policy is RoutingPolicy.CIRCULAR:
-        index = cc.index
-        after = cc.last_offered
-        agent = min(candidates, key=lambda a: (index[a.extension] <= after, index[a.extension]))
-        why = f"circular: {agent.extension} is the next available agent after the previous offer"
-    elif policy is RoutingPolicy.UNIFORM:
-        agent = min(candidates, key=lambda a: a.idle_since)
-        why = f"uniform: {agent.extension} has been idle the longest"
-    elif policy is RoutingPolicy.WEIGHTED:
-        weights = {m.extension: m.weight for m in members}
-        total = sum(weights[a.extension] for a in candidates)
-        point = next_random(state) * total
-        agent = candidates[-1]
-        for candidate in candidates:
-            point -= weights[candidate.extension]
-            if point < 0:
-                agent = candidate
-                break
-        why = f"weighted: {agent.extension} drawn with weight {weights[agent.extension]} of {total}"
-    else:
-        skills = {m.extension: m.skill_level for m in members}
-        agent = min(candidates, key=lambda a: (skills[a.extension], a.idle_since))
-        why = (
-            f"skill-based: {agent.extension} has the best skill level"
-            f" ({skills[agent.extension]}) among available agents, then idle the longest"
-        )
+    match policy:
+        case RoutingPolicy.SIMULTANEOUS:
+            names = ", ".join(a.extension for a in candidates)
+            return candidates, f"simultaneous: ringing every available agent ({names}){avoided}"
+        case RoutingPolicy.REGULAR:
+            agent = candidates[0]
+            why = f"regular: {agent.extension} is the first available agent in list order"
+        case RoutingPolicy.CIRCULAR:
+            index = cc.index
+            after = cc.last_offered
+            agent = min(candidates, key=lambda a: (index[a.extension] <= after, index[a.extension]))
+            why = (
+                f"circular: {agent.extension} is the next available agent after the previous offer"
+            )
+        case RoutingPolicy.UNIFORM:
+            agent = min(candidates, key=lambda a: a.idle_since)
+            why = f"uniform: {agent.extension} has been idle the longest"
+        case RoutingPolicy.WEIGHTED:
+            agent, why = _weighted(state, cc, candidates)
+        case RoutingPolicy.SKILL_BASED:
+            skills = {m.extension: m.skill_level for m in cc.config.members}
+            agent = min(candidates, key=lambda a: (skills[a.extension], a.idle_since))
+            why = (
+                f"skill-based: {agent.extension} has the best skill level"
+                f" ({skills[agent.extension]}) among available agents, then idle the longest"
+            )
+        case _:
+            assert_never(policy)  # a new policy must be routed here, never as another
     return [agent], why + avoided
+
+
+def _weighted(state: EngineState, cc: CallCenter, candidates: list[Agent]) -> tuple[Agent, str]:
+    weights = {m.extension: m.weight for m in cc.config.members}
+    total = sum(weights[a.extension] for a in candidates)
+    point = next_random(state) * total
+    agent = candidates[-1]
+    for candidate in candidates:
+        point -= weights[candidate.extension]
+        if point < 0:
+            agent = candidate
+            break
+    return (
+        agent,
+        f"weighted: {agent.extension} drawn with weight {weights[agent.extension]} of {total}",
+    )

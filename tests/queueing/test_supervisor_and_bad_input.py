@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+from typing import get_args
 
 import pytest
 
 from queueing.commands import TransferCall
 from queueing.config import TenantConfig, Tier
 from queueing.events import EventType as E
+from queueing.handlers import HANDLERS
 from queueing.inputs import (
     AgentAnswered,
     AgentHungUp,
@@ -172,3 +174,9 @@ def test_assigned_agent_who_starts_unjoined_can_join() -> None:
     )
     sim = simulator(config)
     assert sim.feed(JoinCallCenter("1001", "7001"))[0].type is E.AGENT_JOINED
+
+
+def test_every_input_kind_has_a_handler() -> None:
+    """The engine dispatches inputs by type (queueing/handlers.py HANDLERS): an input kind added to
+    the Input union without a handler would be refused at run time as `unknown_input`."""
+    assert set(HANDLERS) == set(get_args(Input))
