@@ -1,7 +1,7 @@
 """The domain event types the queue engine emits: names outside clients rely on
 (`../shared/spec/contract.md`, Xsi-style; docs/events.md). Defined here, in the shared kernel, so
 the engine, the reports, the supervisor board and the browser client (through
-`/agent/static/contract.json`) all read the one list.
+`/agent/config.json`) all read the one list.
 """
 
 from __future__ import annotations
