@@ -29,12 +29,12 @@ log = logging.getLogger(__name__)
 
 
 class CallContext:
+    # The parts, each set once by `CallManager` before the first SIP message arrives.
     offers: Offers
     bridging: Bridging
     caller_media: CallerMedia
     hold: HoldAndDtmf
     monitoring: Monitoring
-    """The parts, each set once by `CallManager` before the first SIP message arrives."""
 
     def __init__(
         self,
