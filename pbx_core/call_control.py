@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeAlias
 
 
 class CallSource(StrEnum):
@@ -250,7 +251,7 @@ class StopMonitor:
     monitor_id: str
 
 
-CallCommand = (
+ExistingCallCommand: TypeAlias = (
     Answer
     | Reject
     | PlayPrompt
@@ -264,13 +265,17 @@ CallCommand = (
     | Transfer
     | Hangup
     | StartRecording
-    | Dial
     | HoldCall
     | ResumeCall
     | PlayToAgent
     | MonitorCall
     | StopMonitor
 )
+"""The commands on a call the PBX has already (every command but `Dial`, which makes one).
+A closed union: the PBX's dispatch over it ends in `assert_never`, so mypy names a new
+command that the PBX does not handle."""
+
+CallCommand: TypeAlias = ExistingCallCommand | Dial
 
 
 # ---------------------------------------------------------------------------------------------
@@ -414,7 +419,7 @@ class CommandFailed:
     reason: str
 
 
-CallEvent = (
+CallEvent: TypeAlias = (
     CallOffered
     | CallRinging
     | CallAnswered
@@ -432,6 +437,6 @@ CallEvent = (
     | CommandFailed
 )
 
-CallHandler = Callable[[CallEvent], Awaitable[None] | None]
+CallHandler: TypeAlias = Callable[[CallEvent], Awaitable[None] | None]
 """What the application registers for its numbers: called in the asyncio loop with every
 event of the calls to those numbers (from `CallOffered` to `CallHungUp`)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import assert_never
 
 from pbx_core import call_control as cc
 
@@ -52,6 +53,23 @@ class HuntGroupHandler:
                     self._ring_next(call_id)
             case cc.CallHungUp(call_id=call_id):
                 self._calls.pop(call_id, None)
+            case (
+                cc.CallAnswered()  # the caller answered by the PBX: the welcome prompt plays
+                | cc.CallRinging()
+                | cc.LegHungUp()
+                | cc.DtmfReceived()
+                | cc.CallHeld()
+                | cc.CallResumed()
+                | cc.MediaFinished()
+                | cc.CallTransferred()
+                | cc.RecordingRequested()
+                | cc.MonitorStarted()
+                | cc.MonitorEnded()
+                | cc.CommandFailed()
+            ):
+                pass  # a hunt group only rings its members one after the other
+            case _:
+                assert_never(event)
 
     def _ring_next(self, call_id: str) -> None:
         waiting = self._calls.get(call_id)

@@ -30,15 +30,16 @@ log = logging.getLogger(__name__)
 
 FRAME_SAMPLES = 160
 """20 ms at 8 kHz."""
+FRAME_BYTES = FRAME_SAMPLES * g711.SAMPLE_WIDTH
 FRAME_SECONDS = 0.02
-PLAYOUT_SAMPLES = 2 * FRAME_SAMPLES
+PLAYOUT_BYTES = 2 * FRAME_BYTES
 """A talker is mixed in once 40 ms of it are buffered (again after each time it ran dry):
 packets arrive with jitter around the mixer's tick, and without this margin a talker would
 alternate between an empty and a double frame (choppy audio)."""
-MAX_BUFFERED_SAMPLES = 4 * FRAME_SAMPLES
+MAX_BUFFERED_BYTES = 4 * FRAME_BYTES
 """A talker whose clock runs fast loses its oldest audio beyond 80 ms instead of drifting."""
 _RTP_HEADER = struct.Struct("!BBHII")
-_SILENCE = [0] * FRAME_SAMPLES
+_SILENCE = bytes(FRAME_BYTES)
 
 
 @dataclass(eq=False)
@@ -47,9 +48,10 @@ class _Participant:
     sock: socket.socket
     remote: tuple[str, int] | None = None
     payload_type: int = g711.PCMU
-    buffer: list[int] = field(default_factory=list)
+    buffer: bytearray = field(default_factory=bytearray)
+    """Its audio not mixed yet, linear PCM (`g711`)."""
     playing: bool = False
-    """Its buffer is being played out (it was filled to `PLAYOUT_SAMPLES` since it ran dry)."""
+    """Its buffer is being played out (it was filled to `PLAYOUT_BYTES` since it ran dry)."""
     event_peer: str = ""
     ssrc: int = field(default_factory=lambda: secrets.randbits(32))
     sequence: int = field(default_factory=lambda: secrets.randbits(16))
@@ -156,8 +158,8 @@ class Conference:
         if payload_type in g711.PAYLOAD_TYPES:
             buffer = participant.buffer
             buffer.extend(g711.decode(payload_type, payload))
-            if len(buffer) > MAX_BUFFERED_SAMPLES:
-                del buffer[: len(buffer) - MAX_BUFFERED_SAMPLES]
+            if len(buffer) > MAX_BUFFERED_BYTES:
+                del buffer[: len(buffer) - MAX_BUFFERED_BYTES]
         elif payload_type is not None and participant.event_peer:
             peer = self._participants[participant.event_peer]
             remote = peer.remote  # read once: another thread may disconnect it meanwhile
@@ -165,25 +167,24 @@ class Conference:
                 _send_to(peer.sock, packet, remote)
 
     def _tick(self) -> None:
-        frames: dict[str, list[int]] = {}
+        frames: dict[str, bytes] = {}
         for name, participant in self._participants.items():
             buffer = participant.buffer
             participant.playing = bool(buffer) and (
-                participant.playing or len(buffer) >= PLAYOUT_SAMPLES
+                participant.playing or len(buffer) >= PLAYOUT_BYTES
             )
             if participant.playing:
-                frame = buffer[:FRAME_SAMPLES]
-                del buffer[:FRAME_SAMPLES]
-                frame.extend(_SILENCE[: FRAME_SAMPLES - len(frame)])
-                frames[name] = frame
+                frame = bytes(buffer[:FRAME_BYTES])
+                del buffer[:FRAME_BYTES]
+                frames[name] = frame + _SILENCE[: FRAME_BYTES - len(frame)]
         routes = self._routes
         for name, participant in self._participants.items():
             remote = participant.remote  # read once: another thread may disconnect it meanwhile
             if remote is None:
                 continue
             heard = [frames[talker] for talker in routes.get(name, ()) if talker in frames]
-            samples = g711.mix(heard) if heard else _SILENCE
-            self._send(participant, remote, g711.encode(participant.payload_type, samples))
+            pcm = g711.mix(heard) if heard else _SILENCE
+            self._send(participant, remote, g711.encode(participant.payload_type, pcm))
 
     @staticmethod
     def _send(participant: _Participant, remote: tuple[str, int], payload: bytes) -> None:

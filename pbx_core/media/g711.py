@@ -1,82 +1,66 @@
-"""G.711 (PCMU/PCMA) to 16-bit linear and back, through lookup tables built once.
+"""G.711 (PCMU/PCMA) to 16-bit linear PCM and back, the sum of several talkers, stereo WAV
+frames: the one implementation for the conference mixer and the recordings' conversion.
 
-`audioop` is deprecated (gone in Python 3.13), and the mixer only ever needs these two codecs.
+The per-sample work runs in C: the standard library's `audioop` up to Python 3.12, and the
+`audioop-lts` package (the same module, kept up) from 3.13, where the standard library dropped
+it. PCM here is bytes of signed 16-bit samples in the machine's byte order (audioop's format).
+Decoding gives exactly the G.711 values (tests/pbx_core/test_conference.py); A-law encoding
+is the ITU-T G.191 reference's, mu-law encoding Sun's reference (CPython's) (docs/pbx.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+
+with warnings.catch_warnings():
+    # Python 3.11-3.12 warn that audioop leaves the standard library; from 3.13 the
+    # audioop-lts package (a dependency there, pyproject.toml) provides it without a warning.
+    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
+    import audioop
 
 PCMU = 0
 PCMA = 8
 PAYLOAD_TYPES = (PCMU, PCMA)
+SAMPLE_WIDTH = 2
+"""Bytes per linear sample."""
 
-_ULAW_BIAS = 0x84
-_ULAW_CLIP = 32635
-
-
-def _ulaw_to_linear(code: int) -> int:
-    code = ~code & 0xFF
-    exponent = (code >> 4) & 0x07
-    sample = ((((code & 0x0F) << 3) + _ULAW_BIAS) << exponent) - _ULAW_BIAS
-    return -sample if code & 0x80 else sample
-
-
-def _alaw_to_linear(code: int) -> int:
-    code ^= 0x55
-    exponent = (code >> 4) & 0x07
-    mantissa = code & 0x0F
-    base = (mantissa << 4) + 8
-    sample = base if exponent == 0 else (base + 0x100) << (exponent - 1)
-    return sample if code & 0x80 else -sample
-
-
-def _linear_to_ulaw(sample: int) -> int:
-    sign = 0x80 if sample < 0 else 0
-    magnitude = min(-sample if sign else sample, _ULAW_CLIP) + _ULAW_BIAS
-    exponent = magnitude.bit_length() - 8
-    mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return ~(sign | (exponent << 4) | mantissa) & 0xFF
-
-
-def _linear_to_alaw(sample: int) -> int:
-    sign = 0 if sample < 0 else 0x80
-    magnitude = min(-sample if sample < 0 else sample, 32767)
-    if magnitude < 256:
-        exponent, mantissa = 0, (magnitude >> 4) & 0x0F
-    else:
-        exponent = magnitude.bit_length() - 8
-        mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return (sign | (exponent << 4) | mantissa) ^ 0x55
-
-
-def _signed(index: int) -> int:
-    return index - 0x10000 if index & 0x8000 else index
-
-
-_DECODE: dict[int, tuple[int, ...]] = {
-    PCMU: tuple(_ulaw_to_linear(code) for code in range(256)),
-    PCMA: tuple(_alaw_to_linear(code) for code in range(256)),
+_DECODERS: dict[int, Callable[[bytes, int], bytes]] = {
+    PCMU: audioop.ulaw2lin,
+    PCMA: audioop.alaw2lin,
 }
-# Indexed by the sample's 16-bit two's complement pattern (`sample & 0xFFFF`).
-_ENCODE: dict[int, bytes] = {
-    PCMU: bytes(_linear_to_ulaw(_signed(index)) for index in range(0x10000)),
-    PCMA: bytes(_linear_to_alaw(_signed(index)) for index in range(0x10000)),
+_ENCODERS: dict[int, Callable[[bytes, int], bytes]] = {
+    PCMU: audioop.lin2ulaw,
+    PCMA: audioop.lin2alaw,
 }
 
 
-def decode(payload_type: int, payload: bytes) -> list[int]:
-    table = _DECODE[payload_type]
-    return [table[code] for code in payload]
+def decode(payload_type: int, payload: bytes) -> bytes:
+    """G.711 octets of `payload_type` to PCM."""
+    return _DECODERS[payload_type](payload, SAMPLE_WIDTH)
 
 
-def encode(payload_type: int, samples: Sequence[int]) -> bytes:
-    table = _ENCODE[payload_type]
-    return bytes(table[sample & 0xFFFF] for sample in samples)
+def encode(payload_type: int, pcm: bytes) -> bytes:
+    """PCM to G.711 octets of `payload_type`."""
+    return _ENCODERS[payload_type](pcm, SAMPLE_WIDTH)
 
 
-def mix(frames: Sequence[Sequence[int]]) -> list[int]:
-    """Sum equally long frames sample by sample, clipped to 16 bits."""
-    if len(frames) == 1:
-        return list(frames[0])
-    return [max(-32768, min(32767, sum(column))) for column in zip(*frames, strict=True)]
+def mix(frames: Sequence[bytes]) -> bytes:
+    """Sum equally long PCM frames sample by sample, each partial sum clipped to 16 bits
+    (the same as clipping the total for the two talkers a monitor's listener hears at most)."""
+    mixed = frames[0]
+    for frame in frames[1:]:
+        mixed = audioop.add(mixed, frame, SAMPLE_WIDTH)
+    return mixed
+
+
+def stereo_wav_frames(left: bytes, right: bytes) -> bytes:
+    """Two equally long PCM channels as the frames of a stereo WAV file (interleaved,
+    little-endian)."""
+    frames = audioop.add(
+        audioop.tostereo(left, SAMPLE_WIDTH, 1, 0),
+        audioop.tostereo(right, SAMPLE_WIDTH, 0, 1),
+        SAMPLE_WIDTH,
+    )
+    return audioop.byteswap(frames, SAMPLE_WIDTH) if sys.byteorder == "big" else frames

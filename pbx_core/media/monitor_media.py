@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import assert_never
 
 from pbx_core.call_control import MonitorMode
 from pbx_core.media import sdp_rewrite
@@ -83,14 +84,17 @@ class MonitorMedia:
         self.apply(mode, agent_sdp)
 
     def apply(self, mode: MonitorMode, agent_sdp: str) -> None:
-        if mode is MonitorMode.BARGE:
-            self._untap()
-            if not self._anchored:
-                self._insert(agent_sdp)
-        else:
-            self._take_out(agent_sdp)
-            if not self._tap_tag:
-                self._tap()
+        match mode:
+            case MonitorMode.BARGE:
+                self._untap()
+                if not self._anchored:
+                    self._insert(agent_sdp)
+            case MonitorMode.LISTEN:
+                self._take_out(agent_sdp)
+                if not self._tap_tag:
+                    self._tap()
+            case _:
+                assert_never(mode)
         self._conference.set_routes(ROUTES[mode])
 
     def agent_answered(self, agent_sdp: str) -> None:

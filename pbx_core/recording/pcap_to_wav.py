@@ -12,40 +12,30 @@ import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pbx_core.media import g711
+
 SAMPLE_RATE = 8000
 LINKTYPE_RAW = 101
 LINKTYPE_ETHERNET = 1
 
 
-def _ulaw_to_linear(byte: int) -> int:
-    byte = ~byte & 0xFF
-    sign = byte & 0x80
-    exponent = (byte >> 4) & 0x07
-    mantissa = byte & 0x0F
-    sample = ((mantissa << 3) + 0x84) << exponent
-    sample -= 0x84
-    return -sample if sign else sample
-
-
-def _alaw_to_linear(byte: int) -> int:
-    byte ^= 0x55
-    sign = byte & 0x80
-    exponent = (byte >> 4) & 0x07
-    mantissa = byte & 0x0F
-    # Segment 0 is linear; the others double per segment (ITU-T G.711).
-    sample = (mantissa << 4) + 8 if exponent == 0 else ((mantissa << 4) + 0x108) << (exponent - 1)
-    return sample if sign else -sample
-
-
-ULAW = [_ulaw_to_linear(b) for b in range(256)]
-ALAW = [_alaw_to_linear(b) for b in range(256)]
-DECODERS = {0: ULAW, 8: ALAW}
-
-
 @dataclass
 class Channel:
-    samples: dict[int, int] = field(default_factory=dict)
-    """sample index -> value (sparse: only where audio arrived)."""
+    pcm: bytearray = field(default_factory=bytearray)
+    """Linear PCM (`g711`) from the call's first packet on; zeros (silence) where none came."""
+
+    def place(self, offset: int, pcm: bytes) -> None:
+        """Write `pcm` from sample `offset` on (a later packet overwrites an earlier one's
+        samples); samples before the call's first packet are dropped."""
+        start = offset * g711.SAMPLE_WIDTH
+        if start < 0:
+            pcm, start = pcm[-start:], 0
+        if not pcm:
+            return
+        end = start + len(pcm)
+        if end > len(self.pcm):
+            self.pcm.extend(bytes(end - len(self.pcm)))
+        self.pcm[start:end] = pcm
 
 
 def _packets(data: bytes) -> tuple[int, list[tuple[float, bytes]]]:
@@ -101,8 +91,7 @@ def convert(pcap_path: Path, wav_path: Path) -> int:
         if parsed is None:
             continue
         source, payload_type, payload = parsed
-        decoder = DECODERS.get(payload_type)
-        if decoder is None:
+        if payload_type not in g711.PAYLOAD_TYPES:
             continue
         if source not in channels:
             if len(channels) == 2:
@@ -110,20 +99,16 @@ def convert(pcap_path: Path, wav_path: Path) -> int:
             channels[source] = Channel()
         if start is None:
             start = when
-        channel = channels[source]
         offset = round((when - start) * SAMPLE_RATE)
-        for index, byte in enumerate(payload):
-            channel.samples[offset + index] = decoder[byte]
-    length = max((max(c.samples) + 1 for c in channels.values() if c.samples), default=0)
-    lanes = list(channels.values()) + [Channel()] * (2 - len(channels))
-    frames = bytearray()
-    for index in range(length):
-        for lane in lanes[:2]:
-            frames += struct.pack("<h", lane.samples.get(index, 0))
+        channels[source].place(offset, g711.decode(payload_type, payload))
+    length = max((len(channel.pcm) for channel in channels.values()), default=0)
+    lanes = [bytes(c.pcm.ljust(length, b"\0")) for c in channels.values()]
+    lanes += [bytes(length)] * (2 - len(lanes))
+    frames = g711.stereo_wav_frames(lanes[0], lanes[1])
     wav_path.parent.mkdir(parents=True, exist_ok=True)
     with wave.open(str(wav_path), "wb") as out:
         out.setnchannels(2)
-        out.setsampwidth(2)
+        out.setsampwidth(g711.SAMPLE_WIDTH)
         out.setframerate(SAMPLE_RATE)
-        out.writeframes(bytes(frames))
-    return length
+        out.writeframes(frames)
+    return length // g711.SAMPLE_WIDTH

@@ -10,6 +10,7 @@ all) there is no way to find the next message, so the error is final for the con
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from pbx_core.sip.wire import ENCODING, ERRORS, canonical, is_start_line, unfold
 
@@ -41,7 +42,7 @@ class FramingError:
     """The header block, when it was complete (to build that response from)."""
 
 
-Frame = Message | KeepAlive | FramingError
+Frame: TypeAlias = Message | KeepAlive | FramingError
 
 
 class StreamFramer:

@@ -36,7 +36,7 @@ import logging
 import socket
 import threading
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, assert_never, cast
 
 from pbx_core.sip.stream_framing import (
     MAX_MESSAGE,
@@ -193,8 +193,10 @@ class TcpTransportGateway:
             connection.send(b"\r\n")
         elif isinstance(frame, Message):
             self._from_phone(connection, frame.data)
-        else:
+        elif isinstance(frame, FramingError):
             self._on_framing_error(connection, frame)
+        else:
+            assert_never(frame)
 
     def _on_framing_error(self, connection: _Connection, error: FramingError) -> None:
         log.info("closing TCP connection from %s: %s", connection.peer, error.reason)

@@ -16,16 +16,15 @@ import socket
 import struct
 
 from pbx_core.media import g711
+from tests.pbx_core.support import pcm, samples_of
 
 FRAME = 160
 RTP_HEADER = struct.Struct("!BBHII")
 
 
 def tone_frame(frequency: float, amplitude: int = 6000) -> bytes:
-    return g711.encode(
-        g711.PCMU,
-        [round(amplitude * math.sin(2 * math.pi * frequency * n / 8000)) for n in range(FRAME)],
-    )
+    wave = [round(amplitude * math.sin(2 * math.pi * frequency * n / 8000)) for n in range(FRAME)]
+    return g711.encode(g711.PCMU, pcm(wave))
 
 
 def level(samples: list[int], frequency: float) -> float:
@@ -72,7 +71,7 @@ class RtpPhone:
             self.peer = source
             payload_type = data[1] & 0x7F
             if len(data) > 12 and payload_type in g711.PAYLOAD_TYPES:
-                self.received.append((now, g711.decode(payload_type, data[12:])))
+                self.received.append((now, samples_of(g711.decode(payload_type, data[12:]))))
 
     async def _talk(self) -> None:
         loop = asyncio.get_running_loop()

@@ -6,6 +6,8 @@ import asyncio
 import os
 import re
 import socket
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +18,16 @@ SIPP_DIR = Path(__file__).parent / "sipp"
 SIPP_TIMEOUT_S = 20
 
 E = TypeVar("E")
+
+
+def pcm(samples: Sequence[int]) -> bytes:
+    """Samples as the linear PCM `g711` takes (16-bit, the machine's byte order)."""
+    return array("h", samples).tobytes()
+
+
+def samples_of(pcm: bytes) -> list[int]:
+    """The samples of linear PCM that `g711` gave."""
+    return array("h", pcm).tolist()
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:

@@ -11,19 +11,65 @@ import pytest
 
 from pbx_core.media import g711
 from pbx_core.media.conference import FRAME_SAMPLES, Conference
+from tests.pbx_core.support import pcm, samples_of
 
 HEADER = struct.Struct("!BBHII")
 
 
-def test_g711_tables_round_trip_and_clip() -> None:
+def _ulaw_value(code: int) -> int:
+    """G.711 mu-law decoding, written out from the standard (the pre-audioop tables)."""
+    code = ~code & 0xFF
+    exponent = (code >> 4) & 0x07
+    sample = ((((code & 0x0F) << 3) + 0x84) << exponent) - 0x84
+    return -sample if code & 0x80 else sample
+
+
+def _alaw_value(code: int) -> int:
+    """G.711 A-law decoding: segment 0 linear, each further segment twice as coarse."""
+    code ^= 0x55
+    exponent = (code >> 4) & 0x07
+    base = ((code & 0x0F) << 4) + 8
+    sample = base if exponent == 0 else (base + 0x100) << (exponent - 1)
+    return sample if code & 0x80 else -sample
+
+
+def test_g711_decodes_every_code_to_its_g711_value() -> None:
+    codes = bytes(range(256))
+    assert samples_of(g711.decode(g711.PCMU, codes)) == [_ulaw_value(c) for c in codes]
+    assert samples_of(g711.decode(g711.PCMA, codes)) == [_alaw_value(c) for c in codes]
+    ulaw = samples_of(g711.decode(g711.PCMU, bytes([0xFF, 0x7F, 0x00, 0x80, 0x70])))
+    assert ulaw == [0, 0, -32124, 32124, -120]
+    alaw = samples_of(g711.decode(g711.PCMA, bytes([0xD5, 0x55, 0xAA, 0x2A])))
+    assert alaw == [8, -8, 32256, -32256]
+
+
+def test_g711_round_trip_and_clip() -> None:
     for payload_type in g711.PAYLOAD_TYPES:
         codes = bytes(range(256))
         back = g711.encode(payload_type, g711.decode(payload_type, codes))
         # μ-law has two zeros (0x7F, 0xFF); everything else comes back as it was.
         assert [c for c, b in zip(codes, back, strict=True) if c != b] in ([], [0x7F])
-    assert g711.encode(g711.PCMU, [0, 32767, -32768]) == bytes([0xFF, 0x80, 0x00])
-    assert g711.encode(g711.PCMA, [0, 32767, -32768]) == bytes([0xD5, 0xAA, 0x2A])
-    assert g711.mix([[30000, -30000, 5], [10000, -10000, 6]]) == [32767, -32768, 11]
+    assert g711.encode(g711.PCMU, pcm([0, 32767, -32768])) == bytes([0xFF, 0x80, 0x00])
+    assert g711.encode(g711.PCMA, pcm([0, 32767, -32768])) == bytes([0xD5, 0xAA, 0x2A])
+    mixed = g711.mix([pcm([30000, -30000, 5]), pcm([10000, -10000, 6])])
+    assert samples_of(mixed) == [32767, -32768, 11]
+
+
+def test_g711_a_law_encoding_is_the_itu_reference() -> None:
+    every = list(range(-32768, 32768))
+    assert g711.encode(g711.PCMA, pcm(every)) == bytes(map(_g191_alaw, every))
+
+
+def _g191_alaw(sample: int) -> int:
+    """ITU-T G.191 (STL) `alaw_compress`: one's complement for negative samples."""
+    magnitude = (~sample if sample < 0 else sample) >> 4
+    if magnitude > 15:
+        exponent = 1
+        while magnitude > 31:
+            magnitude >>= 1
+            exponent += 1
+        magnitude += (exponent - 1) << 4
+    return (magnitude | (0x80 if sample >= 0 else 0)) ^ 0x55
 
 
 @pytest.fixture
@@ -41,7 +87,7 @@ def sockets() -> Iterator[dict[str, socket.socket]]:
 
 def _frame(payload_type: int, value: int) -> bytes:
     return HEADER.pack(0x80, payload_type, 1, 0, 1234) + g711.encode(
-        payload_type, [value] * FRAME_SAMPLES
+        payload_type, pcm([value] * FRAME_SAMPLES)
     )
 
 
@@ -76,15 +122,15 @@ def test_listener_gets_the_clipped_sum_of_whom_it_hears(
         heard_by_a = _payloads(sockets["a"], 0.1)
     finally:
         conference.close()
-    a_decoded = g711.decode(g711.PCMU, g711.encode(g711.PCMU, [a_value]))[0]
-    b_decoded = g711.decode(g711.PCMA, g711.encode(g711.PCMA, [b_value]))[0]
-    mixed = g711.encode(g711.PCMA, [a_decoded + b_decoded] * FRAME_SAMPLES)
+    a_decoded = samples_of(g711.decode(g711.PCMU, g711.encode(g711.PCMU, pcm([a_value]))))[0]
+    b_decoded = samples_of(g711.decode(g711.PCMA, g711.encode(g711.PCMA, pcm([b_value]))))[0]
+    mixed = g711.encode(g711.PCMA, pcm([a_decoded + b_decoded] * FRAME_SAMPLES))
     assert (g711.PCMA, mixed) in heard_by_c, "c must hear a and b mixed, in its own codec"
-    only_b = g711.encode(g711.PCMU, [b_decoded] * FRAME_SAMPLES)
+    only_b = g711.encode(g711.PCMU, pcm([b_decoded] * FRAME_SAMPLES))
     assert heard_by_a, "a gets a steady stream"
     assert all(pt == g711.PCMU for pt, _ in heard_by_a)
     assert only_b in {payload for _, payload in heard_by_a}
-    c_in_a = g711.encode(g711.PCMU, [b_decoded + c_value] * FRAME_SAMPLES)
+    c_in_a = g711.encode(g711.PCMU, pcm([b_decoded + c_value] * FRAME_SAMPLES))
     assert c_in_a not in {payload for _, payload in heard_by_a}, "a must not hear c"
 
 
@@ -103,5 +149,5 @@ def test_silence_without_talkers_and_events_pass_to_the_pair(
     finally:
         conference.close()
     assert (101, bytes([5, 0x0A, 0x00, 0xA0])) in got, "telephone-event passed through"
-    silence = g711.encode(g711.PCMU, [0] * FRAME_SAMPLES)
+    silence = g711.encode(g711.PCMU, pcm([0] * FRAME_SAMPLES))
     assert (g711.PCMU, silence) in got, "no talkers: silence keeps the stream going"

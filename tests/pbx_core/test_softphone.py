@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from pbx_core import call_control as cc
-from pbx_core.recording.pcap_to_wav import ULAW
+from pbx_core.media import g711
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
-from tests.pbx_core.support import EventLog, free_port, trunk_caller
+from tests.pbx_core.support import EventLog, free_port, samples_of, trunk_caller
 
 EXTENSION = "1009"
 
@@ -26,7 +26,7 @@ def longest_tone_run(payloads: list[bytes]) -> int:
     crossings in 160 samples)."""
     best = run = 0
     for payload in payloads:
-        samples = [ULAW[b] for b in payload]
+        samples = samples_of(g711.decode(g711.PCMU, payload))
         crossings = sum(1 for a, b in itertools.pairwise(samples) if (a < 0) != (b < 0))
         run = run + 1 if len(samples) == 160 and 36 <= crossings <= 44 else 0
         best = max(best, run)

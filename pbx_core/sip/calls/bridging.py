@@ -1,0 +1,158 @@
+"""Answer the caller, bridge it to an answered leg (with a whisper first, if asked), blind
+transfer, drop a leg, and end the call."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventUpdate
+from sippy.MsgBody import MsgBody
+from sippy.Time.Timeout import Timeout
+
+from pbx_core import call_control as cc
+from pbx_core.sip.calls.context import CallContext
+from pbx_core.sip.calls.model import MONITOR_CALL_ENDED, Call, Leg, LegState
+from pbx_core.sip.sdp import PLACEHOLDER_SDP
+
+
+class Bridging:
+    def __init__(self, ctx: CallContext) -> None:
+        self._ctx = ctx
+
+    def answer(self, call: Call, far_sdp: str = PLACEHOLDER_SDP) -> None:
+        if call.answered:
+            return
+        media = self._ctx.media
+        if media is not None:
+            sdp = media.answer(
+                call.call_id, call.caller_tag, str(call.ua.lTag), far_sdp, latching=True
+            )
+        else:
+            sdp = far_sdp
+        call.ua.recvEvent(CCEventConnect((200, "OK", MsgBody(sdp))))
+        call.answered = True
+        if call.route is not None:
+            self._ctx.emit(cc.CallAnswered(call.call_id), call.route)
+
+    def bridge(self, call: Call, leg: Leg) -> None:
+        ctx = self._ctx
+        if leg.state is not LegState.ANSWERED:
+            ctx.fail(call, "Bridge", f"leg {leg.leg_id} is {leg.state}")
+            return
+        whisper = leg.whisper if ctx.media is not None and call.answered else None
+        if whisper is None:
+            ctx.caller_media.stop_media(call)
+        if call.bridged is not None and call.bridged is not leg:
+            self.drop_leg(call, call.bridged)
+        if ctx.media is not None:
+            if call.answered:
+                # Re-answer with the agent's SDP; `port latching` keeps the caller's port
+                # (architecture.md flow step 4): no re-INVITE to the caller.
+                ctx.media.answer(
+                    call.call_id, call.caller_tag, str(call.ua.lTag), leg.remote_sdp, latching=True
+                )
+            else:
+                self.answer(call, leg.remote_sdp)
+        elif call.answered:
+            call.ua.recvEvent(CCEventUpdate(MsgBody(leg.remote_sdp)))
+        else:
+            self.answer(call, leg.remote_sdp)
+        leg.state = LegState.BRIDGED
+        call.bridged = leg
+        ctx.caller_media.maybe_record(call, leg)
+        if whisper is not None:
+            self._whisper(call, leg, whisper)
+
+    def _whisper(self, call: Call, leg: Leg, prompt: str) -> None:
+        """Both directions muted (as a CTI hold), the prompt to the extension, the caller's
+        music going on; then the two hear each other."""
+        caller_media = self._ctx.caller_media
+        leg.whisper = None
+        caller_media.set_held_media(call, True)
+        duration_ms = caller_media.play_to_agent(call, prompt)
+        done = partial(self._ctx.guard, self._whisper_done, call, leg)
+        leg.timer = Timeout(done, max(duration_ms, 1) / 1000.0)
+
+    def _whisper_done(self, call: Call, leg: Leg) -> None:
+        leg.timer = None
+        if call.ended or call.bridged is not leg or call.cti_hold:
+            return  # gone, replaced, or held meanwhile (the hold owns the media now)
+        self._ctx.caller_media.stop_media(call)
+        self._ctx.caller_media.set_held_media(call, False)
+
+    def transfer(self, call: Call, target: str) -> None:
+        ctx = self._ctx
+        for leg in list(call.legs.values()):
+            self.drop_leg(call, leg)
+        ctx.emit(cc.CallTransferred(call.call_id, target), call.route)
+        if ctx.directory.is_call_center(target):
+            call.route = target
+            call.called = target
+            ctx.emit(
+                cc.CallOffered(
+                    call_id=call.call_id,
+                    caller=call.caller,
+                    called=target,
+                    source=call.source,
+                    caller_name=call.caller_name,
+                    transferred=True,
+                ),
+                target,
+            )
+            return
+        if ctx.directory.user(target) is None and ctx.outbound_trunk is None:
+            self.end_call(call, cc.HangupSide.PBX, code=404, reason="Not Found")
+            return
+        if call.answered and ctx.media is not None:
+            ctx.caller_media.start_music(call)
+        ctx.offers.offer(call, call.next_leg_id(), target, ctx.extension_ring_timeout, True)
+
+    def drop_leg(self, call: Call, leg: Leg) -> None:
+        """End a leg from the PBX side: CANCEL if it rings, BYE if it is answered."""
+        if leg.state is LegState.ENDED:
+            return
+        leg.ua.recvEvent(CCEventDisconnect())
+        self._ctx.offers.end_leg(leg)
+        call.legs.pop(leg.leg_id, None)
+        if call.bridged is leg:
+            self.unbridge(call)
+
+    def unbridge(self, call: Call) -> None:
+        """The bridged leg is gone: what hung on it (a monitor, a CTI hold) ends with it."""
+        self._ctx.monitoring.end_monitor(call, MONITOR_CALL_ENDED)
+        if call.cti_hold:
+            call.cti_hold = False
+            if self._ctx.media is not None and not call.ended:
+                # A next agent must hear the caller (music plays on until the next Bridge).
+                self._ctx.caller_media.set_held_media(call, False)
+        call.bridged = None
+
+    def end_call(
+        self,
+        call: Call,
+        side: cc.HangupSide,
+        *,
+        caller_gone: bool = False,
+        code: int = 0,
+        reason: str = "",
+    ) -> None:
+        ctx = self._ctx
+        if call.ended:
+            return
+        call.ended = True
+        ctx.monitoring.end_monitor(call, MONITOR_CALL_ENDED)
+        ctx.caller_media.stop_media(call, tell_rtpengine=False)
+        for leg in list(call.legs.values()):
+            if leg.state is LegState.RINGING and call.route is not None:
+                ctx.offers.report_cancelled(call, leg)
+            self.drop_leg(call, leg)
+        if not caller_gone:
+            if call.answered:
+                call.ua.recvEvent(CCEventDisconnect())
+            else:
+                call.ua.recvEvent(CCEventFail((code or 480, reason or "Temporarily Unavailable")))
+        if ctx.media is not None:
+            ctx.media.delete(call.call_id)  # closes the pcap before its conversion is queued
+        ctx.caller_media.finish_recording(call)
+        ctx.calls.pop(call.call_id, None)
+        ctx.emit(cc.CallHungUp(call.call_id, side, code), call.route)

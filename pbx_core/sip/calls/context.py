@@ -1,0 +1,120 @@
+"""What the parts of the B2BUA share: its settings, its calls, the busy count per extension,
+and each other (the parts call one another: a leg's answer bridges, a bridge may end a call)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sippy.SipAddress import SipAddress
+from sippy.SipContact import SipContact
+from sippy.SipURL import SipURL
+
+from pbx_core import call_control as cc
+from pbx_core.directory import Directory
+from pbx_core.location import LocationStore
+from pbx_core.media.ng_client import NgClient
+from pbx_core.sip.calls.model import Call, Emit
+from pbx_core.sip.click_to_dial import ClickToDial
+
+if TYPE_CHECKING:
+    from pbx_core.sip.calls.bridging import Bridging
+    from pbx_core.sip.calls.caller_media import CallerMedia
+    from pbx_core.sip.calls.hold import HoldAndDtmf
+    from pbx_core.sip.calls.monitoring import Monitoring
+    from pbx_core.sip.calls.offers import Offers
+
+log = logging.getLogger(__name__)
+
+
+class CallContext:
+    # The parts, each set once by `CallManager` before the first SIP message arrives.
+    offers: Offers
+    bridging: Bridging
+    caller_media: CallerMedia
+    hold: HoldAndDtmf
+    monitoring: Monitoring
+
+    def __init__(
+        self,
+        global_config: dict[str, Any],
+        directory: Directory,
+        locations: LocationStore,
+        emit: Emit,
+        *,
+        realm: str,
+        media: NgClient | None,
+        prompt_path: Callable[[str], str],
+        extension_ring_timeout: float,
+        max_calls_per_extension: int,
+        outbound_trunk: tuple[str, int] | None,
+        recording_sink: Callable[[dict[str, Any]], None] | None,
+    ) -> None:
+        self.config = global_config
+        self.directory = directory
+        self.locations = locations
+        self.emit = emit
+        self.realm = realm
+        self.media = media
+        self.prompt_path = prompt_path
+        self.extension_ring_timeout = extension_ring_timeout
+        self.max_calls_per_extension = max_calls_per_extension
+        self.outbound_trunk = outbound_trunk
+        self.recording_sink = recording_sink
+        self.calls: dict[str, Call] = {}
+        self.busy: dict[str, int] = {}
+        """Extension -> its legs and monitors in progress (outside numbers are not counted)."""
+        self.dial = ClickToDial(
+            global_config,
+            directory,
+            locations,
+            emit,
+            self.contact,
+            media=media,
+            outbound_trunk=outbound_trunk,
+        )
+
+    def contact(self) -> Any:
+        """Our Contact without sippy's default display name `Anonymous`, which some user
+        agents (SIPp's [next_url]) fail to parse."""
+        url = SipURL(host=self.config["_sip_address"], port=self.config["_sip_port"])
+        return SipContact(address=SipAddress(url=url, hadbrace=True))
+
+    def fail(self, call: Call, command: str, reason: str) -> None:
+        self.emit(cc.CommandFailed(call.call_id, command, reason), call.route)
+
+    def guard(self, func: Callable[..., None], *args: Any) -> None:
+        """One call's bug or media failure must not take the SIP thread (and every other call)
+        down with it: log it and end that call."""
+        try:
+            func(*args)
+        except Exception:
+            log.exception("error in call handling (%s)", getattr(func, "__name__", func))
+            call = next((a for a in args if isinstance(a, Call)), None)
+            if call is not None and not call.ended:
+                try:
+                    self.bridging.end_call(call, cc.HangupSide.PBX, code=500, reason="Server Error")
+                except Exception:
+                    log.exception("could not end call %s cleanly", call.call_id)
+                    self.calls.pop(call.call_id, None)
+
+    # -----------------------------------------------------------------------------------------
+    # Busy extensions (`max_calls_per_extension`)
+
+    def is_busy(self, extension: str) -> bool:
+        limit = self.max_calls_per_extension
+        in_use = self.busy.get(extension, 0) + (extension in self.dial.busy_extensions())
+        return bool(limit) and in_use >= limit
+
+    def claim(self, extension: str) -> None:
+        self.busy[extension] = self.busy.get(extension, 0) + 1
+
+    def release(self, extension: str) -> None:
+        if extension not in self.busy:
+            return  # an outside number: never counted
+        left = self.busy[extension] - 1
+        if left > 0:
+            self.busy[extension] = left
+        else:
+            del self.busy[extension]

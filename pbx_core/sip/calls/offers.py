@@ -1,0 +1,241 @@
+"""Offers to extensions (and outside numbers through the trunk): the INVITE, ringing, answer,
+failure, ring timeout, and the events of an answered leg's phone."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from sippy.CCEvents import (
+    CCEventConnect,
+    CCEventDisconnect,
+    CCEventFail,
+    CCEventInfo,
+    CCEventRedirect,
+    CCEventRing,
+    CCEventTry,
+    CCEventUpdate,
+)
+from sippy.MsgBody import MsgBody
+from sippy.SipCallId import SipCallId
+from sippy.SipGenericHF import SipGenericHF
+from sippy.SipHeader import SipHeader
+from sippy.SipURL import SipURL
+from sippy.Time.Timeout import Timeout
+from sippy.UA import UA
+
+from pbx_core import call_control as cc
+from pbx_core.location import Binding
+from pbx_core.sip.calls.context import CallContext
+from pbx_core.sip.calls.model import MONITOR_FAILED, Call, Leg, LegState
+
+AUTO_ANSWER_HEADERS = (
+    ("Call-Info", "<sip:pbx>;answer-after=0"),
+    ("Alert-Info", "<http://localhost>;info=alert-autoanswer"),
+)
+
+
+class _CasedHF(SipGenericHF):  # type: ignore[misc]
+    """A header that keeps its usual spelling: sippy writes unknown headers as `Call-info`, and
+    some phones match these hints case-sensitively."""
+
+    def __init__(self, body: str, name: str) -> None:
+        super().__init__(body, name)
+        self._spelling = name
+
+    def getCanName(self, name: str, compact: bool = False) -> str:  # sippy's name
+        return self._spelling
+
+    def getCopy(self) -> _CasedHF:  # sippy's name
+        return _CasedHF(str(self.body), self._spelling)
+
+
+class TryToBinding(CCEventTry):  # type: ignore[misc]
+    """A CCEventTry whose Request-URI is the registered Contact, not `called@host`."""
+
+    contact: str = ""
+
+    def onUacSetupComplete(self, uac: Any) -> None:  # sippy's hook name
+        if self.contact:  # empty: an outside number, sippy's number@trunk is right
+            uac.rTarget = SipURL(url=self.contact)
+
+
+class Offers:
+    def __init__(self, ctx: CallContext) -> None:
+        self._ctx = ctx
+
+    def offer(
+        self,
+        call: Call,
+        leg_id: str,
+        extension: str,
+        ring_timeout: float,
+        auto_bridge: bool,
+        *,
+        auto_answer: bool = False,
+        whisper: str | None = None,
+    ) -> None:
+        ctx = self._ctx
+        if leg_id in call.legs:
+            ctx.fail(call, "OfferCall", f"leg {leg_id} exists")
+            return
+        internal = ctx.directory.user(extension) is not None
+        if not internal:
+            if ctx.outbound_trunk is None:
+                failure = cc.OfferFailure.REJECTED
+                self.offer_failed(call, leg_id, extension, failure, 404, auto_bridge)
+                return
+            # An outside number: through the outbound trunk, Request-URI number@trunk.
+            host, port = ctx.outbound_trunk
+            binding: Binding | None = Binding(extension, "", host, port, 0)
+        elif ctx.is_busy(extension):
+            self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
+            return
+        else:
+            binding = ctx.locations.lookup(extension)
+        if binding is None:
+            failure = cc.OfferFailure.NOT_REGISTERED
+            self.offer_failed(call, leg_id, extension, failure, 480, auto_bridge)
+            return
+        ua = UA(ctx.config, nh_address=(binding.host, binding.port))
+        ua.lContact = ctx.contact()
+        leg = Leg(
+            leg_id=leg_id, extension=extension, ua=ua, auto_bridge=auto_bridge, whisper=whisper
+        )
+        ua.event_cb = partial(self._on_leg_ua_event, call, leg)
+        call.legs[leg_id] = leg
+        if internal:
+            ctx.claim(extension)
+        self._send_try(call, leg, binding, auto_answer)
+        leg.timer = Timeout(partial(ctx.guard, self._ring_timeout, call, leg), ring_timeout)
+
+    def _send_try(self, call: Call, leg: Leg, binding: Binding, auto_answer: bool) -> None:
+        event = TryToBinding(
+            (
+                SipCallId(),
+                call.caller,
+                leg.extension,
+                MsgBody(call.offer_sdp),
+                None,
+                call.caller_name,
+            )
+        )
+        event.contact = binding.contact
+        if auto_answer:
+            # The common auto-answer hints (Polycom/Yealink/Snom/baresip read one of them).
+            event.extra_headers = tuple(
+                SipHeader(name=name.lower(), body=_CasedHF(value, name))
+                for name, value in AUTO_ANSWER_HEADERS
+            )
+        leg.ua.recvEvent(event)
+
+    def _on_leg_ua_event(self, call: Call, leg: Leg, event: Any, _ua: Any) -> None:
+        self._ctx.guard(self._on_leg_event, call, leg, event)
+
+    def _on_leg_event(self, call: Call, leg: Leg, event: Any) -> None:
+        ctx = self._ctx
+        if leg.state is LegState.ENDED or call.ended:
+            return
+        if isinstance(event, CCEventRing):
+            code = event.getData()[0]
+            if code >= 180 and not leg.ringing_reported and leg.state is LegState.RINGING:
+                leg.ringing_reported = True
+                ctx.emit(cc.CallRinging(call.call_id, leg.leg_id, leg.extension), call.route)
+                if leg.auto_bridge and not call.answered:
+                    call.ua.recvEvent(CCEventRing((180, "Ringing", None)))
+        elif isinstance(event, CCEventConnect):
+            if leg.state is not LegState.RINGING:
+                ctx.monitoring.reinvite_answered(call, leg, event.getData()[2])
+                return
+            leg.cancel_timer()
+            body = event.getData()[2]
+            leg.remote_sdp = str(body) if body is not None else ""
+            leg.state = LegState.ANSWERED
+            ctx.emit(cc.CallAnswered(call.call_id, leg.leg_id, leg.extension), call.route)
+            if leg.auto_bridge:
+                ctx.bridging.bridge(call, leg)
+        elif isinstance(event, CCEventFail | CCEventRedirect):
+            code = int(event.getData()[0])
+            if leg.state is LegState.RINGING:
+                failure = cc.OfferFailure.BUSY if code in (486, 600) else cc.OfferFailure.REJECTED
+                self.end_leg(leg)
+                del call.legs[leg.leg_id]
+                self.offer_failed(call, leg.leg_id, leg.extension, failure, code, leg.auto_bridge)
+            else:
+                ctx.monitoring.reinvite_done(call, leg)
+                if call.monitor is not None and call.monitor.agent is leg:
+                    call.monitor.media.agent_refused()
+                    ctx.monitoring.end_monitor(call, MONITOR_FAILED)
+        elif isinstance(event, CCEventDisconnect):
+            self._on_leg_disconnect(call, leg, event.getData())
+        elif isinstance(event, CCEventUpdate):
+            ctx.hold.on_reinvite(call, leg, leg.ua, event)
+        elif isinstance(event, CCEventInfo):
+            ctx.hold.on_info(call, leg, event)
+
+    def _on_leg_disconnect(self, call: Call, leg: Leg, referred: Any) -> None:
+        bridging = self._ctx.bridging
+        was_bridged = leg.state is LegState.BRIDGED
+        self.end_leg(leg)
+        call.legs.pop(leg.leg_id, None)
+        if referred is not None and was_bridged:
+            # The phone did a blind transfer (REFER): sippy already answered 202 and sent BYE.
+            bridging.unbridge(call)
+            target = str(referred.getUrl().username or "")
+            bridging.transfer(call, target)
+            return
+        if was_bridged:
+            bridging.unbridge(call)
+            bridging.end_call(call, cc.HangupSide.CALLEE)
+            return
+        self._ctx.emit(
+            cc.LegHungUp(call.call_id, leg.leg_id, leg.extension, cc.HangupSide.CALLEE), call.route
+        )
+
+    def _ring_timeout(self, call: Call, leg: Leg) -> None:
+        leg.timer = None
+        if leg.state is not LegState.RINGING or call.ended:
+            return
+        leg.ua.recvEvent(CCEventDisconnect())  # CANCEL
+        self.end_leg(leg)
+        call.legs.pop(leg.leg_id, None)
+        self.offer_failed(
+            call, leg.leg_id, leg.extension, cc.OfferFailure.NO_ANSWER, 408, leg.auto_bridge
+        )
+
+    def offer_failed(
+        self,
+        call: Call,
+        leg_id: str,
+        extension: str,
+        failure: cc.OfferFailure,
+        code: int,
+        auto_bridge: bool,
+    ) -> None:
+        self._ctx.emit(cc.OfferFailed(call.call_id, leg_id, extension, failure, code), call.route)
+        if not auto_bridge:
+            return
+        # The PBX placed this leg itself: the caller gets the outcome.
+        if call.answered:
+            self._ctx.bridging.end_call(call, cc.HangupSide.PBX, code=code)
+            return
+        reply = {
+            cc.OfferFailure.BUSY: (486, "Busy Here"),
+            cc.OfferFailure.NO_ANSWER: (480, "Temporarily Unavailable"),
+            cc.OfferFailure.NOT_REGISTERED: (480, "Temporarily Unavailable"),
+        }.get(failure, (code if 400 <= code < 700 else 480, "Call Failed"))
+        self._ctx.bridging.end_call(call, cc.HangupSide.CALLEE, code=reply[0], reason=reply[1])
+
+    def report_cancelled(self, call: Call, leg: Leg) -> None:
+        """The application or the caller stopped this leg while it rang."""
+        failure = cc.OfferFailure.CANCELLED
+        self._ctx.emit(
+            cc.OfferFailed(call.call_id, leg.leg_id, leg.extension, failure, 487), call.route
+        )
+
+    def end_leg(self, leg: Leg) -> None:
+        if leg.state is LegState.ENDED:
+            return
+        leg.cancel_timer()
+        leg.state = LegState.ENDED
+        self._ctx.release(leg.extension)

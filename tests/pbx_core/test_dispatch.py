@@ -1,0 +1,45 @@
+"""Dispatch over the closed command and event unions fails loudly on a type it does not know
+(mypy catches a missing case; these show what happens to one that slips through at run time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from redis import Redis
+
+from pbx_core import call_control as cc
+from pbx_core.directory import demo_directory
+from pbx_core.hunt_group import HuntGroupHandler
+from pbx_core.location import LocationStore
+from pbx_core.sip.calls import CallManager
+from pbx_core.sip.calls.model import Call
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A command or event call_control does not define (a new one nobody wired up)."""
+
+    call_id: str
+
+
+def test_a_command_the_pbx_does_not_handle_raises_instead_of_being_dropped() -> None:
+    events: list[cc.CallEvent] = []
+    manager = CallManager(
+        {}, demo_directory(), LocationStore(Redis()), lambda e, _r: events.append(e), realm="t"
+    )
+    manager.calls["c1"] = Call(
+        "c1", ua=None, caller="0612", called="7001", caller_name="",
+        source=cc.CallSource.TRUNK, route="7001", caller_tag="tag",
+    )  # fmt: skip
+    with pytest.raises(AssertionError, match="Unknown"):
+        manager.execute(Unknown("c1"))  # type: ignore[arg-type]
+    assert events == []
+
+
+def test_an_event_the_hunt_group_does_not_handle_raises() -> None:
+    sent: list[cc.CallCommand] = []
+    handler = HuntGroupHandler(send=sent.append)
+    with pytest.raises(AssertionError, match="Unknown"):
+        handler(Unknown("c1"))  # type: ignore[arg-type]
+    assert sent == []
