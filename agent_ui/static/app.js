@@ -8,7 +8,7 @@ import { onContactSubmit } from "./contacts.js";
 import { startDesk } from "./desk.js";
 import { onDialSubmit } from "./dialer.js";
 import { $ } from "./dom.js";
-import { detectLanguage, setLanguage } from "./i18n.js";
+import { detectLanguage, setLanguage, t } from "./i18n.js";
 import { onKeyDown, setupTabs } from "./keyboard.js";
 import { renderAll } from "./page.js";
 import { logout, onLoginSubmit, showLogin, storeToken, storedToken } from "./session.js";
@@ -16,12 +16,26 @@ import { setConfig } from "./state.js";
 import { tick } from "./statebar.js";
 import { onTransferSubmit } from "./transfer.js";
 
+/** Read the client's settings (agent_ui.AgentUiConfig). The client keeps no copy of them, so it
+ * waits for the server, saying so where the agent would sign in, and tries again (1 s doubling to
+ * 10 s) until it answers. */
 async function loadConfig() {
-  try {
-    const response = await fetch("./config.json", { headers: { Accept: "application/json" } });
-    if (response.ok) setConfig(await response.json());
-  } catch (_) {
-    /* defaults */
+  for (let delayMs = 1000; ; delayMs = Math.min(delayMs * 2, 10000)) {
+    try {
+      const response = await fetch("./config.json", { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        setConfig(await response.json());
+        $("login-submit").disabled = false;
+        return;
+      }
+    } catch (_) {
+      /* unreachable: tried again below */
+    }
+    $("login-view").hidden = false;
+    $("login-submit").disabled = true;
+    $("login-error").textContent = t("login.unreachable");
+    $("login-error").hidden = false;
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
   }
 }
 

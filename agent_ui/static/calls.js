@@ -73,7 +73,7 @@ function callCard(call) {
 
 /** The tab title shows a ringing call, so an agent in another tab sees it. */
 export function updateTitle() {
-  const base = `${S.config.productName || "OpenCC"} ${t("app.title")}`;
+  const base = `${S.config.productName} ${t("app.title")}`;
   const ringing = ringingCall();
   document.title = ringing ? `☎ ${ringing.caller || t("calls.unknownCaller")} · ${base}` : base;
 }

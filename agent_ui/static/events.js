@@ -98,15 +98,12 @@ export function onCallEvent(event) {
       refreshHistorySoon();
       break;
     case "CALL_BOUNCED":
-    case "CALL_ABANDONED":
-    case "CALL_TRANSFERRED":
-    case "CALL_OVERFLOWED":
-    case "CALL_STRANDED":
-    case "CALL_ESCAPED":
-    case "CALL_DIVERTED":
       S.calls.delete(id);
       break;
     default:
+      // Any other end of the call's stay in its call center (answered is handled above) takes it
+      // off my desk: the server's list, so a new way for a call to end needs no change here.
+      if (isTerminal(event.type)) S.calls.delete(id);
       break;
   }
   renderCalls();

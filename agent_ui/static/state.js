@@ -3,13 +3,9 @@
 // server, the ones that read it draw the page.
 
 export const S = {
-  config: {
-    unavailableCodes: [],
-    dispositionCodes: [],
-    wrapUpSeconds: 10,
-    graphqlPath: "/graphql",
-    tokenPath: "/api/v1/auth/token",
-  },
+  // /agent/config.json (agent_ui.AgentUiConfig), set by setConfig before anything else runs. No
+  // defaults here: a copy of the server's could drift from it.
+  config: null,
   token: null,
   username: "",
   features: { answer: false, after: {} }, // what the server's schema offers (api.js loadFeatures)
@@ -26,23 +22,19 @@ export const S = {
   loadFailed: false,
 };
 
-const TERMINAL = new Set([
-  "CALL_ANSWERED",
-  "CALL_ABANDONED",
-  "CALL_OVERFLOWED",
-  "CALL_STRANDED",
-  "CALL_TRANSFERRED",
-  "CALL_ESCAPED",
-  "CALL_DIVERTED",
-]);
+let terminalEventTypes = null;
 
 export function setConfig(config) {
-  S.config = { ...S.config, ...config };
+  S.config = config;
+  terminalEventTypes = new Set(config.terminalEventTypes);
 }
 
-/** Whether an event ends a call's stay in its call center. */
+/** Whether an event ends a call's stay in its call center. The list is the server's (config.json,
+ * from common/event_types.py), so the client cannot drift from it; asking before config.json is
+ * loaded is a bug, not a "no". */
 export function isTerminal(type) {
-  return TERMINAL.has(type);
+  if (!terminalEventTypes) throw new Error("isTerminal() before config.json was loaded");
+  return terminalEventTypes.has(type);
 }
 
 /** Every call, wrap-up, call center and sequence forgotten: a new desk starts from the snapshot. */
