@@ -113,32 +113,30 @@ function onSubscriptionError(error) {
 
 function onConnectionStatus(next) {
   status = next;
-  const node = $("conn-status");
-  node.dataset.status = next;
-  node.textContent = t(`conn.${next}`);
   const banner = $("banner");
   clearTimeout(bannerTimer);
-  if (next === "reconnecting") {
-    banner.hidden = false;
-    banner.dataset.kind = "warning";
-    banner.textContent = t("banner.reconnecting");
-  } else if (next === "resumed") {
-    banner.hidden = false;
-    banner.dataset.kind = "ok";
-    banner.textContent = t("banner.resumed");
+  banner.hidden = next !== "reconnecting" && next !== "resumed";
+  if (next === "resumed") {
     bannerTimer = setTimeout(() => {
       banner.hidden = true;
     }, 4000);
     // The subscriptions replay what was missed after the last sequence; reading the snapshot
     // again also covers what the stream no longer holds.
     refreshAll();
-  } else {
-    banner.hidden = true;
-    if (next === "connected" && S.loadFailed) refreshAll();
+  } else if (next === "connected" && S.loadFailed) {
+    refreshAll();
   }
+  renderConnection();
 }
 
-/** Draw the connection status again (in the language just chosen). */
+/** The connection status and the banner's text in the current language. Drawing only: a
+ * language switch must not read the snapshot again or bring back a banner that timed out. */
 export function renderConnection() {
-  onConnectionStatus(status);
+  const node = $("conn-status");
+  node.dataset.status = status;
+  node.textContent = t(`conn.${status}`);
+  const banner = $("banner");
+  const reconnecting = status === "reconnecting";
+  banner.dataset.kind = reconnecting ? "warning" : "ok";
+  banner.textContent = t(reconnecting ? "banner.reconnecting" : "banner.resumed");
 }
