@@ -1,6 +1,8 @@
 // DOM helpers. Text always goes in as text nodes / textContent, never parsed as markup, so
 // nothing the server sends can become HTML.
 
+export const $ = (id) => document.getElementById(id);
+
 /**
  * el("button", {class: "x", onclick: fn, "aria-label": "..."}, "text", child, ...)
  * Attributes starting with "on" become listeners; `dataset` sets data-*; booleans toggle.
@@ -65,4 +67,15 @@ export function formatDuration(totalSeconds) {
   const m = Math.floor((s % 3600) / 60);
   const sec = String(s % 60).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+/** A row of the side panels' lists (agent.css `.row`): a title, a muted line under it, then the
+ * row's buttons. */
+export function listRow(attrs, title, sub, ...buttons) {
+  return el(
+    "li",
+    { ...attrs, class: "row" },
+    el("div", { class: "row-main" }, el("div", { class: "row-title" }, title), el("div", { class: "row-sub muted" }, sub)),
+    buttons,
+  );
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from cti.screen_pop import ScreenPopRecord
 from cti.snapshots import AgentState
@@ -379,4 +379,37 @@ def test_call_center_membership(browser: Browser, desk: Desk) -> None:
     expect(page.locator('.queue-card[data-call-center="7003"]')).to_have_count(1)
     names = [n for n in desk.control.names() if n != "set_agent_state"]
     assert names == ["leave_call_center", "join_call_center"]
+    context.close()
+
+
+def test_waits_for_its_settings_then_signs_in(browser: Browser, desk: Desk) -> None:
+    """The client keeps no copy of /agent/config.json: while the server does not give it, the
+    sign-in screen says the server cannot be reached and cannot be used; then the client carries
+    on by itself."""
+    context = new_context(browser)
+    page = context.new_page()
+    errors = watch_errors(page)
+    refused: list[str] = []
+
+    def refuse_first(route: Route) -> None:
+        if refused:
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page.route("**/config.json", refuse_first)
+    page.goto(desk.agent_url)
+    expect(page.locator("#login-error")).to_have_text(
+        "The server cannot be reached. Check your connection and try again."
+    )
+    expect(page.locator("#login-submit")).to_be_disabled()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#login-error")).to_be_hidden()
+    page.fill("#login-username", "1001")
+    page.fill("#login-password", "pw1001")
+    page.click("#login-submit")
+    expect(page.locator("#state-pill")).to_have_attribute("data-state", "SIGN_IN")
+    assert len(refused) == 1
+    assert errors == []
     context.close()

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 
 import agent_ui
 from agent_ui import STATIC_DIR, AgentUiConfig, CodeOption
+from common.event_types import TERMINAL_CALL_EVENTS
 
 
 def _run(coroutine: Coroutine[Any, Any, None]) -> None:
@@ -82,6 +83,7 @@ def test_config_json_carries_codes_and_wrap_up() -> None:
     assert body["dispositionCodes"] == [{"code": "sale", "labels": {}}]
     assert body["graphqlPath"] == "/graphql"
     assert body["tokenPath"] == "/api/v1/auth/token"
+    assert body["terminalEventTypes"] == sorted(TERMINAL_CALL_EVENTS)
 
 
 def test_default_config_has_dutch_and_english_labels() -> None:
@@ -115,6 +117,16 @@ def test_client_loads_nothing_from_elsewhere() -> None:
     assert {
         name: external.findall(text) for name, text in _sources().items() if external.search(text)
     } == {}
+
+
+def test_client_keeps_no_copy_of_the_terminal_event_types() -> None:
+    """The client reads them from config.json; a file naming them all holds a copy that drifts."""
+    copies = [
+        name
+        for name, text in _sources().items()
+        if all(event_type in text for event_type in TERMINAL_CALL_EVENTS)
+    ]
+    assert copies == []
 
 
 def test_dictionaries_have_the_same_keys() -> None:
