@@ -1,8 +1,9 @@
 """The registry of connector kinds: kind name -> configuration class -> connector builder.
 
-Adding a kind is one edit here: its configuration class joins `ConnectorConfig`, which gives
-`KINDS` (what `connector_config_from_dict` accepts), and mypy's `assert_never` in
-`build_connector` then insists on the case that builds its connector.
+Once a kind's configuration class (config.py) and connector module exist, registering it is one
+edit here: the class joins `ConnectorConfig`, which gives `KINDS` (what
+`connector_config_from_dict` accepts), and mypy's `assert_never` in `build_connector` then insists
+on the case that builds its connector, next to it.
 """
 
 from __future__ import annotations
