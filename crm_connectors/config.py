@@ -1,4 +1,4 @@
-"""Per-tenant connector configuration as typed, immutable objects.
+"""Per-tenant connector configuration: one frozen class per kind (registered in `kinds`).
 
 Secrets are `Secret` values: masked in repr/str, refused by pickle, and left out of
 `public_dict()`, which is the only form an API may return.
@@ -7,11 +7,15 @@ Secrets are `Secret` values: masked in repr/str, refused by pickle, and left out
 from __future__ import annotations
 
 import dataclasses
-import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from crm_connectors.secrets import Secret
+
+if TYPE_CHECKING:
+    # The closed union lives with the kinds registry, which imports every connector (and they
+    # import their configuration classes from here): a type-only import keeps that a tree.
+    from crm_connectors.kinds import ConnectorConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +133,6 @@ class GenericSqlConfig:
     kind: ClassVar[str] = "sql"
 
 
-ConnectorConfig = (
-    SalesforceConfig | ExactOnlineConfig | AfasConfig | GenericRestConfig | GenericSqlConfig
-)
-
-
 @dataclass(frozen=True, slots=True)
 class TenantCrmConfig:
     tenant: str
@@ -167,53 +166,3 @@ def public_dict(config: ConnectorConfig | TenantCrmConfig | FieldMapping) -> dic
     if not isinstance(config, TenantCrmConfig | FieldMapping):
         out["secrets_set"] = sorted(secrets_set)
     return out
-
-
-_KINDS: dict[str, type[ConnectorConfig]] = {
-    c.kind: c
-    for c in (SalesforceConfig, ExactOnlineConfig, AfasConfig, GenericRestConfig, GenericSqlConfig)
-}
-
-
-def connector_config_from_dict(data: dict[str, Any]) -> ConnectorConfig:
-    """Build a typed connector configuration from plain JSON (an admin API body, a file).
-
-    `kind` picks the class; secret fields are wrapped in `Secret`; `mapping` becomes a
-    `FieldMapping`. Unknown keys are refused so a typo never silently drops a setting.
-    """
-    kind = data.get("kind")
-    cls = _KINDS.get(str(kind))
-    if cls is None:
-        raise ValueError(f"unknown connector kind {kind!r}; expected one of {sorted(_KINDS)}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(data) - names - {"kind"}
-    if unknown:
-        raise ValueError(f"unknown {kind} settings: {sorted(unknown)}")
-    values: dict[str, Any] = {}
-    for name, value in data.items():
-        if name == "kind":
-            continue
-        hint = hints[name]
-        if _mentions(hint, Secret):
-            values[name] = None if value is None else Secret(str(value))
-        elif _mentions(hint, FieldMapping):
-            mapping = dict(value)
-            if "phones" in mapping:
-                mapping["phones"] = tuple(mapping["phones"])
-            values[name] = FieldMapping(**mapping)
-        else:
-            values[name] = value
-    return cls(**values)
-
-
-def tenant_config_from_dict(data: dict[str, Any]) -> TenantCrmConfig:
-    connectors = tuple(connector_config_from_dict(c) for c in data.get("connectors", ()))
-    names = [c.name for c in connectors]
-    if len(names) != len(set(names)):
-        raise ValueError("connector names must be unique within a tenant")
-    return TenantCrmConfig(tenant=str(data["tenant"]), connectors=connectors)
-
-
-def _mentions(hint: Any, cls: type) -> bool:
-    return hint is cls or cls in typing.get_args(hint)

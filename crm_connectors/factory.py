@@ -1,4 +1,4 @@
-"""Builds connectors from typed configuration, and keeps what must outlive one connector object."""
+"""Builds connectors (see `kinds`), and keeps what must outlive one connector object."""
 
 from __future__ import annotations
 
@@ -7,22 +7,10 @@ from collections.abc import Callable
 
 import httpx
 
-from crm_connectors.afas import AfasConnector
-from crm_connectors.config import (
-    AfasConfig,
-    ConnectorConfig,
-    ExactOnlineConfig,
-    GenericRestConfig,
-    GenericSqlConfig,
-    SalesforceConfig,
-)
 from crm_connectors.connector import CrmConnector
-from crm_connectors.exact_online import ExactOnlineConnector
-from crm_connectors.generic_rest import GenericRestConnector
-from crm_connectors.generic_sql import GenericSqlConnector
 from crm_connectors.http import DEFAULT_RETRY, RetryPolicy
+from crm_connectors.kinds import ConnectorConfig, Wiring, build_connector
 from crm_connectors.oauth import TokenState
-from crm_connectors.salesforce import SalesforceConnector
 from crm_connectors.secrets import Secret
 
 #: Called with (tenant, connector name, new refresh token) when a vendor rotates it.
@@ -57,25 +45,10 @@ class ConnectorFactory:
         self, tenant: str, config: ConnectorConfig, client: httpx.AsyncClient
     ) -> CrmConnector:
         """A connector bound to `client` (and so to the event loop that client lives in)."""
-        if isinstance(config, SalesforceConfig):
-            return SalesforceConnector(
-                config,
-                client,
-                on_refresh_token=self._sink(tenant, config.name),
-                token_state=self._token_state(tenant, config.name, config.refresh_token),
-            )
-        if isinstance(config, ExactOnlineConfig):
-            return ExactOnlineConnector(
-                config,
-                client,
-                retry=self._retry,
-                on_refresh_token=self._sink(tenant, config.name),
-                token_state=self._token_state(tenant, config.name, config.refresh_token),
-            )
-        if isinstance(config, AfasConfig):
-            return AfasConnector(config, client, retry=self._retry)
-        if isinstance(config, GenericRestConfig):
-            return GenericRestConnector(config, client, retry=self._retry)
-        if isinstance(config, GenericSqlConfig):
-            return GenericSqlConnector(config)
-        raise TypeError(f"unknown connector config {type(config).__name__}")
+        wiring = Wiring(
+            client=client,
+            retry=self._retry,
+            token_state=lambda refresh: self._token_state(tenant, config.name, refresh),
+            on_refresh_token=self._sink(tenant, config.name),
+        )
+        return build_connector(config, wiring)

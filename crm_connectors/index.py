@@ -1,7 +1,8 @@
 """The local per-tenant index: E.164 -> CRM records, in SQL, so screen-pops never wait on a cloud.
 
-Tables live in this module's own `metadata` (the project's other packages keep theirs), so
-`create_schema()` creates exactly these. Written by sync jobs, read by `ScreenPopService`.
+Tables live in this module's own `metadata` (the project's other packages keep theirs); the
+Alembic migrations in `index_migrations/` build them, with their own version table, and
+`create_schema()` brings a database up to date. Written by sync jobs, read by `ScreenPopService`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
+from common.migrations import MigratedSchema, upgrade
 from crm_connectors.records import CrmRecord
 
 metadata = sa.MetaData()
@@ -51,6 +54,15 @@ sync_state_table = sa.Table(
     sa.Column("last_full_at", sa.DateTime(timezone=True)),
     sa.Column("last_delta_at", sa.DateTime(timezone=True)),
     sa.Column("record_count", sa.Integer, nullable=False, default=0),
+)
+
+SCHEMA = MigratedSchema(
+    name="crm index",
+    metadata=metadata,
+    migrations=Path(__file__).parent / "index_migrations",
+    version_table="crm_index_alembic_version",
+    # Before Alembic, `create_schema()` was `metadata.create_all`: those tables are revision 0001.
+    adopt_at="0001",
 )
 
 _BATCH = 500
@@ -120,7 +132,8 @@ class CrmIndex:
         return cls(engine_for(url))
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        """Migrate the index's tables to the newest revision (idempotent; run at start-up)."""
+        upgrade(SCHEMA, self.engine)
 
     def lookup(self, tenant: str, e164: str) -> list[CrmRecord]:
         with self.engine.connect() as conn:

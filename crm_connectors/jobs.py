@@ -25,12 +25,13 @@ from rq import Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from crm_connectors.config import TenantCrmConfig, tenant_config_from_dict
+from crm_connectors.config import TenantCrmConfig
 from crm_connectors.connector import CrmConnector
 from crm_connectors.demo import DEMO_TENANT, demo_tenant_config
 from crm_connectors.errors import CrmConfigError, CrmError
 from crm_connectors.factory import ConnectorFactory
 from crm_connectors.index import CrmIndex
+from crm_connectors.kinds import tenant_config_from_dict
 from crm_connectors.metrics import DEFAULT_COUNTER, CrmErrorCounter
 from crm_connectors.phone import to_e164
 from crm_connectors.records import CallLog, CrmRecord
@@ -94,7 +95,7 @@ def context_from_env(environ: Mapping[str, str]) -> JobContext | None:
     """A context from environment variables; None when `CRM_INDEX_URL` is not set.
 
     `CRM_TENANTS_FILE` holds a JSON list of tenant configurations (see
-    `config.tenant_config_from_dict`); `CRM_DEMO_DB_URL` adds the demo tenant's demo CRM.
+    `kinds.tenant_config_from_dict`); `CRM_DEMO_DB_URL` adds the demo tenant's demo CRM.
     """
     index_url = environ.get(ENV_INDEX_URL)
     if not index_url:

@@ -1,8 +1,8 @@
 """Users, supervision and API tokens in SQL (SQLAlchemy 2, a MetaData of cti's own).
 
 Sync SQLAlchemy on purpose: logins and token management are rare, and FastAPI runs sync work in
-its thread pool. Tables are created with `create_all` for now; Alembic migrations come with the
-rest of the schema.
+its thread pool. The Alembic migrations in `users_migrations/` build the tables, with their own
+version table; `UserDirectory.create_tables()` brings a database up to date.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from common.migrations import MigratedSchema, upgrade
 from cti.passwords import PRODUCTION_COST, ScryptCost, hash_password, verify_password
 from cti.principal import Principal, Role
 
@@ -68,6 +69,15 @@ api_tokens = Table(
     Column("created_by", String(128), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float, nullable=True),
+)
+
+SCHEMA = MigratedSchema(
+    name="users",
+    metadata=metadata,
+    migrations=Path(__file__).parent / "users_migrations",
+    version_table="cti_users_alembic_version",
+    # Before Alembic, `create_tables()` was `metadata.create_all`: those tables are revision 0001.
+    adopt_at="0001",
 )
 
 API_TOKEN_PREFIX = "occ_"
@@ -114,7 +124,8 @@ class UserDirectory:
         self._cost = cost
 
     def create_tables(self) -> None:
-        metadata.create_all(self._engine)
+        """Migrate the users tables to the newest revision (idempotent; run at start-up)."""
+        upgrade(SCHEMA, self._engine)
 
     def add_user(
         self,

@@ -10,15 +10,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from common import migrations
+from reports.models import METADATA
 
 DEFAULT_DATABASE_URL = "sqlite:///var/opencc.db"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 VERSION_TABLE = "reports_alembic_version"
 """Our own version table: other packages may keep their own Alembic history in the same database."""
+SCHEMA = migrations.MigratedSchema("reports", METADATA, MIGRATIONS_DIR, VERSION_TABLE)
 
 
 def database_url() -> str:
@@ -52,20 +54,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return config
-
-
 def migrate(url: str | Engine | None = None, revision: str = "head") -> None:
     """Bring the reports schema up to `revision` (default: the newest) on `url` or an engine."""
     engine = url if isinstance(url, Engine) else make_engine(url)
-    config = alembic_config()
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        migrations.upgrade(SCHEMA, engine, revision)
     finally:
         if not isinstance(url, Engine):
             engine.dispose()
@@ -74,11 +67,8 @@ def migrate(url: str | Engine | None = None, revision: str = "head") -> None:
 def downgrade(url: str | Engine | None = None, revision: str = "base") -> None:
     """Undo migrations down to `revision` (default: drop everything reports created)."""
     engine = url if isinstance(url, Engine) else make_engine(url)
-    config = alembic_config()
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, revision)
+        migrations.downgrade(SCHEMA, engine, revision)
     finally:
         if not isinstance(url, Engine):
             engine.dispose()

@@ -1,4 +1,4 @@
-"""Shared helpers for the crm_connectors tests: real HTTP servers, PostgreSQL, Redis.
+"""Shared helpers for the crm_connectors tests: real HTTP servers and Redis.
 
 No conftest.py on purpose: module names in tests/ are shared by every package's tests.
 """
@@ -13,12 +13,10 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import sqlalchemy as sa
 import uvicorn
 
-from tests.components import POSTGRES_FIX, REDIS_FIX, fail_missing
+from tests.components import REDIS_FIX, fail_missing
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -47,25 +45,6 @@ def serve(app: Any) -> Iterator[str]:
         server.should_exit = True
         server.force_exit = True  # do not wait for requests a test left hanging
         thread.join(timeout=10)
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A uniquely named PostgreSQL database for one test, dropped afterwards."""
-    name = f"crm_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        fail_missing(f"PostgreSQL at {PG_ADMIN_URL} ({type(exc).__name__})", POSTGRES_FIX)
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextlib.contextmanager

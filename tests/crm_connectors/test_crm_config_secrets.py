@@ -13,10 +13,9 @@ from crm_connectors.config import (
     GenericSqlConfig,
     SalesforceConfig,
     TenantCrmConfig,
-    connector_config_from_dict,
     public_dict,
-    tenant_config_from_dict,
 )
+from crm_connectors.kinds import connector_config_from_dict, tenant_config_from_dict
 from crm_connectors.secrets import Secret
 
 TOKEN = "s3cr3t-value-never-shown"

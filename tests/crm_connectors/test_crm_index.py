@@ -10,7 +10,7 @@ import pytest
 
 from crm_connectors.index import CrmIndex
 from crm_connectors.records import CrmRecord
-from tests.crm_connectors.crm_testkit import postgres_database
+from tests.migrated_schemas import postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,1 @@
+"""Alembic migrations of the CRM index tables (`crm_connectors.index.SCHEMA`)."""
