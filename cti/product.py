@@ -48,6 +48,7 @@ from pbx_core.directory import demo_directory
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
+from reports.db import migrate as migrate_reports
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +257,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
 
         users = UserDirectory(make_engine(database_url))
         await asyncio.to_thread(users.create_tables)
+        # The reports schema too, before anything reads it: the ingester (started below) would
+        # migrate it as well, but only once its process is up, and the report API and every
+        # reader in between would find no tables.
+        await asyncio.to_thread(migrate_reports, database_url)
         await asyncio.to_thread(seed_demo_users, users, DEMO_TENANT)
 
         crm_index = CrmIndex.from_url(database_url)
