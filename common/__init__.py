@@ -1,3 +1,10 @@
-"""Facts every other package shares and nothing else: names on the wire and in Redis, the event
-types of the contract, and the start-up check of the patched libraries. It imports no other
-project package, so every package, the pure core included, may import it."""
+"""The shared kernel: what several packages must agree on, kept once. It imports no other project
+package, so every package, the pure core included, may import it.
+
+| module | job |
+|---|---|
+| `redis_keys.py` | every Redis key and channel name |
+| `event_types.py` | the domain event types, the terminal ones, and each type's `data` fields |
+| `dependencies.py` | the start-up check of the libraries used below their public API |
+| `migrations.py` | running one package's Alembic migrations in a database shared with others |
+"""
