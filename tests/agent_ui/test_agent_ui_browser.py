@@ -13,8 +13,9 @@ import re
 
 from playwright.sync_api import Browser, Route, expect
 
+from cti.control import ControlError
 from cti.screen_pop import ScreenPopRecord
-from cti.snapshots import AgentState
+from cti.snapshots import AgentState, StateCause
 from tests.agent_ui.agent_pages import (
     call_card,
     go_available,
@@ -39,7 +40,14 @@ def test_sign_in_available_offer_answer_hang_up_wrap_up(browser: Browser, desk: 
     go_available(page)
     assert desk.control.commands[-1] == (
         "set_agent_state",
-        {"extension": "1001", "state": AgentState.AVAILABLE, "code": None},
+        {
+            "tenant": "demo",
+            "extension": "1001",
+            "state": AgentState.AVAILABLE,
+            "unavailable_code": None,
+            "cause": StateCause.AGENT,
+            "by": "1001",
+        },
     )
 
     # Queue overview from the snapshot: Helpdesk has two waiting calls, Service none.
@@ -80,7 +88,8 @@ def test_sign_in_available_offer_answer_hang_up_wrap_up(browser: Browser, desk: 
     rec.click()
     expect(rec).to_have_attribute("aria-pressed", "true")
     expect(card.locator(".rec-badge")).to_be_visible()
-    assert ("record_call", {"call_id": "c-1", "enabled": True}) in desk.control.commands
+    record = {"tenant": "demo", "call_id": "c-1", "enabled": True, "by": "1001"}
+    assert ("record_call", record) in desk.control.commands
 
     # Hang up: wrap-up counts down, the disposition picker shows, then Available again.
     card.get_by_role("button", name="Hang up").click()
@@ -97,7 +106,14 @@ def test_sign_in_available_offer_answer_hang_up_wrap_up(browser: Browser, desk: 
     wrap.get_by_label("Disposition code").select_option("resolved")
     wrap.get_by_role("button", name="Save").click()
     expect(wrap.locator(".saved")).to_have_text("Saved: Resolved")
-    assert ("enter_disposition", {"call_id": "c-1", "code": "resolved"}) in desk.control.commands
+    disposition = {
+        "tenant": "demo",
+        "extension": "1001",
+        "call_id": "c-1",
+        "code": "resolved",
+        "by": "1001",
+    }
+    assert ("enter_disposition", disposition) in desk.control.commands
 
     expect(page.locator("#state-pill")).to_have_attribute("data-state", "AVAILABLE")
 
@@ -119,7 +135,14 @@ def test_unavailable_with_reason_and_sign_out(browser: Browser, desk: Desk) -> N
     expect(page.locator("#state-pill")).to_have_text("Unavailable · Meeting")
     assert desk.control.commands[-1] == (
         "set_agent_state",
-        {"extension": "1001", "state": AgentState.UNAVAILABLE, "code": "meeting"},
+        {
+            "tenant": "demo",
+            "extension": "1001",
+            "state": AgentState.UNAVAILABLE,
+            "unavailable_code": "meeting",
+            "cause": StateCause.AGENT,
+            "by": "1001",
+        },
     )
     page.click("#btn-sign-out")
     expect(page.locator("#state-pill")).to_have_attribute("data-state", "SIGN_OUT")
@@ -188,7 +211,8 @@ def test_transfer_and_click_to_dial(browser: Browser, desk: Desk) -> None:
     expect(dialog.locator(".chip", has_text="1002")).to_be_visible()
     dialog.get_by_role("button", name="Service (7003)").click()
     expect(card).to_have_count(0)
-    assert ("transfer_call", {"call_id": "c-t", "destination": "7003"}) in desk.control.commands
+    transfer = {"tenant": "demo", "call_id": "c-t", "destination": "7003", "by": "1001"}
+    assert ("transfer_call", transfer) in desk.control.commands
     expect(page.locator(".toast")).to_contain_text("Call transferred to 7003.")
 
     # Click-to-dial: from the dial box, a colleague and the history.
@@ -275,7 +299,7 @@ def test_refused_action_shows_a_clear_message(browser: Browser, desk: Desk) -> N
     card = call_card(page, "c-f")
     expect(card).to_have_attribute("data-phase", "CONNECTED")
 
-    desk.control.refuse["hold_call"] = "the PBX lost the call leg"
+    desk.control.refuse["hold_call"] = ControlError("refused", "the PBX lost the call leg")
     card.get_by_role("button", name="Hold").click()
     toast = page.locator(".toast-error .toast-text")
     expect(toast).to_have_text(
@@ -317,7 +341,7 @@ def test_server_text_is_shown_as_text(browser: Browser, desk: Desk) -> None:
     desk.screen_pop.records[CALLER] = [
         ScreenPopRecord("<b>crm</b>", "x1", hostile, "javascript:window.__pwned=3", kind=hostile)
     ]
-    desk.control.refuse["hang_up"] = "<script>window.__pwned=4</script>"
+    desk.control.refuse["hang_up"] = ControlError("refused", "<script>window.__pwned=4</script>")
     context = new_context(browser)
     page = context.new_page()
     sign_in(page, desk)

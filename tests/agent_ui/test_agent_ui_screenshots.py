@@ -12,6 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
+from cti.control import ControlError
 from tests.agent_ui.agent_pages import call_card, go_available, new_context
 from tests.agent_ui.agent_world import Desk
 
@@ -71,7 +72,9 @@ def test_screenshots_of_the_main_screens(browser: Browser, desk: Desk, tmp_path:
     _shot(page, target, "transfer")
     page.click("#transfer-cancel")
 
-    desk.control.refuse["hold_call"] = "the PBX refused: no answered extension to hold"
+    desk.control.refuse["hold_call"] = ControlError(
+        "refused", "the PBX refused: no answered extension to hold"
+    )
     card.get_by_role("button", name="Hold").click()
     expect(page.locator(".toast-error")).to_be_visible()
     _shot(page, target, "error")

@@ -66,3 +66,4 @@ async def world(redis: Redis, prefix: str, tmp_path: Path) -> AsyncIterator[Worl
         yield World(server, control, prefix, database_url, screen_pop)
     finally:
         await asyncio.to_thread(server.stop)
+        control.close()

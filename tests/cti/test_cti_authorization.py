@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from cti.control import ControlError
 from cti.snapshots import AgentState, StateCause
 from tests.cti.cti_clients import error_codes, graphql, login
 from tests.cti.cti_world import World
@@ -115,13 +116,25 @@ async def test_only_supervisors_of_the_call_center_listen_in(world: World) -> No
     assert world.control.commands == [
         (
             "monitor_call",
-            {"call_id": "a-1001", "extension": "1009", "mode": "LISTEN", "by": "helpdesk-lead"},
+            {
+                "tenant": "demo",
+                "call_id": "a-1001",
+                "extension": "1009",
+                "mode": "LISTEN",
+                "by": "helpdesk-lead",
+            },
         ),
         (
             "monitor_call",
-            {"call_id": "a-1001", "extension": "1009", "mode": "BARGE", "by": "helpdesk-lead"},
+            {
+                "tenant": "demo",
+                "call_id": "a-1001",
+                "extension": "1009",
+                "mode": "BARGE",
+                "by": "helpdesk-lead",
+            },
         ),
-        ("stop_monitor", {"call_id": "a-1001", "by": "helpdesk-lead"}),
+        ("stop_monitor", {"tenant": "demo", "call_id": "a-1001", "by": "helpdesk-lead"}),
     ]
 
 
@@ -142,7 +155,7 @@ async def test_admin_acts_within_its_tenant_only(world: World) -> None:
 
 
 async def test_refusals_and_missing_engine_are_clear_errors(world: World) -> None:
-    world.control.refuse.add("hold_call")
+    world.control.refuse["hold_call"] = ControlError("refused", "hold_call refused by the test")
     agent = await login(world.server.base_url, "1001", "pw1001")
     refused = await _mutate(world, agent, 'mutation { holdCall(callId: "a-1001") { accepted } }')
     assert error_codes(refused) == ["REFUSED"]
@@ -169,6 +182,6 @@ async def test_click_to_dial_rest(world: World) -> None:
         assert (await dial(lead, "1003", "0201234567")).status_code == 202
         assert (await dial(lead, "1004", "0201234567")).status_code == 403
         assert (await dial(agent, "1001", "not a number")).status_code == 422
-        world.control.refuse.add("click_to_dial")
+        world.control.refuse["click_to_dial"] = ControlError("refused", "no dialling today")
         assert (await dial(agent, "1001", "+31201234567")).status_code == 409
     assert [c[1]["extension"] for c in world.control.commands] == ["1001", "1003", "1001"]

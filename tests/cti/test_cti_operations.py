@@ -8,8 +8,6 @@ import httpx
 from redis.asyncio import Redis
 
 from cti.event_log import EventLog
-from cti.snapshot_sync import publish_snapshot
-from cti.snapshots import SnapshotStore
 from tests.cti.cti_clients import login, request, ws_session
 from tests.cti.cti_events_factory import event
 from tests.cti.cti_world import World, wait_for_subscribers
@@ -74,25 +72,3 @@ async def test_screen_pop_rest(world: World) -> None:
         # Another tenant asks its own CRM: nothing of demo's leaks.
         assert (await pop(acme, "+31201234567")).json()["records"] == []
         assert (await pop(agent, "<script>")).status_code == 422
-
-
-async def test_publish_snapshot_copies_the_runtime_state(world: World, redis: Redis) -> None:
-    store = SnapshotStore(redis, world.prefix)
-    # The fake control reads the demo snapshot; publishing it under a new tenant copies it.
-    demo_centers = await world.control.call_centers("demo")
-    assert [c.id for c in demo_centers] == ["7001", "7002", "7003"]
-
-    class Copy:
-        async def call_centers(self, tenant: str):
-            return demo_centers
-
-        async def agents(self, tenant: str):
-            return await world.control.agents("demo")
-
-        async def active_calls(self, tenant: str):
-            return await world.control.active_calls("demo")
-
-    await publish_snapshot(Copy(), store, "copy", sequence=42)  # type: ignore[arg-type]
-    assert [c.id for c in await store.call_centers("copy")] == ["7001", "7002", "7003"]
-    assert len(await store.agents("copy")) == 10
-    assert await store.sequence("copy") == 42

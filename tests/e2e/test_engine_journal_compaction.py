@@ -127,7 +127,7 @@ async def test_a_failed_publish_is_retried_in_order_and_journaled_once(
     prefix = redis_prefix.rstrip(":")
     async with running_runtime(pbx, redis, prefix, compact_after=1000) as runtime:
         flaky = FailingRedis(redis, failures=1)  # a hiccup
-        runtime._redis = flaky  # type: ignore[assignment]
+        runtime._journal._redis = flaky  # type: ignore[assignment]
         first = asyncio.create_task(set_state(runtime, "1004", AgentState.AVAILABLE))
         await asyncio.sleep(0.1)  # the first batch has failed and waits to retry
         await set_state(runtime, "1004", AgentState.UNAVAILABLE, "lunch")
@@ -148,7 +148,7 @@ async def test_a_failing_snapshot_leaves_the_journal_long_and_publishing_on(
     def broken(*_: object) -> dict[str, object]:
         raise RuntimeError("codec bug")
 
-    monkeypatch.setattr("cti.engine_runtime.encode_state", broken)
+    monkeypatch.setattr("cti.engine_journal.encode_state", broken)
     prefix = redis_prefix.rstrip(":")
     async with running_runtime(pbx, redis, prefix, compact_after=1) as runtime:
         await set_state(runtime, "1004", AgentState.AVAILABLE)
@@ -165,9 +165,9 @@ async def test_stopping_while_redis_is_down_does_not_hang(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("cti.engine_runtime.STOP_FLUSH_SECONDS", 0.5)
+    monkeypatch.setattr("cti.engine_journal.STOP_FLUSH_SECONDS", 0.5)
     async with running_runtime(pbx, redis, redis_prefix.rstrip(":")) as runtime:
-        runtime._redis = FailingRedis(redis, failures=1_000_000)  # type: ignore[assignment]
+        runtime._journal._redis = FailingRedis(redis, failures=1_000_000)  # type: ignore[assignment]
         change = asyncio.create_task(set_state(runtime, "1004", AgentState.AVAILABLE))
         await asyncio.sleep(0.2)
     assert "stopping with 1 engine steps unpublished" in caplog.text

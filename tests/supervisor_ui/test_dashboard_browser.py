@@ -1,7 +1,7 @@
 """The dashboard in headless Chromium against the real web process (REST, GraphQL, Dash).
 
 Events are published as the engine publishes them (snapshot, then event on the tenant's stream);
-control commands reach `EngineLikeControl` through the real GraphQL mutations.
+control commands reach the tests' `FakeControl` through the real GraphQL mutations.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from cti.snapshots import AgentState
+from cti.control import ControlError
 from tests.supervisor_ui.sv_world import World
 
 WAIT_MS = 10_000
@@ -81,7 +81,7 @@ def test_new_waiting_call_appears_then_moves_through_the_ui(board: Page, world: 
 
     call_id = new_call_id()
     published = time.monotonic()
-    world.run(world.publisher.add_waiting("7001", call_id, "+31201234567", priority=1))
+    world.control.add_waiting("7001", call_id, "+31201234567", priority=1)
     row = waiting_row(page, "7001", call_id)
     expect(row).to_be_visible(timeout=WAIT_MS)
     print(f"\nnew waiting call visible after {1000 * (time.monotonic() - published):.0f} ms")
@@ -101,8 +101,13 @@ def test_new_waiting_call_appears_then_moves_through_the_ui(board: Page, world: 
     expect(waiting_row(page, "7001", call_id)).to_have_count(0)
 
     moves = [args for name, args in world.control.commands if name == "move_call"]
-    assert moves[-1] == {"call_id": call_id, "to": "7002", "by": "supervisor"}
-    events = world.run(world.publisher.events())
+    assert moves[-1] == {
+        "tenant": "demo",
+        "call_id": call_id,
+        "to_call_center_id": "7002",
+        "by": "supervisor",
+    }
+    events = world.control.events()
     transferred, added = events[-2], events[-1]
     assert (transferred.type.value, transferred.call_center_id) == ("CALL_TRANSFERRED", "7001")
     assert (added.type.value, added.call_center_id, added.call_id) == (
@@ -116,29 +121,30 @@ def test_new_waiting_call_appears_then_moves_through_the_ui(board: Page, world: 
 def test_moving_a_call_that_was_just_answered_changes_nothing(board: Page, world: World) -> None:
     page = board
     call_id = new_call_id()
-    world.run(world.publisher.add_waiting("7002", call_id, "+31207777777"))
+    world.control.add_waiting("7002", call_id, "+31207777777")
     expect(waiting_row(page, "7002", call_id)).to_be_visible(timeout=WAIT_MS)
     choose(page, "ctl-call", "+31207777777")
     choose(page, "ctl-target", "Service")
 
-    world.run(world.publisher.answer(call_id, "1004"))
+    world.control.answer(call_id, "1004")
     expect(waiting_row(page, "7002", call_id)).to_have_count(0, timeout=WAIT_MS)
-    before = list(world.control.commands)
+    before, events = list(world.control.commands), world.control.events()
     page.click("#btn-move")
     message = page.locator("#action-message")
     expect(message).to_have_class("message error")
     expect(message).to_contain_text("Nothing was changed")
     assert world.control.commands == before
-    events = world.run(world.publisher.events())
-    assert events[-1].type.value == "CALL_ANSWERED"
+    assert world.control.events() == events
 
 
 def test_engine_refusal_is_shown_and_nothing_changes(board: Page, world: World) -> None:
     page = board
     call_id = new_call_id()
-    world.run(world.publisher.add_waiting("7003", call_id, "+31208888888"))
+    world.control.add_waiting("7003", call_id, "+31208888888")
     expect(waiting_row(page, "7003", call_id)).to_be_visible(timeout=WAIT_MS)
-    world.control.refuse["move_call"] = ("call_answered", "the call was answered a moment ago")
+    world.control.refuse["move_call"] = ControlError(
+        "call_answered", "the call was answered a moment ago"
+    )
     try:
         choose(page, "ctl-call", "+31208888888")
         choose(page, "ctl-target", "Helpdesk")
@@ -167,7 +173,14 @@ def test_agent_state_change_and_premium_switches(board: Page, world: World) -> N
     expect(agent_row).to_contain_text("SIGN_OUT", timeout=WAIT_MS)
     assert world.control.commands[-1] == (
         "set_agent_state",
-        {"extension": "1005", "state": "SIGN_OUT", "by": "supervisor"},
+        {
+            "tenant": "demo",
+            "extension": "1005",
+            "state": "SIGN_OUT",
+            "unavailable_code": None,
+            "cause": "supervisor",
+            "by": "supervisor",
+        },
     )
 
     # Forced forwarding and night service are Premium: Helpdesk (Basic) is refused up front.
@@ -187,15 +200,27 @@ def test_agent_state_change_and_premium_switches(board: Page, world: World) -> N
     page.click("#btn-night")
     expect(page.locator("#action-message")).to_contain_text("Night service of 7003: forced on")
     assert world.control.commands[-2:] == [
-        ("set_forced_forwarding", {"cc": "7003", "enabled": True, "to": "0201234567"}),
-        ("set_night_service_override", {"cc": "7003", "override": True}),
+        (
+            "set_forced_forwarding",
+            {
+                "tenant": "demo",
+                "call_center_id": "7003",
+                "enabled": True,
+                "destination": "0201234567",
+                "by": "supervisor",
+            },
+        ),
+        (
+            "set_night_service_override",
+            {"tenant": "demo", "call_center_id": "7003", "override": True, "by": "supervisor"},
+        ),
     ]
 
 
 def test_retrieve_promote_reorder_and_monitor(board: Page, world: World) -> None:
     page = board
     call_id = new_call_id()
-    world.run(world.publisher.add_waiting("7001", call_id, "+31205550000"))
+    world.control.add_waiting("7001", call_id, "+31205550000")
     expect(waiting_row(page, "7001", call_id)).to_be_visible(timeout=WAIT_MS)
     choose(page, "ctl-call", "+31205550000")
     page.fill("#ctl-priority", "5")
@@ -211,30 +236,39 @@ def test_retrieve_promote_reorder_and_monitor(board: Page, world: World) -> None
     expect(page.locator("#action-message")).to_contain_text("Retrieving +31205550000 to your phone")
     names = world.control.names()
     assert names[-3:] == ["promote_call", "reorder_call", "retrieve_call"]
-    assert world.control.commands[-1][1] == {"call_id": call_id, "extension": "1099"}
+    assert world.control.commands[-1][1] == {
+        "tenant": "demo",
+        "call_id": call_id,
+        "extension": "1099",
+        "by": "supervisor",
+    }
 
     # Listen in on an agent's call from the supervisor's own phone, then barge in.
     answered = new_call_id()
-    world.run(world.publisher.add_waiting("7002", answered, "+31206660000"))
-    world.run(world.publisher.answer(answered, "1006"))
+    world.control.add_waiting("7002", answered, "+31206660000")
+    world.control.answer(answered, "1006")
     expect(page.locator("#cc-7002-agents tr[data-agent='1006']")).to_contain_text(
         "connected", timeout=WAIT_MS
     )
-    world.run(world.publisher.set_agent("1006", AgentState.BUSY, None))
     choose(page, "ctl-agent", "1006")
     page.click("#btn-monitor")
     message = page.locator("#action-message")
     expect(message).to_contain_text("Listening to agent 1006's call from your phone 1099")
     assert world.control.commands[-1] == (
         "monitor_call",
-        {"call_id": answered, "extension": "1099", "mode": "LISTEN"},
+        {
+            "tenant": "demo",
+            "call_id": answered,
+            "extension": "1099",
+            "mode": "LISTEN",
+            "by": "supervisor",
+        },
     )
     page.click("#btn-barge")
     expect(message).to_contain_text("Barging in on agent 1006's call")
     assert world.control.commands[-1][1]["mode"] == "BARGE"
-    world.control.refuse["monitor_call"] = (
-        "monitor_failed",
-        "phone 1099 cannot join: not_registered",
+    world.control.refuse["monitor_call"] = ControlError(
+        "monitor_failed", "phone 1099 cannot join: not_registered"
     )
     try:
         page.click("#btn-monitor")

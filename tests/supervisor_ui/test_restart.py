@@ -19,7 +19,7 @@ def test_board_resumes_after_the_web_process_restarts(page: Page, world: World) 
 
     world.restart()
     call_id = f"rs-{uuid.uuid4().hex[:8]}"
-    world.run(world.publisher.add_waiting("7002", call_id, "+31204040404"))
+    world.control.add_waiting("7002", call_id, "+31204040404")
     expect(page.locator(f"#cc-7002-waiting tr[data-call-id='{call_id}']")).to_be_visible(
         timeout=60_000
     )

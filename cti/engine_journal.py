@@ -1,0 +1,221 @@
+"""The runtime's durable side: every engine input journaled in Redis, its events published to the
+tenant's stream and the live snapshot rewritten, in the engine's order, by one publisher task;
+recovery (engine snapshot + journal replay) on start; compaction of long journals.
+
+Journal: Redis list `{prefix}:{tenant}:journal` of `{"input", "now"}`; engine snapshot:
+`{prefix}:{tenant}:engine_snapshot` (docs/runtime.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Mapping
+
+from redis.asyncio import Redis
+
+from common import redis_keys
+from cti.engine_snapshot import tenant_snapshot
+from cti.engine_tenant import EngineTenant
+from cti.event_log import EventLog
+from cti.snapshots import SnapshotStore
+from queueing import inputs as qi
+from queueing.engine import Engine, step
+from queueing.events import DomainEvent
+from queueing.journal_codec import decode_input, encode_input
+from queueing.state_codec import SnapshotError, decode_state, encode_state
+
+log = logging.getLogger(__name__)
+
+STOP_FLUSH_SECONDS = 10.0
+"""How long stopping waits for the publisher to write what was fed (it retries while Redis is
+down)."""
+
+COMPACT_AFTER = 20_000
+"""Journal entries of a tenant after which the publisher compacts them into an engine snapshot:
+a restart replays at most this many inputs (well under a second), and Redis keeps one snapshot
+plus a bounded list instead of every input since the tenant was created."""
+
+_Step = tuple[str, dict[str, object], float, list[DomainEvent]]
+"""One engine step on its way out: tenant, encoded input, time fed, the events it made."""
+
+
+class EngineJournal:
+    def __init__(
+        self,
+        tenants: Mapping[str, EngineTenant],
+        redis: Redis,
+        event_log: EventLog,
+        snapshots: SnapshotStore,
+        *,
+        prefix: str,
+        compact_after: int,
+        clock: Callable[[], float],
+    ) -> None:
+        self._tenants = tenants
+        self._redis = redis
+        self._event_log = event_log
+        self._snapshots = snapshots
+        self._prefix = prefix
+        self._compact_after = compact_after
+        self._clock = clock
+        self._outbox: asyncio.Queue[_Step] = asyncio.Queue()
+        self._publisher: asyncio.Task[None] | None = None
+        self._published = asyncio.Event()
+        self._unpublished = 0
+        """Steps fed and not yet published (queued, or in the batch being published)."""
+
+    def journal_key(self, tenant: str) -> str:
+        return redis_keys.journal_key(self._prefix, tenant)
+
+    def engine_snapshot_key(self, tenant: str) -> str:
+        return redis_keys.engine_snapshot_key(self._prefix, tenant)
+
+    # Life cycle -----------------------------------------------------------------------------
+
+    async def recover(self, tenant: str) -> None:
+        """Bring the tenant's engine to where the previous process left it: its engine snapshot,
+        then the journal after it replayed (the engine is deterministic)."""
+        holder = self._tenants[tenant]
+        await self._restore_snapshot(tenant, holder)
+        raw_entries = await self._redis.lrange(self.journal_key(tenant), 0, -1)
+        state = holder.engine.state
+        for raw in raw_entries:
+            try:
+                entry = json.loads(raw)
+                step(state, decode_input(entry["input"]), float(entry["now"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                log.error("journal of %s: skipping a bad entry (%s): %r", tenant, exc, raw)
+        holder.journal_length = len(raw_entries)
+        if raw_entries:
+            log.info("%s: replayed %d journal entries", tenant, len(raw_entries))
+        published = await self._event_log.last_sequence(tenant)
+        if state.sequence < published:
+            # Snapshot or journal lost (or cleared by hand): new events must still follow the
+            # stream's last one, which refuses any sequence it already has.
+            log.error(
+                "%s: engine state is behind its event stream (sequence %d < %d): continuing"
+                " after the stream's last event",
+                tenant,
+                state.sequence,
+                published,
+            )
+            state.sequence = published
+
+    async def _restore_snapshot(self, tenant: str, holder: EngineTenant) -> None:
+        raw = await self._redis.get(self.engine_snapshot_key(tenant))
+        if raw is None:
+            return
+        config = holder.engine.config
+        try:
+            restored = decode_state(json.loads(raw), config)
+        except (SnapshotError, ValueError) as exc:
+            log.error(
+                "%s: engine snapshot unreadable, starting from the configuration: %s", tenant, exc
+            )
+            return
+        except Exception:  # a codec bug must not keep the product from starting
+            log.exception("%s: engine snapshot failed to load, starting from the config", tenant)
+            return
+        holder.engine = Engine.from_state(config, restored.state)
+        if not restored.exact:
+            log.warning(
+                "%s: configuration changed since the engine snapshot: agent states and switches"
+                " carried over; calls dropped without a terminal event: %s",
+                tenant,
+                ", ".join(restored.dropped_calls) or "none",
+            )
+
+    def start(self) -> None:
+        self._publisher = asyncio.create_task(self._publish_loop(), name="engine-publisher")
+
+    async def stop(self) -> None:
+        if self._publisher is None:
+            return
+        try:
+            await asyncio.wait_for(self.flush(), STOP_FLUSH_SECONDS)
+        except TimeoutError:
+            # Redis is gone: stopping must not hang on it (a restart replays what was
+            # journaled; these steps' events are lost and said so).
+            log.error("stopping with %d engine steps unpublished", self._unpublished)
+        self._publisher.cancel()
+        self._publisher = None
+
+    async def flush(self) -> None:
+        """Wait until everything fed so far is journaled, published and in the snapshot."""
+        while self._unpublished:
+            self._published.clear()
+            await self._published.wait()
+
+    # Publishing -------------------------------------------------------------------------------
+
+    def append(self, tenant: str, event: qi.Input, now: float, events: list[DomainEvent]) -> None:
+        """Queue one engine step (its input, fed at `now`, and the events it made)."""
+        self._outbox.put_nowait((tenant, encode_input(event), now, events))
+        self._unpublished += 1
+        self._tenants[tenant].journal_length += 1
+
+    async def write_snapshot(self, tenant: str) -> None:
+        await self._snapshots.write(tenant, tenant_snapshot(self._tenants[tenant], self._clock()))
+
+    async def _publish_loop(self) -> None:
+        while True:
+            batch = [await self._outbox.get()]
+            while not self._outbox.empty():
+                batch.append(self._outbox.get_nowait())
+            compaction = self._due_compaction(batch)
+            journaled = False
+            # A failed batch is retried as it is, before anything fed since: the journal and
+            # the stream must keep the engine's order, and entries already journaled must not
+            # be journaled twice (a replay would apply them twice).
+            while True:
+                try:
+                    if not journaled:
+                        await self._journal(batch, compaction)
+                        journaled = True
+                    await self._publish(batch)
+                    break
+                except Exception:
+                    log.exception("publishing %d engine steps failed; retrying", len(batch))
+                    await asyncio.sleep(0.5)
+            self._unpublished -= len(batch)
+            if not self._unpublished:
+                self._published.set()
+
+    def _due_compaction(self, batch: list[_Step]) -> dict[str, tuple[str, int]]:
+        """Tenant -> (engine snapshot document, journal entries it covers) for the tenants whose
+        journal is due for compaction. Called as soon as the batch is taken: the batch holds
+        every input fed so far, so each state is exactly the one its journal leads to."""
+        due: dict[str, tuple[str, int]] = {}
+        for tenant in {tenant for tenant, *_ in batch}:
+            holder = self._tenants[tenant]
+            if holder.journal_length < self._compact_after:
+                continue
+            try:
+                document = json.dumps(encode_state(holder.engine.state, holder.engine.config))
+            except Exception:  # a codec bug must not stop publishing: the journal just grows
+                log.exception("%s: engine snapshot failed; journal not compacted", tenant)
+                continue
+            due[tenant] = (document, holder.journal_length)
+        return due
+
+    async def _journal(self, batch: list[_Step], compaction: dict[str, tuple[str, int]]) -> None:
+        # One transaction when compacting: a snapshot and the removal of the entries it covers
+        # (including this batch's) go together.
+        pipe = self._redis.pipeline(transaction=bool(compaction))
+        for tenant, encoded, now, _ in batch:
+            if tenant not in compaction:
+                pipe.rpush(self.journal_key(tenant), json.dumps({"input": encoded, "now": now}))
+        for tenant, (document, _) in compaction.items():
+            pipe.set(self.engine_snapshot_key(tenant), document)
+            pipe.delete(self.journal_key(tenant))
+        await pipe.execute()
+        for tenant, (_, covered) in compaction.items():
+            self._tenants[tenant].journal_length -= covered  # leaves the inputs fed since
+            log.info("%s: %d journal entries compacted into an engine snapshot", tenant, covered)
+
+    async def _publish(self, batch: list[_Step]) -> None:
+        for tenant in {tenant for tenant, *_ in batch}:
+            await self.write_snapshot(tenant)
+        await self._event_log.append_many(e for *_, events in batch for e in events)

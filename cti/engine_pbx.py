@@ -1,0 +1,308 @@
+"""The runtime's PBX adapter: the queue engine's commands carried out towards the PBX (and its
+timers on the asyncio loop), the PBX's call events translated into engine inputs, and control
+calls that wait for the PBX's answer.
+
+Both translations match every kind of their closed union (`q.Command`, `pbx.CallEvent`) and end
+in `assert_never`: a kind added there fails mypy here, and at run time fails loudly instead of
+being dropped. Kinds deliberately without effect are listed as such.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Protocol, assert_never
+
+from cti.control import ControlError
+from cti.engine_tenant import EngineTenant
+from pbx_core import call_control as pbx
+from pbx_core.media.prompts import MUSIC_ON_HOLD
+from queueing import commands as q
+from queueing import inputs as qi
+
+log = logging.getLogger(__name__)
+
+PBX_RING_MARGIN = 5.0
+"""The engine times offers out itself; the PBX's own ring timeout is only a safety net."""
+
+PBX_CONFIRM_SECONDS = 3.0
+"""How long hold/resume waits for the PBX's confirmation (it answers within milliseconds)."""
+
+PBX_ANSWERS: dict[type, str] = {
+    pbx.CallHeld: "HoldCall",
+    pbx.CallResumed: "ResumeCall",
+    pbx.MonitorStarted: "MonitorCall",
+    pbx.MonitorEnded: "MonitorCall",
+}
+"""Which command an event from the PBX confirms (`CommandFailed` names its command itself)."""
+
+REMINDER_TONE = "reminder_tone"
+"""Beeps to the agent only, when a call they hold has waited too long (`RemindAgent`)."""
+
+PROMPTS_WITH_TEXT = frozenset(
+    {"welcome", "comfort", "queue_full", "night_service", "recording_on", "whisper"}
+)
+
+CallStateEvent = (
+    pbx.CallRinging
+    | pbx.CallAnswered
+    | pbx.OfferFailed
+    | pbx.LegHungUp
+    | pbx.CallHungUp
+    | pbx.DtmfReceived
+    | pbx.CallHeld
+    | pbx.CallResumed
+    | pbx.MediaFinished
+    | pbx.CallTransferred
+    | pbx.RecordingRequested
+    | pbx.MonitorStarted
+    | pbx.CommandFailed
+)
+"""The PBX events about a call the engine already has: all but a new call (`CallOffered`) and a
+supervisor's phone leaving (`MonitorEnded`), which are not the engine's call's own doing. Passing
+a `pbx.CallEvent` narrowed by those two makes mypy check this list against pbx_core's."""
+
+Feed = Callable[[str, qi.Input], object]
+
+
+class PbxPort(Protocol):
+    """What the runtime needs of the PBX (`pbx_core.service.PbxService` fits)."""
+
+    def send(self, command: pbx.CallCommand) -> None: ...
+
+
+class PbxAdapter:
+    def __init__(
+        self,
+        port: PbxPort,
+        tenants: Mapping[str, EngineTenant],
+        *,
+        language: str,
+        feed: Feed,
+    ) -> None:
+        self._port = port
+        self._tenants = tenants
+        self._number_tenant = {
+            cc.id: tenant for tenant, h in tenants.items() for cc in h.engine.config.call_centers
+        }
+        self._language = language
+        self._feed = feed
+        """Where fired timers go: the engine of their tenant."""
+        self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
+        self._awaiting: dict[tuple[str, str], asyncio.Future[pbx.CallEvent]] = {}
+        """(call id, PBX command name) -> the control call waiting for the PBX's answer."""
+
+    def send(self, command: pbx.CallCommand) -> None:
+        self._port.send(command)
+
+    def cancel_timers(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+
+    # Engine commands -> PBX ---------------------------------------------------------------------
+
+    def execute(self, tenant: str, holder: EngineTenant, command: q.Command) -> None:
+        send = self._port.send
+        match command:
+            case q.StartTimer():
+                self._start_timer(tenant, command)
+            case q.CancelTimer():
+                handle = self._timers.pop((tenant, command.timer_id), None)
+                if handle is not None:
+                    handle.cancel()
+            case q.AnswerCall():
+                send(pbx.Answer(command.call_id))
+            case q.PlayPrompt():
+                holder.prompts[command.call_id] = command.prompt
+                send(
+                    pbx.PlayPrompt(
+                        command.call_id,
+                        self._prompt_file(command.prompt),
+                        then_music=command.resume_music is not None,
+                        loop=command.loop,
+                        music=_music_file(command.resume_music),
+                    )
+                )
+            case q.StartMusic():
+                send(pbx.StartMusicOnHold(command.call_id, _music_file(command.music)))
+            case q.StopMedia():
+                send(pbx.StopMedia(command.call_id))
+            case q.OfferCall():
+                holder.leg_counter += 1
+                leg_id = f"{command.call_id}:{command.agent}:{holder.leg_counter}"
+                holder.legs[(command.call_id, command.agent)] = leg_id
+                cc = holder.engine.state.call_centers[command.call_center_id]
+                send(
+                    pbx.OfferCall(
+                        command.call_id,
+                        leg_id,
+                        command.agent,
+                        ring_timeout=cc.config.ring_seconds + PBX_RING_MARGIN,
+                        auto_answer=command.auto_answer,
+                        whisper=self._prompt_file(command.whisper) if command.whisper else None,
+                    )
+                )
+            case q.StopRinging():
+                ringing = holder.legs.pop((command.call_id, command.agent), None)
+                if ringing is not None:
+                    send(pbx.StopRinging(command.call_id, ringing))
+            case q.BridgeCall():
+                answered = holder.legs.get((command.call_id, command.agent))
+                if answered is not None:
+                    send(pbx.Bridge(command.call_id, answered))
+            case q.TransferCall():
+                holder.forget_call(command.call_id)
+                send(pbx.Transfer(command.call_id, command.destination))
+            case q.RejectBusy():
+                holder.forget_call(command.call_id)
+                send(pbx.Reject(command.call_id, 486, "Busy Here"))
+            case q.HangUpCall():
+                holder.forget_call(command.call_id)
+                send(pbx.Hangup(command.call_id, 200, "OK"))
+            case q.KeepRinging():
+                send(pbx.SendRinging(command.call_id))
+            case q.DisconnectAgent():
+                leg = holder.legs.pop((command.call_id, command.agent), None)
+                if leg is not None:
+                    send(pbx.DisconnectLeg(command.call_id, leg))
+            case q.RemindAgent():
+                send(pbx.PlayToAgent(command.call_id, REMINDER_TONE))
+            case _:
+                assert_never(command)
+
+    def _prompt_file(self, prompt: str) -> str:
+        """Engine prompt names -> the PBX's generated prompt files (language suffixed)."""
+        base = prompt.split(":", 1)[0]
+        if base in ("position", "wait", "comfort_short"):
+            base = "comfort"  # spoken numbers are not generated yet: the comfort text stands in
+        if base in PROMPTS_WITH_TEXT:
+            return f"{base}_{self._language}"
+        return base
+
+    def _start_timer(self, tenant: str, command: q.StartTimer) -> None:
+        key = (tenant, command.timer_id)
+        old = self._timers.pop(key, None)
+        if old is not None:
+            old.cancel()
+        loop = asyncio.get_running_loop()
+        self._timers[key] = loop.call_later(command.seconds, self._fire, tenant, command.timer_id)
+
+    def _fire(self, tenant: str, timer_id: str) -> None:
+        self._timers.pop((tenant, timer_id), None)
+        self._feed(tenant, qi.TimerFired(timer_id))
+
+    # PBX events -> engine inputs ----------------------------------------------------------------
+
+    def engine_input(self, event: pbx.CallEvent) -> tuple[str, qi.Input] | None:
+        """The input `event` means to which tenant's engine, if any; answers a waiting control
+        call first."""
+        self._confirm(event)
+        if isinstance(event, pbx.MonitorEnded):
+            self._monitor_ended(event)
+            return None
+        if isinstance(event, pbx.CallOffered):
+            tenant = self._number_tenant.get(event.called)
+            if tenant is None:
+                self._port.send(pbx.Reject(event.call_id, 404, "Not Found"))
+                return None
+            return tenant, qi.CallArrived(event.call_id, event.called, event.caller)
+        found = self._find_call(event.call_id)
+        if found is None:
+            return None  # a call the engine already let go of (transferred, rejected)
+        tenant, holder = found
+        translated = _translate(holder, event)
+        return None if translated is None else (tenant, translated)
+
+    def _confirm(self, event: pbx.CallEvent) -> None:
+        name = (
+            event.command if isinstance(event, pbx.CommandFailed) else PBX_ANSWERS.get(type(event))
+        )
+        waiting = self._awaiting.get((event.call_id, name)) if name else None
+        if waiting is not None and not waiting.done():
+            waiting.set_result(event)
+
+    def _monitor_ended(self, event: pbx.MonitorEnded) -> None:
+        for holder in self._tenants.values():
+            monitor = holder.monitors.get(event.call_id)
+            if monitor is not None and monitor[0] == event.monitor_id:
+                del holder.monitors[event.call_id]
+        log.info(
+            "supervisor phone %s left call %s: %s", event.extension, event.call_id, event.reason
+        )
+
+    def _find_call(self, call_id: str) -> tuple[str, EngineTenant] | None:
+        for tenant, holder in self._tenants.items():
+            if call_id in holder.engine.state.calls:
+                return tenant, holder
+        return None
+
+    # Control calls the PBX answers --------------------------------------------------------------
+
+    async def ask(
+        self, command: pbx.CallCommand, *, settle: float | None = None
+    ) -> pbx.CallEvent | None:
+        """Send `command` and wait for the event that confirms or refuses it. With `settle`, no
+        answer within that many seconds means "under way" (None); without, it is an error."""
+        key = (command.call_id, type(command).__name__)
+        if key in self._awaiting:
+            raise ControlError("in_progress", f"a {key[1]} of this call is already under way")
+        answer: asyncio.Future[pbx.CallEvent] = asyncio.get_running_loop().create_future()
+        self._awaiting[key] = answer
+        try:
+            self._port.send(command)
+            return await asyncio.wait_for(answer, settle or PBX_CONFIRM_SECONDS)
+        except TimeoutError:
+            if settle is not None:
+                return None
+            raise ControlError("pbx_timeout", f"the PBX did not confirm {key[1]}") from None
+        finally:
+            del self._awaiting[key]
+
+
+def _translate(holder: EngineTenant, event: CallStateEvent) -> qi.Input | None:
+    call = holder.engine.state.calls[event.call_id]
+    match event:
+        case pbx.CallAnswered():
+            return qi.AgentAnswered(event.call_id, event.extension) if event.leg_id else None
+        case pbx.OfferFailed():
+            holder.legs.pop((event.call_id, event.extension), None)
+            if event.failure in (pbx.OfferFailure.CANCELLED, pbx.OfferFailure.NO_ANSWER):
+                # Our own StopRinging, or the PBX's safety-net timeout: the engine's ring timer
+                # decides about unanswered offers (a bounce, not a missed call).
+                return None
+            return qi.AgentRejected(event.call_id, event.extension, event.failure.value)
+        case pbx.LegHungUp():
+            return qi.AgentHungUp(event.call_id, event.extension)
+        case pbx.CallHungUp():
+            holder.forget_call(event.call_id)
+            if call.agent is not None and event.side is pbx.HangupSide.CALLEE:
+                return qi.AgentHungUp(event.call_id, call.agent)
+            return qi.CallerHungUp(event.call_id)
+        case pbx.DtmfReceived():
+            return None if event.leg_id else qi.DtmfReceived(event.call_id, event.digit)
+        case pbx.CallHeld() | pbx.CallResumed():
+            if call.agent is None:
+                return None
+            kind = qi.CallHeld if isinstance(event, pbx.CallHeld) else qi.CallResumed
+            return kind(event.call_id, call.agent)
+        case pbx.MediaFinished():
+            return qi.MediaFinished(event.call_id, holder.prompts.pop(event.call_id, event.prompt))
+        case pbx.CallTransferred():
+            # The agent's phone transferred the caller away (REFER): the agent is done.
+            return None if call.agent is None else qi.AgentHungUp(event.call_id, call.agent)
+        case pbx.RecordingRequested():
+            holder.recording.add(event.call_id)
+            return None
+        case pbx.CallRinging() | pbx.MonitorStarted() | pbx.CommandFailed():
+            # Nothing for the engine: it times offers itself, and the other two only answer a
+            # control call waiting for the PBX (`PbxAdapter.ask`).
+            return None
+        case _:
+            assert_never(event)
+
+
+def _music_file(music: str | None) -> str:
+    """The engine's default music name ("moh") is the PBX's generated music on hold."""
+    return MUSIC_ON_HOLD if music in (None, "moh") else str(music)
