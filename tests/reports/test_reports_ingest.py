@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError
 
 from queueing.events import EventType as T
+from reports import batch
 from reports.event_parsing import KNOWN_DATA_FIELDS
 from reports.fold import ROUTES
 from reports.ingest import Ingester
@@ -405,14 +406,14 @@ def test_an_entry_the_database_refuses_is_set_aside_and_the_rest_goes_in(
         *answered_call(f, "after", T0 + 2),
     ]
     publish(redis_client, prefix, events)
-    write = Ingester._write
+    write = batch._write
 
-    def refusing_write(self: Ingester, connection: Any, ws: Any, *args: Any) -> None:
+    def refusing_write(connection: Any, ws: Any, *args: Any) -> None:
         if any(fact["call_id"] == "poison" for fact in ws.new_facts):
             raise DataError("INSERT ...", {}, Exception("value the database cannot store"))
-        write(self, connection, ws, *args)
+        write(connection, ws, *args)
 
-    monkeypatch.setattr(Ingester, "_write", refusing_write)
+    monkeypatch.setattr(batch, "_write", refusing_write)
     stats = Ingester(engine, redis_client, prefix=prefix).ingest_available("demo")
     assert stats.entries == 24 and stats.rejected == 1 + 7  # set aside + its 7 follow-ups
     facts = {r["call_id"]: r["outcome"] for r in rows(engine, QueueCallFact)}
