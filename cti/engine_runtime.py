@@ -765,6 +765,7 @@ class EngineRuntime:
                     waiting_calls=waiting,
                     night_service_override=cc.night_override,
                     forced_forwarding=cc.forced_forwarding,
+                    service_level_seconds=config.service_level_seconds,
                 )
             )
         agents = [

@@ -53,7 +53,6 @@ class SupervisorSettings:
     path: str = "/supervisor/"
     timezone: str = "Europe/Amsterdam"
     """Where "today" starts for the KPIs."""
-    service_level_seconds: float = 20.0
     tick_seconds: float = 1.0
     session_check_seconds: float = 2.0
     token_recheck_seconds: float = 60.0
@@ -73,7 +72,7 @@ class SupervisorDashboard:
         self.zone = ZoneInfo(settings.timezone)
         self._server = server
         factory = settings.source_factory or self._redis_source
-        self.hub = LiveHub(factory, self.zone, threshold_seconds=settings.service_level_seconds)
+        self.hub = LiveHub(factory, self.zone)
         self._api: SupervisorApi | None = None
         self._reports: ReportsApi | None = None
         self._push = LivePush(
@@ -84,7 +83,6 @@ class SupervisorDashboard:
                 settings.tick_seconds,
                 settings.session_check_seconds,
                 settings.token_recheck_seconds,
-                settings.service_level_seconds,
             ),
         )
         self.dash = Dash(

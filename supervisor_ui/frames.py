@@ -20,11 +20,16 @@ to_json = cast(Callable[[Any], str], dash_utils.to_json)
 """Dash's own serializer (plotly's JSON encoder), as `set_props` uses it."""
 
 
+Audience = tuple[tuple[str, float], ...]
+"""The call centers a browser shows, each with its service-level threshold (from the API)."""
+
+
 def frame(
-    feed: TenantFeed, ids: tuple[str, ...], now: float, zone: ZoneInfo, threshold: float
+    feed: TenantFeed, audience: Audience, now: float, zone: ZoneInfo
 ) -> list[tuple[str, str, str]]:
-    """Every part of the board of the call centers `ids`, as (component, property, JSON)."""
-    snapshot = visible(feed.snapshot, ids)
+    """Every part of the board of the audience's call centers, as (component, property, JSON)."""
+    thresholds = dict(audience)
+    snapshot = visible(feed.snapshot, tuple(thresholds))
     frame: list[tuple[str, str, str]] = []
     tick = int(now)
     if feed.sections_tick != tick:
@@ -32,8 +37,10 @@ def frame(
         feed.sections_tick = tick
     for center in snapshot.call_centers:
         # Sections are shared between audiences and survive events elsewhere.
+        threshold = thresholds[center.id]
         key = (
             center,
+            threshold,
             agents_of(snapshot, center),
             tuple(
                 c
@@ -106,10 +113,10 @@ def _center_parts(
         return layout.section_id(center_id, part)
 
     waiting = layout.waiting_table(views.waiting_rows(center, now), threshold)
-    forecast = views.staffing(snapshot, center, stats, now)
+    forecast = views.staffing(snapshot, center, stats, now, threshold)
     values: list[tuple[str, str, Any]] = [
         (sid("switches"), "children", views.switches_text(center)),
-        (sid("kpis"), "children", views.kpi_tiles(center, stats, now)),
+        (sid("kpis"), "children", views.kpi_tiles(center, stats, now, threshold)),
         (sid("waiting"), "children", waiting),
         (
             sid("agents"),
@@ -119,7 +126,7 @@ def _center_parts(
         (sid("staffing"), "children", views.staffing_panel(forecast)),
         (sid("incoming"), "figure", views.incoming_figure(snapshot, center, now, threshold)),
         (sid("intervals"), "figure", views.interval_figure(center, stats, zone)),
-        (sid("sl"), "figure", views.service_level_figure(center, stats, zone)),
+        (sid("sl"), "figure", views.service_level_figure(center, stats, zone, threshold)),
         (sid("mix"), "figure", views.state_mix_figure(snapshot, center)),
     ]
     return [(component, prop, to_json(value)) for component, prop, value in values]

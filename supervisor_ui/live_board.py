@@ -30,7 +30,6 @@ class Timing:
     tick_seconds: float
     session_check_seconds: float
     token_recheck_seconds: float
-    threshold: float
 
 
 @dataclass
@@ -180,10 +179,12 @@ class LivePush:
         A frame (every part as JSON text) is built once per audience, version and second and
         shared by every browser that sees the same call centers: per browser only a string
         comparison and a queue put remain (serialize once per audience, decision 4)."""
-        ids = tuple(c.id for c in board.centers)
-        key = ("frame", ids, int(now))
+        # The thresholds are part of the audience: browsers that read the settings before and
+        # after a change must not share a frame.
+        audience = tuple((c.id, c.service_level_seconds) for c in board.centers)
+        key = ("frame", audience, int(now))
         frame = feed.cache.get(key)
         if frame is None:
-            frame = feed.cache[key] = frame_of(feed, ids, now, self._zone, self._timing.threshold)
+            frame = feed.cache[key] = frame_of(feed, audience, now, self._zone)
         for component, prop, text in frame:
             board.send(component, prop, text)
