@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
@@ -22,7 +22,7 @@ from common.redis_keys import is_event_stream
 from reports.batch_reads import Numbered, drop_seen, load_working_set
 from reports.bulk_sql import as_tuples, clip, insert_rows, text_limits, update_rows
 from reports.event_parsing import Event, Rejection, parse_event
-from reports.fold import FOLDED, REJECTED, Row, WorkingSet, fold_event
+from reports.fold import REJECTED, Row, WorkingSet, fold_event
 from reports.models import CDRS, EVENTS, FACTS, MEMBERSHIPS, REJECTED_ENTRIES, STATES
 from reports.streams import Entry, event_field, fields_dict, save_position, text
 
@@ -105,15 +105,18 @@ def ingest_batch(
         event_rows: list[tuple[Any, ...]] = []
         for raw_entry_id, event in events:
             status, reason = fold_event(ws, event)
-            if status is FOLDED:
-                stats.folded += 1
-            elif status is REJECTED:
-                log.warning(
-                    "rejected %s seq %s of %s: %s", event.type, event.sequence, stream, reason
-                )
-                stats.rejected += 1
-            else:
-                stats.recorded += 1
+            match status:
+                case "folded":
+                    stats.folded += 1
+                case "rejected":
+                    log.warning(
+                        "rejected %s seq %s of %s: %s", event.type, event.sequence, stream, reason
+                    )
+                    stats.rejected += 1
+                case "recorded":
+                    stats.recorded += 1
+                case unknown:
+                    assert_never(unknown)
             if reason and status is not REJECTED:
                 log.info("%s seq %s: %s", event.type, event.sequence, reason)
             keep_raw = status is REJECTED or bool(event.unknown_fields)

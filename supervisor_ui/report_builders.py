@@ -66,6 +66,13 @@ def kind_options(admin: bool) -> list[tuple[str, str]]:
     return [(KIND_LABELS[kind], kind.value) for kind in kinds]
 
 
+def kind_of(value: str | None) -> ReportKind:
+    try:
+        return ReportKind(str(value))
+    except ValueError:
+        raise ReportInputError("Choose a report: call center or agents.") from None
+
+
 def session_token(session: Any) -> str | None:
     """The bearer token of the browser's `session` store (anything, until checked)."""
     token = session.get("token") if isinstance(session, dict) else None

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 from dash import Dash, Input, Output, State, ctx, no_update
@@ -28,6 +28,7 @@ from supervisor_ui.report_builders import (
     build_report,
     build_usage_report,
     is_admin,
+    kind_of,
     kind_options,
     session_token,
 )
@@ -138,7 +139,7 @@ def _refused(message: str) -> tuple[Any, ...]:
 async def _shown(
     api: SupervisorApi, reports: ReportsApi, token: str, form: ReportForm, now: datetime
 ) -> Shown:
-    match form.kind:
+    match kind_of(form.kind):
         case ReportKind.CALL_CENTER:
             report = await build_report(
                 api,
@@ -162,7 +163,8 @@ async def _shown(
                 reports, token, form.preset, form.custom_from, form.custom_to, now
             )
             return usage_shown(usage)
-    raise ReportInputError("Choose a report: call center or agents.")
+        case unknown:
+            assert_never(unknown)
 
 
 async def answer(

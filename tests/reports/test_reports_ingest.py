@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from redis import Redis
@@ -16,12 +16,13 @@ from sqlalchemy.exc import DataError
 from queueing.events import EventType as T
 from reports import batch
 from reports.event_parsing import KNOWN_DATA_FIELDS
-from reports.fold import ROUTES
+from reports.fold import ROUTES, Status
 from reports.ingest import Ingester
 from reports.models import (
     AgentMembershipEvent,
     AgentStateInterval,
     CallDetailRecord,
+    EventStatus,
     IngestedEvent,
     QueueCallFact,
     RejectedEntry,
@@ -481,3 +482,8 @@ def test_numbers_beyond_their_columns_never_stop_ingestion(
 def test_every_documented_event_type_has_a_fold_route() -> None:
     # An event type the parser accepts without a route would be rejected as unknown.
     assert set(ROUTES) == set(KNOWN_DATA_FIELDS)
+
+
+def test_the_fold_statuses_are_the_stored_statuses() -> None:
+    # The fold types its statuses as literals (matched exhaustively); the table stores these.
+    assert set(get_args(Status)) == {status.value for status in EventStatus}
