@@ -7,7 +7,6 @@ as plain dicts keyed by column name, so the ingester can write them with a few b
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, NamedTuple
@@ -18,7 +17,6 @@ from reports.event_parsing import CALL_DETAIL, Event
 from reports.models import CallDirection, Outcome
 
 Row = dict[str, Any]
-log = logging.getLogger(__name__)
 
 # Plain strings for the per-event hot path (enum member lookups cost a descriptor call each).
 WAITING = Outcome.WAITING.value

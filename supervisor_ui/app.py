@@ -9,7 +9,6 @@ reports (`reports_page`).
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -27,14 +26,9 @@ from common.redis_keys import DEFAULT_PREFIX
 from supervisor_ui import action_callbacks, layout, reports_page
 from supervisor_ui.api_client import ApiError, SupervisorApi
 from supervisor_ui.hub import LiveHub
-from supervisor_ui.live import (
-    LiveSource,
-    RedisLiveSource,
-)
+from supervisor_ui.live import LiveSource, RedisLiveSource
 from supervisor_ui.live_board import LivePush, Timing
 from supervisor_ui.reports_api import ReportsApi
-
-log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).with_name("assets")
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
