@@ -42,6 +42,7 @@ def tenant_snapshot(holder: EngineTenant, written_at: float) -> TenantSnapshot:
                 waiting_calls=waiting,
                 night_service_override=cc.night_override,
                 forced_forwarding=cc.forced_forwarding,
+                service_level_seconds=config.service_level_seconds,
             )
         )
     agents = [

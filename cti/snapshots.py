@@ -75,6 +75,9 @@ class CallCenterSnapshot:
     waiting_calls: tuple[WaitingCallSnapshot, ...] = ()
     night_service_override: bool | None = None
     forced_forwarding: bool = False
+    service_level_seconds: int = 20
+    """The call center's service-level threshold (`CallCenterConfig.service_level_seconds`);
+    20, that setting's default, in a snapshot written before the field was published."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -91,6 +94,7 @@ class CallCenterSnapshot:
             waiting_calls=tuple(WaitingCallSnapshot(**w) for w in raw.get("waiting_calls") or ()),
             night_service_override=raw.get("night_service_override"),
             forced_forwarding=bool(raw.get("forced_forwarding", False)),
+            service_level_seconds=int(raw.get("service_level_seconds", 20)),
         )
 
 

@@ -6,7 +6,7 @@ event into a call-detail-record row, or explains why it cannot.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from reports.event_parsing import Event
 from reports.models import CallCategory, CallDirection, UsageType
@@ -74,12 +74,15 @@ def call_detail_row(
     duration = end - answer if answer is not None and end is not None else None
     quantity = event.number("quantity")
     if quantity is None:
-        if usage_type == UsageType.VOICE:
-            quantity = duration or 0.0
-        elif usage_type == UsageType.SMS:
-            quantity = 1.0
-        else:
-            raise ValueError("data.quantity (bytes) is required for usage_type data")
+        match UsageType(usage_type):
+            case UsageType.VOICE:
+                quantity = duration or 0.0
+            case UsageType.SMS:
+                quantity = 1.0
+            case UsageType.DATA:
+                raise ValueError("data.quantity (bytes) is required for usage_type data")
+            case unknown:
+                assert_never(unknown)
     category = event.text("category")
     if category is None:
         # Billing looks at where the call goes; for inbound calls at where it comes from.

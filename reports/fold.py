@@ -7,26 +7,26 @@ as plain dicts keyed by column name, so the ingester can write them with a few b
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 from queueing.events import TERMINAL_CALL_EVENTS, EventType
 from reports.call_detail import DEFAULT_HOME_COUNTRY_CODE, call_detail_row, categorize
 from reports.event_parsing import CALL_DETAIL, Event
-from reports.models import CallDirection, EventStatus, Outcome
+from reports.models import CallDirection, Outcome
 
 Row = dict[str, Any]
-log = logging.getLogger(__name__)
 
 # Plain strings for the per-event hot path (enum member lookups cost a descriptor call each).
 WAITING = Outcome.WAITING.value
 ANSWERED = Outcome.ANSWERED.value
 ABANDONED = Outcome.ABANDONED.value
-FOLDED = EventStatus.FOLDED.value
-RECORDED = EventStatus.RECORDED.value
-REJECTED = EventStatus.REJECTED.value
+Status = Literal["folded", "recorded", "rejected"]
+"""`EventStatus`'s values, typed so that a match over them is checked (a test keeps them equal)."""
+FOLDED: Final = "folded"
+RECORDED: Final = "recorded"
+REJECTED: Final = "rejected"
 
 # Terminal events and the outcome they give the fact: the outcome is named after the event, so a
 # new terminal event without an outcome stops the import here (KeyError) instead of folding wrong.
@@ -44,8 +44,7 @@ RECORD_ONLY = frozenset(
 
 
 class Verdict(NamedTuple):
-    status: str
-    """An `EventStatus` value."""
+    status: Status
     reason: str | None = None
 
 
@@ -293,18 +292,33 @@ def _fold_disposition(ws: WorkingSet, event: Event) -> None:
     _queue_cdr(ws, event, fact)["disposition"] = code
 
 
-def _fold_waiting_update(ws: WorkingSet, event: Event) -> None:
+# One handler per event type (the route table dispatches): each requires the call to be waiting.
+
+
+def _fold_offered(ws: WorkingSet, event: Event) -> None:
     fact = _require_waiting(ws, event)
-    if event.type == EventType.CALL_OFFERED:
-        fact["offered"] = True
-        fact["offer_count"] += 1
-    elif event.type == EventType.CALL_BOUNCED:
-        fact["bounce_count"] += 1
-    elif event.type == EventType.CALL_PROMOTED:
-        priority = _priority(event)
-        if priority is not None:
-            fact["priority"] = priority
-    elif event.type == EventType.CALL_UPDATED and event.text("what") == "entrance_done":
+    fact["offered"] = True
+    fact["offer_count"] += 1
+
+
+def _fold_bounced(ws: WorkingSet, event: Event) -> None:
+    _require_waiting(ws, event)["bounce_count"] += 1
+
+
+def _fold_promoted(ws: WorkingSet, event: Event) -> None:
+    fact = _require_waiting(ws, event)
+    priority = _priority(event)
+    if priority is not None:
+        fact["priority"] = priority
+
+
+def _fold_reordered(ws: WorkingSet, event: Event) -> None:
+    _require_waiting(ws, event)  # the position is live state, not a report figure
+
+
+def _fold_updated(ws: WorkingSet, event: Event) -> None:
+    fact = _require_waiting(ws, event)
+    if event.text("what") == "entrance_done":
         fact["entrance_done"] = True
 
 
@@ -376,11 +390,11 @@ Handler = Callable[[WorkingSet, Event], None]
 
 _CALL_EVENT_HANDLERS: dict[str, Handler] = {
     EventType.CALL_ADDED: _fold_added,
-    EventType.CALL_OFFERED: _fold_waiting_update,
-    EventType.CALL_BOUNCED: _fold_waiting_update,
-    EventType.CALL_PROMOTED: _fold_waiting_update,
-    EventType.CALL_REORDERED: _fold_waiting_update,
-    EventType.CALL_UPDATED: _fold_waiting_update,
+    EventType.CALL_OFFERED: _fold_offered,
+    EventType.CALL_BOUNCED: _fold_bounced,
+    EventType.CALL_PROMOTED: _fold_promoted,
+    EventType.CALL_REORDERED: _fold_reordered,
+    EventType.CALL_UPDATED: _fold_updated,
     EventType.CALL_RELEASED: _fold_released,
     EventType.DISPOSITION_ENTERED: _fold_disposition,
     EventType.CALL_HELD: _fold_held,

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, assert_never
 
 from redis import Redis
 
 from common.redis_keys import cdr_stream, event_stream
 from queueing.events import DomainEvent, EventType
+from reports.models import Outcome
 
 DAY_START = 1_764_028_800.0  # 2025-11-25 00:00:00 UTC
 DAY = 86_400.0
@@ -26,8 +27,31 @@ CALL_CENTERS: dict[str, list[str]] = {
     "7002": ["1004", "1005", "1006"],
     "7003": ["1007", "1008", "1009", "1010"],
 }
-OUTCOMES = [
-    # (outcome, weight)
+SimKind = Literal[
+    "answered",
+    "abandoned",
+    "abandoned_entrance",
+    "overflowed_wait",
+    "overflowed_full",
+    "stranded",
+    "transferred",
+    "escaped",
+    "diverted",
+]
+"""What happens to a simulated call (finer than its outcome: where and why it ended)."""
+OUTCOME_OF: dict[SimKind, Outcome] = {
+    "answered": Outcome.ANSWERED,
+    "abandoned": Outcome.ABANDONED,
+    "abandoned_entrance": Outcome.ABANDONED,
+    "overflowed_wait": Outcome.OVERFLOWED,
+    "overflowed_full": Outcome.OVERFLOWED,
+    "stranded": Outcome.STRANDED,
+    "transferred": Outcome.TRANSFERRED,
+    "escaped": Outcome.ESCAPED,
+    "diverted": Outcome.DIVERTED,
+}
+OUTCOMES: list[tuple[SimKind, int]] = [
+    # (kind, weight)
     ("answered", 60),
     ("abandoned", 12),
     ("abandoned_entrance", 4),
@@ -48,8 +72,7 @@ class SimCall:
     call_center: str
     caller: str
     arrival: float
-    outcome: str
-    """answered / abandoned / overflowed / stranded / transferred / escaped / diverted / waiting"""
+    outcome: Outcome
     entered: bool
     wait: float | None = None
     bounces: int = 0
@@ -115,28 +138,7 @@ def _emit_call(em: _Emitter, call: SimCall, rng: random.Random, transfer_to: str
     base = {"call_center_id": call.call_center, "call_id": call.call_id, "caller": call.caller}
     a = call.arrival
     if not call.entered:
-        wait = call.wait or 0.0
-        if call.outcome == "overflowed":
-            em.add(
-                a,
-                EventType.CALL_OVERFLOWED,
-                **base,
-                data={"trigger": "queue_full", "action": "busy", "wait_seconds": wait},
-            )
-        elif call.outcome == "stranded":
-            em.add(
-                a,
-                EventType.CALL_STRANDED,
-                **base,
-                data={"trigger": "all_signed_out", "action": "busy", "wait_seconds": wait},
-            )
-        else:
-            em.add(
-                a,
-                EventType.CALL_DIVERTED,
-                **base,
-                data={"trigger": "night_service", "action": "transfer", "destination": "7002"},
-            )
+        _emit_arrival_treatment(em, call, base)
         return
     em.add(
         a,
@@ -144,25 +146,92 @@ def _emit_call(em: _Emitter, call: SimCall, rng: random.Random, transfer_to: str
         **base,
         data={"priority": 0, "position": 1, "called": call.call_center},
     )
-    if call.outcome != "waiting" and (call.wait or 0.0) > ENTRANCE_SECONDS:
+    if call.outcome != Outcome.WAITING and (call.wait or 0.0) > ENTRANCE_SECONDS:
         em.add(a + ENTRANCE_SECONDS, EventType.CALL_UPDATED, **base, data={"what": "entrance_done"})
-    assert call.wait is not None or call.outcome == "waiting"
+    assert call.wait is not None or call.outcome == Outcome.WAITING
     end = a + (call.wait or 0.0)
-    if call.outcome == "answered":
-        agent = call.agent
-        t = end - 2.0 - call.bounces * 15.0
-        for _ in range(call.bounces):
+    match call.outcome:
+        case Outcome.ANSWERED:
+            _emit_answered(em, call, rng, base, end)
+        case Outcome.ABANDONED:
             em.add(
-                t,
-                EventType.CALL_OFFERED,
+                end,
+                EventType.CALL_ABANDONED,
                 **base,
-                agent=agent,
-                data={"policy": "circular", "ring_timeout": 15},
+                data={"wait_seconds": call.wait, "during_entrance": call.during_entrance},
             )
+        case Outcome.OVERFLOWED:
             em.add(
-                t + 15.0, EventType.CALL_BOUNCED, **base, agent=agent, data={"trigger": "no_answer"}
+                end,
+                EventType.CALL_OVERFLOWED,
+                **base,
+                data={"trigger": "max_wait", "action": "busy", "wait_seconds": call.wait},
             )
-            t += 15.0
+        case Outcome.TRANSFERRED:
+            em.add(
+                end,
+                EventType.CALL_TRANSFERRED,
+                **base,
+                data={"destination": transfer_to, "wait_seconds": call.wait, "by": "supervisor"},
+            )
+        case Outcome.ESCAPED:
+            em.add(
+                end,
+                EventType.CALL_ESCAPED,
+                **base,
+                data={"wait_seconds": call.wait, "destination": "voicemail"},
+            )
+        case Outcome.WAITING | Outcome.STRANDED | Outcome.DIVERTED:
+            # Still waiting at the day's end; stranded and diverted calls are simulated only on
+            # arrival (above), never after entering the queue.
+            pass
+        case unknown:
+            assert_never(unknown)
+
+
+def _emit_arrival_treatment(em: _Emitter, call: SimCall, base: dict[str, str]) -> None:
+    """A call taken on arrival, never entering the queue."""
+    wait = call.wait or 0.0
+    match call.outcome:
+        case Outcome.OVERFLOWED:
+            em.add(
+                call.arrival,
+                EventType.CALL_OVERFLOWED,
+                **base,
+                data={"trigger": "queue_full", "action": "busy", "wait_seconds": wait},
+            )
+        case Outcome.STRANDED:
+            em.add(
+                call.arrival,
+                EventType.CALL_STRANDED,
+                **base,
+                data={"trigger": "all_signed_out", "action": "busy", "wait_seconds": wait},
+            )
+        case Outcome.DIVERTED:
+            em.add(
+                call.arrival,
+                EventType.CALL_DIVERTED,
+                **base,
+                data={"trigger": "night_service", "action": "transfer", "destination": "7002"},
+            )
+        case (
+            Outcome.WAITING
+            | Outcome.ANSWERED
+            | Outcome.ABANDONED
+            | Outcome.TRANSFERRED
+            | Outcome.ESCAPED
+        ):
+            raise ValueError(f"a call that is {call.outcome} entered the queue")
+        case unknown:
+            assert_never(unknown)
+
+
+def _emit_answered(
+    em: _Emitter, call: SimCall, rng: random.Random, base: dict[str, str], end: float
+) -> None:
+    agent = call.agent
+    t = end - 2.0 - call.bounces * 15.0
+    for _ in range(call.bounces):
         em.add(
             t,
             EventType.CALL_OFFERED,
@@ -170,53 +239,34 @@ def _emit_call(em: _Emitter, call: SimCall, rng: random.Random, transfer_to: str
             agent=agent,
             data={"policy": "circular", "ring_timeout": 15},
         )
-        em.add(end, EventType.CALL_ANSWERED, **base, agent=agent, data={"wait_seconds": call.wait})
-        if rng.random() < 0.2:
-            em.add(end + 10.0, EventType.CALL_HELD, **base, agent=agent)
-            em.add(end + 20.0, EventType.CALL_RESUMED, **base, agent=agent)
-        assert call.talk is not None
+        em.add(t + 15.0, EventType.CALL_BOUNCED, **base, agent=agent, data={"trigger": "no_answer"})
+        t += 15.0
+    em.add(
+        t,
+        EventType.CALL_OFFERED,
+        **base,
+        agent=agent,
+        data={"policy": "circular", "ring_timeout": 15},
+    )
+    em.add(end, EventType.CALL_ANSWERED, **base, agent=agent, data={"wait_seconds": call.wait})
+    if rng.random() < 0.2:
+        em.add(end + 10.0, EventType.CALL_HELD, **base, agent=agent)
+        em.add(end + 20.0, EventType.CALL_RESUMED, **base, agent=agent)
+    assert call.talk is not None
+    em.add(
+        end + call.talk,
+        EventType.CALL_RELEASED,
+        **base,
+        agent=agent,
+        data={"talk_seconds": call.talk, "released_by": "caller"},
+    )
+    if call.disposition:
         em.add(
-            end + call.talk,
-            EventType.CALL_RELEASED,
+            end + call.talk + 3.0,
+            EventType.DISPOSITION_ENTERED,
             **base,
             agent=agent,
-            data={"talk_seconds": call.talk, "released_by": "caller"},
-        )
-        if call.disposition:
-            em.add(
-                end + call.talk + 3.0,
-                EventType.DISPOSITION_ENTERED,
-                **base,
-                agent=agent,
-                data={"code": call.disposition},
-            )
-    elif call.outcome == "abandoned":
-        em.add(
-            end,
-            EventType.CALL_ABANDONED,
-            **base,
-            data={"wait_seconds": call.wait, "during_entrance": call.during_entrance},
-        )
-    elif call.outcome == "overflowed":
-        em.add(
-            end,
-            EventType.CALL_OVERFLOWED,
-            **base,
-            data={"trigger": "max_wait", "action": "busy", "wait_seconds": call.wait},
-        )
-    elif call.outcome == "transferred":
-        em.add(
-            end,
-            EventType.CALL_TRANSFERRED,
-            **base,
-            data={"destination": transfer_to, "wait_seconds": call.wait, "by": "supervisor"},
-        )
-    elif call.outcome == "escaped":
-        em.add(
-            end,
-            EventType.CALL_ESCAPED,
-            **base,
-            data={"wait_seconds": call.wait, "destination": "voicemail"},
+            data={"code": call.disposition},
         )
 
 
@@ -261,30 +311,31 @@ def generate_day(seed: int = 7, calls_per_center: int = 120, tenant: str = "demo
             counter += 1
             arrival = round(DAY_START + rng.uniform(7 * 3600, 19 * 3600), 3)
             kind = rng.choices(names, weights)[0]
-            call = SimCall(f"s-{counter}", cc, _caller(rng), arrival, kind, entered=True)
+            call = SimCall(f"s-{counter}", cc, _caller(rng), arrival, OUTCOME_OF[kind], True)
             transfer_to = None
-            if kind == "answered":
-                call.wait = round(rng.uniform(3, 60), 3)
-                call.bounces = rng.choice([0, 0, 0, 1]) if call.wait > 35 else 0
-                call.agent = rng.choice(agents)
-                call.talk = round(rng.uniform(20, 600), 3)
-                call.disposition = rng.choice([None, "sale", "support"])
-            elif kind in ("abandoned", "abandoned_entrance"):
-                call.outcome = "abandoned"
-                call.during_entrance = kind == "abandoned_entrance"
-                call.wait = round(
-                    rng.uniform(0.5, 4.5) if call.during_entrance else rng.uniform(6, 100), 3
-                )
-            elif kind == "overflowed_wait":
-                call.outcome, call.wait = "overflowed", 120.0
-            elif kind in ("overflowed_full", "stranded", "diverted"):
-                call.outcome = "overflowed" if kind == "overflowed_full" else kind
-                call.entered, call.wait = False, 0.0
-            elif kind == "transferred":
-                call.wait = round(rng.uniform(10, 90), 3)
-                transfer_to = rng.choice([c for c in CALL_CENTERS if c != cc])
-            elif kind == "escaped":
-                call.wait = round(rng.uniform(10, 60), 3)
+            match kind:
+                case "answered":
+                    call.wait = round(rng.uniform(3, 60), 3)
+                    call.bounces = rng.choice([0, 0, 0, 1]) if call.wait > 35 else 0
+                    call.agent = rng.choice(agents)
+                    call.talk = round(rng.uniform(20, 600), 3)
+                    call.disposition = rng.choice([None, "sale", "support"])
+                case "abandoned" | "abandoned_entrance":
+                    call.during_entrance = kind == "abandoned_entrance"
+                    call.wait = round(
+                        rng.uniform(0.5, 4.5) if call.during_entrance else rng.uniform(6, 100), 3
+                    )
+                case "overflowed_wait":
+                    call.wait = 120.0
+                case "overflowed_full" | "stranded" | "diverted":
+                    call.entered, call.wait = False, 0.0
+                case "transferred":
+                    call.wait = round(rng.uniform(10, 90), 3)
+                    transfer_to = rng.choice([c for c in CALL_CENTERS if c != cc])
+                case "escaped":
+                    call.wait = round(rng.uniform(10, 60), 3)
+                case unknown:
+                    assert_never(unknown)
             day.calls.append(call)
             _emit_call(em, call, rng, transfer_to)
             if transfer_to is not None:
@@ -295,7 +346,7 @@ def generate_day(seed: int = 7, calls_per_center: int = 120, tenant: str = "demo
                     transfer_to,
                     call.caller,
                     call.arrival + call.wait,
-                    "answered",
+                    Outcome.ANSWERED,
                     entered=True,
                     wait=round(rng.uniform(3, 30), 3),
                     agent=rng.choice(CALL_CENTERS[transfer_to]),
@@ -309,13 +360,15 @@ def generate_day(seed: int = 7, calls_per_center: int = 120, tenant: str = "demo
         "7001",
         "+31201234567",
         DAY_START + DAY - 10.0,
-        "answered",
+        Outcome.ANSWERED,
         True,
         wait=25.0,
         agent="1001",
         talk=100.0,
     )
-    waiting = SimCall("s-wait", "7002", "+31201234568", DAY_START + DAY - 5.0, "waiting", True)
+    waiting = SimCall(
+        "s-wait", "7002", "+31201234568", DAY_START + DAY - 5.0, Outcome.WAITING, True
+    )
     for call in (late, waiting):
         day.calls.append(call)
         _emit_call(em, call, rng, None)

@@ -57,6 +57,8 @@ class CallCenterInfo:
     tier: str
     night_service_override: bool | None
     forced_forwarding: bool
+    service_level_seconds: float
+    """The call center's setting: answered within it counts for the service level."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,9 @@ def token_claims(token: str) -> dict[str, Any]:
 
 
 CALL_CENTERS_QUERY = """
-query { callCenters { id number name tier nightServiceOverride forcedForwarding } }
+query {
+  callCenters { id number name tier nightServiceOverride forcedForwarding serviceLevelSeconds }
+}
 """
 
 
@@ -147,6 +151,7 @@ class SupervisorApi:
                 tier=str(c["tier"]),
                 night_service_override=c.get("nightServiceOverride"),
                 forced_forwarding=bool(c.get("forcedForwarding")),
+                service_level_seconds=float(c["serviceLevelSeconds"]),
             )
             for c in data["callCenters"]
         ]

@@ -84,14 +84,12 @@ class LiveHub:
         *,
         block_ms: int = 1000,
         idle_seconds: float = 30.0,
-        threshold_seconds: float = 20.0,
     ) -> None:
         self._source_factory = source_factory
         self._source: LiveSource | None = None
         self._zone = zone
         self._block_ms = block_ms
         self._idle_seconds = idle_seconds
-        self._threshold = threshold_seconds
         self._feeds: dict[str, TenantFeed] = {}
         self._lock: asyncio.Lock | None = None
 
@@ -108,7 +106,7 @@ class LiveHub:
             feed = self._feeds.get(tenant)
             if feed is None or feed.task is None or feed.task.done():
                 now = time.time()
-                feed = TenantFeed(tenant, DayStats(day_start(now, self._zone), self._threshold))
+                feed = TenantFeed(tenant, DayStats(day_start(now, self._zone)))
                 feed.task = asyncio.create_task(self._run(feed), name=f"supervisor-feed-{tenant}")
                 self._feeds[tenant] = feed
             feed.users += 1

@@ -4,7 +4,8 @@ Definitions follow `reports/service.py` so the live board and the reports agree:
 - offered: every arrival at a call center (CALL_ADDED, or a terminal event of a call that never
   entered the queue, such as night service or queue-full overflow);
 - answered / abandoned: CALL_ANSWERED / CALL_ABANDONED;
-- service level: answered within the threshold (20 s) / calls that entered the queue and ended;
+- service level: answered within the call center's threshold / calls that entered the queue and
+  ended (the threshold is the call center's setting, given when the figure is read);
 - ASA: mean wait of answered calls; AHT: mean talk time of released calls;
 - longest wait: the longest wait of an ended call (the board also shows the longest current wait).
 Calls are counted in the 15-minute interval in which they arrived.
@@ -13,6 +14,7 @@ Calls are counted in the 15-minute interval in which they arrived.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right, insort
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,27 +23,40 @@ from common.event_types import TERMINAL_CALL_EVENTS
 from supervisor_ui.live import Event
 
 INTERVAL_SECONDS = 15 * 60
-SERVICE_LEVEL_SECONDS = 20.0
 RATE_WINDOW_SECONDS = 3600.0
 
 
 @dataclass
-class IntervalFigures:
-    offered: int = 0
-    answered: int = 0
-    abandoned: int = 0
-    within: int = 0
+class ServiceLevel:
+    """The waits of answered calls that entered the queue, sorted, and the calls that entered and
+    ended: the service level for any threshold, so a changed setting applies to the whole day."""
+
+    queued_waits: list[float] = field(default_factory=list)
     ended: int = 0
+
+    def add_queued_wait(self, wait: float) -> None:
+        insort(self.queued_waits, wait)
+
+    def within(self, threshold: float) -> int:
+        return bisect_right(self.queued_waits, threshold)
+
+    def service_level(self, threshold: float) -> float | None:
+        return self.within(threshold) / self.ended if self.ended else None
 
 
 @dataclass
-class CallCenterDay:
+class IntervalFigures(ServiceLevel):
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+
+
+@dataclass
+class CallCenterDay(ServiceLevel):
     offered: int = 0
     answered: int = 0
     abandoned: int = 0
     overflowed: int = 0
-    within: int = 0
-    ended: int = 0
     wait_answered_total: float = 0.0
     talk_total: float = 0.0
     released: int = 0
@@ -50,10 +65,6 @@ class CallCenterDay:
     arrivals: deque[float] = field(default_factory=deque)
     entered: dict[str, float] = field(default_factory=dict)
     """Calls in the queue now: call id -> arrival interval start (for per-interval SL)."""
-
-    @property
-    def service_level(self) -> float | None:
-        return self.within / self.ended if self.ended else None
 
     @property
     def asa_seconds(self) -> float | None:
@@ -77,9 +88,8 @@ def interval_start(timestamp: float) -> int:
 class DayStats:
     """Folds one tenant's events of one day; `reset(day_start)` starts a new day."""
 
-    def __init__(self, day_start: float, threshold: float = SERVICE_LEVEL_SECONDS) -> None:
+    def __init__(self, day_start: float) -> None:
         self.day_start = day_start
-        self.threshold = threshold
         self.centers: dict[str, CallCenterDay] = {}
         self.arrived: dict[tuple[str, str], int] = {}
         """(call center, call id) -> interval of arrival, for calls counted as offered."""
@@ -88,7 +98,7 @@ class DayStats:
         """Per call center, how many events changed its figures (a cheap version number)."""
 
     def reset(self, day_start: float) -> None:
-        self.__init__(day_start, self.threshold)  # type: ignore[misc]
+        self.__init__(day_start)  # type: ignore[misc]
 
     def center(self, call_center_id: str) -> CallCenterDay:
         found = self.centers.get(call_center_id)
@@ -139,9 +149,9 @@ class DayStats:
             day.answered += 1
             slot.answered += 1
             day.wait_answered_total += wait or 0.0
-            if entered and (wait or 0.0) <= self.threshold:
-                day.within += 1
-                slot.within += 1
+            if entered:
+                day.add_queued_wait(wait or 0.0)
+                slot.add_queued_wait(wait or 0.0)
         elif kind == "CALL_ABANDONED":
             day.abandoned += 1
             slot.abandoned += 1

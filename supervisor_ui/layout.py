@@ -7,7 +7,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from supervisor_ui import reports_page
+from supervisor_ui import report_layout
 from supervisor_ui.actions import AGENT_STATES
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -61,9 +61,9 @@ def page() -> html.Div:
             ),
             html.Div(
                 [
-                    reports_page.nav(),
+                    report_layout.nav(),
                     html.Div([controls(), html.Div(id="board", className="board")], id="live-view"),
-                    reports_page.layout(),
+                    report_layout.layout(),
                 ],
                 id="workspace",
                 style={"display": "none"},

@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 from openpyxl import Workbook, load_workbook
 
@@ -33,14 +33,17 @@ class Table:
 def read(export_format: ExportFormat, body: bytes) -> Table:
     """An export file's header and rows (CSV cells are text, XLSX cells typed)."""
     lines: list[list[Any]]
-    if export_format is ExportFormat.CSV:
-        lines = [line for line in csv.reader(io.StringIO(body.decode("utf-8"))) if line]
-    else:
-        book = load_workbook(io.BytesIO(body), read_only=True)
-        try:
-            lines = [list(line) for line in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
+    match export_format:
+        case ExportFormat.CSV:
+            lines = [line for line in csv.reader(io.StringIO(body.decode("utf-8"))) if line]
+        case ExportFormat.XLSX:
+            book = load_workbook(io.BytesIO(body), read_only=True)
+            try:
+                lines = [list(line) for line in book.worksheets[0].iter_rows(values_only=True)]
+            finally:
+                book.close()
+        case unknown:
+            assert_never(unknown)
     if not lines:
         return Table((), ())
     columns = tuple(str(name) for name in lines[0])
@@ -59,14 +62,26 @@ def joined(tables: Iterable[Table], keep: Mapping[str, str]) -> Table:
 
 def write(export_format: ExportFormat, table: Table, sheet: str) -> bytes:
     """The table as a file of the format; an empty cell where a row lacks a column."""
-    if export_format is ExportFormat.CSV:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(table.columns)
-        writer.writerows(
-            ["" if row.get(c) is None else row[c] for c in table.columns] for row in table.rows
-        )
-        return buffer.getvalue().encode("utf-8")
+    match export_format:
+        case ExportFormat.CSV:
+            return _csv(table)
+        case ExportFormat.XLSX:
+            return _xlsx(table, sheet)
+        case unknown:
+            assert_never(unknown)
+
+
+def _csv(table: Table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.columns)
+    writer.writerows(
+        ["" if row.get(c) is None else row[c] for c in table.columns] for row in table.rows
+    )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _xlsx(table: Table, sheet: str) -> bytes:
     book = Workbook(write_only=True)
     # Excel limits sheet titles to 31 characters.
     out = book.create_sheet(title=sheet[:31])

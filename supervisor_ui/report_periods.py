@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
 from supervisor_ui.reports_api import RANGE
@@ -81,7 +82,7 @@ def period_of(
     zone = now.tzinfo
     assert isinstance(zone, ZoneInfo)
     today = _midnight(now.date(), zone)
-    match preset:
+    match preset_of(preset):
         case Preset.TODAY:
             return Period(today, now)
         case Preset.YESTERDAY:
@@ -97,7 +98,15 @@ def period_of(
                     f"'to' ({str(custom_to).strip()})."
                 )
             return Period(start, end)
-    raise ReportInputError("Choose a range: today, yesterday, this week or custom.")
+        case unknown:
+            assert_never(unknown)
+
+
+def preset_of(value: str | None) -> Preset:
+    try:
+        return Preset(str(value))
+    except ValueError:
+        raise ReportInputError("Choose a range: today, yesterday, this week or custom.") from None
 
 
 def _size(step: Step) -> timedelta:

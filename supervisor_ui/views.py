@@ -98,7 +98,7 @@ def agent_rows(snapshot: LiveSnapshot, center: CallCenter, now: float) -> list[d
     return rows
 
 
-def kpi_tiles(center: CallCenter, stats: DayStats, now: float) -> list[Any]:
+def kpi_tiles(center: CallCenter, stats: DayStats, now: float, threshold: float) -> list[Any]:
     day = stats.centers.get(center.id)
     current = max((now - w.arrived_at for w in center.waiting_calls), default=0.0)
     longest = max(day.longest_wait if day else 0.0, current)
@@ -107,7 +107,11 @@ def kpi_tiles(center: CallCenter, stats: DayStats, now: float) -> list[Any]:
         ("Offered", str(day.offered if day else 0), "offered"),
         ("Answered", str(day.answered if day else 0), "answered"),
         ("Abandoned", str(day.abandoned if day else 0), "abandoned"),
-        ("Service level", percent(day.service_level if day else None), "service-level"),
+        (
+            f"Service level ({threshold:.0f} s)",
+            percent(day.service_level(threshold) if day else None),
+            "service-level",
+        ),
         ("ASA", seconds(day.asa_seconds if day else None), "asa"),
         ("AHT", seconds(day.aht_seconds if day else None), "aht"),
         ("Longest wait", clock(longest), "longest-wait"),
@@ -203,16 +207,19 @@ def interval_figure(center: CallCenter, stats: DayStats, zone: ZoneInfo) -> dict
     return calls_figure("Calls per 15 minutes", x, [figures for _, figures in slots])
 
 
-def service_level_figure(center: CallCenter, stats: DayStats, zone: ZoneInfo) -> dict[str, Any]:
+def service_level_figure(
+    center: CallCenter, stats: DayStats, zone: ZoneInfo, threshold: float
+) -> dict[str, Any]:
     day = stats.centers.get(center.id)
     slots = sorted(day.intervals.items()) if day else []
     x, per_interval, cumulative = [], [], []
     within = ended = 0
     for start, figures in slots:
-        within += figures.within
+        in_time = figures.within(threshold)
+        within += in_time
         ended += figures.ended
         x.append(_local(start, zone))
-        per_interval.append(round(100 * figures.within / figures.ended) if figures.ended else None)
+        per_interval.append(round(100 * in_time / figures.ended) if figures.ended else None)
         cumulative.append(round(100 * within / ended) if ended else None)
     return {
         "data": [
@@ -233,7 +240,7 @@ def service_level_figure(center: CallCenter, stats: DayStats, zone: ZoneInfo) ->
                 "line": {"color": "#1565c0", "width": 3},
             },
         ],
-        "layout": service_level_layout(f"Service level ({stats.threshold:.0f} s)"),
+        "layout": service_level_layout(f"Service level ({threshold:.0f} s)"),
     }
 
 
@@ -316,13 +323,13 @@ def incoming_figure(
 
 
 def staffing(
-    snapshot: LiveSnapshot, center: CallCenter, stats: DayStats, now: float
+    snapshot: LiveSnapshot, center: CallCenter, stats: DayStats, now: float, threshold: float
 ) -> erlang.StaffingForecast:
     day = stats.centers.get(center.id)
     rate = stats.calls_per_hour(center.id, now)
     aht = (day.aht_seconds if day else None) or DEFAULT_AHT_SECONDS
     staffed = sum(1 for a in agents_of(snapshot, center) if a.state in TAKING_CALLS)
-    return erlang.forecast(rate, aht, staffed, target_seconds=stats.threshold, target_level=0.8)
+    return erlang.forecast(rate, aht, staffed, target_seconds=threshold, target_level=0.8)
 
 
 def staffing_panel(forecast: erlang.StaffingForecast) -> list[Any]:

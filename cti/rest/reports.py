@@ -191,6 +191,12 @@ def _usage_scope(principal: Principal) -> None:
         )
 
 
+async def _thresholds(principal: Principal, services: Services) -> dict[str, float]:
+    """Each call center's service-level threshold: its setting, as the engine publishes it."""
+    centers = await services.snapshots.call_centers(principal.tenant)
+    return {cc.id: float(cc.service_level_seconds) for cc in centers}
+
+
 async def _run_report(services: Services, work: Callable[[Engine], T]) -> T:
     url = services.settings.database_url
     try:
@@ -204,18 +210,29 @@ async def call_center_report(
     principal: CurrentPrincipal, services: Services, start: From, end: To
 ) -> list[CallCenterReportRow]:
     scope = _scope(principal)
+    thresholds = await _thresholds(principal, services)
     rows = await _run_report(
         services,
-        lambda db: call_centers_report(db, principal.tenant, start, end, call_centers=scope),
+        lambda db: call_centers_report(
+            db, principal.tenant, start, end, thresholds=thresholds, call_centers=scope
+        ),
     )
     return [CallCenterReportRow(**row) for row in rows]
 
 
 def _call_center_rows(
-    db: Engine, tenant: str, start: str, end: str, interval: Interval, scope: frozenset[str] | None
+    db: Engine,
+    tenant: str,
+    start: str,
+    end: str,
+    interval: Interval,
+    scope: frozenset[str] | None,
+    thresholds: dict[str, float],
 ) -> list[dict[str, Any]]:
     period = parse_range(start, end, interval)
-    figures = call_center_figures(db, tenant, period, interval, call_centers=scope)
+    figures = call_center_figures(
+        db, tenant, period, interval, thresholds=thresholds, call_centers=scope
+    )
     return [{**f.as_row(), **f.as_contract()} for f in figures]
 
 
@@ -230,8 +247,10 @@ async def call_center_intervals(
 ) -> list[CallCenterIntervalRow]:
     """Every call center's figures per interval, quiet intervals included (zeros)."""
     scope = _narrowed(_scope(principal), call_center, "call center")
+    thresholds = await _thresholds(principal, services)
     rows = await _run_report(
-        services, lambda db: _call_center_rows(db, principal.tenant, start, end, interval, scope)
+        services,
+        lambda db: _call_center_rows(db, principal.tenant, start, end, interval, scope, thresholds),
     )
     return [CallCenterIntervalRow(**row) for row in rows]
 

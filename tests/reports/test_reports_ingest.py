@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from redis import Redis
@@ -14,13 +14,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError
 
 from queueing.events import EventType as T
+from reports import batch
 from reports.event_parsing import KNOWN_DATA_FIELDS
-from reports.fold import ROUTES
+from reports.fold import ROUTES, Status
 from reports.ingest import Ingester
 from reports.models import (
     AgentMembershipEvent,
     AgentStateInterval,
     CallDetailRecord,
+    EventStatus,
     IngestedEvent,
     QueueCallFact,
     RejectedEntry,
@@ -405,14 +407,14 @@ def test_an_entry_the_database_refuses_is_set_aside_and_the_rest_goes_in(
         *answered_call(f, "after", T0 + 2),
     ]
     publish(redis_client, prefix, events)
-    write = Ingester._write
+    write = batch._write
 
-    def refusing_write(self: Ingester, connection: Any, ws: Any, *args: Any) -> None:
+    def refusing_write(connection: Any, ws: Any, *args: Any) -> None:
         if any(fact["call_id"] == "poison" for fact in ws.new_facts):
             raise DataError("INSERT ...", {}, Exception("value the database cannot store"))
-        write(self, connection, ws, *args)
+        write(connection, ws, *args)
 
-    monkeypatch.setattr(Ingester, "_write", refusing_write)
+    monkeypatch.setattr(batch, "_write", refusing_write)
     stats = Ingester(engine, redis_client, prefix=prefix).ingest_available("demo")
     assert stats.entries == 24 and stats.rejected == 1 + 7  # set aside + its 7 follow-ups
     facts = {r["call_id"]: r["outcome"] for r in rows(engine, QueueCallFact)}
@@ -480,3 +482,8 @@ def test_numbers_beyond_their_columns_never_stop_ingestion(
 def test_every_documented_event_type_has_a_fold_route() -> None:
     # An event type the parser accepts without a route would be rejected as unknown.
     assert set(ROUTES) == set(KNOWN_DATA_FIELDS)
+
+
+def test_the_fold_statuses_are_the_stored_statuses() -> None:
+    # The fold types its statuses as literals (matched exhaustively); the table stores these.
+    assert set(get_args(Status)) == {status.value for status in EventStatus}

@@ -47,6 +47,9 @@ CENTERS = {
     "7002": ("Sales", "Standard", 50, ("1004", "1005", "1006")),
     "7003": ("Service", "Premium", 525, ("1001", "1007", "1008", "1009", "1010")),
 }
+SERVICE_LEVEL_SECONDS = {"7001": 20, "7002": 30, "7003": 20}
+"""Each call center's service-level setting; two differ, so the board and the reports must each
+use the call center's own (a fixed 20 s would show the same figure for both)."""
 T = TypeVar("T")
 
 
@@ -72,7 +75,15 @@ def seed_report_day(database_url: str) -> None:
 
 def demo_snapshot(now: float) -> TenantSnapshot:
     centers = [
-        CallCenterSnapshot(id=cc, number=cc, name=n, tier=t, max_waiters=m, members=members)
+        CallCenterSnapshot(
+            id=cc,
+            number=cc,
+            name=n,
+            tier=t,
+            max_waiters=m,
+            members=members,
+            service_level_seconds=SERVICE_LEVEL_SECONDS[cc],
+        )
         for cc, (n, t, m, members) in CENTERS.items()
     ]
     agents = [

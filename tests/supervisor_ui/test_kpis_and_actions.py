@@ -39,12 +39,15 @@ def test_day_figures_follow_the_reports_definitions() -> None:
     )
     day = stats.centers["7001"]
     assert (day.offered, day.answered, day.abandoned) == (5, 2, 1)
-    assert day.service_level == pytest.approx(1 / 3)
+    assert day.service_level(20.0) == pytest.approx(1 / 3)
+    # The threshold is the call center's setting, applied when the figure is read.
+    assert day.service_level(40.0) == pytest.approx(2 / 3)
+    assert day.service_level(10.0) == 0.0
     assert day.asa_seconds == pytest.approx(27.5)
     assert day.aht_seconds == pytest.approx(150.0)
     assert day.longest_wait == pytest.approx(60.0)
     first, second = (day.intervals[int(DAY)], day.intervals[int(DAY) + INTERVAL_SECONDS])
-    assert (first.offered, first.answered, first.abandoned, first.within, first.ended) == (
+    assert (first.offered, first.answered, first.abandoned, first.within(20.0), first.ended) == (
         3,
         2,
         1,
@@ -67,7 +70,7 @@ def test_moved_calls_count_in_both_queues_and_replays_are_ignored() -> None:
     assert stats.centers["7001"].offered == 1
     assert stats.centers["7001"].answered == 0
     assert stats.centers["7002"].offered == 1
-    assert stats.centers["7002"].service_level == 1.0
+    assert stats.centers["7002"].service_level(20.0) == 1.0
 
 
 def test_yesterdays_events_and_arrival_rate() -> None:

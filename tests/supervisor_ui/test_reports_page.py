@@ -18,6 +18,14 @@ from openpyxl import load_workbook
 
 from supervisor_ui import report_views
 from supervisor_ui.api_client import ApiError, SupervisorApi
+from supervisor_ui.report_builders import (
+    ReportForm,
+    ReportKind,
+    build_agent_report,
+    build_report,
+    kind_options,
+)
+from supervisor_ui.report_download import download
 from supervisor_ui.report_periods import (
     IntervalQuery,
     Period,
@@ -36,16 +44,7 @@ from supervisor_ui.reports_api import (
     ReportsApi,
     UsageFigures,
 )
-from supervisor_ui.reports_page import (
-    EMPTY_PAGE,
-    ReportForm,
-    ReportKind,
-    answer,
-    build_agent_report,
-    build_report,
-    download,
-    kind_options,
-)
+from supervisor_ui.reports_page import EMPTY_PAGE, answer
 from tests.report_day import OUTBOUND_CALLS
 from tests.supervisor_ui.sv_world import REPORT_DAY, World, seed_report_day
 

@@ -76,8 +76,9 @@ def test_charts_and_staffing() -> None:
     day = stats()
     intervals = views.interval_figure(CENTER, day, ZONE)
     assert [trace["y"] for trace in intervals["data"]] == [[1], [1], [0]]
-    trend = views.service_level_figure(CENTER, day, ZONE)
+    trend = views.service_level_figure(CENTER, day, ZONE, 20.0)
     assert trend["data"][1]["y"] == [100]
+    assert views.service_level_figure(CENTER, day, ZONE, 5.0)["data"][1]["y"] == [0]
     mix = views.state_mix_figure(SNAPSHOT, CENTER)["data"][0]
     assert dict(zip(mix["labels"], mix["values"], strict=True)) == {
         "AVAILABLE": 1,
@@ -85,7 +86,7 @@ def test_charts_and_staffing() -> None:
         "UNAVAILABLE": 1,
         "SIGN_OUT": 1,
     }
-    forecast = views.staffing(SNAPSHOT, CENTER, day, NOW)
+    forecast = views.staffing(SNAPSHOT, CENTER, day, NOW, 20.0)
     assert forecast.agents == 2  # AVAILABLE and BUSY take calls; lunch and signed-out do not
     assert forecast.aht_seconds == pytest.approx(190.0)
     assert forecast.calls_per_hour == pytest.approx(1.0)

@@ -46,6 +46,9 @@ class CallCenter:
     max_waiters: int
     night_service_override: bool | None
     forced_forwarding: bool
+    service_level_seconds: int = strawberry.field(
+        description="Seconds within which an answered call counts as in time (service level)"
+    )
     waiting_calls: list[WaitingCall]
     agents: list[CallCenterAgent]
 
@@ -60,6 +63,7 @@ class CallCenter:
             max_waiters=cc.max_waiters,
             night_service_override=cc.night_service_override,
             forced_forwarding=cc.forced_forwarding,
+            service_level_seconds=cc.service_level_seconds,
             waiting_calls=[
                 WaitingCall.of(w, now) for w in sorted(cc.waiting_calls, key=lambda w: w.position)
             ],
