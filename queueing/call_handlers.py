@@ -3,7 +3,9 @@ then act through `flow`."""
 
 from __future__ import annotations
 
-from queueing import flow
+from typing import assert_never
+
+from queueing import flow, timers, waiting_media
 from queueing.commands import RemindAgent, StartMusic
 from queueing.config import Action, Tier, Treatment
 from queueing.events import EventType
@@ -29,6 +31,7 @@ from queueing.lookups import (
 )
 from queueing.state import IN_QUEUE, Agent, Call, CallCenter, Phase, sync_free
 from queueing.step import Rejected, Step
+from queueing.timers import TimerKind
 
 
 def call_arrived(ctx: Step, event: CallArrived) -> None:
@@ -159,7 +162,7 @@ def media_finished(ctx: Step, event: MediaFinished) -> None:
         if media.music_on_hold is not None:
             ctx.command(StartMusic(call.call_id, media.music_on_hold))
         return
-    flow.start_waiting_media(ctx, call, cc)
+    waiting_media.start_waiting_media(ctx, call, cc)
     if media.entrance_mandatory:
         cc.waiting.set_ready(call.call_id)
         flow.dispatch_call_center(ctx, cc)
@@ -235,16 +238,16 @@ def call_held(ctx: Step, event: CallHeld) -> None:
     if policy is not None:
         if policy.hold_alert_seconds is not None:
             ctx.start_timer(
-                flow.timer_id(call.call_id, flow.HOLD_ALERT),
+                timers.timer_id(call.call_id, timers.HOLD_ALERT),
                 policy.hold_alert_seconds,
-                flow.HOLD_ALERT,
+                timers.HOLD_ALERT,
                 call.call_id,
             )
         if policy.hold_bounce_seconds is not None:
             ctx.start_timer(
-                flow.timer_id(call.call_id, flow.HOLD_BOUNCE),
+                timers.timer_id(call.call_id, timers.HOLD_BOUNCE),
                 policy.hold_bounce_seconds,
-                flow.HOLD_BOUNCE,
+                timers.HOLD_BOUNCE,
                 call.call_id,
             )
 
@@ -252,8 +255,8 @@ def call_held(ctx: Step, event: CallHeld) -> None:
 def call_resumed(ctx: Step, event: CallResumed) -> None:
     call = find_agent_call(ctx, event.call_id, event.agent, frozenset({Phase.HELD}))
     call.phase = Phase.TALKING
-    for kind in (flow.HOLD_ALERT, flow.HOLD_BOUNCE):
-        ctx.cancel_timer(flow.timer_id(call.call_id, kind))
+    for kind in (timers.HOLD_ALERT, timers.HOLD_BOUNCE):
+        ctx.cancel_timer(timers.timer_id(call.call_id, kind))
     ctx.emit(
         EventType.CALL_RESUMED,
         f"agent {event.agent} took the caller off hold",
@@ -272,7 +275,7 @@ def timer_fired(ctx: Step, event: TimerFired) -> None:
     if found is None:
         return  # cancelled or already handled: a stale timer is not an error
     kind, subject = found
-    if kind == flow.WRAP_UP:
+    if kind is TimerKind.WRAP_UP:
         agent = ctx.state.agents[subject]
         cc = ctx.state.call_centers[agent.last_call_center or next(iter(ctx.state.call_centers))]
         following = AgentState(cc.config.wrap_up_next_state.value)
@@ -280,30 +283,33 @@ def timer_fired(ctx: Step, event: TimerFired) -> None:
         return
     call = ctx.state.calls[subject]
     cc = ctx.state.call_centers[call.call_center_id]
-    if kind == flow.MAX_WAIT:
-        overflow = cc.config.overflow
-        flow.treat(
-            ctx,
-            call,
-            cc,
-            overflow.on_max_wait,
-            EventType.CALL_OVERFLOWED,
-            "max_wait",
-            f"overflow: waited longer than {overflow.max_wait_seconds} s",
-        )
-    elif kind == flow.COMFORT:
-        flow.comfort(ctx, call, cc)
-    elif kind == flow.RING:
-        agents = ", ".join(call.offered_to)
-        flow.bounce(
-            ctx,
-            call,
-            cc,
-            "no_answer",
-            f"not answered by {agents} within {cc.config.ring_seconds} s",
-        )
-    elif kind == flow.HOLD_ALERT:
-        assert call.agent is not None
-        ctx.command(RemindAgent(call.call_id, call.agent))
-    else:
-        flow.bounce_held_call(ctx, call, cc)
+    match kind:
+        case TimerKind.MAX_WAIT:
+            overflow = cc.config.overflow
+            flow.treat(
+                ctx,
+                call,
+                cc,
+                overflow.on_max_wait,
+                EventType.CALL_OVERFLOWED,
+                "max_wait",
+                f"overflow: waited longer than {overflow.max_wait_seconds} s",
+            )
+        case TimerKind.COMFORT:
+            waiting_media.comfort(ctx, call, cc)
+        case TimerKind.RING:
+            agents = ", ".join(call.offered_to)
+            flow.bounce(
+                ctx,
+                call,
+                cc,
+                "no_answer",
+                f"not answered by {agents} within {cc.config.ring_seconds} s",
+            )
+        case TimerKind.HOLD_ALERT:
+            assert call.agent is not None
+            ctx.command(RemindAgent(call.call_id, call.agent))
+        case TimerKind.HOLD_BOUNCE:
+            flow.bounce_held_call(ctx, call, cc)
+        case _:
+            assert_never(kind)

@@ -16,36 +16,31 @@ from queueing.commands import (
     PlayPrompt,
     RejectBusy,
     RemindAgent,
-    StartMusic,
     StopMedia,
     StopRinging,
     TransferCall,
 )
-from queueing.config import Action, EstimatedWait, StrandedPolicy, Tier, Treatment
+from queueing.config import Action, StrandedPolicy, Tier, Treatment
 from queueing.events import EventType
 from queueing.inputs import AgentState, Cause
 from queueing.routing import choose_agents, free_agents
 from queueing.state import IN_QUEUE, Agent, Call, CallCenter, Phase, sync_free
 from queueing.step import Step
+from queueing.timers import (
+    CALL_TIMERS,
+    COMFORT,
+    HOLD_ALERT,
+    HOLD_BOUNCE,
+    MAX_WAIT,
+    RING,
+    WRAP_UP,
+    agent_timer_id,
+    timer_id,
+)
 from queueing.waiting_list import make_key
+from queueing.waiting_media import start_waiting_media
 
-# Timer kinds, and the suffixes of their ids ("<call id>/<kind>", "agent/<ext>/wrap_up").
-MAX_WAIT = "max_wait"
-COMFORT = "comfort"
-RING = "ring"
-HOLD_ALERT = "hold_alert"
-HOLD_BOUNCE = "hold_bounce"
-WRAP_UP = "wrap_up"
-CALL_TIMERS = (MAX_WAIT, COMFORT, RING)
 NO_STRANDED_TREATMENT = StrandedPolicy()
-
-
-def timer_id(subject: str, kind: str) -> str:
-    return f"{subject}/{kind}"
-
-
-def agent_timer_id(extension: str) -> str:
-    return f"agent/{extension}/{WRAP_UP}"
 
 
 # Queue entry and exit ------------------------------------------------------------------------
@@ -96,30 +91,6 @@ def enter_queue(ctx: Step, call: Call, cc: CallCenter, reentry: str | None = Non
     if call.entrance_done or not media.entrance_mandatory:
         cc.waiting.set_ready(call.call_id)
         dispatch_call_center(ctx, cc)
-
-
-def start_waiting_media(ctx: Step, call: Call, cc: CallCenter, position: int | None = None) -> None:
-    media = cc.config.media
-    if media.estimated_wait is not EstimatedWait.OFF:
-        if position is None:
-            position = cc.waiting.position(call.call_id)
-        if media.estimated_wait is EstimatedWait.POSITION:
-            prompt = f"position:{position}"
-        else:
-            prompt = f"wait:{round(expected_wait(ctx, cc, position))}"
-        ctx.command(PlayPrompt(call.call_id, prompt, resume_music=media.music_on_hold))
-    elif media.music_on_hold is not None:
-        ctx.command(StartMusic(call.call_id, media.music_on_hold))
-
-
-def expected_wait(ctx: Step, cc: CallCenter, position: int) -> float:
-    """Calls ahead times the average handle time, shared by the agents signed in."""
-    staffed = sum(
-        1
-        for e in cc.members
-        if cc.config.id in ctx.state.agents[e].joined and ctx.state.agents[e].signed_in
-    )
-    return (position - 1) * cc.average_handle_seconds / max(1, staffed)
 
 
 def leave_queue(
@@ -592,29 +563,3 @@ def set_agent_state(
     elif not agent.signed_in or state is AgentState.UNAVAILABLE:
         for cc_id in list(agent.joined):
             strand_waiting_calls(ctx, ctx.state.call_centers[cc_id])
-
-
-def comfort(ctx: Step, call: Call, cc: CallCenter) -> None:
-    """Comfort message (or the short bypass message when the wait will be short); re-armed."""
-    media = cc.config.media
-    assert media.comfort_message is not None
-    ctx.start_timer(
-        timer_id(call.call_id, COMFORT), media.comfort_interval_seconds, COMFORT, call.call_id
-    )
-    if call.phase is not Phase.WAITING:
-        return
-    prompt, what = media.comfort_message, "comfort_message"
-    bypass = media.comfort_bypass
-    if bypass is not None:
-        expected = expected_wait(ctx, cc, cc.waiting.position(call.call_id))
-        if expected < bypass.threshold_seconds:
-            prompt, what = bypass.message, "bypass_message"
-    ctx.command(PlayPrompt(call.call_id, prompt, resume_music=media.music_on_hold))
-    ctx.emit(
-        EventType.CALL_UPDATED,
-        f"played the {what.replace('_', ' ')}",
-        call_center_id=cc.config.id,
-        call_id=call.call_id,
-        caller=call.caller,
-        what=what,
-    )

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from queueing.config import CallCenterConfig, TenantConfig, Tier, Treatment
 from queueing.inputs import AgentState
+from queueing.timers import TimerKind
 from queueing.waiting_list import WaitingList
 
 
@@ -112,7 +113,7 @@ class EngineState:
     call_centers: dict[str, CallCenter]
     agents: dict[str, Agent]
     calls: dict[str, Call] = field(default_factory=dict)
-    timers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    timers: dict[str, tuple[TimerKind, str]] = field(default_factory=dict)
     """Active timers: id -> (kind, subject id)."""
     sequence: int = 0
     order_counter: int = 0

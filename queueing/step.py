@@ -7,6 +7,7 @@ from typing import Any
 from queueing.commands import CancelTimer, Command, StartTimer
 from queueing.events import DomainEvent, EventType
 from queueing.state import EngineState
+from queueing.timers import TimerKind
 
 
 class Rejected(Exception):
@@ -58,7 +59,7 @@ class Step:
     def command(self, command: Command) -> None:
         self.commands.append(command)
 
-    def start_timer(self, timer_id: str, seconds: float, kind: str, subject: str) -> None:
+    def start_timer(self, timer_id: str, seconds: float, kind: TimerKind, subject: str) -> None:
         self.state.timers[timer_id] = (kind, subject)
         self.commands.append(StartTimer(timer_id, seconds))
 
