@@ -15,7 +15,7 @@ from crm_connectors.config import AfasConfig
 from crm_connectors.connector import ConfiguredConnector
 from crm_connectors.errors import CrmBadResponseError, CrmConfigError
 from crm_connectors.http import DEFAULT_RETRY, RetryPolicy, send_json
-from crm_connectors.mapping import get_path, map_row
+from crm_connectors.mapping import get_path, map_row, template_url
 from crm_connectors.phone import national_digits
 from crm_connectors.records import CallLog, CrmRecord
 
@@ -108,12 +108,7 @@ class AfasConnector(ConfiguredConnector[AfasConfig]):
 
     async def record_url(self, record_id: str) -> str | None:
         template = self._config.mapping.url_template
-        if not template:
-            return None
-        try:
-            return template.format(id=record_id)
-        except (KeyError, IndexError):
-            return None
+        return template_url(template, record_id) if template else None
 
     async def log_call(self, call: CallLog, record: CrmRecord | None) -> str | None:
         if not self._config.subject_connector:

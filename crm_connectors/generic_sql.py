@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crm_connectors.config import GenericSqlConfig
 from crm_connectors.connector import ConfiguredConnector
 from crm_connectors.errors import CrmBadResponseError, CrmUnavailableError
-from crm_connectors.mapping import map_row
+from crm_connectors.mapping import map_row, template_url
 from crm_connectors.phone import national_digits
 from crm_connectors.records import CallLog, CrmRecord
 
@@ -73,12 +73,7 @@ class GenericSqlConnector(ConfiguredConnector[GenericSqlConfig]):
 
     async def record_url(self, record_id: str) -> str | None:
         template = self._config.mapping.url_template
-        if not template:
-            return None
-        try:
-            return template.format(id=record_id)
-        except (KeyError, IndexError):
-            return None
+        return template_url(template, record_id) if template else None
 
     async def log_call(self, call: CallLog, record: CrmRecord | None) -> str | None:
         # A generic SQL source is read-only to us: writing into a customer's CRM tables

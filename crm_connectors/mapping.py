@@ -50,10 +50,7 @@ def map_row(row: Mapping[str, Any], mapping: FieldMapping, source: str) -> CrmRe
         return None
     url = _text(get_path(row, mapping.url)) if mapping.url else None
     if url is None and mapping.url_template:
-        try:
-            url = mapping.url_template.format_map(_TemplateRow(row, record_id))
-        except (KeyError, ValueError, IndexError):
-            url = None
+        url = template_url(mapping.url_template, record_id, row)
     return CrmRecord(
         id=record_id,
         name=name,
@@ -63,6 +60,16 @@ def map_row(row: Mapping[str, Any], mapping: FieldMapping, source: str) -> CrmRe
         url=url,
         kind=mapping.kind,
     )
+
+
+def template_url(template: str, record_id: str, row: Mapping[str, Any] | None = None) -> str | None:
+    """The record's link from a tenant's `url_template`, or None when the template does not fit
+    the record (an unknown field, `{a.b}` on a plain value, a stray brace): a bad template costs
+    the link, never the screen pop."""
+    try:
+        return template.format_map(_TemplateRow(row or {}, record_id))
+    except (KeyError, ValueError, IndexError, AttributeError, TypeError):
+        return None
 
 
 class _TemplateRow(dict[str, Any]):

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from crm_connectors.config import SalesforceConfig, TenantCrmConfig
+from crm_connectors.config import FieldMapping, SalesforceConfig, TenantCrmConfig
 from crm_connectors.index import CrmIndex
+from crm_connectors.mapping import map_row, template_url
 from crm_connectors.metrics import CrmErrorCounter
 from crm_connectors.records import CrmRecord
 from crm_connectors.registry import ConnectorRegistry
@@ -171,3 +172,21 @@ async def test_hung_index_is_cut_off_at_its_timeout(tmp_path: Path) -> None:
     service = ScreenPopService(hung, counters=counters, index_timeout_s=0.1)
     assert await asyncio.wait_for(service.lookup("t1", NUMBER), timeout=2) == []
     assert counters.total(connector="index", kind="timeout") == 1
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["https://crm.test/{a.b}", "https://crm.test/{missing}", "https://crm.test/{", "{id[0]}{0}"],
+)
+def test_a_url_template_that_does_not_fit_costs_the_link_not_the_record(template: str) -> None:
+    mapping = FieldMapping(id="id", name="name", phones=("phone",), url_template=template)
+    record = map_row({"id": "42", "name": "Jansen", "a": "x"}, mapping, "rest")
+    assert record is not None and record.name == "Jansen"
+    assert record.url is None
+    assert template_url(template, "42") is None
+
+
+def test_a_url_template_fills_the_id_and_row_fields() -> None:
+    assert template_url("https://crm.test/{kind}/{id}", "42", {"kind": "org"}) == (
+        "https://crm.test/org/42"
+    )
