@@ -99,7 +99,7 @@ def test_call_centers_are_validated_by_the_engine_config_and_named_as_given() ->
         EngineTier.BASIC,
         "1001",
     )
-    refusals = {
+    refusals: dict[str, dict[str, object]] = {
         "max_waiters": {"max_waiters": 26},
         "night service": {"night_service": {}},
         "number": {"number": "70a1"},
