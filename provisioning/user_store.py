@@ -150,8 +150,12 @@ def charge_profile_change(
         select(func.count()).where(users.c.tenant == tenant.id)
     ).scalar_one()
     if counted is None:
-        # Every change passes here first, so the first one of a year sees the year's start.
-        at_start = tenant.contract_profiles if year == 0 else profiles_now
+        # Every change passes here first, so the first one of a year sees the year's start;
+        # the first year the tenant is on the platform starts with the profiles it contracted.
+        earlier = connection.execute(
+            select(contract_years.c.year).where(contract_years.c.tenant == tenant.id)
+        ).first()
+        at_start = profiles_now if earlier is not None else tenant.contract_profiles
         connection.execute(
             insert(contract_years).values(
                 tenant=tenant.id, year=year, profiles_at_start=at_start, reductions=0
