@@ -17,6 +17,7 @@ from provisioning.db import migrate
 from provisioning.service import ProvisioningService
 from provisioning.tenants import TenantSpec
 from provisioning.unit import Change
+from tests.provisioning.api_world import ApiWorld, start_world
 from tests.reports.conftest import db_url, postgres_base_url
 
 __all__ = ["db_url", "postgres_base_url"]
@@ -40,6 +41,12 @@ def engine(db_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiWorld]:
+    """A running app per test module (starting one costs about a second)."""
+    yield from start_world(tmp_path_factory.mktemp("provisioning-api"))
 
 
 @pytest.fixture

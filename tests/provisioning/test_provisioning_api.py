@@ -3,18 +3,11 @@ import, audit log; and the tenant wall, for every route."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.provisioning.api_world import OTHER, ApiWorld, start_world
+from tests.provisioning.api_world import OTHER, ApiWorld
 
 DEMO = "demo"
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiWorld]:
-    yield from start_world(tmp_path_factory.mktemp("provisioning-api"))
 
 
 def user(username: str, extension: str, **extra: object) -> dict[str, object]:
