@@ -78,7 +78,23 @@ class UserView:
         )
 
     def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "roles": sorted(self.roles)}
+        # Field by field: dataclasses.asdict deep-copies, a third of a bulk import's time.
+        licences = self.licences
+        return {
+            "username": self.username,
+            "name": self.name,
+            "extension": self.extension,
+            "language": self.language,
+            "profile": self.profile,
+            "roles": sorted(self.roles),
+            "licences": {
+                "call_center": licences.call_center,
+                "supervisor": licences.supervisor,
+                "receptionist": licences.receptionist,
+                "recording": licences.recording,
+            },
+            "web_sign_in": self.web_sign_in,
+        }
 
 
 @dataclass(frozen=True, slots=True)
