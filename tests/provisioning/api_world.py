@@ -12,6 +12,7 @@ import httpx
 from cti.app import create_app
 from cti.passwords import TEST_COST
 from cti.principal import Role
+from cti.provisioning_demo import seed_demo_operator
 from cti.settings import CtiSettings
 from cti.users import UserDirectory, make_engine, seed_demo_users
 from tests.cti.cti_redis_testkit import REDIS_URL, new_prefix
@@ -30,7 +31,7 @@ LOGINS = {
 def seed_logins(database_url: str) -> None:
     directory = UserDirectory(make_engine(database_url), TEST_COST)
     seed_demo_users(directory)
-    directory.add_user("demo", "operator", "pwoperator", Role.OPERATOR)
+    seed_demo_operator(directory)
     directory.add_user(OTHER, "admin", "pwacmeadmin", Role.ADMIN)
 
 
