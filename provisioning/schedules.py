@@ -11,15 +11,21 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from enum import StrEnum
+from typing import Any, assert_never
 
 import holidays
 
-from provisioning.engine_config import build
+from provisioning.engine_config import build, dump
 from provisioning.errors import Invalid
 from queueing.schedule import HolidayCalendar, WeeklySchedule
 
 SCHEDULE_NAME_MAX = 64
+
+
+class ScheduleKind(StrEnum):
+    WEEKLY = "weekly"
+    HOLIDAYS = "holidays"
 
 
 def validate_schedule_name(name: str) -> None:
@@ -53,3 +59,14 @@ def holidays_in(calendar: HolidayCalendar, year: int) -> dict[date, str]:
         found.update(holidays.country_holidays(calendar.country, years=year).items())
     found.update({day: calendar.name for day in calendar.extra_dates if day.year == year})
     return dict(sorted(found.items()))
+
+
+def normal_form(kind: ScheduleKind, data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` validated as a schedule of `kind`, in the engine's JSON form (as stored)."""
+    match kind:
+        case ScheduleKind.WEEKLY:
+            return dump(WeeklySchedule, weekly_schedule(data))
+        case ScheduleKind.HOLIDAYS:
+            return dump(HolidayCalendar, holiday_calendar(data))
+        case _:
+            assert_never(kind)

@@ -16,13 +16,12 @@ from provisioning import telephony_store as telephony
 from provisioning import user_store as store
 from provisioning.call_centers import merge_patch
 from provisioning.csv_import import ParsedRow, RowError, cross_check, parse_users_csv
-from provisioning.engine_config import dump
 from provisioning.errors import Conflict, Invalid
 from provisioning.flex import DEFAULT_PRICES, FlexPrices
 from provisioning.models import audit_log, tenants
 from provisioning.numbers import number_block, to_e164
 from provisioning.profiles import Profile
-from provisioning.schedules import holiday_calendar, validate_schedule_name, weekly_schedule
+from provisioning.schedules import ScheduleKind, normal_form, validate_schedule_name
 from provisioning.tenants import TenantSpec, validated_tenant
 from provisioning.unit import Listener, Transactions
 from provisioning.users import (
@@ -48,7 +47,6 @@ from provisioning.views import (
     UserView,
 )
 from queueing.config import TenantConfig
-from queueing.schedule import HolidayCalendar, WeeklySchedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,21 +292,14 @@ class ProvisioningService:
             return telephony.engine_config(connection, tenant)
 
     # Schedules and holiday calendars.
-    def put_weekly_schedule(
-        self, actor: str, tenant: str, name: str, data: Mapping[str, Any]
+    def put_schedule(
+        self, actor: str, tenant: str, kind: ScheduleKind, name: str, data: Mapping[str, Any]
     ) -> ScheduleView:
+        """Create or replace a weekly schedule or a holiday calendar named `name`."""
         validate_schedule_name(name)
-        normal = dump(WeeklySchedule, weekly_schedule(data))
+        made = ScheduleView(kind.value, name, normal_form(kind, data))
         with self._tx.change(actor, tenant) as unit:
-            return telephony.put_schedule(unit, ScheduleView(telephony.WEEKLY, name, normal))
-
-    def put_holiday_calendar(
-        self, actor: str, tenant: str, name: str, data: Mapping[str, Any]
-    ) -> ScheduleView:
-        validate_schedule_name(name)
-        normal = dump(HolidayCalendar, holiday_calendar(data))
-        with self._tx.change(actor, tenant) as unit:
-            return telephony.put_schedule(unit, ScheduleView(telephony.HOLIDAYS, name, normal))
+            return telephony.put_schedule(unit, made)
 
     def schedules(self, tenant: str) -> list[ScheduleView]:
         with self._tx.engine.connect() as connection:

@@ -18,14 +18,12 @@ from provisioning.call_centers import Agent, call_center_config, tenant_config
 from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.models import call_centers, number_blocks, numbers, schedules, users
 from provisioning.numbers import NumberBlock, in_blocks
+from provisioning.schedules import ScheduleKind
 from provisioning.unit import Unit
 from provisioning.user_store import taken_numbers, tenant_row
 from provisioning.users import Tier
 from provisioning.views import CallCenterView, NumberBlockView, NumberView, ScheduleView
 from queueing.config import TenantConfig
-
-WEEKLY = "weekly"
-HOLIDAYS = "holidays"
 
 
 def block_view(block: NumberBlock) -> NumberBlockView:
@@ -94,7 +92,7 @@ def assign_number(unit: Unit, number: str, destination: str) -> NumberView:
     return made
 
 
-def named_schedules(connection: Connection, tenant: str, kind: str) -> dict[str, Any]:
+def named_schedules(connection: Connection, tenant: str, kind: ScheduleKind) -> dict[str, Any]:
     rows = connection.execute(
         select(schedules.c.name, schedules.c.data).where(
             schedules.c.tenant == tenant, schedules.c.kind == kind
@@ -160,8 +158,8 @@ def list_call_centers(connection: Connection, tenant: str) -> list[CallCenterVie
 
 def engine_config(connection: Connection, tenant: str) -> TenantConfig:
     """The tenant as the queue engine runs it, built (and so validated) by the engine's types."""
-    weekly = named_schedules(connection, tenant, WEEKLY)
-    calendars = named_schedules(connection, tenant, HOLIDAYS)
+    weekly = named_schedules(connection, tenant, ScheduleKind.WEEKLY)
+    calendars = named_schedules(connection, tenant, ScheduleKind.HOLIDAYS)
     rows = connection.execute(select(call_centers).where(call_centers.c.tenant == tenant))
     configs = []
     for row in rows:
@@ -183,8 +181,8 @@ def save_call_center(unit: Unit, settings: Mapping[str, Any], old: Any | None) -
     connection, tenant = unit.connection, unit.tenant
     config = call_center_config(
         settings,
-        named_schedules(connection, tenant, WEEKLY),
-        named_schedules(connection, tenant, HOLIDAYS),
+        named_schedules(connection, tenant, ScheduleKind.WEEKLY),
+        named_schedules(connection, tenant, ScheduleKind.HOLIDAYS),
     )
     stored = {**settings, "number": config.id}
     if old is None:

@@ -22,13 +22,11 @@ from cti.rest.provisioning_access import (
     call,
 )
 from cti.rest.provisioning_schemas import (
-    AuditOut,
     Deleted,
     ImportOut,
     PageOut,
     RowErrorOut,
     TenantIn,
-    TenantOut,
     UserIn,
     UserOut,
     UserPatchIn,
@@ -36,6 +34,7 @@ from cti.rest.provisioning_schemas import (
 from provisioning.service import UserPatch
 from provisioning.tenants import TenantSpec
 from provisioning.users import UserSpec
+from provisioning.views import AuditEntry, TenantView
 
 router = APIRouter(prefix="/api/v1/tenants", tags=["provisioning"], responses=ERRORS)
 router.include_router(provisioning_telephony.router)
@@ -47,7 +46,7 @@ MAX_CSV_BYTES = 1 << 20
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a tenant (operator)")
-async def create_tenant(body: TenantIn, operator: Operator, service: Provisioning) -> TenantOut:
+async def create_tenant(body: TenantIn, operator: Operator, service: Provisioning) -> TenantView:
     spec = TenantSpec(
         id=body.id,
         name=body.name,
@@ -59,12 +58,12 @@ async def create_tenant(body: TenantIn, operator: Operator, service: Provisionin
         contract_months=body.contract_months,
         contract_profiles=body.contract_profiles,
     )
-    return TenantOut.of(await call(service.create_tenant, operator.username, spec))
+    return await call(service.create_tenant, operator.username, spec)
 
 
 @router.get("/{tenant}")
-async def get_tenant(tenant: TenantId, _: Reader, service: Provisioning) -> TenantOut:
-    return TenantOut.of(await call(service.tenant, tenant))
+async def get_tenant(tenant: TenantId, _: Reader, service: Provisioning) -> TenantView:
+    return await call(service.tenant, tenant)
 
 
 @router.post("/{tenant}/users", status_code=status.HTTP_201_CREATED)
@@ -169,6 +168,6 @@ async def import_users(
 @router.get("/{tenant}/audit-log", summary="Who changed what, newest first (tenant admin)")
 async def audit_log(
     tenant: TenantId, _: Auditor, service: Provisioning, limit: Limit = 50, offset: Offset = 0
-) -> PageOut[AuditOut]:
+) -> PageOut[AuditEntry]:
     page = await call(service.audit_log, tenant, limit, offset)
-    return PageOut[AuditOut].of(page, AuditOut.of)
+    return PageOut[AuditEntry].of(page, lambda entry: entry)

@@ -8,14 +8,14 @@ cheaply as possible.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from provisioning.profiles import Profile
 from provisioning.users import Licences, RecordingMode, Tier, UserRole
-from provisioning.views import AuditEntry, Page, TenantView, UserView
+from provisioning.views import Page, UserView
 
 T = TypeVar("T")
 
@@ -40,22 +40,6 @@ class TenantIn(InputModel):
     contract_start: date | None = Field(None, description="Default: today")
     contract_months: StrictInt = Field(36, description="Term of the contract (3.6 buyouts)")
     contract_profiles: StrictInt = Field(5, description="Profiles ordered at the start (3.6)")
-
-
-class TenantOut(BaseModel):
-    id: str
-    name: str
-    sip_domain: str
-    time_zone: str
-    language: str
-    main_number: str | None
-    contract_start: date
-    contract_months: int
-    contract_profiles: int
-
-    @classmethod
-    def of(cls, view: TenantView) -> TenantOut:
-        return cls.model_validate(view, from_attributes=True)
 
 
 class LicencesIo(InputModel):
@@ -142,19 +126,3 @@ class ImportOut(BaseModel):
     rows: int
     imported: int
     errors: list[RowErrorOut]
-
-
-class AuditOut(BaseModel):
-    id: int
-    at: datetime
-    actor: str
-    tenant: str
-    entity: str
-    key: str
-    action: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-    @classmethod
-    def of(cls, entry: AuditEntry) -> AuditOut:
-        return cls.model_validate(entry, from_attributes=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, status
@@ -10,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from cti.rest.provisioning_access import Provisioning, Reader, TenantId, Writer, call
 from cti.rest.provisioning_schemas import E164, Extension, InputModel
+from provisioning.schedules import ScheduleKind
 from provisioning.users import Tier
-from provisioning.views import CallCenterView, ScheduleView
+from provisioning.views import CallCenterView, NumberBlockView, NumberView, ScheduleView
 
 router = APIRouter()
 
@@ -24,20 +24,9 @@ class NumberBlockIn(InputModel):
     size: StrictInt = Field(description="1, 10 or 100 numbers")
 
 
-class NumberBlockOut(BaseModel):
-    first: str
-    last: str
-    size: int
-
-
 class NumberIn(InputModel):
     number: E164
     destination: Extension = Field(description="A user's extension or a call center's number")
-
-
-class NumberOut(BaseModel):
-    number: str
-    destination: str
 
 
 class CallCenterIn(BaseModel):
@@ -48,17 +37,6 @@ class CallCenterIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     tier: Tier
     agents: list[str | dict[str, Any]] = Field([], max_length=500)
-
-
-class CallCenterOut(BaseModel):
-    number: str
-    name: str
-    tier: Tier
-    settings: dict[str, Any]
-
-    @classmethod
-    def of(cls, view: CallCenterView) -> CallCenterOut:
-        return cls(number=view.number, name=view.name, tier=view.tier, settings=view.settings)
 
 
 class WeeklyScheduleIn(InputModel):
@@ -76,66 +54,55 @@ class HolidayCalendarIn(InputModel):
     extra_dates: list[str] = Field([], max_length=366, description="Own days, ISO dates")
 
 
-class ScheduleOut(BaseModel):
-    kind: str
-    name: str
-    data: dict[str, Any]
-
-    @classmethod
-    def of(cls, view: ScheduleView) -> ScheduleOut:
-        return cls.model_validate(asdict(view))
-
-
 @router.post("/{tenant}/number-blocks", status_code=status.HTTP_201_CREATED)
 async def add_number_block(
     tenant: TenantId, body: NumberBlockIn, admin: Writer, service: Provisioning
-) -> NumberBlockOut:
+) -> NumberBlockView:
     made = await call(service.add_number_block, admin.username, tenant, body.first, body.size)
-    return NumberBlockOut.model_validate(asdict(made))
+    return made
 
 
 @router.get("/{tenant}/number-blocks")
 async def list_number_blocks(
     tenant: TenantId, _: Reader, service: Provisioning
-) -> list[NumberBlockOut]:
-    blocks = await call(service.number_blocks, tenant)
-    return [NumberBlockOut.model_validate(asdict(b)) for b in blocks]
+) -> list[NumberBlockView]:
+    return await call(service.number_blocks, tenant)
 
 
 @router.post("/{tenant}/numbers", status_code=status.HTTP_201_CREATED)
 async def assign_number(
     tenant: TenantId, body: NumberIn, admin: Writer, service: Provisioning
-) -> NumberOut:
+) -> NumberView:
     made = await call(service.assign_number, admin.username, tenant, body.number, body.destination)
-    return NumberOut.model_validate(asdict(made))
+    return made
 
 
 @router.get("/{tenant}/numbers")
-async def list_numbers(tenant: TenantId, _: Reader, service: Provisioning) -> list[NumberOut]:
-    return [NumberOut.model_validate(asdict(n)) for n in await call(service.numbers, tenant)]
+async def list_numbers(tenant: TenantId, _: Reader, service: Provisioning) -> list[NumberView]:
+    return await call(service.numbers, tenant)
 
 
 @router.post("/{tenant}/call-centers", status_code=status.HTTP_201_CREATED)
 async def create_call_center(
     tenant: TenantId, body: CallCenterIn, admin: Writer, service: Provisioning
-) -> CallCenterOut:
+) -> CallCenterView:
     settings = body.model_dump(mode="json")
     made = await call(service.create_call_center, admin.username, tenant, settings)
-    return CallCenterOut.of(made)
+    return made
 
 
 @router.get("/{tenant}/call-centers")
 async def list_call_centers(
     tenant: TenantId, _: Reader, service: Provisioning
-) -> list[CallCenterOut]:
-    return [CallCenterOut.of(c) for c in await call(service.call_centers, tenant)]
+) -> list[CallCenterView]:
+    return await call(service.call_centers, tenant)
 
 
 @router.get("/{tenant}/call-centers/{number}")
 async def get_call_center(
     tenant: TenantId, number: CallCenterNumber, _: Reader, service: Provisioning
-) -> CallCenterOut:
-    return CallCenterOut.of(await call(service.call_center, tenant, number))
+) -> CallCenterView:
+    return await call(service.call_center, tenant, number)
 
 
 @router.patch("/{tenant}/call-centers/{number}", summary="Change settings (JSON merge patch)")
@@ -145,9 +112,9 @@ async def update_call_center(
     admin: Writer,
     service: Provisioning,
     patch: Annotated[dict[str, Any], Body(examples=[{"max_waiters": 20}])],
-) -> CallCenterOut:
+) -> CallCenterView:
     made = await call(service.update_call_center, admin.username, tenant, number, patch)
-    return CallCenterOut.of(made)
+    return made
 
 
 @router.put("/{tenant}/schedules/{name}", summary="Create or replace a weekly schedule")
@@ -157,10 +124,10 @@ async def put_schedule(
     body: WeeklyScheduleIn,
     admin: Writer,
     service: Provisioning,
-) -> ScheduleOut:
-    data = body.model_dump()
-    made = await call(service.put_weekly_schedule, admin.username, tenant, name, data)
-    return ScheduleOut.of(made)
+) -> ScheduleView:
+    return await call(
+        service.put_schedule, admin.username, tenant, ScheduleKind.WEEKLY, name, body.model_dump()
+    )
 
 
 @router.put("/{tenant}/holiday-calendars/{name}", summary="Create or replace a holiday calendar")
@@ -170,12 +137,13 @@ async def put_holiday_calendar(
     body: HolidayCalendarIn,
     admin: Writer,
     service: Provisioning,
-) -> ScheduleOut:
+) -> ScheduleView:
     data = {"name": name, **body.model_dump()}
-    made = await call(service.put_holiday_calendar, admin.username, tenant, name, data)
-    return ScheduleOut.of(made)
+    return await call(
+        service.put_schedule, admin.username, tenant, ScheduleKind.HOLIDAYS, name, data
+    )
 
 
 @router.get("/{tenant}/schedules", summary="Weekly schedules and holiday calendars")
-async def list_schedules(tenant: TenantId, _: Reader, service: Provisioning) -> list[ScheduleOut]:
-    return [ScheduleOut.of(s) for s in await call(service.schedules, tenant)]
+async def list_schedules(tenant: TenantId, _: Reader, service: Provisioning) -> list[ScheduleView]:
+    return await call(service.schedules, tenant)
