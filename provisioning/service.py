@@ -222,17 +222,18 @@ class ProvisioningService:
     def import_users(self, actor: str, tenant: str, text: str, dry_run: bool) -> ImportReport:
         """All rows or none: any bad row (or, on a real run, a collision) imports nothing."""
         rows, errors = parse_users_csv(text)
+        total = len(rows) + len({e.line for e in errors if e.field != "header"})
         with self._tx.engine.connect() as connection:
             realm = store.tenant_row(connection, tenant).sip_domain
             errors += self._collisions(connection, tenant, rows)
         errors.sort(key=lambda e: e.line)
         if errors or dry_run:
-            return ImportReport(len(rows) + len({e.line for e in errors}), errors, [])
+            return ImportReport(total, errors, [])
         values = [store.user_values(r.spec, realm, self._hash) for r in rows]
         with self._tx.change(actor, tenant) as unit:
             if collisions := self._collisions(unit.connection, tenant, rows):
                 return ImportReport(len(rows), collisions, [])  # lost a race: nothing written
-            store.charge_profile_change(unit, self._terms(), None, Profile.KANTOOR, False)
+            store.open_contract_year(unit, self._terms())  # adding is free, but on the ledger
             made = store.insert_users(unit, values)
         return ImportReport(len(rows), [], made)
 

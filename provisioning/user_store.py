@@ -133,15 +133,8 @@ class FlexTerms:
     today: date
 
 
-def charge_profile_change(
-    unit: Unit,
-    terms: FlexTerms,
-    old: Profile | None,
-    new: Profile | None,
-    confirm_buyout: bool,
-) -> int:
-    """Apply the 3.6 rules to one profile change; the buyout in cents (0 when free)."""
-    change = classify(terms.prices, old, new)
+def open_contract_year(unit: Unit, terms: FlexTerms) -> tuple[Any, FlexState]:
+    """This contract year's ledger row (made on its first change) and the tenant's 3.6 state."""
     connection, tenant = unit.connection, tenant_row(unit.connection, unit.tenant)
     year = max(contract_year(tenant.contract_start, terms.today), 0)
     key = (contract_years.c.tenant == tenant.id) & (contract_years.c.year == year)
@@ -165,16 +158,29 @@ def charge_profile_change(
     else:
         at_start, reductions = counted.profiles_at_start, counted.reductions
     months = remaining_months(tenant.contract_start, tenant.contract_months, terms.today)
-    verdict = assess(change, FlexState(profiles_now, at_start, reductions, months))
+    return key, FlexState(profiles_now, at_start, reductions, months)
+
+
+def charge_profile_change(
+    unit: Unit,
+    terms: FlexTerms,
+    old: Profile | None,
+    new: Profile | None,
+    confirm_buyout: bool,
+) -> int:
+    """Apply the 3.6 rules to one profile change; the buyout in cents (0 when free)."""
+    key, state = open_contract_year(unit, terms)
+    verdict = assess(classify(terms.prices, old, new), state)
     if verdict.buyout_cents and not confirm_buyout:
         raise BuyoutRequired(
             "confirm_buyout",
-            f"beyond the free 25% of {at_start} profiles this contract year: a buyout of"
-            f" {verdict.buyout_cents / 100:.2f} for {months} months; confirm it to proceed",
+            f"beyond the free 25% of {state.profiles_at_year_start} profiles this contract year:"
+            f" a buyout of {verdict.buyout_cents / 100:.2f} for {state.months_left} months;"
+            " confirm it to proceed",
             verdict.buyout_cents,
         )
     if verdict.counts_as_reduction:
-        connection.execute(
+        unit.connection.execute(
             update(contract_years).where(key).values(reductions=contract_years.c.reductions + 1)
         )
     return verdict.buyout_cents
