@@ -53,9 +53,6 @@ class NumberBlock:
     def contains(self, e164: str) -> bool:
         return len(e164) == len(self.first) and self.first_value <= digits(e164) <= self.last_value
 
-    def overlaps(self, other: NumberBlock) -> bool:
-        return self.first_value <= other.last_value and other.first_value <= self.last_value
-
 
 def number_block(first: str, size: int) -> NumberBlock:
     """A validated block: a size of 1, 10 or 100, aligned, every number in it valid."""

@@ -16,12 +16,18 @@ from provisioning import telephony_store as telephony
 from provisioning import user_store as store
 from provisioning.call_centers import merge_patch
 from provisioning.csv_import import ParsedRow, RowError, cross_check, parse_users_csv
-from provisioning.errors import Conflict, Invalid
+from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.flex import DEFAULT_PRICES, FlexPrices
 from provisioning.models import audit_log, tenants
 from provisioning.numbers import number_block, to_e164
 from provisioning.profiles import Profile
-from provisioning.schedules import ScheduleKind, normal_form, validate_schedule_name
+from provisioning.schedules import (
+    ScheduleKind,
+    holiday_calendar,
+    holidays_in,
+    normal_form,
+    validate_schedule_name,
+)
 from provisioning.tenants import TenantSpec, validated_tenant
 from provisioning.unit import Listener, Transactions
 from provisioning.users import (
@@ -39,6 +45,7 @@ from provisioning.users import (
 from provisioning.views import (
     AuditEntry,
     CallCenterView,
+    Holiday,
     NumberBlockView,
     NumberView,
     Page,
@@ -301,6 +308,16 @@ class ProvisioningService:
         made = ScheduleView(kind.value, name, normal_form(kind, data))
         with self._tx.change(actor, tenant) as unit:
             return telephony.put_schedule(unit, made)
+
+    def holidays(self, tenant: str, name: str, year: int) -> list[Holiday]:
+        """Every day of holiday calendar `name` in `year`: public holidays and own days."""
+        with self._tx.engine.connect() as connection:
+            store.tenant_row(connection, tenant)
+            calendars = telephony.named_schedules(connection, tenant, ScheduleKind.HOLIDAYS)
+        if name not in calendars:
+            raise NotFound("name", f"no holiday calendar {name!r} in tenant {tenant!r}")
+        days = holidays_in(holiday_calendar(calendars[name]), year)
+        return [Holiday(day, holiday) for day, holiday in days.items()]
 
     def schedules(self, tenant: str) -> list[ScheduleView]:
         with self._tx.engine.connect() as connection:

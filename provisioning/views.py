@@ -128,6 +128,12 @@ class ScheduleView:
 
 
 @dataclass(frozen=True, slots=True)
+class Holiday:
+    day: date
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     id: int
     at: datetime

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, status
+from fastapi import APIRouter, Body, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from cti.rest.provisioning_access import Provisioning, Reader, TenantId, Writer, call
 from cti.rest.provisioning_schemas import E164, Extension, InputModel
 from provisioning.schedules import ScheduleKind
 from provisioning.users import Tier
-from provisioning.views import CallCenterView, NumberBlockView, NumberView, ScheduleView
+from provisioning.views import CallCenterView, Holiday, NumberBlockView, NumberView, ScheduleView
 
 router = APIRouter()
 
@@ -142,6 +142,17 @@ async def put_holiday_calendar(
     return await call(
         service.put_schedule, admin.username, tenant, ScheduleKind.HOLIDAYS, name, data
     )
+
+
+@router.get("/{tenant}/holiday-calendars/{name}/days", summary="A calendar's days in a year")
+async def holiday_days(
+    tenant: TenantId,
+    name: ScheduleName,
+    _: Reader,
+    service: Provisioning,
+    year: Annotated[int, Query(ge=1900, le=2200)],
+) -> list[Holiday]:
+    return await call(service.holidays, tenant, name, year)
 
 
 @router.get("/{tenant}/schedules", summary="Weekly schedules and holiday calendars")
