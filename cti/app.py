@@ -23,7 +23,7 @@ from cti.graphql_api.schema import build_schema
 from cti.graphql_api.shared import SharedSubscriptions
 from cti.graphql_api.sse import sse_router
 from cti.metrics import CtiMetrics
-from cti.rest import api_tokens, auth, calls, ops, reports, screen_pop
+from cti.rest import api_tokens, auth, calls, ops, provisioning, reports, screen_pop
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
 from cti.settings import CtiSettings
@@ -100,6 +100,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         screen_pop.router,
         ops.router,
         reports.router,
+        provisioning.router,
     ):
         app.include_router(router)
     schema = build_schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens)

@@ -15,6 +15,8 @@ class Role(StrEnum):
     """Acts on everything within its tenant."""
     API = "api"
     """A CRM plugin's API token: tenant-wide reads and click-to-dial, no token management."""
+    OPERATOR = "operator"
+    """The platform operator, above the tenants: creates tenants and provisions any of them."""
 
 
 @dataclass(frozen=True, slots=True)

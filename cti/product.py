@@ -38,6 +38,7 @@ from cti.crm_call_log import CrmCallLogging
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
+from cti.provisioning_demo import seed_demo_operator
 from cti.screen_pop import ScreenPopRecord
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
@@ -262,6 +263,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # reader in between would find no tables.
         await asyncio.to_thread(migrate_reports, database_url)
         await asyncio.to_thread(seed_demo_users, users, DEMO_TENANT)
+        await asyncio.to_thread(seed_demo_operator, users, DEMO_TENANT)
 
         crm_index = CrmIndex.from_url(database_url)
         await seed_demo_crm(crm_index, f"sqlite:///{var / 'demo_crm.sqlite'}", tenant=DEMO_TENANT)

@@ -1,0 +1,343 @@
+"""`ProvisioningService`: the one entry point the admin API, the PBX, the engine runtime and the
+portal use to read and change provisioning. Each change is one transaction with its audit
+entries; listeners (`subscribe`) hear of it after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select
+
+from provisioning import telephony_store as telephony
+from provisioning import user_store as store
+from provisioning.call_centers import merge_patch
+from provisioning.csv_import import ParsedRow, RowError, cross_check, parse_users_csv
+from provisioning.errors import Conflict, Invalid, NotFound
+from provisioning.flex import DEFAULT_PRICES, FlexPrices
+from provisioning.models import audit_log, tenants
+from provisioning.numbers import number_block, to_e164
+from provisioning.profiles import Profile
+from provisioning.schedules import (
+    ScheduleKind,
+    holiday_calendar,
+    holidays_in,
+    normal_form,
+    validate_schedule_name,
+)
+from provisioning.tenants import TenantSpec, validated_tenant
+from provisioning.unit import Listener, Transactions
+from provisioning.users import (
+    Licences,
+    UserRole,
+    UserSpec,
+    digest_secrets,
+    validate_entitlements,
+    validate_extension,
+    validate_language,
+    validate_name,
+    validate_password,
+    validate_user,
+)
+from provisioning.views import (
+    AuditEntry,
+    CallCenterView,
+    Holiday,
+    NumberBlockView,
+    NumberView,
+    Page,
+    ScheduleView,
+    TenantView,
+    UserView,
+)
+from queueing.config import TenantConfig
+
+
+@dataclass(frozen=True, slots=True)
+class UserPatch:
+    """Fields to change; None leaves a field as it is."""
+
+    name: str | None = None
+    extension: str | None = None
+    password: str | None = None
+    sip_password: str | None = None
+    profile: Profile | None = None
+    roles: frozenset[UserRole] | None = None
+    licences: Licences | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    rows: int
+    errors: list[RowError]
+    imported: list[UserView]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ProvisioningService:
+    def __init__(
+        self,
+        engine: Engine,
+        hash_password: Callable[[str], str],
+        prices: FlexPrices = DEFAULT_PRICES,
+        now: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        # The web-password hasher comes from the shell (cti.passwords), so signing in and
+        # provisioning agree on one format without provisioning importing cti.
+        self._tx = Transactions(engine, now)
+        self._hash = hash_password
+        self._prices = prices
+        self._now = now
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call `listener` with each committed change (never with a rolled-back one)."""
+        self._tx.subscribe(listener)
+
+    def _terms(self) -> store.FlexTerms:
+        return store.FlexTerms(self._prices, self._now().date())
+
+    # Tenants.
+    def create_tenant(self, actor: str, spec: TenantSpec) -> TenantView:
+        spec = validated_tenant(spec)
+        with self._tx.change(actor, spec.id) as unit:
+            clash = unit.connection.execute(
+                select(tenants.c.id, tenants.c.sip_domain).where(
+                    (tenants.c.id == spec.id) | (tenants.c.sip_domain == spec.sip_domain)
+                )
+            ).first()
+            if clash is not None:
+                field = "id" if clash.id == spec.id else "sip_domain"
+                raise Conflict(field, f"{getattr(spec, field)!r} is taken")
+            unit.connection.execute(insert(tenants).values(**asdict(spec)))
+            made = TenantView.of(store.tenant_row(unit.connection, spec.id))
+            unit.record("tenant", spec.id, "create", None, made.as_json())
+        return made
+
+    def ensure_tenant(self, actor: str, spec: TenantSpec) -> TenantView:
+        """The tenant `spec.id`, created from `spec` when it does not exist yet."""
+        with self._tx.engine.connect() as connection:
+            row = connection.execute(select(tenants).where(tenants.c.id == spec.id)).first()
+        return TenantView.of(row) if row is not None else self.create_tenant(actor, spec)
+
+    def tenant(self, tenant: str) -> TenantView:
+        with self._tx.engine.connect() as connection:
+            return TenantView.of(store.tenant_row(connection, tenant))
+
+    # Users.
+    def create_user(self, actor: str, tenant: str, spec: UserSpec) -> UserView:
+        validate_user(spec)
+        with self._tx.engine.connect() as connection:
+            realm = store.tenant_row(connection, tenant).sip_domain
+        values = store.user_values(spec, realm, self._hash)  # hashing outside the transaction
+        with self._tx.change(actor, tenant) as unit:
+            store.check_new_user(unit.connection, tenant, spec)
+            store.charge_profile_change(unit, self._terms(), None, spec.profile, False)
+            (made,) = store.insert_users(unit, [values])
+        return made
+
+    def users(self, tenant: str, limit: int = 50, offset: int = 0) -> Page[UserView]:
+        with self._tx.engine.connect() as connection:
+            return store.list_users(connection, tenant, limit, offset)
+
+    def user(self, tenant: str, username: str) -> UserView:
+        with self._tx.engine.connect() as connection:
+            return store.view(store.user_row(connection, tenant, username))
+
+    def update_user(
+        self, actor: str, tenant: str, username: str, patch: UserPatch, confirm_buyout: bool
+    ) -> UserView:
+        values = self._patch_values(patch)
+        with self._tx.change(actor, tenant) as unit:
+            row = store.user_row(unit.connection, tenant, username)
+            before = store.view(row)
+            extension = patch.extension or row.extension
+            if extension != row.extension:
+                if extension in store.taken_numbers(unit.connection, tenant):
+                    raise Conflict("extension", f"{extension} is in use in tenant {tenant!r}")
+                if (used := store.references(unit.connection, tenant, row.extension)) is not None:
+                    raise Conflict("extension", f"{row.extension} is still used by {used}")
+                if patch.sip_password is None:
+                    # HA1 hashes the digest username (the extension): it needs the password.
+                    raise Invalid("sip_password", "give it again when the extension changes")
+            if patch.sip_password is not None:
+                realm = store.tenant_row(unit.connection, tenant).sip_domain
+                secrets = digest_secrets(extension, realm, patch.sip_password)
+                values |= {"sip_ha1_md5": secrets.ha1_md5, "sip_ha1_sha256": secrets.ha1_sha256}
+            validate_entitlements(
+                patch.profile or before.profile,
+                patch.roles if patch.roles is not None else before.roles,
+                patch.licences or before.licences,
+            )
+            buyout = store.charge_profile_change(
+                unit, self._terms(), before.profile, patch.profile or before.profile, confirm_buyout
+            )
+            made = store.update_user_row(unit, row, values)
+            after = made.as_json() | {"password_changed": patch.password is not None}
+            unit.record("user", username, "update", before.as_json(), after | _buyout(buyout))
+        return made
+
+    def _patch_values(self, patch: UserPatch) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if patch.name is not None:
+            validate_name(patch.name)
+            values["name"] = patch.name
+        if patch.extension is not None:
+            validate_extension(patch.extension)
+            values["extension"] = patch.extension
+        if patch.language is not None:
+            validate_language(patch.language)
+            values["language"] = patch.language
+        if patch.sip_password is not None:
+            validate_password(patch.sip_password, "sip_password")
+        if patch.password is not None:
+            validate_password(patch.password, "password")
+            values["password_hash"] = self._hash(patch.password)
+        if patch.profile is not None:
+            values["profile"] = patch.profile.value
+        if patch.roles is not None:
+            values["roles"] = ",".join(sorted(patch.roles))
+        if patch.licences is not None:
+            values |= {
+                "call_center_licence": patch.licences.call_center,
+                "supervisor_licence": patch.licences.supervisor,
+                "receptionist_licence": patch.licences.receptionist,
+                "recording_mode": patch.licences.recording,
+            }
+        return values
+
+    def delete_user(self, actor: str, tenant: str, username: str, confirm_buyout: bool) -> int:
+        """Remove a user (cancel its profile); returns the buyout in cents (0 when free)."""
+        with self._tx.change(actor, tenant) as unit:
+            row = store.user_row(unit.connection, tenant, username)
+            if (used := store.references(unit.connection, tenant, row.extension)) is not None:
+                raise Conflict("username", f"extension {row.extension} is still used by {used}")
+            before = store.view(row)
+            buyout = store.charge_profile_change(
+                unit, self._terms(), before.profile, None, confirm_buyout
+            )
+            store.delete_user_row(unit, row)
+            unit.record("user", username, "delete", before.as_json(), _buyout(buyout) or None)
+        return buyout
+
+    def import_users(self, actor: str, tenant: str, text: str, dry_run: bool) -> ImportReport:
+        """All rows or none: any bad row (or, on a real run, a collision) imports nothing."""
+        rows, errors = parse_users_csv(text)
+        total = len(rows) + len({e.line for e in errors if e.field != "header"})
+        with self._tx.engine.connect() as connection:
+            realm = store.tenant_row(connection, tenant).sip_domain
+            errors += self._collisions(connection, tenant, rows)
+        errors.sort(key=lambda e: e.line)
+        if errors or dry_run:
+            return ImportReport(total, errors, [])
+        values = [store.user_values(r.spec, realm, self._hash) for r in rows]
+        with self._tx.change(actor, tenant) as unit:
+            if collisions := self._collisions(unit.connection, tenant, rows):
+                return ImportReport(len(rows), collisions, [])  # lost a race: nothing written
+            store.open_contract_year(unit, self._terms())  # adding is free, but on the ledger
+            made = store.insert_users(unit, values)
+        return ImportReport(len(rows), [], made)
+
+    @staticmethod
+    def _collisions(connection: Any, tenant: str, rows: list[ParsedRow]) -> list[RowError]:
+        names = [r.spec.username for r in rows]
+        taken = store.taken_usernames(connection, names)
+        return cross_check(rows, taken, store.taken_numbers(connection, tenant))
+
+    # Numbers.
+    def add_number_block(self, actor: str, tenant: str, first: str, size: int) -> NumberBlockView:
+        block = number_block(first, size)
+        with self._tx.change(actor, tenant) as unit:
+            return telephony.add_block(unit, block)
+
+    def number_blocks(self, tenant: str) -> list[NumberBlockView]:
+        with self._tx.engine.connect() as connection:
+            return telephony.list_blocks(connection, tenant)
+
+    def assign_number(self, actor: str, tenant: str, number: str, destination: str) -> NumberView:
+        e164 = to_e164(number)
+        with self._tx.change(actor, tenant) as unit:
+            return telephony.assign_number(unit, e164, destination)
+
+    def numbers(self, tenant: str) -> list[NumberView]:
+        with self._tx.engine.connect() as connection:
+            return telephony.list_numbers(connection, tenant)
+
+    # Call centers.
+    def create_call_center(
+        self, actor: str, tenant: str, settings: Mapping[str, Any]
+    ) -> CallCenterView:
+        with self._tx.change(actor, tenant) as unit:
+            store.tenant_row(unit.connection, tenant)
+            return telephony.save_call_center(unit, settings, None)
+
+    def update_call_center(
+        self, actor: str, tenant: str, number: str, patch: Mapping[str, Any]
+    ) -> CallCenterView:
+        """Merge `patch` (RFC 7386) into the settings; the result must validate as a whole."""
+        with self._tx.change(actor, tenant) as unit:
+            row = telephony.call_center_row(unit.connection, tenant, number)
+            return telephony.save_call_center(unit, merge_patch(row.settings, patch), row)
+
+    def call_centers(self, tenant: str) -> list[CallCenterView]:
+        with self._tx.engine.connect() as connection:
+            return telephony.list_call_centers(connection, tenant)
+
+    def call_center(self, tenant: str, number: str) -> CallCenterView:
+        with self._tx.engine.connect() as connection:
+            return telephony.call_center_view(telephony.call_center_row(connection, tenant, number))
+
+    def engine_config(self, tenant: str) -> TenantConfig:
+        """What the engine runtime loads for `tenant` (later increment: reload on change)."""
+        with self._tx.engine.connect() as connection:
+            store.tenant_row(connection, tenant)
+            return telephony.engine_config(connection, tenant)
+
+    # Schedules and holiday calendars.
+    def put_schedule(
+        self, actor: str, tenant: str, kind: ScheduleKind, name: str, data: Mapping[str, Any]
+    ) -> ScheduleView:
+        """Create or replace a weekly schedule or a holiday calendar named `name`."""
+        validate_schedule_name(name)
+        made = ScheduleView(kind.value, name, normal_form(kind, data))
+        with self._tx.change(actor, tenant) as unit:
+            return telephony.put_schedule(unit, made)
+
+    def holidays(self, tenant: str, name: str, year: int) -> list[Holiday]:
+        """Every day of holiday calendar `name` in `year`: public holidays and own days."""
+        with self._tx.engine.connect() as connection:
+            store.tenant_row(connection, tenant)
+            calendars = telephony.named_schedules(connection, tenant, ScheduleKind.HOLIDAYS)
+        if name not in calendars:
+            raise NotFound("name", f"no holiday calendar {name!r} in tenant {tenant!r}")
+        days = holidays_in(holiday_calendar(calendars[name]), year)
+        return [Holiday(day, holiday) for day, holiday in days.items()]
+
+    def schedules(self, tenant: str) -> list[ScheduleView]:
+        with self._tx.engine.connect() as connection:
+            return telephony.list_schedules(connection, tenant)
+
+    # Audit log.
+    def audit_log(self, tenant: str, limit: int = 50, offset: int = 0) -> Page[AuditEntry]:
+        where = audit_log.c.tenant == tenant
+        with self._tx.engine.connect() as connection:
+            store.tenant_row(connection, tenant)
+            total = connection.execute(select(func.count()).where(where)).scalar_one()
+            rows = connection.execute(
+                select(audit_log)
+                .where(where)
+                .order_by(audit_log.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return Page([AuditEntry.of(r) for r in rows], total, limit, offset)
+
+
+def _buyout(cents: int) -> dict[str, Any]:
+    return {"buyout_cents": cents} if cents else {}

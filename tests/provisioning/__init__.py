@@ -1,0 +1,1 @@
+"""Tests of the provisioning package and its admin REST API."""
