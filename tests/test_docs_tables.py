@@ -20,6 +20,7 @@ DOCS_OF = {
     "supervisor_ui": ["docs/supervisor_ui.md"],
     "reports": ["docs/reports.md"],
     "crm_connectors": ["docs/crm.md"],
+    "provisioning": ["docs/provisioning.md"],
 }
 SOURCE_SUFFIXES = {".py", ".js", ".css", ".html", ".mako", ".txt"}
 

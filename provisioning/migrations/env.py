@@ -1,9 +1,6 @@
 """Alembic environment of provisioning; run through `provisioning.db.migrate(engine)`."""
 
-from __future__ import annotations
+from common.migrations import run_environment
+from provisioning.db import SCHEMA
 
-from common.alembic_env import run_migrations
-from provisioning.db import VERSION_TABLE
-from provisioning.models import METADATA
-
-run_migrations(METADATA, VERSION_TABLE, "provisioning.db.migrate(engine)")
+run_environment(SCHEMA)
