@@ -111,26 +111,24 @@ def retrieve_call(ctx: Step, event: RetrieveCall) -> None:
 
 def set_night_service(ctx: Step, event: SetNightService) -> None:
     cc = find_call_center(ctx, event.call_center_id)
-    if cc.config.night_service is None:
-        raise Rejected(
-            "not_configured",
-            f"{cc.config.name} ({cc.config.tier.name}) has no night service"
-            + (" (a PREMIUM feature)" if cc.config.tier is not Tier.PREMIUM else ""),
-        )
+    _require_configured(cc, cc.config.night_service, "night service")
     cc.night_override = event.override
     _center_updated(ctx, cc, event.by)
 
 
 def set_forced_forwarding(ctx: Step, event: SetForcedForwarding) -> None:
     cc = find_call_center(ctx, event.call_center_id)
-    if cc.config.forced_forwarding is None:
-        raise Rejected(
-            "not_configured",
-            f"{cc.config.name} ({cc.config.tier.name}) has no forced forwarding"
-            + (" (a PREMIUM feature)" if cc.config.tier is not Tier.PREMIUM else ""),
-        )
+    _require_configured(cc, cc.config.forced_forwarding, "forced forwarding")
     cc.forced_forwarding = event.enabled
     _center_updated(ctx, cc, event.by)
+
+
+def _require_configured(cc: CallCenter, setting: object, feature: str) -> None:
+    if setting is None:
+        premium = " (a PREMIUM feature)" if cc.config.tier is not Tier.PREMIUM else ""
+        raise Rejected(
+            "not_configured", f"{cc.config.name} ({cc.config.tier.name}) has no {feature}{premium}"
+        )
 
 
 def _center_updated(ctx: Step, cc: CallCenter, by: str) -> None:
