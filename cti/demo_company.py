@@ -10,6 +10,7 @@ from queueing.config import (
     BouncePolicy,
     CallCenterConfig,
     ComfortBypass,
+    EstimatedWait,
     Media,
     Member,
     NightService,
@@ -75,6 +76,7 @@ def demo_tenant_config() -> TenantConfig:
                     entrance_message="welcome",
                     music_on_hold="moh",
                     comfort_message="comfort",
+                    estimated_wait=EstimatedWait.POSITION,
                     comfort_bypass=ComfortBypass(30, "comfort_short"),
                 ),
                 night_service=NightService(
