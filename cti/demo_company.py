@@ -11,6 +11,7 @@ from queueing.config import (
     CallCenterConfig,
     ComfortBypass,
     EstimatedWait,
+    ForcedForwarding,
     Media,
     Member,
     NightService,
@@ -40,6 +41,7 @@ def demo_tenant_config() -> TenantConfig:
         "Europe/Amsterdam", tuple(OpeningHours(day, time(8), time(18)) for day in range(7))
     )
     to_sales = Treatment(Action.TRANSFER, "7002", "night_service")
+    # The Service line's supervisor can send every new call to Sales (docs/cti.md, demo).
     return TenantConfig(
         tenant=DEMO_TENANT,
         call_centers=(
@@ -86,6 +88,7 @@ def demo_tenant_config() -> TenantConfig:
                     holiday_treatment=to_sales,
                     initial_override=False,
                 ),
+                forced_forwarding=ForcedForwarding(destination="7002"),
                 wrap_up_seconds=WRAP_UP_SECONDS,
                 disposition_codes=DISPOSITION_CODES,
             ),
