@@ -18,14 +18,7 @@ from pbx_core.media.prompts import PROMPT_TEXTS
 from pbx_core.media.spoken import SpokenPrompts
 from queueing import commands as q
 from queueing.engine import Engine
-
-
-class RecordingPbx:
-    def __init__(self) -> None:
-        self.sent: list[pbx.CallCommand] = []
-
-    def send(self, command: pbx.CallCommand) -> None:
-        self.sent.append(command)
+from tests.cti.test_engine_dispatch import RecordingPbx
 
 
 def played(tmp_path: Path, prompt: str, language: str = "nl") -> str:
