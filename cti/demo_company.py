@@ -10,6 +10,8 @@ from queueing.config import (
     BouncePolicy,
     CallCenterConfig,
     ComfortBypass,
+    EstimatedWait,
+    ForcedForwarding,
     Media,
     Member,
     NightService,
@@ -39,6 +41,7 @@ def demo_tenant_config() -> TenantConfig:
         "Europe/Amsterdam", tuple(OpeningHours(day, time(8), time(18)) for day in range(7))
     )
     to_sales = Treatment(Action.TRANSFER, "7002", "night_service")
+    # The Service line's supervisor can send every new call to Sales (docs/cti.md, demo).
     return TenantConfig(
         tenant=DEMO_TENANT,
         call_centers=(
@@ -75,6 +78,7 @@ def demo_tenant_config() -> TenantConfig:
                     entrance_message="welcome",
                     music_on_hold="moh",
                     comfort_message="comfort",
+                    estimated_wait=EstimatedWait.POSITION,
                     comfort_bypass=ComfortBypass(30, "comfort_short"),
                 ),
                 night_service=NightService(
@@ -84,6 +88,7 @@ def demo_tenant_config() -> TenantConfig:
                     holiday_treatment=to_sales,
                     initial_override=False,
                 ),
+                forced_forwarding=ForcedForwarding(destination="7002"),
                 wrap_up_seconds=WRAP_UP_SECONDS,
                 disposition_codes=DISPOSITION_CODES,
             ),

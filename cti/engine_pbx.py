@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Protocol, assert_never
 
 from cti.control import ControlError
 from cti.engine_tenant import EngineTenant
 from pbx_core import call_control as pbx
-from pbx_core.media.prompts import MUSIC_ON_HOLD
+from pbx_core.media.prompts import MUSIC_ON_HOLD, PROMPT_TEXTS, TONES
+from pbx_core.media.spoken import SpokenPrompts, position_text, wait_text
 from queueing import commands as q
 from queueing import inputs as qi
 
@@ -40,9 +43,8 @@ PBX_ANSWERS: dict[type, str] = {
 REMINDER_TONE = "reminder_tone"
 """Beeps to the agent only, when a call they hold has waited too long (`RemindAgent`)."""
 
-PROMPTS_WITH_TEXT = frozenset(
-    {"welcome", "comfort", "queue_full", "night_service", "recording_on", "whisper"}
-)
+FALLBACK_PROMPT = "comfort"
+"""Played for a prompt name nobody generated: the caller hears a true, if general, message."""
 
 CallStateEvent = (
     pbx.CallRinging
@@ -80,6 +82,7 @@ class PbxAdapter:
         *,
         language: str,
         feed: Feed,
+        spoken: SpokenPrompts,
     ) -> None:
         self._port = port
         self._tenants = tenants
@@ -87,6 +90,7 @@ class PbxAdapter:
             cc.id: tenant for tenant, h in tenants.items() for cc in h.engine.config.call_centers
         }
         self._language = language
+        self._spoken = spoken
         self._feed = feed
         """Where fired timers go: the engine of their tenant."""
         self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
@@ -173,13 +177,23 @@ class PbxAdapter:
                 assert_never(command)
 
     def _prompt_file(self, prompt: str) -> str:
-        """Engine prompt names -> the PBX's generated prompt files (language suffixed)."""
-        base = prompt.split(":", 1)[0]
-        if base in ("position", "wait", "comfort_short"):
-            base = "comfort"  # spoken numbers are not generated yet: the comfort text stands in
-        if base in PROMPTS_WITH_TEXT:
-            return f"{base}_{self._language}"
-        return base
+        """Engine prompt names -> what the PBX plays: a generated prompt (language suffixed), the
+        figure of `position:N`/`wait:S` spoken now, a tone, or a WAV path as given."""
+        language = self._language
+        kind, _, figure = prompt.partition(":")
+        if kind in ("position", "wait") and figure.isdigit():
+            text = (position_text if kind == "position" else wait_text)(int(figure), language)
+            try:
+                return str(self._spoken.path(text, language))
+            except (OSError, subprocess.CalledProcessError) as error:
+                log.error("could not speak %r: %s; %s plays instead", text, error, FALLBACK_PROMPT)
+                return f"{FALLBACK_PROMPT}_{language}"
+        if prompt in PROMPT_TEXTS:
+            return f"{prompt}_{language}"
+        if prompt in TONES or prompt == MUSIC_ON_HOLD or Path(prompt).suffix == ".wav":
+            return prompt
+        log.warning("no prompt is generated for %r; %s plays instead", prompt, FALLBACK_PROMPT)
+        return f"{FALLBACK_PROMPT}_{language}"
 
     def _start_timer(self, tenant: str, command: q.StartTimer) -> None:
         key = (tenant, command.timer_id)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from redis.asyncio import Redis
 
@@ -30,6 +31,8 @@ from cti.engine_tenant import EngineTenant
 from cti.event_log import EventLog
 from cti.snapshots import SnapshotStore
 from pbx_core import call_control as pbx
+from pbx_core.media.prompts import DEFAULT_DIR
+from pbx_core.media.spoken import SpokenPrompts
 from queueing import inputs as qi
 from queueing.config import TenantConfig
 from queueing.engine import Engine, step
@@ -51,6 +54,7 @@ class EngineRuntime(EngineControl):
         *,
         prefix: str,
         language: str = "nl",
+        prompts_dir: Path = DEFAULT_DIR,
         clock: Callable[[], float] = time.time,
         listeners: Sequence[Callable[[DomainEvent], None]] = (),
         compact_after: int = COMPACT_AFTER,
@@ -69,7 +73,13 @@ class EngineRuntime(EngineControl):
         )
         super().__init__(
             tenants,
-            PbxAdapter(pbx_port, tenants, language=language, feed=self.feed),
+            PbxAdapter(
+                pbx_port,
+                tenants,
+                language=language,
+                feed=self.feed,
+                spoken=SpokenPrompts(prompts_dir / "spoken"),
+            ),
             feed=self.feed,
             flush=self._journal.flush,
             clock=clock,

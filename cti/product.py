@@ -194,8 +194,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         product.database_url = database_url
 
         prompts_dir = var / "prompts"
-        if not (prompts_dir / "welcome_nl.wav").exists():
-            await asyncio.to_thread(generate_all, prompts_dir)
+        # Writes only the prompts missing (all, the first time; a new one, after an update).
+        await asyncio.to_thread(generate_all, prompts_dir)
 
         rtp_address = None
         recordings = None
@@ -237,6 +237,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             EventLog(redis, settings.key_prefix),
             SnapshotStore(redis, settings.key_prefix),
             prefix=settings.key_prefix,
+            prompts_dir=prompts_dir,
             listeners=[crm_logging.on_event],
         )
         product.runtime = runtime

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
+from common.priorities import MAX_PRIORITY, MIN_PRIORITY, is_priority
 from queueing.state import IN_QUEUE, Agent, Call, CallCenter, Phase
 from queueing.step import Rejected, Step
-
-MAX_PRIORITY = 9
 
 
 def find_call(ctx: Step, call_id: str) -> Call:
@@ -40,8 +39,10 @@ def find_agent(ctx: Step, extension: str) -> Agent:
 
 
 def check_priority(priority: int) -> None:
-    if not 0 <= priority <= MAX_PRIORITY:
-        raise Rejected("bad_priority", f"priority {priority} is outside 0..{MAX_PRIORITY}")
+    if not is_priority(priority):
+        raise Rejected(
+            "bad_priority", f"priority {priority} is outside {MIN_PRIORITY}..{MAX_PRIORITY}"
+        )
 
 
 def find_agent_call(ctx: Step, call_id: str, extension: str, phases: frozenset[Phase]) -> Call:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from common.priorities import MAX_PRIORITY, MIN_PRIORITY, is_priority
 from supervisor_ui.api_client import ApiError, Outcome, SupervisorApi
 
 AGENT_STATES = ("AVAILABLE", "UNAVAILABLE", "WRAP_UP", "SIGN_IN", "SIGN_OUT")
@@ -143,8 +144,8 @@ async def _promote(api: SupervisorApi, token: str, given: ActionInput, index: Li
         return found
     call_id, info = found
     priority = _int(given.priority)
-    if priority is None or not 0 <= priority <= 100:
-        return _fail("Priority must be a whole number from 0 to 100.")
+    if priority is None or not is_priority(priority):
+        return _fail(f"Priority must be a whole number from {MIN_PRIORITY} to {MAX_PRIORITY}.")
     await api.promote_call(token, call_id, priority)
     return Outcome(True, f"Priority of {info.get('caller', call_id)} set to {priority}.")
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from dash import dcc, html
 
+from common.priorities import MAX_PRIORITY, MIN_PRIORITY
 from supervisor_ui import report_layout
 from supervisor_ui.actions import AGENT_STATES
 
@@ -97,10 +98,10 @@ def controls() -> html.Div:
                             dcc.Input(
                                 id="ctl-priority",
                                 type="number",
-                                min=0,
-                                max=100,
+                                min=MIN_PRIORITY,
+                                max=MAX_PRIORITY,
                                 step=1,
-                                placeholder="priority",
+                                placeholder=f"priority {MIN_PRIORITY}-{MAX_PRIORITY}",
                                 className="num",
                             ),
                             _button("Promote", "btn-promote"),

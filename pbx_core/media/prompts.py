@@ -23,6 +23,11 @@ PROMPT_TEXTS: dict[str, dict[str, str]] = {
         "nl": "Al onze medewerkers zijn in gesprek. Een moment geduld alstublieft.",
         "en": "All our agents are busy. Please hold the line.",
     },
+    "comfort_short": {
+        # The comfort message's bypass (`ComfortBypass`): said when the wait will be short.
+        "nl": "Een moment geduld alstublieft, u wordt zo geholpen.",
+        "en": "Please hold on, we will be with you shortly.",
+    },
     "queue_full": {
         "nl": "Het is op dit moment te druk. Probeer het later opnieuw.",
         "en": "We are too busy at the moment. Please call again later.",

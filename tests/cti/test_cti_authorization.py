@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from common.priorities import MAX_PRIORITY, MIN_PRIORITY
 from cti.control import ControlError
 from cti.snapshots import AgentState, StateCause
 from tests.cti.cti_clients import error_codes, graphql, login
@@ -73,6 +74,21 @@ async def test_supervisor_acts_only_on_its_call_centers(world: World) -> None:
         "set_night_service_override",
         "move_call",
     ]
+
+
+async def test_a_priority_outside_the_engines_range_is_refused_naming_field_and_range(
+    world: World,
+) -> None:
+    boss = await login(world.server.base_url, "supervisor", "pwsupervisor")
+    promote = 'mutation($p: Int!) { promoteCall(callId: "w-1", priority: $p) { accepted } }'
+    for accepted in (MIN_PRIORITY, MAX_PRIORITY):
+        assert "errors" not in await _mutate(world, boss, promote, p=accepted)
+    for refused in (MIN_PRIORITY - 1, MAX_PRIORITY + 1, 100):
+        answer = await _mutate(world, boss, promote, p=refused)
+        assert error_codes(answer) == ["BAD_USER_INPUT"]
+        message = answer["errors"][0]["message"]
+        assert f"priority must be a whole number from 0 to 9 (got {refused})" == message
+    assert [c[1]["priority"] for c in world.control.commands] == [MIN_PRIORITY, MAX_PRIORITY]
 
 
 async def test_agent_controls_only_its_own_calls(world: World) -> None:

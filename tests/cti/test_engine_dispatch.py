@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +20,7 @@ from cti.engine_tenant import EngineTenant
 from cti.event_log import EventLog
 from cti.snapshots import SnapshotStore
 from pbx_core import call_control as pbx
+from pbx_core.media.spoken import SpokenPrompts
 from queueing.engine import Engine
 
 OPEN = datetime(2025, 11, 26, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam")).timestamp()
@@ -68,10 +70,12 @@ async def test_a_pbx_event_of_an_unknown_kind_fails_loudly(runtime: EngineRuntim
         await runtime.on_call_event(UnknownKind("c-1"))  # type: ignore[arg-type]
 
 
-async def test_an_engine_command_of_an_unknown_kind_fails_loudly() -> None:
+async def test_an_engine_command_of_an_unknown_kind_fails_loudly(tmp_path: Path) -> None:
     port = RecordingPbx()
     holder = EngineTenant(Engine(demo_tenant_config()))
-    adapter = PbxAdapter(port, {"demo": holder}, language="nl", feed=lambda *_: None)
+    adapter = PbxAdapter(
+        port, {"demo": holder}, language="nl", feed=lambda *_: None, spoken=SpokenPrompts(tmp_path)
+    )
     with pytest.raises(AssertionError, match="UnknownKind"):
         adapter.execute("demo", holder, UnknownKind("c-1"))  # type: ignore[arg-type]
     assert port.sent == []

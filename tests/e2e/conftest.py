@@ -39,6 +39,7 @@ async def running_runtime(
         EventLog(redis, prefix),
         SnapshotStore(redis, prefix),
         prefix=prefix,
+        prompts_dir=pbx.config.prompts_dir,
         **options,
     )
     pbx.register_handler(instance.on_call_event)

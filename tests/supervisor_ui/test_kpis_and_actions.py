@@ -117,7 +117,7 @@ async def run(api: FakeApi, action: str, **given: Any) -> Any:
 async def test_actions_call_the_api_with_what_the_panel_holds() -> None:
     api = FakeApi()
     assert (await run(api, "move", call_id="w1", target_call_center="7003")).ok
-    assert (await run(api, "promote", call_id="w1", priority=7)).ok
+    assert (await run(api, "promote", call_id="w1", priority=9)).ok
     assert (await run(api, "reorder", call_id="w1", position=2)).ok
     assert (await run(api, "retrieve", call_id="w1", phone="1099")).ok
     assert (await run(api, "night", call_center="7003", night="off")).ok
@@ -125,7 +125,7 @@ async def test_actions_call_the_api_with_what_the_panel_holds() -> None:
     assert (await run(api, "set-state", agent="1004", agent_state="UNAVAILABLE", reason="lunch")).ok
     assert api.calls == [
         ("move_call", ("tok", "w1", "7003")),
-        ("promote_call", ("tok", "w1", 7)),
+        ("promote_call", ("tok", "w1", 9)),
         ("reorder_call", ("tok", "w1", 2)),
         ("retrieve_call", ("tok", "w1", "1099")),
         ("set_night_service", ("tok", "7003", False)),
@@ -142,8 +142,9 @@ async def test_actions_call_the_api_with_what_the_panel_holds() -> None:
         ("move", {"last_selected_call": "gone"}, "no longer waiting"),
         ("move", {"call_id": "w1", "target_call_center": "7001"}, "already in queue 7001"),
         ("move", {"call_id": "w1"}, "Choose the queue"),
-        ("promote", {"call_id": "w1", "priority": 101}, "0 to 100"),
-        ("promote", {"call_id": "w1", "priority": 2.5}, "0 to 100"),
+        ("promote", {"call_id": "w1", "priority": 10}, "whole number from 0 to 9"),
+        ("promote", {"call_id": "w1", "priority": -1}, "whole number from 0 to 9"),
+        ("promote", {"call_id": "w1", "priority": 2.5}, "whole number from 0 to 9"),
         ("reorder", {"call_id": "w1", "position": 0}, "from 1"),
         ("retrieve", {"call_id": "w1", "phone": " "}, "own phone"),
         ("forward-on", {"call_center": "7001", "forward_to": "1"}, "Premium feature"),

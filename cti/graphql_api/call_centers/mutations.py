@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from common.priorities import MAX_PRIORITY, MIN_PRIORITY, is_priority
 from cti.authorization import supervises
 from cti.graphql_api import fields
 from cti.graphql_api.commands import CommandAccepted, run_command
@@ -49,12 +50,18 @@ class CallCenterMutations:
             control.move_call(principal.tenant, call_id, to_call_center_id, by=principal.username)
         )
 
-    @fields.mutation(description="Change a waiting call's priority (higher is served first)")
+    @fields.mutation(
+        description=f"Change a waiting call's priority ({MIN_PRIORITY}-{MAX_PRIORITY}, higher is"
+        " served first)"
+    )
     async def promote_call(
         self, info: CtiInfo, call_id: strawberry.ID, priority: int
     ) -> CommandAccepted:
-        if not 0 <= priority <= 100:
-            raise BadInput("priority must be between 0 and 100")
+        if not is_priority(priority):
+            raise BadInput(
+                f"priority must be a whole number from {MIN_PRIORITY} to {MAX_PRIORITY}"
+                f" (got {priority})"
+            )
         principal, _ = await _call_in_supervised_queue(info, call_id)
         control = info.context.control()
         return await run_command(
