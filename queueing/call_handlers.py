@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from queueing import flow, timers, waiting_media
+from queueing import call_end, flow, timers, waiting_media
 from queueing.commands import RemindAgent, StartMusic
 from queueing.config import Action, Tier, Treatment
 from queueing.events import EventType
@@ -120,7 +120,7 @@ def caller_hung_up(ctx: Step, event: CallerHungUp) -> None:
         )
         flow.dispatch_agents(ctx, freed)
     elif call.phase in (Phase.TALKING, Phase.HELD):
-        flow.release(ctx, call, "caller")
+        call_end.release(ctx, call, "caller")
     else:
         flow.forget(ctx, call)
 
@@ -219,7 +219,7 @@ def _missed(ctx: Step, agent: Agent, why: str) -> None:
 
 def agent_hung_up(ctx: Step, event: AgentHungUp) -> None:
     call = find_agent_call(ctx, event.call_id, event.agent, frozenset({Phase.TALKING, Phase.HELD}))
-    flow.release(ctx, call, "agent")
+    call_end.release(ctx, call, "agent")
 
 
 def call_held(ctx: Step, event: CallHeld) -> None:
@@ -310,6 +310,6 @@ def timer_fired(ctx: Step, event: TimerFired) -> None:
             assert call.agent is not None
             ctx.command(RemindAgent(call.call_id, call.agent))
         case TimerKind.HOLD_BOUNCE:
-            flow.bounce_held_call(ctx, call, cc)
+            call_end.bounce_held_call(ctx, call, cc)
         case _:
             assert_never(kind)
