@@ -18,7 +18,8 @@ from provisioning.call_centers import merge_patch
 from provisioning.csv_import import ParsedRow, RowError, cross_check, parse_users_csv
 from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.flex import DEFAULT_PRICES, FlexPrices
-from provisioning.models import audit_log, tenants
+from provisioning.models import audit_log, tenants, users
+from provisioning.models import call_centers as center_rows
 from provisioning.numbers import number_block, to_e164
 from provisioning.profiles import Profile
 from provisioning.schedules import (
@@ -43,6 +44,7 @@ from provisioning.users import (
     validate_user,
 )
 from provisioning.views import (
+    Account,
     AuditEntry,
     CallCenterView,
     Holiday,
@@ -129,6 +131,31 @@ class ProvisioningService:
     def tenant(self, tenant: str) -> TenantView:
         with self._tx.engine.connect() as connection:
             return TenantView.of(store.tenant_row(connection, tenant))
+
+    # Signing in.
+    def sign_in(
+        self, username: str, password: str, verify: Callable[[str, str], bool]
+    ) -> Account | None:
+        """The account when `password` is the user's web password, None when it is not.
+        Raises NotFound when no user has `username` (usernames are platform-wide)."""
+        with self._tx.engine.connect() as connection:
+            row = connection.execute(
+                select(
+                    users.c.tenant, users.c.extension, users.c.roles, users.c.password_hash
+                ).where(users.c.username == username)
+            ).one_or_none()
+            if row is None:
+                # The same work as a real check, so the answer's timing hides who exists.
+                verify(password, self._hash(password))
+                raise NotFound("username", f"no user {username!r}")
+            if not verify(password, row.password_hash):
+                return None
+            roles = frozenset(UserRole(r) for r in row.roles.split(","))
+            supervised = connection.execute(
+                select(center_rows.c.number).where(center_rows.c.tenant == row.tenant)
+            ).scalars()
+            centers = frozenset(supervised) if UserRole.SUPERVISOR in roles else frozenset()
+        return Account(row.tenant, username, row.extension, roles, centers)
 
     # Users.
     def create_user(self, actor: str, tenant: str, spec: UserSpec) -> UserView:
