@@ -5,7 +5,7 @@ entries; listeners (`subscribe`) hear of it after the commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +32,7 @@ from provisioning.schedules import (
 from provisioning.tenants import TenantSpec, validated_tenant
 from provisioning.unit import Listener, Transactions
 from provisioning.users import (
+    MIN_PASSWORD,
     Licences,
     UserRole,
     UserSpec,
@@ -159,15 +160,29 @@ class ProvisioningService:
 
     # Users.
     def create_user(self, actor: str, tenant: str, spec: UserSpec) -> UserView:
-        validate_user(spec)
+        (made,) = self.create_users(actor, tenant, [spec])
+        return made
+
+    def create_users(
+        self,
+        actor: str,
+        tenant: str,
+        specs: Sequence[UserSpec],
+        *,
+        min_password: int = MIN_PASSWORD,
+    ) -> list[UserView]:
+        """Several users in one transaction, all or none. A shorter `min_password` is for the
+        demo company only, whose passwords the contract fixes (`pw1001`)."""
+        for spec in specs:
+            validate_user(spec, min_password)
         with self._tx.engine.connect() as connection:
             realm = store.tenant_row(connection, tenant).sip_domain
-        values = store.user_values(spec, realm, self._hash)  # hashing outside the transaction
+        values = [store.user_values(s, realm, self._hash) for s in specs]  # outside the transaction
         with self._tx.change(actor, tenant) as unit:
-            store.check_new_user(unit.connection, tenant, spec)
-            store.charge_profile_change(unit, self._terms(), None, spec.profile, False)
-            (made,) = store.insert_users(unit, [values])
-        return made
+            for spec in specs:
+                store.check_new_user(unit.connection, tenant, spec)
+            store.open_contract_year(unit, self._terms())  # adding is free, but on the ledger
+            return store.insert_users(unit, values)
 
     def users(self, tenant: str, limit: int = 50, offset: int = 0) -> Page[UserView]:
         with self._tx.engine.connect() as connection:
