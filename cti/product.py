@@ -36,6 +36,7 @@ from cti.app import create_app
 from cti.cdr_publisher import CdrPublisher
 from cti.crm_call_log import CrmCallLogging
 from cti.demo_company import DEMO_TENANT
+from cti.engine_provisioning import LiveEngineConfig
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.passwords import hash_password
@@ -258,6 +259,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         product.runtime = runtime
         pbx.register_handler(runtime.on_call_event)
         await runtime.start()
+        LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop())
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
         directory = demo_directory()
