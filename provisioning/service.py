@@ -96,6 +96,8 @@ class ProvisioningService:
         # provisioning agree on one format without provisioning importing cti.
         self._tx = Transactions(engine, now)
         self._hash = hash_password
+        self._decoy: str | None = None
+        """A hash an unknown username is checked against, made on the first such sign-in."""
         self._prices = prices
         self._now = now
 
@@ -146,8 +148,9 @@ class ProvisioningService:
                 ).where(users.c.username == username)
             ).one_or_none()
             if row is None:
-                # The same work as a real check, so the answer's timing hides who exists.
-                verify(password, self._hash(password))
+                # One check as for a real user, so the answer's timing hides who exists.
+                self._decoy = self._decoy or self._hash("decoy")
+                verify(password, self._decoy)
                 raise NotFound("username", f"no user {username!r}")
             if not verify(password, row.password_hash):
                 return None
@@ -221,6 +224,14 @@ class ProvisioningService:
                 unit, self._terms(), before.profile, patch.profile or before.profile, confirm_buyout
             )
             made = store.update_user_row(unit, row, values)
+            if patch.licences is not None:
+                # Its call centers must still run: a licence below a call center's tier, or
+                # none, would leave a stored config the engine refuses (at the next start).
+                try:
+                    telephony.engine_config(unit.connection, tenant)
+                except Invalid as error:
+                    reason = f"its call centers would no longer run: {error.reason}"
+                    raise Invalid("licences.call_center", reason) from None
             after = made.as_json() | {"password_changed": patch.password is not None}
             unit.record("user", username, "update", before.as_json(), after | _buyout(buyout))
         return made

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
 from cti.passwords import verify_password
 from cti.provisioning_demo import seed_demo_company
+from provisioning.errors import Invalid
 from provisioning.service import ProvisioningService, UserPatch
-from provisioning.users import UserRole
+from provisioning.users import Licences, Tier, UserRole
 
 
 def test_the_seeded_demo_runs_exactly_the_demo_engine_config(
@@ -40,3 +43,18 @@ def test_seeding_again_keeps_what_an_admin_changed(service: ProvisioningService)
     assert "supervisor" not in {u.username for u in service.users(DEMO_TENANT, limit=100).items}
     expected = replace(demo_tenant_config().call_centers[0], max_waiters=7)
     assert service.engine_config(DEMO_TENANT).call_centers[0] == expected
+
+
+def test_a_licence_below_its_call_centers_tier_is_refused(service: ProvisioningService) -> None:
+    """Otherwise the stored tenant would no longer build, and the product would not start."""
+    seed_demo_company(service)
+    for licences in (Licences(call_center=Tier.BASIC), Licences()):
+        with pytest.raises(Invalid) as refused:
+            service.update_user("admin", DEMO_TENANT, "1001", UserPatch(licences=licences), False)
+        assert refused.value.field == "licences.call_center"
+        assert refused.value.reason.startswith("its call centers would no longer run")
+    assert service.user(DEMO_TENANT, "1001").licences == Licences(call_center=Tier.PREMIUM)
+    assert service.engine_config(DEMO_TENANT).call_centers == demo_tenant_config().call_centers
+    # A licence that still fits is accepted.
+    fits = Licences(call_center=Tier.PREMIUM, supervisor=True)
+    assert service.update_user("admin", DEMO_TENANT, "1002", UserPatch(licences=fits), False)
