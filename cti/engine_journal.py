@@ -37,8 +37,9 @@ COMPACT_AFTER = 20_000
 a restart replays at most this many inputs (well under a second), and Redis keeps one snapshot
 plus a bounded list instead of every input since the tenant was created."""
 
-_Step = tuple[str, dict[str, object], float, list[DomainEvent]]
-"""One engine step on its way out: tenant, encoded input, time fed, the events it made."""
+_Step = tuple[str, dict[str, object] | None, float, list[DomainEvent]]
+"""One engine step on its way out: tenant, encoded input, time fed, the events it made; or, with
+no input, a config change (`rebase`)."""
 
 
 class EngineJournal:
@@ -65,6 +66,8 @@ class EngineJournal:
         self._published = asyncio.Event()
         self._unpublished = 0
         """Steps fed and not yet published (queued, or in the batch being published)."""
+        self._rebase: set[str] = set()
+        """Tenants whose config changed: their next batch compacts, however short the journal."""
 
     def journal_key(self, tenant: str) -> str:
         return redis_keys.journal_key(self._prefix, tenant)
@@ -156,6 +159,14 @@ class EngineJournal:
         self._unpublished += 1
         self._tenants[tenant].journal_length += 1
 
+    def rebase(self, tenant: str) -> None:
+        """The tenant runs a new config: its journal holds inputs fed under the old one, which a
+        restart would replay under the new one. The next batch replaces them by an engine
+        snapshot taken under the new config (and rewrites the live snapshot)."""
+        self._rebase.add(tenant)
+        self._outbox.put_nowait((tenant, None, self._clock(), []))
+        self._unpublished += 1
+
     async def write_snapshot(self, tenant: str) -> None:
         await self._snapshots.write(tenant, tenant_snapshot(self._tenants[tenant], self._clock()))
 
@@ -190,8 +201,9 @@ class EngineJournal:
         due: dict[str, tuple[str, int]] = {}
         for tenant in {tenant for tenant, *_ in batch}:
             holder = self._tenants[tenant]
-            if holder.journal_length < self._compact_after:
+            if holder.journal_length < self._compact_after and tenant not in self._rebase:
                 continue
+            self._rebase.discard(tenant)
             try:
                 document = json.dumps(encode_state(holder.engine.state, holder.engine.config))
             except Exception:  # a codec bug must not stop publishing: the journal just grows
@@ -205,7 +217,7 @@ class EngineJournal:
         # (including this batch's) go together.
         pipe = self._redis.pipeline(transaction=bool(compaction))
         for tenant, encoded, now, _ in batch:
-            if tenant not in compaction:
+            if tenant not in compaction and encoded is not None:
                 pipe.rpush(self.journal_key(tenant), json.dumps({"input": encoded, "now": now}))
         for tenant, (document, _) in compaction.items():
             pipe.set(self.engine_snapshot_key(tenant), document)

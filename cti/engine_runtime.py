@@ -37,6 +37,7 @@ from queueing import inputs as qi
 from queueing.config import TenantConfig
 from queueing.engine import Engine, step
 from queueing.events import DomainEvent
+from queueing.state_codec import decode_state, encode_state
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,28 @@ class EngineRuntime(EngineControl):
                 except Exception:  # a side job's bug must not stop the engine
                     log.exception("%s: event listener %r failed", tenant, listener)
         return result.events
+
+    # Configuration -----------------------------------------------------------------------------
+
+    def runs(self, tenant: str) -> bool:
+        return tenant in self._tenants
+
+    def apply_config(self, tenant: str, config: TenantConfig) -> None:
+        """Run `config` from now on, without a restart: the running state is carried over
+        (`decode_state`), so waiting calls keep their places and agents their states."""
+        holder = self._tenants[tenant]
+        if config == holder.engine.config:
+            return  # a change that does not touch the engine (a password, say)
+        restored = decode_state(encode_state(holder.engine.state, holder.engine.config), config)
+        holder.engine = Engine.from_state(config, restored.state)
+        for call_id in restored.dropped_calls:
+            holder.forget_call(call_id)
+        self._journal.rebase(tenant)
+        log.info("%s: new configuration running", tenant)
+        if restored.dropped_calls:
+            # Their call center is gone, or they ring or talk to an agent no longer in it.
+            log.warning("%s: calls no longer fitting the new config dropped: %s", tenant,
+                        ", ".join(restored.dropped_calls))  # fmt: skip
 
     async def on_call_event(self, event: pbx.CallEvent) -> None:
         """Registered with the PBX for the call-center numbers."""

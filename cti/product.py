@@ -35,20 +35,24 @@ from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.cdr_publisher import CdrPublisher
 from cti.crm_call_log import CrmCallLogging
-from cti.demo_company import DEMO_TENANT, demo_tenant_config
+from cti.demo_company import DEMO_TENANT
+from cti.engine_provisioning import LiveEngineConfig
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
-from cti.provisioning_demo import seed_demo_operator
+from cti.passwords import hash_password
+from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
 from cti.screen_pop import ScreenPopRecord
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
-from cti.users import UserDirectory, make_engine, seed_demo_users
+from cti.users import UserDirectory, make_engine
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.directory import demo_directory
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
+from provisioning.db import migrate as migrate_provisioning
+from provisioning.service import ProvisioningService
 from reports.db import migrate as migrate_reports
 
 log = logging.getLogger(__name__)
@@ -212,6 +216,19 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             rtp_address = RtpengineAddress(product.rtpengine.host, product.rtpengine.ng_port)
             recordings = product.rtpengine.recording_dir
 
+        # Provisioning first: the demo company is made through it (once), and the engine
+        # runtime runs the call centers it holds.
+        users = UserDirectory(make_engine(database_url))
+        await asyncio.to_thread(users.create_tables)
+        provisioning_engine = make_engine(database_url)
+        stack.callback(provisioning_engine.dispose)
+        await asyncio.to_thread(migrate_provisioning, provisioning_engine)
+        provisioning = ProvisioningService(provisioning_engine, hash_password)
+        await asyncio.to_thread(seed_demo_company, provisioning, DEMO_TENANT)
+        await asyncio.to_thread(forget_moved_demo_users, users, DEMO_TENANT)
+        await asyncio.to_thread(seed_demo_operator, users, DEMO_TENANT)
+        engine_config = await asyncio.to_thread(provisioning.engine_config, DEMO_TENANT)
+
         redis = Redis.from_url(redis_url, decode_responses=True)
         stack.push_async_callback(redis.aclose)
         pbx = PbxService(
@@ -231,7 +248,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         crm_queue = Queue("crm", connection=SyncRedis.from_url(redis_url))
         crm_logging = CrmCallLogging(CallLogger(crm_queue))
         runtime = EngineRuntime(
-            [demo_tenant_config()],
+            [engine_config],
             pbx,
             redis,
             EventLog(redis, settings.key_prefix),
@@ -243,6 +260,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         product.runtime = runtime
         pbx.register_handler(runtime.on_call_event)
         await runtime.start()
+        LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop())
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
         directory = demo_directory()
@@ -257,14 +275,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         await pbx.start()
         stack.push_async_callback(pbx.stop)
 
-        users = UserDirectory(make_engine(database_url))
-        await asyncio.to_thread(users.create_tables)
         # The reports schema too, before anything reads it: the ingester (started below) would
         # migrate it as well, but only once its process is up, and the report API and every
         # reader in between would find no tables.
         await asyncio.to_thread(migrate_reports, database_url)
-        await asyncio.to_thread(seed_demo_users, users, DEMO_TENANT)
-        await asyncio.to_thread(seed_demo_operator, users, DEMO_TENANT)
 
         crm_index = CrmIndex.from_url(database_url)
         await seed_demo_crm(crm_index, f"sqlite:///{var / 'demo_crm.sqlite'}", tenant=DEMO_TENANT)
@@ -274,6 +288,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             database_url=database_url,
             key_prefix=settings.key_prefix,
             control=runtime,
+            provisioning=provisioning,
             screen_pop=CrmScreenPop(ScreenPopService(crm_index)),
             crm_errors=CRM_ERRORS.snapshot,
             sip_transactions=pbx.sip_transactions,

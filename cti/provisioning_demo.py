@@ -1,17 +1,94 @@
-"""The demo's platform operator (contract.md, Provisioning: `operator` / `pwoperator`).
+"""The demo company (contract.md, "Demo company") created through the `ProvisioningService`, and
+the demo's platform operator.
 
-A sign-in account only: it lives in cti's user directory beside the demo company's users, in
-the default tenant, so `POST /api/v1/auth/token` with a bare `operator` finds it; its role lets
-it provision every tenant. Seeding the demo company itself through the ProvisioningService is the
-next increment (docs/provisioning.md).
+The company is made once: its users when the tenant has none, its call centers (with exactly the
+engine settings of `cti.demo_company`) when it has none. A restart therefore keeps every change
+an admin made through the API (a password, a setting, a deleted user).
+
+The operator is a sign-in account above the tenants: it lives in cti's user directory (provisioning
+knows only tenant users), in the default tenant, so `POST /api/v1/auth/token` with a bare
+`operator` finds it.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
+from cti.demo_company import DEMO_TENANT, demo_tenant_config
 from cti.principal import Role
-from cti.users import DEMO_TENANT, UserDirectory
+from cti.users import UserDirectory
+from provisioning.call_centers import api_form
+from provisioning.profiles import Profile
+from provisioning.service import ProvisioningService
+from provisioning.tenants import TenantSpec
+from provisioning.users import Licences, Tier, UserRole, UserSpec
 
 DEMO_OPERATOR = ("operator", "pwoperator")
+DEMO_SIP_DOMAIN = "127.0.0.1"
+"""The demo tenant's realm (contract.md: the demo phones register at 127.0.0.1)."""
+DEMO_PASSWORD_LENGTH = 6
+"""The contract's demo passwords (`pw1001`) are shorter than an admin may choose."""
+SEEDED_BY = "demo-seed"
+DEMO_AGENTS = tuple(str(n) for n in range(1001, 1011))
+SUPERVISOR_EXTENSION = "1100"
+ADMIN_EXTENSION = "1101"
+AGENT_LICENCES = Licences(call_center=Tier.PREMIUM)
+
+
+def demo_tenant_spec(tenant: str = DEMO_TENANT) -> TenantSpec:
+    return TenantSpec(
+        tenant,
+        f"{tenant.title()} company",
+        DEMO_SIP_DOMAIN,
+        date.today(),
+        contract_profiles=len(DEMO_AGENTS) + 2,  # the agents, the supervisor, the admin
+    )
+
+
+def _demo_user(
+    username: str,
+    name: str,
+    extension: str,
+    role: UserRole,
+    licences: Licences,
+) -> UserSpec:
+    # The contract's demo passwords: web and SIP both `pw` + the username.
+    password = f"pw{username}"
+    return UserSpec(
+        username, name, extension, password, password, Profile.KANTOOR, frozenset({role}), licences
+    )
+
+
+def demo_users() -> list[UserSpec]:
+    """Agents 1001-1010 (Premium call-center licences), `supervisor` and `admin`."""
+    return [
+        *(_demo_user(e, f"Agent {e}", e, UserRole.AGENT, AGENT_LICENCES) for e in DEMO_AGENTS),
+        _demo_user(
+            "supervisor",
+            "Supervisor",
+            SUPERVISOR_EXTENSION,
+            UserRole.SUPERVISOR,
+            Licences(supervisor=True),
+        ),
+        _demo_user("admin", "Administrator", ADMIN_EXTENSION, UserRole.ADMIN, Licences()),
+    ]
+
+
+def seed_demo_company(service: ProvisioningService, tenant: str = DEMO_TENANT) -> None:
+    """Create what the demo company lacks entirely (see the module docstring); idempotent."""
+    service.ensure_tenant(SEEDED_BY, demo_tenant_spec(tenant))
+    if service.users(tenant, limit=1).total == 0:
+        service.create_users(SEEDED_BY, tenant, demo_users(), min_password=DEMO_PASSWORD_LENGTH)
+    if not service.call_centers(tenant):
+        for config in demo_tenant_config().call_centers:
+            service.create_call_center(SEEDED_BY, tenant, api_form(config))
+
+
+def forget_moved_demo_users(directory: UserDirectory, tenant: str = DEMO_TENANT) -> None:
+    """Drop the demo users earlier releases seeded into cti_users: they live in provisioning
+    now, and an old copy would let a user an admin deleted sign in again."""
+    for spec in demo_users():
+        directory.remove_user(tenant, spec.username)
 
 
 def seed_demo_operator(directory: UserDirectory, tenant: str = DEMO_TENANT) -> None:

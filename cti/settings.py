@@ -13,6 +13,7 @@ from common.redis_keys import DEFAULT_PREFIX
 from cti.control import CallCenterControl
 from cti.passwords import PRODUCTION_COST, ScryptCost
 from cti.screen_pop import ScreenPopLookup
+from provisioning.service import ProvisioningService
 
 
 def _token_secret_from_file(path: Path) -> str:
@@ -41,6 +42,9 @@ class CtiSettings:
     control: CallCenterControl | None = None
     """The engine runtime; without it mutations answer "call control unavailable"."""
     screen_pop: ScreenPopLookup | None = None
+    provisioning: ProvisioningService | None = None
+    """The product's service (the engine runtime listens to its changes); None: the app makes
+    its own on first use, on `database_url`."""
     sip_transactions: Callable[[], float] | None = None
     """Gauge hook: current SIP transactions, read at each /metrics scrape."""
     sip_messages: Callable[[], Mapping[str, int]] | None = None

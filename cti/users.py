@@ -167,6 +167,12 @@ class UserDirectory:
                 conn.execute(insert(supervised_call_centers), rows)
         return user_id
 
+    def remove_user(self, tenant: str, username: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                delete(users).where(users.c.tenant == tenant, users.c.username == username)
+            )
+
     def authenticate(self, tenant: str, username: str, password: str) -> Principal | None:
         with self._engine.connect() as conn:
             row = conn.execute(

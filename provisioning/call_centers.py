@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from provisioning.engine_config import build
+from provisioning.engine_config import build, dump
 from provisioning.errors import Invalid
 from provisioning.users import Tier
-from queueing.config import AgentConfig, CallCenterConfig, TenantConfig
+from queueing.config import AgentConfig, CallCenterConfig, Member, TenantConfig
 from queueing.config import Tier as EngineTier
 from queueing.errors import ConfigError
 
@@ -70,6 +70,20 @@ def engine_form(
             "schedule": _named(night.get("schedule"), schedules, "schedule"),
             "holidays": _named(night.get("holidays"), calendars, "holidays"),
         }
+    return form
+
+
+def api_form(config: CallCenterConfig) -> dict[str, Any]:
+    """`config` in the API form (the inverse of `engine_form`): how code that holds engine
+    configs, like the demo company's, creates call centers through the service."""
+    engine = dump(CallCenterConfig, config)
+    form = {k: v for k, v in engine.items() if k not in ("id", "members", "tier")}
+    form["number"] = config.id
+    form["tier"] = Tier[EngineTier(config.tier).name].value
+    form["agents"] = [
+        m.extension if m == Member(m.extension) else member
+        for m, member in zip(config.members, engine["members"], strict=True)
+    ]
     return form
 
 

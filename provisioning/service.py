@@ -5,7 +5,7 @@ entries; listeners (`subscribe`) hear of it after the commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +18,8 @@ from provisioning.call_centers import merge_patch
 from provisioning.csv_import import ParsedRow, RowError, cross_check, parse_users_csv
 from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.flex import DEFAULT_PRICES, FlexPrices
-from provisioning.models import audit_log, tenants
+from provisioning.models import audit_log, tenants, users
+from provisioning.models import call_centers as center_rows
 from provisioning.numbers import number_block, to_e164
 from provisioning.profiles import Profile
 from provisioning.schedules import (
@@ -31,6 +32,7 @@ from provisioning.schedules import (
 from provisioning.tenants import TenantSpec, validated_tenant
 from provisioning.unit import Listener, Transactions
 from provisioning.users import (
+    MIN_PASSWORD,
     Licences,
     UserRole,
     UserSpec,
@@ -43,6 +45,7 @@ from provisioning.users import (
     validate_user,
 )
 from provisioning.views import (
+    Account,
     AuditEntry,
     CallCenterView,
     Holiday,
@@ -93,6 +96,8 @@ class ProvisioningService:
         # provisioning agree on one format without provisioning importing cti.
         self._tx = Transactions(engine, now)
         self._hash = hash_password
+        self._decoy: str | None = None
+        """A hash an unknown username is checked against, made on the first such sign-in."""
         self._prices = prices
         self._now = now
 
@@ -130,17 +135,57 @@ class ProvisioningService:
         with self._tx.engine.connect() as connection:
             return TenantView.of(store.tenant_row(connection, tenant))
 
+    # Signing in.
+    def sign_in(
+        self, username: str, password: str, verify: Callable[[str, str], bool]
+    ) -> Account | None:
+        """The account when `password` is the user's web password, None when it is not.
+        Raises NotFound when no user has `username` (usernames are platform-wide)."""
+        with self._tx.engine.connect() as connection:
+            row = connection.execute(
+                select(
+                    users.c.tenant, users.c.extension, users.c.roles, users.c.password_hash
+                ).where(users.c.username == username)
+            ).one_or_none()
+            if row is None:
+                # One check as for a real user, so the answer's timing hides who exists.
+                self._decoy = self._decoy or self._hash("decoy")
+                verify(password, self._decoy)
+                raise NotFound("username", f"no user {username!r}")
+            if not verify(password, row.password_hash):
+                return None
+            roles = frozenset(UserRole(r) for r in row.roles.split(","))
+            supervised = connection.execute(
+                select(center_rows.c.number).where(center_rows.c.tenant == row.tenant)
+            ).scalars()
+            centers = frozenset(supervised) if UserRole.SUPERVISOR in roles else frozenset()
+        return Account(row.tenant, username, row.extension, roles, centers)
+
     # Users.
     def create_user(self, actor: str, tenant: str, spec: UserSpec) -> UserView:
-        validate_user(spec)
+        (made,) = self.create_users(actor, tenant, [spec])
+        return made
+
+    def create_users(
+        self,
+        actor: str,
+        tenant: str,
+        specs: Sequence[UserSpec],
+        *,
+        min_password: int = MIN_PASSWORD,
+    ) -> list[UserView]:
+        """Several users in one transaction, all or none. A shorter `min_password` is for the
+        demo company only, whose passwords the contract fixes (`pw1001`)."""
+        for spec in specs:
+            validate_user(spec, min_password)
         with self._tx.engine.connect() as connection:
             realm = store.tenant_row(connection, tenant).sip_domain
-        values = store.user_values(spec, realm, self._hash)  # hashing outside the transaction
+        values = [store.user_values(s, realm, self._hash) for s in specs]  # outside the transaction
         with self._tx.change(actor, tenant) as unit:
-            store.check_new_user(unit.connection, tenant, spec)
-            store.charge_profile_change(unit, self._terms(), None, spec.profile, False)
-            (made,) = store.insert_users(unit, [values])
-        return made
+            for spec in specs:
+                store.check_new_user(unit.connection, tenant, spec)
+            store.open_contract_year(unit, self._terms())  # adding is free, but on the ledger
+            return store.insert_users(unit, values)
 
     def users(self, tenant: str, limit: int = 50, offset: int = 0) -> Page[UserView]:
         with self._tx.engine.connect() as connection:
@@ -179,6 +224,14 @@ class ProvisioningService:
                 unit, self._terms(), before.profile, patch.profile or before.profile, confirm_buyout
             )
             made = store.update_user_row(unit, row, values)
+            if patch.licences is not None:
+                # Its call centers must still run: a licence below a call center's tier, or
+                # none, would leave a stored config the engine refuses (at the next start).
+                try:
+                    telephony.engine_config(unit.connection, tenant)
+                except Invalid as error:
+                    reason = f"its call centers would no longer run: {error.reason}"
+                    raise Invalid("licences.call_center", reason) from None
             after = made.as_json() | {"password_changed": patch.password is not None}
             unit.record("user", username, "update", before.as_json(), after | _buyout(buyout))
         return made

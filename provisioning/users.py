@@ -85,9 +85,9 @@ def validate_extension(extension: str, field_name: str = "extension") -> None:
         raise Invalid(field_name, "2-8 digits, not starting with 0")
 
 
-def validate_password(password: str, field_name: str) -> None:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise Invalid(field_name, f"{MIN_PASSWORD} to {MAX_PASSWORD} characters")
+def validate_password(password: str, field_name: str, min_length: int = MIN_PASSWORD) -> None:
+    if not min_length <= len(password) <= MAX_PASSWORD:
+        raise Invalid(field_name, f"{min_length} to {MAX_PASSWORD} characters")
 
 
 def validate_language(language: str) -> None:
@@ -112,13 +112,13 @@ def validate_entitlements(profile: Profile, roles: frozenset[UserRole], licences
         raise Invalid("roles", "give at least one role")
 
 
-def validate_user(spec: UserSpec) -> None:
+def validate_user(spec: UserSpec, min_password: int = MIN_PASSWORD) -> None:
     validate_username(spec.username)
     validate_name(spec.name)
     validate_extension(spec.extension)
     if spec.password is not None:
-        validate_password(spec.password, "password")
-    validate_password(spec.sip_password, "sip_password")
+        validate_password(spec.password, "password", min_password)
+    validate_password(spec.sip_password, "sip_password", min_password)
     validate_language(spec.language)
     validate_entitlements(spec.profile, spec.roles, spec.licences)
 

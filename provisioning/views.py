@@ -24,6 +24,18 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class Account:
+    """Who signed in: the user's tenant, roles and extension, and (for a supervisor) the call
+    centers it supervises, which today are all of its tenant's."""
+
+    tenant: str
+    username: str
+    extension: str
+    roles: frozenset[UserRole]
+    call_centers: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class TenantView:
     id: str
     name: str

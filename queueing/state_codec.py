@@ -24,7 +24,7 @@ from queueing.config import AgentNextState, TenantConfig, Tier
 from queueing.field_codecs import Fields, SnapshotError, as_object, decoder, failure
 from queueing.inputs import AgentState
 from queueing.state import IN_QUEUE, Agent, Call, CallCenter, EngineState, initial_state, sync_free
-from queueing.timers import WRAP_UP
+from queueing.timers import WRAP_UP, agent_timer_id
 from queueing.waiting_list import WaitingList, make_key
 
 __all__ = ["Restored", "SnapshotError", "config_digest", "decode_state", "encode_state"]
@@ -139,7 +139,8 @@ def decode_state(raw: Any, config: TenantConfig) -> Restored:
     if digest == config_digest(config):
         return Restored(_exact(parsed, config), exact=True)
     state = _carry_over(parsed, config)
-    return Restored(state, exact=False, dropped_calls=tuple(parsed.calls))
+    dropped = tuple(c for c in parsed.calls if c not in state.calls)
+    return Restored(state, exact=False, dropped_calls=dropped)
 
 
 def _parse(doc: Mapping[str, Any]) -> _Document:
@@ -253,13 +254,21 @@ _CENTER_CARRIED = ("average_handle_seconds",)
 
 
 def _carry_over(doc: _Document, config: TenantConfig) -> EngineState:
-    """A fresh state for the new config with the snapshot's counters, agent states and call
-    center switches. Calls are dropped: their queue, agents or treatments may be gone."""
+    """A fresh state for the new config with the snapshot's counters, agent states, call center
+    switches, and the calls that still fit (a live config change must not lose waiting callers):
+    those whose call center is still there with every agent they ring or talk to as a member.
+    Waiting calls keep their place; their timers go on. Other calls are dropped."""
     state = initial_state(config)
-    wrap_up_timers = {s: t for t, (k, s) in doc.engine["timers"].items() if k == WRAP_UP}
     for name in ("sequence", "order_counter", "rng"):
         setattr(state, name, doc.engine[name])
-    for cc_id, (fields, _, _) in doc.centers.items():
+    state.calls = {c.call_id: c for c in doc.calls.values() if _fits(c, state)}
+    state.timers = {
+        timer: (kind, subject)
+        for timer, (kind, subject) in doc.engine["timers"].items()
+        if subject in state.calls
+        or (kind == WRAP_UP and subject in state.agents)  # kept below for agents in wrap-up
+    }
+    for cc_id, (fields, waiting, ready) in doc.centers.items():
         cc = state.call_centers.get(cc_id)
         if cc is None:
             continue
@@ -270,6 +279,8 @@ def _carry_over(doc: _Document, config: TenantConfig) -> EngineState:
             cc.forced_forwarding = fields["forced_forwarding"]
         if -1 <= fields["last_offered"] < len(cc.members):
             cc.last_offered = fields["last_offered"]
+        kept = [c for c in waiting if c in state.calls]
+        cc.waiting = _waiting_list(state.calls, kept, [c for c in ready if c in state.calls])
     for extension, fields in doc.agents.items():
         agent = state.agents.get(extension)
         if agent is None:
@@ -281,16 +292,24 @@ def _carry_over(doc: _Document, config: TenantConfig) -> EngineState:
         if fields["last_call_center"] in state.call_centers:
             agent.last_call = fields["last_call"]
             agent.last_call_center = fields["last_call_center"]
-        if fields["call"] is not None:
+        if fields["offered_call"] in state.calls:
+            agent.offered_call = fields["offered_call"]
+        if fields["call"] in state.calls:
+            agent.call, agent.pending_state = fields["call"], fields["pending_state"]
+        elif fields["call"] is not None:
             _call_dropped(agent, fields["pending_state"], state)
         _fit_licence(agent)
-        if agent.state is AgentState.WRAP_UP:
+        if agent.state is not AgentState.WRAP_UP:
             # The shell fires wrap-up timers after a restart; without one the agent would stay.
-            timer = wrap_up_timers.get(extension)
-            if timer is not None:
-                state.timers[timer] = (WRAP_UP, extension)
+            state.timers.pop(agent_timer_id(extension), None)
         sync_free(state, agent)
     return state
+
+
+def _fits(call: Call, state: EngineState) -> bool:
+    cc = state.call_centers.get(call.call_center_id)
+    agents = (*call.offered_to, *([call.agent] if call.agent else []))
+    return cc is not None and all(e in cc.index for e in agents)
 
 
 def _call_dropped(

@@ -1,4 +1,10 @@
-"""`POST /api/v1/auth/token`: username and password for a signed access token."""
+"""`POST /api/v1/auth/token`: username and password for a signed access token.
+
+Provisioning is the user store (docs/provisioning.md): a bare username is looked up there first,
+platform-wide, and a user found there signs in only with its provisioned password. Logins it does
+not know (`name@tenant`, the platform operator, and accounts made with `UserDirectory.add_user`)
+are checked against cti's own `cti_users`, the store provisioning replaces.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,20 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from cti.passwords import verify_password
+from cti.principal import Principal, Role
 from cti.rest.deps import Services
+from cti.rest.provisioning_access import Provisioning
+from cti.services import CtiServices
+from provisioning.errors import NotFound
+from provisioning.service import ProvisioningService
+from provisioning.users import UserRole
+from provisioning.views import Account
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+ROLE_PRECEDENCE = (UserRole.ADMIN, UserRole.SUPERVISOR, UserRole.AGENT)
+"""A token carries one role: the widest the user holds (an admin acts on its whole tenant)."""
 
 
 class LoginRequest(BaseModel):
@@ -24,13 +41,41 @@ class TokenResponse(BaseModel):
     expires_in: int
 
 
+def principal_of(account: Account) -> Principal:
+    role = next(r for r in ROLE_PRECEDENCE if r in account.roles)
+    return Principal(
+        tenant=account.tenant,
+        username=account.username,
+        role=Role(role.value),
+        extension=account.extension,
+        call_centers=account.call_centers,
+    )
+
+
+def authenticate(
+    services: CtiServices, provisioning: ProvisioningService, login: str, password: str
+) -> Principal | None:
+    tenant, name = services.split_login(login)
+    if name == login:  # a bare name: provisioning's usernames are platform-wide
+        try:
+            account = provisioning.sign_in(name, password, verify_password)
+        except NotFound:
+            pass  # not provisioned: cti_users may still know it
+        else:
+            return None if account is None else principal_of(account)
+    return services.users.authenticate(tenant, name, password)
+
+
 @router.post(
     "/token",
     responses={401: {"description": "Wrong username or password"}},
 )
-async def issue_token(body: LoginRequest, services: Services) -> TokenResponse:
-    tenant, name = services.split_login(body.username)
-    principal = await run_in_threadpool(services.users.authenticate, tenant, name, body.password)
+async def issue_token(
+    body: LoginRequest, services: Services, provisioning: Provisioning
+) -> TokenResponse:
+    principal = await run_in_threadpool(
+        authenticate, services, provisioning, body.username, body.password
+    )
     if principal is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
     return TokenResponse(

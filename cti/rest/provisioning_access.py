@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
-from datetime import date
 from enum import StrEnum
 from functools import partial
 from typing import Annotated, Any, ParamSpec, TypeVar, assert_never
@@ -21,15 +20,13 @@ from starlette.concurrency import run_in_threadpool
 
 from cti.passwords import hash_password
 from cti.principal import Principal, Role
+from cti.provisioning_demo import demo_tenant_spec
 from cti.rest.deps import CurrentPrincipal, Services
+from cti.settings import CtiSettings
 from cti.users import make_engine
 from provisioning.db import migrate
 from provisioning.errors import BuyoutRequired, Conflict, Invalid, NotFound, ProvisioningError
 from provisioning.service import ProvisioningService
-from provisioning.tenants import TenantSpec
-
-DEMO_SIP_DOMAIN = "127.0.0.1"
-"""The default tenant's realm (contract.md: the demo phones register at 127.0.0.1)."""
 
 
 class Need(StrEnum):
@@ -86,23 +83,19 @@ def get_provisioning(request: Request, services: Services) -> ProvisioningServic
     with _starting:
         if getattr(state, "provisioning", None) is None:
             settings = services.settings
-            engine = make_engine(settings.database_url)
-            weakref.finalize(request.app, engine.dispose)
-            migrate(engine)
-            made = ProvisioningService(engine, partial(hash_password, cost=settings.password_cost))
-            # Logins without @tenant land in the default tenant: it must exist to be provisioned.
-            made.ensure_tenant(
-                "system",
-                TenantSpec(
-                    settings.default_tenant,
-                    f"{settings.default_tenant.title()} company",
-                    DEMO_SIP_DOMAIN,
-                    date.today(),
-                ),
-            )
-            state.provisioning = made
+            state.provisioning = settings.provisioning or _own_service(request, settings)
     service: ProvisioningService = state.provisioning
     return service
+
+
+def _own_service(request: Request, settings: CtiSettings) -> ProvisioningService:
+    engine = make_engine(settings.database_url)
+    weakref.finalize(request.app, engine.dispose)
+    migrate(engine)
+    made = ProvisioningService(engine, partial(hash_password, cost=settings.password_cost))
+    # Logins without @tenant land in the default tenant: it must exist to be provisioned.
+    made.ensure_tenant("system", demo_tenant_spec(settings.default_tenant))
+    return made
 
 
 Provisioning = Annotated[ProvisioningService, Depends(get_provisioning)]

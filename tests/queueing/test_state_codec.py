@@ -34,7 +34,7 @@ from queueing.config import (
 )
 from queueing.engine import Engine
 from queueing.errors import ConfigError
-from queueing.events import DomainEvent
+from queueing.events import DomainEvent, EventType
 from queueing.inputs import (
     AgentAnswered,
     AgentHungUp,
@@ -61,7 +61,7 @@ from queueing.state_codec import (
     decode_state,
     encode_state,
 )
-from tests.queueing.support import agents, center, feed_all, simulator
+from tests.queueing.support import agents, arrive, center, feed_all, simulator
 from tests.queueing.test_properties import OPS, make_config, to_input
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -440,11 +440,11 @@ def test_a_changed_config_keeps_what_still_fits() -> None:
     first, second, _ = config.call_centers
     changed = dataclasses.replace(
         config,
-        # 1003 newly in 7001, 1002 no longer in 7002 (so 7002's last offered index is out of
-        # range), 7003 removed, agent 1005 removed with it.
+        # 1003 newly in 7001; 7002 keeps only 1003 (its last offered index is out of range, and
+        # the call 1004 holds no longer fits); 7003 removed, agent 1005 removed with it.
         call_centers=(
             dataclasses.replace(first, members=(*first.members, Member("1003"))),
-            dataclasses.replace(second, members=second.members[:2]),
+            dataclasses.replace(second, members=second.members[:1]),
         ),
         agents=config.agents[:4],
     )
@@ -453,8 +453,15 @@ def test_a_changed_config_keeps_what_still_fits() -> None:
     state = restored.state
 
     assert not restored.exact
-    assert restored.dropped_calls == tuple(old.calls)
-    assert state.calls == {} and state.timers == {}
+    assert restored.dropped_calls == ("held",)
+    kept = ["talk", "ringing", "entrance", "waiting", "treated"]
+    assert list(state.calls) == kept
+    assert all(state.calls[c] == old.calls[c] for c in kept)
+    assert state.timers == {t: v for t, v in old.timers.items() if v[1] in kept}
+    # The waiting callers keep their places.
+    assert (
+        state.call_centers["7002"].waiting.call_ids() == old.call_centers["7002"].waiting.call_ids()
+    )
     assert (state.sequence, state.order_counter, state.rng) == (
         old.sequence,
         old.order_counter,
@@ -464,24 +471,41 @@ def test_a_changed_config_keeps_what_still_fits() -> None:
     assert set(state.call_centers) == {"7001", "7002"}
     assert state.agents["1002"].joined == {"7001": None}
     assert list(state.agents["1003"].joined) == ["7002", "7001"]
-    # Rang with the dropped call: still available, now free.
-    assert state.agents["1001"].state is AgentState.AVAILABLE
-    assert state.agents["1001"].offered_call is None
-    # Its call dropped, the state asked for during it applies.
-    assert state.agents["1003"].state is AgentState.UNAVAILABLE
-    assert state.agents["1003"].unavailable_code == "lunch"
-    assert state.agents["1003"].call is None and state.agents["1003"].pending_state is None
-    # On hold when the snapshot was taken: no BUSY agent without a call.
+    # Still ringing with the call that fits, and still talking with the lunch break asked for.
+    assert state.agents["1001"].offered_call == "ringing"
+    assert state.agents["1003"].call == "talk"
+    assert state.agents["1003"].pending_state == (AgentState.UNAVAILABLE, "lunch")
+    # On hold with the dropped call: no BUSY agent without a call.
     assert state.agents["1004"].state is AgentState.AVAILABLE
-    assert state.agents["1004"].last_call == "held"
+    assert state.agents["1004"].call is None and state.agents["1004"].last_call == "held"
     assert state.call_centers["7001"].night_override is False
     assert state.call_centers["7002"].last_offered == -1
     assert state.call_centers["7002"].average_handle_seconds == 77.5
     free_sets_agree(state)
-    # The restored state runs: a new call goes to a free agent.
+    # The restored state runs on: the ringing call is answered, the talk ends into lunch.
     engine = Engine.from_state(changed, state)
-    engine.feed(CallArrived("new", "7002", "+31209"), sim.now)
-    assert engine.state.calls["new"].offered_to == ("1004",)
+    engine.feed(AgentAnswered("ringing", "1001"), sim.now)
+    engine.feed(AgentHungUp("talk", "1003"), sim.now)
+    assert engine.state.calls["ringing"].phase is Phase.TALKING
+    assert engine.state.agents["1003"].state is AgentState.UNAVAILABLE
+
+
+def test_a_lower_max_waiters_keeps_the_waiting_calls_in_order_and_refuses_the_next() -> None:
+    config = TenantConfig("t1", (center("7001", max_waiters=10),), agents("1001"))
+    sim = simulator(config)  # 1001 signed out: calls wait
+    for call_id in ("a", "b", "c"):
+        arrive(sim, call_id)
+    sim.feed(PromoteCall("c", 5))
+    lowered = dataclasses.replace(
+        config, call_centers=(dataclasses.replace(config.call_centers[0], max_waiters=3),)
+    )
+    restored = decode_state(encode_state(sim.engine.state, config), lowered)
+    assert restored.dropped_calls == ()
+    engine = Engine.from_state(lowered, restored.state)
+    assert engine.state.call_centers["7001"].waiting.call_ids() == ["c", "a", "b"]
+    events = engine.feed(CallArrived("d", "7001", "+31204"), sim.now)
+    assert [e.type for e in events.events] == [EventType.CALL_OVERFLOWED]  # full at 3: busy
+    assert engine.state.call_centers["7001"].waiting.call_ids() == ["c", "a", "b"]
 
 
 def test_a_changed_config_keeps_wrap_up_and_its_timer() -> None:
@@ -493,7 +517,10 @@ def test_a_changed_config_keeps_wrap_up_and_its_timer() -> None:
     assert not restored.exact
     agent = restored.state.agents["1005"]
     assert agent.state is AgentState.WRAP_UP
-    assert restored.state.timers == {"agent/1005/wrap_up": ("wrap_up", "1005")}
+    # Only a setting changed: every call and timer goes on, the wrap-up timer with them.
+    assert restored.dropped_calls == ()
+    assert restored.state.timers == sim.engine.state.timers
+    assert restored.state.timers["agent/1005/wrap_up"] == ("wrap_up", "1005")
     assert restored.state.call_centers["7003"].forced_forwarding is True
     assert (agent.last_call, agent.last_call_center) == ("wrapped", "7003")
 

@@ -1,0 +1,60 @@
+"""The demo company made through the ProvisioningService: exactly today's engine settings, and
+made once (seeding again changes nothing an admin changed)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from cti.demo_company import DEMO_TENANT, demo_tenant_config
+from cti.passwords import verify_password
+from cti.provisioning_demo import seed_demo_company
+from provisioning.errors import Invalid
+from provisioning.service import ProvisioningService, UserPatch
+from provisioning.users import Licences, Tier, UserRole
+
+
+def test_the_seeded_demo_runs_exactly_the_demo_engine_config(
+    service: ProvisioningService,
+) -> None:
+    seed_demo_company(service)
+    made = service.engine_config(DEMO_TENANT)
+    expected = demo_tenant_config()
+    assert made.call_centers == expected.call_centers
+    assert sorted(made.agents, key=lambda a: a.extension) == list(expected.agents)
+    account = service.sign_in("supervisor", "pwsupervisor", verify_password)
+    assert account is not None
+    assert (account.roles, account.call_centers) == (
+        frozenset({UserRole.SUPERVISOR}),
+        frozenset({"7001", "7002", "7003"}),
+    )
+
+
+def test_seeding_again_keeps_what_an_admin_changed(service: ProvisioningService) -> None:
+    seed_demo_company(service)
+    service.update_user("admin", DEMO_TENANT, "1001", UserPatch(password="new-secret-1"), False)
+    service.update_call_center("admin", DEMO_TENANT, "7001", {"max_waiters": 7})
+    service.delete_user("admin", DEMO_TENANT, "supervisor", confirm_buyout=True)
+    seed_demo_company(service)
+    assert service.sign_in("1001", "pw1001", verify_password) is None
+    assert service.sign_in("1001", "new-secret-1", verify_password) is not None
+    assert service.call_center(DEMO_TENANT, "7001").settings["max_waiters"] == 7
+    assert "supervisor" not in {u.username for u in service.users(DEMO_TENANT, limit=100).items}
+    expected = replace(demo_tenant_config().call_centers[0], max_waiters=7)
+    assert service.engine_config(DEMO_TENANT).call_centers[0] == expected
+
+
+def test_a_licence_below_its_call_centers_tier_is_refused(service: ProvisioningService) -> None:
+    """Otherwise the stored tenant would no longer build, and the product would not start."""
+    seed_demo_company(service)
+    for licences in (Licences(call_center=Tier.BASIC), Licences()):
+        with pytest.raises(Invalid) as refused:
+            service.update_user("admin", DEMO_TENANT, "1001", UserPatch(licences=licences), False)
+        assert refused.value.field == "licences.call_center"
+        assert refused.value.reason.startswith("its call centers would no longer run")
+    assert service.user(DEMO_TENANT, "1001").licences == Licences(call_center=Tier.PREMIUM)
+    assert service.engine_config(DEMO_TENANT).call_centers == demo_tenant_config().call_centers
+    # A licence that still fits is accepted.
+    fits = Licences(call_center=Tier.PREMIUM, supervisor=True)
+    assert service.update_user("admin", DEMO_TENANT, "1002", UserPatch(licences=fits), False)
