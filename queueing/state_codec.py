@@ -197,18 +197,11 @@ def _exact(doc: _Document, config: TenantConfig) -> EngineState:
         center = fields["last_call_center"]
         _refers(center is None or center in state.call_centers, "agent", extension, "call center")
         _assign(agent, fields)
-    queued: dict[str, set[str]] = {cc_id: set() for cc_id in state.call_centers}
-    for call in doc.calls.values():
-        if call.phase in IN_QUEUE:
-            queued[call.call_center_id].add(call.call_id)
+    _check_queues(doc)
     for cc_id, (fields, waiting, ready) in doc.centers.items():
         cc = state.call_centers[cc_id]
         _refers(set(fields["free"]) <= set(cc.members), "call center", cc_id, "member (free)")
         _refers(-1 <= fields["last_offered"] < len(cc.members), "call center", cc_id, "member")
-        in_queue = queued[cc_id]
-        same = set(waiting) == in_queue and len(waiting) == len(in_queue)
-        _refers(same, "call center", cc_id, "or missing queued call (waiting)")
-        _refers(set(ready) <= set(waiting), "call center", cc_id, "waiting call (ready)")
         _assign(cc, fields)
         cc.waiting = _waiting_list(doc.calls, waiting, ready)
         if cc.waiting.call_ids() != waiting:
@@ -258,6 +251,7 @@ def _carry_over(doc: _Document, config: TenantConfig) -> EngineState:
     switches, and the calls that still fit (a live config change must not lose waiting callers):
     those whose call center is still there with every agent they ring or talk to as a member.
     Waiting calls keep their place; their timers go on. Other calls are dropped."""
+    _check_queues(doc)
     state = initial_state(config)
     for name in ("sequence", "order_counter", "rng"):
         setattr(state, name, doc.engine[name])
@@ -304,6 +298,22 @@ def _carry_over(doc: _Document, config: TenantConfig) -> EngineState:
             state.timers.pop(agent_timer_id(extension), None)
         sync_free(state, agent)
     return state
+
+
+def _check_queues(doc: _Document) -> None:
+    """What must hold inside the document whatever the config: each call center's waiting calls
+    are exactly its queued calls, once each, and its ready calls are among them. Both paths rely
+    on it to rebuild the queues (a broken one would surface later as a KeyError in a step)."""
+    queued: dict[str, set[str]] = {cc_id: set() for cc_id in doc.centers}
+    for call in doc.calls.values():
+        if call.phase in IN_QUEUE:
+            _refers(call.call_center_id in queued, "call", call.call_id, "call center")
+            queued[call.call_center_id].add(call.call_id)
+    for cc_id, (_fields, waiting, ready) in doc.centers.items():
+        in_queue = queued[cc_id]
+        same = set(waiting) == in_queue and len(waiting) == len(in_queue)
+        _refers(same, "call center", cc_id, "or missing queued call (waiting)")
+        _refers(set(ready) <= set(waiting), "call center", cc_id, "waiting call (ready)")
 
 
 def _fits(call: Call, state: EngineState) -> bool:

@@ -694,3 +694,29 @@ def test_a_snapshot_without_a_field_that_has_no_default_is_refused(table: str, n
     _without_column(doc, table, name)
     with pytest.raises(SnapshotError, match=f"field '{name}' is missing"):
         decode_state(doc, config)
+
+
+QUEUE_BREAKS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "ready call not waiting": lambda doc: doc["call_centers"][1]["ready"].append(
+        next(
+            row[0]
+            for row in doc["calls"]["rows"]
+            if row[0] not in doc["call_centers"][1]["waiting"]
+        )
+    ),
+    "queued call missing from its queue": lambda doc: doc["call_centers"][1]["waiting"].pop(),
+    "a waiting call twice": lambda doc: doc["call_centers"][1]["waiting"].append(
+        doc["call_centers"][1]["waiting"][0]
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(QUEUE_BREAKS))
+def test_a_broken_queue_is_refused_under_a_changed_config_too(name: str) -> None:
+    """Carrying a snapshot over to a new config rebuilds the queues from it, so it checks them
+    like the exact path (a ready call outside the waiting list was a KeyError, found by the
+    mutation test below on a fresh-clone CI run)."""
+    doc, config = _good()
+    QUEUE_BREAKS[name](doc)
+    with pytest.raises(SnapshotError, match="call center"):
+        decode_state(doc, dataclasses.replace(config, seed=99))
