@@ -1,5 +1,5 @@
-"""Provisioning changes applied to the running engine (contract.md, Provisioning: "changes
-settings live: calls already waiting stay").
+"""Provisioning changes applied to the running engine and the PBX (contract.md, Provisioning:
+"changes settings live: calls already waiting stay"; a new user's phone registers at once).
 
 The service tells its listeners after each commit, in the thread that made the change (an API
 request's worker thread). This hands the tenant to the runtime's loop, where one task reads the
@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Protocol
 
 from cti.engine_runtime import EngineRuntime
+from cti.pbx_directory import provisioned_directory
+from pbx_core.directory import Directory
 from provisioning.errors import ProvisioningError
 from provisioning.service import ProvisioningService
 from provisioning.unit import Change
 
 log = logging.getLogger(__name__)
+
+
+class DirectoryTarget(Protocol):
+    """The PBX as this module sees it (`PbxService.update_directory`)."""
+
+    async def update_directory(self, directory: Directory) -> None: ...
 
 
 class LiveEngineConfig:
@@ -26,10 +35,14 @@ class LiveEngineConfig:
         service: ProvisioningService,
         runtime: EngineRuntime,
         loop: asyncio.AbstractEventLoop,
+        pbx: tuple[DirectoryTarget, str] | None = None,
     ) -> None:
+        """`pbx`: the PBX and the one tenant whose phones it serves (its digest realm is that
+        tenant's SIP domain; several tenants per PBX come with per-domain realms)."""
         self._service = service
         self._runtime = runtime
         self._loop = loop
+        self._pbx = pbx
         self._pending: set[str] = set()
         self._worker: asyncio.Task[None] | None = None
         service.subscribe(self.on_change)
@@ -51,6 +64,12 @@ class LiveEngineConfig:
             try:
                 config = await asyncio.to_thread(self._service.engine_config, tenant)
                 self._runtime.apply_config(tenant, config)
+                if self._pbx is not None and self._pbx[1] == tenant:
+                    pbx, _ = self._pbx
+                    directory = await asyncio.to_thread(
+                        provisioned_directory, self._service, tenant
+                    )
+                    await pbx.update_directory(directory)
             except ProvisioningError as error:  # a stored config the engine refuses: keep running
                 log.error("%s: new configuration not applied: %s", tenant, error)
             except Exception:  # a bug here must not stop later changes from applying

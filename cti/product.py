@@ -40,6 +40,7 @@ from cti.engine_provisioning import LiveEngineConfig
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.passwords import hash_password
+from cti.pbx_directory import provisioned_directory
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
 from cti.screen_pop import ScreenPopRecord
 from cti.serve import WEB_SERVER_OPTIONS
@@ -47,7 +48,6 @@ from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
 from cti.users import UserDirectory, make_engine
 from pbx_core.config import PbxConfig, RtpengineAddress
-from pbx_core.directory import demo_directory
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
@@ -231,8 +231,13 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
 
         redis = Redis.from_url(redis_url, decode_responses=True)
         stack.push_async_callback(redis.aclose)
+        # The PBX serves the demo tenant's phones: its realm is that tenant's SIP domain, and its
+        # users and call-center numbers come from provisioning (the digest HA1 it stores).
+        realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
+        directory = await asyncio.to_thread(provisioned_directory, provisioning, DEMO_TENANT)
         pbx = PbxService(
             PbxConfig(
+                realm=realm,
                 sip_host=settings.host,
                 sip_port=settings.sip_port,
                 redis_url=redis_url,
@@ -242,7 +247,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 recordings_dir=recordings,
                 dtmf_listen_port=dtmf_port,
             ),
-            demo_directory(),
+            directory,
         )
         product.pbx = pbx
         crm_queue = Queue("crm", connection=SyncRedis.from_url(redis_url))
@@ -260,15 +265,14 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         product.runtime = runtime
         pbx.register_handler(runtime.on_call_event)
         await runtime.start()
-        LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop())
+        LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), (pbx, DEMO_TENANT))
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
-        directory = demo_directory()
-        cdrs = CdrPublisher(
+        cdrs = CdrPublisher(  # the PBX's live directory: users added later count as well
             redis,
             settings.key_prefix,
-            tenant_of=lambda number: user.tenant if (user := directory.user(number)) else None,
-            is_extension=lambda number: directory.user(number) is not None,
+            tenant_of=lambda number: user.tenant if (user := pbx.directory.user(number)) else None,
+            is_extension=lambda number: pbx.directory.user(number) is not None,
         )
         cdr_task = asyncio.create_task(cdrs.run(pbx.subscribe()), name="cdrs")
         stack.callback(cdr_task.cancel)

@@ -19,10 +19,13 @@ class RecordingMode(StrEnum):
 @dataclass(frozen=True, slots=True)
 class SipUser:
     extension: str
-    password: str
+    password: str = ""
     display_name: str = ""
     recording: RecordingMode = RecordingMode.NEVER
     tenant: str = "demo"
+    ha1_md5: str = ""
+    """H(extension:realm:password) in hex, as provisioning stores it (RFC 2617): when set, digest
+    answers are checked against it and `password` is not needed, so no plaintext is kept."""
 
 
 @dataclass(frozen=True, slots=True)

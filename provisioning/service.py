@@ -53,6 +53,7 @@ from provisioning.views import (
     NumberView,
     Page,
     ScheduleView,
+    SipAccount,
     TenantView,
     UserView,
 )
@@ -194,6 +195,11 @@ class ProvisioningService:
     def user(self, tenant: str, username: str) -> UserView:
         with self._tx.engine.connect() as connection:
             return store.view(store.user_row(connection, tenant, username))
+
+    def sip_accounts(self, tenant: str) -> list[SipAccount]:
+        """Every user's phone credentials (for the PBX's registrar and digest checks)."""
+        with self._tx.engine.connect() as connection:
+            return store.sip_accounts(connection, tenant)
 
     def update_user(
         self, actor: str, tenant: str, username: str, patch: UserPatch, confirm_buyout: bool

@@ -26,8 +26,8 @@ from provisioning.flex import (
 from provisioning.models import call_centers, contract_years, numbers, tenants, users
 from provisioning.profiles import Profile
 from provisioning.unit import Unit
-from provisioning.users import NO_PASSWORD, UserSpec, digest_secrets
-from provisioning.views import Page, UserView
+from provisioning.users import NO_PASSWORD, RecordingMode, UserSpec, digest_secrets
+from provisioning.views import Page, SipAccount, UserView
 
 Hasher = Callable[[str], str]
 
@@ -109,6 +109,24 @@ def list_users(connection: Connection, tenant: str, limit: int, offset: int) -> 
         select(users).where(where).order_by(users.c.extension).limit(limit).offset(offset)
     ).all()
     return Page([view(r) for r in rows], total, limit, offset)
+
+
+def sip_accounts(connection: Connection, tenant: str) -> list[SipAccount]:
+    tenant_row(connection, tenant)
+    rows = connection.execute(
+        select(users.c.extension, users.c.name, users.c.sip_ha1_md5, users.c.recording_mode).where(
+            users.c.tenant == tenant
+        )
+    )
+    return [
+        SipAccount(
+            r.extension,
+            r.name,
+            r.sip_ha1_md5,
+            RecordingMode(r.recording_mode) if r.recording_mode else None,
+        )
+        for r in rows
+    ]
 
 
 def references(connection: Connection, tenant: str, extension: str) -> str | None:

@@ -110,6 +110,17 @@ class UserView:
 
 
 @dataclass(frozen=True, slots=True)
+class SipAccount:
+    """What the PBX needs of a user to let its phone register and to call it."""
+
+    extension: str
+    name: str
+    ha1_md5: str
+    """H(extension:sip_domain:sip_password), the tenant's digest realm being its SIP domain."""
+    recording: RecordingMode | None
+
+
+@dataclass(frozen=True, slots=True)
 class NumberBlockView:
     first: str
     last: str

@@ -74,7 +74,10 @@ def verified_user(
     if user is None:
         return None
     try:
-        ok = bool(authorization.verify(user.password, method))
+        if user.ha1_md5:
+            ok = bool(authorization.verifyHA1(user.ha1_md5.encode(), method, None))
+        else:
+            ok = bool(authorization.verify(user.password, method))
     except Exception:
         return None
     return username if ok else None

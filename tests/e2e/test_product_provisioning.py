@@ -1,12 +1,15 @@
 """The product (`make demo`) makes the demo company through provisioning once: what an admin
-changes through the API outlives a restart."""
+changes through the API outlives a restart, and a user added through it registers its phone."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 
+from tests.pbx_core.support import free_port, register, run_sipp
 from tests.product_harness import ProductThread
 
 
@@ -50,3 +53,58 @@ def test_changes_made_through_the_api_outlive_a_restart(tmp_path: Path) -> None:
             assert center["settings"]["max_waiters"] == 9
     finally:
         second.stop()
+
+
+async def _registers(sip_port: int, extension: str, password: str, work_dir: Path) -> bool:
+    """One SIPp REGISTER with digest auth; True when the PBX answered 200."""
+    result = await run_sipp(
+        "register.xml",
+        work_dir=work_dir,
+        remote=("127.0.0.1", sip_port),
+        variables={"contact_port": free_port()},
+        extra=["-s", extension, "-au", extension, "-ap", password],
+    )
+    return result.returncode == 0
+
+
+async def _eventually(check: Callable[[], Awaitable[bool]], attempts: int = 40) -> bool:
+    """A provisioning change reaches the PBX after its commit, on the product's loop."""
+    for _ in range(attempts):
+        if await check():
+            return True
+        await asyncio.sleep(0.25)
+    return False
+
+
+async def test_a_user_added_through_the_api_registers_its_phone_at_once(tmp_path: Path) -> None:
+    product = ProductThread.start(tmp_path / "var", "prov-sip")
+    try:
+        sip, work = product.sip_port, tmp_path
+        assert await _registers(sip, "1001", "pw1001", work)  # the demo's phones, from the HA1
+        assert not await _registers(sip, "1011", "sip-1011-secret", work)  # nobody yet
+        with admin_client(product.base_url) as admin:
+            made = admin.post(
+                "/api/v1/tenants/demo/users",
+                json={
+                    "username": "1011",
+                    "name": "Nieuwe Collega",
+                    "extension": "1011",
+                    "password": "web-pw-1011-long",
+                    "sip_password": "sip-1011-secret",
+                    "profile": "kantoor",
+                    "roles": ["agent"],
+                },
+            )
+            assert made.status_code == 201, made.text
+            assert await _eventually(lambda: _registers(sip, "1011", "sip-1011-secret", work))
+            refused = await register(sip, "1011", free_port(), work, password="wrong-secret")
+            assert refused.returncode == 0, refused.errors  # 403 for a wrong password
+            gone = admin.delete("/api/v1/tenants/demo/users/1011", params={"confirm_buyout": True})
+            assert gone.status_code in (200, 204), gone.text
+
+            async def refused_now() -> bool:
+                return not await _registers(sip, "1011", "sip-1011-secret", work)
+
+            assert await _eventually(refused_now)
+    finally:
+        product.stop()
