@@ -86,9 +86,8 @@ class PbxAdapter:
     ) -> None:
         self._port = port
         self._tenants = tenants
-        self._number_tenant = {
-            cc.id: tenant for tenant, h in tenants.items() for cc in h.engine.config.call_centers
-        }
+        self._number_tenant: dict[str, str] = {}
+        self.refresh_numbers()
         self._language = language
         self._spoken = spoken
         self._feed = feed
@@ -96,6 +95,15 @@ class PbxAdapter:
         self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self._awaiting: dict[tuple[str, str], asyncio.Future[pbx.CallEvent]] = {}
         """(call id, PBX command name) -> the control call waiting for the PBX's answer."""
+
+    def refresh_numbers(self) -> None:
+        """Which tenant each call-center number belongs to, from the configs running now (again
+        after a live change, so a call center created while running takes calls at once)."""
+        self._number_tenant = {
+            cc.id: tenant
+            for tenant, h in self._tenants.items()
+            for cc in h.engine.config.call_centers
+        }
 
     def send(self, command: pbx.CallCommand) -> None:
         self._port.send(command)

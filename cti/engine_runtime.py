@@ -157,6 +157,7 @@ class EngineRuntime(EngineControl):
         for call_id in restored.dropped_calls:
             holder.forget_call(call_id)
         self._journal.rebase(tenant)
+        self._pbx.refresh_numbers()
         log.info("%s: new configuration running", tenant)
         if restored.dropped_calls:
             # Their call center is gone, or they ring or talk to an agent no longer in it.

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.e2e.test_product import CALLER, graphql, product, token
 from tests.pbx_core.support import free_port, register, run_sipp
 from tests.product_harness import ProductThread
+
+__all__ = ["product"]  # the module-scoped running product (tests/e2e/test_product.py)
 
 
 def sign_in(base: str, username: str, password: str) -> httpx.Response:
@@ -108,3 +111,40 @@ async def test_a_user_added_through_the_api_registers_its_phone_at_once(tmp_path
             assert await _eventually(refused_now)
     finally:
         product.stop()
+
+
+WAITING = "query { callCenters { id waitingCalls { caller } } }"
+
+
+async def test_a_call_center_created_while_running_takes_calls_at_once(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    base = product.base_url
+    with admin_client(base) as admin:
+        made = admin.post(
+            "/api/v1/tenants/demo/call-centers",
+            json={"number": "7004", "name": "Support", "tier": "basic", "agents": ["1002"]},
+        )
+        assert made.status_code == 201, made.text
+    supervisor = await token(base, "supervisor", "pwsupervisor")
+    call = asyncio.create_task(
+        run_sipp(
+            "trunk_call.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": CALLER, "to": "7004", "media_port": free_port(), "hold_ms": 6000},
+        )
+    )
+    try:
+
+        async def waiting_in_7004() -> bool:
+            answer = await graphql(
+                base, supervisor, "query { callCenters { id waitingCalls { caller } } }"
+            )
+            centers = {c["id"]: c["waitingCalls"] for c in answer["data"]["callCenters"]}
+            return any(w["caller"] == CALLER for w in centers.get("7004", []))
+
+        assert await _eventually(waiting_in_7004)
+    finally:
+        result = await call
+    assert result.returncode == 0, result.errors
