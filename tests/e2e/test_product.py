@@ -23,7 +23,7 @@ from sqlalchemy import select
 from crm_connectors.jobs import call_log_job_id
 from reports.db import make_engine
 from reports.models import CallDetailRecord
-from tests.pbx_core.support import Sipp, agent_phone, free_port, register, run_sipp
+from tests.pbx_core.support import Sipp, SippResult, agent_phone, free_port, register, run_sipp
 from tests.product_harness import ProductThread
 
 CALLER = "+31201234567"
@@ -58,6 +58,20 @@ async def graphql(base: str, bearer: str, query: str, **variables: Any) -> dict[
         )
         result: dict[str, Any] = reply.json()
         return result
+
+
+def trunk_call(
+    product: ProductThread, work_dir: Path, to: str, hold_ms: int
+) -> asyncio.Task[SippResult]:
+    """A caller from the trunk to `to`, holding on for `hold_ms`, running while the test looks."""
+    return asyncio.create_task(
+        run_sipp(
+            "trunk_call.xml",
+            work_dir=work_dir,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": CALLER, "to": to, "media_port": free_port(), "hold_ms": hold_ms},
+        )
+    )
 
 
 async def test_call_to_7001_is_seen_live_offered_answered_and_released(

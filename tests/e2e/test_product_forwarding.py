@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.e2e.test_product import CALLER, graphql, product, token
-from tests.pbx_core.support import free_port, run_sipp
+from tests.e2e.test_product import CALLER, graphql, product, token, trunk_call
 from tests.product_harness import ProductThread
 
 __all__ = ["product"]
@@ -28,7 +27,7 @@ async def waiting_callers(base: str, bearer: str) -> dict[str, tuple[bool, list[
 async def test_forced_forwarding_of_the_service_line_sends_new_callers_to_sales(
     product: ProductThread, tmp_path: Path
 ) -> None:
-    base, settings = product.base_url, product.settings
+    base = product.base_url
     supervisor = await token(base, "supervisor", "pwsupervisor")
     # A Sales agent signs in (unavailable), so Sales keeps its callers waiting instead of busy.
     sales_agent = await token(base, "1004", "pw1004")
@@ -42,14 +41,7 @@ async def test_forced_forwarding_of_the_service_line_sends_new_callers_to_sales(
     assert switched == {"data": {"setForcedForwarding": {"accepted": True}}}
     assert (await waiting_callers(base, supervisor))["7003"] == (True, [])
 
-    call = asyncio.create_task(
-        run_sipp(
-            "trunk_call.xml",
-            work_dir=tmp_path,
-            remote=("127.0.0.1", settings.sip_port),
-            variables={"from": CALLER, "to": "7003", "media_port": free_port(), "hold_ms": 8000},
-        )
-    )
+    call = trunk_call(product, tmp_path, "7003", hold_ms=8000)
     try:
         async with asyncio.timeout(15):
             while CALLER not in (await waiting_callers(base, supervisor))["7002"][1]:

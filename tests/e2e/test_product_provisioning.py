@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.test_product import CALLER, graphql, product, token
+from tests.e2e.test_product import CALLER, graphql, product, token, trunk_call
 from tests.pbx_core.support import free_port, register, run_sipp
 from tests.product_harness import ProductThread
 
@@ -127,14 +127,7 @@ async def test_a_call_center_created_while_running_takes_calls_at_once(
         )
         assert made.status_code == 201, made.text
     supervisor = await token(base, "supervisor", "pwsupervisor")
-    call = asyncio.create_task(
-        run_sipp(
-            "trunk_call.xml",
-            work_dir=tmp_path,
-            remote=("127.0.0.1", product.sip_port),
-            variables={"from": CALLER, "to": "7004", "media_port": free_port(), "hold_ms": 6000},
-        )
-    )
+    call = trunk_call(product, tmp_path, "7004", hold_ms=6000)
     try:
 
         async def waiting_in_7004() -> bool:
