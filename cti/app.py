@@ -22,6 +22,7 @@ from cti.graphql_api.router import graphql_router
 from cti.graphql_api.schema import build_schema
 from cti.graphql_api.shared import SharedSubscriptions
 from cti.graphql_api.sse import sse_router
+from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
 from cti.rest import api_tokens, auth, calls, ops, provisioning, reports, screen_pop
 from cti.screen_pop import NoScreenPop
@@ -65,6 +66,9 @@ def create_app(settings: CtiSettings) -> FastAPI:
             metrics=metrics,
             control_impl=settings.control,
             shared_subscriptions=SharedSubscriptions(),
+            login_throttle=LoginThrottle(
+                redis, settings.key_prefix, settings.login_limits, settings.clock
+            ),
         )
         await fanout.start()
         try:

@@ -11,6 +11,7 @@ from cti.control import CallCenterControl, ControlError
 from cti.event_log import EventLog
 from cti.fanout import EventFanout
 from cti.graphql_api.shared import SharedSubscriptions
+from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
 from cti.principal import Principal
 from cti.screen_pop import ScreenPopLookup
@@ -33,6 +34,7 @@ class CtiServices:
     metrics: CtiMetrics
     control_impl: CallCenterControl | None
     shared_subscriptions: SharedSubscriptions
+    login_throttle: LoginThrottle
 
     @property
     def control(self) -> CallCenterControl:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from common.redis_keys import DEFAULT_PREFIX
 from cti.control import CallCenterControl
+from cti.login_throttle import LoginLimits
 from cti.passwords import PRODUCTION_COST, ScryptCost
 from cti.screen_pop import ScreenPopLookup
 from provisioning.service import ProvisioningService
@@ -58,6 +60,9 @@ class CtiSettings:
     fanout_block_ms: int = 250
     history_scan_limit: int = 5000
     """How many recent stream entries `myCallHistory` looks through."""
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
+    clock: Callable[[], float] = time.time
+    """Wall clock of the login back-off; tests inject one they can move."""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

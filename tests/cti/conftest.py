@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +24,13 @@ from cti.settings import CtiSettings
 from tests.cti.cti_fake_control import FakeControl
 from tests.cti.cti_redis_testkit import REDIS_URL, delete_prefix, new_prefix
 from tests.cti.cti_server import TOKEN_SECRET, ThreadServer
-from tests.cti.cti_world import StaticScreenPop, World, seed_users, write_snapshots
+from tests.cti.cti_world import (
+    ManualClock,
+    StaticScreenPop,
+    World,
+    seed_users,
+    write_snapshots,
+)
 
 
 @pytest.fixture
@@ -48,6 +55,7 @@ async def world(redis: Redis, prefix: str, tmp_path: Path) -> AsyncIterator[Worl
     await write_snapshots(redis, prefix)
     control = FakeControl(REDIS_URL, prefix)
     screen_pop = StaticScreenPop()
+    clock = ManualClock(time.time())
     settings = CtiSettings(
         token_secret=TOKEN_SECRET,
         redis_url=REDIS_URL,
@@ -59,11 +67,12 @@ async def world(redis: Redis, prefix: str, tmp_path: Path) -> AsyncIterator[Worl
         sip_transactions=lambda: 3.0,
         sip_messages=lambda: {"received": 41, "sent": 40},
         fanout_block_ms=50,
+        clock=clock,
     )
     server = ThreadServer(create_app(settings))
     await asyncio.to_thread(server.start)
     try:
-        yield World(server, control, prefix, database_url, screen_pop)
+        yield World(server, control, prefix, database_url, screen_pop, clock)
     finally:
         await asyncio.to_thread(server.stop)
         control.close()
