@@ -31,6 +31,7 @@ from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
 from cti.tokens import TokenSigner
 from cti.users import UserDirectory, make_engine
+from cti.ws_limits import WebSocketLimits
 
 log = logging.getLogger(__name__)
 
@@ -110,4 +111,9 @@ def create_app(settings: CtiSettings) -> FastAPI:
     schema = build_schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
     app.include_router(sse_router(schema))
     app.include_router(graphql_router(schema), prefix="/graphql", include_in_schema=False)
+    app.add_middleware(
+        WebSocketLimits,
+        max_message_bytes=settings.ws_max_message_bytes,
+        init_timeout=settings.ws_init_timeout,
+    )
     return app

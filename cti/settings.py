@@ -60,6 +60,10 @@ class CtiSettings:
     fanout_block_ms: int = 250
     history_scan_limit: int = 5000
     """How many recent stream entries `myCallHistory` looks through."""
+    ws_max_message_bytes: int = 64 * 1024
+    """Largest websocket message a client may send; GraphQL documents are far smaller."""
+    ws_init_timeout: float = 10.0
+    """Seconds a websocket may stay open before its first message (`connection_init`)."""
     login_limits: LoginLimits = field(default_factory=LoginLimits)
     clock: Callable[[], float] = time.time
     """Wall clock of the login back-off; tests inject one they can move."""

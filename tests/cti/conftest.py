@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 # Test helpers live next to this file and are imported as `tests.cti.<module>` (which is also
 # how mypy sees them); the repository root must be importable for that.
@@ -49,7 +51,15 @@ async def redis(prefix: str) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
-async def world(redis: Redis, prefix: str, tmp_path: Path) -> AsyncIterator[World]:
+def settings_overrides() -> dict[str, Any]:
+    """`CtiSettings` fields a test module changes for its world (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def world(
+    redis: Redis, prefix: str, tmp_path: Path, settings_overrides: dict[str, Any]
+) -> AsyncIterator[World]:
     database_url = f"sqlite:///{tmp_path / 'cti.db'}"
     seed_users(database_url)
     await write_snapshots(redis, prefix)
@@ -69,6 +79,7 @@ async def world(redis: Redis, prefix: str, tmp_path: Path) -> AsyncIterator[Worl
         fanout_block_ms=50,
         clock=clock,
     )
+    settings = dataclasses.replace(settings, **settings_overrides)
     server = ThreadServer(create_app(settings))
     await asyncio.to_thread(server.start)
     try:

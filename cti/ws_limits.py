@@ -1,0 +1,71 @@
+"""Limits every websocket of the app gets, whatever its GraphQL subprotocol.
+
+An ASGI wrapper rather than code in the GraphQL handlers, so `graphql-transport-ws` and the
+legacy `graphql-ws` get the same rules without each protocol's handler repeating them:
+
+- a message larger than `max_message_bytes` closes the socket with 1009 ("message too big")
+  before it is decoded or parsed (uvicorn itself accepts up to 16 MiB);
+- a client that has not sent its first message (`connection_init`) within `init_timeout`
+  seconds is closed with 4408, the code `graphql-transport-ws` uses for the same case; the
+  legacy protocol has no such timeout of its own, so an idle socket was held forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MESSAGE_TOO_BIG = 1009
+INIT_TIMEOUT = 4408
+
+
+class WebSocketLimits:
+    def __init__(self, app: ASGIApp, max_message_bytes: int, init_timeout: float) -> None:
+        self._app = app
+        self._max_message_bytes = max_message_bytes
+        self._init_timeout = init_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self._app(scope, receive, send)
+            return
+        closed_by_us = False
+        first_message_seen = False
+        accepted = False
+
+        async def close(code: int, reason: str) -> Message:
+            nonlocal closed_by_us
+            closed_by_us = True
+            await send({"type": "websocket.close", "code": code, "reason": reason})
+            # The app sees the client go away and cleans up as after any disconnect.
+            return {"type": "websocket.disconnect", "code": code}
+
+        async def limited_receive() -> Message:
+            nonlocal first_message_seen
+            if accepted and not first_message_seen:
+                try:
+                    message = await asyncio.wait_for(receive(), self._init_timeout)
+                except TimeoutError:
+                    return await close(INIT_TIMEOUT, "Connection initialisation timeout")
+            else:
+                message = await receive()
+            if message["type"] != "websocket.receive":
+                return message
+            first_message_seen = True
+            text: str | None = message.get("text")
+            size = len(text.encode()) if text is not None else len(message.get("bytes") or b"")
+            if size > self._max_message_bytes:
+                return await close(
+                    MESSAGE_TOO_BIG, f"message larger than {self._max_message_bytes} bytes"
+                )
+            return message
+
+        async def limited_send(message: Message) -> None:
+            nonlocal accepted
+            if closed_by_us:
+                return  # the socket is gone: what the app still says goes nowhere
+            accepted = accepted or message["type"] == "websocket.accept"
+            await send(message)
+
+        await self._app(scope, limited_receive, limited_send)
