@@ -52,6 +52,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
             event_log,
             block_ms=settings.fanout_block_ms,
             queue_size=settings.subscriber_queue_size,
+            max_replay=settings.max_replay_events,
         )
         metrics = CtiMetrics(settings.sip_transactions, settings.crm_errors, settings.sip_messages)
         fanout.add_listener(metrics.event_read)

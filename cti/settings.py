@@ -58,6 +58,9 @@ class CtiSettings:
     max_tokens: int = 2000
     subscriber_queue_size: int = 1000
     fanout_block_ms: int = 250
+    max_replay_events: int = 10_000
+    """Most events a subscription with `afterSequence` may replay; a client further behind is
+    told to read the current state again."""
     history_scan_limit: int = 5000
     """How many recent stream entries `myCallHistory` looks through."""
     ws_max_message_bytes: int = 64 * 1024
