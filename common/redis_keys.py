@@ -65,3 +65,8 @@ def login_failures_by_account(prefix: str, account_digest: str) -> str:
     """Failed logins against one account, named by a digest of the login so any typed name
     makes a key of one shape (cti/login_throttle.py)."""
     return f"{prefix}:login-failures:account:{account_digest}"
+
+
+def open_connections(prefix: str, tenant: str, username: str) -> str:
+    """One principal's open websocket and SSE connections, as leases (cti/connection_slots.py)."""
+    return f"{prefix}:{tenant}:connections:{username}"

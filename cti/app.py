@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 from starlette.concurrency import run_in_threadpool
 
+from cti.connection_slots import ConnectionSlots
 from cti.event_log import EventLog
 from cti.fanout import EventFanout
 from cti.graphql_api.router import graphql_router
@@ -70,6 +71,9 @@ def create_app(settings: CtiSettings) -> FastAPI:
             shared_subscriptions=SharedSubscriptions(),
             login_throttle=LoginThrottle(
                 redis, settings.key_prefix, settings.login_limits, settings.clock
+            ),
+            connection_slots=ConnectionSlots(
+                redis, settings.key_prefix, settings.max_connections_per_principal, settings.clock
             ),
         )
         await fanout.start()

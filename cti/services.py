@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from starlette.concurrency import run_in_threadpool
 
+from cti.connection_slots import ConnectionSlots
 from cti.control import CallCenterControl, ControlError
 from cti.event_log import EventLog
 from cti.fanout import EventFanout
@@ -35,6 +36,7 @@ class CtiServices:
     control_impl: CallCenterControl | None
     shared_subscriptions: SharedSubscriptions
     login_throttle: LoginThrottle
+    connection_slots: ConnectionSlots
 
     @property
     def control(self) -> CallCenterControl:

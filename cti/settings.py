@@ -67,6 +67,8 @@ class CtiSettings:
     """Largest websocket message a client may send; GraphQL documents are far smaller."""
     ws_init_timeout: float = 10.0
     """Seconds a websocket may stay open before its first message (`connection_init`)."""
+    max_connections_per_principal: int = 20
+    """Open websockets plus SSE streams one user (or API token) may hold at once."""
     login_limits: LoginLimits = field(default_factory=LoginLimits)
     clock: Callable[[], float] = time.time
     """Wall clock of the login back-off; tests inject one they can move."""

@@ -7,16 +7,28 @@ legacy `graphql-ws` get the same rules without each protocol's handler repeating
   before it is decoded or parsed (uvicorn itself accepts up to 16 MiB);
 - a client that has not sent its first message (`connection_init`) within `init_timeout`
   seconds is closed with 4408, the code `graphql-transport-ws` uses for the same case; the
-  legacy protocol has no such timeout of its own, so an idle socket was held forever.
+  legacy protocol has no such timeout of its own, so an idle socket was held forever;
+- a principal with `CtiSettings.max_connections_per_principal` sockets and SSE streams open
+  already is closed with 1008 (policy violation) once its `connection_init` names it
+  (cti/connection_slots.py); a socket whose token is not valid is left to the GraphQL handler,
+  which closes it with 4403.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+from typing import Any
 
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cti.connection_slots import TooManyConnections
+from cti.graphql_api.context import CtiContext, get_context
+
 MESSAGE_TOO_BIG = 1009
+POLICY_VIOLATION = 1008
 INIT_TIMEOUT = 4408
 
 
@@ -30,6 +42,7 @@ class WebSocketLimits:
         if scope["type"] != "websocket":
             await self._app(scope, receive, send)
             return
+        slot = contextlib.AsyncExitStack()
         closed_by_us = False
         first_message_seen = False
         accepted = False
@@ -52,13 +65,19 @@ class WebSocketLimits:
                 message = await receive()
             if message["type"] != "websocket.receive":
                 return message
-            first_message_seen = True
             text: str | None = message.get("text")
             size = len(text.encode()) if text is not None else len(message.get("bytes") or b"")
             if size > self._max_message_bytes:
                 return await close(
                     MESSAGE_TOO_BIG, f"message larger than {self._max_message_bytes} bytes"
                 )
+            if not first_message_seen:
+                first_message_seen = True
+                try:
+                    context = await _init_context(scope, text)
+                    await slot.enter_async_context(context.connection_slot())
+                except TooManyConnections as error:
+                    return await close(POLICY_VIOLATION, str(error))
             return message
 
         async def limited_send(message: Message) -> None:
@@ -68,4 +87,19 @@ class WebSocketLimits:
             accepted = accepted or message["type"] == "websocket.accept"
             await send(message)
 
-        await self._app(scope, limited_receive, limited_send)
+        async with slot:
+            await self._app(scope, limited_receive, limited_send)
+
+
+async def _init_context(scope: Scope, text: str | None) -> CtiContext:
+    """The GraphQL context of a socket after its first message, so the token is read exactly as
+    the GraphQL handler will read it: `connection_init`'s payload, else the upgrade request's
+    `Authorization` header."""
+    try:
+        message: Any = json.loads(text or "")
+    except ValueError:
+        message = None
+    context = await get_context(HTTPConnection(scope))
+    if isinstance(message, dict) and message.get("type") == "connection_init":
+        context.connection_params = message.get("payload")
+    return context
