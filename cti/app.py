@@ -37,6 +37,9 @@ from cti.ws_limits import WebSocketLimits
 log = logging.getLogger(__name__)
 
 
+GRAPHQL_PATH = "/graphql"
+
+
 def create_app(settings: CtiSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -115,9 +118,10 @@ def create_app(settings: CtiSettings) -> FastAPI:
         app.include_router(router)
     schema = build_schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
     app.include_router(sse_router(schema))
-    app.include_router(graphql_router(schema), prefix="/graphql", include_in_schema=False)
+    app.include_router(graphql_router(schema), prefix=GRAPHQL_PATH, include_in_schema=False)
     app.add_middleware(
         WebSocketLimits,
+        path=GRAPHQL_PATH,
         max_message_bytes=settings.ws_max_message_bytes,
         init_timeout=settings.ws_init_timeout,
     )

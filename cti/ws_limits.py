@@ -1,4 +1,4 @@
-"""Limits every websocket of the app gets, whatever its GraphQL subprotocol.
+"""Limits every GraphQL websocket of the app gets, whatever its subprotocol.
 
 An ASGI wrapper rather than code in the GraphQL handlers, so `graphql-transport-ws` and the
 legacy `graphql-ws` get the same rules without each protocol's handler repeating them:
@@ -33,13 +33,18 @@ INIT_TIMEOUT = 4408
 
 
 class WebSocketLimits:
-    def __init__(self, app: ASGIApp, max_message_bytes: int, init_timeout: float) -> None:
+    def __init__(
+        self, app: ASGIApp, path: str, max_message_bytes: int, init_timeout: float
+    ) -> None:
         self._app = app
+        self._path = path
         self._max_message_bytes = max_message_bytes
         self._init_timeout = init_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "websocket":
+        # GraphQL's sockets only: others mounted on the app (the supervisor board's Dash
+        # websocket) speak their own protocols, with their own message sizes.
+        if scope["type"] != "websocket" or scope["path"] != self._path:
             await self._app(scope, receive, send)
             return
         slot = contextlib.AsyncExitStack()
