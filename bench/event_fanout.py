@@ -108,6 +108,8 @@ def serve(port: int, prefix: str, secret: str, database_url: str) -> None:
         database_url=database_url,
         subscriber_queue_size=10_000,
         fanout_block_ms=100,
+        # Hundreds of clients share one token here (one audience); a real user holds a few.
+        max_connections_per_principal=100_000,
     )
     uvicorn.run(
         bench_app(settings),

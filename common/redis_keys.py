@@ -54,3 +54,19 @@ def location_binding(pbx_namespace: str, extension: str) -> str:
 def location_changes_channel(pbx_namespace: str) -> str:
     """Pub/sub channel on which a location store tells the others to drop a cached binding."""
     return f"{pbx_namespace}binding-changes"
+
+
+def login_failures_by_ip(prefix: str, address: str) -> str:
+    """Failed logins from one client address and its back-off (cti/login_throttle.py)."""
+    return f"{prefix}:login-failures:ip:{address}"
+
+
+def login_failures_by_account(prefix: str, account_digest: str) -> str:
+    """Failed logins against one account, named by a digest of the login so any typed name
+    makes a key of one shape (cti/login_throttle.py)."""
+    return f"{prefix}:login-failures:account:{account_digest}"
+
+
+def open_connections(prefix: str, tenant: str, username: str) -> str:
+    """One principal's open websocket and SSE connections, as leases (cti/connection_slots.py)."""
+    return f"{prefix}:{tenant}:connections:{username}"

@@ -16,12 +16,14 @@ from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 from starlette.concurrency import run_in_threadpool
 
+from cti.connection_slots import ConnectionSlots
 from cti.event_log import EventLog
 from cti.fanout import EventFanout
 from cti.graphql_api.router import graphql_router
 from cti.graphql_api.schema import build_schema
 from cti.graphql_api.shared import SharedSubscriptions
 from cti.graphql_api.sse import sse_router
+from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
 from cti.rest import api_tokens, auth, calls, ops, provisioning, reports, screen_pop
 from cti.screen_pop import NoScreenPop
@@ -30,8 +32,12 @@ from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
 from cti.tokens import TokenSigner
 from cti.users import UserDirectory, make_engine
+from cti.ws_limits import WebSocketLimits
 
 log = logging.getLogger(__name__)
+
+
+GRAPHQL_PATH = "/graphql"
 
 
 def create_app(settings: CtiSettings) -> FastAPI:
@@ -50,6 +56,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
             event_log,
             block_ms=settings.fanout_block_ms,
             queue_size=settings.subscriber_queue_size,
+            max_replay=settings.max_replay_events,
         )
         metrics = CtiMetrics(settings.sip_transactions, settings.crm_errors, settings.sip_messages)
         fanout.add_listener(metrics.event_read)
@@ -65,6 +72,12 @@ def create_app(settings: CtiSettings) -> FastAPI:
             metrics=metrics,
             control_impl=settings.control,
             shared_subscriptions=SharedSubscriptions(),
+            login_throttle=LoginThrottle(
+                redis, settings.key_prefix, settings.login_limits, settings.clock
+            ),
+            connection_slots=ConnectionSlots(
+                redis, settings.key_prefix, settings.max_connections_per_principal, settings.clock
+            ),
         )
         await fanout.start()
         try:
@@ -105,5 +118,11 @@ def create_app(settings: CtiSettings) -> FastAPI:
         app.include_router(router)
     schema = build_schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
     app.include_router(sse_router(schema))
-    app.include_router(graphql_router(schema), prefix="/graphql", include_in_schema=False)
+    app.include_router(graphql_router(schema), prefix=GRAPHQL_PATH, include_in_schema=False)
+    app.add_middleware(
+        WebSocketLimits,
+        path=GRAPHQL_PATH,
+        max_message_bytes=settings.ws_max_message_bytes,
+        init_timeout=settings.ws_init_timeout,
+    )
     return app

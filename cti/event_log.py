@@ -113,6 +113,11 @@ class EventLog:
             return EMPTY_STREAM_ID
         return newest[0][0]
 
+    async def length(self, tenant: str) -> int:
+        """How many entries the stream holds (it is trimmed to about `maxlen`)."""
+        length: int = await self._redis.xlen(self.stream_key(tenant))
+        return length
+
     async def last_sequence(self, tenant: str) -> int:
         return sequence_of(await self.last_id(tenant))
 

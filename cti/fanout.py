@@ -12,6 +12,8 @@ No gap, no duplicate, per subscriber:
 - Events up to the cursor that the subscriber missed (it resumes after a sequence) are read
   back from the stream with XRANGE.
 - The subscriber remembers the last sequence it delivered and skips anything at or below it.
+- A replay longer than `max_replay` events is refused (ReplayTooLong) before it starts: the
+  stream keeps about a million events, and `afterSequence: -1` read them all for one client.
 - A subscriber whose queue fills up (a slow client) is taken off the dispatch list; once it has
   drained its queue it registers again and reads what it missed from the stream, so slowness
   costs latency, never events.
@@ -25,6 +27,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+from graphql import GraphQLError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -38,6 +41,19 @@ EventFilter = Callable[[DomainEvent], bool]
 
 def accept_all(_: DomainEvent) -> bool:
     return True
+
+
+class ReplayTooLong(GraphQLError):
+    """A GraphQLError with its own code because fanout's only readers are GraphQL subscriptions
+    (websocket and SSE): the client gets this message and code as they are."""
+
+    def __init__(self, after_sequence: int, depth: int, limit: int) -> None:
+        super().__init__(
+            f"afterSequence {after_sequence} is {depth} events back, more than the {limit} a "
+            "subscription replays: read the snapshot again (queries callCenters, agents, myCalls) "
+            "and subscribe without afterSequence",
+            extensions={"code": "REPLAY_TOO_LONG"},
+        )
 
 
 @dataclass(eq=False)
@@ -67,6 +83,7 @@ class EventFanout:
         block_ms: int = 250,
         batch: int = 500,
         queue_size: int = 1000,
+        max_replay: int = 10_000,
     ) -> None:
         # The reader blocks its connection in XREAD, so it gets a client of its own.
         self._redis = reader_redis
@@ -74,6 +91,7 @@ class EventFanout:
         self._block_ms = block_ms
         self._batch = batch
         self._queue_size = queue_size
+        self._max_replay = max_replay
         self._cursors: dict[str, str] = {}
         self._subscribers: dict[str, list[_Registration]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -132,6 +150,7 @@ class EventFanout:
                 if last is None:
                     last = sequence_of(cursor)
                 elif sequence_of(cursor) > last:
+                    await self._check_replay(tenant, last, cursor)
                     async for event in self._log.read_after(tenant, last, until_id=cursor):
                         if accepts(event):
                             yield event
@@ -146,6 +165,12 @@ class EventFanout:
                 registration.overflowed = False
         finally:
             self._unregister(registration)
+
+    async def _check_replay(self, tenant: str, last: int, cursor: str) -> None:
+        # At most what lies between `last` and the cursor, and at most what the stream holds.
+        depth = min(sequence_of(cursor) - last, await self._log.length(tenant))
+        if depth > self._max_replay:
+            raise ReplayTooLong(last, depth, self._max_replay)
 
     def _register(self, registration: _Registration) -> str:
         subscribers = self._subscribers.setdefault(registration.tenant, [])

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from starlette.concurrency import run_in_threadpool
 
+from cti.connection_slots import ConnectionSlots
 from cti.control import CallCenterControl, ControlError
 from cti.event_log import EventLog
 from cti.fanout import EventFanout
 from cti.graphql_api.shared import SharedSubscriptions
+from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
 from cti.principal import Principal
 from cti.screen_pop import ScreenPopLookup
@@ -33,6 +35,8 @@ class CtiServices:
     metrics: CtiMetrics
     control_impl: CallCenterControl | None
     shared_subscriptions: SharedSubscriptions
+    login_throttle: LoginThrottle
+    connection_slots: ConnectionSlots
 
     @property
     def control(self) -> CallCenterControl:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from common.redis_keys import DEFAULT_PREFIX
 from cti.control import CallCenterControl
+from cti.login_throttle import LoginLimits
 from cti.passwords import PRODUCTION_COST, ScryptCost
 from cti.screen_pop import ScreenPopLookup
 from provisioning.service import ProvisioningService
@@ -56,8 +58,20 @@ class CtiSettings:
     max_tokens: int = 2000
     subscriber_queue_size: int = 1000
     fanout_block_ms: int = 250
+    max_replay_events: int = 10_000
+    """Most events a subscription with `afterSequence` may replay; a client further behind is
+    told to read the current state again."""
     history_scan_limit: int = 5000
     """How many recent stream entries `myCallHistory` looks through."""
+    ws_max_message_bytes: int = 64 * 1024
+    """Largest websocket message a client may send; GraphQL documents are far smaller."""
+    ws_init_timeout: float = 10.0
+    """Seconds a websocket may stay open before its first message (`connection_init`)."""
+    max_connections_per_principal: int = 20
+    """Open websockets plus SSE streams one user (or API token) may hold at once."""
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
+    clock: Callable[[], float] = time.time
+    """Wall clock of the login back-off; tests inject one they can move."""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

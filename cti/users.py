@@ -122,6 +122,9 @@ class UserDirectory:
     def __init__(self, engine: Engine, cost: ScryptCost = PRODUCTION_COST) -> None:
         self._engine = engine
         self._cost = cost
+        # Checked against when a username is unknown: one scrypt run at this directory's cost,
+        # exactly what a known username costs (hashing a fresh one there doubled the work).
+        self._decoy = hash_password("decoy", cost)
 
     def create_tables(self) -> None:
         """Migrate the users tables to the newest revision (idempotent; run at start-up)."""
@@ -180,7 +183,7 @@ class UserDirectory:
             ).one_or_none()
             if row is None:
                 # Same work as a real check, so timing does not tell which usernames exist.
-                verify_password(password, hash_password("x", self._cost))
+                verify_password(password, self._decoy)
                 return None
             if not verify_password(password, row.password_hash):
                 return None

@@ -97,8 +97,6 @@ class ProvisioningService:
         # provisioning agree on one format without provisioning importing cti.
         self._tx = Transactions(engine, now)
         self._hash = hash_password
-        self._decoy: str | None = None
-        """A hash an unknown username is checked against, made on the first such sign-in."""
         self._prices = prices
         self._now = now
 
@@ -141,7 +139,10 @@ class ProvisioningService:
         self, username: str, password: str, verify: Callable[[str, str], bool]
     ) -> Account | None:
         """The account when `password` is the user's web password, None when it is not.
-        Raises NotFound when no user has `username` (usernames are platform-wide)."""
+        Raises NotFound when no user has `username` (usernames are platform-wide), without
+        checking any password: the caller then checks the login elsewhere (cti's own users,
+        which check a decoy when they do not know it either), so every login costs one check;
+        one here as well made unknown names cost two and told them apart."""
         with self._tx.engine.connect() as connection:
             row = connection.execute(
                 select(
@@ -149,9 +150,6 @@ class ProvisioningService:
                 ).where(users.c.username == username)
             ).one_or_none()
             if row is None:
-                # One check as for a real user, so the answer's timing hides who exists.
-                self._decoy = self._decoy or self._hash("decoy")
-                verify(password, self._decoy)
                 raise NotFound("username", f"no user {username!r}")
             if not verify(password, row.password_hash):
                 return None

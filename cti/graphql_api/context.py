@@ -7,6 +7,8 @@ Over HTTP the identity comes from the `Authorization` header; over a websocket f
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import HTTPConnection
@@ -50,6 +52,19 @@ class CtiContext(BaseContext):
             except InvalidToken as error:
                 raise Unauthenticated(str(error)) from error
         return self._principal
+
+    @contextlib.asynccontextmanager
+    async def connection_slot(self) -> AsyncIterator[None]:
+        """One of the principal's open-connection slots while the block runs (a websocket or an
+        SSE stream; raises TooManyConnections). Without a valid token it holds none: the
+        operation itself then reports the error."""
+        try:
+            principal = await self.principal()
+        except Unauthenticated:
+            yield
+            return
+        async with self.services.connection_slots.hold(principal):
+            yield
 
 
 async def get_context(connection: HTTPConnection) -> CtiContext:

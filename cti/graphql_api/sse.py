@@ -8,16 +8,19 @@ Authentication is the `Authorization: Bearer` header.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
+from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.http import process_result
 from strawberry.types import ExecutionResult
 
+from cti.connection_slots import TooManyConnections
 from cti.graphql_api.context import CtiContext
 
 SSE_PATH = "/graphql/stream"
@@ -52,11 +55,23 @@ def sse_router(schema: Schema) -> APIRouter:
         )
 
         async def stream() -> AsyncIterator[bytes]:
+            # The slot is taken inside the stream, so it is given back however the stream ends;
+            # the refusal is therefore an in-band error, like any other of this protocol.
             try:
-                async for result in results:
-                    assert isinstance(result, ExecutionResult)
-                    yield _message("next", process_result(result))
-                yield _message("complete", None)
+                async with contextlib.AsyncExitStack() as slot:
+                    try:
+                        await slot.enter_async_context(context.connection_slot())
+                    except TooManyConnections as error:
+                        refused = GraphQLError(
+                            str(error), extensions={"code": "TOO_MANY_CONNECTIONS"}
+                        )
+                        yield _message("next", {"errors": [refused.formatted]})
+                        yield _message("complete", None)
+                        return
+                    async for result in results:
+                        assert isinstance(result, ExecutionResult)
+                        yield _message("next", process_result(result))
+                    yield _message("complete", None)
             finally:
                 await results.aclose()
 

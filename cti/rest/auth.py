@@ -4,13 +4,16 @@ Provisioning is the user store (docs/provisioning.md): a bare username is looked
 platform-wide, and a user found there signs in only with its provisioned password. Logins it does
 not know (`name@tenant`, the platform operator, and accounts made with `UserDirectory.add_user`)
 are checked against cti's own `cti_users`, the store provisioning replaces.
+
+Failed logins are throttled per client address and per account (cti/login_throttle.py,
+docs/cti.md "Auth and tenancy").
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -68,15 +71,32 @@ def authenticate(
 
 @router.post(
     "/token",
-    responses={401: {"description": "Wrong username or password"}},
+    responses={
+        401: {"description": "Wrong username or password"},
+        429: {"description": "Too many failed logins; retry after `Retry-After` seconds"},
+    },
 )
 async def issue_token(
-    body: LoginRequest, services: Services, provisioning: Provisioning
+    body: LoginRequest, request: Request, services: Services, provisioning: Provisioning
 ) -> TokenResponse:
+    # Behind a reverse proxy this is the forwarded address when uvicorn trusts the proxy
+    # (`--forwarded-allow-ips`); otherwise every client would share the proxy's counter.
+    address = request.client.host if request.client else "unknown"
+    tenant, name = services.split_login(body.username)
+    account = f"{name}@{tenant}"  # `admin` and `admin@demo` are one account: one counter
+    throttle = services.login_throttle
+    wait = await throttle.retry_after(address, account)
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "too many failed logins, try again later",
+            headers={"Retry-After": str(wait)},
+        )
     principal = await run_in_threadpool(
         authenticate, services, provisioning, body.username, body.password
     )
     if principal is None:
+        await throttle.record_failure(address, account)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
     return TokenResponse(
         access_token=services.signer.issue(principal),

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 # Test helpers live next to this file and are imported as `tests.cti.<module>` (which is also
 # how mypy sees them); the repository root must be importable for that.
@@ -23,7 +26,13 @@ from cti.settings import CtiSettings
 from tests.cti.cti_fake_control import FakeControl
 from tests.cti.cti_redis_testkit import REDIS_URL, delete_prefix, new_prefix
 from tests.cti.cti_server import TOKEN_SECRET, ThreadServer
-from tests.cti.cti_world import StaticScreenPop, World, seed_users, write_snapshots
+from tests.cti.cti_world import (
+    ManualClock,
+    StaticScreenPop,
+    World,
+    seed_users,
+    write_snapshots,
+)
 
 
 @pytest.fixture
@@ -42,12 +51,21 @@ async def redis(prefix: str) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
-async def world(redis: Redis, prefix: str, tmp_path: Path) -> AsyncIterator[World]:
+def settings_overrides() -> dict[str, Any]:
+    """`CtiSettings` fields a test module changes for its world (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def world(
+    redis: Redis, prefix: str, tmp_path: Path, settings_overrides: dict[str, Any]
+) -> AsyncIterator[World]:
     database_url = f"sqlite:///{tmp_path / 'cti.db'}"
     seed_users(database_url)
     await write_snapshots(redis, prefix)
     control = FakeControl(REDIS_URL, prefix)
     screen_pop = StaticScreenPop()
+    clock = ManualClock(time.time())
     settings = CtiSettings(
         token_secret=TOKEN_SECRET,
         redis_url=REDIS_URL,
@@ -59,11 +77,13 @@ async def world(redis: Redis, prefix: str, tmp_path: Path) -> AsyncIterator[Worl
         sip_transactions=lambda: 3.0,
         sip_messages=lambda: {"received": 41, "sent": 40},
         fanout_block_ms=50,
+        clock=clock,
     )
+    settings = dataclasses.replace(settings, **settings_overrides)
     server = ThreadServer(create_app(settings))
     await asyncio.to_thread(server.start)
     try:
-        yield World(server, control, prefix, database_url, screen_pop)
+        yield World(server, control, prefix, database_url, screen_pop, clock)
     finally:
         await asyncio.to_thread(server.stop)
         control.close()

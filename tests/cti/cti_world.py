@@ -112,6 +112,19 @@ async def write_snapshots(redis: Redis, prefix: str) -> None:
 
 
 @dataclass
+class ManualClock:
+    """The app's wall clock (`CtiSettings.clock`), moved by the test instead of by waiting."""
+
+    now: float
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
 class World:
     """A running API (uvicorn thread) over the seeded demo company and a second tenant."""
 
@@ -120,6 +133,7 @@ class World:
     prefix: str
     database_url: str
     screen_pop: StaticScreenPop
+    clock: ManualClock
 
 
 class StaticScreenPop:

@@ -3,7 +3,12 @@ into their own tenant; a deleted user or an old password no longer signs in."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
 import httpx
+import pytest
 
 from cti.principal import Role
 from cti.tokens import TokenSigner
@@ -102,3 +107,26 @@ def test_a_user_imported_without_a_password_cannot_sign_in(world: ApiWorld) -> N
     assert imported.status_code == 200, imported.text
     for guess in ("!", "x", "sip-secret-15"):
         assert sign_in(world, "si-dora", guess).status_code == 401
+
+
+def test_every_login_costs_one_scrypt_run_known_or_not(
+    world: ApiWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = world["acme_admin"].post(
+        f"/api/v1/tenants/{OTHER}/users", json=new_user("acme-kim", "1203", "kim-secret-12")
+    )
+    assert made.status_code == 201, made.text
+    runs: list[bytes] = []
+    real_scrypt: Callable[..., bytes] = hashlib.scrypt
+
+    def counting_scrypt(password: bytes, **kwargs: Any) -> bytes:
+        runs.append(password)
+        return real_scrypt(password, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counting_scrypt)
+    # Provisioned, known only to cti's own users, and nobody's: one check each, so the time
+    # an answer takes does not tell which names exist or where.
+    for username in ("acme-kim", "admin", "nobody-at-all"):
+        runs.clear()
+        assert sign_in(world, username, "guess").status_code == 401
+        assert runs == [b"guess"], username
