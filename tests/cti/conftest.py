@@ -22,7 +22,7 @@ from cti.passwords import TEST_COST
 from cti.settings import CtiSettings
 from tests.cti.cti_fake_control import FakeControl
 from tests.cti.cti_redis_testkit import REDIS_URL, delete_prefix, new_prefix
-from tests.cti.cti_server import TOKEN_SECRET, ThreadServer
+from tests.cti.cti_server import METRICS_TOKEN, TOKEN_SECRET, ThreadServer
 from tests.cti.cti_world import StaticScreenPop, World, seed_users, write_snapshots
 
 
@@ -59,6 +59,7 @@ async def world(redis: Redis, prefix: str, tmp_path: Path) -> AsyncIterator[Worl
         sip_transactions=lambda: 3.0,
         sip_messages=lambda: {"received": 41, "sent": 40},
         fanout_block_ms=50,
+        metrics_token=METRICS_TOKEN,
     )
     server = ThreadServer(create_app(settings))
     await asyncio.to_thread(server.start)
