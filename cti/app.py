@@ -103,7 +103,17 @@ def create_app(settings: CtiSettings) -> FastAPI:
         provisioning.router,
     ):
         app.include_router(router)
-    schema = build_schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
+    schema = build_schema(
+        settings.max_query_depth,
+        settings.max_aliases,
+        settings.max_tokens,
+        max_document_chars=settings.max_document_chars,
+        introspection=settings.dev_mode,
+    )
     app.include_router(sse_router(schema))
-    app.include_router(graphql_router(schema), prefix="/graphql", include_in_schema=False)
+    app.include_router(
+        graphql_router(schema, graphiql=settings.dev_mode),
+        prefix="/graphql",
+        include_in_schema=False,
+    )
     return app

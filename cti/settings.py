@@ -56,6 +56,11 @@ class CtiSettings:
     None: `/metrics` is off. The figures name tenants, call centers and CRM connectors, so
     they are not public, and a user's access token does not open them either: the scraper
     gets its own secret, which can be rotated without touching anybody's sign-in."""
+    dev_mode: bool = False
+    """Development (`OPENCC_DEV=1`): GraphiQL at GET /graphql and schema introspection. Off by
+    default, the demo included: an installation exposes neither unless someone asks for it."""
+    max_document_chars: int = 16 * 1024
+    """Longer GraphQL documents are refused before they are parsed."""
     max_query_depth: int = 6
     max_aliases: int = 15
     max_tokens: int = 2000
@@ -77,6 +82,7 @@ class CtiSettings:
             "database_url": env.get("DATABASE_URL", "sqlite:///var/opencc.db"),
             "key_prefix": env.get("OPENCC_KEY_PREFIX", DEFAULT_PREFIX),
             "metrics_token": env.get("OPENCC_METRICS_TOKEN") or None,
+            "dev_mode": env.get("OPENCC_DEV") == "1",
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
