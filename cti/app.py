@@ -116,9 +116,19 @@ def create_app(settings: CtiSettings) -> FastAPI:
         provisioning.router,
     ):
         app.include_router(router)
-    schema = build_schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
+    schema = build_schema(
+        settings.max_query_depth,
+        settings.max_aliases,
+        settings.max_tokens,
+        max_document_chars=settings.max_document_chars,
+        introspection=settings.dev_mode,
+    )
     app.include_router(sse_router(schema))
-    app.include_router(graphql_router(schema), prefix=GRAPHQL_PATH, include_in_schema=False)
+    app.include_router(
+        graphql_router(schema, graphiql=settings.dev_mode),
+        prefix=GRAPHQL_PATH,
+        include_in_schema=False,
+    )
     app.add_middleware(
         WebSocketLimits,
         path=GRAPHQL_PATH,

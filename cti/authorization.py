@@ -54,6 +54,22 @@ def may_monitor_call(principal: Principal, call: ActiveCallSnapshot) -> bool:
     return supervises(principal, call.call_center_id)
 
 
+def may_monitor_from(principal: Principal, extension: str) -> bool:
+    """The phone that listens in is the supervisor's own (the extension on its account): a
+    supervisor must not be able to make a colleague's or a meeting room's phone overhear an
+    agent's call. No list of other "entitled" phones exists; an admin changes the account's
+    extension when a supervisor moves desks."""
+    return principal.extension is not None and principal.extension == extension
+
+
+def may_retrieve_to(principal: Principal, agent: AgentSnapshot | None, extension: str) -> bool:
+    """A retrieved call goes to the supervisor's own phone or to an agent of its tenant (the
+    snapshot is keyed by the principal's tenant, so `agent` is never another tenant's)."""
+    return agent is not None or (
+        principal.extension is not None and principal.extension == extension
+    )
+
+
 def may_dial_for(principal: Principal, agent: AgentSnapshot | None, extension: str) -> bool:
     if principal.tenant_wide:
         return True

@@ -18,7 +18,7 @@ OpenCC is running with the demo company (tenant "demo").
   Supervisor          http://{host}:{http}/supervisor   (supervisor / pwsupervisor)
   GraphQL             http://{host}:{http}/graphql
   REST + OpenAPI      http://{host}:{http}/docs
-  Health, metrics     http://{host}:{http}/healthz  /metrics
+  Health, metrics     http://{host}:{http}/healthz  /metrics (bearer OPENCC_METRICS_TOKEN)
   SIP (UDP and TCP)   {host}:{sip}   phones: user 1001..1010, password pw1001..pw1010
   Call centers        7001 Helpdesk (Basic), 7002 Sales (Standard), 7003 Service (Premium)
                       from the trunk: any SIP INVITE from 127.0.0.1 to sip:7001@{host}:{sip}

@@ -16,7 +16,7 @@ from datetime import date
 
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
 from cti.principal import Role
-from cti.users import UserDirectory
+from cti.users import SUPERVISOR_EXTENSION, UserDirectory
 from provisioning.call_centers import api_form
 from provisioning.profiles import Profile
 from provisioning.service import ProvisioningService
@@ -30,7 +30,6 @@ DEMO_PASSWORD_LENGTH = 6
 """The contract's demo passwords (`pw1001`) are shorter than an admin may choose."""
 SEEDED_BY = "demo-seed"
 DEMO_AGENTS = tuple(str(n) for n in range(1001, 1011))
-SUPERVISOR_EXTENSION = "1100"
 ADMIN_EXTENSION = "1101"
 AGENT_LICENCES = Licences(call_center=Tier.PREMIUM)
 

@@ -53,6 +53,16 @@ class CtiSettings:
     """Counter hook: SIP messages by direction (`received`, `sent`) since the PBX started."""
     crm_errors: Callable[[], Mapping[Any, int]] | None = None
     """Gauge hook: failed CRM operations by tenant, connector, operation and kind."""
+    metrics_token: str | None = None
+    """Bearer token Prometheus sends to scrape `/metrics` (its `authorization.credentials`);
+    None: `/metrics` is off. The figures name tenants, call centers and CRM connectors, so
+    they are not public, and a user's access token does not open them either: the scraper
+    gets its own secret, which can be rotated without touching anybody's sign-in."""
+    dev_mode: bool = False
+    """Development (`OPENCC_DEV=1`): GraphiQL at GET /graphql and schema introspection. Off by
+    default, the demo included: an installation exposes neither unless someone asks for it."""
+    max_document_chars: int = 16 * 1024
+    """Longer GraphQL documents are refused before they are parsed."""
     max_query_depth: int = 6
     max_aliases: int = 15
     max_tokens: int = 2000
@@ -85,6 +95,8 @@ class CtiSettings:
             "redis_url": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             "database_url": env.get("DATABASE_URL", "sqlite:///var/opencc.db"),
             "key_prefix": env.get("OPENCC_KEY_PREFIX", DEFAULT_PREFIX),
+            "metrics_token": env.get("OPENCC_METRICS_TOKEN") or None,
+            "dev_mode": env.get("OPENCC_DEV") == "1",
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

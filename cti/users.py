@@ -269,6 +269,8 @@ class UserDirectory:
 
 DEMO_TENANT = "demo"
 DEMO_CALL_CENTERS = ("7001", "7002", "7003")
+SUPERVISOR_EXTENSION = "1100"
+"""The demo supervisor's own phone: it listens in and takes retrieved calls from there."""
 
 
 def seed_demo_users(directory: UserDirectory, tenant: str = DEMO_TENANT) -> None:
@@ -289,6 +291,7 @@ def seed_demo_users(directory: UserDirectory, tenant: str = DEMO_TENANT) -> None
         "supervisor",
         "pwsupervisor",
         Role.SUPERVISOR,
+        extension=SUPERVISOR_EXTENSION,
         display_name="Supervisor",
         call_centers=DEMO_CALL_CENTERS,
     )

@@ -91,6 +91,28 @@ query {
 """
 
 
+SUPERVISOR_ROLES = ("supervisor", "admin")
+
+
+def _supervisor_session(token: str, username: str) -> Session:
+    """The session of a token the API has just accepted, if it is a supervisor's or an
+    admin's. An agent's token is refused however it arrives (sign-in or a stored token): the
+    API would show an agent the call centers it belongs to, but the board, its actions and
+    its reports are not an agent's tools."""
+    claims = token_claims(token)
+    role = str(claims.get("role") or "")
+    if role not in SUPERVISOR_ROLES:
+        raise ApiError("this dashboard is for supervisors; sign in as one", "FORBIDDEN")
+    return Session(
+        token=token,
+        username=str(claims.get("sub") or username),
+        tenant=str(claims.get("tenant") or ""),
+        role=role,
+        extension=claims.get("ext"),
+        call_centers=tuple(str(c) for c in claims.get("ccs") or ()),
+    )
+
+
 class SupervisorApi:
     """`client` is an httpx.AsyncClient whose base URL is the CTI server (or an ASGI transport)."""
 
@@ -112,34 +134,14 @@ class SupervisorApi:
         if response.status_code != 200:
             raise ApiError(f"sign-in failed (HTTP {response.status_code})", "HTTP")
         token = str(response.json()["access_token"])
-        claims = token_claims(token)
-        role = str(claims.get("role") or "")
-        if role not in ("supervisor", "admin"):
-            raise ApiError("this dashboard is for supervisors; sign in as one", "FORBIDDEN")
         # The API verifies the signature: a query it answers proves the claims are genuine.
         await self.call_centers(token)
-        return Session(
-            token=token,
-            username=str(claims.get("sub") or username),
-            tenant=str(claims["tenant"]),
-            role=role,
-            extension=claims.get("ext"),
-            call_centers=tuple(str(c) for c in claims.get("ccs") or ()),
-        )
+        return _supervisor_session(token, username)
 
     async def session_for(self, token: str) -> tuple[Session, list[CallCenterInfo]]:
         """Checks a stored token with the API; returns who it is and the call centers it sees."""
         centers = await self.call_centers(token)
-        claims = token_claims(token)
-        session = Session(
-            token=token,
-            username=str(claims.get("sub") or ""),
-            tenant=str(claims.get("tenant") or ""),
-            role=str(claims.get("role") or ""),
-            extension=claims.get("ext"),
-            call_centers=tuple(str(c) for c in claims.get("ccs") or ()),
-        )
-        return session, centers
+        return _supervisor_session(token, ""), centers
 
     async def call_centers(self, token: str) -> list[CallCenterInfo]:
         data = await self.graphql(token, CALL_CENTERS_QUERY)

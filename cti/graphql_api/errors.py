@@ -28,6 +28,10 @@ class BadInput(ApiError):
     code = "BAD_USER_INPUT"
 
 
+class DocumentTooLarge(ApiError):
+    code = "DOCUMENT_TOO_LARGE"
+
+
 class Refused(ApiError):
     """The engine refused the command (ControlError); the message says why."""
 

@@ -26,10 +26,12 @@ class CtiGraphQLRouter(GraphQLRouter[CtiContext, None]):
         return {"tenant": principal.tenant, "username": principal.username}
 
 
-def graphql_router(schema: Any) -> CtiGraphQLRouter:
+def graphql_router(schema: Any, *, graphiql: bool) -> CtiGraphQLRouter:
+    """`graphiql`: the in-browser IDE at GET /graphql, for development only."""
     return CtiGraphQLRouter(
         schema,
         context_getter=get_context,
+        graphql_ide="graphiql" if graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         # Subscriptions of one page share a connection; more than this is a runaway client.
         max_subscriptions_per_connection=20,

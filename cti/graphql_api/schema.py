@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 from strawberry.tools import merge_types
 
 from cti.graphql_api.agents.mutations import AgentMutations
@@ -15,6 +23,7 @@ from cti.graphql_api.call_centers.subscriptions import CallCenterSubscriptions
 from cti.graphql_api.calls.mutations import CallMutations
 from cti.graphql_api.calls.queries import CallQueries
 from cti.graphql_api.calls.subscriptions import CallSubscriptions
+from cti.graphql_api.guards import MaskInternalErrors, MaxDocumentLength
 
 Query = merge_types("Query", (CallCenterQueries, AgentQueries, CallQueries))
 Mutation = merge_types("Mutation", (AgentMutations, CallCenterMutations, CallMutations))
@@ -23,15 +32,27 @@ Subscription = merge_types(
 )
 
 
-def build_schema(max_depth: int, max_aliases: int, max_tokens: int) -> strawberry.Schema:
+def build_schema(
+    max_depth: int,
+    max_aliases: int,
+    max_tokens: int,
+    *,
+    max_document_chars: int,
+    introspection: bool,
+) -> strawberry.Schema:
+    """`introspection`: development only; in production the schema is what docs/cti.md says,
+    not something to map out for an attacker."""
+    # Factories, so each request gets fresh extension instances. The length check comes first:
+    # nothing else should look at a document that is too long.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxDocumentLength(max_document_chars),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        MaskInternalErrors,
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        # Factories, so each request gets fresh extension instances.
-        extensions=[
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
-            lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        ],
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )

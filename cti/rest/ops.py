@@ -1,8 +1,13 @@
-"""`/healthz` and Prometheus `/metrics`."""
+"""`/healthz` (public: load balancers probe it) and Prometheus `/metrics` (behind the metrics
+token, `CtiSettings.metrics_token`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from redis.exceptions import RedisError
@@ -11,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from cti.rest.deps import Services
 
 router = APIRouter(tags=["operations"])
+_metrics_bearer = HTTPBearer(auto_error=False, description="The metrics token")
 
 
 class Health(BaseModel):
@@ -29,7 +35,33 @@ async def healthz(services: Services, response: Response) -> Health:
     return Health(status="ok" if redis_ok else "degraded", redis=redis_ok)
 
 
-@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+def require_metrics_token(
+    services: Services,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_metrics_bearer)],
+) -> None:
+    expected = services.settings.metrics_token
+    if expected is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "metrics are off: set OPENCC_METRICS_TOKEN")
+    # Constant-time: the comparison must not tell a guesser how much of the token it got right.
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "the metrics token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    dependencies=[Depends(require_metrics_token)],
+    responses={
+        200: {"content": {"text/plain": {}}},
+        401: {"description": "no or a wrong metrics token"},
+        404: {"description": "no metrics token configured: metrics are off"},
+    },
+)
 async def metrics(services: Services) -> Response:
     tenants = await run_in_threadpool(services.users.tenants)
     body = await services.metrics.render(

@@ -25,7 +25,7 @@ from cti.passwords import TEST_COST
 from cti.settings import CtiSettings
 from tests.cti.cti_fake_control import FakeControl
 from tests.cti.cti_redis_testkit import REDIS_URL, delete_prefix, new_prefix
-from tests.cti.cti_server import TOKEN_SECRET, ThreadServer
+from tests.cti.cti_server import METRICS_TOKEN, TOKEN_SECRET, ThreadServer
 from tests.cti.cti_world import (
     ManualClock,
     StaticScreenPop,
@@ -78,6 +78,7 @@ async def world(
         sip_messages=lambda: {"received": 41, "sent": 40},
         fanout_block_ms=50,
         clock=clock,
+        metrics_token=METRICS_TOKEN,
     )
     settings = dataclasses.replace(settings, **settings_overrides)
     server = ThreadServer(create_app(settings))

@@ -52,7 +52,9 @@ class FakeControl:
         self.wrap_up_seconds = wrap_up_seconds
         self.commands: list[tuple[str, dict[str, Any]]] = []
         """(method, its arguments by name) of every command, refused ones included."""
-        self.refuse: dict[str, ControlError] = {}
+        self.refuse: dict[str, Exception] = {}
+        """Raised by the named command: a `ControlError` (a refusal) or any other exception (a
+        failure the API must not show its clients)."""
         """Method name -> the refusal it raises instead of taking effect."""
 
     def close(self) -> None:

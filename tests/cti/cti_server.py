@@ -16,6 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 
 TOKEN_SECRET = "test-secret-not-for-production-0123456789"
+METRICS_TOKEN = "test-metrics-token-not-for-production"
 
 
 def free_port() -> int:

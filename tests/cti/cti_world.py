@@ -41,8 +41,13 @@ NAMES["7003"] = ("Service", "Premium", 525)
 def seed_users(database_url: str) -> None:
     directory = UserDirectory(make_engine(database_url), TEST_COST)
     seed_demo_users(directory)
-    # A supervisor of Helpdesk only, and a second tenant with its own people.
-    directory.add_user(DEMO, "helpdesk-lead", "pwlead", Role.SUPERVISOR, call_centers=["7001"])
+    # A supervisor of Helpdesk only (with its own phone, 1099), and a second tenant with its own
+    # people.
+    directory.add_user(
+        DEMO, "helpdesk-lead", "pwlead", Role.SUPERVISOR, extension="1099", call_centers=["7001"]
+    )
+    # An agent account nobody has given an extension yet.
+    directory.add_user(DEMO, "trainee", "pwtrainee", Role.AGENT)
     directory.add_user(OTHER, "1001", "pwacme1001", Role.AGENT, extension="1001")
     directory.add_user(OTHER, "admin", "pwacmeadmin", Role.ADMIN)
     directory.add_user(OTHER, "boss", "pwboss", Role.SUPERVISOR, call_centers=["8001"])

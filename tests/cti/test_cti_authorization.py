@@ -111,47 +111,74 @@ async def test_agent_controls_only_its_own_calls(world: World) -> None:
     assert world.control.names() == ["hold_call", "transfer_call", "hang_up", "record_call"]
 
 
+LISTEN = (
+    "mutation($id: ID!, $e: String!, $m: MonitorMode!) { monitorCall(callId: $id, extension: $e,"
+    " mode: $m) { accepted } }"
+)
+
+
 async def test_only_supervisors_of_the_call_center_listen_in(world: World) -> None:
-    listen = (
-        'mutation($id: ID!, $m: MonitorMode!) { monitorCall(callId: $id, extension: "1009",'
-        " mode: $m) { accepted } }"
-    )
     stop = 'mutation { stopMonitor(callId: "a-1001") { accepted } }'
     lead = await login(world.server.base_url, "helpdesk-lead", "pwlead")
-    assert "errors" not in await _mutate(world, lead, listen, id="a-1001", m="LISTEN")
-    assert "errors" not in await _mutate(world, lead, listen, id="a-1001", m="BARGE")
+    assert "errors" not in await _mutate(world, lead, LISTEN, id="a-1001", e="1099", m="LISTEN")
+    assert "errors" not in await _mutate(world, lead, LISTEN, id="a-1001", e="1099", m="BARGE")
     assert "errors" not in await _mutate(world, lead, stop)
     # 7002's call is not the lead's; agents never listen in, not even to their own call.
-    assert error_codes(await _mutate(world, lead, listen, id="a-1004", m="LISTEN")) == ["FORBIDDEN"]
+    foreign = await _mutate(world, lead, LISTEN, id="a-1004", e="1099", m="LISTEN")
+    assert error_codes(foreign) == ["FORBIDDEN"]
     agent = await login(world.server.base_url, "1001", "pw1001")
-    assert error_codes(await _mutate(world, agent, listen, id="a-1001", m="LISTEN")) == [
-        "FORBIDDEN"
-    ]
+    own = await _mutate(world, agent, LISTEN, id="a-1001", e="1001", m="LISTEN")
+    assert error_codes(own) == ["FORBIDDEN"]
     assert error_codes(await _mutate(world, agent, stop)) == ["FORBIDDEN"]
-    assert error_codes(await _mutate(world, lead, listen, id="nope", m="LISTEN")) == ["NOT_FOUND"]
+    missing = await _mutate(world, lead, LISTEN, id="nope", e="1099", m="LISTEN")
+    assert error_codes(missing) == ["NOT_FOUND"]
     assert world.control.commands == [
         (
             "monitor_call",
             {
                 "tenant": "demo",
                 "call_id": "a-1001",
-                "extension": "1009",
-                "mode": "LISTEN",
+                "extension": "1099",
+                "mode": mode,
                 "by": "helpdesk-lead",
             },
-        ),
-        (
-            "monitor_call",
-            {
-                "tenant": "demo",
-                "call_id": "a-1001",
-                "extension": "1009",
-                "mode": "BARGE",
-                "by": "helpdesk-lead",
-            },
-        ),
-        ("stop_monitor", {"tenant": "demo", "call_id": "a-1001", "by": "helpdesk-lead"}),
-    ]
+        )
+        for mode in ("LISTEN", "BARGE")
+    ] + [("stop_monitor", {"tenant": "demo", "call_id": "a-1001", "by": "helpdesk-lead"})]
+
+
+async def test_supervisor_listens_in_only_from_its_own_phone(world: World) -> None:
+    """Issue 19: monitorCall rang any extension, so a supervisor could make a colleague's phone
+    (or an agent's, or another tenant's number) overhear a call."""
+    lead = await login(world.server.base_url, "helpdesk-lead", "pwlead")
+    for phone in ("1002", "1100", "7001", "+31201234567"):
+        answer = await _mutate(world, lead, LISTEN, id="a-1001", e=phone, m="LISTEN")
+        assert error_codes(answer) == ["FORBIDDEN"]
+        assert answer["errors"][0]["message"] == "you may listen in only from your own phone (1099)"
+    # An admin has the run of its tenant but no phone on its account: it cannot listen in.
+    admin = await login(world.server.base_url, "admin", "pwadmin")
+    answer = await _mutate(world, admin, LISTEN, id="a-1001", e="1002", m="LISTEN")
+    assert (
+        answer["errors"][0]["message"] == "your account has no phone of its own to listen in from"
+    )
+    assert world.control.commands == []
+
+
+async def test_retrieve_goes_to_own_phone_or_an_agent_of_the_tenant(world: World) -> None:
+    """Issue 19: retrieveCall took any string as the extension to send a waiting call to."""
+    retrieve = 'mutation($e: String!) { retrieveCall(callId: "w-1", extension: $e) { accepted } }'
+    lead = await login(world.server.base_url, "helpdesk-lead", "pwlead")
+    for nowhere in ("1100", "9999", "+31201234567", "7002"):
+        answer = await _mutate(world, lead, retrieve, e=nowhere)
+        assert error_codes(answer) == ["NOT_FOUND"]
+        assert answer["errors"][0]["message"] == f"no agent {nowhere!r} and not your own phone"
+    # Another tenant's supervisor does not even find demo's waiting call.
+    boss = await login(world.server.base_url, "boss@acme", "pwboss")
+    assert error_codes(await _mutate(world, boss, retrieve, e="1001")) == ["NOT_FOUND"]
+    assert world.control.commands == []
+    assert "errors" not in await _mutate(world, lead, retrieve, e="1099")
+    assert "errors" not in await _mutate(world, lead, retrieve, e="1005")
+    assert [c[1]["extension"] for c in world.control.commands] == ["1099", "1005"]
 
 
 async def test_admin_acts_within_its_tenant_only(world: World) -> None:

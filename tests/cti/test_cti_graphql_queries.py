@@ -99,7 +99,9 @@ async def test_bad_documents_are_refused_with_reasons(world: World) -> None:
 
 async def test_depth_limit_is_enforced() -> None:
     # The schema's fields nest 2 levels below the root field; a limit of 1 shows the limiter works.
-    schema = build_schema(max_depth=1, max_aliases=15, max_tokens=2000)
+    schema = build_schema(
+        max_depth=1, max_aliases=15, max_tokens=2000, max_document_chars=16384, introspection=False
+    )
     result = await schema.execute("{ callCenters { waitingCalls { callId } } }")
     assert result.errors
     assert "exceeds maximum operation depth" in result.errors[0].message

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import httpx
 from redis.asyncio import Redis
 
+from cti.app import create_app
 from cti.event_log import EventLog
 from tests.cti.cti_clients import login, request, ws_session
 from tests.cti.cti_events_factory import event
+from tests.cti.cti_server import METRICS_TOKEN, ThreadServer
 from tests.cti.cti_world import World, wait_for_subscribers
 
 
@@ -17,6 +20,42 @@ async def test_healthz(world: World) -> None:
     async with httpx.AsyncClient(base_url=world.server.base_url) as http:
         response = await http.get("/healthz")
     assert response.json() == {"status": "ok", "redis": True}
+
+
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+
+async def test_metrics_need_the_metrics_token(world: World) -> None:
+    """Issue 19: /metrics was public and named every tenant, number and CRM connector."""
+    admin = await login(world.server.base_url, "admin", "pwadmin")
+    async with httpx.AsyncClient(base_url=world.server.base_url) as http:
+        for headers in (
+            {},
+            {"Authorization": f"Bearer {admin}"},  # a user's token is not the scraper's
+            {"Authorization": f"Bearer {METRICS_TOKEN}x"},
+            {"Authorization": f"Basic {METRICS_TOKEN}"},
+        ):
+            refused = await http.get("/metrics", headers=headers)
+            assert refused.status_code == 401
+            assert refused.headers["www-authenticate"] == "Bearer"
+            assert "tenant" not in refused.text and "opencc_" not in refused.text
+        allowed = await http.get("/metrics", headers=METRICS_AUTH)
+        assert allowed.status_code == 200 and 'tenant="acme"' in allowed.text
+        assert (await http.get("/healthz")).status_code == 200
+
+
+async def test_metrics_are_off_without_a_metrics_token(world: World) -> None:
+    settings = dataclasses.replace(world.server.app.state.services.settings, metrics_token=None)
+    server = ThreadServer(create_app(settings))
+    await asyncio.to_thread(server.start)
+    try:
+        async with httpx.AsyncClient(base_url=server.base_url) as http:
+            off = await http.get("/metrics", headers=METRICS_AUTH)
+            assert off.status_code == 404
+            assert off.json()["detail"] == "metrics are off: set OPENCC_METRICS_TOKEN"
+            assert (await http.get("/healthz")).status_code == 200
+    finally:
+        await asyncio.to_thread(server.stop)
 
 
 async def test_metrics_show_live_state_and_events(world: World, redis: Redis, prefix: str) -> None:
@@ -32,7 +71,7 @@ async def test_metrics_show_live_state_and_events(world: World, redis: Redis, pr
             await first
         await stream.aclose()
     async with httpx.AsyncClient(base_url=world.server.base_url) as http:
-        text = (await http.get("/metrics")).text
+        text = (await http.get("/metrics", headers=METRICS_AUTH)).text
     assert 'opencc_calls_waiting{call_center="7001",tenant="demo"} 2.0' in text
     assert 'opencc_calls_waiting{call_center="8001",tenant="acme"} 1.0' in text
     assert 'opencc_agents{state="SIGN_OUT",tenant="demo"} 10.0' in text

@@ -290,3 +290,17 @@ async def test_agents_see_their_colleagues_in_their_own_call_centers_only(world:
 
 
 MAKE_AVAILABLE = "mutation { setAgentState(state: AVAILABLE) { accepted } }"
+
+
+async def test_an_agent_without_an_extension_gets_no_agent_states(world: World) -> None:
+    """Issue 19: the filter keyed on the agent's own extension let everything through when the
+    account had none, so it received every agent's state changes."""
+    base = world.server.base_url
+    assert "errors" not in await graphql(base, await login(base, "1002", "pw1002"), MAKE_AVAILABLE)
+    trainee = await login(base, "trainee", "pwtrainee")
+    async with ws_session(world.server.ws_url, trainee) as session:
+        # Replayed from the start, the stream would hold 1002's change at once.
+        with pytest.raises(TransportQueryError, match="you have no extension"):
+            await collect(session.subscribe(request(AGENT_EVENTS, after=-1)), 1)
+        with pytest.raises(TransportQueryError, match="may not see this call center"):
+            await collect(session.subscribe(request(AGENT_EVENTS, cc="7001", after=-1)), 1)

@@ -33,8 +33,12 @@ QUEUE_EVENTS = gql(
 )
 
 
+METRICS_TOKEN = "e2e-metrics-token"
+
+
 @pytest.fixture
-def product(tmp_path: Path) -> Iterator[ProductThread]:
+def product(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ProductThread]:
+    monkeypatch.setenv("OPENCC_METRICS_TOKEN", METRICS_TOKEN)
     running = ProductThread.start(tmp_path / "var", "product")
     yield running
     running.stop()
@@ -213,7 +217,8 @@ async def test_call_to_7001_is_seen_live_offered_answered_and_released(
             headers=headers,
         )
         assert bad.status_code == 400 and bad.json()["detail"]
-        metrics = await http.get("/metrics")
+        assert (await http.get("/metrics")).status_code == 401
+        metrics = await http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
         assert "opencc_crm_errors" in metrics.text and "opencc_calls_waiting" in metrics.text
         # The PBX's own SIP figures: this test's call (and registrations) went through it.
         counts = {

@@ -229,9 +229,16 @@ def test_retrieve_promote_reorder_and_monitor(board: Page, world: World) -> None
     page.fill("#ctl-position", "1")
     page.click("#btn-reorder")
     expect(page.locator("#action-message")).to_contain_text("to position 1")
+    # The phone field starts with the supervisor's own extension (1100); emptied, it is asked
+    # for; someone else's phone is refused by the API.
+    expect(page.locator("#ctl-phone")).to_have_value("1100")
+    page.fill("#ctl-phone", "")
     page.click("#btn-retrieve")
     expect(page.locator("#action-message")).to_contain_text("Enter your own phone")
     page.fill("#ctl-phone", "1099")
+    page.click("#btn-retrieve")
+    expect(page.locator("#action-message")).to_contain_text("not your own phone")
+    page.fill("#ctl-phone", "1100")
     page.click("#btn-retrieve")
     expect(page.locator("#action-message")).to_contain_text("Retrieving +31205550000 to your phone")
     names = world.control.names()
@@ -239,7 +246,7 @@ def test_retrieve_promote_reorder_and_monitor(board: Page, world: World) -> None
     assert world.control.commands[-1][1] == {
         "tenant": "demo",
         "call_id": call_id,
-        "extension": "1099",
+        "extension": "1100",
         "by": "supervisor",
     }
 
@@ -253,13 +260,13 @@ def test_retrieve_promote_reorder_and_monitor(board: Page, world: World) -> None
     choose(page, "ctl-agent", "1006")
     page.click("#btn-monitor")
     message = page.locator("#action-message")
-    expect(message).to_contain_text("Listening to agent 1006's call from your phone 1099")
+    expect(message).to_contain_text("Listening to agent 1006's call from your phone 1100")
     assert world.control.commands[-1] == (
         "monitor_call",
         {
             "tenant": "demo",
             "call_id": answered,
-            "extension": "1099",
+            "extension": "1100",
             "mode": "LISTEN",
             "by": "supervisor",
         },
@@ -268,7 +275,7 @@ def test_retrieve_promote_reorder_and_monitor(board: Page, world: World) -> None
     expect(message).to_contain_text("Barging in on agent 1006's call")
     assert world.control.commands[-1][1]["mode"] == "BARGE"
     world.control.refuse["monitor_call"] = ControlError(
-        "monitor_failed", "phone 1099 cannot join: not_registered"
+        "monitor_failed", "phone 1100 cannot join: not_registered"
     )
     try:
         page.click("#btn-monitor")

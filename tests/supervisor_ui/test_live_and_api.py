@@ -108,9 +108,29 @@ async def test_sign_in_and_visible_call_centers(api: SupervisorApi) -> None:
     with pytest.raises(ApiError) as agent:
         await api.sign_in("1001", "pw1001")
     assert agent.value.code == "FORBIDDEN"
+    assert agent.value.message == "this dashboard is for supervisors; sign in as one"
     with pytest.raises(ApiError) as forged:
         await api.call_centers(session.token[:-4] + "AAAA")
     assert forged.value.code == "UNAUTHENTICATED"
+
+
+async def test_an_agents_stored_token_opens_no_board(world: World, api: SupervisorApi) -> None:
+    """Issue 19: sign-in refused agents, but a token handed to the board (the stored session
+    the live board checks) was taken as long as the API answered it."""
+    async with httpx.AsyncClient(base_url=world.server.base_url) as http:
+        reply = await http.post(
+            "/api/v1/auth/token", json={"username": "1001", "password": "pw1001"}
+        )
+    agent_token = str(reply.json()["access_token"])
+    with pytest.raises(ApiError) as refused:
+        await api.session_for(agent_token)
+    assert (refused.value.code, refused.value.message) == (
+        "FORBIDDEN",
+        "this dashboard is for supervisors; sign in as one",
+    )
+    supervisor = await api.sign_in("supervisor", "pwsupervisor")
+    session, _ = await api.session_for(supervisor.token)
+    assert (session.role, session.extension) == ("supervisor", "1100")
 
 
 async def test_server_refuses_what_the_supervisor_may_not_do(

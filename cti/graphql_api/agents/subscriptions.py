@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import assert_never
 
 import strawberry
 
@@ -10,9 +11,29 @@ from cti.graphql_api import fields
 from cti.graphql_api.agents.types import AgentStateEvent
 from cti.graphql_api.audience import chosen_call_center
 from cti.graphql_api.context import CtiInfo, principal_of
-from cti.graphql_api.errors import BadInput
-from cti.principal import Role
+from cti.graphql_api.errors import BadInput, Forbidden
+from cti.principal import Principal, Role
 from queueing.events import DomainEvent, EventType
+
+
+def _audience(principal: Principal, one_call_center: bool) -> tuple[str | None, bool]:
+    """(the only agent whose changes pass, or None; whether only members of the call centers
+    in scope pass). An agent sees its own changes; naming a call center of its own, it sees its
+    colleagues there (the agent client's "colleagues' availability", live). A supervisor sees
+    the members of the call centers it supervises; an admin, API token or operator its tenant."""
+    match principal.role:
+        case Role.AGENT:
+            if principal.extension is None:
+                # Without an extension it has no state of its own and no colleagues: the old
+                # filter, keyed on that missing extension, let every agent's change through.
+                raise Forbidden("you have no extension")
+            return (None if one_call_center else principal.extension), one_call_center
+        case Role.SUPERVISOR:
+            return None, True
+        case Role.ADMIN | Role.API | Role.OPERATOR:
+            return None, one_call_center
+        case _:
+            assert_never(principal.role)
 
 
 @strawberry.type
@@ -37,14 +58,9 @@ class AgentSubscriptions:
             scope = await services.snapshots.call_centers(principal.tenant)
             if principal.role is Role.SUPERVISOR:
                 scope = [c for c in scope if c.id in principal.call_centers]
-        scoped = call_center_id is not None or principal.role is Role.SUPERVISOR
+        own, scoped = _audience(principal, call_center_id is not None)
         # Membership changes while we listen: AGENT_JOINED/LEFT events keep it current.
         members: dict[str, set[str]] = {c.id: set(c.members) for c in scope}
-        # An agent sees its own changes; with a call center of its own it also sees its
-        # colleagues there (the agent client's "colleagues' availability", live).
-        own = (
-            principal.extension if principal.role is Role.AGENT and call_center_id is None else None
-        )
 
         def accepts(event: DomainEvent) -> bool:
             if event.type is EventType.AGENT_JOINED and event.call_center_id in members:

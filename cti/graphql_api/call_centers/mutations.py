@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from common.priorities import MAX_PRIORITY, MIN_PRIORITY, is_priority
-from cti.authorization import supervises
+from cti.authorization import may_retrieve_to, supervises
 from cti.graphql_api import fields
 from cti.graphql_api.commands import CommandAccepted, run_command
 from cti.graphql_api.context import CtiInfo, principal_of
@@ -80,13 +80,18 @@ class CallCenterMutations:
             control.reorder_call(principal.tenant, call_id, position, by=principal.username)
         )
 
-    @fields.mutation(description="Take a waiting call out of the queue to an extension")
+    @fields.mutation(
+        description="Take a waiting call out of the queue to your own phone or an agent's"
+    )
     async def retrieve_call(
         self, info: CtiInfo, call_id: strawberry.ID, extension: str
     ) -> CommandAccepted:
         if not extension or len(extension) > EXTENSION_MAX:
             raise BadInput("extension required")
         principal, _ = await _call_in_supervised_queue(info, call_id)
+        agent = await info.context.services.snapshots.agent(principal.tenant, extension)
+        if not may_retrieve_to(principal, agent, extension):
+            raise NotFound(f"no agent {extension!r} and not your own phone")
         control = info.context.control()
         return await run_command(
             control.retrieve_call(principal.tenant, call_id, extension, by=principal.username)

@@ -7,7 +7,12 @@ from collections.abc import Callable
 
 import strawberry
 
-from cti.authorization import may_control_call, may_dial_for, may_monitor_call
+from cti.authorization import (
+    may_control_call,
+    may_dial_for,
+    may_monitor_call,
+    may_monitor_from,
+)
 from cti.control import ControlError
 from cti.graphql_api import fields
 from cti.graphql_api.commands import CommandAccepted, run_command
@@ -101,14 +106,21 @@ class CallMutations:
         )
 
     @fields.mutation(
-        description="Supervisors: ring `extension` (your phone) and listen in on an agent's call"
-        " (LISTEN: silent monitoring) or join it (BARGE); again with the other mode to switch"
+        description="Supervisors: ring `extension` (your own phone, no other) and listen in on an"
+        " agent's call (LISTEN: silent monitoring) or join it (BARGE); again with the other mode"
+        " to switch"
     )
     async def monitor_call(
         self, info: CtiInfo, call_id: strawberry.ID, extension: str, mode: MonitorMode
     ) -> CommandAccepted:
         _number(extension, "extension")
         principal, call = await _supervised_call(info, call_id)
+        if not may_monitor_from(principal, extension):
+            raise Forbidden(
+                f"you may listen in only from your own phone ({principal.extension})"
+                if principal.extension
+                else "your account has no phone of its own to listen in from"
+            )
         control = info.context.control()
         return await run_command(
             control.monitor_call(
