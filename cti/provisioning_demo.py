@@ -51,10 +51,11 @@ def _demo_user(
     role: UserRole,
     licences: Licences,
 ) -> UserSpec:
-    # The contract's demo passwords: web and SIP both `pw` + the username.
-    password = f"pw{username}"
+    # The contract's demo passwords: the web password is `pw` + the username, a phone's SIP
+    # password `pw` + its extension (the same for the agents; the supervisor's phone is 1100).
+    web, sip = f"pw{username}", f"pw{extension}"
     return UserSpec(
-        username, name, extension, password, password, Profile.KANTOOR, frozenset({role}), licences
+        username, name, extension, web, sip, Profile.KANTOOR, frozenset({role}), licences
     )
 
 

@@ -21,6 +21,8 @@ from tests.supervisor_ui.sv_world import REDIS_URL, TOKEN_SECRET
 from tests.supervisor_ui.test_dashboard_browser import choose
 
 CALLER = "+31201234567"
+SUPERVISOR_PHONE = "1100"
+"""The demo supervisor's own extension: it may listen in only from there (docs/security.md)."""
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +131,7 @@ def test_supervisor_listens_in_from_own_phone(
     try:
         # Agent 1002 (Helpdesk only: the call the test above moved to Service stays there) and
         # the supervisor's own phone.
-        for extension in ("1002", "1009"):
+        for extension in ("1002", SUPERVISOR_PHONE):
             phones.append(
                 loop.run(agent_phone(product.sip_port, extension, "agent_answer.xml", tmp_path))
             )
@@ -146,10 +148,10 @@ def test_supervisor_listens_in_from_own_phone(
 
         caller = _trunk_caller(loop, product, tmp_path, "trunk_call.xml", hold_ms=8000)
         expect(agent_row).to_contain_text("BUSY", timeout=30_000)
-        page.fill("#ctl-phone", "1009")
+        page.fill("#ctl-phone", SUPERVISOR_PHONE)
         page.click("#btn-monitor")
         expect(page.locator("#action-message")).to_contain_text(
-            "Listening to agent 1002's call from your phone 1009"
+            f"Listening to agent 1002's call from your phone {SUPERVISOR_PHONE}"
         )
         # The supervisor's phone rang, answered, and gets its BYE when the caller hangs up.
         agent, supervisor = phones
