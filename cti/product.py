@@ -218,12 +218,12 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
 
         # Provisioning first: the demo company is made through it (once), and the engine
         # runtime runs the call centers it holds.
-        users = UserDirectory(make_engine(database_url))
+        database = make_engine(database_url)  # one pool for the users' and provisioning's tables
+        stack.callback(database.dispose)
+        users = UserDirectory(database)
         await asyncio.to_thread(users.create_tables)
-        provisioning_engine = make_engine(database_url)
-        stack.callback(provisioning_engine.dispose)
-        await asyncio.to_thread(migrate_provisioning, provisioning_engine)
-        provisioning = ProvisioningService(provisioning_engine, hash_password)
+        await asyncio.to_thread(migrate_provisioning, database)
+        provisioning = ProvisioningService(database, hash_password)
         await asyncio.to_thread(seed_demo_company, provisioning, DEMO_TENANT)
         await asyncio.to_thread(forget_moved_demo_users, users, DEMO_TENANT)
         await asyncio.to_thread(seed_demo_operator, users, DEMO_TENANT)
