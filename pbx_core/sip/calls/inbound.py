@@ -14,10 +14,14 @@ from sippy.UA import UA
 from pbx_core import call_control as cc
 from pbx_core.media.ng_client import NgError
 from pbx_core.sip.calls.context import CallContext
+from pbx_core.sip.calls.hold import RECORD_ON_DEMAND_CODE
 from pbx_core.sip.calls.model import Call
 from pbx_core.sip.digest import challenge_header, nonce_is_fresh, verified_user
 
 log = logging.getLogger(__name__)
+
+RECORD_PREFIX = RECORD_ON_DEMAND_CODE
+"""`*441002` calls 1002 and keeps the call's recording (seed 3.2.8)."""
 
 
 class Inbound:
@@ -89,8 +93,18 @@ class Inbound:
                 fail = CCEventFail((403, "Forbidden"))
             ua.recvEvent(fail)
             return
+        recorded = called.startswith(RECORD_PREFIX) and len(called) > len(RECORD_PREFIX)
+        if recorded:  # *44<number> (seed 3.2.8): this call is recorded and kept
+            if not self._ctx.caller_media.licensed(caller):
+                ua.recvEvent(CCEventFail((403, "Recording Not Licensed")))
+                return
+            called = called.removeprefix(RECORD_PREFIX)
         if directory.is_call_center(called):
-            self._start_call(ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, called)
+            call = self._start_call(
+                ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, called
+            )
+            if call is not None and recorded:
+                self._ctx.caller_media.record_on_request_of_caller(call)
             return
         if directory.user(called) is None and self._ctx.outbound_trunk is None:
             ua.recvEvent(CCEventFail((404, "Not Found")))
@@ -98,6 +112,8 @@ class Inbound:
         call = self._start_call(
             ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, None
         )
+        if call is not None and recorded:
+            self._ctx.caller_media.record_on_request_of_caller(call)
         if call is not None:
             ring_timeout = self._ctx.extension_ring_timeout
             self._ctx.offers.offer(call, call.next_leg_id(), called, ring_timeout, True)
