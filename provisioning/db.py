@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from common import migrations
+from provisioning import recordings as _recordings  # noqa: F401  (its tables join METADATA)
 from provisioning.models import METADATA
 
 VERSION_TABLE = "provisioning_alembic_version"
