@@ -42,6 +42,7 @@ from cti.event_log import EventLog
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directory
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
+from cti.recording_product import ProductRecordings
 from cti.screen_pop import ScreenPopRecord
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
@@ -235,6 +236,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # users and call-center numbers come from provisioning (the digest HA1 it stores).
         realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
         directory = await asyncio.to_thread(provisioned_directory, provisioning, DEMO_TENANT)
+        recording = ProductRecordings.under(var, database_url, settings.key_prefix, redis_url)
         pbx = PbxService(
             PbxConfig(
                 realm=realm,
@@ -248,6 +250,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 dtmf_listen_port=dtmf_port,
             ),
             directory,
+            on_recording_finished=recording.on_recording_finished,
         )
         product.pbx = pbx
         crm_queue = Queue("crm", connection=SyncRedis.from_url(redis_url))
@@ -300,13 +303,17 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         app = create_app(cti_settings)
         _mount_clients(app)
+        public_url = os.environ.get(
+            "OPENCC_PUBLIC_URL", f"http://{settings.host}:{settings.http_port}"
+        )
+        recording.install(app, database, provisioning, cti_settings.token_secret, public_url)
         app.mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR, html=True), name="opencti")
         product.app = app
 
         if settings.rq_worker:
             worker = subprocess.Popen(
                 [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--url", redis_url,
-                 "default", "crm", "reports", "recordings"],
+                 "default", "crm", "reports", recording.paths.queue_name],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.STDOUT,
                 env={
@@ -314,10 +321,12 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                     # The CRM jobs of a plain rq worker find the index and the demo CRM here.
                     "CRM_INDEX_URL": database_url,
                     "CRM_DEMO_DB_URL": f"sqlite:///{var / 'demo_crm.sqlite'}",
+                    **recording.paths.environment(),
                     **settings.extra_env,
                 },
             )  # fmt: skip
             helpers.append(worker)
+            helpers.append(recording.start_cron({**os.environ, **settings.extra_env}))
 
         # Reports: the ingester follows the event stream into SQL, exactly once (docs/reports.md).
         ingester = subprocess.Popen(

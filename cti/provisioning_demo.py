@@ -21,7 +21,7 @@ from provisioning.call_centers import api_form
 from provisioning.profiles import Profile
 from provisioning.service import ProvisioningService
 from provisioning.tenants import TenantSpec
-from provisioning.users import Licences, Tier, UserRole, UserSpec
+from provisioning.users import Licences, RecordingMode, Tier, UserRole, UserSpec
 
 DEMO_OPERATOR = ("operator", "pwoperator")
 DEMO_SIP_DOMAIN = "127.0.0.1"
@@ -31,7 +31,9 @@ DEMO_PASSWORD_LENGTH = 6
 SEEDED_BY = "demo-seed"
 DEMO_AGENTS = tuple(str(n) for n in range(1001, 1011))
 ADMIN_EXTENSION = "1101"
-AGENT_LICENCES = Licences(call_center=Tier.PREMIUM)
+AGENT_LICENCES = Licences(call_center=Tier.PREMIUM, recording=RecordingMode.ON_DEMAND)
+ALWAYS_RECORDED = ("1001", "1002")
+"""Demo agents whose every call is recorded (seed 3.2.8 "altijd"); the others record on demand."""
 
 
 def demo_tenant_spec(tenant: str = DEMO_TENANT) -> TenantSpec:
@@ -59,16 +61,22 @@ def _demo_user(
     )
 
 
+def _agent_licences(extension: str) -> Licences:
+    if extension in ALWAYS_RECORDED:
+        return Licences(call_center=Tier.PREMIUM, recording=RecordingMode.ALWAYS)
+    return AGENT_LICENCES
+
+
 def demo_users() -> list[UserSpec]:
     """Agents 1001-1010 (Premium call-center licences), `supervisor` and `admin`."""
     return [
-        *(_demo_user(e, f"Agent {e}", e, UserRole.AGENT, AGENT_LICENCES) for e in DEMO_AGENTS),
+        *(_demo_user(e, f"Agent {e}", e, UserRole.AGENT, _agent_licences(e)) for e in DEMO_AGENTS),
         _demo_user(
             "supervisor",
             "Supervisor",
             SUPERVISOR_EXTENSION,
             UserRole.SUPERVISOR,
-            Licences(supervisor=True),
+            Licences(supervisor=True, recording=RecordingMode.ON_DEMAND),
         ),
         _demo_user("admin", "Administrator", ADMIN_EXTENSION, UserRole.ADMIN, Licences()),
     ]

@@ -106,9 +106,20 @@ class Recording(NewRecording):
 
 
 @dataclass(frozen=True, slots=True)
+class Visibility:
+    """What a user who is not the tenant's admin may see: its own recordings and those of the
+    call centers it supervises."""
+
+    extension: str
+    call_centers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class RecordingQuery:
+    visible: Visibility | None = None
+    """None: the whole tenant (its admin)."""
     owner: str | None = None
-    """Only this extension's recordings (an agent sees its own)."""
+    """Only this extension's recordings (the portal's "user" filter)."""
     since: datetime | None = None
     until: datetime | None = None
     number: str | None = None
@@ -186,6 +197,13 @@ class RecordingCatalogue:
     def search(self, tenant: str, query: RecordingQuery) -> tuple[int, list[Recording]]:
         """(how many match, the page asked for), newest first."""
         where = [recordings.c.tenant == tenant]
+        if query.visible is not None:
+            where.append(
+                or_(
+                    recordings.c.owner == query.visible.extension,
+                    recordings.c.call_center.in_(sorted(query.visible.call_centers)),
+                )
+            )
         if query.owner is not None:
             where.append(recordings.c.owner == query.owner)
         if query.since is not None:
@@ -213,14 +231,21 @@ class RecordingCatalogue:
             rows = [r for r in rows if query.label in r.labels]
         return len(rows), rows[query.offset : query.offset + query.limit]
 
-    def get(self, tenant: str, recording_id: int) -> Recording | None:
+    def get(
+        self, tenant: str, recording_id: int, visible: Visibility | None = None
+    ) -> Recording | None:
+        """None also when `visible` does not reach it: the caller cannot tell the two apart."""
         with self._engine.connect() as connection:
             row = connection.execute(
                 select(recordings).where(
                     recordings.c.tenant == tenant, recordings.c.id == recording_id
                 )
             ).first()
-        return _recording(row) if row is not None else None
+        found = _recording(row) if row is not None else None
+        if found is None or visible is None:
+            return found
+        seen = found.owner == visible.extension or found.call_center in visible.call_centers
+        return found if seen else None
 
     def set_labels(self, tenant: str, recording_id: int, labels: Sequence[str]) -> None:
         cleaned = list(valid_labels(labels))

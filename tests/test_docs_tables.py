@@ -18,6 +18,7 @@ DOCS_OF = {
     "cti": ["docs/cti.md", "docs/runtime.md"],
     "agent_ui": ["docs/agent_ui.md"],
     "supervisor_ui": ["docs/supervisor_ui.md"],
+    "recordings_ui": ["docs/recordings.md"],
     "reports": ["docs/reports.md"],
     "crm_connectors": ["docs/crm.md"],
     "provisioning": ["docs/provisioning.md"],

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from provisioning.errors import Invalid
-from provisioning.recordings import NewRecording, RecordingCatalogue, RecordingQuery
+from provisioning.recordings import NewRecording, RecordingCatalogue, RecordingQuery, Visibility
 from provisioning.service import ProvisioningService
 from tests.provisioning.conftest import TODAY, tenant_spec
 
@@ -81,3 +81,20 @@ def test_expired_follows_each_tenants_retention(catalogue: RecordingCatalogue) -
     expired = sorted((r.tenant, r.call_id) for r in catalogue.expired(TODAY))
     assert expired == [("acme", "100"), ("acme", "400"), ("other", "400")]
     assert (catalogue.retention_days("acme"), catalogue.retention_days("other")) == (90, 365)
+
+
+def test_a_user_sees_its_own_and_its_call_centers_recordings(
+    catalogue: RecordingCatalogue,
+) -> None:
+    own = catalogue.add(_new("acme", "own", owner="1003", call_center=""))
+    queued = catalogue.add(_new("acme", "queued", owner="1004", call_center="7002"))
+    other = catalogue.add(_new("acme", "other", owner="1005", call_center="7001"))
+    agent = Visibility("1003")
+    supervisor = Visibility("1100", frozenset({"7002"}))
+    assert [r.id for r in catalogue.search("acme", RecordingQuery(visible=agent))[1]] == [own]
+    assert [r.id for r in catalogue.search("acme", RecordingQuery(visible=supervisor))[1]] == [
+        queued
+    ]
+    assert catalogue.get("acme", own, agent) is not None
+    assert catalogue.get("acme", other, agent) is None
+    assert catalogue.get("acme", other) is not None
