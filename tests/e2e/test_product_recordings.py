@@ -23,7 +23,6 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from playwright.sync_api import sync_playwright
 from redis import Redis
-from rq import Queue
 from rq.cron import CronScheduler
 
 from cti.recording_archive import RecordingPaths
@@ -238,4 +237,3 @@ def test_the_retention_purge_is_scheduled_with_rq_cron(product: ProductThread) -
     assert set(jobs) == {"purge_expired_recordings", "requeue_stale_calls"}
     assert jobs["purge_expired_recordings"].cron == "17 3 * * *"
     assert {job.queue_name for job in jobs.values()} == {paths.queue_name}
-    Queue(paths.queue_name, connection=Redis.from_url(REDIS_URL)).delete(delete_jobs=True)

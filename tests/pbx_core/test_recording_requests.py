@@ -63,9 +63,10 @@ async def test_star44_prefix_without_a_recording_licence_is_refused(
 async def test_always_recording_caller_records_an_internal_call(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
-    callee = await agent_phone(pbx.config.sip_port, "1003", "agent_answer.xml", tmp_path)
+    # 1012 records on demand: the call is kept, and owned by 1011 whose "always" keeps it.
+    callee = await agent_phone(pbx.config.sip_port, "1012", "agent_answer.xml", tmp_path)
     try:
-        caller = await run_sipp("ext_call.xml", **_caller(pbx, "1011", "1003", tmp_path))
+        caller = await run_sipp("ext_call.xml", **_caller(pbx, "1011", "1012", tmp_path))
         assert caller.returncode == 0, caller.errors
         offered = await events.next_of(cc.CallOffered, caller="1011")
         await events.next_of(cc.CallHungUp, call_id=offered.call_id)

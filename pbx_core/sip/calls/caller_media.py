@@ -111,7 +111,7 @@ class CallerMedia:
 
     def maybe_record(self, call: Call, leg: Leg) -> None:
         """Bridged to `leg`: record if a party has a recording licence (3.2.6: incoming and
-        outgoing calls), the answering extension's setting first, then the calling one's."""
+        outgoing calls): the answering extension's and the calling extension's settings."""
         media = self._ctx.media
         directory = self._ctx.directory
         caller = directory.user(call.caller) if call.source is cc.CallSource.EXTENSION else None
@@ -125,9 +125,12 @@ class CallerMedia:
         if not call.recording:
             media.start_recording(call.call_id, call.caller_tag)
             call.recording = True
+        always = [user for user in licensed if user.recording is RecordingMode.ALWAYS]
         if not (call.keep_recording and call.recorded_extension):
-            call.recorded_extension = licensed[0].extension  # else: whoever asked with *44
-        if any(user.recording is RecordingMode.ALWAYS for user in licensed):
+            # Owned by the party whose "always" keeps it, else the first licensed one; a
+            # *44 asked for already keeps its owner.
+            call.recorded_extension = (always or licensed)[0].extension
+        if always:
             call.keep_recording = True
         if call.announce_recording:
             call.announce_recording = False
