@@ -4,7 +4,9 @@ file. SMTP settings are the installation's (`SMTP_HOST`..., as for the scheduled
 from __future__ import annotations
 
 import smtplib
+import socket
 from email.message import EmailMessage
+from email.utils import make_msgid
 
 from reports.scheduled import SmtpSettings
 
@@ -16,12 +18,17 @@ def mail_recording_link(recipient: str, sender_name: str, link: str, expires: st
     message["Subject"] = "Gespreksopname / call recording"
     message["From"] = settings.sender
     message["To"] = recipient
+    message["Message-ID"] = make_msgid("recording", domain="opencc")  # no DNS look-up
     message.set_content(
         f"{sender_name} deelt een gespreksopname met u / shares a call recording with you:\n\n"
         f"{link}\n\n"
         f"De link verloopt op / the link expires at {expires} (UTC).\n"
     )
-    with smtplib.SMTP(settings.host, settings.port, timeout=30) as client:
+    # The EHLO name given: smtplib's default asks DNS for this host's FQDN, which can hang for
+    # many seconds where no resolver answers.
+    with smtplib.SMTP(
+        settings.host, settings.port, local_hostname=socket.gethostname(), timeout=30
+    ) as client:
         if settings.starttls:
             client.starttls()
         if settings.username:
@@ -29,4 +36,4 @@ def mail_recording_link(recipient: str, sender_name: str, link: str, expires: st
         refused = client.send_message(message)
     if refused:
         raise RuntimeError(f"the mail server refused {recipient}")
-    return str(message.get("Message-ID", ""))
+    return str(message["Message-ID"])

@@ -200,6 +200,28 @@ def test_a_recorded_call_is_converted_listed_played_labelled_and_mailed(
         assert [entry["action"] for entry in log] == ["play", "label", "mail", "mail", "export"]
         assert log[3]["actor"] == "boss@example.com"
 
+        # The licence is applied live: without it, *44 before a number is refused.
+        changed = http.patch(
+            f"/api/v1/tenants/demo/users/{CALLER}",
+            headers=admin,
+            json={"licences": {"call_center": "premium", "recording": None}},
+        )
+        assert changed.status_code == 200, changed.text
+    _wait_for(lambda: _refused(product, f"*44{SOFTPHONE}", tmp_path))
+
+
+def _refused(product: ProductThread, to: str, work_dir: Path) -> bool:
+    result = asyncio.run(
+        run_sipp(
+            "ext_call_fails_403.xml",
+            work_dir=work_dir,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": CALLER, "to": to, "media_port": free_port()},
+            extra=["-au", CALLER, "-ap", f"pw{CALLER}"],
+        )
+    )
+    return result.returncode == 0
+
 
 def _play_in_the_portal(base_url: str, recording_id: int) -> None:
     with sync_playwright() as playwright:
