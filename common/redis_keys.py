@@ -70,3 +70,9 @@ def login_failures_by_account(prefix: str, account_digest: str) -> str:
 def open_connections(prefix: str, tenant: str, username: str) -> str:
     """One principal's open websocket and SSE connections, as leases (cti/connection_slots.py)."""
     return f"{prefix}:{tenant}:connections:{username}"
+
+
+def token_generation(prefix: str, tenant: str, username: str) -> str:
+    """A user's access-token generation: tokens issued under an older one are revoked
+    (cti/token_revocation.py)."""
+    return f"{prefix}:{tenant}:token-generation:{username}"

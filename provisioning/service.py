@@ -104,6 +104,9 @@ class ProvisioningService:
         """Call `listener` with each committed change (never with a rolled-back one)."""
         self._tx.subscribe(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        self._tx.unsubscribe(listener)
+
     def _terms(self) -> store.FlexTerms:
         return store.FlexTerms(self._prices, self._now().date())
 
@@ -236,7 +239,8 @@ class ProvisioningService:
                 except Invalid as error:
                     reason = f"its call centers would no longer run: {error.reason}"
                     raise Invalid("licences.call_center", reason) from None
-            after = made.as_json() | {"password_changed": patch.password is not None}
+            # Named only when true, so `Change.changed` holds it exactly when the password changed.
+            after = made.as_json() | ({"password_changed": True} if patch.password else {})
             unit.record("user", username, "update", before.as_json(), after | _buyout(buyout))
         return made
 
