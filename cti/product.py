@@ -28,9 +28,10 @@ from rq import Queue
 
 from common.dependencies import check_patched_versions
 from common.redis_keys import DEFAULT_PREFIX, pbx_prefix
+from common.security_headers import SecurityHeaders
 from crm_connectors.index import CrmIndex
 from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
-from crm_connectors.opencti import ADAPTER_DIR
+from crm_connectors.opencti import ADAPTER_DIR, ADAPTER_HEADERS
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.cdr_publisher import CdrPublisher
@@ -300,7 +301,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         app = create_app(cti_settings)
         _mount_clients(app)
-        app.mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR, html=True), name="opencti")
+        adapter = StaticFiles(directory=ADAPTER_DIR, html=True)
+        app.mount("/crm/opencti", SecurityHeaders(adapter, ADAPTER_HEADERS), name="opencti")
         product.app = app
 
         if settings.rq_worker:
