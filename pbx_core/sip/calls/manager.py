@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pbx_core import call_control as cc
-from pbx_core.directory import Directory
+from pbx_core.directory import Directories
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient, NgError
 from pbx_core.sip.calls.bridging import Bridging
@@ -34,7 +34,7 @@ class CallManager:
     def __init__(
         self,
         global_config: dict[str, Any],
-        directory: Directory,
+        directories: Directories,
         locations: LocationStore,
         emit: Emit,
         *,
@@ -48,7 +48,7 @@ class CallManager:
     ) -> None:
         ctx = CallContext(
             global_config,
-            directory,
+            directories,
             locations,
             emit,
             realm=realm,
@@ -98,9 +98,9 @@ class CallManager:
         except NgError as error:
             ctx.fail(call, name, f"media: {error}")
 
-    def set_directory(self, directory: Directory) -> None:
-        self._ctx.directory = directory
-        self._ctx.dial.directory = directory
+    def set_directories(self, directories: Directories) -> None:
+        self._ctx.directories = directories
+        self._ctx.dial.directories = directories
 
     def hang_up_all(self) -> None:
         for call_id in list(self._ctx.calls):
@@ -111,5 +111,5 @@ class CallManager:
     # -----------------------------------------------------------------------------------------
     # Introspection (tests, metrics)
 
-    def busy_extensions(self) -> dict[str, int]:
+    def busy_extensions(self) -> dict[tuple[str, str], int]:
         return dict(self._ctx.busy)
