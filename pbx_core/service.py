@@ -32,7 +32,9 @@ from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.prompts import prompt_path
 from pbx_core.recording.jobs import enqueue_conversion, safe_file_name
+from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
+from pbx_core.sip.digest import DigestAuth
 from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
@@ -74,6 +76,8 @@ class PbxService:
         self._tcp: TcpTransportGateway | None = None
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
+        self.auth_throttle: AuthThrottle | None = None
+        """Failed authentications and bans while the PBX runs (`counts()` for /metrics)."""
         self._media: NgClient | None = None
 
     # -----------------------------------------------------------------------------------------
@@ -146,12 +150,16 @@ class PbxService:
     def _build_router(self, global_config: dict[str, Any]) -> SipRouter:
         """Runs in the SIP thread: every sippy object is created there."""
         prompts_dir = self.config.prompts_dir.resolve()
+        auth = DigestAuth()
+        throttle = self.auth_throttle = AuthThrottle(self.config.auth_throttle)
         self._calls = CallManager(
             global_config,
             self.directories,
             self.locations,
             self._emit_from_sip_thread,
             realm=self.config.realm,
+            auth=auth,
+            throttle=throttle,
             media=self._media,
             prompt_path=lambda name: str(prompt_path(prompts_dir, name)),
             extension_ring_timeout=self.config.extension_ring_timeout,
@@ -161,8 +169,10 @@ class PbxService:
             if self.config.recordings_dir is not None
             else None,
         )
-        self._registrar = Registrar(self.directories, self.locations, self.config.realm)
-        return SipRouter(self._registrar, self._calls)
+        self._registrar = Registrar(
+            self.directories, self.locations, self.config.realm, auth, throttle
+        )
+        return SipRouter(self._registrar, self._calls, throttle)
 
     async def stop(self) -> None:
         if self._tcp is not None:

@@ -6,13 +6,14 @@ binding is the tenant's (docs/pbx.md, "Tenants")."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, assert_never
 
 from sippy.SipHeader import SipHeader
 
 from pbx_core.directory import Directories, Directory, digest_realm
 from pbx_core.location import Binding, LocationStore
-from pbx_core.sip.digest import challenge_header, nonce_is_fresh, verified_user
+from pbx_core.sip.auth_throttle import AuthThrottle
+from pbx_core.sip.digest import DigestAuth, DigestRequest, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +25,20 @@ SipReply = tuple[Any, None, None]
 
 
 class Registrar:
-    def __init__(self, directories: Directories, locations: LocationStore, realm: str) -> None:
+    def __init__(
+        self,
+        directories: Directories,
+        locations: LocationStore,
+        realm: str,
+        auth: DigestAuth,
+        throttle: AuthThrottle,
+    ) -> None:
         self._directories = directories
         self._locations = locations
         self._realm = realm
         """For a PBX of one company, and for domains that belong to no tenant."""
+        self._auth = auth
+        self._throttle = throttle
 
     def set_directories(self, directories: Directories) -> None:
         self._directories = directories
@@ -39,25 +49,31 @@ class Registrar:
         domain = str(to.host or "")
         directory = self._directories.for_domain(domain)
         realm = digest_realm(directory, self._realm)
+        source = str(req.getSource()[0])
         authorization = req.getHFBody("authorization") if req.countHFs("authorization") else None
         if authorization is None:
             # Challenge unknown users and domains as well: answering 404 here would let anyone
             # enumerate the extensions and tenants.
-            return self._challenge(req, realm)
-        if directory is None or (
-            verified_user(directory, authorization, "REGISTER", extension) is None
-        ):
-            if not nonce_is_fresh(authorization):
-                # A stale nonce is not a wrong password: challenge again.
-                return self._challenge(req, realm)
-            log.info("REGISTER for %s@%s refused: wrong credentials", extension, domain)
-            return (req.genResponse(403, "Forbidden"), None, None)
-        return self._bind(req, directory, extension)
+            return self._challenge(req, realm, source, stale=False)
+        asked = DigestRequest("REGISTER", str(req.getRURI()), source, realm, extension)
+        verdict = self._auth.check(directory, authorization, asked)
+        match verdict:
+            case Verdict.OK:
+                assert directory is not None  # nobody authenticates in no tenant
+                return self._bind(req, directory, extension)
+            case Verdict.STALE:
+                return self._challenge(req, realm, source, stale=True)
+            case Verdict.FAILED:
+                log.info("REGISTER %s@%s from %s refused", extension, domain, source)
+                if not self._directories.is_trunk(source):
+                    self._throttle.failed(source, f"REGISTER {extension}@{domain}")
+                return (req.genResponse(403, "Forbidden"), None, None)
+            case _:
+                assert_never(verdict)
 
-    @staticmethod
-    def _challenge(req: Any, realm: str) -> SipReply:
+    def _challenge(self, req: Any, realm: str, source: str, *, stale: bool) -> SipReply:
         resp = req.genResponse(401, "Unauthorized")
-        resp.appendHeader(challenge_header(realm))
+        resp.appendHeader(self._auth.challenge(realm, source, stale=stale))
         return (resp, None, None)
 
     def _bind(self, req: Any, directory: Directory, extension: str) -> SipReply:

@@ -15,8 +15,10 @@ from pbx_core import call_control as cc
 from pbx_core.directory import Directories, Directory, SipUser, digest_realm
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient
+from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.click_to_dial import ClickToDial
+from pbx_core.sip.digest import DigestAuth
 
 if TYPE_CHECKING:
     from pbx_core.sip.calls.bridging import Bridging
@@ -44,6 +46,8 @@ class CallContext:
         emit: Emit,
         *,
         realm: str,
+        auth: DigestAuth,
+        throttle: AuthThrottle,
         media: NgClient | None,
         prompt_path: Callable[[str], str],
         extension_ring_timeout: float,
@@ -56,6 +60,8 @@ class CallContext:
         self.locations = locations
         self.emit = emit
         self.default_realm = realm
+        self.auth = auth
+        self.throttle = throttle
         self.media = media
         self.prompt_path = prompt_path
         self.extension_ring_timeout = extension_ring_timeout

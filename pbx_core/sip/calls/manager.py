@@ -19,6 +19,7 @@ from pbx_core import call_control as cc
 from pbx_core.directory import Directories
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient, NgError
+from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.bridging import Bridging
 from pbx_core.sip.calls.caller_media import CallerMedia
 from pbx_core.sip.calls.commands import CommandDispatcher
@@ -28,6 +29,7 @@ from pbx_core.sip.calls.inbound import Inbound
 from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.calls.monitoring import Monitoring
 from pbx_core.sip.calls.offers import Offers
+from pbx_core.sip.digest import DigestAuth
 
 
 class CallManager:
@@ -39,6 +41,8 @@ class CallManager:
         emit: Emit,
         *,
         realm: str,
+        auth: DigestAuth,
+        throttle: AuthThrottle,
         media: NgClient | None = None,
         prompt_path: Callable[[str], str] = str,
         extension_ring_timeout: float = 30.0,
@@ -52,6 +56,8 @@ class CallManager:
             locations,
             emit,
             realm=realm,
+            auth=auth,
+            throttle=throttle,
             media=media,
             prompt_path=prompt_path,
             extension_ring_timeout=extension_ring_timeout,
