@@ -86,7 +86,8 @@ class PbxAdapter:
     ) -> None:
         self._port = port
         self._tenants = tenants
-        self._number_tenant: dict[str, str] = {}
+        self._call_centers: frozenset[tuple[str, str]] = frozenset()
+        """(tenant, number) of every call center running: two tenants may both have 7001."""
         self.refresh_numbers()
         self._language = language
         self._spoken = spoken
@@ -97,13 +98,13 @@ class PbxAdapter:
         """(call id, PBX command name) -> the control call waiting for the PBX's answer."""
 
     def refresh_numbers(self) -> None:
-        """Which tenant each call-center number belongs to, from the configs running now (again
-        after a live change, so a call center created while running takes calls at once)."""
-        self._number_tenant = {
-            cc.id: tenant
+        """The call centers of the configs running now (again after a live change or a new
+        tenant, so a call center created while running takes calls at once)."""
+        self._call_centers = frozenset(
+            (tenant, cc.id)
             for tenant, h in self._tenants.items()
             for cc in h.engine.config.call_centers
-        }
+        )
 
     def send(self, command: pbx.CallCommand) -> None:
         self._port.send(command)
@@ -225,11 +226,10 @@ class PbxAdapter:
             self._monitor_ended(event)
             return None
         if isinstance(event, pbx.CallOffered):
-            tenant = self._number_tenant.get(event.called)
-            if tenant is None:
+            if (event.tenant, event.called) not in self._call_centers:
                 self._port.send(pbx.Reject(event.call_id, 404, "Not Found"))
                 return None
-            return tenant, qi.CallArrived(event.call_id, event.called, event.caller)
+            return event.tenant, qi.CallArrived(event.call_id, event.called, event.caller)
         found = self._find_call(event.call_id)
         if found is None:
             return None  # a call the engine already let go of (transferred, rejected)

@@ -61,6 +61,8 @@ class EngineRuntime(EngineControl):
         compact_after: int = COMPACT_AFTER,
     ) -> None:
         tenants = {c.tenant: EngineTenant(Engine(c)) for c in configs}
+        self._running = tenants
+        """The one dict every part reads its tenants from: `add_tenant` adds to it."""
         self._listeners = tuple(listeners)
         """Called with every event as it is made (e.g. CRM call logging); must be cheap."""
         self._journal = EngineJournal(
@@ -101,6 +103,18 @@ class EngineRuntime(EngineControl):
         self._journal.start()
         for tenant in self._tenants:
             await self._journal.write_snapshot(tenant)
+
+    async def add_tenant(self, config: TenantConfig) -> None:
+        """Run a tenant created while running (provisioning), as start() runs the others."""
+        tenant = config.tenant
+        if tenant in self._tenants:
+            return
+        self._running[tenant] = EngineTenant(Engine(config))
+        await self._journal.recover(tenant)
+        self._end_previous_process_calls(tenant)
+        await self._journal.write_snapshot(tenant)
+        self._pbx.refresh_numbers()
+        log.info("%s: engine running", tenant)
 
     def _end_previous_process_calls(self, tenant: str) -> None:
         """The calls of the previous process are gone with its SIP dialogs: end them properly,

@@ -37,11 +37,11 @@ from cti.app import create_app
 from cti.cdr_publisher import CdrPublisher
 from cti.crm_call_log import CrmCallLogging
 from cti.demo_company import DEMO_TENANT
-from cti.engine_provisioning import LiveEngineConfig
+from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.passwords import hash_password
-from cti.pbx_directory import provisioned_directory
+from cti.pbx_directory import provisioned_directories
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
 from cti.screen_pop import ScreenPopRecord
 from cti.serve import WEB_SERVER_OPTIONS
@@ -228,14 +228,15 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         await asyncio.to_thread(seed_demo_company, provisioning, DEMO_TENANT)
         await asyncio.to_thread(forget_moved_demo_users, users, DEMO_TENANT)
         await asyncio.to_thread(seed_demo_operator, users, DEMO_TENANT)
-        engine_config = await asyncio.to_thread(provisioning.engine_config, DEMO_TENANT)
+        engine_configs = await asyncio.to_thread(all_engine_configs, provisioning)
 
         redis = Redis.from_url(redis_url, decode_responses=True)
         stack.push_async_callback(redis.aclose)
-        # The PBX serves the demo tenant's phones: its realm is that tenant's SIP domain, and its
-        # users and call-center numbers come from provisioning (the digest HA1 it stores).
+        # The PBX serves every tenant's phones, each in its SIP domain as the digest realm (the
+        # demo tenant's is the realm of requests for no tenant's domain); users and call-center
+        # numbers come from provisioning (the digest HA1 it stores).
         realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
-        directory = await asyncio.to_thread(provisioned_directory, provisioning, DEMO_TENANT)
+        directories = await asyncio.to_thread(provisioned_directories, provisioning)
         pbx = PbxService(
             PbxConfig(
                 realm=realm,
@@ -248,13 +249,13 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 recordings_dir=recordings,
                 dtmf_listen_port=dtmf_port,
             ),
-            directory,
+            directories,
         )
         product.pbx = pbx
         crm_queue = Queue("crm", connection=SyncRedis.from_url(redis_url))
         crm_logging = CrmCallLogging(CallLogger(crm_queue))
         runtime = EngineRuntime(
-            [engine_config],
+            engine_configs,
             pbx,
             redis,
             EventLog(redis, settings.key_prefix),
@@ -266,14 +267,13 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         product.runtime = runtime
         pbx.register_handler(runtime.on_call_event)
         await runtime.start()
-        LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), (pbx, DEMO_TENANT))
+        LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), pbx)
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
         cdrs = CdrPublisher(  # the PBX's live directory: users added later count as well
             redis,
             settings.key_prefix,
-            tenant_of=lambda number: user.tenant if (user := pbx.directory.user(number)) else None,
-            is_extension=lambda number: pbx.directory.user(number) is not None,
+            is_extension=lambda tenant, number: pbx.directories.user(tenant, number) is not None,
         )
         cdr_task = asyncio.create_task(cdrs.run(pbx.subscribe()), name="cdrs")
         stack.callback(cdr_task.cancel)

@@ -137,6 +137,11 @@ class ProvisioningService:
         with self._tx.engine.connect() as connection:
             return TenantView.of(store.tenant_row(connection, tenant))
 
+    def tenant_ids(self) -> list[str]:
+        """Every tenant, for the processes that serve them all (the PBX, the engine runtime)."""
+        with self._tx.engine.connect() as connection:
+            return list(connection.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars())
+
     # Signing in.
     def sign_in(
         self, username: str, password: str, verify: Callable[[str, str], bool]
