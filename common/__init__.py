@@ -8,5 +8,5 @@ package, so every package, the pure core included, may import it.
 | `dependencies.py` | the start-up check of the libraries used below their public API |
 | `priorities.py` | the range of a waiting call's priority (engine, API and board agree) |
 | `migrations.py` | running one package's Alembic migrations in a database shared with others |
-| `security_headers.py` | every page's Content-Security-Policy (one builder) and the ASGI wrapper that sends it |
+| `security_headers.py` | every page's Content-Security-Policy and the ASGI wrapper sending it |
 """
