@@ -26,6 +26,7 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from rq import Queue
 
+from common.child_processes import dies_with_parent
 from common.dependencies import check_patched_versions
 from common.redis_keys import DEFAULT_PREFIX, pbx_prefix
 from common.security_headers import SecurityHeaders
@@ -151,8 +152,9 @@ def _free_tcp_port(host: str) -> int:
 async def _start_private_redis(var_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
     port = _free_tcp_port("127.0.0.1")
     process = subprocess.Popen(
-        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
-         "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(var_dir)],
+        dies_with_parent([shutil.which("redis-server") or "redis-server", "--port", str(port),
+                          "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                          "--dir", str(var_dir)]),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -307,8 +309,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
 
         if settings.rq_worker:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--url", redis_url,
-                 "default", "crm", "reports", "recordings"],
+                dies_with_parent([sys.executable, "-m", "rq.cli", "worker", "--with-scheduler",
+                                  "--url", redis_url, "default", "crm", "reports", "recordings"]),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.STDOUT,
                 env={
@@ -323,9 +325,9 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
 
         # Reports: the ingester follows the event stream into SQL, exactly once (docs/reports.md).
         ingester = subprocess.Popen(
-            [sys.executable, "-m", "reports.ingest", "--tenant", DEMO_TENANT,
-             "--prefix", settings.key_prefix, "--database-url", database_url,
-             "--redis-url", redis_url],
+            dies_with_parent([sys.executable, "-m", "reports.ingest", "--tenant", DEMO_TENANT,
+                              "--prefix", settings.key_prefix, "--database-url", database_url,
+                              "--redis-url", redis_url]),
             stdout=subprocess.DEVNULL,
             stderr=(var / "ingest.log").open("ab"),
         )  # fmt: skip
