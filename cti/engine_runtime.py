@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["EngineRuntime", "PbxPort"]
 
+LOST_IN_RESTART = "PBX restarted"
+"""Why the calls a previous process held are lost (the reason of their CALL_LOST)."""
+
 
 class EngineRuntime(EngineControl):
     def __init__(
@@ -117,11 +120,12 @@ class EngineRuntime(EngineControl):
         log.info("%s: engine running", tenant)
 
     def _end_previous_process_calls(self, tenant: str) -> None:
-        """The calls of the previous process are gone with its SIP dialogs: end them properly,
-        and let agents out of wrap-up (its timer died too)."""
+        """The calls of the previous process are gone with its SIP dialogs: end them as lost by
+        the platform (CALL_LOST, never the caller's abandonment), all in one step so no agent is
+        offered one of them meanwhile, and let agents out of wrap-up (its timer died too)."""
         state = self._tenants[tenant].engine.state
-        for call_id in list(state.calls):
-            self.feed(tenant, qi.CallerHungUp(call_id))
+        if state.calls:
+            self.feed(tenant, qi.CallsLost(tuple(state.calls), LOST_IN_RESTART))
         for timer_id, (kind, _) in list(state.timers.items()):
             if kind == "wrap_up":
                 self.feed(tenant, qi.TimerFired(timer_id))
