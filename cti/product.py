@@ -39,6 +39,7 @@ from cti.demo_company import DEMO_TENANT
 from cti.engine_provisioning import LiveEngineConfig
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
+from cti.feature_codes import wire_phone_features
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directory
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
@@ -53,6 +54,7 @@ from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
 from provisioning.db import migrate as migrate_provisioning
 from provisioning.service import ProvisioningService
+from provisioning.user_services_store import UserServicesService
 from reports.db import migrate as migrate_reports
 
 log = logging.getLogger(__name__)
@@ -266,6 +268,9 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         pbx.register_handler(runtime.on_call_event)
         await runtime.start()
         LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), (pbx, DEMO_TENANT))
+        user_services = UserServicesService(database)
+        await asyncio.to_thread(wire_phone_features, pbx, provisioning, user_services, runtime,
+                                prompts_dir, DEMO_TENANT)  # fmt: skip
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
         cdrs = CdrPublisher(  # the PBX's live directory: users added later count as well
@@ -299,6 +304,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             sip_messages=pbx.sip_messages,
         )
         app = create_app(cti_settings)
+        app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
         _mount_clients(app)
         app.mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR, html=True), name="opencti")
         product.app = app

@@ -12,6 +12,7 @@ from sippy.Core.EventDispatcher import ED2
 from sippy.UA import UA
 
 from pbx_core import call_control as cc
+from pbx_core.features.codes import FEATURE_CODE_ROUTE, is_feature_code, split_inhibitor
 from pbx_core.media.ng_client import NgError
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import Call
@@ -92,15 +93,19 @@ class Inbound:
         if directory.is_call_center(called):
             self._start_call(ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, called)
             return
+        called, inhibited = split_inhibitor(called)
+        if is_feature_code(called):  # pbx_core/features/codes.py: the application's to handle
+            route = FEATURE_CODE_ROUTE
+            self._start_call(ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, route)
+            return
         if directory.user(called) is None and self._ctx.outbound_trunk is None:
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
         call = self._start_call(
             ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, None
         )
-        if call is not None:
-            ring_timeout = self._ctx.extension_ring_timeout
-            self._ctx.offers.offer(call, call.next_leg_id(), called, ring_timeout, True)
+        if call is not None:  # forwarding and do-not-disturb decide whether the user rings
+            self._ctx.forwarding.ring(call, called, inhibited=inhibited)
 
     def _start_call(
         self,

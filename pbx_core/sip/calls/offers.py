@@ -213,7 +213,7 @@ class Offers:
         auto_bridge: bool,
     ) -> None:
         self._ctx.emit(cc.OfferFailed(call.call_id, leg_id, extension, failure, code), call.route)
-        if not auto_bridge:
+        if not auto_bridge or self._ctx.forwarding.after_failure(call, extension, failure):
             return
         # The PBX placed this leg itself: the caller gets the outcome.
         if call.answered:
