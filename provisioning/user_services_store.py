@@ -3,12 +3,13 @@ SQL, one transaction per change with its audit entry (entity `user_services`), l
 after the commit. The rules are in `provisioning.user_services`.
 
 A user without a row has the defaults (everything off); the row goes with the user (foreign key
-with ON DELETE CASCADE).
+with ON DELETE CASCADE). SQLite enforces no foreign keys unless asked, and may give a new user a
+deleted one's id: a row counts only for the user id *and* username it was written for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +40,7 @@ user_services = Table(
     METADATA,
     Column("user_id", Integer, ForeignKey("prov_users.id", ondelete="CASCADE"), primary_key=True),
     Column("tenant", String(TENANT_ID), nullable=False),
+    Column("username", String(64), nullable=False),
     Column("settings", JSON, nullable=False),
 )
 
@@ -85,7 +87,7 @@ class UserServicesService:
         """Every user of `tenant` (for the PBX at start-up)."""
         with self._tx.engine.connect() as connection:
             rows = connection.execute(select(users).where(users.c.tenant == tenant)).all()
-            stored = _stored(connection, [r.id for r in rows])
+            stored = _stored(connection, rows)
             return [_view_of(r, stored.get(r.id)) for r in rows]
 
     def change(
@@ -96,7 +98,7 @@ class UserServicesService:
             row = user_row(unit.connection, tenant, username)
             before = _view(unit.connection, row)
             made = changed_services(before.services, patch, Profile(row.profile), row.extension)
-            values = {"tenant": tenant, "settings": made.as_json()}
+            values = {"tenant": tenant, "username": username, "settings": made.as_json()}
             exists = unit.connection.execute(
                 update(user_services).where(user_services.c.user_id == row.id).values(**values)
             ).rowcount
@@ -106,13 +108,17 @@ class UserServicesService:
         return _view_of(row, made.as_json())
 
 
-def _stored(connection: Connection, user_ids: list[int]) -> dict[int, Any]:
-    query = select(user_services).where(user_services.c.user_id.in_(user_ids))
-    return {r.user_id: r.settings for r in connection.execute(query)}
+def _stored(connection: Connection, user_rows: Sequence[Any]) -> dict[int, Any]:
+    """User id -> stored settings, for rows written for that very user (see above)."""
+    names = {r.id: r.username for r in user_rows}
+    query = select(user_services).where(user_services.c.user_id.in_(names))
+    return {
+        r.user_id: r.settings for r in connection.execute(query) if names[r.user_id] == r.username
+    }
 
 
 def _view(connection: Connection, row: Any) -> UserServicesView:
-    return _view_of(row, _stored(connection, [row.id]).get(row.id))
+    return _view_of(row, _stored(connection, [row]).get(row.id))
 
 
 def _view_of(row: Any, settings: Any) -> UserServicesView:

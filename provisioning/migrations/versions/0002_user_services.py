@@ -20,6 +20,7 @@ def upgrade() -> None:
         "prov_user_services",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("tenant", sa.String(length=64), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
