@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +202,17 @@ async def test_do_not_disturb_is_busy_and_unreachable_or_unanswered_phones_forwa
     finally:
         phone.kill()
         ringing.kill()
+
+
+async def test_a_forward_to_a_call_center_is_queued_and_a_long_chain_stops_with_483(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    assert (await set_services(product, "1003", **OFF | {"forward_always": "7001"})).is_success
+    await call(product, tmp_path, "1005", "1003")  # the Helpdesk answers (welcome, music)
+    # 1003 -> 1004 -> ... -> 1009 -> 1010: six diversions, one more than the PBX makes.
+    chain = [str(n) for n in range(1003, 1011)]
+    for here, there in pairwise(chain):
+        assert (await set_services(product, here, **OFF | {"forward_always": there})).is_success
+    await call(product, tmp_path, "1001", "1003", "features_ext_call_fails_483.xml")
+    for here in chain:
+        await set_services(product, here, **OFF)
