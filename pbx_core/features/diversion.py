@@ -4,8 +4,9 @@ The PBX's call path asks `on_arrival` before it rings a user and `on_failure` wh
 phone is busy, does not answer or is not registered. The order on a call the user does not
 take is: the user's forwarding for that case if set, else voicemail when the voicemail part
 says it has a box for the user, else the reply the caller got before forwarding existed (486 or
-480). Each diversion adds the destination to the call's history; a destination already in it
-(A -> B -> A) or more than `MAX_DIVERSIONS` diversions stop the call with a reason.
+480). The call's history holds its caller and each user it was for; a destination already in it
+(A -> B -> A, or back to the caller) or more than `MAX_DIVERSIONS` diversions stop the call with
+a reason.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def on_arrival(
     inhibited: bool,
     voicemail_available: bool,
 ) -> Decision:
-    """A call reaches the user (`history`: the numbers it was for so far, the user last)."""
+    """A call reaches the user (`history`: the caller, then the users it was for, this one last)."""
     if services.do_not_disturb:
         return ToVoicemail("do-not-disturb") if voicemail_available else DO_NOT_DISTURB
     if services.forward_always is not None and not inhibited:
@@ -121,6 +122,6 @@ def on_failure(
 def _divert(destination: str, reason: str, history: tuple[str, ...]) -> Divert | Refuse:
     if destination in history:
         return LOOP
-    if len(history) > MAX_DIVERSIONS:
+    if len(history) - 2 >= MAX_DIVERSIONS:  # the caller and the first user are no diversions
         return TOO_MANY
     return Divert(destination, reason)

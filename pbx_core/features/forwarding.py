@@ -48,7 +48,7 @@ _FAILURES = {
 @dataclass
 class _Diversions:
     history: tuple[str, ...]
-    """The users the call was for, in order; the last is the one ringing now."""
+    """The caller, then the users the call was for, in order; the last is the one ringing now."""
     inhibited: bool
 
 
@@ -67,7 +67,7 @@ class CallForwarding:
         caller = self._ctx.directory.user(call.caller)
         may_inhibit = caller is not None and self._table.get(caller.tenant, caller.extension)
         inhibited = inhibited and bool(may_inhibit and may_inhibit.may_inhibit)
-        self._calls[call] = _Diversions((extension,), inhibited)
+        self._calls[call] = _Diversions((call.caller, extension), inhibited)
         self._reach(call, extension)
 
     def after_failure(self, call: Call, extension: str, failure: cc.OfferFailure) -> bool:
@@ -77,7 +77,7 @@ class CallForwarding:
         user = self._ctx.directory.user(extension)
         if kind is None or user is None or call.answered:
             return False
-        state = self._calls.setdefault(call, _Diversions((extension,), False))
+        state = self._calls.setdefault(call, _Diversions((call.caller, extension), False))
         decision = on_failure(
             self._table.get(user.tenant, extension),
             kind,

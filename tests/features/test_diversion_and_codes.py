@@ -38,9 +38,17 @@ def test_forward_always_diverts_at_once_and_a_loop_or_too_many_hops_stop() -> No
         "1002", "unconditional"
     )
     assert on_arrival(to_b, ("1002", "1001"), inhibited=False, voicemail_available=False) == LOOP
-    long_chain = tuple(str(n) for n in range(2000, 2001 + MAX_DIVERSIONS))
-    assert on_arrival(to_b, long_chain, inhibited=False, voicemail_available=False) == TOO_MANY
+    caller_and_five_hops = tuple(str(n) for n in range(2000, 2002 + MAX_DIVERSIONS))
+    assert on_arrival(
+        to_b, caller_and_five_hops[:-1], inhibited=False, voicemail_available=False
+    ) == Divert("1002", "unconditional")
+    assert (
+        on_arrival(to_b, caller_and_five_hops, inhibited=False, voicemail_available=False)
+        == TOO_MANY
+    )
     assert on_arrival(to_b, ("1001",), inhibited=True, voicemail_available=False) == Ring(None)
+    back_to_the_caller = ("1002", "1001")  # 1002 calls 1001, who forwards to 1002
+    assert on_arrival(to_b, back_to_the_caller, inhibited=False, voicemail_available=False) == LOOP
 
 
 def test_do_not_disturb_is_busy_or_voicemail() -> None:
