@@ -15,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, assert_never
 
+from sippy.SipGenericHF import SipGenericHF
+from sippy.SipHeader import SipHeader
+
 from pbx_core import call_control as cc
 from pbx_core.features.diversion import (
     Decision,
@@ -50,6 +53,8 @@ class _Diversions:
     history: tuple[str, ...]
     """The caller, then the users the call was for, in order; the last is the one ringing now."""
     inhibited: bool
+    reasons: tuple[str, ...] = ()
+    """The reason of each diversion so far (`history[i + 1]` forwarded for `reasons[i]`)."""
 
 
 class CallForwarding:
@@ -117,7 +122,9 @@ class CallForwarding:
             case Divert(destination, reason):
                 log.info("call %s for %s forwarded (%s) to %s", call.call_id, extension, reason,
                          destination)  # fmt: skip
-                self._calls[call].history += (destination,)
+                state = self._calls[call]
+                state.history += (destination,)
+                state.reasons += (reason,)
                 self._divert(call, destination)
             case ToVoicemail(reason):
                 assert self.voicemail is not None  # has_voicemail said yes
@@ -144,6 +151,22 @@ class CallForwarding:
             caller_name=call.caller_name,
         )
         ctx.emit(offered, destination)
+
+    def diversion_headers(self, call: Call) -> tuple[SipHeader, ...]:
+        """RFC 5806 `Diversion` headers for an INVITE of `call`, the latest diversion first, so
+        the forwarded phone can show on whose behalf it rings."""
+        state = self._calls.get(call)
+        if state is None:
+            return ()
+        host = self._ctx.realm
+        values = [
+            f"<sip:{diverted}@{host}>;reason={reason};counter=1"
+            for diverted, reason in zip(state.history[1:], state.reasons, strict=False)
+        ]
+        return tuple(
+            SipHeader(name="diversion", body=SipGenericHF(value, "Diversion"))
+            for value in reversed(values)
+        )
 
     def _voicemail_for(self, tenant: str, extension: str) -> bool:
         return self.voicemail is not None and self.has_voicemail(tenant, extension)

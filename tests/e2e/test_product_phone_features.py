@@ -156,7 +156,8 @@ async def test_forward_always_reaches_the_destination_and_a_loop_stops_with_482(
 ) -> None:
     assert (await set_services(product, "1003", **OFF | {"forward_always": "1004"})).is_success
     assert (await set_services(product, "1004", **OFF)).is_success
-    phone = await agent_phone(product.sip_port, "1004", "agent_answer.xml", tmp_path)
+    diverted = "features_phone_answer_diverted.xml"  # checks the INVITE's Diversion header
+    phone = await agent_phone(product.sip_port, "1004", diverted, tmp_path, diverted="sip:1003")
     try:
         await call(product, tmp_path, "1005", "1003")  # answered by 1004's phone
         assert (await phone.wait()).returncode == 0

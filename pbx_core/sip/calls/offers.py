@@ -121,12 +121,14 @@ class Offers:
             )
         )
         event.contact = binding.contact
+        headers = self._ctx.forwarding.diversion_headers(call)  # a forwarded call's Diversion
         if auto_answer:
             # The common auto-answer hints (Polycom/Yealink/Snom/baresip read one of them).
-            event.extra_headers = tuple(
+            headers += tuple(
                 SipHeader(name=name.lower(), body=_CasedHF(value, name))
                 for name, value in AUTO_ANSWER_HEADERS
             )
+        event.extra_headers = headers or None
         leg.ua.recvEvent(event)
 
     def _on_leg_ua_event(self, call: Call, leg: Leg, event: Any, _ua: Any) -> None:
