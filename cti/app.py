@@ -25,7 +25,7 @@ from cti.graphql_api.shared import SharedSubscriptions
 from cti.graphql_api.sse import sse_router
 from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
-from cti.rest import api_tokens, auth, calls, ops, provisioning, reports, screen_pop
+from cti.rest import api_tokens, auth, calls, ops, provisioning, reports, screen_pop, user_services
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
 from cti.settings import CtiSettings
@@ -123,6 +123,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         ops.router,
         reports.router,
         provisioning.router,
+        user_services.router,
     ):
         app.include_router(router)
     schema = build_schema(

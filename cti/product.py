@@ -41,6 +41,7 @@ from cti.demo_company import DEMO_TENANT
 from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
+from cti.feature_codes import wire_phone_features
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
@@ -55,6 +56,7 @@ from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
 from provisioning.db import migrate as migrate_provisioning
 from provisioning.service import ProvisioningService
+from provisioning.user_services_store import UserServicesService
 from reports.db import migrate as migrate_reports
 
 log = logging.getLogger(__name__)
@@ -270,6 +272,9 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         pbx.register_handler(runtime.on_call_event)
         await runtime.start()
         LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), pbx)
+        user_services = UserServicesService(database)
+        await asyncio.to_thread(wire_phone_features, pbx, provisioning, user_services, runtime,
+                                prompts_dir)  # fmt: skip
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
         cdrs = CdrPublisher(  # the PBX's live directory: users added later count as well
@@ -302,6 +307,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             sip_messages=pbx.sip_messages,
         )
         app = create_app(cti_settings)
+        app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
         _mount_clients(app)
         adapter = StaticFiles(directory=ADAPTER_DIR, html=True)
         app.mount("/crm/opencti", SecurityHeaders(adapter, ADAPTER_HEADERS), name="opencti")

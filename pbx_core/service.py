@@ -28,6 +28,7 @@ from redis import Redis
 from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig
 from pbx_core.directory import Directories, Directory
+from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.prompts import prompt_path
@@ -65,6 +66,8 @@ class PbxService:
         self._redis = redis if redis is not None else Redis.from_url(config.redis_url)
         # Made here, not in start(): bindings can be saved and read before the PBX runs.
         self.locations = self._open_locations()
+        self.user_services = ServicesTable()
+        """Forwarding and do-not-disturb per user, kept current by the application."""
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
@@ -168,6 +171,7 @@ class PbxService:
             recording_sink=self._write_recording_metadata
             if self.config.recordings_dir is not None
             else None,
+            user_services=self.user_services,
         )
         self._registrar = Registrar(
             self.directories, self.locations, self.config.realm, auth, throttle

@@ -21,6 +21,7 @@ from pbx_core.sip.click_to_dial import ClickToDial
 from pbx_core.sip.digest import DigestAuth
 
 if TYPE_CHECKING:
+    from pbx_core.features.forwarding import CallForwarding
     from pbx_core.sip.calls.bridging import Bridging
     from pbx_core.sip.calls.caller_media import CallerMedia
     from pbx_core.sip.calls.hold import HoldAndDtmf
@@ -37,6 +38,7 @@ class CallContext:
     caller_media: CallerMedia
     hold: HoldAndDtmf
     monitoring: Monitoring
+    forwarding: CallForwarding
 
     def __init__(
         self,

@@ -18,6 +18,7 @@ from sippy.UA import UA
 
 from pbx_core import call_control as cc
 from pbx_core.directory import Directory
+from pbx_core.features.codes import FEATURE_CODE_ROUTE, is_feature_code, split_inhibitor
 from pbx_core.media.ng_client import NgError
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import Call
@@ -142,13 +143,17 @@ class Inbound:
         if directory.is_call_center(called):
             start(cc.CallSource.EXTENSION, tenant, caller_name, called)
             return
+        called, inhibited = split_inhibitor(called)
+        start = partial(self._start_call, ua, caller=caller, called=called, body=body)
+        if is_feature_code(called):  # pbx_core/features/codes.py: the application's to handle
+            start(cc.CallSource.EXTENSION, tenant, caller_name, FEATURE_CODE_ROUTE)
+            return
         if directory.user(called) is None and self._ctx.outbound_trunk is None:
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
         call = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
-        if call is not None:
-            ring_timeout = self._ctx.extension_ring_timeout
-            self._ctx.offers.offer(call, call.next_leg_id(), called, ring_timeout, True)
+        if call is not None:  # forwarding and do-not-disturb decide whether the user rings
+            self._ctx.forwarding.ring(call, called, inhibited=inhibited)
 
     def _authenticated(
         self,

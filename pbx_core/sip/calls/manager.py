@@ -17,6 +17,8 @@ from typing import Any
 
 from pbx_core import call_control as cc
 from pbx_core.directory import Directories
+from pbx_core.features.forwarding import CallForwarding
+from pbx_core.features.table import ServicesTable
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient, NgError
 from pbx_core.sip.auth_throttle import AuthThrottle
@@ -49,6 +51,7 @@ class CallManager:
         max_calls_per_extension: int = 1,
         outbound_trunk: tuple[str, int] | None = None,
         recording_sink: Callable[[dict[str, Any]], None] | None = None,
+        user_services: ServicesTable | None = None,
     ) -> None:
         ctx = CallContext(
             global_config,
@@ -70,6 +73,7 @@ class CallManager:
         ctx.caller_media = CallerMedia(ctx)
         ctx.hold = HoldAndDtmf(ctx)
         ctx.monitoring = Monitoring(ctx)
+        ctx.forwarding = CallForwarding(ctx, user_services or ServicesTable())
         self._ctx = ctx
         self._inbound = Inbound(ctx)
         self._commands = CommandDispatcher(ctx)

@@ -126,12 +126,14 @@ class Offers:
             )
         )
         event.contact = binding.contact
+        headers = self._ctx.forwarding.diversion_headers(call)  # a forwarded call's Diversion
         if auto_answer:
             # The common auto-answer hints (Polycom/Yealink/Snom/baresip read one of them).
-            event.extra_headers = tuple(
+            headers += tuple(
                 SipHeader(name=name.lower(), body=_CasedHF(value, name))
                 for name, value in AUTO_ANSWER_HEADERS
             )
+        event.extra_headers = headers or None
         leg.ua.recvEvent(event)
 
     def _on_leg_ua_event(self, call: Call, leg: Leg, event: Any, _ua: Any) -> None:
@@ -218,7 +220,7 @@ class Offers:
         auto_bridge: bool,
     ) -> None:
         self._ctx.emit(cc.OfferFailed(call.call_id, leg_id, extension, failure, code), call.route)
-        if not auto_bridge:
+        if not auto_bridge or self._ctx.forwarding.after_failure(call, extension, failure):
             return
         # The PBX placed this leg itself: the caller gets the outcome.
         if call.answered:
