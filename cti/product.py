@@ -51,6 +51,8 @@ from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
+from provisioning.announcement_store import AnnouncementService
+from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.db import migrate as migrate_provisioning
 from provisioning.service import ProvisioningService
 from reports.db import migrate as migrate_reports
@@ -299,6 +301,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             sip_messages=pbx.sip_messages,
         )
         app = create_app(cti_settings)
+        app.state.announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
         _mount_clients(app)
         app.mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR, html=True), name="opencti")
         product.app = app

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from common import migrations
+from provisioning import announcement_store  # noqa: F401  (puts its table on METADATA)
 from provisioning.models import METADATA
 
 VERSION_TABLE = "provisioning_alembic_version"
