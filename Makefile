@@ -29,7 +29,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy common pbx_core queueing cti agent_ui supervisor_ui reports crm_connectors provisioning bench tests devtools
+	$(BIN)/mypy common pbx_core queueing cti agent_ui supervisor_ui admin_ui reports crm_connectors provisioning bench tests devtools
 
 imports: venv
 	$(BIN)/lint-imports
