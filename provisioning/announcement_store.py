@@ -36,7 +36,7 @@ from sqlalchemy import (
 
 from provisioning.announcement_audio import to_playable
 from provisioning.announcements import references, validate_name
-from provisioning.errors import Conflict, NotFound
+from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.models import METADATA, TENANT_ID
 from provisioning.models import call_centers as center_rows
 from provisioning.unit import Transactions
@@ -179,9 +179,25 @@ def _users(connection: Any, tenant: str) -> dict[str, list[str]]:
         .order_by(center_rows.c.number)
     ).all()
     for row in rows:
-        for name in sorted(set(references(row.settings))):
+        for name in sorted({name for _, name in references(row.settings)}):
             used.setdefault(name, []).append(row.number)
     return used
+
+
+def check_references(connection: Any, tenant: str, settings: Any) -> None:
+    """Refuses call-center settings naming an announcement the tenant has not uploaded (or
+    cannot have: a malformed name), with the setting that names it."""
+    named = list(references(settings))
+    if not named:
+        return
+    uploaded = set(
+        connection.execute(
+            select(announcements.c.name).where(announcements.c.tenant == tenant)
+        ).scalars()
+    )
+    for field, name in named:
+        if name not in uploaded:
+            raise Invalid(field, f"the tenant has no announcement named {name!r}")
 
 
 def _view(row: Any, used_by: list[str]) -> AnnouncementView:

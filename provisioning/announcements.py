@@ -57,14 +57,15 @@ def prompt_name(tenant: str, prompt: str) -> str | None:
     return f"{PROMPTS_SUBDIR}/{tenant}/{name}"
 
 
-def references(settings: Any) -> Iterator[str]:
-    """Every announcement name a call center's settings (any JSON shape) refer to."""
+def references(settings: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """(field, announcement name) of every announcement a call center's settings (any JSON
+    shape) refer to; the field as the API names it, e.g. `media.entrance_message`."""
     if isinstance(settings, str):
         if settings.startswith(REFERENCE_PREFIX):
-            yield settings.removeprefix(REFERENCE_PREFIX)
+            yield where, settings.removeprefix(REFERENCE_PREFIX)
     elif isinstance(settings, Mapping):
-        for value in settings.values():
-            yield from references(value)
+        for key, value in settings.items():
+            yield from references(value, f"{where}.{key}" if where else str(key))
     elif isinstance(settings, list):
-        for value in settings:
-            yield from references(value)
+        for index, value in enumerate(settings):
+            yield from references(value, f"{where}[{index}]")

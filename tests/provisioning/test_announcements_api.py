@@ -136,6 +136,30 @@ def test_bad_names_are_refused(world: tuple[ApiWorld, Path], tmp_path: Path, nam
         assert (detail["field"] if isinstance(detail, dict) else detail[0]["loc"][-1]) == "name"
 
 
+@pytest.mark.parametrize(
+    ("media", "field"),
+    [
+        ({"entrance_message": "announcement:never-uploaded"}, "media.entrance_message"),
+        ({"music_on_hold": "announcement:../../etc/passwd"}, "media.music_on_hold"),
+        ({"comfort_message": "announcement:secret-of-acme"}, "media.comfort_message"),
+    ],
+)
+def test_a_call_center_cannot_name_an_announcement_the_tenant_lacks(
+    world: tuple[ApiWorld, Path], tmp_path: Path, media: dict[str, str], field: str
+) -> None:
+    api, _ = world
+    acme = f"/api/v1/tenants/{OTHER}/announcements/secret-of-acme"
+    assert api["acme_admin"].put(acme, content=sound(tmp_path, "wav", 0.2)).status_code in (
+        200,
+        201,
+    )
+    center = {"number": "7402", "name": "Refs", "tier": "basic", "media": media}
+    answer = api["admin"].post("/api/v1/tenants/demo/call-centers", json=center)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"]["field"] == field
+    assert api["admin"].get("/api/v1/tenants/demo/call-centers/7402").status_code == 404
+
+
 def test_a_played_announcement_cannot_be_deleted(
     world: tuple[ApiWorld, Path], tmp_path: Path
 ) -> None:
