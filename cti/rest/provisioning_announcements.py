@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from datetime import UTC
 from pathlib import Path as FilePath
 from typing import Annotated
 
@@ -61,7 +62,8 @@ class AnnouncementOut(BaseModel):
             reference=reference(view.name),
             seconds=view.seconds,
             bytes=view.bytes,
-            uploaded_at=view.uploaded_at.isoformat(),
+            # SQLite hands the stored UTC time back without its zone.
+            uploaded_at=view.uploaded_at.replace(tzinfo=view.uploaded_at.tzinfo or UTC).isoformat(),
             uploaded_by=view.uploaded_by,
             used_by=view.used_by,
         )

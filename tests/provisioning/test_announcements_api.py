@@ -58,6 +58,7 @@ def test_a_wav_is_uploaded_converted_listened_to_replaced_and_deleted(
     assert made["name"] == "welcome" and made["reference"] == "announcement:welcome"
     assert made["seconds"] == pytest.approx(1.5, abs=0.05)
     assert made["uploaded_by"] == "admin" and made["used_by"] == []
+    assert made["uploaded_at"].endswith("+00:00")
 
     listened = admin.get(f"{BASE}/welcome")
     assert listened.status_code == 200
