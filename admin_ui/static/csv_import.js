@@ -3,7 +3,7 @@
 
 import { ApiError, request } from "./api.js";
 import { el, field, replace, table } from "./dom.js";
-import { done, messageBox, refused } from "./feedback.js";
+import { done, failed, messageBox, refused } from "./feedback.js";
 import { t } from "./i18n.js";
 
 export async function render(container) {
@@ -22,7 +22,7 @@ export async function render(container) {
       const answer = await request("POST", `/users/import?dry_run=${dryRun}`, { body: chosen, type: "text/csv" });
       if (answer.errors.length) {
         showErrors(report, answer.errors);
-        refused(box, new ApiError(422, "body", t("csvBad", { count: answer.errors.length })));
+        failed(box, t("csvBad", { count: answer.errors.length }));
         importButton.disabled = true;
       } else if (dryRun) {
         done(box, t("csvOk", { rows: answer.rows }));

@@ -15,6 +15,12 @@ export function done(box, text) {
   box.textContent = text;
 }
 
+/** A failure the page itself reports (not an API refusal), e.g. a dry run's bad rows. */
+export function failed(box, text) {
+  box.className = "message error";
+  box.textContent = text;
+}
+
 /** Shows `error` in `box`; an ApiError names its field, which is marked in `form`. */
 export function refused(box, error, form = null) {
   box.className = "message error";
