@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,6 +83,7 @@ class AnnouncementService:
         self._tx = Transactions(engine, now)
         self._now = now
         self._directory = directory
+        self._writing = threading.Lock()
 
     def file(self, tenant: str, name: str) -> Path:
         """The playable WAV of announcement `name`; NotFound when the tenant has none."""
@@ -107,7 +110,8 @@ class AnnouncementService:
         audio = to_playable(data)  # before the transaction: sox may take a second
         final = self._path(tenant, name)
         final.parent.mkdir(parents=True, exist_ok=True)
-        partial = final.with_suffix(".partial")
+        # Its own name per upload: two uploads of one announcement at once never share a file.
+        partial = final.with_name(f".{name}.{uuid.uuid4().hex}.partial")
         partial.write_bytes(audio.wav)
         values = {
             "seconds": audio.seconds,
@@ -115,42 +119,45 @@ class AnnouncementService:
             "uploaded_at": self._now(),
             "uploaded_by": actor,
         }
-        try:
-            with self._tx.change(actor, tenant) as unit:
-                tenant_row(unit.connection, tenant)
-                old = self._find(unit.connection, tenant, name)
-                where = (announcements.c.tenant == tenant) & (announcements.c.name == name)
-                if old is None:
-                    unit.connection.execute(
-                        insert(announcements).values(tenant=tenant, name=name, **values)
-                    )
-                else:
-                    unit.connection.execute(update(announcements).where(where).values(**values))
-                used_by = _users(unit.connection, tenant).get(name, [])
-                made = _view(self._row(unit.connection, tenant, name), used_by)
-                before = None if old is None else _view(old, used_by).audit_form()
-                action = "create" if old is None else "update"
-                unit.record("announcement", name, action, before, made.audit_form())
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        os.replace(partial, final)
+        with self._writing:  # one change at a time from commit to file: row and file agree
+            try:
+                with self._tx.change(actor, tenant) as unit:
+                    tenant_row(unit.connection, tenant)
+                    old = self._find(unit.connection, tenant, name)
+                    where = (announcements.c.tenant == tenant) & (announcements.c.name == name)
+                    if old is None:
+                        unit.connection.execute(
+                            insert(announcements).values(tenant=tenant, name=name, **values)
+                        )
+                    else:
+                        unit.connection.execute(update(announcements).where(where).values(**values))
+                    used_by = _users(unit.connection, tenant).get(name, [])
+                    made = _view(self._row(unit.connection, tenant, name), used_by)
+                    before = None if old is None else _view(old, used_by).audit_form()
+                    action = "create" if old is None else "update"
+                    unit.record("announcement", name, action, before, made.audit_form())
+                os.replace(partial, final)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
         return made, old is None
 
     def delete(self, actor: str, tenant: str, name: str) -> None:
         """Remove announcement `name`; refused while a call center's settings name it."""
         validate_name(name)
-        with self._tx.change(actor, tenant) as unit:
-            tenant_row(unit.connection, tenant)
-            row = self._row(unit.connection, tenant, name)
-            used_by = _users(unit.connection, tenant).get(name, [])
-            if used_by:
-                numbers = ", ".join(used_by)
-                raise Conflict("name", f"call centers {numbers} play it: choose another first")
-            unit.connection.execute(delete(announcements).where(announcements.c.id == row.id))
-            unit.record("announcement", name, "delete", _view(row, []).audit_form(), None)
-        with contextlib.suppress(FileNotFoundError):
-            self._path(tenant, name).unlink()
+        with self._writing:
+            with self._tx.change(actor, tenant) as unit:
+                tenant_row(unit.connection, tenant)
+                row = self._row(unit.connection, tenant, name)
+                used_by = _users(unit.connection, tenant).get(name, [])
+                if used_by:
+                    numbers = ", ".join(used_by)
+                    raise Conflict("name", f"call centers {numbers} play it: choose another first")
+                unit.connection.execute(delete(announcements).where(announcements.c.id == row.id))
+                unit.record("announcement", name, "delete", _view(row, []).audit_form(), None)
+            # After the commit, still under the lock: an upload of this name waits for it.
+            with contextlib.suppress(FileNotFoundError):
+                self._path(tenant, name).unlink()
 
     def _path(self, tenant: str, name: str) -> Path:
         return self._directory / tenant / f"{name}.wav"

@@ -4,6 +4,8 @@ change, the file moved into place only after the commit, nothing left by a refus
 from __future__ import annotations
 
 import subprocess
+import wave
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,27 @@ def test_an_announcement_in_use_stays(
     assert "7001" in in_use.value.reason
     assert store.list("acme")[0].used_by == ["7001"]
     assert store.file("acme", "jingle").exists()
+
+
+def test_two_uploads_of_one_name_at_once_leave_one_whole_recording(
+    engine: Engine, service: ProvisioningService, tmp_path: Path
+) -> None:
+    service.create_tenant("operator", tenant_spec("acme"))
+    store = AnnouncementService(engine, tmp_path / "announcements")
+    uploads = {seconds: wav(tmp_path, seconds) for seconds in (0.4, 0.8)}
+
+    def upload(seconds: float) -> str:
+        try:
+            store.put("anna", "acme", "race", uploads[seconds])
+        except Conflict:  # both inserted at once: the loser is told, as any concurrent change
+            return "conflict"
+        return "stored"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(upload, uploads))
+    assert "stored" in outcomes
+    [row] = store.list("acme")
+    with wave.open(str(store.file("acme", "race"))) as played:
+        seconds = played.getnframes() / played.getframerate()
+    assert seconds == pytest.approx(row.seconds, abs=0.01)  # the row and the file agree
+    assert not list((tmp_path / "announcements").rglob("*.partial"))
