@@ -21,6 +21,7 @@ from cti.engine_tenant import EngineTenant
 from pbx_core import call_control as pbx
 from pbx_core.media.prompts import MUSIC_ON_HOLD, PROMPT_TEXTS, TONES
 from pbx_core.media.spoken import SpokenPrompts, position_text, wait_text
+from provisioning.announcements import prompt_name
 from queueing import commands as q
 from queueing import inputs as qi
 
@@ -132,14 +133,14 @@ class PbxAdapter:
                 send(
                     pbx.PlayPrompt(
                         command.call_id,
-                        self._prompt_file(command.prompt),
+                        self._prompt_file(command.prompt, tenant),
                         then_music=command.resume_music is not None,
                         loop=command.loop,
-                        music=_music_file(command.resume_music),
+                        music=_music_file(command.resume_music, tenant),
                     )
                 )
             case q.StartMusic():
-                send(pbx.StartMusicOnHold(command.call_id, _music_file(command.music)))
+                send(pbx.StartMusicOnHold(command.call_id, _music_file(command.music, tenant)))
             case q.StopMedia():
                 send(pbx.StopMedia(command.call_id))
             case q.OfferCall():
@@ -154,7 +155,9 @@ class PbxAdapter:
                         command.agent,
                         ring_timeout=cc.config.ring_seconds + PBX_RING_MARGIN,
                         auto_answer=command.auto_answer,
-                        whisper=self._prompt_file(command.whisper) if command.whisper else None,
+                        whisper=(
+                            self._prompt_file(command.whisper, tenant) if command.whisper else None
+                        ),
                     )
                 )
             case q.StopRinging():
@@ -185,9 +188,12 @@ class PbxAdapter:
             case _:
                 assert_never(command)
 
-    def _prompt_file(self, prompt: str) -> str:
+    def _prompt_file(self, prompt: str, tenant: str) -> str:
         """Engine prompt names -> what the PBX plays: a generated prompt (language suffixed), the
-        figure of `position:N`/`wait:S` spoken now, a tone, or a WAV path as given."""
+        figure of `position:N`/`wait:S` spoken now, a tone, the tenant's own announcement
+        (`announcement:<name>`), or a WAV path as given."""
+        if (announcement := prompt_name(tenant, prompt)) is not None:
+            return announcement
         language = self._language
         kind, _, figure = prompt.partition(":")
         if kind in ("position", "wait") and figure.isdigit():
@@ -325,6 +331,9 @@ def _translate(holder: EngineTenant, event: CallStateEvent) -> qi.Input | None:
             assert_never(event)
 
 
-def _music_file(music: str | None) -> str:
-    """The engine's default music name ("moh") is the PBX's generated music on hold."""
-    return MUSIC_ON_HOLD if music in (None, "moh") else str(music)
+def _music_file(music: str | None, tenant: str) -> str:
+    """The engine's default music name ("moh") is the PBX's generated music on hold; an
+    `announcement:<name>` is the tenant's own recording."""
+    if music in (None, "moh"):
+        return MUSIC_ON_HOLD
+    return prompt_name(tenant, str(music)) or str(music)

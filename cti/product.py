@@ -54,6 +54,8 @@ from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
+from provisioning.announcement_store import AnnouncementService
+from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.db import migrate as migrate_provisioning
 from provisioning.service import ProvisioningService
 from provisioning.user_services_store import UserServicesService
@@ -308,6 +310,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         app = create_app(cti_settings)
         app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
+        app.state.announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
         _mount_clients(app)
         adapter = StaticFiles(directory=ADAPTER_DIR, html=True)
         app.mount("/crm/opencti", SecurityHeaders(adapter, ADAPTER_HEADERS), name="opencti")
@@ -375,7 +378,7 @@ def _mount_clients(app: FastAPI) -> None:
     """Serve the browser clients when their packages provide a `mount(app)`."""
     import importlib
 
-    for name in ("agent_ui", "supervisor_ui"):
+    for name in ("agent_ui", "supervisor_ui", "admin_ui"):
         module = importlib.import_module(name)
         mount = getattr(module, "mount", None)
         if callable(mount):

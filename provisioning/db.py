@@ -12,7 +12,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from common import migrations
-from provisioning import user_services_store  # noqa: F401  (its table joins METADATA)
+from provisioning import (
+    announcement_store,  # noqa: F401  (puts its table on METADATA)
+    user_services_store,  # noqa: F401  (its table joins METADATA)
+)
 from provisioning.models import METADATA
 
 VERSION_TABLE = "provisioning_alembic_version"
