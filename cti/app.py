@@ -25,7 +25,16 @@ from cti.graphql_api.shared import SharedSubscriptions
 from cti.graphql_api.sse import sse_router
 from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
-from cti.rest import api_tokens, auth, calls, ops, provisioning, reports, screen_pop
+from cti.rest import (
+    api_tokens,
+    auth,
+    calls,
+    ops,
+    provisioning,
+    report_schedules,
+    reports,
+    screen_pop,
+)
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
 from cti.settings import CtiSettings
@@ -113,6 +122,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         screen_pop.router,
         ops.router,
         reports.router,
+        report_schedules.router,
         provisioning.router,
     ):
         app.include_router(router)

@@ -52,8 +52,11 @@ from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
 from provisioning.db import migrate as migrate_provisioning
+from provisioning.report_schedules import ReportScheduleStore
 from provisioning.service import ProvisioningService
 from reports.db import migrate as migrate_reports
+from reports.scheduled_jobs import QUEUE_NAME as REPORT_QUEUE
+from reports.scheduled_jobs import rearm_all as rearm_report_schedules
 
 log = logging.getLogger(__name__)
 
@@ -283,6 +286,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # migrate it as well, but only once its process is up, and the report API and every
         # reader in between would find no tables.
         await asyncio.to_thread(migrate_reports, database_url)
+        report_queue = Queue(REPORT_QUEUE, connection=SyncRedis.from_url(redis_url))
+        await asyncio.to_thread(
+            rearm_report_schedules, ReportScheduleStore(database), report_queue, database_url
+        )
 
         crm_index = CrmIndex.from_url(database_url)
         await seed_demo_crm(crm_index, f"sqlite:///{var / 'demo_crm.sqlite'}", tenant=DEMO_TENANT)

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from common import migrations
+from provisioning import crm_connections, report_schedules  # noqa: F401  (their tables)
 from provisioning.models import METADATA
 
 VERSION_TABLE = "provisioning_alembic_version"
