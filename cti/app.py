@@ -29,6 +29,7 @@ from cti.rest import (
     api_tokens,
     auth,
     calls,
+    crm_connections,
     ops,
     provisioning,
     report_schedules,
@@ -124,6 +125,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         reports.router,
         report_schedules.router,
         provisioning.router,
+        crm_connections.router,
     ):
         app.include_router(router)
     schema = build_schema(

@@ -35,6 +35,7 @@ from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.cdr_publisher import CdrPublisher
 from cti.crm_call_log import CrmCallLogging
+from cti.crm_connections import start_crm_connections
 from cti.demo_company import DEMO_TENANT
 from cti.engine_provisioning import LiveEngineConfig
 from cti.engine_runtime import EngineRuntime
@@ -292,7 +293,13 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
 
         crm_index = CrmIndex.from_url(database_url)
-        await seed_demo_crm(crm_index, f"sqlite:///{var / 'demo_crm.sqlite'}", tenant=DEMO_TENANT)
+        demo_crm = await seed_demo_crm(
+            crm_index, f"sqlite:///{var / 'demo_crm.sqlite'}", tenant=DEMO_TENANT
+        )
+        crm, crm_screen_pop, crm_worker_env = await start_crm_connections(
+            database, database_url, crm_index, crm_queue, var, demo_crm
+        )
+        stack.push_async_callback(crm.registry.aclose)
 
         cti_settings = CtiSettings.from_env(
             redis_url=redis_url,
@@ -300,12 +307,13 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             key_prefix=settings.key_prefix,
             control=runtime,
             provisioning=provisioning,
-            screen_pop=CrmScreenPop(ScreenPopService(crm_index)),
+            screen_pop=CrmScreenPop(crm_screen_pop),
             crm_errors=CRM_ERRORS.snapshot,
             sip_transactions=pbx.sip_transactions,
             sip_messages=pbx.sip_messages,
         )
         app = create_app(cti_settings)
+        app.state.crm_connections = crm  # the admin API's handle (cti/rest/crm_connections.py)
         _mount_clients(app)
         app.mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR, html=True), name="opencti")
         product.app = app
@@ -321,6 +329,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                     # The CRM jobs of a plain rq worker find the index and the demo CRM here.
                     "CRM_INDEX_URL": database_url,
                     "CRM_DEMO_DB_URL": f"sqlite:///{var / 'demo_crm.sqlite'}",
+                    **crm_worker_env,  # the admin's connections and their key
                     **settings.extra_env,
                 },
             )  # fmt: skip
