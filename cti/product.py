@@ -44,6 +44,7 @@ from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directory
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
 from cti.screen_pop import ScreenPopRecord
+from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
@@ -301,13 +302,18 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         stack.push_async_callback(crm.registry.aclose)
 
+        screen_pop = PrefetchedScreenPop(CrmScreenPop(crm_screen_pop))
+        # From now on each new call waits (<= 150 ms) for its caller's records before ringing.
+        pbx.register_handler(
+            ScreenPopFirst(runtime.on_call_event, screen_pop, lambda _: DEMO_TENANT)
+        )
         cti_settings = CtiSettings.from_env(
             redis_url=redis_url,
             database_url=database_url,
             key_prefix=settings.key_prefix,
             control=runtime,
             provisioning=provisioning,
-            screen_pop=CrmScreenPop(crm_screen_pop),
+            screen_pop=screen_pop,
             crm_errors=CRM_ERRORS.snapshot,
             sip_transactions=pbx.sip_transactions,
             sip_messages=pbx.sip_messages,
