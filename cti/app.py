@@ -29,7 +29,6 @@ from cti.rest import (
     api_tokens,
     auth,
     calls,
-    crm_connections,
     ops,
     provisioning,
     report_schedules,
@@ -125,7 +124,6 @@ def create_app(settings: CtiSettings) -> FastAPI:
         reports.router,
         report_schedules.router,
         provisioning.router,
-        crm_connections.router,
     ):
         app.include_router(router)
     schema = build_schema(

@@ -43,6 +43,7 @@ from cti.event_log import EventLog
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directory
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
+from cti.rest import crm_connections as crm_connections_api
 from cti.screen_pop import ScreenPopRecord
 from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
@@ -319,7 +320,9 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             sip_messages=pbx.sip_messages,
         )
         app = create_app(cti_settings)
-        app.state.crm_connections = crm  # the admin API's handle (cti/rest/crm_connections.py)
+        # The connections' admin API lives where the connections do (its handle: app.state).
+        app.state.crm_connections = crm
+        app.include_router(crm_connections_api.router)
         _mount_clients(app)
         app.mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR, html=True), name="opencti")
         product.app = app

@@ -1,4 +1,5 @@
-"""A tenant's CRM connections over REST (docs/crm.md, "Connections in the product").
+"""A tenant's CRM connections over REST (docs/crm.md, "Connections in the product"); the
+product mounts it beside the live connections it serves (cti/product.py).
 
 - `GET /api/v1/tenants/{tenant}/crm-connections`: every connection with its health.
 - `PUT .../crm-connections/{name}`: create (201) or replace (200) one; body = the connector's

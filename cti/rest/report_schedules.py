@@ -34,7 +34,17 @@ from provisioning.report_schedules import (
 from reports.scheduled_jobs import QUEUE_NAME, enqueue_run, new_chain
 from reports.scheduled_times import ScheduleInterval, next_run
 
-router = APIRouter(prefix="/api/v1/report-schedules", tags=["reports"])
+router = APIRouter(
+    prefix="/api/v1/report-schedules",
+    tags=["reports"],
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "Not a supervisor or admin, or not your call centers"},
+        404: {"description": "No such schedule (or not one you may see)"},
+        422: {"description": "A bad body or id, with the reason"},
+        503: {"description": "The job queue (Redis) refused the run"},
+    },
+)
 
 EMAIL = r"^[^@\s,;:<>\"'()\[\]\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 """One plain address: no display name, quotes, commas or line breaks (header injection)."""
