@@ -146,6 +146,13 @@ def test_who_may_schedule_what(product: ProductThread) -> None:
         assert hidden not in [s["id"] for s in supervisor.get("/api/v1/report-schedules").json()]
         assert supervisor.delete(f"/api/v1/report-schedules/{hidden}").status_code == 404
         assert supervisor.get(f"/api/v1/report-schedules/{hidden}").status_code == 404
+        own = supervisor.post("/api/v1/report-schedules", json={**body, "call_centers": ["7001"]})
+        assert own.status_code == 201, own.text
+        assert [s["id"] for s in supervisor.get("/api/v1/report-schedules").json()] == [
+            own.json()["id"]
+        ]
+        assert own.json()["id"] in [s["id"] for s in admin.get("/api/v1/report-schedules").json()]
+        assert supervisor.delete(f"/api/v1/report-schedules/{own.json()['id']}").status_code == 204
         assert admin.delete(f"/api/v1/report-schedules/{hidden}").status_code == 204
         assert admin.get(f"/api/v1/report-schedules/{hidden}").status_code == 404
 
