@@ -21,7 +21,6 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from rq import Queue
@@ -30,7 +29,7 @@ from common.dependencies import check_patched_versions
 from common.redis_keys import DEFAULT_PREFIX, pbx_prefix
 from crm_connectors.index import CrmIndex
 from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
-from crm_connectors.opencti import ADAPTER_DIR
+from crm_connectors.opencti import adapter_app
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.cdr_publisher import CdrPublisher
@@ -324,7 +323,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.crm_connections = crm
         app.include_router(crm_connections_api.router)
         _mount_clients(app)
-        app.mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR, html=True), name="opencti")
+        app.mount("/crm/opencti", adapter_app(), name="opencti")
         product.app = app
 
         if settings.rq_worker:

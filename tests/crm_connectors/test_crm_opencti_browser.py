@@ -18,10 +18,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from crm_connectors.opencti import ADAPTER_DIR, CALL_CENTER_DEFINITION
+from crm_connectors.opencti import CALL_CENTER_DEFINITION, CONTENT_SECURITY_POLICY, adapter_app
 from tests.components import CHROMIUM_ARGS, require_chromium
 from tests.crm_connectors.crm_testkit import serve
 
@@ -42,7 +41,7 @@ class FakeApi:
                 Route("/api/v1/calls", self.calls, methods=["POST"]),
                 Route("/api/v1/screen-pop", self.screen_pop),
                 WebSocketRoute("/graphql", self.graphql),
-                Mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR)),
+                Mount("/crm/opencti", adapter_app()),
             ]
         )
 
@@ -168,3 +167,30 @@ def test_call_center_definition_has_the_required_items() -> None:
     assert items["reqSalesforceCompatibilityMode"] == "Lightning"
     assert items["reqAdapterUrl"].startswith("https://")
     assert "apiBaseUrl" in items and "apiToken" in items
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example",
+        "https://acme.my.salesforce.com.evil.example",
+        "http://acme.my.salesforce.com",
+        "https://acme.my.salesforce.com/x",
+        "javascript:alert(1)//",
+    ],
+)
+def test_only_a_salesforce_origin_may_serve_the_open_cti_library(browser: Any, origin: str) -> None:
+    api = FakeApi()
+    with serve(api.app()) as base:
+        page = browser.new_page()
+        loaded: list[str] = []
+        page.on("request", lambda request: loaded.append(request.url))
+        answer = page.goto(f"{base}/crm/opencti/softphone.html?sfdcIframeOrigin={origin}")
+        assert answer is not None
+        assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert "frame-ancestors https://*.salesforce.com" in CONTENT_SECURITY_POLICY
+        page.wait_for_function("document.getElementById('status').textContent !== 'starting'")
+        assert page.inner_text("#status") == "refused: not a Salesforce origin"
+        assert [url for url in loaded if "opencti_min" in url] == []
+        assert page.evaluate("document.querySelectorAll('script[src*=opencti_min]').length") == 0
+        page.close()
