@@ -7,6 +7,7 @@ Skipped when Playwright or Debian's /usr/bin/chromium are missing (no browser is
 from __future__ import annotations
 
 import json
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -109,6 +110,16 @@ window.sforce = { opencti: {
 """
 
 
+def wait_until(page: Any, expression: str, timeout_s: float = 30) -> None:
+    """Poll `expression` from the test: Playwright's `wait_for_function` evaluates it with
+    `eval` inside the page, which the adapter's CSP (rightly) forbids."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never true: {expression}")
+        page.wait_for_timeout(50)
+
+
 @pytest.fixture
 def browser() -> Iterator[Any]:
     executable = require_chromium()
@@ -129,7 +140,7 @@ def test_click_to_dial_and_screen_pop_both_directions(browser: Any) -> None:
 
         # Incoming: CALL_OFFERED for 1001 pops the indexed Salesforce record, an unknown caller
         # falls back to Salesforce's own search, and 1002's call is not ours.
-        page.wait_for_function("window.__sf.filter(c => c[0].indexOf('creenPop') > 0).length >= 2")
+        wait_until(page, "window.__sf.filter(c => c[0].indexOf('creenPop') > 0).length >= 2")
         pops = [c for c in page.evaluate("window.__sf") if "creenPop" in c[0]]
         assert pops == [
             ["screenPop", {"type": "sobject", "params": {"recordId": "001A"}}],
@@ -152,7 +163,7 @@ def test_click_to_dial_and_screen_pop_both_directions(browser: Any) -> None:
             "window.__dial({number: '+31201234567', recordId: '001A',"
             " recordName: 'Jansen', objectType: 'Account'})"
         )
-        page.wait_for_function("document.getElementById('status').textContent.startsWith('dial')")
+        wait_until(page, "document.getElementById('status').textContent.startsWith('dial')")
         assert page.inner_text("#status") == "dialling +31201234567"
         assert api.dials == [{"extension": "1001", "destination": "+31201234567"}]
         assert api.dial_auth == [f"Bearer {TOKEN}"]
@@ -189,7 +200,7 @@ def test_only_a_salesforce_origin_may_serve_the_open_cti_library(browser: Any, o
         assert answer is not None
         assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
         assert "frame-ancestors https://*.salesforce.com" in CONTENT_SECURITY_POLICY
-        page.wait_for_function("document.getElementById('status').textContent !== 'starting'")
+        wait_until(page, "document.getElementById('status').textContent !== 'starting'")
         assert page.inner_text("#status") == "refused: not a Salesforce origin"
         assert [url for url in loaded if "opencti_min" in url] == []
         assert page.evaluate("document.querySelectorAll('script[src*=opencti_min]').length") == 0
