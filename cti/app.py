@@ -25,7 +25,17 @@ from cti.graphql_api.shared import SharedSubscriptions
 from cti.graphql_api.sse import sse_router
 from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
-from cti.rest import api_tokens, auth, calls, ops, provisioning, reports, screen_pop, user_services
+from cti.rest import (
+    api_tokens,
+    auth,
+    calls,
+    ops,
+    provisioning,
+    report_schedules,
+    reports,
+    screen_pop,
+    user_services,
+)
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
 from cti.settings import CtiSettings
@@ -122,6 +132,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         screen_pop.router,
         ops.router,
         reports.router,
+        report_schedules.router,
         provisioning.router,
         user_services.router,
     ):

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from rq import Queue
@@ -29,14 +28,14 @@ from rq import Queue
 from common.child_processes import dies_with_parent
 from common.dependencies import check_patched_versions
 from common.redis_keys import DEFAULT_PREFIX, pbx_prefix
-from common.security_headers import SecurityHeaders
 from crm_connectors.index import CrmIndex
 from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
-from crm_connectors.opencti import ADAPTER_DIR, ADAPTER_HEADERS
+from crm_connectors.opencti import adapter_app
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.cdr_publisher import CdrPublisher
 from cti.crm_call_log import CrmCallLogging
+from cti.crm_connections import start_crm_connections
 from cti.demo_company import DEMO_TENANT
 from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
@@ -45,7 +44,9 @@ from cti.feature_codes import wire_phone_features
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
+from cti.rest import crm_connections as crm_connections_api
 from cti.screen_pop import ScreenPopRecord
+from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
@@ -57,9 +58,12 @@ from pbx_core.service import PbxService
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.db import migrate as migrate_provisioning
+from provisioning.report_schedules import ReportScheduleStore
 from provisioning.service import ProvisioningService
 from provisioning.user_services_store import UserServicesService
 from reports.db import migrate as migrate_reports
+from reports.scheduled_jobs import QUEUE_NAME as REPORT_QUEUE
+from reports.scheduled_jobs import rearm_all as rearm_report_schedules
 
 log = logging.getLogger(__name__)
 
@@ -293,17 +297,30 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # migrate it as well, but only once its process is up, and the report API and every
         # reader in between would find no tables.
         await asyncio.to_thread(migrate_reports, database_url)
+        report_queue = Queue(REPORT_QUEUE, connection=SyncRedis.from_url(redis_url))
+        await asyncio.to_thread(
+            rearm_report_schedules, ReportScheduleStore(database), report_queue, database_url
+        )
 
         crm_index = CrmIndex.from_url(database_url)
-        await seed_demo_crm(crm_index, f"sqlite:///{var / 'demo_crm.sqlite'}", tenant=DEMO_TENANT)
+        demo_crm = await seed_demo_crm(
+            crm_index, f"sqlite:///{var / 'demo_crm.sqlite'}", tenant=DEMO_TENANT
+        )
+        crm, crm_screen_pop, crm_worker_env = await start_crm_connections(
+            database, database_url, crm_index, crm_queue, var, demo_crm
+        )
+        stack.push_async_callback(crm.registry.aclose)
 
+        screen_pop = PrefetchedScreenPop(CrmScreenPop(crm_screen_pop))
+        # From now on each new call waits (<= 150 ms) for its caller's records before ringing.
+        pbx.register_handler(ScreenPopFirst(runtime.on_call_event, screen_pop))
         cti_settings = CtiSettings.from_env(
             redis_url=redis_url,
             database_url=database_url,
             key_prefix=settings.key_prefix,
             control=runtime,
             provisioning=provisioning,
-            screen_pop=CrmScreenPop(ScreenPopService(crm_index)),
+            screen_pop=screen_pop,
             crm_errors=CRM_ERRORS.snapshot,
             sip_transactions=pbx.sip_transactions,
             sip_messages=pbx.sip_messages,
@@ -311,9 +328,11 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app = create_app(cti_settings)
         app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
         app.state.announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
+        # The connections' admin API lives where the connections do (its handle: app.state).
+        app.state.crm_connections = crm
+        app.include_router(crm_connections_api.router)
         _mount_clients(app)
-        adapter = StaticFiles(directory=ADAPTER_DIR, html=True)
-        app.mount("/crm/opencti", SecurityHeaders(adapter, ADAPTER_HEADERS), name="opencti")
+        app.mount("/crm/opencti", adapter_app(), name="opencti")
         product.app = app
 
         if settings.rq_worker:
@@ -327,6 +346,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                     # The CRM jobs of a plain rq worker find the index and the demo CRM here.
                     "CRM_INDEX_URL": database_url,
                     "CRM_DEMO_DB_URL": f"sqlite:///{var / 'demo_crm.sqlite'}",
+                    **crm_worker_env,  # the admin's connections and their key
                     **settings.extra_env,
                 },
             )  # fmt: skip

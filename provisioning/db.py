@@ -12,9 +12,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from common import migrations
-from provisioning import (
-    announcement_store,  # noqa: F401  (puts its table on METADATA)
-    user_services_store,  # noqa: F401  (its table joins METADATA)
+from provisioning import (  # noqa: F401  (each puts its tables on METADATA)
+    announcement_store,
+    crm_connections,
+    report_schedules,
+    user_services_store,
 )
 from provisioning.models import METADATA
 

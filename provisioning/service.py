@@ -100,6 +100,11 @@ class ProvisioningService:
         self._prices = prices
         self._now = now
 
+    @property
+    def engine(self) -> Engine:
+        """The database, for the stores kept beside provisioning (report schedules, CRM links)."""
+        return self._tx.engine
+
     def subscribe(self, listener: Listener) -> None:
         """Call `listener` with each committed change (never with a rolled-back one)."""
         self._tx.subscribe(listener)
