@@ -15,6 +15,7 @@ from rq import Queue
 from sqlalchemy import Engine
 
 import recordings_ui
+from common.child_processes import dies_with_parent
 from cti.recording_archive import RecordingPaths, enqueue_archiving
 from cti.recording_links import LinkSigner
 from cti.rest import recordings as recordings_api
@@ -44,10 +45,11 @@ class ProductRecordings:
         enqueue_archiving(self.queue, metadata_path)
 
     def start_cron(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
-        """rq's cron scheduler with the recordings' schedule (`cti.recording_cron`)."""
+        """rq's cron scheduler with the recordings' schedule (`cti.recording_cron`); it dies with
+        the product (`dies_with_parent`). Call it from the event loop's thread."""
         return subprocess.Popen(
-            [sys.executable, "-m", "rq.cli", "cron", "--url", self._redis_url,
-             "cti.recording_cron"],
+            dies_with_parent([sys.executable, "-m", "rq.cli", "cron", "--url", self._redis_url,
+                              "cti.recording_cron"]),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             env={**env, **self.paths.environment()},

@@ -12,7 +12,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from common import migrations
-from provisioning import recordings as _recordings  # noqa: F401  (its tables join METADATA)
+from provisioning import (  # noqa: F401  (each puts its tables on METADATA)
+    announcement_store,
+    crm_connections,
+    recordings,
+    report_schedules,
+    user_services_store,
+)
 from provisioning.models import METADATA
 
 VERSION_TABLE = "provisioning_alembic_version"

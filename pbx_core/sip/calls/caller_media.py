@@ -113,11 +113,13 @@ class CallerMedia:
         """Bridged to `leg`: record if a party has a recording licence (3.2.6: incoming and
         outgoing calls): the answering extension's and the calling extension's settings."""
         media = self._ctx.media
-        directory = self._ctx.directory
-        caller = directory.user(call.caller) if call.source is cc.CallSource.EXTENSION else None
+        # Both parties are the call's tenant's: an extension never calls across tenants.
+        caller = (
+            self._ctx.user(call, call.caller) if call.source is cc.CallSource.EXTENSION else None
+        )
         licensed = [
             user
-            for user in (directory.user(leg.extension), caller)
+            for user in (self._ctx.user(call, leg.extension), caller)
             if user is not None and user.recording is not RecordingMode.NEVER
         ]
         if media is None or not licensed:
@@ -150,9 +152,9 @@ class CallerMedia:
             call.recording = True
         self._ctx.emit(cc.RecordingRequested(call.call_id), call.route)
 
-    def licensed(self, extension: str) -> bool:
-        """The extension has a recording licence (any mode but never)."""
-        user = self._ctx.directory.user(extension)
+    def licensed(self, tenant: str, extension: str) -> bool:
+        """The extension of `tenant` (the call's) has a recording licence (any mode but never)."""
+        user = self._ctx.directories.user(tenant, extension)
         return user is not None and user.recording is not RecordingMode.NEVER
 
     def record_on_request_of_caller(self, call: Call) -> None:
@@ -176,14 +178,13 @@ class CallerMedia:
         if not call.recording or sink is None:
             return
         extension = call.recorded_extension
-        user = self._ctx.directory.user(extension) if extension else None
         sink(
             {
                 "call_id": call.call_id,
                 "caller": call.caller,
                 "called": call.called,
                 "extension": extension,
-                "tenant": user.tenant if user is not None else "demo",
+                "tenant": call.tenant,  # the recorded extension's too: calls stay in a tenant
                 "keep": call.keep_recording,
                 "call_center": call.route or "",
             }

@@ -113,6 +113,6 @@ class HoldAndDtmf:
         caller_media = self._ctx.caller_media
         if holder.digits == RECORD_ON_DEMAND_CODE and by_extension:
             holder.digits = ""
-            if caller_media.licensed(requester):
+            if caller_media.licensed(call.tenant, requester):
                 caller_media.request_recording(call, requester)
                 caller_media.confirm_recording(call, to_caller=leg is None)

@@ -1,7 +1,7 @@
 """call recordings: catalogue, retention per tenant, access log
 
 Revision ID: recordings
-Revises: 0001
+Revises: crmreports
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "recordings"
-down_revision: str | None = "0001"
+down_revision: str | None = "crmreports"
 branch_labels: str | None = None
 depends_on: str | None = None
 
