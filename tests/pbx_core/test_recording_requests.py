@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from pbx_core import call_control as cc
+from pbx_core.directory import Directories, Directory, RecordingMode, SipUser
 from pbx_core.recording.files import pcaps_of_call
 from pbx_core.service import PbxService
+from pbx_core.sip.calls.caller_media import CallerMedia
+from pbx_core.sip.calls.context import CallContext
 from tests.pbx_core.support import EventLog, agent_phone, free_port, run_sipp
 
 
@@ -75,3 +79,19 @@ async def test_always_recording_caller_records_an_internal_call(
         callee.kill()
     metadata = _metadata(pbx, offered.call_id)
     assert (metadata["keep"], metadata["extension"]) == (True, "1011")
+
+
+def test_a_recording_licence_counts_in_its_own_tenant_only() -> None:
+    # The same extension in two tenants: only demo's 1012 records; acme's is asked about in
+    # acme (the call's tenant), never answered from demo's licence.
+    demo = Directory.of(
+        [SipUser("1012", "pw", recording=RecordingMode.ON_DEMAND, tenant="demo")],
+        tenant="demo",
+        domain="127.0.0.1",
+    )
+    acme = Directory.of([SipUser("1012", "pw", tenant="acme")], tenant="acme", domain="acme.test")
+    ctx = cast(CallContext, SimpleNamespace(directories=Directories.of([demo, acme])))
+    media = CallerMedia(ctx)
+    assert media.licensed("demo", "1012")
+    assert not media.licensed("acme", "1012")
+    assert not media.licensed("nobody", "1012")
