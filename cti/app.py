@@ -69,7 +69,9 @@ def create_app(settings: CtiSettings) -> FastAPI:
             queue_size=settings.subscriber_queue_size,
             max_replay=settings.max_replay_events,
         )
-        metrics = CtiMetrics(settings.sip_transactions, settings.crm_errors, settings.sip_messages)
+        metrics = CtiMetrics(
+            settings.sip_transactions, settings.crm_errors, settings.sip_messages, settings.sip_auth
+        )
         fanout.add_listener(metrics.event_read)
         app.state.services = CtiServices(
             settings=settings,

@@ -327,6 +327,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             crm_errors=CRM_ERRORS.snapshot,
             sip_transactions=pbx.sip_transactions,
             sip_messages=pbx.sip_messages,
+            sip_auth=pbx.sip_auth_counts,
         )
         app = create_app(cti_settings)
         app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)

@@ -67,6 +67,8 @@ class CtiSettings:
     """Gauge hook: current SIP transactions, read at each /metrics scrape."""
     sip_messages: Callable[[], Mapping[str, int]] | None = None
     """Counter hook: SIP messages by direction (`received`, `sent`) since the PBX started."""
+    sip_auth: Callable[[], Mapping[str, int]] | None = None
+    """Hook: failed SIP authentications, bans and addresses banned now (the PBX's)."""
     crm_errors: Callable[[], Mapping[Any, int]] | None = None
     """Gauge hook: failed CRM operations by tenant, connector, operation and kind."""
     metrics_token: str | None = None

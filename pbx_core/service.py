@@ -233,6 +233,14 @@ class PbxService:
         """SIP transactions in progress, for /metrics (safe from any thread)."""
         return float(self._stack.transactions()) if self._stack is not None else 0.0
 
+    def sip_auth_counts(self) -> dict[str, int]:
+        """Failed authentications, bans, and addresses banned now, for /metrics (any thread)."""
+        throttle = self.auth_throttle
+        if throttle is None:
+            return {"failures": 0, "bans": 0, "banned_now": 0}
+        counts = throttle.counts()
+        return {"failures": counts.failures, "bans": counts.bans, "banned_now": counts.banned_now}
+
     def sip_messages(self) -> dict[str, int]:
         """SIP messages received and sent since the PBX started, for /metrics."""
         return {"received": COUNTERS.received, "sent": COUNTERS.sent}

@@ -203,3 +203,27 @@ async def test_each_7001_takes_its_own_calls(
         assert trunk.returncode == 0, trunk.errors
         offered = await events.next_of(cc.CallOffered, called="7001")
         assert (offered.tenant, offered.source) == (tenant, cc.CallSource.TRUNK)
+
+
+async def test_click_to_dial_rings_the_tenants_own_phones(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    # Both tenants' 1001 and 1002 are registered; acme's click-to-dial must ring acme's.
+    demo_phones = [await phone(pbx, DEMO, DEMO_DOMAIN, ext, tmp_path) for ext in ("1001", "1002")]
+    port = await register(pbx, ACME, ACME_DOMAIN, "1001", free_port(), tmp_path)
+    agent = await Sipp(
+        "agent_answer_hangup.xml",
+        work_dir=tmp_path,
+        local_port=port,
+        variables={"media_port": free_port(), "ring_ms": 100, "talk_ms": 300},
+    ).start()
+    destination = await phone(pbx, ACME, ACME_DOMAIN, "1002", tmp_path)
+    try:
+        pbx.send(cc.Dial("c2d-acme", "1001", "1002", ring_timeout=5, tenant=ACME))
+        await events.next_of(cc.CallAnswered, call_id="c2d-acme", leg_id="destination")
+        await events.next_of(cc.CallHungUp, call_id="c2d-acme")
+        assert (await agent.wait()).returncode == 0  # acme's 1001 rang first and hung up
+        assert (await destination.wait()).returncode == 0  # then acme's 1002
+    finally:
+        for sipp in (agent, destination, *demo_phones):
+            sipp.kill()
