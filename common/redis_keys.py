@@ -41,6 +41,12 @@ def engine_snapshot_key(prefix: str, tenant: str) -> str:
     return f"{prefix}:{tenant}:engine_snapshot"
 
 
+def recording_queue(prefix: str) -> str:
+    """The rq queue of recording conversions and mails (an installation's own: rq keys it
+    `rq:queue:<name>`)."""
+    return f"{prefix}:recordings"
+
+
 def pbx_prefix(prefix: str) -> str:
     """The PBX's own namespace, shared by all tenants; each binding key names its tenant
     (docs/pbx.md, "Tenants")."""

@@ -16,6 +16,8 @@ OpenCC is running with the demo company (tenant "demo").
 
   Agent client        http://{host}:{http}/agent        (1001 / pw1001 ... 1010 / pw1010)
   Supervisor          http://{host}:{http}/supervisor   (supervisor / pwsupervisor)
+  Recordings          http://{host}:{http}/recordings   (admin / pwadmin; 1001, 1002 record
+                      every call, the others on demand: *44 in a call or *44<number>)
   GraphQL             http://{host}:{http}/graphql
   REST + OpenAPI      http://{host}:{http}/docs
   Health, metrics     http://{host}:{http}/healthz  /metrics (bearer OPENCC_METRICS_TOKEN)

@@ -44,6 +44,7 @@ from cti.feature_codes import wire_phone_features
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
+from cti.recording_product import ProductRecordings
 from cti.rest import crm_connections as crm_connections_api
 from cti.screen_pop import ScreenPopRecord
 from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
@@ -247,6 +248,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # numbers come from provisioning (the digest HA1 it stores).
         realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
         directories = await asyncio.to_thread(provisioned_directories, provisioning)
+        recording = ProductRecordings.under(var, database_url, settings.key_prefix, redis_url)
         pbx = PbxService(
             PbxConfig(
                 realm=realm,
@@ -260,6 +262,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 dtmf_listen_port=dtmf_port,
             ),
             directories,
+            on_recording_finished=recording.on_recording_finished,
         )
         product.pbx = pbx
         crm_queue = Queue("crm", connection=SyncRedis.from_url(redis_url))
@@ -333,13 +336,18 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.crm_connections = crm
         app.include_router(crm_connections_api.router)
         _mount_clients(app)
+        public_url = os.environ.get(
+            "OPENCC_PUBLIC_URL", f"http://{settings.host}:{settings.http_port}"
+        )
+        recording.install(app, database, provisioning, cti_settings.token_secret, public_url)
         app.mount("/crm/opencti", adapter_app(), name="opencti")
         product.app = app
 
         if settings.rq_worker:
             worker = subprocess.Popen(
                 dies_with_parent([sys.executable, "-m", "rq.cli", "worker", "--with-scheduler",
-                                  "--url", redis_url, "default", "crm", "reports", "recordings"]),
+                                  "--url", redis_url, "default", "crm", "reports",
+                                  recording.paths.queue_name]),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.STDOUT,
                 env={
@@ -348,10 +356,12 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                     "CRM_INDEX_URL": database_url,
                     "CRM_DEMO_DB_URL": f"sqlite:///{var / 'demo_crm.sqlite'}",
                     **crm_worker_env,  # the admin's connections and their key
+                    **recording.paths.environment(),
                     **settings.extra_env,
                 },
             )  # fmt: skip
             helpers.append(worker)
+            helpers.append(recording.start_cron({**os.environ, **settings.extra_env}))
 
         # Reports: the ingester follows the event stream into SQL, exactly once (docs/reports.md).
         ingester = subprocess.Popen(

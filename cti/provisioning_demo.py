@@ -21,7 +21,7 @@ from provisioning.call_centers import api_form
 from provisioning.profiles import Profile
 from provisioning.service import ProvisioningService
 from provisioning.tenants import TenantSpec
-from provisioning.users import Licences, Tier, UserRole, UserSpec
+from provisioning.users import Licences, RecordingMode, Tier, UserRole, UserSpec
 
 DEMO_OPERATOR = ("operator", "pwoperator")
 DEMO_SIP_DOMAIN = "127.0.0.1"
@@ -34,7 +34,9 @@ ADMIN_EXTENSION = "1101"
 MEETING_ROOM = "1020"
 """A Vergaderzaal (meeting-room) profile: no forwarding, no do-not-disturb, so a refused
 feature code can be tried (`*72 1001` from 1020 answers that the profile lacks it)."""
-AGENT_LICENCES = Licences(call_center=Tier.PREMIUM)
+AGENT_LICENCES = Licences(call_center=Tier.PREMIUM, recording=RecordingMode.ON_DEMAND)
+ALWAYS_RECORDED = ("1001", "1002")
+"""Demo agents whose every call is recorded (seed 3.2.8 "altijd"); the others record on demand."""
 
 
 def demo_tenant_spec(tenant: str = DEMO_TENANT) -> TenantSpec:
@@ -61,17 +63,23 @@ def _demo_user(
     return UserSpec(username, name, extension, web, sip, profile, frozenset({role}), licences)
 
 
+def _agent_licences(extension: str) -> Licences:
+    if extension in ALWAYS_RECORDED:
+        return Licences(call_center=Tier.PREMIUM, recording=RecordingMode.ALWAYS)
+    return AGENT_LICENCES
+
+
 def demo_users() -> list[UserSpec]:
     """Agents 1001-1010 (Premium call-center licences), `supervisor`, `admin` and the
     Vergaderzaal phone `meetingroom` (1020)."""
     return [
-        *(_demo_user(e, f"Agent {e}", e, UserRole.AGENT, AGENT_LICENCES) for e in DEMO_AGENTS),
+        *(_demo_user(e, f"Agent {e}", e, UserRole.AGENT, _agent_licences(e)) for e in DEMO_AGENTS),
         _demo_user(
             "supervisor",
             "Supervisor",
             SUPERVISOR_EXTENSION,
             UserRole.SUPERVISOR,
-            Licences(supervisor=True),
+            Licences(supervisor=True, recording=RecordingMode.ON_DEMAND),
         ),
         _demo_user("admin", "Administrator", ADMIN_EXTENSION, UserRole.ADMIN, Licences()),
         _demo_user(

@@ -35,8 +35,6 @@ class PbxConfig:
     prompts_dir: Path = Path("var/prompts")
     recordings_dir: Path | None = None
     """Where rtpengine writes pcap recordings; the PBX adds a metadata JSON per call."""
-    recordings_archive_dir: Path | None = None
-    """Where converted WAVs are kept (per tenant and day), if a recording queue is given."""
     dtmf_listen_port: int | None = None
     """UDP port for rtpengine's `--dtmf-log-dest` feed (RFC 4733 digits as JSON)."""
     max_calls_per_extension: int = 1

@@ -19,7 +19,8 @@ import contextlib
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.prompts import prompt_path
-from pbx_core.recording.jobs import enqueue_conversion, safe_file_name
+from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
 from pbx_core.sip.digest import DigestAuth
@@ -53,12 +54,13 @@ class PbxService:
         config: PbxConfig,
         directories: Directories | Directory,
         redis: Redis | None = None,
-        recording_queue: Any = None,
+        on_recording_finished: Callable[[Path], None] | None = None,
     ) -> None:
         """`directories`: every tenant's, or one `Directory` for a PBX of one company.
-        `recording_queue`: an rq `Queue`; finished recordings are converted to WAV there."""
+        `on_recording_finished(metadata_path)`: a recorded call ended and its metadata JSON
+        is written (the product puts the archiving on an rq queue there)."""
         self.config = config
-        self._recording_queue = recording_queue
+        self._on_recording_finished = on_recording_finished
         self.directories = (
             Directories.of([directories]) if isinstance(directories, Directory) else directories
         )
@@ -327,10 +329,13 @@ class PbxService:
         meta_dir = Path(self.config.recordings_dir) / "calls"
         meta_dir.mkdir(parents=True, exist_ok=True)
         meta_path = meta_dir / f"{safe_file_name(metadata['call_id'])}.json"
-        meta_path.write_text(json.dumps(metadata))
-        archive = self.config.recordings_archive_dir
-        if self._recording_queue is not None and archive is not None:
-            enqueue_conversion(self._recording_queue, meta_path, archive)
+        meta_path.write_text(json.dumps(metadata | {"ended_at": time.time()}))
+        if self._on_recording_finished is not None:
+            try:
+                self._on_recording_finished(meta_path)
+            except Exception:
+                # Redis gone, say: the JSON stays, and the nightly sweep enqueues it again.
+                log.exception("recording of %s not queued", metadata["call_id"])
 
 
 class _DtmfFeed(asyncio.DatagramProtocol):

@@ -30,6 +30,7 @@ DEBIAN_PACKAGE_OF = {
     "rtpengine": "rtpengine-daemon",
     "espeak-ng": "espeak-ng",
     "sox": "sox",
+    "opusenc": "opus-tools",
     "baresip": "baresip",
     "chromium": "chromium",
 }

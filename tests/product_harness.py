@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import redis
+from rq import Queue
 
+from common.redis_keys import recording_queue
 from cti.product import Product, ProductSettings, run_product
 from tests.pbx_core.support import free_port, free_sip_port
 
@@ -106,4 +108,6 @@ class ProductThread:
             client = redis.Redis.from_url(self.settings.redis_url or REDIS_URL)
             for key in client.scan_iter(match=f"{self.prefix}:*"):
                 client.delete(key)
+            # rq keys its queues and jobs `rq:...`: the recordings the product queued go too.
+            Queue(recording_queue(self.prefix), connection=client).delete(delete_jobs=True)
             client.close()

@@ -19,6 +19,7 @@ DOCS_OF = {
     "agent_ui": ["docs/agent_ui.md"],
     "admin_ui": ["docs/admin_ui.md"],
     "supervisor_ui": ["docs/supervisor_ui.md"],
+    "recordings_ui": ["docs/recordings.md"],
     "reports": ["docs/reports.md"],
     "crm_connectors": ["docs/crm.md"],
     "provisioning": ["docs/provisioning.md"],

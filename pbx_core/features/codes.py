@@ -3,7 +3,8 @@ and the PBX's own ACD-state codes, each with the engineer's part that handles it
 
 A number starting with `*` never reaches an extension: the PBX routes it to the application
 registered for `FEATURE_CODE_ROUTE`, which looks the code up here (`parse_code`). `*44` is the
-exception: it is keyed *during* a call (DTMF, `sip/calls/hold.py`), never dialled as a number.
+exception: it is keyed *during* a call (DTMF, `sip/calls/hold.py`), or dialled before a number
+(`*44<number>`), which the PBX itself strips and records (`sip/calls/inbound.py`).
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ CODES: tuple[FeatureCode, ...] = (
     FeatureCode("*69", Action.CALL_RETURN, Argument.NONE, Owner.CALL_HANDLING,
                 "CallReturn", "call back the last caller"),
     FeatureCode("*44", Action.RECORD, Argument.NONE, Owner.RECORDING,
-                "", "during a call (DTMF): keep this call's recording"),
+                "", "during a call (DTMF), or before a number: keep this call's recording"),
 )  # fmt: skip
 
 BY_CODE = {entry.code: entry for entry in CODES}

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pbx_core import call_control as cc
-from pbx_core.recording.jobs import pcaps_of_call
+from pbx_core.recording.files import pcaps_of_call
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
 from tests.pbx_core.support import EventLog, Sipp, agent_phone, free_port, run_sipp
@@ -47,10 +47,10 @@ async def test_caller_hold_resume_and_dtmf_reach_the_application(
 async def test_agent_star44_requests_recording_and_refer_transfers_the_caller(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
-    pbx.register_handler(AnswerAndBridge(pbx, "1001"))
+    pbx.register_handler(AnswerAndBridge(pbx, "1012"))  # 1012 records on demand
     first = await agent_phone(
         pbx.config.sip_port,
-        "1001",
+        "1012",
         "agent_record_and_transfer.xml",
         tmp_path,
         ring_ms=200,
@@ -63,7 +63,7 @@ async def test_agent_star44_requests_recording_and_refer_transfers_the_caller(
         caller = await run_sipp("trunk_call.xml", **_trunk(pbx, tmp_path, "7001", 4000))
         assert caller.returncode == 0, caller.errors
         offered = await events.next_of(cc.CallOffered)
-        leg = await events.next_of(cc.CallAnswered, call_id=offered.call_id, extension="1001")
+        leg = await events.next_of(cc.CallAnswered, call_id=offered.call_id, extension="1012")
         digits = [
             (await events.next_of(cc.DtmfReceived, leg_id=leg.leg_id)).digit for _ in range(3)
         ]
@@ -83,7 +83,7 @@ async def test_agent_star44_requests_recording_and_refer_transfers_the_caller(
     metadata = json.loads(
         (pbx.config.recordings_dir / "calls" / f"{offered.call_id}.json").read_text()
     )
-    assert metadata["keep"] is True
+    assert (metadata["keep"], metadata["extension"]) == (True, "1012")
 
 
 async def test_commanded_transfer_to_another_call_center_is_offered_again(

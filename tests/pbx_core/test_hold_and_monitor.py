@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pbx_core import call_control as cc
-from pbx_core.recording.jobs import pcaps_of_call
+from pbx_core.recording.files import pcaps_of_call
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
 from tests.pbx_core.rtp_phone import RtpPhone

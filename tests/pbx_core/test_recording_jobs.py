@@ -1,25 +1,23 @@
-"""Recording jobs: pcap -> WAV conversion (through a real rq worker) and the retention purge."""
+"""A finished call's recording files: pcap -> WAV -> Ogg Opus, the call's own files found exactly,
+and rtpengine's leftovers removed."""
 
 from __future__ import annotations
 
 import json
-import os
 import struct
+import subprocess
 import time
-import uuid
 import wave
 from pathlib import Path
 
-from redis import Redis
-from rq import Queue, SimpleWorker
-
-from pbx_core.recording.jobs import (
-    convert_finished_call,
-    enqueue_conversion,
-    purge_expired_recordings,
+from pbx_core.recording.files import (
+    belongs_to_call,
+    discard_sources,
+    encode_finished_call,
+    pcaps_of_call,
 )
 from pbx_core.recording.pcap_to_wav import convert
-from tests.pbx_core.conftest import REDIS_URL
+from tests.components import require_executable
 
 
 def _rtp_frame(src_port: int, seq: int, payload_type: int, payload: bytes) -> bytes:
@@ -58,50 +56,57 @@ def test_pcap_becomes_stereo_wav_with_one_party_per_channel(tmp_path: Path) -> N
 
 
 def _finished_call(recordings: Path, call_id: str, keep: bool) -> Path:
-    write_pcap(
-        recordings / "pcaps" / f"{call_id.replace('@', '%40')}-abc123.pcap", {1: (0, b"\x10")}
-    )
+    quoted = call_id.replace("@", "%40")
+    write_pcap(recordings / "pcaps" / f"{quoted}-0123456789abcdef.pcap", {1: (0, b"\x10")})
+    rtpengine_meta = recordings / "metadata" / f"rtpengine-meta-{quoted}-0123456789abcdef.txt"
+    rtpengine_meta.parent.mkdir(parents=True, exist_ok=True)
+    rtpengine_meta.write_text("pcap path\n")
     meta = recordings / "calls" / f"{call_id}.json"
     meta.parent.mkdir(parents=True, exist_ok=True)
-    meta.write_text(json.dumps({"call_id": call_id, "tenant": "demo", "keep": keep}))
+    meta.write_text(
+        json.dumps({"call_id": call_id, "tenant": "demo", "keep": keep, "ended_at": time.time()})
+    )
     return meta
 
 
-def test_on_demand_recording_not_asked_for_is_deleted(tmp_path: Path) -> None:
+def test_a_calls_files_are_matched_exactly_not_by_prefix() -> None:
+    assert belongs_to_call("1-0123456789abcdef", "1")
+    assert belongs_to_call("1-7%40127.0.0.1-0123456789abcdef", "1-7@127.0.0.1")
+    assert not belongs_to_call("10-0123456789abcdef", "1")
+    assert not belongs_to_call("1-2-0123456789abcdef", "1")
+    assert not belongs_to_call("1-0123456789abcdef", "1-0123456789abcdef")
+
+
+def test_another_calls_pcap_is_left_alone(tmp_path: Path) -> None:
+    recordings = tmp_path / "rec"
+    mine = _finished_call(recordings, "1", keep=False)
+    other = _finished_call(recordings, "1-2", keep=True)
+    assert [p.name for p in pcaps_of_call(recordings, "1")] == ["1-0123456789abcdef.pcap"]
+    discard_sources(mine)
+    assert [p.name for p in pcaps_of_call(recordings, "1-2")] == ["1-2-0123456789abcdef.pcap"]
+    assert len(list((recordings / "metadata").iterdir())) == 1
+    assert other.exists() and not mine.exists()
+
+
+def test_on_demand_recording_not_asked_for_is_not_encoded(tmp_path: Path) -> None:
     meta = _finished_call(tmp_path / "rec", "1-9@127.0.0.1", keep=False)
-    assert convert_finished_call(str(meta), str(tmp_path / "archive")) is None
+    assert encode_finished_call(meta, tmp_path / "archive") is None
+    discard_sources(meta)
     assert not list((tmp_path / "rec" / "pcaps").iterdir())
+    assert not list((tmp_path / "rec" / "metadata").iterdir())
     assert not meta.exists()
     assert not (tmp_path / "archive").exists()
 
 
-def test_conversion_runs_as_rq_job(tmp_path: Path) -> None:
-    redis = Redis.from_url(REDIS_URL)
-    queue = Queue(f"test-recordings-{uuid.uuid4().hex[:8]}", connection=redis)
-    try:
-        meta = _finished_call(tmp_path / "rec", "1-7@127.0.0.1", keep=True)
-        job = enqueue_conversion(queue, meta, tmp_path / "archive")
-        SimpleWorker([queue], connection=redis).work(burst=True)
-        job.refresh()
-        wav = Path(job.return_value())
-        assert wav.exists() and wav.parent.parent.name == "demo"
-        assert not meta.exists()
-    finally:
-        queue.empty()
-        queue.delete(delete_jobs=True)
-        redis.close()
-
-
-def test_retention_purge_follows_each_tenants_days(tmp_path: Path) -> None:
-    archive = tmp_path / "archive"
-    now = time.time()
-    for tenant in ("short", "long"):
-        for age_days in (10, 100, 400):
-            wav = archive / tenant / "2026-01-01" / f"{age_days}.wav"
-            wav.parent.mkdir(parents=True, exist_ok=True)
-            wav.write_bytes(b"RIFF")
-            os.utime(wav, (now - age_days * 86400, now - age_days * 86400))
-    removed = purge_expired_recordings(str(archive), {"short": 90, "long": 365}, now=now)
-    left = sorted(str(p.relative_to(archive)) for p in archive.rglob("*.wav"))
-    assert left == ["long/2026-01-01/10.wav", "long/2026-01-01/100.wav", "short/2026-01-01/10.wav"]
-    assert len(removed) == 3
+def test_kept_recording_becomes_ogg_opus_in_the_tenants_archive(tmp_path: Path) -> None:
+    require_executable("opusenc")
+    meta = _finished_call(tmp_path / "rec", "1-7@127.0.0.1", keep=True)
+    encoded = encode_finished_call(meta, tmp_path / "archive")
+    assert encoded is not None
+    assert encoded.audio.parts[0] == "demo" and encoded.audio.suffix == ".opus"
+    assert encoded.duration_seconds == 10 * 160 / 8000
+    audio = tmp_path / "archive" / encoded.audio
+    assert audio.read_bytes()[:4] == b"OggS"
+    info = subprocess.run(["opusinfo", str(audio)], capture_output=True, text=True, check=True)
+    assert "Channels: 2" in info.stdout
+    assert meta.exists(), "the sources stay until the catalogue has the recording"

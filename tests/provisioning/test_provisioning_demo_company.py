@@ -12,7 +12,7 @@ from cti.passwords import verify_password
 from cti.provisioning_demo import seed_demo_company
 from provisioning.errors import Invalid
 from provisioning.service import ProvisioningService, UserPatch
-from provisioning.users import Licences, Tier, UserRole
+from provisioning.users import Licences, RecordingMode, Tier, UserRole
 
 
 def test_the_seeded_demo_runs_exactly_the_demo_engine_config(
@@ -53,8 +53,24 @@ def test_a_licence_below_its_call_centers_tier_is_refused(service: ProvisioningS
             service.update_user("admin", DEMO_TENANT, "1001", UserPatch(licences=licences), False)
         assert refused.value.field == "licences.call_center"
         assert refused.value.reason.startswith("its call centers would no longer run")
-    assert service.user(DEMO_TENANT, "1001").licences == Licences(call_center=Tier.PREMIUM)
+    assert service.user(DEMO_TENANT, "1001").licences == Licences(
+        call_center=Tier.PREMIUM, recording=RecordingMode.ALWAYS
+    )
     assert service.engine_config(DEMO_TENANT).call_centers == demo_tenant_config().call_centers
     # A licence that still fits is accepted.
     fits = Licences(call_center=Tier.PREMIUM, supervisor=True)
     assert service.update_user("admin", DEMO_TENANT, "1002", UserPatch(licences=fits), False)
+
+
+def test_demo_agents_record_always_or_on_demand(service: ProvisioningService) -> None:
+    seed_demo_company(service)
+    modes = {
+        extension: service.user(DEMO_TENANT, extension).licences.recording
+        for extension in ("1001", "1002", "1003", "1010")
+    }
+    assert modes == {
+        "1001": RecordingMode.ALWAYS,
+        "1002": RecordingMode.ALWAYS,
+        "1003": RecordingMode.ON_DEMAND,
+        "1010": RecordingMode.ON_DEMAND,
+    }

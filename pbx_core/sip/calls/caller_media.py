@@ -13,6 +13,8 @@ from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import Call, Leg
 
 MUSIC_REPEAT_TIMES = 10_000
+RECORDING_CONFIRMATION = "recording_on_nl"
+"""The directory knows no language per user yet: the demo tenant's (docs/recordings.md)."""
 
 
 class CallerMedia:
@@ -108,20 +110,41 @@ class CallerMedia:
     # Recording
 
     def maybe_record(self, call: Call, leg: Leg) -> None:
+        """Bridged to `leg`: record if a party has a recording licence (3.2.6: incoming and
+        outgoing calls): the answering extension's and the calling extension's settings."""
         media = self._ctx.media
-        user = self._ctx.user(call, leg.extension)
-        if media is None or user is None or user.recording is RecordingMode.NEVER:
+        # Both parties are the call's tenant's: an extension never calls across tenants.
+        caller = (
+            self._ctx.user(call, call.caller) if call.source is cc.CallSource.EXTENSION else None
+        )
+        licensed = [
+            user
+            for user in (self._ctx.user(call, leg.extension), caller)
+            if user is not None and user.recording is not RecordingMode.NEVER
+        ]
+        if media is None or not licensed:
             return
         if not call.recording:
             media.start_recording(call.call_id, call.caller_tag)
             call.recording = True
-        call.recorded_extension = leg.extension
-        if user.recording is RecordingMode.ALWAYS:
+        always = [user for user in licensed if user.recording is RecordingMode.ALWAYS]
+        if not (call.keep_recording and call.recorded_extension):
+            # Owned by the party whose "always" keeps it, else the first licensed one; a
+            # *44 asked for already keeps its owner.
+            call.recorded_extension = (always or licensed)[0].extension
+        if always:
             call.keep_recording = True
+        if call.announce_recording:
+            call.announce_recording = False
+            self.confirm_recording(call, to_caller=True)
 
-    def request_recording(self, call: Call) -> None:
+    def request_recording(self, call: Call, requested_by: str = "") -> None:
+        """Keep this call's recording (*44, `StartRecording`); `requested_by`: the extension
+        that asked (default: the bridged one), who owns the recording."""
         call.keep_recording = True
-        if call.bridged is not None:
+        if requested_by:
+            call.recorded_extension = requested_by
+        elif call.bridged is not None:
             call.recorded_extension = call.bridged.extension
         media = self._ctx.media
         if media is not None and not call.recording and call.answered:
@@ -129,19 +152,40 @@ class CallerMedia:
             call.recording = True
         self._ctx.emit(cc.RecordingRequested(call.call_id), call.route)
 
+    def licensed(self, tenant: str, extension: str) -> bool:
+        """The extension of `tenant` (the call's) has a recording licence (any mode but never)."""
+        user = self._ctx.directories.user(tenant, extension)
+        return user is not None and user.recording is not RecordingMode.NEVER
+
+    def record_on_request_of_caller(self, call: Call) -> None:
+        """`*44<number>`: kept from the start, owned by the caller, confirmed once bridged."""
+        call.keep_recording = True
+        call.recorded_extension = call.caller
+        call.announce_recording = True
+
+    def confirm_recording(self, call: Call, to_caller: bool) -> None:
+        """The short spoken confirmation of *44 (contract.md), over the conversation."""
+        media = self._ctx.media
+        if media is None:
+            return
+        # rtpengine plays toward the party of the tag: the caller's, or the one facing the
+        # bridged extension.
+        tag = call.caller_tag if to_caller else str(call.ua.lTag)
+        media.play_media(call.call_id, tag, self._ctx.prompt_path(RECORDING_CONFIRMATION))
+
     def finish_recording(self, call: Call) -> None:
         sink = self._ctx.recording_sink
         if not call.recording or sink is None:
             return
         extension = call.recorded_extension
-        user = self._ctx.user(call, extension) if extension else None
         sink(
             {
                 "call_id": call.call_id,
                 "caller": call.caller,
                 "called": call.called,
                 "extension": extension,
-                "tenant": user.tenant if user is not None else "demo",
+                "tenant": call.tenant,  # the recorded extension's too: calls stay in a tenant
                 "keep": call.keep_recording,
+                "call_center": call.route or "",
             }
         )

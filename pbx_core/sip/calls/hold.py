@@ -15,6 +15,7 @@ from pbx_core.sip.calls.model import Call, Leg
 from pbx_core.sip.sdp import dtmf_from_info, is_hold
 
 RECORD_ON_DEMAND_CODE = "*44"
+"""In a call; also a prefix before a number (`RECORD_PREFIX` in inbound.py)."""
 
 
 class HoldAndDtmf:
@@ -106,6 +107,12 @@ class HoldAndDtmf:
         self._ctx.emit(cc.DtmfReceived(call.call_id, digit, leg_id), call.route)
         holder: Leg | Call = leg if leg is not None else call
         holder.digits = (holder.digits + digit)[-len(RECORD_ON_DEMAND_CODE) :]
-        if leg is not None and holder.digits == RECORD_ON_DEMAND_CODE:
+        # The bridged extension, or the calling one on an internal call (never a trunk caller).
+        requester = leg.extension if leg is not None else call.caller
+        by_extension = leg is not None or call.source is cc.CallSource.EXTENSION
+        caller_media = self._ctx.caller_media
+        if holder.digits == RECORD_ON_DEMAND_CODE and by_extension:
             holder.digits = ""
-            self._ctx.caller_media.request_recording(call)
+            if caller_media.licensed(call.tenant, requester):
+                caller_media.request_recording(call, requester)
+                caller_media.confirm_recording(call, to_caller=leg is None)

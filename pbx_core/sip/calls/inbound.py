@@ -21,10 +21,14 @@ from pbx_core.directory import Directory
 from pbx_core.features.codes import FEATURE_CODE_ROUTE, is_feature_code, split_inhibitor
 from pbx_core.media.ng_client import NgError
 from pbx_core.sip.calls.context import CallContext
+from pbx_core.sip.calls.hold import RECORD_ON_DEMAND_CODE
 from pbx_core.sip.calls.model import Call
 from pbx_core.sip.digest import DigestRequest, Verdict
 
 log = logging.getLogger(__name__)
+
+RECORD_PREFIX = RECORD_ON_DEMAND_CODE
+"""`*441002` calls 1002 and keeps the call's recording (seed 3.2.8)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +144,17 @@ class Inbound:
             ua.recvEvent(CCEventFail((403, "Forbidden")))
             return
         tenant = directory.tenant
+        recorded = called.startswith(RECORD_PREFIX) and len(called) > len(RECORD_PREFIX)
+        if recorded:  # *44<number> (seed 3.2.8): this call is recorded and kept
+            if not self._ctx.caller_media.licensed(tenant, caller):
+                ua.recvEvent(CCEventFail((403, "Recording Not Licensed")))
+                return
+            called = called.removeprefix(RECORD_PREFIX)
+        start = partial(self._start_call, ua, caller=caller, called=called, body=body)
         if directory.is_call_center(called):
-            start(cc.CallSource.EXTENSION, tenant, caller_name, called)
+            call = start(cc.CallSource.EXTENSION, tenant, caller_name, called)
+            if call is not None and recorded:
+                self._ctx.caller_media.record_on_request_of_caller(call)
             return
         called, inhibited = split_inhibitor(called)
         start = partial(self._start_call, ua, caller=caller, called=called, body=body)
@@ -152,6 +165,8 @@ class Inbound:
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
         call = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
+        if call is not None and recorded:
+            self._ctx.caller_media.record_on_request_of_caller(call)
         if call is not None:  # forwarding and do-not-disturb decide whether the user rings
             self._ctx.forwarding.ring(call, called, inhibited=inhibited)
 

@@ -101,6 +101,8 @@ class Call(_Timed):
     keep_recording: bool = False
     recorded_extension: str = ""
     """The extension whose setting or *44 made this call recorded (for the recording's owner)."""
+    announce_recording: bool = False
+    """Dialled as `*44<number>`: the caller hears the confirmation once the call is bridged."""
     ended: bool = False
     leg_counter: int = 0
     monitor: Monitor | None = None

@@ -1,0 +1,75 @@
+"""Call recording in the running product, in one place: the PBX's finished calls go to the rq
+queue, the worker and the cron scheduler get the recordings' environment, and the web app gets
+the portal's API (`/api/v1/recordings`) and page (`/recordings`). `cti/product.py` calls these.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi import FastAPI
+from redis import Redis
+from rq import Queue
+from sqlalchemy import Engine
+
+import recordings_ui
+from common.child_processes import dies_with_parent
+from cti.recording_archive import RecordingPaths, enqueue_archiving
+from cti.recording_links import LinkSigner
+from cti.rest import recordings as recordings_api
+from provisioning.recordings import RecordingCatalogue
+from provisioning.service import ProvisioningService
+
+
+class ProductRecordings:
+    def __init__(self, paths: RecordingPaths, redis_url: str) -> None:
+        self.paths = paths
+        self._redis_url = redis_url
+        self.queue = Queue(paths.queue_name, connection=Redis.from_url(redis_url))
+
+    @classmethod
+    def under(
+        cls, var: Path, database_url: str, key_prefix: str, redis_url: str
+    ) -> ProductRecordings:
+        """The product's layout: rtpengine records into var/recordings, the archive is
+        var/recording-archive."""
+        paths = RecordingPaths(
+            database_url, var / "recording-archive", var / "recordings", key_prefix
+        )
+        return cls(paths, redis_url)
+
+    def on_recording_finished(self, metadata_path: Path) -> None:
+        """`PbxService(on_recording_finished=...)` (runs in the SIP thread)."""
+        enqueue_archiving(self.queue, metadata_path)
+
+    def start_cron(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        """rq's cron scheduler with the recordings' schedule (`cti.recording_cron`); it dies with
+        the product (`dies_with_parent`). Call it from the event loop's thread."""
+        return subprocess.Popen(
+            dies_with_parent([sys.executable, "-m", "rq.cli", "cron", "--url", self._redis_url,
+                              "cti.recording_cron"]),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            env={**env, **self.paths.environment()},
+        )  # fmt: skip
+
+    def install(
+        self,
+        app: FastAPI,
+        database: Engine,
+        provisioning: ProvisioningService,
+        token_secret: str,
+        public_url: str,
+    ) -> None:
+        portal = recordings_api.RecordingsPortal(
+            catalogue=RecordingCatalogue(database),
+            provisioning=provisioning,
+            archive=self.paths.archive,
+            links=LinkSigner(token_secret),
+            mail_queue=self.queue,
+            public_url=public_url,
+        )
+        recordings_api.install(app, portal)
+        recordings_ui.mount(app)
