@@ -38,6 +38,7 @@ from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.tcp_transport import TcpTransportGateway
+from pbx_core.voicemail.deposit import VoicemailSettings
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,12 @@ class PbxService:
         directory: Directory,
         redis: Redis | None = None,
         recording_queue: Any = None,
+        voicemail: VoicemailSettings | None = None,
     ) -> None:
-        """`recording_queue`: an rq `Queue`; finished recordings are converted to WAV there."""
+        """`recording_queue`: an rq `Queue`; finished recordings are converted to WAV there.
+        `voicemail`: where unanswered extension calls leave messages (None: no voicemail)."""
         self.config = config
+        self._voicemail = voicemail
         self._recording_queue = recording_queue
         self.directory = directory
         self._owns_redis = redis is None
@@ -157,6 +161,7 @@ class PbxService:
             recording_sink=self._write_recording_metadata
             if self.config.recordings_dir is not None
             else None,
+            voicemail=self._voicemail,
         )
         self._registrar = Registrar(self.directory, self.locations, self.config.realm)
         return SipRouter(self._registrar, self._calls)

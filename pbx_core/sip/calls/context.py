@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pbx_core.sip.calls.hold import HoldAndDtmf
     from pbx_core.sip.calls.monitoring import Monitoring
     from pbx_core.sip.calls.offers import Offers
+    from pbx_core.voicemail.deposit import VoicemailDeposit
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class CallContext:
     caller_media: CallerMedia
     hold: HoldAndDtmf
     monitoring: Monitoring
+    voicemail: VoicemailDeposit
 
     def __init__(
         self,

@@ -28,6 +28,7 @@ from pbx_core.sip.calls.inbound import Inbound
 from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.calls.monitoring import Monitoring
 from pbx_core.sip.calls.offers import Offers
+from pbx_core.voicemail.deposit import VoicemailDeposit, VoicemailSettings
 
 
 class CallManager:
@@ -45,6 +46,7 @@ class CallManager:
         max_calls_per_extension: int = 1,
         outbound_trunk: tuple[str, int] | None = None,
         recording_sink: Callable[[dict[str, Any]], None] | None = None,
+        voicemail: VoicemailSettings | None = None,
     ) -> None:
         ctx = CallContext(
             global_config,
@@ -64,6 +66,7 @@ class CallManager:
         ctx.caller_media = CallerMedia(ctx)
         ctx.hold = HoldAndDtmf(ctx)
         ctx.monitoring = Monitoring(ctx)
+        ctx.voicemail = VoicemailDeposit(ctx, voicemail)
         self._ctx = ctx
         self._inbound = Inbound(ctx)
         self._commands = CommandDispatcher(ctx)
@@ -107,6 +110,7 @@ class CallManager:
             self.execute(cc.Hangup(call_id, code=503, reason="Service Unavailable"))
         for call_id in list(self._ctx.dial.calls):
             self._ctx.dial.hang_up(call_id)
+        self._ctx.voicemail.stop()
 
     # -----------------------------------------------------------------------------------------
     # Introspection (tests, metrics)

@@ -219,6 +219,8 @@ class Offers:
         if call.answered:
             self._ctx.bridging.end_call(call, cc.HangupSide.PBX, code=code)
             return
+        if self._ctx.voicemail.divert(call, extension, failure):
+            return
         reply = {
             cc.OfferFailure.BUSY: (486, "Busy Here"),
             cc.OfferFailure.NO_ANSWER: (480, "Temporarily Unavailable"),
