@@ -25,7 +25,7 @@ from cti.graphql_api.shared import SharedSubscriptions
 from cti.graphql_api.sse import sse_router
 from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
-from cti.rest import api_tokens, auth, calls, ops, provisioning, reports, screen_pop
+from cti.rest import api_tokens, auth, calls, ops, provisioning, reports, screen_pop, voicemail
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
 from cti.settings import CtiSettings
@@ -114,6 +114,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         ops.router,
         reports.router,
         provisioning.router,
+        voicemail.router,
     ):
         app.include_router(router)
     schema = build_schema(

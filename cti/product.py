@@ -47,12 +47,14 @@ from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
 from cti.users import UserDirectory, make_engine
+from cti.voicemail import Voicemail
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
 from provisioning.db import migrate as migrate_provisioning
 from provisioning.service import ProvisioningService
+from provisioning.voicemail_messages import VoicemailMessages
 from reports.db import migrate as migrate_reports
 
 log = logging.getLogger(__name__)
@@ -235,6 +237,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # users and call-center numbers come from provisioning (the digest HA1 it stores).
         realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
         directory = await asyncio.to_thread(provisioned_directory, provisioning, DEMO_TENANT)
+        voicemail = Voicemail(
+            VoicemailMessages(database), var / "voicemail", asyncio.get_running_loop()
+        )
+        stack.push_async_callback(voicemail.drain)  # after the PBX's stop: its last messages
         pbx = PbxService(
             PbxConfig(
                 realm=realm,
@@ -248,6 +254,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 dtmf_listen_port=dtmf_port,
             ),
             directory,
+            voicemail=voicemail.pbx_settings() if settings.media else None,
         )
         product.pbx = pbx
         crm_queue = Queue("crm", connection=SyncRedis.from_url(redis_url))
@@ -299,6 +306,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             sip_messages=pbx.sip_messages,
         )
         app = create_app(cti_settings)
+        app.state.voicemail = voicemail
         _mount_clients(app)
         app.mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR, html=True), name="opencti")
         product.app = app

@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sippy.Time.Timeout import Timeout
 
 from pbx_core import call_control as cc
-from pbx_core.sip.calls.context import CallContext
-from pbx_core.sip.calls.model import Call
 from pbx_core.voicemail.greetings import greeting_with_beep
 from pbx_core.voicemail.recorder import MessageRecorder, Recording
+
+if TYPE_CHECKING:  # the B2BUA imports this module: no import back at run time
+    from pbx_core.sip.calls.context import CallContext
+    from pbx_core.sip.calls.model import Call
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,110 @@
+"""`GET /api/v1/voicemail` (contract.md) and one message's audio, read mark and deletion: the
+signed-in user's own voicemail box only (its tenant and its extension)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict
+
+from cti.rest.deps import CurrentPrincipal
+from cti.voicemail import Voicemail
+from provisioning.voicemail_messages import VoicemailMessage
+
+router = APIRouter(prefix="/api/v1/voicemail", tags=["voicemail"])
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such message in the signed-in user's box"}
+}
+
+
+class Message(BaseModel):
+    id: str
+    caller: str
+    received_at: datetime
+    duration_seconds: int
+    """Whole seconds, rounded (at least 1: shorter messages are not kept)."""
+    read: bool
+
+    @classmethod
+    def of(cls, message: VoicemailMessage) -> Message:
+        return cls(
+            id=message.id,
+            caller=message.caller,
+            received_at=message.received_at,
+            duration_seconds=max(1, round(message.duration_ms / 1000)),
+            read=message.read,
+        )
+
+
+class ReadMark(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    read: bool
+
+
+def _voicemail(request: Request) -> Voicemail:
+    voicemail: Voicemail | None = getattr(request.app.state, "voicemail", None)
+    if voicemail is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "voicemail is not running")
+    return voicemail
+
+
+def _box(principal: CurrentPrincipal) -> tuple[str, str]:
+    """(tenant, extension) of the signed-in user; a principal without a phone has no box."""
+    if principal.extension is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "voicemail belongs to a user's extension")
+    return principal.tenant, principal.extension
+
+
+VoicemailService = Annotated[Voicemail, Depends(_voicemail)]
+Box = Annotated[tuple[str, str], Depends(_box)]
+
+
+@router.get("", responses={401: {"description": "Not signed in"}})
+async def list_messages(box: Box, voicemail: VoicemailService) -> list[Message]:
+    """The signed-in user's messages, newest first."""
+    return [Message.of(m) for m in await voicemail.messages(*box)]
+
+
+@router.get(
+    "/{message_id}/audio",
+    response_class=FileResponse,
+    responses={200: {"content": {"audio/wav": {}}}, **_NOT_FOUND},
+)
+async def message_audio(message_id: str, box: Box, voicemail: VoicemailService) -> FileResponse:
+    """The message as WAV (8 kHz mono 16-bit PCM): every browser plays it."""
+    path: Path | None = None
+    if _is_message_id(message_id):
+        path = await voicemail.audio(*box, message_id)
+    if path is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such message")
+    return FileResponse(path, media_type="audio/wav", filename=f"voicemail-{message_id}.wav")
+
+
+@router.patch("/{message_id}", responses=_NOT_FOUND)
+async def mark_message(
+    message_id: str, body: ReadMark, box: Box, voicemail: VoicemailService
+) -> Message:
+    """Read or unread: the same state in the API, the agent client and the phones' MWI."""
+    message = None
+    if _is_message_id(message_id):
+        message = await voicemail.mark_read(*box, message_id, body.read)
+    if message is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such message")
+    return Message.of(message)
+
+
+@router.delete("/{message_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_NOT_FOUND)
+async def delete_message(message_id: str, box: Box, voicemail: VoicemailService) -> Response:
+    if not (_is_message_id(message_id) and await voicemail.remove(*box, message_id)):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such message")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _is_message_id(text: str) -> bool:
+    """Ids are 32 lowercase hex digits; anything else is no message (404, never a lookup)."""
+    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)

@@ -1,0 +1,129 @@
+"""The product's voicemail shell: messages the PBX recorded go into the table (and the phones'
+message waiting indication follows); the REST API reads, marks and deletes them here.
+
+The PBX calls `deposited` in its SIP thread; the row is written on the asyncio loop through a
+worker thread, so the SIP thread never waits on the database (docs/voicemail.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from pbx_core.voicemail.deposit import DepositedMessage, Mailbox, VoicemailSettings
+from provisioning.voicemail_messages import MessageCounts, VoicemailMessage, VoicemailMessages
+
+log = logging.getLogger(__name__)
+
+CountsListener = Callable[[str, str, MessageCounts], None]
+"""(tenant, extension, counts): a box's new/old counts changed (MWI)."""
+
+
+class Voicemail:
+    def __init__(
+        self,
+        store: VoicemailMessages,
+        directory: Path,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        max_seconds: float = 180.0,
+    ) -> None:
+        self._store = store
+        self.directory = directory
+        self._loop = loop
+        self._max_seconds = max_seconds
+        self._listeners: list[CountsListener] = []
+        self._writing: set[asyncio.Task[None]] = set()
+
+    def pbx_settings(self) -> VoicemailSettings:
+        return VoicemailSettings(
+            directory=self.directory,
+            on_message=self._deposited_in_sip_thread,
+            mailbox=self._mailbox,
+            max_seconds=self._max_seconds,
+        )
+
+    def on_counts(self, listener: CountsListener) -> None:
+        self._listeners.append(listener)
+
+    def _mailbox(self, tenant: str, extension: str) -> Mailbox | None:
+        # Every provisioned user has voicemail (docs/voicemail.md, "Who has voicemail").
+        language = self._store.language_of(tenant, extension)
+        return Mailbox(language) if language is not None else None
+
+    def _deposited_in_sip_thread(self, message: DepositedMessage) -> None:
+        self._loop.call_soon_threadsafe(self._start_writing, message)
+
+    def _start_writing(self, message: DepositedMessage) -> None:
+        task = self._loop.create_task(self.deposited(message), name="voicemail-deposit")
+        self._writing.add(task)
+        task.add_done_callback(self._writing.discard)
+
+    async def drain(self) -> None:
+        """Wait for the messages still being written (at shutdown)."""
+        if self._writing:
+            await asyncio.gather(*self._writing, return_exceptions=True)
+
+    async def deposited(self, message: DepositedMessage) -> None:
+        row = VoicemailMessage(
+            id=message.message_id,
+            tenant=message.tenant,
+            extension=message.extension,
+            caller=message.caller,
+            caller_name=message.caller_name,
+            received_at=message.received_at,
+            duration_ms=round(message.duration_seconds * 1000),
+            read=False,
+            audio_file=str(message.path.relative_to(self.directory)),
+        )
+        try:
+            await asyncio.to_thread(self._store.add, row)
+        except Exception:
+            # The audio stays on disk under its id: an operator can still find it.
+            log.exception("voicemail %s (%s) not stored", message.message_id, message.path)
+            return
+        log.info("voicemail %s for %s/%s", row.id, row.tenant, row.extension)
+        await self._counts_changed(message.tenant, message.extension)
+
+    async def messages(self, tenant: str, extension: str) -> list[VoicemailMessage]:
+        return await asyncio.to_thread(self._store.of_box, tenant, extension)
+
+    async def audio(self, tenant: str, extension: str, message_id: str) -> Path | None:
+        message = await asyncio.to_thread(self._store.get, tenant, extension, message_id)
+        if message is None:
+            return None
+        path = self.directory / message.audio_file
+        return path if path.is_file() else None
+
+    async def mark_read(
+        self, tenant: str, extension: str, message_id: str, read: bool
+    ) -> VoicemailMessage | None:
+        store = self._store
+        if not await asyncio.to_thread(store.mark_read, tenant, extension, message_id, read):
+            return None
+        await self._counts_changed(tenant, extension)
+        return await asyncio.to_thread(store.get, tenant, extension, message_id)
+
+    async def remove(self, tenant: str, extension: str, message_id: str) -> bool:
+        removed = await asyncio.to_thread(self._store.remove, tenant, extension, message_id)
+        if removed is None:
+            return False
+        (self.directory / removed.audio_file).unlink(missing_ok=True)
+        await self._counts_changed(tenant, extension)
+        return True
+
+    async def counts(self, tenant: str, extension: str) -> MessageCounts:
+        return await asyncio.to_thread(self._store.counts, tenant, extension)
+
+    async def all_counts(self, tenant: str) -> dict[str, MessageCounts]:
+        return await asyncio.to_thread(self._store.all_counts, tenant)
+
+    async def _counts_changed(self, tenant: str, extension: str) -> None:
+        counts = await self.counts(tenant, extension)
+        for listener in self._listeners:
+            try:
+                listener(tenant, extension, counts)
+            except Exception:
+                log.exception("voicemail count listener failed")
