@@ -285,6 +285,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         stack.callback(cdr_task.cancel)
         await pbx.start()
         stack.push_async_callback(pbx.stop)
+        await voicemail.tell_phones(pbx.set_message_counts, DEMO_TENANT)
 
         # The reports schema too, before anything reads it: the ingester (started below) would
         # migrate it as well, but only once its process is up, and the report API and every

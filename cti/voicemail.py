@@ -48,6 +48,15 @@ class Voicemail:
     def on_counts(self, listener: CountsListener) -> None:
         self._listeners.append(listener)
 
+    async def tell_phones(
+        self, set_counts: Callable[[str, str, int, int], None], tenant: str
+    ) -> None:
+        """Keep the PBX's MWI counts (`PbxService.set_message_counts`) the table's: every box
+        of `tenant` with messages now, then each change."""
+        self.on_counts(lambda t, extension, c: set_counts(t, extension, c.new, c.old))
+        for extension, counts in (await self.all_counts(tenant)).items():
+            set_counts(tenant, extension, counts.new, counts.old)
+
     def _mailbox(self, tenant: str, extension: str) -> Mailbox | None:
         # Every provisioned user has voicemail (docs/voicemail.md, "Who has voicemail").
         language = self._store.language_of(tenant, extension)

@@ -39,6 +39,7 @@ from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.tcp_transport import TcpTransportGateway
 from pbx_core.voicemail.deposit import VoicemailSettings
+from pbx_core.voicemail.mwi import MessageWaiting
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class PbxService:
         self._tcp: TcpTransportGateway | None = None
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
+        self._mwi: MessageWaiting | None = None
         self._media: NgClient | None = None
 
     # -----------------------------------------------------------------------------------------
@@ -164,7 +166,8 @@ class PbxService:
             voicemail=self._voicemail,
         )
         self._registrar = Registrar(self.directory, self.locations, self.config.realm)
-        return SipRouter(self._registrar, self._calls)
+        self._mwi = MessageWaiting(global_config, self.directory, self.config.realm)
+        return SipRouter(self._registrar, self._calls, self._mwi)
 
     async def stop(self) -> None:
         if self._tcp is not None:
@@ -239,13 +242,20 @@ class PbxService:
         self.directory = directory
         if self._stack is None or self._calls is None or self._registrar is None:
             return
-        calls, registrar = self._calls, self._registrar
+        calls, registrar, mwi = self._calls, self._registrar, self._mwi
 
         def swap() -> None:
             calls.set_directory(directory)
             registrar.set_directory(directory)
+            if mwi is not None:
+                mwi.set_directory(directory)
 
         await asyncio.to_thread(self._stack.call_sync, swap)
+
+    def set_message_counts(self, tenant: str, extension: str, new: int, old: int) -> None:
+        """A voicemail box's counts (from any thread): subscribed phones get a NOTIFY."""
+        if self._stack is not None and self._mwi is not None:
+            self._stack.call(self._mwi.set_counts, tenant, extension, new, old)
 
     def registration(self, extension: str) -> Binding | None:
         return self.locations.lookup(extension)

@@ -10,16 +10,18 @@ from sippy.SipHeader import SipHeader
 
 from pbx_core.sip.calls import CallManager
 from pbx_core.sip.registrar import Registrar
+from pbx_core.voicemail.mwi import MessageWaiting
 
 log = logging.getLogger(__name__)
 
-ALLOWED = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER"
+ALLOWED = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER, SUBSCRIBE"
 
 
 class SipRouter:
-    def __init__(self, registrar: Registrar, calls: CallManager) -> None:
+    def __init__(self, registrar: Registrar, calls: CallManager, mwi: MessageWaiting) -> None:
         self._registrar = registrar
         self._calls = calls
+        self._mwi = mwi
 
     def __call__(self, req: Any, sip_t: Any) -> Any:
         try:
@@ -40,6 +42,8 @@ class SipRouter:
         method = req.getMethod()
         if method == "REGISTER":
             return self._registrar.handle(req)
+        if method == "SUBSCRIBE":  # new, and refreshes within a subscription's dialog
+            return self._mwi.subscribe(req)
         if req.getHFBody("to").getTag() is not None:
             # In-dialog request for a dialog we do not have (sippy routes known dialogs to
             # their UA before this callback).

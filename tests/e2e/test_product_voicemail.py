@@ -14,7 +14,7 @@ import httpx
 from pbx_core.voicemail.greetings import BEEP_HERTZ
 from tests.e2e.test_product import product, token
 from tests.pbx_core.rtp_phone import RtpPhone
-from tests.pbx_core.support import SippResult, run_sipp
+from tests.pbx_core.support import Sipp, SippResult, run_sipp
 from tests.product_harness import ProductThread
 
 __all__ = ["product"]
@@ -30,7 +30,7 @@ async def leave_message(product: ProductThread, tmp_path: Path, to: str) -> None
             "ext_call.xml",
             work_dir=tmp_path,
             remote=("127.0.0.1", product.sip_port),
-            variables={"from": "1001", "to": to, "media_port": phone.port, "hold_ms": 9000},
+            variables={"from": "1001", "to": to, "media_port": phone.port, "hold_ms": 7000},
             extra=["-au", "1001", "-ap", "pw1001"],
         )
     )
@@ -56,7 +56,27 @@ async def test_a_missed_call_is_listened_to_marked_and_deleted_by_its_owner_only
     base = product.base_url
     owner, colleague = await token(base, "1003", "pw1003"), await token(base, "1004", "pw1004")
     operator = await token(base, "operator", "pwoperator")  # signs in, has no phone
-    await leave_message(product, tmp_path, "1003")
+    # 1003's phone watches its mailbox (MWI): nothing, then 1 new, then 0 new / 1 old.
+    mwi_phone = await Sipp(
+        "mwi_subscribe.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", product.sip_port),
+        variables={"ext": "1003"},
+        extra=["-au", "1003", "-ap", "pw1003"],
+    ).start()
+    try:
+        await leave_message(product, tmp_path, "1003")
+        await owner_handles_the_message(product, owner, colleague, operator)
+        told = await mwi_phone.wait()
+        assert told.returncode == 0, told.errors
+    finally:
+        mwi_phone.kill()
+
+
+async def owner_handles_the_message(
+    product: ProductThread, owner: str, colleague: str, operator: str
+) -> None:
+    base = product.base_url
     async with httpx.AsyncClient(base_url=base) as http:
         listed: list[dict[str, object]] = []
         for _ in range(50):  # the row is written just after the BYE
@@ -103,9 +123,16 @@ async def test_a_missed_call_is_listened_to_marked_and_deleted_by_its_owner_only
         marked = await http.patch(url, headers=mine, json={"read": True})
         assert marked.status_code == 200 and marked.json()["read"] is True
         assert (await messages(http, owner))[0]["read"] is True
+    await deleting_removes_row_and_audio(product, owner, str(message["id"]))
 
-        assert (await http.delete(url, headers=mine)).status_code == 204
+
+async def deleting_removes_row_and_audio(product: ProductThread, owner: str, mid: str) -> None:
+    await asyncio.sleep(0.5)  # the phone has its "read" NOTIFY before the delete's
+    mine = {"Authorization": f"Bearer {owner}"}
+    async with httpx.AsyncClient(base_url=product.base_url) as http:
+        assert (await http.delete(f"/api/v1/voicemail/{mid}", headers=mine)).status_code == 204
         assert await messages(http, owner) == []
-        assert (await http.get(f"{url}/audio", headers=mine)).status_code == 404
+        audio = await http.get(f"/api/v1/voicemail/{mid}/audio", headers=mine)
+        assert audio.status_code == 404
     boxes = product.settings.var_dir / "voicemail" / "boxes" / "demo" / "1003"
     assert list(boxes.glob("*.wav")) == [], "the audio file stays after the delete"
