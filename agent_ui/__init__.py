@@ -40,6 +40,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The page loads only its own files and talks only to its own origin (http + websocket).
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src blob:; "
     "font-src 'self'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
