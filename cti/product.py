@@ -55,6 +55,7 @@ from pbx_core.service import PbxService
 from provisioning.db import migrate as migrate_provisioning
 from provisioning.service import ProvisioningService
 from provisioning.voicemail_messages import VoicemailMessages
+from provisioning.voicemail_pins import VoicemailPins
 from reports.db import migrate as migrate_reports
 
 log = logging.getLogger(__name__)
@@ -238,7 +239,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
         directory = await asyncio.to_thread(provisioned_directory, provisioning, DEMO_TENANT)
         voicemail = Voicemail(
-            VoicemailMessages(database), var / "voicemail", asyncio.get_running_loop()
+            VoicemailMessages(database),
+            VoicemailPins(database),
+            var / "voicemail",
+            asyncio.get_running_loop(),
         )
         stack.push_async_callback(voicemail.drain)  # after the PBX's stop: its last messages
         pbx = PbxService(

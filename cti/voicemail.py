@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pbx_core.voicemail.deposit import DepositedMessage, Mailbox, VoicemailSettings
+from pbx_core.voicemail.portal_menu import PinCheck
 from provisioning.voicemail_messages import MessageCounts, VoicemailMessage, VoicemailMessages
+from provisioning.voicemail_pins import VoicemailPins
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +27,14 @@ class Voicemail:
     def __init__(
         self,
         store: VoicemailMessages,
+        pins: VoicemailPins,
         directory: Path,
         loop: asyncio.AbstractEventLoop,
         *,
         max_seconds: float = 180.0,
     ) -> None:
         self._store = store
+        self._pins = pins
         self.directory = directory
         self._loop = loop
         self._max_seconds = max_seconds
@@ -43,6 +47,7 @@ class Voicemail:
             on_message=self._deposited_in_sip_thread,
             mailbox=self._mailbox,
             max_seconds=self._max_seconds,
+            portal=self,
         )
 
     def on_counts(self, listener: CountsListener) -> None:
@@ -106,7 +111,7 @@ class Voicemail:
         path = self.directory / message.audio_file
         return path if path.is_file() else None
 
-    async def mark_read(
+    async def set_read(
         self, tenant: str, extension: str, message_id: str, read: bool
     ) -> VoicemailMessage | None:
         store = self._store
@@ -128,6 +133,41 @@ class Voicemail:
 
     async def all_counts(self, tenant: str) -> dict[str, MessageCounts]:
         return await asyncio.to_thread(self._store.all_counts, tenant)
+
+    async def set_pin(self, tenant: str, extension: str, pin: str) -> None:
+        await asyncio.to_thread(self._pins.set_pin, tenant, extension, pin)
+
+    # -----------------------------------------------------------------------------------------
+    # The voice portal's `PortalStore`: called in the SIP thread, each one short query; count
+    # changes go to the loop like the API's.
+
+    def check_pin(self, tenant: str, extension: str, pin: str) -> PinCheck:
+        # The same three outcomes on both sides; provisioning knows nothing of the PBX.
+        return PinCheck(self._pins.check(tenant, extension, pin).value)
+
+    def box(self, tenant: str, extension: str) -> Sequence[tuple[str, bool, Path]]:
+        return [
+            (m.id, m.read, self.directory / m.audio_file)
+            for m in self._store.of_box(tenant, extension)
+        ]
+
+    def mark_read(self, tenant: str, extension: str, message_id: str) -> None:
+        if self._store.mark_read(tenant, extension, message_id, True):
+            self._counts_changed_soon(tenant, extension)
+
+    def delete(self, tenant: str, extension: str, message_id: str) -> None:
+        removed = self._store.remove(tenant, extension, message_id)
+        if removed is not None:
+            (self.directory / removed.audio_file).unlink(missing_ok=True)
+            self._counts_changed_soon(tenant, extension)
+
+    def _counts_changed_soon(self, tenant: str, extension: str) -> None:
+        def start() -> None:
+            task = self._loop.create_task(self._counts_changed(tenant, extension))
+            self._writing.add(task)
+            task.add_done_callback(self._writing.discard)
+
+        self._loop.call_soon_threadsafe(start)
 
     async def _counts_changed(self, tenant: str, extension: str) -> None:
         counts = await self.counts(tenant, extension)

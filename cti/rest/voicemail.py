@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from cti.rest.deps import CurrentPrincipal
 from cti.voicemail import Voicemail
@@ -41,6 +41,11 @@ class Message(BaseModel):
         )
 
 
+class NewPin(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pin: str = Field(pattern=r"^[0-9]{4,8}$", description="4 to 8 digits")
+
+
 class ReadMark(BaseModel):
     model_config = ConfigDict(extra="forbid")
     read: bool
@@ -70,6 +75,13 @@ async def list_messages(box: Box, voicemail: VoicemailService) -> list[Message]:
     return [Message.of(m) for m in await voicemail.messages(*box)]
 
 
+@router.put("/pin", status_code=status.HTTP_204_NO_CONTENT)
+async def set_pin(body: NewPin, box: Box, voicemail: VoicemailService) -> Response:
+    """The voice portal's PIN for the own box; a new PIN also lifts a lock after wrong tries."""
+    await voicemail.set_pin(*box, body.pin)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get(
     "/{message_id}/audio",
     response_class=FileResponse,
@@ -92,7 +104,7 @@ async def mark_message(
     """Read or unread: the same state in the API, the agent client and the phones' MWI."""
     message = None
     if _is_message_id(message_id):
-        message = await voicemail.mark_read(*box, message_id, body.read)
+        message = await voicemail.set_read(*box, message_id, body.read)
     if message is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such message")
     return Message.of(message)

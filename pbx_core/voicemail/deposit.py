@@ -26,6 +26,7 @@ from pbx_core.voicemail.recorder import MessageRecorder, Recording
 if TYPE_CHECKING:  # the B2BUA imports this module: no import back at run time
     from pbx_core.sip.calls.context import CallContext
     from pbx_core.sip.calls.model import Call
+    from pbx_core.voicemail.portal import PortalStore
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ class VoicemailSettings:
     mailbox: Callable[[str, str], Mailbox | None] = every_user_has_voicemail
     """(tenant, extension) -> the mailbox, or None: voicemail is off for that user."""
     max_seconds: float = 180.0
+    portal: PortalStore | None = None
+    """The voice portal's access to the boxes (None: no `*62`)."""
     min_seconds: float = 1.0
     """Shorter messages (a caller hanging up at the beep) are not kept: nothing to listen to."""
 

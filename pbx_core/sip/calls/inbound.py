@@ -92,6 +92,13 @@ class Inbound:
         if directory.is_call_center(called):
             self._start_call(ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, called)
             return
+        if self._ctx.voicemail.is_portal(called):
+            portal = self._start_call(
+                ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, None
+            )
+            if portal is not None:
+                self._ctx.voicemail.start_portal(portal)
+            return
         if directory.user(called) is None and self._ctx.outbound_trunk is None:
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return

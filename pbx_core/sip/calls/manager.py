@@ -28,7 +28,8 @@ from pbx_core.sip.calls.inbound import Inbound
 from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.calls.monitoring import Monitoring
 from pbx_core.sip.calls.offers import Offers
-from pbx_core.voicemail.deposit import VoicemailDeposit, VoicemailSettings
+from pbx_core.voicemail.deposit import VoicemailSettings
+from pbx_core.voicemail.part import VoicemailPart
 
 
 class CallManager:
@@ -66,7 +67,7 @@ class CallManager:
         ctx.caller_media = CallerMedia(ctx)
         ctx.hold = HoldAndDtmf(ctx)
         ctx.monitoring = Monitoring(ctx)
-        ctx.voicemail = VoicemailDeposit(ctx, voicemail)
+        ctx.voicemail = VoicemailPart(ctx, voicemail)
         self._ctx = ctx
         self._inbound = Inbound(ctx)
         self._commands = CommandDispatcher(ctx)

@@ -1,0 +1,79 @@
+"""Voice portal PINs: one per voicemail box (tenant, extension), stored as a salted scrypt hash,
+with the count of wrong tries in a row: at `MAX_WRONG_PINS` the box is locked for the portal
+until the user sets a new PIN (docs/voicemail.md, "Voice portal")."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from enum import StrEnum
+
+from sqlalchemy import Column, Engine, ForeignKey, Integer, String, Table, select, update
+
+from provisioning.models import METADATA, TENANT_ID
+
+MAX_WRONG_PINS = 5
+PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+voicemail_pins = Table(
+    "prov_voicemail_pins",
+    METADATA,
+    Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), primary_key=True),
+    Column("extension", String(8), primary_key=True),
+    Column("pin_hash", String(160), nullable=False),
+    Column("wrong_tries", Integer, nullable=False),
+)
+
+
+class PinResult(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"
+    """Too many wrong tries in a row, or no PIN set: the portal stays shut."""
+
+
+def _hash(pin: str, salt: bytes) -> str:
+    digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
+    return f"{salt.hex()}${digest.hex()}"
+
+
+class VoicemailPins:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def set_pin(self, tenant: str, extension: str, pin: str) -> None:
+        """A new PIN (4-8 digits) also lifts a lock."""
+        if not PIN_PATTERN.match(pin):
+            raise ValueError("a PIN is 4 to 8 digits")
+        values = {"pin_hash": _hash(pin, secrets.token_bytes(16)), "wrong_tries": 0}
+        table = voicemail_pins
+        with self._engine.begin() as connection:
+            changed = connection.execute(
+                update(table)
+                .where(table.c.tenant == tenant, table.c.extension == extension)
+                .values(**values)
+            ).rowcount
+            if not changed:
+                connection.execute(
+                    table.insert().values(tenant=tenant, extension=extension, **values)
+                )
+
+    def check(self, tenant: str, extension: str, pin: str) -> PinResult:
+        table = voicemail_pins
+        where = (table.c.tenant == tenant, table.c.extension == extension)
+        with self._engine.begin() as connection:
+            row = connection.execute(
+                select(table.c.pin_hash, table.c.wrong_tries).where(*where).with_for_update()
+            ).first()
+            if row is None or row.wrong_tries >= MAX_WRONG_PINS:
+                return PinResult.LOCKED
+            salt_hex, _digest = str(row.pin_hash).split("$", 1)
+            if hmac.compare_digest(_hash(pin, bytes.fromhex(salt_hex)), str(row.pin_hash)):
+                connection.execute(update(table).where(*where).values(wrong_tries=0))
+                return PinResult.OK
+            tries = row.wrong_tries + 1
+            connection.execute(update(table).where(*where).values(wrong_tries=tries))
+        return PinResult.LOCKED if tries >= MAX_WRONG_PINS else PinResult.WRONG
