@@ -48,14 +48,15 @@ from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
 from cti.users import UserDirectory, make_engine
 from cti.voicemail import Voicemail
+from cti.voicemail_mail import VoicemailMailer
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
 from provisioning.db import migrate as migrate_provisioning
 from provisioning.service import ProvisioningService
+from provisioning.voicemail_boxes import VoicemailBoxes
 from provisioning.voicemail_messages import VoicemailMessages
-from provisioning.voicemail_pins import VoicemailPins
 from reports.db import migrate as migrate_reports
 
 log = logging.getLogger(__name__)
@@ -240,9 +241,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         directory = await asyncio.to_thread(provisioned_directory, provisioning, DEMO_TENANT)
         voicemail = Voicemail(
             VoicemailMessages(database),
-            VoicemailPins(database),
+            VoicemailBoxes(database),
             var / "voicemail",
             asyncio.get_running_loop(),
+            mailer=VoicemailMailer.from_env(),
         )
         stack.push_async_callback(voicemail.drain)  # after the PBX's stop: its last messages
         pbx = PbxService(

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import smtplib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from cti.voicemail_mail import MailedMessage, VoicemailMailer
 from pbx_core.voicemail.deposit import DepositedMessage, Mailbox, VoicemailSettings
 from pbx_core.voicemail.portal_menu import PinCheck
+from provisioning.voicemail_boxes import VoicemailBoxes
 from provisioning.voicemail_messages import MessageCounts, VoicemailMessage, VoicemailMessages
-from provisioning.voicemail_pins import VoicemailPins
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +29,19 @@ class Voicemail:
     def __init__(
         self,
         store: VoicemailMessages,
-        pins: VoicemailPins,
+        boxes: VoicemailBoxes,
         directory: Path,
         loop: asyncio.AbstractEventLoop,
         *,
+        mailer: VoicemailMailer | None = None,
         max_seconds: float = 180.0,
     ) -> None:
         self._store = store
-        self._pins = pins
+        self._boxes = boxes
         self.directory = directory
         self._loop = loop
         self._max_seconds = max_seconds
+        self._mailer = mailer
         self._listeners: list[CountsListener] = []
         self._writing: set[asyncio.Task[None]] = set()
 
@@ -100,6 +104,30 @@ class Voicemail:
             return
         log.info("voicemail %s for %s/%s", row.id, row.tenant, row.extension)
         await self._counts_changed(message.tenant, message.extension)
+        await self._mail(message)
+
+    async def _mail(self, message: DepositedMessage) -> None:
+        if self._mailer is None:
+            return
+        tenant, extension = message.tenant, message.extension
+        address = await asyncio.to_thread(self._boxes.email_of, tenant, extension)
+        if address is None:
+            return
+        language = await asyncio.to_thread(self._store.language_of, tenant, extension)
+        mailed = MailedMessage(
+            address=address,
+            extension=extension,
+            caller=message.caller,
+            received_at=message.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+            duration_seconds=max(1, round(message.duration_seconds)),
+            language=language or "en",
+            audio=message.path,
+        )
+        try:
+            await asyncio.to_thread(self._mailer.send, mailed)
+        except (OSError, smtplib.SMTPException) as error:
+            # The message is stored and listed all the same; only the copy by mail is missing.
+            log.warning("voicemail %s not mailed to %s: %s", message.message_id, address, error)
 
     async def messages(self, tenant: str, extension: str) -> list[VoicemailMessage]:
         return await asyncio.to_thread(self._store.of_box, tenant, extension)
@@ -135,7 +163,10 @@ class Voicemail:
         return await asyncio.to_thread(self._store.all_counts, tenant)
 
     async def set_pin(self, tenant: str, extension: str, pin: str) -> None:
-        await asyncio.to_thread(self._pins.set_pin, tenant, extension, pin)
+        await asyncio.to_thread(self._boxes.set_pin, tenant, extension, pin)
+
+    async def set_email(self, tenant: str, extension: str, address: str | None) -> None:
+        await asyncio.to_thread(self._boxes.set_email, tenant, extension, address)
 
     # -----------------------------------------------------------------------------------------
     # The voice portal's `PortalStore`: called in the SIP thread, each one short query; count
@@ -143,7 +174,7 @@ class Voicemail:
 
     def check_pin(self, tenant: str, extension: str, pin: str) -> PinCheck:
         # The same three outcomes on both sides; provisioning knows nothing of the PBX.
-        return PinCheck(self._pins.check(tenant, extension, pin).value)
+        return PinCheck(self._boxes.check(tenant, extension, pin).value)
 
     def box(self, tenant: str, extension: str) -> Sequence[tuple[str, bool, Path]]:
         return [

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from common import migrations
-from provisioning import voicemail_messages, voicemail_pins  # noqa: F401 - tables in METADATA
+from provisioning import voicemail_boxes, voicemail_messages  # noqa: F401 - tables in METADATA
 from provisioning.models import METADATA
 
 VERSION_TABLE = "provisioning_alembic_version"

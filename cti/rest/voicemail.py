@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cti.rest.deps import CurrentPrincipal
 from cti.voicemail import Voicemail
+from provisioning.voicemail_boxes import EMAIL_PATTERN
 from provisioning.voicemail_messages import VoicemailMessage
 
 router = APIRouter(prefix="/api/v1/voicemail", tags=["voicemail"])
@@ -44,6 +45,13 @@ class Message(BaseModel):
 class NewPin(BaseModel):
     model_config = ConfigDict(extra="forbid")
     pin: str = Field(pattern=r"^[0-9]{4,8}$", description="4 to 8 digits")
+
+
+class MailAddress(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    address: str | None = Field(
+        max_length=254, pattern=EMAIL_PATTERN.pattern, description="null: do not mail"
+    )
 
 
 class ReadMark(BaseModel):
@@ -79,6 +87,13 @@ async def list_messages(box: Box, voicemail: VoicemailService) -> list[Message]:
 async def set_pin(body: NewPin, box: Box, voicemail: VoicemailService) -> Response:
     """The voice portal's PIN for the own box; a new PIN also lifts a lock after wrong tries."""
     await voicemail.set_pin(*box, body.pin)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put("/email", status_code=status.HTTP_204_NO_CONTENT)
+async def set_email(body: MailAddress, box: Box, voicemail: VoicemailService) -> Response:
+    """Mail each new message, with its audio, to this address (null: stop mailing)."""
+    await voicemail.set_email(*box, body.address)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

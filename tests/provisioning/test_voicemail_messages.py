@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine
 
 from provisioning.service import ProvisioningService
+from provisioning.voicemail_boxes import MAX_WRONG_PINS, PinResult, VoicemailBoxes
 from provisioning.voicemail_messages import MessageCounts, VoicemailMessage, VoicemailMessages
 from tests.provisioning.conftest import tenant_spec
 
@@ -57,3 +59,30 @@ def test_boxes_are_tenant_and_extension(engine: Engine, service: ProvisioningSer
     removed = store.remove("acme", "1003", message("a2", "acme", "1003").id)
     assert removed is not None and removed.audio_file == "boxes/acme/1003/a2.wav"
     assert store.counts("acme", "1003") == MessageCounts(new=0, old=1)
+
+
+def test_pins_lock_after_five_wrong_and_a_new_pin_opens(
+    engine: Engine, service: ProvisioningService
+) -> None:
+    service.create_tenant("test", tenant_spec("acme"))
+    boxes = VoicemailBoxes(engine)
+    assert boxes.check("acme", "1003", "1234") is PinResult.LOCKED  # no PIN: never a default
+    boxes.set_email("acme", "1003", "jan@example.nl")
+    assert boxes.check("acme", "1003", "1234") is PinResult.LOCKED  # a row, still no PIN
+    boxes.set_pin("acme", "1003", "2468")
+    assert boxes.email_of("acme", "1003") == "jan@example.nl"
+    assert boxes.check("acme", "1004", "2468") is PinResult.LOCKED  # another box
+    for _ in range(MAX_WRONG_PINS - 1):
+        assert boxes.check("acme", "1003", "0000") is PinResult.WRONG
+    assert boxes.check("acme", "1003", "2468") is PinResult.OK  # resets the count
+    for _ in range(MAX_WRONG_PINS - 1):
+        boxes.check("acme", "1003", "0000")
+    assert boxes.check("acme", "1003", "0000") is PinResult.LOCKED
+    assert boxes.check("acme", "1003", "2468") is PinResult.LOCKED
+    boxes.set_pin("acme", "1003", "13579")
+    assert boxes.check("acme", "1003", "13579") is PinResult.OK
+    for bad_pin in ("123", "123456789", "12a4", ""):
+        with pytest.raises(ValueError, match="4 to 8 digits"):
+            boxes.set_pin("acme", "1003", bad_pin)
+    with pytest.raises(ValueError, match="e-mail"):
+        boxes.set_email("acme", "1003", "x@y.z\r\nBcc: victim@example.com")

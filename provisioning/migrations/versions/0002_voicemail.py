@@ -1,4 +1,4 @@
-"""voicemail messages and voice portal PINs
+"""voicemail messages and boxes (PIN, e-mail)
 
 Revision ID: voicemail
 Revises: 0001
@@ -41,21 +41,22 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
-        "prov_voicemail_pins",
+        "prov_voicemail_boxes",
         sa.Column("tenant", sa.String(length=64), nullable=False),
         sa.Column("extension", sa.String(length=8), nullable=False),
-        sa.Column("pin_hash", sa.String(length=160), nullable=False),
+        sa.Column("pin_hash", sa.String(length=160), nullable=True),
         sa.Column("wrong_tries", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=True),
         sa.ForeignKeyConstraint(
             ["tenant"],
             ["prov_tenants.id"],
-            name=op.f("fk_prov_voicemail_pins_tenant_prov_tenants"),
+            name=op.f("fk_prov_voicemail_boxes_tenant_prov_tenants"),
         ),
-        sa.PrimaryKeyConstraint("tenant", "extension", name=op.f("pk_prov_voicemail_pins")),
+        sa.PrimaryKeyConstraint("tenant", "extension", name=op.f("pk_prov_voicemail_boxes")),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("prov_voicemail_pins")
+    op.drop_table("prov_voicemail_boxes")
     op.drop_index("ix_prov_voicemail_messages_box", table_name="prov_voicemail_messages")
     op.drop_table("prov_voicemail_messages")

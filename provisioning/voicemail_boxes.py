@@ -1,6 +1,7 @@
-"""Voice portal PINs: one per voicemail box (tenant, extension), stored as a salted scrypt hash,
-with the count of wrong tries in a row: at `MAX_WRONG_PINS` the box is locked for the portal
-until the user sets a new PIN (docs/voicemail.md, "Voice portal")."""
+"""A voicemail box's own settings (tenant, extension): the voice portal's PIN, stored as a
+salted scrypt hash, with the count of wrong tries in a row (at `MAX_WRONG_PINS` the box is
+locked for the portal until the user sets a new PIN), and the address messages are mailed to
+(docs/voicemail.md). A box without a row has no PIN (the portal stays shut) and no e-mail."""
 
 from __future__ import annotations
 
@@ -16,16 +17,18 @@ from provisioning.models import METADATA, TENANT_ID
 
 MAX_WRONG_PINS = 5
 PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # hex: 97 characters with the salt
 
-voicemail_pins = Table(
-    "prov_voicemail_pins",
+voicemail_boxes = Table(
+    "prov_voicemail_boxes",
     METADATA,
     Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), primary_key=True),
     Column("extension", String(8), primary_key=True),
-    Column("pin_hash", String(160), nullable=False),
+    Column("pin_hash", String(160), nullable=True),
     Column("wrong_tries", Integer, nullable=False),
+    Column("email", String(254), nullable=True),
 )
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s.]{2,}$")
 
 
 class PinResult(StrEnum):
@@ -40,7 +43,7 @@ def _hash(pin: str, salt: bytes) -> str:
     return f"{salt.hex()}${digest.hex()}"
 
 
-class VoicemailPins:
+class VoicemailBoxes:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -48,8 +51,25 @@ class VoicemailPins:
         """A new PIN (4-8 digits) also lifts a lock."""
         if not PIN_PATTERN.match(pin):
             raise ValueError("a PIN is 4 to 8 digits")
-        values = {"pin_hash": _hash(pin, secrets.token_bytes(16)), "wrong_tries": 0}
-        table = voicemail_pins
+        self._save(tenant, extension, pin_hash=_hash(pin, secrets.token_bytes(16)), wrong_tries=0)
+
+    def set_email(self, tenant: str, extension: str, address: str | None) -> None:
+        """Where new messages are mailed with their audio; None: not mailed."""
+        if address is not None and not EMAIL_PATTERN.match(address):
+            raise ValueError("not an e-mail address")
+        self._save(tenant, extension, email=address)
+
+    def email_of(self, tenant: str, extension: str) -> str | None:
+        table = voicemail_boxes
+        query = select(table.c.email).where(
+            table.c.tenant == tenant, table.c.extension == extension
+        )
+        with self._engine.connect() as connection:
+            address = connection.execute(query).scalar()
+        return str(address) if address else None
+
+    def _save(self, tenant: str, extension: str, **values: object) -> None:
+        table = voicemail_boxes
         with self._engine.begin() as connection:
             changed = connection.execute(
                 update(table)
@@ -57,18 +77,19 @@ class VoicemailPins:
                 .values(**values)
             ).rowcount
             if not changed:
+                new_box = {"wrong_tries": 0} | values
                 connection.execute(
-                    table.insert().values(tenant=tenant, extension=extension, **values)
+                    table.insert().values(tenant=tenant, extension=extension, **new_box)
                 )
 
     def check(self, tenant: str, extension: str, pin: str) -> PinResult:
-        table = voicemail_pins
+        table = voicemail_boxes
         where = (table.c.tenant == tenant, table.c.extension == extension)
         with self._engine.begin() as connection:
             row = connection.execute(
                 select(table.c.pin_hash, table.c.wrong_tries).where(*where).with_for_update()
             ).first()
-            if row is None or row.wrong_tries >= MAX_WRONG_PINS:
+            if row is None or row.pin_hash is None or row.wrong_tries >= MAX_WRONG_PINS:
                 return PinResult.LOCKED
             salt_hex, _digest = str(row.pin_hash).split("$", 1)
             if hmac.compare_digest(_hash(pin, bytes.fromhex(salt_hex)), str(row.pin_hash)):
