@@ -53,6 +53,9 @@ class DepositedMessage:
     received_at: datetime
     duration_seconds: float
     path: Path
+    packets: int = 0
+    lost_packets: int = 0
+    """RTP sequence gaps while recording (the benchmark's figure; logged when not 0)."""
 
 
 def every_user_has_voicemail(_tenant: str, _extension: str) -> Mailbox | None:
@@ -189,6 +192,8 @@ class VoicemailDeposit:
                 received_at=deposit.received_at,
                 duration_seconds=round(recording.duration_seconds, 2),
                 path=recording.path,
+                packets=recording.packets,
+                lost_packets=recording.lost,
             )
         )
 

@@ -52,8 +52,8 @@ class Recording:
         return self.samples / SAMPLE_RATE
 
     def take(self, packet: bytes) -> None:
-        if len(packet) <= _RTP_HEADER.size:
-            return
+        if len(packet) <= _RTP_HEADER.size or self.closed:
+            return  # too short for RTP, or arriving after the message ended
         first, marker_type, sequence, _timestamp, _ssrc = _RTP_HEADER.unpack_from(packet)
         payload_type = marker_type & 0x7F
         if first >> 6 != 2 or payload_type not in g711.PAYLOAD_TYPES:
