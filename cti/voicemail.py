@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cti.voicemail_mail import MailedMessage, VoicemailMailer
 from pbx_core.voicemail.deposit import DepositedMessage, Mailbox, VoicemailSettings
+from pbx_core.voicemail.greetings import own_greeting_path, store_greeting
 from pbx_core.voicemail.portal_menu import PinCheck
 from provisioning.voicemail_boxes import VoicemailBoxes
 from provisioning.voicemail_messages import MessageCounts, VoicemailMessage, VoicemailMessages
@@ -199,6 +200,16 @@ class Voicemail:
             task.add_done_callback(self._writing.discard)
 
         self._loop.call_soon_threadsafe(start)
+
+    async def set_greeting(self, tenant: str, extension: str, wav: bytes) -> None:
+        """The user's own greeting from an uploaded WAV (raises `GreetingRefused`)."""
+        box_dir = self.pbx_settings().box_dir(tenant, extension)
+        await asyncio.to_thread(store_greeting, wav, own_greeting_path(box_dir))
+
+    async def remove_greeting(self, tenant: str, extension: str) -> None:
+        """Back to the spoken default greeting."""
+        own = own_greeting_path(self.pbx_settings().box_dir(tenant, extension))
+        own.unlink(missing_ok=True)
 
     async def _counts_changed(self, tenant: str, extension: str) -> None:
         counts = await self.counts(tenant, extension)

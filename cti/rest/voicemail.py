@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cti.rest.deps import CurrentPrincipal
 from cti.voicemail import Voicemail
+from pbx_core.voicemail.greetings import MAX_GREETING_BYTES, GreetingRefused
 from provisioning.voicemail_boxes import EMAIL_PATTERN
 from provisioning.voicemail_messages import VoicemailMessage
 
@@ -94,6 +95,33 @@ async def set_pin(body: NewPin, box: Box, voicemail: VoicemailService) -> Respon
 async def set_email(body: MailAddress, box: Box, voicemail: VoicemailService) -> Response:
     """Mail each new message, with its audio, to this address (null: stop mailing)."""
     await voicemail.set_email(*box, body.address)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put(
+    "/greeting",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra={"requestBody": {"content": {"audio/wav": {}}, "required": True}},
+    responses={413: {"description": "Larger than 5 MiB"}, 422: {"description": "Not a WAV"}},
+)
+async def upload_greeting(request: Request, box: Box, voicemail: VoicemailService) -> Response:
+    """The caller hears this WAV (PCM, up to 60 s) instead of the spoken default, then the beep."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_GREETING_BYTES:  # read no further than the limit
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "greeting too large")
+    try:
+        await voicemail.set_greeting(*box, bytes(body))
+    except GreetingRefused as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/greeting", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_greeting(box: Box, voicemail: VoicemailService) -> Response:
+    """Back to the spoken default greeting."""
+    await voicemail.remove_greeting(*box)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

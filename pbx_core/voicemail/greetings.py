@@ -5,8 +5,10 @@ WAV file per greeting, so rtpengine plays one file and the PBX waits for one dur
 
 from __future__ import annotations
 
+import io
 import subprocess
 import tempfile
+import wave
 from pathlib import Path
 
 from pbx_core.media.prompts import generate_speech, generate_tone
@@ -27,6 +29,46 @@ def spoken_language(language: str) -> str:
 def default_text(extension: str, language: str) -> str:
     # Digit by digit: "1 0 0 3" is how an extension is read out, not "one thousand and three".
     return DEFAULT_TEXTS[spoken_language(language)].format(extension=" ".join(extension))
+
+
+MAX_GREETING_SECONDS = 60
+MAX_GREETING_BYTES = 5 * 1024 * 1024
+
+
+class GreetingRefused(ValueError):
+    """An uploaded greeting that is not a plain PCM WAV of at most a minute; says why."""
+
+
+def store_greeting(wav: bytes, target: Path) -> None:
+    """Check an uploaded greeting (PCM WAV only: the one format read here, nothing else is
+    handed to sox), convert it to 8 kHz mono 16-bit and put it in place whole."""
+    if len(wav) > MAX_GREETING_BYTES:
+        raise GreetingRefused(f"larger than {MAX_GREETING_BYTES} bytes")
+    try:
+        with wave.open(io.BytesIO(wav), "rb") as source:
+            channels, width, rate = (
+                source.getnchannels(),
+                source.getsampwidth(),
+                source.getframerate(),
+            )
+            frames = source.getnframes()
+    except (wave.Error, EOFError) as error:
+        raise GreetingRefused(f"not a PCM WAV file ({error})") from None
+    if channels not in (1, 2) or width not in (1, 2, 3, 4) or not 8000 <= rate <= 48000:
+        raise GreetingRefused("WAV must be mono or stereo, 8-48 kHz")
+    if frames == 0 or frames / rate > MAX_GREETING_SECONDS:
+        raise GreetingRefused(f"a greeting lasts up to {MAX_GREETING_SECONDS} s")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        upload = Path(tmp) / "upload.wav"
+        upload.write_bytes(wav)
+        converted = target.with_suffix(".partial.wav")
+        subprocess.run(
+            ["sox", str(upload), "-r", "8000", "-c", "1", "-b", "16", str(converted)],
+            check=True,
+            capture_output=True,
+        )
+        converted.replace(target)
 
 
 def own_greeting_path(box_dir: Path) -> Path:

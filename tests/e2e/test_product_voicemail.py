@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
+import struct
 import wave
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from tests.product_harness import ProductThread
 __all__ = ["product"]
 
 CALLER_HZ = 700
+GREETING_HZ = 500
 
 
 async def leave_message(product: ProductThread, tmp_path: Path, to: str) -> None:
@@ -136,3 +139,57 @@ async def deleting_removes_row_and_audio(product: ProductThread, owner: str, mid
         assert audio.status_code == 404
     boxes = product.settings.var_dir / "voicemail" / "boxes" / "demo" / "1003"
     assert list(boxes.glob("*.wav")) == [], "the audio file stays after the delete"
+
+
+def tone_wav(hertz: float, seconds: float, rate: int = 16000, channels: int = 2) -> bytes:
+    """A PCM WAV in another shape than the PBX's (16 kHz stereo): the upload converts it."""
+    frames = int(seconds * rate)
+    samples = [int(8000 * math.sin(2 * math.pi * hertz * n / rate)) for n in range(frames)]
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"".join(struct.pack("<h", s) * channels for s in samples))
+    return out.getvalue()
+
+
+async def test_callers_hear_the_users_uploaded_greeting(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    base = product.base_url
+    owner = await token(base, "1005", "pw1005")
+    mine = {"Authorization": f"Bearer {owner}", "Content-Type": "audio/wav"}
+    async with httpx.AsyncClient(base_url=base) as http:
+        for junk in (b"", b"RIFF....WAVEfmt junk", b"\x00" * 1000, tone_wav(500, 61, rate=8000)):
+            reply = await http.put("/api/v1/voicemail/greeting", headers=mine, content=junk)
+            assert reply.status_code == 422, reply.text
+        huge = await http.put(
+            "/api/v1/voicemail/greeting", headers=mine, content=b"\x00" * (6 * 1024 * 1024)
+        )
+        assert huge.status_code == 413
+        reply = await http.put(
+            "/api/v1/voicemail/greeting", headers=mine, content=tone_wav(GREETING_HZ, 1.5)
+        )
+        assert reply.status_code == 204, reply.text
+
+    phone = RtpPhone(CALLER_HZ).start()
+    call = asyncio.create_task(
+        run_sipp(
+            "ext_call.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": "1001", "to": "1005", "media_port": phone.port, "hold_ms": 5000},
+            extra=["-au", "1001", "-ap", "pw1001"],
+        )
+    )
+    try:
+        await phone.wait_to_hear(GREETING_HZ, timeout=10)  # the user's own greeting
+        await phone.wait_to_hear(BEEP_HERTZ, timeout=5)  # then the beep
+        assert (await call).returncode == 0
+    finally:
+        call.cancel()
+        await phone.close()
+    async with httpx.AsyncClient(base_url=base) as http:
+        reply = await http.delete("/api/v1/voicemail/greeting", headers=mine)
+        assert reply.status_code == 204
