@@ -5,7 +5,7 @@ messages are never reachable through another's (ids are random, and checked agai
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -176,4 +176,7 @@ class VoicemailMessages:
 
 def _message(row: object) -> VoicemailMessage:
     values = dict(row)  # type: ignore[call-overload]
+    received: datetime = values["received_at"]
+    if received.tzinfo is None:  # SQLite keeps no zone; every time stored here is UTC
+        values["received_at"] = received.replace(tzinfo=UTC)
     return VoicemailMessage(**values)

@@ -9,6 +9,7 @@ import io
 import math
 import struct
 import wave
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -91,6 +92,8 @@ async def owner_handles_the_message(
         (message,) = listed
         assert set(message) == {"id", "caller", "received_at", "duration_seconds", "read"}
         assert message["caller"] == "1001" and message["read"] is False
+        received_at = datetime.fromisoformat(str(message["received_at"]))
+        assert received_at.utcoffset() == timedelta(0)  # UTC, said so (the browser shows local)
         assert isinstance(message["duration_seconds"], int) and message["duration_seconds"] >= 1
         mine = {"Authorization": f"Bearer {owner}"}
         theirs = {"Authorization": f"Bearer {colleague}"}

@@ -43,6 +43,7 @@ def test_boxes_are_tenant_and_extension(engine: Engine, service: ProvisioningSer
         store.add(item)
     assert [m.id[:2] for m in store.of_box("acme", "1003")] == ["a2", "a1"]  # newest first
     assert [m.id[:2] for m in store.of_box("globex", "1003")] == ["c1"]
+    assert store.of_box("globex", "1003")[0].received_at == AT  # with its zone, on SQLite too
     theirs = message("c1", "globex", "1003").id
     assert store.get("acme", "1003", theirs) is None
     assert store.mark_read("acme", "1003", theirs, True) is False
