@@ -19,6 +19,13 @@ const TEXTS = {
     failed: "Could not reach voicemail.",
     refresh: "Refresh",
     from: "Voicemail from {caller}",
+    settings: "Voicemail settings",
+    pin: "Voice portal PIN (*62), 4-8 digits",
+    savePin: "Save PIN",
+    email: "Mail new messages to",
+    saveEmail: "Save address",
+    saved: "Saved.",
+    refused: "Not saved: check the value.",
   },
   nl: {
     none: "Geen voicemail.",
@@ -30,12 +37,20 @@ const TEXTS = {
     failed: "Voicemail is niet bereikbaar.",
     refresh: "Vernieuwen",
     from: "Voicemail van {caller}",
+    settings: "Voicemail-instellingen",
+    pin: "Pincode voicemail (*62), 4-8 cijfers",
+    savePin: "Pincode opslaan",
+    email: "Nieuwe berichten mailen naar",
+    saveEmail: "Adres opslaan",
+    saved: "Opgeslagen.",
+    refused: "Niet opgeslagen: controleer de waarde.",
   },
 };
 
 let messages = [];
 let failed = false;
 let player = null; // { id, url } of the message in the player
+let notice = ""; // the settings form's last outcome
 
 function tr(key, vars = {}) {
   const text = (TEXTS[language()] || TEXTS.en)[key];
@@ -100,6 +115,42 @@ function messageRow(m) {
   return row;
 }
 
+async function saveSetting(event, suffix, body) {
+  event.preventDefault();
+  try {
+    await request("PUT", suffix, body);
+    notice = tr("saved");
+  } catch (_) {
+    notice = tr("refused");
+  }
+  renderVoicemail();
+}
+
+function settingsForm() {
+  const pin = el("input", { id: "voicemail-pin", type: "password", inputmode: "numeric", autocomplete: "off", pattern: "[0-9]{4,8}", required: true });
+  const email = el("input", { id: "voicemail-email", type: "email", autocomplete: "email" });
+  return el(
+    "details",
+    { class: "voicemail-settings" },
+    el("summary", {}, tr("settings")),
+    el(
+      "form",
+      { id: "voicemail-pin-form", onsubmit: (event) => saveSetting(event, "/pin", { pin: pin.value }) },
+      el("label", { for: "voicemail-pin" }, tr("pin")),
+      pin,
+      el("button", { type: "submit", class: "small" }, tr("savePin")),
+    ),
+    el(
+      "form",
+      { id: "voicemail-email-form", onsubmit: (event) => saveSetting(event, "/email", { address: email.value.trim() || null }) },
+      el("label", { for: "voicemail-email" }, tr("email")),
+      email,
+      el("button", { type: "submit", class: "small" }, tr("saveEmail")),
+    ),
+    notice ? el("p", { class: "muted", role: "status", id: "voicemail-notice" }, notice) : null,
+  );
+}
+
 export function renderVoicemail() {
   const panel = $("panel-voicemail");
   if (!panel) return;
@@ -109,6 +160,7 @@ export function renderVoicemail() {
     failed ? el("p", { class: "empty", role: "status" }, tr("failed")) : null,
     rows.length ? el("ul", { class: "rows" }, rows) : el("p", { class: "empty" }, tr("none")),
     el("button", { type: "button", class: "small", onclick: () => refreshVoicemail() }, tr("refresh")),
+    settingsForm(),
   );
   const tab = $("tab-voicemail");
   if (tab) tab.dataset.unread = String(messages.filter((m) => !m.read).length);

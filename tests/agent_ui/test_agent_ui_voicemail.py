@@ -81,6 +81,22 @@ def test_listen_mark_and_delete_in_the_agent_client(
         expect(row).to_have_count(0)
         expect(page.locator("#panel-voicemail")).to_contain_text("No voicemail.")
         assert api_messages(product) == []
+
+        # The PIN for *62 and voicemail to e-mail, set from the same tab.
+        page.click(".voicemail-settings summary")
+        page.fill("#voicemail-pin", "2468")
+        page.click("#voicemail-pin-form button")
+        expect(page.locator("#voicemail-notice")).to_have_text("Saved.")
+        page.click(".voicemail-settings summary")
+        page.fill("#voicemail-email", "jan@example.nl")
+        page.click("#voicemail-email-form button")
+        expect(page.locator("#voicemail-notice")).to_have_text("Saved.")
+        # Past the browser's own check (as a tampered page would be), the server refuses.
+        page.click(".voicemail-settings summary")
+        page.eval_on_selector("#voicemail-pin", "i => i.removeAttribute('pattern')")
+        page.fill("#voicemail-pin", "12a")
+        page.click("#voicemail-pin-form button")
+        expect(page.locator("#voicemail-notice")).to_have_text("Not saved: check the value.")
         assert errors == []
     finally:
         context.close()
