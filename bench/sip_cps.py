@@ -296,6 +296,8 @@ def pbx_run(calls: int, limit: int, media: bool, work: Path, queue: bool = False
                 "-sf", str(SCENARIOS / "uac_auth.xml"),
                 "-set", "from", "1001", "-set", "to", "1002", "-set", "media_port", "9",
                 "-au", "1001", "-ap", "pw1001",
+                # The digest uri is the Request-URI, as the PBX checks (SIPp's default is not).
+                "-auth_uri", f"1002@127.0.0.1:{port}",
             ]  # fmt: skip
             name = "PBX ext->ext" + (" + rtpengine" if media else "")
         caller_port = free_udp_port()

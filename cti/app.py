@@ -25,11 +25,23 @@ from cti.graphql_api.shared import SharedSubscriptions
 from cti.graphql_api.sse import sse_router
 from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
-from cti.rest import api_tokens, auth, calls, ops, provisioning, reports, screen_pop, voicemail
+from cti.rest import (
+    api_tokens,
+    auth,
+    calls,
+    ops,
+    provisioning,
+    report_schedules,
+    reports,
+    screen_pop,
+    user_services,
+    voicemail,
+)
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
 from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
+from cti.token_revocation import RevokeOnAccountChange, TokenGenerations
 from cti.tokens import TokenSigner
 from cti.users import UserDirectory, make_engine
 from cti.ws_limits import WebSocketLimits
@@ -78,12 +90,20 @@ def create_app(settings: CtiSettings) -> FastAPI:
             connection_slots=ConnectionSlots(
                 redis, settings.key_prefix, settings.max_connections_per_principal, settings.clock
             ),
+            token_generations=TokenGenerations(redis, settings.key_prefix),
         )
+        revoke_on_change = RevokeOnAccountChange(settings.redis_url, settings.key_prefix)
+        app.state.revoke_on_change = revoke_on_change  # the lazily made service's listener too
+        if settings.provisioning is not None:
+            settings.provisioning.subscribe(revoke_on_change)
         await fanout.start()
         try:
             yield
         finally:
             await fanout.stop()
+            if settings.provisioning is not None:
+                settings.provisioning.unsubscribe(revoke_on_change)
+            revoke_on_change.close()
             await reader.aclose()
             await redis.aclose()
             engine.dispose()
@@ -113,7 +133,9 @@ def create_app(settings: CtiSettings) -> FastAPI:
         screen_pop.router,
         ops.router,
         reports.router,
+        report_schedules.router,
         provisioning.router,
+        user_services.router,
         voicemail.router,
     ):
         app.include_router(router)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from pbx_core.directory import Directory, RecordingMode, SipUser
+from pbx_core.directory import Directories, Directory, RecordingMode, SipUser
 from provisioning import users
 from provisioning.service import ProvisioningService
 from provisioning.views import SipAccount
@@ -39,4 +39,11 @@ def provisioned_directory(service: ProvisioningService, tenant: str) -> Director
     return Directory.of(
         (sip_user(tenant, account) for account in service.sip_accounts(tenant)),
         call_center_numbers=(center.number for center in service.call_centers(tenant)),
+        tenant=tenant,
+        domain=service.tenant(tenant).sip_domain,
     )
+
+
+def provisioned_directories(service: ProvisioningService) -> Directories:
+    """Every tenant's directory, for the PBX that serves them all. Blocking (SQL)."""
+    return Directories.of(provisioned_directory(service, tenant) for tenant in service.tenant_ids())

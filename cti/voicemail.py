@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import smtplib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from cti.voicemail_mail import MailedMessage, VoicemailMailer
@@ -59,13 +59,14 @@ class Voicemail:
         self._listeners.append(listener)
 
     async def tell_phones(
-        self, set_counts: Callable[[str, str, int, int], None], tenant: str
+        self, set_counts: Callable[[str, str, int, int], None], tenants: Iterable[str]
     ) -> None:
         """Keep the PBX's MWI counts (`PbxService.set_message_counts`) the table's: every box
-        of `tenant` with messages now, then each change."""
+        of each of `tenants` with messages now, then each change (of any tenant)."""
         self.on_counts(lambda t, extension, c: set_counts(t, extension, c.new, c.old))
-        for extension, counts in (await self.all_counts(tenant)).items():
-            set_counts(tenant, extension, counts.new, counts.old)
+        for tenant in tenants:
+            for extension, counts in (await self.all_counts(tenant)).items():
+                set_counts(tenant, extension, counts.new, counts.old)
 
     def _mailbox(self, tenant: str, extension: str) -> Mailbox | None:
         # Every provisioned user has voicemail (docs/voicemail.md, "Who has voicemail").

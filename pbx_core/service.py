@@ -1,6 +1,6 @@
 """`PbxService`: the facade the asyncio application uses to run and drive the PBX.
 
-    pbx = PbxService(PbxConfig(sip_port=5060, rtpengine=...), demo_directory())
+    pbx = PbxService(PbxConfig(sip_port=5060, rtpengine=...), Directories.of([...]))
     pbx.register_handler(queue_adapter.on_call_event)        # calls to 7001-7003
     await pbx.start()
     ...                                                        # in the handler:
@@ -27,12 +27,15 @@ from redis import Redis
 
 from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig
-from pbx_core.directory import Directory
+from pbx_core.directory import Directories, Directory
+from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.prompts import prompt_path
 from pbx_core.recording.jobs import enqueue_conversion, safe_file_name
+from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
+from pbx_core.sip.digest import DigestAuth
 from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
@@ -50,21 +53,26 @@ class PbxService:
     def __init__(
         self,
         config: PbxConfig,
-        directory: Directory,
+        directories: Directories | Directory,
         redis: Redis | None = None,
         recording_queue: Any = None,
         voicemail: VoicemailSettings | None = None,
     ) -> None:
-        """`recording_queue`: an rq `Queue`; finished recordings are converted to WAV there.
+        """`directories`: every tenant's, or one `Directory` for a PBX of one company.
+        `recording_queue`: an rq `Queue`; finished recordings are converted to WAV there.
         `voicemail`: where unanswered extension calls leave messages (None: no voicemail)."""
         self.config = config
         self._voicemail = voicemail
         self._recording_queue = recording_queue
-        self.directory = directory
+        self.directories = (
+            Directories.of([directories]) if isinstance(directories, Directory) else directories
+        )
         self._owns_redis = redis is None
         self._redis = redis if redis is not None else Redis.from_url(config.redis_url)
         # Made here, not in start(): bindings can be saved and read before the PBX runs.
         self.locations = self._open_locations()
+        self.user_services = ServicesTable()
+        """Forwarding and do-not-disturb per user, kept current by the application."""
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
@@ -77,6 +85,8 @@ class PbxService:
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
         self._mwi: MessageWaiting | None = None
+        self.auth_throttle: AuthThrottle | None = None
+        """Failed authentications and bans while the PBX runs (`counts()` for /metrics)."""
         self._media: NgClient | None = None
 
     # -----------------------------------------------------------------------------------------
@@ -149,12 +159,16 @@ class PbxService:
     def _build_router(self, global_config: dict[str, Any]) -> SipRouter:
         """Runs in the SIP thread: every sippy object is created there."""
         prompts_dir = self.config.prompts_dir.resolve()
+        auth = DigestAuth()
+        throttle = self.auth_throttle = AuthThrottle(self.config.auth_throttle)
         self._calls = CallManager(
             global_config,
-            self.directory,
+            self.directories,
             self.locations,
             self._emit_from_sip_thread,
             realm=self.config.realm,
+            auth=auth,
+            throttle=throttle,
             media=self._media,
             prompt_path=lambda name: str(prompt_path(prompts_dir, name)),
             extension_ring_timeout=self.config.extension_ring_timeout,
@@ -163,11 +177,16 @@ class PbxService:
             recording_sink=self._write_recording_metadata
             if self.config.recordings_dir is not None
             else None,
+            user_services=self.user_services,
             voicemail=self._voicemail,
         )
-        self._registrar = Registrar(self.directory, self.locations, self.config.realm)
-        self._mwi = MessageWaiting(global_config, self.directory, self.config.realm)
-        return SipRouter(self._registrar, self._calls, self._mwi)
+        self._registrar = Registrar(
+            self.directories, self.locations, self.config.realm, auth, throttle
+        )
+        self._mwi = MessageWaiting(
+            global_config, self.directories, self.config.realm, auth, throttle
+        )
+        return SipRouter(self._registrar, self._calls, throttle, self._mwi)
 
     async def stop(self) -> None:
         if self._tcp is not None:
@@ -237,18 +256,25 @@ class PbxService:
         return result
 
     async def update_directory(self, directory: Directory) -> None:
-        """Users, passwords, recording modes or call-center numbers changed: applies to new
-        requests at once, calls in progress keep going."""
-        self.directory = directory
+        """A tenant was added, or its users, passwords, recording modes, call-center numbers or
+        SIP domain changed: applies to new requests at once, calls in progress keep going."""
+        await self.set_directories(self.directories.with_tenant(directory))
+
+    async def remove_tenant(self, tenant: str) -> None:
+        """The tenant is gone: its phones can no longer register or call."""
+        await self.set_directories(self.directories.without_tenant(tenant))
+
+    async def set_directories(self, directories: Directories) -> None:
+        self.directories = directories
         if self._stack is None or self._calls is None or self._registrar is None:
             return
         calls, registrar, mwi = self._calls, self._registrar, self._mwi
 
         def swap() -> None:
-            calls.set_directory(directory)
-            registrar.set_directory(directory)
+            calls.set_directories(directories)
+            registrar.set_directories(directories)
             if mwi is not None:
-                mwi.set_directory(directory)
+                mwi.set_directories(directories)
 
         await asyncio.to_thread(self._stack.call_sync, swap)
 
@@ -257,8 +283,8 @@ class PbxService:
         if self._stack is not None and self._mwi is not None:
             self._stack.call(self._mwi.set_counts, tenant, extension, new, old)
 
-    def registration(self, extension: str) -> Binding | None:
-        return self.locations.lookup(extension)
+    def registration(self, extension: str, tenant: str = cc.DEFAULT_TENANT) -> Binding | None:
+        return self.locations.lookup(tenant, extension)
 
     @property
     def tcp_gateway(self) -> TcpTransportGateway | None:

@@ -12,7 +12,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from common import migrations
-from provisioning import voicemail_boxes, voicemail_messages  # noqa: F401 - tables in METADATA
+from provisioning import (  # noqa: F401  (each puts its tables on METADATA)
+    announcement_store,
+    crm_connections,
+    report_schedules,
+    user_services_store,
+    voicemail_boxes,
+    voicemail_messages,
+)
 from provisioning.models import METADATA
 
 VERSION_TABLE = "provisioning_alembic_version"

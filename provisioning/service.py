@@ -100,9 +100,17 @@ class ProvisioningService:
         self._prices = prices
         self._now = now
 
+    @property
+    def engine(self) -> Engine:
+        """The database, for the stores kept beside provisioning (report schedules, CRM links)."""
+        return self._tx.engine
+
     def subscribe(self, listener: Listener) -> None:
         """Call `listener` with each committed change (never with a rolled-back one)."""
         self._tx.subscribe(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self._tx.unsubscribe(listener)
 
     def _terms(self) -> store.FlexTerms:
         return store.FlexTerms(self._prices, self._now().date())
@@ -133,6 +141,11 @@ class ProvisioningService:
     def tenant(self, tenant: str) -> TenantView:
         with self._tx.engine.connect() as connection:
             return TenantView.of(store.tenant_row(connection, tenant))
+
+    def tenant_ids(self) -> list[str]:
+        """Every tenant, for the processes that serve them all (the PBX, the engine runtime)."""
+        with self._tx.engine.connect() as connection:
+            return list(connection.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars())
 
     # Signing in.
     def sign_in(
@@ -236,7 +249,8 @@ class ProvisioningService:
                 except Invalid as error:
                     reason = f"its call centers would no longer run: {error.reason}"
                     raise Invalid("licences.call_center", reason) from None
-            after = made.as_json() | {"password_changed": patch.password is not None}
+            # Named only when true, so `Change.changed` holds it exactly when the password changed.
+            after = made.as_json() | ({"password_changed": True} if patch.password else {})
             unit.record("user", username, "update", before.as_json(), after | _buyout(buyout))
         return made
 

@@ -12,7 +12,7 @@ import threading
 import uuid
 from collections.abc import Coroutine
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,7 +50,11 @@ class ProductThread:
     task: Future[None]
 
     @classmethod
-    def start(cls, var_dir: Path, label: str, timeout: float = 120) -> ProductThread:
+    def start(
+        cls, var_dir: Path, label: str, timeout: float = 120, **overrides: Any
+    ) -> ProductThread:
+        """`overrides`: ProductSettings fields, e.g. `rq_worker=True` on a Redis database of
+        the test's own (rq's keys have no prefix: workers of one database share the queues)."""
         settings = ProductSettings(
             http_port=free_port(socket.SOCK_STREAM),
             sip_port=free_sip_port(),
@@ -59,6 +63,7 @@ class ProductThread:
             key_prefix=f"test-{label}-{uuid.uuid4().hex[:10]}",
             rq_worker=False,
         )
+        settings = replace(settings, **overrides)
         loop = LoopThread()
         handle = Product()
         ready = threading.Event()
@@ -98,7 +103,7 @@ class ProductThread:
             self.task.result(timeout=30)  # raises what made the product fail, if anything
         finally:
             self.loop.stop()
-            client = redis.Redis.from_url(REDIS_URL)
+            client = redis.Redis.from_url(self.settings.redis_url or REDIS_URL)
             for key in client.scan_iter(match=f"{self.prefix}:*"):
                 client.delete(key)
             client.close()

@@ -8,7 +8,9 @@ from typing import Any
 from redis.exceptions import RedisError
 from sippy.SipHeader import SipHeader
 
+from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
+from pbx_core.sip.headers import raw_header
 from pbx_core.sip.registrar import Registrar
 from pbx_core.voicemail.mwi import MessageWaiting
 
@@ -18,9 +20,16 @@ ALLOWED = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER, SUBSCRIBE"
 
 
 class SipRouter:
-    def __init__(self, registrar: Registrar, calls: CallManager, mwi: MessageWaiting) -> None:
+    def __init__(
+        self,
+        registrar: Registrar,
+        calls: CallManager,
+        throttle: AuthThrottle,
+        mwi: MessageWaiting,
+    ) -> None:
         self._registrar = registrar
         self._calls = calls
+        self._throttle = throttle
         self._mwi = mwi
 
     def __call__(self, req: Any, sip_t: Any) -> Any:
@@ -40,6 +49,14 @@ class SipRouter:
 
     def _route(self, req: Any, sip_t: Any) -> Any:
         method = req.getMethod()
+        if method in ("REGISTER", "INVITE", "SUBSCRIBE"):
+            # Out-of-dialog only here (sippy hands in-dialog requests to their UA): a banned
+            # address cannot register, start calls or subscribe, whatever credentials it sends.
+            retry_after = self._throttle.retry_after(str(req.getSource()[0]))
+            if retry_after is not None:
+                resp = req.genResponse(503, "Service Unavailable")
+                resp.appendHeader(raw_header("Retry-After", str(retry_after)))
+                return (resp, None, None)
         if method == "REGISTER":
             return self._registrar.handle(req)
         if method == "SUBSCRIBE":  # new, and refreshes within a subscription's dialog

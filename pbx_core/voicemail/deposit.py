@@ -31,9 +31,6 @@ if TYPE_CHECKING:  # the B2BUA imports this module: no import back at run time
 log = logging.getLogger(__name__)
 
 END_KEY = "#"
-DIVERTED_FAILURES = frozenset(
-    {cc.OfferFailure.NO_ANSWER, cc.OfferFailure.BUSY, cc.OfferFailure.NOT_REGISTERED}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +100,29 @@ class VoicemailDeposit:
         self._recorder = MessageRecorder(ctx.config["_sip_address"]) if settings else None
         self._deposits: dict[str, _Deposit] = {}
 
-    def divert(self, call: Call, extension: str, failure: cc.OfferFailure) -> bool:
-        """Take the unanswered extension call to `extension`'s voicemail; False: not for it."""
+    def available(self, tenant: str, extension: str) -> bool:
+        """`extension` of `tenant` has a box calls can be left in now (forwarding's
+        `has_voicemail`)."""
+        settings = self._settings
+        return (
+            settings is not None
+            and self._ctx.media is not None
+            and settings.mailbox(tenant, extension) is not None
+        )
+
+    def divert(self, call: Call, extension: str, reason: str) -> bool:
+        """Take the unanswered extension call to `extension`'s voicemail (in the call's tenant);
+        False: not for it. `reason`: forwarding's (busy, no-answer, unavailable, ...)."""
         ctx, settings = self._ctx, self._settings
         if (
             settings is None
             or ctx.media is None
-            or failure not in DIVERTED_FAILURES
             or call.answered
             or call.route is not None
             or call.call_id in self._deposits
         ):
             return False
-        user = ctx.directory.user(extension)
+        user = ctx.user(call, extension)
         box = settings.mailbox(user.tenant, extension) if user is not None else None
         if user is None or box is None:
             return False
@@ -132,7 +139,7 @@ class VoicemailDeposit:
         call.playing = True
         after = partial(ctx.guard, self._start_recording, call, deposit)
         call.timer = Timeout(after, max(duration_ms, 1) / 1000.0)
-        log.info("call %s to %s goes to voicemail (%s)", call.call_id, extension, failure)
+        log.info("call %s to %s goes to voicemail (%s)", call.call_id, extension, reason)
         return True
 
     def _start_recording(self, call: Call, deposit: _Deposit) -> None:

@@ -13,7 +13,7 @@ import logging
 import time
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, assert_never
 
 from sippy.Core.EventDispatcher import ED2
 from sippy.MsgBody import MsgBody
@@ -23,9 +23,10 @@ from sippy.SipRequest import SipRequest
 from sippy.SipTo import SipTo
 from sippy.Time.Timeout import Timeout
 
-from pbx_core.directory import Directory
+from pbx_core.directory import Directories, digest_realm
+from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.cased_header import cased_header
-from pbx_core.sip.digest import challenge_header, nonce_is_fresh, verified_user
+from pbx_core.sip.digest import DigestAuth, DigestRequest, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ def summary_body(account: str, counts: Counts) -> str:
 @dataclass(eq=False)
 class _Subscription:
     mailbox: Mailbox
+    account: str
+    """`sip:<extension>@<the tenant's SIP domain>` (RFC 3842 Message-Account)."""
     call_id: Any
     local: Any
     """Our side of the dialog: the SUBSCRIBE's To, with our tag."""
@@ -77,16 +80,29 @@ class _Subscription:
 
 
 class MessageWaiting:
-    def __init__(self, global_config: dict[str, Any], directory: Directory, realm: str) -> None:
+    """The subscriber's tenant is its From domain (as a caller's is for INVITE); the digest realm
+    is that tenant's SIP domain and the mailbox that tenant's extension (docs/pbx.md, "Tenants")."""
+
+    def __init__(
+        self,
+        global_config: dict[str, Any],
+        directories: Directories,
+        realm: str,
+        auth: DigestAuth,
+        throttle: AuthThrottle,
+    ) -> None:
         self._config = global_config
-        self._directory = directory
+        self._directories = directories
         self._realm = realm
+        """For a PBX of one company, and for domains that belong to no tenant."""
+        self._auth = auth
+        self._throttle = throttle
         self._counts: dict[Mailbox, Counts] = {}
         self._subscriptions: dict[tuple[str, str], _Subscription] = {}
         """(Call-ID, our tag) -> the subscription."""
 
-    def set_directory(self, directory: Directory) -> None:
-        self._directory = directory
+    def set_directories(self, directories: Directories) -> None:
+        self._directories = directories
 
     # -----------------------------------------------------------------------------------------
     # SUBSCRIBE
@@ -97,36 +113,51 @@ class MessageWaiting:
             resp = req.genResponse(489, "Bad Event")
             resp.appendHeader(SipHeader(name="allow-events", bodys=EVENT))
             return (resp, None, None)
-        extension = str(req.getHFBody("from").getUrl().username or "")
+        url = req.getHFBody("from").getUrl()
+        extension = str(url.username or "")
+        domain = str(url.host or "")
+        directory = self._directories.for_domain(domain)
+        realm = digest_realm(directory, self._realm)
+        source = str(req.getSource()[0])
         authorization = req.getHFBody("authorization") if req.countHFs("authorization") else None
         if authorization is None:
-            return self._challenge(req)
-        if verified_user(self._directory, authorization, "SUBSCRIBE", extension) is None:
-            if not nonce_is_fresh(authorization):
-                return self._challenge(req)
-            return (req.genResponse(403, "Forbidden"), None, None)
-        user = self._directory.user(extension)
-        assert user is not None  # verified above
+            return self._challenge(req, realm, source, stale=False)
+        asked = DigestRequest("SUBSCRIBE", str(req.getRURI()), source, realm, extension)
+        verdict = self._auth.check(directory, authorization, asked)
+        match verdict:
+            case Verdict.OK:
+                pass
+            case Verdict.STALE:
+                return self._challenge(req, realm, source, stale=True)
+            case Verdict.FAILED:
+                log.info("SUBSCRIBE %s@%s from %s refused", extension, domain, source)
+                if not self._directories.is_trunk(source):
+                    self._throttle.failed(source, f"SUBSCRIBE {extension}@{domain}")
+                return (req.genResponse(403, "Forbidden"), None, None)
+            case _:
+                assert_never(verdict)
+        assert directory is not None  # nobody authenticates in no tenant
+        mailbox = (directory.tenant, extension)
+        account = f"sip:{extension}@{realm}"
         expires = _requested_expires(req)
         to_tag = req.getHFBody("to").getTag()
         if to_tag is not None:
-            return self._refresh(req, str(to_tag), expires)
+            return self._refresh(req, str(to_tag), expires, mailbox)
         if expires == 0:
             # A fetch (RFC 6665 4.4.3): the counts once, no subscription kept.
-            return self._start(req, (user.tenant, extension), 0)
-        mailbox = (user.tenant, extension)
+            return self._start(req, mailbox, account, 0)
         if sum(s.mailbox == mailbox for s in self._subscriptions.values()) >= (
             MAX_SUBSCRIPTIONS_PER_MAILBOX
         ):
             return (req.genResponse(403, "Too Many Subscriptions"), None, None)
-        return self._start(req, mailbox, max(MIN_EXPIRES, min(expires, MAX_EXPIRES)))
+        return self._start(req, mailbox, account, max(MIN_EXPIRES, min(expires, MAX_EXPIRES)))
 
-    def _challenge(self, req: Any) -> SipReply:
+    def _challenge(self, req: Any, realm: str, source: str, *, stale: bool) -> SipReply:
         resp = req.genResponse(401, "Unauthorized")
-        resp.appendHeader(challenge_header(self._realm))
+        resp.appendHeader(self._auth.challenge(realm, source, stale=stale))
         return (resp, None, None)
 
-    def _start(self, req: Any, mailbox: Mailbox, expires: int) -> SipReply:
+    def _start(self, req: Any, mailbox: Mailbox, account: str, expires: int) -> SipReply:
         # Their To is our From in the NOTIFYs, their From our To (sippy names a header by the
         # class of its body, so each is made anew as the other class).
         local = SipFrom(address=req.getHFBody("to").address.getCopy())
@@ -138,6 +169,7 @@ class MessageWaiting:
             return (req.genResponse(400, "Missing Contact"), None, None)
         subscription = _Subscription(
             mailbox=mailbox,
+            account=account,
             call_id=req.getHFBody("call-id").getCopy(),
             local=local,
             remote=remote,
@@ -155,10 +187,10 @@ class MessageWaiting:
         self._later(partial(self._notify, subscription, expires))
         return (resp, None, None)
 
-    def _refresh(self, req: Any, to_tag: str, expires: int) -> SipReply:
+    def _refresh(self, req: Any, to_tag: str, expires: int, mailbox: Mailbox) -> SipReply:
         key = (str(req.getHFBody("call-id")), to_tag)
         subscription = self._subscriptions.get(key)
-        if subscription is None:
+        if subscription is None or subscription.mailbox != mailbox:  # only its own subscriber
             return (req.genResponse(481, "Subscription Does Not Exist"), None, None)
         resp = req.genResponse(200, "OK")
         if expires == 0:
@@ -205,8 +237,6 @@ class MessageWaiting:
 
     def _notify(self, subscription: _Subscription, expires: int) -> None:
         subscription.cseq += 1
-        _tenant, extension = subscription.mailbox
-        account = f"sip:{extension}@{self._realm}"
         state = f"active;expires={expires}" if expires else "terminated;reason=timeout"
         req = SipRequest(
             method="NOTIFY",
@@ -217,7 +247,9 @@ class MessageWaiting:
             callid=subscription.call_id,
             target=(subscription.address, "udp"),
             body=MsgBody(
-                summary_body(account, self._counts.get(subscription.mailbox, Counts())),
+                summary_body(
+                    subscription.account, self._counts.get(subscription.mailbox, Counts())
+                ),
                 mtype=CONTENT_TYPE,
             ),
         )

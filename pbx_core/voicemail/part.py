@@ -10,6 +10,7 @@ from pbx_core.voicemail.deposit import VoicemailDeposit, VoicemailSettings
 from pbx_core.voicemail.portal import PORTAL_CODE, VoicePortal
 
 if TYPE_CHECKING:
+    from pbx_core.features.forwarding import CallForwarding
     from pbx_core.sip.calls.context import CallContext
     from pbx_core.sip.calls.model import Call
 
@@ -23,16 +24,24 @@ class VoicemailPart:
         prompts = settings.directory / "portal-prompts" if settings is not None else None
         self._portal = VoicePortal(ctx, store, prompts) if store and prompts else None
 
-    def divert(self, call: Call, extension: str, failure: cc.OfferFailure) -> bool:
-        """An unanswered extension call: to the callee's voicemail? (offers.py's hook)"""
-        return self._deposit.divert(call, extension, failure)
+    def wire(self, forwarding: CallForwarding) -> None:
+        """Voicemail behind forwarding's hooks: an unanswered (or do-not-disturb) user call goes
+        to the user's forwarding if set, else here, else the caller hears 480/486."""
+        forwarding.has_voicemail = self._deposit.available
+        forwarding.voicemail = self._to_voicemail
+
+    def _to_voicemail(self, call: Call, extension: str, reason: str) -> None:
+        if not self._deposit.divert(call, extension, reason):
+            # has_voicemail said yes a moment ago; the caller must not be left ringing.
+            code = 486 if reason in ("user-busy", "do-not-disturb") else 480
+            self._ctx.bridging.end_call(call, cc.HangupSide.PBX, code=code, reason="No Voicemail")
 
     def is_portal(self, called: str) -> bool:
         return called == PORTAL_CODE and self._portal is not None and self._ctx.media is not None
 
     def start_portal(self, call: Call) -> None:
         """`*62` from the caller's own phone (inbound.py's hook; the caller passed digest)."""
-        user = self._ctx.directory.user(call.caller)
+        user = self._ctx.user(call, call.caller)  # in the caller's own tenant
         settings = self._settings
         box = settings.mailbox(user.tenant, call.caller) if user and settings else None
         if box is None or self._portal is None:

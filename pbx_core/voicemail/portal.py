@@ -105,7 +105,7 @@ class VoicePortal:
         self._sessions: dict[str, _Session] = {}
 
     def start(self, call: Call, language: str) -> None:
-        user = self._ctx.directory.user(call.caller)
+        user = self._ctx.user(call, call.caller)  # in the caller's own tenant
         assert user is not None  # the caller passed digest auth as this extension
         session = _Session(user.tenant, call.caller, spoken_language(language))
         self._sessions[call.call_id] = session

@@ -202,6 +202,12 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("PUT", "/api/v1/tenants/{tenant}/holiday-calendars/{name}", {}),
     ("GET", "/api/v1/tenants/{tenant}/schedules", None),
     ("GET", "/api/v1/tenants/{tenant}/holiday-calendars/{name}/days?year=2026", None),
+    ("GET", "/api/v1/tenants/{tenant}/users/{username}/services", None),
+    ("PATCH", "/api/v1/tenants/{tenant}/users/{username}/services", {"do_not_disturb": True}),
+    ("GET", "/api/v1/tenants/{tenant}/announcements", None),
+    ("PUT", "/api/v1/tenants/{tenant}/announcements/{name}", {}),
+    ("GET", "/api/v1/tenants/{tenant}/announcements/{name}", None),
+    ("DELETE", "/api/v1/tenants/{tenant}/announcements/{name}", None),
 ]
 
 

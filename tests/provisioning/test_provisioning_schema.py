@@ -19,7 +19,7 @@ def test_migrations_match_the_models_and_are_idempotent(db_url: str) -> None:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
             assert compare_metadata(context, METADATA) == []
-            assert context.get_current_revision() == head(SCHEMA)  # the newest revision
+            assert context.get_current_revision() == head(SCHEMA)
         assert VERSION_TABLE in inspect(engine).get_table_names()
     finally:
         engine.dispose()

@@ -63,7 +63,7 @@ class Offers:
         if leg_id in call.legs:
             ctx.fail(call, "OfferCall", f"leg {leg_id} exists")
             return
-        internal = ctx.directory.user(extension) is not None
+        internal = ctx.user(call, extension) is not None
         if not internal:
             if ctx.outbound_trunk is None:
                 failure = cc.OfferFailure.REJECTED
@@ -71,12 +71,12 @@ class Offers:
                 return
             # An outside number: through the outbound trunk, Request-URI number@trunk.
             host, port = ctx.outbound_trunk
-            binding: Binding | None = Binding(extension, "", host, port, 0)
-        elif ctx.is_busy(extension):
+            binding: Binding | None = Binding(extension, "", host, port, 0, call.tenant)
+        elif ctx.is_busy(call.tenant, extension):
             self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
             return
         else:
-            binding = ctx.locations.lookup(extension)
+            binding = ctx.locations.lookup(call.tenant, extension)
         if binding is None:
             failure = cc.OfferFailure.NOT_REGISTERED
             self.offer_failed(call, leg_id, extension, failure, 480, auto_bridge)
@@ -84,12 +84,17 @@ class Offers:
         ua = UA(ctx.config, nh_address=(binding.host, binding.port))
         ua.lContact = ctx.contact()
         leg = Leg(
-            leg_id=leg_id, extension=extension, ua=ua, auto_bridge=auto_bridge, whisper=whisper
+            leg_id=leg_id,
+            extension=extension,
+            tenant=call.tenant,
+            ua=ua,
+            auto_bridge=auto_bridge,
+            whisper=whisper,
         )
         ua.event_cb = partial(self._on_leg_ua_event, call, leg)
         call.legs[leg_id] = leg
         if internal:
-            ctx.claim(extension)
+            ctx.claim(call.tenant, extension)
         self._send_try(call, leg, binding, auto_answer)
         leg.timer = Timeout(partial(ctx.guard, self._ring_timeout, call, leg), ring_timeout)
 
@@ -105,11 +110,11 @@ class Offers:
             )
         )
         event.contact = binding.contact
+        headers = self._ctx.forwarding.diversion_headers(call)  # a forwarded call's Diversion
         if auto_answer:
             # The common auto-answer hints (Polycom/Yealink/Snom/baresip read one of them).
-            event.extra_headers = tuple(
-                cased_header(name, value) for name, value in AUTO_ANSWER_HEADERS
-            )
+            headers += tuple(cased_header(name, value) for name, value in AUTO_ANSWER_HEADERS)
+        event.extra_headers = headers or None
         leg.ua.recvEvent(event)
 
     def _on_leg_ua_event(self, call: Call, leg: Leg, event: Any, _ua: Any) -> None:
@@ -196,13 +201,11 @@ class Offers:
         auto_bridge: bool,
     ) -> None:
         self._ctx.emit(cc.OfferFailed(call.call_id, leg_id, extension, failure, code), call.route)
-        if not auto_bridge:
+        if not auto_bridge or self._ctx.forwarding.after_failure(call, extension, failure):
             return
         # The PBX placed this leg itself: the caller gets the outcome.
         if call.answered:
             self._ctx.bridging.end_call(call, cc.HangupSide.PBX, code=code)
-            return
-        if self._ctx.voicemail.divert(call, extension, failure):
             return
         reply = {
             cc.OfferFailure.BUSY: (486, "Busy Here"),
@@ -223,4 +226,4 @@ class Offers:
             return
         leg.cancel_timer()
         leg.state = LegState.ENDED
-        self._ctx.release(leg.extension)
+        self._ctx.release(leg.tenant, leg.extension)
