@@ -65,7 +65,7 @@ async def test_a_missed_call_is_listened_to_marked_and_deleted_by_its_owner_only
         "mwi_subscribe.xml",
         work_dir=tmp_path,
         remote=("127.0.0.1", product.sip_port),
-        variables={"ext": "1003"},
+        variables={"to": "1003"},
         extra=["-au", "1003", "-ap", "pw1003"],
     ).start()
     try:

@@ -22,7 +22,7 @@ async def test_a_phone_is_told_of_new_and_read_messages(pbx: PbxService, tmp_pat
         "mwi_subscribe.xml",
         work_dir=tmp_path,
         remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"ext": "1003"},
+        variables={"to": "1003"},
         extra=["-au", "1003", "-ap", "pw1003"],
     ).start()
     try:
@@ -48,7 +48,7 @@ async def test_another_extensions_mailbox_is_refused(pbx: PbxService, tmp_path: 
         "mwi_subscribe_refused.xml",
         work_dir=tmp_path,
         remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"ext": "1004"},
+        variables={"to": "1004"},
         extra=["-au", "1003", "-ap", "pw1003"],
     )
     assert result.returncode == 0, result.errors
