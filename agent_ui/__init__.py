@@ -37,7 +37,11 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 """The client's files (index.html, *.js, *.css), served as they are."""
 
 # The page loads only its own files and talks only to its own origin (http + websocket).
-SECURITY_HEADERS = {**page_headers(content_security_policy()), "cache-control": "no-cache"}
+# `blob:` media: the voicemail tab plays a message fetched with the token (docs/voicemail.md).
+SECURITY_HEADERS = {
+    **page_headers(content_security_policy(media=("'self'", "blob:"))),
+    "cache-control": "no-cache",
+}
 
 
 @dataclass(frozen=True)

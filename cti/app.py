@@ -35,6 +35,7 @@ from cti.rest import (
     reports,
     screen_pop,
     user_services,
+    voicemail,
 )
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
@@ -137,6 +138,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         report_schedules.router,
         provisioning.router,
         user_services.router,
+        voicemail.router,
     ):
         app.include_router(router)
     schema = build_schema(

@@ -52,9 +52,11 @@ from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
 from cti.users import UserDirectory, make_engine
+from cti.voicemail import Voicemail
+from cti.voicemail_mail import VoicemailMailer
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.prompts import generate_all
-from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
+from pbx_core.media.rtpengine_process import RtpengineProcess, free_udp_port, start_rtpengine
 from pbx_core.service import PbxService
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
@@ -62,6 +64,8 @@ from provisioning.db import migrate as migrate_provisioning
 from provisioning.report_schedules import ReportScheduleStore
 from provisioning.service import ProvisioningService
 from provisioning.user_services_store import UserServicesService
+from provisioning.voicemail_boxes import VoicemailBoxes
+from provisioning.voicemail_messages import VoicemailMessages
 from reports.db import migrate as migrate_reports
 from reports.scheduled_jobs import QUEUE_NAME as REPORT_QUEUE
 from reports.scheduled_jobs import rearm_all as rearm_report_schedules
@@ -217,7 +221,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         recordings = None
         dtmf_port = None
         if settings.media:
-            dtmf_port = _free_tcp_port(settings.host)
+            dtmf_port = free_udp_port(settings.host)  # rtpengine's DTMF feed is UDP
             product.rtpengine = await asyncio.to_thread(
                 start_rtpengine,
                 var / "rtpengine",
@@ -249,6 +253,14 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
         directories = await asyncio.to_thread(provisioned_directories, provisioning)
         recording = ProductRecordings.under(var, database_url, settings.key_prefix, redis_url)
+        voicemail = Voicemail(
+            VoicemailMessages(database),
+            VoicemailBoxes(database),
+            var / "voicemail",
+            asyncio.get_running_loop(),
+            mailer=VoicemailMailer.from_env(),
+        )
+        stack.push_async_callback(voicemail.drain)  # after the PBX's stop: its last messages
         pbx = PbxService(
             PbxConfig(
                 realm=realm,
@@ -263,6 +275,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             ),
             directories,
             on_recording_finished=recording.on_recording_finished,
+            voicemail=voicemail.pbx_settings() if settings.media else None,
         )
         product.pbx = pbx
         crm_queue = Queue("crm", connection=SyncRedis.from_url(redis_url))
@@ -295,6 +308,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         stack.callback(cdr_task.cancel)
         await pbx.start()
         stack.push_async_callback(pbx.stop)
+        await voicemail.tell_phones(pbx.set_message_counts, list(pbx.directories.tenants))
 
         # The reports schema too, before anything reads it: the ingester (started below) would
         # migrate it as well, but only once its process is up, and the report API and every
@@ -330,6 +344,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             sip_auth=pbx.sip_auth_counts,
         )
         app = create_app(cti_settings)
+        app.state.voicemail = voicemail
         app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
         app.state.announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
         # The connections' admin API lives where the connections do (its handle: app.state).

@@ -42,6 +42,8 @@ from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.tcp_transport import TcpTransportGateway
+from pbx_core.voicemail.deposit import VoicemailSettings
+from pbx_core.voicemail.mwi import MessageWaiting
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +57,15 @@ class PbxService:
         directories: Directories | Directory,
         redis: Redis | None = None,
         on_recording_finished: Callable[[Path], None] | None = None,
+        voicemail: VoicemailSettings | None = None,
     ) -> None:
         """`directories`: every tenant's, or one `Directory` for a PBX of one company.
         `on_recording_finished(metadata_path)`: a recorded call ended and its metadata JSON
-        is written (the product puts the archiving on an rq queue there)."""
+        is written (the product puts the archiving on an rq queue there).
+        `voicemail`: where unanswered extension calls leave messages (None: no voicemail)."""
         self.config = config
         self._on_recording_finished = on_recording_finished
+        self._voicemail = voicemail
         self.directories = (
             Directories.of([directories]) if isinstance(directories, Directory) else directories
         )
@@ -81,6 +86,7 @@ class PbxService:
         self._tcp: TcpTransportGateway | None = None
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
+        self._mwi: MessageWaiting | None = None
         self.auth_throttle: AuthThrottle | None = None
         """Failed authentications and bans while the PBX runs (`counts()` for /metrics)."""
         self._media: NgClient | None = None
@@ -174,11 +180,15 @@ class PbxService:
             if self.config.recordings_dir is not None
             else None,
             user_services=self.user_services,
+            voicemail=self._voicemail,
         )
         self._registrar = Registrar(
             self.directories, self.locations, self.config.realm, auth, throttle
         )
-        return SipRouter(self._registrar, self._calls, throttle)
+        self._mwi = MessageWaiting(
+            global_config, self.directories, self.config.realm, auth, throttle
+        )
+        return SipRouter(self._registrar, self._calls, throttle, self._mwi)
 
     async def stop(self) -> None:
         if self._tcp is not None:
@@ -268,13 +278,20 @@ class PbxService:
         self.directories = directories
         if self._stack is None or self._calls is None or self._registrar is None:
             return
-        calls, registrar = self._calls, self._registrar
+        calls, registrar, mwi = self._calls, self._registrar, self._mwi
 
         def swap() -> None:
             calls.set_directories(directories)
             registrar.set_directories(directories)
+            if mwi is not None:
+                mwi.set_directories(directories)
 
         await asyncio.to_thread(self._stack.call_sync, swap)
+
+    def set_message_counts(self, tenant: str, extension: str, new: int, old: int) -> None:
+        """A voicemail box's counts (from any thread): subscribed phones get a NOTIFY."""
+        if self._stack is not None and self._mwi is not None:
+            self._stack.call(self._mwi.set_counts, tenant, extension, new, old)
 
     def registration(self, extension: str, tenant: str = cc.DEFAULT_TENANT) -> Binding | None:
         return self.locations.lookup(tenant, extension)

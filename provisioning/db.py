@@ -18,6 +18,8 @@ from provisioning import (  # noqa: F401  (each puts its tables on METADATA)
     recordings,
     report_schedules,
     user_services_store,
+    voicemail_boxes,
+    voicemail_messages,
 )
 from provisioning.models import METADATA
 

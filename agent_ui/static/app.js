@@ -16,6 +16,7 @@ import { logout, onLoginSubmit, showLogin, storeToken, storedToken } from "./ses
 import { setConfig } from "./state.js";
 import { tick } from "./statebar.js";
 import { onTransferSubmit } from "./transfer.js";
+import { wireVoicemailTab } from "./voicemail.js";
 
 /** Read the client's settings (agent_ui.AgentUiConfig). The client keeps no copy of them, so it
  * waits for the server, saying so where the agent would sign in, and tries again (1 s doubling to
@@ -55,6 +56,7 @@ function wire() {
   $("contact-form").addEventListener("submit", onContactSubmit);
   document.addEventListener("keydown", onKeyDown);
   setupTabs();
+  wireVoicemailTab();
   setupServices();
   setInterval(tick, 1000);
 }

@@ -9,6 +9,7 @@ import { renderColleagues } from "./colleagues.js";
 import { setState } from "./commands.js";
 import { toastError } from "./feedback.js";
 import { renderHistory } from "./history.js";
+import { refreshVoicemail } from "./voicemail.js";
 import { followColleagues, startLive } from "./live.js";
 import { rememberCenters, renderMemberships } from "./memberships.js";
 import { renderAll } from "./page.js";
@@ -37,7 +38,7 @@ export async function startDesk(freshLogin) {
 
 export async function refreshAll() {
   try {
-    await Promise.all([refreshMe(), refreshCalls(), refreshCenters(), refreshHistory()]);
+    await Promise.all([refreshMe(), refreshCalls(), refreshCenters(), refreshHistory(), refreshVoicemail()]);
     S.loadFailed = false;
   } catch (error) {
     // Read again as soon as the websocket is (back) up.

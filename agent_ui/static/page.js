@@ -13,6 +13,7 @@ import { renderMemberships } from "./memberships.js";
 import { renderQueues } from "./queues.js";
 import { S } from "./state.js";
 import { renderIdentity, renderState } from "./statebar.js";
+import { renderVoicemail } from "./voicemail.js";
 
 export function renderAll() {
   applyStaticTexts();
@@ -24,6 +25,7 @@ export function renderAll() {
   renderHistory();
   renderContacts();
   renderMemberships();
+  renderVoicemail();
   renderHelp();
   renderConnection();
 }

@@ -12,17 +12,25 @@ from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
 from pbx_core.sip.headers import raw_header
 from pbx_core.sip.registrar import Registrar
+from pbx_core.voicemail.mwi import MessageWaiting
 
 log = logging.getLogger(__name__)
 
-ALLOWED = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER"
+ALLOWED = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER, SUBSCRIBE"
 
 
 class SipRouter:
-    def __init__(self, registrar: Registrar, calls: CallManager, throttle: AuthThrottle) -> None:
+    def __init__(
+        self,
+        registrar: Registrar,
+        calls: CallManager,
+        throttle: AuthThrottle,
+        mwi: MessageWaiting,
+    ) -> None:
         self._registrar = registrar
         self._calls = calls
         self._throttle = throttle
+        self._mwi = mwi
 
     def __call__(self, req: Any, sip_t: Any) -> Any:
         try:
@@ -41,9 +49,9 @@ class SipRouter:
 
     def _route(self, req: Any, sip_t: Any) -> Any:
         method = req.getMethod()
-        if method in ("REGISTER", "INVITE"):
+        if method in ("REGISTER", "INVITE", "SUBSCRIBE"):
             # Out-of-dialog only here (sippy hands in-dialog requests to their UA): a banned
-            # address cannot register or start calls, whatever credentials it sends.
+            # address cannot register, start calls or subscribe, whatever credentials it sends.
             retry_after = self._throttle.retry_after(str(req.getSource()[0]))
             if retry_after is not None:
                 resp = req.genResponse(503, "Service Unavailable")
@@ -51,6 +59,8 @@ class SipRouter:
                 return (resp, None, None)
         if method == "REGISTER":
             return self._registrar.handle(req)
+        if method == "SUBSCRIBE":  # new, and refreshes within a subscription's dialog
+            return self._mwi.subscribe(req)
         if req.getHFBody("to").getTag() is not None:
             # In-dialog request for a dialog we do not have (sippy routes known dialogs to
             # their UA before this callback).

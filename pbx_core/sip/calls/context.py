@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pbx_core.sip.calls.hold import HoldAndDtmf
     from pbx_core.sip.calls.monitoring import Monitoring
     from pbx_core.sip.calls.offers import Offers
+    from pbx_core.voicemail.part import VoicemailPart
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class CallContext:
     caller_media: CallerMedia
     hold: HoldAndDtmf
     monitoring: Monitoring
+    voicemail: VoicemailPart
     forwarding: CallForwarding
 
     def __init__(

@@ -105,6 +105,8 @@ class HoldAndDtmf:
     def _digit(self, call: Call, leg: Leg | None, digit: str) -> None:
         leg_id = leg.leg_id if leg is not None else ""
         self._ctx.emit(cc.DtmfReceived(call.call_id, digit, leg_id), call.route)
+        if leg is None and self._ctx.voicemail.on_digit(call, digit):
+            return
         holder: Leg | Call = leg if leg is not None else call
         holder.digits = (holder.digits + digit)[-len(RECORD_ON_DEMAND_CODE) :]
         # The bridged extension, or the calling one on an internal call (never a trunk caller).

@@ -158,6 +158,13 @@ class Inbound:
             return
         called, inhibited = split_inhibitor(called)
         start = partial(self._start_call, ua, caller=caller, called=called, body=body)
+        if self._ctx.voicemail.is_portal(called):
+            # `*62` (Owner.VOICEMAIL in features/codes.py) is the PBX's own voice portal: it
+            # never reaches FEATURE_CODE_ROUTE, so the portal answers it exactly once.
+            portal = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
+            if portal is not None:
+                self._ctx.voicemail.start_portal(portal)
+            return
         if is_feature_code(called):  # pbx_core/features/codes.py: the application's to handle
             start(cc.CallSource.EXTENSION, tenant, caller_name, FEATURE_CODE_ROUTE)
             return

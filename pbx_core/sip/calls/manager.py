@@ -32,6 +32,8 @@ from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.calls.monitoring import Monitoring
 from pbx_core.sip.calls.offers import Offers
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.voicemail.deposit import VoicemailSettings
+from pbx_core.voicemail.part import VoicemailPart
 
 
 class CallManager:
@@ -51,6 +53,7 @@ class CallManager:
         max_calls_per_extension: int = 1,
         outbound_trunk: tuple[str, int] | None = None,
         recording_sink: Callable[[dict[str, Any]], None] | None = None,
+        voicemail: VoicemailSettings | None = None,
         user_services: ServicesTable | None = None,
     ) -> None:
         ctx = CallContext(
@@ -73,7 +76,9 @@ class CallManager:
         ctx.caller_media = CallerMedia(ctx)
         ctx.hold = HoldAndDtmf(ctx)
         ctx.monitoring = Monitoring(ctx)
+        ctx.voicemail = VoicemailPart(ctx, voicemail)
         ctx.forwarding = CallForwarding(ctx, user_services or ServicesTable())
+        ctx.voicemail.wire(ctx.forwarding)  # voicemail behind forwarding's hooks
         self._ctx = ctx
         self._inbound = Inbound(ctx)
         self._commands = CommandDispatcher(ctx)
@@ -117,6 +122,7 @@ class CallManager:
             self.execute(cc.Hangup(call_id, code=503, reason="Service Unavailable"))
         for call_id in list(self._ctx.dial.calls):
             self._ctx.dial.hang_up(call_id)
+        self._ctx.voicemail.stop()
 
     # -----------------------------------------------------------------------------------------
     # Introspection (tests, metrics)

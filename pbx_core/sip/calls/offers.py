@@ -18,8 +18,6 @@ from sippy.CCEvents import (
 )
 from sippy.MsgBody import MsgBody
 from sippy.SipCallId import SipCallId
-from sippy.SipGenericHF import SipGenericHF
-from sippy.SipHeader import SipHeader
 from sippy.SipURL import SipURL
 from sippy.Time.Timeout import Timeout
 from sippy.UA import UA
@@ -28,26 +26,12 @@ from pbx_core import call_control as cc
 from pbx_core.location import Binding
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import MONITOR_FAILED, Call, Leg, LegState
+from pbx_core.sip.cased_header import cased_header
 
 AUTO_ANSWER_HEADERS = (
     ("Call-Info", "<sip:pbx>;answer-after=0"),
     ("Alert-Info", "<http://localhost>;info=alert-autoanswer"),
 )
-
-
-class _CasedHF(SipGenericHF):  # type: ignore[misc]
-    """A header that keeps its usual spelling: sippy writes unknown headers as `Call-info`, and
-    some phones match these hints case-sensitively."""
-
-    def __init__(self, body: str, name: str) -> None:
-        super().__init__(body, name)
-        self._spelling = name
-
-    def getCanName(self, name: str, compact: bool = False) -> str:  # sippy's name
-        return self._spelling
-
-    def getCopy(self) -> _CasedHF:  # sippy's name
-        return _CasedHF(str(self.body), self._spelling)
 
 
 class TryToBinding(CCEventTry):  # type: ignore[misc]
@@ -129,10 +113,7 @@ class Offers:
         headers = self._ctx.forwarding.diversion_headers(call)  # a forwarded call's Diversion
         if auto_answer:
             # The common auto-answer hints (Polycom/Yealink/Snom/baresip read one of them).
-            headers += tuple(
-                SipHeader(name=name.lower(), body=_CasedHF(value, name))
-                for name, value in AUTO_ANSWER_HEADERS
-            )
+            headers += tuple(cased_header(name, value) for name, value in AUTO_ANSWER_HEADERS)
         event.extra_headers = headers or None
         leg.ua.recvEvent(event)
 

@@ -1,0 +1,1 @@
+"""Voicemail: messages of unanswered extension calls, message waiting (docs/voicemail.md)."""

@@ -1,0 +1,158 @@
+"""Voicemail's RTP endpoint: one UDP socket per message being left, G.711 in, a WAV file out.
+
+rtpengine keeps the caller anchored (prompts, DTMF detection); once the greeting and the beep
+have played, the caller's audio is pointed at one of these sockets (docs/voicemail.md, "Media").
+One thread serves every socket with a selector, so 50 callers at once cost one thread.
+Packets are written in arrival order as they come (a LAN's reordering is rare and a message is
+speech, not data); sequence gaps are counted as lost packets for the benchmark and the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import selectors
+import socket
+import struct
+import threading
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pbx_core.media import g711
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 8000
+_RTP_HEADER = struct.Struct("!BBHII")
+_SELECT_SECONDS = 0.05
+"""How long the thread waits before it looks at sockets added or removed meanwhile."""
+
+
+@dataclass(eq=False)
+class Recording:
+    """One message being recorded; its counters are written by the recorder thread only."""
+
+    path: Path
+    max_samples: int
+    sock: socket.socket
+    writer: wave.Wave_write
+    samples: int = 0
+    packets: int = 0
+    lost: int = 0
+    last_sequence: int | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    closed: bool = False
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.samples / SAMPLE_RATE
+
+    def take(self, packet: bytes) -> None:
+        if len(packet) <= _RTP_HEADER.size or self.closed:
+            return  # too short for RTP, or arriving after the message ended
+        first, marker_type, sequence, _timestamp, _ssrc = _RTP_HEADER.unpack_from(packet)
+        payload_type = marker_type & 0x7F
+        if first >> 6 != 2 or payload_type not in g711.PAYLOAD_TYPES:
+            return  # not RTP, or RFC 4733 events (rtpengine reports those digits itself)
+        if self.last_sequence is not None:
+            gap = (sequence - self.last_sequence) & 0xFFFF
+            if 1 < gap < 0x8000:
+                self.lost += gap - 1
+        self.last_sequence = sequence
+        self.packets += 1
+        room = self.max_samples - self.samples
+        if room <= 0:
+            return
+        pcm = g711.decode(payload_type, packet[_RTP_HEADER.size :])[: room * g711.SAMPLE_WIDTH]
+        with self.lock:
+            if not self.closed:
+                self.writer.writeframesraw(pcm)
+                self.samples += len(pcm) // g711.SAMPLE_WIDTH
+
+
+class MessageRecorder:
+    """Opens recordings (from any thread) and feeds them from its own thread."""
+
+    def __init__(self, host: str) -> None:
+        self._host = host
+        self._selector = selectors.DefaultSelector()
+        self._pending: list[tuple[bool, Recording]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def open(self, path: Path, max_seconds: float) -> Recording:
+        """A socket on a free port, and the WAV file it writes (made with its folders)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind((self._host, 0))
+            sock.setblocking(False)
+            writer = wave.open(str(path), "wb")  # noqa: SIM115 - closed by close()
+        except OSError:
+            sock.close()
+            raise
+        writer.setnchannels(1)
+        writer.setsampwidth(g711.SAMPLE_WIDTH)
+        writer.setframerate(SAMPLE_RATE)
+        recording = Recording(path, int(max_seconds * SAMPLE_RATE), sock, writer)
+        with self._lock:
+            self._pending.append((True, recording))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="voicemail-rtp", daemon=True)
+                self._thread.start()
+        return recording
+
+    def close(self, recording: Recording) -> None:
+        """Stop taking audio and finish the WAV file (its header gets the real length)."""
+        with recording.lock:
+            if recording.closed:
+                return
+            recording.closed = True
+            recording.writer.close()
+        with self._lock:
+            self._pending.append((False, recording))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+        for key in list(self._selector.get_map().values()):
+            key.fileobj.close()  # type: ignore[union-attr]
+        self._selector.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._apply_pending()
+            for key, _ in self._selector.select(_SELECT_SECONDS):
+                recording: Recording = key.data
+                self._drain(recording)
+
+    def _drain(self, recording: Recording) -> None:
+        while True:
+            try:
+                packet = recording.sock.recv(2048)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                log.warning("voicemail socket for %s failed", recording.path, exc_info=True)
+                return
+            try:
+                recording.take(packet)
+            except Exception:  # a malformed packet must not stop every recording
+                log.warning("voicemail packet dropped for %s", recording.path, exc_info=True)
+
+    def _apply_pending(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for add, recording in pending:
+            if add:
+                self._selector.register(recording.sock, selectors.EVENT_READ, recording)
+            else:
+                self._selector.unregister(recording.sock)
+                recording.sock.close()

@@ -1,0 +1,118 @@
+"""The voice portal in the running product: 1003 dials `*62` from its own phone (SIPp, RTP),
+keys its PIN as RFC 4733 events, hears its message, deletes it with 3; wrong PINs lock the box
+until the user sets a new PIN."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.test_product import product, token
+from tests.e2e.test_product_voicemail import CALLER_HZ, leave_message
+from tests.pbx_core.rtp_phone import FRAME, RtpPhone, level
+from tests.pbx_core.support import SippResult, run_sipp
+from tests.pbx_core.test_rtp_dtmf import telephone_event_packets
+from tests.product_harness import ProductThread
+
+__all__ = ["product"]
+
+EVENT_CODES = {**{str(n): n for n in range(10)}, "*": 10, "#": 11}
+
+
+class PortalCall:
+    """1003's own phone on `*62`: a silent RTP phone that keys digits; the PBX hangs up."""
+
+    def __init__(self, product: ProductThread, tmp_path: Path) -> None:
+        self.phone = RtpPhone(None).start()
+        self.sequence, self.timestamp = 5000, 400000
+        self.call: asyncio.Task[SippResult] = asyncio.create_task(
+            run_sipp(
+                "ext_call_remote_bye.xml",
+                work_dir=tmp_path,
+                remote=("127.0.0.1", product.sip_port),
+                variables={"from": "1003", "to": "*62", "media_port": self.phone.port},
+                extra=["-au", "1003", "-ap", "pw1003"],
+            )
+        )
+
+    async def press(self, digits: str) -> None:
+        for _ in range(100):  # the welcome prompt tells where rtpengine listens
+            if self.phone.peer is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert self.phone.peer is not None, "the portal did not answer with audio"
+        for digit in digits:
+            for packet in telephone_event_packets(
+                EVENT_CODES[digit], self.sequence, self.timestamp, 0x62
+            ):
+                self.phone.sock.sendto(packet, self.phone.peer)
+                await asyncio.sleep(0.02)
+            self.sequence += 10
+            self.timestamp += 1600
+            await asyncio.sleep(0.15)
+
+    async def hung_up_by_pbx(self) -> None:
+        try:
+            result = await asyncio.wait_for(self.call, 30)
+            assert result.returncode == 0, result.errors
+        finally:
+            await self.phone.close()
+
+
+def longest_tone(phone: RtpPhone) -> int:
+    """The most frames in a row carrying the message's tone (speech has it only in passing)."""
+    longest = run = 0
+    for _, samples in phone.received:
+        run = run + 1 if len(samples) == FRAME and level(samples, CALLER_HZ) > 1500 else 0
+        longest = max(longest, run)
+    return longest
+
+
+async def box(base: str, bearer: str) -> list[dict[str, object]]:
+    async with httpx.AsyncClient(base_url=base) as http:
+        reply = await http.get("/api/v1/voicemail", headers={"Authorization": f"Bearer {bearer}"})
+        listed: list[dict[str, object]] = reply.json()
+        return listed
+
+
+async def set_pin(base: str, bearer: str, pin: object) -> int:
+    async with httpx.AsyncClient(base_url=base) as http:
+        reply = await http.put(
+            "/api/v1/voicemail/pin",
+            headers={"Authorization": f"Bearer {bearer}"},
+            json={"pin": pin},
+        )
+        return reply.status_code
+
+
+async def test_the_portal_plays_and_deletes_and_wrong_pins_lock_it(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    base = product.base_url
+    owner = await token(base, "1003", "pw1003")
+    await leave_message(product, tmp_path, "1003")
+    for bad in ("12", "123456789", "12a4", 1234):
+        assert await set_pin(base, owner, bad) == 422
+    assert await set_pin(base, owner, "2468") == 204
+
+    # Five wrong PINs in a row (three in one call, which ends; two more): the box locks, and
+    # the right PIN no longer opens it; the message is never played (still new).
+    first = PortalCall(product, tmp_path)
+    await first.press("1111#1111#1111#")
+    await first.hung_up_by_pbx()
+    second = PortalCall(product, tmp_path)
+    await second.press("1111#1111#2468#")
+    await second.hung_up_by_pbx()
+    assert longest_tone(second.phone) < 25, "the message (0.5 s of its tone) played in a locked box"
+    assert [m["read"] for m in await box(base, owner)] == [False]
+
+    # A new PIN lifts the lock: the message plays, 3 deletes it, the portal says goodbye.
+    assert await set_pin(base, owner, "13579") == 204
+    third = PortalCall(product, tmp_path)
+    await third.press("13579#")
+    await third.phone.wait_to_hear(CALLER_HZ, timeout=15)
+    await third.press("3")
+    await third.hung_up_by_pbx()
+    assert await box(base, owner) == []
