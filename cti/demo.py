@@ -16,6 +16,7 @@ OpenCC is running with the demo company (tenant "demo").
 
   Agent client        http://{host}:{http}/agent        (1001 / pw1001 ... 1010 / pw1010)
   Supervisor          http://{host}:{http}/supervisor   (supervisor / pwsupervisor)
+  Admin portal        http://{host}:{http}/admin        (admin / pwadmin; operator / pwoperator)
   Recordings          http://{host}:{http}/recordings   (admin / pwadmin; 1001, 1002 record
                       every call, the others on demand: *44 in a call or *44<number>)
   GraphQL             http://{host}:{http}/graphql
@@ -24,6 +25,10 @@ OpenCC is running with the demo company (tenant "demo").
   SIP (UDP and TCP)   {host}:{sip}   phones: user 1001..1010, password pw1001..pw1010
   Call centers        7001 Helpdesk (Basic), 7002 Sales (Standard), 7003 Service (Premium)
                       from the trunk: any SIP INVITE from 127.0.0.1 to sip:7001@{host}:{sip}
+  Phone features      voicemail (unanswered calls; *62 the voice portal), forwarding and
+                      do-not-disturb (*72/*73, *78/*79 ...: docs/phone-features.md)
+  Outside world       carrier 127.0.0.1:5090 (OPENCC_CARRIER); direct numbers +31201230000
+                      (7001) and +31201230001..10 (1001..1010): docs/trunks.md
   Redis               {redis}
   Database            {database}
 
