@@ -1,0 +1,101 @@
+"""Where calls to and from the outside world go (pure): direct numbers in, the carrier out.
+
+`TrunkRouting` is a snapshot the PBX's owner builds from provisioning and swaps in whole when it
+changes (`PbxService.update_trunks`), like the directory: the SIP thread only reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from pbx_core.trunks.calling_plan import DEFAULT_PLAN, OutgoingPlan
+from pbx_core.trunks.numbering import Category, outside_number, to_e164
+
+HIDE_ONCE = "*67"
+"""Feature access code: hide the caller's number for this call (contract.md)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DirectNumber:
+    number: str
+    """E.164."""
+    tenant: str
+    destination: str
+    """An extension or a call-center number of `tenant`."""
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierCall:
+    """Send this call to the carrier."""
+
+    carrier: tuple[str, int]
+    request_user: str
+    """The called number in E.164 (or the emergency short code)."""
+    category: Category
+    caller_id: str
+    """The caller's number in E.164 (From, P-Asserted-Identity); "" when the tenant has none."""
+    hidden: bool
+    """Privacy: id (RFC 3323): From is anonymous, the carrier keeps the PAI to itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    code: int
+    reason: str
+    category: Category | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrunkRouting:
+    carrier: tuple[str, int] | None = None
+    direct_numbers: Mapping[str, DirectNumber] = field(default_factory=dict)
+    plans: Mapping[str, OutgoingPlan] = field(default_factory=dict)
+    """Per tenant; a tenant without one has `DEFAULT_PLAN`."""
+    caller_ids: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(tenant, extension) -> its own direct number, the lowest when it has several."""
+    main_numbers: Mapping[str, str] = field(default_factory=dict)
+    """Tenant -> its main number: the lowest direct number it has."""
+
+    @classmethod
+    def of(
+        cls,
+        carrier: tuple[str, int] | None,
+        numbers: Iterable[DirectNumber] = (),
+        plans: Mapping[str, OutgoingPlan] | None = None,
+    ) -> TrunkRouting:
+        direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
+        caller_ids: dict[tuple[str, str], str] = {}
+        main_numbers: dict[str, str] = {}
+        for number in direct.values():  # sorted: the first seen is the lowest
+            caller_ids.setdefault((number.tenant, number.destination), number.number)
+            main_numbers.setdefault(number.tenant, number.number)
+        return cls(carrier, direct, dict(plans or {}), caller_ids, main_numbers)
+
+    def inbound(self, called: str) -> DirectNumber | None:
+        """The direct number a request from a trunk is addressed to, in any written form
+        (`+31201230001`, `0201230001`, `0031201230001`); None: nobody's."""
+        e164 = to_e164(called)
+        return None if e164 is None else self.direct_numbers.get(e164)
+
+    def caller_id(self, tenant: str, extension: str) -> str:
+        return self.caller_ids.get((tenant, extension)) or self.main_numbers.get(tenant, "")
+
+    def outbound(self, tenant: str, extension: str, dialled: str) -> CarrierCall | Refused:
+        """What happens when `extension` of `tenant` dials `dialled` (not an extension)."""
+        hide = dialled.startswith(HIDE_ONCE)
+        number = outside_number(dialled.removeprefix(HIDE_ONCE))
+        if number is None:
+            return Refused(484, "Address Incomplete", None)
+        category = number.category
+        if self.carrier is None:
+            return Refused(404, "Not Found", category)
+        caller_id = self.caller_id(tenant, extension)
+        if category is Category.EMERGENCY:
+            # Always, and always with the caller's real number (the emergency room calls back).
+            return CarrierCall(self.carrier, number.e164, category, caller_id, hidden=False)
+        if not self.plans.get(tenant, DEFAULT_PLAN).allows(category):
+            return Refused(403, "Forbidden", category)
+        if not caller_id:
+            return Refused(403, "No Number To Call From", category)
+        return CarrierCall(self.carrier, number.e164, category, caller_id, hidden=hide)
