@@ -40,7 +40,9 @@ from pbx_core import call_control as cc
 from pbx_core.directory import Directory
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient
+from pbx_core.sip.carrier import place
 from pbx_core.sip.sdp import PLACEHOLDER_SDP
+from pbx_core.trunks.routing import Refused, TrunkRouting
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,7 @@ class ClickToDial:
         contact: Callable[[], Any],
         *,
         media: NgClient | None,
-        outbound_trunk: tuple[str, int] | None,
+        trunks: TrunkRouting,
     ) -> None:
         self._config = global_config
         self.directory = directory
@@ -110,7 +112,7 @@ class ClickToDial:
         self._emit = emit
         self._contact = contact
         self._media = media
-        self._trunk = outbound_trunk
+        self.trunks = trunks
         self.calls: dict[str, DialCall] = {}
 
     # -----------------------------------------------------------------------------------------
@@ -155,12 +157,14 @@ class ClickToDial:
         called: str,
         sdp: str,
         leg: str,
+        headers: tuple[Any, ...] = (),
     ) -> Any:
         ua = UA(self._config, nh_address=address)
         ua.lContact = self._contact()
         ua.event_cb = partial(self._on_event, call, leg)
         event = _TryTo((SipCallId(), caller, called, MsgBody(sdp), None, ""))
         event.target = target
+        event.extra_headers = headers or None
         ua.recvEvent(event)
         self._cancel_timer(call)
         call.timer = Timeout(partial(self._guard, self._ring_timeout, call, leg), call.ring_timeout)
@@ -220,14 +224,19 @@ class ClickToDial:
                 self._unreachable(call, cc.OfferFailure.NOT_REGISTERED, 480)
                 return
             address, target = (binding.host, binding.port), binding.contact
-        elif self._trunk is not None:
-            address, target = self._trunk, ""
-        else:
-            self._unreachable(call, cc.OfferFailure.REJECTED, 404)
+            call.far = self._invite(
+                call, address, target, call.extension, destination, offer, DESTINATION
+            )
+            return
+        our_host = self._config["_sip_address"]
+        placed = place(self.trunks, self.directory, call.extension, destination, "", our_host)
+        if isinstance(placed, Refused):
+            self._unreachable(call, cc.OfferFailure.REJECTED, placed.code)
             return
         call.far = self._invite(
-            call, address, target, call.extension, destination, offer, DESTINATION
-        )
+            call, placed.placed.carrier, "", placed.from_user, placed.placed.request_user,
+            offer, DESTINATION, placed.headers,
+        )  # fmt: skip
 
     def _destination_answered(self, call: DialCall, sdp: str) -> None:
         call.state = DialState.CONNECTED

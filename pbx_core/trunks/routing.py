@@ -83,6 +83,15 @@ class TrunkRouting:
 
     def outbound(self, tenant: str, extension: str, dialled: str) -> CarrierCall | Refused:
         """What happens when `extension` of `tenant` dials `dialled` (not an extension)."""
+        plan = self.plans.get(tenant, DEFAULT_PLAN)
+        return self._decide(plan, self.caller_id(tenant, extension), dialled)
+
+    def forwarded(self, original_caller: str, dialled: str) -> CarrierCall | Refused:
+        """A call from outside sent out again (forwarding, transfer): the default plan, and the
+        original caller's number (E.164, or "") as caller ID."""
+        return self._decide(DEFAULT_PLAN, original_caller, dialled)
+
+    def _decide(self, plan: OutgoingPlan, caller_id: str, dialled: str) -> CarrierCall | Refused:
         hide = dialled.startswith(HIDE_ONCE)
         number = outside_number(dialled.removeprefix(HIDE_ONCE))
         if number is None:
@@ -90,12 +99,15 @@ class TrunkRouting:
         category = number.category
         if self.carrier is None:
             return Refused(404, "Not Found", category)
-        caller_id = self.caller_id(tenant, extension)
         if category is Category.EMERGENCY:
             # Always, and always with the caller's real number (the emergency room calls back).
             return CarrierCall(self.carrier, number.e164, category, caller_id, hidden=False)
-        if not self.plans.get(tenant, DEFAULT_PLAN).allows(category):
+        if not plan.allows(category):
             return Refused(403, "Forbidden", category)
         if not caller_id:
             return Refused(403, "No Number To Call From", category)
         return CarrierCall(self.carrier, number.e164, category, caller_id, hidden=hide)
+
+
+NO_TRUNKS = TrunkRouting()
+"""No carrier, no direct numbers: calls stay inside (a PBX without an outside world)."""

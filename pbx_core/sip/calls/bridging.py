@@ -100,7 +100,7 @@ class Bridging:
                 target,
             )
             return
-        if ctx.directory.user(target) is None and ctx.outbound_trunk is None:
+        if ctx.directory.user(target) is None and ctx.trunks.carrier is None:
             self.end_call(call, cc.HangupSide.PBX, code=404, reason="Not Found")
             return
         if call.answered and ctx.media is not None:

@@ -16,6 +16,7 @@ from pbx_core.media.ng_client import NgError
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import Call
 from pbx_core.sip.digest import challenge_header, nonce_is_fresh, verified_user
+from pbx_core.sip.direct_numbers import DirectNumbers
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 class Inbound:
     def __init__(self, ctx: CallContext) -> None:
         self._ctx = ctx
+        self._direct_numbers = DirectNumbers(ctx)
 
     def new_invite(self, req: Any, sip_t: Any) -> Any:
         source_host = str(req.getSource()[0])
@@ -39,9 +41,11 @@ class Inbound:
 
     def _is_trunk_call(self, req: Any, source_host: str) -> bool:
         directory = self._ctx.directory
-        return source_host in directory.trusted_trunk_addresses and (
-            directory.is_call_center(str(req.getRURI().username or ""))
-        )
+        called = str(req.getRURI().username or "")
+        caller = str(req.getHFBody("from").getUrl().username or "")
+        return (
+            source_host in directory.trusted_trunk_addresses and directory.is_call_center(called)
+        ) or self._direct_numbers.is_carrier_request(source_host, caller, called)
 
     def _on_caller_event(self, ua: Any, source_host: str, event: Any, _ua: Any) -> None:
         if isinstance(event, CCEventTry):
@@ -81,6 +85,9 @@ class Inbound:
         if trunk and directory.is_call_center(called):
             self._start_call(ua, cc.CallSource.TRUNK, caller, called, caller_name, body, called)
             return
+        if self._direct_numbers.is_carrier_request(source_host, caller, called):
+            self._direct_numbers.route(ua, caller, called, caller_name, body, self._start_call)
+            return
         if verified_user(directory, auth, "INVITE", caller) is None:
             if auth is None or not nonce_is_fresh(auth):
                 fail = CCEventFail((401, "Unauthorized"))
@@ -92,7 +99,7 @@ class Inbound:
         if directory.is_call_center(called):
             self._start_call(ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, called)
             return
-        if directory.user(called) is None and self._ctx.outbound_trunk is None:
+        if directory.user(called) is None and self._ctx.trunks.carrier is None:
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
         call = self._start_call(

@@ -18,8 +18,6 @@ from sippy.CCEvents import (
 )
 from sippy.MsgBody import MsgBody
 from sippy.SipCallId import SipCallId
-from sippy.SipGenericHF import SipGenericHF
-from sippy.SipHeader import SipHeader
 from sippy.SipURL import SipURL
 from sippy.Time.Timeout import Timeout
 from sippy.UA import UA
@@ -28,26 +26,13 @@ from pbx_core import call_control as cc
 from pbx_core.location import Binding
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import MONITOR_FAILED, Call, Leg, LegState
+from pbx_core.sip.carrier import CarrierInvite, header, place
+from pbx_core.trunks.routing import Refused
 
 AUTO_ANSWER_HEADERS = (
     ("Call-Info", "<sip:pbx>;answer-after=0"),
     ("Alert-Info", "<http://localhost>;info=alert-autoanswer"),
 )
-
-
-class _CasedHF(SipGenericHF):  # type: ignore[misc]
-    """A header that keeps its usual spelling: sippy writes unknown headers as `Call-info`, and
-    some phones match these hints case-sensitively."""
-
-    def __init__(self, body: str, name: str) -> None:
-        super().__init__(body, name)
-        self._spelling = name
-
-    def getCanName(self, name: str, compact: bool = False) -> str:  # sippy's name
-        return self._spelling
-
-    def getCopy(self) -> _CasedHF:  # sippy's name
-        return _CasedHF(str(self.body), self._spelling)
 
 
 class TryToBinding(CCEventTry):  # type: ignore[misc]
@@ -80,13 +65,18 @@ class Offers:
             ctx.fail(call, "OfferCall", f"leg {leg_id} exists")
             return
         internal = ctx.directory.user(extension) is not None
+        carrier: CarrierInvite | None = None
         if not internal:
-            if ctx.outbound_trunk is None:
+            our_host = ctx.config["_sip_address"]
+            placed = place(
+                ctx.trunks, ctx.directory, call.caller, extension, call.caller_name, our_host
+            )
+            if isinstance(placed, Refused):
                 failure = cc.OfferFailure.REJECTED
-                self.offer_failed(call, leg_id, extension, failure, 404, auto_bridge)
+                self.offer_failed(call, leg_id, extension, failure, placed.code, auto_bridge)
                 return
-            # An outside number: through the outbound trunk, Request-URI number@trunk.
-            host, port = ctx.outbound_trunk
+            carrier = placed
+            host, port = placed.placed.carrier
             binding: Binding | None = Binding(extension, "", host, port, 0)
         elif ctx.is_busy(extension):
             self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
@@ -106,27 +96,28 @@ class Offers:
         call.legs[leg_id] = leg
         if internal:
             ctx.claim(extension)
-        self._send_try(call, leg, binding, auto_answer)
+        self._send_try(call, leg, binding, auto_answer, carrier)
         leg.timer = Timeout(partial(ctx.guard, self._ring_timeout, call, leg), ring_timeout)
 
-    def _send_try(self, call: Call, leg: Leg, binding: Binding, auto_answer: bool) -> None:
-        event = TryToBinding(
-            (
-                SipCallId(),
-                call.caller,
-                leg.extension,
-                MsgBody(call.offer_sdp),
-                None,
-                call.caller_name,
-            )
-        )
-        event.contact = binding.contact
+    def _send_try(
+        self,
+        call: Call,
+        leg: Leg,
+        binding: Binding,
+        auto_answer: bool,
+        carrier: CarrierInvite | None,
+    ) -> None:
+        caller, called, name = call.caller, leg.extension, call.caller_name
+        headers: tuple[Any, ...] = ()
+        if carrier is not None:
+            caller, called, name = carrier.from_user, carrier.placed.request_user, carrier.from_name
+            headers = carrier.headers
         if auto_answer:
             # The common auto-answer hints (Polycom/Yealink/Snom/baresip read one of them).
-            event.extra_headers = tuple(
-                SipHeader(name=name.lower(), body=_CasedHF(value, name))
-                for name, value in AUTO_ANSWER_HEADERS
-            )
+            headers += tuple(header(hint, value) for hint, value in AUTO_ANSWER_HEADERS)
+        event = TryToBinding((SipCallId(), caller, called, MsgBody(call.offer_sdp), None, name))
+        event.contact = binding.contact
+        event.extra_headers = headers or None
         leg.ua.recvEvent(event)
 
     def _on_leg_ua_event(self, call: Call, leg: Leg, event: Any, _ua: Any) -> None:

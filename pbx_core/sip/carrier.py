@@ -1,0 +1,91 @@
+"""Legs to the carrier: who the call is from (caller ID, privacy) and the headers that say it.
+
+The decision (number, category, calling plan, caller ID) is `TrunkRouting.outbound`'s; this module
+turns it into what sippy sends: Request-URI `sip:<E.164>@carrier`, From `<E.164>` (or anonymous),
+P-Asserted-Identity (RFC 3325) and `Privacy: id` (RFC 3323) when the number is hidden.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sippy.SipGenericHF import SipGenericHF
+from sippy.SipHeader import SipHeader
+
+from pbx_core.directory import Directory
+from pbx_core.trunks.numbering import to_e164
+from pbx_core.trunks.routing import CarrierCall, Refused, TrunkRouting
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS = ("anonymous", "Anonymous")
+"""From user and display name of a hidden caller (RFC 3323 section 4.1.1.3)."""
+
+
+class _CasedHF(SipGenericHF):  # type: ignore[misc]
+    """A header that keeps its usual spelling: sippy writes unknown headers as `Call-info` or
+    `P-asserted-identity`, and some phones and carriers match them case-sensitively."""
+
+    def __init__(self, body: str, name: str) -> None:
+        super().__init__(body, name)
+        self._spelling = name
+
+    def getCanName(self, name: str, compact: bool = False) -> str:  # sippy's name
+        return self._spelling
+
+    def getCopy(self) -> _CasedHF:  # sippy's name
+        return _CasedHF(str(self.body), self._spelling)
+
+
+def header(name: str, value: str) -> Any:
+    return SipHeader(name=name.lower(), body=_CasedHF(value, name))
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierInvite:
+    """What the INVITE to the carrier carries."""
+
+    placed: CarrierCall
+    from_user: str
+    from_name: str
+    headers: tuple[Any, ...]
+
+
+def carrier_invite(placed: CarrierCall, caller_name: str, our_host: str) -> CarrierInvite:
+    identity = f"<sip:{placed.caller_id}@{our_host}>"
+    headers = [header("P-Asserted-Identity", identity)] if placed.caller_id else []
+    if placed.hidden:
+        headers.append(header("Privacy", "id"))
+        user, name = ANONYMOUS
+    else:
+        user, name = placed.caller_id or ANONYMOUS[0], caller_name
+    return CarrierInvite(placed, user, name, tuple(headers))
+
+
+def place(
+    routing: TrunkRouting,
+    directory: Directory,
+    caller: str,
+    dialled: str,
+    caller_name: str,
+    our_host: str,
+) -> CarrierInvite | Refused:
+    """A leg of `caller`'s call to outside number `dialled`.
+
+    `caller` is one of our extensions (its tenant's plan and numbers apply) or, for a call from
+    outside that is forwarded or transferred out, the original caller: then the default plan
+    applies and the carrier is shown that caller's own number, as forwarding does."""
+    user = directory.user(caller)
+    if user is not None:
+        decision = routing.outbound(user.tenant, user.extension, dialled)
+    else:
+        decision = routing.forwarded(to_e164(caller) or "", dialled)
+    if isinstance(decision, Refused):
+        log.info(
+            "outbound call from %s to %r refused: %d %s (%s)",
+            caller, dialled, decision.code, decision.reason, decision.category,
+        )  # fmt: skip
+        return decision
+    return carrier_invite(decision, caller_name, our_host)
