@@ -41,6 +41,7 @@ from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directory
+from cti.pbx_trunks import DEMO_CARRIER, LiveTrunks, carrier_address
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
 from cti.screen_pop import ScreenPopRecord
 from cti.serve import WEB_SERVER_OPTIONS
@@ -72,6 +73,8 @@ class ProductSettings:
     media: bool = True
     """Run rtpengine for prompts, music on hold and recording."""
     rq_worker: bool = True
+    carrier: tuple[str, int] = DEMO_CARRIER
+    """The outbound carrier trunk (`OPENCC_CARRIER`, host:port; docs/trunks.md)."""
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -86,6 +89,7 @@ class ProductSettings:
             database_url=env.get("DATABASE_URL") or None,
             key_prefix=env.get("OPENCC_KEY_PREFIX", DEFAULT_PREFIX),
             media=env.get("OPENCC_MEDIA", "1") != "0",
+            carrier=carrier_address(env.get("OPENCC_CARRIER")),
         )
 
 
@@ -266,6 +270,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         pbx.register_handler(runtime.on_call_event)
         await runtime.start()
         LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), (pbx, DEMO_TENANT))
+        loop = asyncio.get_running_loop()
+        await LiveTrunks(provisioning, pbx, [DEMO_TENANT], settings.carrier, loop).load()
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
         cdrs = CdrPublisher(  # the PBX's live directory: users added later count as well

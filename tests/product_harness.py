@@ -12,7 +12,7 @@ import threading
 import uuid
 from collections.abc import Coroutine
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,7 +50,9 @@ class ProductThread:
     task: Future[None]
 
     @classmethod
-    def start(cls, var_dir: Path, label: str, timeout: float = 120) -> ProductThread:
+    def start(
+        cls, var_dir: Path, label: str, timeout: float = 120, **overrides: Any
+    ) -> ProductThread:
         settings = ProductSettings(
             http_port=free_port(socket.SOCK_STREAM),
             sip_port=free_sip_port(),
@@ -59,6 +61,7 @@ class ProductThread:
             key_prefix=f"test-{label}-{uuid.uuid4().hex[:10]}",
             rq_worker=False,
         )
+        settings = replace(settings, **overrides)
         loop = LoopThread()
         handle = Product()
         ready = threading.Event()

@@ -15,6 +15,7 @@ from pbx_core.service import PbxService
 from pbx_core.trunks.calling_plan import OutgoingPlan
 from pbx_core.trunks.numbering import Category
 from pbx_core.trunks.routing import DirectNumber, TrunkRouting
+from tests.pbx_core.carrier import Carrier
 from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
 from tests.pbx_core.handlers import AnswerAndBridge
 from tests.pbx_core.support import (
@@ -56,38 +57,9 @@ async def pbx(
     await service.stop()
 
 
-class Carrier:
-    """SIPp answering at the carrier's address; `seen()` is what identified the call."""
-
-    def __init__(self, pbx: PbxService, work_dir: Path) -> None:
-        assert pbx.config.outbound_trunk is not None
-        self.port = pbx.config.outbound_trunk[1]
-        self.log = work_dir / f"carrier-{self.port}.log"
-        self.sipp = Sipp(
-            "carrier_answer.xml",
-            work_dir=work_dir,
-            local_port=self.port,
-            variables={"media_port": free_port(), "ring_ms": 200},
-            extra=["-trace_logs", "-log_file", str(self.log)],
-        )
-
-    async def __aenter__(self) -> Carrier:
-        await self.sipp.start()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        self.sipp.kill()
-
-    async def finished(self) -> dict[str, str]:
-        result = await self.sipp.wait()
-        assert result.returncode == 0, result.errors
-        lines = [line.strip() for line in self.log.read_text().splitlines() if line.strip()]
-        seen: dict[str, str] = {}
-        for line in lines:
-            name, _, value = line.partition(":")
-            if value.strip():  # a header the INVITE lacks logs as empty
-                seen[name.strip()] = value.strip()
-        return seen
+def carrier_port(pbx: PbxService) -> int:
+    assert pbx.config.outbound_trunk is not None
+    return pbx.config.outbound_trunk[1]
 
 
 async def _extension_calls(pbx: PbxService, tmp_path: Path, extension: str, dialled: str) -> None:
@@ -104,7 +76,7 @@ async def _extension_calls(pbx: PbxService, tmp_path: Path, extension: str, dial
 async def test_a_national_number_reaches_the_carrier_as_e164_from_the_users_direct_number(
     pbx: PbxService, tmp_path: Path
 ) -> None:
-    async with Carrier(pbx, tmp_path) as carrier:
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
         await _extension_calls(pbx, tmp_path, "1001", "0201234567")
         seen = await carrier.finished()
     assert seen["r-uri"] == f"sip:{CUSTOMER}@127.0.0.1:{carrier.port}"
@@ -116,7 +88,7 @@ async def test_a_national_number_reaches_the_carrier_as_e164_from_the_users_dire
 async def test_without_a_direct_number_the_main_number_is_shown(
     pbx: PbxService, tmp_path: Path
 ) -> None:
-    async with Carrier(pbx, tmp_path) as carrier:
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
         await _extension_calls(pbx, tmp_path, "1002", CUSTOMER)
         seen = await carrier.finished()
     assert seen["r-uri"].startswith(f"sip:{CUSTOMER}@")
@@ -124,7 +96,7 @@ async def test_without_a_direct_number_the_main_number_is_shown(
 
 
 async def test_star67_hides_the_number_for_one_call(pbx: PbxService, tmp_path: Path) -> None:
-    async with Carrier(pbx, tmp_path) as carrier:
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
         await _extension_calls(pbx, tmp_path, "1001", "*670612345678")
         seen = await carrier.finished()
     assert seen["r-uri"].startswith("sip:+31612345678@")
@@ -157,7 +129,7 @@ async def test_112_goes_out_with_the_real_number_even_when_everything_is_blocked
     blocked = OutgoingPlan(frozenset(Category))
     plans = {"demo": blocked}
     await pbx.update_trunks(TrunkRouting.of(pbx.config.outbound_trunk, NUMBERS, plans))
-    async with Carrier(pbx, tmp_path) as carrier:
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
         await _extension_calls(pbx, tmp_path, "1001", "*67112")
         seen = await carrier.finished()
     assert seen["r-uri"].startswith("sip:112@")
@@ -192,7 +164,7 @@ async def test_click_to_dial_reaches_the_carrier_with_the_agents_number(
         variables={"media_port": free_port(), "ring_ms": 200},
     ).start()
     try:
-        async with Carrier(pbx, tmp_path) as carrier:
+        async with Carrier(carrier_port(pbx), tmp_path) as carrier:
             pbx.send(cc.Dial("c2d-out", "1001", "0201234567", ring_timeout=5))
             await events.next_of(cc.CallAnswered, call_id="c2d-out", leg_id="destination")
             pbx.send(cc.Hangup("c2d-out"))

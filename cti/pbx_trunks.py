@@ -1,0 +1,94 @@
+"""The PBX's outside world from provisioning: the direct numbers of the tenants it serves and the
+carrier, as one `TrunkRouting` swapped in whole whenever a number, block or user changes
+(contract.md, Provisioning: changes take effect live)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from pbx_core.trunks.routing import DirectNumber, TrunkRouting
+from provisioning.service import ProvisioningService
+from provisioning.unit import Change
+
+log = logging.getLogger(__name__)
+
+DEMO_CARRIER = ("127.0.0.1", 5090)
+"""The demo's outbound carrier trunk (contract.md, "Outside world (demo)")."""
+ROUTING_ENTITIES = frozenset({"tenant", "number_block", "number", "user", "call_center"})
+"""Changes that can move a direct number or a caller ID (a deleted user's number goes too)."""
+
+
+def carrier_address(text: str | None) -> tuple[str, int]:
+    """`host:port` (an environment setting) as an address; unset: the demo's carrier."""
+    if not text:
+        return DEMO_CARRIER
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"OPENCC_CARRIER={text!r}: give host:port, e.g. 127.0.0.1:5090")
+    return host, int(port)
+
+
+class TrunksTarget(Protocol):
+    """The PBX as this module sees it (`PbxService.update_trunks`)."""
+
+    async def update_trunks(self, trunks: TrunkRouting) -> None: ...
+
+
+def provisioned_trunks(
+    service: ProvisioningService, tenants: Sequence[str], carrier: tuple[str, int] | None
+) -> TrunkRouting:
+    """Blocking (SQL): call it off the event loop."""
+    numbers = [
+        DirectNumber(view.number, tenant, view.destination)
+        for tenant in tenants
+        for view in service.numbers(tenant)
+    ]
+    return TrunkRouting.of(carrier, numbers)
+
+
+class LiveTrunks:
+    """Provisioning's change listener: rebuilds the routing off the loop, newest last."""
+
+    def __init__(
+        self,
+        service: ProvisioningService,
+        pbx: TrunksTarget,
+        tenants: Sequence[str],
+        carrier: tuple[str, int] | None,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self._service = service
+        self._pbx = pbx
+        self._tenants = tuple(tenants)
+        self._carrier = carrier
+        self._loop = loop
+        self._stale = False
+        self._worker: asyncio.Task[None] | None = None
+        service.subscribe(self.on_change)
+
+    async def load(self) -> None:
+        routing = await asyncio.to_thread(
+            provisioned_trunks, self._service, self._tenants, self._carrier
+        )
+        await self._pbx.update_trunks(routing)
+
+    def on_change(self, change: Change) -> None:
+        """Any thread (the one that committed the change)."""
+        if change.tenant in self._tenants and change.entity in ROUTING_ENTITIES:
+            self._loop.call_soon_threadsafe(self._want)
+
+    def _want(self) -> None:
+        self._stale = True
+        if self._worker is None or self._worker.done():
+            self._worker = self._loop.create_task(self._reload(), name="pbx-trunks")
+
+    async def _reload(self) -> None:
+        while self._stale:
+            self._stale = False
+            try:
+                await self.load()
+            except Exception:  # keep the routing in force; the next change tries again
+                log.exception("direct numbers not reloaded")
