@@ -7,5 +7,6 @@ package, so every package, the pure core included, may import it.
 | `event_types.py` | the domain event types, the terminal ones, and each type's `data` fields |
 | `dependencies.py` | the start-up check of the libraries used below their public API |
 | `priorities.py` | the range of a waiting call's priority (engine, API and board agree) |
+| `number_categories.py` | the categories of a called number (calling plans, the PBX, reports) |
 | `migrations.py` | running one package's Alembic migrations in a database shared with others |
 """

@@ -9,16 +9,21 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from pbx_core.trunks.calling_plan import OutgoingPlan
 from pbx_core.trunks.routing import DirectNumber, TrunkRouting
 from provisioning.service import ProvisioningService
+from provisioning.trunks_calling_plans import ENTITY as CALLING_PLAN
+from provisioning.trunks_calling_plans import CallingPlans
 from provisioning.unit import Change
 
 log = logging.getLogger(__name__)
 
 DEMO_CARRIER = ("127.0.0.1", 5090)
 """The demo's outbound carrier trunk (contract.md, "Outside world (demo)")."""
-ROUTING_ENTITIES = frozenset({"tenant", "number_block", "number", "user", "call_center"})
-"""Changes that can move a direct number or a caller ID (a deleted user's number goes too)."""
+ROUTING_ENTITIES = frozenset(
+    {"tenant", "number_block", "number", "user", "call_center", CALLING_PLAN}
+)
+"""Changes that can move a direct number, a caller ID or a plan (a user's extension too)."""
 
 
 def carrier_address(text: str | None) -> tuple[str, int]:
@@ -46,7 +51,17 @@ def provisioned_trunks(
         for tenant in tenants
         for view in service.numbers(tenant)
     ]
-    return TrunkRouting.of(carrier, numbers)
+    calling_plans = CallingPlans(service.transactions)
+    plans: dict[str, OutgoingPlan] = {}
+    user_plans: dict[tuple[str, str], OutgoingPlan] = {}
+    hidden: list[tuple[str, str]] = []
+    for tenant in tenants:
+        stored = calling_plans.stored_plans(tenant)
+        plans[tenant] = OutgoingPlan(stored.tenant_denied)
+        for extension, denied in stored.users_denied.items():
+            user_plans[(tenant, extension)] = OutgoingPlan(denied)
+        hidden += [(tenant, extension) for extension in stored.hidden]
+    return TrunkRouting.of(carrier, numbers, plans, user_plans, hidden)
 
 
 class LiveTrunks:

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from common import migrations
+from provisioning import trunks_models  # noqa: F401  (puts its tables on METADATA)
 from provisioning.models import METADATA
 
 VERSION_TABLE = "provisioning_alembic_version"

@@ -100,6 +100,12 @@ class ProvisioningService:
         self._prices = prices
         self._now = now
 
+    @property
+    def transactions(self) -> Transactions:
+        """For the services of provisioning's other modules (calling plans), so their changes are
+        audited and heard by the listeners like these."""
+        return self._tx
+
     def subscribe(self, listener: Listener) -> None:
         """Call `listener` with each committed change (never with a rolled-back one)."""
         self._tx.subscribe(listener)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pbx_core.trunks.numbering import Category
+from common.number_categories import Category
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,11 @@ which numbers are valid and their type, so no number table is kept here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
+
+from common.number_categories import Category
 
 HOME_REGION = "NL"
 MAX_DIALLED = 32
@@ -19,19 +20,6 @@ MAX_DIALLED = 32
 _DIALLABLE = frozenset("0123456789+")
 _MUNICIPAL_PREFIX = "+3114"
 """14 + area code (municipalities): a UAN number by type, a service number by tariff."""
-
-
-class Category(StrEnum):
-    """What a called number costs and may be restricted by (outgoing calling plan)."""
-
-    INTERNAL = "internal"
-    NATIONAL = "national"
-    MOBILE = "mobile"
-    INTERNATIONAL = "international"
-    PREMIUM_RATE = "premium_rate"
-    SERVICE = "service"
-    """Freephone (0800), shared cost, municipalities (14 0xx)."""
-    EMERGENCY = "emergency"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from common.number_categories import Category
 from pbx_core.trunks.calling_plan import DEFAULT_PLAN, OutgoingPlan
-from pbx_core.trunks.numbering import Category, outside_number, to_e164
+from pbx_core.trunks.numbering import outside_number, to_e164
 
 HIDE_ONCE = "*67"
 """Feature access code: hide the caller's number for this call (contract.md)."""
@@ -52,6 +53,10 @@ class TrunkRouting:
     direct_numbers: Mapping[str, DirectNumber] = field(default_factory=dict)
     plans: Mapping[str, OutgoingPlan] = field(default_factory=dict)
     """Per tenant; a tenant without one has `DEFAULT_PLAN`."""
+    user_plans: Mapping[tuple[str, str], OutgoingPlan] = field(default_factory=dict)
+    """(tenant, extension) -> the user's own plan, in place of its tenant's."""
+    hidden: frozenset[tuple[str, str]] = frozenset()
+    """(tenant, extension) whose number is hidden on every call (permanent CLIR)."""
     caller_ids: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(tenant, extension) -> its own direct number, the lowest when it has several."""
     main_numbers: Mapping[str, str] = field(default_factory=dict)
@@ -63,6 +68,8 @@ class TrunkRouting:
         carrier: tuple[str, int] | None,
         numbers: Iterable[DirectNumber] = (),
         plans: Mapping[str, OutgoingPlan] | None = None,
+        user_plans: Mapping[tuple[str, str], OutgoingPlan] | None = None,
+        hidden: Iterable[tuple[str, str]] = (),
     ) -> TrunkRouting:
         direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
         caller_ids: dict[tuple[str, str], str] = {}
@@ -70,7 +77,15 @@ class TrunkRouting:
         for number in direct.values():  # sorted: the first seen is the lowest
             caller_ids.setdefault((number.tenant, number.destination), number.number)
             main_numbers.setdefault(number.tenant, number.number)
-        return cls(carrier, direct, dict(plans or {}), caller_ids, main_numbers)
+        return cls(
+            carrier,
+            direct,
+            dict(plans or {}),
+            dict(user_plans or {}),
+            frozenset(hidden),
+            caller_ids,
+            main_numbers,
+        )
 
     def inbound(self, called: str) -> DirectNumber | None:
         """The direct number a request from a trunk is addressed to, in any written form
@@ -83,16 +98,19 @@ class TrunkRouting:
 
     def outbound(self, tenant: str, extension: str, dialled: str) -> CarrierCall | Refused:
         """What happens when `extension` of `tenant` dials `dialled` (not an extension)."""
-        plan = self.plans.get(tenant, DEFAULT_PLAN)
-        return self._decide(plan, self.caller_id(tenant, extension), dialled)
+        user = (tenant, extension)
+        plan = self.user_plans.get(user) or self.plans.get(tenant, DEFAULT_PLAN)
+        return self._decide(plan, self.caller_id(tenant, extension), dialled, user in self.hidden)
 
     def forwarded(self, original_caller: str, dialled: str) -> CarrierCall | Refused:
         """A call from outside sent out again (forwarding, transfer): the default plan, and the
         original caller's number (E.164, or "") as caller ID."""
-        return self._decide(DEFAULT_PLAN, original_caller, dialled)
+        return self._decide(DEFAULT_PLAN, original_caller, dialled, hide_always=False)
 
-    def _decide(self, plan: OutgoingPlan, caller_id: str, dialled: str) -> CarrierCall | Refused:
-        hide = dialled.startswith(HIDE_ONCE)
+    def _decide(
+        self, plan: OutgoingPlan, caller_id: str, dialled: str, hide_always: bool
+    ) -> CarrierCall | Refused:
+        hide = hide_always or dialled.startswith(HIDE_ONCE)
         number = outside_number(dialled.removeprefix(HIDE_ONCE))
         if number is None:
             return Refused(484, "Address Incomplete", None)

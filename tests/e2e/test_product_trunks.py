@@ -132,3 +132,32 @@ async def test_a_direct_number_from_the_carrier_rings_its_user(
         assert nobody.returncode == 0, nobody.errors
     finally:
         phone.kill()
+
+
+async def test_an_admins_calling_plan_applies_at_once(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    admin = await token(product.base_url, "admin", "pwadmin")
+    async with httpx.AsyncClient(base_url=product.base_url) as http:
+        # 1005 is an agent: its username is its extension.
+        answer = await http.put(
+            "/api/v1/tenants/demo/users/1005/calling-plan",
+            json={"denied": ["mobile", "premium_rate"], "hide_number": True},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+    assert answer.status_code == 200, answer.text
+    assert product.handle.pbx is not None
+    pbx = product.handle.pbx
+    for _ in range(600):  # the PBX's routing is rebuilt off the request, a moment later
+        if ("demo", "1005") in pbx.trunks.hidden:
+            break
+        await asyncio.sleep(0.05)
+    await _dial(product, tmp_path, "1005", "0612345678", "ext_call_fails_403.xml")
+    async with Carrier(product.settings.carrier[1], tmp_path) as carrier:
+        await _dial(product, tmp_path, "1005", "0201234567", "ext_call.xml")
+        seen = await carrier.finished()
+    assert seen["from"].startswith("Anonymous <sip:anonymous@")
+    assert (seen["privacy"], seen["p-asserted-identity"]) == (
+        "id",
+        "<sip:+31201230005@127.0.0.1>",
+    )

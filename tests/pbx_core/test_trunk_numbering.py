@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from common.number_categories import Category
 from pbx_core.trunks.calling_plan import DEFAULT_PLAN, OutgoingPlan
-from pbx_core.trunks.numbering import MAX_DIALLED, Category, outside_number, to_e164
+from pbx_core.trunks.numbering import MAX_DIALLED, outside_number, to_e164
 from pbx_core.trunks.routing import CarrierCall, DirectNumber, Refused, TrunkRouting
 
 CARRIER = ("127.0.0.1", 5090)
@@ -140,3 +141,27 @@ def test_without_a_carrier_nothing_leaves_and_without_a_number_only_112() -> Non
         403, "No Number To Call From", Category.NATIONAL
     )
     assert isinstance(bare.outbound("demo", "1001", "112"), CarrierCall)
+
+
+def test_a_users_own_plan_replaces_the_tenants_and_permanent_hiding_applies_but_not_to_112() -> (
+    None
+):
+    routing = TrunkRouting.of(
+        CARRIER,
+        [DirectNumber("+31201230001", "demo", "1001")],
+        plans={"demo": OutgoingPlan(frozenset({Category.MOBILE}))},
+        user_plans={("demo", "1001"): OutgoingPlan(frozenset())},
+        hidden=[("demo", "1002")],
+    )
+    assert isinstance(routing.outbound("demo", "1001", "0612345678"), CarrierCall)
+    assert routing.outbound("demo", "1002", "0612345678") == Refused(
+        403, "Forbidden", Category.MOBILE
+    )
+    hidden = routing.outbound("demo", "1002", "0201234567")
+    assert isinstance(hidden, CarrierCall) and hidden.hidden
+    emergency = routing.outbound("demo", "1002", "112")
+    assert isinstance(emergency, CarrierCall) and not emergency.hidden
+    # The same extension in another tenant is another user: none of it applies there.
+    assert routing.outbound("other", "1001", "0612345678") == Refused(
+        403, "No Number To Call From", Category.MOBILE
+    )

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from common.number_categories import Category
 from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.rtpengine_process import RtpengineProcess
 from pbx_core.service import PbxService
 from pbx_core.trunks.calling_plan import OutgoingPlan
-from pbx_core.trunks.numbering import Category
 from pbx_core.trunks.routing import DirectNumber, TrunkRouting
 from tests.pbx_core.carrier import Carrier
 from tests.pbx_core.conftest import REDIS_URL, directory_for_tests

@@ -6,8 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from provisioning.db import VERSION_TABLE, downgrade, migrate
+from provisioning.db import SCHEMA, VERSION_TABLE, downgrade, migrate
 from provisioning.models import METADATA
+from tests.migrated_schemas import head
 
 
 def test_migrations_match_the_models_and_are_idempotent(db_url: str) -> None:
@@ -18,7 +19,7 @@ def test_migrations_match_the_models_and_are_idempotent(db_url: str) -> None:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
             assert compare_metadata(context, METADATA) == []
-            assert context.get_current_revision() == "0001"
+            assert context.get_current_revision() == head(SCHEMA)
         assert VERSION_TABLE in inspect(engine).get_table_names()
     finally:
         engine.dispose()

@@ -1,0 +1,35 @@
+"""outgoing calling plans of tenants and users
+
+Revision ID: trunks
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "trunks"
+down_revision: str | None = "0001"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "prov_calling_plans",
+        sa.Column("tenant", sa.String(length=64), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("denied", sa.JSON(), nullable=True),
+        sa.Column("hide_number", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant"],
+            ["prov_tenants.id"],
+            name=op.f("fk_prov_calling_plans_tenant_prov_tenants"),
+        ),
+        sa.PrimaryKeyConstraint("tenant", "username", name=op.f("pk_prov_calling_plans")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("prov_calling_plans")
