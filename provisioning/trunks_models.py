@@ -1,8 +1,9 @@
-"""The outside world's tables in the provisioning schema (migration `trunks`)."""
+"""The outside world's tables in the provisioning schema (migration `trunks`): calling plans and
+carrier trunks."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table
 
 from provisioning.models import METADATA, TENANT_ID
 
@@ -19,4 +20,22 @@ calling_plans = Table(
     Column("denied", JSON, nullable=True),
     # A user's permanent caller-ID blocking (CallingLineIDDeliveryBlocking).
     Column("hide_number", Boolean, nullable=False),
+)
+
+trunks = Table(
+    "prov_trunks",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    # NULL: a platform-wide trunk (the operator's), used by every tenant after its own.
+    Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), nullable=True),
+    Column("name", String(64), nullable=False),
+    Column("host", String(253), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("transport", String(8), nullable=False),
+    Column("priority", Integer, nullable=False),
+    # Requests from `host` are the carrier's (direct numbers): an IP address then.
+    Column("inbound", Boolean, nullable=False),
+    # Digest credentials towards the carrier; never handed out by the API.
+    Column("username", String(128), nullable=True),
+    Column("password", String(128), nullable=True),
 )

@@ -15,8 +15,9 @@ from sippy.SipGenericHF import SipGenericHF
 from sippy.SipHeader import SipHeader
 
 from pbx_core.directory import Directory
+from pbx_core.location import Binding
 from pbx_core.trunks.numbering import to_e164
-from pbx_core.trunks.routing import CarrierCall, Refused, TrunkRouting
+from pbx_core.trunks.routing import Carrier, CarrierCall, Refused, TrunkRouting
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,34 @@ def carrier_invite(placed: CarrierCall, caller_name: str, our_host: str) -> Carr
     else:
         user, name = placed.caller_id or ANONYMOUS[0], caller_name
     return CarrierInvite(placed, user, name, tuple(headers))
+
+
+FAILOVER_CODES = frozenset({408, 500, 503})
+"""A carrier that times out or is out of service: the next trunk may take the call. Any other
+answer (busy, not found, forbidden) is the called party's and ends the attempt."""
+
+
+@dataclass(eq=False)
+class CarrierLeg:
+    """A leg's way along its trunk route (priority order)."""
+
+    invite: CarrierInvite
+    tried: int = 1
+
+    def next_trunk(self, code: int) -> Carrier | None:
+        route = self.invite.placed.route
+        if code not in FAILOVER_CODES or self.tried >= len(route):
+            return None
+        trunk = route[self.tried]
+        self.tried += 1
+        log.warning("trunk %s:%d answered %d: trying %s:%d", route[self.tried - 2].host,
+                    route[self.tried - 2].port, code, trunk.host, trunk.port)  # fmt: skip
+        return trunk
+
+
+def trunk_binding(dialled: str, trunk: Carrier) -> Binding:
+    """Where sippy sends the leg: the trunk's address (Request-URI number@trunk)."""
+    return Binding(dialled, "", trunk.host, trunk.port, 0)
 
 
 def place(

@@ -158,8 +158,10 @@ class ClickToDial:
         sdp: str,
         leg: str,
         headers: tuple[Any, ...] = (),
+        credentials: tuple[str | None, str | None] = (None, None),
     ) -> Any:
-        ua = UA(self._config, nh_address=address)
+        username, password = credentials
+        ua = UA(self._config, username=username, password=password, nh_address=address)
         ua.lContact = self._contact()
         ua.event_cb = partial(self._on_event, call, leg)
         event = _TryTo((SipCallId(), caller, called, MsgBody(sdp), None, ""))
@@ -233,9 +235,11 @@ class ClickToDial:
         if isinstance(placed, Refused):
             self._unreachable(call, cc.OfferFailure.REJECTED, placed.code)
             return
+        # The first trunk only: a click-to-dial destination has no failover yet (docs/trunks.md).
+        trunk = placed.placed.route[0]
         call.far = self._invite(
-            call, placed.placed.carrier, "", placed.from_user, placed.placed.request_user,
-            offer, DESTINATION, placed.headers,
+            call, (trunk.host, trunk.port), "", placed.from_user, placed.placed.request_user,
+            offer, DESTINATION, placed.headers, (trunk.username, trunk.password),
         )  # fmt: skip
 
     def _destination_answered(self, call: DialCall, sdp: str) -> None:

@@ -36,8 +36,9 @@ class DirectNumbers:
 
     def is_carrier_request(self, source_host: str, caller: str, called: str) -> bool:
         directory = self._ctx.directory
+        trunk = source_host in directory.trusted_trunk_addresses
         return (
-            source_host in directory.trusted_trunk_addresses
+            (trunk or source_host in self._ctx.trunks.inbound_addresses)
             and directory.user(caller) is None
             and directory.user(called) is None
             and not directory.is_call_center(called)

@@ -27,10 +27,20 @@ class DirectNumber:
 
 
 @dataclass(frozen=True, slots=True)
-class CarrierCall:
-    """Send this call to the carrier."""
+class Carrier:
+    """A carrier trunk's address and the digest credentials its challenges get."""
 
-    carrier: tuple[str, int]
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierCall:
+    """Send this call to the carrier: the first of `route`, the next when one fails (503)."""
+
+    route: tuple[Carrier, ...]
     request_user: str
     """The called number in E.164 (or the emergency short code)."""
     category: Category
@@ -49,7 +59,12 @@ class Refused:
 
 @dataclass(frozen=True, slots=True)
 class TrunkRouting:
-    carrier: tuple[str, int] | None = None
+    carriers: tuple[Carrier, ...] = ()
+    """The platform's trunks by priority: every tenant's calls try them after its own."""
+    tenant_carriers: Mapping[str, tuple[Carrier, ...]] = field(default_factory=dict)
+    """A tenant's own trunks by priority."""
+    inbound_addresses: frozenset[str] = frozenset()
+    """Source addresses whose requests are the carrier's (inbound trunks)."""
     direct_numbers: Mapping[str, DirectNumber] = field(default_factory=dict)
     plans: Mapping[str, OutgoingPlan] = field(default_factory=dict)
     """Per tenant; a tenant without one has `DEFAULT_PLAN`."""
@@ -70,15 +85,22 @@ class TrunkRouting:
         plans: Mapping[str, OutgoingPlan] | None = None,
         user_plans: Mapping[tuple[str, str], OutgoingPlan] | None = None,
         hidden: Iterable[tuple[str, str]] = (),
+        tenant_carriers: Mapping[str, tuple[Carrier, ...]] | None = None,
+        inbound_addresses: Iterable[str] = (),
+        platform_carriers: tuple[Carrier, ...] = (),
     ) -> TrunkRouting:
+        """`carrier`: one platform trunk by address (before `platform_carriers`)."""
         direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
         caller_ids: dict[tuple[str, str], str] = {}
         main_numbers: dict[str, str] = {}
         for number in direct.values():  # sorted: the first seen is the lowest
             caller_ids.setdefault((number.tenant, number.destination), number.number)
             main_numbers.setdefault(number.tenant, number.number)
+        carriers = ((Carrier(*carrier),) if carrier else ()) + platform_carriers
         return cls(
-            carrier,
+            carriers,
+            dict(tenant_carriers or {}),
+            frozenset(inbound_addresses),
             direct,
             dict(plans or {}),
             dict(user_plans or {}),
@@ -86,6 +108,10 @@ class TrunkRouting:
             caller_ids,
             main_numbers,
         )
+
+    @property
+    def reaches_outside(self) -> bool:
+        return bool(self.carriers or self.tenant_carriers)
 
     def inbound(self, called: str) -> DirectNumber | None:
         """The direct number a request from a trunk is addressed to, in any written form
@@ -100,31 +126,38 @@ class TrunkRouting:
         """What happens when `extension` of `tenant` dials `dialled` (not an extension)."""
         user = (tenant, extension)
         plan = self.user_plans.get(user) or self.plans.get(tenant, DEFAULT_PLAN)
-        return self._decide(plan, self.caller_id(tenant, extension), dialled, user in self.hidden)
+        route = self.tenant_carriers.get(tenant, ()) + self.carriers
+        caller_id = self.caller_id(tenant, extension)
+        return self._decide(plan, caller_id, dialled, user in self.hidden, route)
 
     def forwarded(self, original_caller: str, dialled: str) -> CarrierCall | Refused:
         """A call from outside sent out again (forwarding, transfer): the default plan, and the
         original caller's number (E.164, or "") as caller ID."""
-        return self._decide(DEFAULT_PLAN, original_caller, dialled, hide_always=False)
+        return self._decide(DEFAULT_PLAN, original_caller, dialled, False, self.carriers)
 
+    @staticmethod
     def _decide(
-        self, plan: OutgoingPlan, caller_id: str, dialled: str, hide_always: bool
+        plan: OutgoingPlan,
+        caller_id: str,
+        dialled: str,
+        hide_always: bool,
+        route: tuple[Carrier, ...],
     ) -> CarrierCall | Refused:
         hide = hide_always or dialled.startswith(HIDE_ONCE)
         number = outside_number(dialled.removeprefix(HIDE_ONCE))
         if number is None:
             return Refused(484, "Address Incomplete", None)
         category = number.category
-        if self.carrier is None:
+        if not route:
             return Refused(404, "Not Found", category)
         if category is Category.EMERGENCY:
             # Always, and always with the caller's real number (the emergency room calls back).
-            return CarrierCall(self.carrier, number.e164, category, caller_id, hidden=False)
+            return CarrierCall(route, number.e164, category, caller_id, hidden=False)
         if not plan.allows(category):
             return Refused(403, "Forbidden", category)
         if not caller_id:
             return Refused(403, "No Number To Call From", category)
-        return CarrierCall(self.carrier, number.e164, category, caller_id, hidden=hide)
+        return CarrierCall(route, number.e164, category, caller_id, hidden=hide)
 
 
 NO_TRUNKS = TrunkRouting()

@@ -11,11 +11,11 @@ from tests.pbx_core.support import Sipp, free_port
 class Carrier:
     """SIPp answering at the carrier's address; `finished()` returns what identified the call."""
 
-    def __init__(self, port: int, work_dir: Path) -> None:
+    def __init__(self, port: int, work_dir: Path, scenario: str = "carrier_answer.xml") -> None:
         self.port = port
         self.log = work_dir / f"carrier-{self.port}.log"
         self.sipp = Sipp(
-            "carrier_answer.xml",
+            scenario,
             work_dir=work_dir,
             local_port=self.port,
             variables={"media_port": free_port(), "ring_ms": 200},

@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from common.number_categories import Category
 from pbx_core.trunks.calling_plan import DEFAULT_PLAN, OutgoingPlan
 from pbx_core.trunks.numbering import MAX_DIALLED, outside_number, to_e164
-from pbx_core.trunks.routing import CarrierCall, DirectNumber, Refused, TrunkRouting
+from pbx_core.trunks.routing import Carrier, CarrierCall, DirectNumber, Refused, TrunkRouting
 
 CARRIER = ("127.0.0.1", 5090)
+ROUTE = (Carrier("127.0.0.1", 5090),)
 DUTCH_SUBSCRIBER = st.from_regex(r"(10|20|30|40|50|70|71|72|73|76|79)[2-9][0-9]{6}", fullmatch=True)
 """The nine digits after the 0 of a Dutch geographic number (a few big cities' area codes)."""
 
@@ -102,10 +103,10 @@ def test_caller_id_is_the_users_direct_number_else_the_tenants_main_number() -> 
     routing = _routing()
     own = routing.outbound("demo", "1001", "0201234567")
     other = routing.outbound("demo", "1002", "+31201234567")
-    assert own == CarrierCall(CARRIER, "+31201234567", Category.NATIONAL, "+31201230001", False)
-    assert other == CarrierCall(CARRIER, "+31201234567", Category.NATIONAL, "+31201230000", False)
+    assert own == CarrierCall(ROUTE, "+31201234567", Category.NATIONAL, "+31201230001", False)
+    assert other == CarrierCall(ROUTE, "+31201234567", Category.NATIONAL, "+31201230000", False)
     assert routing.outbound("other", "1001", "0201234567") == CarrierCall(
-        CARRIER, "+31201234567", Category.NATIONAL, "+31301230000", False
+        ROUTE, "+31201234567", Category.NATIONAL, "+31301230000", False
     )  # the other tenant's 1001 is another person: its own tenant's number, never demo's
 
 
@@ -127,7 +128,7 @@ def test_112_goes_out_with_the_real_number_even_for_a_tenant_that_may_call_nothi
     routing = _routing({"demo": blocked})
     assert isinstance(routing.outbound("demo", "1002", "0201234567"), Refused)
     assert routing.outbound("demo", "1001", "*67112") == CarrierCall(
-        CARRIER, "112", Category.EMERGENCY, "+31201230001", False
+        ROUTE, "112", Category.EMERGENCY, "+31201230001", False
     )
     assert DEFAULT_PLAN.allows(Category.INTERNATIONAL)
 
@@ -165,3 +166,19 @@ def test_a_users_own_plan_replaces_the_tenants_and_permanent_hiding_applies_but_
     assert routing.outbound("other", "1001", "0612345678") == Refused(
         403, "No Number To Call From", Category.MOBILE
     )
+
+
+def test_a_tenants_own_trunks_come_first_then_the_platforms() -> None:
+    own = (Carrier("192.0.2.10", 5060, "acct", "secret"), Carrier("192.0.2.11", 5060))
+    routing = TrunkRouting.of(
+        CARRIER,
+        [DirectNumber("+31201230001", "demo", "1001")],
+        tenant_carriers={"demo": own},
+    )
+    placed = routing.outbound("demo", "1001", "0201234567")
+    assert isinstance(placed, CarrierCall)
+    assert placed.route == (*own, Carrier("127.0.0.1", 5090))
+    assert routing.forwarded("+31612345678", "0201234567") == CarrierCall(
+        ROUTE, "+31201234567", Category.NATIONAL, "+31612345678", False
+    )  # a forwarded call leaves through the platform's trunks with the original caller
+    assert routing.reaches_outside and not TrunkRouting().reaches_outside

@@ -14,6 +14,7 @@ from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.rtpengine_process import RtpengineProcess
 from pbx_core.service import PbxService
 from pbx_core.trunks.calling_plan import OutgoingPlan
+from pbx_core.trunks.routing import Carrier as Carrier_
 from pbx_core.trunks.routing import DirectNumber, TrunkRouting
 from tests.pbx_core.carrier import Carrier
 from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
@@ -234,3 +235,22 @@ async def test_a_number_nobody_owns_gets_404_and_a_log_line(
     assert caller.returncode == 0, caller.errors
     assert "nobody's number" in caplog.text
     assert await pbx.active_calls() == []
+
+
+async def test_a_503_from_the_first_trunk_tries_the_next_which_gets_its_digest_answer(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    down, up = free_sip_port(), free_sip_port()
+    trunks = (Carrier_("127.0.0.1", down), Carrier_("127.0.0.1", up, "acct", "secret"))
+    await pbx.update_trunks(TrunkRouting.of(None, NUMBERS, tenant_carriers={"demo": trunks}))
+    unavailable = await Sipp("carrier_unavailable.xml", work_dir=tmp_path, local_port=down).start()
+    try:
+        async with Carrier(up, tmp_path, "carrier_digest.xml") as carrier:
+            await _extension_calls(pbx, tmp_path, "1001", "0201234567")
+            seen = await carrier.finished()
+        assert (await unavailable.wait()).returncode == 0, "the first trunk was tried"
+    finally:
+        unavailable.kill()
+    assert seen["digest"] == "true"
+    assert seen["r-uri"] == f"sip:{CUSTOMER}@127.0.0.1:{up}"
+    assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"

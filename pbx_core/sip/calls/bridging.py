@@ -100,7 +100,7 @@ class Bridging:
                 target,
             )
             return
-        if ctx.directory.user(target) is None and ctx.trunks.carrier is None:
+        if ctx.directory.user(target) is None and not ctx.trunks.reaches_outside:
             self.end_call(call, cc.HangupSide.PBX, code=404, reason="Not Found")
             return
         if call.answered and ctx.media is not None:

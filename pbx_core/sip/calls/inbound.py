@@ -99,7 +99,7 @@ class Inbound:
         if directory.is_call_center(called):
             self._start_call(ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, called)
             return
-        if directory.user(called) is None and self._ctx.trunks.carrier is None:
+        if directory.user(called) is None and not self._ctx.trunks.reaches_outside:
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
         call = self._start_call(

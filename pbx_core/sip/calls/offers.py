@@ -26,8 +26,8 @@ from pbx_core import call_control as cc
 from pbx_core.location import Binding
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import MONITOR_FAILED, Call, Leg, LegState
-from pbx_core.sip.carrier import CarrierInvite, header, place
-from pbx_core.trunks.routing import Refused
+from pbx_core.sip.carrier import CarrierInvite, CarrierLeg, header, place, trunk_binding
+from pbx_core.trunks.routing import Carrier, Refused
 
 AUTO_ANSWER_HEADERS = (
     ("Call-Info", "<sip:pbx>;answer-after=0"),
@@ -48,6 +48,8 @@ class TryToBinding(CCEventTry):  # type: ignore[misc]
 class Offers:
     def __init__(self, ctx: CallContext) -> None:
         self._ctx = ctx
+        self._carrier_legs: dict[str, CarrierLeg] = {}
+        """Legs to the carrier in progress: where they are on their trunk route."""
 
     def offer(
         self,
@@ -76,8 +78,7 @@ class Offers:
                 self.offer_failed(call, leg_id, extension, failure, placed.code, auto_bridge)
                 return
             carrier = placed
-            host, port = placed.placed.carrier
-            binding: Binding | None = Binding(extension, "", host, port, 0)
+            binding: Binding | None = trunk_binding(extension, placed.placed.route[0])
         elif ctx.is_busy(extension):
             self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
             return
@@ -87,17 +88,41 @@ class Offers:
             failure = cc.OfferFailure.NOT_REGISTERED
             self.offer_failed(call, leg_id, extension, failure, 480, auto_bridge)
             return
-        ua = UA(ctx.config, nh_address=(binding.host, binding.port))
-        ua.lContact = ctx.contact()
         leg = Leg(
-            leg_id=leg_id, extension=extension, ua=ua, auto_bridge=auto_bridge, whisper=whisper
+            leg_id=leg_id, extension=extension, ua=None, auto_bridge=auto_bridge, whisper=whisper
         )
-        ua.event_cb = partial(self._on_leg_ua_event, call, leg)
+        leg.ua = self._leg_ua(call, leg, binding, carrier.placed.route[0] if carrier else None)
         call.legs[leg_id] = leg
         if internal:
             ctx.claim(extension)
+        elif carrier is not None:
+            self._carrier_legs[leg_id] = CarrierLeg(carrier)
         self._send_try(call, leg, binding, auto_answer, carrier)
         leg.timer = Timeout(partial(ctx.guard, self._ring_timeout, call, leg), ring_timeout)
+
+    def _leg_ua(self, call: Call, leg: Leg, binding: Binding, trunk: Carrier | None) -> Any:
+        credentials = (trunk.username, trunk.password) if trunk is not None else (None, None)
+        ua = UA(
+            self._ctx.config,
+            username=credentials[0],
+            password=credentials[1],
+            nh_address=(binding.host, binding.port),
+        )
+        ua.lContact = self._ctx.contact()
+        ua.event_cb = partial(self._on_leg_ua_event, call, leg)
+        return ua
+
+    def _fail_over(self, call: Call, leg: Leg, code: int) -> bool:
+        """A carrier refused with 503/408/500: the same leg through the next trunk, if any."""
+        carrier_leg = self._carrier_legs.get(leg.leg_id)
+        trunk = carrier_leg.next_trunk(code) if carrier_leg is not None else None
+        if carrier_leg is None or trunk is None:
+            return False
+        leg.ua.event_cb = None
+        binding = trunk_binding(leg.extension, trunk)
+        leg.ua = self._leg_ua(call, leg, binding, trunk)
+        self._send_try(call, leg, binding, False, carrier_leg.invite)
+        return True
 
     def _send_try(
         self,
@@ -147,6 +172,8 @@ class Offers:
                 ctx.bridging.bridge(call, leg)
         elif isinstance(event, CCEventFail | CCEventRedirect):
             code = int(event.getData()[0])
+            if leg.state is LegState.RINGING and self._fail_over(call, leg, code):
+                return
             if leg.state is LegState.RINGING:
                 failure = cc.OfferFailure.BUSY if code in (486, 600) else cc.OfferFailure.REJECTED
                 self.end_leg(leg)
@@ -229,4 +256,5 @@ class Offers:
             return
         leg.cancel_timer()
         leg.state = LegState.ENDED
+        self._carrier_legs.pop(leg.leg_id, None)
         self._ctx.release(leg.extension)
