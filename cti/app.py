@@ -25,7 +25,16 @@ from cti.graphql_api.shared import SharedSubscriptions
 from cti.graphql_api.sse import sse_router
 from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
-from cti.rest import api_tokens, auth, calls, ops, provisioning, reports, screen_pop
+from cti.rest import (
+    api_tokens,
+    auth,
+    calls,
+    ops,
+    provisioning,
+    provisioning_trunks,
+    reports,
+    screen_pop,
+)
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
 from cti.settings import CtiSettings
@@ -114,6 +123,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         ops.router,
         reports.router,
         provisioning.router,
+        provisioning_trunks.platform_router,
     ):
         app.include_router(router)
     schema = build_schema(

@@ -1,5 +1,5 @@
-"""The PBX's outside world from provisioning: the direct numbers of the tenants it serves and the
-carrier, as one `TrunkRouting` swapped in whole whenever a number, block or user changes
+"""The PBX's outside world from provisioning: the direct numbers, calling plans and carrier trunks
+of the tenants it serves, as one `TrunkRouting` swapped in whole whenever one of them changes
 (contract.md, Provisioning: changes take effect live)."""
 
 from __future__ import annotations
@@ -9,19 +9,22 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from cti.trunks_demo import seed_demo_trunk
 from pbx_core.trunks.calling_plan import OutgoingPlan
-from pbx_core.trunks.routing import DirectNumber, TrunkRouting
+from pbx_core.trunks.routing import Carrier, DirectNumber, TrunkRouting
 from provisioning.service import ProvisioningService
 from provisioning.trunks_calling_plans import ENTITY as CALLING_PLAN
 from provisioning.trunks_calling_plans import CallingPlans
+from provisioning.trunks_store import ENTITY as TRUNK
+from provisioning.trunks_store import PLATFORM, CarrierTrunk, Trunks
 from provisioning.unit import Change
 
 log = logging.getLogger(__name__)
 
 DEMO_CARRIER = ("127.0.0.1", 5090)
-"""The demo's outbound carrier trunk (contract.md, "Outside world (demo)")."""
+"""The demo's carrier trunk (contract.md, "Outside world (demo)"), unless `OPENCC_CARRIER`."""
 ROUTING_ENTITIES = frozenset(
-    {"tenant", "number_block", "number", "user", "call_center", CALLING_PLAN}
+    {"tenant", "number_block", "number", "user", "call_center", CALLING_PLAN, TRUNK}
 )
 """Changes that can move a direct number, a caller ID or a plan (a user's extension too)."""
 
@@ -42,9 +45,7 @@ class TrunksTarget(Protocol):
     async def update_trunks(self, trunks: TrunkRouting) -> None: ...
 
 
-def provisioned_trunks(
-    service: ProvisioningService, tenants: Sequence[str], carrier: tuple[str, int] | None
-) -> TrunkRouting:
+def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> TrunkRouting:
     """Blocking (SQL): call it off the event loop."""
     numbers = [
         DirectNumber(view.number, tenant, view.destination)
@@ -61,7 +62,38 @@ def provisioned_trunks(
         for extension, denied in stored.users_denied.items():
             user_plans[(tenant, extension)] = OutgoingPlan(denied)
         hidden += [(tenant, extension) for extension in stored.hidden]
-    return TrunkRouting.of(carrier, numbers, plans, user_plans, hidden)
+    trunks = Trunks(service.transactions)
+    own: dict[str, tuple[Carrier, ...]] = {}
+    platform: tuple[Carrier, ...] = ()
+    inbound: set[str] = set()
+    for tenant in tenants:
+        configured = trunks.carrier_trunks(tenant)
+        own[tenant] = tuple(_carrier(t) for t in configured if not t.platform)
+        platform = tuple(_carrier(t) for t in configured if t.platform)
+        inbound |= {t.host for t in configured if t.inbound}
+    return TrunkRouting.of(
+        None, numbers, plans, user_plans, hidden,
+        tenant_carriers=own, inbound_addresses=inbound, platform_carriers=platform,
+    )  # fmt: skip
+
+
+def _carrier(trunk: CarrierTrunk) -> Carrier:
+    return Carrier(trunk.host, trunk.port, trunk.username, trunk.password)
+
+
+async def start_live_trunks(
+    service: ProvisioningService,
+    pbx: TrunksTarget,
+    tenants: Sequence[str],
+    demo_carrier: tuple[str, int],
+    loop: asyncio.AbstractEventLoop,
+) -> LiveTrunks:
+    """The product's outside world: the demo's carrier as the platform's trunk when the platform
+    has none, then the routing loaded and kept live."""
+    await asyncio.to_thread(seed_demo_trunk, service, demo_carrier)
+    live = LiveTrunks(service, pbx, tenants, loop)
+    await live.load()
+    return live
 
 
 class LiveTrunks:
@@ -72,27 +104,24 @@ class LiveTrunks:
         service: ProvisioningService,
         pbx: TrunksTarget,
         tenants: Sequence[str],
-        carrier: tuple[str, int] | None,
         loop: asyncio.AbstractEventLoop,
     ) -> None:
         self._service = service
         self._pbx = pbx
         self._tenants = tuple(tenants)
-        self._carrier = carrier
         self._loop = loop
         self._stale = False
         self._worker: asyncio.Task[None] | None = None
         service.subscribe(self.on_change)
 
     async def load(self) -> None:
-        routing = await asyncio.to_thread(
-            provisioned_trunks, self._service, self._tenants, self._carrier
-        )
+        routing = await asyncio.to_thread(provisioned_trunks, self._service, self._tenants)
         await self._pbx.update_trunks(routing)
 
     def on_change(self, change: Change) -> None:
         """Any thread (the one that committed the change)."""
-        if change.tenant in self._tenants and change.entity in ROUTING_ENTITIES:
+        platform_trunk = change.entity == TRUNK and change.tenant == PLATFORM
+        if platform_trunk or (change.tenant in self._tenants and change.entity in ROUTING_ENTITIES):
             self._loop.call_soon_threadsafe(self._want)
 
     def _want(self) -> None:

@@ -41,7 +41,7 @@ from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directory
-from cti.pbx_trunks import DEMO_CARRIER, LiveTrunks, carrier_address
+from cti.pbx_trunks import DEMO_CARRIER, carrier_address, start_live_trunks
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
 from cti.screen_pop import ScreenPopRecord
 from cti.serve import WEB_SERVER_OPTIONS
@@ -74,7 +74,8 @@ class ProductSettings:
     """Run rtpengine for prompts, music on hold and recording."""
     rq_worker: bool = True
     carrier: tuple[str, int] = DEMO_CARRIER
-    """The outbound carrier trunk (`OPENCC_CARRIER`, host:port; docs/trunks.md)."""
+    """The demo's carrier (`OPENCC_CARRIER`, host:port), made the platform's trunk when there is
+    none yet; later the trunks are provisioning's (docs/trunks.md)."""
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -271,7 +272,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         await runtime.start()
         LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), (pbx, DEMO_TENANT))
         loop = asyncio.get_running_loop()
-        await LiveTrunks(provisioning, pbx, [DEMO_TENANT], settings.carrier, loop).load()
+        await start_live_trunks(provisioning, pbx, [DEMO_TENANT], settings.carrier, loop)
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
         cdrs = CdrPublisher(  # the PBX's live directory: users added later count as well
