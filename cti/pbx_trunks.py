@@ -56,12 +56,15 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     plans: dict[str, OutgoingPlan] = {}
     user_plans: dict[tuple[str, str], OutgoingPlan] = {}
     hidden: list[tuple[str, str]] = []
+    capacity: dict[str, int] = {}
     for tenant in tenants:
         stored = calling_plans.stored_plans(tenant)
         plans[tenant] = OutgoingPlan(stored.tenant_denied)
         for extension, denied in stored.users_denied.items():
             user_plans[(tenant, extension)] = OutgoingPlan(denied)
         hidden += [(tenant, extension) for extension in stored.hidden]
+        if stored.max_external_calls is not None:
+            capacity[tenant] = stored.max_external_calls
     trunks = Trunks(service.transactions)
     own: dict[str, tuple[Carrier, ...]] = {}
     platform: tuple[Carrier, ...] = ()
@@ -74,6 +77,7 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     return TrunkRouting.of(
         None, numbers, plans, user_plans, hidden,
         tenant_carriers=own, inbound_addresses=inbound, platform_carriers=platform,
+        capacity=capacity,
     )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ DEFAULT_DENIED: tuple[str, ...] = (Category.PREMIUM_RATE.value,)
 NEVER_DENIED = frozenset({Category.EMERGENCY, Category.INTERNAL})
 """Emergency calls always go out; calls inside the company are not a trunk matter."""
 ENTITY = "calling_plan"
+MAX_CAPACITY = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class CallingPlanView:
     """Users only: the number is hidden on every outside call (`*67` for good)."""
     own: bool = True
     """Users: False when the user follows its tenant's plan (this is that plan)."""
+    max_external_calls: int | None = None
+    """Tenants only: calls to the carrier up at once (more get 486); None: no limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ class StoredPlans:
     """Extension -> its own plan (users following the tenant's plan are absent)."""
     hidden: frozenset[str]
     """Extensions whose number is always hidden."""
+    max_external_calls: int | None
 
 
 def denied_categories(names: Iterable[str]) -> list[Category]:
@@ -72,7 +76,12 @@ def _row(connection: Connection, tenant: str, username: str) -> CallingPlanView 
     ).one_or_none()
     if row is None:
         return None
-    return CallingPlanView(sorted(row.denied or ()), row.hide_number, own=row.denied is not None)
+    return CallingPlanView(
+        sorted(row.denied or ()),
+        row.hide_number,
+        own=row.denied is not None,
+        max_external_calls=row.max_external_calls,
+    )
 
 
 class CallingPlans:
@@ -95,8 +104,17 @@ class CallingPlans:
         denied = tenants.denied if tenants is not None else sorted(DEFAULT_DENIED)
         return CallingPlanView(denied, hide_number=own is not None and own.hide_number, own=False)
 
-    def set_tenant_plan(self, actor: str, tenant: str, denied: Iterable[str]) -> CallingPlanView:
-        made = CallingPlanView([c.value for c in denied_categories(denied)])
+    def set_tenant_plan(
+        self,
+        actor: str,
+        tenant: str,
+        denied: Iterable[str],
+        max_external_calls: int | None = None,
+    ) -> CallingPlanView:
+        if max_external_calls is not None and not 0 <= max_external_calls <= MAX_CAPACITY:
+            raise Invalid("max_external_calls", f"0-{MAX_CAPACITY}, or null for no limit")
+        names = [c.value for c in denied_categories(denied)]
+        made = CallingPlanView(names, max_external_calls=max_external_calls)
         with self._tx.change(actor, tenant) as unit:
             tenant_row(unit.connection, tenant)
             before = self._replace(unit.connection, tenant, TENANT_PLAN, made)
@@ -141,6 +159,7 @@ class CallingPlans:
                     # A user who follows its tenant's plan but hides its number: no own list.
                     denied=plan.denied if plan.own else None,
                     hide_number=plan.hide_number,
+                    max_external_calls=plan.max_external_calls,
                 )
             )
         return None if old is None else asdict(old)
@@ -167,4 +186,5 @@ class CallingPlans:
                 if r.denied is not None
             },
             frozenset(r.extension for r in rows if r.hide_number),
+            tenant_own.max_external_calls if tenant_own is not None else None,
         )

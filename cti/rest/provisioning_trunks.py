@@ -38,6 +38,9 @@ class TenantPlanIn(InputModel):
         description="Categories refused with 403: national, mobile, international, "
         "premium_rate, service (emergency calls always go out)",
     )
+    max_external_calls: StrictInt | None = Field(
+        None, description="Calls to the carrier up at once (more get 486); null: no limit"
+    )
 
 
 class UserPlanIn(InputModel):
@@ -59,7 +62,9 @@ async def set_tenant_calling_plan(
     tenant: TenantId, body: TenantPlanIn, admin: Writer, service: Provisioning
 ) -> CallingPlanView:
     plans = CallingPlans(service.transactions)
-    return await call(plans.set_tenant_plan, admin.username, tenant, body.denied)
+    return await call(
+        plans.set_tenant_plan, admin.username, tenant, body.denied, body.max_external_calls
+    )
 
 
 @router.get("/{tenant}/users/{username}/calling-plan")

@@ -52,9 +52,13 @@ class CarrierInvite:
     from_user: str
     from_name: str
     headers: tuple[Any, ...]
+    tenant: str | None = None
+    """Whose call capacity the leg counts against (None: a call from outside sent on)."""
 
 
-def carrier_invite(placed: CarrierCall, caller_name: str, our_host: str) -> CarrierInvite:
+def carrier_invite(
+    placed: CarrierCall, caller_name: str, our_host: str, tenant: str | None = None
+) -> CarrierInvite:
     identity = f"<sip:{placed.caller_id}@{our_host}>"
     headers = [header("P-Asserted-Identity", identity)] if placed.caller_id else []
     if placed.hidden:
@@ -62,7 +66,7 @@ def carrier_invite(placed: CarrierCall, caller_name: str, our_host: str) -> Carr
         user, name = ANONYMOUS
     else:
         user, name = placed.caller_id or ANONYMOUS[0], caller_name
-    return CarrierInvite(placed, user, name, tuple(headers))
+    return CarrierInvite(placed, user, name, tuple(headers), tenant)
 
 
 FAILOVER_CODES = frozenset({408, 500, 503})
@@ -117,4 +121,4 @@ def place(
             caller, dialled, decision.code, decision.reason, decision.category,
         )  # fmt: skip
         return decision
-    return carrier_invite(decision, caller_name, our_host)
+    return carrier_invite(decision, caller_name, our_host, user.tenant if user else None)

@@ -72,6 +72,8 @@ class TrunkRouting:
     """(tenant, extension) -> the user's own plan, in place of its tenant's."""
     hidden: frozenset[tuple[str, str]] = frozenset()
     """(tenant, extension) whose number is hidden on every call (permanent CLIR)."""
+    capacity: Mapping[str, int] = field(default_factory=dict)
+    """Tenant -> calls to the carrier it may have up at once (absent: no limit)."""
     caller_ids: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(tenant, extension) -> its own direct number, the lowest when it has several."""
     main_numbers: Mapping[str, str] = field(default_factory=dict)
@@ -88,6 +90,7 @@ class TrunkRouting:
         tenant_carriers: Mapping[str, tuple[Carrier, ...]] | None = None,
         inbound_addresses: Iterable[str] = (),
         platform_carriers: tuple[Carrier, ...] = (),
+        capacity: Mapping[str, int] | None = None,
     ) -> TrunkRouting:
         """`carrier`: one platform trunk by address (before `platform_carriers`)."""
         direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
@@ -105,6 +108,7 @@ class TrunkRouting:
             dict(plans or {}),
             dict(user_plans or {}),
             frozenset(hidden),
+            dict(capacity or {}),
             caller_ids,
             main_numbers,
         )

@@ -3,6 +3,7 @@ Request-URI, From, P-Asserted-Identity, Privacy) and sends calls to direct numbe
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -254,3 +255,35 @@ async def test_a_503_from_the_first_trunk_tries_the_next_which_gets_its_digest_a
     assert seen["digest"] == "true"
     assert seen["r-uri"] == f"sip:{CUSTOMER}@127.0.0.1:{up}"
     assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"
+
+
+async def test_over_the_tenants_call_capacity_a_call_gets_486(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    assert pbx.config.outbound_trunk is not None
+    capped = TrunkRouting.of(pbx.config.outbound_trunk, NUMBERS, capacity={"demo": 1})
+    await pbx.update_trunks(capped)
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+        first = asyncio.create_task(
+            run_sipp(
+                "ext_call.xml",
+                work_dir=tmp_path,
+                remote=("127.0.0.1", pbx.config.sip_port),
+                variables={"from": "1001", "to": "0201234567", "media_port": free_port(),
+                           "hold_ms": 3000},
+                extra=["-au", "1001", "-ap", "pw1001"],
+            )
+        )  # fmt: skip
+        await events.next_of(cc.CallAnswered, extension="0201234567")
+        second = await run_sipp(
+            "ext_call_fails_486.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", pbx.config.sip_port),
+            variables={"from": "1002", "to": "0612345678", "media_port": free_port()},
+            extra=["-au", "1002", "-ap", "pw1002"],
+        )
+        assert second.returncode == 0, second.errors
+        failed = await events.next_of(cc.OfferFailed, extension="0612345678")
+        assert (failed.failure, failed.code) == (cc.OfferFailure.BUSY, 486)
+        assert (await first).returncode == 0
+        await carrier.finished()

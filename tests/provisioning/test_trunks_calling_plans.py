@@ -39,6 +39,7 @@ def test_a_tenant_starts_with_premium_rate_refused_and_users_follow_it(
     stored = plans.stored_plans("t1")
     assert stored.tenant_denied == {Category.PREMIUM_RATE}
     assert (stored.users_denied, stored.hidden) == ({}, frozenset())
+    assert stored.max_external_calls is None
 
 
 def test_tenant_and_user_plans_are_stored_heard_and_kept_per_tenant(
@@ -89,7 +90,7 @@ def test_the_admin_api_sets_plans_and_refuses_what_it_must(world: ApiWorld) -> N
     admin, base = world["admin"], f"/api/v1/tenants/{DEMO}"
     assert admin.post(f"{base}/users", json=user("plan-user", "3901")).status_code == 201
     assert admin.get(f"{base}/calling-plan").json() == {
-        "denied": ["premium_rate"], "hide_number": False, "own": True,
+        "denied": ["premium_rate"], "hide_number": False, "own": True, "max_external_calls": None,
     }  # fmt: skip
     put = admin.put(f"{base}/calling-plan", json={"denied": ["premium_rate", "international"]})
     assert put.status_code == 200, put.text
@@ -97,6 +98,7 @@ def test_the_admin_api_sets_plans_and_refuses_what_it_must(world: ApiWorld) -> N
     answer = admin.put(user_plan, json={"denied": None, "hide_number": True})
     assert answer.json() == {
         "denied": ["international", "premium_rate"], "hide_number": True, "own": False,
+        "max_external_calls": None,
     }  # fmt: skip
     assert admin.get(user_plan).json()["hide_number"] is True
     for bad in ({"denied": ["emergency"]}, {"denied": ["x" * 100]}, {"denied": "mobile"},
@@ -111,3 +113,13 @@ def test_the_admin_api_sets_plans_and_refuses_what_it_must(world: ApiWorld) -> N
     assert world.anonymous.get(f"{base}/calling-plan").status_code == 401
     assert admin.get(f"/api/v1/tenants/{OTHER}/calling-plan").status_code == 403
     assert admin.get(f"{base}/calling-plan").json()["denied"] == ["international", "premium_rate"]
+
+
+def test_the_tenants_call_capacity_is_kept_with_its_plan(world: ApiWorld) -> None:
+    admin, plan = world["admin"], f"/api/v1/tenants/{DEMO}/calling-plan"
+    for bad in (-1, 10_001, "5", 2.5):
+        body = {"denied": [], "max_external_calls": bad}
+        assert admin.put(plan, json=body).status_code == 422, bad
+    answer = admin.put(plan, json={"denied": ["premium_rate"], "max_external_calls": 4})
+    assert answer.status_code == 200, answer.text
+    assert admin.get(plan).json()["max_external_calls"] == 4

@@ -3,6 +3,7 @@ failure, ring timeout, and the events of an answered leg's phone."""
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from typing import Any
 
@@ -22,12 +23,15 @@ from sippy.SipURL import SipURL
 from sippy.Time.Timeout import Timeout
 from sippy.UA import UA
 
+from common.number_categories import Category
 from pbx_core import call_control as cc
 from pbx_core.location import Binding
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import MONITOR_FAILED, Call, Leg, LegState
 from pbx_core.sip.carrier import CarrierInvite, CarrierLeg, header, place, trunk_binding
 from pbx_core.trunks.routing import Carrier, Refused
+
+log = logging.getLogger(__name__)
 
 AUTO_ANSWER_HEADERS = (
     ("Call-Info", "<sip:pbx>;answer-after=0"),
@@ -77,6 +81,9 @@ class Offers:
                 failure = cc.OfferFailure.REJECTED
                 self.offer_failed(call, leg_id, extension, failure, placed.code, auto_bridge)
                 return
+            if self._over_capacity(placed):
+                self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
+                return
             carrier = placed
             binding: Binding | None = trunk_binding(extension, placed.placed.route[0])
         elif ctx.is_busy(extension):
@@ -111,6 +118,19 @@ class Offers:
         ua.lContact = self._ctx.contact()
         ua.event_cb = partial(self._on_leg_ua_event, call, leg)
         return ua
+
+    def _over_capacity(self, invite: CarrierInvite) -> bool:
+        """Call Capacity Management: the tenant's calls to the carrier up at once (emergency
+        calls always go out)."""
+        tenant = invite.tenant
+        limit = self._ctx.trunks.capacity.get(tenant) if tenant is not None else None
+        if limit is None or invite.placed.category is Category.EMERGENCY:
+            return False
+        up = sum(1 for leg in self._carrier_legs.values() if leg.invite.tenant == tenant)
+        if up < limit:
+            return False
+        log.warning("tenant %s has %d calls to the carrier up (its limit): 486", tenant, up)
+        return True
 
     def _fail_over(self, call: Call, leg: Leg, code: int) -> bool:
         """A carrier refused with 503/408/500: the same leg through the next trunk, if any."""
