@@ -118,7 +118,7 @@ def test_the_admin_api_sets_plans_and_refuses_what_it_must(world: ApiWorld) -> N
 def test_the_tenants_call_capacity_is_kept_with_its_plan(world: ApiWorld) -> None:
     admin, plan = world["admin"], f"/api/v1/tenants/{DEMO}/calling-plan"
     for bad in (-1, 10_001, "5", 2.5):
-        body = {"denied": [], "max_external_calls": bad}
+        body: dict[str, object] = {"denied": [], "max_external_calls": bad}
         assert admin.put(plan, json=body).status_code == 422, bad
     answer = admin.put(plan, json={"denied": ["premium_rate"], "max_external_calls": 4})
     assert answer.status_code == 200, answer.text
