@@ -54,10 +54,16 @@ class CarrierInvite:
     headers: tuple[Any, ...]
     tenant: str | None = None
     """Whose call capacity the leg counts against (None: a call from outside sent on)."""
+    extension: str = ""
+    """The calling user's extension (the toll-fraud guard counts per user)."""
 
 
 def carrier_invite(
-    placed: CarrierCall, caller_name: str, our_host: str, tenant: str | None = None
+    placed: CarrierCall,
+    caller_name: str,
+    our_host: str,
+    tenant: str | None = None,
+    extension: str = "",
 ) -> CarrierInvite:
     identity = f"<sip:{placed.caller_id}@{our_host}>"
     headers = [header("P-Asserted-Identity", identity)] if placed.caller_id else []
@@ -66,7 +72,7 @@ def carrier_invite(
         user, name = ANONYMOUS
     else:
         user, name = placed.caller_id or ANONYMOUS[0], caller_name
-    return CarrierInvite(placed, user, name, tuple(headers), tenant)
+    return CarrierInvite(placed, user, name, tuple(headers), tenant, extension)
 
 
 FAILOVER_CODES = frozenset({408, 500, 503})
@@ -121,4 +127,6 @@ def place(
             caller, dialled, decision.code, decision.reason, decision.category,
         )  # fmt: skip
         return decision
-    return carrier_invite(decision, caller_name, our_host, user.tenant if user else None)
+    if user is None:
+        return carrier_invite(decision, caller_name, our_host)
+    return carrier_invite(decision, caller_name, our_host, user.tenant, user.extension)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from common.number_categories import Category
 from pbx_core.trunks.calling_plan import DEFAULT_PLAN, OutgoingPlan
+from pbx_core.trunks.fraud_guard import DEFAULT_LIMITS, VelocityLimits
 from pbx_core.trunks.numbering import outside_number, to_e164
 
 HIDE_ONCE = "*67"
@@ -74,6 +75,8 @@ class TrunkRouting:
     """(tenant, extension) whose number is hidden on every call (permanent CLIR)."""
     capacity: Mapping[str, int] = field(default_factory=dict)
     """Tenant -> calls to the carrier it may have up at once (absent: no limit)."""
+    velocity: VelocityLimits = DEFAULT_LIMITS
+    """The toll-fraud guard's limits (the platform's, for every tenant)."""
     caller_ids: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(tenant, extension) -> its own direct number, the lowest when it has several."""
     main_numbers: Mapping[str, str] = field(default_factory=dict)
@@ -91,6 +94,7 @@ class TrunkRouting:
         inbound_addresses: Iterable[str] = (),
         platform_carriers: tuple[Carrier, ...] = (),
         capacity: Mapping[str, int] | None = None,
+        velocity: VelocityLimits = DEFAULT_LIMITS,
     ) -> TrunkRouting:
         """`carrier`: one platform trunk by address (before `platform_carriers`)."""
         direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
@@ -109,6 +113,7 @@ class TrunkRouting:
             dict(user_plans or {}),
             frozenset(hidden),
             dict(capacity or {}),
+            velocity,
             caller_ids,
             main_numbers,
         )

@@ -15,6 +15,7 @@ from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.rtpengine_process import RtpengineProcess
 from pbx_core.service import PbxService
 from pbx_core.trunks.calling_plan import OutgoingPlan
+from pbx_core.trunks.fraud_guard import VelocityLimit, VelocityLimits
 from pbx_core.trunks.routing import Carrier as Carrier_
 from pbx_core.trunks.routing import DirectNumber, TrunkRouting
 from tests.pbx_core.carrier import Carrier
@@ -286,4 +287,28 @@ async def test_over_the_tenants_call_capacity_a_call_gets_486(
         failed = await events.next_of(cc.OfferFailed, extension="0612345678")
         assert (failed.failure, failed.code) == (cc.OfferFailure.BUSY, 486)
         assert (await first).returncode == 0
+        await carrier.finished()
+
+
+async def test_the_toll_fraud_guard_refuses_a_burst_of_international_calls(
+    pbx: PbxService, events: EventLog, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert pbx.config.outbound_trunk is not None
+    strict = VelocityLimits(per_user=VelocityLimit(1, 600))
+    await pbx.update_trunks(TrunkRouting.of(pbx.config.outbound_trunk, NUMBERS, velocity=strict))
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+        await _extension_calls(pbx, tmp_path, "1001", "+442071234567")
+        await carrier.finished()
+    second = await run_sipp(
+        "ext_call_fails_403.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"from": "1001", "to": "00442071234568", "media_port": free_port()},
+        extra=["-au", "1001", "-ap", "pw1001"],
+    )
+    assert second.returncode == 0, second.errors
+    assert "toll-fraud guard" in caplog.text
+    # A national call is no toll-fraud target: it still goes out.
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+        await _extension_calls(pbx, tmp_path, "1001", "0201234567")
         await carrier.finished()

@@ -4,6 +4,7 @@ failure, ring timeout, and the events of an answered leg's phone."""
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 from typing import Any
 
@@ -29,6 +30,7 @@ from pbx_core.location import Binding
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import MONITOR_FAILED, Call, Leg, LegState
 from pbx_core.sip.carrier import CarrierInvite, CarrierLeg, header, place, trunk_binding
+from pbx_core.trunks.fraud_guard import VelocityGuard
 from pbx_core.trunks.routing import Carrier, Refused
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class TryToBinding(CCEventTry):  # type: ignore[misc]
 class Offers:
     def __init__(self, ctx: CallContext) -> None:
         self._ctx = ctx
+        self._velocity = VelocityGuard()
         self._carrier_legs: dict[str, CarrierLeg] = {}
         """Legs to the carrier in progress: where they are on their trunk route."""
 
@@ -83,6 +86,10 @@ class Offers:
                 return
             if self._over_capacity(placed):
                 self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
+                return
+            if self._toll_fraud(placed):
+                failure = cc.OfferFailure.REJECTED
+                self.offer_failed(call, leg_id, extension, failure, 403, auto_bridge)
                 return
             carrier = placed
             binding: Binding | None = trunk_binding(extension, placed.placed.route[0])
@@ -130,6 +137,20 @@ class Offers:
         if up < limit:
             return False
         log.warning("tenant %s has %d calls to the carrier up (its limit): 486", tenant, up)
+        return True
+
+    def _toll_fraud(self, invite: CarrierInvite) -> bool:
+        if invite.tenant is None:
+            return False  # a call from outside sent on: the default plan bars premium rate
+        category = invite.placed.category
+        limits = self._ctx.trunks.velocity
+        why = self._velocity.admit(
+            invite.tenant, invite.extension, category, time.monotonic(), limits
+        )
+        if why is None:
+            return False
+        log.warning("toll-fraud guard: call from %s/%s to %s refused: %s",
+                    invite.tenant, invite.extension, invite.placed.request_user, why)  # fmt: skip
         return True
 
     def _fail_over(self, call: Call, leg: Leg, code: int) -> bool:
