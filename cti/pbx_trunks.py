@@ -57,12 +57,14 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     user_plans: dict[tuple[str, str], OutgoingPlan] = {}
     hidden: list[tuple[str, str]] = []
     capacity: dict[str, int] = {}
+    rejecting: list[tuple[str, str]] = []
     for tenant in tenants:
         stored = calling_plans.stored_plans(tenant)
         plans[tenant] = OutgoingPlan(stored.tenant_denied)
         for extension, denied in stored.users_denied.items():
             user_plans[(tenant, extension)] = OutgoingPlan(denied)
         hidden += [(tenant, extension) for extension in stored.hidden]
+        rejecting += [(tenant, extension) for extension in stored.rejecting_anonymous]
         if stored.max_external_calls is not None:
             capacity[tenant] = stored.max_external_calls
     trunks = Trunks(service.transactions)
@@ -77,7 +79,7 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     return TrunkRouting.of(
         None, numbers, plans, user_plans, hidden,
         tenant_carriers=own, inbound_addresses=inbound, platform_carriers=platform,
-        capacity=capacity,
+        capacity=capacity, rejecting_anonymous=rejecting,
     )  # fmt: skip
 
 

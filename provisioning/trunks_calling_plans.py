@@ -10,7 +10,7 @@ not accepted in a plan at all (a plan that seems to block 112 would mislead an a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import Connection, delete, insert, select
 
@@ -39,6 +39,8 @@ class CallingPlanView:
     """Users: False when the user follows its tenant's plan (this is that plan)."""
     max_external_calls: int | None = None
     """Tenants only: calls to the carrier up at once (more get 486); None: no limit."""
+    reject_anonymous: bool = False
+    """Users only: calls from outside that hide their number are refused (433)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ class StoredPlans:
     hidden: frozenset[str]
     """Extensions whose number is always hidden."""
     max_external_calls: int | None
+    rejecting_anonymous: frozenset[str]
+    """Extensions that refuse calls without a number."""
 
 
 def denied_categories(names: Iterable[str]) -> list[Category]:
@@ -81,6 +85,7 @@ def _row(connection: Connection, tenant: str, username: str) -> CallingPlanView 
         row.hide_number,
         own=row.denied is not None,
         max_external_calls=row.max_external_calls,
+        reject_anonymous=row.reject_anonymous,
     )
 
 
@@ -102,7 +107,12 @@ class CallingPlans:
                 return own
             tenants = _row(connection, tenant, TENANT_PLAN)
         denied = tenants.denied if tenants is not None else sorted(DEFAULT_DENIED)
-        return CallingPlanView(denied, hide_number=own is not None and own.hide_number, own=False)
+        return CallingPlanView(
+            denied,
+            hide_number=own is not None and own.hide_number,
+            own=False,
+            reject_anonymous=own is not None and own.reject_anonymous,
+        )
 
     def set_tenant_plan(
         self,
@@ -128,17 +138,21 @@ class CallingPlans:
         username: str,
         denied: Iterable[str] | None,
         hide_number: bool,
+        reject_anonymous: bool = False,
     ) -> CallingPlanView:
-        """`denied` None: the user follows its tenant's plan (and keeps `hide_number`)."""
+        """`denied` None: the user follows its tenant's plan (and keeps its own switches)."""
         with self._tx.change(actor, tenant) as unit:
             user_row(unit.connection, tenant, username)
             if denied is None:
                 tenants = _row(unit.connection, tenant, TENANT_PLAN)
                 follows = tenants.denied if tenants is not None else sorted(DEFAULT_DENIED)
-                made = CallingPlanView(follows, hide_number, own=False)
-                stored = CallingPlanView([], hide_number, own=False)
+                made = CallingPlanView(
+                    follows, hide_number, own=False, reject_anonymous=reject_anonymous
+                )
+                stored = replace(made, denied=[])
             else:
-                made = CallingPlanView([c.value for c in denied_categories(denied)], hide_number)
+                names = [c.value for c in denied_categories(denied)]
+                made = CallingPlanView(names, hide_number, reject_anonymous=reject_anonymous)
                 stored = made
             before = self._replace(unit.connection, tenant, username, stored)
             unit.record(ENTITY, username, "update", before, asdict(made))
@@ -151,7 +165,7 @@ class CallingPlans:
         old = _row(connection, tenant, username)
         key = (calling_plans.c.tenant == tenant) & (calling_plans.c.username == username)
         connection.execute(delete(calling_plans).where(key))
-        if plan.own or plan.hide_number:
+        if plan.own or plan.hide_number or plan.reject_anonymous:
             connection.execute(
                 insert(calling_plans).values(
                     tenant=tenant,
@@ -160,6 +174,7 @@ class CallingPlans:
                     denied=plan.denied if plan.own else None,
                     hide_number=plan.hide_number,
                     max_external_calls=plan.max_external_calls,
+                    reject_anonymous=plan.reject_anonymous,
                 )
             )
         return None if old is None else asdict(old)
@@ -169,7 +184,12 @@ class CallingPlans:
         with self._tx.engine.connect() as connection:
             tenant_own = _row(connection, tenant, TENANT_PLAN)
             rows = connection.execute(
-                select(users.c.extension, calling_plans.c.denied, calling_plans.c.hide_number)
+                select(
+                    users.c.extension,
+                    calling_plans.c.denied,
+                    calling_plans.c.hide_number,
+                    calling_plans.c.reject_anonymous,
+                )
                 .join(
                     calling_plans,
                     (calling_plans.c.tenant == users.c.tenant)
@@ -187,4 +207,5 @@ class CallingPlans:
             },
             frozenset(r.extension for r in rows if r.hide_number),
             tenant_own.max_external_calls if tenant_own is not None else None,
+            frozenset(r.extension for r in rows if r.reject_anonymous),
         )

@@ -20,6 +20,8 @@ calling_plans = Table(
     Column("denied", JSON, nullable=True),
     # A user's permanent caller-ID blocking (CallingLineIDDeliveryBlocking).
     Column("hide_number", Boolean, nullable=False),
+    # A user's Anonymous Call Rejection: calls from outside without a number get 433.
+    Column("reject_anonymous", Boolean, nullable=False),
     # The tenant's row only: how many calls to the carrier may be up at once (Call Capacity
     # Management); NULL: no limit.
     Column("max_external_calls", Integer, nullable=True),

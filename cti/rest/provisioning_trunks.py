@@ -48,6 +48,9 @@ class UserPlanIn(InputModel):
         None, max_length=16, description="The user's own plan; null: follow the tenant's"
     )
     hide_number: StrictBool = Field(False, description="Hide the number on every outside call")
+    reject_anonymous: StrictBool = Field(
+        False, description="Refuse calls from outside without a number (433)"
+    )
 
 
 @router.get("/{tenant}/calling-plan")
@@ -80,7 +83,13 @@ async def set_user_calling_plan(
 ) -> CallingPlanView:
     plans = CallingPlans(service.transactions)
     return await call(
-        plans.set_user_plan, admin.username, tenant, username, body.denied, body.hide_number
+        plans.set_user_plan,
+        admin.username,
+        tenant,
+        username,
+        body.denied,
+        body.hide_number,
+        body.reject_anonymous,
     )
 
 

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 StartCall = Callable[[Any, cc.CallSource, str, str, Any, Any, "str | None"], "Call | None"]
 """`Inbound._start_call`: (ua, source, caller, called, caller_name, body, route)."""
 
+ANONYMOUS_CALLERS = frozenset({"", "anonymous", "restricted", "unavailable"})
+"""From users of a call that hides its number (RFC 3323 `anonymous`, and carriers' usual
+spellings)."""
 _LOGGED_CHARS = 64
 """A Request-URI user part is the sender's text: logged with repr and cut short."""
 
@@ -59,6 +62,11 @@ class DirectNumbers:
             route: str | None = destination
         elif user is not None and user.tenant == number.tenant:
             route = None  # the PBX rings the user's phone itself
+            rejecting = (number.tenant, destination) in ctx.trunks.rejecting_anonymous
+            if rejecting and caller.lower() in ANONYMOUS_CALLERS:
+                log.info("anonymous call to %s refused (433): its user rejects them", number.number)
+                ua.recvEvent(CCEventFail((433, "Anonymity Disallowed")))
+                return
         else:
             log.warning("direct number %s routes to %s, which this PBX does not serve: 404",
                         number.number, destination)  # fmt: skip

@@ -77,6 +77,8 @@ class TrunkRouting:
     """Tenant -> calls to the carrier it may have up at once (absent: no limit)."""
     velocity: VelocityLimits = DEFAULT_LIMITS
     """The toll-fraud guard's limits (the platform's, for every tenant)."""
+    rejecting_anonymous: frozenset[tuple[str, str]] = frozenset()
+    """(tenant, extension) refusing calls from outside without a number (433)."""
     caller_ids: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(tenant, extension) -> its own direct number, the lowest when it has several."""
     main_numbers: Mapping[str, str] = field(default_factory=dict)
@@ -95,6 +97,7 @@ class TrunkRouting:
         platform_carriers: tuple[Carrier, ...] = (),
         capacity: Mapping[str, int] | None = None,
         velocity: VelocityLimits = DEFAULT_LIMITS,
+        rejecting_anonymous: Iterable[tuple[str, str]] = (),
     ) -> TrunkRouting:
         """`carrier`: one platform trunk by address (before `platform_carriers`)."""
         direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
@@ -114,6 +117,7 @@ class TrunkRouting:
             frozenset(hidden),
             dict(capacity or {}),
             velocity,
+            frozenset(rejecting_anonymous),
             caller_ids,
             main_numbers,
         )

@@ -54,6 +54,8 @@ def test_tenant_and_user_plans_are_stored_heard_and_kept_per_tenant(
     follows = plans.set_user_plan("admin", "t1", "bob", None, hide_number=True)
     assert follows == CallingPlanView(["international", "premium_rate"], True, own=False)
     assert changes[-1] == Change("t1", "calling_plan", "bob", "update")
+    plans.set_user_plan("admin", "t1", "bob", None, hide_number=True, reject_anonymous=True)
+    assert plans.stored_plans("t1").rejecting_anonymous == {"1002"}
     stored = plans.stored_plans("t1")
     assert stored.tenant_denied == {Category.INTERNATIONAL, Category.PREMIUM_RATE}
     assert stored.users_denied == {"1001": {Category.MOBILE}}
@@ -91,14 +93,17 @@ def test_the_admin_api_sets_plans_and_refuses_what_it_must(world: ApiWorld) -> N
     assert admin.post(f"{base}/users", json=user("plan-user", "3901")).status_code == 201
     assert admin.get(f"{base}/calling-plan").json() == {
         "denied": ["premium_rate"], "hide_number": False, "own": True, "max_external_calls": None,
+        "reject_anonymous": False,
     }  # fmt: skip
     put = admin.put(f"{base}/calling-plan", json={"denied": ["premium_rate", "international"]})
     assert put.status_code == 200, put.text
     user_plan = f"{base}/users/plan-user/calling-plan"
-    answer = admin.put(user_plan, json={"denied": None, "hide_number": True})
+    answer = admin.put(
+        user_plan, json={"denied": None, "hide_number": True, "reject_anonymous": True}
+    )
     assert answer.json() == {
         "denied": ["international", "premium_rate"], "hide_number": True, "own": False,
-        "max_external_calls": None,
+        "max_external_calls": None, "reject_anonymous": True,
     }  # fmt: skip
     assert admin.get(user_plan).json()["hide_number"] is True
     for bad in ({"denied": ["emergency"]}, {"denied": ["x" * 100]}, {"denied": "mobile"},

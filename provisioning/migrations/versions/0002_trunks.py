@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("denied", sa.JSON(), nullable=True),
         sa.Column("hide_number", sa.Boolean(), nullable=False),
+        sa.Column("reject_anonymous", sa.Boolean(), nullable=False),
         sa.Column("max_external_calls", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["tenant"],
