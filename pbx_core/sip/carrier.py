@@ -14,8 +14,11 @@ from typing import Any
 from sippy.SipGenericHF import SipGenericHF
 from sippy.SipHeader import SipHeader
 
+from common.number_categories import Category
+from pbx_core import call_control as cc
 from pbx_core.directory import Directory
 from pbx_core.location import Binding
+from pbx_core.trunks.fraud_guard import VelocityGuard
 from pbx_core.trunks.numbering import to_e164
 from pbx_core.trunks.routing import Carrier, CarrierCall, Refused, TrunkRouting
 
@@ -96,6 +99,48 @@ class CarrierLeg:
         log.warning("trunk %s:%d answered %d: trying %s:%d", route[self.tried - 2].host,
                     route[self.tried - 2].port, code, trunk.host, trunk.port)  # fmt: skip
         return trunk
+
+
+class CarrierLegs:
+    """The legs to the carrier in progress (SIP thread): what call capacity and the toll-fraud
+    guard count, and where each leg is on its trunk route."""
+
+    def __init__(self) -> None:
+        self._legs: dict[str, CarrierLeg] = {}
+        self._velocity = VelocityGuard()
+
+    def refusal(
+        self, invite: CarrierInvite, routing: TrunkRouting, now: float
+    ) -> tuple[cc.OfferFailure, int] | None:
+        """Why this leg may not start (486 over the tenant's call capacity, 403 from the
+        toll-fraud guard), or None. Emergency calls and calls sent on from outside pass."""
+        tenant = invite.tenant
+        if tenant is None or invite.placed.category is Category.EMERGENCY:
+            return None
+        limit = routing.capacity.get(tenant)
+        up = sum(1 for leg in self._legs.values() if leg.invite.tenant == tenant)
+        if limit is not None and up >= limit:
+            log.warning("tenant %s has %d calls to the carrier up (its limit): 486", tenant, up)
+            return cc.OfferFailure.BUSY, 486
+        category = invite.placed.category
+        why = self._velocity.admit(tenant, invite.extension, category, now, routing.velocity)
+        if why is not None:
+            log.warning("toll-fraud guard: call from %s/%s to %s refused: %s",
+                        tenant, invite.extension, invite.placed.request_user, why)  # fmt: skip
+            return cc.OfferFailure.REJECTED, 403
+        return None
+
+    def start(self, leg_id: str, invite: CarrierInvite) -> None:
+        self._legs[leg_id] = CarrierLeg(invite)
+
+    def end(self, leg_id: str) -> None:
+        self._legs.pop(leg_id, None)
+
+    def next_trunk(self, leg_id: str, code: int) -> tuple[CarrierInvite, Carrier] | None:
+        """A carrier leg that failed with `code`: the next trunk to try, if any."""
+        leg = self._legs.get(leg_id)
+        trunk = leg.next_trunk(code) if leg is not None else None
+        return None if leg is None or trunk is None else (leg.invite, trunk)
 
 
 def trunk_binding(dialled: str, trunk: Carrier) -> Binding:

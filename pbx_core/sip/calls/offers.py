@@ -24,13 +24,11 @@ from sippy.SipURL import SipURL
 from sippy.Time.Timeout import Timeout
 from sippy.UA import UA
 
-from common.number_categories import Category
 from pbx_core import call_control as cc
 from pbx_core.location import Binding
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import MONITOR_FAILED, Call, Leg, LegState
-from pbx_core.sip.carrier import CarrierInvite, CarrierLeg, header, place, trunk_binding
-from pbx_core.trunks.fraud_guard import VelocityGuard
+from pbx_core.sip.carrier import CarrierInvite, CarrierLegs, header, place, trunk_binding
 from pbx_core.trunks.routing import Carrier, Refused
 
 log = logging.getLogger(__name__)
@@ -54,8 +52,7 @@ class TryToBinding(CCEventTry):  # type: ignore[misc]
 class Offers:
     def __init__(self, ctx: CallContext) -> None:
         self._ctx = ctx
-        self._velocity = VelocityGuard()
-        self._carrier_legs: dict[str, CarrierLeg] = {}
+        self._carrier_legs = CarrierLegs()
         """Legs to the carrier in progress: where they are on their trunk route."""
 
     def offer(
@@ -84,12 +81,10 @@ class Offers:
                 failure = cc.OfferFailure.REJECTED
                 self.offer_failed(call, leg_id, extension, failure, placed.code, auto_bridge)
                 return
-            if self._over_capacity(placed):
-                self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
-                return
-            if self._toll_fraud(placed):
-                failure = cc.OfferFailure.REJECTED
-                self.offer_failed(call, leg_id, extension, failure, 403, auto_bridge)
+            refusal = self._carrier_legs.refusal(placed, ctx.trunks, time.monotonic())
+            if refusal is not None:
+                failure, code = refusal
+                self.offer_failed(call, leg_id, extension, failure, code, auto_bridge)
                 return
             carrier = placed
             binding: Binding | None = trunk_binding(extension, placed.placed.route[0])
@@ -110,7 +105,7 @@ class Offers:
         if internal:
             ctx.claim(extension)
         elif carrier is not None:
-            self._carrier_legs[leg_id] = CarrierLeg(carrier)
+            self._carrier_legs.start(leg_id, carrier)
         self._send_try(call, leg, binding, auto_answer, carrier)
         leg.timer = Timeout(partial(ctx.guard, self._ring_timeout, call, leg), ring_timeout)
 
@@ -126,43 +121,16 @@ class Offers:
         ua.event_cb = partial(self._on_leg_ua_event, call, leg)
         return ua
 
-    def _over_capacity(self, invite: CarrierInvite) -> bool:
-        """Call Capacity Management: the tenant's calls to the carrier up at once (emergency
-        calls always go out)."""
-        tenant = invite.tenant
-        limit = self._ctx.trunks.capacity.get(tenant) if tenant is not None else None
-        if limit is None or invite.placed.category is Category.EMERGENCY:
-            return False
-        up = sum(1 for leg in self._carrier_legs.values() if leg.invite.tenant == tenant)
-        if up < limit:
-            return False
-        log.warning("tenant %s has %d calls to the carrier up (its limit): 486", tenant, up)
-        return True
-
-    def _toll_fraud(self, invite: CarrierInvite) -> bool:
-        if invite.tenant is None:
-            return False  # a call from outside sent on: the default plan bars premium rate
-        category = invite.placed.category
-        limits = self._ctx.trunks.velocity
-        why = self._velocity.admit(
-            invite.tenant, invite.extension, category, time.monotonic(), limits
-        )
-        if why is None:
-            return False
-        log.warning("toll-fraud guard: call from %s/%s to %s refused: %s",
-                    invite.tenant, invite.extension, invite.placed.request_user, why)  # fmt: skip
-        return True
-
     def _fail_over(self, call: Call, leg: Leg, code: int) -> bool:
         """A carrier refused with 503/408/500: the same leg through the next trunk, if any."""
-        carrier_leg = self._carrier_legs.get(leg.leg_id)
-        trunk = carrier_leg.next_trunk(code) if carrier_leg is not None else None
-        if carrier_leg is None or trunk is None:
+        retry = self._carrier_legs.next_trunk(leg.leg_id, code)
+        if retry is None:
             return False
+        invite, trunk = retry
         leg.ua.event_cb = None
         binding = trunk_binding(leg.extension, trunk)
         leg.ua = self._leg_ua(call, leg, binding, trunk)
-        self._send_try(call, leg, binding, False, carrier_leg.invite)
+        self._send_try(call, leg, binding, False, invite)
         return True
 
     def _send_try(
@@ -297,5 +265,5 @@ class Offers:
             return
         leg.cancel_timer()
         leg.state = LegState.ENDED
-        self._carrier_legs.pop(leg.leg_id, None)
+        self._carrier_legs.end(leg.leg_id)
         self._ctx.release(leg.extension)
