@@ -168,7 +168,7 @@ async def test_click_to_dial_reaches_the_carrier_with_the_agents_number(
     ).start()
     try:
         async with Carrier(carrier_port(pbx), tmp_path) as carrier:
-            pbx.send(cc.Dial("c2d-out", "1001", "0201234567", ring_timeout=5))
+            pbx.send(cc.Dial("c2d-out", "1001", "0201234567", ring_timeout=15))
             await events.next_of(cc.CallAnswered, call_id="c2d-out", leg_id="destination")
             pbx.send(cc.Hangup("c2d-out"))
             seen = await carrier.finished()
