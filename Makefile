@@ -5,7 +5,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 INSTALL := VENV=$(VENV) $(PYTHON) devtools/install.py
 
-.PHONY: demo test lint typecheck imports unit bench venv lock system-packages clean
+.PHONY: demo test lint typecheck imports unit bench security venv lock system-packages clean
+
+PACKAGES := common pbx_core queueing cti agent_ui supervisor_ui admin_ui reports crm_connectors provisioning
 
 # Re-synced whenever pyproject.toml or the lock changes; a stale lock fails with what to run.
 $(VENV)/.synced: pyproject.toml uv.lock devtools/uv-requirements.txt
@@ -27,9 +29,10 @@ demo: venv system-packages
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r $(PACKAGES) --severity-level medium --confidence-level low
 
 typecheck: venv
-	$(BIN)/mypy common pbx_core queueing cti agent_ui supervisor_ui reports crm_connectors provisioning bench tests devtools
+	$(BIN)/mypy common pbx_core queueing cti agent_ui supervisor_ui admin_ui reports crm_connectors provisioning bench tests devtools
 
 imports: venv
 	$(BIN)/lint-imports
@@ -38,6 +41,12 @@ unit: venv
 	$(BIN)/pytest -q
 
 test: venv system-packages lint typecheck imports unit
+
+# The scans too slow or too networked for every CI run (docs/security.md, "Scanning").
+security: lint
+	$(BIN)/bandit -q -r $(PACKAGES) --severity-level all --exit-zero  # the full report; `lint` gates medium and up
+	.tools/bin/uv export --locked --no-hashes --no-emit-project --extra dev --format requirements-txt -q -o var/audit-requirements.txt
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r var/audit-requirements.txt
 
 bench: venv
 	$(BIN)/python bench/queue_engine.py

@@ -23,14 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.event_types import TERMINAL_CALL_EVENTS
+from common.security_headers import SecurityHeaders, content_security_policy, page_headers
 
 __all__ = ["STATIC_DIR", "AgentUiConfig", "CodeOption", "mount"]
 
@@ -38,17 +37,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 """The client's files (index.html, *.js, *.css), served as they are."""
 
 # The page loads only its own files and talks only to its own origin (http + websocket).
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "content-security-policy": CONTENT_SECURITY_POLICY,
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "cache-control": "no-cache",
-}
+SECURITY_HEADERS = {**page_headers(content_security_policy()), "cache-control": "no-cache"}
 
 
 @dataclass(frozen=True)
@@ -116,23 +105,6 @@ class AgentUiConfig:
         }
 
 
-class _SecurityHeaders:
-    """Adds the security headers to every response of the wrapped ASGI app."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
-            await send(message)
-
-        await self._app(scope, receive, send_with_headers)
-
-
 def mount(app: Starlette, path: str = "/agent", config: AgentUiConfig | None = None) -> None:
     """Serve the agent client at `path` (default `/agent`) on a FastAPI/Starlette app.
 
@@ -154,7 +126,7 @@ def mount(app: Starlette, path: str = "/agent", config: AgentUiConfig | None = N
             Route(f"{path}/config.json", client_config, methods=["GET"], include_in_schema=False),
             Mount(
                 path,
-                app=_SecurityHeaders(StaticFiles(directory=STATIC_DIR, html=True)),
+                app=SecurityHeaders(StaticFiles(directory=STATIC_DIR, html=True), SECURITY_HEADERS),
                 name="agent_ui",
             ),
         ]

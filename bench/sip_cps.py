@@ -304,6 +304,8 @@ def pbx_run(
                 "-sf", str(SCENARIOS / "uac_auth.xml"),
                 "-set", "from", "1001", "-set", "to", "0201234567" if trunk else "1002",
                 "-set", "media_port", "9", "-au", "1001", "-ap", "pw1001",
+                # The digest uri is the Request-URI, as the PBX checks (SIPp's default is not).
+                "-auth_uri", f"{'0201234567' if trunk else '1002'}@127.0.0.1:{port}",
             ]  # fmt: skip
             name = "PBX ext->" + ("trunk (digest)" if trunk else "ext")
             name += " + rtpengine" if media else ""

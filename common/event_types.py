@@ -38,6 +38,9 @@ class EventType(StrEnum):
     """The caller pressed the escape digit."""
     CALL_DIVERTED = "CALL_DIVERTED"
     """Night service, holiday service or forced forwarding took the call on arrival."""
+    CALL_LOST = "CALL_LOST"
+    """The platform lost a waiting call (its SIP dialog died with a crashed process): never the
+    caller's abandonment (data.wait_seconds; the reason names the cause)."""
     CALL_UPDATED = "CALL_UPDATED"
     """Something about a waiting call changed (entrance message done, comfort message played...)."""
     CALL_HELD = "CALL_HELD"
@@ -61,6 +64,7 @@ TERMINAL_CALL_EVENTS = frozenset(
         EventType.CALL_TRANSFERRED,
         EventType.CALL_ESCAPED,
         EventType.CALL_DIVERTED,
+        EventType.CALL_LOST,
     }
 )
 """Exactly one of these ends each call's stay in a call center (call-center.md, outcome)."""
@@ -71,6 +75,7 @@ DATA_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.CALL_OFFERED: frozenset({"policy", "ring_timeout"}),
     EventType.CALL_ANSWERED: frozenset({"wait_seconds"}),
     EventType.CALL_ABANDONED: frozenset({"wait_seconds", "during_entrance"}),
+    EventType.CALL_LOST: frozenset({"wait_seconds"}),
     EventType.CALL_BOUNCED: frozenset({"trigger"}),
     EventType.CALL_OVERFLOWED: frozenset(
         {"trigger", "action", "destination", "wait_seconds", "on_arrival"}

@@ -42,13 +42,19 @@ def engine_snapshot_key(prefix: str, tenant: str) -> str:
 
 
 def pbx_prefix(prefix: str) -> str:
-    """The PBX's own namespace: registrations are per SIP domain, not per tenant (docs/pbx.md)."""
+    """The PBX's own namespace, shared by all tenants; each binding key names its tenant
+    (docs/pbx.md, "Tenants")."""
     return f"{prefix}:pbx:"
 
 
-def location_binding(pbx_namespace: str, extension: str) -> str:
+def location_bindings(pbx_namespace: str) -> str:
+    """The prefix of every binding key (pbx_core/location.py scans it to clear them)."""
+    return f"{pbx_namespace}binding:"
+
+
+def location_binding(pbx_namespace: str, tenant: str, extension: str) -> str:
     """A registered phone's contact, expiring with its registration (pbx_core/location.py)."""
-    return f"{pbx_namespace}binding:{extension}"
+    return f"{location_bindings(pbx_namespace)}{tenant}:{extension}"
 
 
 def location_changes_channel(pbx_namespace: str) -> str:
@@ -70,3 +76,9 @@ def login_failures_by_account(prefix: str, account_digest: str) -> str:
 def open_connections(prefix: str, tenant: str, username: str) -> str:
     """One principal's open websocket and SSE connections, as leases (cti/connection_slots.py)."""
     return f"{prefix}:{tenant}:connections:{username}"
+
+
+def token_generation(prefix: str, tenant: str, username: str) -> str:
+    """A user's access-token generation: tokens issued under an older one are revoked
+    (cti/token_revocation.py)."""
+    return f"{prefix}:{tenant}:token-generation:{username}"

@@ -24,8 +24,15 @@ import httpx
 from rq import Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
+from sqlalchemy import create_engine
 
 from crm_connectors.config import TenantCrmConfig
+from crm_connectors.connections import (
+    SyncOutcome,
+    persist_refresh_tokens,
+    record_sync_outcome,
+    tenant_config,
+)
 from crm_connectors.connector import CrmConnector
 from crm_connectors.demo import DEMO_TENANT, demo_tenant_config
 from crm_connectors.errors import CrmConfigError, CrmError
@@ -35,7 +42,9 @@ from crm_connectors.kinds import tenant_config_from_dict
 from crm_connectors.metrics import DEFAULT_COUNTER, CrmErrorCounter
 from crm_connectors.phone import to_e164
 from crm_connectors.records import CallLog, CrmRecord
+from crm_connectors.sealing import Sealer
 from crm_connectors.sync import SyncMode, sync_connector
+from provisioning.crm_connections import CrmConnectionStore
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +71,8 @@ class JobContext:
     counters: CrmErrorCounter = field(default_factory=lambda: DEFAULT_COUNTER)
     factory: ConnectorFactory = field(default_factory=ConnectorFactory)
     http_timeout_s: float = 15.0
+    #: Told how each sync ended (the admin API shows it as the connection's health).
+    on_sync: SyncOutcome | None = None
 
 
 _context: JobContext | None = None
@@ -71,6 +82,9 @@ _context: JobContext | None = None
 ENV_INDEX_URL = "CRM_INDEX_URL"
 ENV_TENANTS_FILE = "CRM_TENANTS_FILE"
 ENV_DEMO_DB_URL = "CRM_DEMO_DB_URL"
+#: The database of the connections admins configure (provisioning's `prov_crm_connections`);
+#: their secrets open with the key in `OPENCC_CRM_KEY`.
+ENV_CONNECTIONS_DB_URL = "CRM_CONNECTIONS_DB_URL"
 
 
 def set_job_context(context: JobContext | None) -> None:
@@ -109,7 +123,20 @@ def context_from_env(environ: Mapping[str, str]) -> JobContext | None:
     demo_db_url = environ.get(ENV_DEMO_DB_URL)
     if demo_db_url:
         configs[DEMO_TENANT] = demo_tenant_config(demo_db_url)
-    return JobContext(index=CrmIndex.from_url(index_url), configs=configs.get)
+    index = CrmIndex.from_url(index_url)
+    connections_url = environ.get(ENV_CONNECTIONS_DB_URL)
+    if not connections_url:
+        return JobContext(index=index, configs=configs.get)
+    store = CrmConnectionStore(create_engine(connections_url))
+    sealer = Sealer.from_env(environ)
+    return JobContext(
+        index=index,
+        # Read per job: a connection the admin changed a moment ago, or a refresh token the
+        # previous job rotated, is what this job uses.
+        configs=lambda tenant: tenant_config(store, sealer, tenant, configs.get(tenant)),
+        factory=ConnectorFactory(on_refresh_token=persist_refresh_tokens(store, sealer)),
+        on_sync=record_sync_outcome(store),
+    )
 
 
 # --- sync ---------------------------------------------------------------------------------
@@ -138,9 +165,13 @@ async def _sync(ctx: JobContext, tenant: str, name: str, mode: SyncMode) -> dict
         except CrmError as exc:
             ctx.counters.record(tenant, name, "sync", exc.kind)
             log.warning("crm sync %s/%s failed: %s", tenant, name, exc)
+            if ctx.on_sync is not None:
+                ctx.on_sync(tenant, name, None, f"{exc.kind}: {exc}")
             raise
         finally:
             await connector.aclose()
+    if ctx.on_sync is not None:
+        ctx.on_sync(tenant, name, result.written, None)
     return {"tenant": tenant, "source": name, "mode": result.mode.value, "written": result.written}
 
 

@@ -32,13 +32,16 @@ from cti.rest import (
     ops,
     provisioning,
     provisioning_trunks,
+    report_schedules,
     reports,
     screen_pop,
+    user_services,
 )
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
 from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
+from cti.token_revocation import RevokeOnAccountChange, TokenGenerations
 from cti.tokens import TokenSigner
 from cti.users import UserDirectory, make_engine
 from cti.ws_limits import WebSocketLimits
@@ -67,7 +70,9 @@ def create_app(settings: CtiSettings) -> FastAPI:
             queue_size=settings.subscriber_queue_size,
             max_replay=settings.max_replay_events,
         )
-        metrics = CtiMetrics(settings.sip_transactions, settings.crm_errors, settings.sip_messages)
+        metrics = CtiMetrics(
+            settings.sip_transactions, settings.crm_errors, settings.sip_messages, settings.sip_auth
+        )
         fanout.add_listener(metrics.event_read)
         app.state.services = CtiServices(
             settings=settings,
@@ -87,12 +92,20 @@ def create_app(settings: CtiSettings) -> FastAPI:
             connection_slots=ConnectionSlots(
                 redis, settings.key_prefix, settings.max_connections_per_principal, settings.clock
             ),
+            token_generations=TokenGenerations(redis, settings.key_prefix),
         )
+        revoke_on_change = RevokeOnAccountChange(settings.redis_url, settings.key_prefix)
+        app.state.revoke_on_change = revoke_on_change  # the lazily made service's listener too
+        if settings.provisioning is not None:
+            settings.provisioning.subscribe(revoke_on_change)
         await fanout.start()
         try:
             yield
         finally:
             await fanout.stop()
+            if settings.provisioning is not None:
+                settings.provisioning.unsubscribe(revoke_on_change)
+            revoke_on_change.close()
             await reader.aclose()
             await redis.aclose()
             engine.dispose()
@@ -122,8 +135,10 @@ def create_app(settings: CtiSettings) -> FastAPI:
         screen_pop.router,
         ops.router,
         reports.router,
+        report_schedules.router,
         provisioning.router,
         provisioning_trunks.platform_router,
+        user_services.router,
     ):
         app.include_router(router)
     schema = build_schema(

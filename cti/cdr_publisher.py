@@ -37,14 +37,13 @@ class CdrPublisher:
         self,
         redis: Redis,
         prefix: str,
-        tenant_of: Callable[[str], str | None],
-        is_extension: Callable[[str], bool],
+        is_extension: Callable[[str, str], bool],
         clock: Clock = time.time,
     ) -> None:
-        """`tenant_of(extension)` names the caller's tenant (None: not ours, no record)."""
+        """`is_extension(tenant, number)`: a user of that tenant (a caller who is not: no
+        record)."""
         self._redis = redis
         self._prefix = prefix
-        self._tenant_of = tenant_of
         self._is_extension = is_extension
         self._clock = clock
         self._calls: dict[str, _Call] = {}
@@ -64,9 +63,10 @@ class CdrPublisher:
     async def on_event(self, event: pbx.CallEvent) -> None:
         now = self._clock()
         if isinstance(event, pbx.CallOffered):
-            tenant = self._tenant_of(event.caller)
-            if event.source is pbx.CallSource.EXTENSION and tenant is not None:
-                internal = self._is_extension(event.called)
+            tenant = event.tenant
+            caller_is_ours = self._is_extension(tenant, event.caller)
+            if event.source is pbx.CallSource.EXTENSION and caller_is_ours:
+                internal = self._is_extension(tenant, event.called)
                 direction = "internal" if internal else "outbound"
                 self._calls[event.call_id] = _Call(
                     tenant, event.caller, event.called, direction, now

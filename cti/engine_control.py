@@ -247,7 +247,7 @@ class EngineControl:
                 f"{destination!r} is not a number to dial (digits, optionally a leading +)",
             )
         call_id = f"c2d-{uuid.uuid4().hex}"
-        self._pbx.send(pbx.Dial(call_id, extension, number.replace(" ", "")))
+        self._pbx.send(pbx.Dial(call_id, extension, number.replace(" ", ""), tenant=tenant))
         return call_id
 
     # Reads ----------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from cti.engine_tenant import EngineTenant
 from pbx_core import call_control as pbx
 from pbx_core.media.prompts import MUSIC_ON_HOLD, PROMPT_TEXTS, TONES
 from pbx_core.media.spoken import SpokenPrompts, position_text, wait_text
+from provisioning.announcements import prompt_name
 from queueing import commands as q
 from queueing import inputs as qi
 
@@ -86,7 +87,8 @@ class PbxAdapter:
     ) -> None:
         self._port = port
         self._tenants = tenants
-        self._number_tenant: dict[str, str] = {}
+        self._call_centers: frozenset[tuple[str, str]] = frozenset()
+        """(tenant, number) of every call center running: two tenants may both have 7001."""
         self.refresh_numbers()
         self._language = language
         self._spoken = spoken
@@ -97,13 +99,13 @@ class PbxAdapter:
         """(call id, PBX command name) -> the control call waiting for the PBX's answer."""
 
     def refresh_numbers(self) -> None:
-        """Which tenant each call-center number belongs to, from the configs running now (again
-        after a live change, so a call center created while running takes calls at once)."""
-        self._number_tenant = {
-            cc.id: tenant
+        """The call centers of the configs running now (again after a live change or a new
+        tenant, so a call center created while running takes calls at once)."""
+        self._call_centers = frozenset(
+            (tenant, cc.id)
             for tenant, h in self._tenants.items()
             for cc in h.engine.config.call_centers
-        }
+        )
 
     def send(self, command: pbx.CallCommand) -> None:
         self._port.send(command)
@@ -131,14 +133,14 @@ class PbxAdapter:
                 send(
                     pbx.PlayPrompt(
                         command.call_id,
-                        self._prompt_file(command.prompt),
+                        self._prompt_file(command.prompt, tenant),
                         then_music=command.resume_music is not None,
                         loop=command.loop,
-                        music=_music_file(command.resume_music),
+                        music=_music_file(command.resume_music, tenant),
                     )
                 )
             case q.StartMusic():
-                send(pbx.StartMusicOnHold(command.call_id, _music_file(command.music)))
+                send(pbx.StartMusicOnHold(command.call_id, _music_file(command.music, tenant)))
             case q.StopMedia():
                 send(pbx.StopMedia(command.call_id))
             case q.OfferCall():
@@ -153,7 +155,9 @@ class PbxAdapter:
                         command.agent,
                         ring_timeout=cc.config.ring_seconds + PBX_RING_MARGIN,
                         auto_answer=command.auto_answer,
-                        whisper=self._prompt_file(command.whisper) if command.whisper else None,
+                        whisper=(
+                            self._prompt_file(command.whisper, tenant) if command.whisper else None
+                        ),
                     )
                 )
             case q.StopRinging():
@@ -184,9 +188,12 @@ class PbxAdapter:
             case _:
                 assert_never(command)
 
-    def _prompt_file(self, prompt: str) -> str:
+    def _prompt_file(self, prompt: str, tenant: str) -> str:
         """Engine prompt names -> what the PBX plays: a generated prompt (language suffixed), the
-        figure of `position:N`/`wait:S` spoken now, a tone, or a WAV path as given."""
+        figure of `position:N`/`wait:S` spoken now, a tone, the tenant's own announcement
+        (`announcement:<name>`), or a WAV path as given."""
+        if (announcement := prompt_name(tenant, prompt)) is not None:
+            return announcement
         language = self._language
         kind, _, figure = prompt.partition(":")
         if kind in ("position", "wait") and figure.isdigit():
@@ -225,11 +232,10 @@ class PbxAdapter:
             self._monitor_ended(event)
             return None
         if isinstance(event, pbx.CallOffered):
-            tenant = self._number_tenant.get(event.called)
-            if tenant is None:
+            if (event.tenant, event.called) not in self._call_centers:
                 self._port.send(pbx.Reject(event.call_id, 404, "Not Found"))
                 return None
-            return tenant, qi.CallArrived(event.call_id, event.called, event.caller)
+            return event.tenant, qi.CallArrived(event.call_id, event.called, event.caller)
         found = self._find_call(event.call_id)
         if found is None:
             return None  # a call the engine already let go of (transferred, rejected)
@@ -325,6 +331,9 @@ def _translate(holder: EngineTenant, event: CallStateEvent) -> qi.Input | None:
             assert_never(event)
 
 
-def _music_file(music: str | None) -> str:
-    """The engine's default music name ("moh") is the PBX's generated music on hold."""
-    return MUSIC_ON_HOLD if music in (None, "moh") else str(music)
+def _music_file(music: str | None, tenant: str) -> str:
+    """The engine's default music name ("moh") is the PBX's generated music on hold; an
+    `announcement:<name>` is the tenant's own recording."""
+    if music in (None, "moh"):
+        return MUSIC_ON_HOLD
+    return prompt_name(tenant, str(music)) or str(music)

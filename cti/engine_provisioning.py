@@ -19,6 +19,7 @@ from pbx_core.directory import Directory
 from provisioning.errors import ProvisioningError
 from provisioning.service import ProvisioningService
 from provisioning.unit import Change
+from queueing.config import TenantConfig
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +30,21 @@ class DirectoryTarget(Protocol):
     async def update_directory(self, directory: Directory) -> None: ...
 
 
+def all_engine_configs(service: ProvisioningService) -> list[TenantConfig]:
+    """Every tenant's engine config, for the runtime that runs them all. Blocking (SQL)."""
+    return [service.engine_config(tenant) for tenant in service.tenant_ids()]
+
+
 class LiveEngineConfig:
     def __init__(
         self,
         service: ProvisioningService,
         runtime: EngineRuntime,
         loop: asyncio.AbstractEventLoop,
-        pbx: tuple[DirectoryTarget, str] | None = None,
+        pbx: DirectoryTarget | None = None,
     ) -> None:
-        """`pbx`: the PBX and the one tenant whose phones it serves (its digest realm is that
-        tenant's SIP domain; several tenants per PBX come with per-domain realms)."""
+        """`pbx`: the PBX serving every tenant's phones; a changed tenant's directory (users,
+        SIP domain, call-center numbers) is handed to it, a new tenant's too."""
         self._service = service
         self._runtime = runtime
         self._loop = loop
@@ -49,9 +55,9 @@ class LiveEngineConfig:
 
     def on_change(self, change: Change) -> None:
         """Any thread. Every entity may matter (call centers, their agents' licences, named
-        schedules); the runtime skips a config that did not change."""
-        if self._runtime.runs(change.tenant):
-            self._loop.call_soon_threadsafe(self._want, change.tenant)
+        schedules); the runtime skips a config that did not change. A tenant the runtime does
+        not run yet was just created: it starts running."""
+        self._loop.call_soon_threadsafe(self._want, change.tenant)
 
     def _want(self, tenant: str) -> None:
         self._pending.add(tenant)
@@ -63,13 +69,15 @@ class LiveEngineConfig:
             tenant = self._pending.pop()
             try:
                 config = await asyncio.to_thread(self._service.engine_config, tenant)
-                self._runtime.apply_config(tenant, config)
-                if self._pbx is not None and self._pbx[1] == tenant:
-                    pbx, _ = self._pbx
+                if self._runtime.runs(tenant):
+                    self._runtime.apply_config(tenant, config)
+                else:
+                    await self._runtime.add_tenant(config)
+                if self._pbx is not None:
                     directory = await asyncio.to_thread(
                         provisioned_directory, self._service, tenant
                     )
-                    await pbx.update_directory(directory)
+                    await self._pbx.update_directory(directory)
             except ProvisioningError as error:  # a stored config the engine refuses: keep running
                 log.error("%s: new configuration not applied: %s", tenant, error)
             except Exception:  # a bug here must not stop later changes from applying

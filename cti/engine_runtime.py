@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["EngineRuntime", "PbxPort"]
 
+LOST_IN_RESTART = "PBX restarted"
+"""Why the calls a previous process held are lost (the reason of their CALL_LOST)."""
+
 
 class EngineRuntime(EngineControl):
     def __init__(
@@ -61,6 +64,8 @@ class EngineRuntime(EngineControl):
         compact_after: int = COMPACT_AFTER,
     ) -> None:
         tenants = {c.tenant: EngineTenant(Engine(c)) for c in configs}
+        self._running = tenants
+        """The one dict every part reads its tenants from: `add_tenant` adds to it."""
         self._listeners = tuple(listeners)
         """Called with every event as it is made (e.g. CRM call logging); must be cheap."""
         self._journal = EngineJournal(
@@ -102,12 +107,25 @@ class EngineRuntime(EngineControl):
         for tenant in self._tenants:
             await self._journal.write_snapshot(tenant)
 
+    async def add_tenant(self, config: TenantConfig) -> None:
+        """Run a tenant created while running (provisioning), as start() runs the others."""
+        tenant = config.tenant
+        if tenant in self._tenants:
+            return
+        self._running[tenant] = EngineTenant(Engine(config))
+        await self._journal.recover(tenant)
+        self._end_previous_process_calls(tenant)
+        await self._journal.write_snapshot(tenant)
+        self._pbx.refresh_numbers()
+        log.info("%s: engine running", tenant)
+
     def _end_previous_process_calls(self, tenant: str) -> None:
-        """The calls of the previous process are gone with its SIP dialogs: end them properly,
-        and let agents out of wrap-up (its timer died too)."""
+        """The calls of the previous process are gone with its SIP dialogs: end them as lost by
+        the platform (CALL_LOST, never the caller's abandonment), all in one step so no agent is
+        offered one of them meanwhile, and let agents out of wrap-up (its timer died too)."""
         state = self._tenants[tenant].engine.state
-        for call_id in list(state.calls):
-            self.feed(tenant, qi.CallerHungUp(call_id))
+        if state.calls:
+            self.feed(tenant, qi.CallsLost(tuple(state.calls), LOST_IN_RESTART))
         for timer_id, (kind, _) in list(state.timers.items()):
             if kind == "wrap_up":
                 self.feed(tenant, qi.TimerFired(timer_id))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from cti.snapshots import AgentState, SnapshotStore
 from queueing.events import DomainEvent
@@ -44,16 +44,44 @@ class _SipMessages:
         yield family
 
 
+AuthCounts = Callable[[], Mapping[str, int]]
+"""The PBX's `failures`, `bans` and `banned_now` (pbx_core/sip/auth_throttle.py)."""
+
+
+class _SipAuth:
+    """Failed SIP authentications and the bans they earned, read from the PBX at scrape time."""
+
+    def __init__(self, counts: AuthCounts) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        counts = self._counts()
+        yield CounterMetricFamily(
+            "opencc_sip_auth_failures",
+            "Failed SIP digest authentications (REGISTER, INVITE)",
+            value=counts["failures"],
+        )
+        yield CounterMetricFamily(
+            "opencc_sip_auth_bans", "Source addresses banned for failing", value=counts["bans"]
+        )
+        yield GaugeMetricFamily(
+            "opencc_sip_banned_addresses", "Addresses banned now", value=counts["banned_now"]
+        )
+
+
 class CtiMetrics:
     def __init__(
         self,
         sip_transactions: Callable[[], float] | None = None,
         crm_errors: ErrorCounts | None = None,
         sip_messages: MessageCounts | None = None,
+        sip_auth: AuthCounts | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
         if sip_messages is not None:
             self.registry.register(_SipMessages(sip_messages))
+        if sip_auth is not None:
+            self.registry.register(_SipAuth(sip_auth))
         self.calls_waiting = Gauge(
             "opencc_calls_waiting",
             "Calls waiting in a call center's queue",

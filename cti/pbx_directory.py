@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from pbx_core.directory import Directory, RecordingMode, SipUser
+from pbx_core.directory import Directories, Directory, RecordingMode, SipUser
 from provisioning import users
 from provisioning.service import ProvisioningService
-from provisioning.views import SipAccount
+from provisioning.views import SipAccount, SipTenant
 
 
 def pbx_recording(mode: users.RecordingMode | None) -> RecordingMode:
@@ -34,9 +34,27 @@ def sip_user(tenant: str, account: SipAccount) -> SipUser:
     )
 
 
-def provisioned_directory(service: ProvisioningService, tenant: str) -> Directory:
-    """Blocking (SQL): call it off the event loop."""
+def sip_directory(tenant: SipTenant) -> Directory:
     return Directory.of(
-        (sip_user(tenant, account) for account in service.sip_accounts(tenant)),
-        call_center_numbers=(center.number for center in service.call_centers(tenant)),
+        (sip_user(tenant.id, account) for account in tenant.accounts),
+        call_center_numbers=tenant.call_center_numbers,
+        tenant=tenant.id,
+        domain=tenant.sip_domain,
     )
+
+
+def provisioned_directory(service: ProvisioningService, tenant: str) -> Directory:
+    """One tenant's, after a change to it. Blocking (SQL): call it off the event loop."""
+    return sip_directory(
+        SipTenant(
+            tenant,
+            service.tenant(tenant).sip_domain,
+            service.sip_accounts(tenant),
+            [center.number for center in service.call_centers(tenant)],
+        )
+    )
+
+
+def provisioned_directories(service: ProvisioningService) -> Directories:
+    """Every tenant's, for the PBX that serves them all (start-up). Blocking (SQL)."""
+    return Directories.of(sip_directory(tenant) for tenant in service.sip_tenants())

@@ -90,7 +90,7 @@ def _carrier(trunk: CarrierTrunk) -> Carrier:
 async def start_live_trunks(
     service: ProvisioningService,
     pbx: TrunksTarget,
-    tenants: Sequence[str],
+    tenants: Sequence[str] | None,
     demo_carrier: tuple[str, int],
     loop: asyncio.AbstractEventLoop,
 ) -> LiveTrunks:
@@ -109,25 +109,31 @@ class LiveTrunks:
         self,
         service: ProvisioningService,
         pbx: TrunksTarget,
-        tenants: Sequence[str],
+        tenants: Sequence[str] | None,
         loop: asyncio.AbstractEventLoop,
     ) -> None:
+        """`tenants`: whose numbers and plans; None: every tenant's, as provisioning has them at
+        each reload (a tenant made later counts too)."""
         self._service = service
         self._pbx = pbx
-        self._tenants = tuple(tenants)
+        self._tenants = tuple(tenants) if tenants is not None else None
         self._loop = loop
         self._stale = False
         self._worker: asyncio.Task[None] | None = None
         service.subscribe(self.on_change)
 
     async def load(self) -> None:
-        routing = await asyncio.to_thread(provisioned_trunks, self._service, self._tenants)
+        tenants = self._tenants
+        if tenants is None:
+            tenants = tuple(await asyncio.to_thread(self._service.tenant_ids))
+        routing = await asyncio.to_thread(provisioned_trunks, self._service, tenants)
         await self._pbx.update_trunks(routing)
 
     def on_change(self, change: Change) -> None:
         """Any thread (the one that committed the change)."""
         platform_trunk = change.entity == TRUNK and change.tenant == PLATFORM
-        if platform_trunk or (change.tenant in self._tenants and change.entity in ROUTING_ENTITIES):
+        ours = self._tenants is None or change.tenant in self._tenants
+        if platform_trunk or (ours and change.entity in ROUTING_ENTITIES):
             self._loop.call_soon_threadsafe(self._want)
 
     def _want(self) -> None:

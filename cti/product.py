@@ -21,29 +21,33 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from rq import Queue
 
+from common.child_processes import dies_with_parent
 from common.dependencies import check_patched_versions
 from common.redis_keys import DEFAULT_PREFIX, pbx_prefix
 from crm_connectors.index import CrmIndex
 from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
-from crm_connectors.opencti import ADAPTER_DIR
+from crm_connectors.opencti import adapter_app
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.cdr_publisher import CdrPublisher
 from cti.crm_call_log import CrmCallLogging
+from cti.crm_connections import start_crm_connections
 from cti.demo_company import DEMO_TENANT
-from cti.engine_provisioning import LiveEngineConfig
+from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
+from cti.feature_codes import wire_phone_features
 from cti.passwords import hash_password
-from cti.pbx_directory import provisioned_directory
+from cti.pbx_directory import provisioned_directories
 from cti.pbx_trunks import DEMO_CARRIER, carrier_address, start_live_trunks
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
+from cti.rest import crm_connections as crm_connections_api
 from cti.screen_pop import ScreenPopRecord
+from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
@@ -52,9 +56,15 @@ from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine
 from pbx_core.service import PbxService
+from provisioning.announcement_store import AnnouncementService
+from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.db import migrate as migrate_provisioning
+from provisioning.report_schedules import ReportScheduleStore
 from provisioning.service import ProvisioningService
+from provisioning.user_services_store import UserServicesService
 from reports.db import migrate as migrate_reports
+from reports.scheduled_jobs import QUEUE_NAME as REPORT_QUEUE
+from reports.scheduled_jobs import rearm_all as rearm_report_schedules
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +165,9 @@ def _free_tcp_port(host: str) -> int:
 async def _start_private_redis(var_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
     port = _free_tcp_port("127.0.0.1")
     process = subprocess.Popen(
-        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
-         "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(var_dir)],
+        dies_with_parent([shutil.which("redis-server") or "redis-server", "--port", str(port),
+                          "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                          "--dir", str(var_dir)]),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -232,14 +243,15 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         await asyncio.to_thread(seed_demo_company, provisioning, DEMO_TENANT)
         await asyncio.to_thread(forget_moved_demo_users, users, DEMO_TENANT)
         await asyncio.to_thread(seed_demo_operator, users, DEMO_TENANT)
-        engine_config = await asyncio.to_thread(provisioning.engine_config, DEMO_TENANT)
+        engine_configs = await asyncio.to_thread(all_engine_configs, provisioning)
 
         redis = Redis.from_url(redis_url, decode_responses=True)
         stack.push_async_callback(redis.aclose)
-        # The PBX serves the demo tenant's phones: its realm is that tenant's SIP domain, and its
-        # users and call-center numbers come from provisioning (the digest HA1 it stores).
+        # The PBX serves every tenant's phones, each in its SIP domain as the digest realm (the
+        # demo tenant's is the realm of requests for no tenant's domain); users and call-center
+        # numbers come from provisioning (the digest HA1 it stores).
         realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
-        directory = await asyncio.to_thread(provisioned_directory, provisioning, DEMO_TENANT)
+        directories = await asyncio.to_thread(provisioned_directories, provisioning)
         pbx = PbxService(
             PbxConfig(
                 realm=realm,
@@ -252,13 +264,13 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 recordings_dir=recordings,
                 dtmf_listen_port=dtmf_port,
             ),
-            directory,
+            directories,
         )
         product.pbx = pbx
         crm_queue = Queue("crm", connection=SyncRedis.from_url(redis_url))
         crm_logging = CrmCallLogging(CallLogger(crm_queue))
         runtime = EngineRuntime(
-            [engine_config],
+            engine_configs,
             pbx,
             redis,
             EventLog(redis, settings.key_prefix),
@@ -270,16 +282,19 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         product.runtime = runtime
         pbx.register_handler(runtime.on_call_event)
         await runtime.start()
-        LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), (pbx, DEMO_TENANT))
+        LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), pbx)
+        user_services = UserServicesService(database)
+        await asyncio.to_thread(wire_phone_features, pbx, provisioning, user_services, runtime,
+                                prompts_dir)  # fmt: skip
+        # Every tenant's direct numbers and calling plans (each number routes in its own tenant).
         loop = asyncio.get_running_loop()
-        await start_live_trunks(provisioning, pbx, [DEMO_TENANT], settings.carrier, loop)
+        await start_live_trunks(provisioning, pbx, None, settings.carrier, loop)
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
         cdrs = CdrPublisher(  # the PBX's live directory: users added later count as well
             redis,
             settings.key_prefix,
-            tenant_of=lambda number: user.tenant if (user := pbx.directory.user(number)) else None,
-            is_extension=lambda number: pbx.directory.user(number) is not None,
+            is_extension=lambda tenant, number: pbx.directories.user(tenant, number) is not None,
         )
         cdr_task = asyncio.create_task(cdrs.run(pbx.subscribe()), name="cdrs")
         stack.callback(cdr_task.cancel)
@@ -290,30 +305,49 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # migrate it as well, but only once its process is up, and the report API and every
         # reader in between would find no tables.
         await asyncio.to_thread(migrate_reports, database_url)
+        report_queue = Queue(REPORT_QUEUE, connection=SyncRedis.from_url(redis_url))
+        await asyncio.to_thread(
+            rearm_report_schedules, ReportScheduleStore(database), report_queue, database_url
+        )
 
         crm_index = CrmIndex.from_url(database_url)
-        await seed_demo_crm(crm_index, f"sqlite:///{var / 'demo_crm.sqlite'}", tenant=DEMO_TENANT)
+        demo_crm = await seed_demo_crm(
+            crm_index, f"sqlite:///{var / 'demo_crm.sqlite'}", tenant=DEMO_TENANT
+        )
+        crm, crm_screen_pop, crm_worker_env = await start_crm_connections(
+            database, database_url, crm_index, crm_queue, var, demo_crm
+        )
+        stack.push_async_callback(crm.registry.aclose)
 
+        screen_pop = PrefetchedScreenPop(CrmScreenPop(crm_screen_pop))
+        # From now on each new call waits (<= 150 ms) for its caller's records before ringing.
+        pbx.register_handler(ScreenPopFirst(runtime.on_call_event, screen_pop))
         cti_settings = CtiSettings.from_env(
             redis_url=redis_url,
             database_url=database_url,
             key_prefix=settings.key_prefix,
             control=runtime,
             provisioning=provisioning,
-            screen_pop=CrmScreenPop(ScreenPopService(crm_index)),
+            screen_pop=screen_pop,
             crm_errors=CRM_ERRORS.snapshot,
             sip_transactions=pbx.sip_transactions,
             sip_messages=pbx.sip_messages,
+            sip_auth=pbx.sip_auth_counts,
         )
         app = create_app(cti_settings)
+        app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
+        app.state.announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
+        # The connections' admin API lives where the connections do (its handle: app.state).
+        app.state.crm_connections = crm
+        app.include_router(crm_connections_api.router)
         _mount_clients(app)
-        app.mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR, html=True), name="opencti")
+        app.mount("/crm/opencti", adapter_app(), name="opencti")
         product.app = app
 
         if settings.rq_worker:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--url", redis_url,
-                 "default", "crm", "reports", "recordings"],
+                dies_with_parent([sys.executable, "-m", "rq.cli", "worker", "--with-scheduler",
+                                  "--url", redis_url, "default", "crm", "reports", "recordings"]),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.STDOUT,
                 env={
@@ -321,6 +355,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                     # The CRM jobs of a plain rq worker find the index and the demo CRM here.
                     "CRM_INDEX_URL": database_url,
                     "CRM_DEMO_DB_URL": f"sqlite:///{var / 'demo_crm.sqlite'}",
+                    **crm_worker_env,  # the admin's connections and their key
                     **settings.extra_env,
                 },
             )  # fmt: skip
@@ -328,9 +363,9 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
 
         # Reports: the ingester follows the event stream into SQL, exactly once (docs/reports.md).
         ingester = subprocess.Popen(
-            [sys.executable, "-m", "reports.ingest", "--tenant", DEMO_TENANT,
-             "--prefix", settings.key_prefix, "--database-url", database_url,
-             "--redis-url", redis_url],
+            dies_with_parent([sys.executable, "-m", "reports.ingest", "--tenant", DEMO_TENANT,
+                              "--prefix", settings.key_prefix, "--database-url", database_url,
+                              "--redis-url", redis_url]),
             stdout=subprocess.DEVNULL,
             stderr=(var / "ingest.log").open("ab"),
         )  # fmt: skip
@@ -372,7 +407,7 @@ def _mount_clients(app: FastAPI) -> None:
     """Serve the browser clients when their packages provide a `mount(app)`."""
     import importlib
 
-    for name in ("agent_ui", "supervisor_ui"):
+    for name in ("agent_ui", "supervisor_ui", "admin_ui"):
         module = importlib.import_module(name)
         mount = getattr(module, "mount", None)
         if callable(mount):

@@ -32,6 +32,9 @@ DEMO_PASSWORD_LENGTH = 6
 SEEDED_BY = "demo-seed"
 DEMO_AGENTS = tuple(str(n) for n in range(1001, 1011))
 ADMIN_EXTENSION = "1101"
+MEETING_ROOM = "1020"
+"""A Vergaderzaal (meeting-room) profile: no forwarding, no do-not-disturb, so a refused
+feature code can be tried (`*72 1001` from 1020 answers that the profile lacks it)."""
 AGENT_LICENCES = Licences(call_center=Tier.PREMIUM)
 
 
@@ -41,7 +44,7 @@ def demo_tenant_spec(tenant: str = DEMO_TENANT) -> TenantSpec:
         f"{tenant.title()} company",
         DEMO_SIP_DOMAIN,
         date.today(),
-        contract_profiles=len(DEMO_AGENTS) + 2,  # the agents, the supervisor, the admin
+        contract_profiles=len(DEMO_AGENTS) + 3,  # the agents, supervisor, admin, meeting room
     )
 
 
@@ -51,17 +54,17 @@ def _demo_user(
     extension: str,
     role: UserRole,
     licences: Licences,
+    profile: Profile = Profile.KANTOOR,
 ) -> UserSpec:
     # The contract's demo passwords: the web password is `pw` + the username, a phone's SIP
     # password `pw` + its extension (the same for the agents; the supervisor's phone is 1100).
     web, sip = f"pw{username}", f"pw{extension}"
-    return UserSpec(
-        username, name, extension, web, sip, Profile.KANTOOR, frozenset({role}), licences
-    )
+    return UserSpec(username, name, extension, web, sip, profile, frozenset({role}), licences)
 
 
 def demo_users() -> list[UserSpec]:
-    """Agents 1001-1010 (Premium call-center licences), `supervisor` and `admin`."""
+    """Agents 1001-1010 (Premium call-center licences), `supervisor`, `admin` and the
+    Vergaderzaal phone `meetingroom` (1020)."""
     return [
         *(_demo_user(e, f"Agent {e}", e, UserRole.AGENT, AGENT_LICENCES) for e in DEMO_AGENTS),
         _demo_user(
@@ -72,6 +75,14 @@ def demo_users() -> list[UserSpec]:
             Licences(supervisor=True),
         ),
         _demo_user("admin", "Administrator", ADMIN_EXTENSION, UserRole.ADMIN, Licences()),
+        _demo_user(
+            "meetingroom",
+            "Meeting room",
+            MEETING_ROOM,
+            UserRole.AGENT,
+            Licences(),
+            Profile.VERGADERZAAL,
+        ),
     ]
 
 

@@ -18,14 +18,30 @@ from cti.screen_pop import ScreenPopLookup
 from provisioning.service import ProvisioningService
 
 
+def _written_secret(path: Path) -> str:
+    """The secret another process is writing right now (it created the file a moment ago)."""
+    for _ in range(50):
+        if secret := path.read_text().strip():
+            return secret
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} stays empty: remove it to make a new token secret")
+
+
 def _token_secret_from_file(path: Path) -> str:
     """A secret shared by every process of one installation, made on first use."""
     if path.exists():
-        return path.read_text().strip()
+        return _written_secret(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    path.write_text(secret)
-    path.chmod(0o600)
+    # Created with mode 0600 in one step: written first and chmod-ed after, the file would be
+    # world-readable (umask 022) for a moment. O_EXCL: two processes starting together must
+    # not each write their own secret; the loser reads the winner's.
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _written_secret(path)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret)
     return secret
 
 
@@ -51,6 +67,8 @@ class CtiSettings:
     """Gauge hook: current SIP transactions, read at each /metrics scrape."""
     sip_messages: Callable[[], Mapping[str, int]] | None = None
     """Counter hook: SIP messages by direction (`received`, `sent`) since the PBX started."""
+    sip_auth: Callable[[], Mapping[str, int]] | None = None
+    """Hook: failed SIP authentications, bans and addresses banned now (the PBX's)."""
     crm_errors: Callable[[], Mapping[Any, int]] | None = None
     """Gauge hook: failed CRM operations by tenant, connector, operation and kind."""
     metrics_token: str | None = None
@@ -79,6 +97,9 @@ class CtiSettings:
     """Seconds a websocket may stay open before its first message (`connection_init`)."""
     max_connections_per_principal: int = 20
     """Open websockets plus SSE streams one user (or API token) may hold at once."""
+    stream_recheck_seconds: float = 30.0
+    """How often an open websocket or SSE stream re-checks its token for revocation (it ends
+    exactly at the token's expiry anyway): the longest a revoked session keeps streaming."""
     login_limits: LoginLimits = field(default_factory=LoginLimits)
     clock: Callable[[], float] = time.time
     """Wall clock of the login back-off; tests inject one they can move."""

@@ -11,7 +11,9 @@ legacy `graphql-ws` get the same rules without each protocol's handler repeating
 - a principal with `CtiSettings.max_connections_per_principal` sockets and SSE streams open
   already is closed with 1008 (policy violation) once its `connection_init` names it
   (cti/connection_slots.py); a socket whose token is not valid is left to the GraphQL handler,
-  which closes it with 4403.
+  which closes it with 4403;
+- a socket whose token expires or is revoked while it is open is closed with 4401
+  (cti/stream_expiry.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cti.connection_slots import TooManyConnections
 from cti.graphql_api.context import CtiContext, get_context
+from cti.graphql_api.errors import Unauthenticated
+from cti.stream_expiry import TOKEN_ENDED, watch_token
 
 MESSAGE_TOO_BIG = 1009
 POLICY_VIOLATION = 1008
@@ -51,6 +55,7 @@ class WebSocketLimits:
         closed_by_us = False
         first_message_seen = False
         accepted = False
+        token_watch: asyncio.Task[str] | None = None
 
         async def close(code: int, reason: str) -> Message:
             nonlocal closed_by_us
@@ -59,15 +64,28 @@ class WebSocketLimits:
             # The app sees the client go away and cleans up as after any disconnect.
             return {"type": "websocket.disconnect", "code": code}
 
+        async def next_message() -> Message:
+            """The client's next message, or the close of a socket whose token ended."""
+            if token_watch is None:
+                return await receive()
+            following = asyncio.ensure_future(receive())
+            done, _ = await asyncio.wait(
+                {following, token_watch}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if following in done:
+                return following.result()
+            following.cancel()
+            return await close(TOKEN_ENDED, token_watch.result())
+
         async def limited_receive() -> Message:
-            nonlocal first_message_seen
+            nonlocal first_message_seen, token_watch
             if accepted and not first_message_seen:
                 try:
                     message = await asyncio.wait_for(receive(), self._init_timeout)
                 except TimeoutError:
                     return await close(INIT_TIMEOUT, "Connection initialisation timeout")
             else:
-                message = await receive()
+                message = await next_message()
             if message["type"] != "websocket.receive":
                 return message
             text: str | None = message.get("text")
@@ -83,6 +101,9 @@ class WebSocketLimits:
                     await slot.enter_async_context(context.connection_slot())
                 except TooManyConnections as error:
                     return await close(POLICY_VIOLATION, str(error))
+                token_watch = await _watch(context)
+                if token_watch is not None:
+                    slot.callback(token_watch.cancel)
             return message
 
         async def limited_send(message: Message) -> None:
@@ -94,6 +115,18 @@ class WebSocketLimits:
 
         async with slot:
             await self._app(scope, limited_receive, limited_send)
+
+
+async def _watch(context: CtiContext) -> asyncio.Task[str] | None:
+    """A task that ends when the socket's token does; none for a socket without a valid token
+    (the GraphQL handler refuses it)."""
+    try:
+        await context.principal()
+    except Unauthenticated:
+        return None
+    settings = context.services.settings
+    watch = watch_token(context.services, context.authorization(), settings.stream_recheck_seconds)
+    return asyncio.ensure_future(watch)
 
 
 async def _init_context(scope: Scope, text: str | None) -> CtiContext:

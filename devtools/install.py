@@ -32,6 +32,7 @@ SYSTEM_PACKAGES: dict[str, str] = {
     "rtpengine-daemon": "10.5.3.5",
     "espeak-ng": "1.51",
     "sox": "14.4.2",
+    "libsox-fmt-mp3": "14.4.2",  # MP3 announcements (docs/provisioning.md)
     "baresip": "1.0.0",
     "chromium": "120",
 }

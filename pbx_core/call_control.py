@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeAlias
 
+DEFAULT_TENANT = "demo"
+"""The tenant of a PBX that serves one company (tests, `python -m pbx_core`); the product names
+every tenant explicitly (docs/pbx.md, "Tenants")."""
+
 
 class CallSource(StrEnum):
     """Where a call entered the PBX."""
@@ -193,6 +197,8 @@ class Dial:
     extension: str
     destination: str
     ring_timeout: float = 30.0
+    tenant: str = DEFAULT_TENANT
+    """Whose `extension` and `destination` these are: looked up in that tenant only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +300,8 @@ class CallOffered:
     source: CallSource
     caller_name: str = ""
     transferred: bool = False
+    tenant: str = DEFAULT_TENANT
+    """The tenant whose number `called` is: two tenants may both have call center 7001."""
 
 
 @dataclass(frozen=True, slots=True)

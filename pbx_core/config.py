@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from pbx_core.sip.auth_throttle import ThrottlePolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,8 @@ class PbxConfig:
     key_prefix: str = "pbx:"
     """Prefix of every Redis key the PBX writes (tests use their own, so runs never mix)."""
     realm: str = "opencc"
+    auth_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    """Failed digest authentications per source address before a ban, and its length."""
     binding_cache_seconds: float = 60.0
     """Longest time a location lookup is reused in memory; 0: no cache. Registrations and
     expiries are seen at once on every node (pub/sub invalidation, key TTL, see

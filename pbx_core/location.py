@@ -1,11 +1,12 @@
-"""Location service: where each registered extension can be reached, kept in Redis.
+"""Location service: where each registered extension of each tenant can be reached, in Redis.
 
 Bindings live in Redis with the registration's expiry as the key's TTL, so several PBX nodes
 can share them and a stale phone disappears without a sweeper. The key prefix is configurable
-so tests (and tenants) never see each other's bindings.
+so tests never see each other's bindings; every binding is keyed by (tenant, extension), so two
+tenants' 1001 are two bindings.
 
 Lookups may be served from a local cache that stays coherent across nodes: every write through
-a `LocationStore` (any node) publishes "<store id> <extension>" on the channel
+a `LocationStore` (any node) publishes "<store id> <tenant>:<extension>" on the channel
 `<prefix>binding-changes`, and every other caching store drops that entry when it arrives.
 A cached binding never outlives its key's TTL, and the cache is bypassed whenever the
 subscription is down (changes published meanwhile would be missed), so Redis stays the source
@@ -27,7 +28,8 @@ from redis import Redis
 from redis.client import PubSub
 from redis.exceptions import RedisError
 
-from common.redis_keys import location_binding, location_changes_channel
+from common.redis_keys import location_binding, location_bindings, location_changes_channel
+from pbx_core.call_control import DEFAULT_TENANT
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class Binding:
     host: str
     port: int
     expires: int
+    tenant: str = DEFAULT_TENANT
 
 
 class _BindingCache:
@@ -115,11 +118,11 @@ class LocationStore:
             )
             self._listener.start()
 
-    def _key(self, extension: str) -> str:
-        return location_binding(self._prefix, extension)
+    def _key(self, tenant: str, extension: str) -> str:
+        return location_binding(self._prefix, tenant, extension)
 
-    def _change(self, extension: str) -> str:
-        return f"{self._origin} {extension}"
+    def _change(self, scoped: str) -> str:
+        return f"{self._origin} {scoped}"
 
     @property
     def cache_live(self) -> bool:
@@ -150,45 +153,50 @@ class LocationStore:
             log.warning("location invalidation listener %s did not stop", listener.name)
 
     def save(self, binding: Binding) -> None:
+        key = self._key(binding.tenant, binding.extension)
+        scoped = _scoped(binding.tenant, binding.extension)
         pipe = self._redis.pipeline(transaction=False)
-        pipe.set(self._key(binding.extension), json.dumps(asdict(binding)), ex=binding.expires)
-        pipe.publish(self._channel, self._change(binding.extension))
+        pipe.set(key, json.dumps(asdict(binding)), ex=binding.expires)
+        pipe.publish(self._channel, self._change(scoped))
         pipe.execute()
         if self._cache is not None:
-            self._cache.invalidate(binding.extension)
+            self._cache.invalidate(scoped)
 
-    def remove(self, extension: str) -> None:
+    def remove(self, tenant: str, extension: str) -> None:
+        scoped = _scoped(tenant, extension)
         pipe = self._redis.pipeline(transaction=False)
-        pipe.delete(self._key(extension))
-        pipe.publish(self._channel, self._change(extension))
+        pipe.delete(self._key(tenant, extension))
+        pipe.publish(self._channel, self._change(scoped))
         pipe.execute()
         if self._cache is not None:
-            self._cache.invalidate(extension)
+            self._cache.invalidate(scoped)
 
-    def lookup(self, extension: str) -> Binding | None:
+    def lookup(self, tenant: str, extension: str) -> Binding | None:
+        key = self._key(tenant, extension)
         cache = self._cache
         if cache is None or not cache.live:
-            raw = self._redis.get(self._key(extension))
+            raw = self._redis.get(key)
             return None if raw is None else _decode(raw)
-        entry = cache.entries.get(extension)
+        scoped = _scoped(tenant, extension)
+        entry = cache.entries.get(scoped)
         asked_at = time.monotonic()
         if entry is not None and asked_at < entry[0]:
             return entry[1]
         generation = cache.generation
         pipe = self._redis.pipeline(transaction=False)
-        pipe.get(self._key(extension))
-        pipe.pttl(self._key(extension))
+        pipe.get(key)
+        pipe.pttl(key)
         raw, ttl_ms = pipe.execute()
         binding = None if raw is None else _decode(raw)
         valid_until = asked_at + cache.max_age
         if binding is not None and ttl_ms >= 0:
             # Counted from before the read: the entry lapses no later than the key does.
             valid_until = min(valid_until, asked_at + ttl_ms / 1000)
-        cache.store(extension, generation, valid_until, binding)
+        cache.store(scoped, generation, valid_until, binding)
         return binding
 
-    def registered_extensions(self) -> list[str]:
-        prefix = self._key("")
+    def registered_extensions(self, tenant: str) -> list[str]:
+        prefix = self._key(tenant, "")
         return sorted(
             key.decode()[len(prefix) :] if isinstance(key, bytes) else str(key)[len(prefix) :]
             for key in self._redis.scan_iter(match=f"{prefix}*")
@@ -196,11 +204,16 @@ class LocationStore:
 
     def clear(self) -> None:
         """Remove every binding under this prefix (tests, node reset)."""
-        for key in self._redis.scan_iter(match=location_binding(self._prefix, "*")):
+        for key in self._redis.scan_iter(match=f"{location_bindings(self._prefix)}*"):
             self._redis.delete(key)
         self._redis.publish(self._channel, self._change(ALL_EXTENSIONS))
         if self._cache is not None:
             self._cache.invalidate(ALL_EXTENSIONS)
+
+
+def _scoped(tenant: str, extension: str) -> str:
+    """A binding's name in the cache and in change messages."""
+    return f"{tenant}:{extension}"
 
 
 def _decode(raw: bytes | str) -> Binding:

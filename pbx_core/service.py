@@ -1,6 +1,6 @@
 """`PbxService`: the facade the asyncio application uses to run and drive the PBX.
 
-    pbx = PbxService(PbxConfig(sip_port=5060, rtpengine=...), demo_directory())
+    pbx = PbxService(PbxConfig(sip_port=5060, rtpengine=...), Directories.of([...]))
     pbx.register_handler(queue_adapter.on_call_event)        # calls to 7001-7003
     await pbx.start()
     ...                                                        # in the handler:
@@ -27,12 +27,15 @@ from redis import Redis
 
 from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig
-from pbx_core.directory import Directory
+from pbx_core.directory import Directories, Directory
+from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.prompts import prompt_path
 from pbx_core.recording.jobs import enqueue_conversion, safe_file_name
+from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
+from pbx_core.sip.digest import DigestAuth
 from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
@@ -49,20 +52,25 @@ class PbxService:
     def __init__(
         self,
         config: PbxConfig,
-        directory: Directory,
+        directories: Directories | Directory,
         redis: Redis | None = None,
         recording_queue: Any = None,
     ) -> None:
-        """`recording_queue`: an rq `Queue`; finished recordings are converted to WAV there."""
+        """`directories`: every tenant's, or one `Directory` for a PBX of one company.
+        `recording_queue`: an rq `Queue`; finished recordings are converted to WAV there."""
         self.config = config
         self._recording_queue = recording_queue
-        self.directory = directory
+        self.directories = (
+            Directories.of([directories]) if isinstance(directories, Directory) else directories
+        )
         self.trunks = TrunkRouting.of(config.outbound_trunk)
         """Direct numbers, carrier, calling plans (`update_trunks`)."""
         self._owns_redis = redis is None
         self._redis = redis if redis is not None else Redis.from_url(config.redis_url)
         # Made here, not in start(): bindings can be saved and read before the PBX runs.
         self.locations = self._open_locations()
+        self.user_services = ServicesTable()
+        """Forwarding and do-not-disturb per user, kept current by the application."""
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
@@ -74,6 +82,8 @@ class PbxService:
         self._tcp: TcpTransportGateway | None = None
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
+        self.auth_throttle: AuthThrottle | None = None
+        """Failed authentications and bans while the PBX runs (`counts()` for /metrics)."""
         self._media: NgClient | None = None
 
     # -----------------------------------------------------------------------------------------
@@ -146,12 +156,16 @@ class PbxService:
     def _build_router(self, global_config: dict[str, Any]) -> SipRouter:
         """Runs in the SIP thread: every sippy object is created there."""
         prompts_dir = self.config.prompts_dir.resolve()
+        auth = DigestAuth()
+        throttle = self.auth_throttle = AuthThrottle(self.config.auth_throttle)
         self._calls = CallManager(
             global_config,
-            self.directory,
+            self.directories,
             self.locations,
             self._emit_from_sip_thread,
             realm=self.config.realm,
+            auth=auth,
+            throttle=throttle,
             media=self._media,
             prompt_path=lambda name: str(prompt_path(prompts_dir, name)),
             extension_ring_timeout=self.config.extension_ring_timeout,
@@ -160,9 +174,12 @@ class PbxService:
             recording_sink=self._write_recording_metadata
             if self.config.recordings_dir is not None
             else None,
+            user_services=self.user_services,
         )
-        self._registrar = Registrar(self.directory, self.locations, self.config.realm)
-        return SipRouter(self._registrar, self._calls)
+        self._registrar = Registrar(
+            self.directories, self.locations, self.config.realm, auth, throttle
+        )
+        return SipRouter(self._registrar, self._calls, throttle)
 
     async def stop(self) -> None:
         if self._tcp is not None:
@@ -217,6 +234,14 @@ class PbxService:
         """SIP transactions in progress, for /metrics (safe from any thread)."""
         return float(self._stack.transactions()) if self._stack is not None else 0.0
 
+    def sip_auth_counts(self) -> dict[str, int]:
+        """Failed authentications, bans, and addresses banned now, for /metrics (any thread)."""
+        throttle = self.auth_throttle
+        if throttle is None:
+            return {"failures": 0, "bans": 0, "banned_now": 0}
+        counts = throttle.counts()
+        return {"failures": counts.failures, "bans": counts.bans, "banned_now": counts.banned_now}
+
     def sip_messages(self) -> dict[str, int]:
         """SIP messages received and sent since the PBX started, for /metrics."""
         return {"received": COUNTERS.received, "sent": COUNTERS.sent}
@@ -232,16 +257,23 @@ class PbxService:
         return result
 
     async def update_directory(self, directory: Directory) -> None:
-        """Users, passwords, recording modes or call-center numbers changed: applies to new
-        requests at once, calls in progress keep going."""
-        self.directory = directory
+        """A tenant was added, or its users, passwords, recording modes, call-center numbers or
+        SIP domain changed: applies to new requests at once, calls in progress keep going."""
+        await self.set_directories(self.directories.with_tenant(directory))
+
+    async def remove_tenant(self, tenant: str) -> None:
+        """The tenant is gone: its phones can no longer register or call."""
+        await self.set_directories(self.directories.without_tenant(tenant))
+
+    async def set_directories(self, directories: Directories) -> None:
+        self.directories = directories
         if self._stack is None or self._calls is None or self._registrar is None:
             return
         calls, registrar = self._calls, self._registrar
 
         def swap() -> None:
-            calls.set_directory(directory)
-            registrar.set_directory(directory)
+            calls.set_directories(directories)
+            registrar.set_directories(directories)
 
         await asyncio.to_thread(self._stack.call_sync, swap)
 
@@ -253,8 +285,8 @@ class PbxService:
         calls = self._calls
         await asyncio.to_thread(self._stack.call_sync, lambda: calls.set_trunks(trunks))
 
-    def registration(self, extension: str) -> Binding | None:
-        return self.locations.lookup(extension)
+    def registration(self, extension: str, tenant: str = cc.DEFAULT_TENANT) -> Binding | None:
+        return self.locations.lookup(tenant, extension)
 
     @property
     def tcp_gateway(self) -> TcpTransportGateway | None:

@@ -12,7 +12,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from common import migrations
-from provisioning import trunks_models  # noqa: F401  (puts its tables on METADATA)
+from provisioning import (  # noqa: F401  (each puts its tables on METADATA)
+    announcement_store,
+    crm_connections,
+    report_schedules,
+    trunks_models,
+    user_services_store,
+)
 from provisioning.models import METADATA
 
 VERSION_TABLE = "provisioning_alembic_version"

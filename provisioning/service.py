@@ -54,6 +54,7 @@ from provisioning.views import (
     Page,
     ScheduleView,
     SipAccount,
+    SipTenant,
     TenantView,
     UserView,
 )
@@ -106,9 +107,17 @@ class ProvisioningService:
         audited and heard by the listeners like these."""
         return self._tx
 
+    @property
+    def engine(self) -> Engine:
+        """The database, for the stores kept beside provisioning (report schedules, CRM links)."""
+        return self._tx.engine
+
     def subscribe(self, listener: Listener) -> None:
         """Call `listener` with each committed change (never with a rolled-back one)."""
         self._tx.subscribe(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self._tx.unsubscribe(listener)
 
     def _terms(self) -> store.FlexTerms:
         return store.FlexTerms(self._prices, self._now().date())
@@ -139,6 +148,24 @@ class ProvisioningService:
     def tenant(self, tenant: str) -> TenantView:
         with self._tx.engine.connect() as connection:
             return TenantView.of(store.tenant_row(connection, tenant))
+
+    def tenant_ids(self) -> list[str]:
+        """Every tenant, for the processes that serve them all (the PBX, the engine runtime)."""
+        with self._tx.engine.connect() as connection:
+            return list(connection.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars())
+
+    def sip_tenants(self) -> list[SipTenant]:
+        """Every tenant's SIP side in three queries, however many tenants (PBX start-up)."""
+        with self._tx.engine.connect() as connection:
+            found = {
+                row.id: SipTenant(row.id, row.sip_domain, [], [])
+                for row in connection.execute(select(tenants.c.id, tenants.c.sip_domain))
+            }
+            for tenant, account in store.all_sip_accounts(connection):
+                found[tenant].accounts.append(account)
+            for row in connection.execute(select(center_rows.c.tenant, center_rows.c.number)):
+                found[row.tenant].call_center_numbers.append(row.number)
+        return list(found.values())
 
     # Signing in.
     def sign_in(
@@ -242,7 +269,8 @@ class ProvisioningService:
                 except Invalid as error:
                     reason = f"its call centers would no longer run: {error.reason}"
                     raise Invalid("licences.call_center", reason) from None
-            after = made.as_json() | {"password_changed": patch.password is not None}
+            # Named only when true, so `Change.changed` holds it exactly when the password changed.
+            after = made.as_json() | ({"password_changed": True} if patch.password else {})
             unit.record("user", username, "update", before.as_json(), after | _buyout(buyout))
         return made
 

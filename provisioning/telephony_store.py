@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from provisioning.announcement_store import check_references
 from provisioning.call_centers import Agent, call_center_config, tenant_config
 from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.models import call_centers, number_blocks, numbers, schedules, users
@@ -184,6 +185,7 @@ def save_call_center(unit: Unit, settings: Mapping[str, Any], old: Any | None) -
         named_schedules(connection, tenant, ScheduleKind.WEEKLY),
         named_schedules(connection, tenant, ScheduleKind.HOLIDAYS),
     )
+    check_references(connection, tenant, settings)
     stored = {**settings, "number": config.id}
     if old is None:
         if config.id in taken_numbers(connection, tenant):

@@ -35,6 +35,9 @@ class Change:
     key: str
     action: str
     """`create`, `update`, `delete`."""
+    changed: frozenset[str] = frozenset()
+    """The top-level fields whose value differs between before and after (all of them for a
+    create or delete): listeners that care about one field need not reload the entity."""
 
 
 Listener = Callable[[Change], None]
@@ -70,7 +73,9 @@ class Unit:
                 "after": after,
             }
         )
-        self.changes.append(Change(self.tenant, entity, key, action))
+        old, new = before or {}, after or {}
+        changed = frozenset(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        self.changes.append(Change(self.tenant, entity, key, action, changed))
 
 
 class Transactions:
@@ -81,6 +86,9 @@ class Transactions:
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
 
     @contextmanager
     def change(self, actor: str, tenant: str) -> Iterator[Unit]:

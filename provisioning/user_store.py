@@ -111,22 +111,24 @@ def list_users(connection: Connection, tenant: str, limit: int, offset: int) -> 
     return Page([view(r) for r in rows], total, limit, offset)
 
 
+_SIP_COLUMNS = (users.c.extension, users.c.name, users.c.sip_ha1_md5, users.c.recording_mode)
+
+
+def _sip_account(r: Any) -> SipAccount:
+    mode = RecordingMode(r.recording_mode) if r.recording_mode else None
+    return SipAccount(r.extension, r.name, r.sip_ha1_md5, mode)
+
+
 def sip_accounts(connection: Connection, tenant: str) -> list[SipAccount]:
     tenant_row(connection, tenant)
-    rows = connection.execute(
-        select(users.c.extension, users.c.name, users.c.sip_ha1_md5, users.c.recording_mode).where(
-            users.c.tenant == tenant
-        )
-    )
-    return [
-        SipAccount(
-            r.extension,
-            r.name,
-            r.sip_ha1_md5,
-            RecordingMode(r.recording_mode) if r.recording_mode else None,
-        )
-        for r in rows
-    ]
+    rows = connection.execute(select(*_SIP_COLUMNS).where(users.c.tenant == tenant))
+    return [_sip_account(r) for r in rows]
+
+
+def all_sip_accounts(connection: Connection) -> list[tuple[str, SipAccount]]:
+    """(tenant, account) of every user of every tenant, in one query."""
+    rows = connection.execute(select(users.c.tenant, *_SIP_COLUMNS))
+    return [(r.tenant, _sip_account(r)) for r in rows]
 
 
 def references(connection: Connection, tenant: str, extension: str) -> str | None:

@@ -121,6 +121,17 @@ class SipAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class SipTenant:
+    """One tenant as the PBX serves it: its SIP domain (the digest realm), its users' SIP
+    accounts and its call-center numbers."""
+
+    id: str
+    sip_domain: str
+    accounts: list[SipAccount]
+    call_center_numbers: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class NumberBlockView:
     first: str
     last: str

@@ -24,7 +24,7 @@ from queueing.timers import (
 )
 
 
-def release(ctx: Step, call: Call, released_by: str) -> None:
+def release(ctx: Step, call: Call, released_by: str, reason: str | None = None) -> None:
     """An answered call ends; the agent goes to wrap-up or their next state."""
     assert call.agent is not None and call.answered_at is not None
     agent = ctx.state.agents[call.agent]
@@ -36,7 +36,7 @@ def release(ctx: Step, call: Call, released_by: str) -> None:
     forget(ctx, call)
     ctx.emit(
         EventType.CALL_RELEASED,
-        f"{released_by} ended the call after {talk} s",
+        reason or f"{released_by} ended the call after {talk} s",
         call_center_id=cc.config.id,
         call_id=call.call_id,
         agent=agent.extension,

@@ -33,6 +33,7 @@ from queueing.inputs import (
     CallerHungUp,
     CallHeld,
     CallResumed,
+    CallsLost,
     DtmfReceived,
     EnterDisposition,
     JoinCallCenter,
@@ -47,6 +48,7 @@ from queueing.inputs import (
     SetNightService,
     TimerFired,
 )
+from queueing.lost_calls import calls_lost
 from queueing.step import Step
 from queueing.supervisor_handlers import (
     move_call,
@@ -60,6 +62,7 @@ from queueing.supervisor_handlers import (
 HANDLERS: dict[type[Any], Callable[[Step, Any], None]] = {
     CallArrived: call_arrived,
     CallerHungUp: caller_hung_up,
+    CallsLost: calls_lost,
     DtmfReceived: dtmf_received,
     MediaFinished: media_finished,
     AgentAnswered: agent_answered,

@@ -46,6 +46,15 @@ class CallerHungUp:
 
 
 @dataclass(frozen=True, slots=True)
+class CallsLost:
+    """The platform lost these calls: their SIP dialogs died with a crashed process (the runtime
+    feeds this for the calls it restored from the journal). Unknown ids are passed over."""
+
+    call_ids: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class DtmfReceived:
     call_id: str
     digit: str
@@ -186,6 +195,7 @@ class SetForcedForwarding:
 Input = (
     CallArrived
     | CallerHungUp
+    | CallsLost
     | DtmfReceived
     | MediaFinished
     | AgentAnswered

@@ -58,9 +58,9 @@ def insert_rows(
         _copy_rows(connection, f"COPY {quote(table.name)} ({columns}) FROM STDIN", rows)
     elif driver == "pysqlite":
         markers = ", ".join("?" * len(names))
-        connection.exec_driver_sql(
-            f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({markers})", rows
-        )
+        # Quoted identifiers of our own tables; the values travel as parameters.
+        sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({markers})"  # nosec B608
+        connection.exec_driver_sql(sql, rows)
     else:
         connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
 
@@ -97,5 +97,7 @@ def update_rows(
         return
     quote = connection.dialect.identifier_preparer.quote
     assignments = ", ".join(f"{quote(name)} = {marker.format(name)}" for name in columns)
-    sql = f"UPDATE {quote(table.name)} SET {assignments} WHERE id = {marker.format('id')}"
+    # Quoted identifiers of our own tables; the values travel as parameters.
+    where = f"WHERE id = {marker.format('id')}"
+    sql = f"UPDATE {quote(table.name)} SET {assignments} {where}"  # nosec B608
     connection.exec_driver_sql(sql, rows)

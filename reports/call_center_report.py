@@ -49,6 +49,7 @@ def call_center_figures(
     outcome = FACTS.c.outcome
     answered = outcome == Outcome.ANSWERED.value
     ended = outcome != Outcome.WAITING.value
+    lost = outcome == Outcome.LOST.value
     threshold = _threshold_expr(thresholds, default_threshold)
     with connection_of(bind) as connection:
         slot = bucket(FACTS.c.arrived_at, period, interval, connection.dialect.name).label("b")
@@ -69,8 +70,10 @@ def call_center_figures(
                 count(outcome == Outcome.TRANSFERRED.value).label("transferred"),
                 count(outcome == Outcome.ESCAPED.value).label("escaped"),
                 count(outcome == Outcome.DIVERTED.value).label("diverted"),
+                count(lost).label("lost"),
                 count(outcome == Outcome.WAITING.value).label("waiting"),
-                count(and_(FACTS.c.entered.is_(True), ended)).label("sl_base"),
+                # A call the platform lost says nothing about how fast agents answer.
+                count(and_(FACTS.c.entered.is_(True), ended, ~lost)).label("sl_base"),
                 func.avg(case((answered, FACTS.c.wait_seconds))).label("asa"),
                 func.avg(
                     case((and_(answered, FACTS.c.released_at.is_not(None)), FACTS.c.talk_seconds))
@@ -117,6 +120,7 @@ def call_center_figures(
                     transferred=int(row.transferred),
                     escaped=int(row.escaped),
                     diverted=int(row.diverted),
+                    lost=int(row.lost),
                     waiting=int(row.waiting),
                     service_level=int(row.within) / int(row.sl_base) if row.sl_base else None,
                     asa_seconds=None if row.asa is None else float(row.asa),

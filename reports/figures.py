@@ -49,6 +49,8 @@ class CallCenterFigures:
     transferred: int = 0
     escaped: int = 0
     diverted: int = 0
+    lost: int = 0
+    """Lost by the platform (CALL_LOST): neither abandoned nor in the service level's base."""
     waiting: int = 0
     service_level: float | None = None
     asa_seconds: float | None = None

@@ -55,6 +55,8 @@ class Outcome(StrEnum):
     TRANSFERRED = "transferred"
     ESCAPED = "escaped"
     DIVERTED = "diverted"
+    LOST = "lost"
+    """The platform lost the call (a crash), reported apart from the caller's abandonment."""
 
 
 class EventStatus(StrEnum):

@@ -123,15 +123,33 @@ def send_report_mail(
     window = previous_period(period, moment, time_zone)
     files = build_report_files(database_url, tenant, window, thresholds=thresholds)
     local_start = window.start.astimezone(ZoneInfo(time_zone))
+    return mail_files(
+        settings,
+        recipients,
+        subject=f"Call-center report {tenant} {local_start:%Y-%m-%d %H:%M} ({period})",
+        message_id=f"<report-{tenant}-{int(window.start_ts)}-{period}@opencc>",
+        text=f"Reports of tenant {tenant} from {window.start.isoformat()} to "
+        f"{window.end.isoformat()} (UTC) are attached as CSV and XLSX.\n",
+        files=files,
+    )
+
+
+def mail_files(
+    settings: SmtpSettings,
+    recipients: Sequence[str],
+    *,
+    subject: str,
+    message_id: str,
+    text: str,
+    files: Mapping[str, bytes],
+) -> str:
+    """Send one mail with `files` attached (by their extension: XLSX or CSV); its Message-ID."""
     message = EmailMessage()
-    message["Subject"] = f"Call-center report {tenant} {local_start:%Y-%m-%d %H:%M} ({period})"
+    message["Subject"] = subject
     message["From"] = settings.sender
     message["To"] = ", ".join(recipients)
-    message["Message-ID"] = f"<report-{tenant}-{int(window.start_ts)}-{period}@opencc>"
-    message.set_content(
-        f"Reports of tenant {tenant} from {window.start.isoformat()} to {window.end.isoformat()} "
-        "(UTC) are attached as CSV and XLSX.\n"
-    )
+    message["Message-ID"] = message_id
+    message.set_content(text)
     for name, content in files.items():
         if name.endswith(".xlsx"):
             message.add_attachment(
@@ -145,8 +163,8 @@ def send_report_mail(
         if settings.username:
             client.login(settings.username, settings.password or "")
         client.send_message(message)
-    log.info("mailed %s reports of %s to %s", period, tenant, ", ".join(recipients))
-    return str(message["Message-ID"])
+    log.info("mailed %s to %s", subject, ", ".join(recipients))
+    return message_id
 
 
 def register_scheduled_report(

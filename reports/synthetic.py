@@ -181,6 +181,8 @@ def _emit_call(em: _Emitter, call: SimCall, rng: random.Random, transfer_to: str
                 **base,
                 data={"wait_seconds": call.wait, "destination": "voicemail"},
             )
+        case Outcome.LOST:
+            em.add(end, EventType.CALL_LOST, **base, data={"wait_seconds": call.wait})
         case Outcome.WAITING | Outcome.STRANDED | Outcome.DIVERTED:
             # Still waiting at the day's end; stranded and diverted calls are simulated only on
             # arrival (above), never after entering the queue.
@@ -220,6 +222,7 @@ def _emit_arrival_treatment(em: _Emitter, call: SimCall, base: dict[str, str]) -
             | Outcome.ABANDONED
             | Outcome.TRANSFERRED
             | Outcome.ESCAPED
+            | Outcome.LOST
         ):
             raise ValueError(f"a call that is {call.outcome} entered the queue")
         case unknown:

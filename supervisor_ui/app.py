@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from common.redis_keys import DEFAULT_PREFIX
+from common.security_headers import SELF, SecurityHeaders, content_security_policy, page_headers
 from supervisor_ui import action_callbacks, layout, reports_page
 from supervisor_ui.api_client import ApiError, SupervisorApi
 from supervisor_ui.hub import LiveHub
@@ -204,6 +205,12 @@ def mount(app: FastAPI, settings: SupervisorSettings | None = None) -> Superviso
     """Serve the dashboard at `settings.path` (`/supervisor/`) of `app`. Call before it starts."""
     settings = settings or SupervisorSettings()
     dashboard = SupervisorDashboard(app, settings)
+    # Dash's one inline script (its renderer's start) by hash; Dash and its components set
+    # styles inline, so styles alone are loosened (docs/security.md, "Pages").
+    policy = content_security_policy(
+        script=(SELF, *dashboard.dash.csp_hashes()), style=(SELF, "'unsafe-inline'")
+    )
+    app.add_middleware(SecurityHeaders, headers=page_headers(policy), path_prefix=settings.path)
     bare = settings.path.rstrip("/")
     if bare:
 

@@ -53,6 +53,8 @@ class ProductThread:
     def start(
         cls, var_dir: Path, label: str, timeout: float = 120, **overrides: Any
     ) -> ProductThread:
+        """`overrides`: ProductSettings fields, e.g. `rq_worker=True` on a Redis database of
+        the test's own (rq's keys have no prefix: workers of one database share the queues)."""
         settings = ProductSettings(
             http_port=free_port(socket.SOCK_STREAM),
             sip_port=free_sip_port(),
@@ -101,7 +103,7 @@ class ProductThread:
             self.task.result(timeout=30)  # raises what made the product fail, if anything
         finally:
             self.loop.stop()
-            client = redis.Redis.from_url(REDIS_URL)
+            client = redis.Redis.from_url(self.settings.redis_url or REDIS_URL)
             for key in client.scan_iter(match=f"{self.prefix}:*"):
                 client.delete(key)
             client.close()

@@ -17,6 +17,7 @@ DOCS_OF = {
     "pbx_core": ["docs/pbx.md"],
     "cti": ["docs/cti.md", "docs/runtime.md"],
     "agent_ui": ["docs/agent_ui.md"],
+    "admin_ui": ["docs/admin_ui.md"],
     "supervisor_ui": ["docs/supervisor_ui.md"],
     "reports": ["docs/reports.md"],
     "crm_connectors": ["docs/crm.md"],

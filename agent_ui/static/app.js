@@ -11,6 +11,7 @@ import { $ } from "./dom.js";
 import { detectLanguage, setLanguage, t } from "./i18n.js";
 import { onKeyDown, setupTabs } from "./keyboard.js";
 import { renderAll } from "./page.js";
+import { setupServices } from "./services.js";
 import { logout, onLoginSubmit, showLogin, storeToken, storedToken } from "./session.js";
 import { setConfig } from "./state.js";
 import { tick } from "./statebar.js";
@@ -54,6 +55,7 @@ function wire() {
   $("contact-form").addEventListener("submit", onContactSubmit);
   document.addEventListener("keydown", onKeyDown);
   setupTabs();
+  setupServices();
   setInterval(tick, 1000);
 }
 

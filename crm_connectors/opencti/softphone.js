@@ -15,6 +15,8 @@
   "use strict";
 
   var OPENCTI_VERSION = "61.0";
+  var SALESFORCE_ORIGIN =
+    /^https:\/\/[a-z0-9-]+(\.[a-z0-9-]+)*\.(salesforce|force|visualforce|salesforce-setup)\.com$/i;
   var state = { baseUrl: "", token: "", socket: null, retryMs: 1000 };
   var statusEl = document.getElementById("status");
   var extensionEl = document.getElementById("extension");
@@ -28,6 +30,9 @@
     if (window.sforce && window.sforce.opencti) { done(); return; }
     var origin = new URLSearchParams(location.search).get("sfdcIframeOrigin");
     if (!origin) { setStatus("not inside Salesforce"); return; }
+    // Anyone can put a link to this page with another origin: loading a script from there
+    // would hand a stranger this page's API token. Salesforce's domains only (the CSP agrees).
+    if (!SALESFORCE_ORIGIN.test(origin)) { setStatus("refused: not a Salesforce origin"); return; }
     var script = document.createElement("script");
     script.src = origin + "/support/api/" + OPENCTI_VERSION + "/lightning/opencti_min.js";
     script.onload = done;

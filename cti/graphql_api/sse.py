@@ -3,11 +3,13 @@
 strawberry speaks websockets and multipart, not graphql-sse, so this small endpoint runs the
 same schema: `POST /graphql/stream` with the usual GraphQL JSON body and
 `Accept: text/event-stream` streams `event: next` messages, then `event: complete`.
-Authentication is the `Authorization: Bearer` header.
+Authentication is the `Authorization: Bearer` header; when that token expires or is revoked
+the stream sends an `UNAUTHENTICATED` error and completes (cti/stream_expiry.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -22,6 +24,7 @@ from strawberry.types import ExecutionResult
 
 from cti.connection_slots import TooManyConnections
 from cti.graphql_api.context import CtiContext
+from cti.stream_expiry import TokenEnded, until_token_ends, watch_token
 
 SSE_PATH = "/graphql/stream"
 
@@ -68,9 +71,22 @@ def sse_router(schema: Schema) -> APIRouter:
                         yield _message("next", {"errors": [refused.formatted]})
                         yield _message("complete", None)
                         return
-                    async for result in results:
-                        assert isinstance(result, ExecutionResult)
-                        yield _message("next", process_result(result))
+                    settings = context.services.settings
+                    watcher = asyncio.ensure_future(
+                        watch_token(
+                            context.services,
+                            context.authorization(),
+                            settings.stream_recheck_seconds,
+                        )
+                    )
+                    slot.callback(watcher.cancel)
+                    try:
+                        async for result in until_token_ends(results, watcher):
+                            assert isinstance(result, ExecutionResult)
+                            yield _message("next", process_result(result))
+                    except TokenEnded as ended:
+                        gone = GraphQLError(str(ended), extensions={"code": "UNAUTHENTICATED"})
+                        yield _message("next", {"errors": [gone.formatted]})
                     yield _message("complete", None)
             finally:
                 await results.aclose()

@@ -6,7 +6,8 @@ not know (`name@tenant`, the platform operator, and accounts made with `UserDire
 are checked against cti's own `cti_users`, the store provisioning replaces.
 
 Failed logins are throttled per client address and per account (cti/login_throttle.py,
-docs/cti.md "Auth and tenancy").
+docs/cti.md "Auth and tenancy"). `POST /api/v1/auth/revoke` ends sessions: the caller's own
+everywhere, or (an admin, the operator) another user's (cti/token_revocation.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cti.passwords import verify_password
 from cti.principal import Principal, Role
-from cti.rest.deps import Services
+from cti.rest.deps import CurrentPrincipal, Services
 from cti.rest.provisioning_access import Provisioning
 from cti.services import CtiServices
 from provisioning.errors import NotFound
@@ -98,7 +99,50 @@ async def issue_token(
     if principal is None:
         await throttle.record_failure(address, account)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
+    generation = await services.token_generations.current(principal.tenant, principal.username)
     return TokenResponse(
-        access_token=services.signer.issue(principal),
+        access_token=services.signer.issue(principal, generation),
         expires_in=int(services.signer.ttl_seconds),
     )
+
+
+class RevokeRequest(BaseModel):
+    username: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Whose sessions to end (an admin: a user of its tenant; the operator: "
+        "`name@tenant`); omitted: the caller's own",
+    )
+
+
+class RevokeResponse(BaseModel):
+    tenant: str
+    username: str
+
+
+@router.post(
+    "/revoke",
+    responses={
+        401: {"description": "No valid token"},
+        403: {"description": "Another user's sessions, and the caller is no admin of its tenant"},
+    },
+)
+async def revoke_tokens(
+    principal: CurrentPrincipal, services: Services, body: RevokeRequest | None = None
+) -> RevokeResponse:
+    """Sign out everywhere: every access token issued so far to the user stops working, and its
+    open websockets and SSE streams close (4401 / an `UNAUTHENTICATED` error) within
+    `stream_recheck_seconds`. API tokens are revoked through `/api/v1/api-tokens`."""
+    if principal.role is Role.API:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "API tokens are revoked, not signed out")
+    tenant, username = principal.tenant, principal.username
+    if body is not None and body.username is not None:
+        tenant, username = services.split_login(body.username)
+        if principal.role is not Role.OPERATOR:
+            if principal.role is not Role.ADMIN:
+                refusal = "only an admin ends another user's sessions"
+                raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
+            tenant = principal.tenant  # an admin names users of its own tenant only
+    await services.token_generations.revoke(tenant, username)
+    return RevokeResponse(tenant=tenant, username=username)

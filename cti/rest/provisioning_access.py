@@ -95,6 +95,7 @@ def _own_service(request: Request, settings: CtiSettings) -> ProvisioningService
     made = ProvisioningService(engine, partial(hash_password, cost=settings.password_cost))
     # Logins without @tenant land in the default tenant: it must exist to be provisioned.
     made.ensure_tenant("system", demo_tenant_spec(settings.default_tenant))
+    made.subscribe(request.app.state.revoke_on_change)
     return made
 
 

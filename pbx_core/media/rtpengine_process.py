@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.child_processes import dies_with_parent
 from pbx_core.media.ng_client import NgClient, NgError
 
 
@@ -91,7 +92,7 @@ def start_rtpengine(
     log_path = work_dir / "rtpengine.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        args,
+        dies_with_parent(args),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

@@ -72,10 +72,14 @@ class SpokenPrompts:
         self._directory = directory
         self._max_files = max_files
 
+    def file_for(self, text: str, language: str) -> Path:
+        """Where `text` in `language` is kept (whether or not it was spoken yet)."""
+        digest = hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()[:24]
+        return self._directory / f"{language}-{digest}.wav"
+
     def path(self, text: str, language: str) -> Path:
         """The WAV file speaking `text` in `language`, made now if it is not there yet."""
-        digest = hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()[:24]
-        target = self._directory / f"{language}-{digest}.wav"
+        target = self.file_for(text, language)
         if target.exists():
             _mark_used(target)
             return target

@@ -16,7 +16,7 @@ from sippy.SipHeader import SipHeader
 
 from common.number_categories import Category
 from pbx_core import call_control as cc
-from pbx_core.directory import Directory
+from pbx_core.directory import SipUser
 from pbx_core.location import Binding
 from pbx_core.trunks.fraud_guard import VelocityGuard
 from pbx_core.trunks.numbering import to_e164
@@ -143,14 +143,14 @@ class CarrierLegs:
         return None if leg is None or trunk is None else (leg.invite, trunk)
 
 
-def trunk_binding(dialled: str, trunk: Carrier) -> Binding:
-    """Where sippy sends the leg: the trunk's address (Request-URI number@trunk)."""
-    return Binding(dialled, "", trunk.host, trunk.port, 0)
+def trunk_binding(dialled: str, trunk: Carrier, tenant: str) -> Binding:
+    """Where sippy sends the leg of `tenant`'s call: the trunk's address (number@trunk)."""
+    return Binding(dialled, "", trunk.host, trunk.port, 0, tenant)
 
 
 def place(
     routing: TrunkRouting,
-    directory: Directory,
+    user: SipUser | None,
     caller: str,
     dialled: str,
     caller_name: str,
@@ -158,10 +158,10 @@ def place(
 ) -> CarrierInvite | Refused:
     """A leg of `caller`'s call to outside number `dialled`.
 
-    `caller` is one of our extensions (its tenant's plan and numbers apply) or, for a call from
-    outside that is forwarded or transferred out, the original caller: then the default plan
-    applies and the carrier is shown that caller's own number, as forwarding does."""
-    user = directory.user(caller)
+    `user`: `caller` as one of our extensions, looked up in the call's tenant (that tenant's
+    plan and numbers apply), or None for a call from outside that is forwarded or transferred
+    out: then the default plan applies and the carrier is shown that caller's own number, as
+    forwarding does."""
     if user is not None:
         decision = routing.outbound(user.tenant, user.extension, dialled)
     else:

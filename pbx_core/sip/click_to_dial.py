@@ -37,7 +37,7 @@ from sippy.Time.Timeout import Timeout
 from sippy.UA import UA
 
 from pbx_core import call_control as cc
-from pbx_core.directory import Directory
+from pbx_core.directory import Directories
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.sip.carrier import place
@@ -75,6 +75,7 @@ class DialCall:
     extension: str
     destination: str
     ring_timeout: float
+    tenant: str
     state: DialState = DialState.RINGING_AGENT
     agent: Any = None
     far: Any = None
@@ -98,7 +99,7 @@ class ClickToDial:
     def __init__(
         self,
         global_config: dict[str, Any],
-        directory: Directory,
+        directories: Directories,
         locations: LocationStore,
         emit: Emit,
         contact: Callable[[], Any],
@@ -107,7 +108,7 @@ class ClickToDial:
         trunks: TrunkRouting,
     ) -> None:
         self._config = global_config
-        self.directory = directory
+        self.directories = directories
         self._locations = locations
         self._emit = emit
         self._contact = contact
@@ -118,15 +119,19 @@ class ClickToDial:
     # -----------------------------------------------------------------------------------------
     # Commands
 
-    def start(self, command: cc.Dial, busy: Callable[[str], bool]) -> None:
+    def start(self, command: cc.Dial, busy: Callable[[str, str], bool]) -> None:
         if command.call_id in self.calls:
             self._emit(cc.CommandFailed(command.call_id, "Dial", "call id in use"), None)
             return
         call = DialCall(
-            command.call_id, command.extension, command.destination, command.ring_timeout
+            command.call_id,
+            command.extension,
+            command.destination,
+            command.ring_timeout,
+            command.tenant,
         )
-        binding = self._locations.lookup(command.extension)
-        if binding is None or busy(command.extension):
+        binding = self._locations.lookup(call.tenant, command.extension)
+        if binding is None or busy(call.tenant, command.extension):
             failure = cc.OfferFailure.NOT_REGISTERED if binding is None else cc.OfferFailure.BUSY
             self._emit(cc.OfferFailed(call.call_id, AGENT, call.extension, failure), None)
             self._emit(cc.CallHungUp(call.call_id, cc.HangupSide.PBX), None)
@@ -220,8 +225,8 @@ class ClickToDial:
             )
         call.state = DialState.RINGING_DESTINATION
         destination = call.destination
-        if self.directory.user(destination) is not None:
-            binding = self._locations.lookup(destination)
+        if self.directories.user(call.tenant, destination) is not None:
+            binding = self._locations.lookup(call.tenant, destination)
             if binding is None:
                 self._unreachable(call, cc.OfferFailure.NOT_REGISTERED, 480)
                 return
@@ -231,7 +236,8 @@ class ClickToDial:
             )
             return
         our_host = self._config["_sip_address"]
-        placed = place(self.trunks, self.directory, call.extension, destination, "", our_host)
+        caller = self.directories.user(call.tenant, call.extension)  # the caller's tenant's numbers
+        placed = place(self.trunks, caller, call.extension, destination, "", our_host)
         if isinstance(placed, Refused):
             self._unreachable(call, cc.OfferFailure.REJECTED, placed.code)
             return
@@ -305,5 +311,6 @@ class ClickToDial:
                 except Exception:
                     self.calls.pop(call.call_id, None)
 
-    def busy_extensions(self) -> set[str]:
-        return {call.extension for call in self.calls.values()}
+    def busy_extensions(self) -> set[tuple[str, str]]:
+        """(tenant, extension) of every phone a click-to-dial call holds."""
+        return {(call.tenant, call.extension) for call in self.calls.values()}

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-StartCall = Callable[[Any, cc.CallSource, str, str, Any, Any, "str | None"], "Call | None"]
-"""`Inbound._start_call`: (ua, source, caller, called, caller_name, body, route)."""
+StartCall = Callable[..., "Call | None"]
+"""`Inbound._start_call` bound to the caller's UA: (source, tenant, caller_name, route, *,
+caller, called, body)."""
 
 ANONYMOUS_CALLERS = frozenset({"", "anonymous", "restricted", "unavailable"})
 """From users of a call that hides its number (RFC 3323 `anonymous`, and carriers' usual
@@ -37,32 +38,40 @@ class DirectNumbers:
     def __init__(self, ctx: CallContext) -> None:
         self._ctx = ctx
 
-    def is_carrier_request(self, source_host: str, caller: str, called: str) -> bool:
-        directory = self._ctx.directory
-        trunk = source_host in directory.trusted_trunk_addresses
-        return (
-            (trunk or source_host in self._ctx.trunks.inbound_addresses)
-            and directory.user(caller) is None
-            and directory.user(called) is None
-            and not directory.is_call_center(called)
-        )
+    def is_carrier_request(
+        self, source_host: str, caller_domain: str, called_domain: str, caller: str, called: str
+    ) -> bool:
+        """From a trunk address, and neither From nor Request-URI one of ours: From is not a user
+        of the tenant of its domain, the Request-URI not a user or call center of its domain's."""
+        ctx = self._ctx
+        directories = ctx.directories
+        if not (directories.is_trunk(source_host) or source_host in ctx.trunks.inbound_addresses):
+            return False
+        calling = directories.for_domain(caller_domain)
+        if calling is not None and calling.user(caller) is not None:
+            return False
+        target = directories.for_domain(called_domain)
+        return target is None or (target.user(called) is None and not target.is_call_center(called))
 
     def route(
         self, ua: Any, caller: str, called: str, caller_name: Any, body: Any, start: StartCall
     ) -> None:
+        """The direct number's tenant owns the call: its user rings (forwarding and do-not-disturb
+        apply) or its call center queues it; never another tenant's extension of that name."""
         ctx = self._ctx
         number = ctx.trunks.inbound(called)
         if number is None:
             log.warning("call from the carrier to %r: nobody's number, 404", called[:_LOGGED_CHARS])
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
-        destination = number.destination
-        user = ctx.directory.user(destination)
-        if ctx.directory.is_call_center(destination):
+        destination, tenant = number.destination, number.tenant
+        directory = ctx.directories.of_tenant(tenant)
+        user = directory.user(destination) if directory is not None else None
+        if directory is not None and directory.is_call_center(destination):
             route: str | None = destination
-        elif user is not None and user.tenant == number.tenant:
+        elif user is not None:
             route = None  # the PBX rings the user's phone itself
-            rejecting = (number.tenant, destination) in ctx.trunks.rejecting_anonymous
+            rejecting = (tenant, destination) in ctx.trunks.rejecting_anonymous
             if rejecting and caller.lower() in ANONYMOUS_CALLERS:
                 log.info("anonymous call to %s refused (433): its user rejects them", number.number)
                 ua.recvEvent(CCEventFail((433, "Anonymity Disallowed")))
@@ -74,7 +83,9 @@ class DirectNumbers:
             return
         # The caller's number as E.164 whatever form the carrier wrote it in (screen pop, CDRs).
         caller_number = to_e164(caller) or caller
-        call = start(ua, cc.CallSource.TRUNK, caller_number, destination, caller_name, body, route)
-        if call is not None and route is None:
-            ring_timeout = ctx.extension_ring_timeout
-            ctx.offers.offer(call, call.next_leg_id(), destination, ring_timeout, True)
+        call = start(
+            cc.CallSource.TRUNK, tenant, caller_name, route,
+            caller=caller_number, called=destination, body=body,
+        )  # fmt: skip
+        if call is not None and route is None:  # forwarding and do-not-disturb decide
+            ctx.forwarding.ring(call, destination)

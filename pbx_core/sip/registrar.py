@@ -1,15 +1,19 @@
-"""REGISTER handling: digest challenge, verification and the binding in the location store."""
+"""REGISTER handling: digest challenge, verification and the binding in the location store.
+
+The To domain names the tenant (its SIP domain); the challenge's realm is that domain, and the
+binding is the tenant's (docs/pbx.md, "Tenants")."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, assert_never
 
 from sippy.SipHeader import SipHeader
 
-from pbx_core.directory import Directory
+from pbx_core.directory import Directories, Directory, digest_realm
 from pbx_core.location import Binding, LocationStore
-from pbx_core.sip.digest import challenge_header, nonce_is_fresh, verified_user
+from pbx_core.sip.auth_throttle import AuthThrottle
+from pbx_core.sip.digest import DigestAuth, DigestRequest, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -21,46 +25,70 @@ SipReply = tuple[Any, None, None]
 
 
 class Registrar:
-    def __init__(self, directory: Directory, locations: LocationStore, realm: str) -> None:
-        self._directory = directory
+    def __init__(
+        self,
+        directories: Directories,
+        locations: LocationStore,
+        realm: str,
+        auth: DigestAuth,
+        throttle: AuthThrottle,
+    ) -> None:
+        self._directories = directories
         self._locations = locations
         self._realm = realm
+        """For a PBX of one company, and for domains that belong to no tenant."""
+        self._auth = auth
+        self._throttle = throttle
 
-    def set_directory(self, directory: Directory) -> None:
-        self._directory = directory
+    def set_directories(self, directories: Directories) -> None:
+        self._directories = directories
 
     def handle(self, req: Any) -> SipReply:
-        extension = str(req.getHFBody("to").getUrl().username or "")
+        to = req.getHFBody("to").getUrl()
+        extension = str(to.username or "")
+        domain = str(to.host or "")
+        directory = self._directories.for_domain(domain)
+        realm = digest_realm(directory, self._realm)
+        source = str(req.getSource()[0])
         authorization = req.getHFBody("authorization") if req.countHFs("authorization") else None
         if authorization is None:
-            # Challenge unknown users as well: answering 404 here would let anyone enumerate
-            # the extensions.
-            return self._challenge(req)
-        if verified_user(self._directory, authorization, "REGISTER", extension) is None:
-            if not nonce_is_fresh(authorization):
-                # A stale nonce is not a wrong password: challenge again.
-                return self._challenge(req)
-            log.info("REGISTER for %s refused: wrong credentials", extension)
-            return (req.genResponse(403, "Forbidden"), None, None)
-        return self._bind(req, extension)
+            # Challenge unknown users and domains as well: answering 404 here would let anyone
+            # enumerate the extensions and tenants.
+            return self._challenge(req, realm, source, stale=False)
+        asked = DigestRequest("REGISTER", str(req.getRURI()), source, realm, extension)
+        verdict = self._auth.check(directory, authorization, asked)
+        match verdict:
+            case Verdict.OK:
+                assert directory is not None  # nobody authenticates in no tenant
+                return self._bind(req, directory, extension)
+            case Verdict.STALE:
+                return self._challenge(req, realm, source, stale=True)
+            case Verdict.FAILED:
+                log.info("REGISTER %s@%s from %s refused", extension, domain, source)
+                if not self._directories.is_trunk(source):
+                    self._throttle.failed(source, f"REGISTER {extension}@{domain}")
+                return (req.genResponse(403, "Forbidden"), None, None)
+            case _:
+                assert_never(verdict)
 
-    def _challenge(self, req: Any) -> SipReply:
+    def _challenge(self, req: Any, realm: str, source: str, *, stale: bool) -> SipReply:
         resp = req.genResponse(401, "Unauthorized")
-        resp.appendHeader(challenge_header(self._realm))
+        resp.appendHeader(self._auth.challenge(realm, source, stale=stale))
         return (resp, None, None)
 
-    def _bind(self, req: Any, extension: str) -> SipReply:
+    def _bind(self, req: Any, directory: Directory, extension: str) -> SipReply:
+        tenant = directory.tenant
         if req.countHFs("contact") == 0:
             # A query: answer with the current binding.
             resp = req.genResponse(200, "OK")
-            current = self._locations.lookup(extension)
+            current = self._locations.lookup(tenant, extension)
             if current is not None:
                 resp.appendHeader(SipHeader(name="contact", bodys=f"<{current.contact}>"))
             return (resp, None, None)
         contact = req.getHFBody("contact")
         expires = self._requested_expires(req, contact)
         if contact.asterisk or expires == 0:
-            self._locations.remove(extension)
+            self._locations.remove(tenant, extension)
             return (req.genResponse(200, "OK"), None, None)
         if expires < MIN_EXPIRES:
             resp = req.genResponse(423, "Interval Too Brief")
@@ -74,6 +102,7 @@ class Registrar:
             host=str(url.host),
             port=int(url.port or 5060),
             expires=expires,
+            tenant=tenant,
         )
         self._locations.save(binding)
         resp = req.genResponse(200, "OK")

@@ -8,7 +8,9 @@ from typing import Any
 from redis.exceptions import RedisError
 from sippy.SipHeader import SipHeader
 
+from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
+from pbx_core.sip.headers import raw_header
 from pbx_core.sip.registrar import Registrar
 
 log = logging.getLogger(__name__)
@@ -17,9 +19,10 @@ ALLOWED = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER"
 
 
 class SipRouter:
-    def __init__(self, registrar: Registrar, calls: CallManager) -> None:
+    def __init__(self, registrar: Registrar, calls: CallManager, throttle: AuthThrottle) -> None:
         self._registrar = registrar
         self._calls = calls
+        self._throttle = throttle
 
     def __call__(self, req: Any, sip_t: Any) -> Any:
         try:
@@ -38,6 +41,14 @@ class SipRouter:
 
     def _route(self, req: Any, sip_t: Any) -> Any:
         method = req.getMethod()
+        if method in ("REGISTER", "INVITE"):
+            # Out-of-dialog only here (sippy hands in-dialog requests to their UA): a banned
+            # address cannot register or start calls, whatever credentials it sends.
+            retry_after = self._throttle.retry_after(str(req.getSource()[0]))
+            if retry_after is not None:
+                resp = req.genResponse(503, "Service Unavailable")
+                resp.appendHeader(raw_header("Retry-After", str(retry_after)))
+                return (resp, None, None)
         if method == "REGISTER":
             return self._registrar.handle(req)
         if req.getHFBody("to").getTag() is not None:

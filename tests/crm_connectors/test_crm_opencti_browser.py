@@ -7,6 +7,7 @@ Skipped when Playwright or Debian's /usr/bin/chromium are missing (no browser is
 from __future__ import annotations
 
 import json
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,10 +19,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from crm_connectors.opencti import ADAPTER_DIR, CALL_CENTER_DEFINITION
+from crm_connectors.opencti import CALL_CENTER_DEFINITION, CONTENT_SECURITY_POLICY, adapter_app
 from tests.components import CHROMIUM_ARGS, require_chromium
 from tests.crm_connectors.crm_testkit import serve
 
@@ -42,7 +42,7 @@ class FakeApi:
                 Route("/api/v1/calls", self.calls, methods=["POST"]),
                 Route("/api/v1/screen-pop", self.screen_pop),
                 WebSocketRoute("/graphql", self.graphql),
-                Mount("/crm/opencti", StaticFiles(directory=ADAPTER_DIR)),
+                Mount("/crm/opencti", adapter_app()),
             ]
         )
 
@@ -110,6 +110,16 @@ window.sforce = { opencti: {
 """
 
 
+def wait_until(page: Any, expression: str, timeout_s: float = 30) -> None:
+    """Poll `expression` from the test: Playwright's `wait_for_function` evaluates it with
+    `eval` inside the page, which the adapter's CSP (rightly) forbids."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never true: {expression}")
+        page.wait_for_timeout(50)
+
+
 @pytest.fixture
 def browser() -> Iterator[Any]:
     executable = require_chromium()
@@ -130,9 +140,10 @@ def test_click_to_dial_and_screen_pop_both_directions(browser: Any) -> None:
 
         # Incoming: CALL_OFFERED for 1001 pops the indexed Salesforce record, an unknown caller
         # falls back to Salesforce's own search, and 1002's call is not ours.
-        page.wait_for_function("window.__sf.filter(c => c[0].indexOf('creenPop') > 0).length >= 2")
+        wait_until(page, "window.__sf.filter(c => c[0].indexOf('creenPop') > 0).length >= 2")
         pops = [c for c in page.evaluate("window.__sf") if "creenPop" in c[0]]
-        assert pops == [
+        # The two calls' screen-pop lookups run concurrently: either may pop first.
+        assert sorted(pops, key=json.dumps) == [
             ["screenPop", {"type": "sobject", "params": {"recordId": "001A"}}],
             [
                 "searchAndScreenPop",
@@ -153,7 +164,7 @@ def test_click_to_dial_and_screen_pop_both_directions(browser: Any) -> None:
             "window.__dial({number: '+31201234567', recordId: '001A',"
             " recordName: 'Jansen', objectType: 'Account'})"
         )
-        page.wait_for_function("document.getElementById('status').textContent.startsWith('dial')")
+        wait_until(page, "document.getElementById('status').textContent.startsWith('dial')")
         assert page.inner_text("#status") == "dialling +31201234567"
         assert api.dials == [{"extension": "1001", "destination": "+31201234567"}]
         assert api.dial_auth == [f"Bearer {TOKEN}"]
@@ -168,3 +179,30 @@ def test_call_center_definition_has_the_required_items() -> None:
     assert items["reqSalesforceCompatibilityMode"] == "Lightning"
     assert items["reqAdapterUrl"].startswith("https://")
     assert "apiBaseUrl" in items and "apiToken" in items
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example",
+        "https://acme.my.salesforce.com.evil.example",
+        "http://acme.my.salesforce.com",
+        "https://acme.my.salesforce.com/x",
+        "javascript:alert(1)//",
+    ],
+)
+def test_only_a_salesforce_origin_may_serve_the_open_cti_library(browser: Any, origin: str) -> None:
+    api = FakeApi()
+    with serve(api.app()) as base:
+        page = browser.new_page()
+        loaded: list[str] = []
+        page.on("request", lambda request: loaded.append(request.url))
+        answer = page.goto(f"{base}/crm/opencti/softphone.html?sfdcIframeOrigin={origin}")
+        assert answer is not None
+        assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert "frame-ancestors https://*.salesforce.com" in CONTENT_SECURITY_POLICY
+        wait_until(page, "document.getElementById('status').textContent !== 'starting'")
+        assert page.inner_text("#status") == "refused: not a Salesforce origin"
+        assert [url for url in loaded if "opencti_min" in url] == []
+        assert page.evaluate("document.querySelectorAll('script[src*=opencti_min]').length") == 0
+        page.close()

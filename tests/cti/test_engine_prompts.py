@@ -67,3 +67,23 @@ def test_an_unknown_prompt_falls_back_to_the_comfort_message_with_a_log_line(
     assert "'no_such_prompt'" in caplog.text and "'position:many'" in caplog.text
     assert played(tmp_path, "welcome") == "welcome_nl"
     assert played(tmp_path, "busy_tone") == "busy_tone"
+
+
+def test_an_announcement_is_the_tenants_own_recording(tmp_path: Path) -> None:
+    assert played(tmp_path, "announcement:welcome-2027") == "announcements/demo/welcome-2027"
+    # A name that could leave the tenant's directory is no announcement: the fallback plays.
+    assert played(tmp_path, "announcement:../acme/welcome") == "comfort_nl"
+    assert played(tmp_path, "announcement:") == "comfort_nl"
+
+
+def test_music_on_hold_may_be_an_announcement(tmp_path: Path) -> None:
+    port = RecordingPbx()
+    holder = EngineTenant(Engine(demo_tenant_config()))
+    adapter = PbxAdapter(
+        port, {"demo": holder}, language="nl", feed=lambda *_: None,
+        spoken=SpokenPrompts(tmp_path / "spoken"),
+    )  # fmt: skip
+    adapter.execute("demo", holder, q.StartMusic("c-1", "announcement:jingle"))
+    adapter.execute("demo", holder, q.StartMusic("c-2", "moh"))
+    music = [c.music for c in port.sent if isinstance(c, pbx.StartMusicOnHold)]
+    assert music == ["announcements/demo/jingle", "music_on_hold"]

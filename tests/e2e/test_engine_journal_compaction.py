@@ -54,9 +54,12 @@ async def test_a_compacted_journal_restarts_with_agents_waiting_calls_and_sequen
 
     async with running_runtime(pbx, redis, prefix, compact_after=3) as again:
         # The waiting call was in the snapshot: its dialog died with the "old process", so the
-        # restart ends it through the engine, with its own terminal event.
-        ended = await wait_for(redis, prefix, EventType.CALL_ABANDONED, call_id=waiting.call_id)
+        # restart ends it through the engine as lost by the platform, not abandoned by its caller.
+        ended = await wait_for(redis, prefix, EventType.CALL_LOST, call_id=waiting.call_id)
         assert ended.sequence > waiting.sequence
+        assert ended.reason.startswith("lost: PBX restarted")
+        kinds = [e.type for e in await stream_events(redis, prefix) if e.call_id == waiting.call_id]
+        assert EventType.CALL_ABANDONED not in kinds
         agents = {a.extension: a for a in await again.agents("demo")}
         assert (agents["1004"].state, agents["1004"].unavailable_code) == (
             AgentState.UNAVAILABLE,

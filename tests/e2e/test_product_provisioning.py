@@ -37,7 +37,7 @@ def test_changes_made_through_the_api_outlive_a_restart(tmp_path: Path) -> None:
         assert sign_in(base, "1001", "pw1001").status_code == 200  # the contract's demo login
         with admin_client(base) as admin:
             users = admin.get("/api/v1/tenants/demo/users", params={"limit": 100}).json()
-            assert users["total"] == 12
+            assert users["total"] == 13
             changed = admin.patch(
                 "/api/v1/tenants/demo/users/1001", json={"password": "new-pw-1001"}
             )

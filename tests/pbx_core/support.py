@@ -54,6 +54,20 @@ def scenario_variables(scenario: str) -> set[str]:
     return set(match.group(1).split(",")) if match else set()
 
 
+def digest_uri(
+    scenario: str, remote: tuple[str, int] | None, variables: dict[str, Any]
+) -> str | None:
+    """What SIPp must put in the digest `uri` of a call scenario: its Request-URI, as a phone
+    does (the PBX checks it, docs/pbx.md). SIPp's own default, remote_ip:remote_port, only fits
+    a REGISTER. The Request-URI is `[$to]@[$to_domain]` or `[$to]@[remote_ip]:[remote_port]`."""
+    if remote is None or "to" not in variables:
+        return None
+    if "[authentication" not in (SIPP_DIR / scenario).read_text():
+        return None
+    host = variables.get("to_domain") or f"{remote[0]}:{remote[1]}"
+    return f"{variables['to']}@{host}"
+
+
 @dataclass
 class SippResult:
     returncode: int
@@ -97,6 +111,9 @@ class Sipp:
         for name, value in (variables or {}).items():
             if name in declared:  # SIPp refuses to set a variable its scenario does not use
                 args += ["-set", name, str(value)]
+        auth_uri = digest_uri(scenario, remote, variables or {})
+        if auth_uri is not None:
+            args += ["-auth_uri", auth_uri]
         if os.environ.get("PBX_TEST_SIPP_TRACE"):  # debugging aid: full message logs
             args.append("-trace_msg")
         self.args = args + (extra or [])

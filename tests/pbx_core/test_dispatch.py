@@ -9,11 +9,13 @@ import pytest
 from redis import Redis
 
 from pbx_core import call_control as cc
-from pbx_core.directory import demo_directory
+from pbx_core.directory import Directories, demo_directory
 from pbx_core.hunt_group import HuntGroupHandler
 from pbx_core.location import LocationStore
+from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
 from pbx_core.sip.calls.model import Call
+from pbx_core.sip.digest import DigestAuth
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +28,17 @@ class Unknown:
 def test_a_command_the_pbx_does_not_handle_raises_instead_of_being_dropped() -> None:
     events: list[cc.CallEvent] = []
     manager = CallManager(
-        {}, demo_directory(), LocationStore(Redis()), lambda e, _r: events.append(e), realm="t"
+        {},
+        Directories.of([demo_directory()]),
+        LocationStore(Redis()),
+        lambda e, _r: events.append(e),
+        realm="t",
+        auth=DigestAuth(),
+        throttle=AuthThrottle(),
     )
     manager.calls["c1"] = Call(
         "c1", ua=None, caller="0612", called="7001", caller_name="",
-        source=cc.CallSource.TRUNK, route="7001", caller_tag="tag",
+        source=cc.CallSource.TRUNK, route="7001", caller_tag="tag", tenant=cc.DEFAULT_TENANT,
     )  # fmt: skip
     with pytest.raises(AssertionError, match="Unknown"):
         manager.execute(Unknown("c1"))  # type: ignore[arg-type]

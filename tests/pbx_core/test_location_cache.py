@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from redis import Redis
 
+from pbx_core.call_control import DEFAULT_TENANT as T
 from pbx_core.location import Binding, LocationStore
 from tests.pbx_core.conftest import REDIS_URL
 
@@ -51,11 +52,11 @@ def test_lookups_are_served_from_the_cache(
 ) -> None:
     this, _ = nodes
     this.save(_binding(5070))
-    assert this.lookup("1001") == _binding(5070)
+    assert this.lookup(T, "1001") == _binding(5070)
     # A hand edit bypasses the store (no invalidation): the cached binding is still served,
     # which shows the lookup did not go to Redis.
-    redis.delete(f"{redis_prefix}binding:1001")
-    assert this.lookup("1001") == _binding(5070)
+    redis.delete(f"{redis_prefix}binding:{T}:1001")
+    assert this.lookup(T, "1001") == _binding(5070)
 
 
 def test_reregistration_on_another_node_invalidates_the_cache(
@@ -63,18 +64,18 @@ def test_reregistration_on_another_node_invalidates_the_cache(
 ) -> None:
     this, other = nodes
     other.save(_binding(5070))
-    assert this.lookup("1001") == _binding(5070)
+    assert this.lookup(T, "1001") == _binding(5070)
     other.save(_binding(5071))
-    wait_until(lambda: this.lookup("1001") == _binding(5071))
+    wait_until(lambda: this.lookup(T, "1001") == _binding(5071))
 
 
 def test_registration_on_another_node_replaces_a_cached_not_registered(
     nodes: tuple[LocationStore, LocationStore],
 ) -> None:
     this, other = nodes
-    assert this.lookup("1001") is None
+    assert this.lookup(T, "1001") is None
     other.save(_binding(5070))
-    wait_until(lambda: this.lookup("1001") == _binding(5070))
+    wait_until(lambda: this.lookup(T, "1001") == _binding(5070))
 
 
 def test_unregistration_on_another_node_invalidates_the_cache(
@@ -82,9 +83,9 @@ def test_unregistration_on_another_node_invalidates_the_cache(
 ) -> None:
     this, other = nodes
     other.save(_binding(5070))
-    assert this.lookup("1001") == _binding(5070)
-    other.remove("1001")
-    wait_until(lambda: this.lookup("1001") is None)
+    assert this.lookup(T, "1001") == _binding(5070)
+    other.remove(T, "1001")
+    wait_until(lambda: this.lookup(T, "1001") is None)
 
 
 def test_cached_binding_expires_with_its_key(
@@ -92,9 +93,9 @@ def test_cached_binding_expires_with_its_key(
 ) -> None:
     this, other = nodes
     other.save(_binding(5070, expires=1))
-    assert this.lookup("1001") == _binding(5070, expires=1)
-    wait_until(lambda: redis.exists(f"{redis_prefix}binding:1001") == 0)
-    assert this.lookup("1001") is None
+    assert this.lookup(T, "1001") == _binding(5070, expires=1)
+    wait_until(lambda: redis.exists(f"{redis_prefix}binding:{T}:1001") == 0)
+    assert this.lookup(T, "1001") is None
 
 
 def test_clear_on_another_node_empties_the_cache(
@@ -103,9 +104,9 @@ def test_clear_on_another_node_empties_the_cache(
     this, other = nodes
     other.save(_binding(5070))
     other.save(_binding(5080, extension="1002"))
-    assert this.lookup("1001") is not None and this.lookup("1002") is not None
+    assert this.lookup(T, "1001") is not None and this.lookup(T, "1002") is not None
     other.clear()
-    wait_until(lambda: this.lookup("1001") is None and this.lookup("1002") is None)
+    wait_until(lambda: this.lookup(T, "1001") is None and this.lookup(T, "1002") is None)
 
 
 def test_without_invalidations_lookups_go_to_redis(
@@ -115,11 +116,11 @@ def test_without_invalidations_lookups_go_to_redis(
     would miss other nodes' changes."""
     this, _ = nodes
     this.save(_binding(5070))
-    assert this.lookup("1001") == _binding(5070)
+    assert this.lookup(T, "1001") == _binding(5070)
     this.close()
     assert not this.cache_live
-    redis.delete(f"{redis_prefix}binding:1001")
-    assert this.lookup("1001") is None
+    redis.delete(f"{redis_prefix}binding:{T}:1001")
+    assert this.lookup(T, "1001") is None
 
 
 def test_invalidation_during_a_lookup_is_not_overwritten(
@@ -152,9 +153,9 @@ def test_invalidation_during_a_lookup_is_not_overwritten(
             return ChangeDuringRead()
 
     monkeypatch.setattr(this, "_redis", RedisWithSlowRead())
-    assert this.lookup("1001") == _binding(5070)  # what Redis said at that moment
+    assert this.lookup(T, "1001") == _binding(5070)  # what Redis said at that moment
     monkeypatch.setattr(this, "_redis", redis)
-    assert this.lookup("1001") == _binding(5071)
+    assert this.lookup(T, "1001") == _binding(5071)
 
 
 def test_changes_missed_while_the_subscription_was_down_are_not_served(
@@ -168,7 +169,7 @@ def test_changes_missed_while_the_subscription_was_down_are_not_served(
     other = LocationStore(Redis.from_url(REDIS_URL), redis_prefix)
     wait_until(lambda: this.cache_live)
     other.save(_binding(5070))
-    assert this.lookup("1001") == _binding(5070)
+    assert this.lookup(T, "1001") == _binding(5070)
 
     cache = this._cache
     assert cache is not None
@@ -181,7 +182,7 @@ def test_changes_missed_while_the_subscription_was_down_are_not_served(
     wait_until(lambda: cache.generation != generation and this.cache_live)
     assert "1001" not in cache.entries  # whatever was cached before the loss is gone
     other.save(_binding(5071))
-    wait_until(lambda: this.lookup("1001") == _binding(5071))
+    wait_until(lambda: this.lookup(T, "1001") == _binding(5071))
     this.close()
     admin.close()
     redis.close()

@@ -67,11 +67,12 @@ async def test_register_flood_with_wrong_passwords_leaves_the_pbx_serving(
 async def test_directory_update_applies_to_new_registrations(
     pbx: PbxService, tmp_path: Path
 ) -> None:
-    users = [*pbx.directory.users.values(), SipUser(extension="2001", password="pw2001")]
+    (directory,) = pbx.directories.tenants.values()
+    users = [*directory.users.values(), SipUser(extension="2001", password="pw2001")]
     refused = await register(pbx.config.sip_port, "2001", free_port(), tmp_path, "pw2001")
     assert refused.returncode == 0, refused.errors  # 403: not in the directory yet
     assert pbx.registration("2001") is None
-    await pbx.update_directory(Directory.of(users, pbx.directory.call_center_numbers))
+    await pbx.update_directory(Directory.of(users, directory.call_center_numbers))
     result = await register(pbx.config.sip_port, "2001", free_port(), tmp_path)
     assert result.returncode == 0, result.errors
     assert pbx.registration("2001") is not None
@@ -80,7 +81,7 @@ async def test_directory_update_applies_to_new_registrations(
 async def test_second_pbx_in_one_process_is_refused_and_first_keeps_working(
     pbx: PbxService, tmp_path: Path
 ) -> None:
-    second = PbxService(pbx.config, pbx.directory)
+    second = PbxService(pbx.config, pbx.directories)
     with pytest.raises(RuntimeError, match="already runs"):
         await second.start()
     await second.stop()

@@ -209,6 +209,12 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("POST", "/api/v1/tenants/{tenant}/trunks", {"name": "X", "host": "192.0.2.99"}),
     ("GET", "/api/v1/tenants/{tenant}/trunks", None),
     ("DELETE", "/api/v1/tenants/{tenant}/trunks/{trunk_id}", None),
+    ("GET", "/api/v1/tenants/{tenant}/users/{username}/services", None),
+    ("PATCH", "/api/v1/tenants/{tenant}/users/{username}/services", {"do_not_disturb": True}),
+    ("GET", "/api/v1/tenants/{tenant}/announcements", None),
+    ("PUT", "/api/v1/tenants/{tenant}/announcements/{name}", {}),
+    ("GET", "/api/v1/tenants/{tenant}/announcements/{name}", None),
+    ("DELETE", "/api/v1/tenants/{tenant}/announcements/{name}", None),
 ]
 
 

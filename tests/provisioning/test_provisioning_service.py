@@ -39,10 +39,12 @@ def test_changes_are_audited_and_heard_only_after_commit(
 ) -> None:
     service.create_tenant("op", tenant_spec("acme"))
     service.create_user("op", "acme", spec(1001))
-    assert changes == [
-        Change("acme", "tenant", "acme", "create"),
-        Change("acme", "user", "user1001", "create"),
+    assert [(c.tenant, c.entity, c.key, c.action) for c in changes] == [
+        ("acme", "tenant", "acme", "create"),
+        ("acme", "user", "user1001", "create"),
     ]
+    # A create changes every field it names.
+    assert {"extension", "roles", "licences"} <= changes[1].changed
     audits = count(engine, audit_log)
     with pytest.raises(Conflict):
         service.create_user("op", "acme", spec(1001, username="other"))

@@ -51,7 +51,7 @@ def test_a_provisioned_admin_signs_in_into_its_own_tenant_only(world: ApiWorld) 
     )
     assert made.status_code == 201, made.text
     boss = signed_in(world, "acme-boss", "boss-secret-1")
-    principal = TokenSigner(TOKEN_SECRET).verify(boss.headers["Authorization"].split()[1])
+    principal = TokenSigner(TOKEN_SECRET).verify(boss.headers["Authorization"].split()[1]).principal
     assert (principal.tenant, principal.role, principal.extension) == (OTHER, Role.ADMIN, "1201")
     # Its admin role acts in its tenant, and the tenant wall holds for the demo tenant.
     again = boss.post(
@@ -77,7 +77,7 @@ def test_roles_as_given_an_agent_may_not_provision_a_supervisor_may_read(world: 
     assert as_supervisor.get(base).status_code == 200
     assert as_supervisor.post(base, json=new_user("x1", "1303", "x-secret-123")).status_code == 403
     token = as_supervisor.headers["Authorization"].split()[1]
-    assert TokenSigner(TOKEN_SECRET).verify(token).role is Role.SUPERVISOR
+    assert TokenSigner(TOKEN_SECRET).verify(token).principal.role is Role.SUPERVISOR
 
 
 def test_a_changed_password_or_a_deleted_user_no_longer_signs_in(world: ApiWorld) -> None:
@@ -130,3 +130,30 @@ def test_every_login_costs_one_scrypt_run_known_or_not(
         runs.clear()
         assert sign_in(world, username, "guess").status_code == 401
         assert runs == [b"guess"], username
+
+
+def test_a_password_or_role_change_ends_the_users_sessions_a_name_change_does_not(
+    world: ApiWorld,
+) -> None:
+    admin, base = world["admin"], f"/api/v1/tenants/{DEMO}/users"
+    assert admin.post(base, json=new_user("si-eve", "1601", "eve-secret-1")).status_code == 201
+
+    def still_signed_in(client: httpx.Client) -> bool:
+        answer = client.get("/api/v1/screen-pop", params={"number": "+31201234567"})
+        assert answer.status_code in (200, 401), answer.text
+        return answer.status_code == 200
+
+    eve = signed_in(world, "si-eve", "eve-secret-1")
+    assert still_signed_in(eve)
+    assert admin.patch(f"{base}/si-eve", json={"name": "Eve Renamed"}).status_code == 200
+    assert still_signed_in(eve)
+    assert admin.patch(f"{base}/si-eve", json={"password": "eve-secret-2"}).status_code == 200
+    assert not still_signed_in(eve)
+    eve = signed_in(world, "si-eve", "eve-secret-2")
+    promoted = admin.patch(
+        f"{base}/si-eve", json={"roles": ["supervisor"], "licences": {"supervisor": True}}
+    )
+    assert promoted.status_code == 200, promoted.text
+    assert not still_signed_in(eve)  # its token still says agent: sign in again
+    token = signed_in(world, "si-eve", "eve-secret-2").headers["Authorization"].split()[1]
+    assert TokenSigner(TOKEN_SECRET).verify(token).principal.role is Role.SUPERVISOR

@@ -85,7 +85,7 @@ class Bridging:
         for leg in list(call.legs.values()):
             self.drop_leg(call, leg)
         ctx.emit(cc.CallTransferred(call.call_id, target), call.route)
-        if ctx.directory.is_call_center(target):
+        if ctx.directories.is_call_center(call.tenant, target):
             call.route = target
             call.called = target
             ctx.emit(
@@ -96,11 +96,12 @@ class Bridging:
                     source=call.source,
                     caller_name=call.caller_name,
                     transferred=True,
+                    tenant=call.tenant,
                 ),
                 target,
             )
             return
-        if ctx.directory.user(target) is None and not ctx.trunks.reaches_outside:
+        if ctx.user(call, target) is None and not ctx.trunks.reaches_outside:
             self.end_call(call, cc.HangupSide.PBX, code=404, reason="Not Found")
             return
         if call.answered and ctx.media is not None:

@@ -109,7 +109,7 @@ class CallerMedia:
 
     def maybe_record(self, call: Call, leg: Leg) -> None:
         media = self._ctx.media
-        user = self._ctx.directory.user(leg.extension)
+        user = self._ctx.user(call, leg.extension)
         if media is None or user is None or user.recording is RecordingMode.NEVER:
             return
         if not call.recording:
@@ -134,7 +134,7 @@ class CallerMedia:
         if not call.recording or sink is None:
             return
         extension = call.recorded_extension
-        user = self._ctx.directory.user(extension) if extension else None
+        user = self._ctx.user(call, extension) if extension else None
         sink(
             {
                 "call_id": call.call_id,

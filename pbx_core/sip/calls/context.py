@@ -12,14 +12,17 @@ from sippy.SipContact import SipContact
 from sippy.SipURL import SipURL
 
 from pbx_core import call_control as cc
-from pbx_core.directory import Directory
+from pbx_core.directory import Directories, Directory, SipUser, digest_realm
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient
+from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.click_to_dial import ClickToDial
+from pbx_core.sip.digest import DigestAuth
 from pbx_core.trunks.routing import TrunkRouting
 
 if TYPE_CHECKING:
+    from pbx_core.features.forwarding import CallForwarding
     from pbx_core.sip.calls.bridging import Bridging
     from pbx_core.sip.calls.caller_media import CallerMedia
     from pbx_core.sip.calls.hold import HoldAndDtmf
@@ -36,15 +39,18 @@ class CallContext:
     caller_media: CallerMedia
     hold: HoldAndDtmf
     monitoring: Monitoring
+    forwarding: CallForwarding
 
     def __init__(
         self,
         global_config: dict[str, Any],
-        directory: Directory,
+        directories: Directories,
         locations: LocationStore,
         emit: Emit,
         *,
         realm: str,
+        auth: DigestAuth,
+        throttle: AuthThrottle,
         media: NgClient | None,
         prompt_path: Callable[[str], str],
         extension_ring_timeout: float,
@@ -53,10 +59,12 @@ class CallContext:
         recording_sink: Callable[[dict[str, Any]], None] | None,
     ) -> None:
         self.config = global_config
-        self.directory = directory
+        self.directories = directories
         self.locations = locations
         self.emit = emit
-        self.realm = realm
+        self.default_realm = realm
+        self.auth = auth
+        self.throttle = throttle
         self.media = media
         self.prompt_path = prompt_path
         self.extension_ring_timeout = extension_ring_timeout
@@ -65,17 +73,25 @@ class CallContext:
         """Direct numbers, the carrier, calling plans (`CallManager.set_trunks` swaps it)."""
         self.recording_sink = recording_sink
         self.calls: dict[str, Call] = {}
-        self.busy: dict[str, int] = {}
-        """Extension -> its legs and monitors in progress (outside numbers are not counted)."""
+        self.busy: dict[tuple[str, str], int] = {}
+        """(tenant, extension) -> its legs and monitors in progress (outside numbers are not
+        counted)."""
         self.dial = ClickToDial(
             global_config,
-            directory,
+            directories,
             locations,
             emit,
             self.contact,
             media=media,
             trunks=self.trunks,
         )
+
+    def user(self, call: Call, extension: str) -> SipUser | None:
+        """`extension` of the call's tenant."""
+        return self.directories.user(call.tenant, extension)
+
+    def realm(self, directory: Directory | None) -> str:
+        return digest_realm(directory, self.default_realm)
 
     def contact(self) -> Any:
         """Our Contact without sippy's default display name `Anonymous`, which some user
@@ -104,19 +120,22 @@ class CallContext:
     # -----------------------------------------------------------------------------------------
     # Busy extensions (`max_calls_per_extension`)
 
-    def is_busy(self, extension: str) -> bool:
+    def is_busy(self, tenant: str, extension: str) -> bool:
         limit = self.max_calls_per_extension
-        in_use = self.busy.get(extension, 0) + (extension in self.dial.busy_extensions())
+        key = (tenant, extension)
+        in_use = self.busy.get(key, 0) + (key in self.dial.busy_extensions())
         return bool(limit) and in_use >= limit
 
-    def claim(self, extension: str) -> None:
-        self.busy[extension] = self.busy.get(extension, 0) + 1
+    def claim(self, tenant: str, extension: str) -> None:
+        key = (tenant, extension)
+        self.busy[key] = self.busy.get(key, 0) + 1
 
-    def release(self, extension: str) -> None:
-        if extension not in self.busy:
+    def release(self, tenant: str, extension: str) -> None:
+        key = (tenant, extension)
+        if key not in self.busy:
             return  # an outside number: never counted
-        left = self.busy[extension] - 1
+        left = self.busy[key] - 1
         if left > 0:
-            self.busy[extension] = left
+            self.busy[key] = left
         else:
-            del self.busy[extension]
+            del self.busy[key]

@@ -1,24 +1,53 @@
 """A new INVITE: challenge it, route it (call center, extension, outside number) and start the
-call; then the caller's own events (BYE, re-INVITE, INFO)."""
+call; then the caller's own events (BYE, re-INVITE, INFO).
+
+Tenants: the From domain names the caller's tenant (and the realm it authenticates in), the
+Request-URI domain the called tenant; an extension's call stays in its own tenant, a trunk's
+call goes to the call center of the tenant whose domain it addresses (docs/pbx.md, "Tenants")."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, assert_never
 
 from sippy.CCEvents import CCEventDisconnect, CCEventFail, CCEventInfo, CCEventTry, CCEventUpdate
 from sippy.Core.EventDispatcher import ED2
 from sippy.UA import UA
 
 from pbx_core import call_control as cc
+from pbx_core.directory import Directory
+from pbx_core.features.codes import FEATURE_CODE_ROUTE, is_feature_code, split_inhibitor
 from pbx_core.media.ng_client import NgError
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import Call
-from pbx_core.sip.digest import challenge_header, nonce_is_fresh, verified_user
+from pbx_core.sip.digest import DigestRequest, Verdict
 from pbx_core.sip.direct_numbers import DirectNumbers
+from pbx_core.trunks.routing import HIDE_ONCE
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Addressing:
+    """Whom a new INVITE is from and for."""
+
+    caller_domain: str
+    """From: the tenant whose user calls."""
+    called_domain: str
+    """Request-URI: the tenant whose number is called."""
+    request_uri: str
+    """What the caller's digest `uri` must name."""
+
+    @classmethod
+    def of(cls, req: Any) -> Addressing:
+        uri = req.getRURI()
+        return cls(
+            caller_domain=str(req.getHFBody("from").getUrl().host or ""),
+            called_domain=str(uri.host or ""),
+            request_uri=str(uri),
+        )
 
 
 class Inbound:
@@ -28,30 +57,48 @@ class Inbound:
 
     def new_invite(self, req: Any, sip_t: Any) -> Any:
         source_host = str(req.getSource()[0])
-        if req.countHFs("authorization") == 0 and not self._is_trunk_call(req, source_host):
+        addressing = Addressing.of(req)
+        called = str(req.getRURI().username or "")
+        if (
+            req.countHFs("authorization") == 0
+            and self._trunk_tenant(source_host, addressing, called) is None
+            and not self._is_carrier_request(req, source_host, addressing)
+        ):
             # Challenge statelessly: no dialog, no UA, no timer for the first, unauthenticated
             # INVITE of every extension call (half of all INVITEs).
             resp = req.genResponse(401, "Unauthorized")
-            resp.appendHeader(challenge_header(self._ctx.realm))
+            directory = self._ctx.directories.for_domain(addressing.caller_domain)
+            resp.appendHeader(self._ctx.auth.challenge(self._ctx.realm(directory), source_host))
             return (resp, None, None)
         ua = UA(self._ctx.config)
         ua.lContact = self._ctx.contact()
-        ua.event_cb = partial(self._on_caller_event, ua, source_host)
+        ua.event_cb = partial(self._on_caller_event, ua, source_host, addressing)
         return ua.recvRequest(req, sip_t)
 
-    def _is_trunk_call(self, req: Any, source_host: str) -> bool:
-        directory = self._ctx.directory
+    def _trunk_tenant(self, source_host: str, addressing: Addressing, called: str) -> str | None:
+        """The tenant whose call center a trusted trunk calls, if this is such a call."""
+        directories = self._ctx.directories
+        if not directories.is_trunk(source_host):
+            return None
+        directory = directories.for_domain(addressing.called_domain)
+        if directory is None or not directory.is_call_center(called):
+            return None
+        return directory.tenant
+
+    def _is_carrier_request(self, req: Any, source_host: str, addressing: Addressing) -> bool:
         called = str(req.getRURI().username or "")
         caller = str(req.getHFBody("from").getUrl().username or "")
-        return (
-            source_host in directory.trusted_trunk_addresses and directory.is_call_center(called)
-        ) or self._direct_numbers.is_carrier_request(source_host, caller, called)
+        return self._direct_numbers.is_carrier_request(
+            source_host, addressing.caller_domain, addressing.called_domain, caller, called
+        )
 
-    def _on_caller_event(self, ua: Any, source_host: str, event: Any, _ua: Any) -> None:
+    def _on_caller_event(
+        self, ua: Any, source_host: str, addressing: Addressing, event: Any, _ua: Any
+    ) -> None:
         if isinstance(event, CCEventTry):
             # Decide on the next tick: answering inside the INVITE callback would send the
             # final response before 100 Trying (architecture.md, decision 1).
-            ED2.callFromThread(self._route_new_call, ua, source_host, event)
+            ED2.callFromThread(self._route_new_call, ua, source_host, addressing, event)
             return
         call = self._ctx.calls.get(str(ua.cId))
         if call is None or call.ua is not ua:
@@ -60,11 +107,13 @@ class Inbound:
             return
         self._ctx.guard(self._on_caller_leg_event, call, event)
 
-    def _route_new_call(self, ua: Any, source_host: str, event: Any) -> None:
+    def _route_new_call(
+        self, ua: Any, source_host: str, addressing: Addressing, event: Any
+    ) -> None:
         if ua.isDead() or ua.event_cb is None:
             return
         try:
-            self._route(ua, source_host, event)
+            self._route(ua, source_host, addressing, event)
         except Exception:
             # Redis or rtpengine gone, or a bug: refuse this call, keep the reactor.
             log.exception("cannot route call %s", ua.cId)
@@ -74,50 +123,104 @@ class Inbound:
             elif not ua.isDead():
                 ua.recvEvent(CCEventFail((503, "Service Unavailable")))
 
-    def _route(self, ua: Any, source_host: str, event: Any) -> None:
+    def _route(self, ua: Any, source_host: str, addressing: Addressing, event: Any) -> None:
         _call_id, caller, called, body, auth, caller_name = event.getData()
         caller, called = str(caller or ""), str(called or "")
         if body is None:
             ua.recvEvent(CCEventFail((488, "Not Acceptable Here")))
             return
-        directory = self._ctx.directory
-        trunk = source_host in directory.trusted_trunk_addresses
-        if trunk and directory.is_call_center(called):
-            self._start_call(ua, cc.CallSource.TRUNK, caller, called, caller_name, body, called)
+        start = partial(self._start_call, ua, caller=caller, called=called, body=body)
+        trunk_tenant = self._trunk_tenant(source_host, addressing, called)
+        if trunk_tenant is not None:
+            start(cc.CallSource.TRUNK, trunk_tenant, caller_name, called)
             return
-        if self._direct_numbers.is_carrier_request(source_host, caller, called):
-            self._direct_numbers.route(ua, caller, called, caller_name, body, self._start_call)
+        if self._direct_numbers.is_carrier_request(
+            source_host, addressing.caller_domain, addressing.called_domain, caller, called
+        ):
+            carrier_start = partial(self._start_call, ua)
+            self._direct_numbers.route(ua, caller, called, caller_name, body, carrier_start)
             return
-        if verified_user(directory, auth, "INVITE", caller) is None:
-            if auth is None or not nonce_is_fresh(auth):
-                fail = CCEventFail((401, "Unauthorized"))
-                fail.extra_headers = (challenge_header(self._ctx.realm),)
-            else:
-                fail = CCEventFail((403, "Forbidden"))
-            ua.recvEvent(fail)
+        directories = self._ctx.directories
+        directory = directories.for_domain(addressing.caller_domain)
+        if not self._authenticated(ua, source_host, addressing, directory, caller, auth):
             return
+        assert directory is not None  # nobody authenticates in no tenant
+        called_directory = directories.for_domain(addressing.called_domain)
+        if called_directory is not None and called_directory.tenant != directory.tenant:
+            log.info(
+                "%s@%s may not call %s@%s: another tenant",
+                caller,
+                addressing.caller_domain,
+                called,
+                addressing.called_domain,
+            )
+            ua.recvEvent(CCEventFail((403, "Forbidden")))
+            return
+        tenant = directory.tenant
         if directory.is_call_center(called):
-            self._start_call(ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, called)
+            start(cc.CallSource.EXTENSION, tenant, caller_name, called)
+            return
+        called, inhibited = split_inhibitor(called)
+        start = partial(self._start_call, ua, caller=caller, called=called, body=body)
+        # *67<number> (Owner.TRUNKS) is the PBX's own: the carrier leg hides the caller's number.
+        hide_once = called.startswith(HIDE_ONCE) and self._ctx.trunks.reaches_outside
+        if is_feature_code(called) and not hide_once:  # features/codes.py: the application's
+            start(cc.CallSource.EXTENSION, tenant, caller_name, FEATURE_CODE_ROUTE)
             return
         if directory.user(called) is None and not self._ctx.trunks.reaches_outside:
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
-        call = self._start_call(
-            ua, cc.CallSource.EXTENSION, caller, called, caller_name, body, None
-        )
-        if call is not None:
-            ring_timeout = self._ctx.extension_ring_timeout
-            self._ctx.offers.offer(call, call.next_leg_id(), called, ring_timeout, True)
+        call = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
+        if call is not None:  # forwarding and do-not-disturb decide whether the user rings
+            self._ctx.forwarding.ring(call, called, inhibited=inhibited)
+
+    def _authenticated(
+        self,
+        ua: Any,
+        source_host: str,
+        addressing: Addressing,
+        directory: Directory | None,
+        caller: str,
+        auth: Any,
+    ) -> bool:
+        """The caller's digest answer is good; otherwise it has been refused (401 or 403)."""
+        ctx = self._ctx
+        realm = ctx.realm(directory)
+        if auth is None:
+            verdict = Verdict.STALE  # no answer yet: a challenge, as for an old nonce
+        else:
+            asked = DigestRequest("INVITE", addressing.request_uri, source_host, realm, caller)
+            verdict = ctx.auth.check(directory, auth, asked)
+        match verdict:
+            case Verdict.OK:
+                return True
+            case Verdict.STALE:
+                fail = CCEventFail((401, "Unauthorized"))
+                challenge = ctx.auth.challenge(realm, source_host, stale=auth is not None)
+                fail.extra_headers = (challenge,)
+                ua.recvEvent(fail)
+            case Verdict.FAILED:
+                log.info(
+                    "INVITE from %s@%s (%s) refused", caller, addressing.caller_domain, source_host
+                )
+                if not ctx.directories.is_trunk(source_host):
+                    ctx.throttle.failed(source_host, f"INVITE {caller}@{addressing.caller_domain}")
+                ua.recvEvent(CCEventFail((403, "Forbidden")))
+            case _:
+                assert_never(verdict)
+        return False
 
     def _start_call(
         self,
         ua: Any,
         source: cc.CallSource,
+        tenant: str,
+        caller_name: Any,
+        route: str | None,
+        *,
         caller: str,
         called: str,
-        caller_name: Any,
         body: Any,
-        route: str | None,
     ) -> Call | None:
         call = Call(
             call_id=str(ua.cId),
@@ -128,6 +231,7 @@ class Inbound:
             source=source,
             route=route,
             caller_tag=str(ua.rUri.getTag()),
+            tenant=tenant,
         )
         if call.call_id in self._ctx.calls:
             ua.recvEvent(CCEventFail((482, "Loop Detected")))
@@ -153,6 +257,7 @@ class Inbound:
                 called=called,
                 source=source,
                 caller_name=call.caller_name,
+                tenant=tenant,
             ),
             route,
         )

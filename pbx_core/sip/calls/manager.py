@@ -16,9 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 from pbx_core import call_control as cc
-from pbx_core.directory import Directory
+from pbx_core.directory import Directories
+from pbx_core.features.forwarding import CallForwarding
+from pbx_core.features.table import ServicesTable
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient, NgError
+from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.bridging import Bridging
 from pbx_core.sip.calls.caller_media import CallerMedia
 from pbx_core.sip.calls.commands import CommandDispatcher
@@ -28,6 +31,7 @@ from pbx_core.sip.calls.inbound import Inbound
 from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.calls.monitoring import Monitoring
 from pbx_core.sip.calls.offers import Offers
+from pbx_core.sip.digest import DigestAuth
 from pbx_core.trunks.routing import NO_TRUNKS, TrunkRouting
 
 
@@ -35,24 +39,29 @@ class CallManager:
     def __init__(
         self,
         global_config: dict[str, Any],
-        directory: Directory,
+        directories: Directories,
         locations: LocationStore,
         emit: Emit,
         *,
         realm: str,
+        auth: DigestAuth,
+        throttle: AuthThrottle,
         media: NgClient | None = None,
         prompt_path: Callable[[str], str] = str,
         extension_ring_timeout: float = 30.0,
         max_calls_per_extension: int = 1,
         trunks: TrunkRouting = NO_TRUNKS,
         recording_sink: Callable[[dict[str, Any]], None] | None = None,
+        user_services: ServicesTable | None = None,
     ) -> None:
         ctx = CallContext(
             global_config,
-            directory,
+            directories,
             locations,
             emit,
             realm=realm,
+            auth=auth,
+            throttle=throttle,
             media=media,
             prompt_path=prompt_path,
             extension_ring_timeout=extension_ring_timeout,
@@ -65,6 +74,7 @@ class CallManager:
         ctx.caller_media = CallerMedia(ctx)
         ctx.hold = HoldAndDtmf(ctx)
         ctx.monitoring = Monitoring(ctx)
+        ctx.forwarding = CallForwarding(ctx, user_services or ServicesTable())
         self._ctx = ctx
         self._inbound = Inbound(ctx)
         self._commands = CommandDispatcher(ctx)
@@ -99,9 +109,9 @@ class CallManager:
         except NgError as error:
             ctx.fail(call, name, f"media: {error}")
 
-    def set_directory(self, directory: Directory) -> None:
-        self._ctx.directory = directory
-        self._ctx.dial.directory = directory
+    def set_directories(self, directories: Directories) -> None:
+        self._ctx.directories = directories
+        self._ctx.dial.directories = directories
 
     def set_trunks(self, trunks: TrunkRouting) -> None:
         self._ctx.trunks = trunks
@@ -116,5 +126,5 @@ class CallManager:
     # -----------------------------------------------------------------------------------------
     # Introspection (tests, metrics)
 
-    def busy_extensions(self) -> dict[str, int]:
+    def busy_extensions(self) -> dict[tuple[str, str], int]:
         return dict(self._ctx.busy)

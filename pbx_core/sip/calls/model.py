@@ -50,6 +50,7 @@ class LegState(StrEnum):
 class Leg(_Timed):
     leg_id: str
     extension: str
+    tenant: str
     ua: Any
     auto_bridge: bool
     """Bridged by the PBX itself on answer (extension calls, transfers), not by the app."""
@@ -80,6 +81,8 @@ class Call(_Timed):
     route: str | None
     """The number whose handler drives this call; None: the PBX bridges it itself."""
     caller_tag: str
+    tenant: str
+    """Whose call: its extensions, call centers and bindings are looked up in this tenant only."""
     offer_sdp: str = ""
     """What a leg to an extension is offered: rtpengine's far side, or the caller's own SDP."""
     answered: bool = False

@@ -67,11 +67,11 @@ class Monitoring:
         if leg is None:
             ctx.fail(call, "MonitorCall", "no extension is bridged to the caller")
             return
-        if ctx.directory.user(command.extension) is None:
+        if ctx.user(call, command.extension) is None:
             ctx.fail(call, "MonitorCall", f"unknown extension {command.extension}")
             return
-        busy = ctx.is_busy(command.extension)
-        binding = None if busy else ctx.locations.lookup(command.extension)
+        busy = ctx.is_busy(call.tenant, command.extension)
+        binding = None if busy else ctx.locations.lookup(call.tenant, command.extension)
         if binding is None:
             reason = MONITOR_BUSY if busy else MONITOR_NOT_REGISTERED
             ctx.emit(
@@ -102,7 +102,7 @@ class Monitoring:
         )
         ua.event_cb = partial(self._on_monitor_ua_event, call, monitor)
         call.monitor = monitor
-        ctx.claim(command.extension)
+        ctx.claim(call.tenant, command.extension)
         invite = TryToBinding(
             (
                 SipCallId(),
@@ -226,7 +226,7 @@ class Monitoring:
         finally:
             if not supervisor_gone:
                 monitor.ua.recvEvent(CCEventDisconnect())  # CANCEL or BYE
-            self._ctx.release(monitor.extension)
+            self._ctx.release(call.tenant, monitor.extension)
             self._ctx.emit(
                 cc.MonitorEnded(call.call_id, monitor.monitor_id, monitor.extension, reason),
                 call.route,

@@ -70,12 +70,17 @@ class Offers:
         if leg_id in call.legs:
             ctx.fail(call, "OfferCall", f"leg {leg_id} exists")
             return
-        internal = ctx.directory.user(extension) is not None
+        internal = ctx.user(call, extension) is not None
         carrier: CarrierInvite | None = None
         if not internal:
             our_host = ctx.config["_sip_address"]
             placed = place(
-                ctx.trunks, ctx.directory, call.caller, extension, call.caller_name, our_host
+                ctx.trunks,
+                ctx.user(call, call.caller),  # the caller's tenant's plan and numbers
+                call.caller,
+                extension,
+                call.caller_name,
+                our_host,
             )
             if isinstance(placed, Refused):
                 failure = cc.OfferFailure.REJECTED
@@ -87,23 +92,28 @@ class Offers:
                 self.offer_failed(call, leg_id, extension, failure, code, auto_bridge)
                 return
             carrier = placed
-            binding: Binding | None = trunk_binding(extension, placed.placed.route[0])
-        elif ctx.is_busy(extension):
+            binding: Binding | None = trunk_binding(extension, placed.placed.route[0], call.tenant)
+        elif ctx.is_busy(call.tenant, extension):
             self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
             return
         else:
-            binding = ctx.locations.lookup(extension)
+            binding = ctx.locations.lookup(call.tenant, extension)
         if binding is None:
             failure = cc.OfferFailure.NOT_REGISTERED
             self.offer_failed(call, leg_id, extension, failure, 480, auto_bridge)
             return
         leg = Leg(
-            leg_id=leg_id, extension=extension, ua=None, auto_bridge=auto_bridge, whisper=whisper
+            leg_id=leg_id,
+            extension=extension,
+            tenant=call.tenant,
+            ua=None,
+            auto_bridge=auto_bridge,
+            whisper=whisper,
         )
         leg.ua = self._leg_ua(call, leg, binding, carrier.placed.route[0] if carrier else None)
         call.legs[leg_id] = leg
         if internal:
-            ctx.claim(extension)
+            ctx.claim(call.tenant, extension)
         elif carrier is not None:
             self._carrier_legs.start(leg_id, carrier)
         self._send_try(call, leg, binding, auto_answer, carrier)
@@ -128,7 +138,7 @@ class Offers:
             return False
         invite, trunk = retry
         leg.ua.event_cb = None
-        binding = trunk_binding(leg.extension, trunk)
+        binding = trunk_binding(leg.extension, trunk, leg.tenant)
         leg.ua = self._leg_ua(call, leg, binding, trunk)
         self._send_try(call, leg, binding, False, invite)
         return True
@@ -142,10 +152,11 @@ class Offers:
         carrier: CarrierInvite | None,
     ) -> None:
         caller, called, name = call.caller, leg.extension, call.caller_name
-        headers: tuple[Any, ...] = ()
+        # A forwarded call's Diversion (to the carrier too: it shows whose call it was).
+        headers: tuple[Any, ...] = self._ctx.forwarding.diversion_headers(call)
         if carrier is not None:
             caller, called, name = carrier.from_user, carrier.placed.request_user, carrier.from_name
-            headers = carrier.headers
+            headers += carrier.headers
         if auto_answer:
             # The common auto-answer hints (Polycom/Yealink/Snom/baresip read one of them).
             headers += tuple(header(hint, value) for hint, value in AUTO_ANSWER_HEADERS)
@@ -240,7 +251,7 @@ class Offers:
         auto_bridge: bool,
     ) -> None:
         self._ctx.emit(cc.OfferFailed(call.call_id, leg_id, extension, failure, code), call.route)
-        if not auto_bridge:
+        if not auto_bridge or self._ctx.forwarding.after_failure(call, extension, failure):
             return
         # The PBX placed this leg itself: the caller gets the outcome.
         if call.answered:
@@ -266,4 +277,4 @@ class Offers:
         leg.cancel_timer()
         leg.state = LegState.ENDED
         self._carrier_legs.end(leg.leg_id)
-        self._ctx.release(leg.extension)
+        self._ctx.release(leg.tenant, leg.extension)

@@ -1,7 +1,7 @@
 """outgoing calling plans of tenants and users, carrier trunks
 
 Revision ID: trunks
-Revises: 0001
+Revises: crmreports
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "trunks"
-down_revision: str | None = "0001"
+down_revision: str | None = "crmreports"
 branch_labels: str | None = None
 depends_on: str | None = None
 

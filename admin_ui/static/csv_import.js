@@ -1,0 +1,61 @@
+// CSV import: check the file first (dry run: every bad row with its line, field and reason),
+// then import it - all rows or none.
+
+import { ApiError, request } from "./api.js";
+import { el, field, replace, table } from "./dom.js";
+import { done, failed, messageBox, refused } from "./feedback.js";
+import { t } from "./i18n.js";
+
+export async function render(container) {
+  const file = el("input", { type: "file", id: "csv-file", name: "file", accept: ".csv,text/csv" });
+  const box = messageBox();
+  const report = el("div", { id: "csv-report" });
+  const importButton = el("button", { type: "button", id: "csv-import", class: "primary", disabled: true }, t("importNow"));
+  const checkButton = el("button", { type: "button", id: "csv-check" }, t("dryRun"));
+  let checked = null;
+
+  async function send(dryRun) {
+    const chosen = file.files[0];
+    if (!chosen) return;
+    replace(report);
+    try {
+      const answer = await request("POST", `/users/import?dry_run=${dryRun}`, { body: chosen, type: "text/csv" });
+      if (answer.errors.length) {
+        showErrors(report, answer.errors);
+        failed(box, t("csvBad", { count: answer.errors.length }));
+        importButton.disabled = true;
+      } else if (dryRun) {
+        done(box, t("csvOk", { rows: answer.rows }));
+        checked = chosen;
+        importButton.disabled = false;
+      } else {
+        done(box, t("csvImported", { imported: answer.imported }));
+        importButton.disabled = true;
+      }
+    } catch (error) {
+      refused(box, error);
+      if (error instanceof ApiError && Array.isArray(error.detail?.errors)) showErrors(report, error.detail.errors);
+      importButton.disabled = true;
+    }
+  }
+
+  file.addEventListener("change", () => {
+    importButton.disabled = true;
+    checked = null;
+  });
+  checkButton.addEventListener("click", () => send(true));
+  importButton.addEventListener("click", () => file.files[0] === checked && send(false));
+  container.append(
+    el("h2", {}, t("navImport")),
+    el("p", { class: "help" }, t("csvHelp")),
+    field(t("csvFile"), file),
+    el("div", { class: "buttons" }, checkButton, importButton),
+    box,
+    report,
+  );
+}
+
+function showErrors(report, errors) {
+  const rows = errors.map((e) => el("tr", { class: "bad-row" }, el("td", {}, e.line), el("td", {}, e.field), el("td", {}, e.reason)));
+  replace(report, table([t("line"), t("field"), t("reason")], rows, { id: "csv-errors" }));
+}

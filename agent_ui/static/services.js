@@ -1,0 +1,127 @@
+// The settings tab: the signed-in user's own forwarding and do-not-disturb over REST
+// (`/api/v1/me/services`, docs/phone-features.md). A setting the user's profile does not include
+// is shown switched off and cannot be changed; the server's refusal is shown as it words it.
+
+import { $, el, replaceChildren } from "./dom.js";
+import { toast } from "./feedback.js";
+import { language } from "./i18n.js";
+import { S } from "./state.js";
+
+const TEXTS = {
+  nl: {
+    tab: "Doorschakelen",
+    forward_always: "Alle gesprekken doorschakelen naar",
+    forward_busy: "Bij bezet doorschakelen naar",
+    forward_no_answer: "Bij geen antwoord doorschakelen naar",
+    no_answer_seconds: "Na (seconden)",
+    forward_not_reachable: "Bij onbereikbaar doorschakelen naar",
+    do_not_disturb: "Niet storen",
+    save: "Opslaan",
+    saved: "Instellingen opgeslagen",
+    notIncluded: "Niet in uw profiel ({profile})",
+    failed: "Niet opgeslagen: {reason}",
+  },
+  en: {
+    tab: "Forwarding",
+    forward_always: "Forward all calls to",
+    forward_busy: "When busy, forward to",
+    forward_no_answer: "When not answered, forward to",
+    no_answer_seconds: "After (seconds)",
+    forward_not_reachable: "When not reachable, forward to",
+    do_not_disturb: "Do not disturb",
+    save: "Save",
+    saved: "Settings saved",
+    notIncluded: "Not in your profile ({profile})",
+    failed: "Not saved: {reason}",
+  },
+};
+const FORWARDS = ["forward_always", "forward_busy", "forward_no_answer", "forward_not_reachable"];
+
+function text(key, params = {}) {
+  const words = TEXTS[language()] || TEXTS.en;
+  return words[key].replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
+}
+
+async function request(method, body) {
+  const url = new URL("/api/v1/me/services", window.location.href).href;
+  const response = await fetch(url, {
+    method,
+    headers: { Authorization: `Bearer ${S.token}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const detail = answer.detail;
+    throw new Error(typeof detail === "object" && detail.reason ? detail.reason : response.statusText);
+  }
+  return answer;
+}
+
+function field(name, services, included) {
+  const allowed = included.includes(name);
+  const note = allowed ? null : el("small", { class: "muted" }, text("notIncluded", { profile: services.profile }));
+  const input =
+    name === "do_not_disturb"
+      ? el("input", { type: "checkbox", id: `svc-${name}`, name })
+      : el("input", { type: "text", id: `svc-${name}`, name, inputmode: "tel", maxlength: "16", autocomplete: "off" });
+  if (name === "do_not_disturb") input.checked = Boolean(services[name]);
+  else input.value = services[name] ?? "";
+  input.disabled = !allowed;
+  return el("p", {}, el("label", { for: `svc-${name}` }, text(name)), " ", input, note ? " " : "", note || "");
+}
+
+function render(services) {
+  const included = services.included;
+  const seconds = el("input", {
+    type: "number", id: "svc-no_answer_seconds", name: "no_answer_seconds", min: "5", max: "120",
+  });
+  seconds.value = String(services.no_answer_seconds);
+  seconds.disabled = !included.includes("forward_no_answer");
+  const form = el(
+    "form",
+    { id: "services-form", class: "contact-form", novalidate: "" },
+    ...FORWARDS.map((name) => field(name, services, included)),
+    el("p", {}, el("label", { for: "svc-no_answer_seconds" }, text("no_answer_seconds")), " ", seconds),
+    field("do_not_disturb", services, included),
+    el("button", { type: "submit", class: "btn" }, text("save")),
+  );
+  form.addEventListener("submit", (event) => save(event, services));
+  replaceChildren($("panel-services"), form);
+}
+
+async function save(event, before) {
+  event.preventDefault();
+  const patch = {};
+  for (const name of FORWARDS) {
+    const input = $(`svc-${name}`);
+    const value = input.value.replace(/[\s().-]/g, "") || null;
+    if (!input.disabled && value !== before[name]) patch[name] = value;
+  }
+  const seconds = $("svc-no_answer_seconds");
+  if (!seconds.disabled && Number(seconds.value) !== before.no_answer_seconds) {
+    patch.no_answer_seconds = Number(seconds.value);
+  }
+  const dnd = $("svc-do_not_disturb");
+  if (!dnd.disabled && dnd.checked !== before.do_not_disturb) patch.do_not_disturb = dnd.checked;
+  try {
+    render(await request("PATCH", patch));
+    toast(text("saved"), "info");
+  } catch (error) {
+    toast(text("failed", { reason: error.message }), "error");
+  }
+}
+
+async function load() {
+  try {
+    render(await request("GET"));
+  } catch (error) {
+    replaceChildren($("panel-services"), el("p", { class: "muted" }, error.message));
+  }
+}
+
+/** The tab's label, and its content read again each time the tab is opened. */
+export function setupServices() {
+  const tab = $("tab-services");
+  tab.textContent = text("tab");
+  tab.addEventListener("click", load);
+}

@@ -1,0 +1,29 @@
+"""Child processes that die with the process that started them.
+
+`kill -9` of the product left rtpengine, the rq worker and the report ingester running: a
+killed process runs no clean-up, so only the kernel can stop its children. util-linux's
+`setpriv --pdeathsig TERM` asks it to (prctl PR_SET_PDEATHSIG) and then execs the real
+program, which keeps the setting, so each child gets SIGTERM the moment its parent dies, however
+it dies, and shuts down as it would on a clean stop (issue 20).
+
+The kernel's "parent" is the thread that started the child: start children from a thread that
+lives as long as the product (the event loop's, or the loop's default executor, whose threads
+stay until the loop closes).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+
+
+class SetprivMissing(RuntimeError):
+    """util-linux's setpriv is not installed (it is on every Debian: util-linux is essential)."""
+
+
+def dies_with_parent(argv: Sequence[str]) -> list[str]:
+    """`argv`, started so the child receives SIGTERM when its parent dies."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise SetprivMissing("setpriv is missing: install util-linux")
+    return [setpriv, "--pdeathsig", "TERM", "--", *argv]

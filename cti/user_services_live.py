@@ -1,0 +1,60 @@
+"""The PBX's table of forwarding and do-not-disturb, kept equal to provisioning: filled at
+start-up, one user's row replaced after each committed change to their services, the whole
+tenant again after a change to its users (a new user, a changed profile or extension)."""
+
+from __future__ import annotations
+
+from pbx_core.features.diversion import Forwarding
+from pbx_core.features.table import ServicesTable
+from provisioning.profiles import FEATURES
+from provisioning.service import ProvisioningService
+from provisioning.unit import Change
+from provisioning.user_services_store import ENTITY, UserServicesService, UserServicesView
+
+
+def pbx_forwarding(view: UserServicesView) -> Forwarding:
+    """What the PBX applies: only the services the user's profile includes."""
+    services = view.services.without_features_of(view.profile)
+    return Forwarding(
+        forward_always=services.forward_always,
+        forward_busy=services.forward_busy,
+        forward_no_answer=services.forward_no_answer,
+        no_answer_seconds=float(services.no_answer_seconds),
+        forward_not_reachable=services.forward_not_reachable,
+        do_not_disturb=services.do_not_disturb,
+        may_inhibit="DiversionInhibitor" in FEATURES[view.profile],
+    )
+
+
+class LiveUserServices:
+    """Every tenant's users: a tenant created later is loaded with its first user."""
+
+    def __init__(
+        self,
+        services: UserServicesService,
+        provisioning: ProvisioningService,
+        table: ServicesTable,
+    ) -> None:
+        self._services = services
+        self._provisioning = provisioning
+        self._table = table
+        # Listeners run in the thread that committed the change (a REST worker thread or the
+        # feature-code task's), so the SQL reads below never block the event loop.
+        services.subscribe(self._on_change)
+        provisioning.subscribe(self._on_change)
+
+    def load_all(self) -> None:
+        """Blocking (SQL): call it off the event loop."""
+        for tenant in self._provisioning.tenant_ids():
+            self.load(tenant)
+
+    def load(self, tenant: str) -> None:
+        views = self._services.all(tenant)
+        self._table.replace_tenant(tenant, ((v.extension, pbx_forwarding(v)) for v in views))
+
+    def _on_change(self, change: Change) -> None:
+        if change.entity == ENTITY:
+            view = self._services.get(change.tenant, change.key)
+            self._table.put(change.tenant, view.extension, pbx_forwarding(view))
+        elif change.entity == "user":
+            self.load(change.tenant)

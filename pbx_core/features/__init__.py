@@ -1,0 +1,1 @@
+"""Forwarding, do-not-disturb and feature access codes in the PBX (docs/phone-features.md)."""

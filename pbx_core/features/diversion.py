@@ -1,0 +1,127 @@
+"""Where a call to a user goes: the pure decision of forwarding, do-not-disturb and voicemail.
+
+The PBX's call path asks `on_arrival` before it rings a user and `on_failure` when the user's
+phone is busy, does not answer or is not registered. The order on a call the user does not
+take is: the user's forwarding for that case if set, else voicemail when the voicemail part
+says it has a box for the user, else the reply the caller got before forwarding existed (486 or
+480). The call's history holds its caller and each user it was for; a destination already in it
+(A -> B -> A, or back to the caller) or more than `MAX_DIVERSIONS` diversions stop the call with
+a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import assert_never
+
+MAX_DIVERSIONS = 5
+"""BroadWorks' default maximum of redirections per call is 5 as well."""
+
+
+class Failure(StrEnum):
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    NOT_REACHABLE = "not_reachable"
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarding:
+    """One user's call services as the PBX applies them (features the user's profile lacks are
+    already cleared by the application)."""
+
+    forward_always: str | None = None
+    forward_busy: str | None = None
+    forward_no_answer: str | None = None
+    no_answer_seconds: float | None = None
+    """None: the PBX's ring timeout."""
+    forward_not_reachable: str | None = None
+    do_not_disturb: bool = False
+    may_inhibit: bool = False
+    """The user may dial `*80<number>` (DiversionInhibitor): calls they make that way are not
+    forwarded."""
+
+
+NO_SERVICES = Forwarding()
+
+
+@dataclass(frozen=True, slots=True)
+class Ring:
+    """Ring the user (after `ring_seconds` without answer, `on_failure(NO_ANSWER)`)."""
+
+    ring_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Divert:
+    destination: str
+    reason: str
+    """RFC 5806 Diversion reason: `unconditional`, `user-busy`, `no-answer`, `unavailable`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToVoicemail:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refuse:
+    """End the call with this SIP reply (`reason` names why: do-not-disturb, a loop...)."""
+
+    code: int
+    reason: str
+
+
+Decision = Ring | Divert | ToVoicemail | Refuse
+
+LOOP = Refuse(482, "Loop Detected (forwarding)")
+TOO_MANY = Refuse(483, "Too Many Hops (forwarding)")
+DO_NOT_DISTURB = Refuse(486, "Busy Here (do not disturb)")
+
+
+def on_arrival(
+    services: Forwarding,
+    history: tuple[str, ...],
+    *,
+    inhibited: bool,
+    voicemail_available: bool,
+) -> Decision:
+    """A call reaches the user (`history`: the caller, then the users it was for, this one last)."""
+    if services.do_not_disturb:
+        return ToVoicemail("do-not-disturb") if voicemail_available else DO_NOT_DISTURB
+    if services.forward_always is not None and not inhibited:
+        return _divert(services.forward_always, "unconditional", history)
+    return Ring(services.no_answer_seconds if services.forward_no_answer else None)
+
+
+def on_failure(
+    services: Forwarding,
+    failure: Failure,
+    history: tuple[str, ...],
+    *,
+    inhibited: bool,
+    voicemail_available: bool,
+) -> Decision | None:
+    """The user did not take the call; None: give the caller the reply it gets today."""
+    match failure:
+        case Failure.BUSY:
+            destination, reason = services.forward_busy, "user-busy"
+        case Failure.NO_ANSWER:
+            destination, reason = services.forward_no_answer, "no-answer"
+        case Failure.NOT_REACHABLE:
+            destination, reason = services.forward_not_reachable, "unavailable"
+        case _:
+            assert_never(failure)
+    if destination is not None and not inhibited:
+        return _divert(destination, reason, history)
+    if voicemail_available:
+        return ToVoicemail(reason)
+    return None
+
+
+def _divert(destination: str, reason: str, history: tuple[str, ...]) -> Divert | Refuse:
+    if destination in history:
+        return LOOP
+    if len(history) - 2 >= MAX_DIVERSIONS:  # the caller and the first user are no diversions
+        return TOO_MANY
+    return Divert(destination, reason)

@@ -1,0 +1,173 @@
+"""Forwarding and do-not-disturb on the PBX's extension calls (runs in the SIP thread): asks
+`diversion` what to do when a call reaches a user and when the user does not take it, and does it
+(ring, ring another user or a call center, end the call with the reason).
+
+The call path calls `ring` instead of offering the called user directly, and `after_failure`
+before it gives a caller the busy or unavailable reply. Calls a call center offers to its agents
+never come here: an agent's availability is the ACD state, not do-not-disturb.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, assert_never
+
+from sippy.SipGenericHF import SipGenericHF
+from sippy.SipHeader import SipHeader
+
+from pbx_core import call_control as cc
+from pbx_core.features.diversion import (
+    Decision,
+    Divert,
+    Failure,
+    Refuse,
+    Ring,
+    ToVoicemail,
+    on_arrival,
+    on_failure,
+)
+from pbx_core.features.table import ServicesTable
+from pbx_core.sip.calls.model import Call
+
+if TYPE_CHECKING:
+    from pbx_core.sip.calls.context import CallContext
+
+log = logging.getLogger(__name__)
+
+VoicemailDeposit = Callable[[Call, str, str], None]
+"""(call, extension, reason): the voicemail part takes the unanswered call into the box of
+`extension`."""
+
+_FAILURES = {
+    cc.OfferFailure.BUSY: Failure.BUSY,
+    cc.OfferFailure.NO_ANSWER: Failure.NO_ANSWER,
+    cc.OfferFailure.NOT_REGISTERED: Failure.NOT_REACHABLE,
+}
+
+
+@dataclass
+class _Diversions:
+    history: tuple[str, ...]
+    """The caller, then the users the call was for, in order; the last is the one ringing now."""
+    inhibited: bool
+    reasons: tuple[str, ...] = ()
+    """The reason of each diversion so far (`history[i + 1]` forwarded for `reasons[i]`)."""
+
+
+class CallForwarding:
+    def __init__(self, ctx: CallContext, table: ServicesTable) -> None:
+        self._ctx = ctx
+        self._table = table
+        self._calls: weakref.WeakKeyDictionary[Call, _Diversions] = weakref.WeakKeyDictionary()
+        self.voicemail: VoicemailDeposit | None = None
+        """Set by the voicemail part (the integrator's one line): None, no user has a box."""
+        self.has_voicemail: Callable[[str, str], bool] = lambda _tenant, _extension: False
+
+    def ring(self, call: Call, extension: str, *, inhibited: bool = False) -> None:
+        """A caller dialled user `extension` (with `*80` before it: `inhibited`, honoured when
+        the caller's profile has DiversionInhibitor)."""
+        caller = self._ctx.user(call, call.caller)
+        may_inhibit = caller is not None and self._table.get(caller.tenant, caller.extension)
+        inhibited = inhibited and bool(may_inhibit and may_inhibit.may_inhibit)
+        self._calls[call] = _Diversions((call.caller, extension), inhibited)
+        self._reach(call, extension)
+
+    def after_failure(self, call: Call, extension: str, failure: cc.OfferFailure) -> bool:
+        """The PBX's own ring of `extension` failed; True when forwarding or voicemail took the
+        call, False to give the caller today's reply."""
+        kind = _FAILURES.get(failure)
+        user = self._ctx.user(call, extension)
+        if kind is None or user is None or call.answered:
+            return False
+        state = self._calls.setdefault(call, _Diversions((call.caller, extension), False))
+        decision = on_failure(
+            self._table.get(user.tenant, extension),
+            kind,
+            state.history,
+            inhibited=state.inhibited,
+            voicemail_available=self._voicemail_for(user.tenant, extension),
+        )
+        if decision is None:
+            return False
+        self._apply(call, extension, decision)
+        return True
+
+    def _reach(self, call: Call, extension: str) -> None:
+        user = self._ctx.user(call, extension)
+        state = self._calls[call]
+        if user is None:
+            # An outside number (a forward to a mobile): through the outbound trunk, the one
+            # place outbound calls leave the PBX; without a trunk the caller gets 404.
+            self._ctx.offers.offer(
+                call, call.next_leg_id(), extension, self._ctx.extension_ring_timeout, True
+            )
+            return
+        decision = on_arrival(
+            self._table.get(user.tenant, extension),
+            state.history,
+            inhibited=state.inhibited,
+            voicemail_available=self._voicemail_for(user.tenant, extension),
+        )
+        self._apply(call, extension, decision)
+
+    def _apply(self, call: Call, extension: str, decision: Decision) -> None:
+        ctx = self._ctx
+        match decision:
+            case Ring(ring_seconds):
+                timeout = ring_seconds or ctx.extension_ring_timeout
+                ctx.offers.offer(call, call.next_leg_id(), extension, timeout, True)
+            case Divert(destination, reason):
+                log.info("call %s for %s forwarded (%s) to %s", call.call_id, extension, reason,
+                         destination)  # fmt: skip
+                state = self._calls[call]
+                state.history += (destination,)
+                state.reasons += (reason,)
+                self._divert(call, destination)
+            case ToVoicemail(reason):
+                assert self.voicemail is not None  # has_voicemail said yes
+                self.voicemail(call, extension, reason)
+            case Refuse(code, reason):
+                log.info("call %s for %s ends: %s %s", call.call_id, extension, code, reason)
+                ctx.bridging.end_call(call, cc.HangupSide.PBX, code=code, reason=reason)
+            case _:
+                assert_never(decision)
+
+    def _divert(self, call: Call, destination: str) -> None:
+        ctx = self._ctx
+        if not ctx.directories.is_call_center(call.tenant, destination):
+            self._reach(call, destination)
+            return
+        # The call center's handler takes it from here, as with a transfer to a call center.
+        call.route = destination
+        call.called = destination
+        offered = cc.CallOffered(
+            call_id=call.call_id,
+            caller=call.caller,
+            called=destination,
+            source=call.source,
+            caller_name=call.caller_name,
+            tenant=call.tenant,
+        )
+        ctx.emit(offered, destination)
+
+    def diversion_headers(self, call: Call) -> tuple[SipHeader, ...]:
+        """RFC 5806 `Diversion` headers for an INVITE of `call`, the latest diversion first, so
+        the forwarded phone can show on whose behalf it rings."""
+        state = self._calls.get(call)
+        if state is None:
+            return ()
+        host = self._ctx.realm(self._ctx.directories.tenants.get(call.tenant))
+        values = [
+            f"<sip:{diverted}@{host}>;reason={reason};counter=1"
+            for diverted, reason in zip(state.history[1:], state.reasons, strict=False)
+        ]
+        return tuple(
+            SipHeader(name="diversion", body=SipGenericHF(value, "Diversion"))
+            for value in reversed(values)
+        )
+
+    def _voicemail_for(self, tenant: str, extension: str) -> bool:
+        return self.voicemail is not None and self.has_voicemail(tenant, extension)

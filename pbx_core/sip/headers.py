@@ -1,0 +1,28 @@
+"""Headers the PBX writes exactly as given, under their canonical names.
+
+sippy re-serialises the headers it knows (WWW-Authenticate: `qop` unquoted, `stale` quoted) and
+capitalises the names it does not (`Retry-after`); some phones and SIPp read both strictly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sippy.SipGenericHF import SipGenericHF
+from sippy.SipHeader import SipHeader
+
+
+class _AsWritten(SipGenericHF):  # type: ignore[misc]
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__(value, name=name.lower())
+        self._canonical = name
+
+    def getCanName(self, name: str, compact: bool = False) -> str:
+        return self._canonical
+
+    def getCopy(self) -> _AsWritten:
+        return _AsWritten(self._canonical, self.body)
+
+
+def raw_header(name: str, value: str) -> Any:
+    """A header `name: value` (name as it should appear, e.g. "Retry-After")."""
+    return SipHeader(name=name.lower(), body=_AsWritten(name, value))

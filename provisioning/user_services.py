@@ -1,0 +1,104 @@
+"""A user's own call services (seed ch. 7): call forwarding always / busy / no answer / not
+reachable and do-not-disturb, as data, and the pure rules a change must satisfy.
+
+The settings are kept in their API form (`as_json`); a change is a JSON merge patch (RFC 7386)
+applied to them and validated as a whole, so the admin API, the user's own API and the phone's
+feature codes all go through `changed_services`. Turning a service *on* needs the feature in the
+user's profile; turning one off is always allowed (a profile may have been downgraded since).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from provisioning.call_centers import merge_patch
+from provisioning.errors import Invalid
+from provisioning.profiles import FEATURES, Profile
+
+DESTINATION = re.compile(r"\+?[0-9]{2,15}")
+"""An extension or call-center number (2-8 digits) or an outside number (up to 15 digits, E.164
+with or without `+`): what a phone can dial."""
+
+NO_ANSWER_SECONDS = range(5, 121)
+DEFAULT_NO_ANSWER_SECONDS = 20
+"""About four rings (a European ring cycle is 5 s): BroadWorks' default is three to four rings."""
+
+FEATURE_OF_FIELD: Mapping[str, str] = {
+    "forward_always": "CallForwardingAlways",
+    "forward_busy": "CallForwardingBusy",
+    "forward_no_answer": "CallForwardingNoAnswer",
+    "forward_not_reachable": "CallForwardingNotReachable",
+    "do_not_disturb": "DoNotDisturb",
+}
+"""The chapter-7 feature each setting needs to be switched on."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserServices:
+    """None for a forward: off; a destination: on."""
+
+    forward_always: str | None = None
+    forward_busy: str | None = None
+    forward_no_answer: str | None = None
+    no_answer_seconds: int = DEFAULT_NO_ANSWER_SECONDS
+    forward_not_reachable: str | None = None
+    do_not_disturb: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def without_features_of(self, profile: Profile) -> UserServices:
+        """What the PBX applies: the settings the profile still includes (a downgraded profile
+        keeps its stored settings, but they do nothing until it is upgraded again)."""
+        cleared: dict[str, Any] = {
+            name: UserServices.__dataclass_fields__[name].default
+            for name, feature in FEATURE_OF_FIELD.items()
+            if feature not in FEATURES[profile]
+        }
+        return replace(self, **cleared)
+
+
+def services_from_json(data: Mapping[str, Any]) -> UserServices:
+    """Stored or patched JSON -> settings; each wrong field is refused by name."""
+    known = {f.name for f in fields(UserServices)}
+    if unknown := sorted(set(data) - known):
+        raise Invalid(unknown[0], f"no such service setting (known: {', '.join(sorted(known))})")
+    values: dict[str, Any] = {}
+    for name in FEATURE_OF_FIELD:
+        if name not in data:
+            continue
+        value = data[name]
+        if name == "do_not_disturb":
+            if not isinstance(value, bool):
+                raise Invalid(name, "true or false")
+        elif value is not None and not (isinstance(value, str) and DESTINATION.fullmatch(value)):
+            raise Invalid(name, "null (off) or a number to forward to: 2-15 digits, may start +")
+        values[name] = value
+    if "no_answer_seconds" in data:
+        seconds = data["no_answer_seconds"]
+        if type(seconds) is not int or seconds not in NO_ANSWER_SECONDS:
+            first, last = NO_ANSWER_SECONDS[0], NO_ANSWER_SECONDS[-1]
+            raise Invalid("no_answer_seconds", f"whole seconds from {first} to {last}")
+        values["no_answer_seconds"] = seconds
+    return UserServices(**values)
+
+
+def changed_services(
+    current: UserServices, patch: Mapping[str, Any], profile: Profile, own_extension: str
+) -> UserServices:
+    """`current` with `patch` merged in, refused when it switches on a service `profile` does
+    not include or forwards the user to itself."""
+    if not isinstance(patch, Mapping):
+        raise Invalid("services", "a JSON object of settings to change")
+    made = services_from_json(merge_patch(current.as_json(), patch))
+    for name, feature in FEATURE_OF_FIELD.items():
+        value = getattr(made, name)
+        switched_on = value not in (None, False) and value != getattr(current, name)
+        if switched_on and feature not in FEATURES[profile]:
+            raise Invalid(name, f"the {profile.value} profile does not include {feature}")
+        if isinstance(value, str) and value == own_extension:
+            raise Invalid(name, "a user cannot forward calls to their own extension")
+    return made
