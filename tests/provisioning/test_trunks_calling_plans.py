@@ -53,7 +53,14 @@ def test_tenant_and_user_plans_are_stored_heard_and_kept_per_tenant(
     )
     follows = plans.set_user_plan("admin", "t1", "bob", None, hide_number=True)
     assert follows == CallingPlanView(["international", "premium_rate"], True, own=False)
-    assert changes[-1] == Change("t1", "calling_plan", "bob", "update")
+    last = changes[-1]  # main's Change also names the fields that changed
+    assert (last.tenant, last.entity, last.key, last.action) == (
+        "t1",
+        "calling_plan",
+        "bob",
+        "update",
+    )
+    assert "hide_number" in last.changed
     plans.set_user_plan("admin", "t1", "bob", None, hide_number=True, reject_anonymous=True)
     assert plans.stored_plans("t1").rejecting_anonymous == {"1002"}
     stored = plans.stored_plans("t1")
