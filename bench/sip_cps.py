@@ -11,7 +11,9 @@ retransmitted INVITE again, where SIPp's built-in `uas` aborted the call). Each 
 SIPp's CPU (it shares the cores), the datagrams the kernel dropped on the run's SIP sockets,
 the calls the called phone aborted, and the load average when it started.
 
-Run: `python bench/sip_cps.py [--calls 3000] [--limit 100] [--media] [--waiters 525]`
+Run: `python bench/sip_cps.py [--calls 3000] [--limit 100] [--media] [--waiters 525] [--trunk]`
+(`--trunk`: also 1001 dialling 0201234567 out through a carrier trunk that challenges with
+digest, `sip_cps/uas_carrier_digest.xml`, and its ratio to the extension-to-extension run).
 (`--media` also runs extension calls anchored in a private rtpengine, and trunk -> queue ->
 agent calls: the application answers, rings an agent and bridges; `--waiters N` puts N trunk
 callers on music on hold at once and counts how many of them receive RTP).
@@ -255,14 +257,18 @@ def bare_run(calls: int, limit: int) -> Run:
     return run
 
 
-def pbx_run(calls: int, limit: int, media: bool, work: Path, queue: bool = False) -> Run:
+def pbx_run(
+    calls: int, limit: int, media: bool, work: Path, queue: bool = False, trunk: bool = False
+) -> Run:
     """Extension to extension (digest auth), or with `queue` a trunk call to 7001 that the
-    application answers, rings 1002 for and bridges (needs media)."""
+    application answers, rings 1002 for and bridges (needs media), or with `trunk` 1001 dialling
+    0201234567 out through a carrier trunk that challenges with digest (docs/trunks.md)."""
     callee_port = free_udp_port()
     callee_errors = ERRORS_DIR / f"sipp-callee-{callee_port}-errors.log"
+    callee_scenario = "uas_carrier_digest.xml" if trunk else "uas_answer.xml"
     callee = subprocess.Popen(
         [
-            "sipp", "-sf", str(SCENARIOS / "uas_answer.xml"),
+            "sipp", "-sf", str(SCENARIOS / callee_scenario),
             "-i", "127.0.0.1", "-p", str(callee_port), "-buff_size", str(SIPP_BUFFER_BYTES),
             "-nostdin", "-max_recv_loops", "10000", "-trace_err", "-error_file", str(callee_errors),
         ],
@@ -283,6 +289,8 @@ def pbx_run(calls: int, limit: int, media: bool, work: Path, queue: bool = False
         ]  # fmt: skip
         if rtpengine is not None:
             node_args += ["--ng-port", str(rtpengine.ng_port)]
+        if trunk:
+            node_args += ["--carrier-port", str(callee_port)]
         server = start_server(node_args)
         if queue:
             scenario = [
@@ -294,12 +302,13 @@ def pbx_run(calls: int, limit: int, media: bool, work: Path, queue: bool = False
         else:
             scenario = [
                 "-sf", str(SCENARIOS / "uac_auth.xml"),
-                "-set", "from", "1001", "-set", "to", "1002", "-set", "media_port", "9",
-                "-au", "1001", "-ap", "pw1001",
+                "-set", "from", "1001", "-set", "to", "0201234567" if trunk else "1002",
+                "-set", "media_port", "9", "-au", "1001", "-ap", "pw1001",
                 # The digest uri is the Request-URI, as the PBX checks (SIPp's default is not).
-                "-auth_uri", f"1002@127.0.0.1:{port}",
+                "-auth_uri", f"{'0201234567' if trunk else '1002'}@127.0.0.1:{port}",
             ]  # fmt: skip
-            name = "PBX ext->ext" + (" + rtpengine" if media else "")
+            name = "PBX ext->" + ("trunk (digest)" if trunk else "ext")
+            name += " + rtpengine" if media else ""
         caller_port = free_udp_port()
         sipp = sipp_caller(port, caller_port, calls, limit, scenario)
         ports = [port, caller_port, callee_port]
@@ -421,11 +430,16 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100, help="calls open at once")
     parser.add_argument("--media", action="store_true", help="also run with rtpengine anchoring")
     parser.add_argument("--waiters", type=int, default=0, help="callers on music on hold at once")
+    parser.add_argument(
+        "--trunk", action="store_true", help="also 1001 dialling out through a digest trunk"
+    )
     args = parser.parse_args()
     if shutil.which("sipp") is None:
         sys.exit("sipp is missing (Debian package sip-tester)")
     with tempfile.TemporaryDirectory() as tmp:
         runs = [bare_run(args.calls, args.limit), pbx_run(args.calls, args.limit, False, Path(tmp))]
+        if args.trunk:
+            runs.append(pbx_run(args.calls, args.limit, False, Path(tmp), trunk=True))
         if args.media:
             runs.append(pbx_run(args.calls, args.limit, True, Path(tmp)))
             runs.append(pbx_run(args.calls, args.limit, True, Path(tmp), queue=True))
@@ -464,6 +478,15 @@ def main() -> None:
             f"message ceiling: the PBX handles {pbx.messages_per_call:.1f} messages per call"
             f" where the bare UAS handles {runs[0].messages_per_call:.1f}: at equal cost per"
             f" message its ratio could be at most {ceiling:.2f}"
+        )
+    if args.trunk:
+        outbound = runs[2]
+        per_second = outbound.cps / pbx.cps if pbx.cps else 0.0
+        per_cpu = pbx.calls_per_cpu_second
+        per_cpu = outbound.calls_per_cpu_second / per_cpu if per_cpu else 0.0
+        print(
+            f"trunk / extension: {per_second:.2f} calls/s, {per_cpu:.2f} calls per CPU-second"
+            " (issue 15's goal: >= 0.9, 0 failed)"
         )
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     if waiting is not None:

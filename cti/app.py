@@ -31,6 +31,7 @@ from cti.rest import (
     calls,
     ops,
     provisioning,
+    provisioning_trunks,
     report_schedules,
     reports,
     screen_pop,
@@ -137,6 +138,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         reports.router,
         report_schedules.router,
         provisioning.router,
+        provisioning_trunks.platform_router,
         user_services.router,
         voicemail.router,
     ):

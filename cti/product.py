@@ -43,6 +43,7 @@ from cti.event_log import EventLog
 from cti.feature_codes import wire_phone_features
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
+from cti.pbx_trunks import DEMO_CARRIER, carrier_address, start_live_trunks
 from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
 from cti.recording_product import ProductRecordings
 from cti.rest import crm_connections as crm_connections_api
@@ -87,6 +88,9 @@ class ProductSettings:
     media: bool = True
     """Run rtpengine for prompts, music on hold and recording."""
     rq_worker: bool = True
+    carrier: tuple[str, int] = DEMO_CARRIER
+    """The demo's carrier (`OPENCC_CARRIER`, host:port), made the platform's trunk when there is
+    none yet; later the trunks are provisioning's (docs/trunks.md)."""
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -101,6 +105,7 @@ class ProductSettings:
             database_url=env.get("DATABASE_URL") or None,
             key_prefix=env.get("OPENCC_KEY_PREFIX", DEFAULT_PREFIX),
             media=env.get("OPENCC_MEDIA", "1") != "0",
+            carrier=carrier_address(env.get("OPENCC_CARRIER")),
         )
 
 
@@ -297,6 +302,9 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         user_services = UserServicesService(database)
         await asyncio.to_thread(wire_phone_features, pbx, provisioning, user_services, runtime,
                                 prompts_dir)  # fmt: skip
+        # Every tenant's direct numbers and calling plans (each number routes in its own tenant).
+        loop = asyncio.get_running_loop()
+        await start_live_trunks(provisioning, pbx, None, settings.carrier, loop)
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
         cdrs = CdrPublisher(  # the PBX's live directory: users added later count as well

@@ -16,6 +16,7 @@ from datetime import date
 
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
 from cti.principal import Role
+from cti.trunks_demo import seed_demo_numbers
 from cti.users import SUPERVISOR_EXTENSION, UserDirectory
 from provisioning.call_centers import api_form
 from provisioning.profiles import Profile
@@ -101,6 +102,7 @@ def seed_demo_company(service: ProvisioningService, tenant: str = DEMO_TENANT) -
     if not service.call_centers(tenant):
         for config in demo_tenant_config().call_centers:
             service.create_call_center(SEEDED_BY, tenant, api_form(config))
+    seed_demo_numbers(service, tenant, SEEDED_BY)
 
 
 def forget_moved_demo_users(directory: UserDirectory, tenant: str = DEMO_TENANT) -> None:

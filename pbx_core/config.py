@@ -40,6 +40,7 @@ class PbxConfig:
     max_calls_per_extension: int = 1
     """An extension already ringing or talking this many times is busy (486); 0: no limit."""
     outbound_trunk: tuple[str, int] | None = None
-    """(host, port) that numbers other than extensions are sent to (click-to-dial)."""
+    """(host, port) of the carrier that numbers other than extensions are sent to, until the
+    owner hands the PBX a whole `TrunkRouting` (`PbxService.update_trunks`)."""
     extension_ring_timeout: float = 30.0
     """How long an extension-to-extension call rings before the caller hears 480."""

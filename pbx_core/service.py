@@ -42,6 +42,7 @@ from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.tcp_transport import TcpTransportGateway
+from pbx_core.trunks.routing import TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
 from pbx_core.voicemail.mwi import MessageWaiting
 
@@ -69,6 +70,8 @@ class PbxService:
         self.directories = (
             Directories.of([directories]) if isinstance(directories, Directory) else directories
         )
+        self.trunks = TrunkRouting.of(config.outbound_trunk)
+        """Direct numbers, carrier, calling plans (`update_trunks`)."""
         self._owns_redis = redis is None
         self._redis = redis if redis is not None else Redis.from_url(config.redis_url)
         # Made here, not in start(): bindings can be saved and read before the PBX runs.
@@ -175,7 +178,7 @@ class PbxService:
             prompt_path=lambda name: str(prompt_path(prompts_dir, name)),
             extension_ring_timeout=self.config.extension_ring_timeout,
             max_calls_per_extension=self.config.max_calls_per_extension,
-            outbound_trunk=self.config.outbound_trunk,
+            trunks=self.trunks,
             recording_sink=self._write_recording_metadata
             if self.config.recordings_dir is not None
             else None,
@@ -292,6 +295,14 @@ class PbxService:
         """A voicemail box's counts (from any thread): subscribed phones get a NOTIFY."""
         if self._stack is not None and self._mwi is not None:
             self._stack.call(self._mwi.set_counts, tenant, extension, new, old)
+
+    async def update_trunks(self, trunks: TrunkRouting) -> None:
+        """Direct numbers, the carrier or calling plans changed: new calls use them at once."""
+        self.trunks = trunks
+        if self._stack is None or self._calls is None:
+            return
+        calls = self._calls
+        await asyncio.to_thread(self._stack.call_sync, lambda: calls.set_trunks(trunks))
 
     def registration(self, extension: str, tenant: str = cc.DEFAULT_TENANT) -> Binding | None:
         return self.locations.lookup(tenant, extension)

@@ -17,6 +17,7 @@ from provisioning import (  # noqa: F401  (each puts its tables on METADATA)
     crm_connections,
     recordings,
     report_schedules,
+    trunks_models,
     user_services_store,
     voicemail_boxes,
     voicemail_messages,

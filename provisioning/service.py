@@ -102,6 +102,12 @@ class ProvisioningService:
         self._now = now
 
     @property
+    def transactions(self) -> Transactions:
+        """For the services of provisioning's other modules (calling plans), so their changes are
+        audited and heard by the listeners like these."""
+        return self._tx
+
+    @property
     def engine(self) -> Engine:
         """The database, for the stores kept beside provisioning (report schedules, CRM links)."""
         return self._tx.engine

@@ -5,7 +5,8 @@ written straight into the location store, and a handler for call-center numbers:
 - `queue`: answer, ring 1002, bridge when it answers (trunk -> queue -> agent runs).
 
 Run: `python -m bench.sip_cps.pbx_node --port P --callee-port C --prefix X [--ng-port N]
-[--prompts DIR] [--handler none|moh|queue]`; prints READY when listening.
+[--prompts DIR] [--handler none|moh|queue] [--carrier-port P]`; prints READY when listening.
+With `--carrier-port` numbers that are no extension go to a digest carrier trunk there.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pbx_core.directory import demo_directory
 from pbx_core.location import Binding
 from pbx_core.service import PbxService
 from pbx_core.sip.stack import COUNTERS
+from pbx_core.trunks.routing import Carrier, DirectNumber, TrunkRouting
 
 
 def waiting_room(pbx: PbxService) -> Callable[[cc.CallEvent], None]:
@@ -48,6 +50,14 @@ def straight_to_agent(pbx: PbxService) -> Callable[[cc.CallEvent], None]:
 HANDLERS = {"moh": waiting_room, "queue": straight_to_agent}
 
 
+def bench_trunks(carrier_port: int) -> TrunkRouting:
+    """1001's direct number and one carrier trunk with digest credentials (bench/trunk_cps.py)."""
+    trunk = Carrier("127.0.0.1", carrier_port, "acct", "secret")
+    return TrunkRouting.of(
+        None, [DirectNumber("+31201230001", "demo", "1001")], tenant_carriers={"demo": (trunk,)}
+    )
+
+
 async def run(args: argparse.Namespace) -> None:
     media = RtpengineAddress("127.0.0.1", args.ng_port) if args.ng_port else None
     # One SIPp UAS stands for as many phones as there are calls: no busy limit.
@@ -66,6 +76,8 @@ async def run(args: argparse.Namespace) -> None:
             "1002", f"sip:1002@127.0.0.1:{args.callee_port}", "127.0.0.1", args.callee_port, 3600
         )
     )
+    if args.carrier_port:
+        await pbx.update_trunks(bench_trunks(args.carrier_port))
     await pbx.start()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -87,6 +99,7 @@ def main() -> None:
     parser.add_argument("--ng-port", type=int, default=0)
     parser.add_argument("--prompts", default="var/prompts")
     parser.add_argument("--handler", choices=["none", *HANDLERS], default="none")
+    parser.add_argument("--carrier-port", type=int, default=0, help="a digest carrier trunk")
     asyncio.run(run(parser.parse_args()))
 
 

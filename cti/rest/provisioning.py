@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 
-from cti.rest import provisioning_announcements, provisioning_telephony
+from cti.rest import provisioning_announcements, provisioning_telephony, provisioning_trunks
 from cti.rest.provisioning_access import (
     ERRORS,
     Auditor,
@@ -38,6 +38,7 @@ from provisioning.views import AuditEntry, TenantView
 
 router = APIRouter(prefix="/api/v1/tenants", tags=["provisioning"], responses=ERRORS)
 router.include_router(provisioning_telephony.router)
+router.include_router(provisioning_trunks.router)
 router.include_router(provisioning_announcements.router)
 
 Username = Annotated[str, Path(min_length=1, max_length=64)]

@@ -40,7 +40,9 @@ from pbx_core import call_control as cc
 from pbx_core.directory import Directories
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient
+from pbx_core.sip.carrier import place
 from pbx_core.sip.sdp import PLACEHOLDER_SDP
+from pbx_core.trunks.routing import Refused, TrunkRouting
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,7 @@ class ClickToDial:
         contact: Callable[[], Any],
         *,
         media: NgClient | None,
-        outbound_trunk: tuple[str, int] | None,
+        trunks: TrunkRouting,
     ) -> None:
         self._config = global_config
         self.directories = directories
@@ -111,7 +113,7 @@ class ClickToDial:
         self._emit = emit
         self._contact = contact
         self._media = media
-        self._trunk = outbound_trunk
+        self.trunks = trunks
         self.calls: dict[str, DialCall] = {}
 
     # -----------------------------------------------------------------------------------------
@@ -160,12 +162,16 @@ class ClickToDial:
         called: str,
         sdp: str,
         leg: str,
+        headers: tuple[Any, ...] = (),
+        credentials: tuple[str | None, str | None] = (None, None),
     ) -> Any:
-        ua = UA(self._config, nh_address=address)
+        username, password = credentials
+        ua = UA(self._config, username=username, password=password, nh_address=address)
         ua.lContact = self._contact()
         ua.event_cb = partial(self._on_event, call, leg)
         event = _TryTo((SipCallId(), caller, called, MsgBody(sdp), None, ""))
         event.target = target
+        event.extra_headers = headers or None
         ua.recvEvent(event)
         self._cancel_timer(call)
         call.timer = Timeout(partial(self._guard, self._ring_timeout, call, leg), call.ring_timeout)
@@ -225,14 +231,22 @@ class ClickToDial:
                 self._unreachable(call, cc.OfferFailure.NOT_REGISTERED, 480)
                 return
             address, target = (binding.host, binding.port), binding.contact
-        elif self._trunk is not None:
-            address, target = self._trunk, ""
-        else:
-            self._unreachable(call, cc.OfferFailure.REJECTED, 404)
+            call.far = self._invite(
+                call, address, target, call.extension, destination, offer, DESTINATION
+            )
             return
+        our_host = self._config["_sip_address"]
+        caller = self.directories.user(call.tenant, call.extension)  # the caller's tenant's numbers
+        placed = place(self.trunks, caller, call.extension, destination, "", our_host)
+        if isinstance(placed, Refused):
+            self._unreachable(call, cc.OfferFailure.REJECTED, placed.code)
+            return
+        # The first trunk only: a click-to-dial destination has no failover yet (docs/trunks.md).
+        trunk = placed.placed.route[0]
         call.far = self._invite(
-            call, address, target, call.extension, destination, offer, DESTINATION
-        )
+            call, (trunk.host, trunk.port), "", placed.from_user, placed.placed.request_user,
+            offer, DESTINATION, placed.headers, (trunk.username, trunk.password),
+        )  # fmt: skip
 
     def _destination_answered(self, call: DialCall, sdp: str) -> None:
         call.state = DialState.CONNECTED

@@ -13,6 +13,7 @@ from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.rtpengine_process import RtpengineProcess
 from pbx_core.service import PbxService
+from pbx_core.trunks.routing import DirectNumber, TrunkRouting
 from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
 from tests.pbx_core.support import EventLog, Sipp, free_port, free_sip_port, register, run_sipp
 
@@ -31,6 +32,9 @@ async def pbx_with_trunk(
     )
     service = PbxService(config, directory_for_tests())
     await service.start()
+    # A tenant calls out from its own numbers: without one the carrier would refuse the call.
+    numbers = [DirectNumber("+31201230001", "demo", "1001")]
+    await service.update_trunks(TrunkRouting.of(config.outbound_trunk, numbers))
     yield service
     await service.stop()
 

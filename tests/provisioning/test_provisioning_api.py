@@ -202,6 +202,13 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("PUT", "/api/v1/tenants/{tenant}/holiday-calendars/{name}", {}),
     ("GET", "/api/v1/tenants/{tenant}/schedules", None),
     ("GET", "/api/v1/tenants/{tenant}/holiday-calendars/{name}/days?year=2026", None),
+    ("GET", "/api/v1/tenants/{tenant}/calling-plan", None),
+    ("PUT", "/api/v1/tenants/{tenant}/calling-plan", {"denied": []}),
+    ("GET", "/api/v1/tenants/{tenant}/users/{username}/calling-plan", None),
+    ("PUT", "/api/v1/tenants/{tenant}/users/{username}/calling-plan", {"hide_number": True}),
+    ("POST", "/api/v1/tenants/{tenant}/trunks", {"name": "X", "host": "192.0.2.99"}),
+    ("GET", "/api/v1/tenants/{tenant}/trunks", None),
+    ("DELETE", "/api/v1/tenants/{tenant}/trunks/{trunk_id}", None),
     ("GET", "/api/v1/tenants/{tenant}/users/{username}/services", None),
     ("PATCH", "/api/v1/tenants/{tenant}/users/{username}/services", {"do_not_disturb": True}),
     ("GET", "/api/v1/tenants/{tenant}/announcements", None),
@@ -226,7 +233,7 @@ def test_the_route_table_covers_every_tenant_route(world: ApiWorld) -> None:
 def test_a_tenant_admin_never_reaches_another_tenant(
     world: ApiWorld, method: str, path: str, body: dict[str, object] | None
 ) -> None:
-    url = path.format(tenant=OTHER, username="ann-acme", number="7001", name="office")
+    url = path.format(tenant=OTHER, username="ann-acme", number="7001", name="office", trunk_id=1)
     before = world["acme_admin"].get(f"/api/v1/tenants/{OTHER}/audit-log").json()["total"]
     answer = world["admin"].request(method, url, json=body)
     assert answer.status_code == 403, answer.text
@@ -239,7 +246,7 @@ def test_a_tenant_admin_never_reaches_another_tenant(
 def test_a_supervisor_may_only_read_its_own_tenant(
     world: ApiWorld, method: str, path: str, body: dict[str, object] | None
 ) -> None:
-    url = path.format(tenant=DEMO, username="ann", number="7001", name="office")
+    url = path.format(tenant=DEMO, username="ann", number="7001", name="office", trunk_id=1)
     answer = world["supervisor"].request(method, url, json=body)
     readable = method == "GET" and not path.endswith("audit-log")
     assert (answer.status_code != 403) == readable, answer.text

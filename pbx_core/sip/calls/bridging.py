@@ -101,7 +101,7 @@ class Bridging:
                 target,
             )
             return
-        if ctx.user(call, target) is None and ctx.outbound_trunk is None:
+        if ctx.user(call, target) is None and not ctx.trunks.reaches_outside:
             self.end_call(call, cc.HangupSide.PBX, code=404, reason="Not Found")
             return
         if call.answered and ctx.media is not None:

@@ -19,6 +19,7 @@ from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.click_to_dial import ClickToDial
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.trunks.routing import TrunkRouting
 
 if TYPE_CHECKING:
     from pbx_core.features.forwarding import CallForwarding
@@ -56,7 +57,7 @@ class CallContext:
         prompt_path: Callable[[str], str],
         extension_ring_timeout: float,
         max_calls_per_extension: int,
-        outbound_trunk: tuple[str, int] | None,
+        trunks: TrunkRouting,
         recording_sink: Callable[[dict[str, Any]], None] | None,
     ) -> None:
         self.config = global_config
@@ -70,7 +71,8 @@ class CallContext:
         self.prompt_path = prompt_path
         self.extension_ring_timeout = extension_ring_timeout
         self.max_calls_per_extension = max_calls_per_extension
-        self.outbound_trunk = outbound_trunk
+        self.trunks = trunks
+        """Direct numbers, the carrier, calling plans (`CallManager.set_trunks` swaps it)."""
         self.recording_sink = recording_sink
         self.calls: dict[str, Call] = {}
         self.busy: dict[tuple[str, str], int] = {}
@@ -83,7 +85,7 @@ class CallContext:
             emit,
             self.contact,
             media=media,
-            outbound_trunk=outbound_trunk,
+            trunks=self.trunks,
         )
 
     def user(self, call: Call, extension: str) -> SipUser | None:

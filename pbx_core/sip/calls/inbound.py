@@ -24,6 +24,8 @@ from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.hold import RECORD_ON_DEMAND_CODE
 from pbx_core.sip.calls.model import Call
 from pbx_core.sip.digest import DigestRequest, Verdict
+from pbx_core.sip.direct_numbers import DirectNumbers
+from pbx_core.trunks.routing import HIDE_ONCE
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class Addressing:
 class Inbound:
     def __init__(self, ctx: CallContext) -> None:
         self._ctx = ctx
+        self._direct_numbers = DirectNumbers(ctx)
 
     def new_invite(self, req: Any, sip_t: Any) -> Any:
         source_host = str(req.getSource()[0])
@@ -63,6 +66,7 @@ class Inbound:
         if (
             req.countHFs("authorization") == 0
             and self._trunk_tenant(source_host, addressing, called) is None
+            and not self._is_carrier_request(req, source_host, addressing)
         ):
             # Challenge statelessly: no dialog, no UA, no timer for the first, unauthenticated
             # INVITE of every extension call (half of all INVITEs).
@@ -84,6 +88,13 @@ class Inbound:
         if directory is None or not directory.is_call_center(called):
             return None
         return directory.tenant
+
+    def _is_carrier_request(self, req: Any, source_host: str, addressing: Addressing) -> bool:
+        called = str(req.getRURI().username or "")
+        caller = str(req.getHFBody("from").getUrl().username or "")
+        return self._direct_numbers.is_carrier_request(
+            source_host, addressing.caller_domain, addressing.called_domain, caller, called
+        )
 
     def _on_caller_event(
         self, ua: Any, source_host: str, addressing: Addressing, event: Any, _ua: Any
@@ -127,6 +138,12 @@ class Inbound:
         if trunk_tenant is not None:
             start(cc.CallSource.TRUNK, trunk_tenant, caller_name, called)
             return
+        if self._direct_numbers.is_carrier_request(
+            source_host, addressing.caller_domain, addressing.called_domain, caller, called
+        ):
+            carrier_start = partial(self._start_call, ua)
+            self._direct_numbers.route(ua, caller, called, caller_name, body, carrier_start)
+            return
         directories = self._ctx.directories
         directory = directories.for_domain(addressing.caller_domain)
         if not self._authenticated(ua, source_host, addressing, directory, caller, auth):
@@ -165,10 +182,12 @@ class Inbound:
             if portal is not None:
                 self._ctx.voicemail.start_portal(portal)
             return
-        if is_feature_code(called):  # pbx_core/features/codes.py: the application's to handle
+        # *67<number> (Owner.TRUNKS) is the PBX's own: the carrier leg hides the caller's number.
+        hide_once = called.startswith(HIDE_ONCE) and self._ctx.trunks.reaches_outside
+        if is_feature_code(called) and not hide_once:  # features/codes.py: the application's
             start(cc.CallSource.EXTENSION, tenant, caller_name, FEATURE_CODE_ROUTE)
             return
-        if directory.user(called) is None and self._ctx.outbound_trunk is None:
+        if directory.user(called) is None and not self._ctx.trunks.reaches_outside:
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
         call = start(cc.CallSource.EXTENSION, tenant, caller_name, None)

@@ -32,6 +32,7 @@ from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.calls.monitoring import Monitoring
 from pbx_core.sip.calls.offers import Offers
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.trunks.routing import NO_TRUNKS, TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
 from pbx_core.voicemail.part import VoicemailPart
 
@@ -51,7 +52,7 @@ class CallManager:
         prompt_path: Callable[[str], str] = str,
         extension_ring_timeout: float = 30.0,
         max_calls_per_extension: int = 1,
-        outbound_trunk: tuple[str, int] | None = None,
+        trunks: TrunkRouting = NO_TRUNKS,
         recording_sink: Callable[[dict[str, Any]], None] | None = None,
         voicemail: VoicemailSettings | None = None,
         user_services: ServicesTable | None = None,
@@ -68,7 +69,7 @@ class CallManager:
             prompt_path=prompt_path,
             extension_ring_timeout=extension_ring_timeout,
             max_calls_per_extension=max_calls_per_extension,
-            outbound_trunk=outbound_trunk,
+            trunks=trunks,
             recording_sink=recording_sink,
         )
         ctx.offers = Offers(ctx)
@@ -116,6 +117,10 @@ class CallManager:
     def set_directories(self, directories: Directories) -> None:
         self._ctx.directories = directories
         self._ctx.dial.directories = directories
+
+    def set_trunks(self, trunks: TrunkRouting) -> None:
+        self._ctx.trunks = trunks
+        self._ctx.dial.trunks = trunks
 
     def hang_up_all(self) -> None:
         for call_id in list(self._ctx.calls):

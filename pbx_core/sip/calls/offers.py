@@ -3,6 +3,8 @@ failure, ring timeout, and the events of an answered leg's phone."""
 
 from __future__ import annotations
 
+import logging
+import time
 from functools import partial
 from typing import Any
 
@@ -26,7 +28,11 @@ from pbx_core import call_control as cc
 from pbx_core.location import Binding
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import MONITOR_FAILED, Call, Leg, LegState
+from pbx_core.sip.carrier import CarrierInvite, CarrierLegs, place, trunk_binding
 from pbx_core.sip.cased_header import cased_header
+from pbx_core.trunks.routing import Carrier, Refused
+
+log = logging.getLogger(__name__)
 
 AUTO_ANSWER_HEADERS = (
     ("Call-Info", "<sip:pbx>;answer-after=0"),
@@ -47,6 +53,8 @@ class TryToBinding(CCEventTry):  # type: ignore[misc]
 class Offers:
     def __init__(self, ctx: CallContext) -> None:
         self._ctx = ctx
+        self._carrier_legs = CarrierLegs()
+        """Legs to the carrier in progress: where they are on their trunk route."""
 
     def offer(
         self,
@@ -64,14 +72,28 @@ class Offers:
             ctx.fail(call, "OfferCall", f"leg {leg_id} exists")
             return
         internal = ctx.user(call, extension) is not None
+        carrier: CarrierInvite | None = None
         if not internal:
-            if ctx.outbound_trunk is None:
+            our_host = ctx.config["_sip_address"]
+            placed = place(
+                ctx.trunks,
+                ctx.user(call, call.caller),  # the caller's tenant's plan and numbers
+                call.caller,
+                extension,
+                call.caller_name,
+                our_host,
+            )
+            if isinstance(placed, Refused):
                 failure = cc.OfferFailure.REJECTED
-                self.offer_failed(call, leg_id, extension, failure, 404, auto_bridge)
+                self.offer_failed(call, leg_id, extension, failure, placed.code, auto_bridge)
                 return
-            # An outside number: through the outbound trunk, Request-URI number@trunk.
-            host, port = ctx.outbound_trunk
-            binding: Binding | None = Binding(extension, "", host, port, 0, call.tenant)
+            refusal = self._carrier_legs.refusal(placed, ctx.trunks, time.monotonic())
+            if refusal is not None:
+                failure, code = refusal
+                self.offer_failed(call, leg_id, extension, failure, code, auto_bridge)
+                return
+            carrier = placed
+            binding: Binding | None = trunk_binding(extension, placed.placed.route[0], call.tenant)
         elif ctx.is_busy(call.tenant, extension):
             self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
             return
@@ -81,39 +103,66 @@ class Offers:
             failure = cc.OfferFailure.NOT_REGISTERED
             self.offer_failed(call, leg_id, extension, failure, 480, auto_bridge)
             return
-        ua = UA(ctx.config, nh_address=(binding.host, binding.port))
-        ua.lContact = ctx.contact()
         leg = Leg(
             leg_id=leg_id,
             extension=extension,
             tenant=call.tenant,
-            ua=ua,
+            ua=None,
             auto_bridge=auto_bridge,
             whisper=whisper,
         )
-        ua.event_cb = partial(self._on_leg_ua_event, call, leg)
+        leg.ua = self._leg_ua(call, leg, binding, carrier.placed.route[0] if carrier else None)
         call.legs[leg_id] = leg
         if internal:
             ctx.claim(call.tenant, extension)
-        self._send_try(call, leg, binding, auto_answer)
+        elif carrier is not None:
+            self._carrier_legs.start(leg_id, carrier)
+        self._send_try(call, leg, binding, auto_answer, carrier)
         leg.timer = Timeout(partial(ctx.guard, self._ring_timeout, call, leg), ring_timeout)
 
-    def _send_try(self, call: Call, leg: Leg, binding: Binding, auto_answer: bool) -> None:
-        event = TryToBinding(
-            (
-                SipCallId(),
-                call.caller,
-                leg.extension,
-                MsgBody(call.offer_sdp),
-                None,
-                call.caller_name,
-            )
+    def _leg_ua(self, call: Call, leg: Leg, binding: Binding, trunk: Carrier | None) -> Any:
+        credentials = (trunk.username, trunk.password) if trunk is not None else (None, None)
+        ua = UA(
+            self._ctx.config,
+            username=credentials[0],
+            password=credentials[1],
+            nh_address=(binding.host, binding.port),
         )
-        event.contact = binding.contact
-        headers = self._ctx.forwarding.diversion_headers(call)  # a forwarded call's Diversion
+        ua.lContact = self._ctx.contact()
+        ua.event_cb = partial(self._on_leg_ua_event, call, leg)
+        return ua
+
+    def _fail_over(self, call: Call, leg: Leg, code: int) -> bool:
+        """A carrier refused with 503/408/500: the same leg through the next trunk, if any."""
+        retry = self._carrier_legs.next_trunk(leg.leg_id, code)
+        if retry is None:
+            return False
+        invite, trunk = retry
+        leg.ua.event_cb = None
+        binding = trunk_binding(leg.extension, trunk, leg.tenant)
+        leg.ua = self._leg_ua(call, leg, binding, trunk)
+        self._send_try(call, leg, binding, False, invite)
+        return True
+
+    def _send_try(
+        self,
+        call: Call,
+        leg: Leg,
+        binding: Binding,
+        auto_answer: bool,
+        carrier: CarrierInvite | None,
+    ) -> None:
+        caller, called, name = call.caller, leg.extension, call.caller_name
+        # A forwarded call's Diversion (to the carrier too: it shows whose call it was).
+        headers: tuple[Any, ...] = self._ctx.forwarding.diversion_headers(call)
+        if carrier is not None:
+            caller, called, name = carrier.from_user, carrier.placed.request_user, carrier.from_name
+            headers += carrier.headers
         if auto_answer:
             # The common auto-answer hints (Polycom/Yealink/Snom/baresip read one of them).
             headers += tuple(cased_header(name, value) for name, value in AUTO_ANSWER_HEADERS)
+        event = TryToBinding((SipCallId(), caller, called, MsgBody(call.offer_sdp), None, name))
+        event.contact = binding.contact
         event.extra_headers = headers or None
         leg.ua.recvEvent(event)
 
@@ -144,6 +193,8 @@ class Offers:
                 ctx.bridging.bridge(call, leg)
         elif isinstance(event, CCEventFail | CCEventRedirect):
             code = int(event.getData()[0])
+            if leg.state is LegState.RINGING and self._fail_over(call, leg, code):
+                return
             if leg.state is LegState.RINGING:
                 failure = cc.OfferFailure.BUSY if code in (486, 600) else cc.OfferFailure.REJECTED
                 self.end_leg(leg)
@@ -226,4 +277,5 @@ class Offers:
             return
         leg.cancel_timer()
         leg.state = LegState.ENDED
+        self._carrier_legs.end(leg.leg_id)
         self._ctx.release(leg.tenant, leg.extension)

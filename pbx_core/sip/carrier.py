@@ -1,0 +1,156 @@
+"""Legs to the carrier: who the call is from (caller ID, privacy) and the headers that say it.
+
+The decision (number, category, calling plan, caller ID) is `TrunkRouting.outbound`'s; this module
+turns it into what sippy sends: Request-URI `sip:<E.164>@carrier`, From `<E.164>` (or anonymous),
+P-Asserted-Identity (RFC 3325) and `Privacy: id` (RFC 3323) when the number is hidden.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from common.number_categories import Category
+from pbx_core import call_control as cc
+from pbx_core.directory import SipUser
+from pbx_core.location import Binding
+from pbx_core.sip.cased_header import cased_header
+from pbx_core.trunks.fraud_guard import VelocityGuard
+from pbx_core.trunks.numbering import to_e164
+from pbx_core.trunks.routing import Carrier, CarrierCall, Refused, TrunkRouting
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS = ("anonymous", "Anonymous")
+"""From user and display name of a hidden caller (RFC 3323 section 4.1.1.3)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierInvite:
+    """What the INVITE to the carrier carries."""
+
+    placed: CarrierCall
+    from_user: str
+    from_name: str
+    headers: tuple[Any, ...]
+    tenant: str | None = None
+    """Whose call capacity the leg counts against (None: a call from outside sent on)."""
+    extension: str = ""
+    """The calling user's extension (the toll-fraud guard counts per user)."""
+
+
+def carrier_invite(
+    placed: CarrierCall,
+    caller_name: str,
+    our_host: str,
+    tenant: str | None = None,
+    extension: str = "",
+) -> CarrierInvite:
+    identity = f"<sip:{placed.caller_id}@{our_host}>"
+    headers = [cased_header("P-Asserted-Identity", identity)] if placed.caller_id else []
+    if placed.hidden:
+        headers.append(cased_header("Privacy", "id"))
+        user, name = ANONYMOUS
+    else:
+        user, name = placed.caller_id or ANONYMOUS[0], caller_name
+    return CarrierInvite(placed, user, name, tuple(headers), tenant, extension)
+
+
+FAILOVER_CODES = frozenset({408, 500, 503})
+"""A carrier that times out or is out of service: the next trunk may take the call. Any other
+answer (busy, not found, forbidden) is the called party's and ends the attempt."""
+
+
+@dataclass(eq=False)
+class CarrierLeg:
+    """A leg's way along its trunk route (priority order)."""
+
+    invite: CarrierInvite
+    tried: int = 1
+
+    def next_trunk(self, code: int) -> Carrier | None:
+        route = self.invite.placed.route
+        if code not in FAILOVER_CODES or self.tried >= len(route):
+            return None
+        trunk = route[self.tried]
+        self.tried += 1
+        log.warning("trunk %s:%d answered %d: trying %s:%d", route[self.tried - 2].host,
+                    route[self.tried - 2].port, code, trunk.host, trunk.port)  # fmt: skip
+        return trunk
+
+
+class CarrierLegs:
+    """The legs to the carrier in progress (SIP thread): what call capacity and the toll-fraud
+    guard count, and where each leg is on its trunk route."""
+
+    def __init__(self) -> None:
+        self._legs: dict[str, CarrierLeg] = {}
+        self._velocity = VelocityGuard()
+
+    def refusal(
+        self, invite: CarrierInvite, routing: TrunkRouting, now: float
+    ) -> tuple[cc.OfferFailure, int] | None:
+        """Why this leg may not start (486 over the tenant's call capacity, 403 from the
+        toll-fraud guard), or None. Emergency calls and calls sent on from outside pass."""
+        tenant = invite.tenant
+        if tenant is None or invite.placed.category is Category.EMERGENCY:
+            return None
+        limit = routing.capacity.get(tenant)
+        up = sum(1 for leg in self._legs.values() if leg.invite.tenant == tenant)
+        if limit is not None and up >= limit:
+            log.warning("tenant %s has %d calls to the carrier up (its limit): 486", tenant, up)
+            return cc.OfferFailure.BUSY, 486
+        category = invite.placed.category
+        why = self._velocity.admit(tenant, invite.extension, category, now, routing.velocity)
+        if why is not None:
+            log.warning("toll-fraud guard: call from %s/%s to %s refused: %s",
+                        tenant, invite.extension, invite.placed.request_user, why)  # fmt: skip
+            return cc.OfferFailure.REJECTED, 403
+        return None
+
+    def start(self, leg_id: str, invite: CarrierInvite) -> None:
+        self._legs[leg_id] = CarrierLeg(invite)
+
+    def end(self, leg_id: str) -> None:
+        self._legs.pop(leg_id, None)
+
+    def next_trunk(self, leg_id: str, code: int) -> tuple[CarrierInvite, Carrier] | None:
+        """A carrier leg that failed with `code`: the next trunk to try, if any."""
+        leg = self._legs.get(leg_id)
+        trunk = leg.next_trunk(code) if leg is not None else None
+        return None if leg is None or trunk is None else (leg.invite, trunk)
+
+
+def trunk_binding(dialled: str, trunk: Carrier, tenant: str) -> Binding:
+    """Where sippy sends the leg of `tenant`'s call: the trunk's address (number@trunk)."""
+    return Binding(dialled, "", trunk.host, trunk.port, 0, tenant)
+
+
+def place(
+    routing: TrunkRouting,
+    user: SipUser | None,
+    caller: str,
+    dialled: str,
+    caller_name: str,
+    our_host: str,
+) -> CarrierInvite | Refused:
+    """A leg of `caller`'s call to outside number `dialled`.
+
+    `user`: `caller` as one of our extensions, looked up in the call's tenant (that tenant's
+    plan and numbers apply), or None for a call from outside that is forwarded or transferred
+    out: then the default plan applies and the carrier is shown that caller's own number, as
+    forwarding does."""
+    if user is not None:
+        decision = routing.outbound(user.tenant, user.extension, dialled)
+    else:
+        decision = routing.forwarded(to_e164(caller) or "", dialled)
+    if isinstance(decision, Refused):
+        log.info(
+            "outbound call from %s to %r refused: %d %s (%s)",
+            caller, dialled, decision.code, decision.reason, decision.category,
+        )  # fmt: skip
+        return decision
+    if user is None:
+        return carrier_invite(decision, caller_name, our_host)
+    return carrier_invite(decision, caller_name, our_host, user.tenant, user.extension)

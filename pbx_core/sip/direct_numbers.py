@@ -1,0 +1,91 @@
+"""Calls from the carrier to direct numbers: which requests are the carrier's, and where the
+number they are addressed to goes (a user's phone rings, a call center queues the call).
+
+A request is the carrier's when it comes from a trunk address and neither its From nor its
+Request-URI is one of our extensions: our own phones share the demo's trunk address (127.0.0.1),
+and a phone always calls from its extension (docs/trunks.md, "Who is the carrier").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sippy.CCEvents import CCEventFail
+
+from pbx_core import call_control as cc
+from pbx_core.trunks.numbering import to_e164
+
+if TYPE_CHECKING:
+    from pbx_core.sip.calls.context import CallContext
+    from pbx_core.sip.calls.model import Call
+
+log = logging.getLogger(__name__)
+
+StartCall = Callable[..., "Call | None"]
+"""`Inbound._start_call` bound to the caller's UA: (source, tenant, caller_name, route, *,
+caller, called, body)."""
+
+ANONYMOUS_CALLERS = frozenset({"", "anonymous", "restricted", "unavailable"})
+"""From users of a call that hides its number (RFC 3323 `anonymous`, and carriers' usual
+spellings)."""
+_LOGGED_CHARS = 64
+"""A Request-URI user part is the sender's text: logged with repr and cut short."""
+
+
+class DirectNumbers:
+    def __init__(self, ctx: CallContext) -> None:
+        self._ctx = ctx
+
+    def is_carrier_request(
+        self, source_host: str, caller_domain: str, called_domain: str, caller: str, called: str
+    ) -> bool:
+        """From a trunk address, and neither From nor Request-URI one of ours: From is not a user
+        of the tenant of its domain, the Request-URI not a user or call center of its domain's."""
+        ctx = self._ctx
+        directories = ctx.directories
+        if not (directories.is_trunk(source_host) or source_host in ctx.trunks.inbound_addresses):
+            return False
+        calling = directories.for_domain(caller_domain)
+        if calling is not None and calling.user(caller) is not None:
+            return False
+        target = directories.for_domain(called_domain)
+        return target is None or (target.user(called) is None and not target.is_call_center(called))
+
+    def route(
+        self, ua: Any, caller: str, called: str, caller_name: Any, body: Any, start: StartCall
+    ) -> None:
+        """The direct number's tenant owns the call: its user rings (forwarding and do-not-disturb
+        apply) or its call center queues it; never another tenant's extension of that name."""
+        ctx = self._ctx
+        number = ctx.trunks.inbound(called)
+        if number is None:
+            log.warning("call from the carrier to %r: nobody's number, 404", called[:_LOGGED_CHARS])
+            ua.recvEvent(CCEventFail((404, "Not Found")))
+            return
+        destination, tenant = number.destination, number.tenant
+        directory = ctx.directories.of_tenant(tenant)
+        user = directory.user(destination) if directory is not None else None
+        if directory is not None and directory.is_call_center(destination):
+            route: str | None = destination
+        elif user is not None:
+            route = None  # the PBX rings the user's phone itself
+            rejecting = (tenant, destination) in ctx.trunks.rejecting_anonymous
+            if rejecting and caller.lower() in ANONYMOUS_CALLERS:
+                log.info("anonymous call to %s refused (433): its user rejects them", number.number)
+                ua.recvEvent(CCEventFail((433, "Anonymity Disallowed")))
+                return
+        else:
+            log.warning("direct number %s routes to %s, which this PBX does not serve: 404",
+                        number.number, destination)  # fmt: skip
+            ua.recvEvent(CCEventFail((404, "Not Found")))
+            return
+        # The caller's number as E.164 whatever form the carrier wrote it in (screen pop, CDRs).
+        caller_number = to_e164(caller) or caller
+        call = start(
+            cc.CallSource.TRUNK, tenant, caller_name, route,
+            caller=caller_number, called=destination, body=body,
+        )  # fmt: skip
+        if call is not None and route is None:  # forwarding and do-not-disturb decide
+            ctx.forwarding.ring(call, destination)

@@ -1,0 +1,22 @@
+"""Outgoing calling plan (service description ch. 7, Outgoing/Enhanced Outgoing Calling Plan):
+which categories of outside numbers a tenant's users may call (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from common.number_categories import Category
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingPlan:
+    denied: frozenset[Category] = frozenset()
+
+    def allows(self, category: Category) -> bool:
+        # Emergency calls are never blocked, whatever an admin configured (Telecommunicatiewet:
+        # 112 must be reachable from every line).
+        return category is Category.EMERGENCY or category not in self.denied
+
+
+DEFAULT_PLAN = OutgoingPlan(denied=frozenset({Category.PREMIUM_RATE}))
+"""A new tenant's plan and the demo's: everything but premium-rate numbers (0900/0906/0909)."""

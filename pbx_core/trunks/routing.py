@@ -1,0 +1,177 @@
+"""Where calls to and from the outside world go (pure): direct numbers in, the carrier out.
+
+`TrunkRouting` is a snapshot the PBX's owner builds from provisioning and swaps in whole when it
+changes (`PbxService.update_trunks`), like the directory: the SIP thread only reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from common.number_categories import Category
+from pbx_core.trunks.calling_plan import DEFAULT_PLAN, OutgoingPlan
+from pbx_core.trunks.fraud_guard import DEFAULT_LIMITS, VelocityLimits
+from pbx_core.trunks.numbering import outside_number, to_e164
+
+HIDE_ONCE = "*67"
+"""Feature access code: hide the caller's number for this call (contract.md)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DirectNumber:
+    number: str
+    """E.164."""
+    tenant: str
+    destination: str
+    """An extension or a call-center number of `tenant`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Carrier:
+    """A carrier trunk's address and the digest credentials its challenges get."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierCall:
+    """Send this call to the carrier: the first of `route`, the next when one fails (503)."""
+
+    route: tuple[Carrier, ...]
+    request_user: str
+    """The called number in E.164 (or the emergency short code)."""
+    category: Category
+    caller_id: str
+    """The caller's number in E.164 (From, P-Asserted-Identity); "" when the tenant has none."""
+    hidden: bool
+    """Privacy: id (RFC 3323): From is anonymous, the carrier keeps the PAI to itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    code: int
+    reason: str
+    category: Category | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrunkRouting:
+    carriers: tuple[Carrier, ...] = ()
+    """The platform's trunks by priority: every tenant's calls try them after its own."""
+    tenant_carriers: Mapping[str, tuple[Carrier, ...]] = field(default_factory=dict)
+    """A tenant's own trunks by priority."""
+    inbound_addresses: frozenset[str] = frozenset()
+    """Source addresses whose requests are the carrier's (inbound trunks)."""
+    direct_numbers: Mapping[str, DirectNumber] = field(default_factory=dict)
+    plans: Mapping[str, OutgoingPlan] = field(default_factory=dict)
+    """Per tenant; a tenant without one has `DEFAULT_PLAN`."""
+    user_plans: Mapping[tuple[str, str], OutgoingPlan] = field(default_factory=dict)
+    """(tenant, extension) -> the user's own plan, in place of its tenant's."""
+    hidden: frozenset[tuple[str, str]] = frozenset()
+    """(tenant, extension) whose number is hidden on every call (permanent CLIR)."""
+    capacity: Mapping[str, int] = field(default_factory=dict)
+    """Tenant -> calls to the carrier it may have up at once (absent: no limit)."""
+    velocity: VelocityLimits = DEFAULT_LIMITS
+    """The toll-fraud guard's limits (the platform's, for every tenant)."""
+    rejecting_anonymous: frozenset[tuple[str, str]] = frozenset()
+    """(tenant, extension) refusing calls from outside without a number (433)."""
+    caller_ids: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(tenant, extension) -> its own direct number, the lowest when it has several."""
+    main_numbers: Mapping[str, str] = field(default_factory=dict)
+    """Tenant -> its main number: the lowest direct number it has."""
+
+    @classmethod
+    def of(
+        cls,
+        carrier: tuple[str, int] | None,
+        numbers: Iterable[DirectNumber] = (),
+        plans: Mapping[str, OutgoingPlan] | None = None,
+        user_plans: Mapping[tuple[str, str], OutgoingPlan] | None = None,
+        hidden: Iterable[tuple[str, str]] = (),
+        tenant_carriers: Mapping[str, tuple[Carrier, ...]] | None = None,
+        inbound_addresses: Iterable[str] = (),
+        platform_carriers: tuple[Carrier, ...] = (),
+        capacity: Mapping[str, int] | None = None,
+        velocity: VelocityLimits = DEFAULT_LIMITS,
+        rejecting_anonymous: Iterable[tuple[str, str]] = (),
+    ) -> TrunkRouting:
+        """`carrier`: one platform trunk by address (before `platform_carriers`)."""
+        direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
+        caller_ids: dict[tuple[str, str], str] = {}
+        main_numbers: dict[str, str] = {}
+        for number in direct.values():  # sorted: the first seen is the lowest
+            caller_ids.setdefault((number.tenant, number.destination), number.number)
+            main_numbers.setdefault(number.tenant, number.number)
+        carriers = ((Carrier(*carrier),) if carrier else ()) + platform_carriers
+        return cls(
+            carriers,
+            dict(tenant_carriers or {}),
+            frozenset(inbound_addresses),
+            direct,
+            dict(plans or {}),
+            dict(user_plans or {}),
+            frozenset(hidden),
+            dict(capacity or {}),
+            velocity,
+            frozenset(rejecting_anonymous),
+            caller_ids,
+            main_numbers,
+        )
+
+    @property
+    def reaches_outside(self) -> bool:
+        return bool(self.carriers or self.tenant_carriers)
+
+    def inbound(self, called: str) -> DirectNumber | None:
+        """The direct number a request from a trunk is addressed to, in any written form
+        (`+31201230001`, `0201230001`, `0031201230001`); None: nobody's."""
+        e164 = to_e164(called)
+        return None if e164 is None else self.direct_numbers.get(e164)
+
+    def caller_id(self, tenant: str, extension: str) -> str:
+        return self.caller_ids.get((tenant, extension)) or self.main_numbers.get(tenant, "")
+
+    def outbound(self, tenant: str, extension: str, dialled: str) -> CarrierCall | Refused:
+        """What happens when `extension` of `tenant` dials `dialled` (not an extension)."""
+        user = (tenant, extension)
+        plan = self.user_plans.get(user) or self.plans.get(tenant, DEFAULT_PLAN)
+        route = self.tenant_carriers.get(tenant, ()) + self.carriers
+        caller_id = self.caller_id(tenant, extension)
+        return self._decide(plan, caller_id, dialled, user in self.hidden, route)
+
+    def forwarded(self, original_caller: str, dialled: str) -> CarrierCall | Refused:
+        """A call from outside sent out again (forwarding, transfer): the default plan, and the
+        original caller's number (E.164, or "") as caller ID."""
+        return self._decide(DEFAULT_PLAN, original_caller, dialled, False, self.carriers)
+
+    @staticmethod
+    def _decide(
+        plan: OutgoingPlan,
+        caller_id: str,
+        dialled: str,
+        hide_always: bool,
+        route: tuple[Carrier, ...],
+    ) -> CarrierCall | Refused:
+        hide = hide_always or dialled.startswith(HIDE_ONCE)
+        number = outside_number(dialled.removeprefix(HIDE_ONCE))
+        if number is None:
+            return Refused(484, "Address Incomplete", None)
+        category = number.category
+        if not route:
+            return Refused(404, "Not Found", category)
+        if category is Category.EMERGENCY:
+            # Always, and always with the caller's real number (the emergency room calls back).
+            return CarrierCall(route, number.e164, category, caller_id, hidden=False)
+        if not plan.allows(category):
+            return Refused(403, "Forbidden", category)
+        if not caller_id:
+            return Refused(403, "No Number To Call From", category)
+        return CarrierCall(route, number.e164, category, caller_id, hidden=hide)
+
+
+NO_TRUNKS = TrunkRouting()
+"""No carrier, no direct numbers: calls stay inside (a PBX without an outside world)."""

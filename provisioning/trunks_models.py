@@ -1,0 +1,46 @@
+"""The outside world's tables in the provisioning schema (migration `trunks`): calling plans and
+carrier trunks."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table
+
+from provisioning.models import METADATA, TENANT_ID
+
+TENANT_PLAN = ""
+"""`username` of a tenant's own plan (the users' plans name their user)."""
+
+calling_plans = Table(
+    "prov_calling_plans",
+    METADATA,
+    Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), primary_key=True),
+    Column("username", String(64), primary_key=True),
+    # Category names (common.number_categories) the tenant or user may not call; NULL: the user
+    # follows its tenant's plan (the row then only holds `hide_number`).
+    Column("denied", JSON, nullable=True),
+    # A user's permanent caller-ID blocking (CallingLineIDDeliveryBlocking).
+    Column("hide_number", Boolean, nullable=False),
+    # A user's Anonymous Call Rejection: calls from outside without a number get 433.
+    Column("reject_anonymous", Boolean, nullable=False),
+    # The tenant's row only: how many calls to the carrier may be up at once (Call Capacity
+    # Management); NULL: no limit.
+    Column("max_external_calls", Integer, nullable=True),
+)
+
+trunks = Table(
+    "prov_trunks",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    # NULL: a platform-wide trunk (the operator's), used by every tenant after its own.
+    Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), nullable=True),
+    Column("name", String(64), nullable=False),
+    Column("host", String(253), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("transport", String(8), nullable=False),
+    Column("priority", Integer, nullable=False),
+    # Requests from `host` are the carrier's (direct numbers): an IP address then.
+    Column("inbound", Boolean, nullable=False),
+    # Digest credentials towards the carrier; never handed out by the API.
+    Column("username", String(128), nullable=True),
+    Column("password", String(128), nullable=True),
+)

@@ -1,0 +1,163 @@
+"""The outside world in the whole product (`make demo`'s start-up, the demo's numbers seeded
+through provisioning), with SIPp as the carrier at the product's carrier address: an extension
+calls a mobile number, click-to-dial reaches a customer, a direct number reaches its user,
+premium rate is refused, and the outbound call leaves a call-detail record."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from reports.db import make_engine
+from reports.models import CallDetailRecord
+from tests.e2e.test_product import token
+from tests.pbx_core.carrier import Carrier
+from tests.pbx_core.support import Sipp, agent_phone, free_port, free_sip_port, register, run_sipp
+from tests.product_harness import ProductThread
+
+CUSTOMER = "+31201234567"
+
+
+@pytest.fixture
+def product(tmp_path: Path) -> Iterator[ProductThread]:
+    running = ProductThread.start(
+        tmp_path / "var", "trunks", carrier=("127.0.0.1", free_sip_port())
+    )
+    yield running
+    running.stop()
+
+
+async def _dial(product: ProductThread, work_dir: Path, extension: str, to: str, scenario: str
+                ) -> None:  # fmt: skip
+    result = await run_sipp(
+        scenario,
+        work_dir=work_dir,
+        remote=("127.0.0.1", product.sip_port),
+        variables={"from": extension, "to": to, "media_port": free_port(), "hold_ms": 300},
+        extra=["-au", extension, "-ap", f"pw{extension}"],
+    )
+    assert result.returncode == 0, result.errors
+
+
+async def _outbound_records(product: ProductThread) -> list[Any]:
+    engine = make_engine(product.handle.database_url)
+    try:
+        for _ in range(600):  # the ingester (a process of its own) follows the CDR stream
+            with engine.connect() as connection:
+                table = CallDetailRecord.__table__
+                query = select(table).where(table.c.direction == "outbound")
+                rows = list(connection.execute(query).mappings())
+            if rows:
+                return rows
+            await asyncio.sleep(0.1)
+        return []
+    finally:
+        engine.dispose()
+
+
+async def test_an_extension_calls_a_mobile_number_from_its_direct_number(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    async with Carrier(product.settings.carrier[1], tmp_path) as carrier:
+        await _dial(product, tmp_path, "1002", "0612345678", "ext_call.xml")
+        seen = await carrier.finished()
+    assert seen["r-uri"] == f"sip:+31612345678@127.0.0.1:{carrier.port}"
+    assert seen["from"].startswith("<sip:+31201230002@")
+    assert seen["p-asserted-identity"] == "<sip:+31201230002@127.0.0.1>"
+    (record,) = await _outbound_records(product)
+    assert (record["caller"], record["called"]) == ("1002", "0612345678")
+    assert record["answer_at"] is not None
+
+
+async def test_premium_rate_is_refused(product: ProductThread, tmp_path: Path) -> None:
+    await _dial(product, tmp_path, "1004", "09001234567", "ext_call_fails_403.xml")
+
+
+async def test_click_to_dial_reaches_the_customer_with_the_agents_number(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    agent = await token(product.base_url, "1001", "pw1001")
+    port = free_port()
+    registered = await register(product.sip_port, "1001", port, tmp_path)
+    assert registered.returncode == 0, registered.errors
+    phone = await Sipp(
+        "agent_answer_hangup.xml",
+        work_dir=tmp_path,
+        local_port=port,
+        variables={"media_port": free_port(), "ring_ms": 200, "talk_ms": 1500},
+    ).start()
+    try:
+        async with Carrier(product.settings.carrier[1], tmp_path) as carrier:
+            async with httpx.AsyncClient(base_url=product.base_url) as http:
+                reply = await http.post(
+                    "/api/v1/calls",
+                    json={"extension": "1001", "destination": CUSTOMER},
+                    headers={"Authorization": f"Bearer {agent}"},
+                )
+            assert reply.status_code == 202, reply.text
+            seen = await carrier.finished()
+        assert (await phone.wait()).returncode == 0
+    finally:
+        phone.kill()
+    assert seen["r-uri"].startswith(f"sip:{CUSTOMER}@")
+    assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"
+
+
+async def test_a_direct_number_from_the_carrier_rings_its_user(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    phone = await agent_phone(product.sip_port, "1003", "agent_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp(
+            "trunk_call.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": "0612345678", "to": "+31201230003", "media_port": free_port(),
+                       "hold_ms": 500},
+        )  # fmt: skip
+        assert caller.returncode == 0, caller.errors
+        assert (await phone.wait()).returncode == 0, "1003's phone rang, answered, got the BYE"
+        nobody = await run_sipp(
+            "trunk_call_fails_404.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": CUSTOMER, "to": "+31201230050", "media_port": free_port()},
+        )
+        assert nobody.returncode == 0, nobody.errors
+    finally:
+        phone.kill()
+
+
+async def test_an_admins_calling_plan_applies_at_once(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    admin = await token(product.base_url, "admin", "pwadmin")
+    async with httpx.AsyncClient(base_url=product.base_url) as http:
+        # 1005 is an agent: its username is its extension.
+        answer = await http.put(
+            "/api/v1/tenants/demo/users/1005/calling-plan",
+            json={"denied": ["mobile", "premium_rate"], "hide_number": True},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+    assert answer.status_code == 200, answer.text
+    assert product.handle.pbx is not None
+    pbx = product.handle.pbx
+    for _ in range(600):  # the PBX's routing is rebuilt off the request, a moment later
+        if ("demo", "1005") in pbx.trunks.hidden:
+            break
+        await asyncio.sleep(0.05)
+    await _dial(product, tmp_path, "1005", "0612345678", "ext_call_fails_403.xml")
+    async with Carrier(product.settings.carrier[1], tmp_path) as carrier:
+        await _dial(product, tmp_path, "1005", "0201234567", "ext_call.xml")
+        seen = await carrier.finished()
+    assert seen["from"].startswith("Anonymous <sip:anonymous@")
+    assert (seen["privacy"], seen["p-asserted-identity"]) == (
+        "id",
+        "<sip:+31201230005@127.0.0.1>",
+    )

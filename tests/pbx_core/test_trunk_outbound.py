@@ -1,0 +1,332 @@
+"""The outside world over real SIP: SIPp as the carrier takes outbound calls (checking
+Request-URI, From, P-Asserted-Identity, Privacy) and sends calls to direct numbers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from common.number_categories import Category
+from pbx_core import call_control as cc
+from pbx_core.config import PbxConfig, RtpengineAddress
+from pbx_core.media.rtpengine_process import RtpengineProcess
+from pbx_core.service import PbxService
+from pbx_core.trunks.calling_plan import OutgoingPlan
+from pbx_core.trunks.fraud_guard import VelocityLimit, VelocityLimits
+from pbx_core.trunks.routing import Carrier as Carrier_
+from pbx_core.trunks.routing import DirectNumber, TrunkRouting
+from tests.pbx_core.carrier import Carrier
+from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
+from tests.pbx_core.handlers import AnswerAndBridge
+from tests.pbx_core.support import (
+    EventLog,
+    Sipp,
+    agent_phone,
+    free_port,
+    free_sip_port,
+    register,
+    run_sipp,
+)
+
+NUMBERS = [
+    DirectNumber("+31201230000", "demo", "7001"),
+    DirectNumber("+31201230001", "demo", "1001"),
+]
+"""The demo's: the main number to the Helpdesk, 1001's own number; 1002 has none."""
+CUSTOMER = "+31201234567"
+
+
+@pytest.fixture
+async def pbx(
+    redis_prefix: str, prompts_dir: Path, rtpengine: RtpengineProcess
+) -> AsyncIterator[PbxService]:
+    carrier = ("127.0.0.1", free_sip_port())
+    config = PbxConfig(
+        sip_port=free_sip_port(),
+        redis_url=REDIS_URL,
+        key_prefix=redis_prefix,
+        rtpengine=RtpengineAddress(rtpengine.host, rtpengine.ng_port),
+        prompts_dir=prompts_dir,
+        outbound_trunk=carrier,
+        extension_ring_timeout=5.0,
+    )
+    service = PbxService(config, directory_for_tests())
+    await service.start()
+    await service.update_trunks(TrunkRouting.of(carrier, NUMBERS))
+    yield service
+    await service.stop()
+
+
+def carrier_port(pbx: PbxService) -> int:
+    assert pbx.config.outbound_trunk is not None
+    return pbx.config.outbound_trunk[1]
+
+
+async def _extension_calls(pbx: PbxService, tmp_path: Path, extension: str, dialled: str) -> None:
+    caller = await run_sipp(
+        "ext_call.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"from": extension, "to": dialled, "media_port": free_port(), "hold_ms": 300},
+        extra=["-au", extension, "-ap", f"pw{extension}"],
+    )
+    assert caller.returncode == 0, caller.errors
+
+
+async def test_a_national_number_reaches_the_carrier_as_e164_from_the_users_direct_number(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+        await _extension_calls(pbx, tmp_path, "1001", "0201234567")
+        seen = await carrier.finished()
+    assert seen["r-uri"] == f"sip:{CUSTOMER}@127.0.0.1:{carrier.port}"
+    assert seen["from"].startswith("<sip:+31201230001@")
+    assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"
+    assert "privacy" not in seen
+
+
+async def test_without_a_direct_number_the_main_number_is_shown(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+        await _extension_calls(pbx, tmp_path, "1002", CUSTOMER)
+        seen = await carrier.finished()
+    assert seen["r-uri"].startswith(f"sip:{CUSTOMER}@")
+    assert seen["p-asserted-identity"] == "<sip:+31201230000@127.0.0.1>"
+
+
+async def test_star67_hides_the_number_for_one_call(pbx: PbxService, tmp_path: Path) -> None:
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+        await _extension_calls(pbx, tmp_path, "1001", "*670612345678")
+        seen = await carrier.finished()
+    assert seen["r-uri"].startswith("sip:+31612345678@")
+    assert seen["from"].startswith("Anonymous <sip:anonymous@")
+    assert seen["privacy"] == "id"
+    # The carrier still learns who calls (and withholds it): RFC 3325.
+    assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"
+
+
+async def test_premium_rate_is_refused_with_403_and_a_clear_event(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    caller = await run_sipp(
+        "ext_call_fails_403.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"from": "1002", "to": "09001234567", "media_port": free_port()},
+        extra=["-au", "1002", "-ap", "pw1002"],
+    )
+    assert caller.returncode == 0, caller.errors
+    failed = await events.next_of(cc.OfferFailed, extension="09001234567")
+    assert (failed.failure, failed.code) == (cc.OfferFailure.REJECTED, 403)
+    assert await pbx.active_calls() == []
+
+
+async def test_112_goes_out_with_the_real_number_even_when_everything_is_blocked(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    assert pbx.config.outbound_trunk is not None
+    blocked = OutgoingPlan(frozenset(Category))
+    plans = {"demo": blocked}
+    await pbx.update_trunks(TrunkRouting.of(pbx.config.outbound_trunk, NUMBERS, plans))
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+        await _extension_calls(pbx, tmp_path, "1001", "*67112")
+        seen = await carrier.finished()
+    assert seen["r-uri"].startswith("sip:112@")
+    assert seen["from"].startswith("<sip:+31201230001@")
+    assert "privacy" not in seen
+
+
+async def test_a_dialled_string_that_is_no_number_gets_a_clear_refusal(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    caller = await run_sipp(
+        "ext_call_fails_484.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"from": "1002", "to": "0900", "media_port": free_port()},
+        extra=["-au", "1002", "-ap", "pw1002"],
+    )
+    assert caller.returncode == 0, caller.errors
+    failed = await events.next_of(cc.OfferFailed, extension="0900")
+    assert failed.code == 484
+
+
+async def test_click_to_dial_reaches_the_carrier_with_the_agents_number(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    agent_port = free_port()
+    assert (await register(pbx.config.sip_port, "1001", agent_port, tmp_path)).returncode == 0
+    agent = await Sipp(
+        "agent_answer.xml",
+        work_dir=tmp_path,
+        local_port=agent_port,
+        variables={"media_port": free_port(), "ring_ms": 200},
+    ).start()
+    try:
+        async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+            pbx.send(cc.Dial("c2d-out", "1001", "0201234567", ring_timeout=15))
+            await events.next_of(cc.CallAnswered, call_id="c2d-out", leg_id="destination")
+            pbx.send(cc.Hangup("c2d-out"))
+            seen = await carrier.finished()
+        assert (await agent.wait()).returncode == 0
+    finally:
+        agent.kill()
+    assert seen["r-uri"].startswith(f"sip:{CUSTOMER}@")
+    assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"
+
+
+async def test_a_direct_number_from_the_carrier_rings_its_user(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    phone = await agent_phone(pbx.config.sip_port, "1001", "agent_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp(
+            "trunk_call.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", pbx.config.sip_port),
+            variables={"from": "0612345678", "to": "0201230001", "media_port": free_port(),
+                       "hold_ms": 500},
+        )  # fmt: skip
+        assert caller.returncode == 0, caller.errors
+        offered = await events.next_of(cc.CallOffered)
+        assert (offered.caller, offered.called, offered.source) == (
+            "+31612345678",
+            "1001",
+            cc.CallSource.TRUNK,
+        )
+        await events.next_of(cc.CallAnswered, call_id=offered.call_id, extension="1001")
+        assert (await phone.wait()).returncode == 0, "the phone must get the BYE"
+    finally:
+        phone.kill()
+
+
+async def test_the_main_number_reaches_the_call_center(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    pbx.register_handler(AnswerAndBridge(pbx, "1003"))
+    phone = await agent_phone(pbx.config.sip_port, "1003", "agent_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp(
+            "trunk_call.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", pbx.config.sip_port),
+            variables={"from": CUSTOMER, "to": "+31201230000", "media_port": free_port(),
+                       "hold_ms": 500},
+        )  # fmt: skip
+        assert caller.returncode == 0, caller.errors
+        offered = await events.next_of(cc.CallOffered)
+        assert (offered.called, offered.source) == ("7001", cc.CallSource.TRUNK)
+    finally:
+        phone.kill()
+
+
+@pytest.mark.parametrize("called", ["+31201230002", "0209999999", "garbage"])
+async def test_a_number_nobody_owns_gets_404_and_a_log_line(
+    pbx: PbxService, tmp_path: Path, called: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caller = await run_sipp(
+        "trunk_call_fails_404.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"from": CUSTOMER, "to": called, "media_port": free_port()},
+    )
+    assert caller.returncode == 0, caller.errors
+    assert "nobody's number" in caplog.text
+    assert await pbx.active_calls() == []
+
+
+async def test_a_503_from_the_first_trunk_tries_the_next_which_gets_its_digest_answer(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    down, up = free_sip_port(), free_sip_port()
+    trunks = (Carrier_("127.0.0.1", down), Carrier_("127.0.0.1", up, "acct", "secret"))
+    await pbx.update_trunks(TrunkRouting.of(None, NUMBERS, tenant_carriers={"demo": trunks}))
+    unavailable = await Sipp("carrier_unavailable.xml", work_dir=tmp_path, local_port=down).start()
+    try:
+        async with Carrier(up, tmp_path, "carrier_digest.xml") as carrier:
+            await _extension_calls(pbx, tmp_path, "1001", "0201234567")
+            seen = await carrier.finished()
+        assert (await unavailable.wait()).returncode == 0, "the first trunk was tried"
+    finally:
+        unavailable.kill()
+    assert seen["digest"] == "true"
+    assert seen["r-uri"] == f"sip:{CUSTOMER}@127.0.0.1:{up}"
+    assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"
+
+
+async def test_over_the_tenants_call_capacity_a_call_gets_486(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    assert pbx.config.outbound_trunk is not None
+    capped = TrunkRouting.of(pbx.config.outbound_trunk, NUMBERS, capacity={"demo": 1})
+    await pbx.update_trunks(capped)
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+        first = asyncio.create_task(
+            run_sipp(
+                "ext_call.xml",
+                work_dir=tmp_path,
+                remote=("127.0.0.1", pbx.config.sip_port),
+                variables={"from": "1001", "to": "0201234567", "media_port": free_port(),
+                           "hold_ms": 3000},
+                extra=["-au", "1001", "-ap", "pw1001"],
+            )
+        )  # fmt: skip
+        await events.next_of(cc.CallAnswered, extension="0201234567")
+        second = await run_sipp(
+            "ext_call_fails_486.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", pbx.config.sip_port),
+            variables={"from": "1002", "to": "0612345678", "media_port": free_port()},
+            extra=["-au", "1002", "-ap", "pw1002"],
+        )
+        assert second.returncode == 0, second.errors
+        failed = await events.next_of(cc.OfferFailed, extension="0612345678")
+        assert (failed.failure, failed.code) == (cc.OfferFailure.BUSY, 486)
+        assert (await first).returncode == 0
+        await carrier.finished()
+
+
+async def test_the_toll_fraud_guard_refuses_a_burst_of_international_calls(
+    pbx: PbxService, events: EventLog, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert pbx.config.outbound_trunk is not None
+    strict = VelocityLimits(per_user=VelocityLimit(1, 600))
+    await pbx.update_trunks(TrunkRouting.of(pbx.config.outbound_trunk, NUMBERS, velocity=strict))
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+        await _extension_calls(pbx, tmp_path, "1001", "+442071234567")
+        await carrier.finished()
+    second = await run_sipp(
+        "ext_call_fails_403.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"from": "1001", "to": "00442071234568", "media_port": free_port()},
+        extra=["-au", "1001", "-ap", "pw1001"],
+    )
+    assert second.returncode == 0, second.errors
+    assert "toll-fraud guard" in caplog.text
+    # A national call is no toll-fraud target: it still goes out.
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+        await _extension_calls(pbx, tmp_path, "1001", "0201234567")
+        await carrier.finished()
+
+
+async def test_a_user_who_rejects_anonymous_calls_gets_none(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    assert pbx.config.outbound_trunk is not None
+    rejecting = TrunkRouting.of(
+        pbx.config.outbound_trunk, NUMBERS, rejecting_anonymous=[("demo", "1001")]
+    )
+    await pbx.update_trunks(rejecting)
+    caller = await run_sipp(
+        "trunk_call_fails_433.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"from": "anonymous", "to": "+31201230001", "media_port": free_port()},
+    )
+    assert caller.returncode == 0, caller.errors
+    assert await pbx.active_calls() == []
