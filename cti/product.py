@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import shutil
@@ -44,7 +45,12 @@ from cti.feature_codes import wire_phone_features
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
 from cti.pbx_trunks import DEMO_CARRIER, carrier_address, start_live_trunks
-from cti.provisioning_demo import forget_moved_demo_users, seed_demo_company, seed_demo_operator
+from cti.provisioning_demo import (
+    forget_moved_demo_users,
+    published_demo_logins,
+    seed_demo_company,
+    seed_demo_operator,
+)
 from cti.recording_product import ProductRecordings
 from cti.rest import crm_connections as crm_connections_api
 from cti.screen_pop import ScreenPopRecord
@@ -150,6 +156,29 @@ def _check_ports_free(settings: ProductSettings) -> None:
                 ) from exc
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+async def refuse_published_passwords_beyond_loopback(
+    host: str, provisioning: ProvisioningService, users: UserDirectory
+) -> None:
+    """The demo's passwords are in the contract, for everyone to read: an installation reachable
+    from other machines must not let them sign in (issue 14, "no demo in production")."""
+    if _is_loopback(host):
+        return
+    published = await asyncio.to_thread(published_demo_logins, provisioning, users, DEMO_TENANT)
+    if published:
+        raise ProductError(
+            f"refusing to serve on {host}: the demo accounts {', '.join(published)} still sign"
+            " in with their published passwords; change them (admin portal or API) or serve on"
+            " 127.0.0.1"
+        )
+
+
 def _redis_answers(url: str) -> bool:
     try:
         client = SyncRedis.from_url(url, socket_connect_timeout=0.5)
@@ -248,6 +277,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         await asyncio.to_thread(seed_demo_company, provisioning, DEMO_TENANT)
         await asyncio.to_thread(forget_moved_demo_users, users, DEMO_TENANT)
         await asyncio.to_thread(seed_demo_operator, users, DEMO_TENANT)
+        await refuse_published_passwords_beyond_loopback(settings.host, provisioning, users)
         engine_configs = await asyncio.to_thread(all_engine_configs, provisioning)
 
         redis = Redis.from_url(redis_url, decode_responses=True)

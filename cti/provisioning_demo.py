@@ -15,10 +15,12 @@ from __future__ import annotations
 from datetime import date
 
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
+from cti.passwords import verify_password
 from cti.principal import Role
 from cti.trunks_demo import seed_demo_numbers
 from cti.users import SUPERVISOR_EXTENSION, UserDirectory
 from provisioning.call_centers import api_form
+from provisioning.errors import NotFound
 from provisioning.profiles import Profile
 from provisioning.service import ProvisioningService
 from provisioning.tenants import TenantSpec
@@ -115,3 +117,22 @@ def forget_moved_demo_users(directory: UserDirectory, tenant: str = DEMO_TENANT)
 def seed_demo_operator(directory: UserDirectory, tenant: str = DEMO_TENANT) -> None:
     username, password = DEMO_OPERATOR
     directory.add_user(tenant, username, password, Role.OPERATOR, display_name="Platform operator")
+
+
+def published_demo_logins(
+    service: ProvisioningService, directory: UserDirectory, tenant: str = DEMO_TENANT
+) -> list[str]:
+    """The demo accounts that still sign in with the contract's published passwords (an admin
+    may have changed or deleted them). Blocking: one password check per account."""
+    found: list[str] = []
+    for spec in demo_users():
+        assert spec.password is not None  # every demo user has its published password
+        try:
+            if service.sign_in(spec.username, spec.password, verify_password) is not None:
+                found.append(spec.username)
+        except NotFound:
+            continue  # deleted by an admin
+    username, password = DEMO_OPERATOR
+    if directory.authenticate(tenant, username, password) is not None:
+        found.append(username)
+    return found

@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import Engine
 
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
-from cti.passwords import verify_password
-from cti.provisioning_demo import seed_demo_company
+from cti.passwords import TEST_COST, verify_password
+from cti.product import ProductError, refuse_published_passwords_beyond_loopback
+from cti.provisioning_demo import published_demo_logins, seed_demo_company, seed_demo_operator
+from cti.users import UserDirectory
 from provisioning.errors import Invalid
 from provisioning.service import ProvisioningService, UserPatch
 from provisioning.users import Licences, RecordingMode, Tier, UserRole
@@ -74,3 +77,27 @@ def test_demo_agents_record_always_or_on_demand(service: ProvisioningService) ->
         "1003": RecordingMode.ON_DEMAND,
         "1010": RecordingMode.ON_DEMAND,
     }
+
+
+async def test_published_demo_passwords_keep_the_product_on_loopback(
+    service: ProvisioningService, engine: Engine
+) -> None:
+    seed_demo_company(service)
+    directory = UserDirectory(engine, TEST_COST)
+    directory.create_tables()
+    seed_demo_operator(directory)
+    published = published_demo_logins(service, directory)
+    assert {"1001", "supervisor", "admin", "meetingroom", "operator"} <= set(published)
+    # An admin changed one, deleted another: they are no longer published.
+    service.update_user("admin", DEMO_TENANT, "admin", UserPatch(password="a-real-secret"), False)
+    service.delete_user("admin", DEMO_TENANT, "meetingroom", confirm_buyout=True)
+    published = published_demo_logins(service, directory)
+    assert "admin" not in published and "meetingroom" not in published and "1001" in published
+
+    for host in ("127.0.0.1", "::1", "localhost"):
+        await refuse_published_passwords_beyond_loopback(host, service, directory)
+    for host in ("0.0.0.0", "192.0.2.10", "pbx.example.com"):
+        with pytest.raises(ProductError) as refused:
+            await refuse_published_passwords_beyond_loopback(host, service, directory)
+        assert f"refusing to serve on {host}" in str(refused.value)
+        assert "1001" in str(refused.value) and "admin," not in str(refused.value)
