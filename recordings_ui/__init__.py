@@ -2,7 +2,7 @@
 
 Plain ES modules and CSS in `recordings_ui/static`, no build step, nothing from a CDN. It signs
 in with `POST /api/v1/auth/token` and uses only `/api/v1/recordings` (docs/recordings.md).
-Nothing here imports the backend.
+Nothing here imports the backend (the page headers are the shared kernel's).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+
+from common.security_headers import SELF, SecurityHeaders, content_security_policy, page_headers
 
 __all__ = ["STATIC_DIR", "mount"]
 
@@ -22,22 +23,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Its own files, its own origin; audio (media-src) only from its own signed links.
 SECURITY_HEADERS = {
-    "content-security-policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
-        "frame-ancestors 'none'"
-    ),
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    **page_headers(content_security_policy(media=(SELF,), connect=(SELF,))),
     "cache-control": "no-cache",
 }
-
-
-class _Page(StaticFiles):
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        response.headers.update(SECURITY_HEADERS)
-        return response
 
 
 def mount(app: Starlette, path: str = "/recordings") -> None:
@@ -49,6 +37,10 @@ def mount(app: Starlette, path: str = "/recordings") -> None:
     app.router.routes.extend(
         [
             Route(path, redirect, methods=["GET", "HEAD"], include_in_schema=False),
-            Mount(path, app=_Page(directory=STATIC_DIR, html=True), name="recordings_ui"),
+            Mount(
+                path,
+                app=SecurityHeaders(StaticFiles(directory=STATIC_DIR, html=True), SECURITY_HEADERS),
+                name="recordings_ui",
+            ),
         ]
     )
