@@ -12,7 +12,7 @@ import weakref
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from cti.principal import Principal, Role
 from cti.rest.deps import CurrentPrincipal
@@ -28,6 +28,15 @@ router = APIRouter(tags=["user services"], responses=ERRORS)
 Destination = Annotated[str | None, Field(max_length=16, description="null: off")]
 
 
+def _whole_number(value: object) -> object:
+    """JSON Schema's `integer` includes `20.0`: take it as 20. Anything else goes on to the
+    strict check unchanged (20.5 and "20" are still refused)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Seconds = Annotated[Annotated[int, Field(ge=5, le=120)] | None, BeforeValidator(_whole_number)]
+
+
 class ServicesPatchIn(BaseModel):
     """Only the settings to change (RFC 7386: null switches a forward off)."""
 
@@ -36,7 +45,7 @@ class ServicesPatchIn(BaseModel):
     forward_always: Destination = None
     forward_busy: Destination = None
     forward_no_answer: Destination = None
-    no_answer_seconds: int | None = Field(None, ge=5, le=120)
+    no_answer_seconds: Seconds = None
     forward_not_reachable: Destination = None
     do_not_disturb: bool | None = None
 

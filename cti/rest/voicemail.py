@@ -17,7 +17,14 @@ from pbx_core.voicemail.greetings import MAX_GREETING_BYTES, GreetingRefused
 from provisioning.voicemail_boxes import EMAIL_PATTERN
 from provisioning.voicemail_messages import VoicemailMessage
 
-router = APIRouter(prefix="/api/v1/voicemail", tags=["voicemail"])
+router = APIRouter(
+    prefix="/api/v1/voicemail",
+    tags=["voicemail"],
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "The account has no extension, so no voicemail box"},
+    },
+)
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such message in the signed-in user's box"}
