@@ -9,6 +9,7 @@ package, so every package, the pure core included, may import it.
 | `priorities.py` | the range of a waiting call's priority (engine, API and board agree) |
 | `number_categories.py` | the categories of a called number (calling plans, the PBX, reports) |
 | `migrations.py` | running one package's Alembic migrations in a database shared with others |
+| `static_client.py` | a browser client's static files under one path, with its page headers |
 | `child_processes.py` | child processes that die with the product (`setpriv --pdeathsig`) |
 | `security_headers.py` | every page's Content-Security-Policy and the ASGI wrapper sending it |
 """

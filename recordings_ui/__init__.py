@@ -10,12 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
-from common.security_headers import SELF, SecurityHeaders, content_security_policy, page_headers
+from common.security_headers import SELF, content_security_policy, page_headers
+from common.static_client import mount_static_client
 
 __all__ = ["STATIC_DIR", "mount"]
 
@@ -29,18 +26,5 @@ SECURITY_HEADERS = {
 
 
 def mount(app: Starlette, path: str = "/recordings") -> None:
-    path = "/" + path.strip("/")
-
-    async def redirect(request: Request) -> Response:
-        return RedirectResponse(f"{path}/", status_code=307)
-
-    app.router.routes.extend(
-        [
-            Route(path, redirect, methods=["GET", "HEAD"], include_in_schema=False),
-            Mount(
-                path,
-                app=SecurityHeaders(StaticFiles(directory=STATIC_DIR, html=True), SECURITY_HEADERS),
-                name="recordings_ui",
-            ),
-        ]
-    )
+    """Serve the recordings portal at `path`; call once, after the API routes are added."""
+    mount_static_client(app, path, STATIC_DIR, SECURITY_HEADERS, "recordings_ui")
