@@ -20,6 +20,25 @@ def cdr_stream(prefix: str, tenant: str) -> str:
     return f"{prefix}:{tenant}:cdrs"
 
 
+TENANT_STREAM_SUFFIXES = (":events", ":cdrs")
+"""The suffixes of `event_stream` and `cdr_stream`: what the reports ingester scans for."""
+
+
+def tenant_stream_patterns(prefix: str) -> tuple[str, ...]:
+    """SCAN patterns matching every tenant's event and CDR stream under `prefix`."""
+    return tuple(f"{prefix}:*{suffix}" for suffix in TENANT_STREAM_SUFFIXES)
+
+
+def tenant_of_stream(prefix: str, key: str) -> str | None:
+    """The tenant of a key made by `event_stream` or `cdr_stream`; None for any other key."""
+    head = f"{prefix}:"
+    for suffix in TENANT_STREAM_SUFFIXES:
+        if key.startswith(head) and key.endswith(suffix):
+            tenant = key[len(head) : -len(suffix)]
+            return tenant if tenant and ":" not in tenant else None
+    return None
+
+
 def is_event_stream(key: str) -> bool:
     """Whether a stream key (from either function above) is an event stream, whose entries are
     ordered by their own sequence numbers, rather than a CDR stream."""

@@ -106,7 +106,7 @@ async def start_crm_connections(
     index: CrmIndex,
     queue: Queue,
     var_dir: Path,
-    built_in: TenantCrmConfig,
+    built_in: TenantCrmConfig | None,
 ) -> tuple[CrmConnections, ScreenPopService, dict[str, str]]:
     """Register every stored connection and (re)start their sync schedules.
 
@@ -119,7 +119,8 @@ async def start_crm_connections(
     # Live look-ups may refresh OAuth tokens here too: keep what a vendor rotates.
     factory = ConnectorFactory(on_refresh_token=persist_refresh_tokens(store, sealer))
     registry = ConnectorRegistry(factory=factory)
-    live = CrmConnections(store, sealer, registry, index, queue, {built_in.tenant: built_in})
+    built_ins = {} if built_in is None else {built_in.tenant: built_in}  # the demo's CRM
+    live = CrmConnections(store, sealer, registry, index, queue, built_ins)
     stored = await asyncio.to_thread(store.connections)
     for tenant in await asyncio.to_thread(live.tenants):
         await asyncio.to_thread(live.reload, tenant)

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import signal
-import sys
-
-from common.dependencies import exit_unless_patched_versions
-from cti.product import Product, ProductError, ProductSettings, run_product
+from cti.foreground import main
+from cti.product import Product, ProductSettings
 
 BANNER = """
 OpenCC is running with the demo company (tenant "demo").
@@ -37,46 +31,15 @@ Ctrl-C stops everything.
 """
 
 
-async def main() -> None:
-    settings = ProductSettings.from_env()
-    ready = asyncio.Event()
-    product = Product()
-    running = asyncio.create_task(run_product(settings, ready, product))
-
-    # SIGTERM (service managers, `timeout`) stops everything as cleanly as Ctrl-C does, so no
-    # rtpengine, worker or ingester is left behind.
-    def stop() -> None:
-        if product.server is not None:
-            product.server.should_exit = True  # uvicorn's own graceful stop, as on Ctrl-C
-        else:
-            running.cancel()
-
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
-    waiting = asyncio.create_task(ready.wait())
-    await asyncio.wait({running, waiting}, return_when=asyncio.FIRST_COMPLETED)
-    if ready.is_set():
-        print(
-            BANNER.format(
-                host=settings.host,
-                http=settings.http_port,
-                sip=settings.sip_port,
-                redis=product.redis_url,
-                database=product.database_url,
-            ),
-            flush=True,
-        )
-    waiting.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await running
+def banner(settings: ProductSettings, product: Product) -> str:
+    return BANNER.format(
+        host=settings.host,
+        http=settings.http_port,
+        sip=settings.sip_port,
+        redis=product.redis_url,
+        database=product.database_url,
+    )
 
 
 if __name__ == "__main__":
-    exit_unless_patched_versions()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    try:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(main())
-    except ProductError as error:
-        sys.exit(f"opencc: {error}")
+    main(ProductSettings.from_env(demo=True), banner)

@@ -91,12 +91,13 @@ async def start_live_trunks(
     service: ProvisioningService,
     pbx: TrunksTarget,
     tenants: Sequence[str] | None,
-    demo_carrier: tuple[str, int],
+    demo_carrier: tuple[str, int] | None,
     loop: asyncio.AbstractEventLoop,
 ) -> LiveTrunks:
-    """The product's outside world: the demo's carrier as the platform's trunk when the platform
-    has none, then the routing loaded and kept live."""
-    await asyncio.to_thread(seed_demo_trunk, service, demo_carrier)
+    """The product's outside world: the demo's carrier (if any) as the platform's trunk when the
+    platform has none, then the routing loaded and kept live."""
+    if demo_carrier is not None:
+        await asyncio.to_thread(seed_demo_trunk, service, demo_carrier)
     live = LiveTrunks(service, pbx, tenants, loop)
     await live.load()
     return live

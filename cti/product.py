@@ -1,7 +1,8 @@
 """The whole product in one process: PBX (sippy + rtpengine), queue engine runtime, CTI web
 server (REST, GraphQL, browser clients), CRM screen-pop, and beside it an rq worker.
 
-`python -m cti.demo` (what `make demo` runs) calls `run_product(ProductSettings.from_env())`.
+`python -m cti.demo` (what `make demo` runs) calls `run_product` with
+`ProductSettings.from_env(demo=True)`; `python -m cti.run` (production) with `demo=False`.
 Tests start it the same way on free ports.
 """
 
@@ -42,6 +43,7 @@ from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.feature_codes import wire_phone_features
+from cti.operators import FIRST_OPERATOR_HINT, operators
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
 from cti.pbx_trunks import DEMO_CARRIER, carrier_address, start_live_trunks
@@ -98,11 +100,15 @@ class ProductSettings:
     """The demo's carrier (`OPENCC_CARRIER`, host:port), made the platform's trunk when there is
     none yet; later the trunks are provisioning's (docs/trunks.md)."""
     extra_env: dict[str, str] = field(default_factory=dict)
+    demo: bool = False
+    """Seed the demo company, its operator, CRM and carrier (once: a restart keeps changes).
+    Without it the product starts empty (`cti.run`, docs/provisioning.md "First start")."""
 
     @classmethod
-    def from_env(cls) -> ProductSettings:
+    def from_env(cls, *, demo: bool) -> ProductSettings:
         env = os.environ
         return cls(
+            demo=demo,
             host=env.get("OPENCC_HOST", "127.0.0.1"),
             http_port=int(env.get("OPENCC_HTTP_PORT", "8000")),
             sip_port=int(env.get("OPENCC_SIP_PORT", "5060")),
@@ -225,6 +231,8 @@ class Product:
         self.app: FastAPI | None = None
         self.rtpengine: RtpengineProcess | None = None
         self.server: uvicorn.Server | None = None
+        self.operators: list[str] = []
+        """The platform operators at start-up: none on a first production start."""
 
 
 async def run_product(settings: ProductSettings, ready: asyncio.Event | None = None,
@@ -274,18 +282,25 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         await asyncio.to_thread(users.create_tables)
         await asyncio.to_thread(migrate_provisioning, database)
         provisioning = ProvisioningService(database, hash_password)
-        await asyncio.to_thread(seed_demo_company, provisioning, DEMO_TENANT)
-        await asyncio.to_thread(forget_moved_demo_users, users, DEMO_TENANT)
-        await asyncio.to_thread(seed_demo_operator, users, DEMO_TENANT)
+        if settings.demo:
+            await asyncio.to_thread(seed_demo_company, provisioning, DEMO_TENANT)
+            await asyncio.to_thread(forget_moved_demo_users, users, DEMO_TENANT)
+            await asyncio.to_thread(seed_demo_operator, users, DEMO_TENANT)
+        # A demo database served by a production start is refused the same way.
         await refuse_published_passwords_beyond_loopback(settings.host, provisioning, users)
+        product.operators = await asyncio.to_thread(operators, users)
+        if not product.operators:
+            log.warning(FIRST_OPERATOR_HINT)
         engine_configs = await asyncio.to_thread(all_engine_configs, provisioning)
 
         redis = Redis.from_url(redis_url, decode_responses=True)
         stack.push_async_callback(redis.aclose)
         # The PBX serves every tenant's phones, each in its SIP domain as the digest realm (the
-        # demo tenant's is the realm of requests for no tenant's domain); users and call-center
-        # numbers come from provisioning (the digest HA1 it stores).
-        realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
+        # demo tenant's, or else the host's, is the realm of requests for no tenant's domain);
+        # users and call-center numbers come from provisioning (the digest HA1 it stores).
+        realm = settings.host
+        if settings.demo:
+            realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
         directories = await asyncio.to_thread(provisioned_directories, provisioning)
         recording = ProductRecordings.under(var, database_url, settings.key_prefix, redis_url)
         voicemail = Voicemail(
@@ -334,7 +349,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                                 prompts_dir)  # fmt: skip
         # Every tenant's direct numbers and calling plans (each number routes in its own tenant).
         loop = asyncio.get_running_loop()
-        await start_live_trunks(provisioning, pbx, None, settings.carrier, loop)
+        demo_carrier = settings.carrier if settings.demo else None
+        await start_live_trunks(provisioning, pbx, None, demo_carrier, loop)
         stack.push_async_callback(crm_logging.drain)
         stack.push_async_callback(runtime.stop)
         cdrs = CdrPublisher(  # the PBX's live directory: users added later count as well
@@ -358,9 +374,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
 
         crm_index = CrmIndex.from_url(database_url)
-        demo_crm = await seed_demo_crm(
-            crm_index, f"sqlite:///{var / 'demo_crm.sqlite'}", tenant=DEMO_TENANT
-        )
+        demo_crm_url = f"sqlite:///{var / 'demo_crm.sqlite'}"
+        demo_crm = None
+        if settings.demo:
+            demo_crm = await seed_demo_crm(crm_index, demo_crm_url, tenant=DEMO_TENANT)
         crm, crm_screen_pop, crm_worker_env = await start_crm_connections(
             database, database_url, crm_index, crm_queue, var, demo_crm
         )
@@ -407,7 +424,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                     **os.environ,
                     # The CRM jobs of a plain rq worker find the index and the demo CRM here.
                     "CRM_INDEX_URL": database_url,
-                    "CRM_DEMO_DB_URL": f"sqlite:///{var / 'demo_crm.sqlite'}",
+                    **({"CRM_DEMO_DB_URL": demo_crm_url} if settings.demo else {}),
                     **crm_worker_env,  # the admin's connections and their key
                     **recording.paths.environment(),
                     **settings.extra_env,
@@ -418,7 +435,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
 
         # Reports: the ingester follows the event stream into SQL, exactly once (docs/reports.md).
         ingester = subprocess.Popen(
-            dies_with_parent([sys.executable, "-m", "reports.ingest", "--tenant", DEMO_TENANT,
+            dies_with_parent([sys.executable, "-m", "reports.ingest", "--all-tenants",
                               "--prefix", settings.key_prefix, "--database-url", database_url,
                               "--redis-url", redis_url]),
             stdout=subprocess.DEVNULL,

@@ -115,8 +115,12 @@ def forget_moved_demo_users(directory: UserDirectory, tenant: str = DEMO_TENANT)
 
 
 def seed_demo_operator(directory: UserDirectory, tenant: str = DEMO_TENANT) -> None:
+    """The demo's operator, once: a restart keeps a password set since (`cti.operators`)."""
     username, password = DEMO_OPERATOR
-    directory.add_user(tenant, username, password, Role.OPERATOR, display_name="Platform operator")
+    if not directory.exists(tenant, username):
+        directory.add_user(
+            tenant, username, password, Role.OPERATOR, display_name="Platform operator"
+        )
 
 
 def published_demo_logins(

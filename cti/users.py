@@ -204,6 +204,21 @@ class UserDirectory:
         with self._engine.connect() as conn:
             return sorted(conn.execute(select(users.c.tenant).distinct()).scalars())
 
+    def usernames_with_role(self, role: Role) -> list[str]:
+        """Every account holding `role`, as `name@tenant`, in order."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(users.c.username, users.c.tenant).where(users.c.role == role.value)
+            )
+            return sorted(f"{row.username}@{row.tenant}" for row in rows)
+
+    def exists(self, tenant: str, username: str) -> bool:
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(users.c.id).where(users.c.tenant == tenant, users.c.username == username)
+            ).first()
+            return found is not None
+
     # API tokens for CRM plugins.
     def create_api_token(self, tenant: str, name: str, created_by: str) -> NewApiToken:
         secret = secrets.token_urlsafe(32)

@@ -149,6 +149,15 @@ class ProvisioningService:
         with self._tx.engine.connect() as connection:
             return TenantView.of(store.tenant_row(connection, tenant))
 
+    def tenants(self, limit: int = 50, offset: int = 0) -> Page[TenantView]:
+        """Every tenant by id, a page at a time (the operator's list)."""
+        with self._tx.engine.connect() as connection:
+            total = connection.execute(select(func.count()).select_from(tenants)).scalar_one()
+            rows = connection.execute(
+                select(tenants).order_by(tenants.c.id).limit(limit).offset(offset)
+            )
+            return Page([TenantView.of(row) for row in rows], total, limit, offset)
+
     def tenant_ids(self) -> list[str]:
         """Every tenant, for the processes that serve them all (the PBX, the engine runtime)."""
         with self._tx.engine.connect() as connection:

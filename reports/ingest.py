@@ -4,7 +4,8 @@
 `reports.batch`, which folds it and stores it in one transaction with the stream position. A
 batch the database refuses is retried in halves; a database or Redis outage is waited out.
 
-Run it with `python -m reports.ingest --tenant demo` (see `main`), or embed `Ingester`.
+Run it with `python -m reports.ingest --all-tenants` (or `--tenant demo`; see `main`), or embed
+`Ingester`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from common.redis_keys import DEFAULT_PREFIX
 from reports.batch import IngestStats, ingest_batch, quarantine
 from reports.call_detail import DEFAULT_HOME_COUNTRY_CODE
 from reports.db import make_engine, migrate
-from reports.streams import Entry, StreamReader, stream_keys, text
+from reports.streams import Entry, StreamReader, discovered_tenants, stream_keys, text
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +68,30 @@ class Ingester:
 
     def run(
         self,
-        tenants: Iterable[str],
+        tenants: Iterable[str] | None,
         *,
         stop: threading.Event | None = None,
         block_ms: int = 1000,
+        rescan_seconds: float = 5.0,
     ) -> None:
-        """Follow the tenants' streams until `stop` is set (or forever), retrying after errors."""
-        streams = stream_keys(tenants, self.prefix)
+        """Follow the tenants' streams until `stop` is set (or forever), retrying after errors.
+
+        `tenants` None: every tenant's, found by scanning Redis again every `rescan_seconds`,
+        so a company created while this runs is reported too (its first entries wait at most
+        that long; none is missed: a new stream is read from its start).
+        """
+        fixed = None if tenants is None else stream_keys(tenants, self.prefix)
+        streams: dict[str, str] = fixed or {}
+        scanned_at = -rescan_seconds
         stop = stop or threading.Event()
         while not stop.is_set():
             try:
+                if fixed is None and time.monotonic() - scanned_at >= rescan_seconds:
+                    streams = stream_keys(discovered_tenants(self.redis, self.prefix), self.prefix)
+                    scanned_at = time.monotonic()
+                if not streams:
+                    stop.wait(min(rescan_seconds, block_ms / 1000))
+                    continue
                 for key, entries in self._reader.read(streams, block_ms=block_ms):
                     self.ingest_entries(streams[key], key, entries)
             except Exception:
@@ -118,7 +133,11 @@ class Ingester:
 def main(argv: Sequence[str] | None = None) -> None:
     """`python -m reports.ingest --tenant demo`: migrate, then follow the tenants' streams."""
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--tenant", action="append", required=True)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tenant", action="append", help="follow this tenant (repeatable)")
+    which.add_argument(
+        "--all-tenants", action="store_true", help="follow every tenant, new ones too"
+    )
     parser.add_argument("--prefix", default=DEFAULT_PREFIX)
     parser.add_argument("--database-url", default=None)
     parser.add_argument(
@@ -140,11 +159,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         engine, Redis.from_url(args.redis_url), prefix=args.prefix, batch_size=args.batch_size
     )
     if args.until_idle:
-        stats = ingester.ingest_available(args.tenant)
+        tenants = args.tenant or discovered_tenants(ingester.redis, args.prefix)
+        stats = ingester.ingest_available(tenants)
         log.info("ingested %s", stats)
         return
     started = time.monotonic()
-    log.info("following %s", ", ".join(args.tenant))
+    log.info("following %s", ", ".join(args.tenant or ["every tenant"]))
     try:
         ingester.run(args.tenant)
     except KeyboardInterrupt:

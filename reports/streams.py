@@ -16,7 +16,7 @@ from typing import Any
 from redis import Redis
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from common.redis_keys import cdr_stream, event_stream
+from common.redis_keys import cdr_stream, event_stream, tenant_of_stream, tenant_stream_patterns
 from reports.models import CURSORS
 
 Entry = tuple[bytes | str, Any]
@@ -30,6 +30,17 @@ def stream_keys(tenants: Iterable[str], prefix: str) -> dict[str, str]:
         keys[event_stream(prefix, tenant)] = tenant
         keys[cdr_stream(prefix, tenant)] = tenant
     return keys
+
+
+def discovered_tenants(redis: Redis, prefix: str) -> set[str]:
+    """Every tenant with an event or CDR stream under `prefix` now (SCAN: never blocks Redis)."""
+    found: set[str] = set()
+    for pattern in tenant_stream_patterns(prefix):
+        for key in redis.scan_iter(match=pattern, count=1000, _type="STREAM"):
+            tenant = tenant_of_stream(prefix, text(key))
+            if tenant is not None:
+                found.add(tenant)
+    return found
 
 
 def text(value: bytes | str) -> str:

@@ -64,6 +64,7 @@ class ProductThread:
             var_dir=var_dir,
             key_prefix=f"test-{label}-{uuid.uuid4().hex[:10]}",
             rq_worker=False,
+            demo=True,
         )
         settings = replace(settings, **overrides)
         loop = LoopThread()

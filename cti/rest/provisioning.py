@@ -63,6 +63,14 @@ async def create_tenant(body: TenantIn, operator: Operator, service: Provisionin
     return await call(service.create_tenant, operator.username, spec)
 
 
+@router.get("", summary="List tenants, by id, a page at a time (operator)")
+async def list_tenants(
+    _: Operator, service: Provisioning, limit: Limit = 50, offset: Offset = 0
+) -> PageOut[TenantView]:
+    page = await call(service.tenants, limit, offset)
+    return PageOut[TenantView].of(page, lambda view: view)
+
+
 @router.get("/{tenant}")
 async def get_tenant(tenant: TenantId, _: Reader, service: Provisioning) -> TenantView:
     return await call(service.tenant, tenant)

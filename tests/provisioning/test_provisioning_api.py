@@ -33,6 +33,14 @@ def test_operator_creates_a_tenant_and_its_admin_reads_it(world: ApiWorld) -> No
     demo = world["admin"].get(f"/api/v1/tenants/{DEMO}")
     assert (demo.status_code, demo.json()["sip_domain"]) == (200, "127.0.0.1")
     assert world["operator"].get("/api/v1/tenants/nobody").status_code == 404
+    # Only the operator lists the companies: a tenant's admin never learns the others' names.
+    listed = world["operator"].get("/api/v1/tenants", params={"limit": 1, "offset": 0})
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["total"] >= 2 and len(listed.json()["items"]) == 1
+    ids = [t["id"] for t in world["operator"].get("/api/v1/tenants").json()["items"]]
+    assert "bakker" in ids and ids == sorted(ids)
+    for who in ("admin", "supervisor", "agent", "acme_admin"):
+        assert world[who].get("/api/v1/tenants").status_code == 403, who
 
 
 def test_two_tenants_share_extension_1001_and_call_center_7001(world: ApiWorld) -> None:

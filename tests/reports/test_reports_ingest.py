@@ -487,3 +487,32 @@ def test_every_documented_event_type_has_a_fold_route() -> None:
 def test_the_fold_statuses_are_the_stored_statuses() -> None:
     # The fold types its statuses as literals (matched exhaustively); the table stores these.
     assert set(get_args(Status)) == {status.value for status in EventStatus}
+
+
+def test_following_every_tenant_picks_up_a_company_created_while_it_runs(
+    engine: Engine, redis_client: Redis, prefix: str
+) -> None:
+    """`reports.ingest --all-tenants` (what the product runs): no tenant list to keep up to date;
+    a new company's calls are reported from its first event."""
+    demo, acme = EventFactory(tenant="demo"), EventFactory(tenant="acme")
+    publish(redis_client, prefix, answered_call(demo, "d-1", T0), tenant="demo")
+    redis_client.set(f"{prefix}:acme:not-a-stream", "x")  # other keys of a tenant are skipped
+    stop = threading.Event()
+    ingester = Ingester(engine, redis_client, prefix=prefix)
+    follower = threading.Thread(
+        target=ingester.run, args=(None,), kwargs={"stop": stop, "block_ms": 50,
+                                                   "rescan_seconds": 0.1},
+    )  # fmt: skip
+    follower.start()
+    try:
+        publish(redis_client, prefix, answered_call(acme, "a-1", T0 + 5), tenant="acme")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            tenants = {(r["tenant"], r["call_id"]) for r in rows(engine, QueueCallFact)}
+            if len(tenants) == 2:
+                break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+    assert tenants == {("demo", "d-1"), ("acme", "a-1")}
