@@ -14,6 +14,7 @@ from pbx_core.directory import Directories, Directory, digest_realm
 from pbx_core.location import Binding, LocationStore
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.digest import DigestAuth, DigestRequest, Verdict
+from pbx_core.sip.peer import peer_host
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class Registrar:
         domain = str(to.host or "")
         directory = self._directories.for_domain(domain)
         realm = digest_realm(directory, self._realm)
-        source = str(req.getSource()[0])
+        source = peer_host(req)
         authorization = req.getHFBody("authorization") if req.countHFs("authorization") else None
         if authorization is None:
             # Challenge unknown users and domains as well: answering 404 here would let anyone

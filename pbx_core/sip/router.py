@@ -11,6 +11,7 @@ from sippy.SipHeader import SipHeader
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
 from pbx_core.sip.headers import raw_header
+from pbx_core.sip.peer import peer_host
 from pbx_core.sip.registrar import Registrar
 from pbx_core.voicemail.mwi import MessageWaiting
 
@@ -52,7 +53,7 @@ class SipRouter:
         if method in ("REGISTER", "INVITE", "SUBSCRIBE"):
             # Out-of-dialog only here (sippy hands in-dialog requests to their UA): a banned
             # address cannot register, start calls or subscribe, whatever credentials it sends.
-            retry_after = self._throttle.retry_after(str(req.getSource()[0]))
+            retry_after = self._throttle.retry_after(peer_host(req))
             if retry_after is not None:
                 resp = req.genResponse(503, "Service Unavailable")
                 resp.appendHeader(raw_header("Retry-After", str(retry_after)))

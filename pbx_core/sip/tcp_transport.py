@@ -38,6 +38,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, assert_never, cast
 
+from pbx_core.sip.peer import add_relay, remove_relay
 from pbx_core.sip.stream_framing import (
     MAX_MESSAGE,
     Frame,
@@ -159,6 +160,7 @@ class TcpTransportGateway:
             lambda: _RelaySocket(self), local_addr=self.relay_address
         )
         self.relay_address = self._relay.get_extra_info("sockname")[:2]
+        add_relay(self.relay_address)
         self._server = await loop.create_server(
             lambda: _Connection(self), self._listen[0], self._listen[1], reuse_address=True
         )
@@ -171,6 +173,7 @@ class TcpTransportGateway:
         for connection in list(self._connections.values()):
             connection.transport.abort()
         if self._relay is not None:
+            remove_relay(self.relay_address)
             self._relay.close()
         await asyncio.sleep(0)  # let the transports' connection_lost callbacks run
         self._server = None
@@ -239,9 +242,10 @@ class TcpTransportGateway:
         via = request.top_via()
         host, port = connection.peer
         # RFC 3261 18.2.1 and RFC 3581: where the request really came from, so responses
-        # (and anyone reading this Via) know the phone's address behind its NAT.
-        if via.host != host or via.params.has("rport"):
-            via.params.set("received", host)
+        # (and anyone reading this Via) know the phone's address behind its NAT. Always set,
+        # not only when the Via names another host: a `received` the phone wrote itself must
+        # never survive, the PBX trusts this one (`peer.peer_host`).
+        via.params.set("received", host)
         if via.params.has("rport"):
             via.params.set("rport", str(port))
         request.replace_top_via(via)

@@ -27,6 +27,7 @@ from pbx_core.directory import Directories, digest_realm
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.cased_header import cased_header
 from pbx_core.sip.digest import DigestAuth, DigestRequest, Verdict
+from pbx_core.sip.peer import peer_host
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class MessageWaiting:
         domain = str(url.host or "")
         directory = self._directories.for_domain(domain)
         realm = digest_realm(directory, self._realm)
-        source = str(req.getSource()[0])
+        source = peer_host(req)
         authorization = req.getHFBody("authorization") if req.countHFs("authorization") else None
         if authorization is None:
             return self._challenge(req, realm, source, stale=False)

@@ -136,8 +136,10 @@ class Peer:
         self._frames: list[Message | KeepAlive | FramingError] = []
 
     @classmethod
-    async def connect(cls, gateway: TcpTransportGateway) -> Peer:
-        return cls(*await asyncio.open_connection(*gateway.listen_address))
+    async def connect(cls, gateway: TcpTransportGateway, source: str | None = None) -> Peer:
+        """`source`: the loopback address to connect from (127.0.0.0/8 all works locally)."""
+        local = None if source is None else (source, 0)
+        return cls(*await asyncio.open_connection(*gateway.listen_address, local_addr=local))
 
     async def send(self, data: bytes) -> None:
         self.writer.write(data)

@@ -25,6 +25,7 @@ from pbx_core.sip.calls.hold import RECORD_ON_DEMAND_CODE
 from pbx_core.sip.calls.model import Call
 from pbx_core.sip.digest import DigestRequest, Verdict
 from pbx_core.sip.direct_numbers import DirectNumbers
+from pbx_core.sip.peer import peer_host
 from pbx_core.trunks.routing import HIDE_ONCE
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class Inbound:
         self._direct_numbers = DirectNumbers(ctx)
 
     def new_invite(self, req: Any, sip_t: Any) -> Any:
-        source_host = str(req.getSource()[0])
+        source_host = peer_host(req)
         addressing = Addressing.of(req)
         called = str(req.getRURI().username or "")
         if (
