@@ -71,7 +71,9 @@ async def test_password_guessing_over_tcp_bans_the_guesser_not_the_gateway(
             await phone.send(request("REGISTER", uri, OUTSIDER))
             challenge = await phone.message()
             assert challenge.start_line == "SIP/2.0 401 Unauthorized"
-            nonce = challenge.first("www-authenticate").split('nonce="')[1].split('"')[0]
+            offered = challenge.first("www-authenticate")
+            assert offered is not None
+            nonce = offered.split('nonce="')[1].split('"')[0]
             guess = (
                 f'Authorization: Digest username="1001",realm="127.0.0.1",nonce="{nonce}",'
                 f'uri="{uri}",response="{"0" * 32}",qop=auth,nc={count:08x},cnonce="c",'
