@@ -35,6 +35,7 @@ from cti.rest import (
     report_schedules,
     reports,
     screen_pop,
+    trunk_registrations,
     user_services,
     voicemail,
 )
@@ -74,6 +75,8 @@ def create_app(settings: CtiSettings) -> FastAPI:
         metrics = CtiMetrics(
             settings.sip_transactions, settings.crm_errors, settings.sip_messages, settings.sip_auth
         )
+        for collector in settings.extra_metrics:
+            metrics.registry.register(collector)
         fanout.add_listener(metrics.event_read)
         app.state.services = CtiServices(
             settings=settings,
@@ -137,6 +140,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         ops.router,
         reports.router,
         report_schedules.router,
+        trunk_registrations.router,  # before provisioning's `/trunks/{trunk_id}` routes
         provisioning.router,
         provisioning_trunks.platform_router,
         user_services.router,

@@ -18,6 +18,7 @@ from cti.pbx_directory import provisioned_directory
 from pbx_core.directory import Directory
 from provisioning.errors import ProvisioningError
 from provisioning.service import ProvisioningService
+from provisioning.trunks_store import PLATFORM
 from provisioning.unit import Change
 from queueing.config import TenantConfig
 
@@ -56,7 +57,10 @@ class LiveEngineConfig:
     def on_change(self, change: Change) -> None:
         """Any thread. Every entity may matter (call centers, their agents' licences, named
         schedules); the runtime skips a config that did not change. A tenant the runtime does
-        not run yet was just created: it starts running."""
+        not run yet was just created: it starts running. A platform-wide change (a trunk of the
+        operator's) belongs to no tenant and no engine."""
+        if change.tenant == PLATFORM:
+            return
         self._loop.call_soon_threadsafe(self._want, change.tenant)
 
     def _want(self, tenant: str) -> None:

@@ -84,7 +84,10 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
 
 
 def _carrier(trunk: CarrierTrunk) -> Carrier:
-    return Carrier(trunk.host, trunk.port, trunk.username, trunk.password)
+    return Carrier(
+        trunk.host, trunk.port, trunk.username, trunk.password, trunk.register_expires,
+        str(trunk.id),
+    )  # fmt: skip
 
 
 async def start_live_trunks(

@@ -55,6 +55,7 @@ from cti.provisioning_demo import (
 )
 from cti.recording_product import ProductRecordings
 from cti.rest import crm_connections as crm_connections_api
+from cti.rest.trunk_registrations import RegistrationCollector
 from cti.screen_pop import ScreenPopRecord
 from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
@@ -397,6 +398,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             sip_transactions=pbx.sip_transactions,
             sip_messages=pbx.sip_messages,
             sip_auth=pbx.sip_auth_counts,
+            extra_metrics=(RegistrationCollector(pbx.carrier_registrations),),
         )
         app = create_app(cti_settings)
         app.state.voicemail = voicemail
@@ -405,6 +407,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # The connections' admin API lives where the connections do (its handle: app.state).
         app.state.crm_connections = crm
         app.include_router(crm_connections_api.router)
+        app.state.carrier_registrations = pbx.carrier_registrations
         _mount_clients(app)
         public_url = os.environ.get(
             "OPENCC_PUBLIC_URL", f"http://{settings.host}:{settings.http_port}"

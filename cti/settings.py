@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from prometheus_client.registry import Collector
 
 from common.redis_keys import DEFAULT_PREFIX
 from cti.control import CallCenterControl
@@ -69,6 +71,8 @@ class CtiSettings:
     """Counter hook: SIP messages by direction (`received`, `sent`) since the PBX started."""
     sip_auth: Callable[[], Mapping[str, int]] | None = None
     """Hook: failed SIP authentications, bans and addresses banned now (the PBX's)."""
+    extra_metrics: Sequence[Collector] = ()
+    """More Prometheus collectors of the process (the PBX's carrier registrations)."""
     crm_errors: Callable[[], Mapping[Any, int]] | None = None
     """Gauge hook: failed CRM operations by tenant, connector, operation and kind."""
     metrics_token: str | None = None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pbx_core.sip.auth_throttle import ThrottlePolicy
+from pbx_core.trunks.registration import RegistrationPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,8 @@ class PbxConfig:
     realm: str = "opencc"
     auth_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     """Failed digest authentications per source address before a ban, and its length."""
+    carrier_registration: RegistrationPolicy = field(default_factory=RegistrationPolicy)
+    """Back-off and refresh of trunks registering to their carriers."""
     binding_cache_seconds: float = 60.0
     """Longest time a location lookup is reused in memory; 0: no cache. Registrations and
     expiries are seen at once on every node (pub/sub invalidation, key TTL, see

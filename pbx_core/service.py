@@ -36,6 +36,7 @@ from pbx_core.media.prompts import prompt_path
 from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
+from pbx_core.sip.carrier_registration import CarrierRegistrations, RegistrationStatus
 from pbx_core.sip.digest import DigestAuth
 from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
@@ -90,6 +91,7 @@ class PbxService:
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
         self._mwi: MessageWaiting | None = None
+        self._carrier_registrations: CarrierRegistrations | None = None
         self.auth_throttle: AuthThrottle | None = None
         """Failed authentications and bans while the PBX runs (`counts()` for /metrics)."""
         self._media: NgClient | None = None
@@ -191,6 +193,10 @@ class PbxService:
         self._mwi = MessageWaiting(
             global_config, self.directories, self.config.realm, auth, throttle
         )
+        registrations = self._carrier_registrations = CarrierRegistrations(
+            global_config, self.config.carrier_registration
+        )
+        registrations.configure(self.trunks.registering)
         return SipRouter(self._registrar, self._calls, throttle, self._mwi)
 
     async def stop(self) -> None:
@@ -201,6 +207,11 @@ class PbxService:
             if self._calls is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.to_thread(self._stack.call_sync, self._hang_up_everything)
+            if self._carrier_registrations is not None:
+                with contextlib.suppress(Exception):  # unregistering is a courtesy
+                    await asyncio.to_thread(self._stack.call_sync,
+                                            self._carrier_registrations.stop)  # fmt: skip
+                self._carrier_registrations = None
             await asyncio.to_thread(self._stack.stop)
             self._stack = None
         if self._dtmf_transport is not None:
@@ -301,8 +312,19 @@ class PbxService:
         self.trunks = trunks
         if self._stack is None or self._calls is None:
             return
-        calls = self._calls
-        await asyncio.to_thread(self._stack.call_sync, lambda: calls.set_trunks(trunks))
+        calls, registrations = self._calls, self._carrier_registrations
+
+        def install() -> None:
+            calls.set_trunks(trunks)
+            if registrations is not None:
+                registrations.configure(trunks.registering)
+
+        await asyncio.to_thread(self._stack.call_sync, install)
+
+    def carrier_registrations(self) -> tuple[RegistrationStatus, ...]:
+        """Every registering trunk's state now (from any thread; /metrics, the admin API)."""
+        registrations = self._carrier_registrations
+        return () if registrations is None else registrations.statuses()
 
     def registration(self, extension: str, tenant: str = cc.DEFAULT_TENANT) -> Binding | None:
         return self.locations.lookup(tenant, extension)

@@ -35,6 +35,12 @@ class TrunkSpec:
     inbound: bool = False
     username: str | None = None
     password: str | None = None
+    register_expires: int | None = None
+    """Register to the carrier for this many seconds (refreshed before they end); None: never."""
+
+
+REGISTER_EXPIRES = (60, 86_400)
+"""The registration lengths a trunk may ask for, in seconds: carriers grant 60 s to a day."""
 
 
 def _is_ip(host: str) -> bool:
@@ -63,4 +69,10 @@ def validated_trunk(spec: TrunkSpec) -> TrunkSpec:
     for field, value in (("username", spec.username), ("password", spec.password)):
         if value is not None and not _CREDENTIAL.match(value):
             raise Invalid(field, "1-128 printable characters without spaces")
+    if spec.register_expires is not None:
+        low, high = REGISTER_EXPIRES
+        if not low <= spec.register_expires <= high:
+            raise Invalid("register_expires", f"{low}-{high} seconds")
+        if spec.username is None:
+            raise Invalid("username", "registering to the carrier needs its credentials")
     return spec

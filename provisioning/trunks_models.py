@@ -43,4 +43,6 @@ trunks = Table(
     # Digest credentials towards the carrier; never handed out by the API.
     Column("username", String(128), nullable=True),
     Column("password", String(128), nullable=True),
+    # Seconds of registration asked of the carrier; NULL: the trunk does not register.
+    Column("register_expires", Integer, nullable=True),
 )

@@ -31,12 +31,14 @@ class TrunkView:
     username: str | None
     has_password: bool
     platform: bool
+    register_expires: int | None
 
 
 @dataclass(frozen=True, slots=True)
 class CarrierTrunk:
     """What the PBX needs to send calls to a carrier (with the secret)."""
 
+    id: int
     name: str
     host: str
     port: int
@@ -45,12 +47,13 @@ class CarrierTrunk:
     platform: bool
     username: str | None
     password: str | None
+    register_expires: int | None
 
 
 def _view(r: Any) -> TrunkView:
     return TrunkView(
         r.id, r.name, r.host, r.port, r.transport, r.priority, r.inbound,
-        r.username, r.password is not None, r.tenant is None,
+        r.username, r.password is not None, r.tenant is None, r.register_expires,
     )  # fmt: skip
 
 
@@ -104,9 +107,11 @@ def _carriers(connection: Connection, tenant: str) -> list[CarrierTrunk]:
         select(trunks).where((trunks.c.tenant == tenant) | trunks.c.tenant.is_(None))
     ).all()
     ordered = sorted(rows, key=lambda r: (r.tenant is None, r.priority, r.id))
-    return [
-        CarrierTrunk(
-            r.name, r.host, r.port, r.priority, r.inbound, r.tenant is None, r.username, r.password
-        )
-        for r in ordered
-    ]
+    return [_carrier_trunk(r) for r in ordered]
+
+
+def _carrier_trunk(r: Any) -> CarrierTrunk:
+    return CarrierTrunk(
+        r.id, r.name, r.host, r.port, r.priority, r.inbound, r.tenant is None,
+        r.username, r.password, r.register_expires,
+    )  # fmt: skip

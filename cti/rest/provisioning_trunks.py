@@ -105,6 +105,9 @@ class TrunkIn(InputModel):
     inbound: StrictBool = Field(False, description="Requests from `host` are the carrier's")
     username: str | None = Field(None, max_length=128, description="Digest towards the carrier")
     password: str | None = Field(None, max_length=128, description="Stored, never returned")
+    register_expires: StrictInt | None = Field(
+        None, description="Register to the carrier for this many seconds (60-86400); null: never"
+    )
 
     def spec(self) -> TrunkSpec:
         return TrunkSpec(**self.model_dump())

@@ -35,6 +35,10 @@ class Carrier:
     port: int
     username: str | None = None
     password: str | None = None
+    register_expires: int | None = None
+    """Seconds of registration to ask the carrier for (`carrier_registration`); None: none."""
+    key: str = ""
+    """Names the trunk in registration states (provisioning's trunk id); "" for a bare address."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,16 @@ class TrunkRouting:
     @property
     def reaches_outside(self) -> bool:
         return bool(self.carriers or self.tenant_carriers)
+
+    @property
+    def registering(self) -> tuple[Carrier, ...]:
+        """Every trunk that registers to its carrier, once each (platform ones are in every
+        tenant's list of the store, not here: `carriers`)."""
+        found: dict[str, Carrier] = {}
+        for carrier in (*self.carriers, *(c for cs in self.tenant_carriers.values() for c in cs)):
+            if carrier.register_expires is not None:
+                found.setdefault(carrier.key, carrier)
+        return tuple(found.values())
 
     def inbound(self, called: str) -> DirectNumber | None:
         """The direct number a request from a trunk is addressed to, in any written form

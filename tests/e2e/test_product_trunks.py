@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from reports.db import make_engine
 from reports.models import CallDetailRecord
-from tests.e2e.test_product import token
+from tests.e2e.test_product import METRICS_TOKEN, token
 from tests.pbx_core.carrier import Carrier
 from tests.pbx_core.support import Sipp, agent_phone, free_port, free_sip_port, register, run_sipp
 from tests.product_harness import ProductThread
@@ -161,3 +161,47 @@ async def test_an_admins_calling_plan_applies_at_once(
         "id",
         "<sip:+31201230005@127.0.0.1>",
     )
+
+
+async def test_a_trunk_that_registers_shows_its_state_to_the_operator_and_on_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator adds a platform trunk that registers (issue 15.1); the product registers
+    it with digest at once and shows it registered in the API and on /metrics."""
+    monkeypatch.setenv("OPENCC_METRICS_TOKEN", METRICS_TOKEN)
+    product = ProductThread.start(tmp_path / "var", "trunkreg")
+    log = tmp_path / "registrar.log"
+    registrar = Sipp(
+        "carrier_registrar.xml",
+        work_dir=tmp_path,
+        variables={"expires": 3600},
+        extra=["-trace_logs", "-log_file", str(log)],
+    )
+    await registrar.start()
+    try:
+        operator = await token(product.base_url, "operator", "pwoperator")
+        bearer = {"Authorization": f"Bearer {operator}"}
+        trunk = {"name": "Registering carrier", "host": "127.0.0.1",
+                 "port": registrar.local_port, "priority": 1, "username": "acct",
+                 "password": "secret", "register_expires": 3600}  # fmt: skip
+        async with httpx.AsyncClient(base_url=product.base_url, headers=bearer) as http:
+            made = await http.post("/api/v1/trunks", json=trunk)
+            assert made.status_code == 201, made.text
+            assert made.json()["register_expires"] == 3600
+            for _ in range(400):
+                states = (await http.get("/api/v1/trunks/registrations")).json()
+                if states and states[0]["state"] == "registered":
+                    break
+                await asyncio.sleep(0.05)
+            assert states[0]["trunk_id"] == made.json()["id"], states
+            assert states[0]["state"] == "registered" and states[0]["failures"] == 0
+            assert 3500 < states[0]["registered_for_seconds"] <= 3600
+            metrics = await http.get(
+                "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+            )
+        labels = f'host="127.0.0.1:{registrar.local_port}",trunk="{made.json()["id"]}"'
+        assert f"opencc_carrier_registered{{{labels}}} 1.0" in metrics.text
+    finally:
+        registrar.kill()
+        product.stop()
+    assert "digest: true" in log.read_text()

@@ -216,6 +216,7 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("PUT", "/api/v1/tenants/{tenant}/users/{username}/calling-plan", {"hide_number": True}),
     ("POST", "/api/v1/tenants/{tenant}/trunks", {"name": "X", "host": "192.0.2.99"}),
     ("GET", "/api/v1/tenants/{tenant}/trunks", None),
+    ("GET", "/api/v1/tenants/{tenant}/trunks/registrations", None),
     ("DELETE", "/api/v1/tenants/{tenant}/trunks/{trunk_id}", None),
     ("GET", "/api/v1/tenants/{tenant}/users/{username}/services", None),
     ("PATCH", "/api/v1/tenants/{tenant}/users/{username}/services", {"do_not_disturb": True}),

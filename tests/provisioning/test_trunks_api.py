@@ -31,6 +31,11 @@ def test_a_tenant_trunk_is_made_listed_and_deleted_without_its_password(world: A
         world["acme_admin"].delete(f"/api/v1/tenants/{OTHER}/trunks/{view['id']}").status_code
         == 404
     )
+    # An API process without a PBX knows no registration: an empty list, not an error.
+    registrations = admin.get(f"{TRUNKS}/registrations")
+    assert (registrations.status_code, registrations.json()) == (200, [])
+    assert world["acme_admin"].get(f"{TRUNKS}/registrations").status_code == 403
+    assert world["admin"].get("/api/v1/trunks/registrations").status_code == 403
     assert admin.delete(f"{TRUNKS}/{view['id']}").status_code == 204
     assert admin.get(TRUNKS).json() == []
 
@@ -49,6 +54,10 @@ def test_a_tenant_trunk_is_made_listed_and_deleted_without_its_password(world: A
         ({"name": ""}, "name"),
         ({"inbound": "yes"}, "inbound"),
         ({"tenant": OTHER}, "tenant"),
+        ({"register_expires": 59}, "register_expires"),
+        ({"register_expires": 86_401}, "register_expires"),
+        ({"register_expires": "3600"}, "register_expires"),
+        ({"register_expires": 3600, "username": None, "password": None}, "username"),
     ],
 )
 def test_bad_trunks_are_refused_with_the_field(
