@@ -16,10 +16,13 @@ from redis.asyncio import Redis
 
 from common.redis_keys import cdr_stream
 from pbx_core import call_control as pbx
+from pbx_core.trunks.numbering import outside_number
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+ProfileOf = Callable[[str, str], str | None]
+"""`(tenant, extension) -> profile` (seed 3.1) or None; blocking (SQL), called off the loop."""
 
 
 @dataclass
@@ -39,12 +42,14 @@ class CdrPublisher:
         prefix: str,
         is_extension: Callable[[str, str], bool],
         clock: Clock = time.time,
+        profile_of: ProfileOf | None = None,
     ) -> None:
         """`is_extension(tenant, number)`: a user of that tenant (a caller who is not: no
-        record)."""
+        record). `profile_of`: the caller's profile, for the usage report by profile."""
         self._redis = redis
         self._prefix = prefix
         self._is_extension = is_extension
+        self._profile_of = profile_of
         self._clock = clock
         self._calls: dict[str, _Call] = {}
 
@@ -83,6 +88,17 @@ class CdrPublisher:
                 await self._publish(event.call_id, finished, now)
 
     async def _publish(self, call_id: str, call: _Call, end: float) -> None:
+        details: dict[str, str] = {}
+        if call.direction == "outbound":
+            # The category the calling plan decided on, from the same numbering rules
+            # (mobile, premium rate...), not the reports' national/international guess.
+            outside = outside_number(call.called)
+            if outside is not None:
+                details["category"] = outside.category.value
+        if self._profile_of is not None:
+            profile = await asyncio.to_thread(self._profile_of, call.tenant, call.caller)
+            if profile is not None:
+                details["profile"] = profile
         record = {
             "type": "CALL_DETAIL",
             "sequence": 0,
@@ -100,6 +116,7 @@ class CdrPublisher:
                 "answer": call.answer,
                 "end": end,
                 "outcome": "answered" if call.answer is not None else "unanswered",
+                **details,
             },
         }
         await self._redis.xadd(self.stream_key(call.tenant), {"event": json.dumps(record)})

@@ -19,6 +19,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import uvicorn
@@ -61,6 +62,7 @@ from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
 from cti.snapshots import SnapshotStore
+from cti.user_services_live import profile_of
 from cti.users import UserDirectory, make_engine
 from cti.voicemail import Voicemail
 from cti.voicemail_mail import VoicemailMailer
@@ -358,6 +360,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             redis,
             settings.key_prefix,
             is_extension=lambda tenant, number: pbx.directories.user(tenant, number) is not None,
+            profile_of=partial(profile_of, user_services),
         )
         cdr_task = asyncio.create_task(cdrs.run(pbx.subscribe()), name="cdrs")
         stack.callback(cdr_task.cancel)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pbx_core.features.diversion import Forwarding
 from pbx_core.features.table import ServicesTable
+from provisioning.errors import NotFound
 from provisioning.profiles import FEATURES
 from provisioning.service import ProvisioningService
 from provisioning.unit import Change
@@ -58,3 +59,12 @@ class LiveUserServices:
             self._table.put(change.tenant, view.extension, pbx_forwarding(view))
         elif change.entity == "user":
             self.load(change.tenant)
+
+
+def profile_of(services: UserServicesService, tenant: str, extension: str) -> str | None:
+    """The profile (seed 3.1) of a tenant's extension, for call-detail records; None: no such
+    user (deleted meanwhile). Blocking (SQL)."""
+    try:
+        return services.by_extension(tenant, extension).profile.value
+    except NotFound:
+        return None

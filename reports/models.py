@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from common.number_categories import Category
+
 # Constraint names are spelled out so that Alembic migrations can address them on every backend.
 METADATA = MetaData(
     naming_convention={
@@ -166,9 +168,10 @@ class CallDirection(StrEnum):
     INTERNAL = "internal"
 
 
-class CallCategory(StrEnum):
-    NATIONAL = "national"
-    INTERNATIONAL = "international"
+CallCategory = Category
+"""A CDR's category (seed 3.5.3 'categorie'): the PBX's own (national, mobile, international,
+premium rate, service, emergency; internal), so the usage report counts what calling plans
+decide. Records without one are read as national or international by their number."""
 
 
 class UsageType(StrEnum):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,20 @@ async def test_an_extension_calls_a_mobile_number_from_its_direct_number(
     (record,) = await _outbound_records(product)
     assert (record["caller"], record["called"]) == ("1002", "0612345678")
     assert record["answer_at"] is not None
+    # The usage report (seed 3.5.3) counts the call as mobile, under 1002's profile.
+    assert (record["category"], record["profile"]) == ("mobile", "kantoor")
+    admin = await token(product.base_url, "admin", "pwadmin")
+    day = datetime.now(UTC).date()
+    period = {"from": f"{day}T00:00:00Z", "to": f"{day + timedelta(days=1)}T00:00:00Z",
+              "by": "usage_type,category,profile"}  # fmt: skip
+    async with httpx.AsyncClient(base_url=product.base_url) as http:
+        usage = await http.get(
+            "/api/v1/reports/usage", params=period, headers={"Authorization": f"Bearer {admin}"}
+        )
+    assert usage.status_code == 200, usage.text
+    (row,) = usage.json()
+    assert row["dimensions"] == {"usage_type": "voice", "category": "mobile", "profile": "kantoor"}
+    assert row["records"] == 1 and row["quantity"] > 0
 
 
 async def test_premium_rate_is_refused(product: ProductThread, tmp_path: Path) -> None:
