@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from common.redis_keys import DEFAULT_PREFIX
+from common.supervision import Supervisor
 from cti.control import CallCenterControl
 from cti.login_throttle import LoginLimits
 from cti.passwords import PRODUCTION_COST, ScryptCost
@@ -70,6 +71,9 @@ class CtiSettings:
     sip_auth: Callable[[], Mapping[str, int]] | None = None
     """Hook: failed SIP authentications, bans and addresses banned now (the PBX's)."""
     crm_errors: Callable[[], Mapping[Any, int]] | None = None
+    processes: Supervisor | None = None
+    """The product's supervised child processes: their states on /metrics and
+    /healthz/processes."""
     """Gauge hook: failed CRM operations by tenant, connector, operation and kind."""
     metrics_token: str | None = None
     """Bearer token Prometheus sends to scrape `/metrics` (its `authorization.credentials`);
