@@ -11,5 +11,6 @@ package, so every package, the pure core included, may import it.
 | `migrations.py` | running one package's Alembic migrations in a database shared with others |
 | `static_client.py` | a browser client's static files under one path, with its page headers |
 | `child_processes.py` | child processes that die with the product (`setpriv --pdeathsig`) |
+| `supervision.py` | child processes restarted with back-off, health checks (docs/deploy.md) |
 | `security_headers.py` | every page's Content-Security-Policy and the ASGI wrapper sending it |
 """

@@ -73,7 +73,11 @@ def create_app(settings: CtiSettings) -> FastAPI:
             max_replay=settings.max_replay_events,
         )
         metrics = CtiMetrics(
-            settings.sip_transactions, settings.crm_errors, settings.sip_messages, settings.sip_auth
+            settings.sip_transactions,
+            settings.crm_errors,
+            settings.sip_messages,
+            settings.sip_auth,
+            settings.processes,
         )
         for collector in settings.extra_metrics:
             metrics.registry.register(collector)

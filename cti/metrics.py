@@ -14,6 +14,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from cti.snapshots import AgentState, SnapshotStore
 from queueing.events import DomainEvent
@@ -76,8 +77,11 @@ class CtiMetrics:
         crm_errors: ErrorCounts | None = None,
         sip_messages: MessageCounts | None = None,
         sip_auth: AuthCounts | None = None,
+        processes: Collector | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
+        if processes is not None:  # the supervised child processes (common/supervision.py)
+            self.registry.register(processes)
         if sip_messages is not None:
             self.registry.register(_SipMessages(sip_messages))
         if sip_auth is not None:

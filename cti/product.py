@@ -13,10 +13,7 @@ import contextlib
 import ipaddress
 import logging
 import os
-import shutil
 import socket
-import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,9 +25,9 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from rq import Queue
 
-from common.child_processes import dies_with_parent
 from common.dependencies import check_patched_versions
 from common.redis_keys import DEFAULT_PREFIX, pbx_prefix
+from common.supervision import Supervisor
 from crm_connectors.index import CrmIndex
 from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
 from crm_connectors.opencti import adapter_app
@@ -48,6 +45,13 @@ from cti.operators import FIRST_OPERATOR_HINT, operators
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
 from cti.pbx_trunks import DEMO_CARRIER, carrier_address, start_live_trunks
+from cti.product_children import (
+    REPORT_INGESTER,
+    SupervisedRtpengine,
+    private_redis_spec,
+    python_module_spec,
+    rq_worker_spec,
+)
 from cti.provisioning_demo import (
     forget_moved_demo_users,
     published_demo_logins,
@@ -68,7 +72,7 @@ from cti.voicemail import Voicemail
 from cti.voicemail_mail import VoicemailMailer
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.prompts import generate_all
-from pbx_core.media.rtpengine_process import RtpengineProcess, free_udp_port, start_rtpengine
+from pbx_core.media.rtpengine_process import free_udp_port
 from pbx_core.service import PbxService
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
@@ -205,21 +209,14 @@ def _free_tcp_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-async def _start_private_redis(var_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
+async def _start_private_redis(var_dir: Path, supervisor: Supervisor) -> str:
     port = _free_tcp_port("127.0.0.1")
-    process = subprocess.Popen(
-        dies_with_parent([shutil.which("redis-server") or "redis-server", "--port", str(port),
-                          "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                          "--dir", str(var_dir)]),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    await supervisor.supervise(private_redis_spec(port, var_dir))
     url = f"redis://127.0.0.1:{port}/0"
     for _ in range(50):
         if _redis_answers(url):
-            return url, process
+            return url
         await asyncio.sleep(0.1)
-    process.kill()
     raise RuntimeError("could not start a private redis-server")
 
 
@@ -232,7 +229,8 @@ class Product:
         self.pbx: PbxService | None = None
         self.runtime: EngineRuntime | None = None
         self.app: FastAPI | None = None
-        self.rtpengine: RtpengineProcess | None = None
+        self.rtpengine: SupervisedRtpengine | None = None
+        self.supervisor = Supervisor()
         self.server: uvicorn.Server | None = None
         self.operators: list[str] = []
         """The platform operators at start-up: none on a first production start."""
@@ -246,14 +244,14 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
     _check_ports_free(settings)
     var = settings.var_dir.resolve()
     var.mkdir(parents=True, exist_ok=True)
-    helpers: list[subprocess.Popen[bytes]] = []
+    supervisor = product.supervisor  # every child process: restarted when it crashes
     async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(supervisor.stop)  # the last to go: after the PBX's stop
         redis_url = settings.redis_url
         if redis_url is None:
             redis_url = "redis://127.0.0.1:6379/0"
             if not _redis_answers(redis_url):
-                redis_url, private = await _start_private_redis(var)
-                helpers.append(private)
+                redis_url = await _start_private_redis(var, supervisor)
         product.redis_url = redis_url
         database_url = settings.database_url or f"sqlite:///{var / 'opencc.db'}"
         product.database_url = database_url
@@ -267,15 +265,12 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         dtmf_port = None
         if settings.media:
             dtmf_port = free_udp_port(settings.host)  # rtpengine's DTMF feed is UDP
-            product.rtpengine = await asyncio.to_thread(
-                start_rtpengine,
-                var / "rtpengine",
-                recording_dir=var / "recordings",
-                dtmf_log_port=dtmf_port,
-            )
-            stack.callback(product.rtpengine.stop)
-            rtp_address = RtpengineAddress(product.rtpengine.host, product.rtpengine.ng_port)
-            recordings = product.rtpengine.recording_dir
+            rtpengine = SupervisedRtpengine(var / "rtpengine", var / "recordings", dtmf_port)
+            await supervisor.supervise(rtpengine.spec())
+            product.rtpengine = rtpengine
+            assert rtpengine.current is not None
+            rtp_address = RtpengineAddress(rtpengine.current.host, rtpengine.current.ng_port)
+            recordings = rtpengine.current.recording_dir
 
         # Provisioning first: the demo company is made through it (once), and the engine
         # runtime runs the call centers it holds.
@@ -402,6 +397,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             sip_messages=pbx.sip_messages,
             sip_auth=pbx.sip_auth_counts,
             extra_metrics=(RegistrationCollector(pbx.carrier_registrations),),
+            processes=supervisor,
         )
         app = create_app(cti_settings)
         app.state.voicemail = voicemail
@@ -420,13 +416,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         product.app = app
 
         if settings.rq_worker:
-            worker = subprocess.Popen(
-                dies_with_parent([sys.executable, "-m", "rq.cli", "worker", "--with-scheduler",
-                                  "--url", redis_url, "default", "crm", "reports",
-                                  recording.paths.queue_name]),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.STDOUT,
-                env={
+            await supervisor.supervise(rq_worker_spec(
+                redis_url,
+                ["default", "crm", "reports", recording.paths.queue_name],
+                {
                     **os.environ,
                     # The CRM jobs of a plain rq worker find the index and the demo CRM here.
                     "CRM_INDEX_URL": database_url,
@@ -435,19 +428,17 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                     **recording.paths.environment(),
                     **settings.extra_env,
                 },
-            )  # fmt: skip
-            helpers.append(worker)
-            helpers.append(recording.start_cron({**os.environ, **settings.extra_env}))
+            ))  # fmt: skip
+            await supervisor.supervise(recording.cron_spec({**os.environ, **settings.extra_env}))
 
         # Reports: the ingester follows the event stream into SQL, exactly once (docs/reports.md).
-        ingester = subprocess.Popen(
-            dies_with_parent([sys.executable, "-m", "reports.ingest", "--all-tenants",
-                              "--prefix", settings.key_prefix, "--database-url", database_url,
-                              "--redis-url", redis_url]),
-            stdout=subprocess.DEVNULL,
-            stderr=(var / "ingest.log").open("ab"),
-        )  # fmt: skip
-        helpers.append(ingester)
+        await supervisor.supervise(python_module_spec(
+            REPORT_INGESTER,
+            ["reports.ingest", "--all-tenants", "--prefix", settings.key_prefix,
+             "--database-url", database_url, "--redis-url", redis_url],
+            os.environ,
+            var / "ingest.log",
+        ))  # fmt: skip
 
         config = uvicorn.Config(
             app,
@@ -472,13 +463,6 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             await serving
         finally:
             server.should_exit = True
-            for helper in helpers:
-                helper.terminate()
-            for helper in helpers:
-                try:
-                    helper.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    helper.kill()
 
 
 def _mount_clients(app: FastAPI) -> None:

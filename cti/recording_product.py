@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 
 import recordings_ui
 from common.child_processes import dies_with_parent
+from common.supervision import ChildSpec
+from cti.product_children import RQ_CRON
 from cti.recording_archive import RecordingPaths, enqueue_archiving
 from cti.recording_links import LinkSigner
 from cti.rest import recordings as recordings_api
@@ -44,16 +46,17 @@ class ProductRecordings:
         """`PbxService(on_recording_finished=...)` (runs in the SIP thread)."""
         enqueue_archiving(self.queue, metadata_path)
 
-    def start_cron(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
-        """rq's cron scheduler with the recordings' schedule (`cti.recording_cron`); it dies with
-        the product (`dies_with_parent`). Call it from the event loop's thread."""
-        return subprocess.Popen(
+    def cron_spec(self, env: dict[str, str]) -> ChildSpec:
+        """rq's cron scheduler with the recordings' schedule (`cti.recording_cron`), as a
+        supervised child of the product (cti/product_children.py)."""
+        return ChildSpec(RQ_CRON, lambda: subprocess.Popen(
             dies_with_parent([sys.executable, "-m", "rq.cli", "cron", "--url", self._redis_url,
                               "cti.recording_cron"]),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             env={**env, **self.paths.environment()},
-        )  # fmt: skip
+            start_new_session=True,
+        ))  # fmt: skip
 
     def install(
         self,

@@ -13,6 +13,7 @@ from typing import Any
 from prometheus_client.registry import Collector
 
 from common.redis_keys import DEFAULT_PREFIX
+from common.supervision import Supervisor
 from cti.control import CallCenterControl
 from cti.login_throttle import LoginLimits
 from cti.passwords import PRODUCTION_COST, ScryptCost
@@ -74,6 +75,9 @@ class CtiSettings:
     extra_metrics: Sequence[Collector] = ()
     """More Prometheus collectors of the process (the PBX's carrier registrations)."""
     crm_errors: Callable[[], Mapping[Any, int]] | None = None
+    processes: Supervisor | None = None
+    """The product's supervised child processes: their states on /metrics and
+    /healthz/processes."""
     """Gauge hook: failed CRM operations by tenant, connector, operation and kind."""
     metrics_token: str | None = None
     """Bearer token Prometheus sends to scrape `/metrics` (its `authorization.credentials`);

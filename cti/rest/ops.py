@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from redis.exceptions import RedisError
 from starlette.concurrency import run_in_threadpool
 
+from common.supervision import ChildStatus
 from cti.rest.deps import Services
 
 router = APIRouter(tags=["operations"])
@@ -33,6 +34,36 @@ async def healthz(services: Services, response: Response) -> Health:
     if not redis_ok:
         response.status_code = 503
     return Health(status="ok" if redis_ok else "degraded", redis=redis_ok)
+
+
+class ProcessHealth(BaseModel):
+    name: str
+    status: str
+    pid: int | None
+    restarts: int
+
+
+class ProcessesHealth(BaseModel):
+    status: str
+    processes: list[ProcessHealth]
+
+
+@router.get("/healthz/processes", responses={503: {"model": ProcessesHealth}})
+async def processes_health(services: Services, response: Response) -> ProcessesHealth:
+    """Each child process the product supervises (rtpengine, rq worker, report ingester, ...):
+    `running` once its own health check passes. 503 while any is not."""
+    supervisor = services.settings.processes
+    states = supervisor.states() if supervisor is not None else []
+    serving = all(state.status is ChildStatus.RUNNING for state in states)
+    if not serving:
+        response.status_code = 503
+    return ProcessesHealth(
+        status="ok" if serving else "degraded",
+        processes=[
+            ProcessHealth(name=s.name, status=s.status.value, pid=s.pid, restarts=s.restarts)
+            for s in states
+        ],
+    )
 
 
 def require_metrics_token(

@@ -55,10 +55,13 @@ def start_rtpengine(
     recording_dir: Path | None = None,
     dtmf_log_port: int | None = None,
     binary: str = "rtpengine",
+    ng_port: int | None = None,
 ) -> RtpengineProcess:
+    """`ng_port` None: a free one; a restarted instance takes its predecessor's, which the PBX
+    knows."""
     exe = shutil.which(binary) or "/usr/bin/rtpengine"
     work_dir.mkdir(parents=True, exist_ok=True)
-    ng_port = free_udp_port(host)
+    ng_port = ng_port or free_udp_port(host)
     if port_range is None:
         # A random window, so parallel test runs and the demo do not fight over RTP ports.
         base = 20000 + (os.getpid() * 7 + ng_port) % 30000 // 2 * 2
@@ -90,14 +93,15 @@ def start_rtpengine(
     if dtmf_log_port is not None:
         args.append(f"--dtmf-log-dest={host}:{dtmf_log_port}")
     log_path = work_dir / "rtpengine.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        dies_with_parent(args),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        preexec_fn=_raise_open_files_limit,
-    )
+    # "ab": a restarted instance's log follows its predecessor's.
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            dies_with_parent(args),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_raise_open_files_limit,
+        )
     instance = RtpengineProcess(
         host=host,
         ng_port=ng_port,
@@ -110,6 +114,17 @@ def start_rtpengine(
     )
     _wait_until_ready(instance)
     return instance
+
+
+def answers_ping(host: str, ng_port: int) -> bool:
+    """rtpengine's health: it answers an ng `ping` within a second."""
+    client = NgClient(host, ng_port, timeout=0.5, retries=1)
+    try:
+        return client.ping()
+    except (NgError, OSError):
+        return False
+    finally:
+        client.close()
 
 
 def _raise_open_files_limit() -> None:
