@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from queueing.events import TERMINAL_CALL_EVENTS, DomainEvent, EventType
 from queueing.inputs import AgentState
+from queueing.what_if_traffic import Ended, ObservedCall
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +169,31 @@ class DayFold:
             c.figures(self.day_start + n * self.interval_seconds) for n, c in enumerate(self.counts)
         ]
         return figures, total.figures(self.day_start)
+
+
+def recorded_figures(
+    calls: list[ObservedCall],
+    day_start: float,
+    interval_seconds: int,
+    intervals: int,
+    threshold_seconds: float,
+) -> tuple[list[IntervalFigures], IntervalFigures]:
+    """What the reports recorded of the day, by the same definitions (occupancy: unknown here,
+    the agents' other call centers and states being outside this day's calls)."""
+    fold = DayFold(day_start, interval_seconds, intervals, threshold_seconds)
+    for call in calls:
+        counts = fold.counts[fold.index(call.at)]
+        counts.offered += 1
+        if call.outcome is Ended.NOT_YET:
+            continue
+        counts.entered_ended += call.entered
+        if call.outcome is Ended.ANSWERED:
+            wait = call.wait_seconds or 0.0
+            counts.answered += 1
+            counts.wait_total += wait
+            counts.answered_within += wait <= threshold_seconds
+        elif call.outcome is Ended.ABANDONED:
+            counts.abandoned += 1
+        else:
+            counts.other_ends += 1
+    return fold.finish(day_start + intervals * interval_seconds)

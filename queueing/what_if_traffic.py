@@ -10,6 +10,7 @@ import random
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from queueing.errors import ConfigError
 
@@ -31,6 +32,17 @@ class Arrival:
     priority: int = 0
 
 
+class Ended(StrEnum):
+    """How a recorded call ended, as far as the simulator cares."""
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    OTHER = "other"
+    """Overflowed, stranded, diverted, escaped, transferred or lost."""
+    NOT_YET = "not_yet"
+    """Still waiting or talking when the day was read (today)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ObservedCall:
     """A call as the reports recorded it: the input to `from_observed`."""
@@ -39,10 +51,11 @@ class ObservedCall:
     call_center_id: str
     caller: str
     priority: int
-    outcome: str
-    """"answered", "abandoned", or another end (overflowed, diverted...): see reports' Outcome."""
+    outcome: Ended
     wait_seconds: float | None
     talk_seconds: float | None
+    entered: bool = True
+    """Whether the call entered the queue (not diverted or refused on arrival)."""
 
 
 def from_observed(calls: Iterable[ObservedCall], seed: int = 0) -> list[Arrival]:
@@ -52,21 +65,23 @@ def from_observed(calls: Iterable[ObservedCall], seed: int = 0) -> list[Arrival]
     would have waited a further exponential time with the day's mean patience of abandoned
     callers; on a day without abandonment they wait as long as it takes."""
     observed = sorted(calls, key=lambda c: c.at)
-    talks = [c.talk_seconds for c in observed if c.outcome == "answered" and c.talk_seconds]
+    talks = [c.talk_seconds for c in observed if c.outcome is Ended.ANSWERED and c.talk_seconds]
     mean_talk = sum(talks) / len(talks) if talks else DEFAULT_TALK_SECONDS
-    gave_up = [c.wait_seconds or 0.0 for c in observed if c.outcome == "abandoned"]
+    gave_up = [c.wait_seconds or 0.0 for c in observed if c.outcome is Ended.ABANDONED]
     mean_patience = sum(gave_up) / len(gave_up) if gave_up else None
     rng = random.Random(seed)
     arrivals = []
     for call in observed:
         patience: float | None
-        if call.outcome == "abandoned":
+        if call.outcome is Ended.ABANDONED:
             patience = call.wait_seconds or 0.0
         elif mean_patience is None:
             patience = None
         else:
             patience = (call.wait_seconds or 0.0) + rng.expovariate(1.0 / max(mean_patience, 1.0))
-        talk = call.talk_seconds if call.outcome == "answered" and call.talk_seconds else mean_talk
+        talk = (
+            call.talk_seconds if call.outcome is Ended.ANSWERED and call.talk_seconds else mean_talk
+        )
         arrivals.append(
             Arrival(call.at, call.call_center_id, call.caller, talk, patience, call.priority)
         )

@@ -6,12 +6,25 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from queueing.what_if_traffic import ObservedCall
-from reports.models import QueueCallFact
+from queueing.what_if_traffic import Ended, ObservedCall
+from reports.models import Outcome, QueueCallFact
 from reports.queries import Bind, connection_of
 
 MAX_CALLS = 100_000
 """More calls than one call center takes in a day; the simulator is not asked to replay a flood."""
+
+
+ENDED = {
+    Outcome.WAITING: Ended.NOT_YET,
+    Outcome.ANSWERED: Ended.ANSWERED,
+    Outcome.ABANDONED: Ended.ABANDONED,
+    Outcome.OVERFLOWED: Ended.OTHER,
+    Outcome.STRANDED: Ended.OTHER,
+    Outcome.TRANSFERRED: Ended.OTHER,
+    Outcome.ESCAPED: Ended.OTHER,
+    Outcome.DIVERTED: Ended.OTHER,
+    Outcome.LOST: Ended.OTHER,
+}
 
 
 class TooMuchTraffic(ValueError):
@@ -31,6 +44,7 @@ def observed_calls(
             facts.c.outcome,
             facts.c.wait_seconds,
             facts.c.talk_seconds,
+            facts.c.entered,
         )
         .where(
             facts.c.tenant == tenant,
@@ -51,9 +65,10 @@ def observed_calls(
             call_center_id=call_center_id,
             caller=row.caller or "",
             priority=row.priority or 0,
-            outcome=row.outcome,
+            outcome=ENDED[Outcome(row.outcome)],
             wait_seconds=row.wait_seconds,
             talk_seconds=row.talk_seconds,
+            entered=bool(row.entered),
         )
         for row in rows
     ]

@@ -50,7 +50,7 @@ def layout() -> html.Div:
                 value="day",
                 inline=True,
             ),
-            number("wi-calls", "synthetic calls", value=500, min=1, max=100_000),
+            number("wi-calls", "synthetic calls", value=500, min=1, max=50_000),
             html.Label(["Agents +/- ", number("wi-agents", "0", value=0, step=1)]),
             dcc.Dropdown(
                 id="wi-routing",
@@ -166,34 +166,34 @@ def summary(result: dict[str, Any]) -> list[Any]:
 
 
 def chart(result: dict[str, Any]) -> dict[str, Any]:
-    """Service level per interval, as configured and predicted, over the intervals with calls."""
-    pairs = [
-        (a, p)
-        for a, p in zip(
-            result["actual"]["intervals"], result["predicted"]["intervals"], strict=True
-        )
-        if a["offered"]
-    ]
-    times = [a["start"][11:16] for a, _ in pairs]
+    """Service level per interval, as configured and predicted (and as recorded, for a past
+    day), over the intervals with calls."""
+    actual = result["actual"]["intervals"]
+    shown = [n for n, row in enumerate(actual) if row["offered"]]
+    times = [actual[n]["start"][11:16] for n in shown]
 
-    def trace(name: str, values: list[float | None], dash: str) -> dict[str, Any]:
+    def trace(name: str, rows: list[dict[str, Any]], dash: str) -> dict[str, Any]:
+        levels = [rows[n]["service_level"] for n in shown]
         return {
             "type": "scatter",
             "mode": "lines+markers",
             "name": name,
             "x": times,
-            "y": [None if v is None else round(100 * v, 1) for v in values],
+            "y": [None if v is None else round(100 * v, 1) for v in levels],
             "line": {"dash": dash},
         }
 
-    threshold = result["threshold_seconds"]
+    traces = [
+        trace("as configured", actual, "dot"),
+        trace("predicted", result["predicted"]["intervals"], "solid"),
+    ]
+    if result.get("recorded"):
+        traces.append(trace("recorded", result["recorded"]["intervals"], "dash"))
+    minutes, threshold = result["interval_minutes"], result["threshold_seconds"]
     return {
-        "data": [
-            trace("as configured", [a["service_level"] for a, _ in pairs], "dot"),
-            trace("predicted", [p["service_level"] for _, p in pairs], "solid"),
-        ],
+        "data": traces,
         "layout": {
-            "title": {"text": f"Service level per 30 min (answered within {threshold} s)"},
+            "title": {"text": f"Service level per {minutes} min (answered within {threshold} s)"},
             "yaxis": {"title": {"text": "%"}, "range": [0, 105]},
             "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
             "legend": {"orientation": "h"},
@@ -259,4 +259,7 @@ def register(
         day = result["day"]
         where = "synthetic load" if result["source"] == "synthetic" else "calls"
         said = f"{result['calls']} {where} of {day} replayed through the queue engine."
+        if result.get("recorded"):
+            level = result["recorded"]["total"]["service_level"]
+            said += f" Recorded that day: service level {_percent(level)}."
         return said, "message", summary(result), chart(result)

@@ -9,7 +9,11 @@ tenant's admins may ask; the traffic and the configuration are the asker's tenan
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime, timedelta
+from functools import cache, partial
+from multiprocessing import get_context
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,12 +23,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cti.principal import Principal, Role
 from cti.rest.deps import CurrentPrincipal, Services
+from cti.rest.provisioning_access import Provisioning
 from cti.rest.reports import _report_engine
+from provisioning.errors import NotFound
 from queueing.config import RoutingPolicy, TenantConfig
 from queueing.errors import ConfigError
-from queueing.what_if import Changes, Comparison, DayResult, compare
-from queueing.what_if_figures import IntervalFigures
-from queueing.what_if_traffic import Arrival, Profile, from_observed, synthetic
+from queueing.what_if import Changes, Comparison, DayResult, apply_changes, compare
+from queueing.what_if_figures import IntervalFigures, recorded_figures
+from queueing.what_if_traffic import (
+    DAY_SECONDS,
+    Arrival,
+    ObservedCall,
+    Profile,
+    from_observed,
+    synthetic,
+)
 from reports.observed_traffic import TooMuchTraffic, observed_calls
 
 router = APIRouter(prefix="/api/v1/what-if", tags=["what-if"])
@@ -55,7 +68,7 @@ class WhatIfChanges(BaseModel):
 class SyntheticLoad(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    calls: int = Field(default=500, ge=1, le=100_000)
+    calls: int = Field(default=500, ge=1, le=50_000)
     open_hour: int = Field(default=8, ge=0, le=23)
     close_hour: int = Field(default=18, ge=1, le=24)
     mean_talk_seconds: float = Field(default=180.0, ge=1, le=7200)
@@ -97,6 +110,11 @@ class SimulatedDay(BaseModel):
     intervals: list[Figures]
 
 
+class RecordedDay(BaseModel):
+    total: Figures
+    intervals: list[Figures]
+
+
 class WhatIfResult(BaseModel):
     call_center: str
     day: date
@@ -109,6 +127,8 @@ class WhatIfResult(BaseModel):
     """The traffic replayed with the configuration as it is."""
     predicted: SimulatedDay
     """The same traffic with the changes."""
+    recorded: RecordedDay | None
+    """What the reports recorded of the day (a past day only; occupancy is not known here)."""
 
 
 def _field_error(where: list[str], message: str) -> HTTPException:
@@ -174,36 +194,58 @@ def _changes(body: WhatIfChanges, config: TenantConfig, call_center: str) -> Cha
     )
 
 
-def _traffic(services: Services, tenant: str, body: WhatIfRequest, start: float) -> list[Arrival]:
-    """Blocking (SQL): the day's calls, or the synthetic load laid on the day."""
+def _traffic(
+    services: Services, tenant: str, body: WhatIfRequest, start: float
+) -> tuple[list[Arrival], list[ObservedCall] | None]:
+    """Blocking (SQL): the synthetic load laid on the day, or the day's recorded calls (also
+    returned as recorded, for what really happened)."""
     if body.synthetic is not None:
         load = body.synthetic
         if load.open_hour >= load.close_hour:
             raise _field_error(["synthetic", "close_hour"], "must be after open_hour")
         profile = Profile(**load.model_dump())
-        return synthetic(profile, body.call_center, start)
+        return synthetic(profile, body.call_center, start), None
     db = _report_engine(services.settings.database_url)
     try:
-        calls = observed_calls(db, tenant, body.call_center, start, start + 86_400)
+        calls = observed_calls(db, tenant, body.call_center, start, start + DAY_SECONDS)
     except TooMuchTraffic as error:
         raise _field_error(["day"], str(error)) from error
-    return from_observed(calls)
+    return from_observed(calls), calls
 
 
-def _simulate(
-    config: TenantConfig, body: WhatIfRequest, arrivals: list[Arrival], start: float
-) -> Comparison:
+def _recorded(
+    calls: list[ObservedCall] | None, start: float, result: Comparison, zone: ZoneInfo
+) -> RecordedDay | None:
+    if calls is None:
+        return None
+    intervals, total = recorded_figures(
+        calls,
+        start,
+        result.interval_seconds,
+        DAY_SECONDS // result.interval_seconds,
+        result.threshold_seconds,
+    )
+    return RecordedDay(
+        total=_figures(total, zone), intervals=[_figures(f, zone) for f in intervals]
+    )
+
+
+def _checked(config: TenantConfig, body: WhatIfRequest) -> Changes:
+    """The changes, once the call center took them (its validation names the field)."""
+    changes = _changes(body.changes, config, body.call_center)
     try:
-        return compare(
-            config,
-            body.call_center,
-            arrivals,
-            _changes(body.changes, config, body.call_center),
-            start,
-            body.interval_minutes * 60,
-        )
+        apply_changes(config, body.call_center, changes)
     except ConfigError as error:
         raise _field_error(error.field.split("."), error.message) from error
+    return changes
+
+
+@cache
+def _simulator() -> ProcessPoolExecutor:
+    """A process of its own for the simulations: a day is seconds of CPU, which in the web
+    process would hold the interpreter lock against every other request and push update.
+    Spawned, not forked: the web process runs threads."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
 
 
 @router.post(
@@ -213,31 +255,41 @@ def _simulate(
         403: {"description": "Not the supervisor of this call center, nor an admin"},
         404: {"description": "No such call center in your tenant"},
         422: {"description": "A bad field, named in detail[].loc"},
-        503: {"description": "No provisioning database to read the configuration from"},
+        503: {"description": "The simulator process stopped (the next request starts one)"},
     },
 )
 async def what_if(
-    body: WhatIfRequest, principal: CurrentPrincipal, services: Services
+    body: WhatIfRequest, principal: CurrentPrincipal, services: Services, provisioning: Provisioning
 ) -> WhatIfResult:
     if not _may_simulate(principal, body.call_center):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "a what-if is for the call center's supervisors and the tenant's admins",
         )
-    provisioning = services.settings.provisioning
-    if provisioning is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no provisioning database")
     zone = _zone(body.timezone)
     day = body.day or datetime.now(zone).date()
     start = datetime(day.year, day.month, day.day, tzinfo=zone).timestamp()
     if day > datetime.now(zone).date() + timedelta(days=366):
         raise _field_error(["day"], "more than a year ahead")
-    config = await run_in_threadpool(provisioning.engine_config, principal.tenant)
+    try:
+        config = await run_in_threadpool(provisioning.engine_config, principal.tenant)
+    except NotFound as error:  # a token of a tenant deleted since
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such tenant") from error
     if body.call_center not in {c.id for c in config.call_centers}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call center {body.call_center}")
     async with _running:
-        arrivals = await run_in_threadpool(_traffic, services, principal.tenant, body, start)
-        result = await run_in_threadpool(_simulate, config, body, arrivals, start)
+        arrivals, calls = await run_in_threadpool(_traffic, services, principal.tenant, body, start)
+        changes = _checked(config, body)
+        run = partial(
+            compare, config, body.call_center, arrivals, changes, start, body.interval_minutes * 60
+        )
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(_simulator(), run)
+        except BrokenProcessPool as error:
+            _simulator.cache_clear()  # the next request starts a new one
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE, "the simulator process stopped; try again"
+            ) from error
     return WhatIfResult(
         call_center=body.call_center,
         day=day,
@@ -248,4 +300,5 @@ async def what_if(
         threshold_seconds=result.threshold_seconds,
         actual=_day(result.actual, zone),
         predicted=_day(result.predicted, zone),
+        recorded=_recorded(calls, start, result, zone),
     )

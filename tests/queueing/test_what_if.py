@@ -7,7 +7,10 @@ import pytest
 from queueing.config import Member, RoutingPolicy, Tier
 from queueing.errors import ConfigError
 from queueing.what_if import Changes, apply_changes, compare, simulate_day
-from queueing.what_if_traffic import Arrival, ObservedCall, Profile, from_observed, synthetic
+from queueing.what_if_figures import recorded_figures
+from queueing.what_if_traffic import Arrival, Ended, ObservedCall, Profile, from_observed, synthetic
+from reports.models import Outcome
+from reports.observed_traffic import ENDED
 from tests.queueing.support import center, tenant
 
 DAY = 1_764_547_200.0  # 2025-12-01 00:00 UTC
@@ -122,9 +125,9 @@ def test_an_unknown_call_center_is_refused() -> None:
 
 def test_observed_calls_become_traffic_with_their_patience() -> None:
     observed = [
-        ObservedCall(DAY + 10, "7001", "a", 0, "answered", 12.0, 200.0),
-        ObservedCall(DAY + 5, "7001", "b", 1, "abandoned", 40.0, None),
-        ObservedCall(DAY + 20, "7001", "c", 0, "overflowed", 60.0, None),
+        ObservedCall(DAY + 10, "7001", "a", 0, Ended.ANSWERED, 12.0, 200.0),
+        ObservedCall(DAY + 5, "7001", "b", 1, Ended.ABANDONED, 40.0, None),
+        ObservedCall(DAY + 20, "7001", "c", 0, Ended.OTHER, 60.0, None),
     ]
     first, second, third = from_observed(observed, seed=3)
     assert (first.caller, first.patience_seconds, first.priority) == ("b", 40.0, 1)
@@ -132,7 +135,7 @@ def test_observed_calls_become_traffic_with_their_patience() -> None:
     assert second.patience_seconds is not None and second.patience_seconds >= 12.0
     assert third.talk_seconds == 200.0  # the day's mean talk time
     assert third.patience_seconds is not None and third.patience_seconds >= 60.0
-    calm = from_observed([ObservedCall(DAY, "7001", "a", 0, "answered", 3.0, 50.0)])
+    calm = from_observed([ObservedCall(DAY, "7001", "a", 0, Ended.ANSWERED, 3.0, 50.0)])
     assert calm[0].patience_seconds is None
 
 
@@ -147,3 +150,25 @@ def test_a_synthetic_day_follows_its_profile() -> None:
     with pytest.raises(ConfigError) as raised:
         Profile(calls=0)
     assert raised.value.field == "synthetic.calls"
+
+
+def test_recorded_figures_follow_the_report_definitions() -> None:
+    calls = [
+        ObservedCall(DAY + 9 * HOUR, "7001", "a", 0, Ended.ANSWERED, 10.0, 60.0),
+        ObservedCall(DAY + 9 * HOUR + 60, "7001", "b", 0, Ended.ANSWERED, 30.0, 60.0),
+        ObservedCall(DAY + 9 * HOUR + 90, "7001", "c", 0, Ended.ABANDONED, 50.0, None),
+        ObservedCall(DAY + 9 * HOUR + 95, "7001", "d", 0, Ended.OTHER, 0.0, None, entered=False),
+        ObservedCall(DAY + 10 * HOUR, "7001", "e", 0, Ended.NOT_YET, None, None),
+    ]
+    intervals, total = recorded_figures(calls, DAY, 3600, 24, 20)
+    nine, ten = intervals[9], intervals[10]
+    assert (nine.offered, nine.answered, nine.abandoned, nine.other_ends) == (4, 2, 1, 1)
+    assert nine.service_level == pytest.approx(1 / 3)  # the diverted call never entered
+    assert nine.asa_seconds == pytest.approx(20.0)
+    assert nine.occupancy is None
+    assert (ten.offered, ten.service_level) == (1, None)  # still waiting: not ended
+    assert total.offered == 5 and total.abandonment == pytest.approx(0.2)
+
+
+def test_every_reported_outcome_maps_to_an_end() -> None:
+    assert set(ENDED) == set(Outcome)

@@ -71,20 +71,38 @@ def test_a_past_day_with_one_agent_less(product: ProductThread) -> None:
     start = datetime(2025, 11, 25, tzinfo=UTC).timestamp()
     engine = make_engine(product.handle.database_url)
     try:
-        recorded = observed_calls(engine, "demo", "7001", start, start + 86_400)
+        recorded_calls = observed_calls(engine, "demo", "7001", start, start + 86_400)
     finally:
         engine.dispose()
-    assert recorded, "the known day has calls at the Helpdesk"
-    assert result["source"] == "day" and result["calls"] == len(recorded)
+    assert recorded_calls, "the known day has calls at the Helpdesk"
+    assert result["source"] == "day" and result["calls"] == len(recorded_calls)
     actual, predicted = result["actual"], result["predicted"]
     assert (actual["agents"], predicted["agents"]) == (3, 2)  # the Helpdesk's 1001-1003
     assert len(actual["intervals"]) == len(predicted["intervals"]) == 24
-    assert actual["total"]["offered"] == predicted["total"]["offered"] == len(recorded)
-    assert sum(i["offered"] for i in actual["intervals"]) == len(recorded)
+    assert actual["total"]["offered"] == predicted["total"]["offered"] == len(recorded_calls)
+    assert sum(i["offered"] for i in actual["intervals"]) == len(recorded_calls)
     assert actual["intervals"][0]["start"] == "2025-11-25T00:00:00+00:00"
     assert predicted["total"]["service_level"] <= actual["total"]["service_level"]
     assert predicted["total"]["occupancy"] >= actual["total"]["occupancy"]
     assert result["threshold_seconds"] == 20
+    # What really happened, next to it: the reports' own figures of that day.
+    recorded = result["recorded"]["total"]
+    token = asyncio.run(login(product.base_url, *SUPERVISOR))
+    report = httpx.get(
+        f"{product.base_url}/api/v1/reports/call-centers",
+        params={"from": "2025-11-25T00:00:00Z", "to": "2025-11-26T00:00:00Z"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ).json()
+    (helpdesk,) = [row for row in report if row["number"] == "7001"]
+    assert recorded["offered"] == helpdesk["offered"] == len(recorded_calls)
+    assert (recorded["answered"], recorded["abandoned"]) == (
+        helpdesk["answered"],
+        helpdesk["abandoned"],
+    )
+    assert recorded["service_level"] == pytest.approx(helpdesk["service_level"])
+    assert recorded["asa_seconds"] == pytest.approx(helpdesk["asa_seconds"])
+    assert recorded["occupancy"] is None
 
 
 @pytest.mark.parametrize(
