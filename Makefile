@@ -50,6 +50,7 @@ security: lint
 
 bench: venv
 	$(BIN)/python bench/queue_engine.py
+	$(BIN)/python -m bench.what_if
 
 clean:
 	rm -rf $(VENV) .tools var/*

@@ -38,6 +38,7 @@ from cti.rest import (
     trunk_registrations,
     user_services,
     voicemail,
+    what_if,
 )
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
@@ -149,6 +150,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         provisioning_trunks.platform_router,
         user_services.router,
         voicemail.router,
+        what_if.router,
     ):
         app.include_router(router)
     schema = build_schema(

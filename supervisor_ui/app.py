@@ -24,12 +24,13 @@ from fastapi.responses import RedirectResponse
 
 from common.redis_keys import DEFAULT_PREFIX
 from common.security_headers import SELF, SecurityHeaders, content_security_policy, page_headers
-from supervisor_ui import action_callbacks, layout, reports_page
+from supervisor_ui import action_callbacks, layout, reports_page, what_if_page
 from supervisor_ui.api_client import ApiError, SupervisorApi
 from supervisor_ui.hub import LiveHub
 from supervisor_ui.live import LiveSource, RedisLiveSource
 from supervisor_ui.live_board import LivePush, Timing
 from supervisor_ui.reports_api import ReportsApi
+from supervisor_ui.what_if_api import WhatIfApi
 
 ASSETS = Path(__file__).with_name("assets")
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -70,6 +71,7 @@ class SupervisorDashboard:
         self.hub = LiveHub(factory, self.zone)
         self._api: SupervisorApi | None = None
         self._reports: ReportsApi | None = None
+        self._what_if: WhatIfApi | None = None
         self._push = LivePush(
             self.hub,
             lambda: self.api,
@@ -141,6 +143,12 @@ class SupervisorDashboard:
             self._reports = ReportsApi(self._client())
         return self._reports
 
+    @property
+    def what_if(self) -> WhatIfApi:
+        if self._what_if is None:
+            self._what_if = WhatIfApi(self._client())
+        return self._what_if
+
     async def close(self) -> None:
         await self.hub.close()
         if self._api is not None:
@@ -149,6 +157,9 @@ class SupervisorDashboard:
         if self._reports is not None:
             await self._reports.close()
             self._reports = None
+        if self._what_if is not None:
+            await self._what_if.close()
+            self._what_if = None
 
     def _register(self) -> None:
         app = self.dash
@@ -156,6 +167,7 @@ class SupervisorDashboard:
         app.callback(websocket=True, persistent=True)(self._push.live)
         action_callbacks.register(app, lambda: self.api)
         reports_page.register(app, lambda: self.api, lambda: self.reports, self.zone)
+        what_if_page.register(app, lambda: self.api, lambda: self.what_if, self.zone)
 
         @app.callback(
             Output("session", "data"),

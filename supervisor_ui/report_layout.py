@@ -10,15 +10,19 @@ from supervisor_ui.report_views import EMPTY_FIGURE
 
 REPORTS_HASH = "#reports"
 LIVE_HASH = "#live"
+WHAT_IF_HASH = "#what-if"
+OTHER_PAGES = frozenset({WHAT_IF_HASH})
+"""Pages beside Live and Reports, each showing itself (`what_if_page`); Live hides for them."""
 CHARTS = ("rep-calls", "rep-sl", "rep-times")
 HIDDEN = {"display": "none"}
 
 
-def nav() -> html.Nav:
+def nav(*extra: dcc.Link) -> html.Nav:
     return html.Nav(
         [
             dcc.Link("Live", href=LIVE_HASH, id="nav-live", className="tab"),
             dcc.Link("Reports", href=REPORTS_HASH, id="nav-reports", className="tab"),
+            *extra,
         ],
         className="tabs",
     )

@@ -33,7 +33,7 @@ from supervisor_ui.report_builders import (
     session_token,
 )
 from supervisor_ui.report_download import Download, download
-from supervisor_ui.report_layout import CHARTS, HIDDEN, REPORTS_HASH
+from supervisor_ui.report_layout import CHARTS, HIDDEN, OTHER_PAGES, REPORTS_HASH
 from supervisor_ui.report_periods import IntervalQuery, Preset, ReportInputError, queries_of
 from supervisor_ui.report_views import EMPTY_FIGURE, AgentReport, CenterReport, UsageReport
 from supervisor_ui.reports_api import RANGE, ExportFormat, ReportsApi
@@ -205,6 +205,8 @@ def register(
     async def navigate(hash_: str | None) -> tuple[Any, ...]:
         if hash_ == REPORTS_HASH:
             return HIDDEN, {}, "tab", "tab active"
+        if hash_ in OTHER_PAGES:
+            return HIDDEN, HIDDEN, "tab", "tab"
         return {}, HIDDEN, "tab active", "tab"
 
     @app.callback(

@@ -27,6 +27,7 @@ CROSS_FIELD_RULES = {
 } | {
     "POST /api/v1/report-schedules",  # the call centers named must exist (422 otherwise)
     "PUT /api/v1/tenants/{tenant}/announcements/{name}",  # the bytes must decode as audio
+    "POST /api/v1/what-if",  # the call center must exist (404), a synthetic day open before close
 }
 
 SIGN_OUT_EVERYWHERE = "POST /api/v1/auth/revoke"
