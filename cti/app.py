@@ -37,6 +37,7 @@ from cti.rest import (
     screen_pop,
     user_services,
     voicemail,
+    wallboards,
 )
 from cti.screen_pop import NoScreenPop
 from cti.services import CtiServices
@@ -141,6 +142,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         provisioning_trunks.platform_router,
         user_services.router,
         voicemail.router,
+        wallboards.router,
     ):
         app.include_router(router)
     schema = build_schema(
