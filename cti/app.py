@@ -28,6 +28,7 @@ from cti.metrics import CtiMetrics
 from cti.rest import (
     api_tokens,
     auth,
+    call_timeline,
     calls,
     ops,
     provisioning,
@@ -134,6 +135,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         auth.router,
         api_tokens.router,
         calls.router,
+        call_timeline.router,
         screen_pop.router,
         ops.router,
         reports.router,
