@@ -26,6 +26,7 @@ from cti.graphql_api.sse import sse_router
 from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
 from cti.rest import (
+    agent_totals,
     api_tokens,
     auth,
     call_timeline,
@@ -134,6 +135,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
     for router in (
         auth.router,
         api_tokens.router,
+        agent_totals.router,
         calls.router,
         call_timeline.router,
         screen_pop.router,
