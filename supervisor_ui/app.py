@@ -24,7 +24,7 @@ from fastapi.responses import RedirectResponse
 
 from common.redis_keys import DEFAULT_PREFIX
 from common.security_headers import SELF, SecurityHeaders, content_security_policy, page_headers
-from supervisor_ui import action_callbacks, layout, reports_page
+from supervisor_ui import action_callbacks, insight, layout, reports_page
 from supervisor_ui.api_client import ApiError, SupervisorApi
 from supervisor_ui.hub import LiveHub
 from supervisor_ui.live import LiveSource, RedisLiveSource
@@ -156,6 +156,7 @@ class SupervisorDashboard:
         app.callback(websocket=True, persistent=True)(self._push.live)
         action_callbacks.register(app, lambda: self.api)
         reports_page.register(app, lambda: self.api, lambda: self.reports, self.zone)
+        insight.register(app, self._client, self.zone)
 
         @app.callback(
             Output("session", "data"),
