@@ -107,3 +107,23 @@ def token_generation(prefix: str, tenant: str, username: str) -> str:
     """A user's access-token generation: tokens issued under an older one are revoked
     (cti/token_revocation.py)."""
     return f"{prefix}:{tenant}:token-generation:{username}"
+
+
+def kiosk_tokens(prefix: str, tenant: str) -> str:
+    """Hash: a tenant's wallboard kiosk tokens, id -> record JSON (cti/kiosk_tokens.py)."""
+    return f"{prefix}:{tenant}:kiosk-tokens"
+
+
+def kiosk_token_digests(prefix: str) -> str:
+    """Hash: SHA-256 of every live kiosk token -> `tenant` and id (a token names no tenant)."""
+    return f"{prefix}:kiosk-token-digests"
+
+
+def kiosk_token_ids(prefix: str) -> str:
+    """Counter: the next kiosk token id, platform-wide."""
+    return f"{prefix}:kiosk-token-ids"
+
+
+def wallboard_thresholds(prefix: str, tenant: str) -> str:
+    """Hash: call center id -> its wallboard's red thresholds JSON (cti/wallboard.py)."""
+    return f"{prefix}:{tenant}:wallboard-thresholds"

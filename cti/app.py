@@ -26,8 +26,10 @@ from cti.graphql_api.sse import sse_router
 from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
 from cti.rest import (
+    agent_totals,
     api_tokens,
     auth,
+    call_timeline,
     calls,
     ops,
     provisioning,
@@ -38,6 +40,7 @@ from cti.rest import (
     trunk_registrations,
     user_services,
     voicemail,
+    wallboards,
     what_if,
 )
 from cti.screen_pop import NoScreenPop
@@ -140,7 +143,9 @@ def create_app(settings: CtiSettings) -> FastAPI:
     for router in (
         auth.router,
         api_tokens.router,
+        agent_totals.router,
         calls.router,
+        call_timeline.router,
         screen_pop.router,
         ops.router,
         reports.router,
@@ -151,6 +156,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         user_services.router,
         voicemail.router,
         what_if.router,
+        wallboards.router,
     ):
         app.include_router(router)
     schema = build_schema(

@@ -469,7 +469,7 @@ def _mount_clients(app: FastAPI) -> None:
     """Serve the browser clients when their packages provide a `mount(app)`."""
     import importlib
 
-    for name in ("agent_ui", "supervisor_ui", "admin_ui"):
+    for name in ("agent_ui", "supervisor_ui", "admin_ui", "wallboard_ui"):
         module = importlib.import_module(name)
         mount = getattr(module, "mount", None)
         if callable(mount):

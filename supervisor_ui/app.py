@@ -24,7 +24,7 @@ from fastapi.responses import RedirectResponse
 
 from common.redis_keys import DEFAULT_PREFIX
 from common.security_headers import SELF, SecurityHeaders, content_security_policy, page_headers
-from supervisor_ui import action_callbacks, layout, reports_page, what_if_page
+from supervisor_ui import action_callbacks, insight, layout, reports_page, what_if_page
 from supervisor_ui.api_client import ApiError, SupervisorApi
 from supervisor_ui.hub import LiveHub
 from supervisor_ui.live import LiveSource, RedisLiveSource
@@ -168,6 +168,7 @@ class SupervisorDashboard:
         action_callbacks.register(app, lambda: self.api)
         reports_page.register(app, lambda: self.api, lambda: self.reports, self.zone)
         what_if_page.register(app, lambda: self.api, lambda: self.what_if, self.zone)
+        insight.register(app, self._client, self.zone)
 
         @app.callback(
             Output("session", "data"),

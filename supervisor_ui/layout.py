@@ -8,7 +8,7 @@ from typing import Any
 from dash import dcc, html
 
 from common.priorities import MAX_PRIORITY, MIN_PRIORITY
-from supervisor_ui import report_layout, what_if_page
+from supervisor_ui import insight, report_layout, what_if_page
 from supervisor_ui.actions import AGENT_STATES
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -63,7 +63,10 @@ def page() -> html.Div:
             html.Div(
                 [
                     report_layout.nav(what_if_page.nav_link()),
-                    html.Div([controls(), html.Div(id="board", className="board")], id="live-view"),
+                    html.Div(
+                        [controls(), html.Div(id="board", className="board"), insight.panel()],
+                        id="live-view",
+                    ),
                     report_layout.layout(),
                     what_if_page.layout(),
                 ],

@@ -9,6 +9,7 @@ import { renderColleagues } from "./colleagues.js";
 import { setState } from "./commands.js";
 import { toastError } from "./feedback.js";
 import { renderHistory } from "./history.js";
+import { refreshTotals } from "./today.js";
 import { refreshVoicemail } from "./voicemail.js";
 import { followColleagues, startLive } from "./live.js";
 import { rememberCenters, renderMemberships } from "./memberships.js";
@@ -138,6 +139,7 @@ export function refreshHistorySoon() {
 }
 
 async function refreshHistory() {
+  await refreshTotals();
   try {
     const data = await api(Q_HISTORY, { limit: 25 });
     S.history = data.myCallHistory || [];

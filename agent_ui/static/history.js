@@ -6,6 +6,7 @@ import { renderPending } from "./feedback.js";
 import { language, t } from "./i18n.js";
 import { centerName } from "./queues.js";
 import { S } from "./state.js";
+import { timelineButton, totalsBlock } from "./today.js";
 import { dispositionLabel } from "./wrapup.js";
 
 function historyRow(h) {
@@ -24,11 +25,16 @@ function historyRow(h) {
     h.caller || t("calls.unknownCaller"),
     sub,
     h.caller ? dialButton(h.caller, t("history.call", { number: h.caller })) : null,
+    timelineButton(h.callId),
   );
 }
 
 export function renderHistory() {
   const rows = S.history.map(historyRow);
-  replaceChildren($("panel-history"), rows.length ? el("ul", { class: "rows" }, rows) : el("p", { class: "empty" }, t("history.none")));
+  replaceChildren(
+    $("panel-history"),
+    totalsBlock(),
+    rows.length ? el("ul", { class: "rows" }, rows) : el("p", { class: "empty" }, t("history.none")),
+  );
   renderPending();
 }

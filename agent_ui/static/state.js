@@ -15,6 +15,7 @@ export const S = {
   wrapups: new Map(), // callId -> {callId, caller, callCenterId, disposition, saved}
   centers: new Map(), // id -> {id, number, name, waiting: [...], agents: [...]}
   history: [],
+  totals: null, // today's totals (today.js), shown in the history tab
   lastSeq: { me: null, calls: null, queues: null },
   stateEvents: 0, // own state events received (see commands.js setState)
   firstSeq: null, // lowest sequence any subscription delivered (see events.js resumeAfter)

@@ -46,7 +46,7 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def _report_engine(url: str) -> Engine:
+def report_engine(url: str) -> Engine:
     """One engine per database, migrated once (the ingester may not have run yet)."""
     with _engines_lock:
         engine = _engines.get(url)
@@ -200,7 +200,7 @@ async def _thresholds(principal: Principal, services: Services) -> dict[str, flo
 async def _run_report(services: Services, work: Callable[[Engine], T]) -> T:
     url = services.settings.database_url
     try:
-        return await run_in_threadpool(lambda: work(_report_engine(url)))
+        return await run_in_threadpool(lambda: work(report_engine(url)))
     except ReportRangeError as error:
         raise HTTPException(error.http_status, error.reason) from error
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cti.principal import Principal, Role
 from cti.rest.deps import CurrentPrincipal, Services
 from cti.rest.provisioning_access import Provisioning
-from cti.rest.reports import _report_engine
+from cti.rest.reports import report_engine
 from provisioning.errors import NotFound
 from queueing.config import RoutingPolicy, TenantConfig
 from queueing.errors import ConfigError
@@ -205,7 +205,7 @@ def _traffic(
             raise _field_error(["synthetic", "close_hour"], "must be after open_hour")
         profile = Profile(**load.model_dump())
         return synthetic(profile, body.call_center, start), None
-    db = _report_engine(services.settings.database_url)
+    db = report_engine(services.settings.database_url)
     try:
         calls = observed_calls(db, tenant, body.call_center, start, start + DAY_SECONDS)
     except TooMuchTraffic as error:

@@ -122,6 +122,11 @@ def test_sign_in_available_offer_answer_hang_up_wrap_up(browser: Browser, desk: 
     row = page.locator('#panel-history .row[data-call-id="c-1"]')
     expect(row).to_contain_text(CALLER)
     expect(row).to_contain_text("Resolved")
+    # Its decision timeline from the event log, and today's totals above the calls.
+    row.get_by_role("button", name="Timeline").click()
+    expect(row.locator("ol.timeline li[data-type='CALL_OFFERED']")).to_contain_text("1001")
+    expect(row.locator("ol.timeline li[data-type='CALL_ANSWERED']")).to_be_visible()
+    expect(page.locator("#today-totals [data-total='handled']")).to_be_visible()
     assert errors == []
     context.close()
 
