@@ -151,6 +151,10 @@ class Conference:
         self._thread = threading.Thread(target=self._run, name="conference-mixer", daemon=True)
         self._thread.start()
 
+    def running(self) -> bool:
+        """The mixer thread runs (it stops on `close` or an error)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def close(self) -> None:
         self._closed.set()
         if self._thread is not None and self._thread is not threading.current_thread():

@@ -40,6 +40,14 @@ PROMPT_TEXTS: dict[str, dict[str, str]] = {
         "nl": "Dit gesprek wordt opgenomen.",
         "en": "This call is being recorded.",
     },
+    "conference_not_in_profile": {
+        "nl": "Een drierichtingsgesprek zit niet in uw pakket.",
+        "en": "Three-way calling is not in your profile.",
+    },
+    "conference_full": {
+        "nl": "Het gesprek heeft al het grootste aantal deelnemers dat uw pakket toestaat.",
+        "en": "The call already has as many parties as your profile allows.",
+    },
     "whisper": {
         "nl": "Gesprek uit de wachtrij.",
         "en": "A call from the queue.",

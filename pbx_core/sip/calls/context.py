@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pbx_core.features.forwarding import CallForwarding
     from pbx_core.sip.calls.bridging import Bridging
     from pbx_core.sip.calls.caller_media import CallerMedia
+    from pbx_core.sip.calls.conference_call import ConferenceCalls
     from pbx_core.sip.calls.hold import HoldAndDtmf
     from pbx_core.sip.calls.monitoring import Monitoring
     from pbx_core.sip.calls.offers import Offers
@@ -42,6 +43,7 @@ class CallContext:
     monitoring: Monitoring
     voicemail: VoicemailPart
     forwarding: CallForwarding
+    conference_calls: ConferenceCalls
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.bridging import Bridging
 from pbx_core.sip.calls.caller_media import CallerMedia
 from pbx_core.sip.calls.commands import CommandDispatcher
+from pbx_core.sip.calls.conference_call import ConferenceCalls
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.hold import HoldAndDtmf
 from pbx_core.sip.calls.inbound import Inbound
@@ -78,7 +79,9 @@ class CallManager:
         ctx.hold = HoldAndDtmf(ctx)
         ctx.monitoring = Monitoring(ctx)
         ctx.voicemail = VoicemailPart(ctx, voicemail)
-        ctx.forwarding = CallForwarding(ctx, user_services or ServicesTable())
+        services = user_services or ServicesTable()
+        ctx.forwarding = CallForwarding(ctx, services)
+        ctx.conference_calls = ConferenceCalls(ctx, services)
         ctx.voicemail.wire(ctx.forwarding)  # voicemail behind forwarding's hooks
         self._ctx = ctx
         self._inbound = Inbound(ctx)

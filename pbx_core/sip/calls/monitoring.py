@@ -195,6 +195,7 @@ class Monitoring:
         monitor = call.monitor
         if monitor is not None and monitor.agent is leg:
             monitor.media.agent_answered(leg.remote_sdp)
+        self._ctx.conference_calls.leg_answered(call, leg)
 
     # -----------------------------------------------------------------------------------------
     # The end of a monitor
