@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,14 @@ class TwoCalls:
 
 @pytest.fixture
 async def two_calls(pbx: PbxService, tmp_path: Path) -> AsyncIterator[TwoCalls]:
-    """1001 in a call with 1002 and then, the first on its other line, with 1003."""
+    async with open_two_calls(pbx, tmp_path) as calls:
+        yield calls
+
+
+@asynccontextmanager
+async def open_two_calls(pbx: PbxService, tmp_path: Path) -> AsyncIterator[TwoCalls]:
+    """1001 in a call with 1002 and then, the first on its other line, with 1003 (the PBX of
+    the tests or the product's)."""
     user, user_held = RtpPhone(USER_HZ).start(), RtpPhone(USER_HELD_HZ).start()
     b, c = RtpPhone(B_HZ).start(), RtpPhone(C_HZ).start()
     sipps = [
@@ -117,8 +125,13 @@ async def _key(phone: RtpPhone, keys: str) -> None:
 async def test_three_way_call_each_party_hears_the_other_two(
     pbx: PbxService, events: EventLog, two_calls: TwoCalls
 ) -> None:
-    talk = two_calls
     pbx.user_services.put(DEFAULT_TENANT, "1001", Forwarding(conference_others=THREE_WAY_OTHERS))
+    await join_and_check(two_calls)
+
+
+async def join_and_check(talk: TwoCalls) -> None:
+    """1001 keys the code in its call to 1003: each hears the other two, until 1001 hangs up
+    and every call ends."""
     await _key(talk.user, CONFERENCE_CODE)
     await talk.user.wait_to_hear(B_HZ, timeout=10)
     await talk.b.wait_to_hear(USER_HZ)
