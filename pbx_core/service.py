@@ -36,6 +36,7 @@ from pbx_core.media.prompts import prompt_path
 from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
+from pbx_core.sip.calls.bridge_rooms import RoomsTable
 from pbx_core.sip.digest import DigestAuth
 from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
@@ -78,6 +79,8 @@ class PbxService:
         self.locations = self._open_locations()
         self.user_services = ServicesTable()
         """Forwarding and do-not-disturb per user, kept current by the application."""
+        self.rooms = RoomsTable()
+        """The conference bridge's rooms per tenant, kept current by the application."""
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
@@ -183,6 +186,7 @@ class PbxService:
             if self.config.recordings_dir is not None
             else None,
             user_services=self.user_services,
+            rooms=self.rooms,
             voicemail=self._voicemail,
         )
         self._registrar = Registrar(

@@ -126,6 +126,11 @@ class Conference:
             }
             self._change(lambda: self._close_socket(participant))
 
+    def feed(self, name: str, pcm: bytes) -> None:
+        """Linear PCM played as if `name` had sent it (a tone); `name` sends nothing itself."""
+        participant = self._participants[name]
+        self._change(lambda: participant.buffer.extend(pcm))
+
     def connect(self, name: str, remote: tuple[str, int], payload_type: int) -> None:
         """Where `name`'s mixed audio goes, and in which G.711 payload type."""
         if payload_type not in g711.PAYLOAD_TYPES:

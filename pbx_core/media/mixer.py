@@ -72,6 +72,16 @@ def hears_matrix(
     return matrix
 
 
+def tones(*steps: tuple[int, float]) -> bytes:
+    """(hertz, seconds) beeps one after another as linear PCM, at a quarter of full scale (a
+    conference's join and leave tones)."""
+    parts = [
+        (8192 * np.sin(2 * np.pi * hertz * np.arange(int(seconds * 8000)) / 8000)).astype(np.int16)
+        for hertz, seconds in steps
+    ]
+    return np.concatenate(parts).tobytes()
+
+
 def everyone_else(names: Iterable[str], muted: Iterable[str] = ()) -> dict[str, frozenset[str]]:
     """The routes of a conference: each party hears all others (N-1), nobody hears the muted."""
     parties = frozenset(names)

@@ -23,6 +23,7 @@ from pbx_core.trunks.routing import TrunkRouting
 
 if TYPE_CHECKING:
     from pbx_core.features.forwarding import CallForwarding
+    from pbx_core.sip.calls.bridge_rooms import BridgeRooms
     from pbx_core.sip.calls.bridging import Bridging
     from pbx_core.sip.calls.caller_media import CallerMedia
     from pbx_core.sip.calls.conference_call import ConferenceCalls
@@ -44,6 +45,7 @@ class CallContext:
     voicemail: VoicemailPart
     forwarding: CallForwarding
     conference_calls: ConferenceCalls
+    bridge_rooms: BridgeRooms
 
     def __init__(
         self,

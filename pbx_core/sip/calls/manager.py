@@ -22,6 +22,7 @@ from pbx_core.features.table import ServicesTable
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient, NgError
 from pbx_core.sip.auth_throttle import AuthThrottle
+from pbx_core.sip.calls.bridge_rooms import BridgeRooms, RoomsTable
 from pbx_core.sip.calls.bridging import Bridging
 from pbx_core.sip.calls.caller_media import CallerMedia
 from pbx_core.sip.calls.commands import CommandDispatcher
@@ -57,6 +58,7 @@ class CallManager:
         recording_sink: Callable[[dict[str, Any]], None] | None = None,
         voicemail: VoicemailSettings | None = None,
         user_services: ServicesTable | None = None,
+        rooms: RoomsTable | None = None,
     ) -> None:
         ctx = CallContext(
             global_config,
@@ -82,6 +84,7 @@ class CallManager:
         services = user_services or ServicesTable()
         ctx.forwarding = CallForwarding(ctx, services)
         ctx.conference_calls = ConferenceCalls(ctx, services)
+        ctx.bridge_rooms = BridgeRooms(ctx, rooms or RoomsTable())
         ctx.voicemail.wire(ctx.forwarding)  # voicemail behind forwarding's hooks
         self._ctx = ctx
         self._inbound = Inbound(ctx)
