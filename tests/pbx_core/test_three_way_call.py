@@ -9,6 +9,7 @@ hears whom is read from the tones in the frames each one receives.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -120,7 +121,9 @@ async def _user_dialog(
 async def _key(phone: RtpPhone, keys: str) -> None:
     """`keys` as RFC 4733 events from the phone, to where its audio goes."""
     assert phone.peer is not None
-    seq, timestamp = 30000, 3_000_000
+    # Each press a timestamp of its own, also across calls: rtpengine takes a repeated
+    # timestamp for the same event.
+    seq, timestamp = secrets.randbits(15), secrets.randbits(30)
     for key in keys:
         for packet in telephone_event_packets(EVENTS[key], seq, timestamp, 0xC0FFEE):
             phone.sock.sendto(packet, phone.peer)
