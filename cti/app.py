@@ -29,6 +29,7 @@ from cti.rest import (
     api_tokens,
     auth,
     calls,
+    conference_rooms,
     ops,
     provisioning,
     provisioning_trunks,
@@ -141,6 +142,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         provisioning_trunks.platform_router,
         user_services.router,
         voicemail.router,
+        conference_rooms.router,
     ):
         app.include_router(router)
     schema = build_schema(

@@ -385,6 +385,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app = create_app(cti_settings)
         app.state.voicemail = voicemail
         app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
+        app.state.pbx = pbx  # the conference bridge's rooms (cti/rest/conference_rooms.py)
         app.state.announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
         # The connections' admin API lives where the connections do (its handle: app.state).
         app.state.crm_connections = crm

@@ -90,6 +90,7 @@ class CallManager:
         self._inbound = Inbound(ctx)
         self._commands = CommandDispatcher(ctx)
         self.calls: dict[str, Call] = ctx.calls
+        self.bridge_rooms = ctx.bridge_rooms
 
     def new_invite(self, req: Any, sip_t: Any) -> Any:
         return self._inbound.new_invite(req, sip_t)
