@@ -31,6 +31,7 @@ from cti.rest import (
     auth,
     call_timeline,
     calls,
+    conference_rooms,
     ops,
     provisioning,
     provisioning_trunks,
@@ -157,6 +158,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         voicemail.router,
         what_if.router,
         wallboards.router,
+        conference_rooms.router,
     ):
         app.include_router(router)
     schema = build_schema(

@@ -190,6 +190,7 @@ class FeatureCodeCalls:
                 | Action.REDIAL
                 | Action.CALL_RETURN
                 | Action.RECORD
+                | Action.CONFERENCE
             ):
                 raise ControlError("not_here", f"{action} is not handled by feature codes")
             case _:

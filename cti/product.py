@@ -36,7 +36,7 @@ from cti.app import create_app
 from cti.cdr_publisher import CdrPublisher
 from cti.crm_call_log import CrmCallLogging
 from cti.crm_connections import start_crm_connections
-from cti.demo_company import DEMO_TENANT
+from cti.demo_company import DEMO_ROOMS, DEMO_TENANT
 from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
@@ -345,6 +345,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         user_services = UserServicesService(database)
         await asyncio.to_thread(wire_phone_features, pbx, provisioning, user_services, runtime,
                                 prompts_dir)  # fmt: skip
+        pbx.rooms.replace_tenant(DEMO_TENANT, DEMO_ROOMS)  # the conference bridge's demo room
         # Every tenant's direct numbers and calling plans (each number routes in its own tenant).
         loop = asyncio.get_running_loop()
         demo_carrier = settings.carrier if settings.demo else None
@@ -402,6 +403,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app = create_app(cti_settings)
         app.state.voicemail = voicemail
         app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
+        app.state.pbx = pbx  # the conference bridge's rooms (cti/rest/conference_rooms.py)
         app.state.announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
         # The connections' admin API lives where the connections do (its handle: app.state).
         app.state.crm_connections = crm

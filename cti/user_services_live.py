@@ -4,10 +4,10 @@ tenant again after a change to its users (a new user, a changed profile or exten
 
 from __future__ import annotations
 
-from pbx_core.features.diversion import Forwarding
+from pbx_core.features.diversion import N_WAY_OTHERS, THREE_WAY_OTHERS, Forwarding
 from pbx_core.features.table import ServicesTable
 from provisioning.errors import NotFound
-from provisioning.profiles import FEATURES
+from provisioning.profiles import FEATURES, Profile
 from provisioning.service import ProvisioningService
 from provisioning.unit import Change
 from provisioning.user_services_store import ENTITY, UserServicesService, UserServicesView
@@ -24,7 +24,16 @@ def pbx_forwarding(view: UserServicesView) -> Forwarding:
         forward_not_reachable=services.forward_not_reachable,
         do_not_disturb=services.do_not_disturb,
         may_inhibit="DiversionInhibitor" in FEATURES[view.profile],
+        conference_others=conference_others(view.profile),
     )
+
+
+def conference_others(profile: Profile) -> int:
+    """NWayCall includes ThreeWayCall's two others (ch. 7)."""
+    features = FEATURES[profile]
+    if "NWayCall" in features:
+        return N_WAY_OTHERS
+    return THREE_WAY_OTHERS if "ThreeWayCall" in features else 0
 
 
 class LiveUserServices:

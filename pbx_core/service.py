@@ -36,6 +36,7 @@ from pbx_core.media.prompts import prompt_path
 from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
+from pbx_core.sip.calls.bridge_rooms import Participant, RoomsTable
 from pbx_core.sip.carrier_registration import CarrierRegistrations, RegistrationStatus
 from pbx_core.sip.digest import DigestAuth
 from pbx_core.sip.registrar import Registrar
@@ -79,6 +80,8 @@ class PbxService:
         self.locations = self._open_locations()
         self.user_services = ServicesTable()
         """Forwarding and do-not-disturb per user, kept current by the application."""
+        self.rooms = RoomsTable()
+        """The conference bridge's rooms per tenant, kept current by the application."""
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
@@ -185,6 +188,7 @@ class PbxService:
             if self.config.recordings_dir is not None
             else None,
             user_services=self.user_services,
+            rooms=self.rooms,
             voicemail=self._voicemail,
         )
         self._registrar = Registrar(
@@ -278,6 +282,27 @@ class PbxService:
             self._stack.call_sync, lambda: list(calls.calls)
         )
         return result
+
+    async def bridge_participants(self, tenant: str, number: str) -> list[Participant]:
+        """Who is in the conference bridge room `number` of `tenant` now (read in the SIP
+        thread); empty without a meeting."""
+        if self._stack is None or self._calls is None:
+            return []
+        rooms = self._calls.bridge_rooms
+        result: list[Participant] = await asyncio.to_thread(
+            self._stack.call_sync, lambda: rooms.participants(tenant, number)
+        )
+        return result
+
+    async def mute_bridge(self, tenant: str, number: str, muted: bool) -> bool:
+        """Mute all (but the moderators) in room `number`, or unmute; False: no meeting."""
+        if self._stack is None or self._calls is None:
+            return False
+        rooms = self._calls.bridge_rooms
+        done: bool = await asyncio.to_thread(
+            self._stack.call_sync, lambda: rooms.mute_all(tenant, number, muted)
+        )
+        return done
 
     async def update_directory(self, directory: Directory) -> None:
         """A tenant was added, or its users, passwords, recording modes, call-center numbers or

@@ -31,6 +31,7 @@ class Owner(StrEnum):
     CALL_HANDLING = "call-handling"
     TRUNKS = "trunks"
     RECORDING = "recording"
+    CONFERENCE = "conference"
 
 
 class Action(StrEnum):
@@ -59,6 +60,7 @@ class Action(StrEnum):
     REDIAL = "redial"
     CALL_RETURN = "call_return"
     RECORD = "record"
+    CONFERENCE = "conference"
 
 
 class Argument(StrEnum):
@@ -136,9 +138,14 @@ CODES: tuple[FeatureCode, ...] = (
                 "CallReturn", "call back the last caller"),
     FeatureCode("*44", Action.RECORD, Argument.NONE, Owner.RECORDING,
                 "", "during a call (DTMF), or before a number: keep this call's recording"),
+    FeatureCode("*31", Action.CONFERENCE, Argument.NONE, Owner.CONFERENCE,
+                "ThreeWayCall", "during a call (DTMF): join your other calls into this one "
+                "(three-way; N-way up to 15 others with NWayCall)"),
 )  # fmt: skip
 
 BY_CODE = {entry.code: entry for entry in CODES}
+CONFERENCE_CODE = BY_CODE["*31"].code
+"""Keyed during a call (DTMF, `sip/calls/conference_call.py`), not dialled."""
 _DIALLED = re.compile(r"(\*[0-9]{2})([0-9+]*)")
 _NUMBER = re.compile(r"\+?[0-9]{2,15}")
 _UNAVAILABLE_CODE = re.compile(r"[0-9]{0,8}")

@@ -17,6 +17,10 @@ from typing import assert_never
 
 MAX_DIVERSIONS = 5
 """BroadWorks' default maximum of redirections per call is 5 as well."""
+THREE_WAY_OTHERS = 2
+"""ThreeWayCall: the user and two others (ch. 7)."""
+N_WAY_OTHERS = 15
+"""NWayCall: the user and up to 15 others (ch. 7)."""
 
 
 class Failure(StrEnum):
@@ -40,6 +44,9 @@ class Forwarding:
     may_inhibit: bool = False
     """The user may dial `*80<number>` (DiversionInhibitor): calls they make that way are not
     forwarded."""
+    conference_others: int = 0
+    """How many others the user may join into one call with `*31`: `THREE_WAY_OTHERS`,
+    `N_WAY_OTHERS`, or 0 (neither feature)."""
 
 
 NO_SERVICES = Forwarding()

@@ -20,6 +20,7 @@ FEATURE_NAMES: dict[str, tuple[str, str]] = {
     "DoNotDisturb": ("niet storen", "do not disturb"),
     "DiversionInhibitor": ("doorschakelen voorkomen", "diversion inhibitor"),
     "CallCenterAgent": ("callcenter", "call center"),
+    "ThreeWayCall": ("drierichtingsgesprek", "three-way call"),
 }
 
 
@@ -93,6 +94,7 @@ def confirmation(action: Action, argument: str, language: str) -> str:
             | Action.REDIAL
             | Action.CALL_RETURN
             | Action.RECORD
+            | Action.CONFERENCE
         ):
             return _pick(language, "Gelukt.", "Done.")
         case _:

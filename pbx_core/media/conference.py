@@ -1,20 +1,24 @@
-"""A small RTP conference mixer: one UDP socket per participant, G.711 in and out, 20 ms clock.
+"""A conference's RTP shell: one UDP socket per participant, G.711 in and out, a 20 ms clock;
+the mixing itself is `mixer.py` (numpy, every party at once).
 
 rtpengine 10.5 relays one-to-one and cannot mix several sources into the single stream a
-plain phone expects (docs/pbx.md, supervisor monitoring), so the PBX mixes monitored calls
-itself. Each participant's audio goes into its own sample buffer; every 20 ms each participant
-with a known address gets the sum of the buffers it is routed to hear (or silence, so the far
-end keeps a steady stream), encoded in its own payload type, with its own SSRC. Other payload
-types (RFC 4733 telephone-events) are passed on unchanged to a paired participant, so DTMF
-detection in rtpengine keeps working through the mixer.
+plain phone expects (docs/pbx.md, supervisor monitoring), so the PBX mixes monitored calls,
+three-way and N-way calls itself. Each participant's audio goes into its own sample buffer (a
+playout margin against jitter); every 20 ms each participant with a known address gets the sum
+of the buffers it is routed to hear (or silence, so the far end keeps a steady stream), encoded
+in its own payload type, with its own SSRC. Other payload types (RFC 4733 telephone-events) are
+passed on unchanged to a paired participant, so DTMF detection in rtpengine keeps working
+through the mixer.
 
-One thread per conference: the number of monitored calls at once is small. Routes and addresses
-may be changed from another thread at any time (whole-object assignments).
+One thread per conference. Routes and addresses may be changed from another thread at any time
+(whole-object assignments); participants added or removed after `start` are handed to the
+mixer thread, which alone touches the selector and the participant set.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import secrets
 import selectors
 import socket
@@ -24,12 +28,13 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pbx_core.media import g711
+import numpy as np
+
+from pbx_core.media import g711, mixer
+from pbx_core.media.mixer import FRAME_SAMPLES
 
 log = logging.getLogger(__name__)
 
-FRAME_SAMPLES = 160
-"""20 ms at 8 kHz."""
 FRAME_BYTES = FRAME_SAMPLES * g711.SAMPLE_WIDTH
 FRAME_SECONDS = 0.02
 PLAYOUT_BYTES = 2 * FRAME_BYTES
@@ -39,7 +44,6 @@ alternate between an empty and a double frame (choppy audio)."""
 MAX_BUFFERED_BYTES = 4 * FRAME_BYTES
 """A talker whose clock runs fast loses its oldest audio beyond 80 ms instead of drifting."""
 _RTP_HEADER = struct.Struct("!BBHII")
-_SILENCE = bytes(FRAME_BYTES)
 
 
 @dataclass(eq=False)
@@ -59,6 +63,16 @@ class _Participant:
     sent: int = 0
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """The participants in a fixed order and who hears whom, as the mixer thread uses them;
+    rebuilt only when the participants or the routes change."""
+
+    parties: tuple[_Participant, ...]
+    routes: Mapping[str, frozenset[str]]
+    hears: mixer.Hears
+
+
 class Conference:
     def __init__(
         self,
@@ -68,19 +82,20 @@ class Conference:
     ) -> None:
         """Binds one UDP socket per name on `host` (free ports). `on_failure` is called from
         the mixer thread if it stops on an error."""
+        self._host = host
         self._participants: dict[str, _Participant] = {}
         self._selector = selectors.DefaultSelector()
         self._on_failure = on_failure
         self._routes: Mapping[str, frozenset[str]] = {}
+        self._layout = _Layout((), {}, np.zeros((0, 0), dtype=np.int32))
+        self._changes: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._closed = threading.Event()
         self._thread: threading.Thread | None = None
         try:
             for name in names:
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                self._participants[name] = _Participant(name, sock)
-                sock.bind((host, 0))
-                sock.setblocking(False)
-                self._selector.register(sock, selectors.EVENT_READ, name)
+                participant = self._bind(name)
+                self._participants[name] = participant
+                self._watch(participant)
         except OSError:
             self.close()
             raise
@@ -88,6 +103,33 @@ class Conference:
     def address(self, name: str) -> tuple[str, int]:
         host, port = self._participants[name].sock.getsockname()
         return str(host), int(port)
+
+    def names(self) -> frozenset[str]:
+        return frozenset(self._participants)
+
+    def add(self, name: str) -> tuple[str, int]:
+        """A new participant (hearing nobody until the routes say so); its socket's address.
+        Raises ValueError for a name taken, OSError when no socket can be opened."""
+        if name in self._participants:
+            raise ValueError(f"participant {name} is in the conference already")
+        participant = self._bind(name)
+        self._participants = {**self._participants, name: participant}
+        self._change(lambda: self._watch(participant))
+        return self.address(name)
+
+    def remove(self, name: str) -> None:
+        """`name` leaves: its socket is closed, nobody hears it any more."""
+        participant = self._participants.get(name)
+        if participant is not None:
+            self._participants = {
+                other: each for other, each in self._participants.items() if other != name
+            }
+            self._change(lambda: self._close_socket(participant))
+
+    def feed(self, name: str, pcm: bytes) -> None:
+        """Linear PCM played as if `name` had sent it (a tone); `name` sends nothing itself."""
+        participant = self._participants[name]
+        self._change(lambda: participant.buffer.extend(pcm))
 
     def connect(self, name: str, remote: tuple[str, int], payload_type: int) -> None:
         """Where `name`'s mixed audio goes, and in which G.711 payload type."""
@@ -114,6 +156,10 @@ class Conference:
         self._thread = threading.Thread(target=self._run, name="conference-mixer", daemon=True)
         self._thread.start()
 
+    def running(self) -> bool:
+        """The mixer thread runs (it stops on `close` or an error)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def close(self) -> None:
         self._closed.set()
         if self._thread is not None and self._thread is not threading.current_thread():
@@ -121,6 +167,30 @@ class Conference:
         self._selector.close()
         for participant in self._participants.values():
             participant.sock.close()
+
+    def _bind(self, name: str) -> _Participant:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind((self._host, 0))
+            sock.setblocking(False)
+        except OSError:
+            sock.close()
+            raise
+        return _Participant(name, sock)
+
+    def _change(self, change: Callable[[], None]) -> None:
+        """Runs `change` in the mixer thread (now, if that does not run)."""
+        if self._thread is None or not self._thread.is_alive():
+            change()
+        else:
+            self._changes.put(change)
+
+    def _watch(self, participant: _Participant) -> None:
+        self._selector.register(participant.sock, selectors.EVENT_READ, participant)
+
+    def _close_socket(self, participant: _Participant) -> None:
+        self._selector.unregister(participant.sock)
+        participant.sock.close()
 
     # -----------------------------------------------------------------------------------------
     # The mixer thread
@@ -130,7 +200,9 @@ class Conference:
             next_tick = time.monotonic()
             while not self._closed.is_set():
                 for key, _ in self._selector.select(max(0.0, next_tick - time.monotonic())):
-                    self._drain(self._participants[str(key.data)])
+                    self._drain(key.data)
+                while not self._changes.empty():
+                    self._changes.get_nowait()()
                 now = time.monotonic()
                 if now >= next_tick:
                     self._tick()
@@ -157,34 +229,42 @@ class Conference:
         payload_type, payload = _rtp_payload(packet)
         if payload_type in g711.PAYLOAD_TYPES:
             buffer = participant.buffer
-            buffer.extend(g711.decode(payload_type, payload))
+            buffer.extend(mixer.decode(payload_type, payload).tobytes())
             if len(buffer) > MAX_BUFFERED_BYTES:
                 del buffer[: len(buffer) - MAX_BUFFERED_BYTES]
         elif payload_type is not None and participant.event_peer:
-            peer = self._participants[participant.event_peer]
-            remote = peer.remote  # read once: another thread may disconnect it meanwhile
-            if remote is not None:
+            peer = self._participants.get(participant.event_peer)
+            remote = peer.remote if peer is not None else None  # read once: may change
+            if peer is not None and remote is not None:
                 _send_to(peer.sock, packet, remote)
 
+    def _current_layout(self) -> _Layout:
+        layout, routes = self._layout, self._routes
+        parties = tuple(self._participants.values())
+        if layout.routes is not routes or layout.parties != parties:
+            names = [party.name for party in parties]
+            layout = _Layout(parties, routes, mixer.hears_matrix(names, names, routes))
+            self._layout = layout
+        return layout
+
     def _tick(self) -> None:
-        frames: dict[str, bytes] = {}
-        for name, participant in self._participants.items():
+        layout = self._current_layout()
+        frames = np.zeros((len(layout.parties), FRAME_SAMPLES), dtype=np.int16)
+        for row, participant in enumerate(layout.parties):
             buffer = participant.buffer
             participant.playing = bool(buffer) and (
                 participant.playing or len(buffer) >= PLAYOUT_BYTES
             )
             if participant.playing:
-                frame = bytes(buffer[:FRAME_BYTES])
+                frame = np.frombuffer(bytes(buffer[:FRAME_BYTES]), dtype=np.int16)
+                frames[row, : len(frame)] = frame  # a short last frame ends in silence
                 del buffer[:FRAME_BYTES]
-                frames[name] = frame + _SILENCE[: FRAME_BYTES - len(frame)]
-        routes = self._routes
-        for name, participant in self._participants.items():
+        mixed = mixer.mix(frames, layout.hears)
+        for row, participant in enumerate(layout.parties):
             remote = participant.remote  # read once: another thread may disconnect it meanwhile
-            if remote is None:
-                continue
-            heard = [frames[talker] for talker in routes.get(name, ()) if talker in frames]
-            pcm = g711.mix(heard) if heard else _SILENCE
-            self._send(participant, remote, g711.encode(participant.payload_type, pcm))
+            if remote is not None:
+                payload = mixer.encode(participant.payload_type, mixed[row])
+                self._send(participant, remote, payload)
 
     @staticmethod
     def _send(participant: _Participant, remote: tuple[str, int], payload: bytes) -> None:

@@ -1,5 +1,5 @@
-"""G.711 (PCMU/PCMA) to 16-bit linear PCM and back, the sum of several talkers, stereo WAV
-frames: the one implementation for the conference mixer and the recordings' conversion.
+"""G.711 (PCMU/PCMA) to 16-bit linear PCM and back, stereo WAV frames: the one implementation
+for the recordings' conversion and the conference mixer's lookup tables (`mixer.py`).
 
 The per-sample work runs in C: the standard library's `audioop` up to Python 3.12, and the
 `audioop-lts` package (the same module, kept up) from 3.13, where the standard library dropped
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 with warnings.catch_warnings():
     # Python 3.11-3.12 warn that audioop leaves the standard library; from 3.13 the
@@ -44,15 +44,6 @@ def decode(payload_type: int, payload: bytes) -> bytes:
 def encode(payload_type: int, pcm: bytes) -> bytes:
     """PCM to G.711 octets of `payload_type`."""
     return _ENCODERS[payload_type](pcm, SAMPLE_WIDTH)
-
-
-def mix(frames: Sequence[bytes]) -> bytes:
-    """Sum equally long PCM frames sample by sample, each partial sum clipped to 16 bits
-    (the same as clipping the total for the two talkers a monitor's listener hears at most)."""
-    mixed = frames[0]
-    for frame in frames[1:]:
-        mixed = audioop.add(mixed, frame, SAMPLE_WIDTH)
-    return mixed
 
 
 def stereo_wav_frames(left: bytes, right: bytes) -> bytes:

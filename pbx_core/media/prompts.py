@@ -40,6 +40,26 @@ PROMPT_TEXTS: dict[str, dict[str, str]] = {
         "nl": "Dit gesprek wordt opgenomen.",
         "en": "This call is being recorded.",
     },
+    "conference_not_in_profile": {
+        "nl": "Een drierichtingsgesprek zit niet in uw pakket.",
+        "en": "Three-way calling is not in your profile.",
+    },
+    "conference_full": {
+        "nl": "Het gesprek heeft al het grootste aantal deelnemers dat uw pakket toestaat.",
+        "en": "The call already has as many parties as your profile allows.",
+    },
+    "bridge_pin": {
+        "nl": "Welkom bij het groepsgesprek. Toets de pincode, gevolgd door het hekje.",
+        "en": "Welcome to the conference. Enter the PIN, followed by the hash key.",
+    },
+    "bridge_wrong_pin": {
+        "nl": "De pincode is onjuist. Probeer het opnieuw.",
+        "en": "The PIN is not correct. Please try again.",
+    },
+    "bridge_full": {
+        "nl": "Het groepsgesprek is vol.",
+        "en": "The conference is full.",
+    },
     "whisper": {
         "nl": "Gesprek uit de wachtrij.",
         "en": "A call from the queue.",

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from cti.user_services_live import LiveUserServices
-from pbx_core.features.diversion import NO_SERVICES, Forwarding
+from cti.user_services_live import LiveUserServices, conference_others
+from pbx_core.features.diversion import N_WAY_OTHERS, NO_SERVICES, THREE_WAY_OTHERS, Forwarding
 from pbx_core.features.table import ServicesTable
 from provisioning.profiles import Profile
 from provisioning.service import ProvisioningService, UserPatch
@@ -33,15 +33,29 @@ def test_the_table_follows_changes_and_profiles(
 
     services.change("admin", "acme", "user1002", {"do_not_disturb": True, "forward_always": "1003"})
     assert table.get("acme", "1002") == Forwarding(
-        forward_always="1003", no_answer_seconds=20.0, do_not_disturb=True, may_inhibit=True
+        forward_always="1003",
+        no_answer_seconds=20.0,
+        do_not_disturb=True,
+        may_inhibit=True,
+        conference_others=N_WAY_OTHERS,
     )
     downgrade = UserPatch(profile=Profile.VERGADERZAAL)
     service.update_user("op", "acme", "user1002", downgrade, confirm_buyout=True)
     assert table.get("acme", "1002") == Forwarding(no_answer_seconds=20.0)  # kept, not applied
 
     service.create_user("op", "acme", spec(1006))
-    assert table.get("acme", "1006") == Forwarding(no_answer_seconds=20.0, may_inhibit=True)
+    assert table.get("acme", "1006") == Forwarding(
+        no_answer_seconds=20.0, may_inhibit=True, conference_others=N_WAY_OTHERS
+    )
     services.change("op", "other", "user2001", {"do_not_disturb": True})
     # Every tenant is kept, each in its own rows: 2001 of "other" is nobody of "acme".
     assert table.get("other", "2001").do_not_disturb
     assert table.get("acme", "2001") is NO_SERVICES
+
+
+def test_three_way_and_n_way_calls_follow_the_profile() -> None:
+    """Ch. 7: ThreeWayCall in every profile but Vergaderzaal, NWayCall in Kantoor and Overal."""
+    assert conference_others(Profile.VERGADERZAAL) == 0
+    assert conference_others(Profile.ONDERWEG_BUNDEL) == THREE_WAY_OTHERS
+    assert conference_others(Profile.KANTOOR) == N_WAY_OTHERS
+    assert conference_others(Profile.OVERAL) == N_WAY_OTHERS

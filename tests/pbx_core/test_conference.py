@@ -7,10 +7,12 @@ import struct
 import time
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
-from pbx_core.media import g711
-from pbx_core.media.conference import FRAME_SAMPLES, Conference
+from pbx_core.media import g711, mixer
+from pbx_core.media.conference import Conference
+from pbx_core.media.mixer import FRAME_SAMPLES
 from tests.pbx_core.support import pcm, samples_of
 
 HEADER = struct.Struct("!BBHII")
@@ -51,8 +53,24 @@ def test_g711_round_trip_and_clip() -> None:
         assert [c for c, b in zip(codes, back, strict=True) if c != b] in ([], [0x7F])
     assert g711.encode(g711.PCMU, pcm([0, 32767, -32768])) == bytes([0xFF, 0x80, 0x00])
     assert g711.encode(g711.PCMA, pcm([0, 32767, -32768])) == bytes([0xD5, 0xAA, 0x2A])
-    mixed = g711.mix([pcm([30000, -30000, 5]), pcm([10000, -10000, 6])])
-    assert samples_of(mixed) == [32767, -32768, 11]
+
+
+def test_mixer_tables_are_g711_and_each_listener_gets_its_clipped_sum() -> None:
+    every = np.arange(-32768, 32768, dtype=np.int16)
+    for payload_type in g711.PAYLOAD_TYPES:
+        codes = bytes(range(256))
+        assert samples_of(mixer.decode(payload_type, codes).tobytes()) == samples_of(
+            g711.decode(payload_type, codes)
+        )
+        assert mixer.encode(payload_type, every) == g711.encode(payload_type, every.tobytes())
+    frames = np.array([[30000, -30000, 5], [10000, -10000, 6], [-20000, 20000, 7]], np.int16)
+    names = ("a", "b", "c")
+    hears = mixer.hears_matrix(names, names, mixer.everyone_else(names, muted=("c",)))
+    mixed = mixer.mix(frames, hears)
+    # a hears b (c is muted), b hears a, c hears a + b: clipped once, at the end.
+    assert mixed.tolist() == [[10000, -10000, 6], [30000, -30000, 5], [32767, -32768, 11]]
+    loud_pair = mixer.mix(frames, mixer.hears_matrix(["x"], names, {"x": names}))
+    assert loud_pair.tolist() == [[20000, -20000, 18]], "a loud pair does not clip out a third"
 
 
 def test_g711_a_law_encoding_is_the_itu_reference() -> None:
@@ -151,3 +169,64 @@ def test_silence_without_talkers_and_events_pass_to_the_pair(
     assert (101, bytes([5, 0x0A, 0x00, 0xA0])) in got, "telephone-event passed through"
     silence = g711.encode(g711.PCMU, pcm([0] * FRAME_SAMPLES))
     assert (g711.PCMU, silence) in got, "no talkers: silence keeps the stream going"
+
+
+def test_n_way_each_party_hears_the_others_and_parties_join_and_leave() -> None:
+    values = {"p1": 100, "p2": 200, "p3": 400, "p4": 800, "late": 1600}
+    socks = {}
+    for name in values:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(0.05)
+        socks[name] = sock
+    conference = Conference("127.0.0.1", ("p1", "p2", "p3", "p4"))
+    try:
+        for name in ("p1", "p2", "p3", "p4"):
+            conference.connect(name, socks[name].getsockname(), g711.PCMA)
+        conference.set_routes(mixer.everyone_else(conference.names()))
+        conference.start()
+        late_address = conference.add("late")  # joins while the mixer runs
+        conference.connect("late", socks["late"].getsockname(), g711.PCMA)
+        conference.set_routes(mixer.everyone_else(conference.names()))
+        heard = _talk_and_listen(conference, socks, values, {"late": late_address})
+        conference.remove("p4")
+        conference.set_routes(mixer.everyone_else(conference.names() - {"p4"}))
+        del values["p4"]
+        heard_after = _talk_and_listen(conference, socks, values, {"late": late_address})
+    finally:
+        conference.close()
+        for sock in socks.values():
+            sock.close()
+    for name in ("p1", "p2", "p3", "p4", "late"):
+        others = sum(_alaw(v) for other, v in {**values, "p4": 800}.items() if other != name)
+        assert _constant(g711.PCMA, others) in heard[name], f"{name} hears the other four"
+    for name in values:
+        others = sum(_alaw(v) for other, v in values.items() if other != name)
+        assert _constant(g711.PCMA, others) in heard_after[name], f"{name}: p4 left"
+
+
+def _alaw(value: int) -> int:
+    """`value` as it is after A-law coding (what the mixer sums)."""
+    return samples_of(g711.decode(g711.PCMA, g711.encode(g711.PCMA, pcm([value]))))[0]
+
+
+def _constant(payload_type: int, value: int) -> bytes:
+    return g711.encode(payload_type, pcm([value] * FRAME_SAMPLES))
+
+
+def _talk_and_listen(
+    conference: Conference,
+    socks: dict[str, socket.socket],
+    values: dict[str, int],
+    addresses: dict[str, tuple[str, int]],
+) -> dict[str, set[bytes]]:
+    """Each party sends its constant for 0.4 s; the payloads each one got meanwhile."""
+    heard: dict[str, set[bytes]] = {name: set() for name in values}
+    for _ in range(20):
+        for name, value in values.items():
+            address = addresses.get(name) or conference.address(name)
+            socks[name].sendto(_frame(g711.PCMA, value), address)
+        time.sleep(0.02)
+    for name in values:  # the sockets' receive buffers hold what came meanwhile
+        heard[name] |= {payload for _, payload in _payloads(socks[name], 0.1)}
+    return heard

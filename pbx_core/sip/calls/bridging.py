@@ -119,8 +119,10 @@ class Bridging:
             self.unbridge(call)
 
     def unbridge(self, call: Call) -> None:
-        """The bridged leg is gone: what hung on it (a monitor, a CTI hold) ends with it."""
+        """The bridged leg is gone: what hung on it (a monitor, a CTI hold, a conference)
+        ends with it."""
         self._ctx.monitoring.end_monitor(call, MONITOR_CALL_ENDED)
+        self._ctx.conference_calls.left(call)
         if call.cti_hold:
             call.cti_hold = False
             if self._ctx.media is not None and not call.ended:
@@ -144,6 +146,7 @@ class Bridging:
         ctx.monitoring.end_monitor(call, MONITOR_CALL_ENDED)
         ctx.caller_media.stop_media(call, tell_rtpengine=False)
         ctx.voicemail.call_ended(call)  # before `delete`: the message ends with the call
+        ctx.bridge_rooms.call_ended(call)
         for leg in list(call.legs.values()):
             if leg.state is LegState.RINGING and call.route is not None:
                 ctx.offers.report_cancelled(call, leg)

@@ -23,8 +23,10 @@ from pbx_core.trunks.routing import TrunkRouting
 
 if TYPE_CHECKING:
     from pbx_core.features.forwarding import CallForwarding
+    from pbx_core.sip.calls.bridge_rooms import BridgeRooms
     from pbx_core.sip.calls.bridging import Bridging
     from pbx_core.sip.calls.caller_media import CallerMedia
+    from pbx_core.sip.calls.conference_call import ConferenceCalls
     from pbx_core.sip.calls.hold import HoldAndDtmf
     from pbx_core.sip.calls.monitoring import Monitoring
     from pbx_core.sip.calls.offers import Offers
@@ -42,6 +44,8 @@ class CallContext:
     monitoring: Monitoring
     voicemail: VoicemailPart
     forwarding: CallForwarding
+    conference_calls: ConferenceCalls
+    bridge_rooms: BridgeRooms
 
     def __init__(
         self,

@@ -107,6 +107,9 @@ class HoldAndDtmf:
         self._ctx.emit(cc.DtmfReceived(call.call_id, digit, leg_id), call.route)
         if leg is None and self._ctx.voicemail.on_digit(call, digit):
             return
+        if leg is None and self._ctx.bridge_rooms.on_digit(call, digit):
+            return
+        self._ctx.conference_calls.on_digit(call, leg, digit)
         holder: Leg | Call = leg if leg is not None else call
         holder.digits = (holder.digits + digit)[-len(RECORD_ON_DEMAND_CODE) :]
         # The bridged extension, or the calling one on an internal call (never a trunk caller).

@@ -183,6 +183,12 @@ class Inbound:
             if portal is not None:
                 self._ctx.voicemail.start_portal(portal)
             return
+        room = self._ctx.bridge_rooms.room(tenant, called)
+        if room is not None:  # a conference bridge room (sip/calls/bridge_rooms.py)
+            meeting = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
+            if meeting is not None:
+                self._ctx.bridge_rooms.start(meeting, room)
+            return
         # *67<number> (Owner.TRUNKS) is the PBX's own: the carrier leg hides the caller's number.
         hide_once = called.startswith(HIDE_ONCE) and self._ctx.trunks.reaches_outside
         if is_feature_code(called) and not hide_once:  # features/codes.py: the application's

@@ -22,9 +22,11 @@ from pbx_core.features.table import ServicesTable
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient, NgError
 from pbx_core.sip.auth_throttle import AuthThrottle
+from pbx_core.sip.calls.bridge_rooms import BridgeRooms, RoomsTable
 from pbx_core.sip.calls.bridging import Bridging
 from pbx_core.sip.calls.caller_media import CallerMedia
 from pbx_core.sip.calls.commands import CommandDispatcher
+from pbx_core.sip.calls.conference_call import ConferenceCalls
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.hold import HoldAndDtmf
 from pbx_core.sip.calls.inbound import Inbound
@@ -56,6 +58,7 @@ class CallManager:
         recording_sink: Callable[[dict[str, Any]], None] | None = None,
         voicemail: VoicemailSettings | None = None,
         user_services: ServicesTable | None = None,
+        rooms: RoomsTable | None = None,
     ) -> None:
         ctx = CallContext(
             global_config,
@@ -78,12 +81,16 @@ class CallManager:
         ctx.hold = HoldAndDtmf(ctx)
         ctx.monitoring = Monitoring(ctx)
         ctx.voicemail = VoicemailPart(ctx, voicemail)
-        ctx.forwarding = CallForwarding(ctx, user_services or ServicesTable())
+        services = user_services or ServicesTable()
+        ctx.forwarding = CallForwarding(ctx, services)
+        ctx.conference_calls = ConferenceCalls(ctx, services)
+        ctx.bridge_rooms = BridgeRooms(ctx, rooms or RoomsTable())
         ctx.voicemail.wire(ctx.forwarding)  # voicemail behind forwarding's hooks
         self._ctx = ctx
         self._inbound = Inbound(ctx)
         self._commands = CommandDispatcher(ctx)
         self.calls: dict[str, Call] = ctx.calls
+        self.bridge_rooms = ctx.bridge_rooms
 
     def new_invite(self, req: Any, sip_t: Any) -> Any:
         return self._inbound.new_invite(req, sip_t)

@@ -23,7 +23,8 @@ from sippy.Time.Timeout import Timeout
 from sippy.UA import UA
 
 from pbx_core import call_control as cc
-from pbx_core.media.monitor_media import CallMedia, MonitorMedia
+from pbx_core.media.mixed_call import CallMedia
+from pbx_core.media.monitor_media import MonitorMedia
 from pbx_core.media.sdp_rewrite import SdpError, with_version
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import (
@@ -84,7 +85,7 @@ class Monitoring:
                 ctx.media,
                 str(ctx.config["_sip_address"]),
                 CallMedia(call.call_id, call.caller_tag, str(call.ua.lTag), call.offer_sdp),
-                reoffer_agent=partial(self._reoffer, leg),
+                reoffer_agent=partial(self.reoffer, leg),
                 on_failure=partial(self._conference_failed, call),
             )
         except OSError as error:
@@ -164,7 +165,7 @@ class Monitoring:
     # -----------------------------------------------------------------------------------------
     # re-INVITEs to the agent's phone (its media to the mixer and back)
 
-    def _reoffer(self, leg: Leg, sdp: str) -> None:
+    def reoffer(self, leg: Leg, sdp: str) -> None:
         if leg.reinviting:
             leg.queued_offer = sdp  # only the latest matters: it says where the media is now
             return
@@ -184,7 +185,7 @@ class Monitoring:
     def _send_queued_offer(self, _call: Call, leg: Leg, sdp: str) -> None:
         leg.reinviting = False
         if leg.state is LegState.BRIDGED:
-            self._reoffer(leg, sdp)
+            self.reoffer(leg, sdp)
 
     def reinvite_answered(self, call: Call, leg: Leg, body: Any) -> None:
         self.reinvite_done(call, leg)
@@ -194,6 +195,7 @@ class Monitoring:
         monitor = call.monitor
         if monitor is not None and monitor.agent is leg:
             monitor.media.agent_answered(leg.remote_sdp)
+        self._ctx.conference_calls.leg_answered(call, leg)
 
     # -----------------------------------------------------------------------------------------
     # The end of a monitor
