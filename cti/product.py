@@ -65,6 +65,7 @@ from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, free_udp_port, start_rtpengine
 from pbx_core.service import PbxService
+from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.db import migrate as migrate_provisioning
@@ -98,6 +99,8 @@ class ProductSettings:
     """The demo's carrier (`OPENCC_CARRIER`, host:port), made the platform's trunk when there is
     none yet; later the trunks are provisioning's (docs/trunks.md)."""
     extra_env: dict[str, str] = field(default_factory=dict)
+    park_timeout: float = DEFAULT_PARK_TIMEOUT
+    """Seconds a parked call waits before it rings its parker again (docs/phone-features.md)."""
 
     @classmethod
     def from_env(cls) -> ProductSettings:
@@ -307,6 +310,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 prompts_dir=prompts_dir,
                 recordings_dir=recordings,
                 dtmf_listen_port=dtmf_port,
+                park_timeout=settings.park_timeout,
             ),
             directories,
             on_recording_finished=recording.on_recording_finished,

@@ -23,6 +23,10 @@ def pbx_forwarding(view: UserServicesView) -> Forwarding:
         forward_not_reachable=services.forward_not_reachable,
         do_not_disturb=services.do_not_disturb,
         may_inhibit="DiversionInhibitor" in FEATURES[view.profile],
+        call_waiting=services.call_waiting,
+        features=FEATURES[view.profile],
+        profile=view.profile.value,
+        language=view.language,
     )
 
 

@@ -40,6 +40,16 @@ class Forwarding:
     may_inhibit: bool = False
     """The user may dial `*80<number>` (DiversionInhibitor): calls they make that way are not
     forwarded."""
+    call_waiting: bool = True
+    """A second call to the user while on a call rings the phone (it plays its waiting tone)
+    instead of busy (sip/calls/call_waiting.py)."""
+    features: frozenset[str] = frozenset()
+    """The chapter-7 features of the user's profile: what the PBX's own feature codes (pickup,
+    park) check."""
+    profile: str = ""
+    """The user's profile, named in a spoken refusal."""
+    language: str = "en"
+    """The user's language: what the PBX says to them after a pickup or park code."""
 
 
 NO_SERVICES = Forwarding()

@@ -20,6 +20,9 @@ FEATURE_NAMES: dict[str, tuple[str, str]] = {
     "DoNotDisturb": ("niet storen", "do not disturb"),
     "DiversionInhibitor": ("doorschakelen voorkomen", "diversion inhibitor"),
     "CallCenterAgent": ("callcenter", "call center"),
+    "CallPickup": ("gesprekken overnemen", "call pickup"),
+    "DirectedCallPickup": ("gericht gesprekken overnemen", "directed call pickup"),
+    "CallPark": ("gesprekken parkeren", "call park"),
 }
 
 

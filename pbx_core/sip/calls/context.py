@@ -24,6 +24,7 @@ from pbx_core.trunks.routing import TrunkRouting
 if TYPE_CHECKING:
     from pbx_core.features.forwarding import CallForwarding
     from pbx_core.sip.calls.bridging import Bridging
+    from pbx_core.sip.calls.call_handling import CallHandling
     from pbx_core.sip.calls.caller_media import CallerMedia
     from pbx_core.sip.calls.hold import HoldAndDtmf
     from pbx_core.sip.calls.monitoring import Monitoring
@@ -42,6 +43,7 @@ class CallContext:
     monitoring: Monitoring
     voicemail: VoicemailPart
     forwarding: CallForwarding
+    call_handling: CallHandling
 
     def __init__(
         self,
@@ -124,9 +126,11 @@ class CallContext:
 
     def is_busy(self, tenant: str, extension: str) -> bool:
         limit = self.max_calls_per_extension
+        return bool(limit) and self.in_use(tenant, extension) >= limit
+
+    def in_use(self, tenant: str, extension: str) -> int:
         key = (tenant, extension)
-        in_use = self.busy.get(key, 0) + (key in self.dial.busy_extensions())
-        return bool(limit) and in_use >= limit
+        return self.busy.get(key, 0) + (key in self.dial.busy_extensions())
 
     def claim(self, tenant: str, extension: str) -> None:
         key = (tenant, extension)

@@ -1,0 +1,230 @@
+"""Pickup, park and call waiting in the running product, as users meet them over SIPp phones: a
+colleague takes a ringing phone's call with `*98` / `*97<ext>`, a user parks a caller with `*68`
+and another takes it with `*88<ext>`, a parked call rings its parker again after the park
+timeout, a second call reaches a user on a call. docs/phone-features.md, "Call handling"."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from pbx_core import call_control as cc
+from pbx_core.features import phrases
+from pbx_core.features.call_handling_phrases import Outcome, said
+from tests.e2e.test_product_phone_features import dial, set_services, was_spoken
+from tests.pbx_core.support import Sipp, agent_phone, free_port, register
+from tests.product_harness import ProductThread
+
+PARK_TIMEOUT = 3.0
+E = TypeVar("E")
+
+
+@pytest.fixture(scope="module")
+def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductThread]:
+    var = tmp_path_factory.mktemp("call-handling") / "var"
+    running = ProductThread.start(var, "callhandling", park_timeout=PARK_TIMEOUT)
+    yield running
+    running.stop()
+
+
+class PbxEvents:
+    """Every PBX event of the running product, collected on its own loop."""
+
+    def __init__(self, product: ProductThread) -> None:
+        self.seen: list[cc.CallEvent] = []
+        pbx = product.handle.pbx
+        assert pbx is not None
+
+        async def collect() -> None:
+            async for event in pbx.events():
+                self.seen.append(event)
+
+        self._task: Future[None] = asyncio.run_coroutine_threadsafe(collect(), product.loop.loop)
+
+    async def wait_for(self, kind: type[E], timeout: float = 20, **match: Any) -> E:
+        async with asyncio.timeout(timeout):
+            while True:
+                for event in list(self.seen):
+                    if isinstance(event, kind) and _matches(event, match):
+                        return event
+                await asyncio.sleep(0.05)
+
+    def of(self, kind: type[E], **match: Any) -> list[E]:
+        return [e for e in list(self.seen) if isinstance(e, kind) and _matches(e, match)]
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
+def _matches(event: object, match: dict[str, Any]) -> bool:
+    return all(getattr(event, key) == value for key, value in match.items())
+
+
+@pytest.fixture
+def events(product: ProductThread) -> Iterator[PbxEvents]:
+    collected = PbxEvents(product)
+    yield collected
+    collected.stop()
+
+
+def phone_call(
+    product: ProductThread, tmp_path: Path, caller: str, called: str, scenario: str, **extra: Any
+) -> Sipp:
+    """`caller`'s phone calling `called` with `scenario` (ext_call*.xml), not started yet."""
+    return Sipp(
+        scenario,
+        work_dir=tmp_path,
+        remote=("127.0.0.1", product.sip_port),
+        variables={"from": caller, "to": called, "media_port": free_port(), "hold_ms": 500}
+        | extra,
+        extra=["-au", caller, "-ap", f"pw{caller}"],
+    )
+
+
+async def finished(*phones: Sipp) -> None:
+    for phone in phones:
+        try:
+            result = await phone.wait()
+            assert result.returncode == 0, result.errors
+        finally:
+            phone.kill()
+
+
+async def pick_up(
+    product: ProductThread, tmp_path: Path, events: PbxEvents, picker: str, code: str
+) -> None:
+    """1005 calls 1003, whose phone rings; `picker` dials `code` and talks with 1005."""
+    ringing = await agent_phone(product.sip_port, "1003", "agent_no_answer.xml", tmp_path)
+    caller = await phone_call(product, tmp_path, "1005", "1003", "ext_call_remote_bye.xml").start()
+    picking: Sipp | None = None
+    try:
+        await events.wait_for(cc.CallRinging, extension="1003")
+        picking = await phone_call(product, tmp_path, picker, code, "ext_call.xml").start()
+        await finished(picking, caller, ringing)  # cancelled at 1003, answered by `picker`
+    finally:
+        for phone in (ringing, caller, picking):
+            if phone is not None:
+                phone.kill()
+    picked = await events.wait_for(cc.CallPickedUp, extension=picker)
+    assert picked.ringing_extension == "1003"
+
+
+async def test_a_colleague_picks_up_a_ringing_phone(
+    product: ProductThread, tmp_path: Path, events: PbxEvents
+) -> None:
+    await pick_up(product, tmp_path, events, "1004", "*98")
+    await pick_up(product, tmp_path, events, "1006", "*971003")
+
+
+async def test_pickup_refusals_are_spoken(product: ProductThread, tmp_path: Path) -> None:
+    await dial(product, tmp_path, "1004", "*98")
+    assert was_spoken(product, said(Outcome.NOTHING_TO_PICK_UP, "", "nl"))
+    await dial(product, tmp_path, "1004", "*971002")
+    assert was_spoken(product, said(Outcome.NOTHING_TO_PICK_UP, "1002", "nl"))
+    await dial(product, tmp_path, "1020", "*98")  # Vergaderzaal: no CallPickup
+    assert was_spoken(
+        product, phrases.not_in_profile("*98", "CallPickup", "vergaderzaal", "nl")
+    )
+    await dial(product, tmp_path, "1004", "*881009")
+    assert was_spoken(product, said(Outcome.NOTHING_PARKED, "1009", "nl"))
+
+
+async def test_a_parked_call_is_retrieved_by_a_colleague_and_a_taken_slot_is_refused(
+    product: ProductThread, tmp_path: Path, events: PbxEvents
+) -> None:
+    parker = await agent_phone(product.sip_port, "1003", "callhandling_answer_park.xml", tmp_path)
+    caller = await phone_call(product, tmp_path, "1005", "1003", "ext_call_remote_bye.xml").start()
+    try:
+        parked = await events.wait_for(cc.CallParked, extension="1003", retrieved_by="")
+        await finished(parker)  # the PBX sent BYE to the parking phone
+        # A second call parked on 1003's slot: refused, spoken to 1003, the call goes on.
+        second = await agent_phone(
+            product.sip_port, "1003", "callhandling_answer_park.xml", tmp_path
+        )
+        other = phone_call(product, tmp_path, "1006", "1003", "ext_call.xml", hold_ms=3000)
+        await other.start()
+        await finished(other, second)  # 1006 hung up; the phone of 1003 got that BYE
+        assert was_spoken(product, said(Outcome.SLOT_TAKEN, "1003", "nl"))
+        assert len(events.of(cc.CallParked, extension="1003", retrieved_by="")) == 1
+        retriever = phone_call(product, tmp_path, "1004", "*881003", "ext_call.xml")
+        await retriever.start()
+        await finished(retriever, caller)  # 1004 talked to 1005, then hung up
+    finally:
+        parker.kill()
+        caller.kill()
+    retrieved = await events.wait_for(cc.CallParked, call_id=parked.call_id, retrieved_by="1004")
+    assert retrieved.slot == "1003"
+
+
+async def test_a_parked_call_rings_its_parker_again_after_the_park_timeout(
+    product: ProductThread, tmp_path: Path, events: PbxEvents
+) -> None:
+    parker = await agent_phone(product.sip_port, "1007", "callhandling_answer_park.xml", tmp_path)
+    caller = phone_call(product, tmp_path, "1005", "1007", "ext_call.xml", hold_ms=12000)
+    await caller.start()
+    try:
+        parked = await events.wait_for(cc.CallParked, extension="1007", retrieved_by="")
+        await finished(parker)
+        again = await agent_phone(product.sip_port, "1007", "agent_answer.xml", tmp_path)
+        await events.wait_for(cc.CallParked, call_id=parked.call_id, retrieved_by="1007")
+        await events.wait_for(cc.CallAnswered, call_id=parked.call_id, extension="1007")
+        await finished(caller, again)  # 1005 hung up on the recalled 1007
+    finally:
+        parker.kill()
+        caller.kill()
+
+
+async def test_a_transfer_to_star_68_parks_the_caller(
+    product: ProductThread, tmp_path: Path, events: PbxEvents
+) -> None:
+    transfer = "agent_record_and_transfer.xml"
+    parker = await agent_phone(product.sip_port, "1008", transfer, tmp_path, refer_to="*68")
+    caller = await phone_call(product, tmp_path, "1005", "1008", "ext_call_remote_bye.xml").start()
+    try:
+        await events.wait_for(cc.CallParked, extension="1008", retrieved_by="")
+        await finished(parker)
+        retriever = phone_call(product, tmp_path, "1008", "*88", "ext_call.xml")
+        await retriever.start()
+        await finished(retriever, caller)
+    finally:
+        parker.kill()
+        caller.kill()
+
+
+async def test_a_second_call_rings_a_user_on_a_call_unless_call_waiting_is_off(
+    product: ProductThread, tmp_path: Path, events: PbxEvents
+) -> None:
+    port = free_port()
+    registered = await register(product.sip_port, "1009", port, tmp_path)
+    assert registered.returncode == 0, registered.errors
+    both = Sipp(
+        "agent_answer.xml",
+        work_dir=tmp_path,
+        local_port=port,
+        variables={"media_port": free_port(), "ring_ms": 300},
+        calls=2,
+    )
+    await both.start()
+    first = phone_call(product, tmp_path, "1005", "1009", "ext_call.xml", hold_ms=6000)
+    await first.start()
+    try:
+        answered = await events.wait_for(cc.CallAnswered, extension="1009")
+        waiting = await phone_call(product, tmp_path, "1006", "1009", "ext_call.xml").start()
+        await finished(waiting)  # the second call rang 1009's phone and was answered
+        second: Callable[[cc.CallAnswered], bool] = lambda e: e.call_id != answered.call_id
+        assert [e for e in events.of(cc.CallAnswered, extension="1009") if second(e)]
+        assert (await set_services(product, "1009", call_waiting=False)).is_success
+        busy = await phone_call(product, tmp_path, "1006", "1009", "ext_call.xml").start()
+        await finished(busy)  # 1009 is busy: voicemail answers (docs/voicemail.md)
+        refused = events.of(cc.OfferFailed, extension="1009", failure=cc.OfferFailure.BUSY)
+        assert refused, events.seen
+        await finished(first, both)
+    finally:
+        first.kill()
+        both.kill()
+        await set_services(product, "1009", call_waiting=True)
