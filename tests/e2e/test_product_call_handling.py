@@ -6,7 +6,7 @@ timeout, a second call reaches a user on a call. docs/phone-features.md, "Call h
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +20,8 @@ from tests.e2e.test_product_phone_features import dial, set_services, was_spoken
 from tests.pbx_core.support import Sipp, agent_phone, free_port, register
 from tests.product_harness import ProductThread
 
-PARK_TIMEOUT = 3.0
+PARK_TIMEOUT = 10.0
+"""Long enough for the retrieve test to finish before the recall."""
 E = TypeVar("E")
 
 
@@ -73,23 +74,29 @@ def events(product: ProductThread) -> Iterator[PbxEvents]:
 
 
 def phone_call(
-    product: ProductThread, tmp_path: Path, caller: str, called: str, scenario: str, **extra: Any
+    product: ProductThread,
+    tmp_path: Path,
+    caller: str,
+    called: str,
+    scenario: str,
+    seconds: int = 20,
+    **extra: Any,
 ) -> Sipp:
-    """`caller`'s phone calling `called` with `scenario` (ext_call*.xml), not started yet."""
+    """`caller`'s phone calling `called` with `scenario` (ext_call*.xml), not started yet; it
+    fails when not done after `seconds`."""
     return Sipp(
         scenario,
         work_dir=tmp_path,
         remote=("127.0.0.1", product.sip_port),
-        variables={"from": caller, "to": called, "media_port": free_port(), "hold_ms": 500}
-        | extra,
-        extra=["-au", caller, "-ap", f"pw{caller}"],
+        variables={"from": caller, "to": called, "media_port": free_port(), "hold_ms": 500} | extra,
+        extra=["-au", caller, "-ap", f"pw{caller}", "-timeout", f"{seconds}s"],
     )
 
 
 async def finished(*phones: Sipp) -> None:
     for phone in phones:
         try:
-            result = await phone.wait()
+            result = await phone.wait(timeout=90)
             assert result.returncode == 0, result.errors
         finally:
             phone.kill()
@@ -127,9 +134,7 @@ async def test_pickup_refusals_are_spoken(product: ProductThread, tmp_path: Path
     await dial(product, tmp_path, "1004", "*971002")
     assert was_spoken(product, said(Outcome.NOTHING_TO_PICK_UP, "1002", "nl"))
     await dial(product, tmp_path, "1020", "*98")  # Vergaderzaal: no CallPickup
-    assert was_spoken(
-        product, phrases.not_in_profile("*98", "CallPickup", "vergaderzaal", "nl")
-    )
+    assert was_spoken(product, phrases.not_in_profile("*98", "CallPickup", "vergaderzaal", "nl"))
     await dial(product, tmp_path, "1004", "*881009")
     assert was_spoken(product, said(Outcome.NOTHING_PARKED, "1009", "nl"))
 
@@ -146,7 +151,7 @@ async def test_a_parked_call_is_retrieved_by_a_colleague_and_a_taken_slot_is_ref
         second = await agent_phone(
             product.sip_port, "1003", "callhandling_answer_park.xml", tmp_path
         )
-        other = phone_call(product, tmp_path, "1006", "1003", "ext_call.xml", hold_ms=3000)
+        other = phone_call(product, tmp_path, "1006", "1003", "ext_call.xml", hold_ms=1000)
         await other.start()
         await finished(other, second)  # 1006 hung up; the phone of 1003 got that BYE
         assert was_spoken(product, said(Outcome.SLOT_TAKEN, "1003", "nl"))
@@ -165,7 +170,8 @@ async def test_a_parked_call_rings_its_parker_again_after_the_park_timeout(
     product: ProductThread, tmp_path: Path, events: PbxEvents
 ) -> None:
     parker = await agent_phone(product.sip_port, "1007", "callhandling_answer_park.xml", tmp_path)
-    caller = phone_call(product, tmp_path, "1005", "1007", "ext_call.xml", hold_ms=12000)
+    hold_ms = int(PARK_TIMEOUT * 1000) + 5000  # hangs up a while after the recall
+    caller = phone_call(product, tmp_path, "1005", "1007", "ext_call.xml", 60, hold_ms=hold_ms)
     await caller.start()
     try:
         parked = await events.wait_for(cc.CallParked, extension="1007", retrieved_by="")
@@ -216,8 +222,8 @@ async def test_a_second_call_rings_a_user_on_a_call_unless_call_waiting_is_off(
         answered = await events.wait_for(cc.CallAnswered, extension="1009")
         waiting = await phone_call(product, tmp_path, "1006", "1009", "ext_call.xml").start()
         await finished(waiting)  # the second call rang 1009's phone and was answered
-        second: Callable[[cc.CallAnswered], bool] = lambda e: e.call_id != answered.call_id
-        assert [e for e in events.of(cc.CallAnswered, extension="1009") if second(e)]
+        calls = {e.call_id for e in events.of(cc.CallAnswered, extension="1009")}
+        assert len(calls - {answered.call_id}) == 1
         assert (await set_services(product, "1009", call_waiting=False)).is_success
         busy = await phone_call(product, tmp_path, "1006", "1009", "ext_call.xml").start()
         await finished(busy)  # 1009 is busy: voicemail answers (docs/voicemail.md)
