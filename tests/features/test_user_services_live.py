@@ -4,6 +4,8 @@ its business."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import Engine
 
 from cti.user_services_live import LiveUserServices
@@ -33,13 +35,13 @@ def test_the_table_follows_changes_and_profiles(
 
     services.change("admin", "acme", "user1002", {"do_not_disturb": True, "forward_always": "1003"})
     language = table.get("acme", "1002").language
-    kantoor = {"features": FEATURES[Profile.KANTOOR], "profile": "kantoor", "language": language}
-    assert table.get("acme", "1002") == Forwarding(
+    kantoor = Forwarding(features=FEATURES[Profile.KANTOOR], profile="kantoor", language=language)
+    assert table.get("acme", "1002") == replace(
+        kantoor,
         forward_always="1003",
         no_answer_seconds=20.0,
         do_not_disturb=True,
         may_inhibit=True,
-        **kantoor,
     )
     downgrade = UserPatch(profile=Profile.VERGADERZAAL)
     service.update_user("op", "acme", "user1002", downgrade, confirm_buyout=True)
@@ -52,9 +54,7 @@ def test_the_table_follows_changes_and_profiles(
     assert "CallPark" not in table.get("acme", "1002").features
 
     service.create_user("op", "acme", spec(1006))
-    assert table.get("acme", "1006") == Forwarding(
-        no_answer_seconds=20.0, may_inhibit=True, **kantoor
-    )
+    assert table.get("acme", "1006") == replace(kantoor, no_answer_seconds=20.0, may_inhibit=True)
     services.change("op", "acme", "user1006", {"call_waiting": False})
     assert not table.get("acme", "1006").call_waiting
     services.change("op", "other", "user2001", {"do_not_disturb": True})
