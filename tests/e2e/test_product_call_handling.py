@@ -17,6 +17,7 @@ from pbx_core import call_control as cc
 from pbx_core.features import phrases
 from pbx_core.features.call_handling_phrases import Outcome, said
 from tests.e2e.test_product_phone_features import dial, set_services, was_spoken
+from tests.e2e.test_product_tenants import ACME_DOMAIN, acme_user, operator_client
 from tests.pbx_core.support import Sipp, agent_phone, free_port, register
 from tests.product_harness import ProductThread
 
@@ -234,3 +235,45 @@ async def test_a_second_call_rings_a_user_on_a_call_unless_call_waiting_is_off(
         first.kill()
         both.kill()
         await set_services(product, "1009", call_waiting=True)
+
+
+async def test_another_tenants_user_picks_up_and_retrieves_nothing_of_this_tenant(
+    product: ProductThread, tmp_path: Path, events: PbxEvents
+) -> None:
+    with operator_client(product.base_url) as operator:
+        made = operator.post(
+            "/api/v1/tenants", json={"id": "acme", "name": "Acme", "sip_domain": ACME_DOMAIN}
+        )
+        assert made.status_code == 201, made.text
+        user = operator.post("/api/v1/tenants/acme/users", json=acme_user("1004", ["agent"]))
+        assert user.status_code == 201, user.text
+    ringing = await agent_phone(product.sip_port, "1003", "agent_no_answer.xml", tmp_path)
+    caller = await phone_call(product, tmp_path, "1005", "1003", "ext_call_remote_bye.xml").start()
+    try:
+        await events.wait_for(cc.CallRinging, extension="1003")
+        for code in ("*98", "*971003", "*881003"):
+            # acme's 1004, in acme.test: answered by the PBX (which says nothing rings there).
+            acme = Sipp(
+                "tenant_call.xml",
+                work_dir=tmp_path,
+                remote=("127.0.0.1", product.sip_port),
+                variables={
+                    "from": "1004",
+                    "to": code,
+                    "from_domain": ACME_DOMAIN,
+                    "to_domain": ACME_DOMAIN,
+                    "media_port": free_port(),
+                    "hold_ms": 300,
+                },
+                extra=["-au", "1004", "-ap", "acme-sip-1004"],
+            )
+            await acme.start()
+            await finished(acme)
+        assert not events.of(cc.CallPickedUp, ringing_extension="1003")
+        # The demo's own 1004 still can: the call was left ringing.
+        picking = await phone_call(product, tmp_path, "1004", "*98", "ext_call.xml").start()
+        await finished(picking, caller, ringing)
+    finally:
+        ringing.kill()
+        caller.kill()
+    assert events.of(cc.CallPickedUp, extension="1004", ringing_extension="1003")
