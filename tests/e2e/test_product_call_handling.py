@@ -48,10 +48,14 @@ class PbxEvents:
 
         self._task: Future[None] = asyncio.run_coroutine_threadsafe(collect(), product.loop.loop)
 
-    async def wait_for(self, kind: type[E], timeout: float = 20, **match: Any) -> E:
+    def mark(self) -> int:
+        """Where the events from now on start (for `wait_for(..., after=)`)."""
+        return len(self.seen)
+
+    async def wait_for(self, kind: type[E], timeout: float = 20, after: int = 0, **match: Any) -> E:
         async with asyncio.timeout(timeout):
             while True:
-                for event in list(self.seen):
+                for event in list(self.seen)[after:]:
                     if isinstance(event, kind) and _matches(event, match):
                         return event
                 await asyncio.sleep(0.05)
@@ -107,18 +111,19 @@ async def pick_up(
     product: ProductThread, tmp_path: Path, events: PbxEvents, picker: str, code: str
 ) -> None:
     """1005 calls 1003, whose phone rings; `picker` dials `code` and talks with 1005."""
+    start = events.mark()
     ringing = await agent_phone(product.sip_port, "1003", "agent_no_answer.xml", tmp_path)
     caller = await phone_call(product, tmp_path, "1005", "1003", "ext_call_remote_bye.xml").start()
     picking: Sipp | None = None
     try:
-        await events.wait_for(cc.CallRinging, extension="1003")
+        await events.wait_for(cc.CallRinging, after=start, extension="1003")
         picking = await phone_call(product, tmp_path, picker, code, "ext_call.xml").start()
         await finished(picking, caller, ringing)  # cancelled at 1003, answered by `picker`
     finally:
         for phone in (ringing, caller, picking):
             if phone is not None:
                 phone.kill()
-    picked = await events.wait_for(cc.CallPickedUp, extension=picker)
+    picked = await events.wait_for(cc.CallPickedUp, after=start, extension=picker)
     assert picked.ringing_extension == "1003"
 
 
