@@ -282,3 +282,43 @@ async def test_another_tenants_user_picks_up_and_retrieves_nothing_of_this_tenan
         ringing.kill()
         caller.kill()
     assert events.of(cc.CallPickedUp, extension="1004", ringing_extension="1003")
+
+
+async def test_an_attended_transfer_with_replaces_connects_the_caller_and_the_colleague(
+    product: ProductThread, tmp_path: Path, events: PbxEvents
+) -> None:
+    """1005 calls 1010; 1010 calls 1002 (the consultation), then REFERs 1005 to 1002 with
+    Replaces naming that call: 1005 and 1002 talk, both of 1010's calls end."""
+    consult_id = f"consult-{free_port()}"
+    transferor = await agent_phone(
+        product.sip_port,
+        "1010",
+        "callhandling_answer_refer_replaces.xml",
+        tmp_path,
+        refer_to="1002",
+        consult_id=consult_id,
+        wait_ms=2500,
+    )
+    colleague = await agent_phone(
+        product.sip_port, "1002", "agent_answer_reinvites.xml", tmp_path
+    )  # the re-INVITE that points it at the caller
+    caller = phone_call(product, tmp_path, "1005", "1010", "ext_call.xml", 40, hold_ms=7000)
+    await caller.start()
+    consult = Sipp(
+        "callhandling_consult_call.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", product.sip_port),
+        variables={"from": "1010", "to": "1002", "media_port": free_port()},
+        extra=["-au", "1010", "-ap", "pw1010", "-cid_str", consult_id],
+    )
+    try:
+        answered = await events.wait_for(cc.CallAnswered, extension="1010")
+        await consult.start()
+        await finished(transferor, consult)  # both of 1010's calls got the PBX's BYE
+        moved = await events.wait_for(cc.CallTransferred, call_id=answered.call_id)
+        assert moved.target == "1002"
+        await events.wait_for(cc.CallHungUp, call_id=consult_id)
+        await finished(caller, colleague)  # 1005 talked to 1002, hung up; 1002 got the BYE
+    finally:
+        for phone in (transferor, colleague, caller, consult):
+            phone.kill()

@@ -5,14 +5,15 @@ user in their language; pickup and park do the work (docs/phone-features.md, "Ca
 
 Runs in the SIP thread; the rest of the B2BUA calls in at four places: a dialled code
 (`takes`/`dial`, sip/calls/inbound.py), DTMF (`on_digits`, hold.py), a REFER (`on_refer`,
-offers.py) and a busy user (`waits`, offers.py)."""
+offers.py: attended transfer with Replaces, replaces.py, or park) and a busy user (`waits`,
+offers.py)."""
 
 from __future__ import annotations
 
 import logging
 import subprocess
 from pathlib import Path
-from typing import assert_never
+from typing import Any, assert_never
 
 from pbx_core import call_control as cc
 from pbx_core.features import phrases
@@ -25,6 +26,7 @@ from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import Call, Leg
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT, CallPark, Refusal
 from pbx_core.sip.calls.pickup import CallPickup
+from pbx_core.sip.calls.replaces import AttendedTransfer
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class CallHandling:
         self._spoken = SpokenPrompts(Path(ctx.prompt_path("spoken")).parent / "spoken")
         self.pickup = CallPickup(ctx)
         self.park = CallPark(ctx, park_timeout)
+        self.attended = AttendedTransfer(ctx)
 
     # -----------------------------------------------------------------------------------------
     # A dialled code
@@ -117,11 +120,13 @@ class CallHandling:
             self._ctx.caller_media.play_to_agent(call, path)
         return True
 
-    def on_refer(self, call: Call, transferor: str, target: str) -> bool:
-        """A phone transferred the caller (REFER) to `target`; True when that was `*68`: the
-        caller is parked on the transferor's slot, or, refused, rings the transferor again (the
-        phone has left the call already)."""
-        if target != PARK_CODE:
+    def on_refer(self, call: Call, transferor: str, referred: Any) -> bool:
+        """A phone transferred the caller (REFER) to `referred` (its Refer-To); True when it was
+        an attended transfer (`Replaces`), or `*68`: the caller is parked on the transferor's
+        slot, or, refused, rings the transferor again (the phone has left the call already)."""
+        if self.attended.transfer(call, transferor, referred):
+            return True
+        if str(referred.getUrl().username or "") != PARK_CODE:
             return False
         user = self._table.get(call.tenant, transferor)
         refusal = self._park_refusal(call, transferor, user)

@@ -222,9 +222,8 @@ class Offers:
         if referred is not None and was_bridged:
             # The phone did a blind transfer (REFER): sippy already answered 202 and sent BYE.
             bridging.unbridge(call)
-            target = str(referred.getUrl().username or "")
-            if not self._ctx.call_handling.on_refer(call, leg.extension, target):
-                bridging.transfer(call, target)
+            if not self._ctx.call_handling.on_refer(call, leg.extension, referred):
+                bridging.transfer(call, str(referred.getUrl().username or ""))
             return
         if was_bridged:
             bridging.unbridge(call)
