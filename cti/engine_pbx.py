@@ -60,6 +60,8 @@ CallStateEvent = (
     | pbx.CallTransferred
     | pbx.RecordingRequested
     | pbx.MonitorStarted
+    | pbx.CallPickedUp
+    | pbx.CallParked
     | pbx.CommandFailed
 )
 """The PBX events about a call the engine already has: all but a new call (`CallOffered`) and a
@@ -323,6 +325,8 @@ def _translate(holder: EngineTenant, event: CallStateEvent) -> qi.Input | None:
         case pbx.RecordingRequested():
             holder.recording.add(event.call_id)
             return None
+        case pbx.CallPickedUp() | pbx.CallParked():
+            return None  # the PBX's own extension calls (sip/calls/pickup.py, park.py)
         case pbx.CallRinging() | pbx.MonitorStarted() | pbx.CommandFailed():
             # Nothing for the engine: it times offers itself, and the other two only answer a
             # control call waiting for the PBX (`PbxAdapter.ask`).

@@ -74,6 +74,7 @@ from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import free_udp_port
 from pbx_core.service import PbxService
+from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.db import migrate as migrate_provisioning
@@ -110,6 +111,8 @@ class ProductSettings:
     demo: bool = False
     """Seed the demo company, its operator, CRM and carrier (once: a restart keeps changes).
     Without it the product starts empty (`cti.run`, docs/provisioning.md "First start")."""
+    park_timeout: float = DEFAULT_PARK_TIMEOUT
+    """Seconds a parked call waits before it rings its parker again (docs/phone-features.md)."""
 
     @classmethod
     def from_env(cls, *, demo: bool) -> ProductSettings:
@@ -320,6 +323,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 prompts_dir=prompts_dir,
                 recordings_dir=recordings,
                 dtmf_listen_port=dtmf_port,
+                park_timeout=settings.park_timeout,
             ),
             directories,
             on_recording_finished=recording.on_recording_finished,

@@ -25,6 +25,10 @@ def pbx_forwarding(view: UserServicesView) -> Forwarding:
         do_not_disturb=services.do_not_disturb,
         may_inhibit="DiversionInhibitor" in FEATURES[view.profile],
         conference_others=conference_others(view.profile),
+        call_waiting=services.call_waiting,
+        features=FEATURES[view.profile],
+        profile=view.profile.value,
+        language=view.language,
     )
 
 

@@ -419,6 +419,29 @@ class MonitorEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class CallPickedUp:
+    """`extension` took the call ringing at `ringing_extension` (`*98`, `*97<ext>`): its phone is
+    the call's leg `leg_id` now (`CallAnswered` for that leg comes with it)."""
+
+    call_id: str
+    leg_id: str
+    extension: str
+    ringing_extension: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallParked:
+    """`extension` parked the call in `slot` (`*68`): the caller hears music until someone
+    dials `*88<slot>`, or the park times out and `extension` rings again (`retrieved_by` says
+    which: "" while parked, the retrieving extension, or `extension` itself on the recall)."""
+
+    call_id: str
+    extension: str
+    slot: str
+    retrieved_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CommandFailed:
     """A command could not be applied (unknown call, wrong state, media error)."""
 
@@ -442,6 +465,8 @@ CallEvent: TypeAlias = (
     | RecordingRequested
     | MonitorStarted
     | MonitorEnded
+    | CallPickedUp
+    | CallParked
     | CommandFailed
 )
 

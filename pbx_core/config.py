@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pbx_core.sip.auth_throttle import ThrottlePolicy
+from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
 from pbx_core.trunks.registration import RegistrationPolicy
 
 
@@ -46,4 +47,6 @@ class PbxConfig:
     """(host, port) of the carrier that numbers other than extensions are sent to, until the
     owner hands the PBX a whole `TrunkRouting` (`PbxService.update_trunks`)."""
     extension_ring_timeout: float = 30.0
+    park_timeout: float = DEFAULT_PARK_TIMEOUT
+    """How long a parked call waits before it rings the user who parked it again."""
     """How long an extension-to-extension call rings before the caller hears 480."""

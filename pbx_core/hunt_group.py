@@ -65,6 +65,8 @@ class HuntGroupHandler:
                 | cc.RecordingRequested()
                 | cc.MonitorStarted()
                 | cc.MonitorEnded()
+                | cc.CallPickedUp()
+                | cc.CallParked()
                 | cc.CommandFailed()
             ):
                 pass  # a hunt group only rings its members one after the other

@@ -183,6 +183,7 @@ class PbxService:
             prompt_path=lambda name: str(prompt_path(prompts_dir, name)),
             extension_ring_timeout=self.config.extension_ring_timeout,
             max_calls_per_extension=self.config.max_calls_per_extension,
+            park_timeout=self.config.park_timeout,
             trunks=self.trunks,
             recording_sink=self._write_recording_metadata
             if self.config.recordings_dir is not None

@@ -32,8 +32,11 @@ FEATURE_OF_FIELD: Mapping[str, str] = {
     "forward_no_answer": "CallForwardingNoAnswer",
     "forward_not_reachable": "CallForwardingNotReachable",
     "do_not_disturb": "DoNotDisturb",
+    "call_waiting": "CallWaiting",
 }
 """The chapter-7 feature each setting needs to be switched on."""
+
+BOOLEAN_FIELDS = frozenset({"do_not_disturb", "call_waiting"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,8 @@ class UserServices:
     no_answer_seconds: int = DEFAULT_NO_ANSWER_SECONDS
     forward_not_reachable: str | None = None
     do_not_disturb: bool = False
+    call_waiting: bool = True
+    """Every profile includes CallWaiting (chapter 7), so it is on unless the user turns it off."""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,7 +76,7 @@ def services_from_json(data: Mapping[str, Any]) -> UserServices:
         if name not in data:
             continue
         value = data[name]
-        if name == "do_not_disturb":
+        if name in BOOLEAN_FIELDS:
             if not isinstance(value, bool):
                 raise Invalid(name, "true or false")
         elif value is not None and not (isinstance(value, str) and DESTINATION.fullmatch(value)):

@@ -48,6 +48,7 @@ class ServicesPatchIn(BaseModel):
     no_answer_seconds: Seconds = None
     forward_not_reachable: Destination = None
     do_not_disturb: bool | None = None
+    call_waiting: bool | None = None
 
 
 class ServicesOut(BaseModel):
@@ -60,6 +61,7 @@ class ServicesOut(BaseModel):
     no_answer_seconds: int
     forward_not_reachable: str | None
     do_not_disturb: bool
+    call_waiting: bool
     included: list[str] = Field(description="The settings the user's profile lets them switch on")
 
     @classmethod

@@ -69,7 +69,7 @@ class Argument(StrEnum):
     NUMBER = "number"
     """A number follows the code (a destination, an extension)."""
     OPTIONAL_CODE = "optional_code"
-    """An unavailable code may follow (digits)."""
+    """Digits may follow: an unavailable code, a park slot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +127,9 @@ CODES: tuple[FeatureCode, ...] = (
     FeatureCode("*97", Action.DIRECTED_PICKUP, Argument.NUMBER, Owner.CALL_HANDLING,
                 "DirectedCallPickup", "pick up the call ringing at the extension after it"),
     FeatureCode("*68", Action.CALL_PARK, Argument.NONE, Owner.CALL_HANDLING,
-                "CallPark", "park the call"),
-    FeatureCode("*88", Action.CALL_PARK_RETRIEVE, Argument.NONE, Owner.CALL_HANDLING,
-                "CallPark", "retrieve a parked call"),
+                "CallPark", "during a call (DTMF), or as a transfer target: park the call"),
+    FeatureCode("*88", Action.CALL_PARK_RETRIEVE, Argument.OPTIONAL_CODE, Owner.CALL_HANDLING,
+                "CallPark", "retrieve the call parked on your extension, or on the one after it"),
     FeatureCode("*67", Action.HIDE_CALLER_ID, Argument.NUMBER, Owner.TRUNKS,
                 "", "call the number after it without showing your number"),
     FeatureCode("*66", Action.REDIAL, Argument.NONE, Owner.CALL_HANDLING,

@@ -47,6 +47,16 @@ class Forwarding:
     conference_others: int = 0
     """How many others the user may join into one call with `*31`: `THREE_WAY_OTHERS`,
     `N_WAY_OTHERS`, or 0 (neither feature)."""
+    call_waiting: bool = True
+    """A second call to the user while on a call rings the phone (it plays its waiting tone)
+    instead of busy (sip/calls/call_waiting.py)."""
+    features: frozenset[str] = frozenset()
+    """The chapter-7 features of the user's profile: what the PBX's own feature codes (pickup,
+    park) check."""
+    profile: str = ""
+    """The user's profile, named in a spoken refusal."""
+    language: str = "en"
+    """The user's language: what the PBX says to them after a pickup or park code."""
 
 
 NO_SERVICES = Forwarding()

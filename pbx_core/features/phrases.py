@@ -21,6 +21,9 @@ FEATURE_NAMES: dict[str, tuple[str, str]] = {
     "DiversionInhibitor": ("doorschakelen voorkomen", "diversion inhibitor"),
     "CallCenterAgent": ("callcenter", "call center"),
     "ThreeWayCall": ("drierichtingsgesprek", "three-way call"),
+    "CallPickup": ("gesprekken overnemen", "call pickup"),
+    "DirectedCallPickup": ("gericht gesprekken overnemen", "directed call pickup"),
+    "CallPark": ("gesprekken parkeren", "call park"),
 }
 
 

@@ -41,8 +41,12 @@ def test_the_user_changes_their_own_services_and_the_admin_sees_them(world: ApiW
             "forward_no_answer",
             "forward_not_reachable",
             "do_not_disturb",
+            "call_waiting",
         ]
         assert world["admin"].get(SERVICES).json()["forward_busy"] == "1002"
+        off = ann.patch("/api/v1/me/services", json={"call_waiting": False})
+        assert off.json()["call_waiting"] is False, off.text
+        assert ann.patch("/api/v1/me/services", json={"call_waiting": "no"}).status_code == 422
         assert ann.patch("/api/v1/me/services", json={"forward_busy": None}).is_success
         # The user's own token reaches no admin route, not even for themselves.
         assert ann.patch(SERVICES, json={"do_not_disturb": True}).status_code == 403
@@ -60,7 +64,8 @@ def test_the_user_changes_their_own_services_and_the_admin_sees_them(world: ApiW
         ({"do_not_disturb": "true"}, 422),
         ({"no_answer_seconds": 1}, 422),
         ({"no_answer_seconds": 10**30}, 422),
-        ({"call_waiting": True}, 422),
+        ({"call_waiting": "yes"}, 422),
+        ({"anonymous_rejection": True}, 422),  # no such setting
         ([1, 2], 422),
         ("x" * 100_000, 422),
     ],

@@ -76,7 +76,8 @@ def test_a_vergaderzaal_user_may_switch_off_but_never_on() -> None:
         ({"no_answer_seconds": 4}, "no_answer_seconds"),
         ({"no_answer_seconds": True}, "no_answer_seconds"),
         ({"no_answer_seconds": 121}, "no_answer_seconds"),
-        ({"call_waiting": True}, "call_waiting"),
+        ({"call_waiting": "on"}, "call_waiting"),
+        ({"call_return": True}, "call_return"),  # no such setting
     ],
 )
 def test_bad_input_is_refused_by_name(patch: dict[str, Any], field: str) -> None:

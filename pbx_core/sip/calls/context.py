@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pbx_core.features.forwarding import CallForwarding
     from pbx_core.sip.calls.bridge_rooms import BridgeRooms
     from pbx_core.sip.calls.bridging import Bridging
+    from pbx_core.sip.calls.call_handling import CallHandling
     from pbx_core.sip.calls.caller_media import CallerMedia
     from pbx_core.sip.calls.conference_call import ConferenceCalls
     from pbx_core.sip.calls.hold import HoldAndDtmf
@@ -46,6 +47,7 @@ class CallContext:
     forwarding: CallForwarding
     conference_calls: ConferenceCalls
     bridge_rooms: BridgeRooms
+    call_handling: CallHandling
 
     def __init__(
         self,
@@ -128,9 +130,11 @@ class CallContext:
 
     def is_busy(self, tenant: str, extension: str) -> bool:
         limit = self.max_calls_per_extension
+        return bool(limit) and self.in_use(tenant, extension) >= limit
+
+    def in_use(self, tenant: str, extension: str) -> int:
         key = (tenant, extension)
-        in_use = self.busy.get(key, 0) + (key in self.dial.busy_extensions())
-        return bool(limit) and in_use >= limit
+        return self.busy.get(key, 0) + (key in self.dial.busy_extensions())
 
     def claim(self, tenant: str, extension: str) -> None:
         key = (tenant, extension)

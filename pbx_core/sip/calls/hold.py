@@ -112,6 +112,9 @@ class HoldAndDtmf:
         self._ctx.conference_calls.on_digit(call, leg, digit)
         holder: Leg | Call = leg if leg is not None else call
         holder.digits = (holder.digits + digit)[-len(RECORD_ON_DEMAND_CODE) :]
+        if self._ctx.call_handling.on_digits(call, leg, holder.digits):  # *68: park
+            holder.digits = ""
+            return
         # The bridged extension, or the calling one on an internal call (never a trunk caller).
         requester = leg.extension if leg is not None else call.caller
         by_extension = leg is not None or call.source is cc.CallSource.EXTENSION

@@ -189,6 +189,11 @@ class Inbound:
             if meeting is not None:
                 self._ctx.bridge_rooms.start(meeting, room)
             return
+        if self._ctx.call_handling.takes(called):  # pickup and park: the PBX's own
+            phone = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
+            if phone is not None:
+                self._ctx.call_handling.dial(phone)
+            return
         # *67<number> (Owner.TRUNKS) is the PBX's own: the carrier leg hides the caller's number.
         hide_once = called.startswith(HIDE_ONCE) and self._ctx.trunks.reaches_outside
         if is_feature_code(called) and not hide_once:  # features/codes.py: the application's

@@ -24,6 +24,7 @@ from pbx_core.media.ng_client import NgClient, NgError
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.bridge_rooms import BridgeRooms, RoomsTable
 from pbx_core.sip.calls.bridging import Bridging
+from pbx_core.sip.calls.call_handling import CallHandling
 from pbx_core.sip.calls.caller_media import CallerMedia
 from pbx_core.sip.calls.commands import CommandDispatcher
 from pbx_core.sip.calls.conference_call import ConferenceCalls
@@ -33,6 +34,7 @@ from pbx_core.sip.calls.inbound import Inbound
 from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.calls.monitoring import Monitoring
 from pbx_core.sip.calls.offers import Offers
+from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
 from pbx_core.sip.digest import DigestAuth
 from pbx_core.trunks.routing import NO_TRUNKS, TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
@@ -59,6 +61,7 @@ class CallManager:
         voicemail: VoicemailSettings | None = None,
         user_services: ServicesTable | None = None,
         rooms: RoomsTable | None = None,
+        park_timeout: float = DEFAULT_PARK_TIMEOUT,
     ) -> None:
         ctx = CallContext(
             global_config,
@@ -81,10 +84,11 @@ class CallManager:
         ctx.hold = HoldAndDtmf(ctx)
         ctx.monitoring = Monitoring(ctx)
         ctx.voicemail = VoicemailPart(ctx, voicemail)
-        services = user_services or ServicesTable()
-        ctx.forwarding = CallForwarding(ctx, services)
-        ctx.conference_calls = ConferenceCalls(ctx, services)
+        table = user_services or ServicesTable()
+        ctx.forwarding = CallForwarding(ctx, table)
+        ctx.conference_calls = ConferenceCalls(ctx, table)
         ctx.bridge_rooms = BridgeRooms(ctx, rooms or RoomsTable())
+        ctx.call_handling = CallHandling(ctx, table, park_timeout)
         ctx.voicemail.wire(ctx.forwarding)  # voicemail behind forwarding's hooks
         self._ctx = ctx
         self._inbound = Inbound(ctx)

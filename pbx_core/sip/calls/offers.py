@@ -94,7 +94,9 @@ class Offers:
                 return
             carrier = placed
             binding: Binding | None = trunk_binding(extension, placed.placed.route[0], call.tenant)
-        elif ctx.is_busy(call.tenant, extension):
+        elif ctx.is_busy(call.tenant, extension) and not ctx.call_handling.waits(
+            call.tenant, extension, auto_bridge
+        ):
             self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
             return
         else:
@@ -129,7 +131,7 @@ class Offers:
             nh_address=(binding.host, binding.port),
         )
         ua.lContact = self._ctx.contact()
-        ua.event_cb = partial(self._on_leg_ua_event, call, leg)
+        ua.event_cb = partial(self.on_leg_ua_event, call, leg)
         return ua
 
     def _fail_over(self, call: Call, leg: Leg, code: int) -> bool:
@@ -166,7 +168,7 @@ class Offers:
         event.extra_headers = headers or None
         leg.ua.recvEvent(event)
 
-    def _on_leg_ua_event(self, call: Call, leg: Leg, event: Any, _ua: Any) -> None:
+    def on_leg_ua_event(self, call: Call, leg: Leg, event: Any, _ua: Any) -> None:
         self._ctx.guard(self._on_leg_event, call, leg, event)
 
     def _on_leg_event(self, call: Call, leg: Leg, event: Any) -> None:
@@ -220,8 +222,8 @@ class Offers:
         if referred is not None and was_bridged:
             # The phone did a blind transfer (REFER): sippy already answered 202 and sent BYE.
             bridging.unbridge(call)
-            target = str(referred.getUrl().username or "")
-            bridging.transfer(call, target)
+            if not self._ctx.call_handling.on_refer(call, leg.extension, referred):
+                bridging.transfer(call, str(referred.getUrl().username or ""))
             return
         if was_bridged:
             bridging.unbridge(call)

@@ -1,0 +1,48 @@
+"""What the PBX says around pickup and park, in Dutch or English: pure functions of the outcome
+(refusals of a code the profile lacks are `phrases.not_in_profile`, shared with the other codes)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import assert_never
+
+from pbx_core.features.phrases import digits
+
+
+class Outcome(StrEnum):
+    NOTHING_TO_PICK_UP = "nothing_to_pick_up"
+    PARKED = "parked"
+    SLOT_TAKEN = "slot_taken"
+    NOTHING_PARKED = "nothing_parked"
+    PARK_DURING_A_CALL = "park_during_a_call"
+
+
+def said(outcome: Outcome, slot: str, language: str) -> str:
+    """The sentence for `outcome` (`slot`: the park slot, an extension, where it applies)."""
+    nl = language == "nl"
+    at = digits(slot)
+    match outcome:
+        case Outcome.NOTHING_TO_PICK_UP:
+            if slot:
+                return f"Toestel {at} gaat niet over." if nl else f"Extension {at} is not ringing."
+            return "Er gaat geen toestel over." if nl else "No phone is ringing."
+        case Outcome.PARKED:
+            return f"Geparkeerd op {at}." if nl else f"Parked on {at}."
+        case Outcome.SLOT_TAKEN:
+            return (
+                f"Op {at} staat al een gesprek geparkeerd."
+                if nl
+                else f"A call is parked on {at} already."
+            )
+        case Outcome.NOTHING_PARKED:
+            return (
+                f"Op {at} staat geen gesprek geparkeerd." if nl else f"No call is parked on {at}."
+            )
+        case Outcome.PARK_DURING_A_CALL:
+            return (
+                "Kies ster 6 8 tijdens een gesprek om het te parkeren."
+                if nl
+                else "Dial star 6 8 during a call to park it."
+            )
+        case _:
+            assert_never(outcome)
