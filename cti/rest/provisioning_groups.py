@@ -8,8 +8,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import Field
 
+from cti.principal import Role
 from cti.rest.deps import CurrentPrincipal
-from cti.rest.provisioning_access import Provisioning, Reader, TenantId, Writer, call
+from cti.rest.provisioning_access import (
+    Need,
+    Provisioning,
+    Reader,
+    TenantId,
+    Writer,
+    allowed,
+    call,
+)
 from cti.rest.provisioning_schemas import Extension, InputModel
 from provisioning.group_services import GroupKind
 from provisioning.group_services_store import GroupServices, GroupView
@@ -102,13 +111,18 @@ async def set_night_forwarding(
     service: Provisioning,
 ) -> GroupView:
     """Group night forwarding on or off: by the tenant's admin, or by a member of the group."""
-    groups = GroupServices(service)
-    if principal.tenant != tenant:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "another tenant's group")
-    group = await call(groups.get, tenant, number)
-    member = principal.extension in group.settings.get("members", [])
-    if not (principal.tenant_wide or member):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only the group's members switch it")
+    if principal.tenant != tenant and principal.role is not Role.OPERATOR:
+        refusal = {"field": "tenant", "reason": "another tenant's group"}
+        raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
+    writer = allowed(principal, tenant, Need.WRITE)
+    found = [g for g in await call(GroupServices(service).all, tenant) if g.number == number]
+    if not found and writer:
+        refusal = {"field": "number", "reason": f"no hunt group {number}"}
+        raise HTTPException(status.HTTP_404_NOT_FOUND, refusal)
+    member = bool(found) and principal.extension in found[0].settings.get("members", [])
+    if not (writer or member):  # a user learns nothing of groups they are not in
+        refusal = {"field": "extension", "reason": "not a member of the group"}
+        raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
     return await call(_switch, service, principal.username, tenant, number, body.on)
 
 

@@ -211,3 +211,18 @@ async def test_out_of_hours_and_bad_input(product: ProductThread, tmp_path: Path
     finally:
         night_phone.kill()
         fallback.kill()
+
+
+async def test_the_demo_menu_on_its_direct_number_reaches_hunt_group_7100(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    # contract.md: +31201230099 is the demo auto attendant; 3 -> hunt group 7100 (1001-1003,
+    # circular: 1001 first).
+    member = await agent_phone(product.sip_port, "1001", "agent_answer.xml", tmp_path)
+    try:
+        caller = Caller(product, tmp_path, "+31201230099", hold_ms=6000)
+        await caller.press("3")
+        await caller.done()
+        assert (await member.wait()).returncode == 0, "1001 rang, answered, got the BYE"
+    finally:
+        member.kill()
