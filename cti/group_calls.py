@@ -137,6 +137,13 @@ class GroupCalls:
                 await self._play_next(call)
             case cc.CallTransferred():
                 call.away = True
+            case cc.CommandFailed(command="PlayPrompt", reason=reason) if call.playing:
+                # rtpengine refused or was too slow: go on as if it played (the menu waits for
+                # a key, a goodbye hangs up), never wait for a `MediaFinished` that won't come.
+                log.warning("group call %s: prompt %s not played: %s", call.call_id,
+                            call.playing, reason)  # fmt: skip
+                call.playing = None
+                await self._play_next(call)
             case (
                 cc.CallOffered()
                 | cc.CallHungUp()
@@ -216,12 +223,15 @@ class GroupCalls:
     async def _digit(self, call: _GroupCall, digit: str) -> None:
         assert call.attendant is not None and call.menu_call is not None
         self._cancel_timer(call)
-        if call.playing is not None:  # a key interrupts the prompt (barge-in)
-            call.playing = None
-            call.queue.clear()
-            call.after = None
-            self._send(cc.StopMedia(call.call_id))
+        interrupted = call.playing is not None  # a key interrupts the prompt (barge-in)
+        call.playing = None
+        call.queue.clear()
+        call.after = None
         await self._apply(call, menu.digit(call.attendant, call.menu_call, digit))
+        if interrupted and call.playing is None and not call.away:
+            # Nothing new to say (an extension being dialled): silence. A new prompt replaces
+            # the old one by itself (`PlayPrompt` stops what plays), one rtpengine request less.
+            self._send(cc.StopMedia(call.call_id))
 
     async def _timed_out(self, call: _GroupCall) -> None:
         call.timer = None
