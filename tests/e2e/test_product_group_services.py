@@ -226,3 +226,43 @@ async def test_the_demo_menu_on_its_direct_number_reaches_hunt_group_7100(
         assert (await member.wait()).returncode == 0, "1001 rang, answered, got the BYE"
     finally:
         member.kill()
+
+
+async def test_simultaneous_ringing_and_night_forwarding_switched_by_a_member(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    settings = {"policy": "simultaneous", "members": ["1002", "1003"], "ring_seconds": 20.0,
+                "forwarding": {"night": "1004"}}  # fmt: skip
+    async with await admin(product) as http:
+        await put(http, "/groups/7200", {"kind": "hunt_group", "name": "All at once",
+                                         "settings": settings})  # fmt: skip
+    # Both ring; 1003 answers, so 1002's ringing is cancelled.
+    ringing = await agent_phone(product.sip_port, "1002", "agent_no_answer.xml", tmp_path)
+    answering = await agent_phone(product.sip_port, "1003", "agent_answer.xml", tmp_path)
+    try:
+        caller = Caller(product, tmp_path, "7200", hold_ms=1500)
+        await caller.done()
+        assert (await answering.wait()).returncode == 0, "1003 answered the group call"
+        assert (await ringing.wait()).returncode == 0, "1002 rang, then was cancelled"
+    finally:
+        ringing.kill()
+        answering.kill()
+
+    # Night forwarding is switched by a member of the group (1002), not by anyone else (1005).
+    base = f"{product.base_url}/api/v1/tenants/{TENANT}/groups/7200/night-forwarding"
+    async with httpx.AsyncClient() as http:
+        outsider = await token(product.base_url, "1005", "pw1005")
+        refused = await http.put(base, json={"on": True},
+                                 headers={"Authorization": f"Bearer {outsider}"})  # fmt: skip
+        assert refused.status_code == 403, refused.text
+        member = await token(product.base_url, "1002", "pw1002")
+        switched = await http.put(base, json={"on": True},
+                                  headers={"Authorization": f"Bearer {member}"})  # fmt: skip
+        assert switched.status_code == 200, switched.text
+    night = await agent_phone(product.sip_port, "1004", "agent_answer.xml", tmp_path)
+    try:
+        caller = Caller(product, tmp_path, "7200", hold_ms=1500)
+        await caller.done()
+        assert (await night.wait()).returncode == 0, "night forwarding: 1004 answered"
+    finally:
+        night.kill()
