@@ -78,6 +78,8 @@ class GroupCalls:
         self._configs: dict[str, dict[str, GroupConfig]] = {}
         self._groups: dict[tuple[str, str], hunt.GroupState] = {}
         self._calls: dict[str, _GroupCall] = {}
+        self._timeouts: set[asyncio.Task[None]] = set()
+        """Running menu timeouts (the loop keeps only weak references to tasks)."""
 
     # Configuration (provisioning reloads a tenant's groups after each change).
 
@@ -105,7 +107,7 @@ class GroupCalls:
                 ended = self._calls.pop(call_id, None)
                 if ended is not None:
                     self._cancel_timer(ended)
-                    self._end_hunt(ended)
+                    self._end_hunt(ended, stop_ringing=False)  # the PBX cancelled them
             case _:
                 known = self._calls.get(event.call_id)
                 if known is not None:
@@ -169,7 +171,7 @@ class GroupCalls:
     async def _enter(self, call: _GroupCall, number: str) -> None:
         config = self._configs.get(call.tenant, {}).get(number)
         call.hops += 1
-        self._end_hunt(call)
+        self._end_hunt(call, stop_ringing=True)
         call.attendant = call.menu_call = None
         if config is None or call.hops > MAX_GROUP_HOPS:
             why = "no such group" if config is None else f"{MAX_GROUP_HOPS} groups in a row"
@@ -280,9 +282,7 @@ class GroupCalls:
     async def _wait(self, call: _GroupCall, seconds: float) -> None:
         self._cancel_timer(call)
         loop = asyncio.get_running_loop()
-        call.timer = loop.call_later(
-            seconds, lambda: loop.create_task(self._timed_out(call), name="menu-timeout")
-        )
+        call.timer = loop.call_later(seconds, lambda: self._start_timeout(loop, call))
 
     async def _hang_up(self, call: _GroupCall) -> None:
         call.away = True
@@ -364,13 +364,19 @@ class GroupCalls:
             hunt.answered(group, member, call.call_id)
         log.info("hunt group %s, call %s: %s answered", call.hunt_group, call.call_id, member)
 
-    def _end_hunt(self, call: _GroupCall) -> None:
+    def _start_timeout(self, loop: asyncio.AbstractEventLoop, call: _GroupCall) -> None:
+        task = loop.create_task(self._timed_out(call), name="menu-timeout")
+        self._timeouts.add(task)
+        task.add_done_callback(self._timeouts.discard)
+
+    def _end_hunt(self, call: _GroupCall, *, stop_ringing: bool) -> None:
         if call.hunt_group is not None:
             group = self._groups.get((call.tenant, call.hunt_group))
             if group is not None:
                 hunt.call_ended(group, call.call_id, self._clock())
-        for leg_id in call.legs:
-            self._send(cc.StopRinging(call.call_id, leg_id))
+        if stop_ringing:
+            for leg_id in call.legs:
+                self._send(cc.StopRinging(call.call_id, leg_id))
         call.legs.clear()
         call.hunt_group = None
         call.hunt_call = None
