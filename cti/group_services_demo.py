@@ -5,11 +5,15 @@ no group services; an admin's later changes stay."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from provisioning.errors import ProvisioningError
 from provisioning.group_services import GroupKind
 from provisioning.group_services_store import GroupServices
 from provisioning.service import ProvisioningService
+
+log = logging.getLogger(__name__)
 
 DEMO_HUNT_GROUP = "7100"
 DEMO_ATTENDANT = "7099"
@@ -47,9 +51,14 @@ def seed_demo_groups(service: ProvisioningService, tenant: str, actor: str) -> N
     groups = GroupServices(service)
     if groups.all(tenant):
         return
-    groups.put(actor, tenant, GroupKind.HUNT_GROUP, DEMO_HUNT_GROUP, "Demo hunt group",
-               DEMO_HUNT_SETTINGS)  # fmt: skip
-    groups.put(actor, tenant, GroupKind.AUTO_ATTENDANT, DEMO_ATTENDANT, "Demo auto attendant",
-               DEMO_MENU_SETTINGS)  # fmt: skip
-    if all(n.number != DEMO_ATTENDANT_NUMBER for n in service.numbers(tenant)):
-        service.assign_number(actor, tenant, DEMO_ATTENDANT_NUMBER, DEMO_ATTENDANT)
+    try:
+        groups.put(actor, tenant, GroupKind.HUNT_GROUP, DEMO_HUNT_GROUP, "Demo hunt group",
+                   DEMO_HUNT_SETTINGS)  # fmt: skip
+        groups.put(actor, tenant, GroupKind.AUTO_ATTENDANT, DEMO_ATTENDANT,
+                   "Demo auto attendant", DEMO_MENU_SETTINGS)  # fmt: skip
+        if all(n.number != DEMO_ATTENDANT_NUMBER for n in service.numbers(tenant)):
+            service.assign_number(actor, tenant, DEMO_ATTENDANT_NUMBER, DEMO_ATTENDANT)
+    except ProvisioningError as error:
+        # An admin's own use of 7099, 7100 or the number (a database of an older demo): the
+        # demo starts without what does not fit, rather than not at all.
+        log.warning("demo group services not (all) made: %s", error)
