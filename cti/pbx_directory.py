@@ -8,6 +8,7 @@ from typing import assert_never
 
 from pbx_core.directory import Directories, Directory, RecordingMode, SipUser
 from provisioning import users
+from provisioning.group_services_store import GroupServices
 from provisioning.service import ProvisioningService
 from provisioning.views import SipAccount, SipTenant
 
@@ -50,7 +51,8 @@ def provisioned_directory(service: ProvisioningService, tenant: str) -> Director
             tenant,
             service.tenant(tenant).sip_domain,
             service.sip_accounts(tenant),
-            [center.number for center in service.call_centers(tenant)],
+            [center.number for center in service.call_centers(tenant)]
+            + GroupServices(service).numbers(tenant),  # the application's numbers as well
         )
     )
 

@@ -41,6 +41,8 @@ from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.feature_codes import wire_phone_features
+from cti.group_calls import GroupCalls, GroupsFirst
+from cti.group_calls_live import LiveGroups
 from cti.operators import FIRST_OPERATOR_HINT, operators
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
@@ -343,7 +345,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             listeners=[crm_logging.on_event],
         )
         product.runtime = runtime
-        pbx.register_handler(runtime.on_call_event)
+        # Hunt groups and auto attendants answer their numbers first (cti/group_calls.py).
+        groups = GroupCalls(pbx.send, prompts_dir)
+        await LiveGroups(provisioning, groups, asyncio.get_running_loop()).load_all()
+        pbx.register_handler(GroupsFirst(groups, runtime.on_call_event))
         await runtime.start()
         LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), pbx)
         user_services = UserServicesService(database)
@@ -389,7 +394,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
 
         screen_pop = PrefetchedScreenPop(CrmScreenPop(crm_screen_pop))
         # From now on each new call waits (<= 150 ms) for its caller's records before ringing.
-        pbx.register_handler(ScreenPopFirst(runtime.on_call_event, screen_pop))
+        pbx.register_handler(GroupsFirst(groups, ScreenPopFirst(runtime.on_call_event, screen_pop)))
         cti_settings = CtiSettings.from_env(
             redis_url=redis_url,
             database_url=database_url,

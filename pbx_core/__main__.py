@@ -1,7 +1,7 @@
 """Run the PBX on its own: `python -m pbx_core [--port 5060] [--no-media]`.
 
 Demo directory (1001-1010, password `pw` + extension; 7001-7003 from 127.0.0.1), a private
-rtpengine, prompts generated on first start, and `HuntGroupHandler` for the call-center
+rtpengine, prompts generated on first start, and `StandaloneRinger` for the call-center
 numbers. Ctrl-C stops everything it started.
 """
 
@@ -17,10 +17,10 @@ from pathlib import Path
 from common.dependencies import exit_unless_patched_versions
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.directory import demo_directory
-from pbx_core.hunt_group import HuntGroupHandler
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, free_udp_port, start_rtpengine
 from pbx_core.service import PbxService
+from pbx_core.standalone_ringer import StandaloneRinger
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -49,7 +49,7 @@ async def run(args: argparse.Namespace) -> None:
         dtmf_listen_port=dtmf_port,
     )
     pbx = PbxService(config, demo_directory())
-    pbx.register_handler(HuntGroupHandler(pbx.send))
+    pbx.register_handler(StandaloneRinger(pbx.send))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -18,6 +18,7 @@ from provisioning.call_centers import merge_patch
 from provisioning.csv_import import ParsedRow, RowError, cross_check, parse_users_csv
 from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.flex import DEFAULT_PRICES, FlexPrices
+from provisioning.group_services import group_services as group_rows
 from provisioning.models import audit_log, tenants, users
 from provisioning.models import call_centers as center_rows
 from provisioning.numbers import number_block, to_e164
@@ -173,6 +174,9 @@ class ProvisioningService:
             for tenant, account in store.all_sip_accounts(connection):
                 found[tenant].accounts.append(account)
             for row in connection.execute(select(center_rows.c.tenant, center_rows.c.number)):
+                found[row.tenant].call_center_numbers.append(row.number)
+            # Hunt groups and auto attendants: the application's numbers too (cti/group_calls.py).
+            for row in connection.execute(select(group_rows.c.tenant, group_rows.c.number)):
                 found[row.tenant].call_center_numbers.append(row.number)
         return list(found.values())
 

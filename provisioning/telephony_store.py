@@ -81,7 +81,7 @@ def assign_number(unit: Unit, number: str, destination: str) -> NumberView:
     if not in_blocks(number, (NumberBlock(b.first, b.size) for b in blocks)):
         raise Invalid("number", f"{number} is not in a number block of tenant {tenant!r}")
     if destination not in taken_numbers(connection, tenant):
-        raise Invalid("destination", f"no user or call center {destination} in {tenant!r}")
+        raise Invalid("destination", f"no user, call center or group {destination} in {tenant!r}")
     existing = connection.execute(select(numbers).where(numbers.c.number == number)).one_or_none()
     if existing is not None:
         raise Conflict("number", f"{number} is already routed to {existing.destination}")

@@ -23,6 +23,7 @@ from provisioning.flex import (
     contract_year,
     remaining_months,
 )
+from provisioning.group_services import group_services
 from provisioning.models import call_centers, contract_years, numbers, tenants, users
 from provisioning.profiles import Profile
 from provisioning.unit import Unit
@@ -58,10 +59,12 @@ def taken_usernames(connection: Connection, names: Sequence[str]) -> set[str]:
 
 
 def taken_numbers(connection: Connection, tenant: str) -> set[str]:
-    """Every extension and call-center number of the tenant's numbering plan."""
+    """Every extension, call-center, hunt-group and auto-attendant number of the tenant's
+    numbering plan."""
     extensions = select(users.c.extension).where(users.c.tenant == tenant)
     centers = select(call_centers.c.number).where(call_centers.c.tenant == tenant)
-    return set(connection.execute(extensions.union(centers)).scalars())
+    groups = select(group_services.c.number).where(group_services.c.tenant == tenant)
+    return set(connection.execute(extensions.union(centers, groups)).scalars())
 
 
 def check_new_user(connection: Connection, tenant: str, spec: UserSpec) -> None:

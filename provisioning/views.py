@@ -129,6 +129,7 @@ class SipTenant:
     sip_domain: str
     accounts: list[SipAccount]
     call_center_numbers: list[str]
+    """Call centers, hunt groups and auto attendants: the numbers the application answers."""
 
 
 @dataclass(frozen=True, slots=True)

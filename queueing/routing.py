@@ -1,7 +1,14 @@
-"""Routing policies: which free agent(s) get the next call, and why (the reason is published)."""
+"""Routing policies: which free agent(s) get the next call, and why (the reason is published).
+
+`pick` is the policy itself over plain extensions; the queue engine (`choose_agents`) and the
+hunt groups (pbx_core/group_services/hunt.py) both route through it, so a policy means the same
+in both places.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import assert_never
 
 from queueing.config import RoutingPolicy
@@ -20,6 +27,53 @@ def next_random(state: EngineState) -> float:
     return ((x * 0x2545F4914F6CDD1D) & _MASK) / 2.0**64
 
 
+@dataclass(frozen=True, slots=True)
+class RoutingFacts:
+    """What the policies need to know about a list of members, whoever keeps the list."""
+
+    index: Mapping[str, int]
+    """Extension -> place in the list (list order)."""
+    last_offered: int
+    """The place of the member offered the previous call (-1: none yet), for circular."""
+    idle_since: Callable[[str], float]
+    weight: Callable[[str], int]
+    skill_level: Callable[[str], int]
+    draw: Callable[[], float]
+    """A number in [0, 1) for weighted routing (the queue engine's is seeded and replayed)."""
+
+
+def pick(
+    policy: RoutingPolicy, candidates: Sequence[str], facts: RoutingFacts
+) -> tuple[list[str], str]:
+    """The extension(s) of `candidates` (non-empty, list order) to offer the call to, and why."""
+    match policy:
+        case RoutingPolicy.SIMULTANEOUS:
+            names = ", ".join(candidates)
+            return list(candidates), f"simultaneous: ringing every available agent ({names})"
+        case RoutingPolicy.REGULAR:
+            chosen = candidates[0]
+            why = f"regular: {chosen} is the first available agent in list order"
+        case RoutingPolicy.CIRCULAR:
+            index, after = facts.index, facts.last_offered
+            chosen = min(candidates, key=lambda e: (index[e] <= after, index[e]))
+            why = f"circular: {chosen} is the next available agent after the previous offer"
+        case RoutingPolicy.UNIFORM:
+            chosen = min(candidates, key=facts.idle_since)
+            why = f"uniform: {chosen} has been idle the longest"
+        case RoutingPolicy.WEIGHTED:
+            chosen, why = _weighted(candidates, facts)
+        case RoutingPolicy.SKILL_BASED:
+            skill = facts.skill_level
+            chosen = min(candidates, key=lambda e: (skill(e), facts.idle_since(e)))
+            why = (
+                f"skill-based: {chosen} has the best skill level ({skill(chosen)})"
+                " among available agents, then idle the longest"
+            )
+        case _:
+            assert_never(policy)  # a new policy must be routed here, never as another
+    return [chosen], why
+
+
 def free_agents(state: EngineState, cc: CallCenter) -> list[Agent]:
     """Joined agents ready for an offer, in the call center's list order."""
     if not cc.free:
@@ -32,55 +86,34 @@ def choose_agents(
     state: EngineState, cc: CallCenter, free: list[Agent], call: Call
 ) -> tuple[list[Agent], str]:
     """Pick from `free` (non-empty, list order) by the call center's policy; return the reason."""
-    candidates = free
+    candidates = [a.extension for a in free]
     avoided = ""
     if call.last_bounced_agent is not None and len(free) > 1:
-        candidates = [a for a in free if a.extension != call.last_bounced_agent]
+        candidates = [e for e in candidates if e != call.last_bounced_agent]
         if len(candidates) < len(free):
             avoided = f"; skipped {call.last_bounced_agent}, who let this call bounce"
-    policy = cc.config.routing
-    match policy:
-        case RoutingPolicy.SIMULTANEOUS:
-            names = ", ".join(a.extension for a in candidates)
-            return candidates, f"simultaneous: ringing every available agent ({names}){avoided}"
-        case RoutingPolicy.REGULAR:
-            agent = candidates[0]
-            why = f"regular: {agent.extension} is the first available agent in list order"
-        case RoutingPolicy.CIRCULAR:
-            index = cc.index
-            after = cc.last_offered
-            agent = min(candidates, key=lambda a: (index[a.extension] <= after, index[a.extension]))
-            why = (
-                f"circular: {agent.extension} is the next available agent after the previous offer"
-            )
-        case RoutingPolicy.UNIFORM:
-            agent = min(candidates, key=lambda a: a.idle_since)
-            why = f"uniform: {agent.extension} has been idle the longest"
-        case RoutingPolicy.WEIGHTED:
-            agent, why = _weighted(state, cc, candidates)
-        case RoutingPolicy.SKILL_BASED:
-            skills = {m.extension: m.skill_level for m in cc.config.members}
-            agent = min(candidates, key=lambda a: (skills[a.extension], a.idle_since))
-            why = (
-                f"skill-based: {agent.extension} has the best skill level"
-                f" ({skills[agent.extension]}) among available agents, then idle the longest"
-            )
-        case _:
-            assert_never(policy)  # a new policy must be routed here, never as another
-    return [agent], why + avoided
-
-
-def _weighted(state: EngineState, cc: CallCenter, candidates: list[Agent]) -> tuple[Agent, str]:
-    weights = {m.extension: m.weight for m in cc.config.members}
-    total = sum(weights[a.extension] for a in candidates)
-    point = next_random(state) * total
-    agent = candidates[-1]
-    for candidate in candidates:
-        point -= weights[candidate.extension]
-        if point < 0:
-            agent = candidate
-            break
-    return (
-        agent,
-        f"weighted: {agent.extension} drawn with weight {weights[agent.extension]} of {total}",
+    members = {m.extension: m for m in cc.config.members}
+    agents = state.agents
+    facts = RoutingFacts(
+        index=cc.index,
+        last_offered=cc.last_offered,
+        idle_since=lambda e: agents[e].idle_since,
+        weight=lambda e: members[e].weight,
+        skill_level=lambda e: members[e].skill_level,
+        draw=lambda: next_random(state),
     )
+    chosen, why = pick(cc.config.routing, candidates, facts)
+    return [agents[e] for e in chosen], why + avoided
+
+
+def _weighted(candidates: Sequence[str], facts: RoutingFacts) -> tuple[str, str]:
+    weight = facts.weight
+    total = sum(weight(e) for e in candidates)
+    point = facts.draw() * total
+    chosen = candidates[-1]
+    for candidate in candidates:
+        point -= weight(candidate)
+        if point < 0:
+            chosen = candidate
+            break
+    return chosen, f"weighted: {chosen} drawn with weight {weight(chosen)} of {total}"

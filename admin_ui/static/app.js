@@ -6,6 +6,7 @@ import { render as announcements } from "./announcements.js";
 import { render as audit } from "./audit.js";
 import { render as callCenters } from "./call_centers.js";
 import { render as csvImport } from "./csv_import.js";
+import { render as groups } from "./groups.js";
 import { lang, setLang, t } from "./i18n.js";
 import { render as numbers } from "./numbers.js";
 import { render as schedules } from "./schedules.js";
@@ -17,6 +18,7 @@ const PAGES = {
   import: csvImport,
   numbers,
   "call-centers": callCenters,
+  groups,
   schedules,
   announcements,
   audit,

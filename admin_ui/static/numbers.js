@@ -1,5 +1,5 @@
 // Numbers: the tenant's number blocks (1, 10 or 100 numbers) and its direct numbers with the
-// destination each rings (a user's extension or a call center's number).
+// destination each rings (a user's extension, or a call center's, hunt group's or menu's number).
 
 import { request } from "./api.js";
 import { el, field, formValues, replace, select, table } from "./dom.js";

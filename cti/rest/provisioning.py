@@ -10,7 +10,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 
-from cti.rest import provisioning_announcements, provisioning_telephony, provisioning_trunks
+from cti.rest import (
+    provisioning_announcements,
+    provisioning_groups,
+    provisioning_telephony,
+    provisioning_trunks,
+)
 from cti.rest.provisioning_access import (
     ERRORS,
     Auditor,
@@ -40,6 +45,7 @@ router = APIRouter(prefix="/api/v1/tenants", tags=["provisioning"], responses=ER
 router.include_router(provisioning_telephony.router)
 router.include_router(provisioning_trunks.router)
 router.include_router(provisioning_announcements.router)
+router.include_router(provisioning_groups.router)
 
 Username = Annotated[str, Path(min_length=1, max_length=64)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]

@@ -26,7 +26,9 @@ class NumberBlockIn(InputModel):
 
 class NumberIn(InputModel):
     number: E164
-    destination: Extension = Field(description="A user's extension or a call center's number")
+    destination: Extension = Field(
+        description="A user's extension, or a call center's, hunt group's or menu's number"
+    )
 
 
 class CallCenterIn(BaseModel):

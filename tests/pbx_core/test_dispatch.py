@@ -10,12 +10,12 @@ from redis import Redis
 
 from pbx_core import call_control as cc
 from pbx_core.directory import Directories, demo_directory
-from pbx_core.hunt_group import HuntGroupHandler
 from pbx_core.location import LocationStore
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
 from pbx_core.sip.calls.model import Call
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.standalone_ringer import StandaloneRinger
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +45,9 @@ def test_a_command_the_pbx_does_not_handle_raises_instead_of_being_dropped() -> 
     assert events == []
 
 
-def test_an_event_the_hunt_group_does_not_handle_raises() -> None:
+def test_an_event_the_standalone_ringer_does_not_handle_raises() -> None:
     sent: list[cc.CallCommand] = []
-    handler = HuntGroupHandler(send=sent.append)
+    handler = StandaloneRinger(send=sent.append)
     with pytest.raises(AssertionError, match="Unknown"):
         handler(Unknown("c1"))  # type: ignore[arg-type]
     assert sent == []

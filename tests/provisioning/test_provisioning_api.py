@@ -224,6 +224,17 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("PUT", "/api/v1/tenants/{tenant}/announcements/{name}", {}),
     ("GET", "/api/v1/tenants/{tenant}/announcements/{name}", None),
     ("DELETE", "/api/v1/tenants/{tenant}/announcements/{name}", None),
+    ("GET", "/api/v1/tenants/{tenant}/groups", None),
+    ("GET", "/api/v1/tenants/{tenant}/groups/{number}", None),
+    (
+        "PUT",
+        "/api/v1/tenants/{tenant}/groups/{number}",
+        {"kind": "hunt_group", "name": "x", "settings": {}},
+    ),
+    ("DELETE", "/api/v1/tenants/{tenant}/groups/{number}", None),
+    ("POST", "/api/v1/tenants/{tenant}/groups/{number}/members", {"extension": "1001"}),
+    ("DELETE", "/api/v1/tenants/{tenant}/groups/{number}/members/{extension}", None),
+    ("PUT", "/api/v1/tenants/{tenant}/groups/{number}/night-forwarding", {"on": True}),
 ]
 
 
@@ -242,7 +253,8 @@ def test_the_route_table_covers_every_tenant_route(world: ApiWorld) -> None:
 def test_a_tenant_admin_never_reaches_another_tenant(
     world: ApiWorld, method: str, path: str, body: dict[str, object] | None
 ) -> None:
-    url = path.format(tenant=OTHER, username="ann-acme", number="7001", name="office", trunk_id=1)
+    url = path.format(tenant=OTHER, username="ann-acme", number="7001", name="office", trunk_id=1,
+                      extension="1001")  # fmt: skip
     before = world["acme_admin"].get(f"/api/v1/tenants/{OTHER}/audit-log").json()["total"]
     answer = world["admin"].request(method, url, json=body)
     assert answer.status_code == 403, answer.text
@@ -255,7 +267,9 @@ def test_a_tenant_admin_never_reaches_another_tenant(
 def test_a_supervisor_may_only_read_its_own_tenant(
     world: ApiWorld, method: str, path: str, body: dict[str, object] | None
 ) -> None:
-    url = path.format(tenant=DEMO, username="ann", number="7001", name="office", trunk_id=1)
+    url = path.format(
+        tenant=DEMO, username="ann", number="7001", name="office", trunk_id=1, extension="1001"
+    )
     answer = world["supervisor"].request(method, url, json=body)
     readable = method == "GET" and not path.endswith("audit-log")
     assert (answer.status_code != 403) == readable, answer.text

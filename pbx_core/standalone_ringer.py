@@ -1,8 +1,10 @@
-"""A stand-in application for running the PBX alone (before the queue engine is wired, or for a
-quick check with real phones): each call-center number rings its members one after the other.
+"""A stand-in application for running the PBX alone (`python -m pbx_core`, a quick check with
+real phones): each call-center number rings its members one after the other.
 
-Not the contact-center logic (that is `queueing`): no queue positions, no agent states; it only
-shows the call-control interface in use and gives `python -m pbx_core` something to do.
+Not the product's logic: the product's call centers are the queue engine (`queueing`), its hunt
+groups and auto attendants the group services (`group_services`, cti/group_calls.py,
+docs/group-services.md). This only shows the call-control interface in use; the PBX may not
+import those packages, so `python -m pbx_core` keeps this small ringer of its own.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ class _Waiting:
 
 
 @dataclass
-class HuntGroupHandler:
+class StandaloneRinger:
     send: Callable[[cc.CallCommand], None]
     members: Mapping[str, Sequence[str]] = field(default_factory=lambda: dict(DEMO_MEMBERS))
     ring_timeout: float = 15.0
@@ -69,7 +71,7 @@ class HuntGroupHandler:
                 | cc.CallParked()
                 | cc.CommandFailed()
             ):
-                pass  # a hunt group only rings its members one after the other
+                pass  # the ringer only rings the members one after the other
             case _:
                 assert_never(event)
 

@@ -1,4 +1,4 @@
-"""The stand-alone hunt group handler and the `python -m pbx_core` runner."""
+"""The stand-alone ringer (`python -m pbx_core`) and its runner."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ import time
 from pathlib import Path
 
 from pbx_core import call_control as cc
-from pbx_core.hunt_group import HuntGroupHandler
+from pbx_core.standalone_ringer import StandaloneRinger
 from tests.pbx_core.support import free_port
 
 CALL = "c1"
 
 
-def _handler() -> tuple[HuntGroupHandler, list[cc.CallCommand]]:
+def _handler() -> tuple[StandaloneRinger, list[cc.CallCommand]]:
     sent: list[cc.CallCommand] = []
-    return HuntGroupHandler(sent.append, members={"7001": ("1001", "1002")}), sent
+    return StandaloneRinger(sent.append, members={"7001": ("1001", "1002")}), sent
 
 
 def test_offered_call_is_answered_and_rings_members_in_turn() -> None:

@@ -1,0 +1,184 @@
+"""What a tenant configures for its hunt groups and auto attendants (built by provisioning,
+read by the pure logic in hunt.py and menu.py). Invalid settings raise `ConfigError`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from queueing.config import RoutingPolicy
+from queueing.errors import ConfigError
+from queueing.schedule import HolidayCalendar, WeeklySchedule
+
+HUNT_POLICIES = frozenset(RoutingPolicy) - {RoutingPolicy.SKILL_BASED}
+"""A hunt group's members have no skill levels: every call-center policy but skill-based."""
+
+DIGITS = frozenset("0123456789*#")
+MAX_DIGITS = 12
+"""The longest number an option or a transfer names (an E.164 number is at most 15 with +,
+but a menu only transfers to the tenant's own numbers and outside numbers written short)."""
+
+
+def check_destination(where: str, number: str) -> str:
+    """A transfer target: an extension, a group or call-center number, or an outside number."""
+    plain = number.removeprefix("+")
+    if not plain or not plain.isdigit() or len(plain) > 15:
+        raise ConfigError(where, f"{number!r} is not a number to transfer to")
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class GroupForwarding:
+    """Group forwarding and night forwarding (seed 3.3.7-3.3.10): where the group's calls go
+    instead of its members. Each is a destination number, or None when off."""
+
+    always: str | None = None
+    """Every call, whatever the time."""
+    outside_hours: str | None = None
+    """Calls outside `schedule` or on a holiday (selective forwarding by schedule)."""
+    night: str | None = None
+    """Group night forwarding: where calls go while a user has switched it on."""
+    night_on: bool = False
+    """Switched on by a member (the user portal or REST), off again by one."""
+
+    def __post_init__(self) -> None:
+        for name in ("always", "outside_hours", "night"):
+            value = getattr(self, name)
+            if value is not None:
+                check_destination(f"forwarding.{name}", value)
+        if self.night_on and self.night is None:
+            raise ConfigError("forwarding.night_on", "night forwarding needs a destination")
+
+
+@dataclass(frozen=True, slots=True)
+class HuntGroupConfig:
+    number: str
+    name: str
+    policy: RoutingPolicy = RoutingPolicy.CIRCULAR
+    members: tuple[str, ...] = ()
+    """Extensions in list order (regular and circular hunt in it)."""
+    weights: Mapping[str, int] = field(default_factory=dict)
+    """Weighted policy: a member's share (1 when not given)."""
+    ring_seconds: float = 15.0
+    """How long one member rings before the next is tried (all at once: the group's)."""
+    no_answer_destination: str | None = None
+    """Where the call goes when every member was tried and nobody answered."""
+    busy_destination: str | None = None
+    """Where the call goes when every member is busy (or not registered)."""
+    forwarding: GroupForwarding = GroupForwarding()
+    schedule: WeeklySchedule | None = None
+    holidays: HolidayCalendar | None = None
+
+    def __post_init__(self) -> None:
+        if self.policy not in HUNT_POLICIES:
+            raise ConfigError("policy", f"{self.policy} is not a hunt group policy")
+        if len(set(self.members)) != len(self.members):
+            raise ConfigError("members", "a member is listed twice")
+        if any(w < 1 for w in self.weights.values()):
+            raise ConfigError("weights", "a weight is at least 1")
+        if not 1 <= self.ring_seconds <= 300:
+            raise ConfigError("ring_seconds", "1 to 300 seconds")
+        for name in ("no_answer_destination", "busy_destination"):
+            value = getattr(self, name)
+            if value is not None:
+                check_destination(name, value)
+        if self.forwarding.outside_hours is not None and self.schedule is None:
+            raise ConfigError("forwarding.outside_hours", "needs a schedule")
+
+    def weight(self, extension: str) -> int:
+        return self.weights.get(extension, 1)
+
+
+class OptionAction(StrEnum):
+    TRANSFER = "transfer"
+    """To `target`: a user, hunt group, call center, auto attendant or outside number."""
+    SUBMENU = "submenu"
+    """To the menu named `target`."""
+    BACK = "back"
+    """To the menu the caller came from (the top menu stays where it is)."""
+    REPEAT = "repeat"
+    """Say this menu again."""
+    DIAL_EXTENSION = "dial_extension"
+    """Collect an extension ending in # (or a pause) and transfer to it."""
+
+
+@dataclass(frozen=True, slots=True)
+class MenuOption:
+    digit: str
+    action: OptionAction
+    target: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.digit) != 1 or self.digit not in DIGITS:
+            raise ConfigError("options.digit", f"{self.digit!r} is not one key 0-9, * or #")
+        if self.action is OptionAction.TRANSFER:
+            check_destination(f"options[{self.digit}].target", self.target)
+        elif self.action is OptionAction.SUBMENU and not self.target:
+            raise ConfigError(f"options[{self.digit}].target", "names no menu")
+
+
+@dataclass(frozen=True, slots=True)
+class Menu:
+    name: str
+    text: str = ""
+    """Said with espeak-ng when no announcement is set (or it is missing)."""
+    announcement: str | None = None
+    """`announcement:<name>`: the tenant's own recording, played instead of `text`."""
+    options: tuple[MenuOption, ...] = ()
+    destination: str | None = None
+    """A menu without options (closed, say) sends the caller here once its prompt played."""
+
+    def __post_init__(self) -> None:
+        digits = [o.digit for o in self.options]
+        if len(set(digits)) != len(digits):
+            raise ConfigError(f"menus.{self.name}.options", "a key has two options")
+        if not self.text and self.announcement is None:
+            raise ConfigError(f"menus.{self.name}", "says nothing: give a text or announcement")
+        if self.destination is not None:
+            check_destination(f"menus.{self.name}.destination", self.destination)
+
+    def option(self, digit: str) -> MenuOption | None:
+        return next((o for o in self.options if o.digit == digit), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AutoAttendantConfig:
+    number: str
+    name: str
+    menus: Mapping[str, Menu]
+    business_menu: str = "main"
+    after_hours_menu: str | None = None
+    """Outside `schedule`; None: the business menu at any hour."""
+    holiday_menu: str | None = None
+    """On a day of `holidays`; None: the after-hours menu (or the business menu)."""
+    schedule: WeeklySchedule | None = None
+    holidays: HolidayCalendar | None = None
+    timeout_seconds: float = 5.0
+    """How long after a prompt the caller may think before it counts as no input."""
+    max_misses: int = 3
+    """Wrong keys and silences in a row before the caller goes to `fallback`."""
+    fallback: str | None = None
+    """Where a caller who keeps missing goes; None: a goodbye and the call ends."""
+    language: str = "nl"
+
+    def __post_init__(self) -> None:
+        named = (self.business_menu, self.after_hours_menu, self.holiday_menu)
+        for name in named:
+            if name is not None and name not in self.menus:
+                raise ConfigError("menus", f"no menu {name!r}")
+        for menu in self.menus.values():
+            for option in menu.options:
+                if option.action is OptionAction.SUBMENU and option.target not in self.menus:
+                    raise ConfigError(f"menus.{menu.name}", f"key {option.digit}: no menu "
+                                      f"{option.target!r}")  # fmt: skip
+        if (self.schedule is None) != (self.after_hours_menu is None):
+            raise ConfigError("schedule", "an after-hours menu and a schedule go together")
+        if not 1 <= self.timeout_seconds <= 60:
+            raise ConfigError("timeout_seconds", "1 to 60 seconds")
+        if not 1 <= self.max_misses <= 10:
+            raise ConfigError("max_misses", "1 to 10")
+        if self.fallback is not None:
+            check_destination("fallback", self.fallback)
+        if self.language not in ("nl", "en"):
+            raise ConfigError("language", "nl or en")

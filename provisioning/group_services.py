@@ -1,0 +1,138 @@
+"""Hunt groups and auto attendants of a tenant (service description 3.3.1-3.3.3, 3.3.7-3.3.10):
+their table, and their JSON settings built into group_services' own config objects, so the rules
+are written once (group_services/config.py) and every refusal names its field.
+
+Settings name the tenant's schedules and holiday calendars (provisioning/schedules.py) by name,
+the same ones its call centers use: `"schedule": "office-hours"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, assert_never
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+
+from group_services.config import AutoAttendantConfig, HuntGroupConfig
+from provisioning.announcements import REFERENCE_PREFIX, validate_name
+from provisioning.engine_config import build
+from provisioning.errors import Invalid
+from provisioning.models import METADATA, TENANT_ID
+
+NUMBER_PATTERN_MAX = 8
+"""Like a call center's number: a short internal number of the tenant's numbering plan."""
+
+
+class GroupKind(StrEnum):
+    HUNT_GROUP = "hunt_group"
+    AUTO_ATTENDANT = "auto_attendant"
+
+
+group_services = Table(
+    "prov_group_services",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("number", String(NUMBER_PATTERN_MAX), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("settings", JSON, nullable=False),
+    UniqueConstraint("tenant", "number"),
+)
+
+
+def check_number(number: str) -> str:
+    if not number.isdigit() or not 2 <= len(number) <= NUMBER_PATTERN_MAX:
+        raise Invalid("number", f"2-{NUMBER_PATTERN_MAX} digits")
+    return number
+
+
+def _named(name: Any, known: Mapping[str, Any], what: str) -> Any:
+    if name is None:
+        return None
+    if not isinstance(name, str) or name not in known:
+        raise Invalid(what, f"no {what} {name!r} in this tenant")
+    return known[name]
+
+
+def _with_schedules(
+    settings: Mapping[str, Any],
+    schedules: Mapping[str, Any],
+    calendars: Mapping[str, Any],
+) -> dict[str, Any]:
+    data = dict(settings)
+    data["schedule"] = _named(settings.get("schedule"), schedules, "schedule")
+    data["holidays"] = _named(settings.get("holidays"), calendars, "holidays")
+    return data
+
+
+def _check_announcements(settings: Mapping[str, Any]) -> None:
+    menus = settings.get("menus")
+    if not isinstance(menus, Mapping):
+        return
+    for name, menu in menus.items():
+        reference = menu.get("announcement") if isinstance(menu, Mapping) else None
+        if reference is None:
+            continue
+        if not isinstance(reference, str) or not reference.startswith(REFERENCE_PREFIX):
+            raise Invalid(f"menus.{name}.announcement", f"write {REFERENCE_PREFIX}<name>")
+        try:
+            validate_name(reference.removeprefix(REFERENCE_PREFIX))
+        except Invalid as error:
+            raise Invalid(f"menus.{name}.announcement", error.reason) from None
+
+
+def _named_menus(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Menus are stored by name; the config's menus carry their name too."""
+    data = dict(settings)
+    menus = settings.get("menus")
+    if isinstance(menus, Mapping):
+        data["menus"] = {
+            name: {**menu, "name": name} if isinstance(menu, Mapping) else menu
+            for name, menu in menus.items()
+        }
+    return data
+
+
+def hunt_group_config(
+    number: str,
+    name: str,
+    settings: Mapping[str, Any],
+    schedules: Mapping[str, Any],
+    calendars: Mapping[str, Any],
+) -> HuntGroupConfig:
+    data = {**_with_schedules(settings, schedules, calendars), "number": number, "name": name}
+    return build(HuntGroupConfig, data)
+
+
+def auto_attendant_config(
+    number: str,
+    name: str,
+    settings: Mapping[str, Any],
+    schedules: Mapping[str, Any],
+    calendars: Mapping[str, Any],
+) -> AutoAttendantConfig:
+    _check_announcements(settings)
+    data = _with_schedules(_named_menus(settings), schedules, calendars)
+    return build(AutoAttendantConfig, {**data, "number": number, "name": name})
+
+
+GroupConfig = HuntGroupConfig | AutoAttendantConfig
+
+
+def group_config(
+    kind: GroupKind,
+    number: str,
+    name: str,
+    settings: Mapping[str, Any],
+    schedules: Mapping[str, Any],
+    calendars: Mapping[str, Any],
+) -> GroupConfig:
+    match kind:
+        case GroupKind.HUNT_GROUP:
+            return hunt_group_config(number, name, settings, schedules, calendars)
+        case GroupKind.AUTO_ATTENDANT:
+            return auto_attendant_config(number, name, settings, schedules, calendars)
+        case _:
+            assert_never(kind)

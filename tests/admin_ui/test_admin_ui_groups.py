@@ -1,0 +1,50 @@
+"""The admin portal's hunt groups and menus page in headless Chromium against the product: the
+demo's hunt group 7100 loses a member and gains one (live, through the REST API), a menu's
+settings are edited as JSON, and a refused menu shows its field."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.admin_ui.test_admin_ui_product import api, go, page, refusal, shot, sign_in
+from tests.product_harness import ProductThread
+
+__all__ = ["page"]
+
+
+def members(product: ProductThread) -> list[str]:
+    with api(product) as client:
+        found: list[str] = client.get("/api/v1/tenants/demo/groups/7100").json()["settings"][
+            "members"
+        ]
+        return found
+
+
+def test_members_in_and_out_and_a_menu_edited(page: Page, product: ProductThread) -> None:
+    sign_in(page)
+    go(page, "groups")
+    expect(page.locator('#groups-table tr[data-number="7100"]')).to_be_visible()
+    expect(page.locator('#groups-table tr[data-number="7099"]')).to_be_visible()
+    page.click('#groups-table tr[data-number="7100"] button.open')
+    expect(page.locator("#group-members li.member")).to_have_count(3)
+    page.click('#group-members li[data-extension="1003"] button')
+    expect(page.locator("#group-members li.member")).to_have_count(2)
+    assert members(product) == ["1001", "1002"]
+    page.select_option("#member-form select[name=extension]", "1004")
+    page.click("#member-add")
+    expect(page.locator('#group-members li[data-extension="1004"]')).to_be_visible()
+    assert members(product) == ["1001", "1002", "1004"]
+    shot(page, "groups")
+
+    page.click('#groups-table tr[data-number="7099"] button.open')
+    settings = page.locator("#group-settings")
+    edited = settings.input_value().replace('"max_misses": 5', '"max_misses": 3')
+    settings.fill(edited)
+    with page.expect_response(lambda r: r.request.method == "PUT" and r.url.endswith("/7099")):
+        page.click("#group-save")
+    with api(product) as client:
+        menu = client.get("/api/v1/tenants/demo/groups/7099").json()["settings"]
+    assert menu["max_misses"] == 3
+    settings.fill(edited.replace('"business_menu": "main"', '"business_menu": "nowhere"'))
+    page.click("#group-save")
+    assert "menus" in refusal(page)
