@@ -35,6 +35,7 @@ from cti.rest import (
     report_schedules,
     reports,
     screen_pop,
+    sip_credential,
     user_services,
     voicemail,
 )
@@ -141,6 +142,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         provisioning_trunks.platform_router,
         user_services.router,
         voicemail.router,
+        sip_credential.router,
     ):
         app.include_router(router)
     schema = build_schema(

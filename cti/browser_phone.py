@@ -36,9 +36,8 @@ def browser_phone_pbx_settings(host: str, http_port: int, ws_port: int | None) -
 
 
 def install_browser_phone(app: FastAPI, pbx: PbxService, host: str) -> None:
-    """Mounts `POST /api/v1/me/sip-credential` for the PBX's WebSocket listener, if it runs."""
+    """Backs `POST /api/v1/me/sip-credential` with the PBX's WebSocket listener, if it runs."""
     gateway, credentials = pbx.ws_gateway, pbx.config.browser_credentials
-    app.include_router(sip_credential.router)
     if gateway is None or credentials is None:
         return  # the endpoint answers 503: no listener to register with
 

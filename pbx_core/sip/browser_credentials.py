@@ -8,7 +8,7 @@ SIP username stays the extension, so the registrar's and the B2BUA's digest chec
 user, the From user) bind it to that extension as they bind the phone's own password.
 
 A password of window w is accepted in windows w and w+1: it lives between `period` and twice
-that, and the client fetches a new one every half period.
+that, and the client fetches the next one when window w+1 starts (a period of margin).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class BrowserCredential:
     expires_at: float
     """Unix time after which the password is refused."""
     refresh_after: float
-    """Unix time at which the client should fetch a new one."""
+    """Unix time at which the client should fetch a new one (a period before `expires_at`)."""
 
 
 class BrowserCredentials:
@@ -57,7 +57,7 @@ class BrowserCredentials:
             username=extension,
             password=self._password(tenant, extension, window),
             expires_at=float((window + 2) * self._period),
-            refresh_after=float(window * self._period + self._period / 2),
+            refresh_after=float((window + 1) * self._period),
         )
 
     def passwords(self, tenant: str, extension: str) -> list[str]:

@@ -152,6 +152,7 @@ def test_queue_call_answered_in_the_browser_with_audio_both_ways(
         answered_at = time.monotonic()
         offer.get_by_role("button", name="Answer").click()
         expect(page.locator('.softphone-call[data-call="talking"]')).to_be_visible()
+        talking_at = time.monotonic()
 
         # The caller's tone reaches the browser: inbound audio packets with energy in them.
         page.wait_for_function(
@@ -165,7 +166,8 @@ def test_queue_call_answered_in_the_browser_with_audio_both_ways(
         print(
             f"\nWebRTC setup, answer click to two-way audio: "
             f"{max(browser_hears_at, caller_hears_at) - answered_at:.3f} s "
-            f"(browser hears after {browser_hears_at - answered_at:.3f} s; "
+            f"(200 OK shown after {talking_at - answered_at:.3f} s, "
+            f"browser hears after {browser_hears_at - answered_at:.3f} s; "
             f"browser codec {inbound['codec']}; caller received "
             f"{len(caller_audio.received)} RTP packets)"
         )
