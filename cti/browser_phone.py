@@ -24,9 +24,12 @@ def page_origins(host: str, http_port: int) -> tuple[str, ...]:
     return tuple(sorted(origins))
 
 
-def browser_phone_pbx_settings(host: str, http_port: int, ws_port: int | None) -> dict[str, Any]:
-    """The `PbxConfig` fields of the browser phone (none when it is off)."""
-    if ws_port is None:
+def browser_phone_pbx_settings(
+    host: str, http_port: int, ws_port: int | None, media: bool
+) -> dict[str, Any]:
+    """The `PbxConfig` fields of the browser phone (none when it is off). Without rtpengine
+    (`media` off) nobody could bridge a browser's DTLS-SRTP: no listener then."""
+    if ws_port is None or not media:
         return {}
     return {
         "sip_ws_port": ws_port,

@@ -318,7 +318,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 recordings_dir=recordings,
                 dtmf_listen_port=dtmf_port,
                 **browser_phone_pbx_settings(
-                    settings.host, settings.http_port, settings.sip_ws_port
+                    settings.host, settings.http_port, settings.sip_ws_port, settings.media
                 ),
             ),
             directories,
