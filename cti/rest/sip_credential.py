@@ -57,22 +57,28 @@ def _service(request: Request) -> BrowserPhoneService:
     return service
 
 
+def _phone_user(principal: CurrentPrincipal) -> tuple[str, str]:
+    """(tenant, extension) of a signed-in person with a phone. Only people get one: an API token
+    (a CRM plugin, a script) may not act as a phone. Checked before anything else is looked at."""
+    if principal.role is Role.API or principal.api_token_id is not None or not principal.extension:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a browser phone needs a user's extension")
+    return principal.tenant, principal.extension
+
+
 @router.post("/sip-credential")
 async def issue(
-    principal: CurrentPrincipal,
+    phone_user: Annotated[tuple[str, str], Depends(_phone_user)],
     service: Annotated[BrowserPhoneService, Depends(_service)],
     response: Response,
 ) -> SipCredential:
-    """A credential bound to the caller's own extension in its own tenant. Only a signed-in
-    person gets one: an API token (a CRM plugin, a script) may not act as a phone."""
-    if principal.role is Role.API or principal.api_token_id is not None or not principal.extension:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "a browser phone needs a user's extension")
-    credential = service.credentials.issue(principal.tenant, principal.extension)
+    """A credential bound to the caller's own extension in its own tenant."""
+    tenant, extension = phone_user
+    credential = service.credentials.issue(tenant, extension)
     response.headers["Cache-Control"] = "no-store"  # a password: no cache may keep it
     return SipCredential(
         username=credential.username,
         password=credential.password,
-        uri=f"sip:{principal.extension}@{service.sip_domain(principal.tenant)}",
+        uri=f"sip:{extension}@{service.sip_domain(tenant)}",
         ws_url=service.ws_url,
         expires_at=datetime.fromtimestamp(credential.expires_at, UTC),
         refresh_after=datetime.fromtimestamp(credential.refresh_after, UTC),
