@@ -38,6 +38,7 @@ from cti.rest import (
     report_schedules,
     reports,
     screen_pop,
+    sip_credential,
     trunk_registrations,
     user_services,
     voicemail,
@@ -159,6 +160,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         what_if.router,
         wallboards.router,
         conference_rooms.router,
+        sip_credential.router,
     ):
         app.include_router(router)
     schema = build_schema(

@@ -17,6 +17,7 @@ OpenCC is running with the demo company (tenant "demo").
   REST + OpenAPI      http://{host}:{http}/docs
   Health, metrics     http://{host}:{http}/healthz  /metrics (bearer OPENCC_METRICS_TOKEN)
   SIP (UDP and TCP)   {host}:{sip}   phones: user 1001..1010, password pw1001..pw1010
+  Browser phone       {browser_phone}
   Call centers        7001 Helpdesk (Basic), 7002 Sales (Standard), 7003 Service (Premium)
                       from the trunk: any SIP INVITE from 127.0.0.1 to sip:7001@{host}:{sip}
   Phone features      voicemail (unanswered calls; *62 the voice portal), forwarding and
@@ -31,11 +32,19 @@ Ctrl-C stops everything.
 """
 
 
+def _browser_phone(settings: ProductSettings) -> str:
+    if settings.sip_ws_port is None or not settings.media:
+        return "off (OPENCC_SIP_WS_PORT=0 or OPENCC_MEDIA=0)"
+    address = f"ws://{settings.host}:{settings.sip_ws_port}"
+    return f"{address}   agent client, Phone: Browser (docs/webrtc.md)"
+
+
 def banner(settings: ProductSettings, product: Product) -> str:
     return BANNER.format(
         host=settings.host,
         http=settings.http_port,
         sip=settings.sip_port,
+        browser_phone=_browser_phone(settings),
         redis=product.redis_url,
         database=product.database_url,
     )

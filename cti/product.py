@@ -33,6 +33,7 @@ from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
 from crm_connectors.opencti import adapter_app
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
+from cti.browser_phone import browser_phone_pbx_settings, install_browser_phone
 from cti.cdr_publisher import CdrPublisher
 from cti.crm_call_log import CrmCallLogging
 from cti.crm_connections import start_crm_connections
@@ -97,6 +98,9 @@ class ProductSettings:
     host: str = "127.0.0.1"
     http_port: int = 8000
     sip_port: int = 5060
+    sip_ws_port: int | None = None
+    """SIP over WebSocket for browser phones (`OPENCC_SIP_WS_PORT`, 5066 in `make demo`);
+    None: off (docs/webrtc.md)."""
     redis_url: str | None = None
     """None: 127.0.0.1:6379 if it answers, else a private redis-server started here."""
     var_dir: Path = Path("var")
@@ -124,6 +128,7 @@ class ProductSettings:
             host=env.get("OPENCC_HOST", "127.0.0.1"),
             http_port=int(env.get("OPENCC_HTTP_PORT", "8000")),
             sip_port=int(env.get("OPENCC_SIP_PORT", "5060")),
+            sip_ws_port=int(env.get("OPENCC_SIP_WS_PORT", "5066")) or None,
             redis_url=env.get("REDIS_URL") or None,
             var_dir=Path(env.get("OPENCC_VAR_DIR", "var")),
             database_url=env.get("DATABASE_URL") or None,
@@ -161,6 +166,11 @@ def _check_ports_free(settings: ProductSettings) -> None:
     for kind, port, name in (
         (socket.SOCK_STREAM, settings.http_port, "HTTP (OPENCC_HTTP_PORT)"),
         (socket.SOCK_DGRAM, settings.sip_port, "SIP (OPENCC_SIP_PORT)"),
+        *(
+            [(socket.SOCK_STREAM, settings.sip_ws_port, "SIP over WebSocket (OPENCC_SIP_WS_PORT)")]
+            if settings.sip_ws_port is not None
+            else []
+        ),
     ):
         with socket.socket(socket.AF_INET, kind) as probe:
             if kind == socket.SOCK_STREAM:
@@ -326,6 +336,9 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 recordings_dir=recordings,
                 dtmf_listen_port=dtmf_port,
                 park_timeout=settings.park_timeout,
+                **browser_phone_pbx_settings(
+                    settings.host, settings.http_port, settings.sip_ws_port, settings.media
+                ),
             ),
             directories,
             on_recording_finished=recording.on_recording_finished,
@@ -419,6 +432,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.include_router(crm_connections_api.router)
         app.state.carrier_registrations = pbx.carrier_registrations
         _mount_clients(app)
+        install_browser_phone(app, pbx, settings.host)
         public_url = os.environ.get(
             "OPENCC_PUBLIC_URL", f"http://{settings.host}:{settings.http_port}"
         )

@@ -48,6 +48,15 @@ def _token_secret_from_file(path: Path) -> str:
     return secret
 
 
+def installation_secret() -> str:
+    """`OPENCC_TOKEN_SECRET`, else the one in `$OPENCC_VAR_DIR/token_secret` (made on first
+    use): the access tokens' key, from which other keys of the installation are derived."""
+    env = os.environ
+    return env.get("OPENCC_TOKEN_SECRET") or _token_secret_from_file(
+        Path(env.get("OPENCC_VAR_DIR", "var")) / "token_secret"
+    )
+
+
 @dataclass(frozen=True)
 class CtiSettings:
     token_secret: str
@@ -116,11 +125,8 @@ class CtiSettings:
     @classmethod
     def from_env(cls, **overrides: object) -> CtiSettings:
         env = os.environ
-        secret = env.get("OPENCC_TOKEN_SECRET") or _token_secret_from_file(
-            Path(env.get("OPENCC_VAR_DIR", "var")) / "token_secret"
-        )
         values: dict[str, object] = {
-            "token_secret": secret,
+            "token_secret": installation_secret(),
             "redis_url": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             "database_url": env.get("DATABASE_URL", "sqlite:///var/opencc.db"),
             "key_prefix": env.get("OPENCC_KEY_PREFIX", DEFAULT_PREFIX),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pbx_core.sip.auth_throttle import ThrottlePolicy
+from pbx_core.sip.browser_credentials import BrowserCredentials
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
 from pbx_core.trunks.registration import RegistrationPolicy
 
@@ -22,6 +23,15 @@ class PbxConfig:
     sip_port: int = 5060
     sip_tcp: bool = True
     """Also listen for SIP over TCP at sip_host:sip_port (docs/pbx.md, "SIP over TCP")."""
+    sip_ws_port: int | None = None
+    """Also listen for SIP over WebSocket (browser phones, RFC 7118) at sip_host:sip_ws_port;
+    their media goes through rtpengine (docs/webrtc.md). None: no WebSocket listener."""
+    sip_ws_origins: tuple[str, ...] | None = None
+    """Web pages (their `Origin`) allowed to open the SIP WebSocket; None: any."""
+    browser_credentials: BrowserCredentials | None = None
+    """Short-lived SIP passwords the API hands to browser phones; None: phones' own only."""
+    webrtc_opus: bool = True
+    """Browsers are offered Opus (rtpengine transcodes); False: G.711 to the browser too."""
     redis_url: str = "redis://127.0.0.1:6379/0"
     key_prefix: str = "pbx:"
     """Prefix of every Redis key the PBX writes (tests use their own, so runs never mix)."""

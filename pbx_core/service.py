@@ -33,6 +33,7 @@ from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.prompts import prompt_path
+from pbx_core.media.webrtc_bridge import WebrtcMediaBridge
 from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
@@ -44,6 +45,7 @@ from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.tcp_transport import TcpTransportGateway
+from pbx_core.sip.ws_transport import WsTransportGateway
 from pbx_core.trunks.routing import TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
 from pbx_core.voicemail.mwi import MessageWaiting
@@ -91,6 +93,7 @@ class PbxService:
         self._dtmf_transport: asyncio.DatagramTransport | None = None
         self._stack: SipThread | None = None
         self._tcp: TcpTransportGateway | None = None
+        self._ws: WsTransportGateway | None = None
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
         self._mwi: MessageWaiting | None = None
@@ -159,6 +162,8 @@ class PbxService:
                 self._tcp = None
                 await self.stop()
                 raise
+        if self.config.sip_ws_port is not None:
+            await self._start_ws()
         self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
         if self.config.dtmf_listen_port is not None:
             self._dtmf_transport, _ = await self._loop.create_datagram_endpoint(
@@ -166,10 +171,33 @@ class PbxService:
                 local_addr=(self.config.sip_host, self.config.dtmf_listen_port),
             )
 
+    async def _start_ws(self) -> None:
+        config = self.config
+        assert config.sip_ws_port is not None
+        rtpengine = config.rtpengine
+        media = (
+            WebrtcMediaBridge(NgClient(rtpengine.host, rtpengine.ng_port), opus=config.webrtc_opus)
+            if rtpengine is not None
+            else None
+        )
+        self._ws = WsTransportGateway(
+            (config.sip_host, config.sip_port),
+            (config.sip_host, config.sip_ws_port),
+            media,
+            origins=config.sip_ws_origins,
+        )
+        try:
+            await asyncio.to_thread(self._ws.start)
+        except Exception:
+            self._ws = None
+            await self.stop()
+            raise
+
     def _build_router(self, global_config: dict[str, Any]) -> SipRouter:
         """Runs in the SIP thread: every sippy object is created there."""
         prompts_dir = self.config.prompts_dir.resolve()
-        auth = DigestAuth()
+        credentials = self.config.browser_credentials
+        auth = DigestAuth(extra_passwords=credentials.passwords if credentials else None)
         throttle = self.auth_throttle = AuthThrottle(self.config.auth_throttle)
         self._calls = CallManager(
             global_config,
@@ -205,6 +233,9 @@ class PbxService:
         return SipRouter(self._registrar, self._calls, throttle, self._mwi)
 
     async def stop(self) -> None:
+        if self._ws is not None:
+            await asyncio.to_thread(self._ws.stop)
+            self._ws = None
         if self._tcp is not None:
             await asyncio.to_thread(self._tcp.stop)
             self._tcp = None
@@ -354,6 +385,11 @@ class PbxService:
 
     def registration(self, extension: str, tenant: str = cc.DEFAULT_TENANT) -> Binding | None:
         return self.locations.lookup(tenant, extension)
+
+    @property
+    def ws_gateway(self) -> WsTransportGateway | None:
+        """The SIP-over-WebSocket listener while the PBX runs with `sip_ws_port`."""
+        return self._ws
 
     @property
     def tcp_gateway(self) -> TcpTransportGateway | None:

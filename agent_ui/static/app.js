@@ -12,6 +12,7 @@ import { detectLanguage, setLanguage, t } from "./i18n.js";
 import { onKeyDown, setupTabs } from "./keyboard.js";
 import { renderAll } from "./page.js";
 import { setupServices } from "./services.js";
+import { setupSoftphone, stopSoftphone } from "./softphone.js";
 import { logout, onLoginSubmit, showLogin, storeToken, storedToken } from "./session.js";
 import { setConfig } from "./state.js";
 import { tick } from "./statebar.js";
@@ -43,6 +44,7 @@ async function loadConfig() {
 
 function wire() {
   $("login-form").addEventListener("submit", onLoginSubmit);
+  $("logout-button").addEventListener("click", stopSoftphone);
   $("logout-button").addEventListener("click", logout);
   $("help-button").addEventListener("click", () => $("help-dialog").showModal());
   $("help-close").addEventListener("click", () => $("help-dialog").close());
@@ -58,6 +60,7 @@ function wire() {
   setupTabs();
   wireVoicemailTab();
   setupServices();
+  setupSoftphone();
   setInterval(tick, 1000);
 }
 

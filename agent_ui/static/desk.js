@@ -15,6 +15,7 @@ import { followColleagues, startLive } from "./live.js";
 import { rememberCenters, renderMemberships } from "./memberships.js";
 import { renderAll } from "./page.js";
 import { renderQueues } from "./queues.js";
+import { startSoftphone } from "./softphone.js";
 import { resetDesk, S } from "./state.js";
 import { renderIdentity, renderState } from "./statebar.js";
 import { startWrapUp } from "./wrapup.js";
@@ -30,6 +31,7 @@ export async function startDesk(freshLogin) {
     return; // session ended: the login screen is showing
   }
   startLive();
+  startSoftphone(); // when this session chose the browser phone
   await refreshAll();
   if (freshLogin && S.me && S.me.state === "SIGN_OUT") {
     await setState("SIGN_IN");

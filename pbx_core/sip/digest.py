@@ -66,7 +66,11 @@ class DigestAuth:
         max_tracked: int = MAX_TRACKED_NONCES,
         clock: Callable[[], float] = time.monotonic,
         secret: bytes | None = None,
+        extra_passwords: Callable[[str, str], list[str]] | None = None,
     ) -> None:
+        """`extra_passwords(tenant, extension)`: further passwords a user may answer with
+        besides its own (the short-lived ones of browser phones, `browser_credentials.py`)."""
+        self._extra_passwords = extra_passwords
         self._nonce_seconds = nonce_seconds
         self._max_tracked = max_tracked
         self._clock = clock
@@ -114,10 +118,18 @@ class DigestAuth:
         if answer.username != request.expected_user or not _same_uri(answer.uri, request):
             return Verdict.FAILED
         user = directory.user(answer.username) if directory is not None else None
-        if user is None:
+        if directory is None or user is None:
             return Verdict.FAILED
-        ha1 = user.ha1_md5 or _md5(f"{user.extension}:{request.realm}:{user.password}")
-        if not hmac.compare_digest(answer.expected_response(ha1, request.method), answer.response):
+        ha1s = [user.ha1_md5 or _md5(f"{user.extension}:{request.realm}:{user.password}")]
+        if self._extra_passwords is not None:
+            ha1s += [
+                _md5(f"{user.extension}:{request.realm}:{p}")
+                for p in self._extra_passwords(directory.tenant, user.extension)
+            ]
+        if not any(
+            hmac.compare_digest(answer.expected_response(ha1, request.method), answer.response)
+            for ha1 in ha1s
+        ):
             return Verdict.FAILED
         return self._count(answer.nonce, issued, int(answer.nc, 16))
 

@@ -87,6 +87,11 @@ class GatewayLimits:
 
 
 class TcpTransportGateway:
+    transport = "TCP"
+    """Our Via's transport toward a phone, and in lower case the `transport` of sippy's own
+    Contact as a phone sees it (a subclass carries another stream transport)."""
+    flow_param = FLOW_PARAM
+
     def __init__(
         self, pbx_udp: Address, listen: Address, limits: GatewayLimits | None = None
     ) -> None:
@@ -102,7 +107,7 @@ class TcpTransportGateway:
         self._startup_error: BaseException | None = None
         self._server: asyncio.Server | None = None
         self._relay: asyncio.DatagramTransport | None = None
-        self._connections: dict[int, _Connection] = {}
+        self._connections: dict[int, PhoneConnection] = {}
         self._ids = itertools.count(1)
         self.listen_address: Address = listen
         self.relay_address: Address = (pbx_udp[0], 0)
@@ -116,14 +121,15 @@ class TcpTransportGateway:
         self._ready.clear()
         self._startup_error = None
         self.listen_address, self.relay_address = self._listen, (self.pbx_udp[0], 0)
-        self._thread = threading.Thread(target=self._run, name="sip-tcp-gateway", daemon=True)
+        name = f"sip-{self.transport.lower()}-gateway"
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):
-            raise RuntimeError("TCP gateway did not start")
+            raise RuntimeError(f"{self.transport} gateway did not start")
         if self._startup_error is not None:
             self._thread.join(timeout)
             self._thread = None
-            raise RuntimeError("TCP gateway failed to start") from self._startup_error
+            raise RuntimeError(f"{self.transport} gateway failed to start") from self._startup_error
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._thread is None or self._loop is None:
@@ -161,17 +167,30 @@ class TcpTransportGateway:
         )
         self.relay_address = self._relay.get_extra_info("sockname")[:2]
         add_relay(self.relay_address)
-        self._server = await loop.create_server(
-            lambda: _Connection(self), self._listen[0], self._listen[1], reuse_address=True
+        self.listen_address = await self._listen_for_phones(self._listen)
+        log.info(
+            "SIP over %s on %s:%d, relaying to %s:%d",
+            self.transport,
+            *self.listen_address,
+            *self.pbx_udp,
         )
-        self.listen_address = self._server.sockets[0].getsockname()[:2]
-        log.info("SIP over TCP on %s:%d, relaying to %s:%d", *self.listen_address, *self.pbx_udp)
 
-    async def _close(self) -> None:
+    async def _listen_for_phones(self, listen: Address) -> Address:
+        """Opens the phones' listening socket (gateway thread); returns its address."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _Connection(self), listen[0], listen[1], reuse_address=True
+        )
+        return cast(Address, self._server.sockets[0].getsockname()[:2])
+
+    async def _stop_listening(self) -> None:
         if self._server is not None:
             self._server.close()
+
+    async def _close(self) -> None:
+        await self._stop_listening()
         for connection in list(self._connections.values()):
-            connection.transport.abort()
+            connection.abort()
         if self._relay is not None:
             remove_relay(self.relay_address)
             self._relay.close()
@@ -182,17 +201,17 @@ class TcpTransportGateway:
     # -----------------------------------------------------------------------------------------
     # Connections (gateway thread)
 
-    def _accept(self, connection: _Connection) -> bool:
+    def _accept(self, connection: PhoneConnection) -> bool:
         if len(self._connections) >= self.limits.max_connections:
-            log.warning("refusing TCP connection from %s: too many", connection.peer)
+            log.warning("refusing %s connection from %s: too many", self.transport, connection.peer)
             return False
         self._connections[connection.id] = connection
         return True
 
-    def _forget(self, connection: _Connection) -> None:
+    def _forget(self, connection: PhoneConnection) -> None:
         self._connections.pop(connection.id, None)
 
-    def _on_frame(self, connection: _Connection, frame: Frame) -> None:
+    def _on_frame(self, connection: PhoneConnection, frame: Frame) -> None:
         if isinstance(frame, KeepAlive):
             connection.send(b"\r\n")
         elif isinstance(frame, Message):
@@ -202,7 +221,7 @@ class TcpTransportGateway:
         else:
             assert_never(frame)
 
-    def _on_framing_error(self, connection: _Connection, error: FramingError) -> None:
+    def _on_framing_error(self, connection: PhoneConnection, error: FramingError) -> None:
         log.info("closing TCP connection from %s: %s", connection.peer, error.reason)
         if error.status is not None:
             reason = "Message Too Large" if error.status == 513 else "Bad Request"
@@ -212,7 +231,7 @@ class TcpTransportGateway:
     # -----------------------------------------------------------------------------------------
     # Phone -> sippy
 
-    def _from_phone(self, connection: _Connection, data: bytes) -> None:
+    def _from_phone(self, connection: PhoneConnection, data: bytes) -> None:
         try:
             message = SipMessage.parse(data)
             if message.is_request:
@@ -226,7 +245,9 @@ class TcpTransportGateway:
             log.info("bad message from %s: %s", connection.peer, error)
             self._refuse_on(connection, data, 400, "Bad Request")
 
-    def _refuse_on(self, connection: _Connection, data: bytes, status: int, reason: str) -> None:
+    def _refuse_on(
+        self, connection: PhoneConnection, data: bytes, status: int, reason: str
+    ) -> None:
         """Answer the request in `data` as it came from the phone, if it is one."""
         try:
             request = SipMessage.parse(data, lenient=True)
@@ -235,7 +256,7 @@ class TcpTransportGateway:
         if request.is_request and request.method != "ACK":
             connection.send(make_response(request, status, reason).to_bytes())
 
-    def _request_from_phone(self, connection: _Connection, request: SipMessage) -> None:
+    def _request_from_phone(self, connection: PhoneConnection, request: SipMessage) -> None:
         if not _decrement_max_forwards(request):
             connection.send(make_response(request, 483, "Too Many Hops").to_bytes())
             return
@@ -251,9 +272,10 @@ class TcpTransportGateway:
         request.replace_top_via(via)
         request.map_contacts(lambda uri: self._flow_uri(connection, uri))
         request.push_via(self._via_to_pbx(connection, request, via))
+        self._media_from_phone(connection, request)
         self._send_to_pbx(request)
 
-    def _via_to_pbx(self, connection: _Connection, request: SipMessage, via: Via) -> Via:
+    def _via_to_pbx(self, connection: PhoneConnection, request: SipMessage, via: Via) -> Via:
         # A function of the phone's branch, so that its CANCEL and the ACK of a failed
         # INVITE carry our branch of that INVITE, as sippy's transaction matching needs.
         if via.branch.startswith(_MAGIC):
@@ -266,15 +288,16 @@ class TcpTransportGateway:
         host, port = self.relay_address
         return Via("SIP/2.0/UDP", host, port, Params([("branch", branch)]))
 
-    def _response_from_phone(self, connection: _Connection, response: SipMessage) -> None:
+    def _response_from_phone(self, connection: PhoneConnection, response: SipMessage) -> None:
         ours = response.pop_via()
         if not ours.branch.startswith(_TO_TCP):
             log.info("dropping response from %s: top Via is not ours", connection.peer)
             return
         response.map_contacts(lambda uri: self._flow_uri(connection, uri))
+        self._media_from_phone(connection, response)
         self._send_to_pbx(response)
 
-    def _flow_uri(self, connection: _Connection, uri: str) -> str:
+    def _flow_uri(self, connection: PhoneConnection, uri: str) -> str:
         """The phone's Contact URI as sippy should see it: at our relay address, naming the
         connection and (through the connection's table) the phone's URI."""
         try:
@@ -284,7 +307,7 @@ class TcpTransportGateway:
         token = connection.token_for(uri, self.limits.max_contacts_per_connection)
         host, port = self.relay_address
         user = parsed.userinfo.partition(":")[0] if parsed.userinfo else None
-        return str(SipUri("sip", user, host, port, Params([(FLOW_PARAM, token)])))
+        return str(SipUri("sip", user, host, port, Params([(self.flow_param, token)])))
 
     def _send_to_pbx(self, message: SipMessage) -> None:
         data = message.to_bytes()
@@ -333,7 +356,8 @@ class TcpTransportGateway:
         request.map_contacts(lambda uri: self._phone_side_uri(connection, uri))
         branch = f"{_TO_TCP}{_digest(request.top_via().branch)}"
         host, port = self.listen_address
-        request.push_via(Via("SIP/2.0/TCP", host, port, Params([("branch", branch)])))
+        request.push_via(Via(f"SIP/2.0/{self.transport}", host, port, Params([("branch", branch)])))
+        self._media_to_phone(connection, request)
         connection.send(request.to_bytes())
 
     def _response_from_pbx(self, response: SipMessage) -> None:
@@ -344,20 +368,21 @@ class TcpTransportGateway:
             log.info("dropping %s response: its TCP connection is gone", response.method)
             return
         response.map_contacts(lambda uri: self._phone_side_uri(connection, uri))
+        self._media_to_phone(connection, response)
         connection.send(response.to_bytes())
 
-    def _flow(self, uri: SipUri) -> tuple[_Connection, str] | None:
-        connection_text, _, index_text = (uri.params.get(FLOW_PARAM) or "").partition(".")
+    def _flow(self, uri: SipUri) -> tuple[PhoneConnection, str] | None:
+        connection_text, _, index_text = (uri.params.get(self.flow_param) or "").partition(".")
         if not (connection_text.isdigit() and index_text.isdigit()):
             return None
         connection = self._connections.get(int(connection_text))
-        if connection is None or connection.transport.is_closing():
+        if connection is None or connection.is_closing():
             return None
         if int(index_text) >= len(connection.contacts):
             return None
         return connection, connection.contacts[int(index_text)]
 
-    def _phone_side_uri(self, connection: _Connection, uri: str) -> str:
+    def _phone_side_uri(self, connection: PhoneConnection, uri: str) -> str:
         """A Contact sippy sends, as the phone on `connection` must see it: its own URI for
         a flow of this connection, and the PBX reached over TCP for sippy's own."""
         try:
@@ -369,23 +394,57 @@ class TcpTransportGateway:
             return flow[1]
         if (parsed.host, parsed.port or 5060) == self.pbx_udp:
             parsed.host, parsed.port = self.listen_address
-            parsed.params.set("transport", "tcp")
+            parsed.params.set("transport", self.transport.lower())
             return str(parsed)
         return uri
+
+    # Hooks for a transport whose phones need their media converted (WebRTC) --------------------
+
+    def _media_from_phone(self, connection: PhoneConnection, message: SipMessage) -> None:
+        """Called with each message from a phone just before it goes to sippy."""
+
+    def _media_to_phone(self, connection: PhoneConnection, message: SipMessage) -> None:
+        """Called with each message from sippy just before it goes down `connection`."""
 
 
 class TooLarge(MalformedMessage):
     """Larger than sippy's datagram buffer once our Via is in (answered 513)."""
 
 
-class _Connection(asyncio.Protocol):
+class PhoneConnection:
+    """One phone's connection as the gateway sees it, whatever carries it."""
+
     def __init__(self, gateway: TcpTransportGateway) -> None:
-        self._gateway = gateway
         self.id = next(gateway._ids)
-        self.framer = StreamFramer(gateway.limits.max_message)
         self.contacts: list[str] = []
         """The phone's own Contact URIs; a flow token is `<id>.<index in this list>`."""
         self.peer: Address = ("", 0)
+
+    def token_for(self, uri: str, limit: int) -> str:
+        if uri not in self.contacts:
+            if len(self.contacts) >= limit:
+                raise MalformedMessage(f"more than {limit} Contact URIs on one connection")
+            self.contacts.append(uri)
+        return f"{self.id}.{self.contacts.index(uri)}"
+
+    def send(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def is_closing(self) -> bool:
+        raise NotImplementedError
+
+
+class _Connection(asyncio.Protocol, PhoneConnection):
+    def __init__(self, gateway: TcpTransportGateway) -> None:
+        PhoneConnection.__init__(self, gateway)
+        self._gateway = gateway
+        self.framer = StreamFramer(gateway.limits.max_message)
         self.transport: asyncio.Transport
         self._slow_message: asyncio.TimerHandle | None = None
 
@@ -426,13 +485,6 @@ class _Connection(asyncio.Protocol):
         log.info("closing TCP connection from %s: a message took too long", self.peer)
         self.transport.abort()
 
-    def token_for(self, uri: str, limit: int) -> str:
-        if uri not in self.contacts:
-            if len(self.contacts) >= limit:
-                raise MalformedMessage(f"more than {limit} Contact URIs on one connection")
-            self.contacts.append(uri)
-        return f"{self.id}.{self.contacts.index(uri)}"
-
     def send(self, data: bytes) -> None:
         if self.transport.is_closing():
             return
@@ -444,6 +496,12 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         self.transport.close()
+
+    def abort(self) -> None:
+        self.transport.abort()
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
 
 
 class _RelaySocket(asyncio.DatagramProtocol):

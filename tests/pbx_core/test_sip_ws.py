@@ -1,0 +1,218 @@
+"""SIP over WebSocket (RFC 7118, `pbx_core.sip.ws_transport`) with the real PBX and rtpengine:
+a WebSocket client speaking SIP as a browser phone does (`.invalid` Via host and Contact),
+registering with a short-lived credential (`browser_credentials.py`), called by a UDP phone."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus
+
+from pbx_core.call_control import DEFAULT_TENANT
+from pbx_core.config import PbxConfig, RtpengineAddress
+from pbx_core.media.rtpengine_process import RtpengineProcess
+from pbx_core.service import PbxService
+from pbx_core.sip.browser_credentials import BrowserCredentials
+from pbx_core.sip.wire import SipMessage
+from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
+from tests.pbx_core.support import free_port, free_sip_port, run_sipp
+
+PAGE = "http://agent.test"
+KEY = b"k" * 32
+
+
+class Clock:
+    now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def ws_pbx(
+    redis_prefix: str, prompts_dir: Path, rtpengine: RtpengineProcess, clock: Clock
+) -> AsyncIterator[PbxService]:
+    config = PbxConfig(
+        sip_port=free_sip_port(),
+        sip_ws_port=free_port(socket.SOCK_STREAM),
+        sip_ws_origins=(PAGE,),
+        browser_credentials=BrowserCredentials(KEY, period=600, clock=clock),
+        redis_url=REDIS_URL,
+        key_prefix=redis_prefix,
+        rtpengine=RtpengineAddress(rtpengine.host, rtpengine.ng_port),
+        prompts_dir=prompts_dir,
+        extension_ring_timeout=5.0,
+    )
+    service = PbxService(config, directory_for_tests())
+    await service.start()
+    yield service
+    await service.stop()
+
+
+def _ws_url(pbx: PbxService) -> str:
+    gateway = pbx.ws_gateway
+    assert gateway is not None
+    return "ws://{}:{}".format(*gateway.listen_address)
+
+
+class BrowserPhone:
+    """SIP over one WebSocket, as JsSIP sends it."""
+
+    def __init__(self, websocket: ClientConnection, extension: str) -> None:
+        self.ws = websocket
+        self.extension = extension
+        self.instance = secrets.token_hex(4)
+        self.contact = f"<sip:{self.instance}@{self.instance}.invalid;transport=ws>"
+        self.cseq = 0
+
+    async def message(self, timeout: float = 10.0) -> SipMessage:
+        data = await asyncio.wait_for(self.ws.recv(), timeout)
+        return SipMessage.parse(data.encode() if isinstance(data, str) else data)
+
+    async def register(self, password: str, call_id: str | None = None) -> SipMessage:
+        call_id = call_id or secrets.token_hex(8)
+        response = await self._register(call_id, None)
+        if not response.start_line.startswith("SIP/2.0 401"):
+            return response
+        challenge = response.first("www-authenticate") or ""
+        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge))
+        uri, cnonce, nc = "sip:127.0.0.1", secrets.token_hex(4), "00000001"
+        ha1 = _md5(f"{self.extension}:{fields['realm']}:{password}")
+        ha2 = _md5(f"REGISTER:{uri}")
+        answer = _md5(f"{ha1}:{fields['nonce']}:{nc}:{cnonce}:auth:{ha2}")
+        authorization = (
+            f'Digest username="{self.extension}",realm="{fields["realm"]}",'
+            f'nonce="{fields["nonce"]}",uri="{uri}",response="{answer}",algorithm=MD5,'
+            f'qop=auth,nc={nc},cnonce="{cnonce}"'
+        )
+        return await self._register(call_id, authorization)
+
+    async def _register(self, call_id: str, authorization: str | None) -> SipMessage:
+        self.cseq += 1
+        lines = [
+            "REGISTER sip:127.0.0.1 SIP/2.0",
+            f"Via: SIP/2.0/WSS {self.instance}.invalid;branch=z9hG4bK{secrets.token_hex(6)}",
+            "Max-Forwards: 69",
+            f"To: <sip:{self.extension}@127.0.0.1>",
+            f"From: <sip:{self.extension}@127.0.0.1>;tag={self.instance}",
+            f"Call-ID: {call_id}",
+            f"CSeq: {self.cseq} REGISTER",
+            f"Contact: {self.contact};+sip.ice;expires=300",
+            "Expires: 300",
+        ]
+        if authorization:
+            lines.append(f"Authorization: {authorization}")
+        await self.ws.send("\r\n".join([*lines, "Content-Length: 0", "", ""]))
+        while True:
+            response = await self.message()
+            if response.method == "REGISTER" and not response.start_line.startswith("SIP/2.0 1"):
+                return response
+
+    async def respond(self, request: SipMessage, status: str) -> None:
+        copied = [
+            f"{name}: {value}"
+            for name, value in request.headers
+            if name.lower() in ("via", "from", "call-id", "cseq")
+        ]
+        to = f"{request.first('to')};tag=b{self.instance}"
+        await self.ws.send("\r\n".join([f"SIP/2.0 {status}", *copied, f"To: {to}",
+                                        "Content-Length: 0", "", ""]))  # fmt: skip
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+async def _phone(pbx: PbxService, extension: str) -> BrowserPhone:
+    websocket = await connect(_ws_url(pbx), subprotocols=["sip"], origin=PAGE)  # type: ignore[list-item,arg-type]
+    return BrowserPhone(websocket, extension)
+
+
+async def test_handshake_needs_the_sip_subprotocol_and_an_allowed_page(ws_pbx: PbxService) -> None:
+    with pytest.raises(InvalidStatus) as no_subprotocol:
+        await connect(_ws_url(ws_pbx), origin=PAGE)  # type: ignore[arg-type]
+    assert no_subprotocol.value.response.status_code == 400
+    with pytest.raises(InvalidStatus) as other_site:
+        await connect(_ws_url(ws_pbx), subprotocols=["sip"], origin="http://evil.test")  # type: ignore[list-item,arg-type]
+    assert other_site.value.response.status_code == 403
+
+
+async def test_short_lived_credential_registers_its_own_extension_only(
+    ws_pbx: PbxService, clock: Clock
+) -> None:
+    credentials = ws_pbx.config.browser_credentials
+    assert credentials is not None
+    password = credentials.issue(DEFAULT_TENANT, "1001").password
+    phone = await _phone(ws_pbx, "1001")
+    try:
+        # Bound to the extension: 1002 cannot register with 1001's credential.
+        other = BrowserPhone(phone.ws, "1002")
+        refused = await other.register(password)
+        assert refused.start_line.startswith("SIP/2.0 403"), refused.start_line
+        assert ws_pbx.registration("1002") is None
+
+        accepted = await phone.register(password)
+        assert accepted.start_line.startswith("SIP/2.0 200"), accepted.start_line
+        # The browser sees its own .invalid Contact; the PBX stores the connection's flow.
+        assert f"{phone.instance}.invalid" in (accepted.first("contact") or "")
+        binding = ws_pbx.registration("1001")
+        assert binding is not None
+        assert ";x-ws-flow=" in binding.contact
+        assert ".invalid" not in binding.contact
+
+        # Twenty minutes on, the credential is refused (the phone's own password is not).
+        clock.now += 1200
+        expired = await phone.register(password)
+        assert expired.start_line.startswith("SIP/2.0 403"), expired.start_line
+        renewed = await phone.register("pw1001")
+        assert renewed.start_line.startswith("SIP/2.0 200"), renewed.start_line
+    finally:
+        await phone.ws.close()
+
+
+async def test_call_to_a_browser_gets_webrtc_media_and_480_once_its_socket_is_gone(
+    ws_pbx: PbxService, tmp_path: Path
+) -> None:
+    credentials = ws_pbx.config.browser_credentials
+    assert credentials is not None
+    phone = await _phone(ws_pbx, "1001")
+    registered = await phone.register(credentials.issue(DEFAULT_TENANT, "1001").password)
+    assert registered.start_line.startswith("SIP/2.0 200"), registered.start_line
+    call = {
+        "work_dir": tmp_path,
+        "remote": ("127.0.0.1", ws_pbx.config.sip_port),
+        "variables": {"from": "1002", "to": "1001", "media_port": free_port()},
+        "extra": ["-au", "1002", "-ap", "pw1002"],
+    }
+    caller = asyncio.create_task(run_sipp("ext_call_fails_486.xml", **call))
+    invite = await phone.message()
+    while invite.method != "INVITE":
+        invite = await phone.message()
+    # To the browser as RFC 7118 wants it: its own Contact, a WS Via; and WebRTC media by
+    # rtpengine: DTLS-SRTP over ICE with Opus, whatever the caller's phone offered.
+    assert invite.request_uri.startswith(f"sip:{phone.instance}@{phone.instance}.invalid")
+    assert invite.top_via().protocol == "SIP/2.0/WS"
+    sdp = invite.body.decode()
+    assert "m=audio" in sdp and "UDP/TLS/RTP/SAVPF" in sdp
+    assert "a=fingerprint:" in sdp and "a=candidate:" in sdp and "a=ice-ufrag:" in sdp
+    assert re.search(r"a=rtpmap:\d+ opus/48000", sdp)
+    await phone.respond(invite, "486 Busy Here")
+    result = await caller
+    assert result.returncode == 0, result.errors
+
+    await phone.ws.close()
+    gone = await run_sipp("ext_call_fails_480.xml", **call)
+    assert gone.returncode == 0, gone.errors
