@@ -88,3 +88,8 @@ def token_generation(prefix: str, tenant: str, username: str) -> str:
     """A user's access-token generation: tokens issued under an older one are revoked
     (cti/token_revocation.py)."""
     return f"{prefix}:{tenant}:token-generation:{username}"
+
+
+def receptionist_monitored(prefix: str, tenant: str, username: str) -> str:
+    """The extensions a receptionist's console monitors, a JSON list (docs/receptionist.md)."""
+    return f"{prefix}:{tenant}:receptionist:{username}:monitored"

@@ -51,8 +51,10 @@ from cti.provisioning_demo import (
     seed_demo_company,
     seed_demo_operator,
 )
+from cti.receptionist import ReceptionistConsole
 from cti.recording_product import ProductRecordings
 from cti.rest import crm_connections as crm_connections_api
+from cti.rest import receptionist as receptionist_api
 from cti.screen_pop import ScreenPopRecord
 from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
@@ -344,6 +346,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         cdr_task = asyncio.create_task(cdrs.run(pbx.subscribe()), name="cdrs")
         stack.callback(cdr_task.cancel)
+        # The receptionist console's presence: the same pure core as the phones' BLF keys.
+        receptionist = ReceptionistConsole(pbx, provisioning, redis, settings.key_prefix)
+        receptionist_task = asyncio.create_task(receptionist.run(), name="receptionist")
+        stack.callback(receptionist_task.cancel)
         await pbx.start()
         stack.push_async_callback(pbx.stop)
         await voicemail.tell_phones(pbx.set_message_counts, list(pbx.directories.tenants))
@@ -388,6 +394,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # The connections' admin API lives where the connections do (its handle: app.state).
         app.state.crm_connections = crm
         app.include_router(crm_connections_api.router)
+        app.state.receptionist = receptionist
+        app.include_router(receptionist_api.router)
         _mount_clients(app)
         public_url = os.environ.get(
             "OPENCC_PUBLIC_URL", f"http://{settings.host}:{settings.http_port}"
@@ -462,7 +470,7 @@ def _mount_clients(app: FastAPI) -> None:
     """Serve the browser clients when their packages provide a `mount(app)`."""
     import importlib
 
-    for name in ("agent_ui", "supervisor_ui", "admin_ui"):
+    for name in ("agent_ui", "supervisor_ui", "admin_ui", "receptionist_ui"):
         module = importlib.import_module(name)
         mount = getattr(module, "mount", None)
         if callable(mount):
