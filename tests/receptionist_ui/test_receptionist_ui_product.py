@@ -2,12 +2,14 @@
 runs it): the admin gives 1003 an Instap receptionist licence; 1003 signs in at /receptionist,
 finds colleagues in the company directory and monitors them, is refused a ninth with the tier
 named, and sees colleague 1002 turn to ringing, then on a call, live, while a SIPp phone 1001
-calls 1002's SIPp phone. The API refuses another tenant's or an unknown extension and a user
-without the licence."""
+calls 1002's SIPp phone, while a SIPp desk phone's BLF key (1004) gets the same call as
+early, confirmed, terminated NOTIFYs. The API refuses another tenant's or an unknown
+extension and a user without the licence."""
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from pbx_core.presence.blf import EVENT as BLF_EVENT
 from tests.agent_ui.agent_pages import new_context, watch_errors
 from tests.components import require_executable
 from tests.pbx_core.support import Sipp, free_port, register
@@ -122,6 +125,22 @@ def test_directory_monitoring_tier_refusal_and_a_colleague_ringing_live(
     assert registered.returncode == 0, registered.errors
     # Registering is no call event: the console sees it within seconds.
     expect(tile(page, "1002")).to_have_attribute("data-state", "idle", timeout=15000)
+    # A desk phone's BLF key (1004) watches 1002 in the same product (RFC 4235 NOTIFYs).
+    blf_key = loop.run(
+        Sipp(
+            "blf_subscribe.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": "1004", "to": "1002"},
+            extra=["-au", "1004", "-ap", "pw1004"],
+        ).start()
+    )
+    pbx = product.handle.pbx
+    assert pbx is not None
+    for _ in range(200):  # the key's subscription is in place before the call starts
+        if pbx._subscriptions is not None and pbx._subscriptions.count(BLF_EVENT) == 1:
+            break
+        time.sleep(0.05)
     callee = loop.run(
         Sipp(
             "agent_answer.xml",
@@ -146,6 +165,9 @@ def test_directory_monitoring_tier_refusal_and_a_colleague_ringing_live(
         expect(ringing).to_have_attribute("data-state", "on_call", timeout=15000)
         assert loop.run(call.wait()).returncode == 0
         expect(ringing).to_have_attribute("data-state", "idle", timeout=15000)
+        key = loop.run(blf_key.wait())
+        assert key.returncode == 0, key.errors
     finally:
         call.kill()
         callee.kill()
+        blf_key.kill()
