@@ -63,6 +63,9 @@ class BusyLampField:
         self.states = DialogStates()
         self._ending: dict[Line, list[Dialog]] = {}
         """Dialogs just terminated: in the NOTIFY that reports them, then forgotten."""
+        self._rendered: dict[tuple[Line, str], str] = {}
+        """The changing line's `<dialog>` elements per entity, made once for all its watchers
+        (only the `version` differs between their NOTIFYs); emptied after each change."""
 
     def watch(self, req: Any, subscriber: Subscriber) -> Watch | Refusal:
         ruri = req.getRURI()
@@ -93,30 +96,40 @@ class BusyLampField:
                 self._changed(EVENT, line)
             finally:
                 del self._ending[line]
+                self._rendered.clear()
 
     def body(self, subscription: Subscription) -> str:
         line: Any = subscription.watch.resource
-        dialogs = (*self.states.dialogs(*line), *self._ending.get(line, ()))
-        return dialog_info(
-            subscription.watch.uri, subscription.version, dialogs, self._sip_ids, line[1]
-        )
+        entity = subscription.watch.uri
+        elements = self._rendered.get((line, entity))
+        if elements is None:
+            dialogs = (*self.states.dialogs(*line), *self._ending.get(line, ()))
+            elements = dialog_elements(entity, dialogs, self._sip_ids, line[1])
+            if line in self._ending:  # within a change: its other watchers get the same
+                self._rendered[(line, entity)] = elements
+        return dialog_info(entity, subscription.version, elements)
 
 
 def _lines(changes: list[Change]) -> list[Line]:
     return list(dict.fromkeys((c.tenant, c.extension) for c in changes))
 
 
-def dialog_info(
-    entity: str, version: int, dialogs: tuple[Dialog, ...], sip_ids: SipIds, extension: str
-) -> str:
+def dialog_info(entity: str, version: int, elements: str) -> str:
     """RFC 4235 section 4: always the full state, so a phone that missed a NOTIFY is right
     again with the next one."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<dialog-info xmlns="{NAMESPACE}" version="{version}" state="full" '
+        f"entity={quoteattr(entity)}>\n{elements}</dialog-info>\n"
+    )
+
+
+def dialog_elements(
+    entity: str, dialogs: tuple[Dialog, ...], sip_ids: SipIds, extension: str
+) -> str:
+    """One `<dialog>` per dialog of the line, as the colleague's phone sees it."""
     domain = entity.split("@", 1)[1] if "@" in entity else ""
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n',
-        f'<dialog-info xmlns="{NAMESPACE}" version="{version}" state="full" ',
-        f"entity={quoteattr(entity)}>\n",
-    ]
+    parts: list[str] = []
     for dialog in dialogs:
         ids = sip_ids(dialog)
         attrs = f"id={quoteattr(dialog.dialog_id)} direction={quoteattr(dialog.direction)}"
@@ -141,7 +154,6 @@ def dialog_info(
             f"<target uri={quoteattr(target)}/></remote>\n",
             "  </dialog>\n",
         ]
-    parts.append("</dialog-info>\n")
     return "".join(parts)
 
 
