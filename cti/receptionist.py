@@ -266,6 +266,20 @@ class ReceptionistConsole:
         self._send(cc.Transfer(dialog.call_id, target))
         return dialog.call_id
 
+    def answer(self, tenant: str, extension: str) -> str:
+        """Answer the call ringing at the receptionist's phone from the browser: the PBX offers
+        it to the phone again with the auto-answer hint (`Call-Info: answer-after=0`), which
+        the phone honours by answering at once (as the agent client's calls are answered)."""
+        ringing = [
+            d
+            for d in self.states.dialogs(tenant, extension)
+            if d.direction is Direction.RECIPIENT and d.leg_id and d.phase is DialogPhase.EARLY
+        ]
+        if not ringing:
+            raise ConsoleError(409, "no_call", "your phone has no ringing call to answer")
+        self._send(cc.Transfer(ringing[0].call_id, extension, auto_answer=True))
+        return ringing[0].call_id
+
     def _send(self, command: cc.CallCommand) -> None:
         try:
             self._pbx.send(command)

@@ -64,7 +64,8 @@ def _extension(principal: CurrentPrincipal) -> str:
 
 @router.get("")
 async def console_state(principal: CurrentPrincipal, console: Console) -> dict[str, Any]:
-    """The licence's tier and limit, the receptionist's extension and the monitored tiles."""
+    """The licence's tier and limit, the receptionist's own phone (`own`) and the monitored
+    colleagues' tiles."""
     extension = _extension(principal)
     try:
         tier = await console.tier(principal.tenant, principal.username)
@@ -76,6 +77,7 @@ async def console_state(principal: CurrentPrincipal, console: Console) -> dict[s
         "tier": tier,
         "tierName": TIER_NAMES[tier],
         "limit": TIER_LIMITS[tier],
+        "own": console.tile(principal.tenant, extension).as_json(),
         "tiles": [console.tile(principal.tenant, e).as_json() for e in monitored],
     }
 
@@ -126,16 +128,33 @@ async def transfer(
     return {"callId": call_id}
 
 
+@router.post(
+    "/answer",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={409: {"description": "No call ringing at the receptionist's phone"}},
+)
+async def answer(principal: CurrentPrincipal, console: Console) -> dict[str, str]:
+    """Answer the call ringing at the receptionist's phone (the phone answers by itself)."""
+    extension = _extension(principal)
+    try:
+        await console.tier(principal.tenant, principal.username)
+        call_id = console.answer(principal.tenant, extension)
+    except ConsoleError as error:
+        raise _refused(error) from error
+    return {"callId": call_id}
+
+
 @router.get("/live", response_class=StreamingResponse)
 async def live(principal: CurrentPrincipal, console: Console) -> StreamingResponse:
-    """Server-Sent Events: `tile` with a monitored colleague's new state at each change; the
+    """Server-Sent Events: `tile` with a monitored colleague's (or the receptionist's own
+    phone's) new state at each change; the
     stream ends when the console fell behind (the client reloads and reconnects)."""
-    _extension(principal)
+    extension = _extension(principal)
     try:
         await console.tier(principal.tenant, principal.username)
     except ConsoleError as error:
         raise _refused(error) from error
-    watched = set(await console.monitored(principal.tenant, principal.username))
+    watched = {extension, *await console.monitored(principal.tenant, principal.username)}
 
     async def stream() -> AsyncIterator[str]:
         with console.listen(principal.tenant) as queue:

@@ -119,6 +119,11 @@ class DialogStates:
                 changes = [] if call is None else self._terminate(call_id, list(call.lines))
                 self._calls.pop(call_id, None)
                 return changes
+            case cc.CallTransferred(call_id=call_id):
+                # The PBX dropped every leg (ringing or answered) without a leg event.
+                call = self._calls.get(call_id)
+                legs = [] if call is None else [d for d in call.lines if d != call_id]
+                return self._terminate(call_id, [d for d in legs if self._is_leg(call_id, d)])
             case cc.CallHeld(call_id=call_id):
                 return self._hold(call_id, held=True)
             case cc.CallResumed(call_id=call_id):
@@ -126,7 +131,6 @@ class DialogStates:
             case (
                 cc.DtmfReceived()
                 | cc.MediaFinished()
-                | cc.CallTransferred()
                 | cc.RecordingRequested()
                 | cc.CommandFailed()
             ):
@@ -198,6 +202,11 @@ class DialogStates:
             call.caller_name,
         )
         return [self._put(call, extension, dialog)]
+
+    def _is_leg(self, call_id: str, dialog_id: str) -> bool:
+        call = self._calls[call_id]
+        dialog = self._lines[(call.tenant, call.lines[dialog_id])][dialog_id]
+        return bool(dialog.leg_id)
 
     def _hold(self, call_id: str, *, held: bool) -> list[Change]:
         call = self._calls.get(call_id)

@@ -48,6 +48,7 @@ export const consoleState = () => call("GET", BASE);
 export const setMonitored = (extensions) => call("PUT", `${BASE}/monitored`, { extensions });
 export const searchDirectory = (q) => call("GET", `${BASE}/directory?q=${encodeURIComponent(q)}`);
 export const transfer = (target) => call("POST", `${BASE}/transfer`, { target });
+export const answer = () => call("POST", `${BASE}/answer`);
 
 // Server-Sent Events over fetch (EventSource cannot send the Authorization header): calls
 // onTile(tile) per `tile` event; resolves when the stream ends (the caller reconnects).

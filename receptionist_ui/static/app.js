@@ -1,13 +1,13 @@
-// The receptionist console: sign in, the grid of monitored colleagues with live states, the
-// company directory, blind transfer of the call on the receptionist's phone. Keyboard first:
-// "/" searches, 1-9 picks a tile, "t" transfers to the picked colleague, Delete stops
+// The receptionist console: sign in, the receptionist's own phone (answer from here), the grid
+// of monitored colleagues with live states, the company directory, blind transfer of the call
+// on the receptionist's phone. Keyboard first: "a" answers, "/" searches, 1-9 picks a tile, "t" transfers to the picked colleague, Delete stops
 // monitoring it, Escape goes back to the grid.
 
 import * as api from "./api.js";
 import { language, setLanguage, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
-const view = { extension: "", tierName: "", limit: null, tiles: [], picked: -1 };
+const view = { extension: "", tierName: "", limit: null, own: null, tiles: [], picked: -1 };
 let live = null;
 
 function el(tag, attrs = {}, ...children) {
@@ -53,9 +53,17 @@ function tileNode(tile, index) {
   );
 }
 
+function renderOwn() {
+  if (!view.own) return;
+  $("own").dataset.state = view.own.state;
+  $("own-state").textContent = `${view.own.extension}: ${describe(view.own)}`;
+  $("answer").disabled = view.own.state !== "ringing";
+}
+
 function render() {
   $("licence").textContent = t("licence")(view.tierName, view.tiles.length, view.limit);
   $("grid").replaceChildren(...view.tiles.map(tileNode));
+  renderOwn();
 }
 
 function pick(index) {
@@ -65,6 +73,10 @@ function pick(index) {
 }
 
 function applyTile(tile) {
+  if (tile.extension === view.extension) {
+    view.own = tile;
+    renderOwn();
+  }
   const index = view.tiles.findIndex((x) => x.extension === tile.extension);
   if (index < 0) return;
   view.tiles[index] = tile;
@@ -99,6 +111,15 @@ async function transferTo(target) {
   try {
     await api.transfer(target);
     say(t("transferred")(target));
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+async function answerCall() {
+  try {
+    await api.answer();
+    say(t("answered"));
   } catch (error) {
     say(error.message, true);
   }
@@ -181,6 +202,8 @@ function onKey(event) {
     $("search").focus();
   } else if (/^[1-9]$/.test(event.key) && Number(event.key) <= view.tiles.length) {
     pick(Number(event.key) - 1);
+  } else if (event.key === "a") {
+    answerCall();
   } else if (event.key === "t" && view.tiles[view.picked]) {
     transferTo(view.tiles[view.picked].extension);
   } else if (event.key === "Delete" && view.tiles[view.picked]) {
@@ -207,6 +230,7 @@ $("login-form").addEventListener("submit", async (event) => {
   }
 });
 $("logout").addEventListener("click", signOut);
+$("answer").addEventListener("click", answerCall);
 $("search-form").addEventListener("submit", (event) => { event.preventDefault(); search(); });
 $("search").addEventListener("input", search);
 document.addEventListener("keydown", onKey);

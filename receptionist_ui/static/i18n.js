@@ -5,8 +5,9 @@ const WORDS = {
     title: "Receptie", username: "Gebruikersnaam", password: "Wachtwoord", signIn: "Inloggen",
     signOut: "Uitloggen", monitored: "Collega's", directory: "Bedrijfstelefoonboek",
     searchHint: "Zoek op naam of toestel (/)",
-    keys: "Toetsen: / zoeken, 1-9 collega kiezen, t doorverbinden naar de gekozen collega, " +
-      "Delete niet meer volgen, Esc terug.",
+    keys: "Toetsen: a opnemen, / zoeken, 1-9 collega kiezen, t doorverbinden naar de gekozen " +
+      "collega, Delete niet meer volgen, Esc terug.",
+    myPhone: "Mijn toestel", answer: "Opnemen", answered: "Uw toestel neemt op",
     monitor: "Volgen", unmonitor: "Niet volgen", transfer: "Doorverbinden",
     licence: (name, count, limit) =>
       `Licentie ${name}: ${count} van ${limit === null ? "onbeperkt" : limit} collega's`,
@@ -22,8 +23,9 @@ const WORDS = {
     title: "Reception", username: "Username", password: "Password", signIn: "Sign in",
     signOut: "Sign out", monitored: "Colleagues", directory: "Company directory",
     searchHint: "Search by name or extension (/)",
-    keys: "Keys: / search, 1-9 pick a colleague, t transfer to the picked colleague, " +
-      "Delete stop monitoring, Esc back.",
+    keys: "Keys: a answer, / search, 1-9 pick a colleague, t transfer to the picked " +
+      "colleague, Delete stop monitoring, Esc back.",
+    myPhone: "My phone", answer: "Answer", answered: "Your phone answers",
     monitor: "Monitor", unmonitor: "Stop monitoring", transfer: "Transfer",
     licence: (name, count, limit) =>
       `${name} licence: ${count} of ${limit === null ? "unlimited" : limit} colleagues`,

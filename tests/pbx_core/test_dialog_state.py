@@ -68,3 +68,15 @@ def test_same_extension_in_two_tenants_stays_apart() -> None:
     states.apply(cc.CallRinging("a", "a~1", "1002"))
     assert states.dialogs("two", "1002") == ()
     assert len(states.dialogs("one", "1002")) == 1
+
+
+def test_a_transfer_ends_the_dropped_legs_dialogs_not_the_callers() -> None:
+    states = DialogStates()
+    states.apply(offered("c3", "1001", "1003", cc.CallSource.EXTENSION))
+    states.apply(cc.CallRinging("c3", "c3~1", "1003"))
+    states.apply(cc.CallAnswered("c3", "c3~1", "1003"))
+    (ended,) = states.apply(cc.CallTransferred("c3", "1005"))
+    assert (ended.extension, ended.dialog.phase) == ("1003", DialogPhase.TERMINATED)
+    assert line_state(states.dialogs(T, "1001")) is LineState.BUSY
+    (ring,) = states.apply(cc.CallRinging("c3", "c3~2", "1005"))
+    assert (ring.extension, ring.dialog.remote) == ("1005", "1001")

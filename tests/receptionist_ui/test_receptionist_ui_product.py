@@ -171,3 +171,60 @@ def test_directory_monitoring_tier_refusal_and_a_colleague_ringing_live(
         call.kill()
         callee.kill()
         blf_key.kill()
+
+
+def test_the_receptionist_answers_from_the_browser_then_transfers(
+    page: Page, product: ProductThread, tmp_path: Path
+) -> None:
+    """1001 calls the receptionist (1003), whose SIPp phone rings without answering; the
+    console's Answer (key "a") has the PBX offer the call again with the auto-answer hint and
+    the phone answers; then a blind transfer hands it to 1005, whose phone answers."""
+    loop = product.loop
+    own_port, colleague_port = free_port(), free_port()
+    for extension, port in ((RECEPTIONIST, own_port), ("1005", colleague_port)):
+        registered = loop.run(register(product.sip_port, extension, port, tmp_path))
+        assert registered.returncode == 0, registered.errors
+    own_phone = loop.run(
+        Sipp(
+            "receptionist_phone.xml",
+            work_dir=tmp_path,
+            local_port=own_port,
+            variables={"media_port": free_port()},
+            calls=2,
+        ).start()
+    )
+    colleague = loop.run(
+        Sipp(
+            "agent_answer.xml",
+            work_dir=tmp_path,
+            local_port=colleague_port,
+            variables={"media_port": free_port(), "ring_ms": 300},
+        ).start()
+    )
+    call = loop.run(
+        Sipp(
+            "ext_call.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": "1001", "to": RECEPTIONIST, "media_port": free_port(),
+                       "hold_ms": 6000},
+            extra=["-au", "1001", "-ap", "pw1001"],
+        ).start()
+    )  # fmt: skip
+    try:
+        own = page.locator("#own")
+        expect(own).to_have_attribute("data-state", "ringing", timeout=15000)
+        page.keyboard.press("a")
+        expect(own).to_have_attribute("data-state", "on_call", timeout=15000)
+        with api(product, RECEPTIONIST, f"pw{RECEPTIONIST}") as client:
+            moved = client.post("/api/v1/receptionist/transfer", json={"target": "1005"})
+            assert moved.status_code == 202, moved.text
+        expect(own).to_have_attribute("data-state", "idle", timeout=15000)
+        own_result = loop.run(own_phone.wait())  # rang, was cancelled, auto-answered, let go
+        assert own_result.returncode == 0, own_result.errors
+        assert loop.run(call.wait()).returncode == 0
+        assert loop.run(colleague.wait()).returncode == 0
+    finally:
+        call.kill()
+        own_phone.kill()
+        colleague.kill()
