@@ -151,10 +151,13 @@ async def subscribe_all(phone: Phone, pbx_port: int, lines: list[str]) -> None:
 async def drive(
     pbx: PbxService, sent_at: dict[tuple[str, str], float], rate: float, seconds: float
 ) -> int:
-    """`rate` state changes a second for `seconds` over the lines in turn; returns how many."""
+    """About `rate` state changes a second for `seconds` over the lines in turn, every call
+    ended; returns how many."""
     stack = pbx._stack
     assert stack is not None
-    changes = int(rate * seconds)
+    # Whole calls (ring, answer, hang up): a call left open would add its dialog to the next
+    # phase's NOTIFYs of that line.
+    changes = 3 * max(1, round(rate * seconds / 3))
     start = time.monotonic()
     run = uuid.uuid4().hex[:6]
     for k in range(changes):
