@@ -7,7 +7,7 @@ INSTALL := VENV=$(VENV) $(PYTHON) devtools/install.py
 
 .PHONY: demo test lint typecheck imports unit bench security venv lock system-packages clean
 
-PACKAGES := common pbx_core queueing group_services cti agent_ui supervisor_ui admin_ui recordings_ui wallboard_ui reports crm_connectors provisioning
+PACKAGES := common pbx_core queueing group_services cti agent_ui supervisor_ui admin_ui recordings_ui receptionist_ui wallboard_ui reports crm_connectors provisioning
 
 # Re-synced whenever pyproject.toml or the lock changes; a stale lock fails with what to run.
 $(VENV)/.synced: pyproject.toml uv.lock devtools/uv-requirements.txt
@@ -32,7 +32,7 @@ lint: venv
 	$(BIN)/bandit -q -r $(PACKAGES) --severity-level medium --confidence-level low
 
 typecheck: venv
-	$(BIN)/mypy common pbx_core queueing group_services cti agent_ui supervisor_ui admin_ui recordings_ui wallboard_ui reports crm_connectors provisioning bench tests devtools
+	$(BIN)/mypy common pbx_core queueing group_services cti agent_ui supervisor_ui admin_ui recordings_ui receptionist_ui wallboard_ui reports crm_connectors provisioning bench tests devtools
 
 imports: venv
 	$(BIN)/lint-imports

@@ -127,3 +127,8 @@ def kiosk_token_ids(prefix: str) -> str:
 def wallboard_thresholds(prefix: str, tenant: str) -> str:
     """Hash: call center id -> its wallboard's red thresholds JSON (cti/wallboard.py)."""
     return f"{prefix}:{tenant}:wallboard-thresholds"
+
+
+def receptionist_monitored(prefix: str, tenant: str, username: str) -> str:
+    """The extensions a receptionist's console monitors, a JSON list (docs/receptionist.md)."""
+    return f"{prefix}:{tenant}:receptionist:{username}:monitored"

@@ -61,8 +61,10 @@ from cti.provisioning_demo import (
     seed_demo_company,
     seed_demo_operator,
 )
+from cti.receptionist import ReceptionistConsole
 from cti.recording_product import ProductRecordings
 from cti.rest import crm_connections as crm_connections_api
+from cti.rest import receptionist as receptionist_api
 from cti.rest.trunk_registrations import RegistrationCollector
 from cti.screen_pop import ScreenPopRecord
 from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
@@ -382,6 +384,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         cdr_task = asyncio.create_task(cdrs.run(pbx.subscribe()), name="cdrs")
         stack.callback(cdr_task.cancel)
+        # The receptionist console's presence: the same pure core as the phones' BLF keys.
+        receptionist = ReceptionistConsole(pbx, provisioning, redis, settings.key_prefix)
+        receptionist_task = asyncio.create_task(receptionist.run(), name="receptionist")
+        stack.callback(receptionist_task.cancel)
         await pbx.start()
         stack.push_async_callback(pbx.stop)
         await voicemail.tell_phones(pbx.set_message_counts, list(pbx.directories.tenants))
@@ -431,6 +437,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.crm_connections = crm
         app.include_router(crm_connections_api.router)
         app.state.carrier_registrations = pbx.carrier_registrations
+        app.state.receptionist = receptionist
+        app.include_router(receptionist_api.router)
         _mount_clients(app)
         install_browser_phone(app, pbx, settings.host)
         public_url = os.environ.get(
@@ -494,7 +502,7 @@ def _mount_clients(app: FastAPI) -> None:
     """Serve the browser clients when their packages provide a `mount(app)`."""
     import importlib
 
-    for name in ("agent_ui", "supervisor_ui", "admin_ui", "wallboard_ui"):
+    for name in ("agent_ui", "supervisor_ui", "admin_ui", "wallboard_ui", "receptionist_ui"):
         module = importlib.import_module(name)
         mount = getattr(module, "mount", None)
         if callable(mount):

@@ -174,6 +174,9 @@ class Transfer:
 
     call_id: str
     target: str
+    auto_answer: bool = False
+    """Ask the extension's phone to answer by itself (as `OfferCall.auto_answer`): how the
+    receptionist console answers a call ringing at the receptionist's own phone."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.prompts import prompt_path
 from pbx_core.media.webrtc_bridge import WebrtcMediaBridge
+from pbx_core.presence.blf import BusyLampField, sip_dialog_ids
 from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
@@ -44,6 +45,7 @@ from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import COUNTERS, SipThread
+from pbx_core.sip.subscriptions import Subscriptions
 from pbx_core.sip.tcp_transport import TcpTransportGateway
 from pbx_core.sip.ws_transport import WsTransportGateway
 from pbx_core.trunks.routing import TrunkRouting
@@ -96,8 +98,10 @@ class PbxService:
         self._ws: WsTransportGateway | None = None
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
+        self._subscriptions: Subscriptions | None = None
         self._mwi: MessageWaiting | None = None
         self._carrier_registrations: CarrierRegistrations | None = None
+        self._blf: BusyLampField | None = None
         self.auth_throttle: AuthThrottle | None = None
         """Failed authentications and bans while the PBX runs (`counts()` for /metrics)."""
         self._media: NgClient | None = None
@@ -199,11 +203,21 @@ class PbxService:
         credentials = self.config.browser_credentials
         auth = DigestAuth(extra_passwords=credentials.passwords if credentials else None)
         throttle = self.auth_throttle = AuthThrottle(self.config.auth_throttle)
+        subscriptions = self._subscriptions = Subscriptions(
+            global_config, self.directories, self.config.realm, auth, throttle
+        )
+        self._mwi = MessageWaiting(subscriptions.changed)
+        self._blf = BusyLampField(
+            subscriptions.changed,
+            lambda dialog: sip_dialog_ids(self._calls.calls if self._calls else {}, dialog),
+        )
+        subscriptions.serve(self._mwi)
+        subscriptions.serve(self._blf)
         self._calls = CallManager(
             global_config,
             self.directories,
             self.locations,
-            self._emit_from_sip_thread,
+            self._emit_with_presence,
             realm=self.config.realm,
             auth=auth,
             throttle=throttle,
@@ -223,14 +237,11 @@ class PbxService:
         self._registrar = Registrar(
             self.directories, self.locations, self.config.realm, auth, throttle
         )
-        self._mwi = MessageWaiting(
-            global_config, self.directories, self.config.realm, auth, throttle
-        )
         registrations = self._carrier_registrations = CarrierRegistrations(
             global_config, self.config.carrier_registration
         )
         registrations.configure(self.trunks.registering)
-        return SipRouter(self._registrar, self._calls, throttle, self._mwi)
+        return SipRouter(self._registrar, self._calls, throttle, subscriptions)
 
     async def stop(self) -> None:
         if self._ws is not None:
@@ -349,13 +360,13 @@ class PbxService:
         self.directories = directories
         if self._stack is None or self._calls is None or self._registrar is None:
             return
-        calls, registrar, mwi = self._calls, self._registrar, self._mwi
+        calls, registrar, subscriptions = self._calls, self._registrar, self._subscriptions
 
         def swap() -> None:
             calls.set_directories(directories)
             registrar.set_directories(directories)
-            if mwi is not None:
-                mwi.set_directories(directories)
+            if subscriptions is not None:
+                subscriptions.set_directories(directories)
 
         await asyncio.to_thread(self._stack.call_sync, swap)
 
@@ -398,6 +409,16 @@ class PbxService:
 
     # -----------------------------------------------------------------------------------------
     # Events out
+
+    def _emit_with_presence(self, event: cc.CallEvent, route: str | None) -> None:
+        """The busy lamp field hears every call event first, in the SIP thread (its NOTIFYs
+        need no hop to asyncio and back)."""
+        if self._blf is not None:
+            try:
+                self._blf.on_event(event)
+            except Exception:
+                log.exception("busy lamp field failed on %r", event)
+        self._emit_from_sip_thread(event, route)
 
     def _emit_from_sip_thread(self, event: cc.CallEvent, route: str | None) -> None:
         if self._loop is None or self._loop.is_closed():

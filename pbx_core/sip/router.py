@@ -13,7 +13,7 @@ from pbx_core.sip.calls import CallManager
 from pbx_core.sip.headers import raw_header
 from pbx_core.sip.peer import peer_host
 from pbx_core.sip.registrar import Registrar
-from pbx_core.voicemail.mwi import MessageWaiting
+from pbx_core.sip.subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +26,12 @@ class SipRouter:
         registrar: Registrar,
         calls: CallManager,
         throttle: AuthThrottle,
-        mwi: MessageWaiting,
+        subscriptions: Subscriptions,
     ) -> None:
         self._registrar = registrar
         self._calls = calls
         self._throttle = throttle
-        self._mwi = mwi
+        self._subscriptions = subscriptions
 
     def __call__(self, req: Any, sip_t: Any) -> Any:
         try:
@@ -61,7 +61,7 @@ class SipRouter:
         if method == "REGISTER":
             return self._registrar.handle(req)
         if method == "SUBSCRIBE":  # new, and refreshes within a subscription's dialog
-            return self._mwi.subscribe(req)
+            return self._subscriptions.subscribe(req)  # every event package (MWI, BLF)
         if req.getHFBody("to").getTag() is not None:
             # In-dialog request for a dialog we do not have (sippy routes known dialogs to
             # their UA before this callback).

@@ -13,8 +13,8 @@ from tests.pbx_core.support import Sipp, run_sipp
 
 
 def counts_pushed(pbx: PbxService) -> int:
-    mwi = pbx._mwi  # the SIP thread's own record: a test looks in
-    return mwi.subscription_count() if mwi is not None else -1
+    subscriptions = pbx._subscriptions  # the SIP thread's own record: a test looks in
+    return subscriptions.count("message-summary") if subscriptions is not None else -1
 
 
 async def test_a_phone_is_told_of_new_and_read_messages(pbx: PbxService, tmp_path: Path) -> None:

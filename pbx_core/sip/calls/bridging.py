@@ -80,7 +80,7 @@ class Bridging:
         self._ctx.caller_media.stop_media(call)
         self._ctx.caller_media.set_held_media(call, False)
 
-    def transfer(self, call: Call, target: str) -> None:
+    def transfer(self, call: Call, target: str, *, auto_answer: bool = False) -> None:
         ctx = self._ctx
         for leg in list(call.legs.values()):
             self.drop_leg(call, leg)
@@ -106,7 +106,14 @@ class Bridging:
             return
         if call.answered and ctx.media is not None:
             ctx.caller_media.start_music(call)
-        ctx.offers.offer(call, call.next_leg_id(), target, ctx.extension_ring_timeout, True)
+        ctx.offers.offer(
+            call,
+            call.next_leg_id(),
+            target,
+            ctx.extension_ring_timeout,
+            True,
+            auto_answer=auto_answer,
+        )
 
     def drop_leg(self, call: Call, leg: Leg) -> None:
         """End a leg from the PBX side: CANCEL if it rings, BYE if it is answered."""

@@ -57,8 +57,8 @@ class CommandDispatcher:
                     ctx.fail(call, "Bridge", f"no leg {leg_id}")
                     return
                 ctx.bridging.bridge(call, leg)
-            case cc.Transfer(target=target):
-                ctx.bridging.transfer(call, target)
+            case cc.Transfer(target=target, auto_answer=auto_answer):
+                ctx.bridging.transfer(call, target, auto_answer=auto_answer)
             case cc.Hangup(code=code, reason=reason):
                 ctx.bridging.end_call(call, cc.HangupSide.PBX, code=code, reason=reason)
             case cc.StartRecording():

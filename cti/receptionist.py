@@ -1,0 +1,299 @@
+"""The receptionist console's backend (seed 3.2.3, docs/receptionist.md): which colleagues a
+receptionist monitors (within the licence's tier), each colleague's live state, the company
+directory, and the receptionist's own calls to transfer.
+
+Presence comes from the same pure core as the phones' busy lamp field
+(`pbx_core.presence.dialog_state`), fed here with `PbxService.events()`; do-not-disturb and
+forwarding from the PBX's services table, signed in or out from the PBX's registrations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, assert_never
+
+from redis.asyncio import Redis
+
+from common.redis_keys import receptionist_monitored
+from pbx_core import call_control as cc
+from pbx_core.features.diversion import Forwarding
+from pbx_core.presence.dialog_state import (
+    Dialog,
+    DialogPhase,
+    DialogStates,
+    Direction,
+    LineState,
+    line_state,
+)
+from pbx_core.service import PbxService
+from provisioning.errors import NotFound
+from provisioning.service import ProvisioningService
+from provisioning.users import Tier
+
+log = logging.getLogger(__name__)
+
+TIER_LIMITS: dict[Tier, int | None] = {Tier.BASIC: 8, Tier.STANDARD: 30, Tier.PREMIUM: None}
+"""Monitored users per receptionist licence (seed 3.2.3); None: unlimited."""
+TIER_NAMES = {Tier.BASIC: "Instap", Tier.STANDARD: "Standaard", Tier.PREMIUM: "Premium"}
+DIRECTORY_RESULTS = 50
+REFRESH_SECONDS = 3.0
+"""How often tiles are looked at again for what no call event tells: a phone registering or
+expiring, do-not-disturb or forwarding switched."""
+LISTENER_QUEUE = 1000
+"""Tile changes a console may lag behind; a slower one is dropped (it reconnects and reloads)."""
+
+
+class TileState(StrEnum):
+    IDLE = "idle"
+    RINGING = "ringing"
+    ON_CALL = "on_call"
+    HELD = "held"
+    DND = "dnd"
+    FORWARDED = "forwarded"
+    SIGNED_OUT = "signed_out"
+
+
+class ConsoleError(Exception):
+    """A refusal the console shows as it is: `code` for the client, `message` for the user."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    extension: str
+    name: str
+    state: TileState
+    remote: str = ""
+    """Who the colleague talks to or is rung by (number), when on a call or ringing."""
+    remote_name: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "extension": self.extension,
+            "name": self.name,
+            "state": self.state,
+            "remote": self.remote,
+            "remoteName": self.remote_name,
+        }
+
+
+def tile_state(dialogs: tuple[Dialog, ...], services: Forwarding, registered: bool) -> TileState:
+    """Calls first (what the colleague does now), then what callers would meet: do not disturb,
+    forwarded always, no phone signed in."""
+    line = line_state(dialogs)
+    match line:
+        case LineState.RINGING:
+            return TileState.RINGING
+        case LineState.BUSY:
+            return TileState.ON_CALL
+        case LineState.HELD:
+            return TileState.HELD
+        case LineState.IDLE:
+            pass
+        case _:
+            assert_never(line)
+    if services.do_not_disturb:
+        return TileState.DND
+    if services.forward_always:
+        return TileState.FORWARDED
+    return TileState.IDLE if registered else TileState.SIGNED_OUT
+
+
+class ReceptionistConsole:
+    def __init__(
+        self, pbx: PbxService, provisioning: ProvisioningService, redis: Redis, prefix: str
+    ) -> None:
+        self._pbx = pbx
+        self._provisioning = provisioning
+        self._redis = redis
+        self._prefix = prefix
+        self.states = DialogStates()
+        self._listeners: dict[str, set[asyncio.Queue[Tile | None]]] = {}
+        self._shown: dict[tuple[str, str], Tile] = {}
+        """The last tile sent per line (of tenants with a console open)."""
+
+    async def run(self) -> None:
+        """Follow every PBX call event, and look again every few seconds at what no call event
+        tells (a task for the product's life)."""
+        refresh = asyncio.create_task(self._refresh_forever(), name="receptionist-refresh")
+        try:
+            async for event in self._pbx.events():
+                try:
+                    for change in self.states.apply(event):
+                        self._publish(change.tenant, change.extension)
+                except Exception:
+                    log.exception("receptionist presence failed on %r", event)
+        finally:
+            refresh.cancel()
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            for tenant in [t for t, listeners in self._listeners.items() if listeners]:
+                directory = self._pbx.directories.of_tenant(tenant)
+                for extension in directory.users if directory is not None else ():
+                    try:
+                        self._publish(tenant, extension)
+                    except Exception:
+                        log.exception("receptionist refresh of %s/%s failed", tenant, extension)
+
+    def _publish(self, tenant: str, extension: str) -> None:
+        listeners = self._listeners.get(tenant)
+        if not listeners:
+            return
+        tile = self.tile(tenant, extension)
+        if self._shown.get((tenant, extension)) == tile:
+            return
+        self._shown[(tenant, extension)] = tile
+        for queue in list(listeners):
+            try:
+                queue.put_nowait(tile)
+            except asyncio.QueueFull:
+                listeners.discard(queue)
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.get_nowait()
+                    queue.put_nowait(None)  # tells the stream to end: the console reloads
+
+    @contextlib.contextmanager
+    def listen(self, tenant: str) -> Any:
+        """A queue of the tenant's tile changes while the `with` lasts (None: fell behind)."""
+        queue: asyncio.Queue[Tile | None] = asyncio.Queue(LISTENER_QUEUE)
+        listeners = self._listeners.setdefault(tenant, set())
+        if not listeners:  # nothing was sent while nobody listened
+            self._shown = {k: v for k, v in self._shown.items() if k[0] != tenant}
+        listeners.add(queue)
+        try:
+            yield queue
+        finally:
+            listeners.discard(queue)
+
+    # -----------------------------------------------------------------------------------------
+    # Tiles and directory
+
+    def tile(self, tenant: str, extension: str) -> Tile:
+        user = self._pbx.directories.user(tenant, extension)
+        name = user.display_name if user is not None else ""
+        dialogs = self.states.dialogs(tenant, extension)
+        registered = self._pbx.registration(extension, tenant) is not None
+        state = tile_state(dialogs, self._pbx.user_services.get(tenant, extension), registered)
+        shown = _shown_dialog(dialogs)
+        if shown is None:
+            return Tile(extension, name, state)
+        return Tile(extension, name, state, shown.remote, shown.remote_name)
+
+    def directory(self, tenant: str, query: str) -> list[Tile]:
+        """The tenant's users whose name or extension contains `query` (case-insensitive)."""
+        directory = self._pbx.directories.of_tenant(tenant)
+        if directory is None:
+            return []
+        needle = query.strip().lower()
+        found = sorted(
+            (u for u in directory.users.values() if _matches(needle, u.extension, u.display_name)),
+            key=lambda u: (u.display_name.lower(), u.extension),
+        )
+        return [self.tile(tenant, u.extension) for u in found[:DIRECTORY_RESULTS]]
+
+    # -----------------------------------------------------------------------------------------
+    # Licence and monitored users
+
+    async def tier(self, tenant: str, username: str) -> Tier:
+        try:
+            user = await asyncio.to_thread(self._provisioning.user, tenant, username)
+        except NotFound:
+            user = None
+        tier = user.licences.receptionist if user is not None else None
+        if tier is None:
+            raise ConsoleError(
+                403, "no_licence", "this user has no receptionist licence (Instap, Standaard or "
+                "Premium)"
+            )  # fmt: skip
+        return tier
+
+    async def monitored(self, tenant: str, username: str) -> list[str]:
+        raw = await self._redis.get(receptionist_monitored(self._prefix, tenant, username))
+        extensions: list[str] = json.loads(raw) if raw else []
+        # Users removed since keep no tile.
+        return [e for e in extensions if self._pbx.directories.user(tenant, e) is not None]
+
+    async def set_monitored(self, tenant: str, username: str, extensions: list[str]) -> list[str]:
+        tier = await self.tier(tenant, username)
+        wanted = list(dict.fromkeys(extensions))
+        limit = TIER_LIMITS[tier]
+        if limit is not None and len(wanted) > limit:
+            raise ConsoleError(
+                403,
+                "tier_limit",
+                f"the {TIER_NAMES[tier]} receptionist licence monitors at most {limit} users "
+                f"({len(wanted)} asked): Standaard monitors 30, Premium any number",
+            )
+        unknown = [e for e in wanted if self._pbx.directories.user(tenant, e) is None]
+        if unknown:
+            raise ConsoleError(422, "unknown_user", f"no user with extension {unknown[0]}")
+        key = receptionist_monitored(self._prefix, tenant, username)
+        await self._redis.set(key, json.dumps(wanted))
+        return wanted
+
+    # -----------------------------------------------------------------------------------------
+    # The receptionist's own calls
+
+    def own_call(self, tenant: str, extension: str) -> Dialog:
+        """The call the receptionist's phone has now: the answered one, else the ringing one."""
+        dialogs = [
+            d
+            for d in self.states.dialogs(tenant, extension)
+            if d.direction is Direction.RECIPIENT and d.leg_id
+        ]
+        for phase in (DialogPhase.CONFIRMED, DialogPhase.EARLY):
+            for dialog in dialogs:
+                if dialog.phase is phase:
+                    return dialog
+        raise ConsoleError(409, "no_call", "your phone has no incoming call to transfer")
+
+    def transfer(self, tenant: str, extension: str, target: str) -> str:
+        """Blind transfer of the receptionist's incoming call to `target` (an extension of the
+        tenant, or an outside number when the tenant may call out)."""
+        dialog = self.own_call(tenant, extension)
+        if target == extension:
+            raise ConsoleError(422, "bad_target", "the call is already yours")
+        self._send(cc.Transfer(dialog.call_id, target))
+        return dialog.call_id
+
+    def answer(self, tenant: str, extension: str) -> str:
+        """Answer the call ringing at the receptionist's phone from the browser: the PBX offers
+        it to the phone again with the auto-answer hint (`Call-Info: answer-after=0`), which
+        the phone honours by answering at once (as the agent client's calls are answered)."""
+        ringing = [
+            d
+            for d in self.states.dialogs(tenant, extension)
+            if d.direction is Direction.RECIPIENT and d.leg_id and d.phase is DialogPhase.EARLY
+        ]
+        if not ringing:
+            raise ConsoleError(409, "no_call", "your phone has no ringing call to answer")
+        self._send(cc.Transfer(ringing[0].call_id, extension, auto_answer=True))
+        return ringing[0].call_id
+
+    def _send(self, command: cc.CallCommand) -> None:
+        try:
+            self._pbx.send(command)
+        except RuntimeError as error:
+            raise ConsoleError(503, "pbx_unavailable", str(error)) from error
+
+
+def _shown_dialog(dialogs: tuple[Dialog, ...]) -> Dialog | None:
+    for phase in (DialogPhase.CONFIRMED, DialogPhase.EARLY):
+        for dialog in dialogs:
+            if dialog.phase is phase:
+                return dialog
+    return None
+
+
+def _matches(needle: str, extension: str, name: str) -> bool:
+    return not needle or needle in extension or needle in name.lower()

@@ -1,0 +1,237 @@
+// The receptionist console: sign in, the receptionist's own phone (answer from here), the grid
+// of monitored colleagues with live states, the company directory, blind transfer of the call
+// on the receptionist's phone. Keyboard first: "a" answers, "/" searches, 1-9 picks a tile, "t" transfers to the picked colleague, Delete stops
+// monitoring it, Escape goes back to the grid.
+
+import * as api from "./api.js";
+import { language, setLanguage, t } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+const view = { extension: "", tierName: "", limit: null, own: null, tiles: [], picked: -1 };
+let live = null;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function say(text, error = false) {
+  const message = $("message");
+  message.textContent = text;
+  message.className = error ? "message error" : "message";
+  message.hidden = !text;
+}
+
+function describe(tile) {
+  const state = t("states")[tile.state] || tile.state;
+  if (!tile.remote) return state;
+  return `${state} ${t("with")} ${tile.remoteName || tile.remote}`;
+}
+
+function tileNode(tile, index) {
+  return el(
+    "li",
+    {
+      class: "tile", "data-ext": tile.extension, "data-state": tile.state, tabindex: "0",
+      "aria-selected": String(index === view.picked), onclick: () => pick(index),
+    },
+    el("span", { class: "key" }, index < 9 ? String(index + 1) : ""),
+    el("strong", {}, tile.name || tile.extension),
+    el("span", { class: "ext" }, tile.extension),
+    el("span", { class: "state" }, describe(tile)),
+    el("button", { type: "button", class: "transfer", onclick: (e) => {
+      e.stopPropagation(); transferTo(tile.extension);
+    } }, t("transfer")),
+    el("button", { type: "button", class: "remove", onclick: (e) => {
+      e.stopPropagation(); unmonitor(tile.extension);
+    } }, t("unmonitor")),
+  );
+}
+
+function renderOwn() {
+  if (!view.own) return;
+  $("own").dataset.state = view.own.state;
+  $("own-state").textContent = `${view.own.extension}: ${describe(view.own)}`;
+  $("answer").disabled = view.own.state !== "ringing";
+}
+
+function render() {
+  $("licence").textContent = t("licence")(view.tierName, view.tiles.length, view.limit);
+  $("grid").replaceChildren(...view.tiles.map(tileNode));
+  renderOwn();
+}
+
+function pick(index) {
+  view.picked = index;
+  render();
+  $("grid").children[index]?.focus();
+}
+
+function applyTile(tile) {
+  if (tile.extension === view.extension) {
+    view.own = tile;
+    renderOwn();
+  }
+  const index = view.tiles.findIndex((x) => x.extension === tile.extension);
+  if (index < 0) return;
+  view.tiles[index] = tile;
+  const node = tileNode(tile, index);
+  $("grid").children[index].replaceWith(node);
+}
+
+async function load() {
+  const state = await api.consoleState();
+  Object.assign(view, state);
+  render();
+}
+
+async function monitored(extensions) {
+  try {
+    const result = await api.setMonitored(extensions);
+    view.tiles = result.tiles;
+    say("");
+    render();
+    restartLive();
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+const monitor = (extension) =>
+  monitored([...view.tiles.map((x) => x.extension), extension]);
+const unmonitor = (extension) =>
+  monitored(view.tiles.map((x) => x.extension).filter((x) => x !== extension));
+
+async function transferTo(target) {
+  try {
+    await api.transfer(target);
+    say(t("transferred")(target));
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+async function answerCall() {
+  try {
+    await api.answer();
+    say(t("answered"));
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+async function search() {
+  const q = $("search").value;
+  try {
+    const { users } = await api.searchDirectory(q);
+    $("results").replaceChildren(...users.map((user) => el(
+      "li",
+      { class: "user", "data-ext": user.extension, "data-state": user.state },
+      el("strong", {}, user.name || user.extension),
+      el("span", { class: "ext" }, user.extension),
+      el("span", { class: "state" }, describe(user)),
+      el("button", { type: "button", class: "monitor", onclick: () => monitor(user.extension) },
+        t("monitor")),
+      el("button", { type: "button", class: "transfer", onclick: () => transferTo(user.extension) },
+        t("transfer")),
+    )));
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+function restartLive() {
+  live?.abort();
+  const controller = live = new AbortController();
+  (async () => {
+    let delay = 500;
+    while (!controller.signal.aborted) {
+      try {
+        $("live").textContent = t("live");
+        $("live").dataset.connected = "true";
+        await api.follow(applyTile, controller.signal);
+        delay = 500;
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        if (error.status === 401) return signOut();
+      }
+      $("live").textContent = t("reconnecting");
+      $("live").dataset.connected = "false";
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 10000);
+      if (!controller.signal.aborted) await load().catch(() => {});
+    }
+  })();
+}
+
+function signOut() {
+  live?.abort();
+  api.session.token = null;
+  $("console-view").hidden = true;
+  $("login-view").hidden = false;
+}
+
+async function start() {
+  $("login-view").hidden = true;
+  $("console-view").hidden = false;
+  try {
+    await load();
+  } catch (error) {
+    say(error.message, true);
+    return;
+  }
+  restartLive();
+}
+
+function onKey(event) {
+  if ($("console-view").hidden) return;
+  const typing = event.target instanceof HTMLInputElement;
+  if (event.key === "Escape") {
+    $("search").blur();
+    pick(Math.max(view.picked, 0));
+    return;
+  }
+  if (typing) return;
+  if (event.key === "/") {
+    event.preventDefault();
+    $("search").focus();
+  } else if (/^[1-9]$/.test(event.key) && Number(event.key) <= view.tiles.length) {
+    pick(Number(event.key) - 1);
+  } else if (event.key === "a") {
+    answerCall();
+  } else if (event.key === "t" && view.tiles[view.picked]) {
+    transferTo(view.tiles[view.picked].extension);
+  } else if (event.key === "Delete" && view.tiles[view.picked]) {
+    unmonitor(view.tiles[view.picked].extension);
+  }
+}
+
+setLanguage(language());
+$("lang").textContent = language() === "nl" ? "EN" : "NL";
+$("lang").addEventListener("click", () => {
+  setLanguage(language() === "nl" ? "en" : "nl");
+  $("lang").textContent = language() === "nl" ? "EN" : "NL";
+  render();
+});
+$("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api.signIn($("login-username").value, $("login-password").value);
+    $("login-error").hidden = true;
+    await start();
+  } catch (error) {
+    $("login-error").textContent = error.message;
+    $("login-error").hidden = false;
+  }
+});
+$("logout").addEventListener("click", signOut);
+$("answer").addEventListener("click", answerCall);
+$("search-form").addEventListener("submit", (event) => { event.preventDefault(); search(); });
+$("search").addEventListener("input", search);
+document.addEventListener("keydown", onKey);
+if (api.session.token) start(); else $("login-view").hidden = false;
