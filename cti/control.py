@@ -41,6 +41,8 @@ class MonitorMode(StrEnum):
     """Silent monitoring: hears caller and agent, is not heard."""
     BARGE = "BARGE"
     """Barge in: a three-way conversation."""
+    WHISPER = "WHISPER"
+    """Whisper (coach): talks to the agent alone, hears both; the caller hears only the agent."""
 
 
 class CallCenterControl(Protocol):

@@ -38,6 +38,7 @@ MONITOR_SETTLE_SECONDS = 1.0
 PBX_MONITOR_MODES = {
     MonitorMode.LISTEN: pbx.MonitorMode.LISTEN,
     MonitorMode.BARGE: pbx.MonitorMode.BARGE,
+    MonitorMode.WHISPER: pbx.MonitorMode.WHISPER,
 }
 
 

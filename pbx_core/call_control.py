@@ -48,6 +48,9 @@ class MonitorMode(StrEnum):
     """Silent monitoring: the supervisor hears caller and agent; nobody hears the supervisor."""
     BARGE = "barge"
     """Barge in: a three-way call, everybody hears everybody."""
+    WHISPER = "whisper"
+    """Whisper (coach): the supervisor hears both and talks to the agent alone; the caller
+    hears only the agent (issue 23.3)."""
 
 
 class OfferFailure(StrEnum):

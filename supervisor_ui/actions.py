@@ -262,7 +262,7 @@ async def _monitor(
     if not phone:
         return _fail("Enter your own phone's extension first (My phone).")
     await api.monitor_call(token, call_id, phone, mode)
-    verb = "Listening to" if mode == "LISTEN" else "Barging in on"
+    verb = {"LISTEN": "Listening to", "BARGE": "Barging in on", "WHISPER": "Whispering to"}[mode]
     return Outcome(True, f"{verb} agent {given.agent}'s call from your phone {phone}.")
 
 
@@ -272,6 +272,10 @@ async def _listen(api: SupervisorApi, token: str, given: ActionInput, index: Liv
 
 async def _barge(api: SupervisorApi, token: str, given: ActionInput, index: LiveIndex) -> Outcome:
     return await _monitor(api, token, given, index, "BARGE")
+
+
+async def _whisper(api: SupervisorApi, token: str, given: ActionInput, index: LiveIndex) -> Outcome:
+    return await _monitor(api, token, given, index, "WHISPER")
 
 
 _HANDLERS = {
@@ -286,6 +290,7 @@ _HANDLERS = {
     "sign-out": _sign_out,
     "monitor": _listen,
     "barge": _barge,
+    "whisper": _whisper,
 }
 _TITLES = {
     "move": "Move",
@@ -299,5 +304,6 @@ _TITLES = {
     "sign-out": "Sign out agent",
     "monitor": "Silent monitoring",
     "barge": "Barge-in",
+    "whisper": "Whisper",
 }
 ACTIONS = tuple(_HANDLERS)

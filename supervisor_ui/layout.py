@@ -154,6 +154,7 @@ def controls() -> html.Div:
                         [
                             _button("Silent monitor", "btn-monitor"),
                             _button("Barge in", "btn-barge"),
+                            _button("Whisper", "btn-whisper"),
                         ],
                         className="row",
                     ),

@@ -227,6 +227,35 @@ async def test_listen_barge_listen_barge_stop_goes_back_to_the_plain_bridge(
         await _hang_up(pbx, events, talk)
 
 
+async def test_whisper_coaches_the_agent_alone_and_switches_modes_in_the_call(
+    pbx: PbxService, events: EventLog, conversation: Conversation, tmp_path: Path
+) -> None:
+    """Issue 23.3: the supervisor talks to the agent only, hears both; the caller never hears
+    the supervisor. Listen -> whisper -> barge -> whisper in one monitor, no new dial."""
+    talk = conversation
+    async with _answering_supervisor(pbx, tmp_path) as (supervisor, _sipp):
+        whispering = {
+            talk.caller: ((AGENT_HZ,), (SUPERVISOR_HZ,)),
+            talk.agent: ((CALLER_HZ, SUPERVISOR_HZ), ()),
+            supervisor: ((CALLER_HZ, AGENT_HZ), ()),
+        }
+        pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003", cc.MonitorMode.LISTEN))
+        await events.next_of(cc.MonitorStarted, monitor_id="m1", mode=cc.MonitorMode.LISTEN)
+        await supervisor.wait_to_hear(CALLER_HZ)
+        pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003", cc.MonitorMode.WHISPER))
+        await events.next_of(cc.MonitorStarted, monitor_id="m1", mode=cc.MonitorMode.WHISPER)
+        await talk.agent.wait_to_hear(SUPERVISOR_HZ)
+        _assert_hearing(await _listen(), whispering)
+
+        pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003", cc.MonitorMode.BARGE))
+        await events.next_of(cc.MonitorStarted, monitor_id="m1", mode=cc.MonitorMode.BARGE)
+        await talk.caller.wait_to_hear(SUPERVISOR_HZ)
+        pbx.send(cc.MonitorCall(talk.call_id, "m1", "1003", cc.MonitorMode.WHISPER))
+        await events.next_of(cc.MonitorStarted, monitor_id="m1", mode=cc.MonitorMode.WHISPER)
+        _assert_hearing(await _listen(), whispering)
+        await _hang_up(pbx, events, talk)
+
+
 async def test_supervisor_not_joining_or_hanging_up_leaves_the_call_as_it_was(
     pbx: PbxService, events: EventLog, conversation: Conversation, tmp_path: Path
 ) -> None:

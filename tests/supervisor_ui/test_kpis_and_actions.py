@@ -188,6 +188,8 @@ async def test_monitor_refusal_says_why() -> None:
     assert "not_registered" in outcome.message
     ok = await run(FakeApi(), "monitor", agent="1004", phone="1099")
     assert ok.ok and "Listening" in ok.message
+    coach = await run(FakeApi(), "whisper", agent="1004", phone="1099")
+    assert coach.ok and "Whispering to agent 1004" in coach.message
 
 
 def test_fake_api_matches_the_real_methods() -> None:

@@ -107,8 +107,8 @@ class CallMutations:
 
     @fields.mutation(
         description="Supervisors: ring `extension` (your own phone, no other) and listen in on an"
-        " agent's call (LISTEN: silent monitoring) or join it (BARGE); again with the other mode"
-        " to switch"
+        " agent's call (LISTEN: silent monitoring), coach the agent alone (WHISPER: the caller"
+        " does not hear you) or join it (BARGE); again with another mode to switch"
     )
     async def monitor_call(
         self, info: CtiInfo, call_id: strawberry.ID, extension: str, mode: MonitorMode
