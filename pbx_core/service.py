@@ -29,6 +29,7 @@ from redis import Redis
 from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig
 from pbx_core.directory import Directories, Directory
+from pbx_core.features.rooms import Participant, RoomsTable
 from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
@@ -36,7 +37,6 @@ from pbx_core.media.prompts import prompt_path
 from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
-from pbx_core.sip.calls.bridge_rooms import Participant, RoomsTable
 from pbx_core.sip.digest import DigestAuth
 from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
