@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from pbx_core.sip.calls.bridge_rooms import Room
+from pbx_core.features.rooms import Room
 from queueing.config import (
     Action,
     AgentConfig,

@@ -29,6 +29,7 @@ from redis import Redis
 from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig
 from pbx_core.directory import Directories, Directory
+from pbx_core.features.rooms import Participant, RoomsTable
 from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
@@ -38,7 +39,6 @@ from pbx_core.presence.blf import BusyLampField, sip_dialog_ids
 from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
-from pbx_core.sip.calls.bridge_rooms import Participant, RoomsTable
 from pbx_core.sip.carrier_registration import CarrierRegistrations, RegistrationStatus
 from pbx_core.sip.digest import DigestAuth
 from pbx_core.sip.registrar import Registrar

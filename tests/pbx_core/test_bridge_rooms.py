@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pbx_core.call_control import DEFAULT_TENANT
+from pbx_core.features.rooms import Room
 from pbx_core.service import PbxService
-from pbx_core.sip.calls.bridge_rooms import MUTE_ALL_CODE, Room
+from pbx_core.sip.calls.bridge_rooms import MUTE_ALL_CODE
 from tests.pbx_core.rtp_phone import RtpPhone
 from tests.pbx_core.support import Sipp
 from tests.pbx_core.test_hold_and_monitor import _assert_hearing, _listen

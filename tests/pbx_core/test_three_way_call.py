@@ -1,9 +1,10 @@
 """Three-way calls over real SIP (SIPp phones), real RTP through rtpengine and the PBX's mixer.
 
-1001 calls 1002 (B), then 1003 (C), from two SIPp dialogs as a phone with two lines, and keys
-`*31` (RFC 4733) in the second call. Every phone's audio is an `RtpPhone` playing its own tone:
-1001 in the second call 500 Hz, in the first (now silent) 700 Hz, B 1000 Hz, C 1500 Hz. Who
-hears whom is read from the tones in the frames each one receives.
+1001 calls 1002 (B), puts it on hold (re-INVITE sendonly), then calls 1003 (C), from two SIPp
+dialogs as a phone with two lines, and keys `*31` (RFC 4733) in the second call. Every phone's
+audio is an `RtpPhone` playing its own tone: 1001 in the second call 500 Hz, in the first (now
+silent) 700 Hz, B 1000 Hz, C 1500 Hz. Who hears whom is read from the tones in the frames each
+one receives.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pbx_core.features.codes import CONFERENCE_CODE
 from pbx_core.features.diversion import N_WAY_OTHERS, THREE_WAY_OTHERS, Forwarding
 from pbx_core.media import sdp_rewrite
 from pbx_core.service import PbxService
+from pbx_core.sip.calls.model import Call
 from tests.pbx_core.rtp_phone import RtpPhone
 from tests.pbx_core.support import EventLog, Sipp, agent_phone
 from tests.pbx_core.test_hold_and_monitor import _assert_hearing, _listen
@@ -68,11 +70,12 @@ async def open_two_calls(
     ]  # fmt: skip
     try:
         sipps.append(
-            await _user_dialog(pbx, tmp_path, "ext_call_remote_bye.xml", "1002", user_held)
+            await _user_dialog(pbx, tmp_path, "ext_call_hold_remote_bye.xml", "1002", user_held)
         )
         await _start_talking(pbx, "1002", user_held, b)
         await b.wait_to_hear(USER_HELD_HZ)
         await user_held.wait_to_hear(B_HZ)
+        await _call_to(pbx, "1002", held=True)
         sipps.append(await _user_dialog(pbx, tmp_path, second_line, "1003", user, hold_ms=HOLD_MS))
         await _start_talking(pbx, "1003", user, c)
         await c.wait_to_hear(USER_HZ)
@@ -88,22 +91,28 @@ async def open_two_calls(
 async def _start_talking(pbx: PbxService, to: str, user: RtpPhone, callee: RtpPhone) -> None:
     """Once 1001's call to `to` is bridged, both phones send to rtpengine (where their SDP
     says; an `RtpPhone` otherwise waits to hear something first, and so would both)."""
+    call = await _call_to(pbx, to)
+    user.peer = sdp_rewrite.audio_endpoint(str(call.ua.lSDP))[0]
+    callee.peer = sdp_rewrite.audio_endpoint(call.offer_sdp)[0]
+
+
+async def _call_to(pbx: PbxService, to: str, *, held: bool = False) -> Call:
+    """1001's call to `to`, once bridged (and, if `held`, held by 1001's phone)."""
     assert pbx._calls is not None
     calls = pbx._calls.calls
     async with asyncio.timeout(10):
         while True:
-            bridged = [
+            found = [
                 call
                 for call in list(calls.values())
                 if call.caller == "1001"
                 and call.bridged is not None
                 and call.bridged.extension == to
+                and (call.held or not held)
             ]
-            if bridged:
-                break
+            if found:
+                return found[0]
             await asyncio.sleep(0.05)
-    user.peer = sdp_rewrite.audio_endpoint(str(bridged[0].ua.lSDP))[0]
-    callee.peer = sdp_rewrite.audio_endpoint(bridged[0].offer_sdp)[0]
 
 
 async def _user_dialog(

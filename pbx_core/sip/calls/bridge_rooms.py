@@ -6,15 +6,14 @@ participant's, a cap of participants, a join and a leave tone, and "mute all" by
 The PBX answers the caller itself (rtpengine anchors it as every call) and, once the PIN is
 good, re-answers rtpengine's far side with a socket of the room's mixer (`media/conference.py`,
 `media/mixer.py`, the same mixing as three-way calls): each participant hears all others.
-The rooms are data the application writes (`RoomsTable`); the SIP thread reads them per call.
+The rooms are data the application writes (`features/rooms.py`); the SIP thread reads them per
+call.
 Runs in the SIP thread; only each room's mixer has its own thread.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
@@ -23,6 +22,7 @@ from sippy.Core.EventDispatcher import ED2
 from sippy.Time.Timeout import Timeout
 
 from pbx_core import call_control as cc
+from pbx_core.features.rooms import Participant, Room, RoomsTable
 from pbx_core.media import mixer, sdp_rewrite
 from pbx_core.media.conference import Conference
 from pbx_core.media.ng_client import NgError
@@ -44,35 +44,6 @@ JOIN_TONE = mixer.tones((800, 0.12), (1200, 0.12))
 LEAVE_TONE = mixer.tones((1200, 0.12), (800, 0.12))
 
 
-@dataclass(frozen=True, slots=True)
-class Room:
-    number: str
-    """Dialled by an extension of the tenant (its extension-like number)."""
-    pin: str
-    """The participants' PIN (digits)."""
-    moderator_pin: str
-    max_participants: int
-    """The licence cap (seed 3.3.4); the moderators count too."""
-
-
-class RoomsTable:
-    """Every tenant's rooms: written by the application, read by the SIP thread (one dict
-    look-up, atomic under the GIL; each write replaces the dict)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rooms: dict[tuple[str, str], Room] = {}
-
-    def get(self, tenant: str, number: str) -> Room | None:
-        return self._rooms.get((tenant, number))
-
-    def replace_tenant(self, tenant: str, rooms: Iterable[Room]) -> None:
-        fresh = {(tenant, room.number): room for room in rooms}
-        with self._lock:
-            kept = {key: room for key, room in self._rooms.items() if key[0] != tenant}
-            self._rooms = kept | fresh
-
-
 class SeatState(StrEnum):
     PIN = "pin"
     IN = "in"
@@ -86,14 +57,6 @@ class _Seat:
     digits: str = ""
     tries: int = 0
     moderator: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Participant:
-    call_id: str
-    caller: str
-    moderator: bool
-    muted: bool
 
 
 @dataclass(eq=False)

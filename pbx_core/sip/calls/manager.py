@@ -18,11 +18,12 @@ from typing import Any
 from pbx_core import call_control as cc
 from pbx_core.directory import Directories
 from pbx_core.features.forwarding import CallForwarding
+from pbx_core.features.rooms import RoomsTable
 from pbx_core.features.table import ServicesTable
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient, NgError
 from pbx_core.sip.auth_throttle import AuthThrottle
-from pbx_core.sip.calls.bridge_rooms import BridgeRooms, RoomsTable
+from pbx_core.sip.calls.bridge_rooms import BridgeRooms
 from pbx_core.sip.calls.bridging import Bridging
 from pbx_core.sip.calls.call_handling import CallHandling
 from pbx_core.sip.calls.caller_media import CallerMedia

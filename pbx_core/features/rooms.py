@@ -1,0 +1,47 @@
+"""The conference bridge's rooms as the PBX applies them (sip/calls/bridge_rooms.py): written by
+the application, read by the SIP thread on each call (one dict look-up, atomic under the GIL;
+each write replaces the dict), and who is in a room, as the API shows it. No SIP here, so the
+application imports it freely."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    number: str
+    """Dialled by an extension of the tenant (its extension-like number)."""
+    pin: str
+    """The participants' PIN (digits)."""
+    moderator_pin: str
+    max_participants: int
+    """The licence cap (seed 3.3.4); the moderators count too."""
+
+
+class RoomsTable:
+    """Every tenant's rooms: written by the application, read by the SIP thread (one dict
+    look-up, atomic under the GIL; each write replaces the dict)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rooms: dict[tuple[str, str], Room] = {}
+
+    def get(self, tenant: str, number: str) -> Room | None:
+        return self._rooms.get((tenant, number))
+
+    def replace_tenant(self, tenant: str, rooms: Iterable[Room]) -> None:
+        fresh = {(tenant, room.number): room for room in rooms}
+        with self._lock:
+            kept = {key: room for key, room in self._rooms.items() if key[0] != tenant}
+            self._rooms = kept | fresh
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    call_id: str
+    caller: str
+    moderator: bool
+    muted: bool
