@@ -280,6 +280,17 @@ class ReceptionistConsole:
         self._send(cc.Transfer(ringing[0].call_id, extension, auto_answer=True))
         return ringing[0].call_id
 
+    def to_voicemail(self, tenant: str, extension: str, target: str) -> str:
+        """The call ringing at the receptionist's phone straight into `target`'s voicemail (an
+        answered call cannot: the PBX's voicemail takes unanswered calls)."""
+        if self._pbx.directories.user(tenant, target) is None:
+            raise ConsoleError(422, "unknown_user", f"no user with extension {target}")
+        dialog = self.own_call(tenant, extension)
+        if dialog.phase is not DialogPhase.EARLY:
+            raise ConsoleError(409, "answered", "an answered call cannot go to voicemail")
+        self._send(cc.Transfer(dialog.call_id, target, to_voicemail=True))
+        return dialog.call_id
+
     def _send(self, command: cc.CallCommand) -> None:
         try:
             self._pbx.send(command)

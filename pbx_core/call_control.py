@@ -180,6 +180,9 @@ class Transfer:
     auto_answer: bool = False
     """Ask the extension's phone to answer by itself (as `OfferCall.auto_answer`): how the
     receptionist console answers a call ringing at the receptionist's own phone."""
+    to_voicemail: bool = False
+    """Straight into `target`'s voicemail box (an unanswered call between extensions, not a call
+    center's; else, or without a box, `CommandFailed` and the call goes on as it was)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,6 +129,27 @@ async def transfer(
 
 
 @router.post(
+    "/voicemail",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        409: {"description": "No ringing call on the receptionist's phone"},
+        422: {"description": "An unknown extension"},
+    },
+)
+async def to_voicemail(
+    body: TransferTo, principal: CurrentPrincipal, console: Console
+) -> dict[str, str]:
+    """The call ringing at the receptionist's phone into a colleague's voicemail box."""
+    extension = _extension(principal)
+    try:
+        await console.tier(principal.tenant, principal.username)
+        call_id = console.to_voicemail(principal.tenant, extension, body.target)
+    except ConsoleError as error:
+        raise _refused(error) from error
+    return {"callId": call_id}
+
+
+@router.post(
     "/answer",
     status_code=status.HTTP_202_ACCEPTED,
     responses={409: {"description": "No call ringing at the receptionist's phone"}},

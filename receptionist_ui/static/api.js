@@ -49,6 +49,7 @@ export const setMonitored = (extensions) => call("PUT", `${BASE}/monitored`, { e
 export const searchDirectory = (q) => call("GET", `${BASE}/directory?q=${encodeURIComponent(q)}`);
 export const transfer = (target) => call("POST", `${BASE}/transfer`, { target });
 export const answer = () => call("POST", `${BASE}/answer`);
+export const toVoicemail = (target) => call("POST", `${BASE}/voicemail`, { target });
 
 // Server-Sent Events over fetch (EventSource cannot send the Authorization header): calls
 // onTile(tile) per `tile` event; resolves when the stream ends (the caller reconnects).

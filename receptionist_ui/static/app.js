@@ -47,6 +47,9 @@ function tileNode(tile, index) {
     el("button", { type: "button", class: "transfer", onclick: (e) => {
       e.stopPropagation(); transferTo(tile.extension);
     } }, t("transfer")),
+    el("button", { type: "button", class: "voicemail", onclick: (e) => {
+      e.stopPropagation(); voicemailOf(tile.extension);
+    } }, t("voicemail")),
     el("button", { type: "button", class: "remove", onclick: (e) => {
       e.stopPropagation(); unmonitor(tile.extension);
     } }, t("unmonitor")),
@@ -111,6 +114,15 @@ async function transferTo(target) {
   try {
     await api.transfer(target);
     say(t("transferred")(target));
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+async function voicemailOf(target) {
+  try {
+    await api.toVoicemail(target);
+    say(t("toVoicemail")(target));
   } catch (error) {
     say(error.message, true);
   }
@@ -204,6 +216,8 @@ function onKey(event) {
     pick(Number(event.key) - 1);
   } else if (event.key === "a") {
     answerCall();
+  } else if (event.key === "v" && view.tiles[view.picked]) {
+    voicemailOf(view.tiles[view.picked].extension);
   } else if (event.key === "t" && view.tiles[view.picked]) {
     transferTo(view.tiles[view.picked].extension);
   } else if (event.key === "Delete" && view.tiles[view.picked]) {

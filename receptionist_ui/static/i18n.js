@@ -6,8 +6,9 @@ const WORDS = {
     signOut: "Uitloggen", monitored: "Collega's", directory: "Bedrijfstelefoonboek",
     searchHint: "Zoek op naam of toestel (/)",
     keys: "Toetsen: a opnemen, / zoeken, 1-9 collega kiezen, t doorverbinden naar de gekozen " +
-      "collega, Delete niet meer volgen, Esc terug.",
+      "collega, v naar diens voicemail, Delete niet meer volgen, Esc terug.",
     myPhone: "Mijn toestel", answer: "Opnemen", answered: "Uw toestel neemt op",
+    voicemail: "Voicemail", toVoicemail: (target) => `Gesprek naar de voicemail van ${target}`,
     monitor: "Volgen", unmonitor: "Niet volgen", transfer: "Doorverbinden",
     licence: (name, count, limit) =>
       `Licentie ${name}: ${count} van ${limit === null ? "onbeperkt" : limit} collega's`,
@@ -24,8 +25,9 @@ const WORDS = {
     signOut: "Sign out", monitored: "Colleagues", directory: "Company directory",
     searchHint: "Search by name or extension (/)",
     keys: "Keys: a answer, / search, 1-9 pick a colleague, t transfer to the picked " +
-      "colleague, Delete stop monitoring, Esc back.",
+      "colleague, v to their voicemail, Delete stop monitoring, Esc back.",
     myPhone: "My phone", answer: "Answer", answered: "Your phone answers",
+    voicemail: "Voicemail", toVoicemail: (target) => `Call sent to ${target}'s voicemail`,
     monitor: "Monitor", unmonitor: "Stop monitoring", transfer: "Transfer",
     licence: (name, count, limit) =>
       `${name} licence: ${count} of ${limit === null ? "unlimited" : limit} colleagues`,

@@ -228,3 +228,49 @@ def test_the_receptionist_answers_from_the_browser_then_transfers(
         call.kill()
         own_phone.kill()
         colleague.kill()
+
+
+def test_a_ringing_call_goes_to_a_colleagues_voicemail(
+    page: Page, product: ProductThread, tmp_path: Path
+) -> None:
+    """1001 calls the receptionist, whose phone rings on; the console sends the call into
+    1005's voicemail (1005 has no phone): the ringing is cancelled and the PBX answers the
+    caller with 1005's greeting."""
+    loop = product.loop
+    own_port = free_port()
+    registered = loop.run(register(product.sip_port, RECEPTIONIST, own_port, tmp_path))
+    assert registered.returncode == 0, registered.errors
+    own_phone = loop.run(
+        Sipp(
+            "receptionist_phone.xml",
+            work_dir=tmp_path,
+            local_port=own_port,
+            variables={"media_port": free_port()},
+        ).start()
+    )
+    call = loop.run(
+        Sipp(
+            "ext_call.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": "1001", "to": RECEPTIONIST, "media_port": free_port(),
+                       "hold_ms": 2000},
+            extra=["-au", "1001", "-ap", "pw1001"],
+        ).start()
+    )  # fmt: skip
+    try:
+        own = page.locator("#own")
+        expect(own).to_have_attribute("data-state", "ringing", timeout=15000)
+        with api(product, RECEPTIONIST, f"pw{RECEPTIONIST}") as client:
+            unknown = client.post("/api/v1/receptionist/voicemail", json={"target": "1999"})
+            assert unknown.status_code == 422
+            sent = client.post("/api/v1/receptionist/voicemail", json={"target": "1005"})
+            assert sent.status_code == 202, sent.text
+        expect(own).not_to_have_attribute("data-state", "ringing", timeout=15000)
+        own_result = loop.run(own_phone.wait())  # rang, then cancelled
+        assert own_result.returncode == 0, own_result.errors
+        answered = loop.run(call.wait())  # answered by the voicemail, hung up after 2 s
+        assert answered.returncode == 0, answered.errors
+    finally:
+        call.kill()
+        own_phone.kill()

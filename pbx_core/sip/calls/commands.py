@@ -57,8 +57,10 @@ class CommandDispatcher:
                     ctx.fail(call, "Bridge", f"no leg {leg_id}")
                     return
                 ctx.bridging.bridge(call, leg)
-            case cc.Transfer(target=target, auto_answer=auto_answer):
-                ctx.bridging.transfer(call, target, auto_answer=auto_answer)
+            case cc.Transfer(target=target, auto_answer=auto_answer, to_voicemail=to_voicemail):
+                ctx.bridging.transfer(
+                    call, target, auto_answer=auto_answer, to_voicemail=to_voicemail
+                )
             case cc.Hangup(code=code, reason=reason):
                 ctx.bridging.end_call(call, cc.HangupSide.PBX, code=code, reason=reason)
             case cc.StartRecording():
