@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.agent_ui.agent_pages import go_available, new_context, watch_errors
 from tests.components import CHROMIUM_ARGS, require_chromium, require_executable
 from tests.pbx_core.rtp_phone import RtpPhone
-from tests.pbx_core.support import Sipp, free_port, register
+from tests.pbx_core.support import Sipp, free_port
 from tests.product_harness import ProductThread
 
 CALLER = "+31201234567"
@@ -194,106 +194,3 @@ async def _started(phone: RtpPhone) -> RtpPhone:
 
 async def _now() -> float:
     return asyncio.get_running_loop().time()
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="after a hold (SIP re-INVITE from the browser, or the PBX's HoldCall) the caller no "
-    "longer hears the browser phone; desk phones do (docs/webrtc.md, limits)",
-)
-def test_hold_and_resume_in_the_browser_keeps_audio_both_ways(
-    browser: Browser, product: ProductThread, tmp_path: Path
-) -> None:
-    loop = product.loop
-    context = new_context(browser)
-    page = context.new_page()
-    caller_audio = loop.run(_started(RtpPhone(CALLER_TONE)))
-    caller: Sipp | None = None
-    try:
-        _sign_in_with_browser_phone(page, product)
-        go_available(page)
-        caller = loop.run(
-            Sipp(
-                "trunk_call_remote_bye.xml",
-                work_dir=tmp_path,
-                remote=("127.0.0.1", product.sip_port),
-                variables={"from": CALLER, "to": "7001", "media_port": caller_audio.port},
-            ).start()
-        )
-        offer = page.locator('.softphone-call[data-call="ringing"]')
-        expect(offer).to_contain_text(CALLER, timeout=20_000)
-        offer.get_by_role("button", name="Answer").click()
-        loop.run(caller_audio.wait_to_hear(BROWSER_TONE, timeout=10.0), timeout=15)
-
-        # Hold and resume from the browser (its re-INVITEs, offered to rtpengine from the
-        # browser's side): the caller hears the browser again after the resume.
-        call = page.locator(".softphone-call")
-        call.get_by_role("button", name="Hold").click()
-        expect(call.get_by_role("button", name="Resume")).to_be_visible()
-        call.get_by_role("button", name="Resume").click()
-        expect(call.get_by_role("button", name="Hold")).to_be_visible()
-        resumed = loop.run(_now())
-        loop.run(caller_audio.wait_to_hear(BROWSER_TONE, timeout=10.0), timeout=15)
-        assert caller_audio.share(BROWSER_TONE, resumed + 1.0) > 0.5
-    finally:
-        if caller is not None:
-            caller.kill()
-        loop.run(caller_audio.close())
-        context.close()
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the PBX cancels the transfer leg at once after the browser's REFER of a queue call "
-    "(REFER, 202, BYE cross the WebSocket gateway as they should; docs/webrtc.md, limits)",
-)
-def test_queue_call_transferred_from_the_browser(
-    browser: Browser, product: ProductThread, tmp_path: Path
-) -> None:
-    """Blind transfer from the browser phone (a REFER over the WebSocket) to a colleague's desk
-    phone: the colleague's phone rings, answers and hangs up; the caller gets its BYE."""
-    loop = product.loop
-    colleague_port = free_port()
-    registered = loop.run(register(product.sip_port, "1004", colleague_port, tmp_path))
-    assert registered.returncode == 0, registered.errors
-    colleague = loop.run(
-        Sipp(
-            "agent_answer_hangup.xml",
-            work_dir=tmp_path,
-            local_port=colleague_port,
-            variables={"media_port": free_port(), "ring_ms": 300, "talk_ms": 1000},
-        ).start()
-    )
-    context = new_context(browser)
-    page = context.new_page()
-    errors = watch_errors(page)
-    caller: Sipp | None = None
-    try:
-        _sign_in_with_browser_phone(page, product)
-        go_available(page)
-        caller = loop.run(
-            Sipp(
-                "trunk_call_remote_bye.xml",
-                work_dir=tmp_path,
-                remote=("127.0.0.1", product.sip_port),
-                variables={"from": CALLER, "to": "7001", "media_port": free_port()},
-            ).start()
-        )
-        offer = page.locator('.softphone-call[data-call="ringing"]')
-        expect(offer).to_contain_text(CALLER, timeout=20_000)
-        offer.get_by_role("button", name="Answer").click()
-        call = page.locator('.softphone-call[data-call="talking"]')
-        call.locator("#softphone-transfer-input").fill("1004")
-        call.get_by_role("button", name="Transfer").click()
-        # The browser's leg ends; the colleague answers, talks and hangs up: the caller's BYE.
-        expect(page.locator(".softphone-call")).to_have_count(0, timeout=15_000)
-        result = loop.run(caller.wait(timeout=30), timeout=40)
-        assert result.returncode == 0, result.errors
-        answered = loop.run(colleague.wait(timeout=30), timeout=40)
-        assert answered.returncode == 0, answered.errors
-        assert errors == []
-    finally:
-        if caller is not None:
-            caller.kill()
-        colleague.kill()
-        context.close()
