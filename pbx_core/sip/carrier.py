@@ -58,6 +58,10 @@ def carrier_invite(
 
 
 FAILOVER_CODES = frozenset({408, 500, 503})
+SILENT_CARRIER_SECONDS = 4.0
+"""A trunk that has not answered an INVITE at all (not even 100 Trying) within this is taken for
+down when a later trunk is on the route: its INVITE is cancelled and the next is tried, instead
+of waiting out SIP's 32 s transaction timeout (RFC 3261 17.1.1.2)."""
 """A carrier that times out or is out of service: the next trunk may take the call. Any other
 answer (busy, not found, forbidden) is the called party's and ends the attempt."""
 
@@ -68,6 +72,10 @@ class CarrierLeg:
 
     invite: CarrierInvite
     tried: int = 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.tried < len(self.invite.placed.route)
 
     def next_trunk(self, code: int) -> Carrier | None:
         route = self.invite.placed.route
@@ -114,6 +122,11 @@ class CarrierLegs:
 
     def end(self, leg_id: str) -> None:
         self._legs.pop(leg_id, None)
+
+    def may_fail_over(self, leg_id: str) -> bool:
+        """Whether a later trunk is left on this leg's route (a silent carrier is left then)."""
+        leg = self._legs.get(leg_id)
+        return leg is not None and leg.has_next
 
     def next_trunk(self, leg_id: str, code: int) -> tuple[CarrierInvite, Carrier] | None:
         """A carrier leg that failed with `code`: the next trunk to try, if any."""

@@ -258,6 +258,46 @@ async def test_a_503_from_the_first_trunk_tries_the_next_which_gets_its_digest_a
     assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"
 
 
+class SilentCarrier(asyncio.DatagramProtocol):
+    """A trunk that is down without saying so: it takes every datagram and answers nothing."""
+
+    def __init__(self) -> None:
+        self.first_invite_at: float | None = None
+        self.methods: list[str] = []
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        method = data.split(b" ", 1)[0].decode(errors="replace")
+        self.methods.append(method)
+        if method == "INVITE" and self.first_invite_at is None:
+            self.first_invite_at = asyncio.get_running_loop().time()
+
+
+async def test_a_silent_first_trunk_is_left_for_the_next_long_before_the_sip_timeout(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    """Issue 15.1: "a 503 or timeout on the first tries the next". A carrier that answers
+    nothing would hold the call for SIP's 32 s transaction timeout; the PBX gives it
+    `SILENT_CARRIER_SECONDS` when another trunk is on the route."""
+    loop = asyncio.get_running_loop()
+    silent = SilentCarrier()
+    transport, _ = await loop.create_datagram_endpoint(lambda: silent, local_addr=("127.0.0.1", 0))
+    down = transport.get_extra_info("sockname")[1]
+    up = free_sip_port()
+    trunks = (Carrier_("127.0.0.1", down), Carrier_("127.0.0.1", up))
+    await pbx.update_trunks(TrunkRouting.of(None, NUMBERS, tenant_carriers={"demo": trunks}))
+    try:
+        async with Carrier(up, tmp_path) as carrier:
+            await _extension_calls(pbx, tmp_path, "1001", "0201234567")
+            answered_at = loop.time()
+            seen = await carrier.finished()
+    finally:
+        transport.close()
+    assert seen["r-uri"] == f"sip:{CUSTOMER}@127.0.0.1:{up}"
+    assert silent.first_invite_at is not None and set(silent.methods) <= {"INVITE", "CANCEL"}
+    # The whole call (4 s of silence, the answer, 0.3 s of talk) ends far inside Timer B.
+    assert answered_at - silent.first_invite_at < 16
+
+
 async def test_over_the_tenants_call_capacity_a_call_gets_486(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:

@@ -56,6 +56,8 @@ class Leg(_Timed):
     """Bridged by the PBX itself on answer (extension calls, transfers), not by the app."""
     state: LegState = LegState.RINGING
     timer: Any = None
+    silence_timer: Any = None
+    """A carrier leg's wait for any answer from its trunk (`carrier.SILENT_CARRIER_SECONDS`)."""
     remote_sdp: str = ""
     ringing_reported: bool = False
     held: bool = False

@@ -28,7 +28,13 @@ from pbx_core import call_control as cc
 from pbx_core.location import Binding
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import MONITOR_FAILED, Call, Leg, LegState
-from pbx_core.sip.carrier import CarrierInvite, CarrierLegs, place, trunk_binding
+from pbx_core.sip.carrier import (
+    SILENT_CARRIER_SECONDS,
+    CarrierInvite,
+    CarrierLegs,
+    place,
+    trunk_binding,
+)
 from pbx_core.sip.cased_header import cased_header
 from pbx_core.trunks.routing import Carrier, Refused
 
@@ -120,6 +126,8 @@ class Offers:
         elif carrier is not None:
             self._carrier_legs.start(leg_id, carrier)
         self._send_try(call, leg, binding, auto_answer, carrier)
+        if carrier is not None:
+            self._watch_silence(call, leg)
         leg.timer = Timeout(partial(ctx.guard, self._ring_timeout, call, leg), ring_timeout)
 
     def _leg_ua(self, call: Call, leg: Leg, binding: Binding, trunk: Carrier | None) -> Any:
@@ -144,7 +152,27 @@ class Offers:
         binding = trunk_binding(leg.extension, trunk, leg.tenant)
         leg.ua = self._leg_ua(call, leg, binding, trunk)
         self._send_try(call, leg, binding, False, invite)
+        self._watch_silence(call, leg)
         return True
+
+    def _watch_silence(self, call: Call, leg: Leg) -> None:
+        """Give a carrier leg's trunk `SILENT_CARRIER_SECONDS` to answer anything, when a later
+        trunk could take the call instead."""
+        if self._carrier_legs.may_fail_over(leg.leg_id):
+            leg.silence_timer = Timeout(
+                partial(self._ctx.guard, self._carrier_silent, call, leg), SILENT_CARRIER_SECONDS
+            )
+
+    def _carrier_silent(self, call: Call, leg: Leg) -> None:
+        leg.silence_timer = None
+        if leg.state is not LegState.RINGING or call.ended:
+            return
+        log.warning("trunk silent for %.0f s on call %s: trying the next", SILENT_CARRIER_SECONDS,
+                    call.call_id)  # fmt: skip
+        silent = leg.ua
+        silent.event_cb = None  # its CANCEL's outcome is nobody's business now
+        silent.recvEvent(CCEventDisconnect())
+        self._fail_over(call, leg, 408)
 
     def _send_try(
         self,
@@ -173,6 +201,9 @@ class Offers:
 
     def _on_leg_event(self, call: Call, leg: Leg, event: Any) -> None:
         ctx = self._ctx
+        if leg.silence_timer is not None:  # the trunk answered something: it is alive
+            leg.silence_timer.cancel()
+            leg.silence_timer = None
         if leg.state is LegState.ENDED or call.ended:
             return
         if isinstance(event, CCEventRing):
@@ -278,6 +309,9 @@ class Offers:
         if leg.state is LegState.ENDED:
             return
         leg.cancel_timer()
+        if leg.silence_timer is not None:
+            leg.silence_timer.cancel()
+            leg.silence_timer = None
         leg.state = LegState.ENDED
         self._carrier_legs.end(leg.leg_id)
         self._ctx.release(leg.tenant, leg.extension)
