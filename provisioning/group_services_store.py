@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from provisioning.announcement_store import check_references
 from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.group_services import (
     GroupConfig,
@@ -61,6 +62,7 @@ def _validated(connection: Connection, tenant: str, view: GroupView) -> GroupCon
         named_schedules(connection, tenant, ScheduleKind.WEEKLY),
         named_schedules(connection, tenant, ScheduleKind.HOLIDAYS),
     )
+    check_references(connection, tenant, view.settings)  # a menu's announcements exist
     members = view.settings.get("members", [])
     if members:
         known = set(
