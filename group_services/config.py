@@ -101,6 +101,9 @@ class OptionAction(StrEnum):
     """Say this menu again."""
     DIAL_EXTENSION = "dial_extension"
     """Collect an extension ending in # (or a pause) and transfer to it."""
+    DIAL_NAME = "dial_name"
+    """Collect the first letters of a name on the keypad (2 = abc ...), ending in # or a
+    pause; one user whose first or last name starts so: transferred to them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +164,9 @@ class AutoAttendantConfig:
     fallback: str | None = None
     """Where a caller who keeps missing goes; None: a goodbye and the call ends."""
     language: str = "nl"
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Extension -> user name, for dial-by-name: the tenant's users, filled in by provisioning
+    when it builds the config (never stored with the menu)."""
 
     def __post_init__(self) -> None:
         named = (self.business_menu, self.after_hours_menu, self.holiday_menu)

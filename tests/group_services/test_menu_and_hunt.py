@@ -143,3 +143,20 @@ def test_group_forwarding_and_night_forwarding() -> None:
     assert forward is not None and forward.target == "1009"
     with pytest.raises(ConfigError, match="hunt group policy"):
         group(RoutingPolicy.SKILL_BASED)
+
+
+def test_dial_by_name_on_the_keypad() -> None:
+    names = {"1001": "Anna de Vries", "1002": "Bram Visser", "1003": "Anouk Bakker"}
+    by_name = AutoAttendantConfig("7099", "Menu", {"main": Menu("main", "Main", options=(
+        MenuOption("7", OptionAction.DIAL_NAME),))}, names=names, max_misses=3)  # fmt: skip
+    assert menu.spelled("Visser") == "847737"
+    call, _ = menu.begin(by_name, MONDAY_NOON)
+    menu.digit(by_name, call, "7")
+    menu.digit(by_name, call, "8")  # "v": Anna de Vries and Bram Visser
+    again = menu.digit(by_name, call, "#")
+    assert again == [menu.SayInvalid(), menu.Say(by_name.menus["main"])]
+    menu.digit(by_name, call, "7")
+    for key in "847":  # "vis": only Visser
+        menu.digit(by_name, call, key)
+    [transfer] = menu.timed_out(by_name, call)
+    assert transfer == menu.TransferTo("1002", "dialled the name of Bram Visser")

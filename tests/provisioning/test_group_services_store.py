@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from group_services.config import HuntGroupConfig
+from group_services.config import AutoAttendantConfig, HuntGroupConfig
 from provisioning.announcement_store import AnnouncementService
 from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.group_services import GroupKind
@@ -85,3 +85,10 @@ def test_a_routed_group_is_not_deleted_and_menus_play_uploaded_announcements(
     assert [a.used_by for a in store.list("acme")] == [["7099"]]
     with pytest.raises(Conflict):  # played by the menu: kept
         store.delete("anna", "acme", "welkom")
+
+
+def test_menus_know_the_user_names_for_dial_by_name(groups: GroupServices) -> None:
+    groups.put("anna", "acme", MENU, "7099", "Menu", menu())
+    built = groups.configs("acme")["7099"]
+    assert isinstance(built, AutoAttendantConfig)
+    assert built.names == {"1001": "User 1001", "1002": "User 1002", "1003": "User 1003"}
