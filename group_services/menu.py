@@ -154,6 +154,8 @@ def _dialled(config: AutoAttendantConfig, call: MenuCall) -> list[Action]:
     number = call.collecting or ""
     call.collecting = None
     if not call.by_name:
+        if number not in config.names:  # never an outside number: no calls out on our bill
+            return _miss(config, call, f"{number} is no extension of this company")
         call.done = True
         return [TransferTo(number, f"dialled extension {number}")]
     found = [ext for ext, name in config.names.items() if _spells(name, number)]

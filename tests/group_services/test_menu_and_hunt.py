@@ -3,6 +3,7 @@ queue engine's policies, forwarding, members changed while a call hunts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time
 
 import pytest
@@ -74,13 +75,18 @@ def test_a_caller_looping_through_menus_is_sent_on() -> None:
     assert isinstance(actions[-1], menu.TransferTo) and actions[-1].target == "1001"
 
 
-def test_dial_by_extension() -> None:
-    call, _ = menu.begin(CONFIG, MONDAY_NOON)
-    assert menu.digit(CONFIG, call, "5") == [menu.Wait(5.0)]
-    menu.digit(CONFIG, call, "1")
-    menu.digit(CONFIG, call, "0")
-    [transfer] = menu.digit(CONFIG, call, "#")
-    assert isinstance(transfer, menu.TransferTo) and transfer.target == "10"
+def test_dial_by_extension_reaches_users_only() -> None:
+    config = replace(CONFIG, names={"1010": "Piet"}, max_misses=3)
+    call, _ = menu.begin(config, MONDAY_NOON)
+    assert menu.digit(config, call, "5") == [menu.Wait(5.0)]
+    for key in "0900":  # an outside (premium) number: never called from a menu
+        menu.digit(config, call, key)
+    assert menu.digit(config, call, "#") == [menu.SayInvalid(), menu.Say(MAIN)]
+    menu.digit(config, call, "5")
+    for key in "1010":
+        menu.digit(config, call, key)
+    [transfer] = menu.digit(config, call, "#")
+    assert isinstance(transfer, menu.TransferTo) and transfer.target == "1010"
 
 
 def test_bad_menus_are_refused() -> None:
