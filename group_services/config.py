@@ -100,7 +100,11 @@ class OptionAction(StrEnum):
     REPEAT = "repeat"
     """Say this menu again."""
     DIAL_EXTENSION = "dial_extension"
-    """Collect an extension ending in # (or a pause) and transfer to it."""
+    """Collect an extension ending in # (or a pause) and transfer to it: one of the tenant's
+    users (`AutoAttendantConfig.names`), never an outside number."""
+    DIAL_NAME = "dial_name"
+    """Collect the first letters of a name on the keypad (2 = abc ...), ending in # or a
+    pause; one user whose first or last name starts so: transferred to them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +165,10 @@ class AutoAttendantConfig:
     fallback: str | None = None
     """Where a caller who keeps missing goes; None: a goodbye and the call ends."""
     language: str = "nl"
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Extension -> user name, for dial-by-extension and dial-by-name: the tenant's users, the
+    only extensions a caller may dial from a menu; filled in by provisioning
+    when it builds the config (never stored with the menu)."""
 
     def __post_init__(self) -> None:
         named = (self.business_menu, self.after_hours_menu, self.holiday_menu)

@@ -12,6 +12,10 @@ from typing import TypeAlias, assert_never
 
 from group_services.config import AutoAttendantConfig, Menu, OptionAction
 
+KEYPAD = {letter: key for key, letters in {
+    "2": "abc", "3": "def", "4": "ghi", "5": "jkl", "6": "mno", "7": "pqrs", "8": "tuv",
+    "9": "wxyz"}.items() for letter in letters}  # fmt: skip
+"""The letters on a phone's keys (ITU E.161)."""
 MAX_MENU_VISITS = 25
 """Menus said to one caller before the fallback: a caller (or a robot) bouncing between a menu
 and its submenu for ever is sent on, never kept in the menu."""
@@ -58,7 +62,9 @@ class MenuCall:
     misses: int = 0
     visits: int = 0
     collecting: str | None = None
-    """Digits of an extension being dialled (dial-by-extension), None when not dialling."""
+    """Digits of an extension or name being dialled, None when not dialling."""
+    by_name: bool = False
+    """The digits being collected spell a name (dial-by-name), not an extension."""
     done: bool = False
 
 
@@ -116,8 +122,9 @@ def digit(config: AutoAttendantConfig, call: MenuCall, key: str) -> list[Action]
             return _enter(config, call, call.path.pop() if call.path else call.menu)
         case OptionAction.REPEAT:
             return _enter(config, call, call.menu)
-        case OptionAction.DIAL_EXTENSION:
+        case OptionAction.DIAL_EXTENSION | OptionAction.DIAL_NAME:
             call.collecting = ""
+            call.by_name = action is OptionAction.DIAL_NAME
             return [Wait(config.timeout_seconds)]
         case _:
             assert_never(action)
@@ -146,8 +153,26 @@ def _collect(config: AutoAttendantConfig, call: MenuCall, key: str) -> list[Acti
 def _dialled(config: AutoAttendantConfig, call: MenuCall) -> list[Action]:
     number = call.collecting or ""
     call.collecting = None
+    if not call.by_name:
+        if number not in config.names:  # never an outside number: no calls out on our bill
+            return _miss(config, call, f"{number} is no extension of this company")
+        call.done = True
+        return [TransferTo(number, f"dialled extension {number}")]
+    found = [ext for ext, name in config.names.items() if _spells(name, number)]
+    if len(found) != 1:
+        why = "nobody" if not found else f"{len(found)} users"
+        return _miss(config, call, f"keys {number} spell {why}'s name")
     call.done = True
-    return [TransferTo(number, f"dialled extension {number}")]
+    return [TransferTo(found[0], f"dialled the name of {config.names[found[0]]}")]
+
+
+def spelled(word: str) -> str:
+    """A word as the keys that spell it (letters without a key, such as accents, dropped)."""
+    return "".join(KEYPAD.get(letter, "") for letter in word.lower())
+
+
+def _spells(name: str, keys: str) -> bool:
+    return any(spelled(word).startswith(keys) for word in name.split())
 
 
 def _miss(config: AutoAttendantConfig, call: MenuCall, why: str) -> list[Action]:

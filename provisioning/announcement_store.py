@@ -39,6 +39,7 @@ from sqlalchemy import (
 from provisioning.announcement_audio import to_playable
 from provisioning.announcements import references, validate_name
 from provisioning.errors import Conflict, Invalid, NotFound
+from provisioning.group_services import group_services as group_rows
 from provisioning.models import METADATA, TENANT_ID
 from provisioning.models import call_centers as center_rows
 from provisioning.unit import Transactions
@@ -178,13 +179,13 @@ class AnnouncementService:
 
 
 def _users(connection: Any, tenant: str) -> dict[str, list[str]]:
-    """Announcement name -> numbers of the call centers that play it."""
+    """Announcement name -> numbers of the call centers and auto attendants that play it."""
     used: dict[str, list[str]] = {}
-    rows = connection.execute(
-        select(center_rows.c.number, center_rows.c.settings)
-        .where(center_rows.c.tenant == tenant)
-        .order_by(center_rows.c.number)
-    ).all()
+    centers = select(center_rows.c.number, center_rows.c.settings).where(
+        center_rows.c.tenant == tenant
+    )
+    groups = select(group_rows.c.number, group_rows.c.settings).where(group_rows.c.tenant == tenant)
+    rows = connection.execute(centers.union_all(groups).order_by("number")).all()
     for row in rows:
         for name in sorted({name for _, name in references(row.settings)}):
             used.setdefault(name, []).append(row.number)

@@ -6,11 +6,13 @@ delete; each change audited and heard by the listeners (the PBX side reloads the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from group_services.config import AutoAttendantConfig
+from provisioning.announcement_store import check_references
 from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.group_services import (
     GroupConfig,
@@ -61,6 +63,7 @@ def _validated(connection: Connection, tenant: str, view: GroupView) -> GroupCon
         named_schedules(connection, tenant, ScheduleKind.WEEKLY),
         named_schedules(connection, tenant, ScheduleKind.HOLIDAYS),
     )
+    check_references(connection, tenant, view.settings)  # a menu's announcements exist
     members = view.settings.get("members", [])
     if members:
         known = set(
@@ -104,12 +107,21 @@ class GroupServices:
             )
 
     def configs(self, tenant: str) -> dict[str, GroupConfig]:
-        """Every group of `tenant`, built: what the calls to them follow."""
+        """Every group of `tenant`, built: what the calls to them follow; menus know the
+        tenant's user names (dial-by-name)."""
         with self._tx.engine.connect() as connection:
             rows = connection.execute(
                 select(group_services).where(group_services.c.tenant == tenant)
             ).all()
-            return {r.number: _validated(connection, tenant, _view(r)) for r in rows}
+            built = {r.number: _validated(connection, tenant, _view(r)) for r in rows}
+            if any(isinstance(c, AutoAttendantConfig) for c in built.values()):
+                query = select(users.c.extension, users.c.name).where(users.c.tenant == tenant)
+                names = {r.extension: r.name for r in connection.execute(query)}
+                built = {
+                    number: replace(c, names=names) if isinstance(c, AutoAttendantConfig) else c
+                    for number, c in built.items()
+                }
+            return built
 
     def put(
         self,

@@ -4,6 +4,8 @@ settings are edited as JSON, and a refused menu shows its field."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.admin_ui.test_admin_ui_product import api, go, page, refusal, shot, sign_in
@@ -37,7 +39,9 @@ def test_members_in_and_out_and_a_menu_edited(page: Page, product: ProductThread
     shot(page, "groups")
 
     page.click('#groups-table tr[data-number="7099"] button.open')
+    expect(page.locator("#group-detail")).to_have_attribute("data-number", "7099")
     settings = page.locator("#group-settings")
+    expect(settings).to_have_value(re.compile('"max_misses": 5'))  # 7099's, drawn
     edited = settings.input_value().replace('"max_misses": 5', '"max_misses": 3')
     settings.fill(edited)
     with page.expect_response(lambda r: r.request.method == "PUT" and r.url.endswith("/7099")):

@@ -3,6 +3,7 @@ queue engine's policies, forwarding, members changed while a call hunts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time
 
 import pytest
@@ -74,13 +75,18 @@ def test_a_caller_looping_through_menus_is_sent_on() -> None:
     assert isinstance(actions[-1], menu.TransferTo) and actions[-1].target == "1001"
 
 
-def test_dial_by_extension() -> None:
-    call, _ = menu.begin(CONFIG, MONDAY_NOON)
-    assert menu.digit(CONFIG, call, "5") == [menu.Wait(5.0)]
-    menu.digit(CONFIG, call, "1")
-    menu.digit(CONFIG, call, "0")
-    [transfer] = menu.digit(CONFIG, call, "#")
-    assert isinstance(transfer, menu.TransferTo) and transfer.target == "10"
+def test_dial_by_extension_reaches_users_only() -> None:
+    config = replace(CONFIG, names={"1010": "Piet"}, max_misses=3)
+    call, _ = menu.begin(config, MONDAY_NOON)
+    assert menu.digit(config, call, "5") == [menu.Wait(5.0)]
+    for key in "0900":  # an outside (premium) number: never called from a menu
+        menu.digit(config, call, key)
+    assert menu.digit(config, call, "#") == [menu.SayInvalid(), menu.Say(MAIN)]
+    menu.digit(config, call, "5")
+    for key in "1010":
+        menu.digit(config, call, key)
+    [transfer] = menu.digit(config, call, "#")
+    assert isinstance(transfer, menu.TransferTo) and transfer.target == "1010"
 
 
 def test_bad_menus_are_refused() -> None:
@@ -143,3 +149,20 @@ def test_group_forwarding_and_night_forwarding() -> None:
     assert forward is not None and forward.target == "1009"
     with pytest.raises(ConfigError, match="hunt group policy"):
         group(RoutingPolicy.SKILL_BASED)
+
+
+def test_dial_by_name_on_the_keypad() -> None:
+    names = {"1001": "Anna de Vries", "1002": "Bram Visser", "1003": "Anouk Bakker"}
+    by_name = AutoAttendantConfig("7099", "Menu", {"main": Menu("main", "Main", options=(
+        MenuOption("7", OptionAction.DIAL_NAME),))}, names=names, max_misses=3)  # fmt: skip
+    assert menu.spelled("Visser") == "847737"
+    call, _ = menu.begin(by_name, MONDAY_NOON)
+    menu.digit(by_name, call, "7")
+    menu.digit(by_name, call, "8")  # "v": Anna de Vries and Bram Visser
+    again = menu.digit(by_name, call, "#")
+    assert again == [menu.SayInvalid(), menu.Say(by_name.menus["main"])]
+    menu.digit(by_name, call, "7")
+    for key in "847":  # "vis": only Visser
+        menu.digit(by_name, call, key)
+    [transfer] = menu.timed_out(by_name, call)
+    assert transfer == menu.TransferTo("1002", "dialled the name of Bram Visser")
