@@ -37,8 +37,11 @@ typecheck: venv
 imports: venv
 	$(BIN)/lint-imports
 
+# Three processes, a test file each at a time (--dist loadfile: a file's fixtures and fixed
+# Redis databases stay in one process); most tests wait on SIP, RTP and browsers, not the CPU.
+PYTEST_WORKERS ?= 3
 unit: venv
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 test: venv system-packages lint typecheck imports unit
 
