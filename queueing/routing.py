@@ -17,14 +17,20 @@ from queueing.state import Agent, Call, CallCenter, EngineState
 _MASK = 0xFFFFFFFFFFFFFFFF
 
 
-def next_random(state: EngineState) -> float:
-    """xorshift64*: the engine's own seeded generator, kept in state so replays match."""
-    x = state.rng
+def xorshift64star(x: int) -> tuple[int, float]:
+    """One step of xorshift64*: the next state and a number in [0, 1). Pure, so replays (and
+    the what-if simulator's draws) come out the same."""
     x ^= (x >> 12) & _MASK
     x ^= (x << 25) & _MASK
     x ^= (x >> 27) & _MASK
-    state.rng = x & _MASK
-    return ((x * 0x2545F4914F6CDD1D) & _MASK) / 2.0**64
+    x &= _MASK
+    return x, ((x * 0x2545F4914F6CDD1D) & _MASK) / 2.0**64
+
+
+def next_random(state: EngineState) -> float:
+    """The engine's own seeded generator, kept in state so replays match."""
+    state.rng, drawn = xorshift64star(state.rng)
+    return drawn
 
 
 @dataclass(frozen=True, slots=True)

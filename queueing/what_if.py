@@ -83,7 +83,8 @@ class Behaviour:
     """How the simulated world behaves where the traffic does not say."""
 
     answer_seconds: float = 4.0
-    """An agent answers an offer after this ring (an automatic-answer phone at once)."""
+    """An agent answers an offer after this ring (an automatic-answer phone at once; half the
+    call center's ring timeout if that is shorter)."""
     prompt_seconds: float = 8.0
     """Every prompt (entrance message, comfort message, announcements) lasts this long."""
 
@@ -229,6 +230,8 @@ class _Day:
             day_start, interval_seconds, DAY_SECONDS // interval_seconds, cc.service_level_seconds
         )
         self.talk: dict[str, float] = {}
+        # Agents answer before the offer would bounce: the traffic holds no missed offers.
+        self.ring = min(behaviour.answer_seconds, cc.ring_seconds / 2)
         self.inputs = 0
 
     def run(self, arrivals: Sequence[Arrival]) -> DayResult:
@@ -289,7 +292,7 @@ class _Day:
                     prompt_ends = MediaFinished(call_id, prompt)
                     sim.schedule(f"prompt/{call_id}", self.behaviour.prompt_seconds, prompt_ends)
             case OfferCall(call_id=call_id, agent=agent, auto_answer=auto):
-                ring = 0.0 if auto else self.behaviour.answer_seconds
+                ring = 0.0 if auto else self.ring
                 sim.schedule(f"answer/{call_id}/{agent}", ring, AgentAnswered(call_id, agent))
             case BridgeCall(call_id=call_id, agent=agent):
                 sim.cancel(f"patience/{call_id}")

@@ -6,17 +6,31 @@ from an arrival profile. Pure: randomness comes from a seeded generator.
 from __future__ import annotations
 
 import math
-import random
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from queueing.errors import ConfigError
+from queueing.routing import xorshift64star
 
 DAY_SECONDS = 86_400
 DEFAULT_TALK_SECONDS = 180.0
 """Talk time of a call whose own is unknown, when the day has no answered call to average."""
+
+
+class Draws:
+    """Seeded draws on the engine's own generator (no global randomness in the core)."""
+
+    def __init__(self, seed: int) -> None:
+        self._state = (seed * 0x9E3779B97F4A7C15 + 1) & 0xFFFFFFFFFFFFFFFF or 1
+
+    def uniform(self) -> float:
+        self._state, drawn = xorshift64star(self._state)
+        return drawn
+
+    def exponential(self, mean: float) -> float:
+        return -mean * math.log(1.0 - self.uniform())
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +83,7 @@ def from_observed(calls: Iterable[ObservedCall], seed: int = 0) -> list[Arrival]
     mean_talk = sum(talks) / len(talks) if talks else DEFAULT_TALK_SECONDS
     gave_up = [c.wait_seconds or 0.0 for c in observed if c.outcome is Ended.ABANDONED]
     mean_patience = sum(gave_up) / len(gave_up) if gave_up else None
-    rng = random.Random(seed)
+    draws = Draws(seed)
     arrivals = []
     for call in observed:
         patience: float | None
@@ -78,7 +92,7 @@ def from_observed(calls: Iterable[ObservedCall], seed: int = 0) -> list[Arrival]
         elif mean_patience is None:
             patience = None
         else:
-            patience = (call.wait_seconds or 0.0) + rng.expovariate(1.0 / max(mean_patience, 1.0))
+            patience = (call.wait_seconds or 0.0) + draws.exponential(max(mean_patience, 1.0))
         talk = (
             call.talk_seconds if call.outcome is Ended.ANSWERED and call.talk_seconds else mean_talk
         )
@@ -130,28 +144,28 @@ def _hour_weight(hour_of_day: float, open_hour: int, close_hour: int) -> float:
 
 def synthetic(profile: Profile, call_center_id: str, day_start: float) -> list[Arrival]:
     """Draw `profile.calls` arrivals, placed by the profile's shape (inverse-CDF over minutes)."""
-    rng = random.Random(profile.seed)
+    draws = Draws(profile.seed)
     minutes = range(profile.open_hour * 60, profile.close_hour * 60)
     cumulative: list[float] = []
     total = 0.0
     for minute in minutes:
         total += _hour_weight(minute / 60.0, profile.open_hour, profile.close_hour)
         cumulative.append(total)
-    times = sorted(_draw_minute(rng, cumulative, total) for _ in range(profile.calls))
+    times = sorted(_draw_minute(draws, cumulative, total) for _ in range(profile.calls))
     patience = profile.mean_patience_seconds
     return [
         Arrival(
             at=day_start + (profile.open_hour * 60 + minute) * 60.0,
             call_center_id=call_center_id,
             caller=f"+3120{n:07d}",
-            talk_seconds=max(5.0, rng.expovariate(1.0 / profile.mean_talk_seconds)),
-            patience_seconds=None if patience is None else rng.expovariate(1.0 / patience),
+            talk_seconds=max(5.0, draws.exponential(profile.mean_talk_seconds)),
+            patience_seconds=None if patience is None else draws.exponential(patience),
         )
         for n, minute in enumerate(times)
     ]
 
 
-def _draw_minute(rng: random.Random, cumulative: Sequence[float], total: float) -> float:
+def _draw_minute(draws: Draws, cumulative: Sequence[float], total: float) -> float:
     """A fractional minute offset from opening, distributed as the weights say."""
-    index = bisect_left(cumulative, rng.random() * total)
-    return min(index, len(cumulative) - 1) + rng.random()
+    index = bisect_left(cumulative, draws.uniform() * total)
+    return min(index, len(cumulative) - 1) + draws.uniform()

@@ -59,8 +59,8 @@ def layout() -> html.Div:
                 value=AS_CONFIGURED,
                 clearable=False,
             ),
-            number("wi-wrap-up", "wrap-up s (as configured)", min=0, max=3600),
-            number("wi-max-wait", "max wait s (as configured; 0 off)", min=0, max=7200),
+            number("wi-wrap-up", "wrap-up (s)", min=0, max=3600),
+            number("wi-max-wait", "max wait (s)", min=0, max=7200),
             html.Button("Run what-if", id="wi-run", n_clicks=0, className="btn"),
         ],
         className="report-form",
@@ -257,8 +257,8 @@ def register(
         except (FormError, ApiError) as error:
             return str(error), "message error", [], EMPTY_FIGURE
         day = result["day"]
-        where = "synthetic load" if result["source"] == "synthetic" else "calls"
-        said = f"{result['calls']} {where} of {day} replayed through the queue engine."
+        what = "synthetic calls on" if result["source"] == "synthetic" else "recorded calls of"
+        said = f"{result['calls']} {what} {day} replayed through the queue engine."
         if result.get("recorded"):
             level = result["recorded"]["total"]["service_level"]
             said += f" Recorded that day: service level {_percent(level)}."

@@ -137,7 +137,7 @@ def _field_error(where: list[str], message: str) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
 
 
-def _may_simulate(principal: Principal, call_center: str) -> bool:
+def may_simulate(principal: Principal, call_center: str) -> bool:
     if principal.role is Role.ADMIN:
         return True
     return principal.role is Role.SUPERVISOR and call_center in principal.call_centers
@@ -261,7 +261,7 @@ def _simulator() -> ProcessPoolExecutor:
 async def what_if(
     body: WhatIfRequest, principal: CurrentPrincipal, services: Services, provisioning: Provisioning
 ) -> WhatIfResult:
-    if not _may_simulate(principal, body.call_center):
+    if not may_simulate(principal, body.call_center):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "a what-if is for the call center's supervisors and the tenant's admins",

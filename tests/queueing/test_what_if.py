@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from queueing.config import Member, RoutingPolicy, Tier
+from queueing.config import BouncePolicy, Member, RoutingPolicy, Tier
 from queueing.errors import ConfigError
 from queueing.what_if import Changes, apply_changes, compare, simulate_day
 from queueing.what_if_figures import recorded_figures
@@ -172,3 +172,10 @@ def test_recorded_figures_follow_the_report_definitions() -> None:
 
 def test_every_reported_outcome_maps_to_an_end() -> None:
     assert set(ENDED) == set(Outcome)
+
+
+def test_agents_answer_before_a_short_ring_timeout_bounces() -> None:
+    config = tenant(center(members=("1001",), bounce=BouncePolicy(ring_seconds=2)))
+    day = simulate_day(apply_changes(config, "7001", Changes()), calls(3, 600, 60), DAY)
+    assert day.total.answered == 3
+    assert day.total.asa_seconds == pytest.approx(1.0)

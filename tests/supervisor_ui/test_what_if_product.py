@@ -162,7 +162,7 @@ def test_the_supervisor_runs_a_what_if_on_today_in_the_browser(
         page.fill("#wi-agents", "-1")
         page.click("#wi-run")
         message = page.locator("#wi-message")
-        expect(message).to_contain_text("400 synthetic load of", timeout=120_000)
+        expect(message).to_contain_text("400 synthetic calls on", timeout=120_000)
         # Today where the dashboard counts its days (its default zone).
         today = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
         expect(message).to_contain_text(today)
