@@ -123,11 +123,14 @@ class Board:
         self._cc = cc
         self._service_level: float | None = None
         self._read_at = -math.inf
+        self.members: frozenset[str] = frozenset()
+        """The call center's agents as of the last read: whose events change the board."""
 
     async def read(self) -> dict[str, Any]:
         services = self._services
         now = services.settings.clock()
         call_center = await _call_center(services, self._tenant, self._cc)
+        self.members = frozenset(call_center.members)
         if now - self._read_at >= SERVICE_LEVEL_REFRESH_SECONDS:
             self._service_level = await run_in_threadpool(
                 _service_level_today, services.settings.database_url, self._tenant, self._cc,
@@ -170,7 +173,7 @@ async def stream_wallboard(
     board = Board(services, tenant, call_center_id)
 
     def concerns(event: DomainEvent) -> bool:
-        return event.call_center_id == call_center_id or event.agent is not None
+        return event.call_center_id == call_center_id or event.agent in board.members
 
     async def stream() -> AsyncIterator[bytes]:
         # An async generator (EventFanout._iterate), closed here when the client goes away.
