@@ -11,6 +11,8 @@ OpenCC is running with the demo company (tenant "demo").
   Agent client        http://{host}:{http}/agent        (1001 / pw1001 ... 1010 / pw1010)
   Supervisor          http://{host}:{http}/supervisor   (supervisor / pwsupervisor)
   Admin portal        http://{host}:{http}/admin        (admin / pwadmin; operator / pwoperator)
+  Wallboard           http://{host}:{http}/wallboard/#cc=7001&token=...  (a kiosk link:
+                      POST /api/v1/wallboards/7001/kiosk-tokens as supervisor; docs/wallboard.md)
   Recordings          http://{host}:{http}/recordings   (admin / pwadmin; 1001, 1002 record
                       every call, the others on demand: *44 in a call or *44<number>)
   GraphQL             http://{host}:{http}/graphql

@@ -20,6 +20,7 @@ DOCS_OF = {
     "admin_ui": ["docs/admin_ui.md"],
     "supervisor_ui": ["docs/supervisor_ui.md"],
     "recordings_ui": ["docs/recordings.md"],
+    "wallboard_ui": ["docs/wallboard.md"],
     "receptionist_ui": ["docs/receptionist.md"],
     "reports": ["docs/reports.md"],
     "crm_connectors": ["docs/crm.md"],

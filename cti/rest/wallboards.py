@@ -24,8 +24,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from cti.authorization import supervises
+from cti.connection_slots import TooManyConnections
 from cti.kiosk_tokens import KioskToken, KioskTokens, is_kiosk_token
-from cti.principal import Principal
+from cti.principal import Principal, Role
 from cti.rest.deps import CurrentPrincipal, Services
 from cti.rest.reports import report_engine
 from cti.services import CtiServices
@@ -67,10 +68,12 @@ async def _manager(principal: Principal, services: CtiServices, cc: str) -> Call
     return await _call_center(services, principal.tenant, cc)
 
 
-async def _reader_tenant(
+async def _reader(
     services: CtiServices, authorization: HTTPAuthorizationCredentials | None, cc: str
-) -> str:
-    """The tenant whose board `cc` the bearer may read; 401 or 403 otherwise."""
+) -> Principal:
+    """Who reads board `cc` (its tenant is the board's); 401 or 403 when nobody may. A kiosk
+    token reads as the name `kiosk:<id>`, the owner of its open streams' connection slots;
+    that principal is never handed to anything else."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if authorization is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token", challenge)
@@ -81,14 +84,14 @@ async def _reader_tenant(
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked kiosk token")
         if kiosk.call_center_id != cc:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "this kiosk token reads another board")
-        return kiosk.tenant
+        return Principal(kiosk.tenant, f"kiosk:{kiosk.id}", Role.API)
     try:
         principal = await services.principal_for_token(token)
     except InvalidToken as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error), challenge) from error
     if not supervises(principal, cc):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"you do not supervise call center {cc}")
-    return principal.tenant
+    return principal
 
 
 async def _still_valid(services: CtiServices, token: str) -> bool:
@@ -123,11 +126,14 @@ class Board:
         self._cc = cc
         self._service_level: float | None = None
         self._read_at = -math.inf
+        self.members: frozenset[str] = frozenset()
+        """The call center's agents as of the last read: whose events change the board."""
 
     async def read(self) -> dict[str, Any]:
         services = self._services
         now = services.settings.clock()
         call_center = await _call_center(services, self._tenant, self._cc)
+        self.members = frozenset(call_center.members)
         if now - self._read_at >= SERVICE_LEVEL_REFRESH_SECONDS:
             self._service_level = await run_in_threadpool(
                 _service_level_today, services.settings.database_url, self._tenant, self._cc,
@@ -150,8 +156,8 @@ async def read_wallboard(
 ) -> dict[str, Any]:
     """The board now: waiting calls, longest wait, today's service level, agents by state, and
     which figures are over their thresholds (`red`)."""
-    tenant = await _reader_tenant(services, authorization, call_center_id)
-    return await Board(services, tenant, call_center_id).read()
+    reader = await _reader(services, authorization, call_center_id)
+    return await Board(services, reader.tenant, call_center_id).read()
 
 
 def _sse(event: str, data: Any) -> bytes:
@@ -164,18 +170,27 @@ async def stream_wallboard(
 ) -> StreamingResponse:
     """Server-Sent Events: `event: board` with the board whenever the call center's calls or
     agents change (and every TICK_SECONDS); `event: end` when the token is revoked."""
-    tenant = await _reader_tenant(services, authorization, call_center_id)
-    assert authorization is not None  # _reader_tenant refuses a request without one
+    reader = await _reader(services, authorization, call_center_id)
+    assert authorization is not None  # _reader refuses a request without one
     token = authorization.credentials.strip()
-    board = Board(services, tenant, call_center_id)
+    board = Board(services, reader.tenant, call_center_id)
 
     def concerns(event: DomainEvent) -> bool:
-        return event.call_center_id == call_center_id or event.agent is not None
+        return event.call_center_id == call_center_id or event.agent in board.members
 
     async def stream() -> AsyncIterator[bytes]:
+        try:
+            async with services.connection_slots.hold(reader):
+                async for message in follow():
+                    yield message
+        except TooManyConnections as refused:
+            yield _sse("end", {"reason": str(refused)})
+
+    async def follow() -> AsyncIterator[bytes]:
         # An async generator (EventFanout._iterate), closed here when the client goes away.
         events = cast(
-            AsyncGenerator[DomainEvent, None], services.fanout.subscribe(tenant, accepts=concerns)
+            AsyncGenerator[DomainEvent, None],
+            services.fanout.subscribe(reader.tenant, accepts=concerns),
         )
         following = asyncio.ensure_future(anext(events))
         checked_at = services.settings.clock()

@@ -111,6 +111,14 @@ def test_sipp_call_to_7001_in_the_agent_client(
             expect(page.locator("#state-pill")).to_have_attribute(
                 "data-state", "AVAILABLE", timeout=20_000
             )
+            # The engine's decisions about the call, from the product's event log.
+            page.get_by_role("tab", name="History").click()
+            row = page.locator(f'#panel-history .row[data-call-id="{call_id}"]')
+            row.get_by_role("button", name="Timeline").click()
+            offered = row.locator("ol.timeline li[data-type='CALL_OFFERED']")
+            expect(offered).to_contain_text("1001")
+            expect(row.locator("ol.timeline li[data-type='CALL_ANSWERED']")).to_be_visible()
+            expect(page.locator("#today-totals")).to_be_visible()
             caller_result: SippResult = loop.run(caller.wait(timeout=30), timeout=40)
             assert caller_result.returncode == 0, caller_result.errors
         finally:

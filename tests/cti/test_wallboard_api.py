@@ -20,7 +20,7 @@ BOARD = "/api/v1/wallboards/7001"
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"stream_recheck_seconds": 0.2}
+    return {"stream_recheck_seconds": 0.2, "max_connections_per_principal": 1}
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -147,6 +147,12 @@ async def test_revoking_ends_reads_and_the_open_stream(world: World) -> None:
         lines = stream.aiter_lines()
         assert await anext(lines) == "event: board"
         assert json.loads((await anext(lines)).removeprefix("data: "))["waiting"] == 2
+        # One open stream per kiosk token here (the setting): a second is refused in-band.
+        async with http.stream("GET", f"{BOARD}/stream", headers=bearer(token)) as second:
+            assert [line async for line in second.aiter_lines() if line] == [
+                "event: end",
+                'data: {"reason":"too many open connections for this user (limit 1)"}',
+            ]
 
         listed = (await http.get(f"{BOARD}/kiosk-tokens", headers=bearer(admin))).json()
         assert [t["name"] for t in listed] == ["TV hall"]
