@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 INSTALL := VENV=$(VENV) $(PYTHON) devtools/install.py
 
-.PHONY: demo test lint typecheck imports unit bench security venv lock system-packages clean
+.PHONY: demo test lint typecheck imports unit bench chaos security venv lock system-packages clean
 
 PACKAGES := common pbx_core queueing group_services cti agent_ui supervisor_ui admin_ui recordings_ui receptionist_ui wallboard_ui reports crm_connectors provisioning
 
@@ -54,6 +54,10 @@ security: lint
 bench: venv
 	$(BIN)/python bench/queue_engine.py
 	$(BIN)/python -m bench.what_if
+
+# Faults under SIPp load into the running product, one at a time (docs/chaos.md).
+chaos: venv system-packages
+	$(BIN)/python bench/chaos.py
 
 clean:
 	rm -rf $(VENV) .tools var/*
