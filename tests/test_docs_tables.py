@@ -14,6 +14,7 @@ DOCS_OF = {
     "common": ["common/__init__.py"],
     "devtools": ["docs/install.md"],
     "queueing": ["docs/queue-engine.md"],
+    "group_services": ["docs/group-services.md"],
     "pbx_core": ["docs/pbx.md"],
     "cti": ["docs/cti.md", "docs/runtime.md"],
     "agent_ui": ["docs/agent_ui.md"],
