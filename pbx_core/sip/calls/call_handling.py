@@ -3,10 +3,10 @@ feature codes, `*68` keyed during a call or given as a transfer target, and call
 is checked against the user's profile (`Forwarding.features`) and its outcome is said to the
 user in their language; pickup and park do the work (docs/phone-features.md, "Call handling").
 
-Runs in the SIP thread; the rest of the B2BUA calls in at four places: a dialled code
+Runs in the SIP thread; the rest of the B2BUA calls in at five places: a dialled code
 (`takes`/`dial`, sip/calls/inbound.py), DTMF (`on_digits`, hold.py), a REFER (`on_refer`,
-offers.py: attended transfer with Replaces, replaces.py, or park) and a busy user (`waits`,
-offers.py)."""
+offers.py: attended transfer with Replaces, replaces.py, or park), a busy user (`waits`,
+offers.py), and an INVITE with Replaces (`replace`, inbound.py)."""
 
 from __future__ import annotations
 
@@ -101,6 +101,15 @@ class CallHandling:
         except (OSError, subprocess.CalledProcessError) as error:
             log.error("could not speak %r: %s", text, error)
             return None
+
+    def replace(self, phone: Call, replaces: str) -> None:
+        """`phone` came with an INVITE with `Replaces`: it picks up the named ringing leg
+        (DirectedCallPickup) or takes its own user's answered leg over; else 481 (RFC 3891)."""
+        user = self._table.get(phone.tenant, phone.caller)
+        may_pick_up = "DirectedCallPickup" in user.features
+        if not self.attended.replace_by_invite(phone, replaces, may_pick_up):
+            reason = "Call/Transaction Does Not Exist"
+            self._ctx.bridging.end_call(phone, cc.HangupSide.PBX, code=481, reason=reason)
 
     # -----------------------------------------------------------------------------------------
     # During a call
