@@ -375,3 +375,23 @@ async def test_an_invite_with_replaces_picks_up_a_ringing_leg(
         ringing.kill()
         caller.kill()
     assert events.of(cc.CallPickedUp, extension="1004", ringing_extension="1003")
+
+
+async def test_redial_and_call_return_call_the_last_number_and_the_last_caller(
+    product: ProductThread, tmp_path: Path, events: PbxEvents
+) -> None:
+    await dial(product, tmp_path, "1002", "*66")  # 1002 called nobody yet
+    assert was_spoken(product, said(Outcome.NOTHING_TO_REDIAL, "", "nl"))
+    await dial(product, tmp_path, "1002", "*69")  # and nobody called 1002
+    assert was_spoken(product, said(Outcome.NOBODY_TO_CALL_BACK, "", "nl"))
+    callee = await agent_phone(product.sip_port, "1002", "agent_answer.xml", tmp_path)
+    first = phone_call(product, tmp_path, "1006", "1002", "ext_call.xml")
+    await first.start()
+    await finished(first, callee)
+    for code, caller, reached in (("*66", "1006", "1002"), ("*69", "1002", "1006")):
+        start = events.mark()
+        phone = await agent_phone(product.sip_port, reached, "agent_answer.xml", tmp_path)
+        again = phone_call(product, tmp_path, caller, code, "ext_call.xml")
+        await again.start()
+        await finished(again, phone)
+        await events.wait_for(cc.CallAnswered, after=start, extension=reached)

@@ -207,6 +207,7 @@ class Inbound:
         if call is not None and recorded:
             self._ctx.caller_media.record_on_request_of_caller(call)
         if call is not None:  # forwarding and do-not-disturb decide whether the user rings
+            self._ctx.call_handling.dialled(call, called)  # for *66
             self._ctx.forwarding.ring(call, called, inhibited=inhibited)
 
     def _authenticated(
