@@ -380,15 +380,16 @@ async def test_an_invite_with_replaces_picks_up_a_ringing_leg(
 async def test_redial_and_call_return_call_the_last_number_and_the_last_caller(
     product: ProductThread, tmp_path: Path, events: PbxEvents
 ) -> None:
-    await dial(product, tmp_path, "1002", "*66")  # 1002 called nobody yet
+    # 1001 is in no other test of this module: it called nobody and nobody called it yet.
+    await dial(product, tmp_path, "1001", "*66")
     assert was_spoken(product, said(Outcome.NOTHING_TO_REDIAL, "", "nl"))
-    await dial(product, tmp_path, "1002", "*69")  # and nobody called 1002
+    await dial(product, tmp_path, "1001", "*69")
     assert was_spoken(product, said(Outcome.NOBODY_TO_CALL_BACK, "", "nl"))
-    callee = await agent_phone(product.sip_port, "1002", "agent_answer.xml", tmp_path)
-    first = phone_call(product, tmp_path, "1006", "1002", "ext_call.xml")
+    callee = await agent_phone(product.sip_port, "1008", "agent_answer.xml", tmp_path)
+    first = phone_call(product, tmp_path, "1001", "1008", "ext_call.xml")
     await first.start()
     await finished(first, callee)
-    for code, caller, reached in (("*66", "1006", "1002"), ("*69", "1002", "1006")):
+    for code, caller, reached in (("*66", "1001", "1008"), ("*69", "1008", "1001")):
         start = events.mark()
         phone = await agent_phone(product.sip_port, reached, "agent_answer.xml", tmp_path)
         again = phone_call(product, tmp_path, caller, code, "ext_call.xml")
