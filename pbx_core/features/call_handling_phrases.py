@@ -15,6 +15,8 @@ class Outcome(StrEnum):
     SLOT_TAKEN = "slot_taken"
     NOTHING_PARKED = "nothing_parked"
     PARK_DURING_A_CALL = "park_during_a_call"
+    NOTHING_TO_REDIAL = "nothing_to_redial"
+    NOBODY_TO_CALL_BACK = "nobody_to_call_back"
 
 
 def said(outcome: Outcome, slot: str, language: str) -> str:
@@ -44,5 +46,11 @@ def said(outcome: Outcome, slot: str, language: str) -> str:
                 if nl
                 else "Dial star 6 8 during a call to park it."
             )
+        case Outcome.NOTHING_TO_REDIAL:
+            return (
+                "Er is geen nummer om opnieuw te kiezen." if nl else "There is no number to redial."
+            )
+        case Outcome.NOBODY_TO_CALL_BACK:
+            return "Er is niemand om terug te bellen." if nl else "There is nobody to call back."
         case _:
             assert_never(outcome)

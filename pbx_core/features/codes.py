@@ -4,7 +4,8 @@ and the PBX's own ACD-state codes, each with the engineer's part that handles it
 A number starting with `*` never reaches an extension: the PBX routes it to the application
 registered for `FEATURE_CODE_ROUTE`, which looks the code up here (`parse_code`). `*44` is the
 exception: it is keyed *during* a call (DTMF, `sip/calls/hold.py`), or dialled before a number
-(`*44<number>`), which the PBX itself strips and records (`sip/calls/inbound.py`).
+(`*44<number>`), which the PBX itself strips and records (`sip/calls/inbound.py`). The
+call-handling codes (Owner.CALL_HANDLING) the PBX answers itself too (`sip/calls/call_handling.py`).
 """
 
 from __future__ import annotations

@@ -322,3 +322,77 @@ async def test_an_attended_transfer_with_replaces_connects_the_caller_and_the_co
     finally:
         for phone in (transferor, colleague, caller, consult):
             phone.kill()
+
+
+async def test_an_invite_with_replaces_picks_up_a_ringing_leg(
+    product: ProductThread, tmp_path: Path, events: PbxEvents
+) -> None:
+    """1005 calls 1003; 1004's phone, knowing the ringing dialog (as a BLF NOTIFY shows it),
+    sends an INVITE with Replaces naming it and talks to 1005. A wrong tag gets 481."""
+    port = free_port()
+    registered = await register(product.sip_port, "1003", port, tmp_path)
+    assert registered.returncode == 0, registered.errors
+    ringing = Sipp(
+        "callhandling_ring_logged.xml",
+        work_dir=tmp_path,
+        local_port=port,
+        variables={"media_port": free_port()},
+        extra=["-trace_logs"],
+    )
+    await ringing.start()
+    caller = await phone_call(product, tmp_path, "1005", "1003", "ext_call_remote_bye.xml").start()
+    try:
+        await events.wait_for(cc.CallRinging, extension="1003")
+        logs = list(tmp_path.glob("callhandling_ring_logged_*_logs.log"))
+        assert logs
+        logged = [line.split() for line in logs[0].read_text().splitlines()]
+        words = next(w for w in logged if "dialog" in w)
+        at = words.index("dialog")  # "dialog <Call-ID> <the PBX's tag> (tag=...)"
+        dialog_id, pbx_tag = words[at + 1], words[at + 2]
+        wrong = phone_call(
+            product,
+            tmp_path,
+            "1004",
+            "1003",
+            "callhandling_invite_replaces_fails_481.xml",
+            replaces_id=dialog_id,
+            replaces_tag="not-the-tag",
+        )
+        await wrong.start()
+        await finished(wrong)
+        taking = phone_call(
+            product,
+            tmp_path,
+            "1004",
+            "1003",
+            "callhandling_invite_replaces.xml",
+            replaces_id=dialog_id,
+            replaces_tag=pbx_tag,
+        )
+        await taking.start()
+        await finished(taking, caller, ringing)
+    finally:
+        ringing.kill()
+        caller.kill()
+    assert events.of(cc.CallPickedUp, extension="1004", ringing_extension="1003")
+
+
+async def test_redial_and_call_return_call_the_last_number_and_the_last_caller(
+    product: ProductThread, tmp_path: Path, events: PbxEvents
+) -> None:
+    # 1001 is in no other test of this module: it called nobody and nobody called it yet.
+    await dial(product, tmp_path, "1001", "*66")
+    assert was_spoken(product, said(Outcome.NOTHING_TO_REDIAL, "", "nl"))
+    await dial(product, tmp_path, "1001", "*69")
+    assert was_spoken(product, said(Outcome.NOBODY_TO_CALL_BACK, "", "nl"))
+    callee = await agent_phone(product.sip_port, "1008", "agent_answer.xml", tmp_path)
+    first = phone_call(product, tmp_path, "1001", "1008", "ext_call.xml")
+    await first.start()
+    await finished(first, callee)
+    for code, caller, reached in (("*66", "1001", "1008"), ("*69", "1008", "1001")):
+        start = events.mark()
+        phone = await agent_phone(product.sip_port, reached, "agent_answer.xml", tmp_path)
+        again = phone_call(product, tmp_path, caller, code, "ext_call.xml")
+        await again.start()
+        await finished(again, phone)
+        await events.wait_for(cc.CallAnswered, after=start, extension=reached)

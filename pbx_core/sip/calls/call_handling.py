@@ -3,10 +3,10 @@ feature codes, `*68` keyed during a call or given as a transfer target, and call
 is checked against the user's profile (`Forwarding.features`) and its outcome is said to the
 user in their language; pickup and park do the work (docs/phone-features.md, "Call handling").
 
-Runs in the SIP thread; the rest of the B2BUA calls in at four places: a dialled code
+Runs in the SIP thread; the rest of the B2BUA calls in at five places: a dialled code
 (`takes`/`dial`, sip/calls/inbound.py), DTMF (`on_digits`, hold.py), a REFER (`on_refer`,
-offers.py: attended transfer with Replaces, replaces.py, or park) and a busy user (`waits`,
-offers.py)."""
+offers.py: attended transfer with Replaces, replaces.py, or park), a busy user (`waits`,
+offers.py), and an INVITE with Replaces (`replace`, inbound.py)."""
 
 from __future__ import annotations
 
@@ -35,10 +35,16 @@ PARK_FEATURE = next(entry.feature for entry in CODES if entry.action is Action.C
 WAITING_FEATURE = "CallWaiting"
 
 DIALLED = frozenset(
-    {Action.CALL_PICKUP, Action.DIRECTED_PICKUP, Action.CALL_PARK, Action.CALL_PARK_RETRIEVE}
+    {
+        Action.CALL_PICKUP,
+        Action.DIRECTED_PICKUP,
+        Action.CALL_PARK,
+        Action.CALL_PARK_RETRIEVE,
+        Action.REDIAL,
+        Action.CALL_RETURN,
+    }
 )
-"""The codes the PBX answers itself; the other call-handling codes (`*66`, `*69`) still go to
-the application's feature-code handler, which says they are not available yet."""
+"""The codes the PBX answers itself (every call-handling code of features/codes.py)."""
 
 
 class CallHandling:
@@ -52,6 +58,10 @@ class CallHandling:
         self.pickup = CallPickup(ctx)
         self.park = CallPark(ctx, park_timeout)
         self.attended = AttendedTransfer(ctx)
+        self._last_dialled: dict[tuple[str, str], str] = {}
+        """(tenant, extension) -> the number the user last called (`*66`)."""
+        self._last_caller: dict[tuple[str, str], str] = {}
+        """(tenant, extension) -> who last called the user (`*69`)."""
 
     # -----------------------------------------------------------------------------------------
     # A dialled code
@@ -84,6 +94,17 @@ class CallHandling:
             case Action.CALL_PARK:
                 text = said(Outcome.PARK_DURING_A_CALL, "", user.language)
                 self._say_and_hang_up(phone, user, text)
+            case Action.REDIAL | Action.CALL_RETURN:
+                redial = entry.action is Action.REDIAL
+                remembered = self._last_dialled if redial else self._last_caller
+                number = remembered.get((phone.tenant, phone.caller))
+                if number is None:
+                    empty = Outcome.NOTHING_TO_REDIAL if redial else Outcome.NOBODY_TO_CALL_BACK
+                    self._say_and_hang_up(phone, user, said(empty, "", user.language))
+                    return
+                phone.called = number  # a call to that number from here on
+                self.dialled(phone, number)
+                self._ctx.forwarding.ring(phone, number)
             case _:
                 raise AssertionError(f"{entry.action} is not in DIALLED")
 
@@ -101,6 +122,25 @@ class CallHandling:
         except (OSError, subprocess.CalledProcessError) as error:
             log.error("could not speak %r: %s", text, error)
             return None
+
+    def dialled(self, call: Call, number: str) -> None:
+        """The user `call.caller` called `number` (a user or an outside number)."""
+        self._last_dialled[(call.tenant, call.caller)] = number
+
+    def rang(self, call: Call, extension: str) -> None:
+        """`call` rings user `extension`: its caller is whom `*69` calls back (not a hidden
+        number, which the user may not learn)."""
+        if call.caller and call.caller.lstrip("+").isdigit():
+            self._last_caller[(call.tenant, extension)] = call.caller
+
+    def replace(self, phone: Call, replaces: str) -> None:
+        """`phone` came with an INVITE with `Replaces`: it picks up the named ringing leg
+        (DirectedCallPickup) or takes its own user's answered leg over; else 481 (RFC 3891)."""
+        user = self._table.get(phone.tenant, phone.caller)
+        may_pick_up = "DirectedCallPickup" in user.features
+        if not self.attended.replace_by_invite(phone, replaces, may_pick_up):
+            reason = "Call/Transaction Does Not Exist"
+            self._ctx.bridging.end_call(phone, cc.HangupSide.PBX, code=481, reason=reason)
 
     # -----------------------------------------------------------------------------------------
     # During a call

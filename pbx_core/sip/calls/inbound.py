@@ -44,6 +44,8 @@ class Addressing:
     """Request-URI: the tenant whose number is called."""
     request_uri: str
     """What the caller's digest `uri` must name."""
+    replaces: str = ""
+    """The INVITE's `Replaces` header (RFC 3891): the dialog this call takes the place of."""
 
     @classmethod
     def of(cls, req: Any) -> Addressing:
@@ -52,6 +54,7 @@ class Addressing:
             caller_domain=str(req.getHFBody("from").getUrl().host or ""),
             called_domain=str(uri.host or ""),
             request_uri=str(uri),
+            replaces=str(req.getHFBody("replaces")) if req.countHFs("replaces") else "",
         )
 
 
@@ -162,6 +165,11 @@ class Inbound:
             ua.recvEvent(CCEventFail((403, "Forbidden")))
             return
         tenant = directory.tenant
+        if addressing.replaces:  # the phone takes over a call of its tenant (call_handling.py)
+            phone = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
+            if phone is not None:
+                self._ctx.call_handling.replace(phone, addressing.replaces)
+            return
         recorded = called.startswith(RECORD_PREFIX) and len(called) > len(RECORD_PREFIX)
         if recorded:  # *44<number> (seed 3.2.8): this call is recorded and kept
             if not self._ctx.caller_media.licensed(tenant, caller):
@@ -206,6 +214,7 @@ class Inbound:
         if call is not None and recorded:
             self._ctx.caller_media.record_on_request_of_caller(call)
         if call is not None:  # forwarding and do-not-disturb decide whether the user rings
+            self._ctx.call_handling.dialled(call, called)  # for *66
             self._ctx.forwarding.ring(call, called, inhibited=inhibited)
 
     def _authenticated(

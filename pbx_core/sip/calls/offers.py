@@ -123,6 +123,7 @@ class Offers:
         call.legs[leg_id] = leg
         if internal:
             ctx.claim(call.tenant, extension)
+            ctx.call_handling.rang(call, extension)  # for *69
         elif carrier is not None:
             self._carrier_legs.start(leg_id, carrier)
         self._send_try(call, leg, binding, auto_answer, carrier)

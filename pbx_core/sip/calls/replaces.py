@@ -6,7 +6,11 @@ to the colleague with `Replaces` naming its own dialog of call 2. The PBX then m
 colleague's leg from call 2 into call 1 (a re-INVITE points the colleague's phone at call 1's
 media), bridges it to the caller and ends call 2 for the transferring phone (BYE). Only a call
 of the same tenant that the transferring user made is replaced; anything else is the blind
-transfer to the Refer-To number it was before."""
+transfer to the Refer-To number it was before.
+
+A phone's INVITE with `Replaces` naming one of the PBX's legs (the dialog a BLF NOTIFY shows)
+takes that leg's place: a ringing colleague's (a pickup) or an answered one of its own user's
+(the call moves to another device)."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from pbx_core import call_control as cc
 from pbx_core.media.sdp_rewrite import with_version
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import Call, LegState
+from pbx_core.sip.calls.takeover import take_over
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +34,12 @@ def replaced_dialog(referred: Any) -> tuple[str, dict[str, str]] | None:
     """(Call-ID, its parameters: `to-tag`, `from-tag`) of a Refer-To's `Replaces`, if any."""
     headers = referred.getUrl().headers or {}
     value = next((v for k, v in headers.items() if str(k).lower() == "replaces"), None)
-    if not value:
-        return None
-    call_id, *params = str(value).split(";")
+    return parse_replaces(str(value)) if value else None
+
+
+def parse_replaces(value: str) -> tuple[str, dict[str, str]]:
+    """`call-id;to-tag=a;from-tag=b` -> (call-id, {"to-tag": "a", "from-tag": "b"})."""
+    call_id, *params = value.split(";")
     tags = dict(p.strip().split("=", 1) for p in params if "=" in p)
     return call_id.strip(), {k.lower(): v for k, v in tags.items()}
 
@@ -76,3 +84,30 @@ class AttendedTransfer:
         ctx.bridging.bridge(call, leg)
         ctx.emit(cc.CallTransferred(call.call_id, leg.extension), call.route)
         return True
+
+    def replace_by_invite(self, phone: Call, replaces: str, may_pick_up: bool) -> bool:
+        """`phone`'s INVITE with `Replaces` names a leg of a call of its tenant (Call-ID, and
+        the PBX's tag as `to-tag`): a ringing one (if `may_pick_up`) or its own user's answered
+        one; True when `phone` took its place."""
+        ctx = self._ctx
+        call_id, tags = parse_replaces(replaces)
+        for call in list(ctx.calls.values()):
+            if call.tenant != phone.tenant or call.ended:
+                continue
+            for leg in list(call.legs.values()):
+                if str(leg.ua.cId) != call_id or tags.get("to-tag") != str(leg.ua.lTag):
+                    continue
+                ringing = leg.state is LegState.RINGING and leg.auto_bridge and may_pick_up
+                own = leg.state is LegState.BRIDGED and leg.extension == phone.caller
+                if not (ringing or own):
+                    return False
+                ctx.bridging.drop_leg(call, leg)
+                if ringing:
+                    ctx.offers.report_cancelled(call, leg)
+                taken = take_over(ctx, call, phone)
+                if ringing:
+                    picked = cc.CallPickedUp(call.call_id, taken.leg_id, taken.extension,
+                                             leg.extension)  # fmt: skip
+                    ctx.emit(picked, call.route)
+                return True
+        return False
