@@ -45,6 +45,11 @@ def descendants(root: int) -> set[int]:
     return seen
 
 
+def parent(pid: int) -> int | None:
+    found = _parent_and_state(pid)
+    return None if found is None else found[0]
+
+
 def alive(pid: int) -> bool:
     found = _parent_and_state(pid)
     return found is not None and found[1] != "Z"  # a zombie has ended; only its entry is left

@@ -5,7 +5,6 @@ second generation runs beside the new one."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -29,7 +28,7 @@ from pbx_core.media.ng_client import NgClient
 from reports.db import make_engine
 from reports.models import CallDetailRecord
 from reports.synthetic import call_detail
-from tests.e2e.test_product_orphans import alive, command, descendants
+from tests.e2e.test_product_orphans import alive, command, descendants, parent
 from tests.pbx_core.support import free_port, free_sip_port
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -61,14 +60,14 @@ class RunningProduct:
             time.sleep(0.2)
 
     def generations(self, marker: str) -> int:
-        """How many generations of a child run: each leads a process group of its own (what
-        it forks, such as rq's scheduler, is in its group)."""
-        groups = set()
-        for pid in descendants(self.process.pid):
-            if alive(pid) and marker in command(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    groups.add(os.getpgid(pid))
-        return len(groups)
+        """How many generations of a child run: the product's own children running it. What a
+        child forks is not another generation, though it may lead a process group of its own
+        (rq's work horse, while it runs a job, does) or run the same command line."""
+        return sum(
+            1
+            for pid in descendants(self.process.pid)
+            if parent(pid) == self.process.pid and alive(pid) and marker in command(pid)
+        )
 
 
 @pytest.fixture

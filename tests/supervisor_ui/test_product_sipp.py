@@ -129,12 +129,6 @@ def test_supervisor_listens_in_from_own_phone(
     phones: list[Sipp] = []
     caller: Sipp | None = None
     try:
-        # Agent 1002 (Helpdesk only: the call the test above moved to Service stays there) and
-        # the supervisor's own phone.
-        for extension in ("1002", SUPERVISOR_PHONE):
-            phones.append(
-                loop.run(agent_phone(product.sip_port, extension, "agent_answer.xml", tmp_path))
-            )
         page.goto(f"{product.base_url}/supervisor/")
         page.fill("#login-username", "supervisor")
         page.fill("#login-password", "pwsupervisor")
@@ -146,8 +140,15 @@ def test_supervisor_listens_in_from_own_phone(
         agent_row = page.locator("#cc-7001-agents tr[data-agent='1002']")
         expect(agent_row).to_contain_text("AVAILABLE", timeout=10_000)
 
+        # Agent 1002 (Helpdesk only: the call the test above moved to Service stays there) and,
+        # later, the supervisor's own phone: each started just before its call comes, as a SIPp
+        # phone gives up after SIPP_TIMEOUT_S (a loaded machine takes longer to get there).
+        phones.append(loop.run(agent_phone(product.sip_port, "1002", "agent_answer.xml", tmp_path)))
         caller = _trunk_caller(loop, product, tmp_path, "trunk_call.xml", hold_ms=8000)
         expect(agent_row).to_contain_text("BUSY", timeout=30_000)
+        phones.append(
+            loop.run(agent_phone(product.sip_port, SUPERVISOR_PHONE, "agent_answer.xml", tmp_path))
+        )
         page.fill("#ctl-phone", SUPERVISOR_PHONE)
         page.click("#btn-monitor")
         expect(page.locator("#action-message")).to_contain_text(
