@@ -1,8 +1,8 @@
 /*
  * Open CTI adapter: Salesforce <-> our adapter API, /api/v1/opencti (see docs/crm.md).
  *
- * Each Salesforce user pastes its own softphone token once (made in the agent client or with
- * POST /api/v1/me/crm-tokens); it is kept in sessionStorage for this tab only. The token is
+ * Each Salesforce user pastes its own softphone token once (made with POST
+ * /api/v1/me/crm-tokens); it is kept in sessionStorage for this tab only. The token is
  * bound to the user's extension and works only on the adapter API: it dials from that
  * extension and nowhere else, so the page never holds a tenant-wide token.
  *
