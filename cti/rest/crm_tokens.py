@@ -1,6 +1,6 @@
 """Per-user CRM adapter tokens (cti/crm_user_tokens.py): a user makes, lists and revokes its own
-under `/api/v1/me/crm-tokens`; an admin lists and revokes any of its tenant's under
-`/api/v1/crm-tokens`.
+under `/api/v1/me/crm-tokens`; an admin makes one for a user of its tenant (bound to that user's
+provisioned extension), and lists and revokes any of its tenant's, under `/api/v1/crm-tokens`.
 
 Only a signed-in user (a JWT) with an extension may make one: an API token or a CRM token itself
 is no user, and a token without an extension could dial from nowhere.
@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from cti.crm_user_tokens import DEFAULT_TTL_DAYS, MAX_TTL_DAYS, CrmUserToken, CrmUserTokens
 from cti.principal import Principal, Role
 from cti.rest.deps import Admin, CurrentPrincipal, Services
+from cti.rest.provisioning_access import Provisioning, call
 from cti.services import CtiServices
 
 DAY_SECONDS = 86_400
@@ -34,6 +35,10 @@ _not_found: dict[int | str, dict[str, Any]] = {404: {"description": "No such tok
 class CrmTokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=128, description="Where it is used: 'Salesforce'")
     ttl_days: int = Field(DEFAULT_TTL_DAYS, ge=1, le=MAX_TTL_DAYS, description="Days it lives")
+
+
+class CrmTokenForUser(CrmTokenCreate):
+    username: str = Field(min_length=1, max_length=128, description="A user of your tenant")
 
 
 class CrmTokenOut(BaseModel):
@@ -119,6 +124,35 @@ async def revoke_my_crm_token(
     )
     if not revoked:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such CRM token")
+
+
+@admin_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **_admin_only,
+        403: {"description": "Not an admin, or the user has no extension"},
+        404: {"description": "No such user in your tenant"},
+    },
+)
+async def create_crm_token_for_user(
+    body: CrmTokenForUser, admin: Admin, services: Services, provisioning: Provisioning
+) -> CrmTokenCreated:
+    """A token for one of the tenant's users (say, set up before its first day); it dials from
+    that user's extension and, like the user's own, ends with the user's sessions."""
+    user = await call(provisioning.user, admin.tenant, body.username)  # 404 when none
+    if not user.extension:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "that user has no extension")
+    created = await _tokens(services).create(
+        admin.tenant,
+        user.username,
+        user.extension,
+        body.name,
+        created_by=admin.username,
+        now=services.settings.clock(),
+        ttl_seconds=body.ttl_days * DAY_SECONDS,
+    )
+    return CrmTokenCreated(**CrmTokenOut.of(created.info).model_dump(), token=created.token)
 
 
 @admin_router.get("", responses=_admin_only)

@@ -251,3 +251,40 @@ async def test_the_event_stream_carries_its_own_calls_and_ends_when_revoked(
                 assert event["agent"] == "1001"
             else:
                 raise AssertionError("the stream ended without saying why")
+
+
+async def test_an_admin_makes_a_token_for_a_user_of_its_own_tenant_only(world: World) -> None:
+    base = world.server.base_url
+    admin = await login(base, "admin", "pwadmin")
+    agent = await login(base, "1001", "pw1001")
+    async with httpx.AsyncClient(base_url=base) as http:
+        # The user as provisioning knows it (the store the admin's token binds to).
+        user = {"username": "kim", "name": "Kim", "extension": "1003", "password": "pw-kim-12345"}
+        user |= {"sip_password": "sip-kim-12345", "profile": "kantoor"}
+        provisioned = await http.post(
+            "/api/v1/tenants/demo/users", headers=bearer(admin), json=user
+        )
+        assert provisioned.status_code == 201, provisioned.text
+        made = await http.post(
+            "/api/v1/crm-tokens",
+            headers=bearer(admin),
+            json={"username": "kim", "name": "Salesforce", "ttl_days": 7},
+        )
+        assert made.status_code == 201, made.text
+        assert (made.json()["username"], made.json()["extension"]) == ("kim", "1003")
+        assert made.json()["created_by"] == "admin"
+        assert (await dial(base, made.json()["token"], {"destination": "0201"})).status_code == 202
+        assert dials(world)[-1]["extension"] == "1003"
+        # Another tenant's user is not found; an agent makes none for a colleague.
+        acme_admin = await login(base, "admin@acme", "pwacmeadmin")
+        elsewhere = await http.post(
+            "/api/v1/crm-tokens",
+            headers=bearer(acme_admin),
+            json={"username": "kim", "name": "Salesforce"},
+        )
+        assert elsewhere.status_code == 404  # acme's admin looks in acme only
+        by_agent = await http.post(
+            "/api/v1/crm-tokens", headers=bearer(agent), json={"username": "kim", "name": "x"}
+        )
+        assert by_agent.status_code == 403
+    assert len(dials(world)) == 1
