@@ -27,6 +27,14 @@ from cti.token_revocation import TokenGenerations
 CRM_USER_TOKEN_PREFIX = "occrm_"
 MAX_TTL_DAYS = 90
 DEFAULT_TTL_DAYS = 30
+MAX_PER_USER = 10
+"""Live tokens a user may hold (a browser or two, a spare): making more fails, so no one
+fills Redis with tokens."""
+
+
+class TooManyTokens(Exception):
+    def __init__(self) -> None:
+        super().__init__(f"at most {MAX_PER_USER} CRM tokens per user; revoke one first")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,11 @@ class CrmUserTokens:
         now: float,
         ttl_seconds: float,
     ) -> CreatedCrmUserToken:
+        mine = await self.list(tenant, username)
+        for expired in (t for t in mine if now >= t.expires_at):
+            await self.revoke(tenant, expired.id)
+        if sum(now < t.expires_at for t in mine) >= MAX_PER_USER:
+            raise TooManyTokens
         generation = await self._generations.current(tenant, username)
 
         def record(token_id: int) -> Record:
@@ -94,7 +107,8 @@ class CrmUserTokens:
         return CreatedCrmUserToken(_info(stored), token)
 
     async def list(self, tenant: str, username: str | None = None) -> list[CrmUserToken]:
-        """The tenant's tokens (expired ones too, until revoked), or one user's."""
+        """The tenant's tokens, or one user's (an expired one stays until revoked or until its
+        user makes another)."""
         tokens = [_info(r) for r in await self._store.records(tenant)]
         return [t for t in tokens if username is None or t.username == username]
 

@@ -13,7 +13,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
-from cti.crm_user_tokens import DEFAULT_TTL_DAYS, MAX_TTL_DAYS, CrmUserToken, CrmUserTokens
+from cti.crm_user_tokens import (
+    DEFAULT_TTL_DAYS,
+    MAX_TTL_DAYS,
+    CrmUserToken,
+    CrmUserTokens,
+    TooManyTokens,
+)
 from cti.principal import Principal, Role
 from cti.rest.deps import Admin, CurrentPrincipal, Services
 from cti.rest.provisioning_access import Provisioning, call
@@ -71,6 +77,29 @@ def _tokens(services: CtiServices) -> CrmUserTokens:
     return CrmUserTokens(services.redis, services.settings.key_prefix)
 
 
+async def _create(
+    services: CtiServices,
+    tenant: str,
+    username: str,
+    extension: str,
+    body: CrmTokenCreate,
+    by: Principal,
+) -> CrmTokenCreated:
+    try:
+        created = await _tokens(services).create(
+            tenant,
+            username,
+            extension,
+            body.name,
+            created_by=by.username,
+            now=services.settings.clock(),
+            ttl_seconds=body.ttl_days * DAY_SECONDS,
+        )
+    except TooManyTokens as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    return CrmTokenCreated(**CrmTokenOut.of(created.info).model_dump(), token=created.token)
+
+
 def _token_id(token_id: int) -> int:
     if not 0 < token_id < 2**63:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such CRM token")
@@ -89,22 +118,17 @@ def _owner(principal: Principal) -> str:
 @me_router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={**_signed_in, 403: {"description": "No extension, or not a user"}},
+    responses={
+        **_signed_in,
+        403: {"description": "No extension, or not a user"},
+        409: {"description": "The user holds the most tokens it may"},
+    },
 )
 async def create_my_crm_token(
     body: CrmTokenCreate, principal: CurrentPrincipal, services: Services
 ) -> CrmTokenCreated:
     extension = _owner(principal)
-    created = await _tokens(services).create(
-        principal.tenant,
-        principal.username,
-        extension,
-        body.name,
-        created_by=principal.username,
-        now=services.settings.clock(),
-        ttl_seconds=body.ttl_days * DAY_SECONDS,
-    )
-    return CrmTokenCreated(**CrmTokenOut.of(created.info).model_dump(), token=created.token)
+    return await _create(services, principal.tenant, principal.username, extension, body, principal)
 
 
 @me_router.get("", responses=_signed_in)
@@ -133,6 +157,7 @@ async def revoke_my_crm_token(
         **_admin_only,
         403: {"description": "Not an admin, or the user has no extension"},
         404: {"description": "No such user in your tenant"},
+        409: {"description": "The user holds the most tokens it may"},
     },
 )
 async def create_crm_token_for_user(
@@ -143,16 +168,7 @@ async def create_crm_token_for_user(
     user = await call(provisioning.user, admin.tenant, body.username)  # 404 when none
     if not user.extension:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "that user has no extension")
-    created = await _tokens(services).create(
-        admin.tenant,
-        user.username,
-        user.extension,
-        body.name,
-        created_by=admin.username,
-        now=services.settings.clock(),
-        ttl_seconds=body.ttl_days * DAY_SECONDS,
-    )
-    return CrmTokenCreated(**CrmTokenOut.of(created.info).model_dump(), token=created.token)
+    return await _create(services, admin.tenant, user.username, user.extension, body, admin)
 
 
 @admin_router.get("", responses=_admin_only)

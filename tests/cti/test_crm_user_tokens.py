@@ -15,6 +15,7 @@ import pytest
 import websockets
 from websockets.typing import Subprotocol
 
+from cti.crm_user_tokens import MAX_PER_USER
 from tests.cti.cti_clients import graphql, login
 from tests.cti.cti_world import World, wait_for_subscribers
 
@@ -288,3 +289,23 @@ async def test_an_admin_makes_a_token_for_a_user_of_its_own_tenant_only(world: W
         )
         assert by_agent.status_code == 403
     assert len(dials(world)) == 1
+
+
+async def test_a_user_cannot_pile_up_tokens(world: World) -> None:
+    base = world.server.base_url
+    jwt = await login(base, "1001", "pw1001")
+    async with httpx.AsyncClient(base_url=base) as http:
+
+        async def make() -> int:
+            made = await http.post(
+                "/api/v1/me/crm-tokens", headers=bearer(jwt), json={"name": "x", "ttl_days": 1}
+            )
+            return made.status_code
+
+        assert [await make() for _ in range(MAX_PER_USER)] == [201] * MAX_PER_USER
+        assert await make() == 409
+        # Expired ones do not count, and go when the user makes the next.
+        world.clock.advance(DAY)
+        assert await make() == 201
+        listed = await http.get("/api/v1/me/crm-tokens", headers=bearer(jwt))
+        assert len(listed.json()) == 1
