@@ -124,6 +124,21 @@ def kiosk_token_ids(prefix: str) -> str:
     return f"{prefix}:kiosk-token-ids"
 
 
+def crm_user_tokens(prefix: str, tenant: str) -> str:
+    """Hash: a tenant's per-user CRM adapter tokens, id -> record JSON (cti/crm_user_tokens.py)."""
+    return f"{prefix}:{tenant}:crm-user-tokens"
+
+
+def crm_user_token_digests(prefix: str) -> str:
+    """Hash: SHA-256 of every live CRM adapter token -> `tenant` and id."""
+    return f"{prefix}:crm-user-token-digests"
+
+
+def crm_user_token_ids(prefix: str) -> str:
+    """Counter: the next CRM adapter token id, platform-wide."""
+    return f"{prefix}:crm-user-token-ids"
+
+
 def wallboard_thresholds(prefix: str, tenant: str) -> str:
     """Hash: call center id -> its wallboard's red thresholds JSON (cti/wallboard.py)."""
     return f"{prefix}:{tenant}:wallboard-thresholds"

@@ -32,6 +32,8 @@ from cti.rest import (
     call_timeline,
     calls,
     conference_rooms,
+    crm_tokens,
+    opencti,
     ops,
     provisioning,
     provisioning_trunks,
@@ -161,6 +163,9 @@ def create_app(settings: CtiSettings) -> FastAPI:
         wallboards.router,
         conference_rooms.router,
         sip_credential.router,
+        crm_tokens.me_router,
+        crm_tokens.admin_router,
+        opencti.router,
     ):
         app.include_router(router)
     schema = build_schema(

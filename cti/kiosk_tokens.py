@@ -4,22 +4,17 @@ A kiosk token is opaque (`okiosk_` and 43 random characters) and is not a `Princ
 sign-in check (`CtiServices.verify_token`) knows only JWTs and CRM API tokens, so a kiosk token
 is refused as invalid by every endpoint but the wallboard's (cti/rest/wallboards.py), which
 looks it up here. It names one tenant and one call center, lives until revoked, and is stored
-as its SHA-256 only (the token itself is shown once, when made).
-
-Redis layout (common/redis_keys.py): per tenant a hash id -> record, and one platform-wide hash
-digest -> `tenant/id`; both change in one MULTI, so a revoked token is gone from both at once.
+as its SHA-256 only (cti/opaque_tokens.py; the token itself is shown once, when made).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import secrets
 from dataclasses import asdict, dataclass
 
 from redis.asyncio import Redis
 
 from common.redis_keys import kiosk_token_digests, kiosk_token_ids, kiosk_tokens
+from cti.opaque_tokens import OpaqueTokenKeys, OpaqueTokenStore, Record
 
 KIOSK_TOKEN_PREFIX = "okiosk_"
 
@@ -40,65 +35,46 @@ class CreatedKioskToken:
     token: str
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def is_kiosk_token(token: str) -> bool:
     return token.startswith(KIOSK_TOKEN_PREFIX)
 
 
 class KioskTokens:
     def __init__(self, redis: Redis, prefix: str) -> None:
-        self._redis = redis
-        self._prefix = prefix
+        keys = OpaqueTokenKeys(
+            token_prefix=KIOSK_TOKEN_PREFIX,
+            records=lambda tenant: kiosk_tokens(prefix, tenant),
+            digests=kiosk_token_digests(prefix),
+            ids=kiosk_token_ids(prefix),
+        )
+        self._store = OpaqueTokenStore(redis, keys)
 
     async def create(
         self, tenant: str, call_center_id: str, name: str, created_by: str, now: float
     ) -> CreatedKioskToken:
-        token = KIOSK_TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token_id = int(await self._redis.incr(kiosk_token_ids(self._prefix)))
-        info = KioskToken(token_id, tenant, call_center_id, name, created_by, now)
-        record = {**asdict(info), "digest": _digest(token)}
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(kiosk_tokens(self._prefix, tenant), str(token_id), json.dumps(record))
-            pipe.hset(kiosk_token_digests(self._prefix), record["digest"], f"{tenant}/{token_id}")
-            await pipe.execute()
-        return CreatedKioskToken(info, token)
+        def record(token_id: int) -> Record:
+            return asdict(KioskToken(token_id, tenant, call_center_id, name, created_by, now))
+
+        stored, token = await self._store.create(tenant, record)
+        return CreatedKioskToken(_info(stored), token)
 
     async def list(self, tenant: str, call_center_id: str) -> list[KioskToken]:
-        raw = await self._redis.hgetall(kiosk_tokens(self._prefix, tenant))
-        tokens = [_info(json.loads(value)) for value in raw.values()]
-        return sorted((t for t in tokens if t.call_center_id == call_center_id), key=lambda t: t.id)
+        records = await self._store.records(tenant)
+        return [_info(r) for r in records if r["call_center_id"] == call_center_id]
 
     async def revoke(self, tenant: str, call_center_id: str, token_id: int) -> bool:
         """False when the tenant has no such live token for that call center."""
-        key = kiosk_tokens(self._prefix, tenant)
-        value = await self._redis.hget(key, str(token_id))
-        if value is None:
-            return False
-        record = json.loads(value)
-        if record["call_center_id"] != call_center_id:
-            return False
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hdel(key, str(token_id))
-            pipe.hdel(kiosk_token_digests(self._prefix), record["digest"])
-            await pipe.execute()
-        return True
+        return await self._store.remove(
+            tenant, token_id, lambda record: record["call_center_id"] == call_center_id
+        )
 
     async def verify(self, token: str) -> KioskToken | None:
         """The live token's record, or None (unknown, revoked, or not a kiosk token at all)."""
-        if not is_kiosk_token(token):
-            return None
-        where = await self._redis.hget(kiosk_token_digests(self._prefix), _digest(token))
-        if where is None:
-            return None
-        tenant, _, token_id = str(where).rpartition("/")
-        value = await self._redis.hget(kiosk_tokens(self._prefix, tenant), token_id)
-        return None if value is None else _info(json.loads(value))
+        record = await self._store.lookup(token)
+        return None if record is None else _info(record)
 
 
-def _info(record: dict[str, object]) -> KioskToken:
+def _info(record: Record) -> KioskToken:
     return KioskToken(
         id=int(str(record["id"])),
         tenant=str(record["tenant"]),

@@ -2,6 +2,7 @@
 // (`/api/v1/me/services`, docs/phone-features.md). A setting the user's profile does not include
 // is shown switched off and cannot be changed; the server's refusal is shown as it words it.
 
+import { crmTokenSection } from "./crm_token.js";
 import { $, el, replaceChildren } from "./dom.js";
 import { toast } from "./feedback.js";
 import { language } from "./i18n.js";
@@ -86,7 +87,7 @@ function render(services) {
     el("button", { type: "submit", class: "btn" }, text("save")),
   );
   form.addEventListener("submit", (event) => save(event, services));
-  replaceChildren($("panel-services"), form);
+  replaceChildren($("panel-services"), form, crmTokenSection());
 }
 
 async function save(event, before) {

@@ -1,9 +1,10 @@
 """Salesforce Open CTI softphone adapter: static files, served with a Content-Security-Policy.
 
 Mount `adapter_app()` at `/crm/opencti` (the product does); `callcenter.xml` is the call center
-definition file a Salesforce admin imports. The page holds an API token, so it may run only our
-script and Salesforce's Open CTI library, talk only to our own server, and be framed only by
-Salesforce (docs/crm.md).
+definition file a Salesforce admin imports. The page holds its user's own CRM token (bound to one
+extension, accepted only by /api/v1/opencti: cti/rest/opencti.py), so it may run only our script
+and Salesforce's Open CTI library, talk only to our own server, and be framed only by Salesforce
+(docs/crm.md).
 """
 
 from __future__ import annotations

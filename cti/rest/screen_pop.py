@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from cti.rest.deps import CurrentPrincipal, Services
+from cti.services import CtiServices
 
 router = APIRouter(prefix="/api/v1/screen-pop", tags=["screen pop"])
 
@@ -31,7 +32,12 @@ async def screen_pop(
     principal: CurrentPrincipal,
     services: Services,
 ) -> ScreenPopResult:
-    records = await services.screen_pop.lookup(principal.tenant, number)
+    return await screen_pop_result(services, principal.tenant, number)
+
+
+async def screen_pop_result(services: CtiServices, tenant: str, number: str) -> ScreenPopResult:
+    """The tenant's records for `number` (also the Open CTI adapter's, cti/rest/opencti.py)."""
+    records = await services.screen_pop.lookup(tenant, number)
     return ScreenPopResult(
         number=number,
         records=[

@@ -67,3 +67,24 @@ def test_a_vergaderzaal_user_sees_the_settings_locked(
     expect(page.locator("#svc-forward_always")).to_be_disabled()
     expect(page.locator("#svc-do_not_disturb")).to_be_disabled()
     expect(page.get_by_text("vergaderzaal").first).to_be_visible()
+
+
+def test_the_user_makes_a_salesforce_softphone_token_that_dials_from_its_extension(
+    browser: Browser, product: ProductThread
+) -> None:
+    page = new_context(browser).new_page()
+    errors = watch_errors(page)
+    open_tab(page, product, "1002")
+    page.click("#crm-token-make")
+    token = page.locator("#crm-token-value").input_value()
+    assert token.startswith("occrm_")
+    expect(page.locator("#crm-token-list li")).to_have_count(1)
+    with httpx.Client(base_url=product.base_url, timeout=30) as http:
+        me = http.get("/api/v1/opencti/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.json()["extension"] == "1002"
+        page.click("#crm-token-list button")
+        expect(page.get_by_text("Token revoked")).to_be_visible()
+        expect(page.locator("#crm-token-list li")).to_have_count(0)
+        gone = http.get("/api/v1/opencti/me", headers={"Authorization": f"Bearer {token}"})
+        assert gone.status_code == 401
+    assert errors == []
