@@ -29,6 +29,7 @@ from cti.rest import (
     agent_totals,
     api_tokens,
     auth,
+    belmenu,
     call_timeline,
     calls,
     conference_rooms,
@@ -161,6 +162,8 @@ def create_app(settings: CtiSettings) -> FastAPI:
         wallboards.router,
         conference_rooms.router,
         sip_credential.router,
+        belmenu.admin_router,
+        belmenu.public_router,
     ):
         app.include_router(router)
     schema = build_schema(
