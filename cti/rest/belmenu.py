@@ -11,6 +11,7 @@ then the button's and the number's budgets (429 with `Retry-After`). Refusals na
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,6 +30,7 @@ from provisioning.service import ProvisioningService
 
 SNIPPET_PATH = "/belmenu/button.js"
 SNIPPET = (Path(__file__).parent.parent / "static" / "belmenu" / "button.js").read_bytes()
+BUTTON_ID = re.compile(r"[A-Za-z0-9_-]{8,32}")
 MAX_BODY = 1024
 """Bytes of a callback request: `{"number": "..."}` is far smaller."""
 
@@ -99,6 +101,11 @@ async def delete_button(tenant: TenantId, button: str, admin: Writer, buttons: B
 public_router = APIRouter(tags=["belmenu"])
 
 
+def _looks_like_id(button: str) -> bool:
+    """What `secrets.token_urlsafe` makes: checked before SQL or HTML sees it."""
+    return BUTTON_ID.fullmatch(button) is not None
+
+
 def _cors(origin: str) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
 
@@ -116,7 +123,7 @@ async def _button(
     service: ProvisioningService, button: str, request: Request
 ) -> ButtonView | JSONResponse:
     """The button when the page's origin may use it, else the refusal."""
-    if not 8 <= len(button) <= 32 or not button.replace("-", "").replace("_", "").isalnum():
+    if not _looks_like_id(button):
         return _refused(404, "button", "no such Bel-me-nu button")
     try:
         view = await call(BelmenuButtons(service).get, None, button)
@@ -203,6 +210,22 @@ async def request_callback(
     except ControlError as error:
         return _refused(503, "button", f"cannot call now ({error.code})", origin)
     return JSONResponse({"status": "calling"}, 202, headers=_cors(origin))
+
+
+@public_router.get("/belmenu/try/{button}", include_in_schema=False)
+async def preview(button: str) -> Response:
+    """A page with nothing but the button, for the admin to try it (its origin, the product's
+    own, must be among the button's origins like any site's)."""
+    if not _looks_like_id(button):
+        return Response("no such button", 404, media_type="text/plain")
+    page = (
+        '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Bel-me-nu</title>'
+        f'</head><body><script src="{SNIPPET_PATH}" data-button="{button}"></script>'
+        "</body></html>"
+    )
+    headers = {"Content-Security-Policy": "default-src 'none'; script-src 'self'; "
+               "connect-src 'self'"}  # fmt: skip
+    return Response(page, media_type="text/html", headers=headers)
 
 
 @public_router.get(SNIPPET_PATH, include_in_schema=False)

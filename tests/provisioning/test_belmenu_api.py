@@ -262,3 +262,9 @@ def test_the_snippet_is_served_for_other_sites(world: ApiWorld) -> None:
     assert answer.headers["content-type"].startswith("text/javascript")
     assert answer.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
     assert "/api/v1/public/belmenu/" in answer.text
+    with world.anonymous as http:
+        page = http.get("/belmenu/try/abcdefgh_12-XY")
+        injected = http.get('/belmenu/try/x"><script>alert(1)</script>')
+    assert page.status_code == 200 and 'data-button="abcdefgh_12-XY"' in page.text
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert injected.status_code == 404
