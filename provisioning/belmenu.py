@@ -13,11 +13,22 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import JSON, Boolean, Column, Connection, String, Table, delete, insert, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    ForeignKey,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+)
 from sqlalchemy import update as sql_update
 
 from provisioning.errors import Invalid, NotFound
-from provisioning.models import METADATA, _tenant_column, users
+from provisioning.models import METADATA, TENANT_ID, users
 
 if TYPE_CHECKING:  # provisioning.db imports this module for its table
     from provisioning.service import ProvisioningService
@@ -33,7 +44,7 @@ belmenu_buttons = Table(
     "prov_belmenu_buttons",
     METADATA,
     Column("id", String(32), primary_key=True),
-    _tenant_column(),
+    Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), nullable=False),
     Column("label", String(MAX_LABEL), nullable=False),
     # The extension of a user of the tenant: rung first (pbx_core/sip/click_to_dial.py).
     Column("destination", String(8), nullable=False),
