@@ -46,7 +46,8 @@ belmenu_buttons = Table(
     Column("id", String(32), primary_key=True),
     Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), nullable=False),
     Column("label", String(MAX_LABEL), nullable=False),
-    # The extension of a user of the tenant: rung first (pbx_core/sip/click_to_dial.py).
+    # The extension of a user of the tenant with a call-center licence: rung first
+    # (pbx_core/sip/click_to_dial.py).
     Column("destination", String(8), nullable=False),
     # Exact origins (`https://www.example.nl`) whose pages may post to the button.
     Column("origins", JSON, nullable=False),
@@ -110,10 +111,16 @@ def _checked(connection: Connection, tenant: str, spec: ButtonSpec) -> ButtonSpe
         raise Invalid("origins", f"at most {MAX_ORIGINS}")
     origins = tuple(dict.fromkeys(normal_origin(o) for o in spec.origins))
     user = connection.execute(
-        select(users.c.id).where(users.c.tenant == tenant, users.c.extension == spec.destination)
+        select(users.c.call_center_licence).where(
+            users.c.tenant == tenant, users.c.extension == spec.destination
+        )
     ).first()
     if user is None:
         raise Invalid("destination", f"no user with extension {spec.destination} in {tenant!r}")
+    if user.call_center_licence is None:
+        # The callback is the click-to-dial of an agent (cti/engine_control.py): the engine
+        # knows only the users with a call-center licence.
+        raise Invalid("destination", f"{spec.destination} has no call-center licence")
     return ButtonSpec(label, spec.destination, origins, spec.international, spec.enabled)
 
 

@@ -40,9 +40,11 @@ def world(tmp_path_factory: pytest.TempPathFactory, control: FakeControl) -> Ite
     made = start_world(var, control=control, belmenu_limits=LIMITS)
     running = next(made)
     for who, tenant in (("admin", DEMO), ("acme_admin", OTHER)):
-        desk = user(f"desk-{tenant}", "2001")
+        desk = user(f"desk-{tenant}", "2001", licences={"call_center": "basic"})
         created = running[who].post(f"/api/v1/tenants/{tenant}/users", json=desk)
         assert created.status_code == 201, created.text
+    plain = running["admin"].post(f"/api/v1/tenants/{DEMO}/users", json=user("plain", "2002"))
+    assert plain.status_code == 201, plain.text
     yield running
     next(made, None)
 
@@ -107,6 +109,7 @@ def test_an_admin_configures_buttons_and_other_tenants_meet_a_wall(world: ApiWor
     # Bad configuration names its field.
     for field, bad in (
         ("destination", {**body, "destination": "4711"}),
+        ("destination", {**body, "destination": "2002"}),  # no call-center licence
         ("origins", {**body, "origins": ["ftp://www.bakker.nl"]}),
         ("origins", {**body, "origins": ["https://www.bakker.nl/contact"]}),
         ("origins", {**body, "origins": []}),
