@@ -147,3 +147,9 @@ def wallboard_thresholds(prefix: str, tenant: str) -> str:
 def receptionist_monitored(prefix: str, tenant: str, username: str) -> str:
     """The extensions a receptionist's console monitors, a JSON list (docs/receptionist.md)."""
     return f"{prefix}:{tenant}:receptionist:{username}:monitored"
+
+
+def belmenu_requests(prefix: str, scope: str, subject: str) -> str:
+    """Bel-me-nu callback requests in the current window, per client address, button or
+    visitor number digest (cti/belmenu.py)."""
+    return f"{prefix}:belmenu:{scope}:{subject}"

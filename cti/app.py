@@ -29,6 +29,7 @@ from cti.rest import (
     agent_totals,
     api_tokens,
     auth,
+    belmenu,
     call_timeline,
     calls,
     conference_rooms,
@@ -166,6 +167,8 @@ def create_app(settings: CtiSettings) -> FastAPI:
         crm_tokens.me_router,
         crm_tokens.admin_router,
         opencti.router,
+        belmenu.admin_router,
+        belmenu.public_router,
     ):
         app.include_router(router)
     schema = build_schema(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from cti.belmenu_demo import seed_demo_belmenu
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
 from cti.group_services_demo import seed_demo_groups
 from cti.passwords import verify_password
@@ -107,6 +108,7 @@ def seed_demo_company(service: ProvisioningService, tenant: str = DEMO_TENANT) -
             service.create_call_center(SEEDED_BY, tenant, api_form(config))
     seed_demo_numbers(service, tenant, SEEDED_BY)
     seed_demo_groups(service, tenant, SEEDED_BY)  # after the numbers: +31201230099 is in a block
+    seed_demo_belmenu(service, tenant, SEEDED_BY)
 
 
 def forget_moved_demo_users(directory: UserDirectory, tenant: str = DEMO_TENANT) -> None:

@@ -14,6 +14,7 @@ from prometheus_client.registry import Collector
 
 from common.redis_keys import DEFAULT_PREFIX
 from common.supervision import Supervisor
+from cti.belmenu import BelmenuLimits
 from cti.control import CallCenterControl
 from cti.login_throttle import LoginLimits
 from cti.passwords import PRODUCTION_COST, ScryptCost
@@ -118,6 +119,7 @@ class CtiSettings:
     """How often an open websocket or SSE stream re-checks its token for revocation (it ends
     exactly at the token's expiry anyway): the longest a revoked session keeps streaming."""
     login_limits: LoginLimits = field(default_factory=LoginLimits)
+    belmenu_limits: BelmenuLimits = field(default_factory=BelmenuLimits)
     clock: Callable[[], float] = time.time
     """Wall clock of the login back-off; tests inject one they can move."""
     extra: dict[str, str] = field(default_factory=dict)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -48,7 +49,8 @@ class ApiWorld:
         return httpx.Client(base_url=self.server.base_url, timeout=30)
 
 
-def start_world(var: Path) -> Iterator[ApiWorld]:
+def start_world(var: Path, **overrides: Any) -> Iterator[ApiWorld]:
+    """`overrides`: further `CtiSettings` (a fake call control, limits)."""
     database_url = f"sqlite:///{var / 'opencc.db'}"
     seed_logins(database_url)
     settings = CtiSettings(
@@ -58,6 +60,7 @@ def start_world(var: Path) -> Iterator[ApiWorld]:
         database_url=database_url,
         password_cost=TEST_COST,
         fanout_block_ms=50,
+        **overrides,
     )
     server = ThreadServer(create_app(settings)).start()
     clients: dict[str, httpx.Client] = {}

@@ -235,6 +235,19 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("POST", "/api/v1/tenants/{tenant}/groups/{number}/members", {"extension": "1001"}),
     ("DELETE", "/api/v1/tenants/{tenant}/groups/{number}/members/{extension}", None),
     ("PUT", "/api/v1/tenants/{tenant}/groups/{number}/night-forwarding", {"on": True}),
+    ("GET", "/api/v1/tenants/{tenant}/belmenu-buttons", None),
+    (
+        "POST",
+        "/api/v1/tenants/{tenant}/belmenu-buttons",
+        {"label": "x", "destination": "1001", "origins": ["https://x.example"]},
+    ),
+    ("GET", "/api/v1/tenants/{tenant}/belmenu-buttons/{button}", None),
+    (
+        "PUT",
+        "/api/v1/tenants/{tenant}/belmenu-buttons/{button}",
+        {"label": "x", "destination": "1001", "origins": ["https://x.example"]},
+    ),
+    ("DELETE", "/api/v1/tenants/{tenant}/belmenu-buttons/{button}", None),
 ]
 
 
@@ -254,7 +267,7 @@ def test_a_tenant_admin_never_reaches_another_tenant(
     world: ApiWorld, method: str, path: str, body: dict[str, object] | None
 ) -> None:
     url = path.format(tenant=OTHER, username="ann-acme", number="7001", name="office", trunk_id=1,
-                      extension="1001")  # fmt: skip
+                      extension="1001", button="AAAAAAAAAAAAAAAA")  # fmt: skip
     before = world["acme_admin"].get(f"/api/v1/tenants/{OTHER}/audit-log").json()["total"]
     answer = world["admin"].request(method, url, json=body)
     assert answer.status_code == 403, answer.text
@@ -268,7 +281,13 @@ def test_a_supervisor_may_only_read_its_own_tenant(
     world: ApiWorld, method: str, path: str, body: dict[str, object] | None
 ) -> None:
     url = path.format(
-        tenant=DEMO, username="ann", number="7001", name="office", trunk_id=1, extension="1001"
+        tenant=DEMO,
+        username="ann",
+        number="7001",
+        name="office",
+        trunk_id=1,
+        extension="1001",
+        button="AAAAAAAAAAAAAAAA",
     )
     answer = world["supervisor"].request(method, url, json=body)
     readable = method == "GET" and not path.endswith("audit-log")
