@@ -32,6 +32,7 @@ from cti.rest import (
     call_timeline,
     calls,
     conference_rooms,
+    contacts,
     ops,
     provisioning,
     provisioning_trunks,
@@ -160,6 +161,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         what_if.router,
         wallboards.router,
         conference_rooms.router,
+        contacts.router,
         sip_credential.router,
     ):
         app.include_router(router)

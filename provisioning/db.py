@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from common import migrations
 from provisioning import (  # noqa: F401  (each puts its tables on METADATA)
     announcement_store,
+    contacts,
     crm_connections,
     recordings,
     report_schedules,

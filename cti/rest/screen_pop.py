@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from cti.rest.contacts import viewer_of
 from cti.rest.deps import CurrentPrincipal, Services
+from cti.screen_pop import lookup_as
 
 router = APIRouter(prefix="/api/v1/screen-pop", tags=["screen pop"])
 
@@ -31,7 +33,7 @@ async def screen_pop(
     principal: CurrentPrincipal,
     services: Services,
 ) -> ScreenPopResult:
-    records = await services.screen_pop.lookup(principal.tenant, number)
+    records = await lookup_as(services.screen_pop, principal.tenant, viewer_of(principal), number)
     return ScreenPopResult(
         number=number,
         records=[
