@@ -35,6 +35,7 @@ from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.browser_phone import browser_phone_pbx_settings, install_browser_phone
 from cti.cdr_publisher import CdrPublisher
+from cti.contacts_demo import seed_demo_contacts
 from cti.contacts_screen_pop import ContactsScreenPop
 from cti.crm_call_log import CrmCallLogging
 from cti.crm_connections import start_crm_connections
@@ -301,6 +302,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         provisioning = ProvisioningService(database, hash_password)
         if settings.demo:
             await asyncio.to_thread(seed_demo_company, provisioning, DEMO_TENANT)
+            await asyncio.to_thread(seed_demo_contacts, database, DEMO_TENANT)
             await asyncio.to_thread(forget_moved_demo_users, users, DEMO_TENANT)
             await asyncio.to_thread(seed_demo_operator, users, DEMO_TENANT)
         # A demo database served by a production start is refused the same way.
