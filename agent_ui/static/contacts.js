@@ -144,7 +144,47 @@ export async function onContactSubmit(event) {
   await refreshContacts();
 }
 
+const IMPORT_TYPES = { vcf: "text/vcard", vcard: "text/vcard", csv: "text/csv" };
+
+/** Import a vCard or CSV file into my personal contacts: a dry run first, so a file with a bad
+ * row is explained (row, field, reason) and nothing is stored; then the import itself. */
+async function importFile(file) {
+  const type = IMPORT_TYPES[String(file.name).split(".").pop().toLowerCase()];
+  if (!type) {
+    toast(t("contacts.importType"), "error");
+    return;
+  }
+  const send = (dryRun) =>
+    fetch(contactsUrl(`/import?scope=personal&dry_run=${dryRun}`), {
+      method: "POST",
+      headers: { Authorization: `Bearer ${S.token}`, "Content-Type": type },
+      body: file,
+    });
+  try {
+    const dry = await send(true);
+    if (dry.status === 401) sessionEnded();
+    if (!dry.ok) throw new Error(`import ${dry.status}`);
+    const report = await dry.json();
+    if (report.errors.length) {
+      const rows = report.errors.slice(0, 3).map((e) => t("contacts.importRow", e));
+      toast(t("contacts.importBad", { count: report.errors.length, rows: rows.join("; ") }), "error");
+      return;
+    }
+    const done = await send(false);
+    if (!done.ok) throw new Error(`import ${done.status}`);
+    toast(t("contacts.imported", { count: (await done.json()).imported }), "info");
+  } catch (_) {
+    toast(t("contacts.importFailed"), "error");
+  }
+  await refreshContacts();
+}
+
 export function wireContactsTab() {
+  $("contacts-import").addEventListener("change", (event) => {
+    const [file] = event.target.files || [];
+    event.target.value = "";
+    if (file) importFile(file);
+  });
   $("contact-form").addEventListener("submit", onContactSubmit);
   $("tab-contacts").addEventListener("click", () => refreshContacts());
   $("contacts-search").addEventListener("input", (event) => {

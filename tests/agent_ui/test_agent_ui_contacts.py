@@ -3,7 +3,7 @@ move to its personal contacts on the server; the company directory an admin fill
 them; search asks the server; a contact added in the tab is stored; a contact's call button dials
 its number (the request is noted and stopped in the browser, so the SIPp phone stays free); and
 a SIPp caller on the trunk whose number is in the company directory pops the contact on the
-ringing call's card."""
+ringing call's card. A vCard/CSV file is imported from the tab (a bad file stores nothing)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Route, expect
+from playwright.sync_api import Browser, FilePayload, Route, expect
 
 from tests.agent_ui.agent_pages import call_card, go_available, new_context, watch_errors
 from tests.components import require_executable
@@ -126,6 +126,24 @@ def test_contacts_from_the_server_search_dial_and_screen_pop(
         with page.expect_request(lambda r: "clickToDial" in (r.post_data or "")):
             added.get_by_role("button", name="Call Nieuwe Leverancier +31102223344").click()
         assert dialled == [{"destination": "+31102223344"}]
+
+        # An import: a file with a bad row stores nothing and says which; a good one is stored.
+        bad = FilePayload(name="bad.csv", mimeType="text/csv", buffer=b"name,phone\nKapot,12\n")
+        page.set_input_files("#contacts-import", files=[bad])
+        expect(page.locator(".toast").last).to_contain_text("Nothing imported: 1 bad rows")
+        expect(page.locator(".toast").last).to_contain_text("row 2: numbers")
+        vcard = (
+            b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Tandarts Smile\r\nTEL:+31305551212\r\nEND:VCARD\r\n"
+        )
+        page.set_input_files(
+            "#contacts-import",
+            files=[FilePayload(name="a.vcf", mimeType="text/vcard", buffer=vcard)],
+        )
+        expect(page.locator(".toast").last).to_contain_text("1 contacts imported.")
+        expect(rows).to_have_count(6)
+        expect(
+            page.locator("#contacts-list li[data-contact]", has_text="Tandarts Smile")
+        ).to_have_attribute("data-scope", "personal")
 
         # A caller whose number is in the company directory: its card pops the contact.
         go_available(page)
