@@ -14,6 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import assert_never
 
 from provisioning.contacts import ContactSpec, validated
 from provisioning.errors import Invalid
@@ -52,7 +53,13 @@ def parse_upload(data: bytes, fmt: ImportFormat) -> ParsedImport:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return ParsedImport(fmt, errors=[RowError(0, "file", f"not UTF-8 (byte {error.start})")])
-    rows, errors, ignored = _vcard_rows(text) if fmt is ImportFormat.VCARD else _csv_rows(text)
+    match fmt:
+        case ImportFormat.VCARD:
+            rows, errors, ignored = _vcard_rows(text)
+        case ImportFormat.CSV:
+            rows, errors, ignored = _csv_rows(text)
+        case _:
+            assert_never(fmt)
     if len(rows) + len(errors) > MAX_ROWS:
         return ParsedImport(fmt, errors=[RowError(0, "file", f"more than {MAX_ROWS} contacts")])
     contacts: list[ContactSpec] = []

@@ -128,3 +128,21 @@ def test_the_list_is_paginated_by_name(api: Api) -> None:
         assert first["total"] == rest["total"] == 5
         names = [c["name"] for c in first["items"] + rest["items"]]
         assert names == [f"Page Person {i}" for i in range(4)]
+
+
+def test_an_api_token_reads_the_directory_only_and_writes_nothing(api: Api) -> None:
+    with api.client("admin") as admin, api.client("1001") as agent:
+        company = _new(admin, name="Api Leverancier", numbers=["0501234567"], scope="company")
+        own = _new(agent, name="Api Privé", numbers=["0501234568"])
+        created = admin.post("/api/v1/api-tokens", json={"name": "crm plugin"})
+        assert created.status_code == 201, created.text
+        secret = created.json()["token"]
+    with api.client() as plugin:
+        plugin.headers["Authorization"] = f"Bearer {secret}"
+        listed = plugin.get("/api/v1/contacts", params={"q": "api "}).json()["items"]
+        assert [c["id"] for c in listed] == [company["id"]]
+        assert plugin.get(f"/api/v1/contacts/{own['id']}").status_code == 404
+        body = {"name": "X", "numbers": ["0201234567"]}
+        assert plugin.post("/api/v1/contacts", json=body).status_code == 403
+        assert plugin.put(f"/api/v1/contacts/{company['id']}", json=body).status_code == 403
+        assert plugin.delete(f"/api/v1/contacts/{company['id']}").status_code == 403
