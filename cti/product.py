@@ -35,6 +35,8 @@ from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.browser_phone import browser_phone_pbx_settings, install_browser_phone
 from cti.cdr_publisher import CdrPublisher
+from cti.contacts_demo import seed_demo_contacts
+from cti.contacts_screen_pop import ContactsScreenPop
 from cti.crm_call_log import CrmCallLogging
 from cti.crm_connections import start_crm_connections
 from cti.demo_company import DEMO_ROOMS, DEMO_TENANT
@@ -82,6 +84,7 @@ from pbx_core.service import PbxService
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
+from provisioning.contacts_store import ContactStore
 from provisioning.db import migrate as migrate_provisioning
 from provisioning.report_schedules import ReportScheduleStore
 from provisioning.service import ProvisioningService
@@ -299,6 +302,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         provisioning = ProvisioningService(database, hash_password)
         if settings.demo:
             await asyncio.to_thread(seed_demo_company, provisioning, DEMO_TENANT)
+            await asyncio.to_thread(seed_demo_contacts, database, DEMO_TENANT)
             await asyncio.to_thread(forget_moved_demo_users, users, DEMO_TENANT)
             await asyncio.to_thread(seed_demo_operator, users, DEMO_TENANT)
         # A demo database served by a production start is refused the same way.
@@ -414,13 +418,15 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         screen_pop = PrefetchedScreenPop(CrmScreenPop(crm_screen_pop))
         # From now on each new call waits (<= 150 ms) for its caller's records before ringing.
         pbx.register_handler(GroupsFirst(groups, ScreenPopFirst(runtime.on_call_event, screen_pop)))
+        # The contacts directory pops before the CRM (one indexed SELECT, docs/contacts.md).
+        contacts_pop = ContactsScreenPop(ContactStore(provisioning.engine), screen_pop)
         cti_settings = CtiSettings.from_env(
             redis_url=redis_url,
             database_url=database_url,
             key_prefix=settings.key_prefix,
             control=runtime,
             provisioning=provisioning,
-            screen_pop=screen_pop,
+            screen_pop=contacts_pop,
             crm_errors=CRM_ERRORS.snapshot,
             sip_transactions=pbx.sip_transactions,
             sip_messages=pbx.sip_messages,

@@ -4,7 +4,7 @@
 // centers). No polling. Which module does what: docs/agent_ui.md.
 
 import { setState } from "./commands.js";
-import { onContactSubmit } from "./contacts.js";
+import { wireContactsTab } from "./contacts.js";
 import { startDesk } from "./desk.js";
 import { onDialSubmit } from "./dialer.js";
 import { $ } from "./dom.js";
@@ -55,10 +55,10 @@ function wire() {
   $("dial-form").addEventListener("submit", onDialSubmit);
   $("transfer-form").addEventListener("submit", onTransferSubmit);
   $("transfer-cancel").addEventListener("click", () => $("transfer-dialog").close());
-  $("contact-form").addEventListener("submit", onContactSubmit);
   document.addEventListener("keydown", onKeyDown);
   setupTabs();
   wireVoicemailTab();
+  wireContactsTab();
   setupServices();
   setupSoftphone();
   setInterval(tick, 1000);

@@ -11,6 +11,7 @@ import { toastError } from "./feedback.js";
 import { renderHistory } from "./history.js";
 import { refreshTotals } from "./today.js";
 import { refreshVoicemail } from "./voicemail.js";
+import { refreshContacts } from "./contacts.js";
 import { followColleagues, startLive } from "./live.js";
 import { rememberCenters, renderMemberships } from "./memberships.js";
 import { renderAll } from "./page.js";
@@ -41,7 +42,14 @@ export async function startDesk(freshLogin) {
 
 export async function refreshAll() {
   try {
-    await Promise.all([refreshMe(), refreshCalls(), refreshCenters(), refreshHistory(), refreshVoicemail()]);
+    await Promise.all([
+      refreshMe(),
+      refreshCalls(),
+      refreshCenters(),
+      refreshHistory(),
+      refreshVoicemail(),
+      refreshContacts(),
+    ]);
     S.loadFailed = false;
   } catch (error) {
     // Read again as soon as the websocket is (back) up.

@@ -124,7 +124,7 @@ async def screen_pop(
     user: CrmUser,
     services: Services,
 ) -> ScreenPopResult:
-    return await screen_pop_result(services, user.tenant, number)
+    return await screen_pop_result(services, user.tenant, user.username, number)
 
 
 def _sse(event: str, data: Any) -> bytes:

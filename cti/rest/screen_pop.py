@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from cti.rest.contacts import viewer_of
 from cti.rest.deps import CurrentPrincipal, Services
+from cti.screen_pop import lookup_as
 from cti.services import CtiServices
 
 router = APIRouter(prefix="/api/v1/screen-pop", tags=["screen pop"])
@@ -32,12 +34,15 @@ async def screen_pop(
     principal: CurrentPrincipal,
     services: Services,
 ) -> ScreenPopResult:
-    return await screen_pop_result(services, principal.tenant, number)
+    return await screen_pop_result(services, principal.tenant, viewer_of(principal), number)
 
 
-async def screen_pop_result(services: CtiServices, tenant: str, number: str) -> ScreenPopResult:
-    """The tenant's records for `number` (also the Open CTI adapter's, cti/rest/opencti.py)."""
-    records = await services.screen_pop.lookup(tenant, number)
+async def screen_pop_result(
+    services: CtiServices, tenant: str, viewer: str | None, number: str
+) -> ScreenPopResult:
+    """The records `viewer` may see for `number` (its personal contacts too; also the Open CTI
+    adapter's, cti/rest/opencti.py)."""
+    records = await lookup_as(services.screen_pop, tenant, viewer, number)
     return ScreenPopResult(
         number=number,
         records=[

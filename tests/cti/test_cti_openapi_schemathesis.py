@@ -28,6 +28,10 @@ CROSS_FIELD_RULES = {
     "POST /api/v1/report-schedules",  # the call centers named must exist (422 otherwise)
     "PUT /api/v1/tenants/{tenant}/announcements/{name}",  # the bytes must decode as audio
     "POST /api/v1/what-if",  # the call center must exist (404), a synthetic day open before close
+    # A contact's numbers must be phone numbers; an import's rows valid contacts (422 otherwise).
+    "POST /api/v1/contacts",
+    "PUT /api/v1/contacts/{contact_id}",
+    "POST /api/v1/contacts/import",
 }
 
 SIGN_OUT_EVERYWHERE = "POST /api/v1/auth/revoke"
@@ -35,6 +39,9 @@ SIGN_OUT_EVERYWHERE = "POST /api/v1/auth/revoke"
 # An announcement is uploaded as the file itself: send the bytes the schema generates.
 for _media_type in ("audio/wav", "audio/mpeg"):
     schemathesis.serializer.alias(_media_type, "application/octet-stream")
+# A contacts import is the vCard or CSV text itself.
+for _media_type in ("text/vcard", "text/x-vcard", "text/directory", "text/csv"):
+    schemathesis.serializer.alias(_media_type, "text/plain")
 
 
 def _run(base_url: str, token: str) -> list[str]:

@@ -12,7 +12,7 @@ from cti.graphql_api import fields
 from cti.graphql_api.calls.types import MyCallEvent
 from cti.graphql_api.context import CtiInfo, principal_of
 from cti.graphql_api.errors import BadInput, Forbidden
-from cti.screen_pop import ScreenPopLookup, ScreenPopRecord
+from cti.screen_pop import ScreenPopLookup, ScreenPopRecord, lookup_as
 from queueing.events import DomainEvent, EventType
 
 # The CRM is asked when a call is offered: that is when the agent's browser pops the record.
@@ -22,11 +22,13 @@ LOOKUP_TIMEOUT_SECONDS = 2.0
 log = logging.getLogger(__name__)
 
 
-async def _lookup(lookup: ScreenPopLookup, tenant: str, number: str) -> Sequence[ScreenPopRecord]:
+async def _lookup(
+    lookup: ScreenPopLookup, tenant: str, username: str, number: str
+) -> Sequence[ScreenPopRecord]:
     """A CRM that is down or slow must not end the agent's subscription: pop nothing."""
     try:
         async with asyncio.timeout(LOOKUP_TIMEOUT_SECONDS):
-            return await lookup.lookup(tenant, number)
+            return await lookup_as(lookup, tenant, username, number)
     except Exception:
         log.warning("screen-pop lookup for %s failed", number, exc_info=True)
         return ()
@@ -62,7 +64,9 @@ class CallSubscriptions:
             async for event in events:
                 records: Sequence[ScreenPopRecord] = ()
                 if event.type in _POP_ON and event.caller:
-                    records = await _lookup(services.screen_pop, principal.tenant, event.caller)
+                    records = await _lookup(
+                        services.screen_pop, principal.tenant, principal.username, event.caller
+                    )
                 yield MyCallEvent.of(event, records)
         finally:
             await events.aclose()  # type: ignore[attr-defined]
