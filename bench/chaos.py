@@ -125,6 +125,7 @@ class RunningProduct:
             **os.environ,
             "OPENCC_HTTP_PORT": str(self.http_port),
             "OPENCC_SIP_PORT": str(self.sip_port),
+            "OPENCC_SIP_WS_PORT": "0",  # no browser phones here; 5066 may be another run's
             "OPENCC_VAR_DIR": str(self.var),
             "OPENCC_KEY_PREFIX": self.prefix,
             "REDIS_URL": self.redis_url,

@@ -68,6 +68,9 @@ def test_kill_9_of_the_product_leaves_no_process_behind(tmp_path: Path) -> None:
         **os.environ,
         "OPENCC_HTTP_PORT": str(http_port),
         "OPENCC_SIP_PORT": str(free_sip_port()),
+        "OPENCC_SIP_WS_PORT": str(
+            free_port(socket.SOCK_STREAM)
+        ),  # not 5066: tests run side by side
         "OPENCC_VAR_DIR": str(tmp_path / "var"),
         "OPENCC_KEY_PREFIX": f"test-orphans-{uuid.uuid4().hex[:8]}",
         "REDIS_URL": REDIS_URL,

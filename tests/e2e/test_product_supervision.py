@@ -80,6 +80,9 @@ def product(tmp_path: Path) -> Iterator[RunningProduct]:
         **os.environ,
         "OPENCC_HTTP_PORT": str(http_port),
         "OPENCC_SIP_PORT": str(free_sip_port()),
+        "OPENCC_SIP_WS_PORT": str(
+            free_port(socket.SOCK_STREAM)
+        ),  # not 5066: tests run side by side
         "OPENCC_VAR_DIR": str(var),
         "OPENCC_KEY_PREFIX": prefix,
         "OPENCC_METRICS_TOKEN": "supervision-test",
