@@ -11,6 +11,7 @@ import { lang, setLang, t } from "./i18n.js";
 import { render as numbers } from "./numbers.js";
 import { render as schedules } from "./schedules.js";
 import { render as tenants } from "./tenants.js";
+import { render as usage } from "./usage.js";
 import { render as users } from "./users.js";
 
 const PAGES = {
@@ -22,6 +23,7 @@ const PAGES = {
   schedules,
   announcements,
   audit,
+  usage,
   tenants,
 };
 const ADMIN_ROLES = new Set(["admin", "operator"]);
