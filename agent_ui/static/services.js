@@ -1,4 +1,4 @@
-// The settings tab: the signed-in user's own forwarding and do-not-disturb over REST
+// The settings tab: the signed-in user's own forwarding, do-not-disturb and call waiting over REST
 // (`/api/v1/me/services`, docs/phone-features.md). A setting the user's profile does not include
 // is shown switched off and cannot be changed; the server's refusal is shown as it words it.
 
@@ -17,6 +17,7 @@ const TEXTS = {
     no_answer_seconds: "Na (seconden)",
     forward_not_reachable: "Bij onbereikbaar doorschakelen naar",
     do_not_disturb: "Niet storen",
+    call_waiting: "Wisselgesprek (een tweede gesprek laten overgaan)",
     save: "Opslaan",
     saved: "Instellingen opgeslagen",
     notIncluded: "Niet in uw profiel ({profile})",
@@ -30,6 +31,7 @@ const TEXTS = {
     no_answer_seconds: "After (seconds)",
     forward_not_reachable: "When not reachable, forward to",
     do_not_disturb: "Do not disturb",
+    call_waiting: "Call waiting (a second call rings during a call)",
     save: "Save",
     saved: "Settings saved",
     notIncluded: "Not in your profile ({profile})",
@@ -37,6 +39,7 @@ const TEXTS = {
   },
 };
 const FORWARDS = ["forward_always", "forward_busy", "forward_no_answer", "forward_not_reachable"];
+const SWITCHES = ["do_not_disturb", "call_waiting"];
 
 function text(key, params = {}) {
   const words = TEXTS[language()] || TEXTS.en;
@@ -61,11 +64,11 @@ async function request(method, body) {
 function field(name, services, included) {
   const allowed = included.includes(name);
   const note = allowed ? null : el("small", { class: "muted" }, text("notIncluded", { profile: services.profile }));
-  const input =
-    name === "do_not_disturb"
-      ? el("input", { type: "checkbox", id: `svc-${name}`, name })
-      : el("input", { type: "text", id: `svc-${name}`, name, inputmode: "tel", maxlength: "16", autocomplete: "off" });
-  if (name === "do_not_disturb") input.checked = Boolean(services[name]);
+  const toggle = SWITCHES.includes(name);
+  const input = toggle
+    ? el("input", { type: "checkbox", id: `svc-${name}`, name })
+    : el("input", { type: "text", id: `svc-${name}`, name, inputmode: "tel", maxlength: "16", autocomplete: "off" });
+  if (toggle) input.checked = Boolean(services[name]);
   else input.value = services[name] ?? "";
   input.disabled = !allowed;
   return el("p", {}, el("label", { for: `svc-${name}` }, text(name)), " ", input, note ? " " : "", note || "");
@@ -83,7 +86,7 @@ function render(services) {
     { id: "services-form", class: "contact-form", novalidate: "" },
     ...FORWARDS.map((name) => field(name, services, included)),
     el("p", {}, el("label", { for: "svc-no_answer_seconds" }, text("no_answer_seconds")), " ", seconds),
-    field("do_not_disturb", services, included),
+    ...SWITCHES.map((name) => field(name, services, included)),
     el("button", { type: "submit", class: "btn" }, text("save")),
   );
   form.addEventListener("submit", (event) => save(event, services));
@@ -102,8 +105,10 @@ async function save(event, before) {
   if (!seconds.disabled && Number(seconds.value) !== before.no_answer_seconds) {
     patch.no_answer_seconds = Number(seconds.value);
   }
-  const dnd = $("svc-do_not_disturb");
-  if (!dnd.disabled && dnd.checked !== before.do_not_disturb) patch.do_not_disturb = dnd.checked;
+  for (const name of SWITCHES) {
+    const box = $(`svc-${name}`);
+    if (!box.disabled && box.checked !== before[name]) patch[name] = box.checked;
+  }
   try {
     render(await request("PATCH", patch));
     toast(text("saved"), "info");

@@ -48,13 +48,16 @@ def test_the_user_sets_forwarding_and_do_not_disturb_in_the_client(
     open_tab(page, product, "1001")
     page.fill("#svc-forward_busy", "1004")
     page.check("#svc-do_not_disturb")
+    expect(page.locator("#svc-call_waiting")).to_be_checked()  # on unless turned off
+    page.uncheck("#svc-call_waiting")
     page.click("#services-form button[type=submit]")
     expect(page.get_by_text("Settings saved")).to_be_visible()
     services = my_services(product, "1001")
     assert (services["forward_busy"], services["do_not_disturb"]) == ("1004", True)
+    assert services["call_waiting"] is False
     page.fill("#svc-forward_always", "1001")  # to oneself: refused, said as the server says it
     page.click("#services-form button[type=submit]")
-    expect(page.get_by_text("own extension")).to_be_visible()
+    expect(page.locator(".toast-text", has_text="own extension")).to_be_visible()
     assert my_services(product, "1001")["forward_always"] is None
     assert errors == []
 
