@@ -38,6 +38,12 @@ log = logging.getLogger(__name__)
 Process = subprocess.Popen[bytes]
 
 
+START_GRACE_SECONDS = 60.0
+"""How long a new generation may take to pass its first health check before failed checks
+count (an exit still counts at once): an rq worker importing the product on a loaded machine
+takes seconds, and killing it then would only start the same wait again."""
+
+
 class ChildStatus(enum.Enum):
     STARTING = "starting"
     """Started, not yet healthy (an rq worker registers itself a moment after it starts)."""
@@ -113,9 +119,9 @@ class _Child:
         self.process = await asyncio.to_thread(self.spec.start)
         self.state.pid = self.process.pid
 
-    async def watch(self, health_interval: float, unhealthy_after: int) -> None:
+    async def watch(self, health_interval: float, unhealthy_after: int, grace: float) -> None:
         while not self.stopping:
-            await self._until_ended(health_interval, unhealthy_after)
+            await self._until_ended(health_interval, unhealthy_after, grace)
             if self.stopping:
                 return
             await self._reap()
@@ -139,8 +145,11 @@ class _Child:
                 continue
             self.state.restarts += 1
 
-    async def _until_ended(self, health_interval: float, unhealthy_after: int) -> None:
-        """Return when the process exited or failed `unhealthy_after` health checks in a row."""
+    async def _until_ended(
+        self, health_interval: float, unhealthy_after: int, grace: float
+    ) -> None:
+        """Return when the process exited or failed `unhealthy_after` health checks in a row
+        (before its first good check: only once `grace` seconds have passed)."""
         process = self.process
         if process is None:
             return
@@ -152,6 +161,8 @@ class _Child:
             return
         loop.add_reader(pidfd, exited.set)
         failures = 0
+        served = False
+        started = time.monotonic()
         try:
             while not self.stopping:
                 with contextlib.suppress(TimeoutError):
@@ -160,12 +171,14 @@ class _Child:
                     return
                 if await asyncio.to_thread(self._probe, process):
                     failures = 0
+                    served = True
                     if self.state.status is not ChildStatus.RUNNING:
                         log.info("%s is serving (pid %s)", self.spec.name, process.pid)
                     self.state.status = ChildStatus.RUNNING
                     continue
                 failures += 1
-                # A child still starting has the grace of `unhealthy_after` probes as well.
+                if not served and time.monotonic() - started < grace:
+                    continue  # still starting (START_GRACE_SECONDS)
                 if failures >= unhealthy_after:
                     log.error("%s failed %d health checks: killing it", self.spec.name, failures)
                     return
@@ -218,10 +231,12 @@ class Supervisor:
         *,
         health_interval: float = 1.0,
         unhealthy_after: int = 5,
+        start_grace: float = START_GRACE_SECONDS,
     ) -> None:
         self.policy = policy or RestartPolicy()
         self.health_interval = health_interval
         self.unhealthy_after = unhealthy_after
+        self.start_grace = start_grace
         self._children: dict[str, _Child] = {}
 
     async def supervise(self, spec: ChildSpec) -> Process:
@@ -233,7 +248,8 @@ class Supervisor:
         await child.start()
         self._children[spec.name] = child
         child.task = asyncio.create_task(
-            child.watch(self.health_interval, self.unhealthy_after), name=f"supervise-{spec.name}"
+            child.watch(self.health_interval, self.unhealthy_after, self.start_grace),
+            name=f"supervise-{spec.name}",
         )
         assert child.process is not None
         return child.process
