@@ -6,23 +6,21 @@ binding is the tenant's (docs/pbx.md, "Tenants")."""
 from __future__ import annotations
 
 import logging
-from typing import Any, assert_never
+from typing import Any
 
 from sippy.SipHeader import SipHeader
 
-from pbx_core.directory import Directories, Directory, digest_realm
+from pbx_core.directory import Directories, Directory
 from pbx_core.location import Binding, LocationStore
 from pbx_core.sip.auth_throttle import AuthThrottle
-from pbx_core.sip.digest import DigestAuth, DigestRequest, Verdict
-from pbx_core.sip.peer import peer_host
+from pbx_core.sip.digest import DigestAuth
+from pbx_core.sip.request_auth import Authenticated, RequestAuth, SipReply
 
 log = logging.getLogger(__name__)
 
 MIN_EXPIRES = 30
 MAX_EXPIRES = 3600
 DEFAULT_EXPIRES = 300
-
-SipReply = tuple[Any, None, None]
 
 
 class Registrar:
@@ -36,10 +34,8 @@ class Registrar:
     ) -> None:
         self._directories = directories
         self._locations = locations
-        self._realm = realm
-        """For a PBX of one company, and for domains that belong to no tenant."""
-        self._auth = auth
-        self._throttle = throttle
+        # `realm`: for a PBX of one company, and for domains that belong to no tenant.
+        self._request_auth = RequestAuth(realm, auth, throttle)
 
     def set_directories(self, directories: Directories) -> None:
         self._directories = directories
@@ -48,34 +44,10 @@ class Registrar:
         to = req.getHFBody("to").getUrl()
         extension = str(to.username or "")
         domain = str(to.host or "")
-        directory = self._directories.for_domain(domain)
-        realm = digest_realm(directory, self._realm)
-        source = peer_host(req)
-        authorization = req.getHFBody("authorization") if req.countHFs("authorization") else None
-        if authorization is None:
-            # Challenge unknown users and domains as well: answering 404 here would let anyone
-            # enumerate the extensions and tenants.
-            return self._challenge(req, realm, source, stale=False)
-        asked = DigestRequest("REGISTER", str(req.getRURI()), source, realm, extension)
-        verdict = self._auth.check(directory, authorization, asked)
-        match verdict:
-            case Verdict.OK:
-                assert directory is not None  # nobody authenticates in no tenant
-                return self._bind(req, directory, extension)
-            case Verdict.STALE:
-                return self._challenge(req, realm, source, stale=True)
-            case Verdict.FAILED:
-                log.info("REGISTER %s@%s from %s refused", extension, domain, source)
-                if not self._directories.is_trunk(source):
-                    self._throttle.failed(source, f"REGISTER {extension}@{domain}")
-                return (req.genResponse(403, "Forbidden"), None, None)
-            case _:
-                assert_never(verdict)
-
-    def _challenge(self, req: Any, realm: str, source: str, *, stale: bool) -> SipReply:
-        resp = req.genResponse(401, "Unauthorized")
-        resp.appendHeader(self._auth.challenge(realm, source, stale=stale))
-        return (resp, None, None)
+        checked = self._request_auth.check(req, self._directories, extension, domain, "REGISTER")
+        if not isinstance(checked, Authenticated):
+            return checked
+        return self._bind(req, checked.directory, extension)
 
     def _bind(self, req: Any, directory: Directory, extension: str) -> SipReply:
         tenant = directory.tenant

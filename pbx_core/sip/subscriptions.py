@@ -19,7 +19,7 @@ import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol, assert_never
+from typing import Any, Protocol
 
 from sippy.Core.EventDispatcher import ED2
 from sippy.MsgBody import MsgBody
@@ -29,19 +29,17 @@ from sippy.SipRequest import SipRequest
 from sippy.SipTo import SipTo
 from sippy.Time.Timeout import Timeout
 
-from pbx_core.directory import Directories, Directory, digest_realm
+from pbx_core.directory import Directories, Directory
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.cased_header import cased_header
-from pbx_core.sip.digest import DigestAuth, DigestRequest, Verdict
-from pbx_core.sip.peer import peer_host
+from pbx_core.sip.digest import DigestAuth
+from pbx_core.sip.request_auth import Authenticated, RequestAuth, SipReply
 
 log = logging.getLogger(__name__)
 
 MIN_EXPIRES = 60
 MAX_EXPIRES = 3600
 DEFAULT_EXPIRES = 3600
-
-SipReply = tuple[Any, None, None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +128,8 @@ class Subscriptions:
     ) -> None:
         self._config = global_config
         self._directories = directories
-        self._realm = realm
-        """For a PBX of one company, and for domains that belong to no tenant."""
-        self._auth = auth
-        self._throttle = throttle
+        # `realm`: for a PBX of one company, and for domains that belong to no tenant.
+        self._request_auth = RequestAuth(realm, auth, throttle)
         self._packages: dict[str, EventPackage] = {}
         self._by_key: dict[tuple[str, str], Subscription] = {}
         """(Call-ID, our tag) -> the subscription."""
@@ -161,27 +157,12 @@ class Subscriptions:
         url = req.getHFBody("from").getUrl()
         extension = str(url.username or "")
         domain = str(url.host or "")
-        directory = self._directories.for_domain(domain)
-        realm = digest_realm(directory, self._realm)
-        source = peer_host(req)
-        authorization = req.getHFBody("authorization") if req.countHFs("authorization") else None
-        if authorization is None:
-            return self._challenge(req, realm, source, stale=False)
-        asked = DigestRequest("SUBSCRIBE", str(req.getRURI()), source, realm, extension)
-        verdict = self._auth.check(directory, authorization, asked)
-        match verdict:
-            case Verdict.OK:
-                pass
-            case Verdict.STALE:
-                return self._challenge(req, realm, source, stale=True)
-            case Verdict.FAILED:
-                log.info("SUBSCRIBE %s %s@%s from %s refused", event, extension, domain, source)
-                if not self._directories.is_trunk(source):
-                    self._throttle.failed(source, f"SUBSCRIBE {extension}@{domain}")
-                return (req.genResponse(403, "Forbidden"), None, None)
-            case _:
-                assert_never(verdict)
-        assert directory is not None  # nobody authenticates in no tenant
+        checked = self._request_auth.check(
+            req, self._directories, extension, domain, f"SUBSCRIBE {event}"
+        )
+        if not isinstance(checked, Authenticated):
+            return checked
+        directory, realm = checked.directory, checked.realm
         uri_tenant = self._directories.domains.get(str(req.getRURI().host or "").lower())
         watch = package.watch(req, Subscriber(directory, extension, realm, uri_tenant))
         if isinstance(watch, Refusal):
@@ -196,11 +177,6 @@ class Subscriptions:
         if self._per_limit.get((package.event, watch.limit_key), 0) >= package.max_subscriptions:
             return (req.genResponse(403, "Too Many Subscriptions"), None, None)
         return self._start(req, package, watch, max(MIN_EXPIRES, min(expires, MAX_EXPIRES)))
-
-    def _challenge(self, req: Any, realm: str, source: str, *, stale: bool) -> SipReply:
-        resp = req.genResponse(401, "Unauthorized")
-        resp.appendHeader(self._auth.challenge(realm, source, stale=stale))
-        return (resp, None, None)
 
     def _start(self, req: Any, package: EventPackage, watch: Watch, expires: int) -> SipReply:
         contact = req.getHFBody("contact").getUrl() if req.countHFs("contact") else None
