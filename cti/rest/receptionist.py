@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from cti.principal import Principal
 from cti.receptionist import TIER_LIMITS, TIER_NAMES, ConsoleError, ReceptionistConsole
 from cti.rest.deps import CurrentPrincipal
 
@@ -119,13 +120,9 @@ async def transfer(
     body: TransferTo, principal: CurrentPrincipal, console: Console
 ) -> dict[str, str]:
     """Blind transfer of the call on the receptionist's phone (answered, else ringing)."""
-    extension = _extension(principal)
-    try:
-        await console.tier(principal.tenant, principal.username)
-        call_id = console.transfer(principal.tenant, extension, body.target)
-    except ConsoleError as error:
-        raise _refused(error) from error
-    return {"callId": call_id}
+    return await _on_own_phone(
+        principal, console, lambda ext: console.transfer(principal.tenant, ext, body.target)
+    )
 
 
 @router.post(
@@ -140,13 +137,9 @@ async def to_voicemail(
     body: TransferTo, principal: CurrentPrincipal, console: Console
 ) -> dict[str, str]:
     """The call ringing at the receptionist's phone into a colleague's voicemail box."""
-    extension = _extension(principal)
-    try:
-        await console.tier(principal.tenant, principal.username)
-        call_id = console.to_voicemail(principal.tenant, extension, body.target)
-    except ConsoleError as error:
-        raise _refused(error) from error
-    return {"callId": call_id}
+    return await _on_own_phone(
+        principal, console, lambda ext: console.to_voicemail(principal.tenant, ext, body.target)
+    )
 
 
 @router.post(
@@ -156,10 +149,19 @@ async def to_voicemail(
 )
 async def answer(principal: CurrentPrincipal, console: Console) -> dict[str, str]:
     """Answer the call ringing at the receptionist's phone (the phone answers by itself)."""
+    return await _on_own_phone(
+        principal, console, lambda ext: console.answer(principal.tenant, ext)
+    )
+
+
+async def _on_own_phone(
+    principal: Principal, console: ReceptionistConsole, act: Callable[[str], str]
+) -> dict[str, str]:
+    """`act(extension)` on the receptionist's own phone's call, within its licence; its call id."""
     extension = _extension(principal)
     try:
         await console.tier(principal.tenant, principal.username)
-        call_id = console.answer(principal.tenant, extension)
+        call_id = act(extension)
     except ConsoleError as error:
         raise _refused(error) from error
     return {"callId": call_id}
