@@ -112,6 +112,19 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
         time.sleep(0.2)
 
 
+def _wait_for_registration(
+    registration: Callable[[str], object], phone: subprocess.Popen[bytes], log: Path
+) -> None:
+    """Until the softphone is registered; a baresip that ended or never registered fails the
+    test with what it printed (it names the port or the answer that stopped it)."""
+    deadline = time.monotonic() + 60
+    while registration(SOFTPHONE) is None:
+        ended = phone.poll()
+        assert ended is None, f"baresip ended ({ended}): {log.read_text(errors='replace')}"
+        assert time.monotonic() < deadline, f"not registered: {log.read_text(errors='replace')}"
+        time.sleep(0.2)
+
+
 def test_a_recorded_call_is_converted_listed_played_labelled_and_mailed(
     product: ProductThread, inbox: tuple[Inbox, int], tmp_path: Path
 ) -> None:
@@ -130,7 +143,7 @@ def test_a_recorded_call_is_converted_listed_played_labelled_and_mailed(
     paths = _paths(product)
     finished = paths.calls / "calls"
     try:
-        _wait_for(lambda: pbx.registration(SOFTPHONE) is not None, timeout=60)
+        _wait_for_registration(pbx.registration, phone, tmp_path / "baresip.log")
         _call(product, f"*44{SOFTPHONE}", tmp_path)  # kept: *44 before the number
         _call(product, SOFTPHONE, tmp_path)  # on demand, not asked: dropped
         _wait_for(lambda: len(list(finished.glob("*.json"))) == 2)

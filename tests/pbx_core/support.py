@@ -36,6 +36,17 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
         return int(sock.getsockname()[1])
 
 
+def udp_port_bound(port: int) -> bool:
+    """Whether any socket on this machine is bound to UDP `port` (read from /proc/net)."""
+    wanted = f":{port:04X}"
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        with open(table) as rows:
+            next(rows)  # the header
+            if any(row.split()[1].endswith(wanted) for row in rows):
+                return True
+    return False
+
+
 def free_sip_port() -> int:
     """A port number free for UDP and TCP alike: the PBX listens on both."""
     while True:
@@ -92,6 +103,7 @@ class Sipp:
         # Free for TCP too: SIPp binds its main socket over TCP with `-t t1`.
         self.local_port = local_port or free_sip_port()
         self.work_dir = work_dir
+        self.answers_only = remote is None
         self.error_file = work_dir / f"sipp-{scenario}-{self.local_port}-errors.log"
         args = ["sipp"]
         if remote is not None:
@@ -120,13 +132,28 @@ class Sipp:
         self._process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> Sipp:
+        """Start SIPp. One without a remote only answers (a phone, a carrier): it returns once
+        SIPp holds its UDP port, so no INVITE is sent while its process is still starting (on a
+        loaded machine that takes longer than a test PBX's 2 s ring time)."""
         self._process = await asyncio.create_subprocess_exec(
             *self.args,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             cwd=self.work_dir,
         )
+        if self.answers_only:
+            await self._until_listening()
         return self
+
+    async def _until_listening(self, timeout: float = 20.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not udp_port_bound(self.local_port):
+            assert self._process is not None
+            if self._process.returncode is not None:
+                result = await self.wait()
+                raise AssertionError(f"SIPp ended before it listened: {result.errors}")
+            assert asyncio.get_running_loop().time() < deadline, "SIPp never bound its port"
+            await asyncio.sleep(0.02)
 
     async def wait(self, timeout: float = SIPP_TIMEOUT_S + 10) -> SippResult:
         assert self._process is not None

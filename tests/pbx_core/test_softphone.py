@@ -16,7 +16,7 @@ from pbx_core import call_control as cc
 from pbx_core.media import g711
 from pbx_core.service import PbxService
 from tests.pbx_core.handlers import AnswerAndBridge
-from tests.pbx_core.support import EventLog, free_port, samples_of, trunk_caller
+from tests.pbx_core.support import EventLog, free_sip_port, samples_of, trunk_caller
 
 EXTENSION = "1009"
 
@@ -59,7 +59,8 @@ def _baresip_config(directory: Path, pbx_port: int, voice: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "config").write_text(
         "poll_method epoll\n"
-        f"sip_listen 127.0.0.1:{free_port()}\n"
+        # baresip listens over UDP and TCP alike on its SIP port
+        f"sip_listen 127.0.0.1:{free_sip_port()}\n"
         f"audio_player aufile,{directory / 'heard.wav'}\n"
         f"audio_source aufile,{voice}\n"  # the agent's voice: a prompt, read in a loop
         f"audio_alert aufile,{directory / 'alert.wav'}\n"
