@@ -26,7 +26,7 @@ def free_port() -> int:
         return port
 
 
-def wait_until_healthy(base_url: str, timeout: float = 60.0) -> None:
+def wait_until_healthy(base_url: str, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:

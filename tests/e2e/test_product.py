@@ -134,14 +134,14 @@ async def test_call_to_7001_is_seen_live_offered_answered_and_released(
                 },
             )
         )
-        await asyncio.wait_for(added.wait(), 15)
+        await asyncio.wait_for(added.wait(), 45)
         answer = await graphql(
             base, agent, "mutation { setAgentState(state: AVAILABLE) { accepted } }"
         )
         assert answer == {"data": {"setAgentState": {"accepted": True}}}
         caller_result = await call
         assert caller_result.returncode == 0, caller_result.errors
-        await asyncio.wait_for(released.wait(), 15)
+        await asyncio.wait_for(released.wait(), 45)
     finally:
         subscriber.cancel()
         phone.kill()

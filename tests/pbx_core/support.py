@@ -99,7 +99,9 @@ class Sipp:
         variables: dict[str, Any] | None = None,
         extra: list[str] | None = None,
         calls: int = 1,
+        timeout_s: int = SIPP_TIMEOUT_S,
     ) -> None:
+        """`timeout_s`: SIPp gives up after that long (a test of one long call may raise it)."""
         # Free for TCP too: SIPp binds its main socket over TCP with `-t t1`.
         self.local_port = local_port or free_sip_port()
         self.work_dir = work_dir
@@ -114,7 +116,7 @@ class Sipp:
             "-p", str(self.local_port),
             "-m", str(calls),
             "-nostdin",
-            "-timeout", f"{SIPP_TIMEOUT_S}s",
+            "-timeout", f"{timeout_s}s",
             "-timeout_error",
             "-trace_err",
             "-error_file", str(self.error_file),
@@ -243,7 +245,12 @@ async def trunk_caller(
 
 
 async def agent_phone(
-    sip_port: int, extension: str, scenario: str, work_dir: Path, **variables: Any
+    sip_port: int,
+    extension: str,
+    scenario: str,
+    work_dir: Path,
+    timeout_s: int = SIPP_TIMEOUT_S,
+    **variables: Any,
 ) -> Sipp:
     """A SIPp agent phone: registered as `extension`, then running `scenario` (answer, ring...)."""
     port = free_port()
@@ -254,4 +261,5 @@ async def agent_phone(
         work_dir=work_dir,
         local_port=port,
         variables={"media_port": free_port(), "ring_ms": 300, "talk_ms": 800} | variables,
+        timeout_s=timeout_s,
     ).start()
