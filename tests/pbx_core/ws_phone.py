@@ -27,9 +27,13 @@ class Clock:
 class BrowserPhone:
     """SIP over one WebSocket, as JsSIP sends it."""
 
-    def __init__(self, websocket: ClientConnection, extension: str) -> None:
+    def __init__(
+        self, websocket: ClientConnection, extension: str, domain: str = "127.0.0.1"
+    ) -> None:
         self.ws = websocket
         self.extension = extension
+        self.domain = domain
+        """The AOR's host: the tenant's SIP domain."""
         self.instance = secrets.token_hex(4)
         self.contact = f"<sip:{self.instance}@{self.instance}.invalid;transport=ws>"
         self.cseq = 0
@@ -45,7 +49,7 @@ class BrowserPhone:
             return response
         challenge = response.first("www-authenticate") or ""
         fields = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge))
-        uri, cnonce, nc = "sip:127.0.0.1", secrets.token_hex(4), "00000001"
+        uri, cnonce, nc = f"sip:{self.domain}", secrets.token_hex(4), "00000001"
         ha1 = _md5(f"{self.extension}:{fields['realm']}:{password}")
         ha2 = _md5(f"REGISTER:{uri}")
         answer = _md5(f"{ha1}:{fields['nonce']}:{nc}:{cnonce}:auth:{ha2}")
@@ -59,11 +63,11 @@ class BrowserPhone:
     async def _register(self, call_id: str, authorization: str | None) -> SipMessage:
         self.cseq += 1
         lines = [
-            "REGISTER sip:127.0.0.1 SIP/2.0",
+            f"REGISTER sip:{self.domain} SIP/2.0",
             f"Via: SIP/2.0/WSS {self.instance}.invalid;branch=z9hG4bK{secrets.token_hex(6)}",
             "Max-Forwards: 69",
-            f"To: <sip:{self.extension}@127.0.0.1>",
-            f"From: <sip:{self.extension}@127.0.0.1>;tag={self.instance}",
+            f"To: <sip:{self.extension}@{self.domain}>",
+            f"From: <sip:{self.extension}@{self.domain}>;tag={self.instance}",
             f"Call-ID: {call_id}",
             f"CSeq: {self.cseq} REGISTER",
             f"Contact: {self.contact};+sip.ice;expires=300",
