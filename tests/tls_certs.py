@@ -1,7 +1,8 @@
-"""Self-signed TLS certificates made in a test, and a client context that trusts one."""
+"""Self-signed TLS certificates made in a test, a client context that trusts one, a TLS front."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ipaddress
 import ssl
@@ -52,3 +53,32 @@ def self_signed(directory: Path, host: str = "127.0.0.1", name: str = "server") 
 def client_context(files: TlsFiles) -> ssl.SSLContext:
     """A client that trusts only this certificate and checks the host name against it."""
     return ssl.create_default_context(cafile=str(files.cert_file))
+
+
+async def tls_front(
+    listen: tuple[str, int], backend: tuple[str, int], files: TlsFiles
+) -> asyncio.Server:
+    """An https (and wss) front for a plain-http server, as a TLS proxy in front of the product:
+    every TLS connection to `listen` is piped, decrypted, to `backend`. Close the server to stop."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(files.cert_file, files.key_file)
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            backend_reader, backend_writer = await asyncio.open_connection(*backend)
+        except OSError:
+            writer.close()
+            return
+        await asyncio.gather(pipe(reader, backend_writer), pipe(backend_reader, writer))
+
+    return await asyncio.start_server(serve, *listen, ssl=context)
