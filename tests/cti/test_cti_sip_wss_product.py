@@ -14,7 +14,8 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from cti.product import ProductError, ProductSettings, run_product
+from cti.demo import banner
+from cti.product import Product, ProductError, ProductSettings, run_product
 from pbx_core.sip.tls_context import TlsFiles
 from tests.cti.cti_clients import login
 from tests.pbx_core.support import free_port, free_sip_port
@@ -80,3 +81,23 @@ def test_an_unreadable_certificate_stops_the_start_with_its_name(tmp_path: Path)
     with pytest.raises(ProductError, match=r"OPENCC_SIP_WSS_CERT.*missing\.crt cannot be read"):
         asyncio.run(run_product(settings))
     assert not (tmp_path / "var").exists()  # refused before anything was made
+
+
+def test_make_demo_reads_the_wss_settings_and_shows_the_listener(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("OPENCC_SIP_WSS_KEY", "OPENCC_PUBLIC_URL", "OPENCC_MEDIA", "OPENCC_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENCC_SIP_WS_PORT", "5066")
+    monkeypatch.setenv("OPENCC_SIP_WSS_CERT", "/etc/opencc/sip.pem")
+    monkeypatch.setenv("OPENCC_SIP_WSS_PORT", "8443")
+    settings = ProductSettings.from_env(demo=True)
+    assert settings.sip_wss_tls == TlsFiles(Path("/etc/opencc/sip.pem"))  # key in the same file
+    assert settings.sip_wss_port == 8443
+    assert "ws://127.0.0.1:5066  wss://127.0.0.1:8443" in banner(settings, Product())
+
+    monkeypatch.delenv("OPENCC_SIP_WSS_CERT")
+    monkeypatch.delenv("OPENCC_SIP_WSS_PORT")
+    plain = ProductSettings.from_env(demo=True)
+    assert (plain.sip_wss_tls, plain.sip_wss_port) == (None, 7443)
+    assert "wss:" not in banner(plain, Product())
