@@ -415,7 +415,7 @@ async function render() {
   replaceChildren(root, ...parts);
 }
 
-/** The page's part (see H), then the panel; call once, before startSoftphone(). */
+/** The page's part (see H), then the panel: before startSoftphone(); again to re-render (a new language). */
 export function setupSoftphone(page = {}) {
   Object.assign(H, page);
   render();
