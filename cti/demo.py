@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cti.browser_phone import wss_address
 from cti.foreground import main
 from cti.product import Product, ProductSettings
 
@@ -35,10 +36,13 @@ Ctrl-C stops everything.
 
 
 def _browser_phone(settings: ProductSettings) -> str:
-    if settings.sip_ws_port is None or not settings.media:
+    if (settings.sip_ws_port is None and settings.sip_wss_tls is None) or not settings.media:
         return "off (OPENCC_SIP_WS_PORT=0 or OPENCC_MEDIA=0)"
-    address = f"ws://{settings.host}:{settings.sip_ws_port}"
-    return f"{address}   agent client, Phone: Browser (docs/webrtc.md)"
+    addresses = [
+        *([f"ws://{settings.host}:{settings.sip_ws_port}"] if settings.sip_ws_port else []),
+        *([wss_address(settings.host, settings.sip_wss_port)] if settings.sip_wss_tls else []),
+    ]
+    return f"{'  '.join(addresses)}   agent client and receptionist console (docs/webrtc.md)"
 
 
 def banner(settings: ProductSettings, product: Product) -> str:

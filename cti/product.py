@@ -33,7 +33,12 @@ from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
 from crm_connectors.opencti import adapter_app
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
-from cti.browser_phone import browser_phone_pbx_settings, install_browser_phone
+from cti.browser_phone import (
+    DEFAULT_WSS_PORT,
+    browser_phone_pbx_settings,
+    install_browser_phone,
+    wss_files_from_env,
+)
 from cti.cdr_publisher import CdrPublisher
 from cti.contacts_demo import seed_demo_contacts
 from cti.contacts_screen_pop import ContactsScreenPop
@@ -82,6 +87,7 @@ from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import free_udp_port
 from pbx_core.service import PbxService
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
+from pbx_core.sip.tls_context import TlsConfigError, TlsFiles, server_context
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.contacts_store import ContactStore
@@ -106,6 +112,11 @@ class ProductSettings:
     sip_ws_port: int | None = None
     """SIP over WebSocket for browser phones (`OPENCC_SIP_WS_PORT`, 5066 in `make demo`);
     None: off (docs/webrtc.md)."""
+    sip_wss_tls: TlsFiles | None = None
+    """The certificate and key of SIP over secure WebSocket (`OPENCC_SIP_WSS_CERT`,
+    `OPENCC_SIP_WSS_KEY`), for pages served over https; None: no `wss:` listener."""
+    sip_wss_port: int = DEFAULT_WSS_PORT
+    """Its port (`OPENCC_SIP_WSS_PORT`), used only with `sip_wss_tls`."""
     redis_url: str | None = None
     """None: 127.0.0.1:6379 if it answers, else a private redis-server started here."""
     var_dir: Path = Path("var")
@@ -134,6 +145,8 @@ class ProductSettings:
             http_port=int(env.get("OPENCC_HTTP_PORT", "8000")),
             sip_port=int(env.get("OPENCC_SIP_PORT", "5060")),
             sip_ws_port=int(env.get("OPENCC_SIP_WS_PORT", "5066")) or None,
+            sip_wss_tls=wss_files_from_env(env),
+            sip_wss_port=int(env.get("OPENCC_SIP_WSS_PORT", str(DEFAULT_WSS_PORT))),
             redis_url=env.get("REDIS_URL") or None,
             var_dir=Path(env.get("OPENCC_VAR_DIR", "var")),
             database_url=env.get("DATABASE_URL") or None,
@@ -176,6 +189,11 @@ def _check_ports_free(settings: ProductSettings) -> None:
             if settings.sip_ws_port is not None
             else []
         ),
+        *(
+            [(socket.SOCK_STREAM, settings.sip_wss_port, "SIP over WSS (OPENCC_SIP_WSS_PORT)")]
+            if settings.sip_wss_tls is not None
+            else []
+        ),
     ):
         with socket.socket(socket.AF_INET, kind) as probe:
             if kind == socket.SOCK_STREAM:
@@ -187,6 +205,18 @@ def _check_ports_free(settings: ProductSettings) -> None:
                     f"{name} port {settings.host}:{port} is in use ({exc.strerror});"
                     " stop what uses it or choose another port"
                 ) from exc
+
+
+def _check_wss_certificate(settings: ProductSettings) -> None:
+    """A wrong certificate or key stops the start here, before anything else runs."""
+    if settings.sip_wss_tls is None or not settings.media:
+        return
+    try:
+        server_context(settings.sip_wss_tls)
+    except TlsConfigError as error:
+        raise ProductError(
+            f"SIP over WSS (OPENCC_SIP_WSS_CERT, OPENCC_SIP_WSS_KEY): {error}"
+        ) from error
 
 
 def _is_loopback(host: str) -> bool:
@@ -262,6 +292,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
     product = product or Product()
     check_patched_versions()  # sippy, strawberry and dash are used below their public API
     _check_ports_free(settings)
+    _check_wss_certificate(settings)
     var = settings.var_dir.resolve()
     var.mkdir(parents=True, exist_ok=True)
     supervisor = product.supervisor  # every child process: restarted when it crashes
@@ -343,7 +374,11 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 dtmf_listen_port=dtmf_port,
                 park_timeout=settings.park_timeout,
                 **browser_phone_pbx_settings(
-                    settings.host, settings.http_port, settings.sip_ws_port, settings.media
+                    settings.host,
+                    settings.http_port,
+                    settings.sip_ws_port,
+                    settings.media,
+                    (settings.sip_wss_port, settings.sip_wss_tls) if settings.sip_wss_tls else None,
                 ),
             ),
             directories,

@@ -8,6 +8,7 @@ from pathlib import Path
 from pbx_core.sip.auth_throttle import ThrottlePolicy
 from pbx_core.sip.browser_credentials import BrowserCredentials
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
+from pbx_core.sip.tls_context import TlsFiles
 from pbx_core.trunks.registration import RegistrationPolicy
 
 
@@ -26,8 +27,13 @@ class PbxConfig:
     sip_ws_port: int | None = None
     """Also listen for SIP over WebSocket (browser phones, RFC 7118) at sip_host:sip_ws_port;
     their media goes through rtpengine (docs/webrtc.md). None: no WebSocket listener."""
+    sip_wss_port: int | None = None
+    """Also listen for SIP over secure WebSocket (`wss:`, for pages served over https) at
+    sip_host:sip_wss_port, with `sip_wss_tls`. None: no WSS listener."""
+    sip_wss_tls: TlsFiles | None = None
+    """The WSS listener's certificate and key (needed with `sip_wss_port`)."""
     sip_ws_origins: tuple[str, ...] | None = None
-    """Web pages (their `Origin`) allowed to open the SIP WebSocket; None: any."""
+    """Web pages (their `Origin`) allowed to open the SIP WebSocket (ws and wss); None: any."""
     browser_credentials: BrowserCredentials | None = None
     """Short-lived SIP passwords the API hands to browser phones; None: phones' own only."""
     webrtc_opus: bool = True

@@ -47,6 +47,7 @@ from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.subscriptions import Subscriptions
 from pbx_core.sip.tcp_transport import TcpTransportGateway
+from pbx_core.sip.tls_context import server_context
 from pbx_core.sip.ws_transport import WsTransportGateway
 from pbx_core.trunks.routing import TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
@@ -96,6 +97,7 @@ class PbxService:
         self._stack: SipThread | None = None
         self._tcp: TcpTransportGateway | None = None
         self._ws: WsTransportGateway | None = None
+        self._wss: WsTransportGateway | None = None
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
         self._subscriptions: Subscriptions | None = None
@@ -167,7 +169,9 @@ class PbxService:
                 await self.stop()
                 raise
         if self.config.sip_ws_port is not None:
-            await self._start_ws()
+            self._ws = await self._start_ws(self.config.sip_ws_port, tls=False)
+        if self.config.sip_wss_port is not None:
+            self._wss = await self._start_ws(self.config.sip_wss_port, tls=True)
         self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
         if self.config.dtmf_listen_port is not None:
             self._dtmf_transport, _ = await self._loop.create_datagram_endpoint(
@@ -175,27 +179,33 @@ class PbxService:
                 local_addr=(self.config.sip_host, self.config.dtmf_listen_port),
             )
 
-    async def _start_ws(self) -> None:
+    async def _start_ws(self, port: int, *, tls: bool) -> WsTransportGateway:
+        """A SIP WebSocket listener (`wss:` with `tls`); the PBX stops again if it fails."""
         config = self.config
-        assert config.sip_ws_port is not None
         rtpengine = config.rtpengine
-        media = (
-            WebrtcMediaBridge(NgClient(rtpengine.host, rtpengine.ng_port), opus=config.webrtc_opus)
-            if rtpengine is not None
-            else None
-        )
-        self._ws = WsTransportGateway(
-            (config.sip_host, config.sip_port),
-            (config.sip_host, config.sip_ws_port),
-            media,
-            origins=config.sip_ws_origins,
-        )
         try:
-            await asyncio.to_thread(self._ws.start)
+            if tls and config.sip_wss_tls is None:
+                raise ValueError("sip_wss_port needs sip_wss_tls (certificate and key)")
+            context = server_context(config.sip_wss_tls) if config.sip_wss_tls and tls else None
+            media = (
+                WebrtcMediaBridge(
+                    NgClient(rtpengine.host, rtpengine.ng_port), opus=config.webrtc_opus
+                )
+                if rtpengine is not None
+                else None
+            )
+            gateway = WsTransportGateway(
+                (config.sip_host, config.sip_port),
+                (config.sip_host, port),
+                media,
+                origins=config.sip_ws_origins,
+                tls=context,
+            )
+            await asyncio.to_thread(gateway.start)
         except Exception:
-            self._ws = None
             await self.stop()
             raise
+        return gateway
 
     def _build_router(self, global_config: dict[str, Any]) -> SipRouter:
         """Runs in the SIP thread: every sippy object is created there."""
@@ -244,6 +254,9 @@ class PbxService:
         return SipRouter(self._registrar, self._calls, throttle, subscriptions)
 
     async def stop(self) -> None:
+        if self._wss is not None:
+            await asyncio.to_thread(self._wss.stop)
+            self._wss = None
         if self._ws is not None:
             await asyncio.to_thread(self._ws.stop)
             self._ws = None
@@ -401,6 +414,11 @@ class PbxService:
     def ws_gateway(self) -> WsTransportGateway | None:
         """The SIP-over-WebSocket listener while the PBX runs with `sip_ws_port`."""
         return self._ws
+
+    @property
+    def wss_gateway(self) -> WsTransportGateway | None:
+        """The secure (TLS) one while the PBX runs with `sip_wss_port`."""
+        return self._wss
 
     @property
     def tcp_gateway(self) -> TcpTransportGateway | None:

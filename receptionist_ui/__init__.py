@@ -2,9 +2,10 @@
 `/receptionist`.
 
 Plain ES modules and CSS in `receptionist_ui/static`, no build step, nothing from a CDN. It signs
-in with `POST /api/v1/auth/token` and uses only `/api/v1/receptionist` (REST, and its
-Server-Sent Events stream read with `fetch`). Nothing here imports the backend (the page headers
-are the shared kernel's).
+in with `POST /api/v1/auth/token` and uses `/api/v1/receptionist` (REST, and its Server-Sent
+Events stream read with `fetch`); its browser phone is the agent client's (`/agent/softphone.js`
+and JsSIP, same origin) with `POST /api/v1/me/sip-credential` and the PBX's SIP WebSocket.
+Nothing here imports the backend (the page headers are the shared kernel's).
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
-from common.security_headers import SELF, content_security_policy, page_headers
+from common.security_headers import content_security_policy, page_headers
 from common.static_client import mount_static_client
 
 __all__ = ["STATIC_DIR", "mount"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
-# Its own files, its own origin (the live stream is a fetch to the same origin: no websocket).
+# Files of its own origin only (its own and the agent client's softphone); its own origin, and
+# the browser phone's SIP WebSocket (another port of the PBX: `ws:`/`wss:`, as the agent's).
 SECURITY_HEADERS = {
-    **page_headers(content_security_policy(connect=(SELF,))),
+    **page_headers(content_security_policy()),
     "cache-control": "no-cache",
 }
 

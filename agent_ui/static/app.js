@@ -8,13 +8,14 @@ import { wireContactsTab } from "./contacts.js";
 import { startDesk } from "./desk.js";
 import { onDialSubmit } from "./dialer.js";
 import { $ } from "./dom.js";
-import { detectLanguage, setLanguage, t } from "./i18n.js";
+import { toast } from "./feedback.js";
+import { detectLanguage, language, setLanguage, t } from "./i18n.js";
 import { onKeyDown, setupTabs } from "./keyboard.js";
 import { renderAll } from "./page.js";
 import { setupServices } from "./services.js";
 import { setupSoftphone, stopSoftphone } from "./softphone.js";
 import { logout, onLoginSubmit, showLogin, storeToken, storedToken } from "./session.js";
-import { setConfig } from "./state.js";
+import { S, setConfig } from "./state.js";
 import { tick } from "./statebar.js";
 import { onTransferSubmit } from "./transfer.js";
 import { wireVoicemailTab } from "./voicemail.js";
@@ -42,6 +43,13 @@ async function loadConfig() {
   }
 }
 
+/** The browser phone's keypad outside a call types into the dial box. */
+function typeIntoDialBox(key) {
+  const input = $("dial-input");
+  input.value += key;
+  input.focus();
+}
+
 function wire() {
   $("login-form").addEventListener("submit", onLoginSubmit);
   $("logout-button").addEventListener("click", stopSoftphone);
@@ -60,7 +68,7 @@ function wire() {
   wireVoicemailTab();
   wireContactsTab();
   setupServices();
-  setupSoftphone();
+  setupSoftphone({ token: () => S.token, language, toast, typeDigit: typeIntoDialBox });
   setInterval(tick, 1000);
 }
 

@@ -1,18 +1,29 @@
 // The browser phone (docs/webrtc.md): JsSIP (vendor/jssip-*.min.js, window.JsSIP) registers the
-// agent's own extension over SIP-over-WebSocket with a short-lived credential from
-// POST /api/v1/me/sip-credential; rtpengine on the PBX turns its DTLS-SRTP/Opus into the phones'
-// RTP/G.711. The agent picks "desk phone" or "browser" per session (sessionStorage). With the
-// browser phone, queue offers ring here, and click-to-dial (dial box, contacts, history) rings
-// here too and is answered at once (the PBX marks those INVITEs auto-answer).
+// user's own extension over SIP-over-WebSocket (wss: from an https page) with a short-lived
+// credential from POST /api/v1/me/sip-credential; rtpengine on the PBX turns its DTLS-SRTP/Opus
+// into the phones' RTP/G.711. The user picks "desk phone" or "browser" per session
+// (sessionStorage). With the browser phone, calls ring here, and click-to-dial rings here too and
+// is answered at once (the PBX marks those INVITEs auto-answer).
+//
+// Shared by the agent client and the receptionist console (which loads it from /agent/): the page
+// hands setupSoftphone() what the phone needs from it (token, language, messages, keypad digits
+// outside a call); nothing here knows either page's own modules. The page provides the elements
+// #softphone (the panel) and #softphone-audio.
 
 import { $, el, replaceChildren } from "./dom.js";
-import { toast } from "./feedback.js";
-import { language } from "./i18n.js";
-import { S } from "./state.js";
 
 const CREDENTIAL_PATH = "/api/v1/me/sip-credential";
-const MODE_KEY = "opencc.agent.phone"; // per session: "desk" or "browser"
-const DEVICE_KEY = "opencc.agent.devices"; // per browser: {mic, speaker}
+const DEVICE_KEY = "opencc.agent.devices"; // per browser, both pages: {mic, speaker}
+
+/** What the page gives the phone (setupSoftphone); the defaults are the agent client's keys. */
+const H = {
+  token: () => "",
+  language: () => "en",
+  toast: (_text, _kind) => {},
+  typeDigit: (_key) => {}, // a keypad digit outside a call (the agent's dial box)
+  modeKey: "opencc.agent.phone", // sessionStorage, per page: "desk" or "browser"
+  userAgent: "OpenCC agent client",
+};
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
 const TEXT = {
@@ -43,7 +54,7 @@ const TEXT = {
 };
 
 function tr(key, params = {}) {
-  const text = (TEXT[language()] || TEXT.en)[key] || TEXT.en[key] || key;
+  const text = (TEXT[H.language()] || TEXT.en)[key] || TEXT.en[key] || key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
 }
 
@@ -60,7 +71,7 @@ const P = {
 };
 
 function mode() {
-  return window.sessionStorage.getItem(MODE_KEY) === "browser" ? "browser" : "desk";
+  return window.sessionStorage.getItem(H.modeKey) === "browser" ? "browser" : "desk";
 }
 
 function devices() {
@@ -74,7 +85,7 @@ function devices() {
 async function fetchCredential() {
   const response = await fetch(new URL(CREDENTIAL_PATH, window.location.href).href, {
     method: "POST",
-    headers: { Authorization: `Bearer ${S.token}`, Accept: "application/json" },
+    headers: { Authorization: `Bearer ${H.token()}`, Accept: "application/json" },
   });
   if (response.status === 503) throw new Error(tr("unavailable"));
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -94,12 +105,12 @@ async function checkMicrophone() {
 }
 
 export async function startSoftphone() {
-  if (P.ua || mode() !== "browser" || !S.token) return;
+  if (P.ua || mode() !== "browser" || !H.token()) return;
   setStatus("connecting");
   const problem = await checkMicrophone();
   if (problem) {
     setStatus("failed", problem);
-    toast(problem, "error");
+    H.toast(problem, "error");
     return;
   }
   let credential;
@@ -109,15 +120,17 @@ export async function startSoftphone() {
     setStatus("failed", error.message);
     return;
   }
+  // A page served over https may only open wss: (the server gives it when it has a certificate).
+  const secure = window.location.protocol === "https:" && credential.wss_url;
   const ua = new window.JsSIP.UA({
-    sockets: [new window.JsSIP.WebSocketInterface(credential.ws_url)],
+    sockets: [new window.JsSIP.WebSocketInterface(secure ? credential.wss_url : credential.ws_url)],
     uri: credential.uri,
     authorization_user: credential.username,
     password: credential.password,
     register: true,
     register_expires: 300,
     session_timers: false,
-    user_agent: "OpenCC agent client",
+    user_agent: H.userAgent,
   });
   ua.on("connected", () => P.status === "offline" && setStatus("connecting"));
   ua.on("disconnected", () => setStatus("offline"));
@@ -185,9 +198,9 @@ function onNewSession({ session, originator, request }) {
   session.on("unhold", () => { P.held = false; render(); });
   session.on("ended", () => endSession());
   session.on("failed", (event) => {
-    if (event.cause === window.JsSIP.C.causes.USER_DENIED_MEDIA_ACCESS) toast(tr("micDenied"), "error");
+    if (event.cause === window.JsSIP.C.causes.USER_DENIED_MEDIA_ACCESS) H.toast(tr("micDenied"), "error");
     else if (event.originator !== "remote" || event.cause !== window.JsSIP.C.causes.CANCELED) {
-      toast(tr("callFailed", { reason: event.cause }), "info");
+      H.toast(tr("callFailed", { reason: event.cause }), "info");
     }
     endSession();
   });
@@ -248,9 +261,7 @@ function sendDigit(key) {
   if (P.session && P.session.isEstablished()) {
     P.session.sendDTMF(key, { transportType: "INFO" }); // the PBX takes SIP INFO digits
   } else {
-    const input = $("dial-input");
-    input.value += key;
-    input.focus();
+    H.typeDigit(key);
   }
 }
 
@@ -290,7 +301,7 @@ function stopRing() {
 }
 
 async function chooseMode(next) {
-  window.sessionStorage.setItem(MODE_KEY, next);
+  window.sessionStorage.setItem(H.modeKey, next);
   if (next === "browser") await startSoftphone();
   else stopSoftphone();
   render();
@@ -404,6 +415,16 @@ async function render() {
   replaceChildren(root, ...parts);
 }
 
-export function setupSoftphone() {
+/** The page's part (see H), then the panel: before startSoftphone(); again to re-render (a new language). */
+export function setupSoftphone(page = {}) {
+  Object.assign(H, page);
   render();
+}
+
+/** Answers the call ringing in the browser phone, if there is one (the console's Answer). */
+export function answerRinging() {
+  const session = P.session;
+  if (!session || session.direction !== "incoming" || !session.isInProgress()) return false;
+  answer();
+  return true;
 }

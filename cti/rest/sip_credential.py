@@ -32,8 +32,11 @@ class BrowserPhoneService:
 
     credentials: BrowserCredentials
     ws_url: str
+    """The plain `ws:` listener's URL, or the `wss:` one's when only that runs."""
     sip_domain: Callable[[str], str]
     """The SIP domain of a tenant (its phones' AOR host and digest realm)."""
+    wss_url: str | None = None
+    """The TLS listener's (`wss:`), when a certificate is configured."""
 
 
 class SipCredential(BaseModel):
@@ -45,6 +48,9 @@ class SipCredential(BaseModel):
     """The AOR to register: `sip:<extension>@<tenant's SIP domain>`."""
     ws_url: str
     """SIP over WebSocket (RFC 7118, subprotocol `sip`)."""
+    wss_url: str | None
+    """The same over TLS, if the server has a certificate: what a page served over https must
+    use (browsers refuse `ws:` from it)."""
     expires_at: datetime
     refresh_after: datetime
     """Fetch a new credential at this time (registrations renew with it)."""
@@ -80,6 +86,7 @@ async def issue(
         password=credential.password,
         uri=f"sip:{extension}@{service.sip_domain(tenant)}",
         ws_url=service.ws_url,
+        wss_url=service.wss_url,
         expires_at=datetime.fromtimestamp(credential.expires_at, UTC),
         refresh_after=datetime.fromtimestamp(credential.refresh_after, UTC),
     )

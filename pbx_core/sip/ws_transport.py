@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Sequence
 from http import HTTPStatus
 
@@ -61,11 +62,16 @@ class WsTransportGateway(TcpTransportGateway):
         *,
         origins: Sequence[str] | None = None,
         limits: GatewayLimits | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         """`media` None: SDP passes untouched (a PBX without rtpengine cannot serve browsers'
         media; signalling tests use it). `origins`: the web pages allowed to connect (their
-        `Origin` header); None: any page, and clients that send none."""
+        `Origin` header); None: any page, and clients that send none. `tls`: WebSocket over
+        TLS (`wss:`, RFC 7118's WSS transport; `tls_context.server_context`)."""
         super().__init__(pbx_udp, listen, limits)
+        if tls is not None:
+            self.transport = "WSS"  # our Via, sippy's Contact `transport=wss`, thread name
+        self._tls = tls
         self._media = media
         self._origins = [Origin(origin) for origin in origins] if origins is not None else None
         self._ws_server: Server | None = None
@@ -81,6 +87,9 @@ class WsTransportGateway(TcpTransportGateway):
             max_size=MAX_FRAME,
             ping_interval=self.limits.keepalive_idle / 2,
             ping_timeout=self.limits.keepalive_idle / 2,
+            ssl=self._tls,
+            # A client that never finishes its TLS handshake holds a socket this long at most.
+            ssl_handshake_timeout=self.limits.message_timeout if self._tls else None,
         )
         sockname = next(iter(self._ws_server.sockets)).getsockname()
         return (str(sockname[0]), int(sockname[1]))
@@ -91,6 +100,15 @@ class WsTransportGateway(TcpTransportGateway):
 
     async def _close(self) -> None:
         await super()._close()
+        server = self._ws_server
+        if server is not None:
+            # Connections still in their handshake (a TLS one closing after a refusal, say)
+            # are not ours yet: end them too, so that no handler outlives the gateway's loop.
+            for websocket in server.all_connections:
+                websocket.transport.abort()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(server.wait_closed(), self.limits.message_timeout)
+            self._ws_server = None
         if self._media is not None:
             self._media.close()
 

@@ -1,8 +1,10 @@
 // The receptionist console: sign in, the receptionist's own phone (answer from here), the grid
 // of monitored colleagues with live states, the company directory, blind transfer of the call
-// on the receptionist's phone. Keyboard first: "a" answers, "/" searches, 1-9 picks a tile, "t" transfers to the picked colleague, Delete stops
+// on the receptionist's phone. The phone is a desk phone or the browser (the agent client's
+// softphone module, loaded from /agent/: chosen per session, calls ring and are answered here). Keyboard first: "a" answers, "/" searches, 1-9 picks a tile, "t" transfers to the picked colleague, Delete stops
 // monitoring it, Escape goes back to the grid.
 
+import { answerRinging, setupSoftphone, startSoftphone, stopSoftphone } from "/agent/softphone.js";
 import * as api from "./api.js";
 import { language, setLanguage, t } from "./i18n.js";
 
@@ -129,6 +131,10 @@ async function voicemailOf(target) {
 }
 
 async function answerCall() {
+  if (answerRinging()) { // the browser phone rings: it answers itself, no round trip to the PBX
+    say(t("answered"));
+    return;
+  }
   try {
     await api.answer();
     say(t("answered"));
@@ -183,6 +189,7 @@ function restartLive() {
 
 function signOut() {
   live?.abort();
+  stopSoftphone();
   api.session.token = null;
   $("console-view").hidden = true;
   $("login-view").hidden = false;
@@ -198,6 +205,7 @@ async function start() {
     return;
   }
   restartLive();
+  startSoftphone(); // when this session chose the browser phone
 }
 
 function onKey(event) {
@@ -226,11 +234,19 @@ function onKey(event) {
 }
 
 setLanguage(language());
+setupSoftphone({
+  token: () => api.session.token,
+  language,
+  toast: (text, kind) => say(text, kind === "error"),
+  modeKey: "opencc.receptionist.phone",
+  userAgent: "OpenCC receptionist console",
+});
 $("lang").textContent = language() === "nl" ? "EN" : "NL";
 $("lang").addEventListener("click", () => {
   setLanguage(language() === "nl" ? "en" : "nl");
   $("lang").textContent = language() === "nl" ? "EN" : "NL";
   render();
+  setupSoftphone(); // the panel in the new language
 });
 $("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();

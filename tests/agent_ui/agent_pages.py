@@ -12,8 +12,15 @@ WAIT_MS = 10_000
 expect.set_options(timeout=WAIT_MS)
 
 
-def new_context(browser: Browser, locale: str = "en-US") -> BrowserContext:
-    context = browser.new_context(viewport=VIEWPORT, locale=locale)  # type: ignore[arg-type]
+def new_context(
+    browser: Browser, locale: str = "en-US", *, ignore_https_errors: bool = False
+) -> BrowserContext:
+    """`ignore_https_errors`: trust any certificate (pages and sockets behind a test's own)."""
+    context = browser.new_context(
+        viewport=VIEWPORT,  # type: ignore[arg-type]
+        locale=locale,
+        ignore_https_errors=ignore_https_errors,
+    )
     context.set_default_timeout(WAIT_MS)
     return context
 

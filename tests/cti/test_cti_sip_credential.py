@@ -34,6 +34,7 @@ async def test_credential_is_the_users_own_and_works_for_that_extension_only(
     body = mine.json()
     assert (body["username"], body["uri"]) == ("1001", "sip:1001@demo.sip.test")
     assert body["ws_url"] == "ws://127.0.0.1:5066"
+    assert body["wss_url"] is None  # no certificate configured
     assert body["password"] in credentials.passwords("demo", "1001")
     assert body["password"] not in credentials.passwords("demo", "1002")
     # The same extension number in another tenant gets another password.

@@ -5,15 +5,13 @@ registering with a short-lived credential (`browser_credentials.py`), called by 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
-import secrets
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from pbx_core.call_control import DEFAULT_TENANT
@@ -21,19 +19,9 @@ from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.rtpengine_process import RtpengineProcess
 from pbx_core.service import PbxService
 from pbx_core.sip.browser_credentials import BrowserCredentials
-from pbx_core.sip.wire import SipMessage
 from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
 from tests.pbx_core.support import free_port, free_sip_port, run_sipp
-
-PAGE = "http://agent.test"
-KEY = b"k" * 32
-
-
-class Clock:
-    now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.pbx_core.ws_phone import KEY, PAGE, BrowserPhone, Clock
 
 
 @pytest.fixture
@@ -66,74 +54,6 @@ def _ws_url(pbx: PbxService) -> str:
     gateway = pbx.ws_gateway
     assert gateway is not None
     return "ws://{}:{}".format(*gateway.listen_address)
-
-
-class BrowserPhone:
-    """SIP over one WebSocket, as JsSIP sends it."""
-
-    def __init__(self, websocket: ClientConnection, extension: str) -> None:
-        self.ws = websocket
-        self.extension = extension
-        self.instance = secrets.token_hex(4)
-        self.contact = f"<sip:{self.instance}@{self.instance}.invalid;transport=ws>"
-        self.cseq = 0
-
-    async def message(self, timeout: float = 10.0) -> SipMessage:
-        data = await asyncio.wait_for(self.ws.recv(), timeout)
-        return SipMessage.parse(data.encode() if isinstance(data, str) else data)
-
-    async def register(self, password: str, call_id: str | None = None) -> SipMessage:
-        call_id = call_id or secrets.token_hex(8)
-        response = await self._register(call_id, None)
-        if not response.start_line.startswith("SIP/2.0 401"):
-            return response
-        challenge = response.first("www-authenticate") or ""
-        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge))
-        uri, cnonce, nc = "sip:127.0.0.1", secrets.token_hex(4), "00000001"
-        ha1 = _md5(f"{self.extension}:{fields['realm']}:{password}")
-        ha2 = _md5(f"REGISTER:{uri}")
-        answer = _md5(f"{ha1}:{fields['nonce']}:{nc}:{cnonce}:auth:{ha2}")
-        authorization = (
-            f'Digest username="{self.extension}",realm="{fields["realm"]}",'
-            f'nonce="{fields["nonce"]}",uri="{uri}",response="{answer}",algorithm=MD5,'
-            f'qop=auth,nc={nc},cnonce="{cnonce}"'
-        )
-        return await self._register(call_id, authorization)
-
-    async def _register(self, call_id: str, authorization: str | None) -> SipMessage:
-        self.cseq += 1
-        lines = [
-            "REGISTER sip:127.0.0.1 SIP/2.0",
-            f"Via: SIP/2.0/WSS {self.instance}.invalid;branch=z9hG4bK{secrets.token_hex(6)}",
-            "Max-Forwards: 69",
-            f"To: <sip:{self.extension}@127.0.0.1>",
-            f"From: <sip:{self.extension}@127.0.0.1>;tag={self.instance}",
-            f"Call-ID: {call_id}",
-            f"CSeq: {self.cseq} REGISTER",
-            f"Contact: {self.contact};+sip.ice;expires=300",
-            "Expires: 300",
-        ]
-        if authorization:
-            lines.append(f"Authorization: {authorization}")
-        await self.ws.send("\r\n".join([*lines, "Content-Length: 0", "", ""]))
-        while True:
-            response = await self.message()
-            if response.method == "REGISTER" and not response.start_line.startswith("SIP/2.0 1"):
-                return response
-
-    async def respond(self, request: SipMessage, status: str) -> None:
-        copied = [
-            f"{name}: {value}"
-            for name, value in request.headers
-            if name.lower() in ("via", "from", "call-id", "cseq")
-        ]
-        to = f"{request.first('to')};tag=b{self.instance}"
-        await self.ws.send("\r\n".join([f"SIP/2.0 {status}", *copied, f"To: {to}",
-                                        "Content-Length: 0", "", ""]))  # fmt: skip
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 async def _phone(pbx: PbxService, extension: str) -> BrowserPhone:
