@@ -18,11 +18,24 @@ class RtpengineAddress:
 
 
 @dataclass(frozen=True, slots=True)
+class SipTls:
+    """SIP over TLS at sip_host:port (docs/pbx.md, "SIP over TLS")."""
+
+    certificate: Path
+    """PEM certificate phones are shown (the server's first, then any intermediates)."""
+    key: Path | None = None
+    """PEM private key, unencrypted; None: it is in the certificate file."""
+    port: int = 5061
+
+
+@dataclass(frozen=True, slots=True)
 class PbxConfig:
     sip_host: str = "127.0.0.1"
     sip_port: int = 5060
     sip_tcp: bool = True
     """Also listen for SIP over TCP at sip_host:sip_port (docs/pbx.md, "SIP over TCP")."""
+    sip_tls: SipTls | None = None
+    """Also listen for SIP over TLS; None (no certificate configured): no TLS listener."""
     sip_ws_port: int | None = None
     """Also listen for SIP over WebSocket (browser phones, RFC 7118) at sip_host:sip_ws_port;
     their media goes through rtpengine (docs/webrtc.md). None: no WebSocket listener."""

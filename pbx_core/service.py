@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from redis import Redis
 
@@ -47,6 +47,7 @@ from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.subscriptions import Subscriptions
 from pbx_core.sip.tcp_transport import TcpTransportGateway
+from pbx_core.sip.tls_transport import TlsTransportGateway, server_context
 from pbx_core.sip.ws_transport import WsTransportGateway
 from pbx_core.trunks.routing import TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
@@ -55,6 +56,7 @@ from pbx_core.voicemail.mwi import MessageWaiting
 log = logging.getLogger(__name__)
 
 _STOP = object()
+_Gateway = TypeVar("_Gateway", bound=TcpTransportGateway)
 
 
 class PbxService:
@@ -95,6 +97,7 @@ class PbxService:
         self._dtmf_transport: asyncio.DatagramTransport | None = None
         self._stack: SipThread | None = None
         self._tcp: TcpTransportGateway | None = None
+        self._tls: TlsTransportGateway | None = None
         self._ws: WsTransportGateway | None = None
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
@@ -144,6 +147,14 @@ class PbxService:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        address = (self.config.sip_host, self.config.sip_port)
+        tls = self.config.sip_tls
+        # First: a certificate that cannot be used (TlsSetupError) leaves nothing half-started.
+        tls_gateway = (
+            TlsTransportGateway(address, (address[0], tls.port), server_context(tls))
+            if tls is not None
+            else None
+        )
         if self.locations.closed:  # stopped before: a cache that follows changes again
             self.locations = self._open_locations()
         if self.config.rtpengine is not None:
@@ -158,14 +169,9 @@ class PbxService:
             raise
         self._stack = stack
         if self.config.sip_tcp:
-            address = (self.config.sip_host, self.config.sip_port)
-            self._tcp = TcpTransportGateway(pbx_udp=address, listen=address)
-            try:
-                await asyncio.to_thread(self._tcp.start)
-            except Exception:
-                self._tcp = None
-                await self.stop()
-                raise
+            self._tcp = await self._started(TcpTransportGateway(pbx_udp=address, listen=address))
+        if tls_gateway is not None:
+            self._tls = await self._started(tls_gateway)
         if self.config.sip_ws_port is not None:
             await self._start_ws()
         self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
@@ -174,6 +180,15 @@ class PbxService:
                 lambda: _DtmfFeed(self),
                 local_addr=(self.config.sip_host, self.config.dtmf_listen_port),
             )
+
+    async def _started(self, gateway: _Gateway) -> _Gateway:
+        """`gateway`, running; if it cannot start, the PBX stops and the error goes on."""
+        try:
+            await asyncio.to_thread(gateway.start)
+        except Exception:
+            await self.stop()
+            raise
+        return gateway
 
     async def _start_ws(self) -> None:
         config = self.config
@@ -247,6 +262,9 @@ class PbxService:
         if self._ws is not None:
             await asyncio.to_thread(self._ws.stop)
             self._ws = None
+        if self._tls is not None:
+            await asyncio.to_thread(self._tls.stop)
+            self._tls = None
         if self._tcp is not None:
             await asyncio.to_thread(self._tcp.stop)
             self._tcp = None
@@ -401,6 +419,11 @@ class PbxService:
     def ws_gateway(self) -> WsTransportGateway | None:
         """The SIP-over-WebSocket listener while the PBX runs with `sip_ws_port`."""
         return self._ws
+
+    @property
+    def tls_gateway(self) -> TlsTransportGateway | None:
+        """The SIP-over-TLS listener while the PBX runs with `sip_tls`."""
+        return self._tls
 
     @property
     def tcp_gateway(self) -> TcpTransportGateway | None:

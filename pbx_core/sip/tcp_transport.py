@@ -34,6 +34,7 @@ import hashlib
 import itertools
 import logging
 import socket
+import ssl
 import threading
 from dataclasses import dataclass
 from typing import Any, assert_never, cast
@@ -93,14 +94,21 @@ class TcpTransportGateway:
     flow_param = FLOW_PARAM
 
     def __init__(
-        self, pbx_udp: Address, listen: Address, limits: GatewayLimits | None = None
+        self,
+        pbx_udp: Address,
+        listen: Address,
+        limits: GatewayLimits | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """`tls`: the connections are TLS with this server context (`tls_transport`)."""
         if listen[0] in _WILDCARDS or pbx_udp[0] in _WILDCARDS:
             # The addresses go into Via and Contact headers: they must be reachable ones.
             raise ValueError("the gateway needs concrete addresses, not a wildcard")
         self.pbx_udp = pbx_udp
         self._listen = listen
         self.limits = limits or GatewayLimits()
+        self._tls = tls
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -179,7 +187,13 @@ class TcpTransportGateway:
         """Opens the phones' listening socket (gateway thread); returns its address."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: _Connection(self), listen[0], listen[1], reuse_address=True
+            lambda: _Connection(self),
+            listen[0],
+            listen[1],
+            reuse_address=True,
+            ssl=self._tls,
+            # A peer that never finishes its handshake holds no socket longer than a message.
+            ssl_handshake_timeout=self.limits.message_timeout if self._tls else None,
         )
         return cast(Address, self._server.sockets[0].getsockname()[:2])
 
@@ -222,7 +236,7 @@ class TcpTransportGateway:
             assert_never(frame)
 
     def _on_framing_error(self, connection: PhoneConnection, error: FramingError) -> None:
-        log.info("closing TCP connection from %s: %s", connection.peer, error.reason)
+        log.info("closing %s connection from %s: %s", self.transport, connection.peer, error.reason)
         if error.status is not None:
             reason = "Message Too Large" if error.status == 513 else "Bad Request"
             self._refuse_on(connection, error.head, error.status, reason)
@@ -365,7 +379,7 @@ class TcpTransportGateway:
         connection_id = _connection_of(ours.branch)
         connection = self._connections.get(connection_id) if connection_id else None
         if connection is None:
-            log.info("dropping %s response: its TCP connection is gone", response.method)
+            log.info("dropping %s response: its connection is gone", response.method)
             return
         response.map_contacts(lambda uri: self._phone_side_uri(connection, uri))
         self._media_to_phone(connection, response)
@@ -467,7 +481,7 @@ class _Connection(asyncio.Protocol, PhoneConnection):
                 self._gateway._on_frame(self, frame)
         except Exception:
             # A bug met by one peer's bytes must cost that peer its connection, nothing more.
-            log.exception("closing TCP connection from %s", self.peer)
+            log.exception("closing %s connection from %s", self._gateway.transport, self.peer)
             self.transport.abort()
         self._watch_partial_message()
 
@@ -482,14 +496,14 @@ class _Connection(asyncio.Protocol, PhoneConnection):
             self._slow_message = loop.call_later(timeout, self._too_slow)
 
     def _too_slow(self) -> None:
-        log.info("closing TCP connection from %s: a message took too long", self.peer)
+        log.info("closing connection from %s: a message took too long", self.peer)
         self.transport.abort()
 
     def send(self, data: bytes) -> None:
         if self.transport.is_closing():
             return
         if self.transport.get_write_buffer_size() > self._gateway.limits.max_write_buffer:
-            log.warning("closing TCP connection from %s: it does not read", self.peer)
+            log.warning("closing connection from %s: it does not read", self.peer)
             self.transport.abort()
             return
         self.transport.write(data)
