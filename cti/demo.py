@@ -19,6 +19,7 @@ OpenCC is running with the demo company (tenant "demo").
   REST + OpenAPI      http://{host}:{http}/docs
   Health, metrics     http://{host}:{http}/healthz  /metrics (bearer OPENCC_METRICS_TOKEN)
   SIP (UDP and TCP)   {host}:{sip}   phones: user 1001..1010, password pw1001..pw1010
+  SIP over TLS        {tls}
   Browser phone       {browser_phone}
   Call centers        7001 Helpdesk (Basic), 7002 Sales (Standard), 7003 Service (Premium)
                       from the trunk: any SIP INVITE from 127.0.0.1 to sip:7001@{host}:{sip}
@@ -46,6 +47,7 @@ def banner(settings: ProductSettings, product: Product) -> str:
         host=settings.host,
         http=settings.http_port,
         sip=settings.sip_port,
+        tls=settings.sip_tls_address,
         browser_phone=_browser_phone(settings),
         redis=product.redis_url,
         database=product.database_url,

@@ -14,7 +14,7 @@ import ipaddress
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -77,11 +77,12 @@ from cti.user_services_live import profile_of
 from cti.users import UserDirectory, make_engine
 from cti.voicemail import Voicemail
 from cti.voicemail_mail import VoicemailMailer
-from pbx_core.config import PbxConfig, RtpengineAddress
+from pbx_core.config import PbxConfig, RtpengineAddress, SipTls
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import free_udp_port
 from pbx_core.service import PbxService
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
+from pbx_core.sip.tls_transport import TlsSetupError, server_context
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.contacts_store import ContactStore
@@ -106,6 +107,8 @@ class ProductSettings:
     sip_ws_port: int | None = None
     """SIP over WebSocket for browser phones (`OPENCC_SIP_WS_PORT`, 5066 in `make demo`);
     None: off (docs/webrtc.md)."""
+    sip_tls: SipTls | None = None
+    """SIP over TLS (`OPENCC_SIP_TLS_CERT`, `_KEY`, `_PORT`: 5061); None: off (docs/pbx.md)."""
     redis_url: str | None = None
     """None: 127.0.0.1:6379 if it answers, else a private redis-server started here."""
     var_dir: Path = Path("var")
@@ -125,6 +128,12 @@ class ProductSettings:
     park_timeout: float = DEFAULT_PARK_TIMEOUT
     """Seconds a parked call waits before it rings its parker again (docs/phone-features.md)."""
 
+    @property
+    def sip_tls_address(self) -> str:
+        """Where phones reach SIP over TLS, for the banners."""
+        tls = self.sip_tls
+        return f"{self.host}:{tls.port}" if tls is not None else "off (OPENCC_SIP_TLS_CERT)"
+
     @classmethod
     def from_env(cls, *, demo: bool) -> ProductSettings:
         env = os.environ
@@ -134,6 +143,7 @@ class ProductSettings:
             http_port=int(env.get("OPENCC_HTTP_PORT", "8000")),
             sip_port=int(env.get("OPENCC_SIP_PORT", "5060")),
             sip_ws_port=int(env.get("OPENCC_SIP_WS_PORT", "5066")) or None,
+            sip_tls=_sip_tls(env),
             redis_url=env.get("REDIS_URL") or None,
             var_dir=Path(env.get("OPENCC_VAR_DIR", "var")),
             database_url=env.get("DATABASE_URL") or None,
@@ -141,6 +151,15 @@ class ProductSettings:
             media=env.get("OPENCC_MEDIA", "1") != "0",
             carrier=carrier_address(env.get("OPENCC_CARRIER")),
         )
+
+
+def _sip_tls(env: Mapping[str, str]) -> SipTls | None:
+    """SIP over TLS once a certificate file is named (its key: in it unless named as well)."""
+    certificate, key = env.get("OPENCC_SIP_TLS_CERT"), env.get("OPENCC_SIP_TLS_KEY")
+    if not certificate:
+        return None
+    port = int(env.get("OPENCC_SIP_TLS_PORT", "5061"))
+    return SipTls(Path(certificate), Path(key) if key else None, port)
 
 
 class CrmScreenPop:
@@ -174,6 +193,11 @@ def _check_ports_free(settings: ProductSettings) -> None:
         *(
             [(socket.SOCK_STREAM, settings.sip_ws_port, "SIP over WebSocket (OPENCC_SIP_WS_PORT)")]
             if settings.sip_ws_port is not None
+            else []
+        ),
+        *(
+            [(socket.SOCK_STREAM, settings.sip_tls.port, "SIP over TLS (OPENCC_SIP_TLS_PORT)")]
+            if settings.sip_tls is not None
             else []
         ),
     ):
@@ -262,6 +286,11 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
     product = product or Product()
     check_patched_versions()  # sippy, strawberry and dash are used below their public API
     _check_ports_free(settings)
+    if settings.sip_tls is not None:
+        try:  # before anything starts: the PBX would refuse it only when everything else runs
+            server_context(settings.sip_tls)
+        except TlsSetupError as error:
+            raise ProductError(str(error)) from None
     var = settings.var_dir.resolve()
     var.mkdir(parents=True, exist_ok=True)
     supervisor = product.supervisor  # every child process: restarted when it crashes
@@ -335,6 +364,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 realm=realm,
                 sip_host=settings.host,
                 sip_port=settings.sip_port,
+                sip_tls=settings.sip_tls,
                 redis_url=redis_url,
                 key_prefix=pbx_prefix(settings.key_prefix),
                 rtpengine=rtp_address,

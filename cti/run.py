@@ -21,6 +21,7 @@ OpenCC is running.
   Supervisor          http://{host}:{http}/supervisor
   REST + OpenAPI      http://{host}:{http}/docs
   SIP (UDP and TCP)   {host}:{sip}
+  SIP over TLS        {tls}
   Redis               {redis}
   Database            {database}
 """
@@ -31,6 +32,7 @@ def banner(settings: ProductSettings, product: Product) -> str:
         host=settings.host,
         http=settings.http_port,
         sip=settings.sip_port,
+        tls=settings.sip_tls_address,
         redis=product.redis_url,
         database=product.database_url,
     )
