@@ -17,6 +17,7 @@ TCP. TLS 1.2 is the oldest version accepted.
 from __future__ import annotations
 
 import ssl
+from functools import partial
 from pathlib import Path
 
 from pbx_core.config import SipTls
@@ -49,7 +50,8 @@ def server_context(tls: SipTls) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
-        context.load_cert_chain(tls.certificate, tls.key, password=_no_passphrase)
+        key_file = tls.key or tls.certificate
+        context.load_cert_chain(tls.certificate, tls.key, password=partial(_encrypted, key_file))
     except ssl.SSLError as error:
         key = f" with the key {tls.key}" if tls.key is not None else ""
         raise TlsSetupError(
@@ -59,9 +61,9 @@ def server_context(tls: SipTls) -> ssl.SSLContext:
     return context
 
 
-def _no_passphrase() -> bytes:
+def _encrypted(key: Path) -> bytes:
     # Without this, OpenSSL would ask for the passphrase on the terminal and start-up would hang.
-    raise TlsSetupError("SIP over TLS: the private key is encrypted; give an unencrypted key file")
+    raise TlsSetupError(f"SIP over TLS: the key {key} is encrypted; give an unencrypted key file")
 
 
 def _check_readable(role: str, path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig, SipTls
@@ -124,26 +125,28 @@ async def test_baresip_registers_over_tls_and_answers_a_udp_phones_call(
         phone.wait(timeout=10)
 
 
+@pytest.mark.parametrize(
+    ("scheme", "transport"), [("sip", ";transport=tls"), ("sips", "")], ids=["sip", "sips"]
+)
 async def test_calls_go_down_the_registered_tls_connection_and_get_480_once_it_is_gone(
-    pbx: PbxService, certificate: SipTls, tmp_path: Path
+    pbx: PbxService, certificate: SipTls, tmp_path: Path, scheme: str, transport: str
 ) -> None:
     gateway = gateway_of(pbx)
     peer = await tls_peer(gateway, client_context(certificate))
-    phone = TlsPhone(peer, "1005", f"sip:127.0.0.1:{certificate.port}")
+    contact = f"{scheme}:1005@127.0.0.1:{TlsPhone.CONTACT_PORT}{transport}"
+    phone = TlsPhone(peer, "1005", f"{scheme}:127.0.0.1:{certificate.port}", contact)
     try:
         answer = await phone.register("pw1005")
         assert answer.start_line == "SIP/2.0 200 OK"
         # The phone sees its own Contact again, not the flow URI the registrar stores.
-        assert f"sip:1005@127.0.0.1:{TlsPhone.CONTACT_PORT};transport=tls" in (
-            answer.first("contact") or ""
-        )
+        assert f"<{contact}>" in (answer.first("contact") or "")
         assert f"{FLOW}=" in await wait_for_tls_binding(pbx, "1005")
         caller = asyncio.create_task(
             run_sipp("ext_call_fails_486.xml", **udp_call(pbx, "1001", "1005", tmp_path))
         )
         invite = await next_message(peer)
         assert invite.method == "INVITE"
-        assert invite.request_uri == f"sip:1005@127.0.0.1:{TlsPhone.CONTACT_PORT};transport=tls"
+        assert invite.request_uri == contact
         top = invite.top_via()
         assert (top.protocol, top.host, top.port) == ("SIP/2.0/TLS", "127.0.0.1", tls_port(pbx))
         # The PBX's Contact brings the phone's in-dialog requests back over TLS.
@@ -247,6 +250,16 @@ async def test_an_unusable_certificate_or_key_stops_the_start_naming_it(
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
     missing = tmp_path / "missing.pem"
+    encrypted = tmp_path / "encrypted.key"
+    assert certificate.key is not None
+    key = serialization.load_pem_private_key(certificate.key.read_bytes(), None)
+    encrypted.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"passphrase"),
+        )
+    )
     cases = {
         f"cannot read the certificate {missing}: No such file or directory": SipTls(missing),
         f"cannot read the key {tmp_path}: Is a directory": dataclasses.replace(
@@ -256,6 +269,7 @@ async def test_an_unusable_certificate_or_key_stops_the_start_naming_it(
         f"with the key {other.key} is no PEM certificate and its matching private key": (
             dataclasses.replace(certificate, key=other.key)
         ),
+        f"the key {encrypted} is encrypted": dataclasses.replace(certificate, key=encrypted),
     }
     for message, tls in cases.items():
         pbx = PbxService(dataclasses.replace(pbx_config, sip_tls=tls), directory_for_tests())

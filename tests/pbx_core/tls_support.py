@@ -89,11 +89,14 @@ class TlsPhone:
     CONTACT_PORT = 5999
     """The port in the phone's own Contact: never used, its requests come down the connection."""
 
-    def __init__(self, peer: Peer, extension: str, registrar: str) -> None:
+    def __init__(
+        self, peer: Peer, extension: str, registrar: str, contact: str | None = None
+    ) -> None:
         self.peer = peer
         self.extension = extension
         self.registrar = registrar
-        """The REGISTER's Request-URI, `sip:127.0.0.1:<TLS port>`."""
+        """The REGISTER's Request-URI, `sip:127.0.0.1:<TLS port>` (or `sips:`)."""
+        self.contact = contact or f"sip:{extension}@127.0.0.1:{self.CONTACT_PORT};transport=tls"
         self._call_id = uuid.uuid4().hex
         self._cseq = 0
 
@@ -117,7 +120,7 @@ class TlsPhone:
                 f"{uuid.uuid4().hex}\r\nMax-Forwards: 70\r\n"
                 f"From: <sip:{extension}@127.0.0.1>;tag=r1\r\nTo: <sip:{extension}@127.0.0.1>\r\n"
                 f"Call-ID: {self._call_id}\r\nCSeq: {self._cseq} REGISTER\r\n"
-                f"Contact: <sip:{extension}@127.0.0.1:{self.CONTACT_PORT};transport=tls>\r\n"
+                f"Contact: <{self.contact}>\r\n"
                 f"Expires: 300\r\n{header}Content-Length: 0\r\n\r\n"
             ).encode()
         )
