@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cti.foreground import main
 from cti.product import Product, ProductSettings
+from cti.sip_tls import sip_tls_address
 
 BANNER = """
 OpenCC is running with the demo company (tenant "demo").
@@ -47,7 +48,7 @@ def banner(settings: ProductSettings, product: Product) -> str:
         host=settings.host,
         http=settings.http_port,
         sip=settings.sip_port,
-        tls=settings.sip_tls_address,
+        tls=sip_tls_address(settings.host, settings.sip_tls),
         browser_phone=_browser_phone(settings),
         redis=product.redis_url,
         database=product.database_url,

@@ -14,7 +14,7 @@ import ipaddress
 import logging
 import os
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -72,6 +72,7 @@ from cti.screen_pop import ScreenPopRecord
 from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
+from cti.sip_tls import sip_tls_from_env, sip_tls_problem
 from cti.snapshots import SnapshotStore
 from cti.user_services_live import profile_of
 from cti.users import UserDirectory, make_engine
@@ -82,7 +83,6 @@ from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import free_udp_port
 from pbx_core.service import PbxService
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
-from pbx_core.sip.tls_transport import TlsSetupError, server_context
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.contacts_store import ContactStore
@@ -128,12 +128,6 @@ class ProductSettings:
     park_timeout: float = DEFAULT_PARK_TIMEOUT
     """Seconds a parked call waits before it rings its parker again (docs/phone-features.md)."""
 
-    @property
-    def sip_tls_address(self) -> str:
-        """Where phones reach SIP over TLS, for the banners."""
-        tls = self.sip_tls
-        return f"{self.host}:{tls.port}" if tls is not None else "off (OPENCC_SIP_TLS_CERT)"
-
     @classmethod
     def from_env(cls, *, demo: bool) -> ProductSettings:
         env = os.environ
@@ -143,7 +137,7 @@ class ProductSettings:
             http_port=int(env.get("OPENCC_HTTP_PORT", "8000")),
             sip_port=int(env.get("OPENCC_SIP_PORT", "5060")),
             sip_ws_port=int(env.get("OPENCC_SIP_WS_PORT", "5066")) or None,
-            sip_tls=_sip_tls(env),
+            sip_tls=sip_tls_from_env(env),
             redis_url=env.get("REDIS_URL") or None,
             var_dir=Path(env.get("OPENCC_VAR_DIR", "var")),
             database_url=env.get("DATABASE_URL") or None,
@@ -151,15 +145,6 @@ class ProductSettings:
             media=env.get("OPENCC_MEDIA", "1") != "0",
             carrier=carrier_address(env.get("OPENCC_CARRIER")),
         )
-
-
-def _sip_tls(env: Mapping[str, str]) -> SipTls | None:
-    """SIP over TLS once a certificate file is named (its key: in it unless named as well)."""
-    certificate, key = env.get("OPENCC_SIP_TLS_CERT"), env.get("OPENCC_SIP_TLS_KEY")
-    if not certificate:
-        return None
-    port = int(env.get("OPENCC_SIP_TLS_PORT", "5061"))
-    return SipTls(Path(certificate), Path(key) if key else None, port)
 
 
 class CrmScreenPop:
@@ -286,11 +271,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
     product = product or Product()
     check_patched_versions()  # sippy, strawberry and dash are used below their public API
     _check_ports_free(settings)
-    if settings.sip_tls is not None:
-        try:  # before anything starts: the PBX would refuse it only when everything else runs
-            server_context(settings.sip_tls)
-        except TlsSetupError as error:
-            raise ProductError(str(error)) from None
+    if (tls_problem := sip_tls_problem(settings.sip_tls)) is not None:
+        raise ProductError(tls_problem)
     var = settings.var_dir.resolve()
     var.mkdir(parents=True, exist_ok=True)
     supervisor = product.supervisor  # every child process: restarted when it crashes
