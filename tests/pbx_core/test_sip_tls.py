@@ -72,6 +72,19 @@ def udp_call(pbx: PbxService, caller: str, called: str, work_dir: Path) -> dict[
     }
 
 
+def baresip_port() -> int:
+    """baresip listens on UDP and TCP at its port and on TLS at the next: all must be free (it
+    does not start otherwise)."""
+    while True:
+        port = free_sip_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tls:
+            try:
+                tls.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+
+
 def baresip_config(directory: Path, extension: str, tls: SipTls) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     voice = directory / "voice.wav"  # 1 kHz, longer than the call: baresip hangs up at its end
@@ -80,8 +93,7 @@ def baresip_config(directory: Path, extension: str, tls: SipTls) -> None:
                    check=True)  # fmt: skip
     (directory / "config").write_text(
         "poll_method epoll\n"
-        # baresip listens on UDP and TCP at this port and on TLS at the next one
-        f"sip_listen 127.0.0.1:{free_sip_port()}\n"
+        f"sip_listen 127.0.0.1:{baresip_port()}\n"
         f"sip_cafile {tls.certificate}\n"
         f"audio_player aufile,{directory / 'heard.wav'}\n"
         f"audio_source aufile,{voice}\n"
