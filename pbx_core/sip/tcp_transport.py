@@ -23,6 +23,8 @@ own Contact URIs per connection.
 - sippy's own Contact gets `transport=tcp` (and the listening address) on the way to a TCP
   phone, so the phone's in-dialog requests come back over TCP, not UDP (RFC 3263).
 
+Given a TLS server context (`tls=`), the same gateway serves SIP over TLS (`tls_transport`).
+
 Runs an asyncio loop in its own thread: socket work never waits behind the application's
 event handlers (or the SIP reactor), and start/stop look like `SipThread`'s.
 """
