@@ -48,7 +48,7 @@ def banner(settings: ProductSettings, product: Product) -> str:
         host=settings.host,
         http=settings.http_port,
         sip=settings.sip_port,
-        tls=sip_tls_address(settings.host, settings.sip_tls),
+        tls=sip_tls_address(settings.host, settings.sip_tls, settings.sip_tls_port),
         browser_phone=_browser_phone(settings),
         redis=product.redis_url,
         database=product.database_url,

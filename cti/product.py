@@ -72,17 +72,19 @@ from cti.screen_pop import ScreenPopRecord
 from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
-from cti.sip_tls import sip_tls_from_env, sip_tls_problem
+from cti.sip_tls import sip_tls_port_from_env, sip_tls_problem, tls_files_from_env
 from cti.snapshots import SnapshotStore
 from cti.user_services_live import profile_of
 from cti.users import UserDirectory, make_engine
 from cti.voicemail import Voicemail
 from cti.voicemail_mail import VoicemailMailer
-from pbx_core.config import PbxConfig, RtpengineAddress, SipTls
+from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import free_udp_port
 from pbx_core.service import PbxService
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
+from pbx_core.sip.tls_context import TlsFiles
+from pbx_core.sip.tls_transport import DEFAULT_PORT as DEFAULT_SIP_TLS_PORT
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.contacts_store import ContactStore
@@ -107,8 +109,10 @@ class ProductSettings:
     sip_ws_port: int | None = None
     """SIP over WebSocket for browser phones (`OPENCC_SIP_WS_PORT`, 5066 in `make demo`);
     None: off (docs/webrtc.md)."""
-    sip_tls: SipTls | None = None
-    """SIP over TLS (`OPENCC_SIP_TLS_CERT`, `_KEY`, `_PORT`: 5061); None: off (docs/pbx.md)."""
+    sip_tls: TlsFiles | None = None
+    """SIP over TLS (`OPENCC_SIP_TLS_CERT`, `OPENCC_SIP_TLS_KEY`); None: off (docs/pbx.md)."""
+    sip_tls_port: int = DEFAULT_SIP_TLS_PORT
+    """Its port (`OPENCC_SIP_TLS_PORT`), used only with `sip_tls`."""
     redis_url: str | None = None
     """None: 127.0.0.1:6379 if it answers, else a private redis-server started here."""
     var_dir: Path = Path("var")
@@ -137,7 +141,8 @@ class ProductSettings:
             http_port=int(env.get("OPENCC_HTTP_PORT", "8000")),
             sip_port=int(env.get("OPENCC_SIP_PORT", "5060")),
             sip_ws_port=int(env.get("OPENCC_SIP_WS_PORT", "5066")) or None,
-            sip_tls=sip_tls_from_env(env),
+            sip_tls=tls_files_from_env(env, "OPENCC_SIP_TLS"),
+            sip_tls_port=sip_tls_port_from_env(env),
             redis_url=env.get("REDIS_URL") or None,
             var_dir=Path(env.get("OPENCC_VAR_DIR", "var")),
             database_url=env.get("DATABASE_URL") or None,
@@ -181,7 +186,7 @@ def _check_ports_free(settings: ProductSettings) -> None:
             else []
         ),
         *(
-            [(socket.SOCK_STREAM, settings.sip_tls.port, "SIP over TLS (OPENCC_SIP_TLS_PORT)")]
+            [(socket.SOCK_STREAM, settings.sip_tls_port, "SIP over TLS (OPENCC_SIP_TLS_PORT)")]
             if settings.sip_tls is not None
             else []
         ),
@@ -347,6 +352,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 sip_host=settings.host,
                 sip_port=settings.sip_port,
                 sip_tls=settings.sip_tls,
+                sip_tls_port=settings.sip_tls_port,
                 redis_url=redis_url,
                 key_prefix=pbx_prefix(settings.key_prefix),
                 rtpengine=rtp_address,

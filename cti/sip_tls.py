@@ -6,31 +6,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from pbx_core.config import SipTls
-from pbx_core.sip.tls_transport import TlsSetupError, server_context
+from pbx_core.sip.tls_context import TlsConfigError, TlsFiles, server_context
+from pbx_core.sip.tls_transport import DEFAULT_PORT
 
 
-def sip_tls_from_env(env: Mapping[str, str]) -> SipTls | None:
-    """On once `OPENCC_SIP_TLS_CERT` names a certificate; its key is in that file unless
-    `OPENCC_SIP_TLS_KEY` names another; `OPENCC_SIP_TLS_PORT` (5061)."""
-    certificate, key = env.get("OPENCC_SIP_TLS_CERT"), env.get("OPENCC_SIP_TLS_KEY")
+def tls_files_from_env(env: Mapping[str, str], prefix: str) -> TlsFiles | None:
+    """`<prefix>_CERT` (PEM chain) and `<prefix>_KEY` (PEM key; unset: in the certificate
+    file); None without a certificate (no listener)."""
+    certificate, key = env.get(f"{prefix}_CERT"), env.get(f"{prefix}_KEY")
     if not certificate:
         return None
-    port = int(env.get("OPENCC_SIP_TLS_PORT", "5061"))
-    return SipTls(Path(certificate), Path(key) if key else None, port)
+    return TlsFiles(Path(certificate), Path(key) if key else None)
 
 
-def sip_tls_problem(tls: SipTls | None) -> str | None:
+def sip_tls_port_from_env(env: Mapping[str, str]) -> int:
+    return int(env.get("OPENCC_SIP_TLS_PORT", str(DEFAULT_PORT)))
+
+
+def sip_tls_problem(files: TlsFiles | None) -> str | None:
     """Why the certificate or key cannot be used, or None. The PBX would find out only once
     everything else runs: the product asks first, and stops before starting anything."""
-    if tls is None:
+    if files is None:
         return None
     try:
-        server_context(tls)
-    except TlsSetupError as error:
-        return str(error)
+        server_context(files)
+    except TlsConfigError as error:
+        return f"SIP over TLS (OPENCC_SIP_TLS_CERT, OPENCC_SIP_TLS_KEY): {error}"
     return None
 
 
-def sip_tls_address(host: str, tls: SipTls | None) -> str:
-    return f"{host}:{tls.port}" if tls is not None else "off (OPENCC_SIP_TLS_CERT)"
+def sip_tls_address(host: str, files: TlsFiles | None, port: int) -> str:
+    return f"{host}:{port}" if files is not None else "off (OPENCC_SIP_TLS_CERT)"

@@ -47,7 +47,8 @@ from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.subscriptions import Subscriptions
 from pbx_core.sip.tcp_transport import TcpTransportGateway
-from pbx_core.sip.tls_transport import TlsTransportGateway, server_context
+from pbx_core.sip.tls_context import server_context
+from pbx_core.sip.tls_transport import TlsTransportGateway
 from pbx_core.sip.ws_transport import WsTransportGateway
 from pbx_core.trunks.routing import TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
@@ -148,10 +149,10 @@ class PbxService:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         address = (self.config.sip_host, self.config.sip_port)
-        tls = self.config.sip_tls
-        # First: a certificate that cannot be used (TlsSetupError) leaves nothing half-started.
+        tls, tls_port = self.config.sip_tls, self.config.sip_tls_port
+        # First: a certificate that cannot be used (TlsConfigError) leaves nothing half-started.
         tls_gateway = (
-            TlsTransportGateway(address, (address[0], tls.port), server_context(tls))
+            TlsTransportGateway(address, (address[0], tls_port), server_context(tls))
             if tls is not None
             else None
         )

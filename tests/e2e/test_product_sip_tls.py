@@ -16,27 +16,28 @@ from pathlib import Path
 
 import pytest
 
-from pbx_core.config import SipTls
 from pbx_core.sip.tcp_transport import Address
+from pbx_core.sip.tls_context import TlsFiles
 from tests.e2e.test_product_orphans import alive, descendants
 from tests.pbx_core.support import free_port, free_sip_port
 from tests.pbx_core.tcp_support import Peer
-from tests.pbx_core.tls_support import TlsPhone, client_context, options, self_signed
+from tests.pbx_core.tls_support import TlsPhone, options
+from tests.tls_certs import client_context, self_signed
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def demo_environment(var: Path, tls: SipTls) -> dict[str, str]:
-    assert tls.key is not None
+def demo_environment(var: Path, tls: TlsFiles, port: int) -> dict[str, str]:
+    assert tls.key_file is not None
     return {
         **os.environ,
         "OPENCC_HTTP_PORT": str(free_port(socket.SOCK_STREAM)),
         "OPENCC_SIP_PORT": str(free_sip_port()),
         "OPENCC_SIP_WS_PORT": str(free_port(socket.SOCK_STREAM)),  # not 5066: tests side by side
-        "OPENCC_SIP_TLS_CERT": str(tls.certificate),
-        "OPENCC_SIP_TLS_KEY": str(tls.key),
-        "OPENCC_SIP_TLS_PORT": str(tls.port),
+        "OPENCC_SIP_TLS_CERT": str(tls.cert_file),
+        "OPENCC_SIP_TLS_KEY": str(tls.key_file),
+        "OPENCC_SIP_TLS_PORT": str(port),
         "OPENCC_MEDIA": "0",
         "OPENCC_VAR_DIR": str(var),
         "OPENCC_KEY_PREFIX": f"test-sip-tls-{uuid.uuid4().hex[:8]}",
@@ -45,18 +46,23 @@ def demo_environment(var: Path, tls: SipTls) -> dict[str, str]:
 
 
 @pytest.fixture
-def certificate(tmp_path: Path) -> SipTls:
-    return self_signed(tmp_path / "tls", free_port(socket.SOCK_STREAM))
+def certificate(tmp_path: Path) -> TlsFiles:
+    return self_signed(tmp_path)
 
 
 @pytest.fixture
-def demo(tmp_path: Path, certificate: SipTls) -> Iterator[subprocess.Popen[bytes]]:
+def tls_port() -> int:
+    return free_port(socket.SOCK_STREAM)
+
+
+@pytest.fixture
+def demo(tmp_path: Path, certificate: TlsFiles, tls_port: int) -> Iterator[subprocess.Popen[bytes]]:
     var = tmp_path / "var"
     var.mkdir()
     product = subprocess.Popen(
         [sys.executable, "-m", "cti.demo"],
         cwd=ROOT,
-        env=demo_environment(var, certificate),
+        env=demo_environment(var, certificate, tls_port),
         stdout=(tmp_path / "banner.txt").open("wb"),
         stderr=(tmp_path / "product.log").open("wb"),
     )
@@ -78,7 +84,7 @@ def demo(tmp_path: Path, certificate: SipTls) -> Iterator[subprocess.Popen[bytes
 
 
 async def connect_when_listening(
-    product: subprocess.Popen[bytes], address: Address, tls: SipTls, log: Path
+    product: subprocess.Popen[bytes], address: Address, tls: TlsFiles, log: Path
 ) -> Peer:
     async with asyncio.timeout(180):  # the whole product starting on a loaded machine
         while True:
@@ -90,36 +96,37 @@ async def connect_when_listening(
 
 
 async def test_the_demo_with_a_certificate_registers_phones_over_tls(
-    demo: subprocess.Popen[bytes], certificate: SipTls, tmp_path: Path
+    demo: subprocess.Popen[bytes], certificate: TlsFiles, tls_port: int, tmp_path: Path
 ) -> None:
-    address = ("127.0.0.1", certificate.port)
+    address = ("127.0.0.1", tls_port)
     peer = await connect_when_listening(demo, address, certificate, tmp_path / "product.log")
     try:
-        await peer.send(options(f"sip:127.0.0.1:{certificate.port}"))
+        await peer.send(options(f"sip:127.0.0.1:{tls_port}"))
         assert await peer.status() == "SIP/2.0 200 OK"
-        phone = TlsPhone(peer, "1001", f"sip:127.0.0.1:{certificate.port}")
+        phone = TlsPhone(peer, "1001", f"sip:127.0.0.1:{tls_port}")
         assert (await phone.register("pw1001")).start_line == "SIP/2.0 200 OK"
     finally:
         peer.close()
     async with asyncio.timeout(60):  # the banner comes once everything runs
-        while f"SIP over TLS        127.0.0.1:{certificate.port}" not in (
+        while f"SIP over TLS        127.0.0.1:{tls_port}" not in (
             (tmp_path / "banner.txt").read_text()
         ):
             await asyncio.sleep(0.2)
 
 
 def test_a_missing_certificate_stops_the_start_with_a_message(
-    tmp_path: Path, certificate: SipTls
+    tmp_path: Path, certificate: TlsFiles, tls_port: int
 ) -> None:
     missing = tmp_path / "nowhere" / "sip.pem"
-    env = demo_environment(tmp_path / "var", certificate) | {"OPENCC_SIP_TLS_CERT": str(missing)}
+    env = demo_environment(tmp_path / "var", certificate, tls_port)
+    env["OPENCC_SIP_TLS_CERT"] = str(missing)
     ended = subprocess.run(
         [sys.executable, "-m", "cti.demo"], cwd=ROOT, env=env, capture_output=True, timeout=120
     )
     assert ended.returncode == 1
     errors = ended.stderr.decode()
     assert (
-        f"opencc: SIP over TLS: cannot read the certificate {missing}: No such file or directory"
-        in errors
+        f"opencc: SIP over TLS (OPENCC_SIP_TLS_CERT, OPENCC_SIP_TLS_KEY): TLS certificate file"
+        f" {missing} cannot be read: No such file or directory" in errors
     ), errors
     assert "Traceback" not in errors

@@ -18,34 +18,30 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from pbx_core import call_control as cc
-from pbx_core.config import PbxConfig, SipTls
+from pbx_core.config import PbxConfig
 from pbx_core.service import PbxService
 from pbx_core.sip.tcp_transport import TcpTransportGateway
-from pbx_core.sip.tls_transport import TlsSetupError, TlsTransportGateway
+from pbx_core.sip.tls_context import TlsConfigError, TlsFiles
+from pbx_core.sip.tls_transport import TlsTransportGateway
 from pbx_core.sip.wire import make_response
 from tests.pbx_core.conftest import directory_for_tests
 from tests.pbx_core.support import EventLog, free_port, free_sip_port, run_sipp, udp_port_bound
-from tests.pbx_core.tls_support import (
-    TlsPhone,
-    client_context,
-    next_message,
-    options,
-    self_signed,
-    tls_peer,
-)
+from tests.pbx_core.tls_support import TlsPhone, next_message, options, tls_peer
+from tests.tls_certs import client_context, self_signed
 
 FLOW = TlsTransportGateway.flow_param
 
 
 @pytest.fixture
-def certificate(tmp_path: Path) -> SipTls:
-    return self_signed(tmp_path / "tls", free_port(socket.SOCK_STREAM))
+def certificate(tmp_path: Path) -> TlsFiles:
+    return self_signed(tmp_path)
 
 
 @pytest.fixture
-def pbx_config(pbx_config: PbxConfig, certificate: SipTls) -> PbxConfig:
+def pbx_config(pbx_config: PbxConfig, certificate: TlsFiles) -> PbxConfig:
     """The usual test PBX, with SIP over TLS on a free port."""
-    return dataclasses.replace(pbx_config, sip_tls=certificate)
+    port = free_port(socket.SOCK_STREAM)
+    return dataclasses.replace(pbx_config, sip_tls=certificate, sip_tls_port=port)
 
 
 def gateway_of(pbx: PbxService) -> TlsTransportGateway:
@@ -85,7 +81,7 @@ def baresip_port() -> int:
             return port
 
 
-def baresip_config(directory: Path, extension: str, tls: SipTls) -> None:
+def baresip_config(directory: Path, extension: str, tls: TlsFiles, port: int) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     voice = directory / "voice.wav"  # 1 kHz, longer than the call: baresip hangs up at its end
     synth = ["synth", "10", "sine", "1000"]
@@ -94,7 +90,7 @@ def baresip_config(directory: Path, extension: str, tls: SipTls) -> None:
     (directory / "config").write_text(
         "poll_method epoll\n"
         f"sip_listen 127.0.0.1:{baresip_port()}\n"
-        f"sip_cafile {tls.certificate}\n"
+        f"sip_cafile {tls.cert_file}\n"
         f"audio_player aufile,{directory / 'heard.wav'}\n"
         f"audio_source aufile,{voice}\n"
         f"audio_alert aufile,{directory / 'alert.wav'}\n"
@@ -104,7 +100,7 @@ def baresip_config(directory: Path, extension: str, tls: SipTls) -> None:
         "module_app account.so\nmodule_app menu.so\n"
     )
     (directory / "accounts").write_text(
-        f"<sip:{extension}@127.0.0.1:{tls.port};transport=tls>;auth_pass=pw{extension};"
+        f"<sip:{extension}@127.0.0.1:{port};transport=tls>;auth_pass=pw{extension};"
         "answermode=auto;regint=300\n"
     )
 
@@ -112,9 +108,9 @@ def baresip_config(directory: Path, extension: str, tls: SipTls) -> None:
 async def test_baresip_registers_over_tls_and_answers_a_udp_phones_call(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
-    tls = pbx.config.sip_tls
-    assert tls is not None and gateway_of(pbx).listen_address == ("127.0.0.1", tls.port)
-    baresip_config(tmp_path / "baresip", "1009", tls)
+    tls, port = pbx.config.sip_tls, tls_port(pbx)
+    assert tls is not None and gateway_of(pbx).listen_address == ("127.0.0.1", port)
+    baresip_config(tmp_path / "baresip", "1009", tls, port)
     log_file = tmp_path / "baresip.log"
     phone = subprocess.Popen(
         ["baresip", "-f", str(tmp_path / "baresip")],
@@ -141,12 +137,12 @@ async def test_baresip_registers_over_tls_and_answers_a_udp_phones_call(
     ("scheme", "transport"), [("sip", ";transport=tls"), ("sips", "")], ids=["sip", "sips"]
 )
 async def test_calls_go_down_the_registered_tls_connection_and_get_480_once_it_is_gone(
-    pbx: PbxService, certificate: SipTls, tmp_path: Path, scheme: str, transport: str
+    pbx: PbxService, certificate: TlsFiles, tmp_path: Path, scheme: str, transport: str
 ) -> None:
     gateway = gateway_of(pbx)
     peer = await tls_peer(gateway, client_context(certificate))
     contact = f"{scheme}:1005@127.0.0.1:{TlsPhone.CONTACT_PORT}{transport}"
-    phone = TlsPhone(peer, "1005", f"{scheme}:127.0.0.1:{certificate.port}", contact)
+    phone = TlsPhone(peer, "1005", f"{scheme}:127.0.0.1:{tls_port(pbx)}", contact)
     try:
         answer = await phone.register("pw1005")
         assert answer.start_line == "SIP/2.0 200 OK"
@@ -162,7 +158,7 @@ async def test_calls_go_down_the_registered_tls_connection_and_get_480_once_it_i
         top = invite.top_via()
         assert (top.protocol, top.host, top.port) == ("SIP/2.0/TLS", "127.0.0.1", tls_port(pbx))
         # The PBX's Contact brings the phone's in-dialog requests back over TLS.
-        assert f"127.0.0.1:{certificate.port};transport=tls" in (invite.first("contact") or "")
+        assert f"127.0.0.1:{tls_port(pbx)};transport=tls" in (invite.first("contact") or "")
         await peer.send(make_response(invite, 486, "Busy Here").to_bytes())
         ack = await next_message(peer)
         assert ack.method == "ACK"
@@ -182,32 +178,31 @@ async def no_connections_left(gateway: TcpTransportGateway) -> None:
 
 
 def tls_port(pbx: PbxService) -> int:
-    assert pbx.config.sip_tls is not None
-    return pbx.config.sip_tls.port
+    return pbx.config.sip_tls_port
 
 
-async def answers_options(gateway: TcpTransportGateway, tls: SipTls) -> str:
+async def answers_options(gateway: TcpTransportGateway, tls: TlsFiles) -> str:
     peer = await tls_peer(gateway, client_context(tls))
     try:
-        await peer.send(options(f"sip:127.0.0.1:{tls.port}"))
+        await peer.send(options("sip:{}:{}".format(*gateway.listen_address)))
         return await peer.status()
     finally:
         peer.close()
 
 
 async def test_plaintext_and_garbage_on_the_tls_port_cost_only_their_connection(
-    pbx: PbxService, certificate: SipTls
+    pbx: PbxService, certificate: TlsFiles
 ) -> None:
     gateway = gateway_of(pbx)
     assert await answers_options(gateway, certificate) == "SIP/2.0 200 OK"
-    uri = f"sip:127.0.0.1:{certificate.port}"
+    uri = f"sip:127.0.0.1:{tls_port(pbx)}"
     attacks = [
         options(uri),  # SIP in the clear, as to the TCP port
         b"\x16\x03\x01\x00\x05garbage" + os.urandom(512),  # a broken ClientHello
         os.urandom(4096),
     ]
     for attack in attacks:
-        reader, writer = await asyncio.open_connection("127.0.0.1", certificate.port)
+        reader, writer = await asyncio.open_connection("127.0.0.1", tls_port(pbx))
         try:
             writer.write(attack)
             await writer.drain()
@@ -222,7 +217,7 @@ async def test_plaintext_and_garbage_on_the_tls_port_cost_only_their_connection(
     await no_connections_left(gateway)  # the attackers' connections were never counted
 
 
-def pinned(tls: SipTls, version: ssl.TLSVersion) -> ssl.SSLContext:
+def pinned(tls: TlsFiles, version: ssl.TLSVersion) -> ssl.SSLContext:
     """A client that speaks `version` only, whatever this machine's OpenSSL policy says."""
     context = client_context(tls)
     context.set_ciphers("DEFAULT:@SECLEVEL=0")  # so that only the server can be the one refusing
@@ -231,24 +226,24 @@ def pinned(tls: SipTls, version: ssl.TLSVersion) -> ssl.SSLContext:
 
 
 @pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated:DeprecationWarning")
-async def test_tls_older_than_1_2_is_refused(pbx: PbxService, certificate: SipTls) -> None:
+async def test_tls_older_than_1_2_is_refused(pbx: PbxService, certificate: TlsFiles) -> None:
     gateway = gateway_of(pbx)
     with pytest.raises((ssl.SSLError, ConnectionError)):
         await tls_peer(gateway, pinned(certificate, ssl.TLSVersion.TLSv1_1))
     peer = await tls_peer(gateway, pinned(certificate, ssl.TLSVersion.TLSv1_2))
     try:
-        await peer.send(options(f"sip:127.0.0.1:{certificate.port}"))
+        await peer.send(options(f"sip:127.0.0.1:{tls_port(pbx)}"))
         assert await peer.status() == "SIP/2.0 200 OK"
     finally:
         peer.close()
 
 
 async def test_a_wrong_password_over_tls_is_refused_as_over_tcp(
-    pbx: PbxService, certificate: SipTls
+    pbx: PbxService, certificate: TlsFiles
 ) -> None:
     peer = await tls_peer(gateway_of(pbx), client_context(certificate))
     try:
-        phone = TlsPhone(peer, "1006", f"sip:127.0.0.1:{certificate.port}")
+        phone = TlsPhone(peer, "1006", f"sip:127.0.0.1:{tls_port(pbx)}")
         assert (await phone.register("not-pw1006")).start_line == "SIP/2.0 403 Forbidden"
     finally:
         peer.close()
@@ -256,15 +251,15 @@ async def test_a_wrong_password_over_tls_is_refused_as_over_tcp(
 
 
 async def test_an_unusable_certificate_or_key_stops_the_start_naming_it(
-    pbx_config: PbxConfig, certificate: SipTls, tmp_path: Path
+    pbx_config: PbxConfig, certificate: TlsFiles, tmp_path: Path
 ) -> None:
-    other = self_signed(tmp_path / "other", certificate.port)
+    other = self_signed(tmp_path, name="other")
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
     missing = tmp_path / "missing.pem"
     encrypted = tmp_path / "encrypted.key"
-    assert certificate.key is not None
-    key = serialization.load_pem_private_key(certificate.key.read_bytes(), None)
+    assert certificate.key_file is not None
+    key = serialization.load_pem_private_key(certificate.key_file.read_bytes(), None)
     encrypted.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM,
@@ -273,19 +268,22 @@ async def test_an_unusable_certificate_or_key_stops_the_start_naming_it(
         )
     )
     cases = {
-        f"cannot read the certificate {missing}: No such file or directory": SipTls(missing),
-        f"cannot read the key {tmp_path}: Is a directory": dataclasses.replace(
-            certificate, key=tmp_path
+        f"file {missing} cannot be read: No such file or directory": TlsFiles(missing),
+        f"file {tmp_path} cannot be read: Is a directory": dataclasses.replace(
+            certificate, key_file=tmp_path
         ),
-        f"{garbage} is no PEM certificate": SipTls(garbage),
-        f"with the key {other.key} is no PEM certificate and its matching private key": (
-            dataclasses.replace(certificate, key=other.key)
+        f"{garbage} with private key {garbage} cannot be used": TlsFiles(garbage),
+        f"{other.key_file} cannot be used (the key is not the certificate's)": (
+            dataclasses.replace(certificate, key_file=other.key_file)
         ),
-        f"the key {encrypted} is encrypted": dataclasses.replace(certificate, key=encrypted),
+        # OpenSSL says no more than "PEM lib" here; the message lists what must hold
+        f"private key {encrypted} cannot be used": dataclasses.replace(
+            certificate, key_file=encrypted
+        ),
     }
     for message, tls in cases.items():
         pbx = PbxService(dataclasses.replace(pbx_config, sip_tls=tls), directory_for_tests())
-        with pytest.raises(TlsSetupError, match=r"^SIP over TLS: ") as refused:
+        with pytest.raises(TlsConfigError) as refused:
             await pbx.start()
         await pbx.stop()
         assert message in str(refused.value)

@@ -1,64 +1,17 @@
-"""Helpers for SIP over TLS tests: a self-signed certificate, TLS clients of the gateway, a phone
-written by hand that registers with digest over one TLS connection."""
+"""Helpers for SIP over TLS tests: TLS clients of the gateway, a phone written by hand that
+registers with digest over one TLS connection (certificates: `tests/tls_certs.py`)."""
 
 from __future__ import annotations
 
 import asyncio
-import datetime
 import hashlib
-import ipaddress
 import ssl
 import uuid
-from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
-from pbx_core.config import SipTls
 from pbx_core.sip.stream_framing import Message
 from pbx_core.sip.tcp_transport import TcpTransportGateway
 from pbx_core.sip.wire import SipMessage
 from tests.pbx_core.tcp_support import Peer
-
-
-def self_signed(directory: Path, port: int) -> SipTls:
-    """A certificate for 127.0.0.1 signed by its own key, in two PEM files under `directory`."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "opencc test PBX")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    directory.mkdir(parents=True, exist_ok=True)
-    certificate_file, key_file = directory / "sip.pem", directory / "sip.key"
-    certificate_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return SipTls(certificate_file, key_file, port)
-
-
-def client_context(tls: SipTls) -> ssl.SSLContext:
-    """A client that trusts the test certificate only and checks it names 127.0.0.1."""
-    return ssl.create_default_context(cafile=str(tls.certificate))
 
 
 async def tls_peer(gateway: TcpTransportGateway, context: ssl.SSLContext) -> Peer:
