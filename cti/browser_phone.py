@@ -4,8 +4,6 @@ hands out its short-lived credentials, both keyed from the installation secret (
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,16 +17,6 @@ from pbx_core.sip.tls_context import TlsFiles
 
 DEFAULT_WSS_PORT = 7443
 """`OPENCC_SIP_WSS_PORT` unless set (FreeSWITCH's; 5066 for `ws:` is its too)."""
-
-
-def wss_files_from_env(env: Mapping[str, str]) -> TlsFiles | None:
-    """`OPENCC_SIP_WSS_CERT` (PEM chain) and `OPENCC_SIP_WSS_KEY` (PEM key; unset: in the
-    certificate file); None without a certificate (no `wss:` listener)."""
-    cert = env.get("OPENCC_SIP_WSS_CERT")
-    if not cert:
-        return None
-    key = env.get("OPENCC_SIP_WSS_KEY")
-    return TlsFiles(Path(cert), Path(key) if key else None)
 
 
 def page_origins(host: str, http_port: int) -> tuple[str, ...]:

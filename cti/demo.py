@@ -5,6 +5,7 @@ from __future__ import annotations
 from cti.browser_phone import wss_address
 from cti.foreground import main
 from cti.product import Product, ProductSettings
+from cti.sip_tls import sip_tls_address
 
 BANNER = """
 OpenCC is running with the demo company (tenant "demo").
@@ -20,6 +21,7 @@ OpenCC is running with the demo company (tenant "demo").
   REST + OpenAPI      http://{host}:{http}/docs
   Health, metrics     http://{host}:{http}/healthz  /metrics (bearer OPENCC_METRICS_TOKEN)
   SIP (UDP and TCP)   {host}:{sip}   phones: user 1001..1010, password pw1001..pw1010
+  SIP over TLS        {tls}
   Browser phone       {browser_phone}
   Call centers        7001 Helpdesk (Basic), 7002 Sales (Standard), 7003 Service (Premium)
                       from the trunk: any SIP INVITE from 127.0.0.1 to sip:7001@{host}:{sip}
@@ -50,6 +52,7 @@ def banner(settings: ProductSettings, product: Product) -> str:
         host=settings.host,
         http=settings.http_port,
         sip=settings.sip_port,
+        tls=sip_tls_address(settings.host, settings.sip_tls, settings.sip_tls_port),
         browser_phone=_browser_phone(settings),
         redis=product.redis_url,
         database=product.database_url,

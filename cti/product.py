@@ -37,7 +37,6 @@ from cti.browser_phone import (
     DEFAULT_WSS_PORT,
     browser_phone_pbx_settings,
     install_browser_phone,
-    wss_files_from_env,
 )
 from cti.cdr_publisher import CdrPublisher
 from cti.contacts_demo import seed_demo_contacts
@@ -77,6 +76,7 @@ from cti.screen_pop import ScreenPopRecord
 from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
+from cti.sip_tls import certificate_problem, sip_tls_port_from_env, tls_files_from_env
 from cti.snapshots import SnapshotStore
 from cti.user_services_live import profile_of
 from cti.users import UserDirectory, make_engine
@@ -87,7 +87,8 @@ from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import free_udp_port
 from pbx_core.service import PbxService
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
-from pbx_core.sip.tls_context import TlsConfigError, TlsFiles, server_context
+from pbx_core.sip.tls_context import TlsFiles
+from pbx_core.sip.tls_transport import DEFAULT_PORT as DEFAULT_SIP_TLS_PORT
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.contacts_store import ContactStore
@@ -117,6 +118,10 @@ class ProductSettings:
     `OPENCC_SIP_WSS_KEY`), for pages served over https; None: no `wss:` listener."""
     sip_wss_port: int = DEFAULT_WSS_PORT
     """Its port (`OPENCC_SIP_WSS_PORT`), used only with `sip_wss_tls`."""
+    sip_tls: TlsFiles | None = None
+    """SIP over TLS (`OPENCC_SIP_TLS_CERT`, `OPENCC_SIP_TLS_KEY`); None: off (docs/pbx.md)."""
+    sip_tls_port: int = DEFAULT_SIP_TLS_PORT
+    """Its port (`OPENCC_SIP_TLS_PORT`), used only with `sip_tls`."""
     redis_url: str | None = None
     """None: 127.0.0.1:6379 if it answers, else a private redis-server started here."""
     var_dir: Path = Path("var")
@@ -145,8 +150,10 @@ class ProductSettings:
             http_port=int(env.get("OPENCC_HTTP_PORT", "8000")),
             sip_port=int(env.get("OPENCC_SIP_PORT", "5060")),
             sip_ws_port=int(env.get("OPENCC_SIP_WS_PORT", "5066")) or None,
-            sip_wss_tls=wss_files_from_env(env),
+            sip_wss_tls=tls_files_from_env(env, "OPENCC_SIP_WSS"),
             sip_wss_port=int(env.get("OPENCC_SIP_WSS_PORT", str(DEFAULT_WSS_PORT))),
+            sip_tls=tls_files_from_env(env, "OPENCC_SIP_TLS"),
+            sip_tls_port=sip_tls_port_from_env(env),
             redis_url=env.get("REDIS_URL") or None,
             var_dir=Path(env.get("OPENCC_VAR_DIR", "var")),
             database_url=env.get("DATABASE_URL") or None,
@@ -194,6 +201,11 @@ def _check_ports_free(settings: ProductSettings) -> None:
             if settings.sip_wss_tls is not None
             else []
         ),
+        *(
+            [(socket.SOCK_STREAM, settings.sip_tls_port, "SIP over TLS (OPENCC_SIP_TLS_PORT)")]
+            if settings.sip_tls is not None
+            else []
+        ),
     ):
         with socket.socket(socket.AF_INET, kind) as probe:
             if kind == socket.SOCK_STREAM:
@@ -205,18 +217,6 @@ def _check_ports_free(settings: ProductSettings) -> None:
                     f"{name} port {settings.host}:{port} is in use ({exc.strerror});"
                     " stop what uses it or choose another port"
                 ) from exc
-
-
-def _check_wss_certificate(settings: ProductSettings) -> None:
-    """A wrong certificate or key stops the start here, before anything else runs."""
-    if settings.sip_wss_tls is None or not settings.media:
-        return
-    try:
-        server_context(settings.sip_wss_tls)
-    except TlsConfigError as error:
-        raise ProductError(
-            f"SIP over WSS (OPENCC_SIP_WSS_CERT, OPENCC_SIP_WSS_KEY): {error}"
-        ) from error
 
 
 def _is_loopback(host: str) -> bool:
@@ -292,7 +292,14 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
     product = product or Product()
     check_patched_versions()  # sippy, strawberry and dash are used below their public API
     _check_ports_free(settings)
-    _check_wss_certificate(settings)
+    for problem in (
+        certificate_problem(settings.sip_tls, "SIP over TLS", "OPENCC_SIP_TLS"),
+        # No media: no WebSocket listener, so its certificate is not used either.
+        certificate_problem(settings.sip_wss_tls if settings.media else None, "SIP over WSS",
+                            "OPENCC_SIP_WSS"),
+    ):  # fmt: skip
+        if problem is not None:
+            raise ProductError(problem)
     var = settings.var_dir.resolve()
     var.mkdir(parents=True, exist_ok=True)
     supervisor = product.supervisor  # every child process: restarted when it crashes
@@ -366,6 +373,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 realm=realm,
                 sip_host=settings.host,
                 sip_port=settings.sip_port,
+                sip_tls=settings.sip_tls,
+                sip_tls_port=settings.sip_tls_port,
                 redis_url=redis_url,
                 key_prefix=pbx_prefix(settings.key_prefix),
                 rtpengine=rtp_address,

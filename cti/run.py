@@ -12,6 +12,7 @@ from __future__ import annotations
 from cti.foreground import main
 from cti.operators import FIRST_OPERATOR_HINT
 from cti.product import Product, ProductSettings
+from cti.sip_tls import sip_tls_address
 
 BANNER = """
 OpenCC is running.
@@ -21,6 +22,7 @@ OpenCC is running.
   Supervisor          http://{host}:{http}/supervisor
   REST + OpenAPI      http://{host}:{http}/docs
   SIP (UDP and TCP)   {host}:{sip}
+  SIP over TLS        {tls}
   Redis               {redis}
   Database            {database}
 """
@@ -31,6 +33,7 @@ def banner(settings: ProductSettings, product: Product) -> str:
         host=settings.host,
         http=settings.http_port,
         sip=settings.sip_port,
+        tls=sip_tls_address(settings.host, settings.sip_tls, settings.sip_tls_port),
         redis=product.redis_url,
         database=product.database_url,
     )

@@ -9,6 +9,7 @@ from pbx_core.sip.auth_throttle import ThrottlePolicy
 from pbx_core.sip.browser_credentials import BrowserCredentials
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
 from pbx_core.sip.tls_context import TlsFiles
+from pbx_core.sip.tls_transport import DEFAULT_PORT as DEFAULT_TLS_PORT
 from pbx_core.trunks.registration import RegistrationPolicy
 
 
@@ -24,6 +25,10 @@ class PbxConfig:
     sip_port: int = 5060
     sip_tcp: bool = True
     """Also listen for SIP over TCP at sip_host:sip_port (docs/pbx.md, "SIP over TCP")."""
+    sip_tls: TlsFiles | None = None
+    """Also listen for SIP over TLS at sip_host:sip_tls_port with this certificate and key
+    (docs/pbx.md, "SIP over TLS"). None: no TLS listener."""
+    sip_tls_port: int = DEFAULT_TLS_PORT
     sip_ws_port: int | None = None
     """Also listen for SIP over WebSocket (browser phones, RFC 7118) at sip_host:sip_ws_port;
     their media goes through rtpengine (docs/webrtc.md). None: no WebSocket listener."""

@@ -19,10 +19,11 @@ import contextlib
 import inspect
 import json
 import logging
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from redis import Redis
 
@@ -48,6 +49,7 @@ from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.subscriptions import Subscriptions
 from pbx_core.sip.tcp_transport import TcpTransportGateway
 from pbx_core.sip.tls_context import server_context
+from pbx_core.sip.tls_transport import TlsTransportGateway
 from pbx_core.sip.ws_transport import WsTransportGateway
 from pbx_core.trunks.routing import TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
@@ -56,6 +58,7 @@ from pbx_core.voicemail.mwi import MessageWaiting
 log = logging.getLogger(__name__)
 
 _STOP = object()
+_Gateway = TypeVar("_Gateway", bound=TcpTransportGateway)
 
 
 class PbxService:
@@ -96,6 +99,7 @@ class PbxService:
         self._dtmf_transport: asyncio.DatagramTransport | None = None
         self._stack: SipThread | None = None
         self._tcp: TcpTransportGateway | None = None
+        self._tls: TlsTransportGateway | None = None
         self._ws: WsTransportGateway | None = None
         self._wss: WsTransportGateway | None = None
         self._calls: CallManager | None = None
@@ -146,6 +150,18 @@ class PbxService:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        address = (self.config.sip_host, self.config.sip_port)
+        tls, tls_port = self.config.sip_tls, self.config.sip_tls_port
+        # First: a certificate that cannot be used (TlsConfigError) leaves nothing half-started.
+        tls_gateway = (
+            TlsTransportGateway(address, (address[0], tls_port), server_context(tls))
+            if tls is not None
+            else None
+        )
+        wss_port, wss = self.config.sip_wss_port, self.config.sip_wss_tls
+        if wss_port is not None and wss is None:
+            raise ValueError("sip_wss_port needs sip_wss_tls (certificate and key)")
+        wss_context = server_context(wss) if wss_port is not None and wss is not None else None
         if self.locations.closed:  # stopped before: a cache that follows changes again
             self.locations = self._open_locations()
         if self.config.rtpengine is not None:
@@ -160,18 +176,14 @@ class PbxService:
             raise
         self._stack = stack
         if self.config.sip_tcp:
-            address = (self.config.sip_host, self.config.sip_port)
-            self._tcp = TcpTransportGateway(pbx_udp=address, listen=address)
-            try:
-                await asyncio.to_thread(self._tcp.start)
-            except Exception:
-                self._tcp = None
-                await self.stop()
-                raise
+            self._tcp = await self._started(TcpTransportGateway(pbx_udp=address, listen=address))
+        if tls_gateway is not None:
+            self._tls = await self._started(tls_gateway)
         if self.config.sip_ws_port is not None:
-            self._ws = await self._start_ws(self.config.sip_ws_port, tls=False)
-        if self.config.sip_wss_port is not None:
-            self._wss = await self._start_ws(self.config.sip_wss_port, tls=True)
+            self._ws = await self._start_ws(self.config.sip_ws_port, None)
+        if wss_context is not None:
+            assert self.config.sip_wss_port is not None
+            self._wss = await self._start_ws(self.config.sip_wss_port, wss_context)
         self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
         if self.config.dtmf_listen_port is not None:
             self._dtmf_transport, _ = await self._loop.create_datagram_endpoint(
@@ -179,33 +191,32 @@ class PbxService:
                 local_addr=(self.config.sip_host, self.config.dtmf_listen_port),
             )
 
-    async def _start_ws(self, port: int, *, tls: bool) -> WsTransportGateway:
-        """A SIP WebSocket listener (`wss:` with `tls`); the PBX stops again if it fails."""
-        config = self.config
-        rtpengine = config.rtpengine
+    async def _started(self, gateway: _Gateway) -> _Gateway:
+        """`gateway`, running; if it cannot start, the PBX stops and the error goes on."""
         try:
-            if tls and config.sip_wss_tls is None:
-                raise ValueError("sip_wss_port needs sip_wss_tls (certificate and key)")
-            context = server_context(config.sip_wss_tls) if config.sip_wss_tls and tls else None
-            media = (
-                WebrtcMediaBridge(
-                    NgClient(rtpengine.host, rtpengine.ng_port), opus=config.webrtc_opus
-                )
-                if rtpengine is not None
-                else None
-            )
-            gateway = WsTransportGateway(
-                (config.sip_host, config.sip_port),
-                (config.sip_host, port),
-                media,
-                origins=config.sip_ws_origins,
-                tls=context,
-            )
             await asyncio.to_thread(gateway.start)
         except Exception:
             await self.stop()
             raise
         return gateway
+
+    async def _start_ws(self, port: int, tls: ssl.SSLContext | None) -> WsTransportGateway:
+        """A SIP WebSocket listener (`wss:` with `tls`); the PBX stops again if it fails."""
+        config = self.config
+        rtpengine = config.rtpengine
+        media = (
+            WebrtcMediaBridge(NgClient(rtpengine.host, rtpengine.ng_port), opus=config.webrtc_opus)
+            if rtpengine is not None
+            else None
+        )
+        gateway = WsTransportGateway(
+            (config.sip_host, config.sip_port),
+            (config.sip_host, port),
+            media,
+            origins=config.sip_ws_origins,
+            tls=tls,
+        )
+        return await self._started(gateway)
 
     def _build_router(self, global_config: dict[str, Any]) -> SipRouter:
         """Runs in the SIP thread: every sippy object is created there."""
@@ -260,6 +271,9 @@ class PbxService:
         if self._ws is not None:
             await asyncio.to_thread(self._ws.stop)
             self._ws = None
+        if self._tls is not None:
+            await asyncio.to_thread(self._tls.stop)
+            self._tls = None
         if self._tcp is not None:
             await asyncio.to_thread(self._tcp.stop)
             self._tcp = None
@@ -419,6 +433,11 @@ class PbxService:
     def wss_gateway(self) -> WsTransportGateway | None:
         """The secure (TLS) one while the PBX runs with `sip_wss_port`."""
         return self._wss
+
+    @property
+    def tls_gateway(self) -> TlsTransportGateway | None:
+        """The SIP-over-TLS listener while the PBX runs with `sip_tls`."""
+        return self._tls
 
     @property
     def tcp_gateway(self) -> TcpTransportGateway | None:

@@ -23,6 +23,8 @@ own Contact URIs per connection.
 - sippy's own Contact gets `transport=tcp` (and the listening address) on the way to a TCP
   phone, so the phone's in-dialog requests come back over TCP, not UDP (RFC 3263).
 
+Given a TLS server context (`tls=`), the same gateway serves SIP over TLS (`tls_transport`).
+
 Runs an asyncio loop in its own thread: socket work never waits behind the application's
 event handlers (or the SIP reactor), and start/stop look like `SipThread`'s.
 """
@@ -33,19 +35,22 @@ import asyncio
 import hashlib
 import itertools
 import logging
-import socket
+import ssl
 import threading
 from dataclasses import dataclass
 from typing import Any, assert_never, cast
 
 from pbx_core.sip.peer import add_relay, remove_relay
+from pbx_core.sip.stream_connection import (
+    PhoneConnection as PhoneConnection,  # re-exported: the WebSocket gateway's kind too
+)
+from pbx_core.sip.stream_connection import StreamConnection
 from pbx_core.sip.stream_framing import (
     MAX_MESSAGE,
     Frame,
     FramingError,
     KeepAlive,
     Message,
-    StreamFramer,
 )
 from pbx_core.sip.wire import (
     MalformedMessage,
@@ -93,14 +98,21 @@ class TcpTransportGateway:
     flow_param = FLOW_PARAM
 
     def __init__(
-        self, pbx_udp: Address, listen: Address, limits: GatewayLimits | None = None
+        self,
+        pbx_udp: Address,
+        listen: Address,
+        limits: GatewayLimits | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """`tls`: the connections are TLS with this server context (`tls_transport`)."""
         if listen[0] in _WILDCARDS or pbx_udp[0] in _WILDCARDS:
             # The addresses go into Via and Contact headers: they must be reachable ones.
             raise ValueError("the gateway needs concrete addresses, not a wildcard")
         self.pbx_udp = pbx_udp
         self._listen = listen
         self.limits = limits or GatewayLimits()
+        self._tls = tls
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -179,7 +191,13 @@ class TcpTransportGateway:
         """Opens the phones' listening socket (gateway thread); returns its address."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: _Connection(self), listen[0], listen[1], reuse_address=True
+            lambda: StreamConnection(self),
+            listen[0],
+            listen[1],
+            reuse_address=True,
+            ssl=self._tls,
+            # A peer that never finishes its handshake holds no socket longer than a message.
+            ssl_handshake_timeout=self.limits.message_timeout if self._tls else None,
         )
         return cast(Address, self._server.sockets[0].getsockname()[:2])
 
@@ -222,7 +240,7 @@ class TcpTransportGateway:
             assert_never(frame)
 
     def _on_framing_error(self, connection: PhoneConnection, error: FramingError) -> None:
-        log.info("closing TCP connection from %s: %s", connection.peer, error.reason)
+        log.info("closing %s connection from %s: %s", self.transport, connection.peer, error.reason)
         if error.status is not None:
             reason = "Message Too Large" if error.status == 513 else "Bad Request"
             self._refuse_on(connection, error.head, error.status, reason)
@@ -365,7 +383,7 @@ class TcpTransportGateway:
         connection_id = _connection_of(ours.branch)
         connection = self._connections.get(connection_id) if connection_id else None
         if connection is None:
-            log.info("dropping %s response: its TCP connection is gone", response.method)
+            log.info("dropping %s response: its connection is gone", response.method)
             return
         response.map_contacts(lambda uri: self._phone_side_uri(connection, uri))
         self._media_to_phone(connection, response)
@@ -411,99 +429,6 @@ class TooLarge(MalformedMessage):
     """Larger than sippy's datagram buffer once our Via is in (answered 513)."""
 
 
-class PhoneConnection:
-    """One phone's connection as the gateway sees it, whatever carries it."""
-
-    def __init__(self, gateway: TcpTransportGateway) -> None:
-        self.id = next(gateway._ids)
-        self.contacts: list[str] = []
-        """The phone's own Contact URIs; a flow token is `<id>.<index in this list>`."""
-        self.peer: Address = ("", 0)
-
-    def token_for(self, uri: str, limit: int) -> str:
-        if uri not in self.contacts:
-            if len(self.contacts) >= limit:
-                raise MalformedMessage(f"more than {limit} Contact URIs on one connection")
-            self.contacts.append(uri)
-        return f"{self.id}.{self.contacts.index(uri)}"
-
-    def send(self, data: bytes) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def abort(self) -> None:
-        raise NotImplementedError
-
-    def is_closing(self) -> bool:
-        raise NotImplementedError
-
-
-class _Connection(asyncio.Protocol, PhoneConnection):
-    def __init__(self, gateway: TcpTransportGateway) -> None:
-        PhoneConnection.__init__(self, gateway)
-        self._gateway = gateway
-        self.framer = StreamFramer(gateway.limits.max_message)
-        self.transport: asyncio.Transport
-        self._slow_message: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)
-        self.peer = self.transport.get_extra_info("peername")[:2]
-        if not self._gateway._accept(self):
-            self.transport.abort()
-            return
-        _enable_keepalive(self.transport.get_extra_info("socket"), self._gateway.limits)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._gateway._forget(self)
-        if self._slow_message is not None:
-            self._slow_message.cancel()
-
-    def data_received(self, data: bytes) -> None:
-        try:
-            for frame in self.framer.feed(data):
-                self._gateway._on_frame(self, frame)
-        except Exception:
-            # A bug met by one peer's bytes must cost that peer its connection, nothing more.
-            log.exception("closing TCP connection from %s", self.peer)
-            self.transport.abort()
-        self._watch_partial_message()
-
-    def _watch_partial_message(self) -> None:
-        if not self.framer.partial:
-            if self._slow_message is not None:
-                self._slow_message.cancel()
-                self._slow_message = None
-        elif self._slow_message is None:
-            loop = asyncio.get_running_loop()
-            timeout = self._gateway.limits.message_timeout
-            self._slow_message = loop.call_later(timeout, self._too_slow)
-
-    def _too_slow(self) -> None:
-        log.info("closing TCP connection from %s: a message took too long", self.peer)
-        self.transport.abort()
-
-    def send(self, data: bytes) -> None:
-        if self.transport.is_closing():
-            return
-        if self.transport.get_write_buffer_size() > self._gateway.limits.max_write_buffer:
-            log.warning("closing TCP connection from %s: it does not read", self.peer)
-            self.transport.abort()
-            return
-        self.transport.write(data)
-
-    def close(self) -> None:
-        self.transport.close()
-
-    def abort(self) -> None:
-        self.transport.abort()
-
-    def is_closing(self) -> bool:
-        return self.transport.is_closing()
-
-
 class _RelaySocket(asyncio.DatagramProtocol):
     def __init__(self, gateway: TcpTransportGateway) -> None:
         self._gateway = gateway
@@ -518,16 +443,6 @@ class _RelaySocket(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         log.warning("relay socket: %s", exc)
-
-
-def _enable_keepalive(sock: socket.socket | None, limits: GatewayLimits) -> None:
-    if sock is None:
-        return
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    for option, value in (("TCP_KEEPIDLE", limits.keepalive_idle), ("TCP_KEEPINTVL", 10),
-                          ("TCP_KEEPCNT", 3)):  # fmt: skip
-        if hasattr(socket, option):  # Linux names; elsewhere the system's defaults apply
-            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
 
 
 def _decrement_max_forwards(request: SipMessage) -> bool:

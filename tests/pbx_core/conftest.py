@@ -65,11 +65,9 @@ def directory_for_tests() -> Directory:
 
 
 @pytest.fixture
-async def pbx(
-    redis_prefix: str, prompts_dir: Path, rtpengine: RtpengineProcess
-) -> AsyncIterator[PbxService]:
-    """A PBX with media (rtpengine) on free ports; ring timeout of extension calls 2 s."""
-    config = PbxConfig(
+def pbx_config(redis_prefix: str, prompts_dir: Path, rtpengine: RtpengineProcess) -> PbxConfig:
+    """The `pbx` fixture's settings (a test module overrides this fixture to change them)."""
+    return PbxConfig(
         sip_port=free_sip_port(),
         redis_url=REDIS_URL,
         key_prefix=redis_prefix,
@@ -79,7 +77,12 @@ async def pbx(
         dtmf_listen_port=rtpengine.dtmf_log_port,
         extension_ring_timeout=2.0,
     )
-    service = PbxService(config, directory_for_tests())
+
+
+@pytest.fixture
+async def pbx(pbx_config: PbxConfig) -> AsyncIterator[PbxService]:
+    """A PBX with media (rtpengine) on free ports; ring timeout of extension calls 2 s."""
+    service = PbxService(pbx_config, directory_for_tests())
     await service.start()
     yield service
     await service.stop()
