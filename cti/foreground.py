@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable
 
 from common.dependencies import exit_unless_patched_versions
-from cti.product import Product, ProductError, ProductSettings, run_product
+from cti.product import Product, ProductSettings, run_product
+from cti.product_checks import ProductError
 
 Banner = Callable[[ProductSettings, Product], str]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import os
 import socket
@@ -54,6 +53,11 @@ from cti.operators import FIRST_OPERATOR_HINT, operators
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
 from cti.pbx_trunks import DEMO_CARRIER, carrier_address, start_live_trunks
+from cti.product_checks import (
+    ProductError,
+    check_before_start,
+    refuse_published_passwords_beyond_loopback,
+)
 from cti.product_children import (
     REPORT_INGESTER,
     SupervisedRtpengine,
@@ -63,7 +67,6 @@ from cti.product_children import (
 )
 from cti.provisioning_demo import (
     forget_moved_demo_users,
-    published_demo_logins,
     seed_demo_company,
     seed_demo_operator,
 )
@@ -76,7 +79,7 @@ from cti.screen_pop import ScreenPopRecord
 from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
-from cti.sip_tls import certificate_problem, sip_tls_port_from_env, tls_files_from_env
+from cti.sip_tls import sip_tls_port_from_env, tls_files_from_env
 from cti.snapshots import SnapshotStore
 from cti.user_services_live import profile_of
 from cti.users import UserDirectory, make_engine
@@ -183,65 +186,6 @@ class CrmScreenPop:
         ]
 
 
-class ProductError(RuntimeError):
-    """The product cannot start (a port in use, a missing program); the message says which."""
-
-
-def _check_ports_free(settings: ProductSettings) -> None:
-    for kind, port, name in (
-        (socket.SOCK_STREAM, settings.http_port, "HTTP (OPENCC_HTTP_PORT)"),
-        (socket.SOCK_DGRAM, settings.sip_port, "SIP (OPENCC_SIP_PORT)"),
-        *(
-            [(socket.SOCK_STREAM, settings.sip_ws_port, "SIP over WebSocket (OPENCC_SIP_WS_PORT)")]
-            if settings.sip_ws_port is not None
-            else []
-        ),
-        *(
-            [(socket.SOCK_STREAM, settings.sip_wss_port, "SIP over WSS (OPENCC_SIP_WSS_PORT)")]
-            if settings.sip_wss_tls is not None
-            else []
-        ),
-        *(
-            [(socket.SOCK_STREAM, settings.sip_tls_port, "SIP over TLS (OPENCC_SIP_TLS_PORT)")]
-            if settings.sip_tls is not None
-            else []
-        ),
-    ):
-        with socket.socket(socket.AF_INET, kind) as probe:
-            if kind == socket.SOCK_STREAM:
-                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((settings.host, port))
-            except OSError as exc:
-                raise ProductError(
-                    f"{name} port {settings.host}:{port} is in use ({exc.strerror});"
-                    " stop what uses it or choose another port"
-                ) from exc
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-async def refuse_published_passwords_beyond_loopback(
-    host: str, provisioning: ProvisioningService, users: UserDirectory
-) -> None:
-    """The demo's passwords are in the contract, for everyone to read: an installation reachable
-    from other machines must not let them sign in (issue 14, "no demo in production")."""
-    if _is_loopback(host):
-        return
-    published = await asyncio.to_thread(published_demo_logins, provisioning, users, DEMO_TENANT)
-    if published:
-        raise ProductError(
-            f"refusing to serve on {host}: the demo accounts {', '.join(published)} still sign"
-            " in with their published passwords; change them (admin portal or API) or serve on"
-            " 127.0.0.1"
-        )
-
-
 def _redis_answers(url: str) -> bool:
     try:
         client = SyncRedis.from_url(url, socket_connect_timeout=0.5)
@@ -291,15 +235,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
     """Start everything, serve until cancelled (Ctrl-C), then stop everything it started."""
     product = product or Product()
     check_patched_versions()  # sippy, strawberry and dash are used below their public API
-    _check_ports_free(settings)
-    for problem in (
-        certificate_problem(settings.sip_tls, "SIP over TLS", "OPENCC_SIP_TLS"),
-        # No media: no WebSocket listener, so its certificate is not used either.
-        certificate_problem(settings.sip_wss_tls if settings.media else None, "SIP over WSS",
-                            "OPENCC_SIP_WSS"),
-    ):  # fmt: skip
-        if problem is not None:
-            raise ProductError(problem)
+    check_before_start(settings)
     var = settings.var_dir.resolve()
     var.mkdir(parents=True, exist_ok=True)
     supervisor = product.supervisor  # every child process: restarted when it crashes

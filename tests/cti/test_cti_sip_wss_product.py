@@ -15,7 +15,8 @@ import pytest
 from websockets.asyncio.client import connect
 
 from cti.demo import banner
-from cti.product import Product, ProductError, ProductSettings, run_product
+from cti.product import Product, ProductSettings, run_product
+from cti.product_checks import ProductError
 from pbx_core.sip.tls_context import TlsFiles
 from tests.cti.cti_clients import login
 from tests.pbx_core.support import free_port, free_sip_port

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
 from cti.passwords import TEST_COST, verify_password
-from cti.product import ProductError, refuse_published_passwords_beyond_loopback
+from cti.product_checks import ProductError, refuse_published_passwords_beyond_loopback
 from cti.provisioning_demo import published_demo_logins, seed_demo_company, seed_demo_operator
 from cti.users import UserDirectory
 from provisioning.errors import Invalid
