@@ -13,7 +13,7 @@ import logging
 import socket
 from typing import TYPE_CHECKING, cast
 
-from pbx_core.sip.stream_framing import StreamFramer
+from pbx_core.sip.stream_framing import Message, StreamFramer
 from pbx_core.sip.wire import MalformedMessage
 
 if TYPE_CHECKING:  # the gateway module imports this one
@@ -60,6 +60,8 @@ class StreamConnection(asyncio.Protocol, PhoneConnection):
         self.framer = StreamFramer(gateway.limits.max_message)
         self.transport: asyncio.Transport
         self._slow_message: asyncio.TimerHandle | None = None
+        self._idle: asyncio.TimerHandle | None = None
+        self._brought_a_message = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
@@ -67,22 +69,39 @@ class StreamConnection(asyncio.Protocol, PhoneConnection):
         if not self._gateway._accept(self):
             self.transport.abort()
             return
-        _enable_keepalive(self.transport.get_extra_info("socket"), self._gateway.limits)
+        limits = self._gateway.limits
+        _enable_keepalive(self.transport.get_extra_info("socket"), limits)
+        self._idle = asyncio.get_running_loop().call_later(
+            limits.first_message_timeout, self._silent, "no SIP message"
+        )
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._gateway._forget(self)
-        if self._slow_message is not None:
-            self._slow_message.cancel()
+        for timer in (self._slow_message, self._idle):
+            if timer is not None:
+                timer.cancel()
 
     def data_received(self, data: bytes) -> None:
         try:
             for frame in self.framer.feed(data):
+                self._brought_a_message |= isinstance(frame, Message)
                 self._gateway._on_frame(self, frame)
         except Exception:
             # A bug met by one peer's bytes must cost that peer its connection, nothing more.
             log.exception("closing %s connection from %s", self._gateway.transport, self.peer)
             self.transport.abort()
         self._watch_partial_message()
+        if self._brought_a_message and self._idle is not None:
+            # Until its first message, only that deadline counts (CRLFs must not extend it).
+            self._idle.cancel()
+            self._idle = asyncio.get_running_loop().call_later(
+                self._gateway.limits.idle_timeout, self._silent, "idle"
+            )
+
+    def _silent(self, why: str) -> None:
+        log.info("closing %s connection from %s: %s", self._gateway.transport, self.peer, why)
+        self._idle = None
+        self.transport.abort()
 
     def _watch_partial_message(self) -> None:
         if not self.framer.partial:

@@ -37,6 +37,7 @@ import itertools
 import logging
 import ssl
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, assert_never, cast
 
@@ -80,12 +81,22 @@ class GatewayLimits:
     max_message: int = MAX_MESSAGE
     """Largest message relayed either way to sippy (its datagram buffer)."""
     max_connections: int = 1024
+    max_connections_per_address: int = 200
+    """Connections from one IP address: one source cannot take every slot, while the largest
+    customer (150 users, some with two devices) behind one office NAT still fits."""
     max_contacts_per_connection: int = 16
     """Distinct Contact URIs one connection may use (several lines on one phone)."""
     max_write_buffer: int = 256 * 1024
     """A phone that reads no faster than this much is behind is disconnected."""
     message_timeout: float = 30.0
     """Seconds a started message may take to arrive whole (slow senders hold no slot)."""
+    first_message_timeout: float = 30.0
+    """A new connection must bring a whole SIP message within this many seconds (keep-alive
+    CRLFs do not count): a connection opened only to hold a slot is closed."""
+    idle_timeout: float = 3900.0
+    """A connection that brings nothing (no message, no CRLF keep-alive) for this long is
+    closed: longer than the longest registration (3600 s, `registrar.MAX_EXPIRES`) plus time
+    for its refresh, so a registered phone keeps its connection by re-registering."""
     keepalive_idle: int = 60
     """TCP keep-alive: probes after this many idle seconds, so that a phone that vanished
     (power cut, cable) is found out and answered 480 within about a minute and a half."""
@@ -120,6 +131,7 @@ class TcpTransportGateway:
         self._server: asyncio.Server | None = None
         self._relay: asyncio.DatagramTransport | None = None
         self._connections: dict[int, PhoneConnection] = {}
+        self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
         self.listen_address: Address = listen
         self.relay_address: Address = (pbx_udp[0], 0)
@@ -220,14 +232,25 @@ class TcpTransportGateway:
     # Connections (gateway thread)
 
     def _accept(self, connection: PhoneConnection) -> bool:
+        address = connection.peer[0]
         if len(self._connections) >= self.limits.max_connections:
             log.warning("refusing %s connection from %s: too many", self.transport, connection.peer)
             return False
+        if self._per_address[address] >= self.limits.max_connections_per_address:
+            log.warning("refusing %s connection from %s: too many from that address",
+                        self.transport, connection.peer)  # fmt: skip
+            return False
         self._connections[connection.id] = connection
+        self._per_address[address] += 1
         return True
 
     def _forget(self, connection: PhoneConnection) -> None:
-        self._connections.pop(connection.id, None)
+        if self._connections.pop(connection.id, None) is None:
+            return  # refused: never counted
+        address = connection.peer[0]
+        self._per_address[address] -= 1
+        if self._per_address[address] <= 0:
+            del self._per_address[address]
 
     def _on_frame(self, connection: PhoneConnection, frame: Frame) -> None:
         if isinstance(frame, KeepAlive):
