@@ -8,15 +8,17 @@ these tests listen for longer than Chromium's noise suppression leaves a steady 
 - Hold and Resume in the softphone (re-INVITEs from the browser, sendonly then sendrecv), then
   Hold and Resume on the call card (the PBX's own hold, rtpengine's block/play media): after
   each resume the caller's phone hears the browser's tone again, and while held it does not.
-- Transfer in the softphone (REFER) to desk phone 1004 (a registered SIPp phone with an RTP
-  phone of its own): 1004 answers, the caller and 1004 hear each other, the browser's call
-  ends, and the caller stays connected until 1004 hangs up.
+- Transfer to desk phone 1004 (a registered SIPp phone with an RTP phone of its own), in the
+  softphone (REFER) and on the call card (`transferCall`): 1004 answers, the caller and 1004
+  hear each other, the browser's call ends, and the caller stays connected until 1004 hangs
+  up. (Both used to hang up on the caller: the engine released the agent's call with a
+  HangUpCall, which cancelled the PBX's new leg to 1004.)
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -140,8 +142,25 @@ def test_hold_and_resume_in_the_softphone_and_on_the_call_card_keep_the_browsers
         context.close()
 
 
-def test_blind_transfer_from_the_softphone_connects_the_caller_to_a_desk_phone(
-    browser: Browser, product: ProductThread, tmp_path: Path
+def _transfer_in_the_softphone(page: Page) -> None:
+    """A REFER from the browser (the PBX answers 202, BYEs the browser and rings the target)."""
+    page.fill("#softphone-transfer-input", TARGET)
+    page.locator(".softphone-transfer").get_by_role("button", name="Transfer").click()
+
+
+def _transfer_on_the_call_card(page: Page) -> None:
+    """The agent client's Transfer (`transferCall`): the PBX drops the browser's leg."""
+    _card_button(page, "Transfer").click()
+    page.fill("#transfer-input", TARGET)
+    page.locator("#transfer-submit").click()
+
+
+@pytest.mark.parametrize("transfer", [_transfer_in_the_softphone, _transfer_on_the_call_card])
+def test_blind_transfer_connects_the_caller_to_a_desk_phone(
+    browser: Browser,
+    product: ProductThread,
+    tmp_path: Path,
+    transfer: Callable[[Page], None],
 ) -> None:
     loop = product.loop
     context = phone_context(browser, raw_microphone=True)
@@ -166,9 +185,7 @@ def test_blind_transfer_from_the_softphone_connects_the_caller_to_a_desk_phone(
             )
         )
 
-        page.fill("#softphone-transfer-input", TARGET)
-        page.locator(".softphone-transfer").get_by_role("button", name="Transfer").click()
-        # The PBX takes the REFER, sends the browser its BYE and rings 1004.
+        transfer(page)
         expect(page.locator(".softphone-call")).to_have_count(0)
         _hears(loop, target_audio, CALLER_TONE)
         _hears(loop, caller_audio, TARGET_TONE)
