@@ -13,6 +13,8 @@ these tests listen for longer than Chromium's noise suppression leaves a steady 
   hear each other, the browser's call ends, and the caller stays connected until 1004 hangs
   up. (Both used to hang up on the caller: the engine released the agent's call with a
   HangUpCall, which cancelled the PBX's new leg to 1004.)
+- The same REFER from a SIPp desk phone (agent 1001 on the desk phone): the caller reaches 1004
+  too (it was dropped the same way).
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.agent_ui.agent_pages import watch_errors
+from tests.agent_ui.agent_pages import go_available, new_context, watch_errors
 from tests.agent_ui.webrtc_call import (
     BROWSER_TONE,
     CALLER_TONE,
     chromium_with_fake_microphone,
     phone_context,
     queue_call_offered,
+    sign_in,
     started,
+    trunk_call,
     webrtc_product,
 )
 from tests.components import require_executable
@@ -199,6 +203,46 @@ def test_blind_transfer_connects_the_caller_to_a_desk_phone(
         for sipp in (caller, target):
             if sipp is not None:
                 sipp.kill()
+        loop.run(caller_audio.close())
+        loop.run(target_audio.close())
+        context.close()
+
+
+def test_a_desk_phones_refer_of_a_queue_call_keeps_the_caller_too(
+    browser: Browser, product: ProductThread, tmp_path: Path
+) -> None:
+    """The engine fix is the same for desk phones: agent 1001 on a SIPp desk phone answers the
+    queue call and REFERs it to 1004 (after a *44, agent_record_and_transfer.xml)."""
+    loop = product.loop
+    context = new_context(browser)
+    page = context.new_page()
+    caller_audio = loop.run(started(RtpPhone(CALLER_TONE)))
+    target_audio = loop.run(started(RtpPhone(TARGET_TONE)))
+    phones: list[Sipp] = []
+    try:
+        sign_in(page, product)
+        go_available(page)
+        for extension, scenario, variables in (
+            (
+                TARGET,
+                "agent_answer_hangup.xml",
+                {"media_port": target_audio.port, "talk_ms": TARGET_TALK_MS},
+            ),
+            ("1001", "agent_record_and_transfer.xml", {"refer_to": TARGET}),
+        ):
+            phone = agent_phone(product.sip_port, extension, scenario, tmp_path, **variables)
+            phones.append(loop.run(phone))
+        target, agent = phones
+        phones.append(trunk_call(product, tmp_path, caller_audio))
+        assert loop.run(agent.wait(), timeout=60).returncode == 0
+        _hears(loop, target_audio, CALLER_TONE)
+        _hears(loop, caller_audio, TARGET_TONE)
+        assert loop.run(target.wait(), timeout=60).returncode == 0
+        result = loop.run(phones[-1].wait(timeout=20), timeout=30)
+        assert result.returncode == 0, result.errors
+    finally:
+        for sipp in phones:
+            sipp.kill()
         loop.run(caller_audio.close())
         loop.run(target_audio.close())
         context.close()

@@ -126,13 +126,18 @@ def phone_context(browser: Browser, *, raw_microphone: bool) -> BrowserContext:
     return context
 
 
-def sign_in_with_browser_phone(page: Page, product: ProductThread) -> None:
+def sign_in(page: Page, product: ProductThread) -> None:
+    """Agent 1001 in the agent client, on the desk phone (the default of a new session)."""
     page.goto(f"{product.base_url}/agent/")
     page.fill("#login-username", "1001")
     page.fill("#login-password", "pw1001")
     page.click("#login-submit")
     expect(page.locator("#state-pill")).to_have_attribute("data-state", "SIGN_IN")
     expect(page.locator("#softphone")).to_have_attribute("data-status", "desk")
+
+
+def sign_in_with_browser_phone(page: Page, product: ProductThread) -> None:
+    sign_in(page, product)
     page.check("#softphone-mode-browser")
     expect(page.locator("#softphone")).to_have_attribute("data-status", "registered")
 
@@ -141,15 +146,9 @@ async def started(phone: RtpPhone) -> RtpPhone:
     return phone.start()
 
 
-def queue_call_offered(
-    page: Page, product: ProductThread, work_dir: Path, caller_audio: RtpPhone
-) -> Sipp:
-    """Agent 1001, signed in with the browser phone, goes available; a trunk caller (audio:
-    `caller_audio`) calls queue 7001 and rings in the page. Returns the caller's SIPp, which
-    expects the PBX's BYE."""
-    sign_in_with_browser_phone(page, product)
-    go_available(page)
-    caller = product.loop.run(
+def trunk_call(product: ProductThread, work_dir: Path, caller_audio: RtpPhone) -> Sipp:
+    """A trunk caller (audio: `caller_audio`) calls queue 7001; its SIPp expects the PBX's BYE."""
+    return product.loop.run(
         Sipp(
             "trunk_call_remote_bye.xml",
             work_dir=work_dir,
@@ -157,6 +156,16 @@ def queue_call_offered(
             variables={"from": CALLER, "to": "7001", "media_port": caller_audio.port},
         ).start()
     )
+
+
+def queue_call_offered(
+    page: Page, product: ProductThread, work_dir: Path, caller_audio: RtpPhone
+) -> Sipp:
+    """Agent 1001, signed in with the browser phone, goes available; a `trunk_call` rings in
+    the page. Returns the caller's SIPp."""
+    sign_in_with_browser_phone(page, product)
+    go_available(page)
+    caller = trunk_call(product, work_dir, caller_audio)
     expect(page.locator('.softphone-call[data-call="ringing"]')).to_contain_text(
         CALLER, timeout=20_000
     )
