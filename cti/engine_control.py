@@ -217,7 +217,7 @@ class EngineControl:
             raise ControlError("bad_destination", "a transfer needs a destination")
         # The agent's part ends now; the PBX takes the caller to the destination (a queue
         # number comes back to us as a new arrival).
-        self._feed(tenant, qi.AgentHungUp(call_id, agent))
+        self._feed(tenant, qi.AgentHungUp(call_id, agent, transferred=True))
         self._pbx.send(pbx.Transfer(call_id, destination))
         await self._flush()
 

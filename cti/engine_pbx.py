@@ -320,8 +320,11 @@ def _translate(holder: EngineTenant, event: CallStateEvent) -> qi.Input | None:
         case pbx.MediaFinished():
             return qi.MediaFinished(event.call_id, holder.prompts.pop(event.call_id, event.prompt))
         case pbx.CallTransferred():
-            # The agent's phone transferred the caller away (REFER): the agent is done.
-            return None if call.agent is None else qi.AgentHungUp(event.call_id, call.agent)
+            # The agent's phone transferred the caller away (REFER): the agent is done, the
+            # caller stays with the PBX, which is ringing the target already.
+            if call.agent is None:
+                return None
+            return qi.AgentHungUp(event.call_id, call.agent, transferred=True)
         case pbx.RecordingRequested():
             holder.recording.add(event.call_id)
             return None

@@ -24,8 +24,11 @@ from queueing.timers import (
 )
 
 
-def release(ctx: Step, call: Call, released_by: str, reason: str | None = None) -> None:
-    """An answered call ends; the agent goes to wrap-up or their next state."""
+def release(
+    ctx: Step, call: Call, released_by: str, reason: str | None = None, *, hang_up: bool = True
+) -> None:
+    """An answered call ends; the agent goes to wrap-up or their next state. `hang_up` False:
+    the agent transferred the caller, who stays with the PBX."""
     assert call.agent is not None and call.answered_at is not None
     agent = ctx.state.agents[call.agent]
     cc = ctx.state.call_centers[call.call_center_id]
@@ -36,7 +39,7 @@ def release(ctx: Step, call: Call, released_by: str, reason: str | None = None) 
     forget(ctx, call)
     ctx.emit(
         EventType.CALL_RELEASED,
-        reason or f"{released_by} ended the call after {talk} s",
+        reason or f"{released_by} {'ended' if hang_up else 'transferred'} the call after {talk} s",
         call_center_id=cc.config.id,
         call_id=call.call_id,
         agent=agent.extension,
@@ -44,7 +47,7 @@ def release(ctx: Step, call: Call, released_by: str, reason: str | None = None) 
         talk_seconds=talk,
         released_by=released_by,
     )
-    if released_by == "agent":
+    if released_by == "agent" and hang_up:
         # The agent's leg is gone; the caller would otherwise be left in silence.
         ctx.command(HangUpCall(call.call_id))
     free_agent_after_call(ctx, agent, cc)

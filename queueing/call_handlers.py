@@ -219,7 +219,7 @@ def _missed(ctx: Step, agent: Agent, why: str) -> None:
 
 def agent_hung_up(ctx: Step, event: AgentHungUp) -> None:
     call = find_agent_call(ctx, event.call_id, event.agent, frozenset({Phase.TALKING, Phase.HELD}))
-    call_end.release(ctx, call, "agent")
+    call_end.release(ctx, call, "agent", hang_up=not event.transferred)
 
 
 def call_held(ctx: Step, event: CallHeld) -> None:

@@ -87,6 +87,9 @@ class AgentRejected:
 class AgentHungUp:
     call_id: str
     agent: str
+    transferred: bool = False
+    """The agent sent the caller elsewhere (a REFER from the phone, the client's Transfer): the
+    PBX keeps the caller, so the engine must not hang up on them."""
 
 
 @dataclass(frozen=True, slots=True)

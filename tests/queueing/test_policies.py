@@ -435,3 +435,17 @@ def test_agent_hanging_up_ends_the_callers_side_too() -> None:
     (released, *_) = sim.feed(AgentHungUp("a", "1001"))
     assert released.data == {"talk_seconds": 12.0, "released_by": "agent"}
     assert HangUpCall("a") in sim.commands
+
+
+def test_agent_transferring_the_caller_frees_the_agent_and_keeps_the_caller() -> None:
+    # A REFER from the agent's phone, or the client's Transfer: the PBX already rings the
+    # target, so the engine releases the call without hanging up on the caller.
+    sim = simulator(tenant(center()), ["1001"])
+    arrive(sim, "a")
+    sim.feed(AgentAnswered("a", "1001"))
+    sim.advance(12)
+    (released, *_) = sim.feed(AgentHungUp("a", "1001", transferred=True))
+    assert released.data == {"talk_seconds": 12.0, "released_by": "agent"}
+    assert "transferred" in released.reason
+    assert HangUpCall("a") not in sim.commands
+    assert sim.engine.state.agents["1001"].call is None

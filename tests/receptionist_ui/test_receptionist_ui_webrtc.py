@@ -28,14 +28,15 @@ from playwright.sync_api import Browser, Page, expect
 
 from pbx_core.sip.tls_context import TlsFiles
 from tests.agent_ui.agent_pages import new_context, watch_errors
-from tests.agent_ui.test_agent_ui_webrtc import (
+from tests.agent_ui.webrtc_call import (
     BROWSER_TONE,
     CALLER_TONE,
     CAPTURE_PEER_CONNECTIONS,
     INBOUND_AUDIO,
+    RAW_MICROPHONE,
     _media_programs,
-    _started,
     browser,
+    started,
 )
 from tests.pbx_core.rtp_phone import RtpPhone
 from tests.pbx_core.support import Sipp, free_port, register
@@ -124,9 +125,10 @@ def test_the_receptionist_answers_in_the_browser_and_the_console_transfers(
     loop = product.loop
     context = new_context(browser)
     context.add_init_script(CAPTURE_PEER_CONNECTIONS)
+    context.add_init_script(RAW_MICROPHONE)  # the tone unprocessed (tests/agent_ui/webrtc_call.py)
     page = context.new_page()
     errors = watch_errors(page)
-    caller_audio = loop.run(_started(RtpPhone(CALLER_TONE)))
+    caller_audio = loop.run(started(RtpPhone(CALLER_TONE)))
     colleague_port = free_port()
     registered = loop.run(register(product.sip_port, COLLEAGUE, colleague_port, tmp_path))
     assert registered.returncode == 0, registered.errors
@@ -172,9 +174,10 @@ def test_over_https_the_browser_phone_uses_wss(
     assert pbx is not None and pbx.ws_gateway is not None and pbx.wss_gateway is not None
     context = new_context(browser, ignore_https_errors=True)  # the test's own certificate
     context.add_init_script(CAPTURE_PEER_CONNECTIONS)
+    context.add_init_script(RAW_MICROPHONE)  # the tone unprocessed (tests/agent_ui/webrtc_call.py)
     page = context.new_page()
     errors = watch_errors(page)
-    caller_audio = loop.run(_started(RtpPhone(CALLER_TONE)))
+    caller_audio = loop.run(started(RtpPhone(CALLER_TONE)))
     caller: Sipp | None = None
     try:
         _sign_in_with_browser_phone(page, f"https://127.0.0.1:{https_port}")
