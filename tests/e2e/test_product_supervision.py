@@ -22,7 +22,7 @@ import pytest
 from redis import Redis
 from sqlalchemy import func, select
 
-from common.job_queues import job_queue
+from common.job_queues import SERIALIZER_PATH, job_queue
 from common.redis_keys import cdr_stream
 from pbx_core.media.ng_client import NgClient
 from reports.db import make_engine
@@ -150,8 +150,10 @@ def test_each_child_killed_comes_back_and_serves(product: RunningProduct) -> Non
     finally:
         client.close()
 
-    # The rq worker (and the scheduler it forked: a leftover would be a second consumer).
-    _kill_and_wait_for_the_next(product, "rq-worker")
+    # The rq worker (and the scheduler it forked: a leftover would be a second consumer); each
+    # generation reads JSON jobs only (issue 19).
+    worker_pid = _kill_and_wait_for_the_next(product, "rq-worker")
+    assert f"--serializer {SERIALIZER_PATH}" in command(worker_pid)
     with Redis.from_url(REDIS_URL) as redis:
         job = job_queue("default", redis).enqueue("builtins.max", 2, 7)
         product.wait_for("the job ran", lambda: job.get_status(refresh=True) == "finished")
