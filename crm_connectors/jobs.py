@@ -78,8 +78,9 @@ class JobContext:
 
 _context: JobContext | None = None
 
-#: For workers started by the plain `rq worker` command, where no code runs before the jobs:
-#: the index database, a JSON file with tenant configurations, and the demo CRM database.
+#: For workers started by the plain `rq worker` command (JSON jobs: common/job_queues.py), where
+#: no code runs before the jobs: the index database, a JSON file with tenant configurations, and
+#: the demo CRM database.
 ENV_INDEX_URL = "CRM_INDEX_URL"
 ENV_TENANTS_FILE = "CRM_TENANTS_FILE"
 ENV_DEMO_DB_URL = "CRM_DEMO_DB_URL"
