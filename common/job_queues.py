@@ -2,7 +2,7 @@
 JSON, never pickle (issue 19). rq's default serializer is pickle, so whoever can write to Redis
 could hand a worker a payload that runs code while it is unpickled; a JSON job names its function
 by its import path and carries only plain values, and a worker that meets anything else fails
-that job without running it (tests/cti/test_rq_pickle_attack.py).
+that job without running it (tests/common/test_job_queues.py).
 
 Build queues, workers and cron schedulers only here: a `Queue(...)` made elsewhere would pickle.
 
