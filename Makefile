@@ -49,6 +49,7 @@ test: venv system-packages lint typecheck imports unit
 # The scans too slow or too networked for every CI run (docs/security.md, "Scanning").
 security: lint
 	$(BIN)/bandit -q -r $(PACKAGES) --severity-level all --exit-zero  # the full report; `lint` gates medium and up
+	OPENCC_GRAPHQL_FUZZ_EXAMPLES=1000 $(BIN)/pytest -q --timeout 3600 tests/cti/test_graphql_fuzz.py  # CI: 50 per token and mode
 	.tools/bin/uv export --locked --no-hashes --no-emit-project --extra dev --format requirements-txt -q -o var/audit-requirements.txt
 	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r var/audit-requirements.txt
 

@@ -13,5 +13,6 @@ package, so every package, the pure core included, may import it.
 | `static_client.py` | a browser client's static files under one path, with its page headers |
 | `child_processes.py` | child processes that die with the product (`setpriv --pdeathsig`) |
 | `supervision.py` | child processes restarted with back-off, health checks (docs/deploy.md) |
+| `job_queues.py` | every rq queue, worker and cron scheduler: JSON jobs, never pickle |
 | `security_headers.py` | every page's Content-Security-Policy and the ASGI wrapper sending it |
 """

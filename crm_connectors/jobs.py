@@ -26,6 +26,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import create_engine
 
+from common.job_queues import origin_queue
 from crm_connectors.config import TenantCrmConfig
 from crm_connectors.connections import (
     SyncOutcome,
@@ -77,8 +78,9 @@ class JobContext:
 
 _context: JobContext | None = None
 
-#: For workers started by the plain `rq worker` command, where no code runs before the jobs:
-#: the index database, a JSON file with tenant configurations, and the demo CRM database.
+#: For workers started by the plain `rq worker` command (JSON jobs: common/job_queues.py), where
+#: no code runs before the jobs: the index database, a JSON file with tenant configurations, and
+#: the demo CRM database.
 ENV_INDEX_URL = "CRM_INDEX_URL"
 ENV_TENANTS_FILE = "CRM_TENANTS_FILE"
 ENV_DEMO_DB_URL = "CRM_DEMO_DB_URL"
@@ -191,7 +193,7 @@ def _schedule_next_run_once(tenant: str, name: str, mode: str, every_s: int) -> 
     if current is not None and _text(current) != job.id:
         log.info("crm %s sync %s/%s: schedule replaced, chain ends here", mode, tenant, name)
         return
-    queue = Queue(job.origin, connection=job.connection)
+    queue = origin_queue(job)
     nxt = queue.enqueue_in(
         timedelta(seconds=every_s),
         sync_job,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
+from common.job_queues import job_queue, simple_worker
 from crm_connectors.jobs import JobContext, set_job_context
 
 #: The queue CRM jobs go to unless the caller picks another.
@@ -14,7 +15,7 @@ CRM_QUEUE = "crm"
 
 
 def crm_queue(connection: Redis, name: str = CRM_QUEUE) -> Queue:
-    return Queue(name, connection=connection)
+    return job_queue(name, connection)
 
 
 def run_worker(
@@ -31,5 +32,5 @@ def run_worker(
     child would refresh with a token its siblings already spent. The jobs are short and I/O bound.
     """
     set_job_context(context)
-    worker = SimpleWorker([Queue(q, connection=connection) for q in queues], connection=connection)
+    worker = simple_worker([job_queue(q, connection) for q in queues], connection)
     return bool(worker.work(burst=burst, with_scheduler=True))

@@ -22,9 +22,9 @@ import uvicorn
 from fastapi import FastAPI
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
-from rq import Queue
 
 from common.dependencies import check_patched_versions
+from common.job_queues import job_queue
 from common.redis_keys import DEFAULT_PREFIX, pbx_prefix
 from common.supervision import Supervisor
 from crm_connectors.index import CrmIndex
@@ -331,7 +331,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             voicemail=voicemail.pbx_settings() if settings.media else None,
         )
         product.pbx = pbx
-        crm_queue = Queue("crm", connection=SyncRedis.from_url(redis_url))
+        crm_queue = job_queue("crm", SyncRedis.from_url(redis_url))
         crm_logging = CrmCallLogging(CallLogger(crm_queue))
         runtime = EngineRuntime(
             engine_configs,
@@ -380,7 +380,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # migrate it as well, but only once its process is up, and the report API and every
         # reader in between would find no tables.
         await asyncio.to_thread(migrate_reports, database_url)
-        report_queue = Queue(REPORT_QUEUE, connection=SyncRedis.from_url(redis_url))
+        report_queue = job_queue(REPORT_QUEUE, SyncRedis.from_url(redis_url))
         await asyncio.to_thread(
             rearm_report_schedules, ReportScheduleStore(database), report_queue, database_url
         )

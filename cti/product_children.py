@@ -24,6 +24,7 @@ from redis import Redis
 from rq import Worker
 
 from common.child_processes import dies_with_parent
+from common.job_queues import worker_command
 from common.supervision import ChildSpec, Process
 from pbx_core.media.rtpengine_process import RtpengineProcess, answers_ping, start_rtpengine
 
@@ -66,8 +67,7 @@ class SupervisedRtpengine:
 def rq_worker_spec(redis_url: str, queues: list[str], env: Mapping[str, str]) -> ChildSpec:
     def start() -> Process:
         return subprocess.Popen(
-            dies_with_parent([sys.executable, "-m", "rq.cli", "worker", "--with-scheduler",
-                              "--url", redis_url, *queues]),
+            dies_with_parent(worker_command(redis_url, queues)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             env=dict(env),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rq import Queue, Retry, get_current_job
 
+from common.job_queues import job_queue
 from common.redis_keys import recording_queue
 from cti.users import make_engine
 from pbx_core.recording.files import discard_sources, encode_finished_call
@@ -121,7 +122,7 @@ def requeue_stale_calls() -> list[str]:
     assert job is not None, "runs as an rq job"
     cutoff = time.time() - STALE_METADATA_SECONDS
     stale = [p for p in (paths.calls / "calls").glob("*.json") if p.stat().st_mtime < cutoff]
-    queue = Queue(paths.queue_name, connection=job.connection)
+    queue = job_queue(paths.queue_name, job.connection)
     for meta in stale:
         enqueue_archiving(queue, meta)
     return [str(p) for p in stale]

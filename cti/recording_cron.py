@@ -1,6 +1,7 @@
-"""The recordings' schedule, loaded by `rq cron cti.recording_cron` (the product starts it with
-the environment of `RecordingPaths.environment()`): the nightly retention purge (seed
-"Bewaartermijn": 90 or 365 days per tenant) and the sweep of calls never queued."""
+"""The recordings' schedule, loaded by `python -m common.job_queues cron cti.recording_cron`
+(the product starts it with the environment of `RecordingPaths.environment()`): the nightly
+retention purge (seed "Bewaartermijn": 90 or 365 days per tenant) and the sweep of calls never
+queued."""
 
 from __future__ import annotations
 

@@ -6,16 +6,15 @@ the portal's API (`/api/v1/recordings`) and page (`/recordings`). `cti/product.p
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from fastapi import FastAPI
 from redis import Redis
-from rq import Queue
 from sqlalchemy import Engine
 
 import recordings_ui
 from common.child_processes import dies_with_parent
+from common.job_queues import cron_command, job_queue
 from common.supervision import ChildSpec
 from cti.product_children import RQ_CRON
 from cti.recording_archive import RecordingPaths, enqueue_archiving
@@ -29,7 +28,7 @@ class ProductRecordings:
     def __init__(self, paths: RecordingPaths, redis_url: str) -> None:
         self.paths = paths
         self._redis_url = redis_url
-        self.queue = Queue(paths.queue_name, connection=Redis.from_url(redis_url))
+        self.queue = job_queue(paths.queue_name, Redis.from_url(redis_url))
 
     @classmethod
     def under(
@@ -50,8 +49,7 @@ class ProductRecordings:
         """rq's cron scheduler with the recordings' schedule (`cti.recording_cron`), as a
         supervised child of the product (cti/product_children.py)."""
         return ChildSpec(RQ_CRON, lambda: subprocess.Popen(
-            dies_with_parent([sys.executable, "-m", "rq.cli", "cron", "--url", self._redis_url,
-                              "cti.recording_cron"]),
+            dies_with_parent(cron_command(self._redis_url, "cti.recording_cron")),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             env={**env, **self.paths.environment()},

@@ -1,9 +1,10 @@
 """Scheduled reports: rq cron jobs that build a period's reports and mail them over SMTP.
 
-`register_scheduled_report` puts a job on an rq 3 `CronScheduler` (run it with
-`rq cron <config>` or `CronScheduler.start()`); an rq worker then runs `send_report_mail`, which
-reads the reports database, attaches CSV and XLSX exports and sends one mail. Job arguments are
-plain values (URLs, names, numbers) because rq stores them in Redis.
+`register_scheduled_report` puts a job on a `JsonCronScheduler` (common/job_queues.py: rq 3's
+cron scheduler enqueueing JSON jobs; run it with `python -m common.job_queues cron <config>` or
+`start()`); an rq worker then runs `send_report_mail`, which reads the reports database, attaches
+CSV and XLSX exports and sends one mail. Job arguments are plain JSON values (URLs, names,
+numbers): rq stores them in Redis, and the product's workers read nothing else.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rq.cron import CronJob, CronScheduler
+from rq.cron import CronJob
 
+from common.job_queues import JsonCronScheduler
 from reports.db import make_engine
 from reports.exports import rows_of, to_csv, to_xlsx
 from reports.ranges import Interval, ReportRange, day_range
@@ -168,7 +170,7 @@ def mail_files(
 
 
 def register_scheduled_report(
-    scheduler: CronScheduler,
+    scheduler: JsonCronScheduler,
     *,
     queue_name: str,
     cron: str,
@@ -180,7 +182,7 @@ def register_scheduled_report(
     time_zone: str = "Europe/Amsterdam",
     thresholds: Mapping[str, float] | None = None,
 ) -> CronJob:
-    """Schedule `send_report_mail` on an rq 3 CronScheduler, e.g. `cron="0 6 * * *"` daily."""
+    """Schedule `send_report_mail` on a JSON cron scheduler, e.g. `cron="0 6 * * *"` daily."""
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; choose from {PERIODS}")
     return scheduler.register(

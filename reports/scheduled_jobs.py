@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from rq import Queue, Retry, get_current_job
 from sqlalchemy import Engine
 
+from common.job_queues import origin_queue
 from provisioning.report_schedules import ReportSchedule, ReportScheduleStore
 from reports.db import make_engine
 from reports.exports import rows_of, to_csv, to_xlsx
@@ -108,7 +109,7 @@ def run_report_schedule(database_url: str, schedule_id: int, chain: str, due_iso
     job = get_current_job()
     if store.advance(schedule_id, chain, due, following) and job is not None:
         # Chain first, once: a failing send (and its retries) must not stop the next period.
-        queue = Queue(job.origin, connection=job.connection)
+        queue = origin_queue(job)
         enqueue_run(queue, database_url, schedule, following)
     period = covered_period(interval, due, schedule.spec.time_zone)
     try:

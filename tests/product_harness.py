@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import redis
-from rq import Queue
 
+from common.job_queues import job_queue
 from common.redis_keys import recording_queue
 from cti.product import Product, ProductSettings, run_product
 from tests.pbx_core.support import free_port, free_sip_port
@@ -110,5 +110,5 @@ class ProductThread:
             for key in client.scan_iter(match=f"{self.prefix}:*"):
                 client.delete(key)
             # rq keys its queues and jobs `rq:...`: the recordings the product queued go too.
-            Queue(recording_queue(self.prefix), connection=client).delete(delete_jobs=True)
+            job_queue(recording_queue(self.prefix), client).delete(delete_jobs=True)
             client.close()

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from redis import Redis as SyncRedis
 from rq import Queue
 
+from common.job_queues import job_queue
 from cti.principal import Principal, Role
 from cti.rest.deps import CurrentPrincipal, Services
 from cti.rest.provisioning_access import Provisioning
@@ -131,7 +132,7 @@ def get_queue(request: Request, services: Services) -> Queue:
     state = request.app.state
     queue: Queue | None = getattr(state, "report_queue", None)
     if queue is None:
-        queue = Queue(QUEUE_NAME, connection=SyncRedis.from_url(services.settings.redis_url))
+        queue = job_queue(QUEUE_NAME, SyncRedis.from_url(services.settings.redis_url))
         state.report_queue = queue
     return queue
 

@@ -52,7 +52,8 @@ def rq_queue() -> Iterator[Any]:
     """An rq Queue with a unique name on the real Redis; its keys and jobs are removed after."""
     from redis import Redis
     from redis.exceptions import ConnectionError as RedisConnectionError
-    from rq import Queue
+
+    from common.job_queues import job_queue
 
     redis = Redis.from_url(REDIS_URL)
     try:
@@ -60,7 +61,7 @@ def rq_queue() -> Iterator[Any]:
     except RedisConnectionError:
         fail_missing("Redis on 127.0.0.1:6379", REDIS_FIX)
     name = f"test-crm-{uuid.uuid4().hex[:12]}"
-    queue = Queue(name, connection=redis)
+    queue = job_queue(name, redis)
     try:
         yield queue
     finally:

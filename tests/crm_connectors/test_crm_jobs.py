@@ -12,9 +12,10 @@ import pytest
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry as RedisRetry
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job, JobStatus
 
+from common.job_queues import SERIALIZER, job_queue, simple_worker
 from crm_connectors import jobs
 from crm_connectors.config import (
     AfasConfig,
@@ -105,7 +106,7 @@ def use_context(
 
 
 def work(queue: Queue, *, with_scheduler: bool = False) -> None:
-    SimpleWorker([queue], connection=queue.connection).work(
+    simple_worker([queue], queue.connection).work(
         burst=True, with_scheduler=with_scheduler, logging_level="WARNING"
     )
 
@@ -168,8 +169,8 @@ def test_periodic_delta_sync_runs_and_schedules_its_next_run(
     assert index.count("t1") == 10
     scheduled = queue.scheduled_job_registry.get_job_ids()
     assert len(scheduled) == 1 and scheduled[0] != first.id
-    nxt = Job.fetch(scheduled[0], connection=queue.connection)
-    assert nxt.args == ("t1", "exact", "delta", 900)
+    nxt = Job.fetch(scheduled[0], queue.connection, SERIALIZER)
+    assert tuple(nxt.args) == ("t1", "exact", "delta", 900)  # JSON brings a list back
 
 
 def test_call_log_job_writes_each_crm_once_across_retries(
@@ -218,7 +219,7 @@ def test_call_log_job_writes_each_crm_once_across_retries(
             job_id = CallLogger(queue, counters=counters).submit(call)
             assert job_id is not None
             work(queue)
-    job = Job.fetch(job_id, connection=queue.connection)
+    job = Job.fetch(job_id, queue.connection, SERIALIZER)
     assert job.get_status() == JobStatus.FINISHED
     assert len(sf.tasks) == 1 and sf.tasks[0]["WhoId"] == "003A"
     assert len(afas.subjects) == 1
@@ -230,7 +231,7 @@ def test_call_log_job_writes_each_crm_once_across_retries(
 
 def test_call_logger_never_raises_when_redis_is_down(counters: CrmErrorCounter) -> None:
     no_retry = RedisRetry(NoBackoff(), 0)
-    dead = Queue("nowhere", connection=Redis(port=free_port(), retry=no_retry))
+    dead = job_queue("nowhere", Redis(port=free_port(), retry=no_retry))
     call = CallLog(
         tenant="t1",
         call_id="c",
@@ -268,7 +269,7 @@ def test_scheduling_again_replaces_the_chain_and_cancel_stops_it(
     with use_context(index, counters, exact_tenant(exact)):
         work(queue, with_scheduler=True)
     nxt = queue.scheduled_job_registry.get_job_ids()
-    assert len(nxt) == 1 and Job.fetch(nxt[0], connection=queue.connection).args[3] == 300
+    assert len(nxt) == 1 and Job.fetch(nxt[0], queue.connection, SERIALIZER).args[3] == 300
     jobs.cancel_sync_schedule(queue, "t1", "exact", SyncMode.DELTA)
     assert queue.scheduled_job_registry.get_job_ids() == []
 

@@ -11,6 +11,7 @@ import pytest
 from redis import Redis
 from rq import Queue
 
+from common.job_queues import job_queue
 from crm_connectors.service import CallLogger
 from cti.crm_call_log import CrmCallLogging
 from queueing.events import DomainEvent, EventType
@@ -19,7 +20,7 @@ from queueing.events import DomainEvent, EventType
 @pytest.fixture
 def queue() -> Iterator[Queue]:
     connection = Redis.from_url("redis://127.0.0.1:6379/0")
-    crm_queue = Queue(f"test-crm-log-{uuid.uuid4().hex[:8]}", connection=connection)
+    crm_queue = job_queue(f"test-crm-log-{uuid.uuid4().hex[:8]}", connection)
     yield crm_queue
     crm_queue.empty()
     crm_queue.delete(delete_jobs=True)

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
+from common.job_queues import job_queue, simple_worker
 from cti.recording_archive import (
     STALE_METADATA_SECONDS,
     RecordingPaths,
@@ -48,11 +49,11 @@ def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Recording
     for name, value in made.environment().items():
         monkeypatch.setenv(name, value)
     yield made
-    Queue(made.queue_name, connection=Redis.from_url(REDIS_URL)).delete(delete_jobs=True)
+    job_queue(made.queue_name, Redis.from_url(REDIS_URL)).delete(delete_jobs=True)
 
 
 def _work(paths: RecordingPaths) -> Queue:
-    queue = Queue(paths.queue_name, connection=Redis.from_url(REDIS_URL))
+    queue = job_queue(paths.queue_name, Redis.from_url(REDIS_URL))
     return queue
 
 
@@ -71,7 +72,7 @@ def test_the_purge_follows_each_tenants_retention(paths: RecordingPaths) -> None
             )  # fmt: skip
     queue = _work(paths)
     job = queue.enqueue(purge_expired_recordings)
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    simple_worker([queue], queue.connection).work(burst=True)
     assert len(job.return_value() or []) == 3
     left = sorted(str(p.relative_to(paths.archive)) for p in paths.archive.rglob("*.opus"))
     assert left == ["long/10.opus", "long/100.opus", "short/10.opus"]
@@ -88,7 +89,7 @@ def test_the_sweep_queues_a_call_whose_enqueueing_failed(paths: RecordingPaths) 
     os.utime(stale, (old, old))
     queue = _work(paths)
     queue.enqueue(requeue_stale_calls)
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    simple_worker([queue], queue.connection).work(burst=True)
     assert not stale.exists(), "queued again and archived (nothing to keep: dropped)"
     assert fresh.exists(), "a call just ended waits for its own job"
 

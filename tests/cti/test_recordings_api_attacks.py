@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 from redis import Redis
-from rq import Queue
 
+from common.job_queues import job_queue
 from cti.app import create_app
 from cti.passwords import TEST_COST, hash_password
 from cti.provisioning_demo import seed_demo_company, seed_demo_operator
@@ -62,8 +62,8 @@ class World:
             (archive / tenant / "a.opus").write_bytes(b"OggS" + bytes(200))
         self.demo_id = self.catalogue.add(self._new("demo", "1005"))
         self.other_id = self.catalogue.add(self._new(OTHER, "1001"))
-        self.queue = Queue(
-            f"test-recordings-{uuid.uuid4().hex[:10]}", connection=Redis.from_url(REDIS_URL)
+        self.queue = job_queue(
+            f"test-recordings-{uuid.uuid4().hex[:10]}", Redis.from_url(REDIS_URL)
         )
         settings = CtiSettings(
             token_secret=TOKEN_SECRET,

@@ -20,6 +20,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import select
 
+from common.job_queues import SERIALIZER
 from crm_connectors.jobs import call_log_job_id
 from reports.db import make_engine
 from reports.models import CallDetailRecord
@@ -179,7 +180,8 @@ async def test_call_to_7001_is_seen_live_offered_answered_and_released(
         job = None
         for _ in range(50):
             with contextlib.suppress(NoSuchJobError):
-                job = Job.fetch(call_log_job_id("demo", seen[0]["callId"]), connection=connection)
+                job_id = call_log_job_id("demo", seen[0]["callId"])
+                job = Job.fetch(job_id, connection=connection, serializer=SERIALIZER)
                 break
             await asyncio.sleep(0.1)
         assert job is not None, "the finished call was not handed to CRM call logging"

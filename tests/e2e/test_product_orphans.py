@@ -97,7 +97,7 @@ def test_kill_9_of_the_product_leaves_no_process_behind(tmp_path: Path) -> None:
         started = descendants(product.pid)
         commands = {pid: command(pid) for pid in started}
         names = " ".join(commands.values())
-        for part in ("rtpengine", "rq.cli", "reports.ingest"):
+        for part in ("rtpengine", "rq.cli", "common.job_queues", "reports.ingest"):
             assert part in names, f"{part} is not running: {commands}"
         product.send_signal(signal.SIGKILL)
         product.wait(timeout=10)

@@ -11,7 +11,6 @@ import email
 import os
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from email.message import Message
@@ -23,8 +22,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from playwright.sync_api import sync_playwright
 from redis import Redis
-from rq.cron import CronScheduler
 
+from common.job_queues import JsonCronScheduler, worker_command
 from cti.recording_archive import RecordingPaths
 from cti.recording_product import ProductRecordings
 from tests.components import CHROMIUM_ARGS, require_chromium, require_executable
@@ -77,8 +76,7 @@ def _run_worker(paths: RecordingPaths, smtp_port: int) -> None:
     env = {**os.environ, **paths.environment(), "SMTP_HOST": "127.0.0.1"}
     env["SMTP_PORT"] = str(smtp_port)
     done = subprocess.run(
-        [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", REDIS_URL,
-         paths.queue_name],
+        [*worker_command(REDIS_URL, [paths.queue_name]), "--burst"],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
@@ -260,7 +258,7 @@ def _play_in_the_portal(base_url: str, recording_id: int) -> None:
 
 def test_the_retention_purge_is_scheduled_with_rq_cron(product: ProductThread) -> None:
     paths = _paths(product)
-    scheduler = CronScheduler(connection=Redis.from_url(REDIS_URL))
+    scheduler = JsonCronScheduler(connection=Redis.from_url(REDIS_URL))
     saved = dict(os.environ)
     os.environ.update(paths.environment())
     try:

@@ -20,9 +20,9 @@ from typing import Any
 import httpx
 import pytest
 from redis import Redis
-from rq import Queue
 from sqlalchemy import func, select
 
+from common.job_queues import SERIALIZER_PATH, job_queue
 from common.redis_keys import cdr_stream
 from pbx_core.media.ng_client import NgClient
 from reports.db import make_engine
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILDREN = {  # supervised name -> what its command line holds
     "rtpengine": "rtpengine",
     "rq-worker": "rq.cli worker",
-    "rq-cron": "rq.cli cron",
+    "rq-cron": "common.job_queues cron",
     "report-ingester": "reports.ingest",
 }
 
@@ -150,10 +150,12 @@ def test_each_child_killed_comes_back_and_serves(product: RunningProduct) -> Non
     finally:
         client.close()
 
-    # The rq worker (and the scheduler it forked: a leftover would be a second consumer).
-    _kill_and_wait_for_the_next(product, "rq-worker")
+    # The rq worker (and the scheduler it forked: a leftover would be a second consumer); each
+    # generation reads JSON jobs only (issue 19).
+    worker_pid = _kill_and_wait_for_the_next(product, "rq-worker")
+    assert f"--serializer {SERIALIZER_PATH}" in command(worker_pid)
     with Redis.from_url(REDIS_URL) as redis:
-        job = Queue("default", connection=redis).enqueue("builtins.max", 2, 7)
+        job = job_queue("default", redis).enqueue("builtins.max", 2, 7)
         product.wait_for("the job ran", lambda: job.get_status(refresh=True) == "finished")
         assert job.return_value() == 7
 

@@ -17,10 +17,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from openpyxl import load_workbook
 from redis import Redis
-from rq import Queue, SimpleWorker
-from rq.cron import CronScheduler
+from rq import Queue
 from sqlalchemy import Engine
 
+from common.job_queues import JsonCronScheduler, enqueue_cron_job, job_queue, simple_worker
 from reports.exports import rows_of, to_csv, to_xlsx
 from reports.ingest import Ingester
 from reports.ranges import Interval, parse_range
@@ -89,7 +89,7 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture
 def rq_queue(redis_client: Redis) -> Iterator[Queue]:
-    queue = Queue(f"test-reports-{uuid.uuid4().hex[:12]}", connection=redis_client)
+    queue = job_queue(f"test-reports-{uuid.uuid4().hex[:12]}", redis_client)
     yield queue
     # rq keeps finished jobs, their results and registries; remove ours, nobody else's
     for registry in (queue.finished_job_registry, queue.failed_job_registry):
@@ -124,7 +124,7 @@ def test_a_cron_scheduled_report_is_mailed_with_csv_and_xlsx(
     publish(redis_client, prefix, day.events)
     Ingester(engine, redis_client, prefix=prefix).ingest_available("demo")
 
-    scheduler = CronScheduler(connection=redis_client, name=f"test-{uuid.uuid4().hex[:8]}")
+    scheduler = JsonCronScheduler(connection=redis_client, name=f"test-{uuid.uuid4().hex[:8]}")
     cron_job = register_scheduled_report(
         scheduler,
         queue_name=rq_queue.name,
@@ -140,9 +140,9 @@ def test_a_cron_scheduled_report_is_mailed_with_csv_and_xlsx(
     assert (cron_job.next_enqueue_time.hour, cron_job.next_enqueue_time.minute) == (6, 0)
     # fire it as the scheduler does at 06:00, for the synthetic day (pinned "now": next morning)
     cron_job.kwargs["now"] = "2025-11-26T06:00:00+00:00"
-    job = cron_job.enqueue(redis_client)
+    job = enqueue_cron_job(cron_job, redis_client)
     request.addfinalizer(lambda: redis_client.delete(cron_job.job_history_key))
-    SimpleWorker([rq_queue], connection=redis_client).work(burst=True)
+    simple_worker([rq_queue], redis_client).work(burst=True)
     job.refresh()
     assert job.is_finished, job.latest_result()
 
