@@ -83,17 +83,28 @@ class EngineJournal:
         holder = self._tenants[tenant]
         await self._restore_snapshot(tenant, holder)
         raw_entries = await self._redis.lrange(self.journal_key(tenant), 0, -1)
+        published = await self._event_log.last_sequence(tenant)
         state = holder.engine.state
+        unpublished: list[DomainEvent] = []
         for raw in raw_entries:
             try:
                 entry = json.loads(raw)
-                step(state, decode_input(entry["input"]), float(entry["now"]))
+                replayed = step(state, decode_input(entry["input"]), float(entry["now"]))
             except (ValueError, KeyError, TypeError) as exc:
                 log.error("journal of %s: skipping a bad entry (%s): %r", tenant, exc, raw)
+                continue
+            unpublished += (e for e in replayed.events if e.sequence > published)
         holder.journal_length = len(raw_entries)
         if raw_entries:
             log.info("%s: replayed %d journal entries", tenant, len(raw_entries))
-        published = await self._event_log.last_sequence(tenant)
+        if unpublished:
+            # The previous process journaled these inputs and died before their events reached
+            # the stream (two writes): the replay made the same events, so they go out now, and
+            # the stream has no hole where they belong.
+            await self._event_log.append_many(unpublished)
+            log.warning("%s: published %d events the previous process had not", tenant,
+                        len(unpublished))  # fmt: skip
+            published = max(published, unpublished[-1].sequence)
         if state.sequence < published:
             # Snapshot or journal lost (or cleared by hand): new events must still follow the
             # stream's last one, which refuses any sequence it already has.
@@ -140,7 +151,7 @@ class EngineJournal:
             await asyncio.wait_for(self.flush(), STOP_FLUSH_SECONDS)
         except TimeoutError:
             # Redis is gone: stopping must not hang on it (a restart replays what was
-            # journaled; these steps' events are lost and said so).
+            # journaled and publishes the events of it the stream lacks, see `recover`).
             log.error("stopping with %d engine steps unpublished", self._unpublished)
         self._publisher.cancel()
         self._publisher = None

@@ -15,9 +15,17 @@ from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.snapshots import SnapshotStore
 from pbx_core.service import PbxService
-from tests.pbx_core.conftest import REDIS_URL, events, pbx, prompts_dir, redis_prefix, rtpengine
+from tests.pbx_core.conftest import (
+    REDIS_URL,
+    events,
+    pbx,
+    pbx_config,
+    prompts_dir,
+    redis_prefix,
+    rtpengine,
+)
 
-__all__ = ["events", "pbx", "prompts_dir", "redis_prefix", "rtpengine"]
+__all__ = ["events", "pbx", "pbx_config", "prompts_dir", "redis_prefix", "rtpengine"]
 
 
 @pytest.fixture

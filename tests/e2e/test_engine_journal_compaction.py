@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from cti import engine_journal
 from cti.engine_runtime import EngineRuntime
+from cti.event_log import EventLog
 from cti.snapshots import AgentState, StateCause
 from pbx_core.service import PbxService
 from queueing.events import EventType
@@ -177,3 +179,44 @@ async def test_stopping_while_redis_is_down_does_not_hang(
     change.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await change
+
+
+async def test_events_journaled_but_never_published_go_out_after_a_restart(
+    pbx: PbxService, redis: Redis, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies between its two writes (issue 20's chaos run found the hole): the input
+    is in the journal, its events never reached the stream. The restart's replay makes the same
+    events and publishes them: the stream has no gap and says what happened."""
+    prefix = redis_prefix.rstrip(":")
+
+    async def dies_before_publishing(_log: EventLog, _events: object) -> int:
+        await asyncio.Event().wait()
+        raise AssertionError("never returns")
+
+    with monkeypatch.context() as dying:
+        dying.setattr(engine_journal, "STOP_FLUSH_SECONDS", 0.5)
+        async with running_runtime(pbx, redis, prefix) as runtime:
+            await set_state(runtime, "1004", AgentState.AVAILABLE)
+            await runtime.flush()
+            before = await stream_events(redis, prefix)
+            journaled = await redis.llen(runtime.journal_key("demo"))
+            dying.setattr(EventLog, "append_many", dies_before_publishing)
+            # The API's call waits for its event, which never comes: only the journal has it.
+            asking = asyncio.create_task(
+                set_state(runtime, "1004", AgentState.UNAVAILABLE, "lunch")
+            )
+            async with asyncio.timeout(10):
+                while await redis.llen(runtime.journal_key("demo")) == journaled:
+                    await asyncio.sleep(0.02)
+            asking.cancel()
+        assert await stream_events(redis, prefix) == before, "the stream never got them"
+
+    async with running_runtime(pbx, redis, prefix) as again:
+        await assert_sequences_contiguous(redis, prefix)
+        last = (await stream_events(redis, prefix))[-1]
+        assert (last.type, last.agent) == (EventType.AGENT_STATE_CHANGED, "1004")
+        assert last.sequence == before[-1].sequence + 1
+        agents = {a.extension: a for a in await again.agents("demo")}
+        assert agents["1004"].unavailable_code == "lunch"
+        await set_state(again, "1004", AgentState.AVAILABLE)  # and the sequence goes on
+        await assert_sequences_contiguous(redis, prefix)

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,7 +104,7 @@ async def _hang_up(pbx: PbxService, events: EventLog, talk: Conversation) -> Non
 
 
 async def _supervisor(
-    pbx: PbxService, tmp_path: Path, scenario: str = "agent_answer.xml", **variables: object
+    pbx: PbxService, tmp_path: Path, scenario: str = "agent_answer.xml", **variables: Any
 ) -> tuple[RtpPhone, Sipp]:
     phone = RtpPhone(SUPERVISOR_HZ).start()
     sipp = await agent_phone(
