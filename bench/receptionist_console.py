@@ -100,7 +100,9 @@ class PhaseResult:
     @property
     def p99(self) -> float:
         values = self.latencies_ms
-        return statistics.quantiles(values, n=100, method="inclusive")[98] if len(values) > 1 else values[0]
+        if len(values) == 1:
+            return values[0]
+        return statistics.quantiles(values, n=100, method="inclusive")[98]
 
 
 def extensions(users: int) -> list[str]:
@@ -169,14 +171,14 @@ def open_console(page: Page, product: ProductThread, users: int) -> dict[str, st
 
 
 def drive(
-    pbx: PbxService, users: list[str], rest: dict[str, str], rate: float, seconds: float, seed: int
+    pbx: PbxService, users: list[str], rest: dict[str, str], rate: float, seconds: float
 ) -> list[Expected]:
     """About `rate` state changes a second for `seconds`: `slots` calls at once, each on a
     random user no other call has, stepping in turn (ringing, on a call, hung up: the tile back
     to its `rest` state); every call ends. Returns the changes expected in the console."""
     stack = pbx._stack
     assert stack is not None
-    chooser = random.Random(seed)
+    chooser = random.Random(f"{rate}/{seconds}")  # the same users in every run
     slots = max(1, min(len(users) // 2, round(rate / 5)))
     changes = 3 * slots * max(1, math.ceil(rate * seconds / (3 * slots)))
     run = uuid.uuid4().hex[:6]
@@ -217,7 +219,8 @@ def seen_changes(page: Page, count: int) -> list[tuple[str, str, float]]:
             break
         time.sleep(0.2)
     time.sleep(0.5)  # a late duplicate or stray change would show here too
-    return [tuple(c) for c in page.evaluate("() => window.benchChanges")]  # type: ignore[misc]
+    changes = page.evaluate("() => window.benchChanges")
+    return [(str(extension), str(state), float(at)) for extension, state, at in changes]
 
 
 def match(expected: list[Expected], seen: list[tuple[str, str, float]]) -> list[float]:
@@ -249,7 +252,7 @@ def phase(
     seconds: float,
 ) -> PhaseResult:
     page.evaluate("() => { window.benchChanges.length = 0; }")
-    expected = drive(pbx, users, rest, rate, seconds, seed=len(label))
+    expected = drive(pbx, users, rest, rate, seconds)
     latencies = match(expected, seen_changes(page, len(expected)))
     return PhaseResult(label, rate, len(expected), latencies)
 
@@ -310,11 +313,13 @@ def main(argv: list[str] | None = None) -> list[PhaseResult]:
                 print(f"page clock - time.time(): {offset:+.2f} ms (+/- {within:.2f})")
                 # One call first: the stream is open, and the page's code warm.
                 phase(page, pbx, users, rest, "warm-up", 4.0, 0.75)
+                phases = (
+                    (f"baseline ({args.baseline_rate:g} change/s)", args.baseline_rate),
+                    (f"{args.users} tiles, {args.rate:g} changes/s", args.rate),
+                )
                 results = [
-                    phase(page, pbx, users, rest, f"baseline ({args.baseline_rate:g} change/s)",
-                          args.baseline_rate, args.seconds),  # fmt: skip
-                    phase(page, pbx, users, rest, f"{args.users} tiles, {args.rate:g} changes/s",
-                          args.rate, args.seconds),  # fmt: skip
+                    phase(page, pbx, users, rest, label, rate, args.seconds)
+                    for label, rate in phases
                 ]
                 context.close()
                 browser.close()
