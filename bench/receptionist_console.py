@@ -22,6 +22,7 @@ a MutationObserver in the page notes `performance.timeOrigin + performance.now()
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 import os
 import random
@@ -41,6 +42,7 @@ import httpx  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from cti.demo_company import DEMO_TENANT  # noqa: E402
+from cti.receptionist import ReceptionistConsole  # noqa: E402
 from pbx_core import call_control as cc  # noqa: E402
 from pbx_core.service import PbxService  # noqa: E402
 from tests.agent_ui.agent_pages import new_context, watch_errors  # noqa: E402
@@ -80,6 +82,8 @@ OBSERVE = """() => {
 
 Expected = tuple[str, str, float]
 """(extension, tile state, `time.time()` when its event went to the PBX)."""
+Seen = tuple[str, str, float]
+"""(extension, tile state, wall-clock ms when it was seen)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,9 @@ class PhaseResult:
     rate: float
     expected: int
     latencies_ms: list[float]
+    """PBX event -> the tile's new `data-state` in the page."""
+    backend_ms: list[float]
+    """PBX event -> the console backend's tile in a stream's queue (where the time goes)."""
 
     @property
     def lost(self) -> int:
@@ -99,10 +106,33 @@ class PhaseResult:
 
     @property
     def p99(self) -> float:
-        values = self.latencies_ms
-        if len(values) == 1:
-            return values[0]
-        return statistics.quantiles(values, n=100, method="inclusive")[98]
+        return p99(self.latencies_ms)
+
+
+def p99(values: list[float]) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[98]
+
+
+class BackendTap:
+    """A second listener of the console's backend, beside the page's stream: when each tile
+    left `ReceptionistConsole` for the streams (the rest of the latency is the SSE response,
+    Chromium's fetch reader and the page's code)."""
+
+    def __init__(self, product: ProductThread) -> None:
+        assert product.handle.app is not None
+        console: ReceptionistConsole = product.handle.app.state.receptionist
+        self.seen: list[Seen] = []
+        self._task = asyncio.run_coroutine_threadsafe(self._follow(console), product.loop.loop)
+
+    async def _follow(self, console: ReceptionistConsole) -> None:
+        with console.listen(DEMO_TENANT) as queue:
+            while (tile := await queue.get()) is not None:
+                self.seen.append((tile.extension, str(tile.state), time.time() * 1000))
+
+    def stop(self) -> None:
+        self._task.cancel()
 
 
 def extensions(users: int) -> list[str]:
@@ -210,7 +240,7 @@ def drive(
     return expected
 
 
-def seen_changes(page: Page, count: int) -> list[tuple[str, str, float]]:
+def seen_changes(page: Page, count: int) -> list[Seen]:
     """The changes the page noted, once `count` are there or SETTLE_SECONDS passed (then lost
     ones show as such)."""
     deadline = time.monotonic() + SETTLE_SECONDS
@@ -223,7 +253,7 @@ def seen_changes(page: Page, count: int) -> list[tuple[str, str, float]]:
     return [(str(extension), str(state), float(at)) for extension, state, at in changes]
 
 
-def match(expected: list[Expected], seen: list[tuple[str, str, float]]) -> list[float]:
+def match(expected: list[Expected], seen: list[Seen]) -> list[float]:
     """Latencies (ms) of the expected changes found, per tile in order: each expected state is
     the first one seen on its tile after the previous match."""
     by_tile: dict[str, list[tuple[str, float]]] = {}
@@ -244,6 +274,7 @@ def match(expected: list[Expected], seen: list[tuple[str, str, float]]) -> list[
 
 def phase(
     page: Page,
+    tap: BackendTap,
     pbx: PbxService,
     users: list[str],
     rest: dict[str, str],
@@ -252,9 +283,10 @@ def phase(
     seconds: float,
 ) -> PhaseResult:
     page.evaluate("() => { window.benchChanges.length = 0; }")
+    tap.seen.clear()
     expected = drive(pbx, users, rest, rate, seconds)
     latencies = match(expected, seen_changes(page, len(expected)))
-    return PhaseResult(label, rate, len(expected), latencies)
+    return PhaseResult(label, rate, len(expected), latencies, match(expected, list(tap.seen)))
 
 
 def clock_offset_ms(page: Page) -> tuple[float, float]:
@@ -281,6 +313,11 @@ def report(results: list[PhaseResult]) -> None:
             f" lost {result.lost}, p50 {result.p50:.1f} ms, p99 {result.p99:.1f} ms,"
             f" max {max(result.latencies_ms):.1f} ms"
         )
+        if result.backend_ms:
+            print(
+                f"  of which to the backend's tile: p50 {statistics.median(result.backend_ms):.1f}"
+                f" ms, p99 {p99(result.backend_ms):.1f} ms"
+            )
         if base is None:
             base = result.p99
         else:
@@ -311,16 +348,18 @@ def main(argv: list[str] | None = None) -> list[PhaseResult]:
                 rest = open_console(page, product, len(users))
                 offset, within = clock_offset_ms(page)
                 print(f"page clock - time.time(): {offset:+.2f} ms (+/- {within:.2f})")
+                tap = BackendTap(product)
                 # One call first: the stream is open, and the page's code warm.
-                phase(page, pbx, users, rest, "warm-up", 4.0, 0.75)
+                phase(page, tap, pbx, users, rest, "warm-up", 4.0, 0.75)
                 phases = (
                     (f"baseline ({args.baseline_rate:g} change/s)", args.baseline_rate),
                     (f"{args.users} tiles, {args.rate:g} changes/s", args.rate),
                 )
                 results = [
-                    phase(page, pbx, users, rest, label, rate, args.seconds)
+                    phase(page, tap, pbx, users, rest, label, rate, args.seconds)
                     for label, rate in phases
                 ]
+                tap.stop()
                 context.close()
                 browser.close()
                 if errors:
