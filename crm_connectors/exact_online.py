@@ -20,7 +20,7 @@ import httpx
 from crm_connectors.config import ExactOnlineConfig
 from crm_connectors.connector import ConfiguredConnector
 from crm_connectors.errors import CrmAuthError, CrmBadResponseError, CrmRateLimitedError
-from crm_connectors.http import DEFAULT_RETRY, RetryPolicy, send_json
+from crm_connectors.http import DEFAULT_RETRY, RetryPolicy, link_on_origin, send_json
 from crm_connectors.mapping import normalised_phones
 from crm_connectors.oauth import OAuth2Token, TokenState
 from crm_connectors.phone import national_digits
@@ -127,7 +127,10 @@ class ExactOnlineConnector(ConfiguredConnector[ExactOnlineConfig]):
                     yield row
             nxt = d.get("__next") if isinstance(d, dict) else None
             # __next already carries the query (with $skiptoken); do not add ours again.
-            next_url, next_params = (nxt, None) if isinstance(nxt, str) and nxt else (None, None)
+            if isinstance(nxt, str) and nxt:
+                next_url, next_params = link_on_origin(self._api, nxt), None
+            else:
+                next_url, next_params = None, None
 
     def _account(self, row: dict[str, Any]) -> CrmRecord | None:
         record_id, name = row.get("ID"), row.get("Name")

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -129,6 +130,17 @@ async def send_json(
         except ValueError as exc:
             raise CrmBadResponseError(f"{method} {_safe(url)}: body is not JSON") from exc
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def link_on_origin(base: str, link: str) -> str:
+    """A next-page link the CRM sent, made absolute against `base`, if it stays on `base`'s
+    scheme, host and port: the connector sends its bearer token with it, so a link to any
+    other place (a compromised or spoofed answer, an http downgrade) is refused, not followed."""
+    absolute = urljoin(base, link)
+    wanted, got = urlsplit(base), urlsplit(absolute)
+    if (got.scheme, got.hostname, got.port) != (wanted.scheme, wanted.hostname, wanted.port):
+        raise CrmBadResponseError(f"next-page link to another origin refused: {_safe(absolute)}")
+    return absolute
 
 
 def _safe(url: str) -> str:

@@ -12,7 +12,7 @@ import httpx
 from crm_connectors.config import SalesforceConfig
 from crm_connectors.connector import ConfiguredConnector
 from crm_connectors.errors import CrmAuthError, CrmBadResponseError
-from crm_connectors.http import DEFAULT_RETRY, NO_RETRY, RetryPolicy, send_json
+from crm_connectors.http import DEFAULT_RETRY, NO_RETRY, RetryPolicy, link_on_origin, send_json
 from crm_connectors.mapping import get_path, normalised_phones
 from crm_connectors.oauth import OAuth2Token, TokenState
 from crm_connectors.phone import national_digits
@@ -168,7 +168,7 @@ class SalesforceConnector(ConfiguredConnector[SalesforceConfig]):
                 next_url = body.get("nextRecordsUrl")
                 if body.get("done", True) or not isinstance(next_url, str):
                     break
-                body = await self._call("GET", next_url)
+                body = await self._call("GET", link_on_origin(self._instance, next_url))
 
     async def log_call(self, call: CallLog, record: CrmRecord | None) -> str | None:
         task: dict[str, Any] = {

@@ -63,6 +63,8 @@ class FakeSalesforce:
     page_size: int = 2
     behaviour: Behaviour = field(default_factory=Behaviour)
     base_url: str = ""
+    next_link_origin: str = ""
+    """Put before `nextRecordsUrl` (relative, as documented, when empty): a spoofed answer."""
 
     def add(self, kind: str, record_id: str, name: str, **fields: Any) -> None:
         url = f"/services/data/v{self.version}/sobjects/{kind}/{record_id}"
@@ -137,7 +139,8 @@ class FakeSalesforce:
         body: dict[str, Any] = {"totalSize": len(rows), "done": done, "records": page}
         if not done:
             body["nextRecordsUrl"] = (
-                f"/services/data/v{self.version}/query/01gC-{start + self.page_size}"
+                f"{self.next_link_origin}/services/data/v{self.version}/query/01gC-"
+                f"{start + self.page_size}"
             )
         return body
 
@@ -191,6 +194,8 @@ class FakeExact:
     minutely_reset_ms: int = 0
     behaviour: Behaviour = field(default_factory=Behaviour)
     base_url: str = ""
+    next_link_origin: str | None = None
+    """The origin of `__next` links (our own `base_url` when None): a spoofed answer."""
 
     def app(self) -> Starlette:
         api = f"/api/v1/{self.division}"
@@ -256,8 +261,9 @@ class FakeExact:
             page = rows[start : start + self.page_size]
             d: dict[str, Any] = {"results": page}
             if start + self.page_size < len(rows):
+                origin = self.base_url if self.next_link_origin is None else self.next_link_origin
                 d["__next"] = (
-                    f"{self.base_url}{request.url.path}?$select="
+                    f"{origin}{request.url.path}?$select="
                     f"{request.query_params.get('$select', '')}&$skiptoken={start + self.page_size}"
                 )
             return JSONResponse({"d": d}, headers=self._rate_headers())

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from crm_connectors.config import ExactOnlineConfig
-from crm_connectors.errors import CrmAuthError, CrmRateLimitedError
+from crm_connectors.errors import CrmAuthError, CrmBadResponseError, CrmRateLimitedError
 from crm_connectors.exact_online import ExactOnlineConnector
 from crm_connectors.http import RetryPolicy
 from crm_connectors.index import CrmIndex
@@ -96,6 +96,21 @@ async def test_full_sync_pages_through_accounts_and_contacts(
     account_pages = [r for r in fake.behaviour.requests if "/crm/Accounts" in r]
     assert len(account_pages) == 3  # 60 + 60 + 11 rows
     assert [s.reveal() for s in rotated] == ["refresh-1"] and fake.refreshes == 1
+
+
+async def test_a_next_page_link_to_another_origin_or_plain_http_is_refused(
+    fake: FakeExact, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """Issue 19.9: `__next` links carry the bearer token; one to another host, or downgraded to
+    another scheme, is refused and that host hears nothing."""
+    elsewhere = FakeExact()
+    with serve(elsewhere.app()) as other_url:
+        for origin in (other_url, fake.base_url.replace("http://", "https://")):
+            fake.next_link_origin = origin
+            exact = ExactOnlineConnector(config(fake), client, retry=FAST)
+            with pytest.raises(CrmBadResponseError, match="another origin"):
+                await sync_connector(exact, index(tmp_path), "t1", SyncMode.FULL)
+    assert elsewhere.behaviour.requests == []
 
 
 async def test_429_with_retry_after_is_waited_out(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from crm_connectors.config import SalesforceConfig
-from crm_connectors.errors import CrmAuthError
+from crm_connectors.errors import CrmAuthError, CrmBadResponseError
 from crm_connectors.records import CallDirection, CallLog
 from crm_connectors.salesforce import SalesforceConnector, sosl_escape
 from crm_connectors.secrets import Secret
@@ -98,6 +98,21 @@ async def test_soql_listing_follows_next_records_url(
     assert len(contacts) == 7  # 2 + 5, over pages of 2
     assert any("/query/01gC-" in line for line in fake.behaviour.requests)
     assert {r.kind for r in records} == {"Contact", "Account", "Lead"}
+
+
+async def test_a_next_page_link_to_another_origin_is_refused_not_followed(
+    fake: FakeSalesforce, client: httpx.AsyncClient
+) -> None:
+    """Issue 19.9: the connector sends its bearer token with every page; a spoofed answer's
+    `nextRecordsUrl` on another host (here another port) must not get it."""
+    fake.add("Contact", "003X", "Third Contact", Phone="010-4142000", MobilePhone=None)  # 2 pages
+    elsewhere = FakeSalesforce()
+    with serve(elsewhere.app()) as other_url:
+        fake.next_link_origin = other_url
+        sf = SalesforceConnector(config(fake), client)
+        with pytest.raises(CrmBadResponseError, match="another origin"):
+            _ = [r async for r in sf.iter_records()]
+    assert elsewhere.behaviour.requests == []
 
 
 async def test_log_call_creates_a_completed_call_task(
