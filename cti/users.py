@@ -34,7 +34,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from common.migrations import MigratedSchema, upgrade
-from cti.passwords import PRODUCTION_COST, ScryptCost, hash_password, verify_password
+from cti.passwords import (
+    PRODUCTION_COST,
+    ScryptCost,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from cti.principal import Principal, Role
 
 metadata = MetaData()
@@ -176,6 +182,14 @@ class UserDirectory:
                 delete(users).where(users.c.tenant == tenant, users.c.username == username)
             )
 
+    def _store_password(self, user_id: int, password: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(users)
+                .where(users.c.id == user_id)
+                .values(password_hash=hash_password(password, self._cost))
+            )
+
     def authenticate(self, tenant: str, username: str, password: str) -> Principal | None:
         with self._engine.connect() as conn:
             row = conn.execute(
@@ -187,6 +201,8 @@ class UserDirectory:
                 return None
             if not verify_password(password, row.password_hash):
                 return None
+            if needs_rehash(row.password_hash, self._cost):
+                self._store_password(row.id, password)  # an older installation's cheaper hash
             supervised = conn.execute(
                 select(supervised_call_centers.c.call_center_id).where(
                     supervised_call_centers.c.user_id == row.id

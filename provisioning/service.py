@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 
 from provisioning import telephony_store as telephony
 from provisioning import user_store as store
@@ -182,7 +182,11 @@ class ProvisioningService:
 
     # Signing in.
     def sign_in(
-        self, username: str, password: str, verify: Callable[[str, str], bool]
+        self,
+        username: str,
+        password: str,
+        verify: Callable[[str, str], bool],
+        outdated: Callable[[str], bool] = lambda _stored: False,
     ) -> Account | None:
         """The account when `password` is the user's web password, None when it is not.
         Raises NotFound when no user has `username` (usernames are platform-wide), without
@@ -199,12 +203,23 @@ class ProvisioningService:
                 raise NotFound("username", f"no user {username!r}")
             if not verify(password, row.password_hash):
                 return None
+            if outdated(row.password_hash):
+                # Hashed at an older, cheaper cost: stored again at today's, now that we have it.
+                self._rehash(username, password)
             roles = frozenset(UserRole(r) for r in row.roles.split(","))
             supervised = connection.execute(
                 select(center_rows.c.number).where(center_rows.c.tenant == row.tenant)
             ).scalars()
             centers = frozenset(supervised) if UserRole.SUPERVISOR in roles else frozenset()
         return Account(row.tenant, username, row.extension, roles, centers)
+
+    def _rehash(self, username: str, password: str) -> None:
+        with self._tx.engine.begin() as connection:
+            connection.execute(
+                update(users)
+                .where(users.c.username == username)
+                .values(password_hash=self._hash(password))
+            )
 
     # Users.
     def create_user(self, actor: str, tenant: str, spec: UserSpec) -> UserView:

@@ -12,13 +12,14 @@ everywhere, or (an admin, the operator) another user's (cti/token_revocation.py)
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from cti.passwords import verify_password
+from cti.passwords import needs_rehash, verify_password
 from cti.principal import Principal, Role
 from cti.rest.deps import CurrentPrincipal, Services
 from cti.rest.provisioning_access import Provisioning
@@ -62,7 +63,9 @@ def authenticate(
     tenant, name = services.split_login(login)
     if name == login:  # a bare name: provisioning's usernames are platform-wide
         try:
-            account = provisioning.sign_in(name, password, verify_password)
+            cost = services.settings.password_cost  # what new hashes get here
+            outdated = partial(needs_rehash, cost=cost)
+            account = provisioning.sign_in(name, password, verify_password, outdated)
         except NotFound:
             pass  # not provisioned: cti_users may still know it
         else:
