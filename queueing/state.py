@@ -23,6 +23,8 @@ class Phase(StrEnum):
     """In the queue, ringing one agent (or several: simultaneous)."""
     TALKING = "talking"
     HELD = "held"
+    DIALING = "dialing"
+    """A callback: its agent answered, the customer's number is being called."""
     TREATED = "treated"
     """Out of the queue by a treatment (overflow, stranded...), waiting for the caller to go."""
 
@@ -50,6 +52,11 @@ class Call:
     pending: Treatment | None = None
     """A treatment waiting for its announcement to end."""
     stay: int = 1
+    callback: str | None = None
+    """The number to call back: set, the call keeps its place without its caller."""
+    callback_entry: str | None = None
+    """Digits typed in the callback menu so far; None: the menu is not open."""
+    callback_attempts: int = 0
 
 
 @dataclass(slots=True)
