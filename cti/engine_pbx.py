@@ -44,6 +44,12 @@ PBX_ANSWERS: dict[type, str] = {
 REMINDER_TONE = "reminder_tone"
 """Beeps to the agent only, when a call they hold has waited too long (`RemindAgent`)."""
 
+DIAL_LEG = "dial"
+"""The leg of a callback's offer: the PBX's click-to-dial (`pbx.Dial`), ended with `Hangup`."""
+
+DIAL_AGENT, DIAL_DESTINATION = "agent", "destination"
+"""The leg ids a `pbx.Dial` reports its two legs with (`pbx_core.call_control.Dial`)."""
+
 FALLBACK_PROMPT = "comfort"
 """Played for a prompt name nobody generated: the caller hears a true, if general, message."""
 
@@ -162,9 +168,24 @@ class PbxAdapter:
                         ),
                     )
                 )
+            case q.OfferCallback():
+                # The PBX rings the agent, then calls the number once the agent answers.
+                holder.legs[(command.call_id, command.agent)] = DIAL_LEG
+                cc = holder.engine.state.call_centers[command.call_center_id]
+                send(
+                    pbx.Dial(
+                        command.call_id,
+                        command.agent,
+                        command.number,
+                        ring_timeout=cc.config.ring_seconds + PBX_RING_MARGIN,
+                        tenant=tenant,
+                    )
+                )
             case q.StopRinging():
                 ringing = holder.legs.pop((command.call_id, command.agent), None)
-                if ringing is not None:
+                if ringing == DIAL_LEG:
+                    send(pbx.Hangup(command.call_id, 487, "Request Terminated"))
+                elif ringing is not None:
                     send(pbx.StopRinging(command.call_id, ringing))
             case q.BridgeCall():
                 answered = holder.legs.get((command.call_id, command.agent))
@@ -293,6 +314,10 @@ class PbxAdapter:
 
 def _translate(holder: EngineTenant, event: CallStateEvent) -> qi.Input | None:
     call = holder.engine.state.calls[event.call_id]
+    if call.callback is not None:
+        dialled = _callback_input(holder, call.agent, event)
+        if dialled is not None:
+            return dialled
     match event:
         case pbx.CallAnswered():
             return qi.AgentAnswered(event.call_id, event.extension) if event.leg_id else None
@@ -333,6 +358,26 @@ def _translate(holder: EngineTenant, event: CallStateEvent) -> qi.Input | None:
             return None
         case _:
             assert_never(event)
+
+
+def _callback_input(
+    holder: EngineTenant, agent: str | None, event: CallStateEvent
+) -> qi.Input | None:
+    """A callback's click-to-dial: its destination leg is the customer, and its extension side
+    (CALLER) the agent; None leaves the event to the general translation."""
+    match event:
+        case pbx.CallAnswered(leg_id=leg) if leg == DIAL_DESTINATION:
+            return qi.CallbackAnswered(event.call_id)
+        case pbx.OfferFailed(leg_id=leg) if leg == DIAL_DESTINATION:
+            return qi.CallbackFailed(event.call_id, event.failure.value)
+        case pbx.CallHungUp(side=pbx.HangupSide.CALLER) if agent is not None:
+            holder.forget_call(event.call_id)
+            return qi.AgentHungUp(event.call_id, agent)
+        case pbx.CallHungUp():
+            holder.forget_call(event.call_id)
+            return qi.CallerHungUp(event.call_id)
+        case _:
+            return None
 
 
 def _music_file(music: str | None, tenant: str) -> str:

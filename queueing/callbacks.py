@@ -101,11 +101,12 @@ def callback_booked(ctx: Step, event: CallbackBooked) -> None:
 def request(ctx: Step, call: Call, cc: CallCenter, number: str, via: str) -> None:
     """The waiting call becomes a callback: it keeps its key in the waiting list, its caller
     hears the confirmation and is hung up; no music, comfort message or overflow any more."""
+    # A ring of the caller's own call stops first, while it is still that call and not a callback.
+    freed = flow.stop_ringing(ctx, call) if call.phase is Phase.OFFERED else []
     call.callback = number
     call.callback_entry = None
     for kind in (COMFORT, MAX_WAIT):
         ctx.cancel_timer(timer_id(call.call_id, kind))
-    freed = flow.stop_ringing(ctx, call) if call.phase is Phase.OFFERED else []
     call.entrance_done = True
     call.phase = Phase.WAITING
     _requested_event(ctx, call, cc, via)

@@ -1,0 +1,119 @@
+"""The runtime carries a callback out (cti/engine_pbx.py, docs/callback.md): the caller's DTMF
+reaches the engine's menu, the confirmation ends with the caller hung up, and in its turn the
+callback is a click-to-dial (`pbx.Dial`: the agent first, then the number) whose legs come back
+as the engine's callback inputs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from redis.asyncio import Redis
+
+from cti.demo_company import demo_tenant_config
+from cti.engine_runtime import EngineRuntime
+from cti.event_log import EventLog
+from cti.snapshots import SnapshotStore
+from pbx_core import call_control as pbx
+from queueing.inputs import AgentState, CallbackBooked, SetAgentState, TimerFired
+from queueing.state import Phase
+
+OPEN = datetime(2025, 11, 26, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam")).timestamp()
+
+
+class RecordingPbx:
+    def __init__(self) -> None:
+        self.sent: list[pbx.CallCommand] = []
+
+    def send(self, command: pbx.CallCommand) -> None:
+        self.sent.append(command)
+
+
+def phase_of(engine_runtime: EngineRuntime, call_id: str) -> Phase:
+    return engine_runtime._tenants["demo"].engine.state.calls[call_id].phase
+
+
+@pytest.fixture
+async def runtime(redis: Redis, prefix: str) -> AsyncIterator[tuple[EngineRuntime, RecordingPbx]]:
+    port = RecordingPbx()
+    instance = EngineRuntime(
+        [demo_tenant_config()],
+        port,
+        redis,
+        EventLog(redis, prefix),
+        SnapshotStore(redis, prefix),
+        prefix=prefix,
+        clock=lambda: OPEN,
+    )
+    yield instance, port
+    await instance.stop()
+
+
+async def test_a_caller_who_presses_1_is_called_back_through_a_click_to_dial(
+    runtime: tuple[EngineRuntime, RecordingPbx],
+) -> None:
+    engine_runtime, port = runtime
+    on = engine_runtime.on_call_event
+    engine_runtime.feed("demo", SetAgentState("1001", AgentState.AVAILABLE))
+    await on(pbx.CallOffered("b", "1005", "7001", pbx.CallSource.EXTENSION))
+    [offer] = [c for c in port.sent if isinstance(c, pbx.OfferCall)]
+    await on(pbx.CallAnswered("b", offer.leg_id, "1001"))
+    await on(pbx.CallOffered("a", "1006", "7001", pbx.CallSource.EXTENSION))
+    await on(pbx.MediaFinished("a", "welcome_nl"))
+
+    await on(pbx.DtmfReceived("a", "1"))
+    await on(pbx.DtmfReceived("a", "1"))
+    confirm = [c for c in port.sent if isinstance(c, pbx.PlayPrompt) and c.call_id == "a"][-1]
+    assert confirm.prompt == "callback_confirm_nl"
+    await on(pbx.MediaFinished("a", confirm.prompt))
+    assert pbx.Hangup("a", 200, "OK") in port.sent
+    await on(pbx.CallHungUp("a", pbx.HangupSide.PBX))
+    state = engine_runtime._tenants["demo"].engine.state
+    assert state.calls["a"].callback == "1006"
+
+    # The caller in front is served; the agent's wrap-up ends; then the callback is dialled.
+    await on(pbx.CallHungUp("b", pbx.HangupSide.CALLER))
+    [wrap_up] = [t for t, (kind, _) in state.timers.items() if kind == "wrap_up"]
+    engine_runtime.feed("demo", TimerFired(wrap_up))
+    dials = [c for c in port.sent if isinstance(c, pbx.Dial)]
+    assert [(d.call_id, d.extension, d.destination, d.tenant) for d in dials] == [
+        ("a", "1001", "1006", "demo")
+    ]
+    await on(pbx.CallRinging("a", "agent", "1001"))
+    await on(pbx.CallAnswered("a", "agent", "1001"))
+    assert phase_of(engine_runtime, "a") is Phase.DIALING
+    await on(pbx.CallRinging("a", "destination", "1006"))
+    await on(pbx.CallAnswered("a", "destination", "1006"))
+    assert phase_of(engine_runtime, "a") is Phase.TALKING
+    await on(pbx.CallHungUp("a", pbx.HangupSide.CALLER))  # the agent's side of the dial
+    assert "a" not in state.calls
+    assert state.agents["1001"].state is AgentState.WRAP_UP
+
+
+async def test_an_unreached_customer_waits_for_the_retry_and_a_stopped_ring_ends_the_dial(
+    runtime: tuple[EngineRuntime, RecordingPbx],
+) -> None:
+    engine_runtime, port = runtime
+    on = engine_runtime.on_call_event
+    engine_runtime.feed("demo", CallbackBooked("web-1", "7001", "0201234567"))
+    engine_runtime.feed("demo", SetAgentState("1001", AgentState.AVAILABLE))
+    assert [d.call_id for d in port.sent if isinstance(d, pbx.Dial)] == ["web-1"]
+    await on(pbx.CallAnswered("web-1", "agent", "1001"))
+    await on(pbx.OfferFailed("web-1", "destination", "0201234567", pbx.OfferFailure.BUSY, 486))
+    await on(pbx.CallHungUp("web-1", pbx.HangupSide.PBX))
+    state = engine_runtime._tenants["demo"].engine.state
+    call = state.calls["web-1"]
+    assert (call.phase, call.callback_attempts) == (Phase.WAITING, 1)
+    assert "web-1" not in state.call_centers["7001"].waiting.ready  # waits for its retry
+
+    # A ring the engine stops (another agent answered, a bounce) ends the click-to-dial.
+    engine_runtime.feed("demo", SetAgentState("1001", AgentState.SIGN_OUT))
+    [retry] = [t for t, (kind, _) in state.timers.items() if kind == "callback_retry"]
+    engine_runtime.feed("demo", SetAgentState("1002", AgentState.AVAILABLE))
+    engine_runtime.feed("demo", TimerFired(retry))
+    assert [d.extension for d in port.sent if isinstance(d, pbx.Dial)] == ["1001", "1002"]
+    [ring] = [t for t, (kind, _) in state.timers.items() if kind == "ring"]
+    engine_runtime.feed("demo", TimerFired(ring))  # 1002 does not answer: a bounce
+    assert pbx.Hangup("web-1", 487, "Request Terminated") in port.sent
