@@ -179,6 +179,7 @@ class PbxAdapter:
                         command.number,
                         ring_timeout=cc.config.ring_seconds + PBX_RING_MARGIN,
                         tenant=tenant,
+                        route=command.call_center_id,
                     )
                 )
             case q.StopRinging():

@@ -208,6 +208,9 @@ class Dial:
     ring_timeout: float = 30.0
     tenant: str = DEFAULT_TENANT
     """Whose `extension` and `destination` these are: looked up in that tenant only."""
+    route: str | None = None
+    """The call-center number whose handler gets the events too (a queue callback,
+    docs/callback.md); None: subscribers only."""
 
 
 @dataclass(frozen=True, slots=True)
