@@ -180,6 +180,7 @@ class PbxAdapter:
                         ring_timeout=cc.config.ring_seconds + PBX_RING_MARGIN,
                         tenant=tenant,
                         route=command.call_center_id,
+                        intro=self._prompt_file(command.intro, tenant),
                     )
                 )
             case q.StopRinging():

@@ -211,6 +211,9 @@ class Dial:
     route: str | None = None
     """The call-center number whose handler gets the events too (a queue callback,
     docs/callback.md); None: subscribers only."""
+    intro: str | None = None
+    """A prompt (named as for `PlayPrompt`) the destination hears as it answers, over the
+    agent's audio: a queue callback's introduction. Needs rtpengine; without it, none."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,8 @@ class DialCall:
     tenant: str
     route: str | None
     """Where the PBX routes the events besides its subscribers (`cc.Dial.route`)."""
+    intro: str | None
+    """Played to the destination as it answers (`cc.Dial.intro`)."""
     state: DialState = DialState.RINGING_AGENT
     agent: Any = None
     far: Any = None
@@ -108,6 +110,7 @@ class ClickToDial:
         *,
         media: NgClient | None,
         trunks: TrunkRouting,
+        prompt_path: Callable[[str], str],
     ) -> None:
         self._config = global_config
         self.directories = directories
@@ -116,6 +119,7 @@ class ClickToDial:
         self._contact = contact
         self._media = media
         self.trunks = trunks
+        self._prompt_path = prompt_path
         self.calls: dict[str, DialCall] = {}
 
     # -----------------------------------------------------------------------------------------
@@ -132,6 +136,7 @@ class ClickToDial:
             command.ring_timeout,
             command.tenant,
             command.route,
+            command.intro,
         )
         binding = self._locations.lookup(call.tenant, command.extension)
         if binding is None or busy(call.tenant, command.extension):
@@ -268,11 +273,16 @@ class ClickToDial:
             self._media.answer(
                 call.call_id, call.far_tag, call.agent_tag, call.agent_sdp, latching=True
             )
+            if call.intro is not None:
+                # Toward the destination only: the agent hears the customer meanwhile.
+                self._media.play_media(call.call_id, call.far_tag, self._prompt_path(call.intro))
         else:
             call.agent.recvEvent(CCEventUpdate(MsgBody(sdp)))
 
     def _unreachable(self, call: DialCall, failure: cc.OfferFailure, code: int) -> None:
-        self._emit(cc.OfferFailed(call.call_id, DESTINATION, call.destination, failure, code), call.route)
+        self._emit(
+            cc.OfferFailed(call.call_id, DESTINATION, call.destination, failure, code), call.route
+        )
         self._end(call, cc.HangupSide.PBX, code=code)
 
     def _ring_timeout(self, call: DialCall, leg: str) -> None:
@@ -280,7 +290,9 @@ class ClickToDial:
         if call.state not in (DialState.RINGING_AGENT, DialState.RINGING_DESTINATION):
             return
         number = call.extension if leg == AGENT else call.destination
-        self._emit(cc.OfferFailed(call.call_id, leg, number, cc.OfferFailure.NO_ANSWER, 408), call.route)
+        self._emit(
+            cc.OfferFailed(call.call_id, leg, number, cc.OfferFailure.NO_ANSWER, 408), call.route
+        )
         self._end(call, cc.HangupSide.PBX, code=408)
 
     def _end(self, call: DialCall, side: cc.HangupSide, *, gone: str = "", code: int = 0) -> None:
