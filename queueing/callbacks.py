@@ -23,7 +23,6 @@ from queueing.lookups import check_priority, find_call, find_call_center, find_q
 from queueing.state import IN_QUEUE, Agent, Call, CallCenter, Phase, sync_free
 from queueing.step import Rejected, Step
 from queueing.timers import CALLBACK_RETRY, COMFORT, MAX_WAIT, RING, timer_id
-from queueing.waiting_list import make_key
 
 MAX_NUMBER_DIGITS = 20
 """Digits the menu takes before it stops listening (E.164 has at most 15)."""
@@ -152,8 +151,9 @@ def caller_gone(ctx: Step, call: Call, cc: CallCenter) -> None:
 
 
 def agent_answered(ctx: Step, call: Call, cc: CallCenter, agent: Agent) -> None:
-    """The agent took the callback: out of the queue, the customer's number is called."""
-    others = [a for a in flow.leave_queue(ctx, call, cc, agent.extension) if a is not agent]
+    """The agent took the callback: the customer's number is called; the call keeps its place
+    in the waiting list (`HOLDS_PLACE`) until the customer answers."""
+    others = [a for a in flow.stop_ringing(ctx, call, agent.extension) if a is not agent]
     call.phase = Phase.DIALING
     call.agent = agent.extension
     call.callback_attempts += 1
@@ -178,6 +178,7 @@ def agent_answered(ctx: Step, call: Call, cc: CallCenter, agent: Agent) -> None:
 
 def callback_answered(ctx: Step, event: CallbackAnswered) -> None:
     call = _dialing(ctx, event.call_id)
+    ctx.state.call_centers[call.call_center_id].waiting.remove(call.call_id)
     call.phase = Phase.TALKING
     call.answered = True
     call.answered_at = ctx.now
@@ -208,7 +209,7 @@ def _dialing(ctx: Step, call_id: str) -> Call:
 
 
 def attempt_failed(ctx: Step, call: Call, cc: CallCenter, failure: str) -> None:
-    """The customer was not reached: the call goes back to its own place (same key) and waits
+    """The customer was not reached: the call waits in its own place (kept while dialling) for
     the retry interval, or, its attempts spent, is given up; the agent is free either way."""
     assert call.agent is not None
     agent = ctx.state.agents[call.agent]
@@ -216,7 +217,7 @@ def attempt_failed(ctx: Step, call: Call, cc: CallCenter, failure: str) -> None:
     policy = policy_of(cc)
     data: dict[str, Any] = {"failure": failure}
     if call.callback_attempts < policy.attempts:
-        _back_in_place(ctx, call, cc)
+        _waiting_again(call)
         ctx.start_timer(
             timer_id(call.call_id, CALLBACK_RETRY),
             policy.retry_seconds,
@@ -236,6 +237,7 @@ def attempt_failed(ctx: Step, call: Call, cc: CallCenter, failure: str) -> None:
             **data,
         )
     else:
+        cc.waiting.remove(call.call_id)
         flow.forget(ctx, call)
         ctx.emit(
             EventType.CALLBACK_ABANDONED,
@@ -258,12 +260,11 @@ def retry_due(ctx: Step, call: Call, cc: CallCenter) -> None:
         flow.dispatch_call_center(ctx, cc)
 
 
-def _back_in_place(ctx: Step, call: Call, cc: CallCenter) -> None:
+def _waiting_again(call: Call) -> None:
     call.phase = Phase.WAITING
     call.answered = False
     call.answered_at = None
     call.offered_to = ()
-    cc.waiting.add(make_key(call.call_id, call.priority, call.order))
 
 
 def _agent_back(ctx: Step, agent: Agent, why: str) -> None:
@@ -295,7 +296,7 @@ def survive_restart(ctx: Step, call: Call, cc: CallCenter) -> None:
         agent = ctx.state.agents[call.agent]
         call.agent = None
         call.callback_attempts -= 1
-        _back_in_place(ctx, call, cc)
+        _waiting_again(call)
     for extension in call.offered_to:
         ringing = ctx.state.agents[extension]
         ringing.offered_call = None

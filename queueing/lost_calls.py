@@ -10,11 +10,8 @@ from __future__ import annotations
 from queueing import call_end, callbacks, flow
 from queueing.events import EventType
 from queueing.inputs import CallsLost
-from queueing.state import IN_QUEUE, Agent, Phase
+from queueing.state import HOLDS_PLACE, IN_QUEUE, Agent, Phase
 from queueing.step import Step
-
-CALLBACK_KEPT = IN_QUEUE | {Phase.DIALING}
-"""A callback not yet connected has nothing the crash could take from it but a ring."""
 
 
 def calls_lost(ctx: Step, event: CallsLost) -> None:
@@ -37,7 +34,8 @@ def calls_lost(ctx: Step, event: CallsLost) -> None:
         )
     kept = set()
     for call in calls:
-        if call.callback is not None and call.phase in CALLBACK_KEPT:
+        # A callback not yet connected has nothing the crash could take from it but a ring.
+        if call.callback is not None and call.phase in HOLDS_PLACE:
             kept.add(call.call_id)
             callbacks.survive_restart(ctx, call, ctx.state.call_centers[call.call_center_id])
         elif call.phase in (Phase.TALKING, Phase.HELD):

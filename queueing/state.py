@@ -30,6 +30,10 @@ class Phase(StrEnum):
 
 
 IN_QUEUE = frozenset({Phase.ENTRANCE, Phase.WAITING, Phase.OFFERED})
+HOLDS_PLACE = IN_QUEUE | {Phase.DIALING}
+"""Phases of a call in its call center's waiting list: a callback calling its customer keeps its
+place (and counts against the waiter limit) until the customer answers, so a failed attempt
+goes back to a place that is still there."""
 
 
 @dataclass(slots=True)
