@@ -72,6 +72,8 @@ async def test_a_caller_who_presses_1_is_called_back_through_a_click_to_dial(
     await on(pbx.CallHungUp("a", pbx.HangupSide.PBX))
     state = engine_runtime._tenants["demo"].engine.state
     assert state.calls["a"].callback == "1006"
+    [helpdesk] = [c for c in await engine_runtime.call_centers("demo") if c.id == "7001"]
+    assert [(w.call_id, w.callback) for w in helpdesk.waiting_calls] == [("a", True)]
 
     # The caller in front is served; the agent's wrap-up ends; then the callback is dialled.
     await on(pbx.CallHungUp("b", pbx.HangupSide.CALLER))
