@@ -41,6 +41,17 @@ class EventType(StrEnum):
     CALL_LOST = "CALL_LOST"
     """The platform lost a waiting call (its SIP dialog died with a crashed process): never the
     caller's abandonment (data.wait_seconds; the reason names the cause)."""
+    CALLBACK_REQUESTED = "CALLBACK_REQUESTED"
+    """A waiting caller (or the web) asked for a callback: the call keeps its place without its
+    caller (docs/callback.md)."""
+    CALLBACK_DIALING = "CALLBACK_DIALING"
+    """The agent answered a callback's offer; the customer's number is being called."""
+    CALLBACK_ANSWERED = "CALLBACK_ANSWERED"
+    """The customer answered the callback and is connected to the agent."""
+    CALLBACK_RETRY = "CALLBACK_RETRY"
+    """An attempt did not reach the customer; the callback keeps its place for the next one."""
+    CALLBACK_ABANDONED = "CALLBACK_ABANDONED"
+    """The callback was given up: every attempt failed."""
     CALL_UPDATED = "CALL_UPDATED"
     """Something about a waiting call changed (entrance message done, comfort message played...)."""
     CALL_HELD = "CALL_HELD"
@@ -65,6 +76,8 @@ TERMINAL_CALL_EVENTS = frozenset(
         EventType.CALL_ESCAPED,
         EventType.CALL_DIVERTED,
         EventType.CALL_LOST,
+        EventType.CALLBACK_ANSWERED,
+        EventType.CALLBACK_ABANDONED,
     }
 )
 """Exactly one of these ends each call's stay in a call center (call-center.md, outcome)."""
@@ -92,6 +105,11 @@ DATA_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.CALL_PROMOTED: frozenset({"priority", "previous_priority"}),
     EventType.CALL_REORDERED: frozenset({"position"}),
     EventType.CALL_UPDATED: frozenset({"what"}),
+    EventType.CALLBACK_REQUESTED: frozenset({"number", "position", "via"}),
+    EventType.CALLBACK_DIALING: frozenset({"number", "attempt"}),
+    EventType.CALLBACK_ANSWERED: frozenset({"wait_seconds", "attempt"}),
+    EventType.CALLBACK_RETRY: frozenset({"failure", "attempt", "retry_seconds"}),
+    EventType.CALLBACK_ABANDONED: frozenset({"failure", "attempts", "wait_seconds"}),
     EventType.CALL_HELD: frozenset(),
     EventType.CALL_RESUMED: frozenset(),
     EventType.DISPOSITION_ENTERED: frozenset({"code"}),

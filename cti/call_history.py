@@ -13,9 +13,9 @@ from redis.asyncio import Redis
 from cti.event_log import EventLog, decode, stream_entries
 from queueing.events import DomainEvent, EventType
 
-_HISTORY_TYPES = frozenset(
-    {EventType.CALL_ANSWERED, EventType.CALL_RELEASED, EventType.DISPOSITION_ENTERED}
-)
+_ANSWERS = frozenset({EventType.CALL_ANSWERED, EventType.CALLBACK_ANSWERED})
+"""A queued call answered, or a callback whose customer answered (docs/callback.md)."""
+_HISTORY_TYPES = _ANSWERS | {EventType.CALL_RELEASED, EventType.DISPOSITION_ENTERED}
 
 
 @dataclass
@@ -45,7 +45,7 @@ async def recent_calls(
             entry = CallHistoryEntry(event.call_id, event.caller, event.call_center_id)
             entries[event.call_id] = entry
             order.append(event.call_id)
-        if event.type is EventType.CALL_ANSWERED:
+        if event.type in _ANSWERS:
             entry.answered_at = event.timestamp
         elif event.type is EventType.CALL_RELEASED:
             entry.released_at = event.timestamp

@@ -121,6 +121,11 @@ class CallCenterControl(Protocol):
 
     async def record_call(self, tenant: str, call_id: str, enabled: bool, *, by: str) -> None: ...
 
+    async def book_callback(self, tenant: str, call_center_id: str, number: str) -> str:
+        """A callback asked for outside a call (Bel-me-nu): it waits its turn in the call
+        center's queue (docs/callback.md); returns its call id."""
+        ...
+
     async def click_to_dial(self, tenant: str, extension: str, destination: str) -> str:
         """Ring `extension`, then call `destination`; returns the new call's id."""
         ...

@@ -9,6 +9,7 @@ from queueing.config import (
     Action,
     AgentConfig,
     BouncePolicy,
+    CallbackPolicy,
     CallCenterConfig,
     ComfortBypass,
     EstimatedWait,
@@ -58,6 +59,8 @@ def demo_tenant_config() -> TenantConfig:
                 overflow=OverflowPolicy(max_wait_seconds=120),
                 wrap_up_seconds=WRAP_UP_SECONDS,
                 disposition_codes=DISPOSITION_CODES,
+                # Press 1 for a callback that keeps the place (docs/callback.md).
+                callback=CallbackPolicy(offer_above_seconds=30),
             ),
             CallCenterConfig(
                 id="7002",

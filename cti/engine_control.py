@@ -236,6 +236,11 @@ class EngineControl:
         self._tenants[tenant].recording.add(call_id)
         self._pbx.send(pbx.StartRecording(call_id))
 
+    async def book_callback(self, tenant: str, call_center_id: str, number: str) -> str:
+        call_id = f"callback-{uuid.uuid4().hex}"
+        await self._accepted(tenant, qi.CallbackBooked(call_id, call_center_id, number))
+        return call_id
+
     async def click_to_dial(self, tenant: str, extension: str, destination: str) -> str:
         """Ring the agent's phone first, then call the destination (the PBX's `Dial`)."""
         holder = self._tenants.get(tenant)

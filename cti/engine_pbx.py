@@ -10,6 +10,7 @@ being dropped. Kinds deliberately without effect are listed as such.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import subprocess
 from collections.abc import Callable, Mapping
@@ -43,6 +44,12 @@ PBX_ANSWERS: dict[type, str] = {
 
 REMINDER_TONE = "reminder_tone"
 """Beeps to the agent only, when a call they hold has waited too long (`RemindAgent`)."""
+
+DIAL_MARK = "~callback~"
+"""A callback's click-to-dial runs under `<call id>~callback~<n>` (`EngineTenant.dials`)."""
+
+DIAL_AGENT, DIAL_DESTINATION = "agent", "destination"
+"""The leg ids a `pbx.Dial` reports its two legs with (`pbx_core.call_control.Dial`)."""
 
 FALLBACK_PROMPT = "comfort"
 """Played for a prompt name nobody generated: the caller hears a true, if general, message."""
@@ -162,9 +169,31 @@ class PbxAdapter:
                         ),
                     )
                 )
+            case q.OfferCallback():
+                # The PBX rings the agent, then calls the number once the agent answers.
+                holder.leg_counter += 1
+                dial = f"{command.call_id}{DIAL_MARK}{holder.leg_counter}"
+                holder.legs[(command.call_id, command.agent)] = dial
+                holder.dials[command.call_id] = dial
+                cc = holder.engine.state.call_centers[command.call_center_id]
+                send(
+                    pbx.Dial(
+                        dial,
+                        command.agent,
+                        command.number,
+                        ring_timeout=cc.config.ring_seconds + PBX_RING_MARGIN,
+                        tenant=tenant,
+                        route=command.call_center_id,
+                        intro=self._prompt_file(command.intro, tenant),
+                    )
+                )
             case q.StopRinging():
                 ringing = holder.legs.pop((command.call_id, command.agent), None)
-                if ringing is not None:
+                if ringing is not None and DIAL_MARK in ringing:
+                    if holder.dials.get(command.call_id) == ringing:
+                        del holder.dials[command.call_id]  # its late events are stale
+                    send(pbx.Hangup(ringing, 487, "Request Terminated"))
+                elif ringing is not None:
                     send(pbx.StopRinging(command.call_id, ringing))
             case q.BridgeCall():
                 answered = holder.legs.get((command.call_id, command.agent))
@@ -177,7 +206,15 @@ class PbxAdapter:
                 holder.forget_call(command.call_id)
                 send(pbx.Reject(command.call_id, 486, "Busy Here"))
             case q.HangUpCall():
-                holder.forget_call(command.call_id)
+                if command.call_id in holder.engine.state.calls:
+                    # A callback's caller after the confirmation: its offer, if one is out
+                    # already, goes on.
+                    holder.prompts.pop(command.call_id, None)
+                else:
+                    connected = holder.dials.get(command.call_id)
+                    holder.forget_call(command.call_id)
+                    if connected is not None:  # a connected callback: its click-to-dial
+                        send(pbx.Hangup(connected, 200, "OK"))
                 send(pbx.Hangup(command.call_id, 200, "OK"))
             case q.KeepRinging():
                 send(pbx.SendRinging(command.call_id))
@@ -238,11 +275,16 @@ class PbxAdapter:
                 self._port.send(pbx.Reject(event.call_id, 404, "Not Found"))
                 return None
             return event.tenant, qi.CallArrived(event.call_id, event.called, event.caller)
-        found = self._find_call(event.call_id)
+        call_id, mark, _ = event.call_id.rpartition(DIAL_MARK)
+        found = self._find_call(call_id if mark else event.call_id)
         if found is None:
             return None  # a call the engine already let go of (transferred, rejected)
         tenant, holder = found
-        translated = _translate(holder, event)
+        if mark:
+            if holder.dials.get(call_id) != event.call_id:
+                return None  # an ended offer or attempt of this callback: stale
+            event = dataclasses.replace(event, call_id=call_id)
+        translated = _translate(holder, event, from_dial=bool(mark))
         return None if translated is None else (tenant, translated)
 
     def _confirm(self, event: pbx.CallEvent) -> None:
@@ -291,8 +333,14 @@ class PbxAdapter:
             del self._awaiting[key]
 
 
-def _translate(holder: EngineTenant, event: CallStateEvent) -> qi.Input | None:
+def _translate(
+    holder: EngineTenant, event: CallStateEvent, *, from_dial: bool = False
+) -> qi.Input | None:
     call = holder.engine.state.calls[event.call_id]
+    if call.callback is not None:
+        dialled = _callback_input(holder, call.agent, event, from_dial)
+        if dialled is not None:
+            return dialled
     match event:
         case pbx.CallAnswered():
             return qi.AgentAnswered(event.call_id, event.extension) if event.leg_id else None
@@ -336,6 +384,30 @@ def _translate(holder: EngineTenant, event: CallStateEvent) -> qi.Input | None:
             return None
         case _:
             assert_never(event)
+
+
+def _callback_input(
+    holder: EngineTenant, agent: str | None, event: CallStateEvent, from_dial: bool
+) -> qi.Input | None:
+    """A callback's events: of its click-to-dial, the destination leg is the customer and the
+    extension side (CALLER) the agent; the caller's own leg only ends. None leaves the event to
+    the general translation."""
+    match event:
+        case pbx.CallAnswered(leg_id=leg) if leg == DIAL_DESTINATION:
+            return qi.CallbackAnswered(event.call_id)
+        case pbx.OfferFailed(leg_id=leg) if leg == DIAL_DESTINATION:
+            return qi.CallbackFailed(event.call_id, event.failure.value)
+        case pbx.CallHungUp() if from_dial:
+            holder.forget_call(event.call_id)
+            if event.side is pbx.HangupSide.CALLER and agent is not None:
+                return qi.AgentHungUp(event.call_id, agent)
+            return qi.CallerHungUp(event.call_id)
+        case pbx.CallHungUp():
+            # The caller's leg after asking: an offer already out must still be stoppable.
+            holder.prompts.pop(event.call_id, None)
+            return qi.CallerHungUp(event.call_id)
+        case _:
+            return None
 
 
 def _music_file(music: str | None, tenant: str) -> str:

@@ -28,6 +28,7 @@ def tenant_snapshot(holder: EngineTenant, written_at: float) -> TenantSnapshot:
                 position=position,
                 priority=state.calls[call_id].priority,
                 arrived_at=state.calls[call_id].arrived_at,
+                callback=state.calls[call_id].callback is not None,
             )
             for position, call_id in enumerate(cc.waiting.call_ids(), start=1)
         )

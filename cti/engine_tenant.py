@@ -21,9 +21,13 @@ class EngineTenant:
     """Call id -> (monitor id, supervisor's extension) while a supervisor listens in."""
     journal_length: int = 0
     """Entries in the tenant's Redis journal (after its snapshot), written or queued."""
+    dials: dict[str, str] = field(default_factory=dict)
+    """Callback call id -> the PBX call id of its click-to-dial under way (one per attempt or
+    offer, so a late event of an ended one never reaches the next)."""
 
     def forget_call(self, call_id: str) -> None:
         """The PBX's bookkeeping of a call the engine let go of, or that ended."""
         self.prompts.pop(call_id, None)
+        self.dials.pop(call_id, None)
         for key in [k for k in self.legs if k[0] == call_id]:
             del self.legs[key]

@@ -62,6 +62,8 @@ class WaitingCallSnapshot:
     position: int
     priority: int
     arrived_at: float
+    callback: bool = False
+    """A callback (docs/callback.md): its caller hung up and is called back in turn."""
 
 
 @dataclass(frozen=True, slots=True)

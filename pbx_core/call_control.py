@@ -208,6 +208,12 @@ class Dial:
     ring_timeout: float = 30.0
     tenant: str = DEFAULT_TENANT
     """Whose `extension` and `destination` these are: looked up in that tenant only."""
+    route: str | None = None
+    """The call-center number whose handler gets the events too (a queue callback,
+    docs/callback.md); None: subscribers only."""
+    intro: str | None = None
+    """A prompt (named as for `PlayPrompt`) the destination hears as it answers, over the
+    agent's audio: a queue callback's introduction. Needs rtpengine; without it, none."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy import update as sql_update
 
 from provisioning.errors import Invalid, NotFound
-from provisioning.models import METADATA, TENANT_ID, users
+from provisioning.models import METADATA, TENANT_ID, call_centers, users
 
 if TYPE_CHECKING:  # provisioning.db imports this module for its table
     from provisioning.service import ProvisioningService
@@ -110,6 +110,15 @@ def _checked(connection: Connection, tenant: str, spec: ButtonSpec) -> ButtonSpe
     if len(spec.origins) > MAX_ORIGINS:
         raise Invalid("origins", f"at most {MAX_ORIGINS}")
     origins = tuple(dict.fromkeys(normal_origin(o) for o in spec.origins))
+    queue = connection.execute(
+        select(call_centers.c.id).where(
+            call_centers.c.tenant == tenant, call_centers.c.number == spec.destination
+        )
+    ).first()
+    if queue is not None:
+        # A call center's number: the request is a callback that waits its turn in the queue
+        # (docs/callback.md).
+        return ButtonSpec(label, spec.destination, origins, spec.international, spec.enabled)
     user = connection.execute(
         select(users.c.call_center_licence).where(
             users.c.tenant == tenant, users.c.extension == spec.destination

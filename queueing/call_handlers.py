@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from queueing import call_end, flow, timers, waiting_media
+from queueing import call_end, callbacks, flow, timers, waiting_media
 from queueing.commands import RemindAgent, StartMusic
 from queueing.config import Action, Tier, Treatment
 from queueing.events import EventType
@@ -103,7 +103,9 @@ def _diversion(ctx: Step, cc: CallCenter) -> tuple[str, Treatment, str] | None:
 def caller_hung_up(ctx: Step, event: CallerHungUp) -> None:
     call = find_call(ctx, event.call_id)
     cc = ctx.state.call_centers[call.call_center_id]
-    if call.phase in IN_QUEUE:
+    if call.callback is not None and call.phase not in (Phase.TALKING, Phase.HELD):
+        callbacks.caller_gone(ctx, call, cc)
+    elif call.phase in IN_QUEUE:
         freed = flow.leave_queue(ctx, call, cc)
         flow.forget(ctx, call)
         during_entrance = not call.entrance_done
@@ -129,7 +131,9 @@ def dtmf_received(ctx: Step, event: DtmfReceived) -> None:
     call = find_call(ctx, event.call_id)
     cc = ctx.state.call_centers[call.call_center_id]
     config = cc.config
-    if call.phase not in IN_QUEUE or event.digit != config.escape_digit:
+    if callbacks.menu_digit(ctx, call, cc, event.digit):
+        return
+    if call.phase not in IN_QUEUE or event.digit != config.escape_digit or call.callback:
         return
     destination = config.escape_destination
     assert destination is not None  # validated with the escape digit
@@ -141,6 +145,9 @@ def media_finished(ctx: Step, event: MediaFinished) -> None:
     call = find_call(ctx, event.call_id)
     cc = ctx.state.call_centers[call.call_center_id]
     media = cc.config.media
+    if call.callback is not None:
+        callbacks.confirmation_played(ctx, call, cc, event.prompt)
+        return
     if call.pending is not None:
         if event.prompt == call.pending.announcement:
             flow.carry_out(ctx, call, call.pending)
@@ -173,7 +180,10 @@ def agent_answered(ctx: Step, event: AgentAnswered) -> None:
     if call.phase is not Phase.OFFERED or event.agent not in call.offered_to:
         raise Rejected("not_offered", f"call {event.call_id} is not ringing agent {event.agent}")
     cc = ctx.state.call_centers[call.call_center_id]
-    flow.answer(ctx, call, cc, ctx.state.agents[event.agent])
+    if call.callback is not None:
+        callbacks.agent_answered(ctx, call, cc, ctx.state.agents[event.agent])
+    else:
+        flow.answer(ctx, call, cc, ctx.state.agents[event.agent])
 
 
 def agent_rejected(ctx: Step, event: AgentRejected) -> None:
@@ -218,8 +228,15 @@ def _missed(ctx: Step, agent: Agent, why: str) -> None:
 
 
 def agent_hung_up(ctx: Step, event: AgentHungUp) -> None:
-    call = find_agent_call(ctx, event.call_id, event.agent, frozenset({Phase.TALKING, Phase.HELD}))
-    call_end.release(ctx, call, "agent", hang_up=not event.transferred)
+    call = find_agent_call(ctx, event.call_id, event.agent, WITH_AGENT)
+    if call.phase is Phase.DIALING:
+        cc = ctx.state.call_centers[call.call_center_id]
+        callbacks.attempt_failed(ctx, call, cc, "agent_hung_up")
+    else:
+        call_end.release(ctx, call, "agent", hang_up=not event.transferred)
+
+
+WITH_AGENT = frozenset({Phase.TALKING, Phase.HELD, Phase.DIALING})
 
 
 def call_held(ctx: Step, event: CallHeld) -> None:
@@ -311,5 +328,7 @@ def timer_fired(ctx: Step, event: TimerFired) -> None:
             ctx.command(RemindAgent(call.call_id, call.agent))
         case TimerKind.HOLD_BOUNCE:
             call_end.bounce_held_call(ctx, call, cc)
+        case TimerKind.CALLBACK_RETRY:
+            callbacks.retry_due(ctx, call, cc)
         case _:
             assert_never(kind)

@@ -50,6 +50,20 @@ class OfferCall:
 
 
 @dataclass(slots=True)
+class OfferCallback:
+    """Ring the agent's phone for a callback; once the agent answers, call `number` (the intro
+    prompt plays to the customer) and connect the two. Report AgentAnswered / AgentRejected for
+    the agent, then CallbackAnswered or CallbackFailed for the customer."""
+
+    call_id: str
+    agent: str
+    number: str
+    call_center_id: str
+    attempt: int
+    intro: str
+
+
+@dataclass(slots=True)
 class StopRinging:
     call_id: str
     agent: str
@@ -121,6 +135,7 @@ Command = (
     | StartMusic
     | StopMedia
     | OfferCall
+    | OfferCallback
     | StopRinging
     | BridgeCall
     | DisconnectAgent

@@ -161,6 +161,26 @@ class Media:
 
 
 @dataclass(frozen=True, slots=True)
+class CallbackPolicy:
+    """Callback that keeps the place (docs/callback.md): a waiting caller presses `digit`, gives
+    a number and hangs up; the call keeps its place and is called back in its turn."""
+
+    offer_above_seconds: int = 60
+    """Announce the callback offer when the estimated wait is longer than this (0-3600)."""
+    digit: str = "1"
+    attempts: int = 3
+    """Calls to the customer before the callback is given up (1-10)."""
+    retry_seconds: int = 120
+    """Wait between a failed attempt and the next (10-3600)."""
+    offer_prompt: str = "callback_offer"
+    menu_prompt: str = "callback_menu"
+    """"Press 1 for your own number, or enter a number followed by #"."""
+    confirm_prompt: str = "callback_confirm"
+    intro_prompt: str = "callback_intro"
+    """What the customer hears on answering, before the agent is connected."""
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """An agent's place in one call center's agent list."""
 
@@ -206,6 +226,8 @@ class CallCenterConfig:
     escape_destination: str | None = None
     disposition_codes: frozenset[str] = frozenset()
     service_level_seconds: int = 20
+    callback: CallbackPolicy | None = None
+    """Callback that keeps the place; None: not offered."""
 
     def __post_init__(self) -> None:
         validate_call_center(self)
@@ -296,6 +318,18 @@ def validate_call_center(c: CallCenterConfig) -> None:
             raise ConfigError("escape_digit", f"{c.escape_digit!r} is not a DTMF digit")
         if not c.escape_destination:
             raise ConfigError("escape_destination", "an escape digit needs a destination")
+    if c.callback is not None:
+        _validate_callback(c.callback, c.escape_digit)
+
+
+def _validate_callback(policy: CallbackPolicy, escape_digit: str | None) -> None:
+    if policy.digit not in set("0123456789*"):
+        raise ConfigError("callback.digit", f"{policy.digit!r} is not a DTMF digit other than #")
+    if policy.digit == escape_digit:
+        raise ConfigError("callback.digit", "the callback digit is also the escape digit")
+    _range("callback.offer_above_seconds", policy.offer_above_seconds, 0, 3600)
+    _range("callback.attempts", policy.attempts, 1, 10)
+    _range("callback.retry_seconds", policy.retry_seconds, 10, 3600)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,13 +13,14 @@ from queueing.commands import (
     HangUpCall,
     KeepRinging,
     OfferCall,
+    OfferCallback,
     PlayPrompt,
     RejectBusy,
     StopMedia,
     StopRinging,
     TransferCall,
 )
-from queueing.config import Action, StrandedPolicy, Treatment
+from queueing.config import Action, CallbackPolicy, StrandedPolicy, Treatment
 from queueing.events import EventType
 from queueing.inputs import AgentState, Cause
 from queueing.routing import choose_agents, free_agents
@@ -52,9 +53,10 @@ def enter_queue(ctx: Step, call: Call, cc: CallCenter, reentry: str | None = Non
     call.call_center_id = config.id
     call.arrived_at = ctx.now
     call.offered_to = ()
-    call.entrance_done = media.entrance_message is None
+    virtual = call.callback is not None
+    call.entrance_done = virtual or media.entrance_message is None
     call.phase = Phase.WAITING if call.entrance_done else Phase.ENTRANCE
-    if not call.answered:
+    if not call.answered and not virtual:
         call.answered = True
         ctx.command(AnswerCall(call.call_id))
     data: dict[str, Any] = {"priority": call.priority, "position": position, "called": config.id}
@@ -69,6 +71,11 @@ def enter_queue(ctx: Step, call: Call, cc: CallCenter, reentry: str | None = Non
         caller=call.caller,
         **data,
     )
+    if virtual:
+        # A callback has no caller to play to, and waits its turn whatever the wait.
+        cc.waiting.set_ready(call.call_id)
+        dispatch_call_center(ctx, cc)
+        return
     if media.entrance_message is not None:
         ctx.command(PlayPrompt(call.call_id, media.entrance_message))
     else:
@@ -190,6 +197,8 @@ def dispatch_agent(ctx: Step, agent: Agent) -> None:
 
 def offer(ctx: Step, call: Call, cc: CallCenter, agents: list[Agent], reason: str) -> None:
     config = cc.config
+    if call.callback is not None:
+        agents = agents[:1]  # a callback calls the customer from one agent's phone
     cc.waiting.set_not_ready(call.call_id)
     call.phase = Phase.OFFERED
     call.offered_to = tuple(a.extension for a in agents)
@@ -198,16 +207,28 @@ def offer(ctx: Step, call: Call, cc: CallCenter, agents: list[Agent], reason: st
     for agent in agents:
         agent.offered_call = call.call_id
         sync_free(ctx.state, agent)
-        ctx.command(
-            OfferCall(
-                call.call_id,
-                agent.extension,
-                call.caller,
-                config.id,
-                auto_answer=config.automatic_answer,
-                whisper=config.media.whisper_message,
+        if call.callback is not None:
+            ctx.command(
+                OfferCallback(
+                    call.call_id,
+                    agent.extension,
+                    call.callback,
+                    config.id,
+                    call.callback_attempts + 1,
+                    (config.callback or CallbackPolicy()).intro_prompt,
+                )
             )
-        )
+        else:
+            ctx.command(
+                OfferCall(
+                    call.call_id,
+                    agent.extension,
+                    call.caller,
+                    config.id,
+                    auto_answer=config.automatic_answer,
+                    whisper=config.media.whisper_message,
+                )
+            )
         ctx.emit(
             EventType.CALL_OFFERED,
             reason,
@@ -408,6 +429,8 @@ def strand_waiting_calls(ctx: Step, cc: CallCenter) -> None:
         return
     condition, treatment = found
     for call_id in cc.waiting.call_ids():
+        if ctx.state.calls[call_id].callback is not None:
+            continue  # no caller to treat: the callback waits for an agent
         treat(
             ctx,
             ctx.state.calls[call_id],

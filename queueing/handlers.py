@@ -25,11 +25,21 @@ from queueing.call_handlers import (
     media_finished,
     timer_fired,
 )
+from queueing.callbacks import (
+    callback_answered,
+    callback_booked,
+    callback_failed,
+    callback_requested,
+)
 from queueing.inputs import (
     AgentAnswered,
     AgentHungUp,
     AgentRejected,
     CallArrived,
+    CallbackAnswered,
+    CallbackBooked,
+    CallbackFailed,
+    CallbackRequested,
     CallerHungUp,
     CallHeld,
     CallResumed,
@@ -70,6 +80,10 @@ HANDLERS: dict[type[Any], Callable[[Step, Any], None]] = {
     AgentHungUp: agent_hung_up,
     CallHeld: call_held,
     CallResumed: call_resumed,
+    CallbackRequested: callback_requested,
+    CallbackBooked: callback_booked,
+    CallbackAnswered: callback_answered,
+    CallbackFailed: callback_failed,
     TimerFired: timer_fired,
     SetAgentState: set_agent_state,
     JoinCallCenter: join_call_center,

@@ -104,6 +104,44 @@ class CallResumed:
     agent: str
 
 
+# Callbacks (docs/callback.md) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRequested:
+    """A waiting caller asked to be called back on `number`: the call keeps its place without
+    its caller (the runtime's own menu, or the engine's DTMF menu, gives the number)."""
+
+    call_id: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackBooked:
+    """A callback asked for outside a call (the web, Bel-me-nu): a call with no caller leg
+    enters the queue like an arriving call and is called back in its turn."""
+
+    call_id: str
+    call_center_id: str
+    number: str
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackAnswered:
+    """The customer answered the callback's call and is connected to the agent."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackFailed:
+    """The callback's call to the customer did not connect (`failure`: no_answer, busy...)."""
+
+    call_id: str
+    failure: str = "no_answer"
+
+
 # Agent actions ------------------------------------------------------------------------------
 
 
@@ -206,6 +244,10 @@ Input = (
     | AgentHungUp
     | CallHeld
     | CallResumed
+    | CallbackRequested
+    | CallbackBooked
+    | CallbackAnswered
+    | CallbackFailed
     | SetAgentState
     | JoinCallCenter
     | LeaveCallCenter

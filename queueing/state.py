@@ -23,11 +23,17 @@ class Phase(StrEnum):
     """In the queue, ringing one agent (or several: simultaneous)."""
     TALKING = "talking"
     HELD = "held"
+    DIALING = "dialing"
+    """A callback: its agent answered, the customer's number is being called."""
     TREATED = "treated"
     """Out of the queue by a treatment (overflow, stranded...), waiting for the caller to go."""
 
 
 IN_QUEUE = frozenset({Phase.ENTRANCE, Phase.WAITING, Phase.OFFERED})
+HOLDS_PLACE = IN_QUEUE | {Phase.DIALING}
+"""Phases of a call in its call center's waiting list: a callback calling its customer keeps its
+place (and counts against the waiter limit) until the customer answers, so a failed attempt
+goes back to a place that is still there."""
 
 
 @dataclass(slots=True)
@@ -50,6 +56,11 @@ class Call:
     pending: Treatment | None = None
     """A treatment waiting for its announcement to end."""
     stay: int = 1
+    callback: str | None = None
+    """The number to call back: set, the call keeps its place without its caller."""
+    callback_entry: str | None = None
+    """Digits typed in the callback menu so far; None: the menu is not open."""
+    callback_attempts: int = 0
 
 
 @dataclass(slots=True)

@@ -23,7 +23,15 @@ from typing import Any
 from queueing.config import AgentNextState, TenantConfig, Tier
 from queueing.field_codecs import Fields, SnapshotError, as_object, decoder, failure
 from queueing.inputs import AgentState
-from queueing.state import IN_QUEUE, Agent, Call, CallCenter, EngineState, initial_state, sync_free
+from queueing.state import (
+    HOLDS_PLACE,
+    Agent,
+    Call,
+    CallCenter,
+    EngineState,
+    initial_state,
+    sync_free,
+)
 from queueing.timers import WRAP_UP, agent_timer_id
 from queueing.waiting_list import WaitingList, make_key
 
@@ -306,7 +314,7 @@ def _check_queues(doc: _Document) -> None:
     on it to rebuild the queues (a broken one would surface later as a KeyError in a step)."""
     queued: dict[str, set[str]] = {cc_id: set() for cc_id in doc.centers}
     for call in doc.calls.values():
-        if call.phase in IN_QUEUE:
+        if call.phase in HOLDS_PLACE:
             _refers(call.call_center_id in queued, "call", call.call_id, "call center")
             queued[call.call_center_id].add(call.call_id)
     for cc_id, (_fields, waiting, ready) in doc.centers.items():

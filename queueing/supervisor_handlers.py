@@ -103,6 +103,8 @@ def reorder_call(ctx: Step, event: ReorderCall) -> None:
 
 def retrieve_call(ctx: Step, event: RetrieveCall) -> None:
     call, cc = find_queued_call(ctx, event.call_id)
+    if call.callback is not None:
+        raise Rejected("callback", f"call {call.call_id} is a callback: no caller to retrieve")
     if not event.extension:
         raise Rejected("bad_extension", "retrieving a call needs the supervisor's extension")
     why = f"retrieved by {event.by} to {event.extension}"

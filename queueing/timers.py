@@ -20,6 +20,8 @@ class TimerKind(StrEnum):
     """A call held much too long: back into the queue."""
     WRAP_UP = "wrap_up"
     """An agent's wrap-up time is over."""
+    CALLBACK_RETRY = "callback_retry"
+    """A callback waited its retry interval: it may be offered again."""
 
 
 MAX_WAIT = TimerKind.MAX_WAIT
@@ -28,7 +30,8 @@ RING = TimerKind.RING
 HOLD_ALERT = TimerKind.HOLD_ALERT
 HOLD_BOUNCE = TimerKind.HOLD_BOUNCE
 WRAP_UP = TimerKind.WRAP_UP
-CALL_TIMERS = (MAX_WAIT, COMFORT, RING)
+CALLBACK_RETRY = TimerKind.CALLBACK_RETRY
+CALL_TIMERS = (MAX_WAIT, COMFORT, RING, CALLBACK_RETRY)
 
 
 def timer_id(subject: str, kind: str) -> str:

@@ -27,8 +27,23 @@ def start_waiting_media(ctx: Step, call: Call, cc: CallCenter, position: int | N
         else:
             prompt = f"wait:{round(expected_wait(ctx, cc, position))}"
         ctx.command(PlayPrompt(call.call_id, prompt, resume_music=media.music_on_hold))
+    elif (offer := callback_offer(ctx, call, cc, position)) is not None:
+        ctx.command(PlayPrompt(call.call_id, offer, resume_music=media.music_on_hold))
     elif media.music_on_hold is not None:
         ctx.command(StartMusic(call.call_id, media.music_on_hold))
+
+
+def callback_offer(ctx: Step, call: Call, cc: CallCenter, position: int | None) -> str | None:
+    """The callback offer's prompt, when the call center offers callbacks and the estimated wait
+    is over its threshold (docs/callback.md)."""
+    policy = cc.config.callback
+    if policy is None or call.callback is not None:
+        return None
+    if position is None:
+        position = cc.waiting.position(call.call_id)
+    if expected_wait(ctx, cc, position) <= policy.offer_above_seconds:
+        return None
+    return policy.offer_prompt
 
 
 def expected_wait(ctx: Step, cc: CallCenter, position: int) -> float:
@@ -52,7 +67,9 @@ def comfort(ctx: Step, call: Call, cc: CallCenter) -> None:
         return
     prompt, what = media.comfort_message, "comfort_message"
     bypass = media.comfort_bypass
-    if bypass is not None:
+    if (offer := callback_offer(ctx, call, cc, None)) is not None:
+        prompt, what = offer, "callback_offer"
+    elif bypass is not None:
         expected = expected_wait(ctx, cc, cc.waiting.position(call.call_id))
         if expected < bypass.threshold_seconds:
             prompt, what = bypass.message, "bypass_message"

@@ -22,6 +22,7 @@ from queueing.commands import (
     HangUpCall,
     KeepRinging,
     OfferCall,
+    OfferCallback,
     PlayPrompt,
     RejectBusy,
     RemindAgent,
@@ -287,6 +288,8 @@ class _Day:
                 | KeepRinging()
             ):
                 pass  # nothing for the simulated world to do (timers are the simulator's)
+            case OfferCallback():
+                pass  # simulated callers press no keys, so no callback is ever asked for
             case PlayPrompt(call_id=call_id, prompt=prompt, loop=loop):
                 if not loop:
                     prompt_ends = MediaFinished(call_id, prompt)

@@ -71,6 +71,8 @@ def call_center_figures(
                 count(outcome == Outcome.ESCAPED.value).label("escaped"),
                 count(outcome == Outcome.DIVERTED.value).label("diverted"),
                 count(lost).label("lost"),
+                count(outcome == Outcome.CALLBACK_ANSWERED.value).label("called_back"),
+                count(outcome == Outcome.CALLBACK_ABANDONED.value).label("callback_failed"),
                 count(outcome == Outcome.WAITING.value).label("waiting"),
                 # A call the platform lost says nothing about how fast agents answer.
                 count(and_(FACTS.c.entered.is_(True), ended, ~lost)).label("sl_base"),
@@ -121,6 +123,8 @@ def call_center_figures(
                     escaped=int(row.escaped),
                     diverted=int(row.diverted),
                     lost=int(row.lost),
+                    called_back=int(row.called_back),
+                    callback_failed=int(row.callback_failed),
                     waiting=int(row.waiting),
                     service_level=int(row.within) / int(row.sl_base) if row.sl_base else None,
                     asa_seconds=None if row.asa is None else float(row.asa),

@@ -51,6 +51,10 @@ class CallCenterFigures:
     diverted: int = 0
     lost: int = 0
     """Lost by the platform (CALL_LOST): neither abandoned nor in the service level's base."""
+    called_back: int = 0
+    """Callbacks that reached the customer (docs/callback.md), not counted as answered."""
+    callback_failed: int = 0
+    """Callbacks given up after their attempts, not counted as abandoned."""
     waiting: int = 0
     service_level: float | None = None
     asa_seconds: float | None = None

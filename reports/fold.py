@@ -22,6 +22,9 @@ Row = dict[str, Any]
 WAITING = Outcome.WAITING.value
 ANSWERED = Outcome.ANSWERED.value
 ABANDONED = Outcome.ABANDONED.value
+CALLED_BACK = Outcome.CALLBACK_ANSWERED.value
+WITH_AGENT = frozenset({ANSWERED, CALLED_BACK})
+"""Outcomes of a stay that ended talking with an agent: released, given a disposition."""
 Status = Literal["folded", "recorded", "rejected"]
 """`EventStatus`'s values, typed so that a match over them is checked (a test keeps them equal)."""
 FOLDED: Final = "folded"
@@ -39,7 +42,15 @@ ARRIVAL_TREATMENTS = frozenset(
 """Terminal events that can take a call on arrival, without a CALL_ADDED before them."""
 
 RECORD_ONLY = frozenset(
-    {EventType.CALL_CENTER_UPDATED, EventType.INPUT_REJECTED, EventType.CALL_RESUMED}
+    {
+        EventType.CALL_CENTER_UPDATED,
+        EventType.INPUT_REJECTED,
+        EventType.CALL_RESUMED,
+        # A callback's course; its stay ends with CALLBACK_ANSWERED or CALLBACK_ABANDONED.
+        EventType.CALLBACK_REQUESTED,
+        EventType.CALLBACK_DIALING,
+        EventType.CALLBACK_RETRY,
+    }
 )
 
 
@@ -153,7 +164,7 @@ def _require_waiting(ws: WorkingSet, event: Event) -> Row:
 
 def _answered_fact(ws: WorkingSet, event: Event, *, unreleased: bool) -> Row | None:
     for fact in reversed(ws.facts.get(event.call_id or "", [])):
-        if fact["outcome"] != ANSWERED:
+        if fact["outcome"] not in WITH_AGENT:
             continue
         if event.call_center_id is not None and fact["call_center_id"] != event.call_center_id:
             continue
@@ -255,7 +266,7 @@ def _fold_terminal(ws: WorkingSet, event: Event) -> None:
     )
     cdr = _queue_cdr(ws, event, fact)
     cdr.update(outcome=outcome, call_center_id=fact["call_center_id"])
-    if outcome == ANSWERED:
+    if outcome in WITH_AGENT:
         fact.update(agent=event.agent, answered_at=event.timestamp)
         cdr.update(agent=event.agent)
         if cdr["answer_at"] is None:

@@ -59,6 +59,10 @@ class Outcome(StrEnum):
     DIVERTED = "diverted"
     LOST = "lost"
     """The platform lost the call (a crash), reported apart from the caller's abandonment."""
+    CALLBACK_ANSWERED = "called_back"
+    """A callback (docs/callback.md) that reached the customer: answered, counted apart."""
+    CALLBACK_ABANDONED = "callback_failed"
+    """A callback given up after its attempts: counted apart from the caller's abandonment."""
 
 
 class EventStatus(StrEnum):

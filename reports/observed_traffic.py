@@ -24,6 +24,8 @@ ENDED = {
     Outcome.ESCAPED: Ended.OTHER,
     Outcome.DIVERTED: Ended.OTHER,
     Outcome.LOST: Ended.OTHER,
+    Outcome.CALLBACK_ANSWERED: Ended.ANSWERED,
+    Outcome.CALLBACK_ABANDONED: Ended.OTHER,
 }
 
 

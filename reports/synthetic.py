@@ -183,9 +183,16 @@ def _emit_call(em: _Emitter, call: SimCall, rng: random.Random, transfer_to: str
             )
         case Outcome.LOST:
             em.add(end, EventType.CALL_LOST, **base, data={"wait_seconds": call.wait})
-        case Outcome.WAITING | Outcome.STRANDED | Outcome.DIVERTED:
+        case (
+            Outcome.WAITING
+            | Outcome.STRANDED
+            | Outcome.DIVERTED
+            | Outcome.CALLBACK_ANSWERED
+            | Outcome.CALLBACK_ABANDONED
+        ):
             # Still waiting at the day's end; stranded and diverted calls are simulated only on
-            # arrival (above), never after entering the queue.
+            # arrival (above), never after entering the queue; no synthetic caller asks for a
+            # callback.
             pass
         case unknown:
             assert_never(unknown)
@@ -223,6 +230,8 @@ def _emit_arrival_treatment(em: _Emitter, call: SimCall, base: dict[str, str]) -
             | Outcome.TRANSFERRED
             | Outcome.ESCAPED
             | Outcome.LOST
+            | Outcome.CALLBACK_ANSWERED
+            | Outcome.CALLBACK_ABANDONED
         ):
             raise ValueError(f"a call that is {call.outcome} entered the queue")
         case unknown:

@@ -179,8 +179,9 @@ async def request_callback(
     button: str, request: Request, service: Provisioning, services: Services
 ) -> Response:
     """A visitor asks to be called back: the button's extension rings first (showing the
-    visitor's number), then the visitor is called over the carrier trunk. Body:
-    `{"number": "0612345678"}`."""
+    visitor's number), then the visitor is called over the carrier trunk; a button of a call
+    center's number queues the callback there instead, called back in its turn
+    (docs/callback.md). Body: `{"number": "0612345678"}`."""
     found = await _button(service, button, request)
     if isinstance(found, JSONResponse):
         return found
@@ -205,11 +206,18 @@ async def request_callback(
         if wait is not None:
             reason = f"too many callback requests for this {scope.value}"
             return _refused(429, scope.value, reason, origin, wait)
+    control = services.control
     try:
-        await services.control.click_to_dial(found.tenant, found.destination, number)
+        queues = {cc.number for cc in await control.call_centers(found.tenant)}
+        if found.destination in queues:
+            await control.book_callback(found.tenant, found.destination, number)
+            status = "queued"
+        else:
+            await control.click_to_dial(found.tenant, found.destination, number)
+            status = "calling"
     except ControlError as error:
         return _refused(503, "button", f"cannot call now ({error.code})", origin)
-    return JSONResponse({"status": "calling"}, 202, headers=_cors(origin))
+    return JSONResponse({"status": status}, 202, headers=_cors(origin))
 
 
 @public_router.get("/belmenu/try/{button}", include_in_schema=False)

@@ -28,6 +28,25 @@ PROMPT_TEXTS: dict[str, dict[str, str]] = {
         "nl": "Een moment geduld alstublieft, u wordt zo geholpen.",
         "en": "Please hold on, we will be with you shortly.",
     },
+    # Callback that keeps the place (docs/callback.md).
+    "callback_offer": {
+        "nl": "Wilt u liever teruggebeld worden? Druk dan op 1. U houdt uw plaats in de wachtrij.",
+        "en": "Would you rather be called back? Press 1. You keep your place in the queue.",
+    },
+    "callback_menu": {
+        "nl": "Druk op 1 om teruggebeld te worden op het nummer waarmee u belt,"
+        " of toets een ander nummer in, gevolgd door een hekje.",
+        "en": "Press 1 to be called back on the number you are calling from,"
+        " or enter another number followed by the hash key.",
+    },
+    "callback_confirm": {
+        "nl": "Dank u. U wordt teruggebeld zodra u aan de beurt bent. U kunt nu ophangen.",
+        "en": "Thank you. We will call you back in your turn. You may hang up now.",
+    },
+    "callback_intro": {
+        "nl": "U wordt teruggebeld, zoals u vroeg. U wordt nu verbonden met een medewerker.",
+        "en": "This is the callback you asked for. You are now connected to an agent.",
+    },
     "queue_full": {
         "nl": "Het is op dit moment te druk. Probeer het later opnieuw.",
         "en": "We are too busy at the moment. Please call again later.",

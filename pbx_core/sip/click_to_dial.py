@@ -76,6 +76,10 @@ class DialCall:
     destination: str
     ring_timeout: float
     tenant: str
+    route: str | None
+    """Where the PBX routes the events besides its subscribers (`cc.Dial.route`)."""
+    intro: str | None
+    """Played to the destination as it answers (`cc.Dial.intro`)."""
     state: DialState = DialState.RINGING_AGENT
     agent: Any = None
     far: Any = None
@@ -106,6 +110,7 @@ class ClickToDial:
         *,
         media: NgClient | None,
         trunks: TrunkRouting,
+        prompt_path: Callable[[str], str],
     ) -> None:
         self._config = global_config
         self.directories = directories
@@ -114,6 +119,7 @@ class ClickToDial:
         self._contact = contact
         self._media = media
         self.trunks = trunks
+        self._prompt_path = prompt_path
         self.calls: dict[str, DialCall] = {}
 
     # -----------------------------------------------------------------------------------------
@@ -121,7 +127,7 @@ class ClickToDial:
 
     def start(self, command: cc.Dial, busy: Callable[[str, str], bool]) -> None:
         if command.call_id in self.calls:
-            self._emit(cc.CommandFailed(command.call_id, "Dial", "call id in use"), None)
+            self._emit(cc.CommandFailed(command.call_id, "Dial", "call id in use"), command.route)
             return
         call = DialCall(
             command.call_id,
@@ -129,12 +135,14 @@ class ClickToDial:
             command.destination,
             command.ring_timeout,
             command.tenant,
+            command.route,
+            command.intro,
         )
         binding = self._locations.lookup(call.tenant, command.extension)
         if binding is None or busy(call.tenant, command.extension):
             failure = cc.OfferFailure.NOT_REGISTERED if binding is None else cc.OfferFailure.BUSY
-            self._emit(cc.OfferFailed(call.call_id, AGENT, call.extension, failure), None)
-            self._emit(cc.CallHungUp(call.call_id, cc.HangupSide.PBX), None)
+            self._emit(cc.OfferFailed(call.call_id, AGENT, call.extension, failure), call.route)
+            self._emit(cc.CallHungUp(call.call_id, cc.HangupSide.PBX), call.route)
             return
         self.calls[call.call_id] = call
         sdp = PLACEHOLDER_SDP
@@ -193,21 +201,21 @@ class ClickToDial:
                 flags = list(call.ringing_reported)
                 flags[index] = True
                 call.ringing_reported = (flags[0], flags[1])
-                self._emit(cc.CallRinging(call.call_id, leg, number), None)
+                self._emit(cc.CallRinging(call.call_id, leg, number), call.route)
         elif isinstance(event, CCEventConnect) and ringing:
             self._cancel_timer(call)
             body = event.getData()[2]
             sdp = str(body) if body is not None else ""
             if leg == AGENT:
-                self._emit(cc.CallAnswered(call.call_id, leg, number), None)
+                self._emit(cc.CallAnswered(call.call_id, leg, number), call.route)
                 self._agent_answered(call, sdp)
             else:
                 self._destination_answered(call, sdp)  # media joined before anyone is told
-                self._emit(cc.CallAnswered(call.call_id, leg, number), None)
+                self._emit(cc.CallAnswered(call.call_id, leg, number), call.route)
         elif isinstance(event, CCEventFail | CCEventRedirect) and ringing:
             code = int(event.getData()[0])
             failure = cc.OfferFailure.BUSY if code in (486, 600) else cc.OfferFailure.REJECTED
-            self._emit(cc.OfferFailed(call.call_id, leg, number, failure, code), None)
+            self._emit(cc.OfferFailed(call.call_id, leg, number, failure, code), call.route)
             self._end(call, cc.HangupSide.PBX, gone=leg, code=code)
         elif isinstance(event, CCEventDisconnect):
             side = cc.HangupSide.CALLER if leg == AGENT else cc.HangupSide.CALLEE
@@ -265,11 +273,16 @@ class ClickToDial:
             self._media.answer(
                 call.call_id, call.far_tag, call.agent_tag, call.agent_sdp, latching=True
             )
+            if call.intro is not None:
+                # Toward the destination only: the agent hears the customer meanwhile.
+                self._media.play_media(call.call_id, call.far_tag, self._prompt_path(call.intro))
         else:
             call.agent.recvEvent(CCEventUpdate(MsgBody(sdp)))
 
     def _unreachable(self, call: DialCall, failure: cc.OfferFailure, code: int) -> None:
-        self._emit(cc.OfferFailed(call.call_id, DESTINATION, call.destination, failure, code), None)
+        self._emit(
+            cc.OfferFailed(call.call_id, DESTINATION, call.destination, failure, code), call.route
+        )
         self._end(call, cc.HangupSide.PBX, code=code)
 
     def _ring_timeout(self, call: DialCall, leg: str) -> None:
@@ -277,7 +290,9 @@ class ClickToDial:
         if call.state not in (DialState.RINGING_AGENT, DialState.RINGING_DESTINATION):
             return
         number = call.extension if leg == AGENT else call.destination
-        self._emit(cc.OfferFailed(call.call_id, leg, number, cc.OfferFailure.NO_ANSWER, 408), None)
+        self._emit(
+            cc.OfferFailed(call.call_id, leg, number, cc.OfferFailure.NO_ANSWER, 408), call.route
+        )
         self._end(call, cc.HangupSide.PBX, code=408)
 
     def _end(self, call: DialCall, side: cc.HangupSide, *, gone: str = "", code: int = 0) -> None:
@@ -291,7 +306,7 @@ class ClickToDial:
         if self._media is not None:
             self._media.delete(call.call_id)
         self.calls.pop(call.call_id, None)
-        self._emit(cc.CallHungUp(call.call_id, side, code), None)
+        self._emit(cc.CallHungUp(call.call_id, side, code), call.route)
 
     @staticmethod
     def _cancel_timer(call: DialCall) -> None:

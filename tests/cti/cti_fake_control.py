@@ -508,6 +508,10 @@ class FakeControl:
     async def stop_monitor(self, tenant: str, call_id: str, *, by: str) -> None:
         self._record("stop_monitor", tenant=tenant, call_id=call_id, by=by)
 
+    async def book_callback(self, tenant: str, call_center_id: str, number: str) -> str:
+        self._record("book_callback", tenant=tenant, call_center_id=call_center_id, number=number)
+        return f"callback-{len(self.commands)}"
+
     async def click_to_dial(self, tenant: str, extension: str, destination: str) -> str:
         self._record("click_to_dial", tenant=tenant, extension=extension, destination=destination)
         return f"c2d-{len(self.commands)}"

@@ -9,7 +9,8 @@ from tests.cti.cti_clients import error_codes, graphql, login
 from tests.cti.cti_world import World
 
 CALL_CENTERS = """{ callCenters { id number name tier maxWaiters
-  waitingCalls { callId caller position waitingSeconds priority } agents { extension state } } }"""
+  waitingCalls { callId caller position waitingSeconds priority callback }
+  agents { extension state } } }"""
 
 
 async def test_supervisor_sees_all_three_call_centers_with_waiting_calls(world: World) -> None:
@@ -25,6 +26,7 @@ async def test_supervisor_sees_all_three_call_centers_with_waiting_calls(world: 
     helpdesk = centers[0]
     assert [w["callId"] for w in helpdesk["waitingCalls"]] == ["w-1", "w-2"]
     assert 25 <= helpdesk["waitingCalls"][0]["waitingSeconds"] < 600
+    assert [w["callback"] for w in helpdesk["waitingCalls"]] == [False, False]
     assert [a["extension"] for a in helpdesk["agents"]] == ["1001", "1002", "1003"]
     assert {a["state"] for a in helpdesk["agents"]} == {"SIGN_OUT"}
 

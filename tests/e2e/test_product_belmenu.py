@@ -12,12 +12,15 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import async_playwright, expect
+from redis.asyncio import Redis
 
+from cti.event_log import EventLog
+from queueing.events import EventType
 from tests.components import CHROMIUM_ARGS, require_chromium
-from tests.e2e.test_product import token
+from tests.e2e.test_product import graphql, token
 from tests.pbx_core.carrier import Carrier
 from tests.pbx_core.support import Sipp, free_port, free_sip_port, register
-from tests.product_harness import ProductThread
+from tests.product_harness import REDIS_URL, ProductThread
 
 SITE = "https://www.demo-bedrijf.nl"
 VISITOR = "+31612345678"
@@ -32,14 +35,16 @@ def product(tmp_path: Path) -> Iterator[ProductThread]:
     running.stop()
 
 
-async def _make_button(product: ProductThread, origin: str) -> tuple[str, list[dict[str, str]]]:
-    """A new button of the demo company for 1001, and the buttons there were before."""
+async def _make_button(
+    product: ProductThread, origin: str, destination: str = "1001"
+) -> tuple[str, list[dict[str, str]]]:
+    """A new button of the demo company (for 1001), and the buttons there were before."""
     admin = {"Authorization": f"Bearer {await token(product.base_url, 'admin', 'pwadmin')}"}
     async with httpx.AsyncClient(base_url=product.base_url) as http:
         before = await http.get("/api/v1/tenants/demo/belmenu-buttons", headers=admin)
         created = await http.post(
             "/api/v1/tenants/demo/belmenu-buttons",
-            json={"label": "Bel mij terug", "destination": "1001", "origins": [origin]},
+            json={"label": "Bel mij terug", "destination": destination, "origins": [origin]},
             headers=admin,
         )
     assert created.status_code == 201, created.text
@@ -99,6 +104,46 @@ async def test_a_website_visitor_is_called_back_after_the_employee_answers(
         assert (await phone.wait()).returncode == 0
     finally:
         phone.kill()
+    _called_back(phone_log, seen)
+
+
+async def test_a_button_of_a_call_center_queues_the_visitor_who_is_called_back_in_turn(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    """docs/callback.md: the request waits in the demo Helpdesk's queue (7001) while nobody is
+    available; once 1001 is, its phone rings first, then the carrier gets the visitor's call."""
+    button, _ = await _make_button(product, SITE, destination="7001")
+    phone, phone_log = await _phone_1001(product, tmp_path)
+    redis = Redis.from_url(REDIS_URL, decode_responses=True)
+    events = EventLog(redis, product.prefix)
+    try:
+        async with Carrier(product.settings.carrier[1], tmp_path) as carrier:
+            async with httpx.AsyncClient(base_url=product.base_url) as http:
+                reply = await http.post(
+                    f"/api/v1/public/belmenu/{button}",
+                    json={"number": "06 1234 5678"},
+                    headers={"Origin": SITE},
+                )
+            assert (reply.status_code, reply.json()) == (202, {"status": "queued"})
+            queued = [e async for e in events.read_after("demo", -1)]
+            requested = [e for e in queued if e.type is EventType.CALLBACK_REQUESTED]
+            assert [(e.call_center_id, e.data["number"], e.data["via"]) for e in requested] == [
+                ("7001", VISITOR, "web")
+            ]
+            agent = await token(product.base_url, "1001", "pw1001")
+            ready = await graphql(
+                product.base_url, agent, "mutation { setAgentState(state: AVAILABLE) { accepted } }"
+            )
+            assert ready == {"data": {"setAgentState": {"accepted": True}}}
+            seen = await carrier.finished()
+        assert (await phone.wait()).returncode == 0
+        answered = [
+            e async for e in events.read_after("demo", -1) if e.type is EventType.CALLBACK_ANSWERED
+        ]
+        assert [(e.call_id, e.agent) for e in answered] == [(requested[0].call_id, "1001")]
+    finally:
+        phone.kill()
+        await redis.aclose()
     _called_back(phone_log, seen)
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.keying_phone import EVENT_CODES
 from tests.e2e.test_product import token
-from tests.e2e.test_product_voice_portal import EVENT_CODES
 from tests.pbx_core.rtp_phone import RtpPhone
 from tests.pbx_core.support import SippResult, agent_phone, free_sip_port, run_sipp
 from tests.pbx_core.test_rtp_dtmf import telephone_event_packets

@@ -4,61 +4,24 @@ until the user sets a new PIN."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
 
+from tests.e2e.keying_phone import KeyingCall
 from tests.e2e.test_product import product, token
 from tests.e2e.test_product_voicemail import CALLER_HZ, leave_message
 from tests.pbx_core.rtp_phone import FRAME, RtpPhone, level
-from tests.pbx_core.support import SippResult, run_sipp
-from tests.pbx_core.test_rtp_dtmf import telephone_event_packets
 from tests.product_harness import ProductThread
 
 __all__ = ["product"]
 
-EVENT_CODES = {**{str(n): n for n in range(10)}, "*": 10, "#": 11}
 
-
-class PortalCall:
+class PortalCall(KeyingCall):
     """1003's own phone on `*62`: a silent RTP phone that keys digits; the PBX hangs up."""
 
     def __init__(self, product: ProductThread, tmp_path: Path) -> None:
-        self.phone = RtpPhone(None).start()
-        self.sequence, self.timestamp = 5000, 400000
-        self.call: asyncio.Task[SippResult] = asyncio.create_task(
-            run_sipp(
-                "ext_call_remote_bye.xml",
-                work_dir=tmp_path,
-                remote=("127.0.0.1", product.sip_port),
-                variables={"from": "1003", "to": "*62", "media_port": self.phone.port},
-                extra=["-au", "1003", "-ap", "pw1003"],
-            )
-        )
-
-    async def press(self, digits: str) -> None:
-        for _ in range(100):  # the welcome prompt tells where rtpengine listens
-            if self.phone.peer is not None:
-                break
-            await asyncio.sleep(0.05)
-        assert self.phone.peer is not None, "the portal did not answer with audio"
-        for digit in digits:
-            for packet in telephone_event_packets(
-                EVENT_CODES[digit], self.sequence, self.timestamp, 0x62
-            ):
-                self.phone.sock.sendto(packet, self.phone.peer)
-                await asyncio.sleep(0.02)
-            self.sequence += 10
-            self.timestamp += 1600
-            await asyncio.sleep(0.15)
-
-    async def hung_up_by_pbx(self) -> None:
-        try:
-            result = await asyncio.wait_for(self.call, 30)
-            assert result.returncode == 0, result.errors
-        finally:
-            await self.phone.close()
+        super().__init__(product.sip_port, tmp_path, "1003", "*62")
 
 
 def longest_tone(phone: RtpPhone) -> int:

@@ -3,6 +3,7 @@ and extensions dialling outside numbers through the outbound trunk."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pbx_core.media.rtpengine_process import RtpengineProcess
 from pbx_core.service import PbxService
 from pbx_core.trunks.routing import DirectNumber, TrunkRouting
 from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
+from tests.pbx_core.rtp_phone import RtpPhone
 from tests.pbx_core.support import EventLog, Sipp, free_port, free_sip_port, register, run_sipp
 
 
@@ -125,6 +127,47 @@ async def test_agent_hangs_up_and_destination_gets_bye(
     finally:
         agent.kill()
         callee.kill()
+
+
+async def test_the_destination_hears_the_intro_as_it_answers(
+    pbx_with_trunk: PbxService, tmp_path: Path
+) -> None:
+    """A queue callback's introduction (docs/callback.md): the destination hears the prompt,
+    though the agent's phone sends no audio at all."""
+    pbx = pbx_with_trunk
+    events = EventLog(pbx.subscribe())
+    agent_port, callee_port = free_port(), free_port()
+    assert (await register(pbx.config.sip_port, "1005", agent_port, tmp_path)).returncode == 0
+    assert (await register(pbx.config.sip_port, "1006", callee_port, tmp_path)).returncode == 0
+    customer = RtpPhone(None).start()
+    agent = await Sipp(
+        "agent_answer.xml",
+        work_dir=tmp_path,
+        local_port=agent_port,
+        variables={"media_port": free_port(), "ring_ms": 200},
+    ).start()
+    callee = await Sipp(
+        "agent_answer.xml",
+        work_dir=tmp_path,
+        local_port=callee_port,
+        variables={"media_port": customer.port, "ring_ms": 200},
+    ).start()
+    try:
+        pbx.send(cc.Dial("c2d-intro", "1005", "1006", intro="callback_intro_nl"))
+        await events.next_of(cc.CallAnswered, call_id="c2d-intro", leg_id="destination")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        while len(customer.received) < 50 and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+        assert len(customer.received) >= 50, "a second of the intro reaches the destination"
+        pbx.send(cc.Hangup("c2d-intro"))
+        await events.next_of(cc.CallHungUp, call_id="c2d-intro")
+        assert (await agent.wait()).returncode == 0
+        assert (await callee.wait()).returncode == 0
+    finally:
+        agent.kill()
+        callee.kill()
+        await customer.close()
 
 
 async def test_extension_dials_an_outside_number_through_the_trunk(

@@ -17,6 +17,7 @@ from redis import Redis
 from common.redis_keys import belmenu_requests
 from cti.belmenu import BelmenuLimits, Limit
 from cti.control import ControlError
+from cti.snapshots import CallCenterSnapshot
 from tests.cti.cti_fake_control import FakeControl
 from tests.cti.cti_redis_testkit import REDIS_URL, new_prefix
 from tests.provisioning.api_world import OTHER, ApiWorld, start_world
@@ -142,6 +143,23 @@ def test_a_visitor_is_called_back_from_the_allowed_site(
     assert control.commands[-1] == (
         "click_to_dial",
         {"tenant": DEMO, "extension": "2001", "destination": "+31612345601"},
+    )
+
+
+def test_a_call_center_button_queues_the_callback_there(
+    world: ApiWorld, control: FakeControl
+) -> None:
+    center = {"number": "7409", "name": "Terugbellen", "tier": "basic", "agents": ["2001"]}
+    made = world["admin"].post(f"/api/v1/tenants/{DEMO}/call-centers", json=center)
+    assert made.status_code == 201, made.text
+    control.write_call_center(CallCenterSnapshot("7409", "7409", "Terugbellen", "Basic", 25))
+    button = make_button(world, destination="7409")
+    answer = ask(world, button, "06-1234 5609")
+    assert (answer.status_code, answer.json()) == (202, {"status": "queued"})
+    # In the queue like a caller who pressed 1 there (docs/callback.md), not a click-to-dial.
+    assert control.commands[-1] == (
+        "book_callback",
+        {"tenant": DEMO, "call_center_id": "7409", "number": "+31612345609"},
     )
 
 

@@ -6,7 +6,13 @@ from datetime import date
 
 import pytest
 
-from provisioning.call_centers import Agent, call_center_config, merge_patch, tenant_config
+from provisioning.call_centers import (
+    Agent,
+    api_form,
+    call_center_config,
+    merge_patch,
+    tenant_config,
+)
 from provisioning.csv_import import RowError, cross_check, parse_users_csv
 from provisioning.errors import Invalid
 from provisioning.numbers import number_block, to_e164
@@ -105,6 +111,8 @@ def test_call_centers_are_validated_by_the_engine_config_and_named_as_given() ->
         "agents[0].weight": {"agents": [{"extension": "1001", "weight": "2"}]},
         "media.bogus": {"media": {"bogus": 1}},
         "tier": {"tier": "gold"},
+        "callback.digit": {"callback": {"digit": "#"}},
+        "callback.attempts": {"callback": {"attempts": 0}},
     }
     for field, change in refusals.items():
         settings = {"number": "7001", "name": "H", "tier": "basic", **change}
@@ -116,6 +124,13 @@ def test_call_centers_are_validated_by_the_engine_config_and_named_as_given() ->
             {"number": "7003", "name": "S", "tier": "premium", "agents": ["1001"]}, {}, {}
         )
         tenant_config("t", [premium], [Agent("1001", "A", Tier.BASIC)])
+
+
+def test_a_call_center_offers_callbacks_through_its_settings() -> None:
+    settings = {"number": "7001", "name": "H", "tier": "basic", "callback": {"attempts": 2}}
+    config = call_center_config(settings, {}, {})
+    assert config.callback is not None and config.callback.attempts == 2
+    assert api_form(config)["callback"]["offer_above_seconds"] == 60  # docs/callback.md
 
 
 def test_merge_patch_is_rfc_7386() -> None:

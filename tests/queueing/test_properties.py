@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from queueing.config import (
     Action,
     BouncePolicy,
+    CallbackPolicy,
     Member,
     OverflowPolicy,
     RoutingPolicy,
@@ -31,6 +32,10 @@ from queueing.inputs import (
     AgentRejected,
     AgentState,
     CallArrived,
+    CallbackAnswered,
+    CallbackBooked,
+    CallbackFailed,
+    CallbackRequested,
     CallerHungUp,
     CallHeld,
     CallResumed,
@@ -74,6 +79,7 @@ def make_config(policy: RoutingPolicy, make_unavailable: bool, strand: bool) -> 
                 wrap_up_seconds=5,
                 escape_digit="0",
                 escape_destination="1099",
+                callback=CallbackPolicy(offer_above_seconds=10, attempts=2, retry_seconds=10),
             ),
             center("7002", tier=Tier.BASIC, members=("1001", "1004"), max_waiters=3),
         ),
@@ -130,7 +136,8 @@ def check_invariants(sim: Simulator, tracker: Tracker, step_events: list[DomainE
     # Exactly one terminal outcome per stay in a queue.
     for call_id, stays in tracker.stays.items():
         found = state.calls.get(call_id)
-        waiting = found is not None and found.phase in IN_QUEUE
+        # A callback calling its customer is out of its queue, its stay not ended yet.
+        waiting = found is not None and found.phase in IN_QUEUE | {Phase.DIALING}
         assert tracker.terminals[call_id] == stays - (1 if waiting else 0), call_id
     # Priority, then FIFO: an offered call is never behind a call still ready in its queue,
     # and no ready call waits while a joined agent is free.
@@ -178,6 +185,8 @@ def to_input(sim: Simulator, op: tuple[str, int, int]) -> Input | float | None:
         return SetAgentState(EXTENSIONS[a % 4], target, Cause.AGENT, "lunch")
     if kind == "garbage":
         return AgentAnswered(f"ghost{a}", EXTENSIONS[b % 4])
+    if kind == "book":
+        return CallbackBooked(f"w{len(sim.engine.journal)}", CENTERS[a % 2], f"020{b}", b % 3)
     call_id = pick(
         sim,
         a,
@@ -193,6 +202,10 @@ def to_input(sim: Simulator, op: tuple[str, int, int]) -> Input | float | None:
             "promote": IN_QUEUE,
             "reorder": IN_QUEUE,
             "escape": IN_QUEUE,
+            "callback": IN_QUEUE,
+            "press": IN_QUEUE,
+            "customer_answers": frozenset({Phase.DIALING}),
+            "customer_fails": frozenset({Phase.DIALING}),
         }[kind],
     )
     if call_id is None:
@@ -217,6 +230,14 @@ def to_input(sim: Simulator, op: tuple[str, int, int]) -> Input | float | None:
         return PromoteCall(call_id, b % 4)
     if kind == "reorder":
         return ReorderCall(call_id, b % 4 + 1)
+    if kind == "callback":
+        return CallbackRequested(call_id, f"06{b}")
+    if kind == "press":
+        return DtmfReceived(call_id, "1#*5"[b % 4])
+    if kind == "customer_answers":
+        return CallbackAnswered(call_id)
+    if kind == "customer_fails":
+        return CallbackFailed(call_id, "busy")
     return DtmfReceived(call_id, "0" if b % 2 else "5")
 
 
@@ -244,6 +265,12 @@ OPS = st.tuples(
             "reorder",
             "escape",
             "garbage",
+            "book",
+            "callback",
+            "press",
+            "press",
+            "customer_answers",
+            "customer_fails",
         ]
     ),
     st.integers(0, 1000),
@@ -274,7 +301,8 @@ def test_invariants_hold_and_the_journal_replays(
         rejected_arrivals = {
             e.call_id
             for e in new
-            if e.type is EventType.INPUT_REJECTED and e.data["input"] == "CallArrived"
+            if e.type is EventType.INPUT_REJECTED
+            and e.data["input"] in ("CallArrived", "CallbackBooked")
         }
         for call_id in rejected_arrivals:
             tracker.stays[call_id or ""] -= 1
@@ -292,7 +320,7 @@ def test_invariants_hold_and_the_journal_replays(
                 pass
             sim.now = until
         else:
-            if isinstance(made, CallArrived):
+            if isinstance(made, CallArrived | CallbackBooked):
                 tracker.stays[made.call_id] += 1
             checked_step(sim.feed, made)
 

@@ -19,6 +19,9 @@ class WaitingCall:
     position: int
     priority: int
     waiting_seconds: float
+    callback: bool = strawberry.field(
+        description="A callback: the caller hung up and is called back in turn (docs/callback.md)."
+    )
 
     @classmethod
     def of(cls, call: WaitingCallSnapshot, now: float) -> WaitingCall:
@@ -28,6 +31,7 @@ class WaitingCall:
             position=call.position,
             priority=call.priority,
             waiting_seconds=round(max(0.0, now - call.arrived_at), 3),
+            callback=call.callback,
         )
 
 

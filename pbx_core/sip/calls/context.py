@@ -92,6 +92,7 @@ class CallContext:
             self.contact,
             media=media,
             trunks=self.trunks,
+            prompt_path=prompt_path,
         )
 
     def user(self, call: Call, extension: str) -> SipUser | None:
