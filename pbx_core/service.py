@@ -30,6 +30,7 @@ from redis import Redis
 from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig
 from pbx_core.directory import Directories, Directory
+from pbx_core.features.hoteling import HotelingTable
 from pbx_core.features.rooms import Participant, RoomsTable
 from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
@@ -89,6 +90,8 @@ class PbxService:
         self.user_services = ServicesTable()
         """Forwarding and do-not-disturb per user, kept current by the application."""
         self.rooms = RoomsTable()
+        self.hoteling = HotelingTable()
+        """Hoteling guests on host phones, kept current by the application."""
         """The conference bridge's rooms per tenant, kept current by the application."""
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
@@ -253,6 +256,7 @@ class PbxService:
             else None,
             user_services=self.user_services,
             rooms=self.rooms,
+            hoteling=self.hoteling,
             voicemail=self._voicemail,
         )
         self._registrar = Registrar(

@@ -1,0 +1,201 @@
+"""Calls to the hoteling codes from a host phone (`*45<extension>` sign in, `*46` sign out;
+docs/hoteling.md), and the PBX's hoteling table kept equal to provisioning.
+
+Sign-in: answer, say the extension and ask for the PIN, collect DTMF digits up to `#` (or
+`MAX_PIN_DIGITS`), then `HotelingService.sign_in` off the event loop; say the outcome and hang
+up. No digits within `PIN_SECONDS` ends the call. The PIN never appears in a log or an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import assert_never
+from zoneinfo import ZoneInfo
+
+from pbx_core import call_control as cc
+from pbx_core.features import hoteling_phrases as say
+from pbx_core.features.codes import Action, Dialled, parse_code
+from pbx_core.features.hoteling import HotelingTable, Seat
+from pbx_core.features.phrases import spoken_language, unknown_code
+from pbx_core.media.spoken import SpokenPrompts
+from provisioning.hoteling import Refusal
+from provisioning.hoteling_store import ENTITY, HotelingService, Refused, SignedIn
+from provisioning.unit import Change
+
+log = logging.getLogger(__name__)
+
+MAX_PIN_DIGITS = 8
+PIN_SECONDS = 20.0
+
+Send = Callable[[cc.CallCommand], None]
+Language = Callable[[str, str], str]
+"""(tenant, extension) -> the user's language ("" when unknown). Blocking (SQL)."""
+TimeZone = Callable[[str], str]
+"""tenant -> its time zone. Blocking (SQL)."""
+
+
+@dataclass
+class _Call:
+    tenant: str
+    host: str
+    guest: str
+    language: str
+    digits: str = ""
+    collecting: bool = False
+    """Asking for the PIN: DTMF digits are the PIN."""
+    final_prompt: str = ""
+    """The outcome being said: hang up when it has played."""
+    timer: asyncio.TimerHandle | None = None
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class HotelingCalls:
+    def __init__(
+        self,
+        send: Send,
+        hoteling: HotelingService,
+        spoken: SpokenPrompts,
+        language: Language,
+        time_zone: TimeZone,
+    ) -> None:
+        self._send = send
+        self._hoteling = hoteling
+        self._spoken = spoken
+        self._language = language
+        self._time_zone = time_zone
+        self._calls: dict[str, _Call] = {}
+
+    async def on_call_event(self, event: cc.CallEvent) -> None:
+        if isinstance(event, cc.CallOffered):
+            await self._offered(event)
+            return
+        call = self._calls.get(event.call_id)
+        if call is None:
+            return
+        if isinstance(event, cc.DtmfReceived) and not event.leg_id and call.collecting:
+            self._digit(event.call_id, call, event.digit)
+        elif isinstance(event, cc.CommandFailed) or (
+            isinstance(event, cc.MediaFinished) and event.prompt == call.final_prompt
+        ):
+            self._send(cc.Hangup(event.call_id, code=200, reason="OK"))
+        elif isinstance(event, cc.CallHungUp):
+            self._forget(event.call_id)
+
+    async def _offered(self, event: cc.CallOffered) -> None:
+        self._send(cc.Answer(event.call_id))
+        language = spoken_language(
+            await asyncio.to_thread(self._language, event.tenant, event.caller)
+        )
+        parsed = parse_code(event.called)
+        if not isinstance(parsed, Dialled):
+            self._calls[event.call_id] = _Call(event.tenant, event.caller, "", language)
+            await self._say(event.call_id, unknown_code(parsed.spoken, language), final=True)
+            return
+        call = _Call(event.tenant, event.caller, parsed.argument, language)
+        self._calls[event.call_id] = call
+        action = parsed.entry.action
+        if action is Action.HOTELING_SIGN_OUT:
+            text = await asyncio.to_thread(self._sign_out, call)
+            await self._say(event.call_id, text, final=True)
+            return
+        if action is not Action.HOTELING_SIGN_IN:
+            raise ValueError(f"{action} is no hoteling code")
+        if not await asyncio.to_thread(self._hoteling.is_host, call.tenant, call.host):
+            await self._say(event.call_id, say.not_a_host(language), final=True)
+            return
+        loop = asyncio.get_running_loop()
+        call.timer = loop.call_later(PIN_SECONDS, self._gave_up, event.call_id)
+        call.collecting = True
+        await self._say(event.call_id, say.ask_pin(call.guest, language), final=False)
+
+    def _digit(self, call_id: str, call: _Call, digit: str) -> None:
+        if digit != "#":
+            call.digits += digit
+        if digit == "#" or len(call.digits) >= MAX_PIN_DIGITS:
+            call.collecting = False
+            if call.timer is not None:
+                call.timer.cancel()
+            call.task = asyncio.create_task(self._sign_in(call_id, call), name=f"hotel-{call_id}")
+
+    async def _sign_in(self, call_id: str, call: _Call) -> None:
+        try:
+            outcome = await asyncio.to_thread(
+                self._hoteling.sign_in, call.tenant, call.host, call.guest, call.digits
+            )
+            text = await asyncio.to_thread(self._outcome_text, call, outcome)
+        except Exception:
+            log.exception("hoteling sign-in on %s failed", call.host)
+            self._send(cc.Hangup(call_id, code=500, reason="Server Error"))
+            return
+        log.info("hoteling: %s on host %s@%s: %s", call.guest, call.host, call.tenant,
+                 "signed in" if isinstance(outcome, SignedIn) else outcome.reason)  # fmt: skip
+        await self._say(call_id, text, final=True)
+
+    def _outcome_text(self, call: _Call, outcome: SignedIn | Refused) -> str:
+        language = call.language
+        if isinstance(outcome, SignedIn):
+            local = outcome.session.expires_at.astimezone(ZoneInfo(self._time_zone(call.tenant)))
+            return say.signed_in(call.guest, local.strftime("%H:%M"), language)
+        match outcome.reason:
+            case Refusal.NOT_A_HOST:
+                return say.not_a_host(language)
+            case Refusal.NOT_A_GUEST:
+                return say.not_a_guest(call.guest, language)
+            case Refusal.HOST_IN_USE:
+                return say.host_in_use(language)
+            case Refusal.HOST_LOCKED:
+                return say.host_locked(language)
+            case Refusal.GUEST_LOCKED:
+                return say.guest_locked(call.guest, language)
+            case Refusal.WRONG_PIN:
+                return say.wrong_pin(language)
+            case _:
+                assert_never(outcome.reason)
+
+    def _sign_out(self, call: _Call) -> str:
+        done = self._hoteling.sign_out(f"phone:{call.host}", call.tenant, call.host)
+        return say.signed_out(call.language) if done else say.nobody_signed_in(call.language)
+
+    async def _say(self, call_id: str, text: str, *, final: bool) -> None:
+        call = self._calls.get(call_id)
+        if call is None:
+            return  # hung up meanwhile
+        path = str(await asyncio.to_thread(self._spoken.path, text, call.language))
+        if final:
+            call.final_prompt = path
+        self._send(cc.PlayPrompt(call_id, path))
+
+    def _gave_up(self, call_id: str) -> None:
+        self._send(cc.Hangup(call_id, code=200, reason="OK"))
+
+    def _forget(self, call_id: str) -> None:
+        call = self._calls.pop(call_id, None)
+        if call is not None and call.timer is not None:
+            call.timer.cancel()
+        if call is not None and call.task is not None and not call.task.done():
+            call.task.cancel()
+
+
+class LiveHoteling:
+    """The PBX's `HotelingTable`: every tenant at start-up, a tenant again after each of its
+    hoteling changes (sign-in, sign-out, a host made or removed)."""
+
+    def __init__(self, hoteling: HotelingService, table: HotelingTable) -> None:
+        self._hoteling = hoteling
+        self._table = table
+        hoteling.subscribe(self._on_change)
+
+    def load(self, tenant: str) -> None:
+        """Blocking (SQL): call it off the event loop."""
+        hosts = [view.extension for view in self._hoteling.hosts(tenant)]
+        seats = [
+            Seat(s.host, s.guest, s.expires_at.timestamp()) for s in self._hoteling.sessions(tenant)
+        ]
+        self._table.replace_tenant(tenant, hosts, seats)
+
+    def _on_change(self, change: Change) -> None:
+        if change.entity == ENTITY:
+            self.load(change.tenant)
