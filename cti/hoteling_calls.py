@@ -12,18 +12,26 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import assert_never
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine
+
+from cti.feature_codes import FeatureCodeCalls
 from pbx_core import call_control as cc
 from pbx_core.features import hoteling_phrases as say
-from pbx_core.features.codes import Action, Dialled, parse_code
+from pbx_core.features.codes import Action, Dialled, Owner, parse_code
 from pbx_core.features.hoteling import HotelingTable, Seat
 from pbx_core.features.phrases import spoken_language, unknown_code
 from pbx_core.media.spoken import SpokenPrompts
+from pbx_core.service import PbxService
+from provisioning.errors import NotFound
 from provisioning.hoteling import Refusal
 from provisioning.hoteling_store import ENTITY, HotelingService, Refused, SignedIn
+from provisioning.service import ProvisioningService
 from provisioning.unit import Change
+from provisioning.user_services_store import UserServicesService
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +41,6 @@ PIN_SECONDS = 20.0
 Send = Callable[[cc.CallCommand], None]
 Language = Callable[[str, str], str]
 """(tenant, extension) -> the user's language ("" when unknown). Blocking (SQL)."""
-TimeZone = Callable[[str], str]
-"""tenant -> its time zone. Blocking (SQL)."""
 
 
 @dataclass
@@ -59,13 +65,11 @@ class HotelingCalls:
         hoteling: HotelingService,
         spoken: SpokenPrompts,
         language: Language,
-        time_zone: TimeZone,
     ) -> None:
         self._send = send
         self._hoteling = hoteling
         self._spoken = spoken
         self._language = language
-        self._time_zone = time_zone
         self._calls: dict[str, _Call] = {}
 
     async def on_call_event(self, event: cc.CallEvent) -> None:
@@ -137,7 +141,9 @@ class HotelingCalls:
     def _outcome_text(self, call: _Call, outcome: SignedIn | Refused) -> str:
         language = call.language
         if isinstance(outcome, SignedIn):
-            local = outcome.session.expires_at.astimezone(ZoneInfo(self._time_zone(call.tenant)))
+            local = outcome.session.expires_at.astimezone(
+                ZoneInfo(self._hoteling.time_zone(call.tenant))
+            )
             return say.signed_in(call.guest, local.strftime("%H:%M"), language)
         match outcome.reason:
             case Refusal.NOT_A_HOST:
@@ -177,6 +183,33 @@ class HotelingCalls:
             call.timer.cancel()
         if call is not None and call.task is not None and not call.task.done():
             call.task.cancel()
+
+
+def wire_hoteling(
+    pbx: PbxService,
+    provisioning: ProvisioningService,
+    database: Engine,
+    user_services: UserServicesService,
+    feature_codes: FeatureCodeCalls,
+    prompts_dir: Path,
+) -> HotelingService:
+    """The hoteling codes answered, the PBX's table filled and kept current: the product's one
+    call at start-up. Blocking (SQL): call it off the event loop, before the PBX starts."""
+    hoteling = HotelingService(database)
+    live = LiveHoteling(hoteling, pbx.hoteling)
+    for tenant in provisioning.tenant_ids():
+        live.load(tenant)
+
+    def language(tenant: str, extension: str) -> str:
+        try:
+            return user_services.by_extension(tenant, extension).language
+        except NotFound:
+            return ""
+
+    spoken = SpokenPrompts(prompts_dir / "spoken")  # the feature codes' cache
+    calls = HotelingCalls(pbx.send, hoteling, spoken, language)
+    feature_codes.delegates[Owner.HOTELING] = calls.on_call_event
+    return hoteling
 
 
 class LiveHoteling:

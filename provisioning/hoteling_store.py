@@ -201,6 +201,10 @@ class HotelingService:
         with self._tx.engine.connect() as connection:
             return _sessions(connection, tenant, self._now())
 
+    def time_zone(self, tenant: str) -> str:
+        with self._tx.engine.connect() as connection:
+            return _time_zone(connection, tenant)
+
     def is_host(self, tenant: str, extension: str) -> bool:
         with self._tx.engine.connect() as connection:
             return _host_row(connection, tenant, extension) is not None
@@ -229,9 +233,7 @@ class HotelingService:
                     return Refused(Refusal.GUEST_LOCKED)
                 return Refused(Refusal.WRONG_PIN)
             occupant = _session_row(unit.connection, tenant, host_extension)
-            tz = unit.connection.execute(
-                select(tenants.c.time_zone).where(tenants.c.id == tenant)
-            ).scalar_one()
+            tz = _time_zone(unit.connection, tenant)
             again = rules.admission(host, guest, True, occupant, now)
             if again is not None:  # another guest signed in meanwhile
                 return Refused(again)
@@ -244,7 +246,7 @@ class HotelingService:
             ).scalar()
             if former is not None:  # the guest moves: it leaves its former host
                 self._end_session(unit, tenant, str(former), "moved")
-            session = rules.session_for(host, guest, now, str(tz))
+            session = rules.session_for(host, guest, now, tz)
             unit.connection.execute(
                 insert(hoteling_sessions).values(
                     tenant=tenant,
@@ -325,6 +327,11 @@ def _sessions(connection: Connection, tenant: str, now: datetime) -> list[Sessio
         select(hoteling_sessions).where(hoteling_sessions.c.tenant == tenant)
     ).all()
     return [s for s in map(_session, rows) if rules.active(s, now) is not None]
+
+
+def _time_zone(connection: Connection, tenant: str) -> str:
+    query = select(tenants.c.time_zone).where(tenants.c.id == tenant)
+    return str(connection.execute(query).scalar_one())
 
 
 def _profile(connection: Connection, tenant: str, extension: str) -> Profile | None:

@@ -62,7 +62,6 @@ def hoteling(engine: Engine, pbx: PbxService, tmp_path: Path) -> HotelingService
         service,
         SpokenPrompts(tmp_path / "spoken"),
         language=lambda _tenant, _extension: "nl",
-        time_zone=lambda _tenant: "Europe/Amsterdam",
     )
     pbx.register_handler(calls.on_call_event, [FEATURE_CODE_ROUTE])
     return service
