@@ -66,7 +66,7 @@ class HotelingTable:
     def presented(self, tenant: str, caller: str, called: str) -> str:
         """Whose call this is: the guest's when `caller` is a host with a guest (not for the
         hoteling codes, which act on the host)."""
-        if called in HOTELING_CODES or called.startswith(tuple(HOTELING_CODES)):
+        if called.startswith(HOTELING_CODES):
             return caller
         return self.guest_at(tenant, caller) or caller
 
@@ -75,7 +75,7 @@ class HotelingTable:
         if not self.is_host(tenant, caller) or self.guest_at(tenant, caller) is not None:
             return False
         allowed = called in EMERGENCY_NUMBERS or called == VOICE_PORTAL_CODE
-        return not (allowed or called.startswith(tuple(HOTELING_CODES)))
+        return not (allowed or called.startswith(HOTELING_CODES))
 
 
 def _open(seat: Seat, now: float | None) -> bool:

@@ -33,15 +33,27 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductThread]
     running.stop()
 
 
-async def _sign_in(product: ProductThread, tmp_path: Path, guest: str, pin: str) -> None:
+async def _sign_in(
+    product: ProductThread,
+    tmp_path: Path,
+    guest: str,
+    pin: str,
+    host: tuple[str, str, str] = (HOST, f"pw{HOST}", ""),
+) -> None:
+    """The host phone (extension, SIP password, its tenant's SIP domain or "" for the demo's)
+    dials `*45<guest>`, keys the PIN and `#` after the prompt; the PBX hangs up."""
+    extension, password, domain = host
     phone = RtpPhone(None).start()
+    variables: dict[str, Any] = {"from": extension, "to": f"*45{guest}", "media_port": phone.port}
+    if domain:
+        variables |= {"from_domain": domain, "to_domain": domain}
     try:
         sipp = await Sipp(
-            "ext_call_remote_bye.xml",
+            "tenant_call_remote_bye.xml" if domain else "ext_call_remote_bye.xml",
             work_dir=tmp_path,
             remote=("127.0.0.1", product.sip_port),
-            variables={"from": HOST, "to": f"*45{guest}", "media_port": phone.port},
-            extra=["-au", HOST, "-ap", f"pw{HOST}"],
+            variables=variables,
+            extra=["-au", extension, "-ap", password],
         ).start()
         await _prompted(phone)
         await _key(phone, pin + "#")
@@ -93,7 +105,9 @@ async def test_a_guest_signs_in_on_a_host_and_the_admin_sees_it(
         assert signed_out.json()["guest"] is None
 
 
-async def test_nothing_across_tenants_and_the_profile_counts(product: ProductThread) -> None:
+async def test_nothing_across_tenants_and_the_profile_counts(
+    product: ProductThread, tmp_path: Path
+) -> None:
     operator = {
         "Authorization": f"Bearer {await token(product.base_url, 'operator', 'pwoperator')}"
     }
@@ -107,6 +121,11 @@ async def test_nothing_across_tenants_and_the_profile_counts(product: ProductThr
             "password": "beta-secret-1", "sip_password": "sip-secret-1", "profile": "kantoor",
             "roles": ["admin"]})  # fmt: skip
         assert user.status_code == 201, user.text
+        phone = await http.post("/api/v1/tenants/beta/users", headers=operator, json={
+            "username": "beta-desk", "name": "Beta Desk", "extension": "2010",
+            "password": "beta-secret-2", "sip_password": "sip-secret-2010",
+            "profile": "kantoor"})  # fmt: skip
+        assert phone.status_code == 201, phone.text
         beta_token = await token(product.base_url, "beta-admin", "beta-secret-1")
         beta = {"Authorization": f"Bearer {beta_token}"}
         assert (await http.get(HOTELING, headers=beta)).status_code == 403
@@ -115,6 +134,19 @@ async def test_nothing_across_tenants_and_the_profile_counts(product: ProductThr
         # beta's own list knows nothing of demo's host
         own = await http.get("/api/v1/tenants/beta/hoteling", headers=beta)
         assert own.status_code == 200 and own.json() == {"hosts": []}
+        made_host = await http.put(
+            "/api/v1/tenants/beta/hoteling/2010", json={"max_minutes": 60}, headers=beta
+        )
+        assert made_host.status_code == 200, made_host.text
+        # demo's 1001, with its own PIN, is no guest on beta's host
+        pin = await http.put(
+            "/api/v1/voicemail/pin", json={"pin": "4321"}, headers=await bearer(product, "1001")
+        )
+        assert pin.status_code == 204, pin.text
+        await _sign_in(product, tmp_path, "1001", "4321", ("2010", "sip-secret-2010", "beta.test"))
+        assert was_spoken(product, hoteling_phrases.not_a_guest("1001", "nl"))
+        beta_hosts = (await http.get("/api/v1/tenants/beta/hoteling", headers=beta)).json()
+        assert [(h["extension"], h["guest"]) for h in beta_hosts["hosts"]] == [("2010", None)]
         # Vergaderzaal (1020) has no HotelingHost
         admin = await bearer(product, "admin")
         meeting = await http.put(f"{HOTELING}/1020", json={"max_minutes": 60}, headers=admin)

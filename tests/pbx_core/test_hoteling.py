@@ -18,6 +18,7 @@ from cti.hoteling_calls import HotelingCalls, LiveHoteling
 from cti.passwords import TEST_COST, hash_password
 from pbx_core import call_control as cc
 from pbx_core.call_control import DEFAULT_TENANT
+from pbx_core.features import hoteling_phrases
 from pbx_core.features.codes import FEATURE_CODE_ROUTE
 from pbx_core.media.spoken import SpokenPrompts
 from pbx_core.service import PbxService
@@ -87,6 +88,11 @@ async def _dial_code(pbx: PbxService, tmp_path: Path, code: str, keys: str = "")
         await phone.close()
 
 
+def _spoken(tmp_path: Path, text: str) -> bool:
+    """The host phone was told `text` (the handler's speech cache has its file)."""
+    return SpokenPrompts(tmp_path / "spoken").file_for(text, "nl").exists()
+
+
 async def _until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
@@ -132,6 +138,7 @@ async def test_a_guest_signs_in_on_a_host_and_its_calls_ring_there(
     # Another guest: "host in use"; the first stays
     await _dial_code(pbx, tmp_path, f"*45{OTHER_GUEST}", "5555#")
     assert [v.guest for v in hoteling.hosts(DEFAULT_TENANT)] == [GUEST]
+    assert _spoken(tmp_path, hoteling_phrases.host_in_use("nl"))
 
     # *46 signs out: the host is idle again, calls to 1001 no longer ring it
     await _dial_code(pbx, tmp_path, "*46")
@@ -150,3 +157,5 @@ async def test_wrong_pins_lock_the_host(
     await _dial_code(pbx, tmp_path, f"*45{GUEST}", "4321#")
     assert hoteling.hosts(DEFAULT_TENANT)[0].guest is None
     assert pbx.hoteling.guest_at(DEFAULT_TENANT, HOST) is None
+    assert _spoken(tmp_path, hoteling_phrases.wrong_pin("nl"))
+    assert _spoken(tmp_path, hoteling_phrases.host_locked("nl"))
