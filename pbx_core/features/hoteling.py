@@ -63,16 +63,18 @@ class HotelingTable:
         seat = self._by_guest.get((tenant, extension))
         return seat.host if seat is not None and _open(seat, now) else extension
 
-    def presented(self, tenant: str, caller: str, called: str) -> str:
+    def presented(self, tenant: str, caller: str, called: str, now: float | None = None) -> str:
         """Whose call this is: the guest's when `caller` is a host with a guest (not for the
         hoteling codes, which act on the host)."""
         if called.startswith(HOTELING_CODES):
             return caller
-        return self.guest_at(tenant, caller) or caller
+        return self.guest_at(tenant, caller, now) or caller
 
-    def idle_host_may_not_call(self, tenant: str, caller: str, called: str) -> bool:
+    def idle_host_may_not_call(
+        self, tenant: str, caller: str, called: str, now: float | None = None
+    ) -> bool:
         """A host with nobody signed in calls only hoteling codes, the portal, emergency."""
-        if not self.is_host(tenant, caller) or self.guest_at(tenant, caller) is not None:
+        if not self.is_host(tenant, caller) or self.guest_at(tenant, caller, now) is not None:
             return False
         allowed = called in EMERGENCY_NUMBERS or called == VOICE_PORTAL_CODE
         return not (allowed or called.startswith(HOTELING_CODES))

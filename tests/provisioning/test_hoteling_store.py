@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from provisioning.errors import Invalid, NotFound
+from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.hoteling import HOST_LOCK_MINUTES, MAX_HOST_WRONG_PINS, Refusal
 from provisioning.hoteling_store import ENTITY, HotelingService, Refused, SignedIn
 from provisioning.models import audit_log
@@ -135,3 +135,14 @@ def test_host_rules(hoteling: HotelingService) -> None:
     assert hoteling.sessions("acme") == []
     with pytest.raises(NotFound):
         hoteling.remove_host("admin", "acme", "1050")
+
+
+def test_a_host_cannot_be_deleted_or_renumbered_while_it_is_one(
+    hoteling: HotelingService, service: ProvisioningService
+) -> None:
+    service.create_user("admin", "acme", spec(1060))  # a company keeps 5 profiles
+    with pytest.raises(Conflict) as deleted:
+        service.delete_user("admin", "acme", "user1050", confirm_buyout=True)
+    assert "hoteling" in deleted.value.reason
+    hoteling.remove_host("admin", "acme", "1050")
+    service.delete_user("admin", "acme", "user1050", confirm_buyout=True)
