@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cti.rest.provisioning_access import ERRORS, Provisioning, Reader, TenantId, Writer, call
 from cti.users import make_engine
-from provisioning.hoteling import DEFAULT_MAX_MINUTES
+from provisioning.hoteling import DEFAULT_MAX_MINUTES, MAX_MAX_MINUTES, MIN_MAX_MINUTES
 from provisioning.hoteling_store import HostView, HotelingService
 
 router = APIRouter(tags=["hoteling"], responses=ERRORS)
@@ -27,7 +27,10 @@ HOTELING = "/api/v1/tenants/{tenant}/hoteling"
 class HostIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    max_minutes: int = Field(DEFAULT_MAX_MINUTES, description="A session's longest time")
+    max_minutes: int = Field(
+        DEFAULT_MAX_MINUTES, ge=MIN_MAX_MINUTES, le=MAX_MAX_MINUTES,
+        description="A session's longest time",
+    )  # fmt: skip
 
 
 class HostOut(BaseModel):
