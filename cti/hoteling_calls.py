@@ -74,7 +74,13 @@ class HotelingCalls:
 
     async def on_call_event(self, event: cc.CallEvent) -> None:
         if isinstance(event, cc.CallOffered):
-            await self._offered(event)
+            self._send(cc.Answer(event.call_id))
+            offered = _Call(event.tenant, event.caller, "", "en")
+            self._calls[event.call_id] = offered
+            # Off the PBX's event dispatcher: SQL and speech take some milliseconds.
+            offered.task = asyncio.create_task(
+                self._offered(event, offered), name=f"hotel-{event.call_id}"
+            )
             return
         call = self._calls.get(event.call_id)
         if call is None:
@@ -88,18 +94,23 @@ class HotelingCalls:
         elif isinstance(event, cc.CallHungUp):
             self._forget(event.call_id)
 
-    async def _offered(self, event: cc.CallOffered) -> None:
-        self._send(cc.Answer(event.call_id))
+    async def _offered(self, event: cc.CallOffered, call: _Call) -> None:
+        try:
+            await self._start(event, call)
+        except Exception:
+            log.exception("hoteling code call %s failed", event.call_id)
+            self._send(cc.Hangup(event.call_id, code=500, reason="Server Error"))
+
+    async def _start(self, event: cc.CallOffered, call: _Call) -> None:
         language = spoken_language(
             await asyncio.to_thread(self._language, event.tenant, event.caller)
         )
+        call.language = language
         parsed = parse_code(event.called)
         if not isinstance(parsed, Dialled):
-            self._calls[event.call_id] = _Call(event.tenant, event.caller, "", language)
             await self._say(event.call_id, unknown_code(parsed.spoken, language), final=True)
             return
-        call = _Call(event.tenant, event.caller, parsed.argument, language)
-        self._calls[event.call_id] = call
+        call.guest = parsed.argument
         action = parsed.entry.action
         if action is Action.HOTELING_SIGN_OUT:
             text = await asyncio.to_thread(self._sign_out, call)
