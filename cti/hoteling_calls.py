@@ -208,6 +208,7 @@ def wire_hoteling(
     call at start-up. Blocking (SQL): call it off the event loop, before the PBX starts."""
     hoteling = HotelingService(database)
     live = LiveHoteling(hoteling, pbx.hoteling)
+    provisioning.subscribe(live.on_user_change)  # a guest deleted or renumbered leaves
     for tenant in provisioning.tenant_ids():
         live.load(tenant)
 
@@ -242,4 +243,9 @@ class LiveHoteling:
 
     def _on_change(self, change: Change) -> None:
         if change.entity == ENTITY:
+            self.load(change.tenant)
+
+    def on_user_change(self, change: Change) -> None:
+        """Provisioning's changes: a user deleted or renumbered has left its host phone."""
+        if change.entity == "user" and (change.action == "delete" or "extension" in change.changed):
             self.load(change.tenant)

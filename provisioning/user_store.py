@@ -24,7 +24,7 @@ from provisioning.flex import (
     remaining_months,
 )
 from provisioning.group_services import group_services
-from provisioning.hoteling_store import hoteling_hosts
+from provisioning.hoteling_store import hoteling_hosts, hoteling_sessions
 from provisioning.models import call_centers, contract_years, numbers, tenants, users
 from provisioning.profiles import Profile
 from provisioning.unit import Unit
@@ -222,4 +222,14 @@ def update_user_row(unit: Unit, row: Any, values: dict[str, Any]) -> UserView:
 
 
 def delete_user_row(unit: Unit, row: Any) -> None:
+    leave_hoteling(unit.connection, row.tenant, row.extension)
     unit.connection.execute(delete(users).where(users.c.id == row.id))
+
+
+def leave_hoteling(connection: Connection, tenant: str, extension: str) -> None:
+    """A deleted or renumbered user sits at no host phone any more (docs/hoteling.md)."""
+    connection.execute(
+        delete(hoteling_sessions).where(
+            hoteling_sessions.c.tenant == tenant, hoteling_sessions.c.guest == extension
+        )
+    )

@@ -14,7 +14,7 @@ from provisioning.hoteling import HOST_LOCK_MINUTES, MAX_HOST_WRONG_PINS, Refusa
 from provisioning.hoteling_store import ENTITY, HotelingService, Refused, SignedIn
 from provisioning.models import audit_log
 from provisioning.profiles import Profile
-from provisioning.service import ProvisioningService
+from provisioning.service import ProvisioningService, UserPatch
 from provisioning.unit import Change
 from provisioning.voicemail_boxes import MAX_WRONG_PINS, VoicemailBoxes
 from tests.provisioning.conftest import tenant_spec
@@ -146,3 +146,16 @@ def test_a_host_cannot_be_deleted_or_renumbered_while_it_is_one(
     assert "hoteling" in deleted.value.reason
     hoteling.remove_host("admin", "acme", "1050")
     service.delete_user("admin", "acme", "user1050", confirm_buyout=True)
+
+
+def test_a_deleted_or_renumbered_guest_leaves_its_host(
+    hoteling: HotelingService, service: ProvisioningService
+) -> None:
+    service.create_user("admin", "acme", spec(1060))
+    assert isinstance(hoteling.sign_in("acme", "1050", "1001", "4321"), SignedIn)
+    service.update_user("admin", "acme", "user1001", UserPatch(extension="1009",
+                        sip_password="sip-secret-1"), confirm_buyout=True)  # fmt: skip
+    assert hoteling.sessions("acme") == []
+    assert isinstance(hoteling.sign_in("acme", "1051", "1002", "5555"), SignedIn)
+    service.delete_user("admin", "acme", "user1002", confirm_buyout=True)
+    assert hoteling.sessions("acme") == []
