@@ -90,9 +90,9 @@ class PbxService:
         self.user_services = ServicesTable()
         """Forwarding and do-not-disturb per user, kept current by the application."""
         self.rooms = RoomsTable()
+        """The conference bridge's rooms per tenant, kept current by the application."""
         self.hoteling = HotelingTable()
         """Hoteling guests on host phones, kept current by the application."""
-        """The conference bridge's rooms per tenant, kept current by the application."""
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
