@@ -191,6 +191,8 @@ class FeatureCodeCalls:
                 | Action.CALL_RETURN
                 | Action.RECORD
                 | Action.CONFERENCE
+                | Action.HOTELING_SIGN_IN
+                | Action.HOTELING_SIGN_OUT
             ):
                 raise ControlError("not_here", f"{action} is not handled by feature codes")
             case _:

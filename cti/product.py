@@ -49,6 +49,7 @@ from cti.event_log import EventLog
 from cti.feature_codes import wire_phone_features
 from cti.group_calls import GroupCalls, GroupsFirst
 from cti.group_calls_live import LiveGroups
+from cti.hoteling_calls import wire_hoteling
 from cti.operators import FIRST_OPERATOR_HINT, operators
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
@@ -351,8 +352,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         await runtime.start()
         LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), pbx)
         user_services = UserServicesService(database)
-        await asyncio.to_thread(wire_phone_features, pbx, provisioning, user_services, runtime,
-                                prompts_dir)  # fmt: skip
+        feature_codes = await asyncio.to_thread(wire_phone_features, pbx, provisioning,
+                                                user_services, runtime, prompts_dir)  # fmt: skip
+        hoteling = await asyncio.to_thread(wire_hoteling, pbx, provisioning, database,
+                                           user_services, feature_codes, prompts_dir)  # fmt: skip
         pbx.rooms.replace_tenant(DEMO_TENANT, DEMO_ROOMS)  # the conference bridge's demo room
         # Every tenant's direct numbers and calling plans (each number routes in its own tenant).
         loop = asyncio.get_running_loop()
@@ -417,6 +420,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app = create_app(cti_settings)
         app.state.voicemail = voicemail
         app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
+        app.state.hoteling = hoteling  # cti/rest/hoteling.py
         app.state.pbx = pbx  # the conference bridge's rooms (cti/rest/conference_rooms.py)
         app.state.announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
         # The connections' admin API lives where the connections do (its handle: app.state).

@@ -17,6 +17,7 @@ from provisioning import (  # noqa: F401  (each puts its tables on METADATA)
     belmenu,
     contacts,
     crm_connections,
+    hoteling_store,
     recordings,
     report_schedules,
     trunks_models,

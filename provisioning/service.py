@@ -276,6 +276,7 @@ class ProvisioningService:
                 if patch.sip_password is None:
                     # HA1 hashes the digest username (the extension): it needs the password.
                     raise Invalid("sip_password", "give it again when the extension changes")
+                store.leave_hoteling(unit.connection, tenant, row.extension)
             if patch.sip_password is not None:
                 realm = store.tenant_row(unit.connection, tenant).sip_domain
                 secrets = digest_secrets(extension, realm, patch.sip_password)

@@ -24,6 +24,7 @@ from provisioning.flex import (
     remaining_months,
 )
 from provisioning.group_services import group_services
+from provisioning.hoteling_store import hoteling_hosts, hoteling_sessions
 from provisioning.models import call_centers, contract_years, numbers, tenants, users
 from provisioning.profiles import Profile
 from provisioning.unit import Unit
@@ -135,7 +136,8 @@ def all_sip_accounts(connection: Connection) -> list[tuple[str, SipAccount]]:
 
 
 def references(connection: Connection, tenant: str, extension: str) -> str | None:
-    """What still routes to `extension`: a direct number or a call center's agent list."""
+    """What still routes to `extension`: a direct number, a call center's agent list, or the
+    extension is a hoteling host (its phone is shared: docs/hoteling.md)."""
     number = connection.execute(
         select(numbers.c.number).where(
             numbers.c.tenant == tenant, numbers.c.destination == extension
@@ -147,7 +149,12 @@ def references(connection: Connection, tenant: str, extension: str) -> str | Non
         agents = row.settings.get("agents", [])
         if extension in (a if isinstance(a, str) else a.get("extension") for a in agents):
             return f"call center {row.number}"
-    return None
+    host = connection.execute(
+        select(hoteling_hosts.c.extension).where(
+            hoteling_hosts.c.tenant == tenant, hoteling_hosts.c.extension == extension
+        )
+    ).first()
+    return "hoteling (a host phone)" if host is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,4 +222,14 @@ def update_user_row(unit: Unit, row: Any, values: dict[str, Any]) -> UserView:
 
 
 def delete_user_row(unit: Unit, row: Any) -> None:
+    leave_hoteling(unit.connection, row.tenant, row.extension)
     unit.connection.execute(delete(users).where(users.c.id == row.id))
+
+
+def leave_hoteling(connection: Connection, tenant: str, extension: str) -> None:
+    """A deleted or renumbered user sits at no host phone any more (docs/hoteling.md)."""
+    connection.execute(
+        delete(hoteling_sessions).where(
+            hoteling_sessions.c.tenant == tenant, hoteling_sessions.c.guest == extension
+        )
+    )

@@ -7,6 +7,7 @@ import { render as audit } from "./audit.js";
 import { render as callCenters } from "./call_centers.js";
 import { render as csvImport } from "./csv_import.js";
 import { render as groups } from "./groups.js";
+import { render as hoteling } from "./hoteling.js";
 import { lang, setLang, t } from "./i18n.js";
 import { render as numbers } from "./numbers.js";
 import { render as schedules } from "./schedules.js";
@@ -22,6 +23,7 @@ const PAGES = {
   groups,
   schedules,
   announcements,
+  hoteling,
   audit,
   usage,
   tenants,

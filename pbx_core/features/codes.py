@@ -33,6 +33,7 @@ class Owner(StrEnum):
     TRUNKS = "trunks"
     RECORDING = "recording"
     CONFERENCE = "conference"
+    HOTELING = "hoteling"
 
 
 class Action(StrEnum):
@@ -62,6 +63,8 @@ class Action(StrEnum):
     CALL_RETURN = "call_return"
     RECORD = "record"
     CONFERENCE = "conference"
+    HOTELING_SIGN_IN = "hoteling_sign_in"
+    HOTELING_SIGN_OUT = "hoteling_sign_out"
 
 
 class Argument(StrEnum):
@@ -142,11 +145,20 @@ CODES: tuple[FeatureCode, ...] = (
     FeatureCode("*31", Action.CONFERENCE, Argument.NONE, Owner.CONFERENCE,
                 "ThreeWayCall", "during a call (DTMF): join your other calls into this one "
                 "(three-way; N-way up to 15 others with NWayCall)"),
+    # Hoteling (Flexplek, seed 3.2.1; OpenCC's own: the contract names none). Dialled on the
+    # host phone; the PIN follows as DTMF (never in the dialled number, so never in a log).
+    FeatureCode("*45", Action.HOTELING_SIGN_IN, Argument.NUMBER, Owner.HOTELING,
+                "HotelingGuest", "sign in on this hoteling host as the extension after it "
+                "(then the PIN and #)"),
+    FeatureCode("*46", Action.HOTELING_SIGN_OUT, Argument.NONE, Owner.HOTELING,
+                "HotelingGuest", "sign the guest out of this hoteling host"),
 )  # fmt: skip
 
 BY_CODE = {entry.code: entry for entry in CODES}
 CONFERENCE_CODE = BY_CODE["*31"].code
 """Keyed during a call (DTMF, `sip/calls/conference_call.py`), not dialled."""
+HOTELING_CODES = tuple(entry.code for entry in CODES if entry.owner is Owner.HOTELING)
+VOICE_PORTAL_CODE = BY_CODE["*62"].code
 _DIALLED = re.compile(r"(\*[0-9]{2})([0-9+]*)")
 _NUMBER = re.compile(r"\+?[0-9]{2,15}")
 _UNAVAILABLE_CODE = re.compile(r"[0-9]{0,8}")

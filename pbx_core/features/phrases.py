@@ -98,6 +98,8 @@ def confirmation(action: Action, argument: str, language: str) -> str:
             | Action.CALL_RETURN
             | Action.RECORD
             | Action.CONFERENCE
+            | Action.HOTELING_SIGN_IN
+            | Action.HOTELING_SIGN_OUT
         ):
             return _pick(language, "Gelukt.", "Done.")
         case _:

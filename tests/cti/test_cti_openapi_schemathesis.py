@@ -32,6 +32,7 @@ CROSS_FIELD_RULES = {
     "POST /api/v1/contacts",
     "PUT /api/v1/contacts/{contact_id}",
     "POST /api/v1/contacts/import",
+    "PUT /api/v1/tenants/{tenant}/hoteling/{extension}",  # the user's profile has HotelingHost
 }
 
 SIGN_OUT_EVERYWHERE = "POST /api/v1/auth/revoke"

@@ -248,6 +248,10 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
         {"label": "x", "destination": "1001", "origins": ["https://x.example"]},
     ),
     ("DELETE", "/api/v1/tenants/{tenant}/belmenu-buttons/{button}", None),
+    ("GET", "/api/v1/tenants/{tenant}/hoteling", None),
+    ("PUT", "/api/v1/tenants/{tenant}/hoteling/{extension}", {"max_minutes": 60}),
+    ("DELETE", "/api/v1/tenants/{tenant}/hoteling/{extension}", None),
+    ("POST", "/api/v1/tenants/{tenant}/hoteling/{extension}/sign-out", None),
 ]
 
 

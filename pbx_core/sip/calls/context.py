@@ -13,6 +13,7 @@ from sippy.SipURL import SipURL
 
 from pbx_core import call_control as cc
 from pbx_core.directory import Directories, Directory, SipUser, digest_realm
+from pbx_core.features.hoteling import HotelingTable
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.sip.auth_throttle import AuthThrottle
@@ -48,6 +49,8 @@ class CallContext:
     conference_calls: ConferenceCalls
     bridge_rooms: BridgeRooms
     call_handling: CallHandling
+    hoteling: HotelingTable
+    """Which guest sits at which host phone (features/hoteling.py)."""
 
     def __init__(
         self,

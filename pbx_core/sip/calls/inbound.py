@@ -165,6 +165,13 @@ class Inbound:
             ua.recvEvent(CCEventFail((403, "Forbidden")))
             return
         tenant = directory.tenant
+        if self._ctx.hoteling.idle_host_may_not_call(tenant, caller, called):
+            ua.recvEvent(CCEventFail((403, "Hoteling Host: Sign In First")))
+            return
+        guest = self._ctx.hoteling.presented(tenant, caller, called)
+        if guest != caller:  # a hoteling host's call is its guest's (features/hoteling.py)
+            user = directory.user(guest)
+            caller, caller_name = guest, user.display_name if user is not None else guest
         if addressing.replaces:  # the phone takes over a call of its tenant (call_handling.py)
             phone = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
             if phone is not None:

@@ -18,6 +18,7 @@ from typing import Any
 from pbx_core import call_control as cc
 from pbx_core.directory import Directories
 from pbx_core.features.forwarding import CallForwarding
+from pbx_core.features.hoteling import HotelingTable
 from pbx_core.features.rooms import RoomsTable
 from pbx_core.features.table import ServicesTable
 from pbx_core.location import LocationStore
@@ -62,6 +63,7 @@ class CallManager:
         voicemail: VoicemailSettings | None = None,
         user_services: ServicesTable | None = None,
         rooms: RoomsTable | None = None,
+        hoteling: HotelingTable | None = None,
         park_timeout: float = DEFAULT_PARK_TIMEOUT,
     ) -> None:
         ctx = CallContext(
@@ -79,6 +81,7 @@ class CallManager:
             trunks=trunks,
             recording_sink=recording_sink,
         )
+        ctx.hoteling = hoteling or HotelingTable()
         ctx.offers = Offers(ctx)
         ctx.bridging = Bridging(ctx)
         ctx.caller_media = CallerMedia(ctx)

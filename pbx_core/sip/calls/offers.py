@@ -106,7 +106,10 @@ class Offers:
             self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
             return
         else:
-            binding = ctx.locations.lookup(call.tenant, extension)
+            # A hoteling guest's calls ring the host phone it sits at (features/hoteling.py).
+            binding = ctx.locations.lookup(
+                call.tenant, ctx.hoteling.rings_at(call.tenant, extension)
+            )
         if binding is None:
             failure = cc.OfferFailure.NOT_REGISTERED
             self.offer_failed(call, leg_id, extension, failure, 480, auto_bridge)
