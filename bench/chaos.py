@@ -174,7 +174,9 @@ def sipp(product: RunningProduct, work: Path, calls: int, rate: float,
             "-set", "media_port", str(free_port()), "-set", "hold_ms", str(hold_ms),
             "-i", "127.0.0.1", "-p", str(free_port()),
             "-m", str(calls), "-r", str(rate), "-l", str(calls),
-            "-recv_timeout", "8000", "-timeout", "120s", "-nostdin",
+            # A reply may take seconds on a loaded machine: a caller counts as lost when the
+            # platform forgot it, not when the machine was slow to answer one message.
+            "-recv_timeout", "30000", "-timeout", "120s", "-nostdin",
             "-trace_err", "-error_file", str(work / f"sipp-{uuid.uuid4().hex[:6]}.log"),
         ],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=work,

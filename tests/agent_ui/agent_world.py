@@ -5,7 +5,6 @@ as the PBX's side: `offer_call`, `answer`), and the demo company in SQL and Redi
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import uuid
@@ -30,19 +29,13 @@ from cti.snapshots import (
 from tests.cti.cti_fake_control import FakeControl
 from tests.cti.cti_server import TOKEN_SECRET, wait_until_healthy
 from tests.cti.cti_world import MEMBERS, NAMES, seed_users
+from tests.ports import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def new_prefix() -> str:
     return f"agentuitest:{uuid.uuid4().hex[:12]}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class CrmScreenPop:

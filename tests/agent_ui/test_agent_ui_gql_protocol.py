@@ -25,7 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 import agent_ui
 from tests.agent_ui.agent_pages import new_context
-from tests.agent_ui.agent_world import free_port
+from tests.ports import free_port
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>gql</title>
 <script type="module">

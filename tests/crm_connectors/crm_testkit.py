@@ -6,7 +6,6 @@ No conftest.py on purpose: module names in tests/ are shared by every package's 
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 import time
 import uuid
@@ -16,14 +15,9 @@ from typing import Any
 import uvicorn
 
 from tests.components import REDIS_FIX, fail_missing
+from tests.ports import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager

@@ -34,8 +34,9 @@ from crm_connectors.secrets import Secret
 from crm_connectors.service import CallLogger
 from crm_connectors.sync import SyncMode
 from crm_connectors.worker import run_worker
-from tests.crm_connectors.crm_testkit import free_port, rq_queue, serve
+from tests.crm_connectors.crm_testkit import rq_queue, serve
 from tests.crm_connectors.fake_vendors import FakeAfas, FakeExact, FakeSalesforce
+from tests.ports import free_port
 
 ONE_TRY = RetryPolicy(attempts=1, backoff_s=0.0, max_wait_s=0.5)
 NUMBER = "+31201234567"

@@ -21,8 +21,9 @@ from crm_connectors.records import CrmRecord
 from crm_connectors.registry import ConnectorRegistry
 from crm_connectors.secrets import Secret
 from crm_connectors.service import ScreenPopService
-from tests.crm_connectors.crm_testkit import free_port, serve
+from tests.crm_connectors.crm_testkit import serve
 from tests.crm_connectors.fake_vendors import FakeSalesforce
+from tests.ports import free_port
 
 NUMBER = "+31201234567"
 

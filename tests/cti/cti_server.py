@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -15,15 +14,10 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from tests.ports import free_port
+
 TOKEN_SECRET = "test-secret-not-for-production-0123456789"
 METRICS_TOKEN = "test-metrics-token-not-for-production"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_until_healthy(base_url: str, timeout: float = 120.0) -> None:

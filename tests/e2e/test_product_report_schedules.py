@@ -18,8 +18,9 @@ import redis
 from aiosmtpd.controller import Controller
 
 from tests.e2e.test_product_provisioning import sign_in
+from tests.ports import free_port
 from tests.product_harness import ProductThread
-from tests.reports.test_reports_exports_and_mail import Inbox, attachments, free_port
+from tests.reports.test_reports_exports_and_mail import Inbox, attachments
 
 # rq's keys carry no prefix and every worker of a database takes every job of its queues: this
 # module's product works in a Redis database no other test uses.

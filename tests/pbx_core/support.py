@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pbx_core import call_control as cc
+from tests import ports
 
 SIPP_DIR = Path(__file__).parent / "sipp"
 SIPP_TIMEOUT_S = 20
@@ -31,9 +32,8 @@ def samples_of(pcm: bytes) -> list[int]:
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free UDP port (RTP, SIPp phones), or `kind`'s (tests/ports.py)."""
+    return ports.free_port(kind)
 
 
 def udp_port_bound(port: int) -> bool:
@@ -49,14 +49,7 @@ def udp_port_bound(port: int) -> bool:
 
 def free_sip_port() -> int:
     """A port number free for UDP and TCP alike: the PBX listens on both."""
-    while True:
-        port = free_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            try:
-                tcp.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
+    return ports.free_port(both=True)
 
 
 def scenario_variables(scenario: str) -> set[str]:

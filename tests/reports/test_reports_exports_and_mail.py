@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import email
 import io
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from reports.ranges import Interval, parse_range
 from reports.scheduled import SmtpSettings, previous_period, register_scheduled_report
 from reports.service import agent_figures, call_center_figures
 from reports.synthetic import generate_day, publish
+from tests.ports import free_port
 
 
 def test_csv_and_xlsx_exports_hold_every_row_and_column() -> None:
@@ -66,13 +66,6 @@ class Inbox:
         self.messages.append(email.message_from_bytes(content))
         self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
