@@ -158,9 +158,7 @@ def test_extension_call_answered_in_the_browser_is_heard_both_ways_and_recorded(
     _assert_recorded_both_ways(product, tmp_path, {DESK_HZ, BROWSER_TONE})
 
 
-def _assert_recorded_both_ways(
-    product: ProductThread, tmp_path: Path, tones: set[float]
-) -> None:
+def _assert_recorded_both_ways(product: ProductThread, tmp_path: Path, tones: set[float]) -> None:
     """The finished call's metadata is written and its pcap, as the product's converter makes
     it a stereo WAV, has one party's tone on each channel."""
     pbx = product.handle.pbx
@@ -188,8 +186,7 @@ def _channel_tones(samples: list[int], tones: set[float]) -> dict[float, float]:
     """Share of the 20 ms frames of one channel in which each tone is clearly there."""
     frames = [samples[i : i + FRAME] for i in range(0, len(samples) - FRAME + 1, FRAME)]
     return {
-        hz: sum(level(frame, hz) > 1500 for frame in frames) / max(len(frames), 1)
-        for hz in tones
+        hz: sum(level(frame, hz) > 1500 for frame in frames) / max(len(frames), 1) for hz in tones
     }
 
 
