@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-HEARD_DB = 30.0
-"""How far above the median bin a tone's bin must be: a G.711 tone through Opus stands 60 dB
-and more above it, silence and comfort noise do not come near."""
+HEARD_DB = 70.0
+"""How far above the median bin a tone's bin must be: a party's tone through G.711 and Opus
+stands ~110 dB above it; the mixing products of two tones reach ~45 dB."""
 
 TONE_LEVELS_SCRIPT = """
 window.__toneLevels = async (frequencies) => {
@@ -51,10 +51,24 @@ window.__toneLevels = async (frequencies) => {
 `window.__toneLevels(frequencies)` in every page, where the page's CSP allows no `eval`."""
 
 
-def tone_levels(page: Page, *frequencies: float) -> dict[str, float]:
-    """dB above the noise floor of each frequency in what the browser receives now."""
-    levels = page.evaluate("(f) => window.__toneLevels(f)", list(frequencies))
-    return dict(levels or {})
+RAW_MICROPHONE_SCRIPT = """
+(() => {
+  const devices = navigator.mediaDevices;
+  const original = devices.getUserMedia.bind(devices);
+  const raw = {echoCancellation: false, noiseSuppression: false, autoGainControl: false};
+  devices.getUserMedia = (constraints) => {
+    if (constraints && constraints.audio) {
+      const audio = constraints.audio === true ? {} : constraints.audio;
+      constraints = {...constraints, audio: {...audio, ...raw}};
+    }
+    return original(constraints);
+  };
+})();
+"""
+"""An init script: the page's microphone without Chromium's voice processing. The fake
+microphone plays a steady tone, which noise suppression takes for noise and fades (measured:
+the browser's 1000 Hz reached the PBX at amplitude ~850 after 15 s of a call, from ~8000 in
+the file), so a tone check on the far side would depend on how long the call has been up."""
 
 
 def wait_until_browser_hears(page: Page, frequency: float, timeout_ms: float = 20_000) -> None:

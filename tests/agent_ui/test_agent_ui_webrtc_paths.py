@@ -6,15 +6,14 @@ browser's side is read with a WebAudio analyser on the remote track (tests/agent
 browser_hearing.py: which tone, not just "some audio"), the other side by Goertzel on the
 decoded G.711 the RTP phones receive. Paths: an extension call to the browser agent, a call from
 the dial box (click-to-dial to a desk phone), supervisor listen then barge on a queue call taken
-in the browser, the recording of a browser call (the pcap holds both parties' tones), and the
-demo meeting room 8100 joined from the browser with its PIN keyed as SIP INFO.
+in the browser, and the recording of a browser call (the pcap holds both parties' tones).
+Meeting rooms cannot be reached from the browser phone yet (docs/webrtc.md, "Limits").
 
 Answer-to-audio times are printed, not asserted.
 """
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 import wave
@@ -26,10 +25,13 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from cti.demo_company import DEMO_ROOMS
 from pbx_core.recording.pcap_to_wav import convert
 from tests.agent_ui.agent_pages import go_available, new_context, watch_errors
-from tests.agent_ui.browser_hearing import TONE_LEVELS_SCRIPT, wait_until_browser_hears
+from tests.agent_ui.browser_hearing import (
+    RAW_MICROPHONE_SCRIPT,
+    TONE_LEVELS_SCRIPT,
+    wait_until_browser_hears,
+)
 from tests.agent_ui.test_agent_ui_webrtc import (
     BROWSER_TONE,
     CAPTURE_PEER_CONNECTIONS,
@@ -38,13 +40,12 @@ from tests.agent_ui.test_agent_ui_webrtc import (
 )
 from tests.pbx_core.rtp_phone import FRAME, RtpPhone, level
 from tests.pbx_core.support import Sipp, agent_phone, free_port, samples_of
-from tests.pbx_core.test_three_way_call import _key
 from tests.product_harness import LoopThread, ProductThread
 
 __all__ = ["browser"]
 
 CALLER = "+31201234567"
-CALLER_HZ, DESK_HZ, SUPERVISOR_HZ, MEMBER_HZ = 400.0, 600.0, 1500.0, 700.0
+CALLER_HZ, DESK_HZ, SUPERVISOR_HZ = 400.0, 600.0, 1500.0
 """The tone of each SIPp party's RTP phone; the browser's is BROWSER_TONE (1000 Hz)."""
 DESK = "1005"
 """A colleague's desk phone (SIPp)."""
@@ -68,6 +69,7 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     context = new_context(browser)
     context.add_init_script(CAPTURE_PEER_CONNECTIONS)
     context.add_init_script(TONE_LEVELS_SCRIPT)
+    context.add_init_script(RAW_MICROPHONE_SCRIPT)
     yield context
     context.close()
 
@@ -164,6 +166,7 @@ def _assert_recorded_both_ways(product: ProductThread, tmp_path: Path, tones: se
     pbx = product.handle.pbx
     assert pbx is not None
     recordings = pbx.config.recordings_dir
+    assert recordings is not None
     deadline = time.monotonic() + 60
     while not list((recordings / "calls").glob("*.json")):
         assert time.monotonic() < deadline, f"no finished recording in {recordings}"
@@ -307,51 +310,3 @@ def test_supervisor_listens_then_barges_in_on_a_browser_call(
         _stop(loop, caller, supervisor)
         for phone in (caller_audio, supervisor_audio):
             loop.run(phone.close())
-
-
-def test_meeting_room_joined_from_the_browser_with_the_pin_as_sip_info(
-    context: BrowserContext, product: ProductThread, tmp_path: Path
-) -> None:
-    """The dial box calls the demo room 8100; the browser keys the PIN on the softphone's
-    keypad (SIP INFO) and is in; 1005's desk phone joins with its PIN (RFC 4733); each hears
-    the other through the room's mixer."""
-    room = DEMO_ROOMS[0]
-    loop = product.loop
-    page = context.new_page()
-    errors = watch_errors(page)
-    member = loop.run(_phone(MEMBER_HZ))
-    joining: Sipp | None = None
-    try:
-        _sign_in_with_browser_phone(page, product)
-        page.fill("#dial-input", room.number)
-        page.click("#dial-submit")
-        _talking(page)
-        # The PIN prompt is speech: wait for audio, then key the PIN on the softphone's keypad.
-        page.wait_for_function(
-            "window.__toneLevels([1000]).then((levels) => levels !== null)", polling=100
-        )
-        time.sleep(1)
-        keypad = page.locator(".softphone-keypad")
-        for key in room.pin + "#":
-            keypad.get_by_role("button", name=key, exact=True).click()
-
-        joining = loop.run(_desk_caller(product, tmp_path, room.number, member).start())
-        loop.run(_prompted(member), timeout=40)
-        loop.run(_key(member, room.pin + "#"))
-        joined = time.monotonic()
-        _two_way(page, loop, member, MEMBER_HZ, joined, "meeting room (from the desk's PIN)")
-
-        page.locator(".softphone-hangup").click()
-        expect(page.locator(".softphone-call")).to_have_count(0)
-        joining.kill()
-        assert errors == []
-    finally:
-        _stop(loop, joining)
-        loop.run(member.close())
-
-
-async def _prompted(phone: RtpPhone) -> None:
-    """Until the phone hears the room's PIN prompt (rtpengine's address is then known)."""
-    async with asyncio.timeout(30):
-        while phone.peer is None:
-            await asyncio.sleep(0.05)
