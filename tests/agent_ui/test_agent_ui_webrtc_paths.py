@@ -97,13 +97,14 @@ def _talking(page: Page) -> None:
 def _two_way(
     page: Page, loop: LoopThread, other: RtpPhone, other_hz: float, started: float, what: str
 ) -> None:
-    """The browser hears `other`'s tone and `other` hears the browser's; the time it took."""
+    """The browser hears `other`'s tone and `other` hears the browser's; the time it took
+    since `started` (the click that answered or dialled)."""
     wait_until_browser_hears(page, other_hz)
     browser_hears = time.monotonic()
     _hears(loop, other, BROWSER_TONE)
     print(
         f"\nWebRTC {what}: two-way audio {max(browser_hears, time.monotonic()) - started:.3f} s "
-        f"after the answer (browser hears after {browser_hears - started:.3f} s)"
+        f"after the click (browser hears after {browser_hears - started:.3f} s)"
     )
 
 
@@ -213,7 +214,7 @@ def test_dial_box_call_to_a_desk_phone_is_heard_both_ways(
         page.fill("#dial-input", DESK)
         page.click("#dial-submit")
         _talking(page)
-        _two_way(page, loop, desk, DESK_HZ, dialled, "dial box to a desk phone (from the click)")
+        _two_way(page, loop, desk, DESK_HZ, dialled, "dial box to a desk phone")
         page.locator(".softphone-hangup").click()
         expect(page.locator(".softphone-call")).to_have_count(0)
         _ok(loop, answering)
