@@ -224,6 +224,86 @@ def test_dial_box_call_to_a_desk_phone_is_heard_both_ways(
         loop.run(desk.close())
 
 
+def _queue_call_answered(
+    page: Page, product: ProductThread, tmp_path: Path, caller_audio: RtpPhone
+) -> Sipp:
+    """1001 signed in with the browser phone and available; a trunk caller to 7001 (its audio
+    `caller_audio`) answered in the browser, heard both ways. The caller waits for a BYE."""
+    _sign_in_with_browser_phone(page, product)
+    go_available(page)
+    caller = product.loop.run(
+        Sipp(
+            "trunk_call_remote_bye.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": CALLER, "to": "7001", "media_port": caller_audio.port},
+            timeout_s=LONG_CALL_S,
+        ).start()
+    )
+    offer = page.locator('.softphone-call[data-call="ringing"]')
+    expect(offer).to_contain_text(CALLER, timeout=30_000)
+    answered = time.monotonic()
+    offer.get_by_role("button", name="Answer").click()
+    _talking(page)
+    _two_way(page, product.loop, caller_audio, CALLER_HZ, answered, "queue call")
+    return caller
+
+
+def _call_id(page: Page) -> str:
+    """The engine's id of the call on the agent's call card."""
+    card = page.locator("[data-call-id]").first
+    expect(card).to_be_visible(timeout=30_000)
+    call_id = card.get_attribute("data-call-id")
+    assert call_id
+    return call_id
+
+
+HOLD = "mutation($c: ID!) {{ {verb}(callId: $c) {{ accepted }} }}"
+
+
+def test_hold_and_resume_of_a_browser_call_keep_audio_both_ways(
+    context: BrowserContext, product: ProductThread, tmp_path: Path
+) -> None:
+    """The softphone's Hold (a re-INVITE from the browser) silences the browser toward the
+    caller and Resume brings both ways back; so does the PBX's hold (`holdCall`, music to the
+    caller) then `resumeCall`."""
+    loop = product.loop
+    page = context.new_page()
+    errors = watch_errors(page)
+    caller_audio = loop.run(_phone(CALLER_HZ))
+    caller: Sipp | None = None
+    try:
+        caller = _queue_call_answered(page, product, tmp_path, caller_audio)
+        buttons = page.locator(".softphone-call")
+        buttons.get_by_role("button", name="Hold").click()
+        expect(buttons.get_by_role("button", name="Resume")).to_be_visible()
+        time.sleep(1)  # the re-INVITE's round trip
+        assert _share(caller_audio, BROWSER_TONE) == 0, "the caller heard the held browser"
+        buttons.get_by_role("button", name="Resume").click()
+        _hears(loop, caller_audio, BROWSER_TONE)
+        wait_until_browser_hears(page, CALLER_HZ)
+
+        call_id = _call_id(page)
+        _graphql(
+            product, "1001", "mutation($c: ID!) { holdCall(callId: $c) { accepted } }", c=call_id
+        )
+        time.sleep(1)
+        assert _share(caller_audio, BROWSER_TONE) == 0, "the caller heard the held browser"
+        _graphql(
+            product, "1001", "mutation($c: ID!) { resumeCall(callId: $c) { accepted } }", c=call_id
+        )
+        _hears(loop, caller_audio, BROWSER_TONE)
+        wait_until_browser_hears(page, CALLER_HZ)
+
+        page.locator(".softphone-hangup").click()
+        expect(page.locator(".softphone-call")).to_have_count(0)
+        _ok(loop, caller)
+        assert errors == []
+    finally:
+        _stop(loop, caller)
+        loop.run(caller_audio.close())
+
+
 def _graphql(product: ProductThread, username: str, query: str, **variables: Any) -> Any:
     with httpx.Client(base_url=product.base_url, timeout=30) as http:
         login = http.post(
@@ -260,27 +340,8 @@ def test_supervisor_listens_then_barges_in_on_a_browser_call(
     caller: Sipp | None = None
     supervisor: Sipp | None = None
     try:
-        _sign_in_with_browser_phone(page, product)
-        go_available(page)
-        caller = loop.run(
-            Sipp(
-                "trunk_call_remote_bye.xml",
-                work_dir=tmp_path,
-                remote=("127.0.0.1", product.sip_port),
-                variables={"from": CALLER, "to": "7001", "media_port": caller_audio.port},
-                timeout_s=LONG_CALL_S,
-            ).start()
-        )
-        offer = page.locator('.softphone-call[data-call="ringing"]')
-        expect(offer).to_contain_text(CALLER, timeout=30_000)
-        answered = time.monotonic()
-        offer.get_by_role("button", name="Answer").click()
-        _talking(page)
-        _two_way(page, loop, caller_audio, CALLER_HZ, answered, "queue call")
-        card = page.locator("[data-call-id]").first
-        expect(card).to_be_visible(timeout=30_000)
-        call_id = card.get_attribute("data-call-id")
-        assert call_id
+        caller = _queue_call_answered(page, product, tmp_path, caller_audio)
+        call_id = _call_id(page)
 
         supervisor = loop.run(
             agent_phone(product.sip_port, SUPERVISOR_PHONE, "agent_answer.xml", tmp_path,
