@@ -31,6 +31,9 @@ from redis.exceptions import RedisError
 from common.redis_keys import location_binding, location_bindings, location_changes_channel
 from pbx_core.call_control import DEFAULT_TENANT
 
+WS_FLOW_PARAM = "x-ws-flow"
+"""The parameter `WsTransportGateway` puts on the Contact of a browser's binding (its flow)."""
+
 log = logging.getLogger(__name__)
 
 ALL_EXTENSIONS = "*"
@@ -52,6 +55,12 @@ class Binding:
     port: int
     expires: int
     tenant: str = DEFAULT_TENANT
+
+    @property
+    def browser(self) -> bool:
+        """Registered over the SIP-over-WebSocket gateway (a browser phone): its stored Contact
+        carries the gateway's flow parameter (docs/webrtc.md, RFC 7118 contacts)."""
+        return f";{WS_FLOW_PARAM}=" in self.contact
 
 
 class _BindingCache:

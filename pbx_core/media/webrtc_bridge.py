@@ -31,6 +31,11 @@ transcodes with libavcodec's libopus; `rtpengine --codecs` lists it as fully sup
 PHONE_CODECS = ("PCMU", "PCMA")
 """What the PBX side is offered, whatever the browser offered."""
 _REPLACE = ["origin", "session-connection"]
+EDGE_CALL_PREFIX = "webrtc-edge-"
+"""Before the browser dialog's Call-ID in rtpengine: the PBX anchors a call that a browser
+places under that same Call-ID and the browser's from-tag, in the same rtpengine, and the two
+must stay two calls (sharing one, the PBX's offer overwrote the edge's browser side and the
+browser got a plain RTP/AVP answer: "Bad Media Description")."""
 
 
 class MediaBridgeError(RuntimeError):
@@ -55,7 +60,7 @@ class WebrtcMediaBridge:
             codec = {"mask": list(PHONE_CODECS), "transcode": list(BROWSER_CODECS)}
         return self._request(
             "offer",
-            call_id=call_id,
+            call_id=EDGE_CALL_PREFIX + call_id,
             from_tag=from_tag,
             sdp=sdp,
             ICE="force",
@@ -70,7 +75,7 @@ class WebrtcMediaBridge:
     def offer_from_browser(self, call_id: str, from_tag: str, sdp: str) -> str:
         return self._request(
             "offer",
-            call_id=call_id,
+            call_id=EDGE_CALL_PREFIX + call_id,
             from_tag=from_tag,
             sdp=sdp,
             ICE="remove",
@@ -84,7 +89,12 @@ class WebrtcMediaBridge:
     def answer(self, call_id: str, from_tag: str, to_tag: str, sdp: str) -> str:
         """The answer to an offer either way (`from_tag`: the offerer's)."""
         answered = self._request(
-            "answer", call_id=call_id, from_tag=from_tag, to_tag=to_tag, sdp=sdp, replace=_REPLACE
+            "answer",
+            call_id=EDGE_CALL_PREFIX + call_id,
+            from_tag=from_tag,
+            to_tag=to_tag,
+            sdp=sdp,
+            replace=_REPLACE,
         )
         self._answered.add(call_id)
         return answered
@@ -97,7 +107,7 @@ class WebrtcMediaBridge:
 
     def delete(self, call_id: str) -> None:
         self._answered.discard(call_id)
-        self._ng.delete(call_id)
+        self._ng.delete(EDGE_CALL_PREFIX + call_id)
 
     def _request(self, command: str, **params: Any) -> str:
         try:

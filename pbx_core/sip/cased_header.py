@@ -22,3 +22,15 @@ class CasedHF(SipGenericHF):  # type: ignore[misc]
 
 def cased_header(name: str, value: str) -> SipHeader:
     return SipHeader(name=name.lower(), body=CasedHF(value, name))
+
+
+AUTO_ANSWER_HEADERS = (
+    ("Call-Info", "<sip:pbx>;answer-after=0"),
+    ("Alert-Info", "<http://localhost>;info=alert-autoanswer"),
+)
+"""The common auto-answer hints (Polycom/Yealink/Snom/baresip read one of them, the browser
+phone the first)."""
+
+
+def auto_answer_headers() -> tuple[SipHeader, ...]:
+    return tuple(cased_header(name, value) for name, value in AUTO_ANSWER_HEADERS)

@@ -41,6 +41,7 @@ from pbx_core.directory import Directories
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.sip.carrier import place
+from pbx_core.sip.cased_header import auto_answer_headers
 from pbx_core.sip.sdp import PLACEHOLDER_SDP
 from pbx_core.trunks.routing import Refused, TrunkRouting
 
@@ -148,9 +149,12 @@ class ClickToDial:
         sdp = PLACEHOLDER_SDP
         if self._media is not None:
             sdp = self._media.offer(call.call_id, call.far_tag, PLACEHOLDER_SDP)
+        # The clicking user is at their screen: a browser phone answers its own click-to-dial
+        # by itself (the hint), as docs/webrtc.md promises; a desk phone rings as ever.
+        headers = auto_answer_headers() if binding.browser else ()
         call.agent = self._invite(
             call, (binding.host, binding.port), binding.contact, call.destination,
-            call.extension, sdp, AGENT,
+            call.extension, sdp, AGENT, headers,
         )  # fmt: skip
 
     def hang_up(self, call_id: str) -> None:

@@ -32,6 +32,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Origin, Subprotocol
 
+from pbx_core.location import WS_FLOW_PARAM
 from pbx_core.media.webrtc_bridge import MediaBridgeError, WebrtcMediaBridge
 from pbx_core.sip.tcp_transport import (
     Address,
@@ -52,7 +53,7 @@ _SDP = "application/sdp"
 
 class WsTransportGateway(TcpTransportGateway):
     transport = "WS"
-    flow_param = "x-ws-flow"
+    flow_param = WS_FLOW_PARAM
 
     def __init__(
         self,

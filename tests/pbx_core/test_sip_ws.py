@@ -14,6 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from pbx_core import call_control as cc
 from pbx_core.call_control import DEFAULT_TENANT
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.rtpengine_process import RtpengineProcess
@@ -136,3 +137,21 @@ async def test_call_to_a_browser_gets_webrtc_media_and_480_once_its_socket_is_go
     await phone.ws.close()
     gone = await run_sipp("ext_call_fails_480.xml", **call)
     assert gone.returncode == 0, gone.errors
+
+
+async def test_click_to_dial_rings_a_browser_phone_with_the_auto_answer_hint(
+    ws_pbx: PbxService,
+) -> None:
+    """The browser phone answers its own click-to-dial by itself (docs/webrtc.md): the PBX's
+    INVITE to a binding registered over the WebSocket gateway carries `answer-after=0`."""
+    credentials = ws_pbx.config.browser_credentials
+    assert credentials is not None
+    phone = await _phone(ws_pbx, "1001")
+    registered = await phone.register(credentials.issue(DEFAULT_TENANT, "1001").password)
+    assert registered.start_line.startswith("SIP/2.0 200"), registered.start_line
+    ws_pbx.send(cc.Dial("c2d-browser", "1001", "1002", ring_timeout=5))
+    invite = await phone.message()
+    while invite.method != "INVITE":
+        invite = await phone.message()
+    assert invite.first("call-info") == "<sip:pbx>;answer-after=0"
+    await phone.respond(invite, "486 Busy Here")

@@ -35,15 +35,10 @@ from pbx_core.sip.carrier import (
     place,
     trunk_binding,
 )
-from pbx_core.sip.cased_header import cased_header
+from pbx_core.sip.cased_header import auto_answer_headers
 from pbx_core.trunks.routing import Carrier, Refused
 
 log = logging.getLogger(__name__)
-
-AUTO_ANSWER_HEADERS = (
-    ("Call-Info", "<sip:pbx>;answer-after=0"),
-    ("Alert-Info", "<http://localhost>;info=alert-autoanswer"),
-)
 
 
 class TryToBinding(CCEventTry):  # type: ignore[misc]
@@ -193,8 +188,7 @@ class Offers:
             caller, called, name = carrier.from_user, carrier.placed.request_user, carrier.from_name
             headers += carrier.headers
         if auto_answer:
-            # The common auto-answer hints (Polycom/Yealink/Snom/baresip read one of them).
-            headers += tuple(cased_header(name, value) for name, value in AUTO_ANSWER_HEADERS)
+            headers += auto_answer_headers()
         event = TryToBinding((SipCallId(), caller, called, MsgBody(call.offer_sdp), None, name))
         event.contact = binding.contact
         event.extra_headers = headers or None
