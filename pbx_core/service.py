@@ -19,11 +19,10 @@ import contextlib
 import inspect
 import json
 import logging
-import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from redis import Redis
 
@@ -36,20 +35,19 @@ from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.prompts import prompt_path
-from pbx_core.media.webrtc_bridge import WebrtcMediaBridge
 from pbx_core.presence.blf import BusyLampField, sip_dialog_ids
 from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
 from pbx_core.sip.carrier_registration import CarrierRegistrations, RegistrationStatus
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.sip.listeners import StreamListeners
 from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.subscriptions import Subscriptions
 from pbx_core.sip.tcp_transport import TcpTransportGateway
-from pbx_core.sip.tls_context import server_context
 from pbx_core.sip.tls_transport import TlsTransportGateway
 from pbx_core.sip.ws_transport import WsTransportGateway
 from pbx_core.trunks.routing import TrunkRouting
@@ -59,7 +57,6 @@ from pbx_core.voicemail.mwi import MessageWaiting
 log = logging.getLogger(__name__)
 
 _STOP = object()
-_Gateway = TypeVar("_Gateway", bound=TcpTransportGateway)
 
 
 class PbxService:
@@ -101,10 +98,7 @@ class PbxService:
         self._dispatcher: asyncio.Task[None] | None = None
         self._dtmf_transport: asyncio.DatagramTransport | None = None
         self._stack: SipThread | None = None
-        self._tcp: TcpTransportGateway | None = None
-        self._tls: TlsTransportGateway | None = None
-        self._ws: WsTransportGateway | None = None
-        self._wss: WsTransportGateway | None = None
+        self._listeners: StreamListeners | None = None
         self._calls: CallManager | None = None
         self._registrar: Registrar | None = None
         self._subscriptions: Subscriptions | None = None
@@ -153,18 +147,8 @@ class PbxService:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        address = (self.config.sip_host, self.config.sip_port)
-        tls, tls_port = self.config.sip_tls, self.config.sip_tls_port
         # First: a certificate that cannot be used (TlsConfigError) leaves nothing half-started.
-        tls_gateway = (
-            TlsTransportGateway(address, (address[0], tls_port), server_context(tls))
-            if tls is not None
-            else None
-        )
-        wss_port, wss = self.config.sip_wss_port, self.config.sip_wss_tls
-        if wss_port is not None and wss is None:
-            raise ValueError("sip_wss_port needs sip_wss_tls (certificate and key)")
-        wss_context = server_context(wss) if wss_port is not None and wss is not None else None
+        listeners = StreamListeners(self.config)
         if self.locations.closed:  # stopped before: a cache that follows changes again
             self.locations = self._open_locations()
         if self.config.rtpengine is not None:
@@ -178,48 +162,18 @@ class PbxService:
                 self._media = None
             raise
         self._stack = stack
-        if self.config.sip_tcp:
-            self._tcp = await self._started(TcpTransportGateway(pbx_udp=address, listen=address))
-        if tls_gateway is not None:
-            self._tls = await self._started(tls_gateway)
-        if self.config.sip_ws_port is not None:
-            self._ws = await self._start_ws(self.config.sip_ws_port, None)
-        if wss_context is not None:
-            assert self.config.sip_wss_port is not None
-            self._wss = await self._start_ws(self.config.sip_wss_port, wss_context)
+        self._listeners = listeners
+        try:
+            await listeners.start()
+        except Exception:
+            await self.stop()
+            raise
         self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
         if self.config.dtmf_listen_port is not None:
             self._dtmf_transport, _ = await self._loop.create_datagram_endpoint(
                 lambda: _DtmfFeed(self),
                 local_addr=(self.config.sip_host, self.config.dtmf_listen_port),
             )
-
-    async def _started(self, gateway: _Gateway) -> _Gateway:
-        """`gateway`, running; if it cannot start, the PBX stops and the error goes on."""
-        try:
-            await asyncio.to_thread(gateway.start)
-        except Exception:
-            await self.stop()
-            raise
-        return gateway
-
-    async def _start_ws(self, port: int, tls: ssl.SSLContext | None) -> WsTransportGateway:
-        """A SIP WebSocket listener (`wss:` with `tls`); the PBX stops again if it fails."""
-        config = self.config
-        rtpengine = config.rtpengine
-        media = (
-            WebrtcMediaBridge(NgClient(rtpengine.host, rtpengine.ng_port), opus=config.webrtc_opus)
-            if rtpengine is not None
-            else None
-        )
-        gateway = WsTransportGateway(
-            (config.sip_host, config.sip_port),
-            (config.sip_host, port),
-            media,
-            origins=config.sip_ws_origins,
-            tls=tls,
-        )
-        return await self._started(gateway)
 
     def _build_router(self, global_config: dict[str, Any]) -> SipRouter:
         """Runs in the SIP thread: every sippy object is created there."""
@@ -269,18 +223,8 @@ class PbxService:
         return SipRouter(self._registrar, self._calls, throttle, subscriptions)
 
     async def stop(self) -> None:
-        if self._wss is not None:
-            await asyncio.to_thread(self._wss.stop)
-            self._wss = None
-        if self._ws is not None:
-            await asyncio.to_thread(self._ws.stop)
-            self._ws = None
-        if self._tls is not None:
-            await asyncio.to_thread(self._tls.stop)
-            self._tls = None
-        if self._tcp is not None:
-            await asyncio.to_thread(self._tcp.stop)
-            self._tcp = None
+        if self._listeners is not None:
+            await self._listeners.stop()
         if self._stack is not None:
             if self._calls is not None:
                 with contextlib.suppress(Exception):
@@ -431,22 +375,22 @@ class PbxService:
     @property
     def ws_gateway(self) -> WsTransportGateway | None:
         """The SIP-over-WebSocket listener while the PBX runs with `sip_ws_port`."""
-        return self._ws
+        return self._listeners.ws if self._listeners is not None else None
 
     @property
     def wss_gateway(self) -> WsTransportGateway | None:
         """The secure (TLS) one while the PBX runs with `sip_wss_port`."""
-        return self._wss
+        return self._listeners.wss if self._listeners is not None else None
 
     @property
     def tls_gateway(self) -> TlsTransportGateway | None:
         """The SIP-over-TLS listener while the PBX runs with `sip_tls`."""
-        return self._tls
+        return self._listeners.tls if self._listeners is not None else None
 
     @property
     def tcp_gateway(self) -> TcpTransportGateway | None:
         """The SIP-over-TCP listener while the PBX runs with `sip_tcp`."""
-        return self._tcp
+        return self._listeners.tcp if self._listeners is not None else None
 
     # -----------------------------------------------------------------------------------------
     # Events out
