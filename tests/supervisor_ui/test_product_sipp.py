@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.components import require_executable
 from tests.pbx_core.rtp_phone import RtpPhone
@@ -89,6 +89,21 @@ def _stop(loop: LoopThread, *sipps: Sipp | None) -> None:
             loop.run(sipp.wait(timeout=10), timeout=20)
 
 
+def _agent_1002_made_available(page: Page, product: ProductThread) -> Locator:
+    """The supervisor signs in to the board and makes agent 1002 available; its row."""
+    page.goto(f"{product.base_url}/supervisor/")
+    page.fill("#login-username", "supervisor")
+    page.fill("#login-password", "pwsupervisor")
+    page.click("#login-button")
+    expect(page.locator("#live-status")).to_contain_text("live")
+    choose(page, "ctl-agent", "1002")
+    choose(page, "ctl-state", "AVAILABLE")
+    page.click("#btn-set-state")
+    agent_row = page.locator("#cc-7001-agents tr[data-agent='1002']")
+    expect(agent_row).to_contain_text("AVAILABLE", timeout=10_000)
+    return agent_row
+
+
 def test_sipp_call_waits_in_the_browser_and_moves(
     product: ProductThread, browser: Browser, tmp_path: Path
 ) -> None:
@@ -137,16 +152,7 @@ def test_supervisor_listens_in_from_own_phone(
     phones: list[Sipp] = []
     caller: Sipp | None = None
     try:
-        page.goto(f"{product.base_url}/supervisor/")
-        page.fill("#login-username", "supervisor")
-        page.fill("#login-password", "pwsupervisor")
-        page.click("#login-button")
-        expect(page.locator("#live-status")).to_contain_text("live")
-        choose(page, "ctl-agent", "1002")
-        choose(page, "ctl-state", "AVAILABLE")
-        page.click("#btn-set-state")
-        agent_row = page.locator("#cc-7001-agents tr[data-agent='1002']")
-        expect(agent_row).to_contain_text("AVAILABLE", timeout=10_000)
+        agent_row = _agent_1002_made_available(page, product)
 
         # Agent 1002 (Helpdesk only: the call the test above moved to Service stays there) and,
         # later, the supervisor's own phone: each started just before its call comes, as a SIPp
@@ -207,16 +213,7 @@ def test_supervisor_whispers_to_the_agent_then_barges_in_without_a_new_dial(
     audio = loop.run(_tone_phones())
     heard_by_caller, heard_by_agent, heard_by_supervisor = audio
     try:
-        page.goto(f"{product.base_url}/supervisor/")
-        page.fill("#login-username", "supervisor")
-        page.fill("#login-password", "pwsupervisor")
-        page.click("#login-button")
-        expect(page.locator("#live-status")).to_contain_text("live")
-        choose(page, "ctl-agent", "1002")
-        choose(page, "ctl-state", "AVAILABLE")
-        page.click("#btn-set-state")
-        agent_row = page.locator("#cc-7001-agents tr[data-agent='1002']")
-        expect(agent_row).to_contain_text("AVAILABLE", timeout=10_000)
+        agent_row = _agent_1002_made_available(page, product)
 
         phones.append(
             loop.run(
