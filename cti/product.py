@@ -80,7 +80,7 @@ from cti.screen_pop import ScreenPopRecord
 from cti.screen_pop_first import PrefetchedScreenPop, ScreenPopFirst
 from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
-from cti.sip_tls import sip_tls_port_from_env, tls_files_from_env
+from cti.sip_tls import tls_files_from_env
 from cti.snapshots import SnapshotStore
 from cti.user_services_live import profile_of
 from cti.users import UserDirectory, make_engine
@@ -157,7 +157,7 @@ class ProductSettings:
             sip_wss_tls=tls_files_from_env(env, "OPENCC_SIP_WSS"),
             sip_wss_port=int(env.get("OPENCC_SIP_WSS_PORT", str(DEFAULT_WSS_PORT))),
             sip_tls=tls_files_from_env(env, "OPENCC_SIP_TLS"),
-            sip_tls_port=sip_tls_port_from_env(env),
+            sip_tls_port=int(env.get("OPENCC_SIP_TLS_PORT", str(DEFAULT_SIP_TLS_PORT))),
             redis_url=env.get("REDIS_URL") or None,
             var_dir=Path(env.get("OPENCC_VAR_DIR", "var")),
             database_url=env.get("DATABASE_URL") or None,

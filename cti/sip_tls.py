@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pbx_core.sip.tls_context import TlsConfigError, TlsFiles, server_context
-from pbx_core.sip.tls_transport import DEFAULT_PORT
 
 
 def tls_files_from_env(env: Mapping[str, str], prefix: str) -> TlsFiles | None:
@@ -17,10 +16,6 @@ def tls_files_from_env(env: Mapping[str, str], prefix: str) -> TlsFiles | None:
     if not certificate:
         return None
     return TlsFiles(Path(certificate), Path(key) if key else None)
-
-
-def sip_tls_port_from_env(env: Mapping[str, str]) -> int:
-    return int(env.get("OPENCC_SIP_TLS_PORT", str(DEFAULT_PORT)))
 
 
 def certificate_problem(files: TlsFiles | None, listener: str, prefix: str) -> str | None:

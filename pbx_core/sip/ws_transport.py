@@ -69,10 +69,9 @@ class WsTransportGateway(TcpTransportGateway):
         media; signalling tests use it). `origins`: the web pages allowed to connect (their
         `Origin` header); None: any page, and clients that send none. `tls`: WebSocket over
         TLS (`wss:`, RFC 7118's WSS transport; `tls_context.server_context`)."""
-        super().__init__(pbx_udp, listen, limits)
+        super().__init__(pbx_udp, listen, limits, tls=tls)
         if tls is not None:
             self.transport = "WSS"  # our Via, sippy's Contact `transport=wss`, thread name
-        self._tls = tls
         self._media = media
         self._origins = [Origin(origin) for origin in origins] if origins is not None else None
         self._ws_server: Server | None = None
