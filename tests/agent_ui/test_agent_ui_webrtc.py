@@ -15,10 +15,8 @@ The setup time from the answer click to two-way audio is printed, not asserted.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.agent_ui.agent_pages import watch_errors
@@ -29,21 +27,15 @@ from tests.agent_ui.webrtc_call import (
     _media_programs,
     browser,
     phone_context,
+    product,
     queue_call_offered,
     started,
-    webrtc_product,
 )
 from tests.pbx_core.rtp_phone import RtpPhone
 from tests.pbx_core.support import Sipp
 from tests.product_harness import ProductThread
 
-__all__ = ["_media_programs", "browser"]  # fixtures the tests here use
-
-
-@pytest.fixture
-def product(tmp_path: Path) -> Iterator[ProductThread]:
-    with webrtc_product(tmp_path) as running:
-        yield running
+__all__ = ["_media_programs", "browser", "product"]  # fixtures the tests here use
 
 
 def test_queue_call_answered_in_the_browser_with_audio_both_ways(

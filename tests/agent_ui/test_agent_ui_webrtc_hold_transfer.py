@@ -20,7 +20,7 @@ these tests listen for longer than Chromium's noise suppression leaves a steady 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,11 +33,11 @@ from tests.agent_ui.webrtc_call import (
     _media_programs,
     browser,
     phone_context,
+    product,
     queue_call_offered,
     sign_in,
     started,
     trunk_call,
-    webrtc_product,
 )
 from tests.pbx_core.rtp_phone import RtpPhone
 from tests.pbx_core.support import Sipp, agent_phone
@@ -51,13 +51,7 @@ TARGET_TALK_MS = 8_000
 """1004 and the caller end within SIPp's 20 s scenario timeout (1004 registers just before
 the transfer); both tones are heard well within it (0.2-0.5 s each on a quiet machine)."""
 
-__all__ = ["_media_programs", "browser"]  # fixtures the tests here use
-
-
-@pytest.fixture
-def product(tmp_path: Path) -> Iterator[ProductThread]:
-    with webrtc_product(tmp_path) as running:
-        yield running
+__all__ = ["_media_programs", "browser", "product"]  # fixtures the tests here use
 
 
 def _answer(page: Page, loop: LoopThread, caller_audio: RtpPhone) -> None:

@@ -122,10 +122,11 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
         yield chromium
 
 
-@contextmanager
-def webrtc_product(work_dir: Path) -> Iterator[ProductThread]:
+@pytest.fixture
+def product(tmp_path: Path) -> Iterator[ProductThread]:
+    """The whole product with rtpengine and its SIP WebSocket listener, one per test."""
     running = ProductThread.start(
-        work_dir / "var", "webrtc", sip_ws_port=free_port(socket.SOCK_STREAM)
+        tmp_path / "var", "webrtc", sip_ws_port=free_port(socket.SOCK_STREAM)
     )
     try:
         yield running

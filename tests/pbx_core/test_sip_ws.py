@@ -4,7 +4,6 @@ registering with a short-lived credential (`browser_credentials.py`), called by 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -22,7 +21,14 @@ from pbx_core.service import PbxService
 from pbx_core.sip.browser_credentials import BrowserCredentials
 from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
 from tests.pbx_core.support import free_port, free_sip_port, run_sipp
-from tests.pbx_core.ws_phone import KEY, PAGE, BrowserPhone, Clock
+from tests.pbx_core.ws_phone import (
+    KEY,
+    PAGE,
+    BrowserPhone,
+    Clock,
+    invited_by_udp_phone,
+    udp_call_to_1001,
+)
 
 
 @pytest.fixture
@@ -112,16 +118,7 @@ async def test_call_to_a_browser_gets_webrtc_media_and_480_once_its_socket_is_go
     phone = await _phone(ws_pbx, "1001")
     registered = await phone.register(credentials.issue(DEFAULT_TENANT, "1001").password)
     assert registered.start_line.startswith("SIP/2.0 200"), registered.start_line
-    call = {
-        "work_dir": tmp_path,
-        "remote": ("127.0.0.1", ws_pbx.config.sip_port),
-        "variables": {"from": "1002", "to": "1001", "media_port": free_port()},
-        "extra": ["-au", "1002", "-ap", "pw1002"],
-    }
-    caller = asyncio.create_task(run_sipp("ext_call_fails_486.xml", **call))
-    invite = await phone.message()
-    while invite.method != "INVITE":
-        invite = await phone.message()
+    caller, invite = await invited_by_udp_phone(phone, ws_pbx.config.sip_port, tmp_path)
     # To the browser as RFC 7118 wants it: its own Contact, a WS Via; and WebRTC media by
     # rtpengine: DTLS-SRTP over ICE with Opus, whatever the caller's phone offered.
     assert invite.request_uri.startswith(f"sip:{phone.instance}@{phone.instance}.invalid")
@@ -135,6 +132,7 @@ async def test_call_to_a_browser_gets_webrtc_media_and_480_once_its_socket_is_go
     assert result.returncode == 0, result.errors
 
     await phone.ws.close()
+    call = udp_call_to_1001(ws_pbx.config.sip_port, tmp_path)
     gone = await run_sipp("ext_call_fails_480.xml", **call)
     assert gone.returncode == 0, gone.errors
 

@@ -23,8 +23,8 @@ from pbx_core.service import PbxService
 from pbx_core.sip.browser_credentials import BrowserCredentials
 from pbx_core.sip.tls_context import TlsConfigError, TlsFiles, server_context
 from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
-from tests.pbx_core.support import free_port, free_sip_port, run_sipp
-from tests.pbx_core.ws_phone import KEY, PAGE, BrowserPhone
+from tests.pbx_core.support import free_port, free_sip_port
+from tests.pbx_core.ws_phone import KEY, PAGE, BrowserPhone, invited_by_udp_phone
 from tests.tls_certs import client_context, self_signed
 
 
@@ -106,16 +106,7 @@ async def test_a_browser_registers_over_wss_and_is_called_there(
         binding = wss_pbx.registration("1001")
         assert binding is not None and ";x-ws-flow=" in binding.contact
 
-        call = {
-            "work_dir": tmp_path,
-            "remote": ("127.0.0.1", wss_pbx.config.sip_port),
-            "variables": {"from": "1002", "to": "1001", "media_port": free_port()},
-            "extra": ["-au", "1002", "-ap", "pw1002"],
-        }
-        caller = asyncio.create_task(run_sipp("ext_call_fails_486.xml", **call))
-        invite = await phone.message()
-        while invite.method != "INVITE":
-            invite = await phone.message()
+        caller, invite = await invited_by_udp_phone(phone, wss_pbx.config.sip_port, tmp_path)
         assert invite.request_uri.startswith(f"sip:{phone.instance}@{phone.instance}.invalid")
         assert invite.top_via().protocol == "SIP/2.0/WSS"
         # In-dialog requests come back over this TLS socket (sippy's Contact says so).

@@ -6,10 +6,13 @@ import asyncio
 import hashlib
 import re
 import secrets
+from pathlib import Path
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 
 from pbx_core.sip.wire import SipMessage
+from tests.pbx_core.support import SippResult, free_port, run_sipp
 
 PAGE = "http://agent.test"
 """The one page (Origin) the test PBXs let open their SIP WebSockets."""
@@ -94,3 +97,26 @@ class BrowserPhone:
 
 def _md5(text: str) -> str:
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def udp_call_to_1001(sip_port: int, work_dir: Path) -> dict[str, Any]:
+    """`run_sipp` arguments: 1002's UDP phone calling 1001 (a browser in these tests)."""
+    return {
+        "work_dir": work_dir,
+        "remote": ("127.0.0.1", sip_port),
+        "variables": {"from": "1002", "to": "1001", "media_port": free_port()},
+        "extra": ["-au", "1002", "-ap", "pw1002"],
+    }
+
+
+async def invited_by_udp_phone(
+    phone: BrowserPhone, sip_port: int, work_dir: Path
+) -> tuple[asyncio.Task[SippResult], SipMessage]:
+    """1002's UDP phone calls 1001, expecting the 486 the test answers: its SIPp, and the INVITE
+    as the browser received it."""
+    call = udp_call_to_1001(sip_port, work_dir)
+    caller = asyncio.create_task(run_sipp("ext_call_fails_486.xml", **call))
+    invite = await phone.message()
+    while invite.method != "INVITE":
+        invite = await phone.message()
+    return caller, invite
