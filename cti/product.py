@@ -297,12 +297,15 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
         directories = await asyncio.to_thread(provisioned_directories, provisioning)
         recording = ProductRecordings.under(var, database_url, settings.key_prefix, redis_url)
+        # One service for the admin API's uploads and the voice portal's recordings.
+        announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
         voicemail = Voicemail(
             VoicemailMessages(database),
             VoicemailBoxes(database),
             var / "voicemail",
             asyncio.get_running_loop(),
             mailer=VoicemailMailer.from_env(),
+            announcements=announcements,
         )
         stack.push_async_callback(voicemail.drain)  # after the PBX's stop: its last messages
         pbx = PbxService(
@@ -422,7 +425,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
         app.state.hoteling = hoteling  # cti/rest/hoteling.py
         app.state.pbx = pbx  # the conference bridge's rooms (cti/rest/conference_rooms.py)
-        app.state.announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
+        app.state.announcements = announcements
         # The connections' admin API lives where the connections do (its handle: app.state).
         app.state.crm_connections = crm
         app.include_router(crm_connections_api.router)
