@@ -15,24 +15,12 @@ from sqlalchemy import Engine
 
 from cti.voicemail import Voicemail
 from provisioning.announcement_store import AnnouncementService
-from provisioning.profiles import Profile
 from provisioning.service import ProvisioningService
-from provisioning.users import UserRole, UserSpec
+from provisioning.users import UserRole
 from provisioning.voicemail_boxes import VoicemailBoxes
 from provisioning.voicemail_messages import VoicemailMessages
 from tests.provisioning.conftest import tenant_spec
-
-
-def user(tenant: str, extension: str, role: UserRole) -> UserSpec:
-    return UserSpec(
-        username=f"{tenant}-{extension}",
-        name=f"{tenant} {extension}",
-        extension=extension,
-        password=None,
-        sip_password=f"{tenant}-sip-{extension}",
-        profile=Profile.KANTOOR,
-        roles=frozenset({role}),
-    )
+from tests.provisioning.test_pbx_directory import user
 
 
 def recorded(tmp_path: Path, hertz: int) -> Path:
