@@ -116,6 +116,9 @@ class VoicePortal:
         self._recorder = recorder
         self._prompts = SpokenPrompts(settings.directory / "portal-prompts")
         self._scratch = settings.directory / "portal-recordings"
+        # Takes left by a PBX stopped mid-recording: never kept, so never wanted.
+        for stale in self._scratch.glob("*.wav"):
+            stale.unlink(missing_ok=True)
         self._sessions: dict[str, _Session] = {}
 
     def start(self, call: Call, language: str) -> None:

@@ -231,7 +231,7 @@ class Menu:
         """The message itself ended: it counts as heard, then the options."""
         if self.stage is not Stage.MESSAGE or not self.current:
             return []
-        return [MarkRead(self.current), Say("options")]
+        return [self._mark_read(), Say("options")]
 
     def announcements_listed(self, names: Sequence[str] | None) -> list[Action]:
         """The tenant's announcements in the order read out; None: this user may not record
@@ -290,13 +290,19 @@ class Menu:
         if digit == REPLAY:
             return [PlayMessage(self.current)]
         if digit == KEEP:
-            return [MarkRead(self.current), Say("kept"), *self._next()]
+            return [self._mark_read(), Say("kept"), *self._next()]
         if digit == DELETE:
             self.box = Box(tuple(m for m in self.box.messages if m[0] != self.current))
             return [Delete(self.current), Say("deleted"), *self._next()]
         if digit == NEXT:
-            return [MarkRead(self.current), *self._next()]
+            return [self._mark_read(), *self._next()]
         return []
+
+    def _mark_read(self) -> MarkRead:
+        """The current message is heard: saved from now on, also when the caller comes back to
+        the messages from the main menu in this call."""
+        self.box = Box(tuple((m, read or m == self.current) for m, read in self.box.messages))
+        return MarkRead(self.current)
 
     def _on_greetings_key(self, digit: str) -> list[Action]:
         if digit in (BUSY_KEY, NO_ANSWER_KEY):

@@ -4,7 +4,8 @@ one by its number and speaks a tone after the beep (SIPp call, real RTP through 
 as RFC 4733 events); the announcement's audio over the admin API is that tone, and a caller to
 the call center playing it hears it. A user records its busy greeting the same way and a caller
 meeting its do-not-disturb hears it. Attacks: a user who is not an admin is refused (spoken), a
-too short recording is taken again, a hang-up mid-recording stores nothing. (Wrong PINs locking
+too short recording is taken again, a hang-up mid-recording stores nothing, another company's
+announcement is never offered nor touched. (Wrong PINs locking
 the portal: tests/e2e/test_product_voice_portal.py.)"""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pbx_core.voicemail.portal_texts import TEXTS
 from tests.e2e.keying_phone import KeyingCall
 from tests.e2e.test_product import product, token
 from tests.e2e.test_product_announcements import heard, tone
+from tests.e2e.test_product_tenants import operator_client
 from tests.e2e.test_product_voice_portal import longest_tone, set_pin
 from tests.e2e.test_product_voicemail import CALLER_HZ, leave_message
 from tests.pbx_core.rtp_phone import FRAME, level
@@ -35,6 +37,7 @@ SPOKEN_HZ = 600
 UPLOADED_HZ = 800
 GREETING_HZ = 550
 ANNOUNCEMENTS = "/api/v1/tenants/demo/announcements"
+ACME = "/api/v1/tenants/acme/announcements"
 ADMIN_PIN, USER_PIN = "2468", "97531"
 
 
@@ -107,6 +110,16 @@ async def test_the_admin_records_an_announcement_by_phone_and_callers_hear_it(
         assert changed.status_code == 200, changed.text
         uploaded = await announcement(http, "welcome-x")
     assert await set_pin(base, admin, ADMIN_PIN) == 204
+    # Another company, with an announcement whose name sorts first: never read out to the demo's
+    # admin, never number 1 there, never recorded over.
+    with operator_client(base) as operator:
+        made = operator.post(
+            "/api/v1/tenants", json={"id": "acme", "name": "Acme", "sip_domain": "acme.test"}
+        )
+        assert made.status_code == 201, made.text
+        theirs = operator.put(f"{ACME}/aaa-secret", content=tone(tmp_path, UPLOADED_HZ, 1))
+        assert theirs.status_code == 201, theirs.text
+        acme_audio = operator.get(f"{ACME}/aaa-secret").content
 
     # A user who is not the tenant's admin: 6 is refused, said so, and nothing is recorded.
     user = await token(base, "1003", "pw1003")
@@ -126,12 +139,15 @@ async def test_the_admin_records_an_announcement_by_phone_and_callers_hear_it(
     recorder = portal_call(product, tmp_path / "admin", "1101")
     await recorder.press(f"{ADMIN_PIN}#6")
     await asyncio.sleep(1)
+    await recorder.press("2#")  # the demo has one announcement: acme's is not number 2 either
+    await asyncio.sleep(1)
     await recorder.press("1#")
     await recorder.phone.wait_to_hear(BEEP_HERTZ, timeout=30)
     await asyncio.sleep(0.8)  # the beep (0.4 s) is over: recording, for well under a second
     await recorder.press("#")
     await record_and_keep(recorder, SPOKEN_HZ, 2.0)
     assert spoken_prompt(product, "too_short").exists(), "a too short recording was not refused"
+    assert spoken_prompt(product, "no_such_announcement").exists()
 
     async with httpx.AsyncClient(base_url=base, headers=bearer(admin), timeout=30) as http:
         audio = await http.get(f"{ANNOUNCEMENTS}/welcome-x")
@@ -167,6 +183,9 @@ async def test_the_admin_records_an_announcement_by_phone_and_callers_hear_it(
     async with httpx.AsyncClient(base_url=base, headers=bearer(admin), timeout=30) as http:
         assert await announcement(http, "welcome-x") == recorded
         assert (await http.get(f"{ANNOUNCEMENTS}/welcome-x")).content == audio.content
+    with operator_client(base) as operator:
+        assert operator.get(f"{ACME}/aaa-secret").content == acme_audio
+        assert [a["uploaded_by"] for a in operator.get(ACME).json()] == ["operator"]
     scratch = product.settings.var_dir / "voicemail" / "portal-recordings"
     assert list(scratch.glob("*")) == [], "a half recording stayed on disk"
 

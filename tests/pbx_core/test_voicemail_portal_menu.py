@@ -52,6 +52,10 @@ def test_pin_then_main_menu_then_new_messages_oldest_first_then_saved() -> None:
     assert menu.digit("3") == [Delete("older-new"), Say("deleted"), PlayMessage("newest")]
     assert menu.digit("2") == [MarkRead("newest"), Say("kept"), PlayMessage("saved")]
     assert menu.digit("#") == [MarkRead("saved"), Say("no_more"), Say("main_menu")]
+    # Back to the messages in the same call: the deleted one is gone, the heard ones are saved.
+    assert menu.digit("1") == [PlayMessage("saved")]
+    assert menu.digit("#") == [MarkRead("saved"), PlayMessage("newest")]
+    assert menu.digit("*") == [Say("main_menu")]
     assert menu.digit("*") == [Say("goodbye"), HangUp()]
     assert menu.digit("1") == []  # saying goodbye: keys do nothing
 
