@@ -118,6 +118,7 @@ class ManagersOut(BaseModel):
 
 
 class MineOut(BaseModel):
+    extension: str = Field(description="Your own extension")
     manager: ManagerOut | None = Field(description="Your own filtering, when you are a manager")
     assists: list[ManagerOut] = Field(description="The managers you assist")
 
@@ -201,6 +202,7 @@ async def _mine(principal: Principal, service: ManagerAssistantService) -> MineO
     own = next((v for v in views if v.manager.extension == me), None)
     assists = [v for v in views if me in {a.extension for a in v.manager.assistants}]
     return MineOut(
+        extension=me,
         manager=None if own is None else ManagerOut.of(own),
         assists=[ManagerOut.of(v) for v in assists],
     )
