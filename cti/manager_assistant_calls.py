@@ -329,6 +329,10 @@ async def follow(pbx: PbxService, calls: FilteredCalls) -> None:
     queue = pbx.subscribe()
     try:
         while True:
-            await calls.on_call_event(await queue.get())
+            event = await queue.get()
+            try:
+                await calls.on_call_event(event)
+            except Exception:  # one bad event must not stop the lists for good
+                log.exception("filtered calls: %r failed", event)
     finally:
         pbx.unsubscribe(queue)
