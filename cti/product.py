@@ -50,6 +50,7 @@ from cti.feature_codes import wire_phone_features
 from cti.group_calls import GroupCalls, GroupsFirst
 from cti.group_calls_live import LiveGroups
 from cti.hoteling_calls import wire_hoteling
+from cti.manager_assistant_calls import follow, wire_manager_assistant
 from cti.operators import FIRST_OPERATOR_HINT, operators
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
@@ -74,6 +75,7 @@ from cti.provisioning_demo import (
 from cti.receptionist import ReceptionistConsole
 from cti.recording_product import ProductRecordings
 from cti.rest import crm_connections as crm_connections_api
+from cti.rest import manager_assistant as manager_assistant_api
 from cti.rest import receptionist as receptionist_api
 from cti.rest.trunk_registrations import RegistrationCollector
 from cti.screen_pop import ScreenPopRecord
@@ -360,8 +362,11 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         hoteling = await asyncio.to_thread(wire_hoteling, pbx, provisioning, database,
                                            user_services, feature_codes, prompts_dir)  # fmt: skip
         pbx.rooms.replace_tenant(DEMO_TENANT, DEMO_ROOMS)  # the conference bridge's demo room
-        # Every tenant's direct numbers and calling plans (each number routes in its own tenant).
         loop = asyncio.get_running_loop()
+        manager_assistant = await asyncio.to_thread(wire_manager_assistant, pbx, provisioning,
+            database, user_services, feature_codes, prompts_dir, loop)  # fmt: skip
+        stack.callback(asyncio.create_task(follow(pbx, manager_assistant.calls)).cancel)
+        # Every tenant's direct numbers and calling plans (each number routes in its own tenant).
         demo_carrier = settings.carrier if settings.demo else None
         await start_live_trunks(provisioning, pbx, None, demo_carrier, loop)
         stack.push_async_callback(crm_logging.drain)
@@ -424,6 +429,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.voicemail = voicemail
         app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
         app.state.hoteling = hoteling  # cti/rest/hoteling.py
+        app.state.manager_assistant = manager_assistant  # cti/rest/manager_assistant.py
+        app.include_router(manager_assistant_api.calls_router)  # needs the PBX, as the console
         app.state.pbx = pbx  # the conference bridge's rooms (cti/rest/conference_rooms.py)
         app.state.announcements = announcements
         # The connections' admin API lives where the connections do (its handle: app.state).
