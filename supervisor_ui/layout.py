@@ -8,7 +8,7 @@ from typing import Any
 from dash import dcc, html
 
 from common.priorities import MAX_PRIORITY, MIN_PRIORITY
-from supervisor_ui import insight, report_layout, what_if_page
+from supervisor_ui import insight, report_layout, schedules_page, what_if_page
 from supervisor_ui.actions import AGENT_STATES
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -62,13 +62,14 @@ def page() -> html.Div:
             ),
             html.Div(
                 [
-                    report_layout.nav(what_if_page.nav_link()),
+                    report_layout.nav(what_if_page.nav_link(), schedules_page.nav_link()),
                     html.Div(
                         [controls(), html.Div(id="board", className="board"), insight.panel()],
                         id="live-view",
                     ),
                     report_layout.layout(),
                     what_if_page.layout(),
+                    schedules_page.layout(),
                 ],
                 id="workspace",
                 style={"display": "none"},

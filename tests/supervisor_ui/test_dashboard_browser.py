@@ -19,7 +19,12 @@ WAIT_MS = 10_000
 
 
 def sign_in(page: Page, world: World, username: str = "supervisor", password: str = "pwsupervisor"):
-    page.goto(f"{world.server.base_url}/supervisor/")
+    sign_in_at(page, f"{world.server.base_url}/supervisor/", username, password)
+
+
+def sign_in_at(page: Page, url: str, username: str, password: str) -> None:
+    """Open the dashboard at `url` (any page of it) and sign in there."""
+    page.goto(url)
     page.fill("#login-username", username)
     page.fill("#login-password", password)
     page.click("#login-button")
