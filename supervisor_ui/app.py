@@ -18,7 +18,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import httpx
-from dash import Dash, Input, Output, State, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
@@ -208,6 +208,13 @@ class SupervisorDashboard:
             except ApiError as error:
                 return None, f"Sign-in failed: {error.message}."
             return session.to_store(), ""
+
+        # The user's language (from provisioning, in the session) to the page's texts.
+        app.clientside_callback(  # type: ignore[no-untyped-call]
+            ClientsideFunction(namespace="i18n", function_name="fromSession"),
+            Output("language", "data"),
+            Input("session", "data"),
+        )
 
         @app.callback(
             Output("session", "data", allow_duplicate=True),

@@ -1,7 +1,8 @@
 """The scheduled-reports page in the running product (its rq worker mailing to an aiosmtpd
 server), in headless Chromium, as the demo supervisor: a schedule made in the page is the one the
 API stored, a send while the mail server is down shows as retrying with its error, then arrives
-once the server listens, and the schedule is deleted in the page."""
+once the server listens, and the schedule is deleted in the page. The supervisor, provisioned in
+Dutch, first sees the page in Dutch."""
 
 from __future__ import annotations
 
@@ -35,9 +36,17 @@ def product(tmp_path_factory: pytest.TempPathFactory, smtp_port: int) -> Iterato
 
 
 def open_schedules(page: Page, product: ProductThread) -> None:
+    """The demo supervisor, provisioned in Dutch (the default), sees Dutch without switching;
+    the test then reads the page in English."""
     sign_in_at(page, f"{product.base_url}/supervisor/#schedules", "supervisor", "pwsupervisor")
     expect(page.locator("#schedules-view")).to_be_visible(timeout=WAIT_MS)
     expect(page.locator("#nav-schedules")).to_have_class("tab active")
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    expect(page.locator("#nav-schedules")).to_have_text("Geplande rapporten")
+    expect(page.locator("#sch-create")).to_have_text("Planning toevoegen")
+    expect(page.locator("#logout-button")).to_have_text("Afmelden")
+    page.click("[data-lang=en]")
+    expect(page.locator("#sch-create")).to_have_text("Add schedule")
 
 
 def test_a_schedule_made_in_the_page_is_stored_sent_and_deleted(
