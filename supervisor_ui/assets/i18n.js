@@ -170,7 +170,7 @@
     }
     return [...found].sort();
   }
-  window.SUPERVISOR_I18N = { untranslated, language: () => current };
+  window.SUPERVISOR_I18N = { untranslated, dutch, language: () => current };
 
   // The clientside callback (app.py): the session store changed (sign-in, sign-out).
   window.dash_clientside = Object.assign({}, window.dash_clientside, {

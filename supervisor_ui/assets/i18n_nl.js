@@ -265,6 +265,7 @@ window.SUPERVISOR_NL = {
     ["^Forced forwarding of (.+) is off\\.$", "Geforceerd doorschakelen van $1 staat uit."],
     ["^Agent (\\S+) is not on a call\\. (.+)$", "Agent $1 is niet in gesprek. {2}"],
     ["^The call is already in queue (\\S+)\\. (.+)$", "Het gesprek staat al in wachtrij $1. {2}"],
+    ["^That call is no longer waiting \\(it was just answered or left the queue\\)\\. (.+)$", "Dat gesprek wacht niet meer (net beantwoord of uit de wachtrij). {1}"],
     ["^The call you selected is no longer waiting \\(it was just answered or left the queue\\)\\. (.+)$", "Het gekozen gesprek wacht niet meer (net beantwoord of uit de wachtrij). {1}"],
     ["^(.+) is a Premium feature; (.+) \\((.+)\\) is (\\S+)\\. (.+)$", "{1} is een Premium-functie; $2 ($3) is $4. {5}"],
     ["^(.+): refused, you do not supervise that call center\\. (.+)$", "{1}: geweigerd, je bent geen supervisor van dat callcenter. {2}"],

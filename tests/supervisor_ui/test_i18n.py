@@ -18,6 +18,7 @@ from supervisor_ui import layout
 from supervisor_ui.app import ASSETS
 from tests.supervisor_ui.sv_world import REPORT_DAY, World, seed_report_day
 from tests.supervisor_ui.test_dashboard_browser import choose, sign_in
+from tests.supervisor_ui.test_kpis_and_actions import API_REFUSALS, INVALID_INPUTS, FakeApi, run
 from tests.supervisor_ui.test_reports_browser import WAIT_MS, pick_report
 
 _STRING = r'"((?:[^"\\]|\\.)*)"'
@@ -75,6 +76,49 @@ def test_the_dutch_texts_are_whole() -> None:
     for pattern, template in patterns:
         used = {int(n) for n in re.findall(r"\$(\d)|\{(\d)\}", template) for n in n if n}
         assert used <= set(range(1, pattern.groups + 1)), (pattern.pattern, template)
+
+
+DONE: list[tuple[str, dict[str, Any]]] = [
+    ("move", {"call_id": "w1", "target_call_center": "7003"}),
+    ("promote", {"call_id": "w1", "priority": 9}),
+    ("reorder", {"call_id": "w1", "position": 2}),
+    ("retrieve", {"call_id": "w1", "phone": "1099"}),
+    *(("night", {"call_center": "7003", "night": n}) for n in ("on", "off", "schedule")),
+    ("forward-on", {"call_center": "7003", "forward_to": "0201234567"}),
+    ("forward-off", {"call_center": "7003"}),
+    ("set-state", {"agent": "1004", "agent_state": "UNAVAILABLE", "reason": "lunch"}),
+    ("set-state", {"agent": "1004", "agent_state": "AVAILABLE"}),
+    ("sign-out", {"agent": "1004"}),
+    *((mode, {"agent": "1004", "phone": "1099"}) for mode in ("monitor", "whisper", "barge")),
+]
+"""Actions the API accepts, with what the panel holds."""
+
+
+def action_messages(world: World) -> list[str]:
+    """Every kind of sentence the control panel says: done, refused by the page, by the API."""
+
+    async def all_of() -> list[str]:
+        said = [(await run(FakeApi(), a, **given)).message for a, given in DONE]
+        said += [(await run(FakeApi(), a, **given)).message for a, given, _ in INVALID_INPUTS]
+        for error, _ in API_REFUSALS:
+            moved = await run(FakeApi(error), "move", call_id="w1", target_call_center="7003")
+            said.append(moved.message)
+        return said
+
+    return world.run(all_of())  # Playwright's loop owns this thread
+
+
+def test_every_sentence_of_the_control_panel_has_its_dutch(page: Page, world: World) -> None:
+    sign_in(page, world)
+    expect(page.locator("#cc-7003-section")).to_be_visible()
+    messages = [m for m in action_messages(world) if not m.startswith("unknown action")]
+    assert len(messages) > 30
+    translated = page.evaluate("(texts) => texts.map(window.SUPERVISOR_I18N.dutch)", messages)
+    missing = [m for m, nl in zip(messages, translated, strict=True) if nl is None or nl == m]
+    assert missing == []
+    # The English sentence words never survive in the Dutch (the figures and names do).
+    for nl in translated:
+        assert not re.search(r"\b(the|call center|waiting|your|Nothing|agent's)\b", nl), nl
 
 
 def untranslated(page: Page) -> set[str]:
