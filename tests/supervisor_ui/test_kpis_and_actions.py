@@ -134,7 +134,7 @@ async def test_actions_call_the_api_with_what_the_panel_holds() -> None:
     ]
 
 
-INVALID_INPUTS = [
+INVALID_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("move", {}, "Select a waiting call first"),
     ("move", {"call_id": "gone", "target_call_center": "7002"}, "no longer waiting"),
     ("move", {"last_selected_call": "gone"}, "no longer waiting"),
