@@ -16,10 +16,13 @@ from playwright.sync_api import Page, expect
 
 from supervisor_ui import layout
 from supervisor_ui.app import ASSETS
+from supervisor_ui.report_builders import kind_of
+from supervisor_ui.report_periods import ReportInputError, period_of, step_of
 from tests.supervisor_ui.sv_world import REPORT_DAY, World, seed_report_day
 from tests.supervisor_ui.test_dashboard_browser import choose, sign_in
 from tests.supervisor_ui.test_kpis_and_actions import API_REFUSALS, INVALID_INPUTS, FakeApi, run
 from tests.supervisor_ui.test_reports_browser import WAIT_MS, pick_report
+from tests.supervisor_ui.test_reports_page import BAD_RANGES, NOW
 
 _STRING = r'"((?:[^"\\]|\\.)*)"'
 DATA = re.compile(
@@ -119,6 +122,33 @@ def test_every_sentence_of_the_control_panel_has_its_dutch(page: Page, world: Wo
     # The English sentence words never survive in the Dutch (the figures and names do).
     for nl in translated:
         assert not re.search(r"\b(the|call center|waiting|your|Nothing|agent's)\b", nl), nl
+
+
+def report_messages() -> list[str]:
+    """What the reports page says about a form it cannot use."""
+    said = []
+    for (preset, start, end), _ in BAD_RANGES:
+        try:
+            period_of(preset, start, end, NOW)
+        except ReportInputError as error:
+            said.append(error.message)
+    for check in (step_of, kind_of):
+        try:
+            check(None)
+        except ReportInputError as error:
+            said.append(error.message)
+    return said
+
+
+def test_every_sentence_of_the_reports_form_has_its_dutch(page: Page, world: World) -> None:
+    sign_in(page, world)
+    expect(page.locator("#cc-7003-section")).to_be_visible()
+    messages = report_messages()
+    assert len(messages) == len(BAD_RANGES) + 2
+    translated = page.evaluate("(texts) => texts.map(window.SUPERVISOR_I18N.dutch)", messages)
+    assert [m for m, nl in zip(messages, translated, strict=True) if nl is None or nl == m] == []
+    for nl in translated:
+        assert not re.search(r"\b(the|must|Choose|Enter|is not)\b", nl), nl
 
 
 def untranslated(page: Page) -> set[str]:
