@@ -7,6 +7,7 @@ Dutch, first sees the page in Dutch."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -17,6 +18,7 @@ from tests.ports import free_port
 from tests.product_harness import ProductThread
 from tests.reports.test_reports_exports_and_mail import Inbox, attachments
 from tests.supervisor_ui.test_dashboard_browser import sign_in_at
+from tests.supervisor_ui.test_reports_browser import screenshot
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 """A Redis database of this module's own: rq's keys carry no prefix."""
@@ -50,7 +52,7 @@ def open_schedules(page: Page, product: ProductThread) -> None:
 
 
 def test_a_schedule_made_in_the_page_is_stored_sent_and_deleted(
-    page: Page, product: ProductThread, smtp_port: int
+    page: Page, product: ProductThread, smtp_port: int, tmp_path: Path
 ) -> None:
     open_schedules(page, product)
     # A bad address is the API's refusal, shown; nothing is stored.
@@ -104,6 +106,10 @@ def test_a_schedule_made_in_the_page_is_stored_sent_and_deleted(
         finally:
             controller.stop()
         expect(cell("last-sent")).not_to_have_text("-")
+        page.click("[data-lang=nl]")
+        expect(cell("status")).to_have_text("verzonden")
+        screenshot(page, tmp_path, "supervisor-schedules.png")
+        page.click("[data-lang=en]")
         assert inbox.recipients == [["boss@example.com", "ops@example.com"]]
         [name] = attachments(inbox.messages[0])
         assert name.startswith("call-centers-") and name.endswith("-weekly.xlsx"), name
