@@ -51,6 +51,19 @@
     return null;
   }
 
+  // The live board redraws its texts every second, mostly the same ones: remember the answers
+  // (the patterns are tried one by one), within a bound.
+  const remembered = new Map();
+  const REMEMBER = 5000;
+
+  function dutchCached(text) {
+    if (remembered.has(text)) return remembered.get(text);
+    if (remembered.size >= REMEMBER) remembered.clear();
+    const found = dutch(text);
+    remembered.set(text, found);
+    return found;
+  }
+
   function dutchOrSame(text) {
     return dutch(text) ?? text;
   }
@@ -60,7 +73,7 @@
     if (current !== "nl") return text;
     const core = text.trim();
     if (!core) return text;
-    const found = dutch(core);
+    const found = dutchCached(core);
     return found === null ? text : text.replace(core, found);
   }
 
