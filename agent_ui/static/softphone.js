@@ -68,6 +68,7 @@ const P = {
   muted: false,
   held: false,
   calledAt: 0, // performance.now() of the offer, for the setup time shown in the page's dataset
+  iceServers: [], // from the credential (OPENCC_WEBRTC_ICE_SERVERS): rtpengine's own candidates need none
 };
 
 function mode() {
@@ -230,13 +231,29 @@ function endSession() {
   render();
 }
 
-function answer() {
-  if (!P.session) return;
+function mediaOptions() {
   const mic = devices().mic;
-  P.session.answer({
+  return {
     mediaConstraints: { audio: mic ? { deviceId: mic } : true, video: false },
-    pcConfig: { iceServers: [] },
-  });
+    pcConfig: { iceServers: P.iceServers },
+  };
+}
+
+function answer() {
+  if (P.session) P.session.answer(mediaOptions());
+}
+
+/**
+ * Calls `number` from the browser itself, like a desk phone (its INVITE enters the PBX's dial
+ * plan: extensions, meeting rooms, voicemail, feature codes, the trunk; the keypad then sends
+ * DTMF as SIP INFO). False when the browser phone cannot: not chosen, not registered, or in a
+ * call already; the page then uses click-to-dial.
+ */
+export function placeCall(number) {
+  if (!P.ua || P.status !== "registered" || (P.session && !P.session.isEnded())) return false;
+  const domain = P.ua.configuration.uri.host;
+  P.ua.call(`sip:${number.replace(/#/g, "%23")}@${domain}`, mediaOptions()); // '#' is not allowed bare in a SIP URI
+  return true;
 }
 
 function hangUp() {

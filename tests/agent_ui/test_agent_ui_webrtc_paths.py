@@ -192,36 +192,6 @@ def _channel_tones(samples: list[int], tones: set[float]) -> dict[float, float]:
     }
 
 
-def test_dial_box_call_to_a_desk_phone_is_heard_both_ways(
-    context: BrowserContext, product: ProductThread, tmp_path: Path
-) -> None:
-    """The dial box calls 1005: the PBX rings the browser (answered at once), then 1005's desk
-    phone, which answers; both tones cross; Hang up in the browser sends the desk its BYE."""
-    loop = product.loop
-    page = context.new_page()
-    errors = watch_errors(page)
-    desk = loop.run(_phone(DESK_HZ))
-    answering: Sipp | None = None
-    try:
-        sign_in_with_browser_phone(page, product)
-        answering = loop.run(
-            agent_phone(product.sip_port, DESK, "agent_answer.xml", tmp_path,
-                        timeout_s=LONG_CALL_S, media_port=desk.port)
-        )  # fmt: skip
-        dialled = time.monotonic()
-        page.fill("#dial-input", DESK)
-        page.click("#dial-submit")
-        _talking(page)
-        _two_way(page, loop, desk, DESK_HZ, dialled, "dial box to a desk phone")
-        page.locator(".softphone-hangup").click()
-        expect(page.locator(".softphone-call")).to_have_count(0)
-        _ok(loop, answering)
-        assert errors == []
-    finally:
-        _stop(loop, answering)
-        loop.run(desk.close())
-
-
 def _queue_call_answered(
     page: Page, product: ProductThread, tmp_path: Path, caller_audio: RtpPhone
 ) -> Sipp:
@@ -302,16 +272,21 @@ def test_hold_and_resume_of_a_browser_call_keep_audio_both_ways(
         loop.run(caller_audio.close())
 
 
+def _bearer(http: httpx.Client, username: str) -> dict[str, str]:
+    """The Authorization header of demo user `username` (password `pw<username>`)."""
+    login = http.post(
+        "/api/v1/auth/token", json={"username": username, "password": f"pw{username}"}
+    )
+    login.raise_for_status()
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
 def _graphql(product: ProductThread, username: str, query: str, **variables: Any) -> Any:
     with httpx.Client(base_url=product.base_url, timeout=30) as http:
-        login = http.post(
-            "/api/v1/auth/token", json={"username": username, "password": f"pw{username}"}
-        )
-        login.raise_for_status()
         reply = http.post(
             "/graphql",
             json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+            headers=_bearer(http, username),
         )
     reply.raise_for_status()
     body = reply.json()
