@@ -121,6 +121,10 @@ export async function startSoftphone() {
     setStatus("failed", error.message);
     return;
   }
+  // RTCIceServer's username is a plain string: a null would become "null".
+  P.iceServers = (credential.ice_servers || []).map((server) =>
+    Object.fromEntries(Object.entries(server).filter(([, value]) => value !== null)),
+  );
   // A page served over https may only open wss: (the server gives it when it has a certificate).
   const secure = window.location.protocol === "https:" && credential.wss_url;
   const ua = new window.JsSIP.UA({

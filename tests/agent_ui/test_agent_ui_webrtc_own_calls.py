@@ -6,10 +6,13 @@ With the browser phone registered, the agent client's dial box calls from the br
 meeting rooms, voicemail and feature codes are reachable and the keypad's digits (SIP INFO) reach
 whatever answered. The same world as test_agent_ui_webrtc_paths.py: the whole product, Chromium
 whose fake microphone plays 1000 Hz raw, SIPp phones with RTP phones playing their own tones.
+Last, a STUN server from `OPENCC_WEBRTC_ICE_SERVERS` is the one the browser asks.
 """
 
 from __future__ import annotations
 
+import json
+import socket
 import time
 from pathlib import Path
 
@@ -18,7 +21,6 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from cti.demo_company import DEMO_ROOMS
 from tests.agent_ui.agent_pages import watch_errors
-from tests.agent_ui.browser_hearing import wait_until_browser_hears
 from tests.agent_ui.test_agent_ui_webrtc_paths import (
     DESK,
     DESK_HZ,
@@ -33,6 +35,7 @@ from tests.agent_ui.test_agent_ui_webrtc_paths import (
     _two_way,
     context,
     product,
+    softphone_hold_and_resume,
 )
 from tests.agent_ui.webrtc_call import (
     BROWSER_TONE,
@@ -42,10 +45,10 @@ from tests.agent_ui.webrtc_call import (
     sign_in_with_browser_phone,
 )
 from tests.pbx_core.rtp_phone import RtpPhone
-from tests.pbx_core.support import Sipp, agent_phone
+from tests.pbx_core.support import Sipp, agent_phone, free_port
 from tests.pbx_core.test_bridge_rooms import _prompted
 from tests.pbx_core.test_three_way_call import _key
-from tests.product_harness import ProductThread
+from tests.product_harness import LoopThread, ProductThread
 
 __all__ = ["_media_programs", "browser", "context", "product"]  # fixtures the tests here use
 
@@ -68,9 +71,14 @@ def _dial(page: Page, number: str) -> float:
     return time.monotonic()
 
 
-def _browser_silent_to(phone: RtpPhone) -> None:
-    time.sleep(1)  # the re-INVITE's round trip, or the muted track's first frames
-    assert _share(phone, BROWSER_TONE) == 0, "the other side still hears the browser"
+def _mute_and_unmute(page: Page, loop: LoopThread, other: RtpPhone) -> None:
+    """Mute: `other` hears nothing of the browser; Unmute: the browser's tone again."""
+    buttons = page.locator(".softphone-call")
+    buttons.get_by_role("button", name="Mute").click()
+    time.sleep(1)  # the muted track's frames already on their way
+    assert _share(other, BROWSER_TONE) == 0, "the muted browser was still heard"
+    buttons.get_by_role("button", name="Unmute").click()
+    _hears(loop, other, BROWSER_TONE)
 
 
 def test_the_browser_calls_a_desk_phone_itself_mute_hold_and_hang_up(
@@ -95,18 +103,8 @@ def test_the_browser_calls_a_desk_phone_itself_mute_hold_and_hang_up(
         _two_way(page, loop, desk, DESK_HZ, dialled, "the browser's own call to a desk phone")
         assert page.evaluate(BROWSER_OFFERED) == "offer"
 
-        buttons = page.locator(".softphone-call")
-        buttons.get_by_role("button", name="Mute").click()
-        _browser_silent_to(desk)
-        buttons.get_by_role("button", name="Unmute").click()
-        _hears(loop, desk, BROWSER_TONE)
-
-        buttons.get_by_role("button", name="Hold").click()
-        expect(buttons.get_by_role("button", name="Resume")).to_be_visible()
-        _browser_silent_to(desk)
-        buttons.get_by_role("button", name="Resume").click()
-        _hears(loop, desk, BROWSER_TONE)
-        wait_until_browser_hears(page, DESK_HZ)
+        _mute_and_unmute(page, loop, desk)
+        softphone_hold_and_resume(page, loop, desk, DESK_HZ)
 
         page.locator(".softphone-hangup").click()
         expect(page.locator(".softphone-call")).to_have_count(0)
@@ -176,11 +174,7 @@ def test_the_browser_joins_the_meeting_room_with_its_pin_from_the_keypad(
         inbound = page.evaluate(INBOUND_AUDIO)
         assert inbound["packets"] > 0 and inbound["energy"] > 0, inbound
 
-        buttons = page.locator(".softphone-call")
-        buttons.get_by_role("button", name="Mute").click()
-        _browser_silent_to(desk)
-        buttons.get_by_role("button", name="Unmute").click()
-        _hears(loop, desk, BROWSER_TONE)
+        _mute_and_unmute(page, loop, desk)
 
         page.locator(".softphone-hangup").click()
         expect(page.locator(".softphone-call")).to_have_count(0)
@@ -189,3 +183,39 @@ def test_the_browser_joins_the_meeting_room_with_its_pin_from_the_keypad(
     finally:
         _stop(loop, in_room)
         loop.run(desk.close())
+
+
+STUN_MAGIC_COOKIE = b"\x21\x12\xa4\x42"
+"""RFC 5389 6: bytes 4-7 of every STUN message; a Binding request starts with 0x0001."""
+
+ICE_CONFIGURATION = """
+() => window.__peerConnections[window.__peerConnections.length - 1].getConfiguration().iceServers
+"""
+
+
+def test_the_browser_phone_asks_the_configured_stun_server(
+    context: BrowserContext, tmp_path: Path
+) -> None:
+    """The product with `OPENCC_WEBRTC_ICE_SERVERS` naming a STUN server (a UDP socket of the
+    test): the browser's call is set up with it and the browser sends it a Binding request."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as stun:
+        stun.bind(("127.0.0.1", 0))
+        stun.settimeout(30)
+        url = f"stun:127.0.0.1:{stun.getsockname()[1]}"
+        running = ProductThread.start(
+            tmp_path / "var",
+            "webrtc-ice",
+            sip_ws_port=free_port(socket.SOCK_STREAM),
+            webrtc_ice_servers=json.dumps([{"urls": url}]),
+        )
+        try:
+            page = context.new_page()
+            sign_in_with_browser_phone(page, running)
+            _dial(page, DESK)
+            request, _ = stun.recvfrom(2048)
+            assert request[:2] == b"\x00\x01" and request[4:8] == STUN_MAGIC_COOKIE, request
+            assert [server["urls"] for server in page.evaluate(ICE_CONFIGURATION)] == [[url]]
+            page.locator(".softphone-hangup").click()
+            expect(page.locator(".softphone-call")).to_have_count(0)
+        finally:
+            running.stop()

@@ -242,14 +242,7 @@ def test_hold_and_resume_of_a_browser_call_keep_audio_both_ways(
     caller: Sipp | None = None
     try:
         caller = _queue_call_answered(page, product, tmp_path, caller_audio)
-        buttons = page.locator(".softphone-call")
-        buttons.get_by_role("button", name="Hold").click()
-        expect(buttons.get_by_role("button", name="Resume")).to_be_visible()
-        time.sleep(1)  # the re-INVITE's round trip
-        assert _share(caller_audio, BROWSER_TONE) == 0, "the caller heard the held browser"
-        buttons.get_by_role("button", name="Resume").click()
-        _hears(loop, caller_audio, BROWSER_TONE)
-        wait_until_browser_hears(page, CALLER_HZ)
+        softphone_hold_and_resume(page, loop, caller_audio, CALLER_HZ)
 
         call_id = _call_id(page)
         _graphql(
@@ -279,6 +272,21 @@ def _bearer(http: httpx.Client, username: str) -> dict[str, str]:
     )
     login.raise_for_status()
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def softphone_hold_and_resume(
+    page: Page, loop: LoopThread, other: RtpPhone, other_hz: float
+) -> None:
+    """The softphone's Hold (the browser's re-INVITE): `other` hears nothing of the browser;
+    Resume: each hears the other again."""
+    buttons = page.locator(".softphone-call")
+    buttons.get_by_role("button", name="Hold").click()
+    expect(buttons.get_by_role("button", name="Resume")).to_be_visible()
+    time.sleep(1)  # the re-INVITE's round trip
+    assert _share(other, BROWSER_TONE) == 0, "the held browser was still heard"
+    buttons.get_by_role("button", name="Resume").click()
+    _hears(loop, other, BROWSER_TONE)
+    wait_until_browser_hears(page, other_hz)
 
 
 def _graphql(product: ProductThread, username: str, query: str, **variables: Any) -> Any:
