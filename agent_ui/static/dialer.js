@@ -28,7 +28,8 @@ async function dial(destination) {
     toast(t("dial.invalid"), "error");
     return false;
   }
-  if (placeCall(number)) return true; // the softphone panel shows the call
+  const browser = placeCall(number); // the softphone panel shows the call
+  if (browser) return browser === "placed";
   const ok = await act("dial", `dial-${number}`, () => api(M_DIAL, { destination: number }));
   if (ok) toast(t("dial.started", { number }), "info");
   return Boolean(ok);

@@ -38,6 +38,7 @@ const TEXT = {
     calling: "Calling {who}…", answer: "Answer", decline: "Decline", hangup: "Hang up",
     mute: "Mute", unmute: "Unmute", hold: "Hold", resume: "Resume", transfer: "Transfer",
     transferTo: "Transfer to", keypad: "Keypad", callFailed: "Call ended: {reason}", defaultDevice: "Default",
+    busy: "You are in a call: hang up or transfer it first.",
   },
   nl: {
     heading: "Telefoon", desk: "Bureautoestel", browser: "Browser", mic: "Microfoon", speaker: "Luidspreker",
@@ -50,6 +51,7 @@ const TEXT = {
     calling: "{who} bellen…", answer: "Opnemen", decline: "Weigeren", hangup: "Ophangen",
     mute: "Dempen", unmute: "Dempen uit", hold: "Wacht", resume: "Hervatten", transfer: "Doorverbinden",
     transferTo: "Doorverbinden naar", keypad: "Toetsen", callFailed: "Gesprek beëindigd: {reason}", defaultDevice: "Standaard",
+    busy: "U bent in gesprek: hang eerst op of verbind door.",
   },
 };
 
@@ -250,14 +252,19 @@ function answer() {
 /**
  * Calls `number` from the browser itself, like a desk phone (its INVITE enters the PBX's dial
  * plan: extensions, meeting rooms, voicemail, feature codes, the trunk; the keypad then sends
- * DTMF as SIP INFO). False when the browser phone cannot: not chosen, not registered, or in a
- * call already; the page then uses click-to-dial.
+ * DTMF as SIP INFO). "placed"; "busy" when the browser is in a call (said in a toast: one call
+ * at a time, and click-to-dial would only ring this browser, which refuses it); "" when the
+ * browser phone is not chosen or not registered: the page uses click-to-dial.
  */
 export function placeCall(number) {
-  if (!P.ua || P.status !== "registered" || (P.session && !P.session.isEnded())) return false;
+  if (!P.ua || P.status !== "registered") return "";
+  if (P.session && !P.session.isEnded()) {
+    H.toast(tr("busy"), "error");
+    return "busy";
+  }
   const domain = P.ua.configuration.uri.host;
   P.ua.call(`sip:${number.replace(/#/g, "%23")}@${domain}`, mediaOptions()); // '#' is not allowed bare in a SIP URI
-  return true;
+  return "placed";
 }
 
 function hangUp() {

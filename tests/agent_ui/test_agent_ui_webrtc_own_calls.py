@@ -85,8 +85,9 @@ def test_the_browser_calls_a_desk_phone_itself_mute_hold_and_hang_up(
     context: BrowserContext, product: ProductThread, tmp_path: Path
 ) -> None:
     """The dial box calls 1005 from the browser (its own offer, no click-to-dial), 1005's desk
-    phone answers; tones both ways; Mute and Hold silence the browser toward 1005, Unmute and
-    Resume bring it back; Hang up sends 1005 its BYE."""
+    phone answers; tones both ways; a second number dialled meanwhile is refused with a
+    message and stays in the dial box; Mute and Hold silence the browser toward 1005, Unmute
+    and Resume bring it back; Hang up sends 1005 its BYE."""
     loop = product.loop
     page = context.new_page()
     errors = watch_errors(page)
@@ -103,6 +104,10 @@ def test_the_browser_calls_a_desk_phone_itself_mute_hold_and_hang_up(
         _two_way(page, loop, desk, DESK_HZ, dialled, "the browser's own call to a desk phone")
         assert page.evaluate(BROWSER_OFFERED) == "offer"
 
+        _dial(page, "1004")  # one call at a time: said, nothing dialled, the number kept
+        expect(page.locator("#toasts")).to_contain_text("You are in a call")
+        expect(page.locator("#dial-input")).to_have_value("1004")
+        expect(page.locator(".softphone-call")).to_have_count(1)
         _mute_and_unmute(page, loop, desk)
         softphone_hold_and_resume(page, loop, desk, DESK_HZ)
 
