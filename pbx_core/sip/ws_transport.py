@@ -55,7 +55,8 @@ again with credentials (same Call-ID and from-tag), which rtpengine takes as a r
 same ports. Deleted and made anew, the first call's ICE checks and DTLS ClientHello (rtpengine
 is the DTLS client toward an `actpass` offer) had already reached the browser from ports that
 were then gone, and the browser's handshake answered that ClientHello: rtpengine's new call
-logged "DTLS error: 1 (bad signature)" and no audio ever flowed (docs/webrtc.md)."""
+logged "DTLS error: 1 (bad signature)" and no audio ever flowed (docs/webrtc.md). A challenge
+never retried loses its media after `webrtc_bridge.CHALLENGE_WAIT_S`."""
 
 
 class WsTransportGateway(TcpTransportGateway):
@@ -203,7 +204,9 @@ def _convert(media: WebrtcMediaBridge, message: SipMessage, *, from_browser: boo
         return media.offer_to_browser(call_id, from_tag, sdp)
     status = int(message.start_line.split()[1])
     if method == "INVITE" and status >= 300:
-        if status not in _CHALLENGES:
+        if status in _CHALLENGES:
+            media.challenged(call_id)
+        else:
             media.failed(call_id)
         return None
     if method not in ("INVITE", "UPDATE") or status < 180 or not _has_sdp(message):

@@ -4,10 +4,10 @@ The whole product as in test_agent_ui_webrtc.py (Chromium's fake microphone play
 every other party is a SIPp phone whose audio is a test RTP phone with a tone of its own. The
 browser's side is read with a WebAudio analyser on the remote track (tests/agent_ui/
 browser_hearing.py: which tone, not just "some audio"), the other side by Goertzel on the
-decoded G.711 the RTP phones receive. Paths: an extension call to the browser agent, a call from
-the dial box (click-to-dial to a desk phone), supervisor listen then barge on a queue call taken
-in the browser, and the recording of a browser call (the pcap holds both parties' tones).
-Meeting rooms cannot be reached from the browser phone yet (docs/webrtc.md, "Limits").
+decoded G.711 the RTP phones receive. Paths: an extension call to the browser agent,
+supervisor listen then barge on a queue call taken in the browser, hold and resume, and the
+recording of a browser call (the pcap holds both parties' tones). Calls the browser places
+itself (the dial box, a meeting room): test_agent_ui_webrtc_own_calls.py.
 
 Answer-to-audio times are printed, not asserted.
 """
