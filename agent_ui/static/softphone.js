@@ -25,6 +25,7 @@ const H = {
   userAgent: "OpenCC agent client",
 };
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
+const GATHER_MS = 1000; // the longest a call waits for STUN/TURN answers (limitGathering)
 
 const TEXT = {
   en: {
@@ -195,6 +196,7 @@ function onNewSession({ session, originator, request }) {
   P.held = false;
   P.calledAt = performance.now();
   session.on("peerconnection", (event) => attachAudio(event.peerconnection));
+  session.on("icecandidate", limitGathering);
   if (session.connection) attachAudio(session.connection);
   session.on("accepted", () => {
     stopRing();
@@ -217,6 +219,18 @@ function onNewSession({ session, originator, request }) {
     else startRing();
   }
   render();
+}
+
+/**
+ * JsSIP sends its offer or answer once ICE gathering is complete (SIP has no trickle here); with
+ * a STUN/TURN server that does not answer, Chromium gathers for 40 s (measured; STUN gives up
+ * after 39.5 s, RFC 5389 7.2.1) and every call waited that long. A relay candidate (the TURN
+ * server answered) is all a browser that needs TURN needs; otherwise GATHER_MS after a
+ * candidate at most. Without ICE servers gathering completes at once and this changes nothing.
+ */
+function limitGathering({ candidate, ready }) {
+  if (candidate.type === "relay") ready();
+  else setTimeout(ready, GATHER_MS);
 }
 
 function attachAudio(connection) {
