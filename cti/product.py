@@ -50,6 +50,7 @@ from cti.feature_codes import wire_phone_features
 from cti.group_calls import GroupCalls, GroupsFirst
 from cti.group_calls_live import LiveGroups
 from cti.hoteling_calls import wire_hoteling
+from cti.ice_servers import ICE_SERVERS_ENV
 from cti.manager_assistant_calls import follow, wire_manager_assistant
 from cti.operators import FIRST_OPERATOR_HINT, operators
 from cti.passwords import hash_password
@@ -124,6 +125,9 @@ class ProductSettings:
     `OPENCC_SIP_WSS_KEY`), for pages served over https; None: no `wss:` listener."""
     sip_wss_port: int = DEFAULT_WSS_PORT
     """Its port (`OPENCC_SIP_WSS_PORT`), used only with `sip_wss_tls`."""
+    webrtc_ice_servers: str = ""
+    """STUN/TURN servers for browser phones, JSON (`OPENCC_WEBRTC_ICE_SERVERS`); empty: none
+    (cti/ice_servers.py)."""
     sip_tls: TlsFiles | None = None
     """SIP over TLS (`OPENCC_SIP_TLS_CERT`, `OPENCC_SIP_TLS_KEY`); None: off (docs/pbx.md)."""
     sip_tls_port: int = DEFAULT_SIP_TLS_PORT
@@ -158,6 +162,7 @@ class ProductSettings:
             sip_ws_port=int(env.get("OPENCC_SIP_WS_PORT", "5066")) or None,
             sip_wss_tls=tls_files_from_env(env, "OPENCC_SIP_WSS"),
             sip_wss_port=int(env.get("OPENCC_SIP_WSS_PORT", str(DEFAULT_WSS_PORT))),
+            webrtc_ice_servers=env.get(ICE_SERVERS_ENV, ""),
             sip_tls=tls_files_from_env(env, "OPENCC_SIP_TLS"),
             sip_tls_port=int(env.get("OPENCC_SIP_TLS_PORT", str(DEFAULT_SIP_TLS_PORT))),
             redis_url=env.get("REDIS_URL") or None,
@@ -440,7 +445,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.receptionist = receptionist
         app.include_router(receptionist_api.router)
         _mount_clients(app)
-        install_browser_phone(app, pbx, settings.host)
+        install_browser_phone(app, pbx, settings.host, settings.webrtc_ice_servers)
         public_url = os.environ.get(
             "OPENCC_PUBLIC_URL", f"http://{settings.host}:{settings.http_port}"
         )
