@@ -298,23 +298,12 @@ class GroupCalls:
 
     async def _menu_prompt(self, tenant: str, config: AutoAttendantConfig, said: Menu) -> str:
         """The menu's announcement if the tenant has it, else its text spoken by espeak-ng."""
-        if said.announcement is not None:
-            name = prompt_name(tenant, said.announcement)
-            if name is not None and prompt_path(self._prompts_dir, name).exists():
-                return name
-            log.warning("announcement %s of %s is missing: its text is spoken",
-                        said.announcement, tenant)  # fmt: skip
-        return await self._text(said.text or said.name, config.language)
+        text = said.text or said.name
+        return await announced(self._prompts_dir, self._spoken, tenant, said.announcement, text,
+                               config.language)  # fmt: skip
 
     async def _speak(self, what: str, language: str) -> str:
-        return await self._text(SAID[what][language], language)
-
-    async def _text(self, text: str, language: str) -> str:
-        try:
-            return str(await asyncio.to_thread(self._spoken.path, text, language))
-        except (OSError, subprocess.CalledProcessError) as error:
-            log.error("could not speak %r: %s", text, error)
-            return f"welcome_{language}"
+        return await spoken(self._spoken, SAID[what][language], language)
 
     # Hunt group.
 
@@ -382,6 +371,33 @@ class GroupCalls:
         call.legs.clear()
         call.hunt_group = None
         call.hunt_call = None
+
+
+async def announced(
+    prompts_dir: Path,
+    speaker: SpokenPrompts,
+    tenant: str,
+    announcement: str | None,
+    text: str,
+    language: str,
+) -> str:
+    """The prompt of a message the admin set: the tenant's uploaded `announcement:<name>` if its
+    file is there, else `text` spoken (a menu's prompt, the intercept message)."""
+    if announcement is not None:
+        name = prompt_name(tenant, announcement)
+        if name is not None and prompt_path(prompts_dir, name).exists():
+            return name
+        log.warning("announcement %s of %s is missing: its text is spoken", announcement, tenant)
+    return await spoken(speaker, text, language)
+
+
+async def spoken(speaker: SpokenPrompts, text: str, language: str) -> str:
+    """`text` spoken by espeak-ng (cached); the welcome prompt if it cannot be made."""
+    try:
+        return str(await asyncio.to_thread(speaker.path, text, language))
+    except (OSError, subprocess.CalledProcessError) as error:
+        log.error("could not speak %r: %s", text, error)
+        return f"welcome_{language}"
 
 
 class GroupsFirst:

@@ -9,12 +9,20 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from common.number_categories import Category
 from cti.trunks_demo import seed_demo_trunk
 from pbx_core.trunks.calling_plan import OutgoingPlan
+from pbx_core.trunks.incoming_plan import IncomingPlan
 from pbx_core.trunks.routing import Carrier, DirectNumber, TrunkRouting
 from provisioning.service import ProvisioningService
 from provisioning.trunks_calling_plans import ENTITY as CALLING_PLAN
 from provisioning.trunks_calling_plans import CallingPlans
+from provisioning.trunks_incoming import (
+    INTERCEPT_ENTITY,
+    PLAN_ENTITY,
+    IncomingPlans,
+    IncomingPlanView,
+)
 from provisioning.trunks_store import ENTITY as TRUNK
 from provisioning.trunks_store import PLATFORM, CarrierTrunk, Trunks
 from provisioning.unit import Change
@@ -25,6 +33,7 @@ DEMO_CARRIER = ("127.0.0.1", 5090)
 """The demo's carrier trunk (contract.md, "Outside world (demo)"), unless `OPENCC_CARRIER`."""
 ROUTING_ENTITIES = frozenset(
     {"tenant", "number_block", "number", "user", "call_center", CALLING_PLAN, TRUNK}
+    | {PLAN_ENTITY, INTERCEPT_ENTITY}
 )
 """Changes that can move a direct number, a caller ID or a plan (a user's extension too)."""
 
@@ -67,6 +76,18 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
         rejecting += [(tenant, extension) for extension in stored.rejecting_anonymous]
         if stored.max_external_calls is not None:
             capacity[tenant] = stored.max_external_calls
+    incoming = IncomingPlans(service.transactions)
+    incoming_plans: dict[str, IncomingPlan] = {}
+    user_incoming: dict[tuple[str, str], IncomingPlan] = {}
+    intercepted: list[str] = []
+    for tenant in tenants:
+        found = incoming.stored(tenant)
+        if found.tenant is not None:
+            incoming_plans[tenant] = _incoming(found.tenant)
+        for extension, plan in found.users.items():
+            user_incoming[(tenant, extension)] = _incoming(plan)
+        if found.intercepted:
+            intercepted.append(tenant)
     trunks = Trunks(service.transactions)
     own: dict[str, tuple[Carrier, ...]] = {}
     platform: tuple[Carrier, ...] = ()
@@ -79,8 +100,15 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     return TrunkRouting.of(
         None, numbers, plans, user_plans, hidden,
         tenant_carriers=own, inbound_addresses=inbound, platform_carriers=platform,
-        capacity=capacity, rejecting_anonymous=rejecting,
+        capacity=capacity, rejecting_anonymous=rejecting, incoming_plans=incoming_plans,
+        user_incoming_plans=user_incoming, intercepted=intercepted,
     )  # fmt: skip
+
+
+def _incoming(plan: IncomingPlanView) -> IncomingPlan:
+    return IncomingPlan(
+        plan.internal, plan.external, frozenset(Category(c) for c in plan.denied or ())
+    )
 
 
 def _carrier(trunk: CarrierTrunk) -> Carrier:

@@ -51,6 +51,7 @@ from cti.group_calls import GroupCalls, GroupsFirst
 from cti.group_calls_live import LiveGroups
 from cti.hoteling_calls import wire_hoteling
 from cti.ice_servers import ICE_SERVERS_ENV
+from cti.intercept_calls import wire_intercept
 from cti.manager_assistant_calls import follow, wire_manager_assistant
 from cti.operators import FIRST_OPERATOR_HINT, operators
 from cti.passwords import hash_password
@@ -359,6 +360,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         groups = GroupCalls(pbx.send, prompts_dir)
         await LiveGroups(provisioning, groups, asyncio.get_running_loop()).load_all()
         pbx.register_handler(GroupsFirst(groups, runtime.on_call_event))
+        wire_intercept(pbx, provisioning, prompts_dir)  # InterceptGroup's message
         await runtime.start()
         LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), pbx)
         user_services = UserServicesService(database)

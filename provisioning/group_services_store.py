@@ -15,6 +15,7 @@ from group_services.config import AutoAttendantConfig
 from provisioning.announcement_store import check_references
 from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.group_services import (
+    MEMBER_KINDS,
     GroupConfig,
     GroupKind,
     check_number,
@@ -206,9 +207,10 @@ class GroupServices:
 
     def _change_members(self, actor: str, tenant: str, number: str, change: Any) -> GroupView:
         old = self.get(tenant, number)
-        self._hunt_group(old)
+        if old.kind not in MEMBER_KINDS:
+            raise Invalid("number", f"{number} is neither a hunt group nor an instant group")
         settings = {**old.settings, "members": change(list(old.settings.get("members", [])))}
-        return self.put(actor, tenant, GroupKind.HUNT_GROUP, number, old.name, settings)
+        return self.put(actor, tenant, GroupKind(old.kind), number, old.name, settings)
 
     @staticmethod
     def _hunt_group(view: GroupView) -> None:

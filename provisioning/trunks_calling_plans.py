@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Column, Connection, Select, Table, delete, insert, select
 
 from common.number_categories import Category
 from provisioning.errors import Invalid
@@ -72,12 +73,14 @@ def denied_categories(names: Iterable[str]) -> list[Category]:
     return sorted(chosen)
 
 
+def plan_row(connection: Connection, plans: Table, tenant: str, username: str) -> Any:
+    """The row of the tenant's (`TENANT_PLAN`) or a user's plan in `plans`; None: none."""
+    key = (plans.c.tenant == tenant) & (plans.c.username == username)
+    return connection.execute(select(plans).where(key)).one_or_none()
+
+
 def _row(connection: Connection, tenant: str, username: str) -> CallingPlanView | None:
-    row = connection.execute(
-        select(calling_plans).where(
-            calling_plans.c.tenant == tenant, calling_plans.c.username == username
-        )
-    ).one_or_none()
+    row = plan_row(connection, calling_plans, tenant, username)
     if row is None:
         return None
     return CallingPlanView(
@@ -86,6 +89,16 @@ def _row(connection: Connection, tenant: str, username: str) -> CallingPlanView 
         own=row.denied is not None,
         max_external_calls=row.max_external_calls,
         reject_anonymous=row.reject_anonymous,
+    )
+
+
+def users_plans(tenant: str, plans: Table, *columns: Column[Any]) -> Select[Any]:
+    """The extension and `columns` of each user of `tenant` with a row of its own in `plans`
+    (keyed by tenant and username): a deleted user's row is left out."""
+    return (
+        select(users.c.extension, *columns)
+        .join(plans, (plans.c.tenant == users.c.tenant) & (plans.c.username == users.c.username))
+        .where(users.c.tenant == tenant)
     )
 
 
@@ -184,18 +197,13 @@ class CallingPlans:
         with self._tx.engine.connect() as connection:
             tenant_own = _row(connection, tenant, TENANT_PLAN)
             rows = connection.execute(
-                select(
-                    users.c.extension,
+                users_plans(
+                    tenant,
+                    calling_plans,
                     calling_plans.c.denied,
                     calling_plans.c.hide_number,
                     calling_plans.c.reject_anonymous,
                 )
-                .join(
-                    calling_plans,
-                    (calling_plans.c.tenant == users.c.tenant)
-                    & (calling_plans.c.username == users.c.username),
-                )
-                .where(users.c.tenant == tenant)
             ).all()
         tenant_denied = tenant_own.denied if tenant_own is not None else list(DEFAULT_DENIED)
         return StoredPlans(

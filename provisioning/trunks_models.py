@@ -46,3 +46,30 @@ trunks = Table(
     # Seconds of registration asked of the carrier; NULL: the trunk does not register.
     Column("register_expires", Integer, nullable=True),
 )
+
+incoming_plans = Table(
+    "prov_incoming_plans",
+    METADATA,
+    Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), primary_key=True),
+    # TENANT_PLAN for the tenant's own plan; a username for a user's plan (in place of it).
+    Column("username", String(64), primary_key=True),
+    Column("internal", Boolean, nullable=False),
+    Column("external", Boolean, nullable=False),
+    # Category names (common.number_categories) of calling numbers refused.
+    Column("denied", JSON, nullable=False),
+)
+
+intercepts = Table(
+    "prov_intercepts",
+    METADATA,
+    Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    # What the caller hears: the tenant's uploaded announcement ("announcement:<name>") when it
+    # is there, else `text` spoken (NULL: the platform's own sentence).
+    Column("announcement", String(80), nullable=True),
+    Column("text", String(500), nullable=True),
+    Column("language", String(2), nullable=False),
+    # Where the caller goes after the message (an extension, group or outside number); NULL:
+    # the call ends.
+    Column("alternate", String(32), nullable=True),
+)

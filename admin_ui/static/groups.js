@@ -7,10 +7,14 @@ import { el, field, formValues, replace, select, table } from "./dom.js";
 import { attempt, done, failed, messageBox } from "./feedback.js";
 import { t } from "./i18n.js";
 
-const KINDS = [["hunt_group", "huntGroup"], ["auto_attendant", "autoAttendant"]];
+const KINDS = [
+  ["hunt_group", "huntGroup"], ["auto_attendant", "autoAttendant"], ["instant_group", "instantGroup"],
+];
+const WITH_MEMBERS = new Set(["hunt_group", "instant_group"]);
 const STARTER = {
   hunt_group: { policy: "circular", members: [], ring_seconds: 15.0 },
   auto_attendant: { menus: { main: { text: "", options: [] } }, language: "nl" },
+  instant_group: { members: [], ring_seconds: 20.0 },
 };
 const path = (number) => `/groups/${encodeURIComponent(number)}`;
 
@@ -46,7 +50,7 @@ export async function render(container) {
     detail.dataset.number = number;
     const redraw = () => draw(number);
     replace(detail, el("h3", {}, `${group.number} ${group.name}`),
-      group.kind === "hunt_group" ? membersPanel(group, users.items, box, redraw) : "",
+      WITH_MEMBERS.has(group.kind) ? membersPanel(group, users.items, box, redraw) : "",
       settingsPanel(group, box, redraw));
   }
 

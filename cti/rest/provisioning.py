@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from cti.rest import (
     provisioning_announcements,
     provisioning_groups,
+    provisioning_incoming,
     provisioning_telephony,
     provisioning_trunks,
 )
@@ -44,6 +45,7 @@ from provisioning.views import AuditEntry, TenantView
 router = APIRouter(prefix="/api/v1/tenants", tags=["provisioning"], responses=ERRORS)
 router.include_router(provisioning_telephony.router)
 router.include_router(provisioning_trunks.router)
+router.include_router(provisioning_incoming.router)
 router.include_router(provisioning_announcements.router)
 router.include_router(provisioning_groups.router)
 

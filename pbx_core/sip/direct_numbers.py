@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sippy.CCEvents import CCEventFail
 
 from pbx_core import call_control as cc
+from pbx_core.trunks.incoming_plan import INTERCEPT_ROUTE
 from pbx_core.trunks.numbering import to_e164
 
 if TYPE_CHECKING:
@@ -65,8 +66,22 @@ class DirectNumbers:
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
         destination, tenant = number.destination, number.tenant
+        # The caller's number as E.164 whatever form the carrier wrote it in (screen pop, CDRs).
+        caller_number = to_e164(caller) or caller
+        if tenant in ctx.trunks.intercepted:  # InterceptGroup: the message, whoever is called
+            start(
+                cc.CallSource.TRUNK, tenant, caller_name, INTERCEPT_ROUTE,
+                caller=caller_number, called=destination, body=body,
+            )  # fmt: skip
+            return
         directory = ctx.directories.of_tenant(tenant)
         user = directory.user(destination) if directory is not None else None
+        refused = ctx.trunks.incoming(tenant, destination if user is not None else None, caller)
+        if refused is not None:
+            log.info("call from outside to %s refused (%d %s): incoming calling plan",
+                     number.number, refused.code, refused.reason)  # fmt: skip
+            ua.recvEvent(CCEventFail((refused.code, refused.reason)))
+            return
         if directory is not None and directory.is_call_center(destination):
             route: str | None = destination
         elif user is not None:
@@ -81,8 +96,6 @@ class DirectNumbers:
                         number.number, destination)  # fmt: skip
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
-        # The caller's number as E.164 whatever form the carrier wrote it in (screen pop, CDRs).
-        caller_number = to_e164(caller) or caller
         call = start(
             cc.CallSource.TRUNK, tenant, caller_name, route,
             caller=caller_number, called=destination, body=body,

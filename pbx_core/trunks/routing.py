@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from common.number_categories import Category
 from pbx_core.trunks.calling_plan import DEFAULT_PLAN, OutgoingPlan
 from pbx_core.trunks.fraud_guard import DEFAULT_LIMITS, VelocityLimits
+from pbx_core.trunks.incoming_plan import ACCEPT_ALL, INTERCEPTED_PLAN, REFUSED_CODE, IncomingPlan
 from pbx_core.trunks.numbering import outside_number, to_e164
 
 HIDE_ONCE = "*67"
@@ -87,6 +88,13 @@ class TrunkRouting:
     """(tenant, extension) -> its own direct number, the lowest when it has several."""
     main_numbers: Mapping[str, str] = field(default_factory=dict)
     """Tenant -> its main number: the lowest direct number it has."""
+    incoming_plans: Mapping[str, IncomingPlan] = field(default_factory=dict)
+    """Tenant -> its incoming calling plan (absent: every call is taken)."""
+    user_incoming_plans: Mapping[tuple[str, str], IncomingPlan] = field(default_factory=dict)
+    """(tenant, extension) -> the user's own incoming plan, in place of its tenant's."""
+    intercepted: frozenset[str] = frozenset()
+    """Tenants whose calls from outside hear the intercept message (`INTERCEPT_ROUTE`) and who
+    call nobody outside but 112."""
 
     @classmethod
     def of(
@@ -102,6 +110,9 @@ class TrunkRouting:
         capacity: Mapping[str, int] | None = None,
         velocity: VelocityLimits = DEFAULT_LIMITS,
         rejecting_anonymous: Iterable[tuple[str, str]] = (),
+        incoming_plans: Mapping[str, IncomingPlan] | None = None,
+        user_incoming_plans: Mapping[tuple[str, str], IncomingPlan] | None = None,
+        intercepted: Iterable[str] = (),
     ) -> TrunkRouting:
         """`carrier`: one platform trunk by address (before `platform_carriers`)."""
         direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
@@ -124,6 +135,9 @@ class TrunkRouting:
             frozenset(rejecting_anonymous),
             caller_ids,
             main_numbers,
+            dict(incoming_plans or {}),
+            dict(user_incoming_plans or {}),
+            frozenset(intercepted),
         )
 
     @property
@@ -153,9 +167,23 @@ class TrunkRouting:
         """What happens when `extension` of `tenant` dials `dialled` (not an extension)."""
         user = (tenant, extension)
         plan = self.user_plans.get(user) or self.plans.get(tenant, DEFAULT_PLAN)
+        if tenant in self.intercepted:
+            plan = INTERCEPTED_PLAN
         route = self.tenant_carriers.get(tenant, ()) + self.carriers
         caller_id = self.caller_id(tenant, extension)
         return self._decide(plan, caller_id, dialled, user in self.hidden, route)
+
+    def incoming(self, tenant: str, extension: str | None, caller: str | None) -> Refused | None:
+        """A call to `extension` of `tenant` (None: its call center or group) from `caller`, an
+        outside number as the carrier wrote it (None: a user of the tenant): refused or taken.
+        The user's own plan replaces its tenant's, as for the outgoing plan."""
+        plan = self.user_incoming_plans.get((tenant, extension or "")) or self.incoming_plans.get(
+            tenant, ACCEPT_ALL
+        )
+        number = outside_number(caller) if caller is not None else None
+        category = number.category if number is not None else None
+        reason = plan.refusal(caller is None, category)
+        return None if reason is None else Refused(REFUSED_CODE, reason, category)
 
     def forwarded(self, original_caller: str, dialled: str) -> CarrierCall | Refused:
         """A call from outside sent out again (forwarding, transfer): the default plan, and the

@@ -9,6 +9,7 @@ from cti.group_calls import GroupCalls, GroupsFirst
 from group_services.config import AutoAttendantConfig, HuntGroupConfig, Menu, MenuOption
 from group_services.config import OptionAction as Do
 from pbx_core import call_control as cc
+from provisioning.group_services import instant_group_config
 from queueing.config import RoutingPolicy
 
 TENANT = "acme"
@@ -74,3 +75,23 @@ async def test_the_queue_engine_takes_over_after_a_transfer_to_a_call_center(
     other = cc.CallOffered("c2", "x", "7099", cc.CallSource.TRUNK, tenant="other")
     await first(other)
     assert inner[-1] == other
+
+
+async def test_instant_groups_forwarding_to_each_other_end_the_call(tmp_path: Path) -> None:
+    sent: list[cc.CallCommand] = []
+    groups = GroupCalls(sent.append, tmp_path, clock=lambda: 0.0)
+    ping = {"members": ["1001", "1002"], "no_answer_destination": "7401"}
+    pong = {"members": ["1003"], "no_answer_destination": "7400"}
+    groups.set_tenant(TENANT, {"7400": instant_group_config("7400", "Ping", ping),
+                               "7401": instant_group_config("7401", "Pong", pong)})  # fmt: skip
+    await groups.on_call_event(offered("7400"))
+    for _ in range(20):  # every offer rings out unanswered
+        ringing = [c for c in sent if isinstance(c, cc.OfferCall)]
+        if not ringing:
+            break
+        sent.clear()
+        assert len({o.extension for o in ringing}) == len(ringing), "all members at once"
+        for offer in ringing:
+            failed = cc.OfferFailed("c1", offer.leg_id, offer.extension, cc.OfferFailure.NO_ANSWER)
+            await groups.on_call_event(failed)
+    assert sent[-1] == cc.Reject("c1", 482, "8 groups in a row")

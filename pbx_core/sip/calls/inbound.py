@@ -26,6 +26,7 @@ from pbx_core.sip.calls.model import Call
 from pbx_core.sip.digest import DigestRequest, Verdict
 from pbx_core.sip.direct_numbers import DirectNumbers
 from pbx_core.sip.peer import peer_host
+from pbx_core.trunks.incoming_plan import INTERCEPT_ROUTE
 from pbx_core.trunks.routing import HIDE_ONCE
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,14 @@ class Inbound:
         start = partial(self._start_call, ua, caller=caller, called=called, body=body)
         trunk_tenant = self._trunk_tenant(source_host, addressing, called)
         if trunk_tenant is not None:
-            start(cc.CallSource.TRUNK, trunk_tenant, caller_name, called)
+            trunks = self._ctx.trunks
+            refused = trunks.incoming(trunk_tenant, None, caller)
+            if trunk_tenant in trunks.intercepted:
+                start(cc.CallSource.TRUNK, trunk_tenant, caller_name, INTERCEPT_ROUTE)
+            elif refused is not None:
+                ua.recvEvent(CCEventFail((refused.code, refused.reason)))
+            else:
+                start(cc.CallSource.TRUNK, trunk_tenant, caller_name, called)
             return
         if self._direct_numbers.is_carrier_request(
             source_host, addressing.caller_domain, addressing.called_domain, caller, called
@@ -216,6 +224,11 @@ class Inbound:
             return
         if directory.user(called) is None and not self._ctx.trunks.reaches_outside:
             ua.recvEvent(CCEventFail((404, "Not Found")))
+            return
+        refused = self._ctx.trunks.incoming(tenant, called, None)
+        if directory.user(called) is not None and refused is not None:
+            log.info("%s may not call %s: %s (incoming plan)", caller, called, refused.reason)
+            ua.recvEvent(CCEventFail((refused.code, refused.reason)))
             return
         call = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
         if call is not None and recorded:
