@@ -52,3 +52,21 @@ def test_members_in_and_out_and_a_menu_edited(page: Page, product: ProductThread
     settings.fill(edited.replace('"business_menu": "main"', '"business_menu": "nowhere"'))
     page.click("#group-save")
     assert "menus" in refusal(page)
+
+
+def test_an_instant_group_made_and_a_member_added(page: Page, product: ProductThread) -> None:
+    sign_in(page)
+    go(page, "groups")
+    page.fill("#group-form input[name=number]", "7400")
+    page.fill("#group-form input[name=name]", "Everyone")
+    page.select_option("#group-form select[name=kind]", "instant_group")
+    page.click("#group-add")
+    row = page.locator('#groups-table tr[data-number="7400"]')
+    expect(row).to_contain_text("Instant group call")
+    expect(page.locator("#group-detail")).to_have_attribute("data-number", "7400")
+    page.select_option("#member-form select[name=extension]", "1002")
+    page.click("#member-add")
+    expect(page.locator('#group-members li[data-extension="1002"]')).to_be_visible()
+    with api(product) as client:
+        group = client.get("/api/v1/tenants/demo/groups/7400").json()
+    assert (group["kind"], group["settings"]["members"]) == ("instant_group", ["1002"])
