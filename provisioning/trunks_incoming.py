@@ -14,10 +14,12 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import Connection, delete, insert, select
 
+from common.e164 import to_e164
 from group_services.config import check_destination
 from provisioning.announcement_store import check_references
 from provisioning.announcements import REFERENCE_PREFIX
 from provisioning.errors import Invalid
+from provisioning.models import numbers
 from provisioning.trunks_calling_plans import denied_categories, plan_row, users_plans
 from provisioning.trunks_models import TENANT_PLAN, incoming_plans, intercepts
 from provisioning.unit import Transactions
@@ -82,6 +84,15 @@ def _intercept(connection: Connection, tenant: str) -> InterceptView:
     if row is None:
         return InterceptView()
     return InterceptView(row.enabled, row.announcement, row.text, row.language, row.alternate)
+
+
+def _not_own_number(connection: Connection, tenant: str, alternate: str | None) -> None:
+    """An alternate that is one of the tenant's own direct numbers would send each caller out
+    to the carrier and back in, intercepted again: a loop at the company's cost."""
+    e164 = to_e164(alternate)
+    key = (numbers.c.tenant == tenant) & (numbers.c.number == e164)
+    if e164 is not None and connection.execute(select(numbers.c.number).where(key)).first():
+        raise Invalid("alternate", f"{e164} is this tenant's own number: it is intercepted too")
 
 
 class IncomingPlans:
@@ -171,6 +182,7 @@ class IncomingPlans:
             connection = unit.connection
             tenant_row(connection, tenant)
             check_references(connection, tenant, {"announcement": wanted.announcement})
+            _not_own_number(connection, tenant, wanted.alternate)
             before = _intercept(connection, tenant)
             connection.execute(delete(intercepts).where(intercepts.c.tenant == tenant))
             connection.execute(insert(intercepts).values(tenant=tenant, **asdict(wanted)))

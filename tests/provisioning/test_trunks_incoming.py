@@ -65,6 +65,12 @@ def test_intercept_switched_with_its_message_and_refusals(
         with pytest.raises(Invalid) as refused:
             plans.set_intercept("anna", "t1", wrong)
         assert refused.value.field == field
+    # Its own direct number as the alternate: out to the carrier and back in, intercepted again.
+    service.add_number_block("op", "t1", "+31201230000", 10)
+    service.assign_number("op", "t1", "+31201230001", "1001")
+    with pytest.raises(Invalid) as loop:
+        plans.set_intercept("anna", "t1", InterceptView(True, alternate="0201230001"))
+    assert loop.value.field == "alternate" and "+31201230001" in loop.value.reason
     assert plans.intercept("t1") == on  # the refusals changed nothing
     assert [c.entity for c in changes if c.tenant == "t1"].count(INTERCEPT_ENTITY) == 1
     with pytest.raises(NotFound):
