@@ -128,6 +128,14 @@ async def test_intercept_says_its_message_sends_callers_on_and_blocks_calls_out(
         assert len(spoken) > 25, "the caller heard the message (half a second of speech)"
     finally:
         alternate.kill()
+    # The trusted trunk calling the Helpdesk 7001 by its number is intercepted too.
+    alternate = await agent_phone(product.sip_port, "1004", "agent_answer.xml", tmp_path)
+    try:
+        caller = Caller(product, tmp_path, "7001", hold_ms=12000)
+        await caller.done()
+        assert (await alternate.wait()).returncode == 0, "7001's caller went to 1004"
+    finally:
+        alternate.kill()
     await sipp(product, tmp_path, "ext_call_fails_403.xml", "1002", "0612345678")
 
     # Switched off: the next call rings 1001 itself, no restart.
