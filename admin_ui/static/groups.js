@@ -6,6 +6,7 @@ import { request } from "./api.js";
 import { el, field, formValues, replace, select, table } from "./dom.js";
 import { attempt, done, failed, messageBox } from "./feedback.js";
 import { t } from "./i18n.js";
+import { interceptPanel } from "./intercept.js";
 
 const KINDS = [
   ["hunt_group", "huntGroup"], ["auto_attendant", "autoAttendant"], ["instant_group", "instantGroup"],
@@ -67,6 +68,7 @@ export async function render(container) {
   });
   container.append(el("h2", {}, t("navGroups")), box, list, el("h3", {}, t("newGroup")), form, detail);
   await draw();
+  container.append(await interceptPanel(box));
 }
 
 function membersPanel(group, users, box, redraw) {

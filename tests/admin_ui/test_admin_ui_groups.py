@@ -70,3 +70,28 @@ def test_an_instant_group_made_and_a_member_added(page: Page, product: ProductTh
     with api(product) as client:
         group = client.get("/api/v1/tenants/demo/groups/7400").json()
     assert (group["kind"], group["settings"]["members"]) == ("instant_group", ["1002"])
+
+
+def test_the_admin_switches_intercept_on_and_a_bad_alternate_is_refused(
+    page: Page, product: ProductThread
+) -> None:
+    sign_in(page)
+    go(page, "groups")
+    form = page.locator("#intercept-form")
+    expect(form.locator("input[name=enabled]")).not_to_be_checked()
+    form.locator("input[name=enabled]").check()
+    form.locator("input[name=text]").fill("Wij zijn verhuisd.")
+    form.locator("input[name=alternate]").fill("sales")
+    page.click("#intercept-save")
+    assert "alternate" in refusal(page)
+    expect(form.locator("input[name=alternate]")).to_have_attribute("aria-invalid", "true")
+    form.locator("input[name=alternate]").fill("1004")
+    with page.expect_response(lambda r: r.request.method == "PUT" and r.url.endswith("/intercept")):
+        page.click("#intercept-save")
+    with api(product) as client:
+        saved = client.get("/api/v1/tenants/demo/intercept").json()
+    assert saved == {"enabled": True, "announcement": None, "text": "Wij zijn verhuisd.",
+                     "language": "nl", "alternate": "1004"}  # fmt: skip
+    shot(page, "groups-intercept")
+    with api(product) as client:  # the module's product is shared: its calls ring again
+        client.put("/api/v1/tenants/demo/intercept", json={"enabled": False})
