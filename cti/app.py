@@ -33,6 +33,7 @@ from cti.rest import (
     call_timeline,
     calls,
     conference_rooms,
+    contact_sources,
     contacts,
     crm_tokens,
     hoteling,
@@ -166,6 +167,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         what_if.router,
         wallboards.router,
         conference_rooms.router,
+        contact_sources.router,  # before contacts' `/{contact_id}` routes
         contacts.router,
         sip_credential.router,
         crm_tokens.me_router,
