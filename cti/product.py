@@ -30,6 +30,7 @@ from common.supervision import Supervisor
 from crm_connectors.index import CrmIndex
 from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
 from crm_connectors.opencti import adapter_app
+from crm_connectors.sealing import KEY_ENV
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.browser_phone import (
@@ -38,6 +39,7 @@ from cti.browser_phone import (
     install_browser_phone,
 )
 from cti.cdr_publisher import CdrPublisher
+from cti.contact_sources import start_contact_sources
 from cti.contacts_demo import seed_demo_contacts
 from cti.contacts_screen_pop import ContactsScreenPop
 from cti.crm_call_log import CrmCallLogging
@@ -426,14 +428,18 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # The connections' admin API lives where the connections do (its handle: app.state).
         app.state.crm_connections = crm
         app.include_router(crm_connections_api.router)
+        public_url = os.environ.get(
+            "OPENCC_PUBLIC_URL", f"http://{settings.host}:{settings.http_port}"
+        )
+        # Synced address books (docs/contacts.md): their jobs share the CRM's queue and key.
+        app.state.contact_sources = await start_contact_sources(
+            database, crm_queue, crm_worker_env[KEY_ENV], public_url
+        )
         app.state.carrier_registrations = pbx.carrier_registrations
         app.state.receptionist = receptionist
         app.include_router(receptionist_api.router)
         _mount_clients(app)
         install_browser_phone(app, pbx, settings.host)
-        public_url = os.environ.get(
-            "OPENCC_PUBLIC_URL", f"http://{settings.host}:{settings.http_port}"
-        )
         recording.install(app, database, provisioning, cti_settings.token_secret, public_url)
         app.mount("/crm/opencti", adapter_app(), name="opencti")
         product.app = app

@@ -71,6 +71,7 @@ def _environment() -> dict[str, str]:
 @contextlib.contextmanager
 def radicale(folder: Path) -> Iterator[Radicale]:
     env = _environment()
+    folder.mkdir(parents=True, exist_ok=True)
     users = folder / "users"
     users.write_text(f"{USER}:{PASSWORD}\n")
     port = free_port()

@@ -176,6 +176,10 @@ def test_sources_are_only_seen_by_who_manages_their_book(world: World) -> None:
         "https://10.1.2.3/book/",
         "https://169.254.169.254/latest/",
         "https://[::1]/book/",
+        # Names that are no address literal but resolve to the server itself (the DNS check):
+        "https://localhost./book/",
+        "https://127.1/book/",
+        "https://2130706433/book/",
         "file:///etc/passwd",
         "https:///no-host",
     ],
