@@ -33,7 +33,6 @@ from cti.rest import (
     call_timeline,
     calls,
     conference_rooms,
-    contact_sources,
     contacts,
     crm_tokens,
     hoteling,
@@ -167,7 +166,6 @@ def create_app(settings: CtiSettings) -> FastAPI:
         what_if.router,
         wallboards.router,
         conference_rooms.router,
-        contact_sources.router,  # before contacts' `/{contact_id}` routes
         contacts.router,
         sip_credential.router,
         crm_tokens.me_router,

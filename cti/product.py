@@ -75,6 +75,7 @@ from cti.provisioning_demo import (
 )
 from cti.receptionist import ReceptionistConsole
 from cti.recording_product import ProductRecordings
+from cti.rest import contact_sources as contact_sources_api
 from cti.rest import crm_connections as crm_connections_api
 from cti.rest import receptionist as receptionist_api
 from cti.rest.trunk_registrations import RegistrationCollector
@@ -435,6 +436,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.contact_sources = await start_contact_sources(
             database, crm_queue, crm_worker_env[KEY_ENV], public_url
         )
+        app.include_router(contact_sources_api.router)
         app.state.carrier_registrations = pbx.carrier_registrations
         app.state.receptionist = receptionist
         app.include_router(receptionist_api.router)

@@ -1,7 +1,8 @@
-"""`/api/v1/contacts/sources`: address books synced into the contacts (docs/contacts.md,
-"Synced address books"). A user adds sources to its personal contacts; the tenant's admin to
-the company directory. A source is seen, synced and deleted only by whoever may write its book:
-another user's source, the company's for a non-admin and another tenant's all answer 404.
+"""`/api/v1/contact-sources`: address books synced into the contacts (docs/contacts.md,
+"Synced address books"); the product mounts it beside the live sources (cti/product.py).
+A user adds sources to its personal contacts; the tenant's admin to the company directory. A
+source is seen, synced and deleted only by whoever may write its book: another user's source,
+the company's for a non-admin and another tenant's all answer 404.
 
 - `GET ""`: the sources one may manage, with the last sync's outcome.
 - `POST /carddav`: `{"name", "scope", "url", "username", "password"}` -> 201; syncs now and every
@@ -39,7 +40,7 @@ from provisioning.contact_sources import SourceKind, StoredSource
 from provisioning.contacts import MAX_NAME, Scope
 
 router = APIRouter(
-    prefix="/api/v1/contacts/sources",
+    prefix="/api/v1/contact-sources",
     tags=["contacts"],
     responses={
         401: {"description": "Not signed in"},
@@ -52,7 +53,7 @@ router = APIRouter(
 SourceId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 STATE_TTL_S = 600
 STATE_COOKIE = "opencc_graph_oauth"
-CALLBACK_PATH = "/api/v1/contacts/sources/graph/callback"
+CALLBACK_PATH = "/api/v1/contact-sources/graph/callback"
 
 
 def _live(request: Request) -> ContactSources:

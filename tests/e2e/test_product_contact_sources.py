@@ -63,7 +63,7 @@ def product(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Product
 async def _synced(http: httpx.AsyncClient, source_id: int) -> dict[str, Any]:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        state: dict[str, Any] = (await http.get(f"/api/v1/contacts/sources/{source_id}")).json()
+        state: dict[str, Any] = (await http.get(f"/api/v1/contact-sources/{source_id}")).json()
         if state["health"] != "unknown":
             return state
         await asyncio.sleep(0.5)
@@ -79,7 +79,7 @@ async def test_a_call_from_a_synced_contact_pops_it(
     bearer = {"Authorization": f"Bearer {agent}"}
     async with httpx.AsyncClient(base_url=base, headers=bearer, timeout=30) as http:
         made = await http.post(
-            "/api/v1/contacts/sources/carddav",
+            "/api/v1/contact-sources/carddav",
             json={"name": "Mijn adresboek", "url": book.book_url, "username": USER,
                   "password": PASSWORD},
         )  # fmt: skip
