@@ -14,15 +14,12 @@ import httpx
 import pytest
 import redis
 from cryptography.fernet import Fernet
-from gql import Client
-from gql.transport.websockets import WebsocketsTransport
 
 from crm_connectors.sealing import KEY_ENV
 from tests.components import require_executable
 from tests.contacts.radicale_server import PASSWORD, USER, Radicale, radicale
-from tests.e2e.test_product import graphql, token
-from tests.e2e.test_product_screen_pop_first import MY_CALLS
-from tests.pbx_core.support import agent_phone, free_port, run_sipp
+from tests.e2e.offered_call import offered_call
+from tests.e2e.test_product import token
 from tests.product_harness import ProductThread
 
 # rq's keys carry no prefix: this module's worker gets a Redis database no other test uses.
@@ -89,44 +86,7 @@ async def test_a_call_from_a_synced_contact_pops_it(
         [contact] = (await http.get("/api/v1/contacts", params={"q": "Karin"})).json()["items"]
         assert contact["numbers"] == [CALLER] and contact["source"] == made.json()["id"]
 
-    phone = await agent_phone(
-        product.sip_port, "1001", "agent_answer.xml", tmp_path,
-        media_port=free_port(), ring_ms=300, talk_ms=500,
-    )  # fmt: skip
-    offered: list[dict[str, Any]] = []
-    transport = WebsocketsTransport(
-        url=f"ws://127.0.0.1:{product.settings.http_port}/graphql",
-        init_payload={"Authorization": f"Bearer {agent}"},
-        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
-    )
-
-    async def watch() -> None:
-        async with Client(transport=transport) as session:
-            async for result in session.subscribe(MY_CALLS):
-                if result["myCalls"]["type"] == "CALL_OFFERED":
-                    offered.append(result["myCalls"])
-                    return
-
-    watcher = asyncio.create_task(watch())
-    try:
-        await asyncio.sleep(1.0)  # the subscription is up before the call
-        ready = await graphql(
-            base, agent, "mutation { setAgentState(state: AVAILABLE) { accepted } }"
-        )
-        assert ready == {"data": {"setAgentState": {"accepted": True}}}
-        call = await run_sipp(
-            "trunk_call.xml",
-            work_dir=tmp_path,
-            remote=("127.0.0.1", product.sip_port),
-            variables={"from": CALLER, "to": "7001", "media_port": free_port(), "hold_ms": 2000},
-        )
-        assert call.returncode == 0, call.errors
-        await asyncio.wait_for(watcher, 15)
-    finally:
-        watcher.cancel()
-        phone.kill()
-
-    [event] = offered
+    event = await offered_call(product, agent, CALLER, tmp_path)
     assert event["caller"] == CALLER
     assert event["screenPop"][:2] == [
         {"crm": "personal", "recordId": str(contact["id"]), "name": "Karin Kaartje"},
