@@ -11,6 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from common.job_queues import simple_worker
 from crm_connectors.contact_sync import (
@@ -227,11 +231,6 @@ def test_internal_and_clear_text_urls_are_refused(world: World, url: str) -> Non
 
 
 def test_a_server_answering_badly_marks_the_source_and_stores_nothing(world: World) -> None:
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.routing import Route
-
     answers = {
         "garbage": b"<html>maintenance",
         "entities": b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
@@ -254,6 +253,55 @@ def test_a_server_answering_badly_marks_the_source_and_stores_nothing(world: Wor
             assert state["health"] == "error" and expected in state["last_error"], state
             assert agent.delete(f"/api/v1/contact-sources/{made['id']}").status_code == 204
         assert agent.get("/api/v1/contacts").json()["total"] == before
+
+
+def _multistatus(*responses: tuple[str, str]) -> bytes:
+    """(href, props) pairs as a 207 body, in RFC 6352's namespaces."""
+    body = "".join(
+        f"<d:response><d:href>{href}</d:href><d:propstat><d:prop>{props}</d:prop>"
+        "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+        for href, props in responses
+    )
+    return (
+        '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" '
+        f'xmlns:c="urn:ietf:params:xml:ns:carddav">{body}</d:multistatus>'
+    ).encode()
+
+
+def test_a_hostile_book_gets_only_its_own_parsable_cards_in(world: World) -> None:
+    """Hrefs outside the configured collection (another user's book on the same server,
+    another host) are ignored; a card that does not parse is skipped, the rest kept."""
+    etag = '<d:getetag>"1"</d:getetag>'
+    listing = _multistatus(
+        ("/book/", "<d:resourcetype><d:collection/><c:addressbook/></d:resourcetype>"),
+        ("/book/ok.vcf", etag), ("/book/junk.vcf", etag),
+        ("/other/secret.vcf", etag), ("http://evil.example/x.vcf", etag),
+    )  # fmt: skip
+    cards = _multistatus(
+        ("/book/ok.vcf", etag + f"<c:address-data>{card('ok', 'Echt', 'TEL:0205556001')}"
+         "</c:address-data>"),
+        ("/book/junk.vcf", etag + "<c:address-data>BEGIN:VCARD\nFN:half"
+         "</c:address-data>"),
+        ("/other/secret.vcf", etag + f"<c:address-data>{card('s', 'Gestolen', 'TEL:0205556002')}"
+         "</c:address-data>"),
+    )  # fmt: skip
+    asked: list[bytes] = []
+
+    async def dav(request: Request) -> Response:
+        asked.append(await request.body())
+        body = listing if request.method == "PROPFIND" else cards
+        return Response(body, 207, media_type="application/xml")
+
+    app = Starlette(routes=[Route("/book/", dav, methods=["PROPFIND", "REPORT"])])
+    with serve(app) as base, world.api.client("1005") as agent:
+        made = _carddav(agent, f"{base}/book/").json()
+        world.run_jobs()
+        state = world.source(agent, made["id"])
+        assert (state["health"], state["records"], state["skipped"]) == ("ok", 1, 1), state
+        mine = [c["name"] for c in agent.get("/api/v1/contacts").json()["items"] if c["source"]]
+        assert mine == ["Echt"]
+        assert b"secret" not in asked[-1] and b"evil" not in asked[-1]  # never asked for
+        agent.delete(f"/api/v1/contact-sources/{made['id']}")
 
 
 def test_huge_and_broken_cards_are_skipped_the_good_ones_kept(world: World, book: Radicale) -> None:
