@@ -13,7 +13,8 @@ from enum import StrEnum
 
 from sqlalchemy import Column, Engine, ForeignKey, Integer, String, Table, select, update
 
-from provisioning.models import METADATA, TENANT_ID
+from provisioning.models import METADATA, TENANT_ID, users
+from provisioning.users import UserRole
 
 MAX_WRONG_PINS = 5
 PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
@@ -67,6 +68,18 @@ class VoicemailBoxes:
         with self._engine.connect() as connection:
             address = connection.execute(query).scalar()
         return str(address) if address else None
+
+    def announcement_recorder(self, tenant: str, extension: str) -> str | None:
+        """The username of the tenant's admin at `extension` (who may record the tenant's
+        announcements in the voice portal, as in the admin API); None for any other user."""
+        query = select(users.c.username, users.c.roles).where(
+            users.c.tenant == tenant, users.c.extension == extension
+        )
+        with self._engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None or UserRole.ADMIN.value not in str(row.roles).split(","):
+            return None
+        return str(row.username)
 
     def _save(self, tenant: str, extension: str, **values: object) -> None:
         table = voicemail_boxes

@@ -2,7 +2,7 @@
 (provisioning/contact_sources.py), and where a synced contact came from
 
 Revision ID: contact_sources
-Revises: hoteling
+Revises: manager_assistant
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "contact_sources"
-down_revision: str | None = "hoteling"
+down_revision: str | None = "manager_assistant"
 branch_labels: str | None = None
 depends_on: str | None = None
 
