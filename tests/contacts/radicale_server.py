@@ -1,8 +1,6 @@
 """A real CardDAV server for the contact-source tests: Radicale (a dev dependency), started on a
 free loopback port with one user and an empty address book, its storage in a temporary folder.
-
-`RADICALE_PYTHONPATH` names a folder holding Radicale when the venv does not (a
-`pip install --target` copy); without either, the tests that need it fail and say so.
+Without Radicale in the venv the tests that need it fail and say so.
 """
 
 from __future__ import annotations
@@ -55,9 +53,6 @@ class Radicale:
 
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
-    extra = env.get("RADICALE_PYTHONPATH")
-    if extra:
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (extra, env.get("PYTHONPATH")) if p)
     probe = subprocess.run(  # our own interpreter
         [sys.executable, "-c", "import radicale"], env=env, capture_output=True, check=False
     )
