@@ -65,12 +65,23 @@ def check_url(field: str, url: str, environ: Mapping[str, str] = os.environ) -> 
         raise ConnectionRefused(f"{field}: https only")
     if host == "localhost" or host.endswith(".localhost"):
         raise ConnectionRefused(f"{field}: not a public host")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return
-    if not address.is_global:
+    address = _address_literal(host)
+    if address is not None and not address.is_global:
         raise ConnectionRefused(f"{field}: not a public address")
+
+
+def _address_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host names without DNS: a standard literal, or one of the legacy IPv4
+    spellings the system resolver also accepts (`127.1`, `2130706433`, `0x7f.1`), which
+    `ipaddress` does not parse and would otherwise pass for names."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
 
 
 async def check_resolved(field: str, url: str, environ: Mapping[str, str] = os.environ) -> None:
@@ -91,6 +102,17 @@ async def check_resolved(field: str, url: str, environ: Mapping[str, str] = os.e
     for *_, sockaddr in answers:
         if not ipaddress.ip_address(sockaddr[0]).is_global:
             raise ConnectionRefused(f"{field}: {host} resolves to a non-public address")
+
+
+async def check_resolved_urls(
+    config: ConnectorConfig, environ: Mapping[str, str] = os.environ
+) -> None:
+    """`check_resolved` for every URL of a checked configuration (`parse_connection` looked at
+    the text only): run when an admin saves a connection."""
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        if field.name.endswith("url") and isinstance(value, str):
+            await check_resolved(field.name, value, environ)
 
 
 def _check_sql_url(url: str) -> None:
