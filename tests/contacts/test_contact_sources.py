@@ -215,7 +215,7 @@ def test_sources_are_only_seen_by_who_manages_their_book(world: World) -> None:
         "https://10.1.2.3/book/",
         "https://169.254.169.254/latest/",
         "https://[::1]/book/",
-        # Names that are no address literal but resolve to the server itself (the DNS check):
+        # Legacy spellings of loopback the resolver takes as addresses (no DNS needed):
         "https://127.1/book/",
         "https://2130706433/book/",
         "file:///etc/passwd",
