@@ -5,6 +5,7 @@ answers from the server, a forged OAuth callback."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,8 @@ def test_sources_are_only_seen_by_who_manages_their_book(world: World) -> None:
         # Legacy spellings of loopback the resolver takes as addresses (no DNS needed):
         "https://127.1/book/",
         "https://2130706433/book/",
+        # A name, no address, that the resolver maps to this machine (/etc/hosts): the DNS check.
+        f"https://{socket.gethostname()}/book/",
         "file:///etc/passwd",
         "https:///no-host",
     ],
