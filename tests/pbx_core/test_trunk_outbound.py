@@ -179,6 +179,69 @@ async def test_click_to_dial_reaches_the_carrier_with_the_agents_number(
     assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"
 
 
+async def _click_to_dial_out(
+    pbx: PbxService, events: EventLog, tmp_path: Path, up: int
+) -> dict[str, str]:
+    """1001 clicks to dial 0201234567; the trunk at `up` answers: what it saw."""
+    agent_port = free_port()
+    assert (await register(pbx.config.sip_port, "1001", agent_port, tmp_path)).returncode == 0
+    agent = await Sipp(
+        "agent_answer.xml",
+        work_dir=tmp_path,
+        local_port=agent_port,
+        variables={"media_port": free_port(), "ring_ms": 200},
+    ).start()
+    try:
+        async with Carrier(up, tmp_path, "carrier_digest.xml") as carrier:
+            pbx.send(cc.Dial("c2d-failover", "1001", "0201234567", ring_timeout=20))
+            await events.next_of(
+                cc.CallAnswered, timeout=30, call_id="c2d-failover", leg_id="destination"
+            )
+            pbx.send(cc.Hangup("c2d-failover"))
+            seen = await carrier.finished()
+        assert (await agent.wait()).returncode == 0
+    finally:
+        agent.kill()
+    return seen
+
+
+async def test_click_to_dial_tries_the_next_trunk_when_the_first_answers_503(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    down, up = free_sip_port(), free_sip_port()
+    trunks = (Carrier_("127.0.0.1", down), Carrier_("127.0.0.1", up, "acct", "secret"))
+    await pbx.update_trunks(TrunkRouting.of(None, NUMBERS, tenant_carriers={"demo": trunks}))
+    unavailable = await Sipp("carrier_unavailable.xml", work_dir=tmp_path, local_port=down).start()
+    try:
+        seen = await _click_to_dial_out(pbx, events, tmp_path, up)
+        assert (await unavailable.wait()).returncode == 0, "the first trunk was tried"
+    finally:
+        unavailable.kill()
+    assert seen["digest"] == "true"
+    assert seen["r-uri"] == f"sip:{CUSTOMER}@127.0.0.1:{up}"
+    assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"
+    failed = [e for e in events.seen if isinstance(e, cc.OfferFailed)]
+    assert failed == [], "the 503 is the trunk's, not the call's"
+
+
+async def test_click_to_dial_leaves_a_silent_trunk_for_the_next(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    loop = asyncio.get_running_loop()
+    silent = SilentCarrier()
+    transport, _ = await loop.create_datagram_endpoint(lambda: silent, local_addr=("127.0.0.1", 0))
+    down = transport.get_extra_info("sockname")[1]
+    up = free_sip_port()
+    trunks = (Carrier_("127.0.0.1", down), Carrier_("127.0.0.1", up, "acct", "secret"))
+    await pbx.update_trunks(TrunkRouting.of(None, NUMBERS, tenant_carriers={"demo": trunks}))
+    try:
+        seen = await _click_to_dial_out(pbx, events, tmp_path, up)
+    finally:
+        transport.close()
+    assert seen["r-uri"] == f"sip:{CUSTOMER}@127.0.0.1:{up}"
+    assert "INVITE" in silent.methods and set(silent.methods) <= {"INVITE", "CANCEL"}
+
+
 async def test_a_direct_number_from_the_carrier_rings_its_user(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
