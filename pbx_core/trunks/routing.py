@@ -39,6 +39,13 @@ class Carrier:
     """Seconds of registration to ask the carrier for (`carrier_registration`); None: none."""
     key: str = ""
     """Names the trunk in registration states (provisioning's trunk id); "" for a bare address."""
+    addresses: tuple[str, ...] = ()
+    """The IP addresses `host` named when the routing was built (a host name's); () : `host`."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Where the carrier's requests come from: the trunk's addresses."""
+        return self.addresses or (self.host,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +146,15 @@ class TrunkRouting:
             if carrier.register_expires is not None:
                 found.setdefault(carrier.key, carrier)
         return tuple(found.values())
+
+    def registered_account(self, source_host: str, called: str) -> bool:
+        """A request from a registering trunk's address to the account it registered (its
+        Contact user): the carrier addresses its calls to the registration, the number is in
+        To (docs/trunks.md, "Calls to the registered account")."""
+        return any(
+            carrier.username == called and source_host in carrier.sources
+            for carrier in self.registering
+        )
 
     def inbound(self, called: str) -> DirectNumber | None:
         """The direct number a request from a trunk is addressed to, in any written form

@@ -433,3 +433,53 @@ async def test_a_user_who_rejects_anonymous_calls_gets_none(
     )
     assert caller.returncode == 0, caller.errors
     assert await pbx.active_calls() == []
+
+
+def _registering(host: str) -> TrunkRouting:
+    """A trunk registering account `acct` at `host` (no registrar answers: harmless here)."""
+    trunk = Carrier_(host, free_sip_port(), "acct", "secret", register_expires=300, key="reg")
+    return TrunkRouting.of(None, NUMBERS, tenant_carriers={"demo": (trunk,)})
+
+
+async def test_a_call_to_the_registered_account_goes_to_the_number_in_to(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    """A carrier we register to addresses its calls to the registration (Request-URI user =
+    the account), the dialled number in To."""
+    await pbx.update_trunks(_registering("127.0.0.1"))
+    phone = await agent_phone(pbx.config.sip_port, "1001", "agent_answer.xml", tmp_path)
+    try:
+        caller = await run_sipp(
+            "trunk_call_to_account.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", pbx.config.sip_port),
+            variables={"account": "acct", "from": "0612345678", "to": "0201230001",
+                       "media_port": free_port(), "hold_ms": 500},
+        )  # fmt: skip
+        assert caller.returncode == 0, caller.errors
+        offered = await events.next_of(cc.CallOffered)
+        assert (offered.caller, offered.called, offered.source) == (
+            "+31612345678",
+            "1001",
+            cc.CallSource.TRUNK,
+        )
+        assert (await phone.wait()).returncode == 0, "1001 rang, answered and got the BYE"
+    finally:
+        phone.kill()
+
+
+async def test_the_account_from_another_address_is_not_routed_by_to(
+    pbx: PbxService, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The trunk registers from 127.0.0.2: a request to its account from 127.0.0.1 (trusted for
+    direct numbers, but not that trunk) is routed by its Request-URI, which is nobody's."""
+    await pbx.update_trunks(_registering("127.0.0.2"))
+    caller = await run_sipp(
+        "trunk_call_to_account_fails_404.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"account": "acct", "from": CUSTOMER, "to": "0201230001",
+                   "media_port": free_port()},
+    )  # fmt: skip
+    assert caller.returncode == 0, caller.errors
+    assert "nobody's number" in caplog.text
