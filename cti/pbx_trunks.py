@@ -62,9 +62,9 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     rejecting: list[tuple[str, str]] = []
     for tenant in tenants:
         stored = calling_plans.stored_plans(tenant)
-        plans[tenant] = OutgoingPlan(stored.tenant_denied)
+        plans[tenant] = OutgoingPlan(stored.tenant_denied, stored.tenant_pin)
         for extension, denied in stored.users_denied.items():
-            user_plans[(tenant, extension)] = OutgoingPlan(denied)
+            user_plans[(tenant, extension)] = OutgoingPlan(denied, stored.users_pin[extension])
         hidden += [(tenant, extension) for extension in stored.hidden]
         rejecting += [(tenant, extension) for extension in stored.rejecting_anonymous]
         if stored.max_external_calls is not None:

@@ -261,8 +261,10 @@ class ClickToDial:
         our_host = self._config["_sip_address"]
         caller = self.directories.user(call.tenant, call.extension)  # the caller's tenant's numbers
         placed = place(self.trunks, caller, call.extension, destination, "", our_host)
-        if isinstance(placed, Refused):
-            self._unreachable(call, cc.OfferFailure.REJECTED, placed.code)
+        if isinstance(placed, Refused) or placed.placed.pin:
+            # A PIN is keyed on the phone that dials (docs/trunks.md): not by a click.
+            code = placed.code if isinstance(placed, Refused) else 403
+            self._unreachable(call, cc.OfferFailure.REJECTED, code)
             return
         call.offer = offer
         call.carrier = CarrierLeg(placed)

@@ -60,6 +60,8 @@ class CarrierCall:
     """The caller's number in E.164 (From, P-Asserted-Identity); "" when the tenant has none."""
     hidden: bool
     """Privacy: id (RFC 3323): From is anonymous, the carrier keeps the PAI to itself."""
+    pin: bool = False
+    """The caller's plan lets this category out only after its PIN (`sip/calls/call_pin.py`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +202,8 @@ class TrunkRouting:
             return Refused(403, "Forbidden", category)
         if not caller_id:
             return Refused(403, "No Number To Call From", category)
-        return CarrierCall(route, number.e164, category, caller_id, hidden=hide)
+        pin = plan.needs_pin(category)
+        return CarrierCall(route, number.e164, category, caller_id, hidden=hide, pin=pin)
 
 
 NO_TRUNKS = TrunkRouting()
