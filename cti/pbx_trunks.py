@@ -89,7 +89,7 @@ def _carrier(trunk: CarrierTrunk) -> Carrier:
     addresses = trunk_addresses(trunk.host) if trunk.register_expires is not None else ()
     return Carrier(
         trunk.host, trunk.port, trunk.username, trunk.password, trunk.register_expires,
-        str(trunk.id), addresses,
+        str(trunk.id), addresses, trunk.transport,
     )  # fmt: skip
 
 

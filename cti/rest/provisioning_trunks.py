@@ -118,7 +118,7 @@ class TrunkIn(InputModel):
     name: str = Field(max_length=64, examples=["KPN SIP trunk"])
     host: str = Field(max_length=253, examples=["192.0.2.10"])
     port: StrictInt = 5060
-    transport: str = Field("udp", max_length=8)
+    transport: str = Field("udp", max_length=8, description="udp, tcp or tls")
     priority: StrictInt = Field(10, description="Lowest first; a 503 or 408 tries the next")
     inbound: StrictBool = Field(False, description="Requests from `host` are the carrier's")
     username: str | None = Field(None, max_length=128, description="Digest towards the carrier")

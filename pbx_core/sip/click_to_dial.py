@@ -273,8 +273,9 @@ class ClickToDial:
     def _to_trunk(self, call: DialCall, placed: CarrierInvite, trunk: Carrier) -> None:
         """The destination leg through `trunk`; a later trunk on the route gets it when this
         one fails (503, 500, 408) or stays silent, as ordinary outbound calls do."""
+        number = placed.placed.request_user
         call.far = self._invite(
-            call, (trunk.host, trunk.port), "", placed.from_user, placed.placed.request_user,
+            call, trunk.next_hop, trunk.request_uri(number), placed.from_user, number,
             call.offer, DESTINATION, placed.headers, (trunk.username, trunk.password),
         )  # fmt: skip
         if call.carrier is not None and call.carrier.has_next:

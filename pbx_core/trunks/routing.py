@@ -7,12 +7,15 @@ changes (`PbxService.update_trunks`), like the directory: the SIP thread only re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from common.number_categories import Category
 from pbx_core.trunks.calling_plan import DEFAULT_PLAN, OutgoingPlan
 from pbx_core.trunks.fraud_guard import DEFAULT_LIMITS, VelocityLimits
 from pbx_core.trunks.numbering import outside_number, to_e164
+
+STREAM_TRANSPORTS = frozenset({"tcp", "tls"})
+"""A trunk's transports that reach the carrier through a connector (`sip/carrier_transport.py`)."""
 
 HIDE_ONCE = "*67"
 """Feature access code: hide the caller's number for this call (contract.md)."""
@@ -41,11 +44,27 @@ class Carrier:
     """Names the trunk in registration states (provisioning's trunk id); "" for a bare address."""
     addresses: tuple[str, ...] = ()
     """The IP addresses `host` named when the routing was built (a host name's); () : `host`."""
+    transport: str = "udp"
+    """`udp`, or `tcp`/`tls` through a connector."""
+    relay: tuple[str, int] | None = None
+    """A TCP/TLS trunk: its connector's UDP address, where sippy sends (set by the PBX)."""
 
     @property
     def sources(self) -> tuple[str, ...]:
         """Where the carrier's requests come from: the trunk's addresses."""
         return self.addresses or (self.host,)
+
+    @property
+    def next_hop(self) -> tuple[str, int]:
+        """Where sippy sends this trunk's requests."""
+        return self.relay or (self.host, self.port)
+
+    def request_uri(self, user: str) -> str:
+        """The Request-URI of a call to `user` at this carrier when sippy's own (`user@next
+        hop`) would be wrong: over TCP/TLS the next hop is the connector. "" for UDP."""
+        if self.transport not in STREAM_TRANSPORTS:
+            return ""
+        return f"sip:{user}@{self.host}:{self.port};transport={self.transport}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +167,20 @@ class TrunkRouting:
             if carrier.register_expires is not None:
                 found.setdefault(carrier.key, carrier)
         return tuple(found.values())
+
+    def with_relays(self, relays: Mapping[tuple[str, str, int], tuple[str, int]]) -> TrunkRouting:
+        """Each TCP/TLS carrier with the relay of its connector, keyed (transport, host, port)."""
+
+        def relayed(carriers: tuple[Carrier, ...]) -> tuple[Carrier, ...]:
+            return tuple(
+                replace(c, relay=relays.get((c.transport, c.host, c.port))) for c in carriers
+            )
+
+        return replace(
+            self,
+            carriers=relayed(self.carriers),
+            tenant_carriers={t: relayed(cs) for t, cs in self.tenant_carriers.items()},
+        )
 
     def registered_account(self, source_host: str, called: str) -> bool:
         """A request from a registering trunk's address to the account it registered (its

@@ -102,7 +102,8 @@ class Offers:
                 self.offer_failed(call, leg_id, extension, failure, code, auto_bridge)
                 return
             carrier = placed
-            binding: Binding | None = trunk_binding(extension, placed.placed.route[0], call.tenant)
+            trunk = placed.placed.route[0]
+            binding: Binding | None = trunk_binding(placed, extension, trunk, call.tenant)
         elif ctx.is_busy(call.tenant, extension) and not ctx.call_handling.waits(
             call.tenant, extension, auto_bridge
         ):
@@ -162,7 +163,7 @@ class Offers:
             return False
         invite, trunk = retry
         leg.ua.event_cb = None
-        binding = trunk_binding(leg.extension, trunk, leg.tenant)
+        binding = trunk_binding(invite, leg.extension, trunk, leg.tenant)
         leg.ua = self._leg_ua(call, leg, binding, trunk)
         self._send_try(call, leg, binding, False, invite)
         self._watch_silence(call, leg)
