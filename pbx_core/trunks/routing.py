@@ -115,6 +115,9 @@ class TrunkRouting:
     """(tenant, extension) -> its own direct number, the lowest when it has several."""
     main_numbers: Mapping[str, str] = field(default_factory=dict)
     """Tenant -> its main number: the lowest direct number it has."""
+    accounts: frozenset[tuple[str, str]] = frozenset()
+    """(source address, account) of every registering trunk (`registered_account`), made once
+    here: it is looked at for every INVITE that comes without credentials."""
 
     @classmethod
     def of(
@@ -139,9 +142,16 @@ class TrunkRouting:
             caller_ids.setdefault((number.tenant, number.destination), number.number)
             main_numbers.setdefault(number.tenant, number.number)
         carriers = ((Carrier(*carrier),) if carrier else ()) + platform_carriers
+        own = dict(tenant_carriers or {})
+        accounts = frozenset(
+            (source, c.username)
+            for c in (*carriers, *(c for cs in own.values() for c in cs))
+            if c.register_expires is not None and c.username
+            for source in c.sources
+        )
         return cls(
             carriers,
-            dict(tenant_carriers or {}),
+            own,
             frozenset(inbound_addresses),
             direct,
             dict(plans or {}),
@@ -152,6 +162,7 @@ class TrunkRouting:
             frozenset(rejecting_anonymous),
             caller_ids,
             main_numbers,
+            accounts,
         )
 
     @property
@@ -186,10 +197,7 @@ class TrunkRouting:
         """A request from a registering trunk's address to the account it registered (its
         Contact user): the carrier addresses its calls to the registration, the number is in
         To (docs/trunks.md, "Calls to the registered account")."""
-        return any(
-            carrier.username == called and source_host in carrier.sources
-            for carrier in self.registering
-        )
+        return (source_host, called) in self.accounts
 
     def inbound(self, called: str) -> DirectNumber | None:
         """The direct number a request from a trunk is addressed to, in any written form
