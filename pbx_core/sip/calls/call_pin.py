@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from sippy.Time.Timeout import Timeout
 
@@ -150,6 +150,8 @@ class CallPin:
                 log.warning("call PIN of %s/%s is locked: call to %s refused", call.tenant,
                             asking.extension, asking.number)  # fmt: skip
                 self._goodbye(call, asking, "locked")
+            case _:
+                assert_never(result)
 
     def _goodbye(self, call: Call, asking: _Asking, text: str) -> None:
         asking.stage = Stage.GOODBYE
