@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
+from cti.ice_servers import parse_ice_servers
 from cti.rest import sip_credential
 from cti.settings import installation_secret
 from pbx_core.service import PbxService
@@ -48,8 +49,9 @@ def browser_phone_pbx_settings(
     }
 
 
-def install_browser_phone(app: FastAPI, pbx: PbxService, host: str) -> None:
-    """Backs `POST /api/v1/me/sip-credential` with the PBX's WebSocket listeners, if they run."""
+def install_browser_phone(app: FastAPI, pbx: PbxService, host: str, ice_servers: str) -> None:
+    """Backs `POST /api/v1/me/sip-credential` with the PBX's WebSocket listeners, if they run.
+    `ice_servers`: the `OPENCC_WEBRTC_ICE_SERVERS` JSON, checked before the start."""
     plain, secure, credentials = pbx.ws_gateway, pbx.wss_gateway, pbx.config.browser_credentials
     if (plain is None and secure is None) or credentials is None:
         return  # the endpoint answers 503: no listener to register with
@@ -63,7 +65,7 @@ def install_browser_phone(app: FastAPI, pbx: PbxService, host: str) -> None:
     url = ws_url or wss_url
     assert url is not None
     app.state.browser_phone = sip_credential.BrowserPhoneService(
-        credentials, url, sip_domain, wss_url
+        credentials, url, sip_domain, wss_url, parse_ice_servers(ice_servers)
     )
 
 

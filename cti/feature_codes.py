@@ -193,6 +193,8 @@ class FeatureCodeCalls:
                 | Action.CONFERENCE
                 | Action.HOTELING_SIGN_IN
                 | Action.HOTELING_SIGN_OUT
+                | Action.FILTERING_TOGGLE
+                | Action.ASSISTANT_OPT_TOGGLE
             ):
                 raise ControlError("not_here", f"{action} is not handled by feature codes")
             case _:

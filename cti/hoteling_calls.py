@@ -26,7 +26,6 @@ from pbx_core.features.hoteling import HotelingTable, Seat
 from pbx_core.features.phrases import spoken_language, unknown_code
 from pbx_core.media.spoken import SpokenPrompts
 from pbx_core.service import PbxService
-from provisioning.errors import NotFound
 from provisioning.hoteling import Refusal
 from provisioning.hoteling_store import ENTITY, HotelingService, Refused, SignedIn
 from provisioning.service import ProvisioningService
@@ -212,14 +211,8 @@ def wire_hoteling(
     for tenant in provisioning.tenant_ids():
         live.load(tenant)
 
-    def language(tenant: str, extension: str) -> str:
-        try:
-            return user_services.by_extension(tenant, extension).language
-        except NotFound:
-            return ""
-
     spoken = SpokenPrompts(prompts_dir / "spoken")  # the feature codes' cache
-    calls = HotelingCalls(pbx.send, hoteling, spoken, language)
+    calls = HotelingCalls(pbx.send, hoteling, spoken, user_services.language)
     feature_codes.delegates[Owner.HOTELING] = calls.on_call_event
     return hoteling
 

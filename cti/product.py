@@ -50,6 +50,8 @@ from cti.feature_codes import wire_phone_features
 from cti.group_calls import GroupCalls, GroupsFirst
 from cti.group_calls_live import LiveGroups
 from cti.hoteling_calls import wire_hoteling
+from cti.ice_servers import ICE_SERVERS_ENV
+from cti.manager_assistant_calls import follow, wire_manager_assistant
 from cti.operators import FIRST_OPERATOR_HINT, operators
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
@@ -74,6 +76,7 @@ from cti.provisioning_demo import (
 from cti.receptionist import ReceptionistConsole
 from cti.recording_product import ProductRecordings
 from cti.rest import crm_connections as crm_connections_api
+from cti.rest import manager_assistant as manager_assistant_api
 from cti.rest import receptionist as receptionist_api
 from cti.rest.trunk_registrations import RegistrationCollector
 from cti.screen_pop import ScreenPopRecord
@@ -122,6 +125,9 @@ class ProductSettings:
     `OPENCC_SIP_WSS_KEY`), for pages served over https; None: no `wss:` listener."""
     sip_wss_port: int = DEFAULT_WSS_PORT
     """Its port (`OPENCC_SIP_WSS_PORT`), used only with `sip_wss_tls`."""
+    webrtc_ice_servers: str = ""
+    """STUN/TURN servers for browser phones, JSON (`OPENCC_WEBRTC_ICE_SERVERS`); empty: none
+    (cti/ice_servers.py)."""
     sip_tls: TlsFiles | None = None
     """SIP over TLS (`OPENCC_SIP_TLS_CERT`, `OPENCC_SIP_TLS_KEY`); None: off (docs/pbx.md)."""
     sip_tls_port: int = DEFAULT_SIP_TLS_PORT
@@ -158,6 +164,7 @@ class ProductSettings:
             sip_ws_port=int(env.get("OPENCC_SIP_WS_PORT", "5066")) or None,
             sip_wss_tls=tls_files_from_env(env, "OPENCC_SIP_WSS"),
             sip_wss_port=int(env.get("OPENCC_SIP_WSS_PORT", str(DEFAULT_WSS_PORT))),
+            webrtc_ice_servers=env.get(ICE_SERVERS_ENV, ""),
             sip_tls=tls_files_from_env(env, "OPENCC_SIP_TLS"),
             sip_tls_port=int(env.get("OPENCC_SIP_TLS_PORT", str(DEFAULT_SIP_TLS_PORT))),
             redis_url=env.get("REDIS_URL") or None,
@@ -302,12 +309,15 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             realm = (await asyncio.to_thread(provisioning.tenant, DEMO_TENANT)).sip_domain
         directories = await asyncio.to_thread(provisioned_directories, provisioning)
         recording = ProductRecordings.under(var, database_url, settings.key_prefix, redis_url)
+        # One service for the admin API's uploads and the voice portal's recordings.
+        announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
         voicemail = Voicemail(
             VoicemailMessages(database),
             VoicemailBoxes(database),
             var / "voicemail",
             asyncio.get_running_loop(),
             mailer=VoicemailMailer.from_env(),
+            announcements=announcements,
         )
         stack.push_async_callback(voicemail.drain)  # after the PBX's stop: its last messages
         pbx = PbxService(
@@ -363,8 +373,11 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         hoteling = await asyncio.to_thread(wire_hoteling, pbx, provisioning, database,
                                            user_services, feature_codes, prompts_dir)  # fmt: skip
         pbx.rooms.replace_tenant(DEMO_TENANT, DEMO_ROOMS)  # the conference bridge's demo room
-        # Every tenant's direct numbers and calling plans (each number routes in its own tenant).
         loop = asyncio.get_running_loop()
+        manager_assistant = await asyncio.to_thread(wire_manager_assistant, pbx, provisioning,
+            database, user_services, feature_codes, prompts_dir, loop)  # fmt: skip
+        stack.callback(asyncio.create_task(follow(pbx, manager_assistant.calls)).cancel)
+        # Every tenant's direct numbers and calling plans (each number routes in its own tenant).
         demo_carrier = settings.carrier if settings.demo else None
         await start_live_trunks(provisioning, pbx, None, demo_carrier, loop)
         stack.push_async_callback(crm_logging.drain)
@@ -427,8 +440,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.voicemail = voicemail
         app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
         app.state.hoteling = hoteling  # cti/rest/hoteling.py
+        app.state.manager_assistant = manager_assistant  # cti/rest/manager_assistant.py
+        app.include_router(manager_assistant_api.calls_router)  # needs the PBX, as the console
         app.state.pbx = pbx  # the conference bridge's rooms (cti/rest/conference_rooms.py)
-        app.state.announcements = AnnouncementService(database, prompts_dir / PROMPTS_SUBDIR)
+        app.state.announcements = announcements
         # The connections' admin API lives where the connections do (its handle: app.state).
         app.state.crm_connections = crm
         app.include_router(crm_connections_api.router)
@@ -436,7 +451,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.receptionist = receptionist
         app.include_router(receptionist_api.router)
         _mount_clients(app)
-        install_browser_phone(app, pbx, settings.host)
+        install_browser_phone(app, pbx, settings.host, settings.webrtc_ice_servers)
         public_url = os.environ.get(
             "OPENCC_PUBLIC_URL", f"http://{settings.host}:{settings.http_port}"
         )

@@ -1,6 +1,7 @@
 """What the product checks before it starts anything (docs/cti.md): its ports free, the
-certificates of its TLS listeners usable, and no published demo password reachable from other
-machines. Each refusal is a `ProductError` whose message says what to change."""
+certificates of its TLS listeners usable, the browser phones' ICE servers well formed, and no
+published demo password reachable from other machines. Each refusal is a `ProductError` whose
+message says what to change."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import socket
 from typing import TYPE_CHECKING
 
 from cti.demo_company import DEMO_TENANT
+from cti.ice_servers import IceServersError, parse_ice_servers
 from cti.provisioning_demo import published_demo_logins
 from cti.sip_tls import certificate_problem
 from cti.users import UserDirectory
@@ -30,6 +32,10 @@ def check_before_start(settings: ProductSettings) -> None:
     ):  # fmt: skip
         if problem is not None:
             raise ProductError(problem)
+    try:
+        parse_ice_servers(settings.webrtc_ice_servers)
+    except IceServersError as error:
+        raise ProductError(str(error)) from error
 
 
 class ProductError(RuntimeError):

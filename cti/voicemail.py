@@ -15,8 +15,16 @@ from pathlib import Path
 
 from cti.voicemail_mail import MailedMessage, VoicemailMailer
 from pbx_core.voicemail.deposit import DepositedMessage, Mailbox, VoicemailSettings
-from pbx_core.voicemail.greetings import own_greeting_path, store_greeting
+from pbx_core.voicemail.greetings import (
+    MAX_GREETING_SECONDS,
+    GreetingRefused,
+    own_greeting_path,
+    store_greeting,
+)
 from pbx_core.voicemail.portal_menu import PinCheck
+from provisioning.announcement_store import AnnouncementService
+from provisioning.announcements import MAX_SECONDS as MAX_ANNOUNCEMENT_SECONDS
+from provisioning.errors import ProvisioningError
 from provisioning.voicemail_boxes import VoicemailBoxes
 from provisioning.voicemail_messages import MessageCounts, VoicemailMessage, VoicemailMessages
 
@@ -36,6 +44,7 @@ class Voicemail:
         *,
         mailer: VoicemailMailer | None = None,
         max_seconds: float = 180.0,
+        announcements: AnnouncementService | None = None,
     ) -> None:
         self._store = store
         self._boxes = boxes
@@ -43,6 +52,8 @@ class Voicemail:
         self._loop = loop
         self._max_seconds = max_seconds
         self._mailer = mailer
+        self._announcements = announcements
+        """Where an announcement recorded in the voice portal goes, as an upload does."""
         self._listeners: list[CountsListener] = []
         self._writing: set[asyncio.Task[None]] = set()
 
@@ -52,6 +63,8 @@ class Voicemail:
             on_message=self._deposited_in_sip_thread,
             mailbox=self._mailbox,
             max_seconds=self._max_seconds,
+            greeting_max_seconds=MAX_GREETING_SECONDS,
+            announcement_max_seconds=MAX_ANNOUNCEMENT_SECONDS,
             portal=self,
         )
 
@@ -196,6 +209,35 @@ class Voicemail:
         if removed is not None:
             (self.directory / removed.audio_file).unlink(missing_ok=True)
             self._counts_changed_soon(tenant, extension)
+
+    def announcements(self, tenant: str, extension: str) -> Sequence[str] | None:
+        service = self._announcements
+        if service is None or self._boxes.announcement_recorder(tenant, extension) is None:
+            return None
+        return [view.name for view in service.list(tenant)]  # by name, as the admin page
+
+    def save_announcement(self, tenant: str, extension: str, name: str, audio: Path) -> bool:
+        service = self._announcements
+        # Asked again: the user may have lost the admin role during the call.
+        actor = self._boxes.announcement_recorder(tenant, extension)
+        if service is None or actor is None:
+            return False
+        try:
+            service.put(actor, tenant, name, audio.read_bytes())  # its checks, audit, file
+        except ProvisioningError as refused:
+            log.warning("announcement %s of %s by phone refused: %s", name, tenant, refused)
+            return False
+        log.info("announcement %s of %s recorded by phone by %s", name, tenant, actor)
+        return True
+
+    def save_greeting(self, tenant: str, extension: str, busy: bool, audio: Path) -> bool:
+        box_dir = self.pbx_settings().box_dir(tenant, extension)
+        try:
+            store_greeting(audio.read_bytes(), own_greeting_path(box_dir, busy))
+        except GreetingRefused as refused:
+            log.warning("greeting of %s/%s by phone refused: %s", tenant, extension, refused)
+            return False
+        return True
 
     def _counts_changed_soon(self, tenant: str, extension: str) -> None:
         def start() -> None:

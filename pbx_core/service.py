@@ -30,6 +30,7 @@ from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig
 from pbx_core.directory import Directories, Directory
 from pbx_core.features.hoteling import HotelingTable
+from pbx_core.features.manager_assistant import ManagerAssistantTable
 from pbx_core.features.rooms import Participant, RoomsTable
 from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
@@ -90,6 +91,8 @@ class PbxService:
         """The conference bridge's rooms per tenant, kept current by the application."""
         self.hoteling = HotelingTable()
         """Hoteling guests on host phones, kept current by the application."""
+        self.manager_assistant = ManagerAssistantTable()
+        """Managers' call filtering to their assistants, kept current by the application."""
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
@@ -212,6 +215,7 @@ class PbxService:
             user_services=self.user_services,
             rooms=self.rooms,
             hoteling=self.hoteling,
+            manager_assistant=self.manager_assistant,
             voicemail=self._voicemail,
         )
         self._registrar = Registrar(

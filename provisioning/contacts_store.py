@@ -74,11 +74,22 @@ class ContactStore:
         self._engine = engine
 
     def search(
-        self, tenant: str, viewer: str | None, q: str = "", limit: int = 50, offset: int = 0
+        self,
+        tenant: str,
+        viewer: str | None,
+        q: str = "",
+        limit: int = 50,
+        offset: int = 0,
+        scope: Scope | None = None,
     ) -> ContactPage:
         """`viewer`'s personal contacts and the company's, matching `q` (name, company, e-mail or
-        digits of a number), by name; `viewer` None reads the company directory only."""
+        digits of a number), by name; `viewer` None reads the company directory only; `scope`
+        keeps one of the two kinds."""
         where = _visible(tenant, viewer)
+        if scope is Scope.COMPANY:
+            where = and_(where, contacts.c.owner.is_(None))
+        elif scope is Scope.PERSONAL:
+            where = and_(where, contacts.c.owner.is_not(None))
         text = q.strip()
         if text:
             pattern = _like(text)

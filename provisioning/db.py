@@ -18,6 +18,7 @@ from provisioning import (  # noqa: F401  (each puts its tables on METADATA)
     contacts,
     crm_connections,
     hoteling_store,
+    manager_assistant_store,
     recordings,
     report_schedules,
     trunks_models,

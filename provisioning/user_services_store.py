@@ -83,6 +83,13 @@ class UserServicesService:
                 raise NotFound("extension", f"no user with extension {extension} in {tenant!r}")
             return _view(connection, row)
 
+    def language(self, tenant: str, extension: str) -> str:
+        """The user's language, "" for no such user (what a phone code says is spoken in it)."""
+        try:
+            return self.by_extension(tenant, extension).language
+        except NotFound:
+            return ""
+
     def all(self, tenant: str) -> list[UserServicesView]:
         """Every user of `tenant` (for the PBX at start-up)."""
         with self._tx.engine.connect() as connection:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from provisioning import manager_assistant_store
 from provisioning.errors import BuyoutRequired, Conflict, NotFound
 from provisioning.flex import (
     FlexPrices,
@@ -137,7 +138,8 @@ def all_sip_accounts(connection: Connection) -> list[tuple[str, SipAccount]]:
 
 def references(connection: Connection, tenant: str, extension: str) -> str | None:
     """What still routes to `extension`: a direct number, a call center's agent list, or the
-    extension is a hoteling host (its phone is shared: docs/hoteling.md)."""
+    extension is a hoteling host (its phone is shared: docs/hoteling.md), a manager or an assistant
+    (docs/manager-assistant.md)."""
     number = connection.execute(
         select(numbers.c.number).where(
             numbers.c.tenant == tenant, numbers.c.destination == extension
@@ -154,7 +156,9 @@ def references(connection: Connection, tenant: str, extension: str) -> str | Non
             hoteling_hosts.c.tenant == tenant, hoteling_hosts.c.extension == extension
         )
     ).first()
-    return "hoteling (a host phone)" if host is not None else None
+    if host is not None:
+        return "hoteling (a host phone)"
+    return manager_assistant_store.references(connection, tenant, extension)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ from enum import StrEnum
 
 from sqlalchemy import Column, Engine, ForeignKey, Integer, String, Table, insert, select, update
 
-from provisioning.models import METADATA, TENANT_ID, audit_log
+from provisioning.models import METADATA, TENANT_ID, audit_log, users
+from provisioning.users import UserRole
 
 MAX_WRONG_PINS = 5
 CALL_PIN_ENTITY = "call_pin"
@@ -89,6 +90,18 @@ class VoicemailBoxes:
             with self._engine.begin() as connection:
                 connection.execute(insert(audit_log).values(**entry))
         return result
+
+    def announcement_recorder(self, tenant: str, extension: str) -> str | None:
+        """The username of the tenant's admin at `extension` (who may record the tenant's
+        announcements in the voice portal, as in the admin API); None for any other user."""
+        query = select(users.c.username, users.c.roles).where(
+            users.c.tenant == tenant, users.c.extension == extension
+        )
+        with self._engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None or UserRole.ADMIN.value not in str(row.roles).split(","):
+            return None
+        return str(row.username)
 
     def _save(self, tenant: str, extension: str, **values: object) -> None:
         table = voicemail_boxes

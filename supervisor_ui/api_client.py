@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 GRAPHQL_PATH = "/graphql"
 TOKEN_PATH = "/api/v1/auth/token"
+USERS_PATH = "/api/v1/tenants/{tenant}/users"
 TIMEOUT_SECONDS = 10.0
 
 
@@ -37,6 +39,8 @@ class Session:
     role: str
     extension: str | None = None
     call_centers: tuple[str, ...] = ()
+    language: str | None = None
+    """The user's language in provisioning (None: not a provisioned user)."""
 
     def to_store(self) -> dict[str, Any]:
         return {
@@ -46,6 +50,7 @@ class Session:
             "role": self.role,
             "extension": self.extension,
             "call_centers": list(self.call_centers),
+            "language": self.language,
         }
 
 
@@ -136,7 +141,24 @@ class SupervisorApi:
         token = str(response.json()["access_token"])
         # The API verifies the signature: a query it answers proves the claims are genuine.
         await self.call_centers(token)
-        return _supervisor_session(token, username)
+        session = _supervisor_session(token, username)
+        return replace(session, language=await self.language_of(session))
+
+    async def language_of(self, session: Session) -> str | None:
+        """The user's language as provisioned (supervisors and admins read their tenant's
+        users); None when the API has no such user (an account outside provisioning)."""
+        tenant, user = quote(session.tenant, safe=""), quote(session.username, safe="")
+        path = f"{USERS_PATH.format(tenant=tenant)}/{user}"
+        try:
+            response = await self._client.get(
+                path, headers={"Authorization": f"Bearer {session.token}"}
+            )
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200:
+            return None
+        language = response.json().get("language")
+        return language if isinstance(language, str) else None
 
     async def session_for(self, token: str) -> tuple[Session, list[CallCenterInfo]]:
         """Checks a stored token with the API; returns who it is and the call centers it sees."""

@@ -18,18 +18,26 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import httpx
-from dash import Dash, Input, Output, State, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from common.redis_keys import DEFAULT_PREFIX
 from common.security_headers import SELF, SecurityHeaders, content_security_policy, page_headers
-from supervisor_ui import action_callbacks, insight, layout, reports_page, what_if_page
+from supervisor_ui import (
+    action_callbacks,
+    insight,
+    layout,
+    reports_page,
+    schedules_page,
+    what_if_page,
+)
 from supervisor_ui.api_client import ApiError, SupervisorApi
 from supervisor_ui.hub import LiveHub
 from supervisor_ui.live import LiveSource, RedisLiveSource
 from supervisor_ui.live_board import LivePush, Timing
 from supervisor_ui.reports_api import ReportsApi
+from supervisor_ui.schedules_api import SchedulesApi
 from supervisor_ui.what_if_api import WhatIfApi
 
 ASSETS = Path(__file__).with_name("assets")
@@ -72,6 +80,7 @@ class SupervisorDashboard:
         self._api: SupervisorApi | None = None
         self._reports: ReportsApi | None = None
         self._what_if: WhatIfApi | None = None
+        self._schedules: SchedulesApi | None = None
         self._push = LivePush(
             self.hub,
             lambda: self.api,
@@ -149,6 +158,12 @@ class SupervisorDashboard:
             self._what_if = WhatIfApi(self._client())
         return self._what_if
 
+    @property
+    def schedules(self) -> SchedulesApi:
+        if self._schedules is None:
+            self._schedules = SchedulesApi(self._client())
+        return self._schedules
+
     async def close(self) -> None:
         await self.hub.close()
         if self._api is not None:
@@ -160,6 +175,9 @@ class SupervisorDashboard:
         if self._what_if is not None:
             await self._what_if.close()
             self._what_if = None
+        if self._schedules is not None:
+            await self._schedules.close()
+            self._schedules = None
 
     def _register(self) -> None:
         app = self.dash
@@ -168,6 +186,7 @@ class SupervisorDashboard:
         action_callbacks.register(app, lambda: self.api)
         reports_page.register(app, lambda: self.api, lambda: self.reports, self.zone)
         what_if_page.register(app, lambda: self.api, lambda: self.what_if, self.zone)
+        schedules_page.register(app, lambda: self.api, lambda: self.schedules, self.zone)
         insight.register(app, self._client, self.zone)
 
         @app.callback(
@@ -189,6 +208,13 @@ class SupervisorDashboard:
             except ApiError as error:
                 return None, f"Sign-in failed: {error.message}."
             return session.to_store(), ""
+
+        # The user's language (from provisioning, in the session) to the page's texts.
+        app.clientside_callback(  # type: ignore[no-untyped-call]
+            ClientsideFunction(namespace="i18n", function_name="fromSession"),
+            Output("language", "data"),
+            Input("session", "data"),
+        )
 
         @app.callback(
             Output("session", "data", allow_duplicate=True),

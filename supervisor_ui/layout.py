@@ -8,9 +8,11 @@ from typing import Any
 from dash import dcc, html
 
 from common.priorities import MAX_PRIORITY, MIN_PRIORITY
-from supervisor_ui import insight, report_layout, what_if_page
+from supervisor_ui import insight, report_layout, schedules_page, what_if_page
 from supervisor_ui.actions import AGENT_STATES
 
+LANGUAGES = ("nl", "en")
+"""The dashboard's languages (`assets/i18n.js`, Dutch texts in `assets/i18n_nl.js`)."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -23,8 +25,25 @@ def section_id(call_center_id: str, part: str) -> str:
     return f"cc-{_UNSAFE.sub('_', call_center_id)}-{part}"
 
 
+def _aria(name: str, value: str) -> dict[str, Any]:
+    return {f"aria-{name}": value}
+
+
 def _button(label: str, id_: str, kind: str = "") -> html.Button:
     return html.Button(label, id=id_, n_clicks=0, className=f"btn {kind}".strip())
+
+
+def language_switch() -> html.Div:
+    """NL / EN: `assets/i18n.js` handles the clicks and shows every text in that language."""
+    return html.Div(
+        [
+            html.Button(code.upper(), className="lang", type="button", **_data("lang", code))
+            for code in LANGUAGES
+        ],
+        className="lang-switch",
+        role="group",
+        **_aria("label", "Language"),
+    )
 
 
 def page() -> html.Div:
@@ -32,6 +51,7 @@ def page() -> html.Div:
         [
             dcc.Location(id="url", refresh=False),
             dcc.Store(id="session", storage_type="session"),
+            dcc.Store(id="language"),
             dcc.Store(id="live-index", data={}),
             dcc.Store(id="selected-call", data=None),
             html.Header(
@@ -39,6 +59,7 @@ def page() -> html.Div:
                     html.H1("Supervisor"),
                     html.Span(id="who", className="who"),
                     html.Span(id="live-status", className="live-status"),
+                    language_switch(),
                     _button("Sign out", "logout-button", "secondary"),
                 ],
                 className="topbar",
@@ -62,13 +83,14 @@ def page() -> html.Div:
             ),
             html.Div(
                 [
-                    report_layout.nav(what_if_page.nav_link()),
+                    report_layout.nav(what_if_page.nav_link(), schedules_page.nav_link()),
                     html.Div(
                         [controls(), html.Div(id="board", className="board"), insight.panel()],
                         id="live-view",
                     ),
                     report_layout.layout(),
                     what_if_page.layout(),
+                    schedules_page.layout(),
                 ],
                 id="workspace",
                 style={"display": "none"},

@@ -11,8 +11,10 @@ from supervisor_ui.report_views import EMPTY_FIGURE
 REPORTS_HASH = "#reports"
 LIVE_HASH = "#live"
 WHAT_IF_HASH = "#what-if"
-OTHER_PAGES = frozenset({WHAT_IF_HASH})
-"""Pages beside Live and Reports, each showing itself (`what_if_page`); Live hides for them."""
+SCHEDULES_HASH = "#schedules"
+OTHER_PAGES = frozenset({WHAT_IF_HASH, SCHEDULES_HASH})
+"""Pages beside Live and Reports, each showing itself (`what_if_page`, `schedules_page`); Live
+hides for them."""
 CHARTS = ("rep-calls", "rep-sl", "rep-times")
 HIDDEN = {"display": "none"}
 

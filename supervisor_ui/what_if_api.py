@@ -12,8 +12,8 @@ from supervisor_ui.api_client import ApiError
 WHAT_IF_PATH = "/api/v1/what-if"
 
 
-def _reason(response: httpx.Response) -> str:
-    """The API's reason, naming the field for a 422."""
+def api_reason(response: httpx.Response) -> str:
+    """The API's reason, naming the field for a 422 (the what-if and schedule APIs)."""
     try:
         detail = response.json().get("detail")
     except ValueError:
@@ -44,6 +44,6 @@ class WhatIfApi:
         except httpx.HTTPError as error:
             raise ApiError(f"the CTI server cannot be reached ({error})", "UNREACHABLE") from error
         if response.status_code != 200:
-            raise ApiError(_reason(response), str(response.status_code))
+            raise ApiError(api_reason(response), str(response.status_code))
         answer: dict[str, Any] = response.json()
         return answer

@@ -1,6 +1,8 @@
 // Announcements: upload a WAV or MP3 under a name, listen to what callers will hear (fetched
 // with the token, played from a blob: URL), delete; each shows the setting value that makes a
-// call center play it and the call centers that do.
+// call center play it and the call centers that do, and its number in the voice portal (the
+// list is by name, the order the portal reads them out in: docs/voicemail.md), with how to
+// record one by phone.
 
 import { request } from "./api.js";
 import { el, field, formValues, replace, table } from "./dom.js";
@@ -19,8 +21,9 @@ export async function render(container) {
   async function draw() {
     let all;
     if (!(await attempt(box, async () => { all = await request("GET", "/announcements"); }))) return;
-    replace(list, table([t("name"), t("seconds"), t("reference"), t("usedBy"), t("uploadedBy"), ""],
-      all.map((a) => el("tr", { dataset: { name: a.name } },
+    replace(list, table([t("phoneNumber"), t("name"), t("seconds"), t("reference"), t("usedBy"), t("uploadedBy"), ""],
+      all.map((a, index) => el("tr", { dataset: { name: a.name } },
+        el("td", { class: "phone-number" }, String(index + 1)),
         el("td", {}, a.name),
         el("td", {}, a.seconds.toFixed(1)),
         el("td", {}, el("code", {}, a.reference)),
@@ -62,6 +65,7 @@ export async function render(container) {
       await draw();
     }
   });
-  container.append(el("h2", {}, t("navAnnouncements")), box, form, list, player);
+  const byPhone = el("p", { id: "announcement-record-by-phone" }, t("recordByPhoneHelp"));
+  container.append(el("h2", {}, t("navAnnouncements")), box, form, byPhone, list, player);
   await draw();
 }

@@ -6,6 +6,7 @@ import { render as announcements } from "./announcements.js";
 import { render as audit } from "./audit.js";
 import { render as callCenters } from "./call_centers.js";
 import { render as csvImport } from "./csv_import.js";
+import { render as directory } from "./directory.js";
 import { render as groups } from "./groups.js";
 import { render as hoteling } from "./hoteling.js";
 import { lang, setLang, t } from "./i18n.js";
@@ -21,6 +22,7 @@ const PAGES = {
   numbers,
   "call-centers": callCenters,
   groups,
+  directory,
   schedules,
   announcements,
   hoteling,

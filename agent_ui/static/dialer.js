@@ -1,9 +1,13 @@
-// Click-to-dial: the dial box, the call buttons of the side panels, and what counts as a number.
+// Dialling from the dial box and the call buttons of the side panels, and what counts as a number.
+// With the browser phone registered the browser calls the number itself, like a desk phone
+// (docs/webrtc.md, "Who dials"); otherwise click-to-dial: the PBX rings the desk phone, then the
+// number.
 
 import { M_DIAL, api } from "./api.js";
 import { $ } from "./dom.js";
 import { act, actionButton, toast } from "./feedback.js";
 import { t } from "./i18n.js";
+import { placeCall } from "./softphone.js";
 
 // The API's own check of a destination (cti/graphql_api/calls/mutations.py): checked here too so
 // a typo is explained before anything is sent.
@@ -24,6 +28,8 @@ async function dial(destination) {
     toast(t("dial.invalid"), "error");
     return false;
   }
+  const browser = placeCall(number); // the softphone panel shows the call
+  if (browser) return browser === "placed";
   const ok = await act("dial", `dial-${number}`, () => api(M_DIAL, { destination: number }));
   if (ok) toast(t("dial.started", { number }), "info");
   return Boolean(ok);

@@ -25,6 +25,7 @@ const H = {
   userAgent: "OpenCC agent client",
 };
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
+const GATHER_MS = 1000; // the longest a call waits for STUN/TURN answers (limitGathering)
 
 const TEXT = {
   en: {
@@ -38,6 +39,7 @@ const TEXT = {
     calling: "Calling {who}…", answer: "Answer", decline: "Decline", hangup: "Hang up",
     mute: "Mute", unmute: "Unmute", hold: "Hold", resume: "Resume", transfer: "Transfer",
     transferTo: "Transfer to", keypad: "Keypad", callFailed: "Call ended: {reason}", defaultDevice: "Default",
+    busy: "You are in a call: hang up or transfer it first.",
   },
   nl: {
     heading: "Telefoon", desk: "Bureautoestel", browser: "Browser", mic: "Microfoon", speaker: "Luidspreker",
@@ -50,6 +52,7 @@ const TEXT = {
     calling: "{who} bellen…", answer: "Opnemen", decline: "Weigeren", hangup: "Ophangen",
     mute: "Dempen", unmute: "Dempen uit", hold: "Wacht", resume: "Hervatten", transfer: "Doorverbinden",
     transferTo: "Doorverbinden naar", keypad: "Toetsen", callFailed: "Gesprek beëindigd: {reason}", defaultDevice: "Standaard",
+    busy: "U bent in gesprek: hang eerst op of verbind door.",
   },
 };
 
@@ -68,6 +71,7 @@ const P = {
   muted: false,
   held: false,
   calledAt: 0, // performance.now() of the offer, for the setup time shown in the page's dataset
+  iceServers: [], // from the credential (OPENCC_WEBRTC_ICE_SERVERS): rtpengine's own candidates need none
 };
 
 function mode() {
@@ -120,6 +124,10 @@ export async function startSoftphone() {
     setStatus("failed", error.message);
     return;
   }
+  // RTCIceServer's username is a plain string: a null would become "null".
+  P.iceServers = (credential.ice_servers || []).map((server) =>
+    Object.fromEntries(Object.entries(server).filter(([, value]) => value !== null)),
+  );
   // A page served over https may only open wss: (the server gives it when it has a certificate).
   const secure = window.location.protocol === "https:" && credential.wss_url;
   const ua = new window.JsSIP.UA({
@@ -188,6 +196,7 @@ function onNewSession({ session, originator, request }) {
   P.held = false;
   P.calledAt = performance.now();
   session.on("peerconnection", (event) => attachAudio(event.peerconnection));
+  session.on("icecandidate", limitGathering);
   if (session.connection) attachAudio(session.connection);
   session.on("accepted", () => {
     stopRing();
@@ -212,6 +221,18 @@ function onNewSession({ session, originator, request }) {
   render();
 }
 
+/**
+ * JsSIP sends its offer or answer once ICE gathering is complete (SIP has no trickle here); with
+ * a STUN/TURN server that does not answer, Chromium gathers for 40 s (measured; STUN gives up
+ * after 39.5 s, RFC 5389 7.2.1) and every call waited that long. A relay candidate (the TURN
+ * server answered) is all a browser that needs TURN needs; otherwise GATHER_MS after a
+ * candidate at most. Without ICE servers gathering completes at once and this changes nothing.
+ */
+function limitGathering({ candidate, ready }) {
+  if (candidate.type === "relay") ready();
+  else setTimeout(ready, GATHER_MS);
+}
+
 function attachAudio(connection) {
   connection.addEventListener("track", (event) => {
     const audio = $("softphone-audio");
@@ -230,13 +251,34 @@ function endSession() {
   render();
 }
 
-function answer() {
-  if (!P.session) return;
+function mediaOptions() {
   const mic = devices().mic;
-  P.session.answer({
+  return {
     mediaConstraints: { audio: mic ? { deviceId: mic } : true, video: false },
-    pcConfig: { iceServers: [] },
-  });
+    pcConfig: { iceServers: P.iceServers },
+  };
+}
+
+function answer() {
+  if (P.session) P.session.answer(mediaOptions());
+}
+
+/**
+ * Calls `number` from the browser itself, like a desk phone (its INVITE enters the PBX's dial
+ * plan: extensions, meeting rooms, voicemail, feature codes, the trunk; the keypad then sends
+ * DTMF as SIP INFO). "placed"; "busy" when the browser is in a call (said in a toast: one call
+ * at a time, and click-to-dial would only ring this browser, which refuses it); "" when the
+ * browser phone is not chosen or not registered: the page uses click-to-dial.
+ */
+export function placeCall(number) {
+  if (!P.ua || P.status !== "registered") return "";
+  if (P.session && !P.session.isEnded()) {
+    H.toast(tr("busy"), "error");
+    return "busy";
+  }
+  const domain = P.ua.configuration.uri.host;
+  P.ua.call(`sip:${number.replace(/#/g, "%23")}@${domain}`, mediaOptions()); // '#' is not allowed bare in a SIP URI
+  return "placed";
 }
 
 function hangUp() {

@@ -124,8 +124,10 @@ async def list_contacts(
     q: Annotated[str, Query(max_length=100)] = "",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    scope: Annotated[Scope | None, Query(description="Only this kind (default: both)")] = None,
 ) -> ContactPageOut:
-    page = await call(store.search, principal.tenant, viewer_of(principal), q, limit, offset)
+    viewer = viewer_of(principal)
+    page = await call(store.search, principal.tenant, viewer, q, limit, offset, scope)
     return ContactPageOut(total=page.total, items=[ContactOut.of(c) for c in page.items])
 
 

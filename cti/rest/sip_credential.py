@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel
 
+from cti.ice_servers import IceServer
 from cti.principal import Role
 from cti.rest.deps import CurrentPrincipal
 from pbx_core.sip.browser_credentials import BrowserCredentials
@@ -37,6 +38,8 @@ class BrowserPhoneService:
     """The SIP domain of a tenant (its phones' AOR host and digest realm)."""
     wss_url: str | None = None
     """The TLS listener's (`wss:`), when a certificate is configured."""
+    ice_servers: tuple[IceServer, ...] = ()
+    """`OPENCC_WEBRTC_ICE_SERVERS` (cti/ice_servers.py)."""
 
 
 class SipCredential(BaseModel):
@@ -51,6 +54,8 @@ class SipCredential(BaseModel):
     wss_url: str | None
     """The same over TLS, if the server has a certificate: what a page served over https must
     use (browsers refuse `ws:` from it)."""
+    ice_servers: list[IceServer]
+    """The browser's `iceServers` (STUN/TURN); empty: rtpengine's own candidates suffice."""
     expires_at: datetime
     refresh_after: datetime
     """Fetch a new credential at this time (registrations renew with it)."""
@@ -87,6 +92,7 @@ async def issue(
         uri=f"sip:{extension}@{service.sip_domain(tenant)}",
         ws_url=service.ws_url,
         wss_url=service.wss_url,
+        ice_servers=list(service.ice_servers),
         expires_at=datetime.fromtimestamp(credential.expires_at, UTC),
         refresh_after=datetime.fromtimestamp(credential.refresh_after, UTC),
     )

@@ -34,6 +34,7 @@ class Owner(StrEnum):
     RECORDING = "recording"
     CONFERENCE = "conference"
     HOTELING = "hoteling"
+    MANAGER_ASSISTANT = "manager-assistant"
 
 
 class Action(StrEnum):
@@ -65,6 +66,8 @@ class Action(StrEnum):
     CONFERENCE = "conference"
     HOTELING_SIGN_IN = "hoteling_sign_in"
     HOTELING_SIGN_OUT = "hoteling_sign_out"
+    FILTERING_TOGGLE = "filtering_toggle"
+    ASSISTANT_OPT_TOGGLE = "assistant_opt_toggle"
 
 
 class Argument(StrEnum):
@@ -152,6 +155,14 @@ CODES: tuple[FeatureCode, ...] = (
                 "(then the PIN and #)"),
     FeatureCode("*46", Action.HOTELING_SIGN_OUT, Argument.NONE, Owner.HOTELING,
                 "HotelingGuest", "sign the guest out of this hoteling host"),
+    # Manager/Assistant (seed 3.2.2; OpenCC's own, clear of the contract's codes). The manager
+    # dials the code alone; an assistant adds the manager's extension (or not, with one manager).
+    FeatureCode("*47", Action.FILTERING_TOGGLE, Argument.OPTIONAL_CODE, Owner.MANAGER_ASSISTANT,
+                "", "manager/assistant: call filtering on/off (an assistant: then the "
+                "manager's extension)"),
+    FeatureCode("*48", Action.ASSISTANT_OPT_TOGGLE, Argument.OPTIONAL_CODE,
+                Owner.MANAGER_ASSISTANT, "", "assistant: take the manager's filtered calls, or "
+                "stop (then the manager's extension)"),
 )  # fmt: skip
 
 BY_CODE = {entry.code: entry for entry in CODES}

@@ -29,6 +29,7 @@ from pbx_core.features.diversion import (
     on_arrival,
     on_failure,
 )
+from pbx_core.features.manager_assistant import FilteredCall
 from pbx_core.features.table import ServicesTable
 from pbx_core.sip.calls.model import Call
 
@@ -55,6 +56,8 @@ class _Diversions:
     inhibited: bool
     reasons: tuple[str, ...] = ()
     """The reason of each diversion so far (`history[i + 1]` forwarded for `reasons[i]`)."""
+    filtered_for: str = ""
+    """The manager whose call this is, once it rang an assistant instead (manager_assistant)."""
 
 
 class CallForwarding:
@@ -83,6 +86,10 @@ class CallForwarding:
         if kind is None or user is None or call.answered:
             return False
         state = self._calls.setdefault(call, _Diversions((call.caller, extension), False))
+        if state.filtered_for and extension == state.history[-1]:
+            # The assistant did not take the manager's call: the manager's own handling of
+            # that case (its forward, else its voicemail), never the assistant's.
+            extension = state.filtered_for
         decision = on_failure(
             self._table.get(user.tenant, extension),
             kind,
@@ -105,6 +112,8 @@ class CallForwarding:
                 call, call.next_leg_id(), extension, self._ctx.extension_ring_timeout, True
             )
             return
+        if self._ring_assistant(call, extension, state):
+            return
         decision = on_arrival(
             self._table.get(user.tenant, extension),
             state.history,
@@ -112,6 +121,31 @@ class CallForwarding:
             voicemail_available=self._voicemail_for(user.tenant, extension),
         )
         self._apply(call, extension, decision)
+
+    def _ring_assistant(self, call: Call, manager: str, state: _Diversions) -> bool:
+        """A manager's filtered call rings its assistant instead, once per call and never back
+        to someone it was for (True: it rings)."""
+        ctx = self._ctx
+        internal = ctx.user(call, call.caller) is not None
+        table = ctx.manager_assistant
+        assistant = table.ring_first(call.tenant, manager, call.caller, internal)
+        if state.filtered_for or assistant is None or assistant in state.history:
+            return False
+        log.info("call %s for manager %s rings assistant %s", call.call_id, manager, assistant)
+        state.filtered_for = manager
+        state.history += (assistant,)
+        state.reasons += ("deflection",)  # RFC 5806: the assistant's phone shows for whom
+        table.filtered(
+            FilteredCall(call.tenant, call.call_id, manager, assistant, call.caller,
+                         call.caller_name or "")
+        )  # fmt: skip
+        ctx.offers.offer(call, call.next_leg_id(), assistant, ctx.extension_ring_timeout, True)
+        return True
+
+    def filtered_for(self, call: Call) -> str:
+        """The manager whose filtered call this is ("" for any other call)."""
+        state = self._calls.get(call)
+        return state.filtered_for if state is not None else ""
 
     def _apply(self, call: Call, extension: str, decision: Decision) -> None:
         ctx = self._ctx

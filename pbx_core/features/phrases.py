@@ -100,6 +100,8 @@ def confirmation(action: Action, argument: str, language: str) -> str:
             | Action.CONFERENCE
             | Action.HOTELING_SIGN_IN
             | Action.HOTELING_SIGN_OUT
+            | Action.FILTERING_TOGGLE
+            | Action.ASSISTANT_OPT_TOGGLE
         ):
             return _pick(language, "Gelukt.", "Done.")
         case _:

@@ -18,6 +18,8 @@ One instance per gateway, used only in the gateway's thread (the NG client block
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from pbx_core.media.ng_client import NgClient, NgError
@@ -38,23 +40,35 @@ must stay two calls (sharing one, the PBX's offer overwrote the edge's browser s
 browser got a plain RTP/AVP answer: "Bad Media Description")."""
 
 
+CHALLENGE_WAIT_S = 32.0
+"""How long the media of a browser's challenged INVITE waits for the retry with credentials
+(SIP's Timer B, 64*T1; JsSIP retries at once). Then it goes: a browser that gave up would
+otherwise hold its rtpengine ports until rtpengine's own timeouts."""
+
+
 class MediaBridgeError(RuntimeError):
     """rtpengine refused or did not answer: the message cannot cross with usable media."""
 
 
 class WebrtcMediaBridge:
-    def __init__(self, ng: NgClient, *, opus: bool = True) -> None:
+    def __init__(
+        self, ng: NgClient, *, opus: bool = True, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         """`opus`: offer the browser Opus (transcoded); False: G.711, which every WebRTC
         browser also speaks, with no transcoding cost."""
         self._ng = ng
         self._opus = opus
+        self._clock = clock
         self._answered: set[str] = set()
         """Call-IDs with an answered initial offer (a failed re-INVITE keeps their media)."""
+        self._challenged: dict[str, float] = {}
+        """Call-IDs whose initial INVITE was challenged, and when: waiting for the retry."""
 
     def close(self) -> None:
         self._ng.close()
 
     def offer_to_browser(self, call_id: str, from_tag: str, sdp: str) -> str:
+        self._challenged.pop(call_id, None)
         codec: dict[str, Any] = {}
         if self._opus:
             codec = {"mask": list(PHONE_CODECS), "transcode": list(BROWSER_CODECS)}
@@ -73,6 +87,7 @@ class WebrtcMediaBridge:
         )
 
     def offer_from_browser(self, call_id: str, from_tag: str, sdp: str) -> str:
+        self._challenged.pop(call_id, None)  # the retry: a re-offer on the same ports
         return self._request(
             "offer",
             call_id=EDGE_CALL_PREFIX + call_id,
@@ -105,11 +120,28 @@ class WebrtcMediaBridge:
         if call_id not in self._answered:
             self.delete(call_id)
 
+    def challenged(self, call_id: str) -> None:
+        """A digest challenge (401/407) to an initial INVITE: its media stays for the retry
+        with credentials, which offers the same again (sip/ws_transport.py, `_CHALLENGES`, for
+        why it must not be made anew), for `CHALLENGE_WAIT_S` at most."""
+        self._sweep()
+        if call_id not in self._answered:
+            self._challenged[call_id] = self._clock()
+
     def delete(self, call_id: str) -> None:
         self._answered.discard(call_id)
+        self._challenged.pop(call_id, None)
         self._ng.delete(EDGE_CALL_PREFIX + call_id)
 
+    def _sweep(self) -> None:
+        """Deletes the media of challenges never retried; run with each request (no timer:
+        the gateway's thread only runs when messages come, and a leftover costs only ports)."""
+        too_old = self._clock() - CHALLENGE_WAIT_S
+        for call_id in [c for c, at in self._challenged.items() if at < too_old]:
+            self.delete(call_id)
+
     def _request(self, command: str, **params: Any) -> str:
+        self._sweep()
         try:
             reply = self._ng.request(command, **params)
         except (NgError, OSError) as error:

@@ -49,6 +49,14 @@ MAX_FRAME = 64 * 1024
 """Largest WebSocket message a browser may send: its SDP (ICE candidates, DTLS fingerprint,
 a dozen codecs) is larger than a desk phone's; what reaches sippy is G.711-only and small."""
 _SDP = "application/sdp"
+_CHALLENGES = (401, 407)
+"""A digest challenge to a browser's INVITE keeps its media: the browser sends the same offer
+again with credentials (same Call-ID and from-tag), which rtpengine takes as a re-offer on the
+same ports. Deleted and made anew, the first call's ICE checks and DTLS ClientHello (rtpengine
+is the DTLS client toward an `actpass` offer) had already reached the browser from ports that
+were then gone, and the browser's handshake answered that ClientHello: rtpengine's new call
+logged "DTLS error: 1 (bad signature)" and no audio ever flowed (docs/webrtc.md). A challenge
+never retried loses its media after `webrtc_bridge.CHALLENGE_WAIT_S`."""
 
 
 class WsTransportGateway(TcpTransportGateway):
@@ -196,7 +204,10 @@ def _convert(media: WebrtcMediaBridge, message: SipMessage, *, from_browser: boo
         return media.offer_to_browser(call_id, from_tag, sdp)
     status = int(message.start_line.split()[1])
     if method == "INVITE" and status >= 300:
-        media.failed(call_id)
+        if status in _CHALLENGES:
+            media.challenged(call_id)
+        else:
+            media.failed(call_id)
         return None
     if method not in ("INVITE", "UPDATE") or status < 180 or not _has_sdp(message):
         return None

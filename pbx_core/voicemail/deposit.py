@@ -21,7 +21,7 @@ from sippy.Time.Timeout import Timeout
 
 from pbx_core import call_control as cc
 from pbx_core.voicemail.greetings import greeting_with_beep
-from pbx_core.voicemail.recorder import MessageRecorder, Recording
+from pbx_core.voicemail.recorder import MessageRecorder, Recording, record_caller
 
 if TYPE_CHECKING:  # the B2BUA imports this module: no import back at run time
     from pbx_core.sip.calls.context import CallContext
@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # the B2BUA imports this module: no import back at run time
 log = logging.getLogger(__name__)
 
 END_KEY = "#"
+BUSY_REASONS = ("user-busy", "do-not-disturb")
+"""Forwarding's reasons for which the caller hears the user's busy greeting (else no answer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,10 @@ class VoicemailSettings:
     mailbox: Callable[[str, str], Mailbox | None] = every_user_has_voicemail
     """(tenant, extension) -> the mailbox, or None: voicemail is off for that user."""
     max_seconds: float = 180.0
+    greeting_max_seconds: float = 60.0
+    """The longest greeting recorded in the voice portal (an upload's limit too)."""
+    announcement_max_seconds: float = 300.0
+    """The longest announcement recorded in the voice portal (an upload's limit too)."""
     portal: PortalStore | None = None
     """The voice portal's access to the boxes (None: no `*62`)."""
     min_seconds: float = 1.0
@@ -94,10 +100,12 @@ class _Deposit:
 
 
 class VoicemailDeposit:
-    def __init__(self, ctx: CallContext, settings: VoicemailSettings | None) -> None:
+    def __init__(
+        self, ctx: CallContext, settings: VoicemailSettings | None, recorder: MessageRecorder | None
+    ) -> None:
         self._ctx = ctx
         self._settings = settings
-        self._recorder = MessageRecorder(ctx.config["_sip_address"]) if settings else None
+        self._recorder = recorder
         self._deposits: dict[str, _Deposit] = {}
 
     def available(self, tenant: str, extension: str) -> bool:
@@ -131,6 +139,7 @@ class VoicemailDeposit:
             settings.directory / "greetings",
             extension,
             box.language,
+            busy=reason in BUSY_REASONS,
         )
         deposit = _Deposit(user.tenant, extension, box.language)
         self._deposits[call.call_id] = deposit
@@ -148,18 +157,9 @@ class VoicemailDeposit:
         media, settings, recorder = self._ctx.media, self._settings, self._recorder
         if call.ended or media is None or settings is None or recorder is None:
             return
-        box = settings.box_dir(deposit.tenant, deposit.extension)
-        recording = recorder.open(box / f"{deposit.message_id}.wav", settings.max_seconds)
-        deposit.recording = recording
+        path = settings.box_dir(deposit.tenant, deposit.extension) / f"{deposit.message_id}.wav"
+        deposit.recording = record_caller(self._ctx, call, recorder, path, settings.max_seconds)
         deposit.received_at = datetime.now(UTC)
-        host = self._ctx.config["_sip_address"]
-        media.answer(
-            call.call_id,
-            call.caller_tag,
-            str(call.ua.lTag),
-            recorder_sdp(host, recording.port),
-            latching=True,
-        )
         end = partial(self._ctx.guard, self._longest_reached, call)
         call.timer = Timeout(end, settings.max_seconds)
 
@@ -203,24 +203,3 @@ class VoicemailDeposit:
                 lost_packets=recording.lost,
             )
         )
-
-    def stop(self) -> None:
-        if self._recorder is not None:
-            self._recorder.stop()
-
-
-def recorder_sdp(host: str, port: int) -> str:
-    """The recorder's side toward rtpengine: G.711 either law, RFC 4733 events accepted."""
-    return (
-        "v=0\r\n"
-        f"o=- 1 1 IN IP4 {host}\r\n"
-        "s=voicemail\r\n"
-        f"c=IN IP4 {host}\r\n"
-        "t=0 0\r\n"
-        f"m=audio {port} RTP/AVP 0 8 101\r\n"
-        "a=rtpmap:0 PCMU/8000\r\n"
-        "a=rtpmap:8 PCMA/8000\r\n"
-        "a=rtpmap:101 telephone-event/8000\r\n"
-        "a=fmtp:101 0-16\r\n"
-        "a=sendrecv\r\n"
-    )

@@ -71,16 +71,22 @@ def store_greeting(wav: bytes, target: Path) -> None:
         converted.replace(target)
 
 
-def own_greeting_path(box_dir: Path) -> Path:
-    """Where a user's own greeting lives (8 kHz mono WAV; the API and the portal write it)."""
-    return box_dir / "greeting.wav"
+def own_greeting_path(box_dir: Path, busy: bool = False) -> Path:
+    """Where a user's own greeting lives (8 kHz mono WAV): the no-answer one (the API and the
+    portal write it), or the busy one (`busy`: the portal records it)."""
+    return box_dir / ("greeting-busy.wav" if busy else "greeting.wav")
 
 
-def greeting_with_beep(box_dir: Path, cache_dir: Path, extension: str, language: str) -> Path:
-    """The file to play: made when missing, or again when the user's own greeting is newer."""
-    own = own_greeting_path(box_dir)
+def greeting_with_beep(
+    box_dir: Path, cache_dir: Path, extension: str, language: str, *, busy: bool = False
+) -> Path:
+    """The file to play: made when missing, or again when the user's own greeting is newer. A
+    busy caller hears the busy greeting, else the no-answer one (a user who recorded one)."""
+    own = own_greeting_path(box_dir, busy)
+    if not own.exists():
+        own = own_greeting_path(box_dir)
     if own.exists():
-        target = box_dir / "greeting-with-beep.wav"
+        target = box_dir / f"{own.stem}-with-beep.wav"
         if not target.exists() or target.stat().st_mtime < own.stat().st_mtime:
             _with_beep(own, target)
         return target
@@ -96,10 +102,20 @@ def greeting_with_beep(box_dir: Path, cache_dir: Path, extension: str, language:
     return target
 
 
+def beep_file(cache_dir: Path) -> Path:
+    """The beep alone (the voice portal plays it before a recording), made once."""
+    target = cache_dir / "beep.wav"
+    if not target.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".partial.wav")
+        generate_tone(partial, BEEP_SECONDS, 0.1, 1, BEEP_HERTZ)
+        partial.replace(target)
+    return target
+
+
 def _with_beep(greeting: Path, target: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        beep = Path(tmp) / "beep.wav"
-        generate_tone(beep, BEEP_SECONDS, 0.1, 1, BEEP_HERTZ)
+        beep = beep_file(Path(tmp))
         partial = Path(tmp) / "greeting.wav"  # renamed into place: never played half-written
         subprocess.run(
             ["sox", str(greeting), "-r", "8000", "-c", "1", "-b", "16", str(partial)],

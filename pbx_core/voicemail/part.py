@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pbx_core import call_control as cc
-from pbx_core.voicemail.deposit import VoicemailDeposit, VoicemailSettings
+from pbx_core.voicemail.deposit import BUSY_REASONS, VoicemailDeposit, VoicemailSettings
 from pbx_core.voicemail.portal import PORTAL_CODE, VoicePortal
+from pbx_core.voicemail.recorder import MessageRecorder
 
 if TYPE_CHECKING:
     from pbx_core.features.forwarding import CallForwarding
@@ -19,10 +20,14 @@ class VoicemailPart:
     def __init__(self, ctx: CallContext, settings: VoicemailSettings | None) -> None:
         self._ctx = ctx
         self._settings = settings
-        self._deposit = VoicemailDeposit(ctx, settings)
-        store = settings.portal if settings is not None else None
-        prompts = settings.directory / "portal-prompts" if settings is not None else None
-        self._portal = VoicePortal(ctx, store, prompts) if store and prompts else None
+        # One recorder (one thread) for the messages left and the portal's recordings.
+        self._recorder = MessageRecorder(ctx.config["_sip_address"]) if settings else None
+        self._deposit = VoicemailDeposit(ctx, settings, self._recorder)
+        self._portal = (
+            VoicePortal(ctx, settings, self._recorder)
+            if settings is not None and settings.portal is not None and self._recorder
+            else None
+        )
 
     def wire(self, forwarding: CallForwarding) -> None:
         """Voicemail behind forwarding's hooks: an unanswered (or do-not-disturb) user call goes
@@ -33,7 +38,7 @@ class VoicemailPart:
     def _to_voicemail(self, call: Call, extension: str, reason: str) -> None:
         if not self._deposit.divert(call, extension, reason):
             # has_voicemail said yes a moment ago; the caller must not be left ringing.
-            code = 486 if reason in ("user-busy", "do-not-disturb") else 480
+            code = 486 if reason in BUSY_REASONS else 480
             self._ctx.bridging.end_call(call, cc.HangupSide.PBX, code=code, reason="No Voicemail")
 
     def is_portal(self, called: str) -> bool:
@@ -61,4 +66,5 @@ class VoicemailPart:
             self._portal.call_ended(call)
 
     def stop(self) -> None:
-        self._deposit.stop()
+        if self._recorder is not None:
+            self._recorder.stop()

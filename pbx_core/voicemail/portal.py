@@ -1,15 +1,19 @@
 """The voice portal (`*62` from the user's own phone): the shell around `portal_menu.Menu`.
 It answers, speaks the prompts (NL/EN by the user's language, `SpokenPrompts`), plays the
-messages' own WAV files, and carries out the menu's decisions on the store.
+messages' own WAV files, records greetings and announcements (`recorder.record_caller`, the
+recorder messages are left with), and carries out the menu's decisions on the store.
 
 Runs in the SIP thread, as a part of the B2BUA (`CallContext.voicemail`). Media are played one
 after another: a list of the menu's actions runs until a prompt or a message, the rest waits
-for its end (a reactor timer of its duration), and a digit cuts it short.
+for its end (a reactor timer of its duration), and a digit cuts it short. A recording is taken
+into a scratch file of its own, played back, and handed to the store only when kept; a call
+that ends first leaves nothing behind (docs/voicemail.md, "Recording by phone").
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,60 +24,46 @@ from sippy.Time.Timeout import Timeout
 
 from pbx_core import call_control as cc
 from pbx_core.media.spoken import SpokenPrompts
-from pbx_core.voicemail.greetings import spoken_language
+from pbx_core.voicemail.greetings import beep_file, spoken_language
 from pbx_core.voicemail.portal_menu import (
     Action,
+    Announcement,
+    Beep,
     Box,
     CheckPin,
     Delete,
+    Discard,
+    Greeting,
     HangUp,
+    ListAnnouncements,
     MarkRead,
     Menu,
     PinCheck,
     PlayMessage,
+    PlayRecording,
+    Record,
+    Save,
     Say,
     Stage,
+    StopRecording,
+    Target,
 )
+from pbx_core.voicemail.portal_texts import TEXTS
+from pbx_core.voicemail.recorder import MessageRecorder, Recording, record_caller
 
 if TYPE_CHECKING:
     from pbx_core.sip.calls.context import CallContext
     from pbx_core.sip.calls.model import Call
+    from pbx_core.voicemail.deposit import VoicemailSettings
 
 log = logging.getLogger(__name__)
 
 PORTAL_CODE = "*62"
 
-TEXTS: dict[str, dict[str, str]] = {
-    "nl": {
-        "enter_pin": "Welkom bij uw voicemail. Voer uw pincode in, gevolgd door hekje.",
-        "wrong_pin": "Onjuiste pincode. Probeer het opnieuw.",
-        "wrong_pin_goodbye": "Onjuiste pincode. Tot ziens.",
-        "locked": "Uw voicemail is geblokkeerd. Stel een nieuwe pincode in. Tot ziens.",
-        "summary": "U heeft {new} nieuwe en {saved} bewaarde berichten.",
-        "options": "Toets 1 om te herhalen, 2 om te bewaren, 3 om te wissen,"
-        " hekje voor het volgende bericht.",
-        "kept": "Bewaard.",
-        "deleted": "Gewist.",
-        "no_more": "Geen berichten meer. Tot ziens.",
-        "goodbye": "Tot ziens.",
-    },
-    "en": {
-        "enter_pin": "Welcome to your voicemail. Enter your PIN, followed by hash.",
-        "wrong_pin": "Wrong PIN. Please try again.",
-        "wrong_pin_goodbye": "Wrong PIN. Goodbye.",
-        "locked": "Your voicemail is locked. Please set a new PIN. Goodbye.",
-        "summary": "You have {new} new and {saved} saved messages.",
-        "options": "Press 1 to replay, 2 to save, 3 to delete, hash for the next message.",
-        "kept": "Saved.",
-        "deleted": "Deleted.",
-        "no_more": "No more messages. Goodbye.",
-        "goodbye": "Goodbye.",
-    },
-}
-
 
 class PortalStore(Protocol):
-    """The shell's access to the boxes, called in the SIP thread (each a short query)."""
+    """The shell's access to the boxes, called in the SIP thread (each a short query; storing a
+    recording runs sox on it, as an upload does)."""
 
     def check_pin(self, tenant: str, extension: str, pin: str) -> PinCheck: ...
 
@@ -90,6 +80,20 @@ class PortalStore(Protocol):
 
     def delete(self, tenant: str, extension: str, message_id: str) -> None: ...
 
+    def announcements(self, tenant: str, extension: str) -> Sequence[str] | None:
+        """The names of `tenant`'s announcements in the order the portal numbers them; None
+        when this user may not record them."""
+        ...
+
+    def save_announcement(self, tenant: str, extension: str, name: str, audio: Path) -> bool:
+        """Store `audio` (8 kHz mono WAV) as announcement `name` on behalf of this user, as an
+        upload; False when refused (no longer allowed, not audio)."""
+        ...
+
+    def save_greeting(self, tenant: str, extension: str, busy: bool, audio: Path) -> bool:
+        """Store `audio` as the user's busy (or no-answer) greeting; False when refused."""
+        ...
+
 
 @dataclass(eq=False)
 class _Session:
@@ -100,13 +104,26 @@ class _Session:
     files: dict[str, Path] = field(default_factory=dict)
     pending: list[Action] = field(default_factory=list)
     playing: Action | None = None
+    recording: Recording | None = None
+    """The caller's audio being taken now."""
+    take: Path | None = None
+    """The last recording, kept until saved or dropped."""
 
 
 class VoicePortal:
-    def __init__(self, ctx: CallContext, store: PortalStore, prompts_dir: Path) -> None:
+    def __init__(
+        self, ctx: CallContext, settings: VoicemailSettings, recorder: MessageRecorder
+    ) -> None:
+        assert settings.portal is not None
         self._ctx = ctx
-        self._store = store
-        self._prompts = SpokenPrompts(prompts_dir)
+        self._settings = settings
+        self._store = settings.portal
+        self._recorder = recorder
+        self._prompts = SpokenPrompts(settings.directory / "portal-prompts")
+        self._scratch = settings.directory / "portal-recordings"
+        # Takes left by a PBX stopped mid-recording: never kept, so never wanted.
+        for stale in self._scratch.glob("*.wav"):
+            stale.unlink(missing_ok=True)
         self._sessions: dict[str, _Session] = {}
 
     def start(self, call: Call, language: str) -> None:
@@ -128,7 +145,15 @@ class VoicePortal:
         return True
 
     def call_ended(self, call: Call) -> None:
-        self._sessions.pop(call.call_id, None)
+        """Hung up (either side): whatever was being recorded, or not yet kept, is dropped."""
+        session = self._sessions.pop(call.call_id, None)
+        if session is None:
+            return
+        if session.recording is not None:
+            self._recorder.close(session.recording)
+            session.recording.path.unlink(missing_ok=True)
+        if session.take is not None:
+            session.take.unlink(missing_ok=True)
 
     def _cut_short(self, call: Call, session: _Session) -> None:
         if session.playing is not None:
@@ -143,7 +168,7 @@ class VoicePortal:
         while session.pending and session.playing is None and not call.ended:
             action = session.pending.pop(0)
             match action:
-                case Say() | PlayMessage():
+                case Say() | PlayMessage() | Beep() | PlayRecording():
                     self._play(call, session, action)
                 case CheckPin(pin=pin):
                     result = store.check_pin(tenant, extension, pin)
@@ -155,19 +180,45 @@ class VoicePortal:
                     store.mark_read(tenant, extension, mid)
                 case Delete(message_id=mid):
                     store.delete(tenant, extension, mid)
+                case ListAnnouncements():
+                    names = store.announcements(tenant, extension)
+                    session.pending[:0] = session.menu.announcements_listed(names)
+                case Record(target=target):
+                    self._record(call, session, target)
+                case StopRecording():
+                    session.pending[:0] = self._stop_recording(call, session)
+                case Save(target=target):
+                    session.pending[:0] = session.menu.saved(self._save(session, target))
+                case Discard():
+                    self._discard(session)
                 case HangUp():
                     self._ctx.bridging.end_call(call, cc.HangupSide.PBX)
                 case _:
                     assert_never(action)
 
-    def _play(self, call: Call, session: _Session, action: Say | PlayMessage) -> None:
+    def _play(
+        self, call: Call, session: _Session, action: Say | PlayMessage | Beep | PlayRecording
+    ) -> None:
         media = self._ctx.media
         assert media is not None
-        if isinstance(action, Say):
-            text = TEXTS[session.language][action.text].format(new=action.new, saved=action.saved)
-            path = self._prompts.path(text, session.language)
-        else:
-            path = session.files[action.message_id]
+        match action:
+            case Say():
+                text = TEXTS[session.language][action.text].format(
+                    new=action.new,
+                    saved=action.saved,
+                    number=action.number,
+                    name=action.name.replace("-", " ").replace("_", " "),
+                )
+                path = self._prompts.path(text, session.language)
+            case PlayMessage(message_id=mid):
+                path = session.files[mid]
+            case Beep():
+                path = beep_file(self._settings.directory / "greetings")
+            case PlayRecording():
+                assert session.take is not None
+                path = session.take
+            case _:
+                assert_never(action)
         self._ctx.caller_media.stop_media(call)
         duration_ms = media.play_media(call.call_id, call.caller_tag, str(path))
         call.playing = True
@@ -183,3 +234,59 @@ class VoicePortal:
         session.playing = None
         more = session.menu.message_played() if isinstance(action, PlayMessage) else []
         self._run(call, session, more)
+
+    def _record(self, call: Call, session: _Session, target: Target) -> None:
+        self._discard(session)
+        limit = self._longest(target)
+        path = self._scratch / f"{uuid.uuid4().hex}.wav"
+        recording = record_caller(self._ctx, call, self._recorder, path, limit)
+        session.recording = recording
+        session.menu.recording_started()
+        # The recorder stops taking audio at the limit; this timer tells the caller.
+        longest = partial(self._ctx.guard, self._longest_reached, call, session, recording)
+        call.timer = Timeout(longest, limit)
+
+    def _longest_reached(self, call: Call, session: _Session, recording: Recording) -> None:
+        call.timer = None
+        if session.recording is recording and not call.ended:
+            self._run(call, session, [StopRecording()])
+
+    def _stop_recording(self, call: Call, session: _Session) -> list[Action]:
+        recording = session.recording
+        if recording is None:
+            return []
+        call.cancel_timer()
+        self._recorder.close(recording)
+        session.recording, session.take = None, recording.path
+        longest = recording.samples >= recording.max_samples
+        return session.menu.recorded(recording.duration_seconds, longest)
+
+    def _save(self, session: _Session, target: Target) -> bool:
+        take, session.take = session.take, None
+        if take is None:
+            return False
+        try:
+            match target:
+                case Greeting(busy=busy):
+                    return self._store.save_greeting(session.tenant, session.extension, busy, take)
+                case Announcement(name=name):
+                    tenant, extension = session.tenant, session.extension
+                    return self._store.save_announcement(tenant, extension, name, take)
+                case _:
+                    assert_never(target)
+        finally:
+            take.unlink(missing_ok=True)
+
+    def _discard(self, session: _Session) -> None:
+        if session.take is not None:
+            session.take.unlink(missing_ok=True)
+            session.take = None
+
+    def _longest(self, target: Target) -> float:
+        match target:
+            case Greeting():
+                return self._settings.greeting_max_seconds
+            case Announcement():
+                return self._settings.announcement_max_seconds
+            case _:
+                assert_never(target)

@@ -1,7 +1,10 @@
-"""Voicemail's RTP endpoint: one UDP socket per message being left, G.711 in, a WAV file out.
+"""Voicemail's RTP endpoint: one UDP socket per recording, G.711 in, a WAV file out. The one
+recorder of everything a caller speaks into the PBX: messages left (`deposit.py`), and the
+greetings and announcements recorded in the voice portal (`portal.py`), both via `record_caller`.
 
-rtpengine keeps the caller anchored (prompts, DTMF detection); once the greeting and the beep
-have played, the caller's audio is pointed at one of these sockets (docs/voicemail.md, "Media").
+rtpengine keeps the caller anchored (prompts, DTMF detection); once the greeting (or prompt) and
+the beep have played, the caller's audio is pointed at one of these sockets (docs/voicemail.md,
+"Media").
 One thread serves every socket with a selector, so 50 callers at once cost one thread.
 Packets are written in arrival order as they come (a LAN's reordering is rare and a message is
 speech, not data); sequence gaps are counted as lost packets for the benchmark and the logs.
@@ -17,8 +20,13 @@ import threading
 import wave
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pbx_core.media import g711
+
+if TYPE_CHECKING:  # the B2BUA imports this module: no import back at run time
+    from pbx_core.sip.calls.context import CallContext
+    from pbx_core.sip.calls.model import Call
 
 log = logging.getLogger(__name__)
 
@@ -156,3 +164,34 @@ class MessageRecorder:
             else:
                 self._selector.unregister(recording.sock)
                 recording.sock.close()
+
+
+def record_caller(
+    ctx: CallContext, call: Call, recorder: MessageRecorder, path: Path, max_seconds: float
+) -> Recording:
+    """Point the answered caller's audio (anchored in rtpengine) at a new recording into `path`:
+    rtpengine is re-answered with the recorder socket's SDP, `port latching` as a bridge does
+    (the caller is told nothing). The caller still hears what rtpengine plays to it."""
+    assert ctx.media is not None
+    recording = recorder.open(path, max_seconds)
+    host = ctx.config["_sip_address"]
+    sdp = recorder_sdp(host, recording.port)
+    ctx.media.answer(call.call_id, call.caller_tag, str(call.ua.lTag), sdp, latching=True)
+    return recording
+
+
+def recorder_sdp(host: str, port: int) -> str:
+    """The recorder's side toward rtpengine: G.711 either law, RFC 4733 events accepted."""
+    return (
+        "v=0\r\n"
+        f"o=- 1 1 IN IP4 {host}\r\n"
+        "s=voicemail\r\n"
+        f"c=IN IP4 {host}\r\n"
+        "t=0 0\r\n"
+        f"m=audio {port} RTP/AVP 0 8 101\r\n"
+        "a=rtpmap:0 PCMU/8000\r\n"
+        "a=rtpmap:8 PCMA/8000\r\n"
+        "a=rtpmap:101 telephone-event/8000\r\n"
+        "a=fmtp:101 0-16\r\n"
+        "a=sendrecv\r\n"
+    )

@@ -24,7 +24,7 @@ function headers(json) {
   return result;
 }
 
-async function call(method, path, body) {
+export async function call(method, path, body) {
   const sent = headers(true);
   if (body !== undefined) sent["content-type"] = "application/json";
   const reply = await fetch(path, {
@@ -52,9 +52,9 @@ export const answer = () => call("POST", `${BASE}/answer`);
 export const toVoicemail = (target) => call("POST", `${BASE}/voicemail`, { target });
 
 // Server-Sent Events over fetch (EventSource cannot send the Authorization header): calls
-// onTile(tile) per `tile` event; resolves when the stream ends (the caller reconnects).
-export async function follow(onTile, signal) {
-  const reply = await fetch(`${BASE}/live`, { headers: headers(false), signal });
+// onEvent(name, data) per event; resolves when the stream ends (the caller reconnects).
+export async function events(path, onEvent, signal) {
+  const reply = await fetch(path, { headers: headers(false), signal });
   if (!reply.ok) throw new ApiError(reply.status, reply.statusText);
   const reader = reply.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
@@ -69,7 +69,11 @@ export async function follow(onTile, signal) {
       const lines = block.split("\n");
       const event = lines.find((l) => l.startsWith("event: "))?.slice(7);
       const data = lines.find((l) => l.startsWith("data: "))?.slice(6);
-      if (event === "tile" && data) onTile(JSON.parse(data));
+      if (event && data) onEvent(event, JSON.parse(data));
     }
   }
 }
+
+// The console's live tiles: onTile(tile) per `tile` event.
+export const follow = (onTile, signal) =>
+  events(`${BASE}/live`, (name, data) => name === "tile" && onTile(data), signal);

@@ -6,6 +6,7 @@
 
 import { answerRinging, setupSoftphone, startSoftphone, stopSoftphone } from "/agent/softphone.js";
 import * as api from "./api.js";
+import "./assistant.js"; // the Manager/Assistant panel, for a manager or an assistant
 import { language, setLanguage, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);

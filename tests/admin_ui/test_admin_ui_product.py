@@ -260,6 +260,9 @@ def test_announcements_upload_listen_use_and_refuse(
     page.click("#announcement-upload")
     row = page.locator('#announcements-table tr[data-name="welcome-ui"]')
     expect(row).to_contain_text("1.5")
+    # How to record it by phone instead, and its number there (the only one: 1).
+    expect(page.locator("#announcement-record-by-phone")).to_contain_text("*62")
+    expect(row.locator("td.phone-number")).to_have_text("1")
     expect(row).to_contain_text("announcement:welcome-ui")
     row.locator("button.listen").click()
     player = page.locator("#announcement-player")

@@ -4,10 +4,10 @@ The whole product as in test_agent_ui_webrtc.py (Chromium's fake microphone play
 every other party is a SIPp phone whose audio is a test RTP phone with a tone of its own. The
 browser's side is read with a WebAudio analyser on the remote track (tests/agent_ui/
 browser_hearing.py: which tone, not just "some audio"), the other side by Goertzel on the
-decoded G.711 the RTP phones receive. Paths: an extension call to the browser agent, a call from
-the dial box (click-to-dial to a desk phone), supervisor listen then barge on a queue call taken
-in the browser, and the recording of a browser call (the pcap holds both parties' tones).
-Meeting rooms cannot be reached from the browser phone yet (docs/webrtc.md, "Limits").
+decoded G.711 the RTP phones receive. Paths: an extension call to the browser agent,
+supervisor listen then barge on a queue call taken in the browser, hold and resume, and the
+recording of a browser call (the pcap holds both parties' tones). Calls the browser places
+itself (the dial box, a meeting room): test_agent_ui_webrtc_own_calls.py.
 
 Answer-to-audio times are printed, not asserted.
 """
@@ -192,36 +192,6 @@ def _channel_tones(samples: list[int], tones: set[float]) -> dict[float, float]:
     }
 
 
-def test_dial_box_call_to_a_desk_phone_is_heard_both_ways(
-    context: BrowserContext, product: ProductThread, tmp_path: Path
-) -> None:
-    """The dial box calls 1005: the PBX rings the browser (answered at once), then 1005's desk
-    phone, which answers; both tones cross; Hang up in the browser sends the desk its BYE."""
-    loop = product.loop
-    page = context.new_page()
-    errors = watch_errors(page)
-    desk = loop.run(_phone(DESK_HZ))
-    answering: Sipp | None = None
-    try:
-        sign_in_with_browser_phone(page, product)
-        answering = loop.run(
-            agent_phone(product.sip_port, DESK, "agent_answer.xml", tmp_path,
-                        timeout_s=LONG_CALL_S, media_port=desk.port)
-        )  # fmt: skip
-        dialled = time.monotonic()
-        page.fill("#dial-input", DESK)
-        page.click("#dial-submit")
-        _talking(page)
-        _two_way(page, loop, desk, DESK_HZ, dialled, "dial box to a desk phone")
-        page.locator(".softphone-hangup").click()
-        expect(page.locator(".softphone-call")).to_have_count(0)
-        _ok(loop, answering)
-        assert errors == []
-    finally:
-        _stop(loop, answering)
-        loop.run(desk.close())
-
-
 def _queue_call_answered(
     page: Page, product: ProductThread, tmp_path: Path, caller_audio: RtpPhone
 ) -> Sipp:
@@ -272,14 +242,7 @@ def test_hold_and_resume_of_a_browser_call_keep_audio_both_ways(
     caller: Sipp | None = None
     try:
         caller = _queue_call_answered(page, product, tmp_path, caller_audio)
-        buttons = page.locator(".softphone-call")
-        buttons.get_by_role("button", name="Hold").click()
-        expect(buttons.get_by_role("button", name="Resume")).to_be_visible()
-        time.sleep(1)  # the re-INVITE's round trip
-        assert _share(caller_audio, BROWSER_TONE) == 0, "the caller heard the held browser"
-        buttons.get_by_role("button", name="Resume").click()
-        _hears(loop, caller_audio, BROWSER_TONE)
-        wait_until_browser_hears(page, CALLER_HZ)
+        softphone_hold_and_resume(page, loop, caller_audio, CALLER_HZ)
 
         call_id = _call_id(page)
         _graphql(
@@ -302,16 +265,36 @@ def test_hold_and_resume_of_a_browser_call_keep_audio_both_ways(
         loop.run(caller_audio.close())
 
 
+def _bearer(http: httpx.Client, username: str) -> dict[str, str]:
+    """The Authorization header of demo user `username` (password `pw<username>`)."""
+    login = http.post(
+        "/api/v1/auth/token", json={"username": username, "password": f"pw{username}"}
+    )
+    login.raise_for_status()
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def softphone_hold_and_resume(
+    page: Page, loop: LoopThread, other: RtpPhone, other_hz: float
+) -> None:
+    """The softphone's Hold (the browser's re-INVITE): `other` hears nothing of the browser;
+    Resume: each hears the other again."""
+    buttons = page.locator(".softphone-call")
+    buttons.get_by_role("button", name="Hold").click()
+    expect(buttons.get_by_role("button", name="Resume")).to_be_visible()
+    time.sleep(1)  # the re-INVITE's round trip
+    assert _share(other, BROWSER_TONE) == 0, "the held browser was still heard"
+    buttons.get_by_role("button", name="Resume").click()
+    _hears(loop, other, BROWSER_TONE)
+    wait_until_browser_hears(page, other_hz)
+
+
 def _graphql(product: ProductThread, username: str, query: str, **variables: Any) -> Any:
     with httpx.Client(base_url=product.base_url, timeout=30) as http:
-        login = http.post(
-            "/api/v1/auth/token", json={"username": username, "password": f"pw{username}"}
-        )
-        login.raise_for_status()
         reply = http.post(
             "/graphql",
             json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+            headers=_bearer(http, username),
         )
     reply.raise_for_status()
     body = reply.json()

@@ -146,3 +146,21 @@ def test_an_api_token_reads_the_directory_only_and_writes_nothing(api: Api) -> N
         assert plugin.post("/api/v1/contacts", json=body).status_code == 403
         assert plugin.put(f"/api/v1/contacts/{company['id']}", json=body).status_code == 403
         assert plugin.delete(f"/api/v1/contacts/{company['id']}").status_code == 403
+
+
+def test_the_list_keeps_one_kind_when_asked(api: Api) -> None:
+    """`scope=company` is the directory alone (the admin portal's page), `scope=personal` the
+    user's own; neither ever shows a colleague's."""
+    with api.client("1008") as agent, api.client("1009") as colleague, api.client("admin") as admin:
+        mine = _new(agent, name="Kind Mine", numbers=["0701234567"])
+        _new(colleague, name="Kind Theirs", numbers=["0701234568"])
+        company = _new(admin, name="Kind Company", numbers=["0701234569"], scope="company")
+
+        def ids(client: Any, scope: str) -> list[int]:
+            params = {"q": "kind ", "scope": scope}
+            return [c["id"] for c in client.get("/api/v1/contacts", params=params).json()["items"]]
+
+        assert ids(agent, "company") == [company["id"]]
+        assert ids(agent, "personal") == [mine["id"]]
+        assert ids(admin, "personal") == []
+        assert agent.get("/api/v1/contacts", params={"scope": "everyone"}).status_code == 422

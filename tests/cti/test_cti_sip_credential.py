@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 
+from cti.ice_servers import IceServer
 from cti.rest.sip_credential import BrowserPhoneService
 from pbx_core.sip.browser_credentials import BrowserCredentials
 from tests.cti.cti_clients import login
@@ -13,9 +14,14 @@ from tests.cti.cti_world import World
 PATH = "/api/v1/me/sip-credential"
 
 
-def _install(world: World, credentials: BrowserCredentials) -> None:
+def _install(
+    world: World, credentials: BrowserCredentials, ice_servers: tuple[IceServer, ...] = ()
+) -> None:
     world.server.app.state.browser_phone = BrowserPhoneService(
-        credentials, "ws://127.0.0.1:5066", lambda tenant: f"{tenant}.sip.test"
+        credentials,
+        "ws://127.0.0.1:5066",
+        lambda tenant: f"{tenant}.sip.test",
+        ice_servers=ice_servers,
     )
 
 
@@ -35,6 +41,7 @@ async def test_credential_is_the_users_own_and_works_for_that_extension_only(
     assert (body["username"], body["uri"]) == ("1001", "sip:1001@demo.sip.test")
     assert body["ws_url"] == "ws://127.0.0.1:5066"
     assert body["wss_url"] is None  # no certificate configured
+    assert body["ice_servers"] == []  # rtpengine's own ICE candidates: no STUN/TURN needed
     assert body["password"] in credentials.passwords("demo", "1001")
     assert body["password"] not in credentials.passwords("demo", "1002")
     # The same extension number in another tenant gets another password.
@@ -67,3 +74,15 @@ async def test_without_a_websocket_listener_the_endpoint_says_so(world: World) -
     async with httpx.AsyncClient(base_url=world.server.base_url) as http:
         response = await http.post(PATH, headers={"Authorization": f"Bearer {agent}"})
     assert response.status_code == 503
+
+
+async def test_the_configured_ice_servers_come_with_the_credential(world: World) -> None:
+    turn = IceServer(urls=["turns:turn.example.com:5349"], username="opencc", credential="pw")
+    _install(world, BrowserCredentials(b"s" * 32), (IceServer(urls=["stun:stun.test"]), turn))
+    agent = await login(world.server.base_url, "1001", "pw1001")
+    async with httpx.AsyncClient(base_url=world.server.base_url) as http:
+        response = await http.post(PATH, headers={"Authorization": f"Bearer {agent}"})
+    assert response.json()["ice_servers"] == [
+        {"urls": ["stun:stun.test"], "username": None, "credential": None},
+        {"urls": ["turns:turn.example.com:5349"], "username": "opencc", "credential": "pw"},
+    ]

@@ -21,6 +21,7 @@ from tests.product_harness import ProductThread
 
 WELCOME_HZ, MUSIC_HZ = 1000, 750
 """Multiples of 50 Hz (RtpPhone reads them exactly); neither is in the generated prompts."""
+TONES = (WELCOME_HZ, MUSIC_HZ)
 
 
 @pytest.fixture(autouse=True)
@@ -54,9 +55,11 @@ def admin_client(product: ProductThread) -> httpx.Client:
     return client
 
 
-async def heard(product: ProductThread, work_dir: Path, seconds: int) -> tuple[float, float]:
+async def heard(
+    product: ProductThread, work_dir: Path, seconds: int, tones: tuple[int, ...] = TONES
+) -> tuple[float, ...]:
     """A caller dials 7001 (nobody is available) and stays `seconds`: the share of its frames
-    carrying the welcome tone, and the music tone."""
+    carrying each of `tones` (by default the welcome tone, and the music tone)."""
     work_dir.mkdir()
     phone = RtpPhone(None).start()
     caller = await trunk_caller(
@@ -70,7 +73,7 @@ async def heard(product: ProductThread, work_dir: Path, seconds: int) -> tuple[f
         caller.kill()
         await phone.close()
     assert phone.received, "the caller received no audio"
-    return phone.share(WELCOME_HZ, 0), phone.share(MUSIC_HZ, 0)
+    return tuple(phone.share(hertz, 0) for hertz in tones)
 
 
 def test_a_caller_hears_the_uploaded_welcome_and_music(

@@ -105,29 +105,37 @@ async def test_a_guest_signs_in_on_a_host_and_the_admin_sees_it(
         assert signed_out.json()["guest"] is None
 
 
-async def test_nothing_across_tenants_and_the_profile_counts(
-    product: ProductThread, tmp_path: Path
-) -> None:
+async def another_tenant(
+    product: ProductThread, http: httpx.AsyncClient, tenant: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A second tenant `tenant` (SIP domain `<tenant>.test`) with its admin `<tenant>-admin`,
+    extension 2001: the operator's and that admin's headers."""
     operator = {
         "Authorization": f"Bearer {await token(product.base_url, 'operator', 'pwoperator')}"
     }
+    made = await http.post("/api/v1/tenants", headers=operator, json={
+        "id": tenant, "name": f"{tenant.title()} B.V.", "sip_domain": f"{tenant}.test",
+        "contract_profiles": 5})  # fmt: skip
+    assert made.status_code == 201, made.text
+    user = await http.post(f"/api/v1/tenants/{tenant}/users", headers=operator, json={
+        "username": f"{tenant}-admin", "name": f"{tenant.title()} Admin", "extension": "2001",
+        "password": f"{tenant}-secret-1", "sip_password": "sip-secret-1", "profile": "kantoor",
+        "roles": ["admin"]})  # fmt: skip
+    assert user.status_code == 201, user.text
+    admin_token = await token(product.base_url, f"{tenant}-admin", f"{tenant}-secret-1")
+    return operator, {"Authorization": f"Bearer {admin_token}"}
+
+
+async def test_nothing_across_tenants_and_the_profile_counts(
+    product: ProductThread, tmp_path: Path
+) -> None:
     async with httpx.AsyncClient(base_url=product.base_url, timeout=30) as http:
-        made = await http.post("/api/v1/tenants", headers=operator, json={
-            "id": "beta", "name": "Beta B.V.", "sip_domain": "beta.test",
-            "contract_profiles": 5})  # fmt: skip
-        assert made.status_code == 201, made.text
-        user = await http.post("/api/v1/tenants/beta/users", headers=operator, json={
-            "username": "beta-admin", "name": "Beta Admin", "extension": "2001",
-            "password": "beta-secret-1", "sip_password": "sip-secret-1", "profile": "kantoor",
-            "roles": ["admin"]})  # fmt: skip
-        assert user.status_code == 201, user.text
+        operator, beta = await another_tenant(product, http, "beta")
         phone = await http.post("/api/v1/tenants/beta/users", headers=operator, json={
             "username": "beta-desk", "name": "Beta Desk", "extension": "2010",
             "password": "beta-secret-2", "sip_password": "sip-secret-2010",
             "profile": "kantoor"})  # fmt: skip
         assert phone.status_code == 201, phone.text
-        beta_token = await token(product.base_url, "beta-admin", "beta-secret-1")
-        beta = {"Authorization": f"Bearer {beta_token}"}
         assert (await http.get(HOTELING, headers=beta)).status_code == 403
         refused = await http.put(f"{HOTELING}/{HOST}", json={"max_minutes": 60}, headers=beta)
         assert refused.status_code == 403

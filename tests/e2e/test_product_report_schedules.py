@@ -8,7 +8,9 @@ import csv
 import io
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,28 +34,33 @@ def smtp_port() -> int:
     return free_port()
 
 
-@pytest.fixture(scope="module")
-def product(tmp_path_factory: pytest.TempPathFactory, smtp_port: int) -> Iterator[ProductThread]:
+@contextmanager
+def mailing_product(var_dir: Path, smtp_port: int, redis_url: str) -> Iterator[ProductThread]:
+    """The product with its rq worker (and scheduler) mailing to `smtp_port`, retrying a failed
+    send every second; in a Redis database of the caller's own (rq's keys carry no prefix)."""
     with pytest.MonkeyPatch.context() as env:
         # Read by the API (when it enqueues) and by the worker it starts (when it sends).
         env.setenv("SMTP_HOST", "127.0.0.1")
         env.setenv("SMTP_PORT", str(smtp_port))
         env.setenv("SMTP_FROM", "reports@opencc.test")
         env.setenv("OPENCC_REPORT_RETRY_S", "1,1,1,1,1,1,1,1,1,1")
-        running = ProductThread.start(
-            tmp_path_factory.mktemp("schedules") / "var",
-            "schedules",
-            rq_worker=True,
-            redis_url=REDIS_URL,
-        )
+        running = ProductThread.start(var_dir, "schedules", rq_worker=True, redis_url=redis_url)
         try:
             yield running
         finally:
             running.stop()
-            client = redis.Redis.from_url(REDIS_URL)
+            client = redis.Redis.from_url(redis_url)
             for key in client.scan_iter(match="rq:*"):
                 client.delete(key)
             client.close()
+
+
+@pytest.fixture(scope="module")
+def product(tmp_path_factory: pytest.TempPathFactory, smtp_port: int) -> Iterator[ProductThread]:
+    with mailing_product(
+        tmp_path_factory.mktemp("schedules") / "var", smtp_port, REDIS_URL
+    ) as running:
+        yield running
 
 
 def client_of(base: str, username: str) -> httpx.Client:

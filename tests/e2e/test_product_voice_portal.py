@@ -1,6 +1,6 @@
 """The voice portal in the running product: 1003 dials `*62` from its own phone (SIPp, RTP),
-keys its PIN as RFC 4733 events, hears its message, deletes it with 3; wrong PINs lock the box
-until the user sets a new PIN."""
+keys its PIN as RFC 4733 events, 1 for its messages, hears its message, deletes it with 3; wrong
+PINs lock the box until the user sets a new PIN."""
 
 from __future__ import annotations
 
@@ -24,11 +24,11 @@ class PortalCall(KeyingCall):
         super().__init__(product.sip_port, tmp_path, "1003", "*62")
 
 
-def longest_tone(phone: RtpPhone) -> int:
-    """The most frames in a row carrying the message's tone (speech has it only in passing)."""
+def longest_tone(phone: RtpPhone, hertz: float = CALLER_HZ) -> int:
+    """The most frames in a row carrying `hertz` (speech has it only in passing)."""
     longest = run = 0
     for _, samples in phone.received:
-        run = run + 1 if len(samples) == FRAME and level(samples, CALLER_HZ) > 1500 else 0
+        run = run + 1 if len(samples) == FRAME and level(samples, hertz) > 1500 else 0
         longest = max(longest, run)
     return longest
 
@@ -71,11 +71,11 @@ async def test_the_portal_plays_and_deletes_and_wrong_pins_lock_it(
     assert longest_tone(second.phone) < 25, "the message (0.5 s of its tone) played in a locked box"
     assert [m["read"] for m in await box(base, owner)] == [False]
 
-    # A new PIN lifts the lock: the message plays, 3 deletes it, the portal says goodbye.
+    # A new PIN lifts the lock: 1 plays the message, 3 deletes it, `*` says goodbye.
     assert await set_pin(base, owner, "13579") == 204
     third = PortalCall(product, tmp_path)
-    await third.press("13579#")
+    await third.press("13579#1")
     await third.phone.wait_to_hear(CALLER_HZ, timeout=15)
-    await third.press("3")
+    await third.press("3*")
     await third.hung_up_by_pbx()
     assert await box(base, owner) == []

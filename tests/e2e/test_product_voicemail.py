@@ -26,8 +26,9 @@ CALLER_HZ = 700
 GREETING_HZ = 500
 
 
-async def leave_message(product: ProductThread, tmp_path: Path, to: str) -> None:
-    """1001 calls `to` (no phone registered), waits for the beep, talks 2 s, hangs up."""
+async def leave_message(product: ProductThread, tmp_path: Path, to: str) -> RtpPhone:
+    """1001 calls `to` (no phone registered), waits for the beep, talks 2 s, hangs up; the
+    caller's phone (closed), with what it heard."""
     phone = RtpPhone(CALLER_HZ).start()
     call: asyncio.Task[SippResult] = asyncio.create_task(
         run_sipp(
@@ -45,6 +46,7 @@ async def leave_message(product: ProductThread, tmp_path: Path, to: str) -> None
     finally:
         call.cancel()
         await phone.close()
+    return phone
 
 
 async def messages(http: httpx.AsyncClient, bearer: str) -> list[dict[str, object]]:

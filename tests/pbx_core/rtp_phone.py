@@ -88,6 +88,10 @@ class RtpPhone:
                 await loop.sock_sendto(self.sock, header + self._frame, self.peer)
             sequence, timestamp = (sequence + 1) & 0xFFFF, timestamp + FRAME
 
+    def speak(self, frequency: float | None) -> None:
+        """From now on send `frequency` (None: silence), as a user starting or stopping talking."""
+        self._frame = tone_frame(frequency) if frequency is not None else None
+
     def sources(self, since: float) -> set[tuple[str, int]]:
         return {source for at, source in self.packets if at >= since}
 

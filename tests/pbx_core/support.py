@@ -171,7 +171,7 @@ class Sipp:
 async def run_sipp(scenario: str, **kwargs: Any) -> SippResult:
     sipp = await Sipp(scenario, **kwargs).start()
     try:
-        return await sipp.wait()
+        return await sipp.wait(kwargs.get("timeout_s", SIPP_TIMEOUT_S) + 10)
     finally:
         sipp.kill()
 

@@ -48,15 +48,11 @@ async def deposits() -> Deposits:
     return Deposits()
 
 
-@pytest.fixture
-async def vm_pbx(
-    redis_prefix: str,
-    prompts_dir: Path,
-    rtpengine: RtpengineProcess,
-    tmp_path: Path,
-    deposits: Deposits,
-) -> AsyncIterator[PbxService]:
-    config = PbxConfig(
+def voicemail_pbx_config(
+    redis_prefix: str, prompts_dir: Path, rtpengine: RtpengineProcess
+) -> PbxConfig:
+    """A PBX with rtpengine (prompts, DTMF) whose extension calls ring 2 s before voicemail."""
+    return PbxConfig(
         sip_port=free_sip_port(),
         redis_url=REDIS_URL,
         key_prefix=redis_prefix,
@@ -65,6 +61,17 @@ async def vm_pbx(
         dtmf_listen_port=rtpengine.dtmf_log_port,
         extension_ring_timeout=2.0,
     )
+
+
+@pytest.fixture
+async def vm_pbx(
+    redis_prefix: str,
+    prompts_dir: Path,
+    rtpengine: RtpengineProcess,
+    tmp_path: Path,
+    deposits: Deposits,
+) -> AsyncIterator[PbxService]:
+    config = voicemail_pbx_config(redis_prefix, prompts_dir, rtpengine)
     settings = VoicemailSettings(
         directory=tmp_path / "voicemail",
         on_message=deposits,

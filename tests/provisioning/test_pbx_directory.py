@@ -8,11 +8,11 @@ import hashlib
 from cti.pbx_directory import provisioned_directories, provisioned_directory
 from provisioning.profiles import Profile
 from provisioning.service import ProvisioningService
-from provisioning.users import Licences, Tier, UserSpec
+from provisioning.users import Licences, Tier, UserRole, UserSpec
 from tests.provisioning.conftest import tenant_spec
 
 
-def user(tenant: str, extension: str) -> UserSpec:
+def user(tenant: str, extension: str, role: UserRole = UserRole.AGENT) -> UserSpec:
     return UserSpec(
         username=f"{tenant}-{extension}",
         name=f"{tenant} {extension}",
@@ -20,6 +20,7 @@ def user(tenant: str, extension: str) -> UserSpec:
         password=None,
         sip_password=f"{tenant}-sip-{extension}",
         profile=Profile.KANTOOR,
+        roles=frozenset({role}),
         licences=Licences(call_center=Tier.BASIC),
     )
 

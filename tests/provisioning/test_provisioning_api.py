@@ -252,6 +252,9 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("PUT", "/api/v1/tenants/{tenant}/hoteling/{extension}", {"max_minutes": 60}),
     ("DELETE", "/api/v1/tenants/{tenant}/hoteling/{extension}", None),
     ("POST", "/api/v1/tenants/{tenant}/hoteling/{extension}/sign-out", None),
+    ("GET", "/api/v1/tenants/{tenant}/managers", None),
+    ("PUT", "/api/v1/tenants/{tenant}/managers/{extension}", {"assistants": ["1002"]}),
+    ("DELETE", "/api/v1/tenants/{tenant}/managers/{extension}", None),
 ]
 
 

@@ -53,18 +53,24 @@ def licensed(product: ProductThread) -> None:
         assert answer.status_code == 200, answer.text
 
 
-@pytest.fixture
-def page(browser: Browser, product: ProductThread, licensed: None) -> Iterator[Page]:
+def signed_in(browser: Browser, product: ProductThread, user: str) -> tuple[Page, list[str]]:
+    """A new page with `user` signed in at /receptionist, and its console errors."""
     context = new_context(browser)
     opened = context.new_page()
     errors = watch_errors(opened)
     opened.goto(f"{product.base_url}/receptionist/")
-    opened.fill("#login-username", RECEPTIONIST)
-    opened.fill("#login-password", f"pw{RECEPTIONIST}")
+    opened.fill("#login-username", user)
+    opened.fill("#login-password", f"pw{user}")
     opened.click("#login-submit")
     expect(opened.locator("#console-view")).to_be_visible()
+    return opened, errors
+
+
+@pytest.fixture
+def page(browser: Browser, product: ProductThread, licensed: None) -> Iterator[Page]:
+    opened, errors = signed_in(browser, product, RECEPTIONIST)
     yield opened
-    context.close()
+    opened.context.close()
     assert [e for e in errors if "401" not in e] == []
 
 

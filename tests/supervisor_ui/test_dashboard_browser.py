@@ -19,10 +19,22 @@ WAIT_MS = 10_000
 
 
 def sign_in(page: Page, world: World, username: str = "supervisor", password: str = "pwsupervisor"):
-    page.goto(f"{world.server.base_url}/supervisor/")
+    sign_in_at(page, f"{world.server.base_url}/supervisor/", username, password)
+
+
+def sign_in_at(
+    page: Page, url: str, username: str, password: str, language: str | None = None
+) -> None:
+    """Open the dashboard at `url` (any page of it) and sign in there; `language`: then pick
+    it with the switch (the product's provisioned users are Dutch by default)."""
+    page.goto(url)
     page.fill("#login-username", username)
     page.fill("#login-password", password)
     page.click("#login-button")
+    if language is not None:
+        expect(page.locator("#workspace")).to_be_visible()
+        page.click(f"[data-lang={language}]")
+        expect(page.locator("html")).to_have_attribute("lang", language)
 
 
 def waiting_row(page: Page, cc: str, call_id: str):

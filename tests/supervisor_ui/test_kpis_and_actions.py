@@ -134,27 +134,28 @@ async def test_actions_call_the_api_with_what_the_panel_holds() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("action", "given", "says"),
-    [
-        ("move", {}, "Select a waiting call first"),
-        ("move", {"call_id": "gone", "target_call_center": "7002"}, "no longer waiting"),
-        ("move", {"last_selected_call": "gone"}, "no longer waiting"),
-        ("move", {"call_id": "w1", "target_call_center": "7001"}, "already in queue 7001"),
-        ("move", {"call_id": "w1"}, "Choose the queue"),
-        ("promote", {"call_id": "w1", "priority": 10}, "whole number from 0 to 9"),
-        ("promote", {"call_id": "w1", "priority": -1}, "whole number from 0 to 9"),
-        ("promote", {"call_id": "w1", "priority": 2.5}, "whole number from 0 to 9"),
-        ("reorder", {"call_id": "w1", "position": 0}, "from 1"),
-        ("retrieve", {"call_id": "w1", "phone": " "}, "own phone"),
-        ("forward-on", {"call_center": "7001", "forward_to": "1"}, "Premium feature"),
-        ("night", {"call_center": "7001", "night": "on"}, "Premium feature"),
-        ("forward-on", {"call_center": "7003"}, "needs a destination"),
-        ("set-state", {"agent": "1004", "agent_state": "BUSY"}, "Choose the state"),
-        ("monitor", {"agent": "1005", "phone": "1099"}, "not on a call"),
-        ("nonsense", {}, "unknown action"),
-    ],
-)
+INVALID_INPUTS: list[tuple[str, dict[str, Any], str]] = [
+    ("move", {}, "Select a waiting call first"),
+    ("move", {"call_id": "gone", "target_call_center": "7002"}, "no longer waiting"),
+    ("move", {"last_selected_call": "gone"}, "no longer waiting"),
+    ("move", {"call_id": "w1", "target_call_center": "7001"}, "already in queue 7001"),
+    ("move", {"call_id": "w1"}, "Choose the queue"),
+    ("promote", {"call_id": "w1", "priority": 10}, "whole number from 0 to 9"),
+    ("promote", {"call_id": "w1", "priority": -1}, "whole number from 0 to 9"),
+    ("promote", {"call_id": "w1", "priority": 2.5}, "whole number from 0 to 9"),
+    ("reorder", {"call_id": "w1", "position": 0}, "from 1"),
+    ("retrieve", {"call_id": "w1", "phone": " "}, "own phone"),
+    ("forward-on", {"call_center": "7001", "forward_to": "1"}, "Premium feature"),
+    ("night", {"call_center": "7001", "night": "on"}, "Premium feature"),
+    ("forward-on", {"call_center": "7003"}, "needs a destination"),
+    ("set-state", {"agent": "1004", "agent_state": "BUSY"}, "Choose the state"),
+    ("monitor", {"agent": "1005", "phone": "1099"}, "not on a call"),
+    ("nonsense", {}, "unknown action"),
+]
+"""(action, what the panel holds, part of the sentence): refused before the API is asked."""
+
+
+@pytest.mark.parametrize(("action", "given", "says"), INVALID_INPUTS)
 async def test_invalid_input_never_reaches_the_api(
     action: str, given: dict[str, Any], says: str
 ) -> None:
@@ -165,15 +166,16 @@ async def test_invalid_input_never_reaches_the_api(
     assert api.calls == []
 
 
-@pytest.mark.parametrize(
-    ("error", "says"),
-    [
-        (ApiError("no waiting call 'w1'", "NOT_FOUND"), "no longer waiting"),
-        (ApiError("you do not supervise this call center", "FORBIDDEN"), "do not supervise"),
-        (ApiError("call was answered", "REFUSED"), "refused: call was answered"),
-        (ApiError("token expired", "UNAUTHENTICATED"), "sign in again"),
-    ],
-)
+API_REFUSALS = [
+    (ApiError("no waiting call 'w1'", "NOT_FOUND"), "no longer waiting"),
+    (ApiError("you do not supervise this call center", "FORBIDDEN"), "do not supervise"),
+    (ApiError("call was answered", "REFUSED"), "refused: call was answered"),
+    (ApiError("token expired", "UNAUTHENTICATED"), "sign in again"),
+]
+"""(the API's refusal, part of the sentence the supervisor reads)."""
+
+
+@pytest.mark.parametrize(("error", "says"), API_REFUSALS)
 async def test_api_refusals_become_clear_sentences(error: ApiError, says: str) -> None:
     outcome = await run(FakeApi(error), "move", call_id="w1", target_call_center="7003")
     assert not outcome.ok

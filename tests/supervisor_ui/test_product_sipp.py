@@ -20,7 +20,7 @@ from tests.pbx_core.rtp_phone import RtpPhone
 from tests.pbx_core.support import SIPP_TIMEOUT_S, Sipp, agent_phone, free_port
 from tests.product_harness import LoopThread, ProductThread
 from tests.supervisor_ui.sv_world import REDIS_URL, TOKEN_SECRET
-from tests.supervisor_ui.test_dashboard_browser import choose
+from tests.supervisor_ui.test_dashboard_browser import choose, sign_in_at
 
 CALLER = "+31201234567"
 SUPERVISOR_PHONE = "1100"
@@ -89,12 +89,15 @@ def _stop(loop: LoopThread, *sipps: Sipp | None) -> None:
             loop.run(sipp.wait(timeout=10), timeout=20)
 
 
+def sign_in_english(page: Page, product: ProductThread) -> None:
+    """The demo supervisor (provisioned in Dutch), switched to English: the asserts read it."""
+    url = f"{product.base_url}/supervisor/"
+    sign_in_at(page, url, "supervisor", "pwsupervisor", language="en")
+
+
 def _agent_1002_made_available(page: Page, product: ProductThread) -> Locator:
     """The supervisor signs in to the board and makes agent 1002 available; its row."""
-    page.goto(f"{product.base_url}/supervisor/")
-    page.fill("#login-username", "supervisor")
-    page.fill("#login-password", "pwsupervisor")
-    page.click("#login-button")
+    sign_in_english(page, product)
     expect(page.locator("#live-status")).to_contain_text("live")
     choose(page, "ctl-agent", "1002")
     choose(page, "ctl-state", "AVAILABLE")
@@ -112,10 +115,7 @@ def test_sipp_call_waits_in_the_browser_and_moves(
     loop = LoopThread()
     caller: Sipp | None = None
     try:
-        page.goto(f"{product.base_url}/supervisor/")
-        page.fill("#login-username", "supervisor")
-        page.fill("#login-password", "pwsupervisor")
-        page.click("#login-button")
+        sign_in_english(page, product)
         expect(page.locator("#cc-7001-section")).to_be_visible()
         expect(page.locator("#live-status")).to_contain_text("live")
 

@@ -76,18 +76,19 @@ def test_custom_dates_include_the_to_day_and_times_are_exact() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("given", "message"),
-    [
-        (("custom", "2025-11-26", "2025-11-25"), "'from' (2025-11-26) must be before 'to'"),
-        (("custom", "2025-11-25 10:00", "2025-11-25 10:00"), "must be before 'to'"),
-        (("custom", "", "2025-11-25"), "Enter the custom range's 'from'"),
-        (("custom", "2025-11-25", "tomorrow"), "'to' is not a date or time"),
-        (("custom", "2025-13-01", "2025-11-25"), "'from' is not a date or time"),
-        (("custom", "0001-01-01", "0001-01-02"), "'from' must lie between 1970 and 9998"),
-        ((None, None, None), "Choose a range"),
-    ],
-)
+BAD_RANGES: list[tuple[tuple[str | None, ...], str]] = [
+    (("custom", "2025-11-26", "2025-11-25"), "'from' (2025-11-26) must be before 'to'"),
+    (("custom", "2025-11-25 10:00", "2025-11-25 10:00"), "must be before 'to'"),
+    (("custom", "", "2025-11-25"), "Enter the custom range's 'from'"),
+    (("custom", "2025-11-25", "tomorrow"), "'to' is not a date or time"),
+    (("custom", "2025-13-01", "2025-11-25"), "'from' is not a date or time"),
+    (("custom", "0001-01-01", "0001-01-02"), "'from' must lie between 1970 and 9998"),
+    ((None, None, None), "Choose a range"),
+]
+"""(preset, from, to) the form holds, and part of what the page says."""
+
+
+@pytest.mark.parametrize(("given", "message"), BAD_RANGES)
 def test_bad_custom_ranges_say_what_to_change(given: tuple[str | None, ...], message: str) -> None:
     preset, start, end = given
     with pytest.raises(ReportInputError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -22,6 +22,7 @@ from tests.cti.cti_clients import login
 from tests.product_harness import ProductThread
 from tests.report_day import seed_report_day
 from tests.supervisor_ui.sv_world import REDIS_URL, TOKEN_SECRET
+from tests.supervisor_ui.test_product_sipp import sign_in_english
 
 KNOWN_DAY = "2025-11-25"
 """The day `tests/report_day.py` ingests (reports.synthetic.generate_day)."""
@@ -148,10 +149,7 @@ def test_the_supervisor_runs_a_what_if_on_today_in_the_browser(
     context = browser.new_context(viewport={"width": 1500, "height": 1200})
     page = context.new_page()
     try:
-        page.goto(f"{product.base_url}/supervisor/")
-        page.fill("#login-username", "supervisor")
-        page.fill("#login-password", "pwsupervisor")
-        page.click("#login-button")
+        sign_in_english(page, product)
         expect(page.locator("#cc-7001-section")).to_be_visible()
         page.click("#nav-what-if")
         expect(page.locator("#what-if-view")).to_be_visible()

@@ -117,6 +117,10 @@ class Bridging:
             return
         if call.answered and ctx.media is not None:
             ctx.caller_media.start_music(call)
+        whisper = None
+        if call.answered and target == ctx.forwarding.filtered_for(call):
+            # An assistant puts the manager's call through: the manager hears who it is first.
+            whisper = ctx.manager_assistant.whisper(call.call_id)
         ctx.offers.offer(
             call,
             call.next_leg_id(),
@@ -124,6 +128,7 @@ class Bridging:
             ctx.extension_ring_timeout,
             True,
             auto_answer=auto_answer,
+            whisper=whisper,
         )
 
     def drop_leg(self, call: Call, leg: Leg) -> None:

@@ -14,6 +14,7 @@ from sippy.SipURL import SipURL
 from pbx_core import call_control as cc
 from pbx_core.directory import Directories, Directory, SipUser, digest_realm
 from pbx_core.features.hoteling import HotelingTable
+from pbx_core.features.manager_assistant import ManagerAssistantTable
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.sip.auth_throttle import AuthThrottle
@@ -53,6 +54,8 @@ class CallContext:
     call_pin: CallPin
     hoteling: HotelingTable
     """Which guest sits at which host phone (features/hoteling.py)."""
+    manager_assistant: ManagerAssistantTable
+    """Which calls to a manager ring an assistant first (features/manager_assistant.py)."""
 
     def __init__(
         self,

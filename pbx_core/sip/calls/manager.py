@@ -19,6 +19,7 @@ from pbx_core import call_control as cc
 from pbx_core.directory import Directories
 from pbx_core.features.forwarding import CallForwarding
 from pbx_core.features.hoteling import HotelingTable
+from pbx_core.features.manager_assistant import ManagerAssistantTable
 from pbx_core.features.rooms import RoomsTable
 from pbx_core.features.table import ServicesTable
 from pbx_core.location import LocationStore
@@ -65,6 +66,7 @@ class CallManager:
         user_services: ServicesTable | None = None,
         rooms: RoomsTable | None = None,
         hoteling: HotelingTable | None = None,
+        manager_assistant: ManagerAssistantTable | None = None,
         park_timeout: float = DEFAULT_PARK_TIMEOUT,
     ) -> None:
         ctx = CallContext(
@@ -83,6 +85,7 @@ class CallManager:
             recording_sink=recording_sink,
         )
         ctx.hoteling = hoteling or HotelingTable()
+        ctx.manager_assistant = manager_assistant or ManagerAssistantTable()
         ctx.offers = Offers(ctx)
         ctx.bridging = Bridging(ctx)
         ctx.caller_media = CallerMedia(ctx)
