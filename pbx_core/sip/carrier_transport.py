@@ -41,8 +41,10 @@ log = logging.getLogger(__name__)
 CONNECT_SECONDS = 4.0
 """A carrier that has not accepted the connection (and finished TLS) by then is taken for down,
 as a silent UDP carrier (`carrier.SILENT_CARRIER_SECONDS`)."""
-_CARRIER_LIMITS = GatewayLimits(first_message_timeout=3900.0)
-"""The connection is ours: a carrier that sends nothing at first is no slot-holder."""
+_KEPT = 7 * 86_400.0
+_CARRIER_LIMITS = GatewayLimits(first_message_timeout=_KEPT, idle_timeout=_KEPT)
+"""The connection is ours and kept open while quiet (a registered trunk's calls come down it
+between refreshes that may be hours apart); TCP keep-alive still finds a carrier that is gone."""
 
 RETIRE_SECONDS = 5.0
 """A carrier's connector outlives its trunk this long (its unregistration, its last BYEs)."""
