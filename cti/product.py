@@ -147,6 +147,8 @@ class ProductSettings:
     carrier: tuple[str, int] = DEMO_CARRIER
     """The demo's carrier (`OPENCC_CARRIER`, host:port), made the platform's trunk when there is
     none yet; later the trunks are provisioning's (docs/trunks.md)."""
+    carrier_tls_ca: Path | None = None
+    """CAs for TLS trunks' carriers (`OPENCC_CARRIER_TLS_CA`, PEM); None: the system's."""
     extra_env: dict[str, str] = field(default_factory=dict)
     demo: bool = False
     """Seed the demo company, its operator, CRM and carrier (once: a restart keeps changes).
@@ -174,6 +176,9 @@ class ProductSettings:
             key_prefix=env.get("OPENCC_KEY_PREFIX", DEFAULT_PREFIX),
             media=env.get("OPENCC_MEDIA", "1") != "0",
             carrier=carrier_address(env.get("OPENCC_CARRIER")),
+            carrier_tls_ca=Path(env["OPENCC_CARRIER_TLS_CA"])
+            if "OPENCC_CARRIER_TLS_CA" in env
+            else None,
         )
 
 
@@ -324,6 +329,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 sip_host=settings.host,
                 sip_port=settings.sip_port,
                 sip_tls=settings.sip_tls,
+                carrier_tls_ca=settings.carrier_tls_ca,
                 sip_tls_port=settings.sip_tls_port,
                 redis_url=redis_url,
                 key_prefix=pbx_prefix(settings.key_prefix),

@@ -108,6 +108,8 @@ class Call(_Timed):
     ended: bool = False
     leg_counter: int = 0
     monitor: Monitor | None = None
+    pin_granted: bool = False
+    """The caller keyed its PIN for a number its plan lets out only so (`call_pin.py`)."""
 
     def next_leg_id(self) -> str:
         """A leg id for a leg the PBX places itself (extension calls, transfers)."""
