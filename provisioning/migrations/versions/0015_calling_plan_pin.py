@@ -1,7 +1,7 @@
 """calling plans: categories called only with a PIN (issue 15.4, EnhancedOutgoingCallingPlan)
 
 Revision ID: callpin
-Revises: manager_assistant
+Revises: contact_sources
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "callpin"
-down_revision: str | None = "manager_assistant"
+down_revision: str | None = "contact_sources"
 branch_labels: str | None = None
 depends_on: str | None = None
 
