@@ -7,6 +7,7 @@
 import { answerRinging, setupSoftphone, startSoftphone, stopSoftphone } from "/agent/softphone.js";
 import * as api from "./api.js";
 import "./assistant.js"; // the Manager/Assistant panel, for a manager or an assistant
+import "./dialbox.js"; // the dial box: the browser phone calls, else click-to-dial
 import { language, setLanguage, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
