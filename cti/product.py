@@ -72,6 +72,7 @@ from cti.provisioning_demo import (
     seed_demo_operator,
 )
 from cti.receptionist import ReceptionistConsole
+from cti.receptionist_calls import ReceptionistCalls
 from cti.recording_product import ProductRecordings
 from cti.rest import crm_connections as crm_connections_api
 from cti.rest import receptionist as receptionist_api
@@ -373,6 +374,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         stack.callback(cdr_task.cancel)
         # The receptionist console's presence: the same pure core as the phones' BLF keys.
         receptionist = ReceptionistConsole(pbx, provisioning, redis, settings.key_prefix)
+        receptionist_calls = ReceptionistCalls(receptionist)
+        receptionist.follow(receptionist_calls.on_event)
         receptionist_task = asyncio.create_task(receptionist.run(), name="receptionist")
         stack.callback(receptionist_task.cancel)
         await pbx.start()
@@ -428,6 +431,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.include_router(crm_connections_api.router)
         app.state.carrier_registrations = pbx.carrier_registrations
         app.state.receptionist = receptionist
+        app.state.receptionist_calls = receptionist_calls
         app.include_router(receptionist_api.router)
         _mount_clients(app)
         install_browser_phone(app, pbx, settings.host)

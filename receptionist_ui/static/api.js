@@ -50,10 +50,14 @@ export const searchDirectory = (q) => call("GET", `${BASE}/directory?q=${encodeU
 export const transfer = (target) => call("POST", `${BASE}/transfer`, { target });
 export const answer = () => call("POST", `${BASE}/answer`);
 export const toVoicemail = (target) => call("POST", `${BASE}/voicemail`, { target });
+// The call actions (calls.js): each on the call of the receptionist's own phone.
+export const callAction = (path, target) =>
+  call("POST", `${BASE}/calls/${path}`, target === undefined ? undefined : { target });
 
 // Server-Sent Events over fetch (EventSource cannot send the Authorization header): calls
-// onTile(tile) per `tile` event; resolves when the stream ends (the caller reconnects).
-export async function follow(onTile, signal) {
+// onTile(tile) per `tile` event, onActions(actions) per `actions` event; resolves when the
+// stream ends (the caller reconnects).
+export async function follow(onTile, onActions, signal) {
   const reply = await fetch(`${BASE}/live`, { headers: headers(false), signal });
   if (!reply.ok) throw new ApiError(reply.status, reply.statusText);
   const reader = reply.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -70,6 +74,7 @@ export async function follow(onTile, signal) {
       const event = lines.find((l) => l.startsWith("event: "))?.slice(7);
       const data = lines.find((l) => l.startsWith("data: "))?.slice(6);
       if (event === "tile" && data) onTile(JSON.parse(data));
+      else if (event === "actions" && data) onActions(JSON.parse(data));
     }
   }
 }

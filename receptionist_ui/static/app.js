@@ -1,11 +1,14 @@
 // The receptionist console: sign in, the receptionist's own phone (answer from here), the grid
 // of monitored colleagues with live states, the company directory, blind transfer of the call
 // on the receptionist's phone. The phone is a desk phone or the browser (the agent client's
-// softphone module, loaded from /agent/: chosen per session, calls ring and are answered here). Keyboard first: "a" answers, "/" searches, 1-9 picks a tile, "t" transfers to the picked colleague, Delete stops
-// monitoring it, Escape goes back to the grid.
+// softphone module, loaded from /agent/: chosen per session, calls ring and are answered here).
+// The other call actions (consult, camp-on, park, pickup, conference) are calls.js's. Keyboard
+// first: "a" answers, "/" searches, 1-9 picks a tile, "t" transfers to the picked colleague,
+// Delete stops monitoring it, Escape goes back to the grid; calls.js's keys besides.
 
 import { answerRinging, setupSoftphone, startSoftphone, stopSoftphone } from "/agent/softphone.js";
 import * as api from "./api.js";
+import { applyActions, onCallKey, renderActions, setupCalls, tileButtons } from "./calls.js";
 import { language, setLanguage, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -55,6 +58,7 @@ function tileNode(tile, index) {
     el("button", { type: "button", class: "remove", onclick: (e) => {
       e.stopPropagation(); unmonitor(tile.extension);
     } }, t("unmonitor")),
+    el("span", { class: "actions" }, ...tileButtons(tile)),
   );
 }
 
@@ -69,6 +73,7 @@ function render() {
   $("licence").textContent = t("licence")(view.tierName, view.tiles.length, view.limit);
   $("grid").replaceChildren(...view.tiles.map(tileNode));
   renderOwn();
+  renderActions();
 }
 
 function pick(index) {
@@ -93,6 +98,7 @@ async function load() {
   const state = await api.consoleState();
   Object.assign(view, state);
   render();
+  applyActions(state.actions);
 }
 
 async function monitored(extensions) {
@@ -172,7 +178,7 @@ function restartLive() {
       try {
         $("live").textContent = t("live");
         $("live").dataset.connected = "true";
-        await api.follow(applyTile, controller.signal);
+        await api.follow(applyTile, applyActions, controller.signal);
         delay = 500;
       } catch (error) {
         if (controller.signal.aborted) return;
@@ -230,10 +236,13 @@ function onKey(event) {
     transferTo(view.tiles[view.picked].extension);
   } else if (event.key === "Delete" && view.tiles[view.picked]) {
     unmonitor(view.tiles[view.picked].extension);
+  } else {
+    onCallKey(event.key, view.tiles[view.picked]);
   }
 }
 
 setLanguage(language());
+setupCalls({ el, say });
 setupSoftphone({
   token: () => api.session.token,
   language,

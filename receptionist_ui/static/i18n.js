@@ -6,7 +6,39 @@ const WORDS = {
     signOut: "Uitloggen", monitored: "Collega's", directory: "Bedrijfstelefoonboek",
     searchHint: "Zoek op naam of toestel (/)",
     keys: "Toetsen: a opnemen, / zoeken, 1-9 collega kiezen, t doorverbinden naar de gekozen " +
-      "collega, v naar diens voicemail, Delete niet meer volgen, Esc terug.",
+      "collega, v naar diens voicemail, c ruggespraak, w laten wachten (camp-on), p parkeren, " +
+      "g aanname van diens gesprek, k conferentie; f doorverbinden na ruggespraak, r terug " +
+      "naar de beller; Delete niet meer volgen, Esc terug.",
+    calls: "Mijn gesprekken",
+    actions: {
+      consult: "Ruggespraak", campOn: "Laten wachten", park: "Parkeren", pickup: "Aannemen",
+      conference: "Conferentie", complete: "Doorverbinden", back: "Terug naar beller",
+    },
+    did: {
+      consult: (x) => `${x} wordt gebeld; de beller hoort wachtmuziek`,
+      campOn: (x) => `De beller wacht op ${x}`,
+      park: (x) => `Gesprek geparkeerd voor ${x}`,
+      pickup: (x) => `Het gesprek van ${x} komt naar uw toestel`,
+      conference: (x) => `Conferentie met ${x}`,
+      complete: () => "Doorverbinden...", back: () => "Terug naar de beller",
+    },
+    consulting: (x, joined, mode) => (mode === "barge" ? `Conferentie met ${x}` :
+      `Ruggespraak met ${x}`) + (joined ? "" : " (gaat over)"),
+    campingOn: (caller, x) => `${caller} wacht op ${x} (wachtmuziek)`,
+    parkedFor: (caller, x) => `${caller} geparkeerd voor ${x}: ${x} kiest *88 (anderen *88${x})`,
+    notices: {
+      consult_handed_over: (x) => `Doorverbonden met ${x}`,
+      consult_stopped: () => "Terug bij de beller",
+      consult_hung_up: (x) => `${x} heeft opgehangen`,
+      consult_call_ended: () => "Het gesprek is beëindigd",
+      consult_no_answer: (x) => `${x} neemt niet op`,
+      consult_busy: (x) => `${x} is bezet`,
+      consult_not_registered: (x) => `${x} is afgemeld`,
+      consult_rejected: (x) => `${x} weigert`,
+      consult_failed: () => "Ruggespraak mislukt",
+      park_refused: (why) => `Parkeren geweigerd: ${why}`,
+      recall: (x) => `${x} kwam niet vrij: het gesprek komt terug`,
+    },
     myPhone: "Mijn toestel", answer: "Opnemen", answered: "Uw toestel neemt op",
     voicemail: "Voicemail", toVoicemail: (target) => `Gesprek naar de voicemail van ${target}`,
     monitor: "Volgen", unmonitor: "Niet volgen", transfer: "Doorverbinden",
@@ -25,7 +57,39 @@ const WORDS = {
     signOut: "Sign out", monitored: "Colleagues", directory: "Company directory",
     searchHint: "Search by name or extension (/)",
     keys: "Keys: a answer, / search, 1-9 pick a colleague, t transfer to the picked " +
-      "colleague, v to their voicemail, Delete stop monitoring, Esc back.",
+      "colleague, v to their voicemail, c consult, w camp on, p park, g pick up their call, " +
+      "k conference; f complete the transfer, r back to the caller; Delete stop monitoring, " +
+      "Esc back.",
+    calls: "My calls",
+    actions: {
+      consult: "Consult", campOn: "Camp on", park: "Park", pickup: "Pick up",
+      conference: "Conference", complete: "Complete transfer", back: "Back to caller",
+    },
+    did: {
+      consult: (x) => `Calling ${x}; the caller hears music`,
+      campOn: (x) => `The caller waits for ${x}`,
+      park: (x) => `Call parked for ${x}`,
+      pickup: (x) => `${x}'s call comes to your phone`,
+      conference: (x) => `Conference with ${x}`,
+      complete: () => "Transferring...", back: () => "Back to the caller",
+    },
+    consulting: (x, joined, mode) => (mode === "barge" ? `Conference with ${x}` :
+      `Consulting ${x}`) + (joined ? "" : " (ringing)"),
+    campingOn: (caller, x) => `${caller} waits for ${x} (music)`,
+    parkedFor: (caller, x) => `${caller} parked for ${x}: ${x} dials *88 (others *88${x})`,
+    notices: {
+      consult_handed_over: (x) => `Transferred to ${x}`,
+      consult_stopped: () => "Back with the caller",
+      consult_hung_up: (x) => `${x} hung up`,
+      consult_call_ended: () => "The call ended",
+      consult_no_answer: (x) => `${x} does not answer`,
+      consult_busy: (x) => `${x} is busy`,
+      consult_not_registered: (x) => `${x} is signed out`,
+      consult_rejected: (x) => `${x} declined`,
+      consult_failed: () => "The consultation failed",
+      park_refused: (why) => `Park refused: ${why}`,
+      recall: (x) => `${x} did not become free: the call comes back`,
+    },
     myPhone: "My phone", answer: "Answer", answered: "Your phone answers",
     voicemail: "Voicemail", toVoicemail: (target) => `Call sent to ${target}'s voicemail`,
     monitor: "Monitor", unmonitor: "Stop monitoring", transfer: "Transfer",
