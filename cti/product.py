@@ -73,6 +73,7 @@ from cti.provisioning_demo import (
 )
 from cti.receptionist import ReceptionistConsole
 from cti.receptionist_calls import ReceptionistCalls
+from cti.receptionist_notes import CallNotes
 from cti.recording_product import ProductRecordings
 from cti.rest import crm_connections as crm_connections_api
 from cti.rest import receptionist as receptionist_api
@@ -376,6 +377,9 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         receptionist = ReceptionistConsole(pbx, provisioning, redis, settings.key_prefix)
         receptionist_calls = ReceptionistCalls(receptionist)
         receptionist.follow(receptionist_calls.on_event)
+        receptionist_notes = CallNotes(redis, settings.key_prefix)
+        await receptionist_notes.load()
+        receptionist.follow(receptionist_notes.on_changes)
         receptionist_task = asyncio.create_task(receptionist.run(), name="receptionist")
         stack.callback(receptionist_task.cancel)
         await pbx.start()
@@ -432,6 +436,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.carrier_registrations = pbx.carrier_registrations
         app.state.receptionist = receptionist
         app.state.receptionist_calls = receptionist_calls
+        app.state.receptionist_notes = receptionist_notes
         app.include_router(receptionist_api.router)
         _mount_clients(app)
         install_browser_phone(app, pbx, settings.host)

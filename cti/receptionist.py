@@ -24,6 +24,7 @@ from common.redis_keys import receptionist_monitored
 from pbx_core import call_control as cc
 from pbx_core.features.diversion import Forwarding
 from pbx_core.presence.dialog_state import (
+    Change,
     Dialog,
     DialogPhase,
     DialogStates,
@@ -119,6 +120,7 @@ class Actions:
 
 Streamed: TypeAlias = Tile | Actions | None
 """A console stream's item; None: it fell behind and ends."""
+Follower: TypeAlias = Callable[[cc.CallEvent, list[Change]], None]
 
 
 class ReceptionistConsole:
@@ -133,11 +135,12 @@ class ReceptionistConsole:
         self._listeners: dict[str, set[asyncio.Queue[Streamed]]] = {}
         self._shown: dict[tuple[str, str], Tile] = {}
         """The last tile sent per line (of tenants with a console open)."""
-        self._followers: list[Callable[[cc.CallEvent], None]] = []
+        self._followers: list[Follower] = []
 
-    def follow(self, follower: Callable[[cc.CallEvent], None]) -> None:
-        """`follower` gets every PBX call event after the presence took it in (the call
-        actions watch their calls, and colleagues' lines, this way)."""
+    def follow(self, follower: Follower) -> None:
+        """`follower` gets every PBX call event with the dialogs it changed, after the presence
+        took it in (the call actions watch their calls and colleagues' lines, the history
+        logs the calls that ring a receptionist)."""
         self._followers.append(follower)
 
     async def run(self) -> None:
@@ -147,10 +150,11 @@ class ReceptionistConsole:
         try:
             async for event in self._pbx.events():
                 try:
-                    for change in self.states.apply(event):
+                    changes = self.states.apply(event)
+                    for change in changes:
                         self._publish(change.tenant, change.extension)
                     for follower in self._followers:
-                        follower(event)
+                        follower(event, changes)
                 except Exception:
                     log.exception("receptionist presence failed on %r", event)
         finally:

@@ -28,7 +28,7 @@ from typing import Any
 
 from cti.receptionist import Actions, ConsoleError, ReceptionistConsole, TileState
 from pbx_core import call_control as cc
-from pbx_core.presence.dialog_state import Dialog, DialogPhase, Direction, Line
+from pbx_core.presence.dialog_state import Change, Dialog, DialogPhase, Direction, Line
 
 CAMP_ON_SECONDS = 120.0
 """How long a call camps on a busy colleague before it rings the receptionist again."""
@@ -212,7 +212,7 @@ class ReceptionistCalls:
     # -----------------------------------------------------------------------------------------
     # Following the PBX
 
-    def on_event(self, event: cc.CallEvent) -> None:
+    def on_event(self, event: cc.CallEvent, _changes: list[Change]) -> None:
         """Every call event (after the presence): what the waiting calls become."""
         match event:
             case cc.MonitorStarted(call_id=call_id, monitor_id=monitor_id):

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from enum import StrEnum
 from typing import Annotated, Any, assert_never
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,7 @@ from cti.receptionist import (
     Tile,
 )
 from cti.receptionist_calls import ReceptionistCalls
+from cti.receptionist_notes import NOTE_LENGTH, CallNotes
 from cti.rest.deps import CurrentPrincipal
 
 KEEPALIVE_SECONDS = 15.0
@@ -76,6 +77,19 @@ def _calls(request: Request) -> ReceptionistCalls:
 Calls = Annotated[ReceptionistCalls, Depends(_calls)]
 
 
+def _notes(request: Request) -> CallNotes:
+    notes: CallNotes = _running(request, "receptionist_notes")
+    return notes
+
+
+Notes = Annotated[CallNotes, Depends(_notes)]
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(max_length=NOTE_LENGTH, description='"" removes the note')
+
+
 class Colleague(BaseModel):
     model_config = ConfigDict(extra="forbid")
     target: str = Field(pattern=EXTENSION, description="A colleague's extension")
@@ -93,7 +107,7 @@ def _extension(principal: CurrentPrincipal) -> str:
 
 @router.get("")
 async def console_state(
-    principal: CurrentPrincipal, console: Console, calls: Calls
+    principal: CurrentPrincipal, console: Console, calls: Calls, notes: Notes
 ) -> dict[str, Any]:
     """The licence's tier and limit, the receptionist's own phone (`own`), the monitored
     colleagues' tiles and the receptionist's calls in progress (`actions`: the consultation,
@@ -104,6 +118,7 @@ async def console_state(
     except ConsoleError as error:
         raise _refused(error) from error
     monitored = await console.monitored(principal.tenant, principal.username)
+    await notes.register(principal.tenant, extension)  # its calls go into its history
     return {
         "extension": extension,
         "tier": tier,
@@ -255,6 +270,42 @@ async def consult_step(
     """Complete the attended transfer, or go back to the caller."""
     finish = calls.complete if step is ConsultStep.COMPLETE else calls.back_to_caller
     return await _on_own_phone(principal, console, lambda ext: finish(principal.tenant, ext))
+
+
+@router.get("/history")
+async def history(principal: CurrentPrincipal, console: Console, notes: Notes) -> dict[str, Any]:
+    """The receptionist's latest ended calls (newest first), each with its note."""
+    extension = _extension(principal)
+    try:
+        await console.tier(principal.tenant, principal.username)
+    except ConsoleError as error:
+        raise _refused(error) from error
+    calls = await notes.history(principal.tenant, extension)
+    return {"calls": [c.as_json() for c in calls]}
+
+
+@router.put(
+    "/history/{call_id}/note",
+    responses={404: {"description": "Not a call of the receptionist's history"}},
+)
+async def write_note(
+    call_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9@._:+~-]{1,200}$")],
+    body: Note,
+    principal: CurrentPrincipal,
+    console: Console,
+    notes: Notes,
+) -> dict[str, Any]:
+    """Write (or, with "", remove) the note on one of the receptionist's calls; the company's
+    other receptionists see it on the same call."""
+    extension = _extension(principal)
+    try:
+        await console.tier(principal.tenant, principal.username)
+        entry = await notes.write(
+            principal.tenant, extension, principal.username, call_id, body.text
+        )
+    except ConsoleError as error:
+        raise _refused(error) from error
+    return entry.as_json()
 
 
 async def _on_own_phone(

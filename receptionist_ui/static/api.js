@@ -50,6 +50,9 @@ export const searchDirectory = (q) => call("GET", `${BASE}/directory?q=${encodeU
 export const transfer = (target) => call("POST", `${BASE}/transfer`, { target });
 export const answer = () => call("POST", `${BASE}/answer`);
 export const toVoicemail = (target) => call("POST", `${BASE}/voicemail`, { target });
+export const callHistory = () => call("GET", `${BASE}/history`);
+export const writeNote = (callId, text) =>
+  call("PUT", `${BASE}/history/${encodeURIComponent(callId)}/note`, { text });
 // The call actions (calls.js): each on the call of the receptionist's own phone.
 export const callAction = (path, target) =>
   call("POST", `${BASE}/calls/${path}`, target === undefined ? undefined : { target });

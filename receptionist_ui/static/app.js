@@ -9,6 +9,7 @@
 import { answerRinging, setupSoftphone, startSoftphone, stopSoftphone } from "/agent/softphone.js";
 import * as api from "./api.js";
 import { applyActions, onCallKey, renderActions, setupCalls, tileButtons } from "./calls.js";
+import { loadHistory, setupHistory } from "./history.js";
 import { language, setLanguage, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -84,8 +85,10 @@ function pick(index) {
 
 function applyTile(tile) {
   if (tile.extension === view.extension) {
+    const rings = tile.state === "ringing" && view.own?.state !== "ringing";
     view.own = tile;
     renderOwn();
+    if (rings) setTimeout(loadHistory, 500); // the call is in the history as it rings
   }
   const index = view.tiles.findIndex((x) => x.extension === tile.extension);
   if (index < 0) return;
@@ -211,6 +214,7 @@ async function start() {
     return;
   }
   restartLive();
+  loadHistory();
   startSoftphone(); // when this session chose the browser phone
 }
 
@@ -243,6 +247,7 @@ function onKey(event) {
 
 setLanguage(language());
 setupCalls({ el, say });
+setupHistory({ el, say });
 setupSoftphone({
   token: () => api.session.token,
   language,
@@ -255,6 +260,7 @@ $("lang").addEventListener("click", () => {
   setLanguage(language() === "nl" ? "en" : "nl");
   $("lang").textContent = language() === "nl" ? "EN" : "NL";
   render();
+  loadHistory();
   setupSoftphone(); // the panel in the new language
 });
 $("login-form").addEventListener("submit", async (event) => {

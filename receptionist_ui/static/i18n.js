@@ -10,6 +10,8 @@ const WORDS = {
       "g aanname van diens gesprek, k conferentie; f doorverbinden na ruggespraak, r terug " +
       "naar de beller; Delete niet meer volgen, Esc terug.",
     calls: "Mijn gesprekken",
+    history: "Gespreksgeschiedenis", refresh: "Vernieuwen", note: "Notitie",
+    saveNote: "Notitie bewaren", noteSaved: "Notitie bewaard",
     actions: {
       consult: "Ruggespraak", campOn: "Laten wachten", park: "Parkeren", pickup: "Aannemen",
       conference: "Conferentie", complete: "Doorverbinden", back: "Terug naar beller",
@@ -61,6 +63,8 @@ const WORDS = {
       "k conference; f complete the transfer, r back to the caller; Delete stop monitoring, " +
       "Esc back.",
     calls: "My calls",
+    history: "Call history", refresh: "Refresh", note: "Note",
+    saveNote: "Save note", noteSaved: "Note saved",
     actions: {
       consult: "Consult", campOn: "Camp on", park: "Park", pickup: "Pick up",
       conference: "Conference", complete: "Complete transfer", back: "Back to caller",

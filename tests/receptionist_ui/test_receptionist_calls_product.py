@@ -330,3 +330,48 @@ def test_pickup_of_a_ringing_colleagues_call(
         running.finished("colleague")  # cancelled
         running.finished("caller")
         running.finished("own")
+
+
+def test_a_note_on_a_call_of_the_history(
+    page: Page, product: ProductThread, tmp_path: Path
+) -> None:
+    """1001's call rings the receptionist: it appears in the console's history (once, though
+    answered from the console, which rings the phone again); the receptionist writes a note
+    (Enter saves), which is still there after a reload. Notes on calls that are not the
+    receptionist's are refused."""
+    with phones(
+        product,
+        tmp_path,
+        own=receptionist_phone(product, tmp_path),
+        caller=call(product, tmp_path, CALLER, RECEPTIONIST, 1000),
+    ) as running:
+        own = page.locator("#own")
+        expect(own).to_have_attribute("data-state", "ringing", timeout=15000)
+        page.keyboard.press("a")
+        running.finished("caller")
+        running.finished("own")
+    entry = page.locator("#history .call").first
+    expect(entry).to_contain_text(CALLER, timeout=15000)
+    call_id = entry.get_attribute("data-call-id")
+    assert call_id
+    entry.locator("input.note").fill("Belt terug over offerte 42")
+    entry.locator("input.note").press("Enter")
+    expect(page.locator("#message")).to_have_class("message", timeout=15000)
+    page.reload()
+    saved = page.locator(f'#history .call[data-call-id="{call_id}"] input.note')
+    expect(saved).to_have_value("Belt terug over offerte 42", timeout=15000)
+    with api(product, RECEPTIONIST, f"pw{RECEPTIONIST}") as client:
+        notes = client.get("/api/v1/receptionist/history").json()["calls"]
+        assert [n["callId"] for n in notes].count(call_id) == 1
+        assert notes[0]["note"] == "Belt terug over offerte 42"
+        assert notes[0]["noteBy"] == RECEPTIONIST
+        base = "/api/v1/receptionist/history"
+        unknown = client.put(f"{base}/not-a-call/note", json={"text": "x"})
+        assert unknown.status_code == 404
+        too_long = client.put(f"{base}/{call_id}/note", json={"text": "x" * 2001})
+        assert too_long.status_code == 422
+        odd = client.put(f"{base}/a%20b/note", json={"text": "x"})
+        assert odd.status_code == 422
+    with api(product, "1004", "pw1004") as unlicensed:
+        refused = unlicensed.put(f"{base}/{call_id}/note", json={"text": "x"})
+        assert refused.status_code == 403
