@@ -50,6 +50,8 @@ export const searchDirectory = (q) => call("GET", `${BASE}/directory?q=${encodeU
 export const transfer = (target) => call("POST", `${BASE}/transfer`, { target });
 export const answer = () => call("POST", `${BASE}/answer`);
 export const toVoicemail = (target) => call("POST", `${BASE}/voicemail`, { target });
+export const screenPop = (number) =>
+  call("GET", `/api/v1/screen-pop?number=${encodeURIComponent(number)}`);
 export const callHistory = () => call("GET", `${BASE}/history`);
 export const writeNote = (callId, text) =>
   call("PUT", `${BASE}/history/${encodeURIComponent(callId)}/note`, { text });

@@ -11,6 +11,7 @@ import * as api from "./api.js";
 import { applyActions, onCallKey, renderActions, setupCalls, tileButtons } from "./calls.js";
 import { loadHistory, setupHistory } from "./history.js";
 import { language, setLanguage, t } from "./i18n.js";
+import { popEnded, popFor } from "./pop.js";
 
 const $ = (id) => document.getElementById(id);
 const view = { extension: "", tierName: "", limit: null, own: null, tiles: [], picked: -1 };
@@ -65,6 +66,8 @@ function tileNode(tile, index) {
 
 function renderOwn() {
   if (!view.own) return;
+  popFor(view.own);
+  popEnded(view.own);
   $("own").dataset.state = view.own.state;
   $("own-state").textContent = `${view.own.extension}: ${describe(view.own)}`;
   $("answer").disabled = view.own.state !== "ringing";

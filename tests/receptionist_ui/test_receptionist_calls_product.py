@@ -375,3 +375,36 @@ def test_a_note_on_a_call_of_the_history(
     with api(product, "1004", "pw1004") as unlicensed:
         refused = unlicensed.put(f"{base}/{call_id}/note", json={"text": "x"})
         assert refused.status_code == 403
+
+
+def test_screen_pop_of_an_outside_caller(
+    page: Page, product: ProductThread, tmp_path: Path
+) -> None:
+    """A caller from the carrier (0612345678) dials the receptionist's direct number; the
+    receptionist has them among their contacts: the card pops up as the phone rings, and the
+    console answers the call."""
+    with api(product, RECEPTIONIST, f"pw{RECEPTIONIST}") as client:
+        made = client.post(
+            "/api/v1/contacts",
+            json={"name": "Jansen Bouw", "numbers": ["+31612345678"], "company": "Jansen BV"},
+        )
+        assert made.status_code == 201, made.text
+    outside = Sipp(
+        "trunk_call.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", product.sip_port),
+        variables={"from": "0612345678", "to": "+31201230003", "media_port": free_port(),
+                   "hold_ms": 1000},
+        timeout_s=SIPP_SECONDS,
+    )  # fmt: skip
+    with phones(
+        product, tmp_path, own=receptionist_phone(product, tmp_path), caller=outside
+    ) as running:
+        expect(page.locator("#own")).to_have_attribute("data-state", "ringing", timeout=15000)
+        pop = page.locator("#pop")
+        expect(pop).to_contain_text("Jansen Bouw", timeout=15000)
+        page.keyboard.press("a")
+        running.finished("caller")
+        running.finished("own")
+    expect(page.locator("#own")).to_have_attribute("data-state", "idle", timeout=15000)
+    expect(pop).to_contain_text("Jansen Bouw")  # the card stays until the next call
