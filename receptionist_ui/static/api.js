@@ -52,6 +52,12 @@ export const answer = () => call("POST", `${BASE}/answer`);
 export const toVoicemail = (target) => call("POST", `${BASE}/voicemail`, { target });
 export const screenPop = (number) =>
   call("GET", `/api/v1/screen-pop?number=${encodeURIComponent(number)}`);
+// The public GraphQL API (the supervisor's queue commands, queues.js); its errors as ApiError.
+export async function graphql(query, variables = {}) {
+  const body = await call("POST", "/graphql", { query, variables });
+  if (body?.errors?.length) throw new ApiError(400, body.errors[0].message);
+  return body.data;
+}
 export const callHistory = () => call("GET", `${BASE}/history`);
 export const writeNote = (callId, text) =>
   call("PUT", `${BASE}/history/${encodeURIComponent(callId)}/note`, { text });

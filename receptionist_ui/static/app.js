@@ -12,6 +12,7 @@ import { applyActions, onCallKey, renderActions, setupCalls, tileButtons } from 
 import { loadHistory, setupHistory } from "./history.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { popEnded, popFor } from "./pop.js";
+import { followQueues, setupQueues, stopQueues } from "./queues.js";
 
 const $ = (id) => document.getElementById(id);
 const view = { extension: "", tierName: "", limit: null, own: null, tiles: [], picked: -1 };
@@ -201,6 +202,7 @@ function restartLive() {
 
 function signOut() {
   live?.abort();
+  stopQueues();
   stopSoftphone();
   api.session.token = null;
   $("console-view").hidden = true;
@@ -218,6 +220,7 @@ async function start() {
   }
   restartLive();
   loadHistory();
+  followQueues(view.tier); // Premium
   startSoftphone(); // when this session chose the browser phone
 }
 
@@ -251,6 +254,7 @@ function onKey(event) {
 setLanguage(language());
 setupCalls({ el, say });
 setupHistory({ el, say });
+setupQueues({ el, say, extension: () => view.extension });
 setupSoftphone({
   token: () => api.session.token,
   language,

@@ -10,6 +10,8 @@ const WORDS = {
       "g aanname van diens gesprek, k conferentie; f doorverbinden na ruggespraak, r terug " +
       "naar de beller; Delete niet meer volgen, Esc terug.",
     calls: "Mijn gesprekken",
+    queues: "Wachtrijen", take: "Naar mijn toestel", taken: "Het gesprek komt naar uw toestel",
+    hidden: "anoniem", waited: (s) => `${s} s wachtend`, waiting: (n) => `${n} wachtend`,
     history: "Gespreksgeschiedenis", refresh: "Vernieuwen", note: "Notitie",
     saveNote: "Notitie bewaren", noteSaved: "Notitie bewaard",
     actions: {
@@ -63,6 +65,8 @@ const WORDS = {
       "k conference; f complete the transfer, r back to the caller; Delete stop monitoring, " +
       "Esc back.",
     calls: "My calls",
+    queues: "Queues", take: "To my phone", taken: "The call comes to your phone",
+    hidden: "hidden", waited: (s) => `waiting ${s} s`, waiting: (n) => `${n} waiting`,
     history: "Call history", refresh: "Refresh", note: "Note",
     saveNote: "Save note", noteSaved: "Note saved",
     actions: {

@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
+from cti.users import SUPERVISOR_EXTENSION
 from tests.pbx_core.support import Sipp, free_port, register
 from tests.product_harness import ProductThread
 from tests.receptionist_ui.test_receptionist_ui_product import (
     RECEPTIONIST,
     _media_programs,
     api,
+    console_of,
     licensed,
     page,
     tile,
@@ -408,3 +410,55 @@ def test_screen_pop_of_an_outside_caller(
         running.finished("own")
     expect(page.locator("#own")).to_have_attribute("data-state", "idle", timeout=15000)
     expect(pop).to_contain_text("Jansen Bouw")  # the card stays until the next call
+
+
+def test_premium_queues_with_the_supervisors_rights(
+    browser: Browser, page: Page, product: ProductThread, tmp_path: Path
+) -> None:
+    """The demo supervisor (phone 1100) gets a Premium receptionist licence: its console lists
+    the call centers it supervises with their waiting calls; a carrier caller waits in the
+    Helpdesk (7001, no agent available) and "To my phone" hands the call to 1100's phone. The
+    Instap console (1003) shows no queues, and 1003, an agent, is refused the supervisor's
+    command by the API."""
+    with api(product, "admin", "pwadmin") as admin:
+        licences = {"supervisor": True, "receptionist": "premium", "recording": "on_demand"}
+        patched = admin.patch("/api/v1/tenants/demo/users/supervisor", json={"licences": licences})
+        assert patched.status_code == 200, patched.text
+    expect(page.locator("#queues-section")).to_be_hidden()
+    supervisor_phone = Sipp(
+        "agent_answer.xml",
+        work_dir=tmp_path,
+        local_port=registered(product, tmp_path, SUPERVISOR_EXTENSION),
+        variables={"media_port": free_port(), "ring_ms": 300},
+        timeout_s=SIPP_SECONDS,
+    )
+    waiting = Sipp(
+        "trunk_call.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", product.sip_port),
+        variables={"from": "0612345679", "to": "7001", "media_port": free_port(),
+                   "hold_ms": 3000},
+        timeout_s=SIPP_SECONDS,
+    )  # fmt: skip
+    with (
+        console_of(browser, product, "supervisor") as premium,
+        phones(product, tmp_path, phone=supervisor_phone, caller=waiting) as running,
+    ):
+        helpdesk = premium.locator('#queues .queue[data-cc="7001"]')
+        call = helpdesk.locator(".waiting").first
+        expect(call).to_contain_text("0612345679", timeout=20000)
+        call_id = call.get_attribute("data-call-id")
+        with api(product, RECEPTIONIST, f"pw{RECEPTIONIST}") as agent:
+            refused = agent.post(
+                "/graphql",
+                json={
+                    "query": 'mutation($c: ID!) { retrieveCall(callId: $c, extension: "1003") '
+                    "{ accepted } }",
+                    "variables": {"c": call_id},
+                },
+            ).json()
+            assert refused.get("errors"), refused
+        call.locator("button.take").click()
+        expect(helpdesk.locator(".waiting")).to_have_count(0, timeout=15000)
+        running.finished("phone")  # rang, answered, the caller hung up after 3 s
+        running.finished("caller")
