@@ -71,9 +71,7 @@ from cti.provisioning_demo import (
     seed_demo_company,
     seed_demo_operator,
 )
-from cti.receptionist import ReceptionistConsole
-from cti.receptionist_calls import ReceptionistCalls
-from cti.receptionist_notes import CallNotes
+from cti.receptionist_product import start_receptionist
 from cti.recording_product import ProductRecordings
 from cti.rest import crm_connections as crm_connections_api
 from cti.rest import receptionist as receptionist_api
@@ -374,14 +372,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         cdr_task = asyncio.create_task(cdrs.run(pbx.subscribe()), name="cdrs")
         stack.callback(cdr_task.cancel)
         # The receptionist console's presence: the same pure core as the phones' BLF keys.
-        receptionist = ReceptionistConsole(pbx, provisioning, redis, settings.key_prefix)
-        receptionist_calls = ReceptionistCalls(receptionist)
-        receptionist.follow(receptionist_calls.on_event)
-        receptionist_notes = CallNotes(redis, settings.key_prefix)
-        await receptionist_notes.load()
-        receptionist.follow(receptionist_notes.on_changes)
-        receptionist_task = asyncio.create_task(receptionist.run(), name="receptionist")
-        stack.callback(receptionist_task.cancel)
+        receptionist = await start_receptionist(pbx, provisioning, redis, settings.key_prefix)
+        stack.callback(receptionist.task.cancel)
         await pbx.start()
         stack.push_async_callback(pbx.stop)
         await voicemail.tell_phones(pbx.set_message_counts, list(pbx.directories.tenants))
@@ -434,9 +426,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.crm_connections = crm
         app.include_router(crm_connections_api.router)
         app.state.carrier_registrations = pbx.carrier_registrations
-        app.state.receptionist = receptionist
-        app.state.receptionist_calls = receptionist_calls
-        app.state.receptionist_notes = receptionist_notes
+        receptionist.install(app.state)
         app.include_router(receptionist_api.router)
         _mount_clients(app)
         install_browser_phone(app, pbx, settings.host)
