@@ -1,7 +1,7 @@
 """The receptionist's attended transfer in the PBX (docs/pbx.md, "Consult", "Hand-over") over
 real SIP and RTP: the agent (the receptionist, 1002) consults a colleague (1003) while the
-caller hears neither of them; `HandOver` gives the colleague the call. `ParkCall` and
-`HandOver` are refused without a bridged leg or a joined monitor. Tones as in
+caller hears neither of them; `HandOver` gives the colleague the call (its refusals are in
+test_hold_and_monitor.py's `test_hold_and_monitor_need_a_bridged_agent`). Tones as in
 test_hold_and_monitor.py: caller 500 Hz, agent 1000 Hz, colleague 1500 Hz."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from pathlib import Path
 
 from pbx_core import call_control as cc
 from pbx_core.service import PbxService
-from tests.pbx_core.handlers import AnswerAndBridge
-from tests.pbx_core.support import EventLog, trunk_caller
+from tests.pbx_core.support import EventLog
 from tests.pbx_core.test_hold_and_monitor import (
     AGENT_HZ,
     CALLER_HZ,
@@ -65,23 +64,3 @@ async def test_consult_then_hand_over_moves_the_call_to_the_colleague(
     finally:
         colleague_sipp.kill()
         await colleague.close()
-
-
-async def test_hand_over_and_park_need_a_joined_monitor_and_a_bridged_leg(
-    pbx: PbxService, events: EventLog, tmp_path: Path
-) -> None:
-    pbx.register_handler(AnswerAndBridge(pbx, None))  # the caller waits with music
-    caller_sipp = await trunk_caller(
-        pbx.config.sip_port, "trunk_call_remote_bye.xml", tmp_path, media_port=9
-    )
-    try:
-        call_id = (await events.next_of(cc.CallAnswered)).call_id
-        for command in (cc.HandOver(call_id, "c1"), cc.ParkCall(call_id, "1002")):
-            pbx.send(command)
-            failed = await events.next_of(cc.CommandFailed, command=type(command).__name__)
-            assert failed.call_id == call_id and failed.reason
-        pbx.send(cc.Hangup(call_id))
-        await events.next_of(cc.CallHungUp, call_id=call_id)
-        assert (await caller_sipp.wait()).returncode == 0
-    finally:
-        caller_sipp.kill()

@@ -98,12 +98,15 @@ def call(
     product: ProductThread, tmp_path: Path, caller: str, called: str, hold_ms: int,
     scenario: str = "ext_call.xml",
 ) -> Sipp:  # fmt: skip
+    """`caller` calls `called` (an extension with digest auth; from the carrier with a
+    `trunk_call` scenario: the trusted address, no auth)."""
+    on_trunk = scenario.startswith("trunk_")
     return Sipp(
         scenario,
         work_dir=tmp_path,
         remote=("127.0.0.1", product.sip_port),
         variables={"from": caller, "to": called, "media_port": free_port(), "hold_ms": hold_ms},
-        extra=["-au", caller, "-ap", f"pw{caller}"],
+        extra=[] if on_trunk else ["-au", caller, "-ap", f"pw{caller}"],
         timeout_s=SIPP_SECONDS,
     )
 
@@ -391,14 +394,7 @@ def test_screen_pop_of_an_outside_caller(
             json={"name": "Jansen Bouw", "numbers": ["+31612345678"], "company": "Jansen BV"},
         )
         assert made.status_code == 201, made.text
-    outside = Sipp(
-        "trunk_call.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", product.sip_port),
-        variables={"from": "0612345678", "to": "+31201230003", "media_port": free_port(),
-                   "hold_ms": 1000},
-        timeout_s=SIPP_SECONDS,
-    )  # fmt: skip
+    outside = call(product, tmp_path, "0612345678", "+31201230003", 1000, "trunk_call.xml")
     with phones(
         product, tmp_path, own=receptionist_phone(product, tmp_path), caller=outside
     ) as running:
@@ -432,22 +428,15 @@ def test_premium_queues_with_the_supervisors_rights(
         variables={"media_port": free_port(), "ring_ms": 300},
         timeout_s=SIPP_SECONDS,
     )
-    waiting = Sipp(
-        "trunk_call.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", product.sip_port),
-        variables={"from": "0612345679", "to": "7001", "media_port": free_port(),
-                   "hold_ms": 3000},
-        timeout_s=SIPP_SECONDS,
-    )  # fmt: skip
+    waiting = call(product, tmp_path, "0612345679", "7001", 3000, "trunk_call.xml")
     with (
         console_of(browser, product, "supervisor") as premium,
         phones(product, tmp_path, phone=supervisor_phone, caller=waiting) as running,
     ):
         helpdesk = premium.locator('#queues .queue[data-cc="7001"]')
-        call = helpdesk.locator(".waiting").first
-        expect(call).to_contain_text("0612345679", timeout=20000)
-        call_id = call.get_attribute("data-call-id")
+        row = helpdesk.locator(".waiting").first
+        expect(row).to_contain_text("0612345679", timeout=20000)
+        call_id = row.get_attribute("data-call-id")
         with api(product, RECEPTIONIST, f"pw{RECEPTIONIST}") as agent:
             refused = agent.post(
                 "/graphql",
@@ -458,7 +447,7 @@ def test_premium_queues_with_the_supervisors_rights(
                 },
             ).json()
             assert refused.get("errors"), refused
-        call.locator("button.take").click()
+        row.locator("button.take").click()
         expect(helpdesk.locator(".waiting")).to_have_count(0, timeout=15000)
         running.finished("phone")  # rang, answered, the caller hung up after 3 s
         running.finished("caller")
