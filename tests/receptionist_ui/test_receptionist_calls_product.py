@@ -216,9 +216,10 @@ def test_conference_then_back_to_the_caller(
 def test_camp_on_rings_the_busy_colleague_once_free(
     page: Page, product: ProductThread, tmp_path: Path
 ) -> None:
-    """The Done-when: 1005 is on a call with 1004; the receptionist answers 1001 in the console
-    and camps the call on 1005 (key "w"): the receptionist's phone is free, the caller waits
-    with music; when 1004 hangs up, 1005 rings, answers and talks to 1001."""
+    """The Done-when: 1005 is on a call with 1004 (its tile shows it live); a caller from the
+    carrier dials the receptionist's direct number, the receptionist answers in the console and
+    camps the call on 1005 (key "w"): the receptionist's phone is free, the caller waits with
+    music; when 1004 hangs up, 1005 rings, answers and talks to the caller."""
     monitor_colleague(page, product)
     with phones(
         product,
@@ -228,20 +229,19 @@ def test_camp_on_rings_the_busy_colleague_once_free(
     ) as running:
         expect(tile(page, COLLEAGUE)).to_have_attribute("data-state", "on_call", timeout=15000)
         running.running["own"] = product.loop.run(receptionist_phone(product, tmp_path).start())
-        running.running["caller"] = product.loop.run(
-            call(product, tmp_path, CALLER, RECEPTIONIST, 30000).start()
-        )
+        outside = call(product, tmp_path, "0612345670", "+31201230003", 30000, "trunk_call.xml")
+        running.running["caller"] = product.loop.run(outside.start())
         answer_in_the_console(page)
         page.keyboard.press("w")
         waiting = page.locator(f'#calls .camp-on[data-target="{COLLEAGUE}"]')
-        expect(waiting).to_contain_text(CALLER, timeout=15000)
+        expect(waiting).to_contain_text("612345670", timeout=15000)
         expect(page.locator("#own")).to_have_attribute("data-state", "idle", timeout=15000)
         running.finished("own")
         expect(tile(page, COLLEAGUE)).to_contain_text("1004")
-        running.finished("busy")  # 1004 hangs up: 1005 is free and rings for 1001
+        running.finished("busy")  # 1004 hangs up: 1005 is free and rings for the caller
         expect(waiting).to_have_count(0, timeout=15000)
         colleague = tile(page, COLLEAGUE)
-        expect(colleague).to_contain_text(CALLER, timeout=15000)
+        expect(colleague).to_contain_text("612345670", timeout=15000)
         expect(colleague).to_have_attribute("data-state", "on_call", timeout=15000)
         running.finished("caller")
         running.finished("colleague")

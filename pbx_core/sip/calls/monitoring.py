@@ -105,16 +105,15 @@ class Monitoring:
         ua.event_cb = partial(self._on_monitor_ua_event, call, monitor)
         call.monitor = monitor
         ctx.claim(call.tenant, command.extension)
+        # A supervisor sees whose call it joins; a consulted colleague who asks (the
+        # receptionist, its number) and about whom (the caller).
+        consult = command.mode is cc.MonitorMode.CONSULT
+        shown = (leg.extension, f"{leg.extension}: {call.caller}") if consult else (
+            call.caller, f"monitor {leg.extension}")  # fmt: skip
         invite = TryToBinding(
-            (
-                SipCallId(),
-                call.caller,
-                command.extension,
-                MsgBody(media.supervisor_offer()),
-                None,
-                f"monitor {leg.extension}",
-            )
-        )
+            (SipCallId(), shown[0], command.extension, MsgBody(media.supervisor_offer()),
+             None, shown[1])
+        )  # fmt: skip
         invite.contact = binding.contact
         ua.recvEvent(invite)
         monitor.timer = Timeout(
