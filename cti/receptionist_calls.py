@@ -11,7 +11,8 @@ Each drives the PBX's own machinery with a typed command (`pbx_core/call_control
   waits here for the busy colleague's line to be free, then `Transfer` rings them; after
   `camp_on_seconds` it rings the receptionist again (the recall).
 - park: `ParkCall` into the colleague's own slot, so `*88` on their phone takes it; the console
-  shows the slot until it is retrieved or recalled (the PBX's park timeout).
+  shows the slot until it is retrieved or recalled (the PBX's park timeout). Announce: `Dial`
+  from the receptionist's phone (answering by itself) to the colleague, to tell them.
 - pickup: the colleague's ringing call (one the PBX rings itself, not a call center's) is
   transferred to the receptionist's phone with the auto-answer hint.
 
@@ -190,6 +191,14 @@ class ReceptionistCalls:
         self._console.send(cc.ParkCall(dialog.call_id, waiting.target))
         self._desk(tenant, extension).parking[dialog.call_id] = waiting
         return dialog.call_id
+
+    def announce(self, tenant: str, extension: str, target: str) -> str:
+        """The receptionist's phone calls colleague `target` (it answers by itself, the
+        receptionist is at the console) to say which call waits for them and where."""
+        target = self._console.colleague(tenant, extension, target)
+        call_id = f"announce-{uuid.uuid4().hex}"
+        self._console.send(cc.Dial(call_id, extension, target, tenant=tenant, auto_answer=True))
+        return call_id
 
     # -----------------------------------------------------------------------------------------
     # Pickup

@@ -218,6 +218,10 @@ class Dial:
     intro: str | None = None
     """A prompt (named as for `PlayPrompt`) the destination hears as it answers, over the
     agent's audio: a queue callback's introduction. Needs rtpengine; without it, none."""
+    auto_answer: bool = False
+    """Ask `extension`'s phone to answer by itself (as `OfferCall.auto_answer`), a desk phone
+    too: the user clicked at their screen (the receptionist console's announce). A browser
+    phone is always asked."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -214,6 +214,8 @@ class ColleagueAction(StrEnum):
     """The answered call waits (music) for the busy colleague and rings them once free."""
     PARK = "park"
     """The answered call parked for the colleague: `*88` on their phone takes it."""
+    ANNOUNCE = "announce"
+    """The receptionist's phone calls the colleague (answering by itself) to tell them."""
     PICKUP = "pickup"
     """The colleague's ringing call rings the receptionist's phone, which answers it."""
 
@@ -239,7 +241,7 @@ async def colleague_action(
     console: Console,
     calls: Calls,
 ) -> dict[str, str]:
-    """Consult, conference, camp-on, park or pickup with colleague `target`
+    """Consult, conference, camp-on, park, announce or pickup with colleague `target`
     (docs/receptionist.md)."""
 
     def act(extension: str) -> str:
@@ -253,6 +255,8 @@ async def colleague_action(
                 return calls.camp_on(tenant, extension, target)
             case ColleagueAction.PARK:
                 return calls.park(tenant, extension, target)
+            case ColleagueAction.ANNOUNCE:
+                return calls.announce(tenant, extension, target)
             case ColleagueAction.PICKUP:
                 return calls.pick_up(tenant, extension, target)
             case _:

@@ -23,6 +23,7 @@ export const TILE_ACTIONS = ["consult", "campOn", "park", "conference"];
 
 export async function act(action, target) {
   const path = { consult: "consult", campOn: "camp-on", park: "park", pickup: "pickup",
+    announce: "announce",
     conference: "conference", complete: "consult/complete", back: "consult/back" }[action];
   try {
     await api.callAction(path, target);
@@ -74,7 +75,9 @@ export function renderActions() {
   }
   for (const wait of parked) {
     items.push(el("li", { class: "parked", "data-target": wait.target },
-      t("parkedFor")(wait.callerName || wait.caller, wait.target)));
+      t("parkedFor")(wait.callerName || wait.caller, wait.target),
+      el("button", { type: "button", class: "announce",
+        onclick: () => act("announce", wait.target) }, t("actions").announce)));
   }
   $("calls").replaceChildren(...items);
   $("calls-section").hidden = items.length === 0;

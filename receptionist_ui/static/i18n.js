@@ -17,6 +17,7 @@ const WORDS = {
     actions: {
       consult: "Ruggespraak", campOn: "Laten wachten", park: "Parkeren", pickup: "Aannemen",
       conference: "Conferentie", complete: "Doorverbinden", back: "Terug naar beller",
+      announce: "Aankondigen",
     },
     did: {
       consult: (x) => `${x} wordt gebeld; de beller hoort wachtmuziek`,
@@ -24,6 +25,7 @@ const WORDS = {
       park: (x) => `Gesprek geparkeerd voor ${x}`,
       pickup: (x) => `Het gesprek van ${x} komt naar uw toestel`,
       conference: (x) => `Conferentie met ${x}`,
+      announce: (x) => `Uw toestel belt ${x}`,
       complete: () => "Doorverbinden...", back: () => "Terug naar de beller",
     },
     consulting: (x, joined, mode) => (mode === "barge" ? `Conferentie met ${x}` :
@@ -72,6 +74,7 @@ const WORDS = {
     actions: {
       consult: "Consult", campOn: "Camp on", park: "Park", pickup: "Pick up",
       conference: "Conference", complete: "Complete transfer", back: "Back to caller",
+      announce: "Announce",
     },
     did: {
       consult: (x) => `Calling ${x}; the caller hears music`,
@@ -79,6 +82,7 @@ const WORDS = {
       park: (x) => `Call parked for ${x}`,
       pickup: (x) => `${x}'s call comes to your phone`,
       conference: (x) => `Conference with ${x}`,
+      announce: (x) => `Your phone calls ${x}`,
       complete: () => "Transferring...", back: () => "Back to the caller",
     },
     consulting: (x, joined, mode) => (mode === "barge" ? `Conference with ${x}` :

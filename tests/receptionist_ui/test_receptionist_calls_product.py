@@ -286,24 +286,30 @@ def test_camp_on_recalls_the_receptionist_when_the_colleague_stays_busy(
         calls.camp_on_seconds = 120.0
 
 
-def test_park_for_a_colleague_who_takes_it_with_star_88(
+def test_park_for_a_colleague_announce_and_take_it_with_star_88(
     page: Page, product: ProductThread, tmp_path: Path
 ) -> None:
     """The receptionist parks 1001's call for 1005 (key "p"): the console shows the slot and
-    the code; 1005 dials *88 and talks to 1001; the parked call leaves the console."""
+    the code; Announce has the receptionist's phone (answering by itself) call 1005, who
+    answers and hangs up; 1005 dials *88 and talks to 1001; the parked call leaves the
+    console."""
     monitor_colleague(page, product)
     with phones(
         product,
         tmp_path,
-        own=receptionist_phone(product, tmp_path),
+        # Rings, answered from the console, let go by the park; the announce, answered.
+        own=receptionist_phone(product, tmp_path, calls=3),
+        colleague=colleague_phone(product, tmp_path, "agent_answer_hangup.xml"),
         caller=call(product, tmp_path, CALLER, RECEPTIONIST, 0, "ext_call_remote_bye.xml"),
     ) as running:
-        registered(product, tmp_path, COLLEAGUE)
         answer_in_the_console(page)
         page.keyboard.press("p")
         parked = page.locator(f'#calls .parked[data-target="{COLLEAGUE}"]')
         expect(parked).to_contain_text("*88", timeout=15000)
         expect(parked).to_contain_text(CALLER)
+        expect(page.locator("#own")).to_have_attribute("data-state", "idle", timeout=15000)
+        parked.locator("button.announce").click()
+        running.finished("colleague")  # rang by the receptionist's phone, answered, hung up
         running.finished("own")
         retrieve = call(product, tmp_path, COLLEAGUE, "*88", 3000)
         running.running["retrieve"] = product.loop.run(retrieve.start())

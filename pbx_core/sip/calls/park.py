@@ -69,6 +69,9 @@ class CallPark:
         """The user of `leg` (bridged, `refusal` None) parks the caller in `slot` (their own
         by default): the leg goes, the caller hears music."""
         self._ctx.bridging.drop_leg(call, leg)  # BYE to the parking phone
+        # Its dialog ends (presence: the parker's lamp and console tile go back to idle).
+        self._ctx.emit(cc.LegHungUp(call.call_id, leg.leg_id, leg.extension, cc.HangupSide.PBX),
+                       call.route)  # fmt: skip
         self.hold_in_slot(call, leg.extension, slot)
 
     def hold_in_slot(self, call: Call, parker: str, slot: str = "") -> None:
