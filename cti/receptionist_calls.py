@@ -91,7 +91,7 @@ class ReceptionistCalls:
     def consult(self, tenant: str, extension: str, target: str) -> str:
         """The caller waits with music while the receptionist talks to `target`."""
         target = self._console.colleague(tenant, extension, target)
-        dialog = self._console.answered_call(tenant, extension)
+        dialog = self._answered(tenant, extension)
         desk = self._desk(tenant, extension)
         if desk.consult is not None:
             raise ConsoleError(409, "consulting", "finish the consultation first")
@@ -108,7 +108,7 @@ class ReceptionistCalls:
         consult = desk.consult
         if consult is None:
             target = self._console.colleague(tenant, extension, target)
-            dialog = self._console.answered_call(tenant, extension)
+            dialog = self._answered(tenant, extension)
             consult = _Consult(dialog.call_id, f"conference-{uuid.uuid4().hex}", target,
                                cc.MonitorMode.BARGE)  # fmt: skip
             desk.consult = consult
@@ -129,6 +129,19 @@ class ReceptionistCalls:
         consult = self._consulting(tenant, extension)
         self._console.send(cc.StopMonitor(consult.call_id, consult.monitor_id))
         return consult.call_id
+
+    def _answered(self, tenant: str, extension: str) -> Dialog:
+        """The receptionist's answered call, one the PBX connects itself."""
+        dialog = self._console.answered_call(tenant, extension)
+        self._not_a_queue_call(tenant, dialog.call_id)
+        return dialog
+
+    def _not_a_queue_call(self, tenant: str, call_id: str) -> None:
+        """A call center's call stays with its queue engine, which decides where it goes (as
+        the PBX's own pickup and park refuse it)."""
+        called = self._console.states.called(call_id) or ""
+        if self._console.is_call_center(tenant, called):
+            raise ConsoleError(409, "queue_call", "a call center's call stays with its queue")
 
     def _consulting(self, tenant: str, extension: str) -> _Consult:
         consult = self._desk(tenant, extension).consult
@@ -152,7 +165,7 @@ class ReceptionistCalls:
     def _hand_off(self, tenant: str, extension: str, target: str) -> tuple[Dialog, _Waiting]:
         """The answered call that is to wait for colleague `target` (camp-on, park)."""
         target = self._console.colleague(tenant, extension, target)
-        dialog = self._console.answered_call(tenant, extension)
+        dialog = self._answered(tenant, extension)
         if self._desk(tenant, extension).busy_with(dialog.call_id):
             raise ConsoleError(409, "busy_with_call", "this call is being handled already")
         return dialog, _Waiting(dialog.call_id, target, dialog.remote, dialog.remote_name)
@@ -212,9 +225,7 @@ class ReceptionistCalls:
         call_id = ringing[0].call_id
         if any(d.call_id == call_id for d in self._console.states.dialogs(tenant, extension)):
             raise ConsoleError(409, "own_call", "that call is yours already")
-        called = self._console.states.called(call_id) or ""
-        if self._console.is_call_center(tenant, called):
-            raise ConsoleError(409, "queue_call", "a call center's call stays with its queue")
+        self._not_a_queue_call(tenant, call_id)
         self._console.send(cc.Transfer(call_id, extension, auto_answer=True))
         return call_id
 

@@ -419,9 +419,9 @@ def test_premium_queues_with_the_supervisors_rights(
 ) -> None:
     """The demo supervisor (phone 1100) gets a Premium receptionist licence: its console lists
     the call centers it supervises with their waiting calls; a carrier caller waits in the
-    Helpdesk (7001, no agent available) and "To my phone" hands the call to 1100's phone. The
-    Instap console (1003) shows no queues, and 1003, an agent, is refused the supervisor's
-    command by the API."""
+    Helpdesk (7001, no agent available) and "To my phone" hands the call to 1100's phone (a
+    queue's call, which the console does not transfer on its own). The Instap console (1003)
+    shows no queues, and 1003, an agent, is refused the supervisor's command by the API."""
     with api(product, "admin", "pwadmin") as admin:
         licences = {"supervisor": True, "receptionist": "premium", "recording": "on_demand"}
         patched = admin.patch("/api/v1/tenants/demo/users/supervisor", json={"licences": licences})
@@ -434,7 +434,7 @@ def test_premium_queues_with_the_supervisors_rights(
         variables={"media_port": free_port(), "ring_ms": 300},
         timeout_s=SIPP_SECONDS,
     )
-    waiting = call(product, tmp_path, "0612345679", "7001", 3000, "trunk_call.xml")
+    waiting = call(product, tmp_path, "0612345679", "7001", 15000, "trunk_call.xml")
     with (
         console_of(browser, product, "supervisor") as premium,
         phones(product, tmp_path, phone=supervisor_phone, caller=waiting) as running,
@@ -455,5 +455,11 @@ def test_premium_queues_with_the_supervisors_rights(
             assert refused.get("errors"), refused
         row.locator("button.take").click()
         expect(helpdesk.locator(".waiting")).to_have_count(0, timeout=15000)
-        running.finished("phone")  # rang, answered, the caller hung up after 3 s
+        expect(premium.locator("#own")).to_have_attribute("data-state", "on_call", timeout=15000)
+        with api(product, "supervisor", "pwsupervisor") as console:
+            # A call center's call stays with its queue engine: no console transfer of it.
+            refused = console.post("/api/v1/receptionist/calls/camp-on", json={"target": "1005"})
+            assert refused.status_code == 409, refused.text
+            assert refused.json()["detail"]["code"] == "queue_call"
+        running.finished("phone")  # rang, answered, the caller hung up
         running.finished("caller")
