@@ -27,6 +27,7 @@ from cti.receptionist import (
 from cti.receptionist_calls import ReceptionistCalls
 from cti.receptionist_notes import NOTE_LENGTH, CallNotes
 from cti.rest.deps import CurrentPrincipal
+from provisioning.users import Tier
 
 KEEPALIVE_SECONDS = 15.0
 
@@ -105,6 +106,15 @@ def _extension(principal: CurrentPrincipal) -> str:
     return principal.extension
 
 
+async def _licensed(principal: Principal, console: ReceptionistConsole) -> tuple[str, Tier]:
+    """The receptionist's extension and licence tier; 403 without either."""
+    extension = _extension(principal)
+    try:
+        return extension, await console.tier(principal.tenant, principal.username)
+    except ConsoleError as error:
+        raise _refused(error) from error
+
+
 @router.get("")
 async def console_state(
     principal: CurrentPrincipal, console: Console, calls: Calls, notes: Notes
@@ -112,11 +122,7 @@ async def console_state(
     """The licence's tier and limit, the receptionist's own phone (`own`), the monitored
     colleagues' tiles and the receptionist's calls in progress (`actions`: the consultation,
     calls camping on colleagues, calls parked)."""
-    extension = _extension(principal)
-    try:
-        tier = await console.tier(principal.tenant, principal.username)
-    except ConsoleError as error:
-        raise _refused(error) from error
+    extension, tier = await _licensed(principal, console)
     monitored = await console.monitored(principal.tenant, principal.username)
     await notes.register(principal.tenant, extension)  # its calls go into its history
     return {
@@ -150,11 +156,7 @@ async def directory(
     q: Annotated[str, Query(max_length=64)] = "",
 ) -> dict[str, Any]:
     """The company directory (name or extension contains `q`), each with its live state."""
-    _extension(principal)
-    try:
-        await console.tier(principal.tenant, principal.username)
-    except ConsoleError as error:
-        raise _refused(error) from error
+    await _licensed(principal, console)
     return {"users": [t.as_json() for t in console.directory(principal.tenant, q)]}
 
 
@@ -279,11 +281,7 @@ async def consult_step(
 @router.get("/history")
 async def history(principal: CurrentPrincipal, console: Console, notes: Notes) -> dict[str, Any]:
     """The receptionist's latest ended calls (newest first), each with its note."""
-    extension = _extension(principal)
-    try:
-        await console.tier(principal.tenant, principal.username)
-    except ConsoleError as error:
-        raise _refused(error) from error
+    extension, _ = await _licensed(principal, console)
     calls = await notes.history(principal.tenant, extension)
     return {"calls": [c.as_json() for c in calls]}
 
@@ -301,9 +299,8 @@ async def write_note(
 ) -> dict[str, Any]:
     """Write (or, with "", remove) the note on one of the receptionist's calls; the company's
     other receptionists see it on the same call."""
-    extension = _extension(principal)
+    extension, _ = await _licensed(principal, console)
     try:
-        await console.tier(principal.tenant, principal.username)
         entry = await notes.write(
             principal.tenant, extension, principal.username, call_id, body.text
         )
@@ -316,9 +313,8 @@ async def _on_own_phone(
     principal: Principal, console: ReceptionistConsole, act: Callable[[str], str]
 ) -> dict[str, str]:
     """`act(extension)` on the receptionist's own phone's call, within its licence; its call id."""
-    extension = _extension(principal)
+    extension, _ = await _licensed(principal, console)
     try:
-        await console.tier(principal.tenant, principal.username)
         call_id = act(extension)
     except ConsoleError as error:
         raise _refused(error) from error
@@ -330,11 +326,7 @@ async def live(principal: CurrentPrincipal, console: Console) -> StreamingRespon
     """Server-Sent Events: `tile` with a monitored colleague's (or the receptionist's own
     phone's) new state at each change, `actions` with the receptionist's calls in progress; the
     stream ends when the console fell behind (the client reloads and reconnects)."""
-    extension = _extension(principal)
-    try:
-        await console.tier(principal.tenant, principal.username)
-    except ConsoleError as error:
-        raise _refused(error) from error
+    extension, _ = await _licensed(principal, console)
     watched = {extension, *await console.monitored(principal.tenant, principal.username)}
 
     async def stream() -> AsyncIterator[str]:
