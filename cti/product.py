@@ -75,7 +75,7 @@ from cti.provisioning_demo import (
     seed_demo_company,
     seed_demo_operator,
 )
-from cti.receptionist import ReceptionistConsole
+from cti.receptionist_product import start_receptionist
 from cti.recording_product import ProductRecordings
 from cti.rest import contact_sources as contact_sources_api
 from cti.rest import crm_connections as crm_connections_api
@@ -394,9 +394,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         cdr_task = asyncio.create_task(cdrs.run(pbx.subscribe()), name="cdrs")
         stack.callback(cdr_task.cancel)
         # The receptionist console's presence: the same pure core as the phones' BLF keys.
-        receptionist = ReceptionistConsole(pbx, provisioning, redis, settings.key_prefix)
-        receptionist_task = asyncio.create_task(receptionist.run(), name="receptionist")
-        stack.callback(receptionist_task.cancel)
+        receptionist = await start_receptionist(pbx, provisioning, redis, settings.key_prefix)
+        stack.callback(receptionist.task.cancel)
         await pbx.start()
         stack.push_async_callback(pbx.stop)
         await voicemail.tell_phones(pbx.set_message_counts, list(pbx.directories.tenants))
@@ -459,7 +458,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         app.include_router(contact_sources_api.router)
         app.state.carrier_registrations = pbx.carrier_registrations
-        app.state.receptionist = receptionist
+        receptionist.install(app.state)
         app.include_router(receptionist_api.router)
         _mount_clients(app)
         install_browser_phone(app, pbx, settings.host, settings.webrtc_ice_servers)

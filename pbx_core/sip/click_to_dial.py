@@ -156,8 +156,9 @@ class ClickToDial:
         if self._media is not None:
             sdp = self._media.offer(call.call_id, call.far_tag, PLACEHOLDER_SDP)
         # The clicking user is at their screen: a browser phone answers its own click-to-dial
-        # by itself (the hint), as docs/webrtc.md promises; a desk phone rings as ever.
-        headers = auto_answer_headers() if binding.browser else ()
+        # by itself (the hint), as docs/webrtc.md promises; a desk phone rings as ever, unless
+        # the command asks it to answer too (`Dial.auto_answer`).
+        headers = auto_answer_headers() if binding.browser or command.auto_answer else ()
         call.agent = self._invite(
             call, (binding.host, binding.port), binding.contact, call.destination,
             call.extension, sdp, AGENT, headers,

@@ -25,6 +25,8 @@ MONITOR_BUSY = "busy"
 MONITOR_NOT_REGISTERED = "not_registered"
 MONITOR_REJECTED = "rejected"
 MONITOR_FAILED = "failed"
+MONITOR_HANDED_OVER = "handed_over"
+"""`HandOver`: the monitoring phone took the call."""
 """Not in call_control's list: the mixer or the agent's re-INVITE failed (docs/pbx.md)."""
 
 
@@ -135,3 +137,5 @@ class Monitor(_Timed):
     """The bridged leg at the time of `MonitorCall`; the monitor ends when it leaves."""
     state: MonitorState = MonitorState.RINGING
     timer: Any = None
+    sdp: str = ""
+    """The supervisor's phone's answer (where it sends and receives)."""
