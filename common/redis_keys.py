@@ -149,6 +149,24 @@ def receptionist_monitored(prefix: str, tenant: str, username: str) -> str:
     return f"{prefix}:{tenant}:receptionist:{username}:monitored"
 
 
+def receptionist_lines(prefix: str) -> str:
+    """Every `tenant/extension` whose console was opened: the lines whose calls are logged for
+    the console's history, a set (docs/receptionist.md)."""
+    return f"{prefix}:receptionist:lines"
+
+
+def receptionist_history(prefix: str, tenant: str, extension: str) -> str:
+    """The calls that rang a receptionist, newest first: a list of JSON `{"callId", "caller",
+    "callerName", "at"}`, trimmed (docs/receptionist.md)."""
+    return f"{prefix}:{tenant}:receptionist:{extension}:history"
+
+
+def receptionist_notes(prefix: str, tenant: str) -> str:
+    """Notes on the tenant's calls written in the receptionist console, a hash: call id -> JSON
+    `{"text", "by", "at"}` (docs/receptionist.md)."""
+    return f"{prefix}:{tenant}:receptionist:notes"
+
+
 def belmenu_requests(prefix: str, scope: str, subject: str) -> str:
     """Bel-me-nu callback requests in the current window, per client address, button or
     visitor number digest (cti/belmenu.py)."""

@@ -5,7 +5,9 @@ of the tenants it serves, as one `TrunkRouting` swapped in whole whenever one of
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -69,9 +71,9 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     rejecting: list[tuple[str, str]] = []
     for tenant in tenants:
         stored = calling_plans.stored_plans(tenant)
-        plans[tenant] = OutgoingPlan(stored.tenant_denied)
+        plans[tenant] = OutgoingPlan(stored.tenant_denied, stored.tenant_pin)
         for extension, denied in stored.users_denied.items():
-            user_plans[(tenant, extension)] = OutgoingPlan(denied)
+            user_plans[(tenant, extension)] = OutgoingPlan(denied, stored.users_pin[extension])
         hidden += [(tenant, extension) for extension in stored.hidden]
         rejecting += [(tenant, extension) for extension in stored.rejecting_anonymous]
         if stored.max_external_calls is not None:
@@ -112,10 +114,29 @@ def _incoming(plan: IncomingPlanView) -> IncomingPlan:
 
 
 def _carrier(trunk: CarrierTrunk) -> Carrier:
+    addresses = trunk_addresses(trunk.host) if trunk.register_expires is not None else ()
     return Carrier(
         trunk.host, trunk.port, trunk.username, trunk.password, trunk.register_expires,
-        str(trunk.id),
+        str(trunk.id), addresses, trunk.transport,
     )  # fmt: skip
+
+
+def trunk_addresses(host: str) -> tuple[str, ...]:
+    """A registering trunk's host name as the addresses its carrier's calls come from (resolved
+    at each reload; an IP address is itself). Unresolvable: none (the name itself never equals a
+    request's source address, so no call is taken for it)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return (host,)
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP)
+    except OSError:
+        log.warning("trunk host %s does not resolve: its calls to the account are not taken", host)
+        return ()
+    return tuple(sorted({str(info[4][0]) for info in found}))
 
 
 async def start_live_trunks(

@@ -30,6 +30,7 @@ from common.supervision import Supervisor
 from crm_connectors.index import CrmIndex
 from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
 from crm_connectors.opencti import adapter_app
+from crm_connectors.sealing import KEY_ENV
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.browser_phone import (
@@ -38,6 +39,7 @@ from cti.browser_phone import (
     install_browser_phone,
 )
 from cti.cdr_publisher import CdrPublisher
+from cti.contact_sources import start_contact_sources
 from cti.contacts_demo import seed_demo_contacts
 from cti.contacts_screen_pop import ContactsScreenPop
 from cti.crm_call_log import CrmCallLogging
@@ -74,8 +76,9 @@ from cti.provisioning_demo import (
     seed_demo_company,
     seed_demo_operator,
 )
-from cti.receptionist import ReceptionistConsole
+from cti.receptionist_product import start_receptionist
 from cti.recording_product import ProductRecordings
+from cti.rest import contact_sources as contact_sources_api
 from cti.rest import crm_connections as crm_connections_api
 from cti.rest import manager_assistant as manager_assistant_api
 from cti.rest import receptionist as receptionist_api
@@ -145,6 +148,8 @@ class ProductSettings:
     carrier: tuple[str, int] = DEMO_CARRIER
     """The demo's carrier (`OPENCC_CARRIER`, host:port), made the platform's trunk when there is
     none yet; later the trunks are provisioning's (docs/trunks.md)."""
+    carrier_tls_ca: Path | None = None
+    """CAs for TLS trunks' carriers (`OPENCC_CARRIER_TLS_CA`, PEM); None: the system's."""
     extra_env: dict[str, str] = field(default_factory=dict)
     demo: bool = False
     """Seed the demo company, its operator, CRM and carrier (once: a restart keeps changes).
@@ -172,6 +177,9 @@ class ProductSettings:
             key_prefix=env.get("OPENCC_KEY_PREFIX", DEFAULT_PREFIX),
             media=env.get("OPENCC_MEDIA", "1") != "0",
             carrier=carrier_address(env.get("OPENCC_CARRIER")),
+            carrier_tls_ca=Path(env["OPENCC_CARRIER_TLS_CA"])
+            if "OPENCC_CARRIER_TLS_CA" in env
+            else None,
         )
 
 
@@ -322,6 +330,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 sip_host=settings.host,
                 sip_port=settings.sip_port,
                 sip_tls=settings.sip_tls,
+                carrier_tls_ca=settings.carrier_tls_ca,
                 sip_tls_port=settings.sip_tls_port,
                 redis_url=redis_url,
                 key_prefix=pbx_prefix(settings.key_prefix),
@@ -387,9 +396,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         cdr_task = asyncio.create_task(cdrs.run(pbx.subscribe()), name="cdrs")
         stack.callback(cdr_task.cancel)
         # The receptionist console's presence: the same pure core as the phones' BLF keys.
-        receptionist = ReceptionistConsole(pbx, provisioning, redis, settings.key_prefix)
-        receptionist_task = asyncio.create_task(receptionist.run(), name="receptionist")
-        stack.callback(receptionist_task.cancel)
+        receptionist = await start_receptionist(pbx, provisioning, redis, settings.key_prefix)
+        stack.callback(receptionist.task.cancel)
         await pbx.start()
         stack.push_async_callback(pbx.stop)
         await voicemail.tell_phones(pbx.set_message_counts, list(pbx.directories.tenants))
@@ -443,14 +451,19 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # The connections' admin API lives where the connections do (its handle: app.state).
         app.state.crm_connections = crm
         app.include_router(crm_connections_api.router)
-        app.state.carrier_registrations = pbx.carrier_registrations
-        app.state.receptionist = receptionist
-        app.include_router(receptionist_api.router)
-        _mount_clients(app)
-        install_browser_phone(app, pbx, settings.host, settings.webrtc_ice_servers)
         public_url = os.environ.get(
             "OPENCC_PUBLIC_URL", f"http://{settings.host}:{settings.http_port}"
         )
+        # Synced address books (docs/contacts.md): their jobs share the CRM's queue and key.
+        app.state.contact_sources = await start_contact_sources(
+            database, crm_queue, crm_worker_env[KEY_ENV], public_url
+        )
+        app.include_router(contact_sources_api.router)
+        app.state.carrier_registrations = pbx.carrier_registrations
+        receptionist.install(app.state)
+        app.include_router(receptionist_api.router)
+        _mount_clients(app)
+        install_browser_phone(app, pbx, settings.host, settings.webrtc_ice_servers)
         recording.install(app, database, provisioning, cti_settings.token_secret, public_url)
         app.mount("/crm/opencti", adapter_app(), name="opencti")
         product.app = app

@@ -168,6 +168,7 @@ class PbxService:
         self._listeners = listeners
         try:
             await listeners.start()
+            await self.update_trunks(self.trunks)  # TCP/TLS trunks given before the start
         except Exception:
             await self.stop()
             raise
@@ -355,7 +356,11 @@ class PbxService:
             self._stack.call(self._mwi.set_counts, tenant, extension, new, old)
 
     async def update_trunks(self, trunks: TrunkRouting) -> None:
-        """Direct numbers, the carrier or calling plans changed: new calls use them at once."""
+        """Direct numbers, the carrier or calling plans changed: new calls use them at once
+        (a TCP/TLS trunk through its connector)."""
+        connectors = self._listeners.carriers if self._listeners is not None else None
+        if connectors is not None:
+            trunks = await connectors.route(trunks)
         self.trunks = trunks
         if self._stack is None or self._calls is None:
             return

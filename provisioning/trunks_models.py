@@ -18,6 +18,9 @@ calling_plans = Table(
     # Category names (common.number_categories) the tenant or user may not call; NULL: the user
     # follows its tenant's plan (the row then only holds `hide_number`).
     Column("denied", JSON, nullable=True),
+    # Category names called only with the user's PIN (migration `callpin`); NULL as `denied`:
+    # none, or for a user following its tenant's plan, the tenant's.
+    Column("pin", JSON, nullable=True),
     # A user's permanent caller-ID blocking (CallingLineIDDeliveryBlocking).
     Column("hide_number", Boolean, nullable=False),
     # A user's Anonymous Call Rejection: calls from outside without a number get 433.

@@ -41,6 +41,12 @@ class TenantPlanIn(InputModel):
     max_external_calls: StrictInt | None = Field(
         None, description="Calls to the carrier up at once (more get 486); null: no limit"
     )
+    pin: list[CategoryName] = Field(
+        [],
+        max_length=16,
+        examples=[["international"]],
+        description="Categories called only after the caller keys its voice-portal PIN",
+    )
 
 
 class UserPlanIn(InputModel):
@@ -50,6 +56,12 @@ class UserPlanIn(InputModel):
     hide_number: StrictBool = Field(False, description="Hide the number on every outside call")
     reject_anonymous: StrictBool = Field(
         False, description="Refuse calls from outside without a number (433)"
+    )
+    pin: list[CategoryName] = Field(
+        [],
+        max_length=16,
+        description="The user's own plan's categories called only with its PIN "
+        "(with denied null: the tenant's apply)",
     )
 
 
@@ -66,7 +78,12 @@ async def set_tenant_calling_plan(
 ) -> CallingPlanView:
     plans = CallingPlans(service.transactions)
     return await call(
-        plans.set_tenant_plan, admin.username, tenant, body.denied, body.max_external_calls
+        plans.set_tenant_plan,
+        admin.username,
+        tenant,
+        body.denied,
+        body.max_external_calls,
+        body.pin,
     )
 
 
@@ -90,6 +107,7 @@ async def set_user_calling_plan(
         body.denied,
         body.hide_number,
         body.reject_anonymous,
+        body.pin,
     )
 
 
@@ -100,7 +118,7 @@ class TrunkIn(InputModel):
     name: str = Field(max_length=64, examples=["KPN SIP trunk"])
     host: str = Field(max_length=253, examples=["192.0.2.10"])
     port: StrictInt = 5060
-    transport: str = Field("udp", max_length=8)
+    transport: str = Field("udp", max_length=8, description="udp, tcp or tls")
     priority: StrictInt = Field(10, description="Lowest first; a 503 or 408 tries the next")
     inbound: StrictBool = Field(False, description="Requests from `host` are the carrier's")
     username: str | None = Field(None, max_length=128, description="Digest towards the carrier")

@@ -135,9 +135,12 @@ class CarrierLegs:
         return None if leg is None or trunk is None else (leg.invite, trunk)
 
 
-def trunk_binding(dialled: str, trunk: Carrier, tenant: str) -> Binding:
-    """Where sippy sends the leg of `tenant`'s call: the trunk's address (number@trunk)."""
-    return Binding(dialled, "", trunk.host, trunk.port, 0, tenant)
+def trunk_binding(invite: CarrierInvite, dialled: str, trunk: Carrier, tenant: str) -> Binding:
+    """Where sippy sends the leg of `tenant`'s call: the trunk's next hop, number@trunk (the
+    Request-URI said outright for a TCP/TLS trunk, whose next hop is its connector)."""
+    host, port = trunk.next_hop
+    uri = trunk.request_uri(invite.placed.request_user)
+    return Binding(dialled, uri, host, port, 0, tenant)
 
 
 def place(

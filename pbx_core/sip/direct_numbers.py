@@ -43,16 +43,26 @@ class DirectNumbers:
         self, source_host: str, caller_domain: str, called_domain: str, caller: str, called: str
     ) -> bool:
         """From a trunk address, and neither From nor Request-URI one of ours: From is not a user
-        of the tenant of its domain, the Request-URI not a user or call center of its domain's."""
+        of the tenant of its domain, the Request-URI not a user or call center of its domain's.
+        Or from a registering trunk's address to the account it registered."""
         ctx = self._ctx
         directories = ctx.directories
-        if not (directories.is_trunk(source_host) or source_host in ctx.trunks.inbound_addresses):
+        account = ctx.trunks.registered_account(source_host, called)
+        trusted = directories.is_trunk(source_host) or source_host in ctx.trunks.inbound_addresses
+        if not (trusted or account):
             return False
         calling = directories.for_domain(caller_domain)
         if calling is not None and calling.user(caller) is not None:
             return False
+        if account:
+            return True
         target = directories.for_domain(called_domain)
         return target is None or (target.user(called) is None and not target.is_call_center(called))
+
+    def dialled(self, source_host: str, called: str, to_user: str) -> str:
+        """The number a carrier's request is for: its Request-URI user, or its To user when the
+        Request-URI is the account a registering trunk at `source_host` registered."""
+        return to_user if self._ctx.trunks.registered_account(source_host, called) else called
 
     def route(
         self, ua: Any, caller: str, called: str, caller_name: Any, body: Any, start: StartCall

@@ -7,13 +7,16 @@ changes (`PbxService.update_trunks`), like the directory: the SIP thread only re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from common.number_categories import Category
 from pbx_core.trunks.calling_plan import DEFAULT_PLAN, OutgoingPlan
 from pbx_core.trunks.fraud_guard import DEFAULT_LIMITS, VelocityLimits
 from pbx_core.trunks.incoming_plan import ACCEPT_ALL, INTERCEPTED_PLAN, REFUSED_CODE, IncomingPlan
 from pbx_core.trunks.numbering import outside_number, to_e164
+
+STREAM_TRANSPORTS = frozenset({"tcp", "tls"})
+"""A trunk's transports that reach the carrier through a connector (`sip/carrier_transport.py`)."""
 
 HIDE_ONCE = "*67"
 """Feature access code: hide the caller's number for this call (contract.md)."""
@@ -40,6 +43,29 @@ class Carrier:
     """Seconds of registration to ask the carrier for (`carrier_registration`); None: none."""
     key: str = ""
     """Names the trunk in registration states (provisioning's trunk id); "" for a bare address."""
+    addresses: tuple[str, ...] = ()
+    """The IP addresses `host` named when the routing was built (a host name's); () : `host`."""
+    transport: str = "udp"
+    """`udp`, or `tcp`/`tls` through a connector."""
+    relay: tuple[str, int] | None = None
+    """A TCP/TLS trunk: its connector's UDP address, where sippy sends (set by the PBX)."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Where the carrier's requests come from: the trunk's addresses."""
+        return self.addresses or (self.host,)
+
+    @property
+    def next_hop(self) -> tuple[str, int]:
+        """Where sippy sends this trunk's requests."""
+        return self.relay or (self.host, self.port)
+
+    def request_uri(self, user: str) -> str:
+        """The Request-URI of a call to `user` at this carrier when sippy's own (`user@next
+        hop`) would be wrong: over TCP/TLS the next hop is the connector. "" for UDP."""
+        if self.transport not in STREAM_TRANSPORTS:
+            return ""
+        return f"sip:{user}@{self.host}:{self.port};transport={self.transport}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +80,8 @@ class CarrierCall:
     """The caller's number in E.164 (From, P-Asserted-Identity); "" when the tenant has none."""
     hidden: bool
     """Privacy: id (RFC 3323): From is anonymous, the carrier keeps the PAI to itself."""
+    pin: bool = False
+    """The caller's plan lets this category out only after its PIN (`sip/calls/call_pin.py`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +116,9 @@ class TrunkRouting:
     """(tenant, extension) -> its own direct number, the lowest when it has several."""
     main_numbers: Mapping[str, str] = field(default_factory=dict)
     """Tenant -> its main number: the lowest direct number it has."""
+    accounts: frozenset[tuple[str, str]] = frozenset()
+    """(source address, account) of every registering trunk (`registered_account`), made once
+    here: it is looked at for every INVITE that comes without credentials."""
     incoming_plans: Mapping[str, IncomingPlan] = field(default_factory=dict)
     """Tenant -> its incoming calling plan (absent: every call is taken)."""
     user_incoming_plans: Mapping[tuple[str, str], IncomingPlan] = field(default_factory=dict)
@@ -122,9 +153,16 @@ class TrunkRouting:
             caller_ids.setdefault((number.tenant, number.destination), number.number)
             main_numbers.setdefault(number.tenant, number.number)
         carriers = ((Carrier(*carrier),) if carrier else ()) + platform_carriers
+        own = dict(tenant_carriers or {})
+        accounts = frozenset(
+            (source, c.username)
+            for c in (*carriers, *(c for cs in own.values() for c in cs))
+            if c.register_expires is not None and c.username
+            for source in c.sources
+        )
         return cls(
             carriers,
-            dict(tenant_carriers or {}),
+            own,
             frozenset(inbound_addresses),
             direct,
             dict(plans or {}),
@@ -135,6 +173,7 @@ class TrunkRouting:
             frozenset(rejecting_anonymous),
             caller_ids,
             main_numbers,
+            accounts,
             dict(incoming_plans or {}),
             dict(user_incoming_plans or {}),
             frozenset(intercepted),
@@ -153,6 +192,26 @@ class TrunkRouting:
             if carrier.register_expires is not None:
                 found.setdefault(carrier.key, carrier)
         return tuple(found.values())
+
+    def with_relays(self, relays: Mapping[tuple[str, str, int], tuple[str, int]]) -> TrunkRouting:
+        """Each TCP/TLS carrier with the relay of its connector, keyed (transport, host, port)."""
+
+        def relayed(carriers: tuple[Carrier, ...]) -> tuple[Carrier, ...]:
+            return tuple(
+                replace(c, relay=relays.get((c.transport, c.host, c.port))) for c in carriers
+            )
+
+        return replace(
+            self,
+            carriers=relayed(self.carriers),
+            tenant_carriers={t: relayed(cs) for t, cs in self.tenant_carriers.items()},
+        )
+
+    def registered_account(self, source_host: str, called: str) -> bool:
+        """A request from a registering trunk's address to the account it registered (its
+        Contact user): the carrier addresses its calls to the registration, the number is in
+        To (docs/trunks.md, "Calls to the registered account")."""
+        return (source_host, called) in self.accounts
 
     def inbound(self, called: str) -> DirectNumber | None:
         """The direct number a request from a trunk is addressed to, in any written form
@@ -212,7 +271,8 @@ class TrunkRouting:
             return Refused(403, "Forbidden", category)
         if not caller_id:
             return Refused(403, "No Number To Call From", category)
-        return CarrierCall(route, number.e164, category, caller_id, hidden=hide)
+        pin = plan.needs_pin(category)
+        return CarrierCall(route, number.e164, category, caller_id, hidden=hide, pin=pin)
 
 
 NO_TRUNKS = TrunkRouting()

@@ -27,7 +27,6 @@ from tests.pbx_core.support import (
     agent_phone,
     free_port,
     free_sip_port,
-    register,
     run_sipp,
 )
 
@@ -155,42 +154,76 @@ async def test_a_dialled_string_that_is_no_number_gets_a_clear_refusal(
     assert failed.code == 484
 
 
-async def test_click_to_dial_reaches_the_carrier_with_the_agents_number(
-    pbx: PbxService, events: EventLog, tmp_path: Path
-) -> None:
-    agent_port = free_port()
-    assert (await register(pbx.config.sip_port, "1001", agent_port, tmp_path)).returncode == 0
-    agent = await Sipp(
-        "agent_answer.xml",
-        work_dir=tmp_path,
-        local_port=agent_port,
-        variables={"media_port": free_port(), "ring_ms": 200},
-    ).start()
+async def _click_to_dial_out(
+    pbx: PbxService,
+    events: EventLog,
+    tmp_path: Path,
+    trunk_port: int,
+    scenario: str = "carrier_digest.xml",
+) -> dict[str, str]:
+    """1001 clicks to dial 0201234567; the trunk at `trunk_port` answers: what it saw."""
+    agent = await agent_phone(
+        pbx.config.sip_port, "1001", "agent_answer.xml", tmp_path, ring_ms=200
+    )
     try:
-        async with Carrier(carrier_port(pbx), tmp_path) as carrier:
-            pbx.send(cc.Dial("c2d-out", "1001", "0201234567", ring_timeout=15))
-            await events.next_of(cc.CallAnswered, call_id="c2d-out", leg_id="destination")
+        async with Carrier(trunk_port, tmp_path, scenario) as carrier:
+            pbx.send(cc.Dial("c2d-out", "1001", "0201234567", ring_timeout=20))
+            await events.next_of(
+                cc.CallAnswered, timeout=30, call_id="c2d-out", leg_id="destination"
+            )
             pbx.send(cc.Hangup("c2d-out"))
             seen = await carrier.finished()
         assert (await agent.wait()).returncode == 0
     finally:
         agent.kill()
+    return seen
+
+
+async def test_click_to_dial_reaches_the_carrier_with_the_agents_number(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    seen = await _click_to_dial_out(pbx, events, tmp_path, carrier_port(pbx), "carrier_answer.xml")
     assert seen["r-uri"].startswith(f"sip:{CUSTOMER}@")
     assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"
+
+
+async def test_click_to_dial_leaves_a_silent_trunk_for_the_next(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    loop = asyncio.get_running_loop()
+    silent = SilentCarrier()
+    transport, _ = await loop.create_datagram_endpoint(lambda: silent, local_addr=("127.0.0.1", 0))
+    down = transport.get_extra_info("sockname")[1]
+    up = free_sip_port()
+    trunks = (Carrier_("127.0.0.1", down), Carrier_("127.0.0.1", up, "acct", "secret"))
+    await pbx.update_trunks(TrunkRouting.of(None, NUMBERS, tenant_carriers={"demo": trunks}))
+    try:
+        seen = await _click_to_dial_out(pbx, events, tmp_path, up)
+    finally:
+        transport.close()
+    assert seen["r-uri"] == f"sip:{CUSTOMER}@127.0.0.1:{up}"
+    assert "INVITE" in silent.methods and set(silent.methods) <= {"INVITE", "CANCEL"}
 
 
 async def test_a_direct_number_from_the_carrier_rings_its_user(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
+    await _carrier_calls_1001(pbx, events, tmp_path, "trunk_call.xml", to="0201230001")
+
+
+async def _carrier_calls_1001(
+    pbx: PbxService, events: EventLog, tmp_path: Path, scenario: str, **variables: str
+) -> None:
+    """The carrier calls from 0612345678 (`scenario`, `variables`): 1001 rings, answers and
+    gets the BYE."""
     phone = await agent_phone(pbx.config.sip_port, "1001", "agent_answer.xml", tmp_path)
     try:
         caller = await run_sipp(
-            "trunk_call.xml",
+            scenario,
             work_dir=tmp_path,
             remote=("127.0.0.1", pbx.config.sip_port),
-            variables={"from": "0612345678", "to": "0201230001", "media_port": free_port(),
-                       "hold_ms": 500},
-        )  # fmt: skip
+            variables={"from": "0612345678", "media_port": free_port(), "hold_ms": 500} | variables,
+        )
         assert caller.returncode == 0, caller.errors
         offered = await events.next_of(cc.CallOffered)
         assert (offered.caller, offered.called, offered.source) == (
@@ -239,23 +272,31 @@ async def test_a_number_nobody_owns_gets_404_and_a_log_line(
     assert await pbx.active_calls() == []
 
 
+@pytest.mark.parametrize("by", ["extension", "click_to_dial"])
 async def test_a_503_from_the_first_trunk_tries_the_next_which_gets_its_digest_answer(
-    pbx: PbxService, tmp_path: Path
+    pbx: PbxService, events: EventLog, tmp_path: Path, by: str
 ) -> None:
+    """An extension's call, and click-to-dial's destination leg (the agent's phone keeps its
+    call meanwhile)."""
     down, up = free_sip_port(), free_sip_port()
     trunks = (Carrier_("127.0.0.1", down), Carrier_("127.0.0.1", up, "acct", "secret"))
     await pbx.update_trunks(TrunkRouting.of(None, NUMBERS, tenant_carriers={"demo": trunks}))
     unavailable = await Sipp("carrier_unavailable.xml", work_dir=tmp_path, local_port=down).start()
     try:
-        async with Carrier(up, tmp_path, "carrier_digest.xml") as carrier:
-            await _extension_calls(pbx, tmp_path, "1001", "0201234567")
-            seen = await carrier.finished()
+        if by == "extension":
+            async with Carrier(up, tmp_path, "carrier_digest.xml") as carrier:
+                await _extension_calls(pbx, tmp_path, "1001", "0201234567")
+                seen = await carrier.finished()
+        else:
+            seen = await _click_to_dial_out(pbx, events, tmp_path, up)
         assert (await unavailable.wait()).returncode == 0, "the first trunk was tried"
     finally:
         unavailable.kill()
     assert seen["digest"] == "true"
     assert seen["r-uri"] == f"sip:{CUSTOMER}@127.0.0.1:{up}"
     assert seen["p-asserted-identity"] == "<sip:+31201230001@127.0.0.1>"
+    failed = [e for e in events.seen if isinstance(e, cc.OfferFailed)]
+    assert failed == [], "the 503 is the trunk's, not the call's"
 
 
 class SilentCarrier(asyncio.DatagramProtocol):
@@ -370,3 +411,36 @@ async def test_a_user_who_rejects_anonymous_calls_gets_none(
     )
     assert caller.returncode == 0, caller.errors
     assert await pbx.active_calls() == []
+
+
+def _registering(host: str) -> TrunkRouting:
+    """A trunk registering account `acct` at `host` (no registrar answers: harmless here)."""
+    trunk = Carrier_(host, free_sip_port(), "acct", "secret", register_expires=300, key="reg")
+    return TrunkRouting.of(None, NUMBERS, tenant_carriers={"demo": (trunk,)})
+
+
+async def test_a_call_to_the_registered_account_goes_to_the_number_in_to(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    """A carrier we register to addresses its calls to the registration (Request-URI user =
+    the account), the dialled number in To."""
+    await pbx.update_trunks(_registering("127.0.0.1"))
+    scenario = "trunk_call_to_account.xml"
+    await _carrier_calls_1001(pbx, events, tmp_path, scenario, account="acct", to="0201230001")
+
+
+async def test_the_account_from_another_address_is_not_routed_by_to(
+    pbx: PbxService, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The trunk registers from 127.0.0.2: a request to its account from 127.0.0.1 (trusted for
+    direct numbers, but not that trunk) is routed by its Request-URI, which is nobody's."""
+    await pbx.update_trunks(_registering("127.0.0.2"))
+    caller = await run_sipp(
+        "trunk_call_to_account_fails_404.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"account": "acct", "from": CUSTOMER, "to": "0201230001",
+                   "media_port": free_port()},
+    )  # fmt: skip
+    assert caller.returncode == 0, caller.errors
+    assert "nobody's number" in caplog.text

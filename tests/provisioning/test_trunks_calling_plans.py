@@ -76,6 +76,30 @@ def test_tenant_and_user_plans_are_stored_heard_and_kept_per_tenant(
     assert plans.stored_plans("t1").users_denied == {}
 
 
+def test_pin_categories_are_stored_per_tenant_and_user_and_followed(
+    service: ProvisioningService,
+) -> None:
+    plans = _with_users(service)
+    made = plans.set_tenant_plan("admin", "t1", ["premium_rate"], pin=["international"])
+    assert made.pin == ["international"]
+    own = plans.set_user_plan("admin", "t1", "ann", [], hide_number=False, pin=["mobile"])
+    assert (own.denied, own.pin) == ([], ["mobile"])
+    assert plans.user_plan("t1", "bob").pin == ["international"], "bob follows t1's plan"
+    stored = plans.stored_plans("t1")
+    assert stored.tenant_pin == {Category.INTERNATIONAL}
+    assert stored.users_pin == {"1001": {Category.MOBILE}}
+    assert plans.stored_plans("t2").tenant_pin == frozenset()
+    # Refused or with a PIN, never both; 112 never waits; a follower has its tenant's.
+    for denied, pin in ((["mobile"], ["mobile"]), ([], ["emergency"]), ([], ["gold"])):
+        with pytest.raises(Invalid) as error:
+            plans.set_tenant_plan("admin", "t1", denied, pin=pin)
+        assert error.value.field == "pin"
+    with pytest.raises(Invalid) as error:
+        plans.set_user_plan("admin", "t1", "bob", None, hide_number=False, pin=["mobile"])
+    assert error.value.field == "pin"
+    assert plans.tenant_plan("t1").pin == ["international"], "a refused change changes nothing"
+
+
 @pytest.mark.parametrize("denied", [["emergency"], ["internal"], ["gold"], ["PREMIUM_RATE"]])
 def test_a_plan_cannot_name_an_unknown_category_or_block_emergency_calls(
     service: ProvisioningService, denied: list[str]
@@ -100,7 +124,7 @@ def test_the_admin_api_sets_plans_and_refuses_what_it_must(world: ApiWorld) -> N
     assert admin.post(f"{base}/users", json=user("plan-user", "3901")).status_code == 201
     assert admin.get(f"{base}/calling-plan").json() == {
         "denied": ["premium_rate"], "hide_number": False, "own": True, "max_external_calls": None,
-        "reject_anonymous": False,
+        "reject_anonymous": False, "pin": [],
     }  # fmt: skip
     put = admin.put(f"{base}/calling-plan", json={"denied": ["premium_rate", "international"]})
     assert put.status_code == 200, put.text
@@ -110,7 +134,7 @@ def test_the_admin_api_sets_plans_and_refuses_what_it_must(world: ApiWorld) -> N
     )
     assert answer.json() == {
         "denied": ["international", "premium_rate"], "hide_number": True, "own": False,
-        "max_external_calls": None, "reject_anonymous": True,
+        "max_external_calls": None, "reject_anonymous": True, "pin": [],
     }  # fmt: skip
     assert admin.get(user_plan).json()["hide_number"] is True
     for bad in ({"denied": ["emergency"]}, {"denied": ["x" * 100]}, {"denied": "mobile"},

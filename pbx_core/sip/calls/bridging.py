@@ -170,6 +170,7 @@ class Bridging:
         ctx.caller_media.stop_media(call, tell_rtpengine=False)
         ctx.voicemail.call_ended(call)  # before `delete`: the message ends with the call
         ctx.bridge_rooms.call_ended(call)
+        ctx.call_pin.call_ended(call)
         for leg in list(call.legs.values()):
             if leg.state is LegState.RINGING and call.route is not None:
                 ctx.offers.report_cancelled(call, leg)

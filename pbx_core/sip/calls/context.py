@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pbx_core.sip.calls.bridge_rooms import BridgeRooms
     from pbx_core.sip.calls.bridging import Bridging
     from pbx_core.sip.calls.call_handling import CallHandling
+    from pbx_core.sip.calls.call_pin import CallPin
     from pbx_core.sip.calls.caller_media import CallerMedia
     from pbx_core.sip.calls.conference_call import ConferenceCalls
     from pbx_core.sip.calls.hold import HoldAndDtmf
@@ -50,6 +51,7 @@ class CallContext:
     conference_calls: ConferenceCalls
     bridge_rooms: BridgeRooms
     call_handling: CallHandling
+    call_pin: CallPin
     hoteling: HotelingTable
     """Which guest sits at which host phone (features/hoteling.py)."""
     manager_assistant: ManagerAssistantTable

@@ -47,6 +47,8 @@ class Addressing:
     """What the caller's digest `uri` must name."""
     replaces: str = ""
     """The INVITE's `Replaces` header (RFC 3891): the dialog this call takes the place of."""
+    to_user: str = ""
+    """To's user: the dialled number of a call to a registered trunk account."""
 
     @classmethod
     def of(cls, req: Any) -> Addressing:
@@ -56,6 +58,7 @@ class Addressing:
             called_domain=str(uri.host or ""),
             request_uri=str(uri),
             replaces=str(req.getHFBody("replaces")) if req.countHFs("replaces") else "",
+            to_user=str(req.getHFBody("to").getUrl().username or ""),
         )
 
 
@@ -154,7 +157,8 @@ class Inbound:
             source_host, addressing.caller_domain, addressing.called_domain, caller, called
         ):
             carrier_start = partial(self._start_call, ua)
-            self._direct_numbers.route(ua, caller, called, caller_name, body, carrier_start)
+            number = self._direct_numbers.dialled(source_host, called, addressing.to_user)
+            self._direct_numbers.route(ua, caller, number, caller_name, body, carrier_start)
             return
         directories = self._ctx.directories
         directory = directories.for_domain(addressing.caller_domain)

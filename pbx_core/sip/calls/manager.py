@@ -28,6 +28,7 @@ from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.bridge_rooms import BridgeRooms
 from pbx_core.sip.calls.bridging import Bridging
 from pbx_core.sip.calls.call_handling import CallHandling
+from pbx_core.sip.calls.call_pin import CallPin
 from pbx_core.sip.calls.caller_media import CallerMedia
 from pbx_core.sip.calls.commands import CommandDispatcher
 from pbx_core.sip.calls.conference_call import ConferenceCalls
@@ -96,6 +97,7 @@ class CallManager:
         ctx.conference_calls = ConferenceCalls(ctx, table)
         ctx.bridge_rooms = BridgeRooms(ctx, rooms or RoomsTable())
         ctx.call_handling = CallHandling(ctx, table, park_timeout)
+        ctx.call_pin = CallPin(ctx, voicemail)  # the PIN is the voice portal's
         ctx.voicemail.wire(ctx.forwarding)  # voicemail behind forwarding's hooks
         self._ctx = ctx
         self._inbound = Inbound(ctx)

@@ -88,13 +88,22 @@ class Offers:
                 failure = cc.OfferFailure.REJECTED
                 self.offer_failed(call, leg_id, extension, failure, placed.code, auto_bridge)
                 return
+            if placed.placed.pin and not call.pin_granted:
+                # Only with the caller's PIN (call_pin.py): asked first, then this offer again.
+                then = partial(self._granted, call, leg_id, extension, ring_timeout, auto_bridge)
+                number = placed.placed.request_user
+                if not (auto_bridge and ctx.call_pin.ask(call, number, then)):
+                    failure = cc.OfferFailure.REJECTED
+                    self.offer_failed(call, leg_id, extension, failure, 403, auto_bridge)
+                return
             refusal = self._carrier_legs.refusal(placed, ctx.trunks, time.monotonic())
             if refusal is not None:
                 failure, code = refusal
                 self.offer_failed(call, leg_id, extension, failure, code, auto_bridge)
                 return
             carrier = placed
-            binding: Binding | None = trunk_binding(extension, placed.placed.route[0], call.tenant)
+            trunk = placed.placed.route[0]
+            binding: Binding | None = trunk_binding(placed, extension, trunk, call.tenant)
         elif ctx.is_busy(call.tenant, extension) and not ctx.call_handling.waits(
             call.tenant, extension, auto_bridge
         ):
@@ -129,6 +138,12 @@ class Offers:
             self._watch_silence(call, leg)
         leg.timer = Timeout(partial(ctx.guard, self._ring_timeout, call, leg), ring_timeout)
 
+    def _granted(
+        self, call: Call, leg_id: str, extension: str, ring_timeout: float, auto_bridge: bool
+    ) -> None:
+        call.pin_granted = True
+        self.offer(call, leg_id, extension, ring_timeout, auto_bridge)
+
     def _leg_ua(self, call: Call, leg: Leg, binding: Binding, trunk: Carrier | None) -> Any:
         credentials = (trunk.username, trunk.password) if trunk is not None else (None, None)
         ua = UA(
@@ -148,7 +163,7 @@ class Offers:
             return False
         invite, trunk = retry
         leg.ua.event_cb = None
-        binding = trunk_binding(leg.extension, trunk, leg.tenant)
+        binding = trunk_binding(invite, leg.extension, trunk, leg.tenant)
         leg.ua = self._leg_ua(call, leg, binding, trunk)
         self._send_try(call, leg, binding, False, invite)
         self._watch_silence(call, leg)

@@ -1,7 +1,7 @@
 """Incoming calling plans and intercept (ch. 7 IncomingCallingPlan, InterceptGroup)
 
 Revision ID: incoming_intercept
-Revises: manager_assistant
+Revises: callpin
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "incoming_intercept"
-down_revision: str | None = "manager_assistant"
+down_revision: str | None = "callpin"
 branch_labels: str | None = None
 depends_on: str | None = None
 
