@@ -32,6 +32,7 @@ from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
 from crm_connectors.opencti import adapter_app
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
+from cti.bridge_rooms_live import LiveRooms
 from cti.browser_phone import (
     DEFAULT_WSS_PORT,
     browser_phone_pbx_settings,
@@ -42,7 +43,7 @@ from cti.contacts_demo import seed_demo_contacts
 from cti.contacts_screen_pop import ContactsScreenPop
 from cti.crm_call_log import CrmCallLogging
 from cti.crm_connections import start_crm_connections
-from cti.demo_company import DEMO_ROOMS, DEMO_TENANT
+from cti.demo_company import DEMO_TENANT
 from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
@@ -366,7 +367,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                                                 user_services, runtime, prompts_dir)  # fmt: skip
         hoteling = await asyncio.to_thread(wire_hoteling, pbx, provisioning, database,
                                            user_services, feature_codes, prompts_dir)  # fmt: skip
-        pbx.rooms.replace_tenant(DEMO_TENANT, DEMO_ROOMS)  # the conference bridge's demo room
+        # The conference rooms, live (cti/bridge_rooms_live.py).
+        await asyncio.to_thread(LiveRooms(provisioning, pbx.rooms).load_all)
         loop = asyncio.get_running_loop()
         manager_assistant = await asyncio.to_thread(wire_manager_assistant, pbx, provisioning,
             database, user_services, feature_codes, prompts_dir, loop)  # fmt: skip

@@ -21,10 +21,10 @@ from provisioning.group_services import (
     group_config,
     group_services,
 )
-from provisioning.models import numbers, users
+from provisioning.models import users
 from provisioning.schedules import ScheduleKind
 from provisioning.service import ProvisioningService
-from provisioning.telephony_store import named_schedules
+from provisioning.telephony_store import named_schedules, refuse_routed
 from provisioning.user_store import taken_numbers
 
 ENTITY = "group_service"
@@ -194,13 +194,7 @@ class GroupServices:
         with self._tx.change(actor, tenant) as unit:
             connection = unit.connection
             row = _row(connection, tenant, number)
-            routed = connection.execute(
-                select(numbers.c.number).where(
-                    numbers.c.tenant == tenant, numbers.c.destination == number
-                )
-            ).first()
-            if routed is not None:
-                raise Conflict("number", f"direct number {routed.number} routes to {number}")
+            refuse_routed(connection, tenant, number)
             connection.execute(delete(group_services).where(group_services.c.id == row.id))
             unit.record(ENTITY, number, "delete", _audit(_view(row)), None)
 

@@ -1,5 +1,6 @@
 """Calls from the carrier to direct numbers: which requests are the carrier's, and where the
-number they are addressed to goes (a user's phone rings, a call center queues the call).
+number they are addressed to goes (a user's phone rings, a call center queues the call, a
+conference room asks for its PIN).
 
 A request is the carrier's when it comes from a trunk address and neither its From nor its
 Request-URI is one of our extensions: our own phones share the demo's trunk address (127.0.0.1),
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sippy.CCEvents import CCEventFail
@@ -67,6 +69,16 @@ class DirectNumbers:
         destination, tenant = number.destination, number.tenant
         directory = ctx.directories.of_tenant(tenant)
         user = directory.user(destination) if directory is not None else None
+        # The caller's number as E.164 whatever form the carrier wrote it in (screen pop, CDRs).
+        caller_number = to_e164(caller) or caller
+        call = partial(start, cc.CallSource.TRUNK, tenant, caller_name,
+                       caller=caller_number, called=destination, body=body)  # fmt: skip
+        room = ctx.bridge_rooms.room(tenant, destination)
+        if room is not None:  # a conference room: its PIN dialogue (sip/calls/bridge_rooms.py)
+            meeting = call(None)
+            if meeting is not None:
+                ctx.bridge_rooms.start(meeting, room)
+            return
         if directory is not None and directory.is_call_center(destination):
             route: str | None = destination
         elif user is not None:
@@ -81,11 +93,6 @@ class DirectNumbers:
                         number.number, destination)  # fmt: skip
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
-        # The caller's number as E.164 whatever form the carrier wrote it in (screen pop, CDRs).
-        caller_number = to_e164(caller) or caller
-        call = start(
-            cc.CallSource.TRUNK, tenant, caller_name, route,
-            caller=caller_number, called=destination, body=body,
-        )  # fmt: skip
-        if call is not None and route is None:  # forwarding and do-not-disturb decide
-            ctx.forwarding.ring(call, destination)
+        started = call(route)
+        if started is not None and route is None:  # forwarding and do-not-disturb decide
+            ctx.forwarding.ring(started, destination)
