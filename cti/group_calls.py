@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import assert_never
 
 from group_services import hunt, menu
-from group_services.config import AutoAttendantConfig, HuntGroupConfig, Menu
+from group_services.config import AutoAttendantConfig, HuntGroupConfig, Menu, voicemail_box
 from pbx_core import call_control as cc
 from pbx_core.media.prompts import prompt_path
 from pbx_core.media.spoken import SpokenPrompts
@@ -139,6 +139,11 @@ class GroupCalls:
                 await self._play_next(call)
             case cc.CallTransferred():
                 call.away = True
+            case cc.CommandFailed(command="Transfer", reason=reason) if call.away:
+                # The PBX could not take the caller there (a box gone since the menu was saved):
+                # ended, never left hanging in silence.
+                log.warning("group call %s: transfer failed: %s", call.call_id, reason)
+                self._refuse(call, 480, "Temporarily Unavailable")
             case cc.CommandFailed(command="PlayPrompt", reason=reason) if call.playing:
                 # rtpengine refused or was too slow: go on as if it played (the menu waits for
                 # a key, a goodbye hangs up), never wait for a `MediaFinished` that won't come.
@@ -199,7 +204,8 @@ class GroupCalls:
             return
         call.away = True
         call.playing = None
-        self._send(cc.Transfer(call.call_id, target))
+        box = voicemail_box(target)
+        self._send(cc.Transfer(call.call_id, box or target, to_voicemail=box is not None))
 
     def _refuse(self, call: _GroupCall, code: int, reason: str) -> None:
         call.away = True

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from group_services.config import AutoAttendantConfig
+from group_services.config import AutoAttendantConfig, voicemail_boxes
 from provisioning.announcement_store import check_references
 from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.group_services import (
@@ -64,19 +64,24 @@ def _validated(connection: Connection, tenant: str, view: GroupView) -> GroupCon
         named_schedules(connection, tenant, ScheduleKind.HOLIDAYS),
     )
     check_references(connection, tenant, view.settings)  # a menu's announcements exist
-    members = view.settings.get("members", [])
-    if members:
-        known = set(
-            connection.execute(
-                select(users.c.extension).where(
-                    users.c.tenant == tenant, users.c.extension.in_(members)
-                )
-            ).scalars()
-        )
-        missing = [m for m in members if m not in known]
-        if missing:
-            raise Invalid("members", f"no user {missing[0]} in {tenant!r}")
+    _check_users(connection, tenant, "members", view.settings.get("members", []))
+    _check_users(connection, tenant, "voicemail", sorted(voicemail_boxes(config)))
     return config
+
+
+def _check_users(connection: Connection, tenant: str, field: str, extensions: list[str]) -> None:
+    if not extensions:
+        return
+    known = set(
+        connection.execute(
+            select(users.c.extension).where(
+                users.c.tenant == tenant, users.c.extension.in_(extensions)
+            )
+        ).scalars()
+    )
+    missing = [m for m in extensions if m not in known]
+    if missing:
+        raise Invalid(field, f"no user {missing[0]} in {tenant!r}")
 
 
 class GroupServices:

@@ -74,3 +74,18 @@ async def test_the_queue_engine_takes_over_after_a_transfer_to_a_call_center(
     other = cc.CallOffered("c2", "x", "7099", cc.CallSource.TRUNK, tenant="other")
     await first(other)
     assert inner[-1] == other
+
+
+async def test_a_voicemail_key_and_a_box_that_cannot_take_the_call(tmp_path: Path) -> None:
+    """Key 5 is `voicemail` of 1002: the PBX is asked to take the caller straight to the box;
+    when it cannot (no box), the caller is hung up on, not left in silence."""
+    groups, sent = shell(tmp_path)
+    boxed = AutoAttendantConfig("7098", "Box", {"main": Menu("main", "Press 5.", options=(
+        MenuOption("5", Do.VOICEMAIL, "1002"),))})  # fmt: skip
+    groups.set_tenant(TENANT, {"7098": boxed})
+    await groups.on_call_event(offered("7098"))
+    await groups.on_call_event(cc.DtmfReceived("c1", "5"))
+    transfer = sent[-1]
+    assert transfer == cc.Transfer("c1", "1002", to_voicemail=True)
+    await groups.on_call_event(cc.CommandFailed("c1", "Transfer", "no voicemail of 1002"))
+    assert sent[-1] == cc.Hangup("c1", 480, "Temporarily Unavailable")
