@@ -50,6 +50,7 @@ from cti.event_log import EventLog
 from cti.feature_codes import wire_phone_features
 from cti.group_calls import GroupCalls, GroupsFirst
 from cti.group_calls_live import LiveGroups
+from cti.group_events import GroupEventPublisher
 from cti.hoteling_calls import wire_hoteling
 from cti.ice_servers import ICE_SERVERS_ENV
 from cti.manager_assistant_calls import follow, wire_manager_assistant
@@ -357,7 +358,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         product.runtime = runtime
         # Hunt groups and auto attendants answer their numbers first (cti/group_calls.py).
-        groups = GroupCalls(pbx.send, prompts_dir)
+        group_events = GroupEventPublisher(redis, settings.key_prefix)  # cti/group_events.py
+        group_events_task = asyncio.create_task(group_events.run(), name="group-events")
+        stack.callback(group_events_task.cancel)
+        groups = GroupCalls(pbx.send, prompts_dir, events=group_events.publish)
         await LiveGroups(provisioning, groups, asyncio.get_running_loop()).load_all()
         pbx.register_handler(GroupsFirst(groups, runtime.on_call_event))
         await runtime.start()

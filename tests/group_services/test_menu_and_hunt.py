@@ -157,7 +157,7 @@ def test_weighted_and_uniform_and_a_member_added_live() -> None:
 def test_group_forwarding_and_night_forwarding() -> None:
     night = GroupForwarding(night="1010", night_on=True)
     assert hunt.on_arrival(group(RoutingPolicy.REGULAR, forwarding=night), MONDAY_NOON) == (
-        hunt.Forward("1010", "group night forwarding is on")
+        hunt.Forward("1010", "group night forwarding is on", "night")
     )
     selective = GroupForwarding(outside_hours="1009")
     config = group(RoutingPolicy.REGULAR, forwarding=selective, schedule=OFFICE)
