@@ -101,6 +101,16 @@ class GroupCalls:
     def is_group(self, tenant: str, number: str) -> bool:
         return number in self._configs.get(tenant, {})
 
+    def hunt_group(
+        self, tenant: str, number: str
+    ) -> tuple[HuntGroupConfig, hunt.GroupState] | None:
+        """A hunt group's settings and what it remembers between calls (circular, uniform), for
+        the calls it makes itself (Bel-me-nu's, cti/belmenu_calls.py); None: no hunt group."""
+        config = self._configs.get(tenant, {}).get(number)
+        if not isinstance(config, HuntGroupConfig):
+            return None
+        return config, self._groups.setdefault((tenant, number), hunt.GroupState())
+
     def owns(self, call_id: str) -> bool:
         return call_id in self._calls
 

@@ -32,6 +32,7 @@ from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
 from crm_connectors.opencti import adapter_app
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
+from cti.belmenu_calls import BelmenuCalls
 from cti.bridge_rooms_live import LiveRooms
 from cti.browser_phone import (
     DEFAULT_WSS_PORT,
@@ -364,6 +365,9 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         groups = GroupCalls(pbx.send, prompts_dir, events=group_events.publish)
         await LiveGroups(provisioning, groups, asyncio.get_running_loop()).load_all()
         pbx.register_handler(GroupsFirst(groups, runtime.on_call_event))
+        # Bel-me-nu's callbacks to users and hunt groups (cti/belmenu_calls.py).
+        belmenu_calls = BelmenuCalls(pbx.send, groups)
+        stack.callback(asyncio.create_task(follow(pbx, belmenu_calls)).cancel)
         await runtime.start()
         LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), pbx)
         user_services = UserServicesService(database)
@@ -443,6 +447,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.manager_assistant = manager_assistant  # cti/rest/manager_assistant.py
         app.include_router(manager_assistant_api.calls_router)  # needs the PBX, as the console
         app.state.pbx = pbx  # the conference bridge's rooms (cti/rest/conference_rooms.py)
+        app.state.belmenu_calls = belmenu_calls  # cti/rest/belmenu.py
         app.state.announcements = announcements
         # The connections' admin API lives where the connections do (its handle: app.state).
         app.state.crm_connections = crm
