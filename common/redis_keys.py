@@ -20,6 +20,12 @@ def cdr_stream(prefix: str, tenant: str) -> str:
     return f"{prefix}:{tenant}:cdrs"
 
 
+def group_event_stream(prefix: str, tenant: str) -> str:
+    """The per-tenant stream of the group services' call events (docs/events.md, "Group calls"):
+    Redis ids, not the engine's sequences, so apart from `event_stream`."""
+    return f"{prefix}:{tenant}:group-events"
+
+
 TENANT_STREAM_SUFFIXES = (":events", ":cdrs")
 """The suffixes of `event_stream` and `cdr_stream`: what the reports ingester scans for."""
 

@@ -33,6 +33,8 @@ from crm_connectors.opencti import adapter_app
 from crm_connectors.sealing import KEY_ENV
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
+from cti.belmenu_calls import BelmenuCalls
+from cti.bridge_rooms_live import LiveRooms
 from cti.browser_phone import (
     DEFAULT_WSS_PORT,
     browser_phone_pbx_settings,
@@ -44,13 +46,14 @@ from cti.contacts_demo import seed_demo_contacts
 from cti.contacts_screen_pop import ContactsScreenPop
 from cti.crm_call_log import CrmCallLogging
 from cti.crm_connections import start_crm_connections
-from cti.demo_company import DEMO_ROOMS, DEMO_TENANT
+from cti.demo_company import DEMO_TENANT
 from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.feature_codes import wire_phone_features
 from cti.group_calls import GroupCalls, GroupsFirst
 from cti.group_calls_live import LiveGroups
+from cti.group_events import GroupEventPublisher
 from cti.hoteling_calls import wire_hoteling
 from cti.ice_servers import ICE_SERVERS_ENV
 from cti.intercept_calls import wire_intercept
@@ -366,10 +369,16 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         product.runtime = runtime
         # Hunt groups and auto attendants answer their numbers first (cti/group_calls.py).
-        groups = GroupCalls(pbx.send, prompts_dir)
+        group_events = GroupEventPublisher(redis, settings.key_prefix)  # cti/group_events.py
+        group_events_task = asyncio.create_task(group_events.run(), name="group-events")
+        stack.callback(group_events_task.cancel)
+        groups = GroupCalls(pbx.send, prompts_dir, events=group_events.publish)
         await LiveGroups(provisioning, groups, asyncio.get_running_loop()).load_all()
         pbx.register_handler(GroupsFirst(groups, runtime.on_call_event))
         wire_intercept(pbx, provisioning, prompts_dir)  # InterceptGroup's message
+        # Bel-me-nu's callbacks to users and hunt groups (cti/belmenu_calls.py).
+        belmenu_calls = BelmenuCalls(pbx.send, groups)
+        stack.callback(asyncio.create_task(follow(pbx, belmenu_calls)).cancel)
         await runtime.start()
         LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), pbx)
         user_services = UserServicesService(database)
@@ -377,7 +386,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                                                 user_services, runtime, prompts_dir)  # fmt: skip
         hoteling = await asyncio.to_thread(wire_hoteling, pbx, provisioning, database,
                                            user_services, feature_codes, prompts_dir)  # fmt: skip
-        pbx.rooms.replace_tenant(DEMO_TENANT, DEMO_ROOMS)  # the conference bridge's demo room
+        # The conference rooms, live (cti/bridge_rooms_live.py).
+        await asyncio.to_thread(LiveRooms(provisioning, pbx.rooms).load_all)
         loop = asyncio.get_running_loop()
         manager_assistant = await asyncio.to_thread(wire_manager_assistant, pbx, provisioning,
             database, user_services, feature_codes, prompts_dir, loop)  # fmt: skip
@@ -447,6 +457,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.manager_assistant = manager_assistant  # cti/rest/manager_assistant.py
         app.include_router(manager_assistant_api.calls_router)  # needs the PBX, as the console
         app.state.pbx = pbx  # the conference bridge's rooms (cti/rest/conference_rooms.py)
+        app.state.belmenu_calls = belmenu_calls  # cti/rest/belmenu.py
         app.state.announcements = announcements
         # The connections' admin API lives where the connections do (its handle: app.state).
         app.state.crm_connections = crm

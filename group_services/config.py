@@ -20,8 +20,27 @@ MAX_DIGITS = 12
 but a menu only transfers to the tenant's own numbers and outside numbers written short)."""
 
 
+VOICEMAIL_PREFIX = "voicemail:"
+"""A destination `voicemail:<extension>`: straight into that user's voicemail box (its greeting,
+then the recording), wherever a destination is written (a menu's option, fallback or
+destination, a hunt group's no-answer, busy or forwarding)."""
+
+
+def voicemail_box(destination: str) -> str | None:
+    """The extension of a `voicemail:<extension>` destination, else None."""
+    if not destination.startswith(VOICEMAIL_PREFIX):
+        return None
+    return destination.removeprefix(VOICEMAIL_PREFIX)
+
+
 def check_destination(where: str, number: str) -> str:
-    """A transfer target: an extension, a group or call-center number, or an outside number."""
+    """A transfer target: an extension, a group or call-center number, an outside number, or a
+    user's voicemail box (`voicemail:1001`)."""
+    box = voicemail_box(number)
+    if box is not None:
+        if not box.isdigit() or len(box) > 8:
+            raise ConfigError(where, f"{number!r}: voicemail of an extension, voicemail:1001")
+        return number
     plain = number.removeprefix("+")
     if not plain or not plain.isdigit() or len(plain) > 15:
         raise ConfigError(where, f"{number!r} is not a number to transfer to")
@@ -105,6 +124,8 @@ class OptionAction(StrEnum):
     DIAL_NAME = "dial_name"
     """Collect the first letters of a name on the keypad (2 = abc ...), ending in # or a
     pause; one user whose first or last name starts so: transferred to them."""
+    VOICEMAIL = "voicemail"
+    """Straight into the voicemail box of the user `target` (an extension)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +139,15 @@ class MenuOption:
             raise ConfigError("options.digit", f"{self.digit!r} is not one key 0-9, * or #")
         if self.action is OptionAction.TRANSFER:
             check_destination(f"options[{self.digit}].target", self.target)
+        elif self.action is OptionAction.VOICEMAIL:
+            check_destination(f"options[{self.digit}].target", self.voicemail_target)
         elif self.action is OptionAction.SUBMENU and not self.target:
             raise ConfigError(f"options[{self.digit}].target", "names no menu")
+
+    @property
+    def voicemail_target(self) -> str:
+        """The `voicemail` option's destination."""
+        return f"{VOICEMAIL_PREFIX}{self.target}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,3 +218,19 @@ class AutoAttendantConfig:
             check_destination("fallback", self.fallback)
         if self.language not in ("nl", "en"):
             raise ConfigError("language", "nl or en")
+
+
+def voicemail_boxes(config: HuntGroupConfig | AutoAttendantConfig) -> frozenset[str]:
+    """The extensions whose voicemail boxes `config` sends callers to (provisioning checks that
+    they are the tenant's users)."""
+    if isinstance(config, HuntGroupConfig):
+        forwarding = config.forwarding
+        named = [config.no_answer_destination, config.busy_destination, forwarding.always,
+                 forwarding.outside_hours, forwarding.night]  # fmt: skip
+    else:
+        named = [config.fallback]
+        for menu in config.menus.values():
+            named.append(menu.destination)
+            named.extend(o.voicemail_target if o.action is OptionAction.VOICEMAIL else o.target
+                         for o in menu.options)  # fmt: skip
+    return frozenset(box for d in named if d is not None and (box := voicemail_box(d)))

@@ -185,8 +185,9 @@ class Transfer:
     """Ask the extension's phone to answer by itself (as `OfferCall.auto_answer`): how the
     receptionist console answers a call ringing at the receptionist's own phone."""
     to_voicemail: bool = False
-    """Straight into `target`'s voicemail box (an unanswered call between extensions, not a call
-    center's; else, or without a box, `CommandFailed` and the call goes on as it was)."""
+    """Straight into `target`'s voicemail box: its greeting, then the recording (any call, an
+    answered one and a call center's or group's too; without a box, `CommandFailed` and the call
+    goes on as it was)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,7 +81,9 @@ def assign_number(unit: Unit, number: str, destination: str) -> NumberView:
     if not in_blocks(number, (NumberBlock(b.first, b.size) for b in blocks)):
         raise Invalid("number", f"{number} is not in a number block of tenant {tenant!r}")
     if destination not in taken_numbers(connection, tenant):
-        raise Invalid("destination", f"no user, call center or group {destination} in {tenant!r}")
+        raise Invalid(
+            "destination", f"no user, call center, group or room {destination} in {tenant!r}"
+        )
     existing = connection.execute(select(numbers).where(numbers.c.number == number)).one_or_none()
     if existing is not None:
         raise Conflict("number", f"{number} is already routed to {existing.destination}")
@@ -91,6 +93,17 @@ def assign_number(unit: Unit, number: str, destination: str) -> NumberView:
     made = NumberView(number, destination)
     unit.record("number", number, "create", None, asdict(made))
     return made
+
+
+def refuse_routed(connection: Connection, tenant: str, destination: str) -> None:
+    """Conflict while a direct number routes to `destination` (a group or room to delete)."""
+    routed = connection.execute(
+        select(numbers.c.number).where(
+            numbers.c.tenant == tenant, numbers.c.destination == destination
+        )
+    ).first()
+    if routed is not None:
+        raise Conflict("number", f"direct number {routed.number} routes to {destination}")
 
 
 def named_schedules(connection: Connection, tenant: str, kind: ScheduleKind) -> dict[str, Any]:

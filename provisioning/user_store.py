@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from provisioning import manager_assistant_store
+from provisioning.bridge_rooms import bridge_rooms
 from provisioning.errors import BuyoutRequired, Conflict, NotFound
 from provisioning.flex import (
     FlexPrices,
@@ -61,12 +62,13 @@ def taken_usernames(connection: Connection, names: Sequence[str]) -> set[str]:
 
 
 def taken_numbers(connection: Connection, tenant: str) -> set[str]:
-    """Every extension, call-center, hunt-group and auto-attendant number of the tenant's
-    numbering plan."""
+    """Every extension, call-center, hunt-group, auto-attendant and conference-room number of the
+    tenant's numbering plan."""
     extensions = select(users.c.extension).where(users.c.tenant == tenant)
     centers = select(call_centers.c.number).where(call_centers.c.tenant == tenant)
     groups = select(group_services.c.number).where(group_services.c.tenant == tenant)
-    return set(connection.execute(extensions.union(centers, groups)).scalars())
+    rooms = select(bridge_rooms.c.number).where(bridge_rooms.c.tenant == tenant)
+    return set(connection.execute(extensions.union(centers, groups, rooms)).scalars())
 
 
 def check_new_user(connection: Connection, tenant: str, spec: UserSpec) -> None:

@@ -1,5 +1,6 @@
 """Calls from the carrier to direct numbers: which requests are the carrier's, and where the
-number they are addressed to goes (a user's phone rings, a call center queues the call).
+number they are addressed to goes (a user's phone rings, a call center queues the call, a
+conference room asks for its PIN).
 
 A request is the carrier's when it comes from a trunk address and neither its From nor its
 Request-URI is one of our extensions: our own phones share the demo's trunk address (127.0.0.1),
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sippy.CCEvents import CCEventFail
@@ -78,11 +80,10 @@ class DirectNumbers:
         destination, tenant = number.destination, number.tenant
         # The caller's number as E.164 whatever form the carrier wrote it in (screen pop, CDRs).
         caller_number = to_e164(caller) or caller
+        call = partial(start, cc.CallSource.TRUNK, tenant, caller_name,
+                       caller=caller_number, called=destination, body=body)  # fmt: skip
         if tenant in ctx.trunks.intercepted:  # InterceptGroup: the message, whoever is called
-            start(
-                cc.CallSource.TRUNK, tenant, caller_name, INTERCEPT_ROUTE,
-                caller=caller_number, called=destination, body=body,
-            )  # fmt: skip
+            call(INTERCEPT_ROUTE)
             return
         directory = ctx.directories.of_tenant(tenant)
         user = directory.user(destination) if directory is not None else None
@@ -91,6 +92,12 @@ class DirectNumbers:
             log.info("call from outside to %s refused (%d %s): incoming calling plan",
                      number.number, refused.code, refused.reason)  # fmt: skip
             ua.recvEvent(CCEventFail((refused.code, refused.reason)))
+            return
+        room = ctx.bridge_rooms.room(tenant, destination)
+        if room is not None:  # a conference room: its PIN dialogue (sip/calls/bridge_rooms.py)
+            meeting = call(None)
+            if meeting is not None:
+                ctx.bridge_rooms.start(meeting, room)
             return
         if directory is not None and directory.is_call_center(destination):
             route: str | None = destination
@@ -106,9 +113,6 @@ class DirectNumbers:
                         number.number, destination)  # fmt: skip
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
-        call = start(
-            cc.CallSource.TRUNK, tenant, caller_name, route,
-            caller=caller_number, called=destination, body=body,
-        )  # fmt: skip
-        if call is not None and route is None:  # forwarding and do-not-disturb decide
-            ctx.forwarding.ring(call, destination)
+        started = call(route)
+        if started is not None and route is None:  # forwarding and do-not-disturb decide
+            ctx.forwarding.ring(started, destination)

@@ -20,7 +20,8 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import BrowserContext, Page, expect
 
-from cti.demo_company import DEMO_ROOMS
+from cti.bridge_rooms_demo import DEMO_ROOM
+from cti.bridge_rooms_live import pbx_room
 from tests.agent_ui.agent_pages import watch_errors
 from tests.agent_ui.test_agent_ui_webrtc_paths import (
     DESK,
@@ -53,7 +54,7 @@ from tests.product_harness import LoopThread, ProductThread
 
 __all__ = ["_media_programs", "browser", "context", "product"]  # fixtures the tests here use
 
-ROOM = DEMO_ROOMS[0]
+ROOM = pbx_room(DEMO_ROOM)
 """The demo's meeting room 8100 (PIN 1234)."""
 
 BROWSER_OFFERED = """

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from common.event_types import EventType
 from cti.group_calls import GroupCalls, GroupsFirst
+from cti.group_events import GroupEvent
 from group_services.config import AutoAttendantConfig, HuntGroupConfig, Menu, MenuOption
 from group_services.config import OptionAction as Do
 from pbx_core import call_control as cc
@@ -95,3 +99,47 @@ async def test_instant_groups_forwarding_to_each_other_end_the_call(tmp_path: Pa
             failed = cc.OfferFailed("c1", offer.leg_id, offer.extension, cc.OfferFailure.NO_ANSWER)
             await groups.on_call_event(failed)
     assert sent[-1] == cc.Reject("c1", 482, "8 groups in a row")
+
+
+async def test_a_voicemail_key_and_a_box_that_cannot_take_the_call(tmp_path: Path) -> None:
+    """Key 5 is `voicemail` of 1002: the PBX is asked to take the caller straight to the box;
+    when it cannot (no box), the caller is hung up on, not left in silence."""
+    groups, sent = shell(tmp_path)
+    boxed = AutoAttendantConfig("7098", "Box", {"main": Menu("main", "Press 5.", options=(
+        MenuOption("5", Do.VOICEMAIL, "1002"),))})  # fmt: skip
+    groups.set_tenant(TENANT, {"7098": boxed})
+    await groups.on_call_event(offered("7098"))
+    await groups.on_call_event(cc.DtmfReceived("c1", "5"))
+    transfer = sent[-1]
+    assert transfer == cc.Transfer("c1", "1002", to_voicemail=True)
+    await groups.on_call_event(cc.CommandFailed("c1", "Transfer", "no voicemail of 1002"))
+    assert sent[-1] == cc.Hangup("c1", 480, "Temporarily Unavailable")
+
+
+async def test_the_events_of_a_hunt_nobody_answers(tmp_path: Path) -> None:
+    """Both members ring at once and both are busy: the group gives up (486), which its event
+    says with no destination; every event names the group, the call and the caller."""
+    events: list[GroupEvent] = []
+    sent: list[cc.CallCommand] = []
+    groups = GroupCalls(sent.append, tmp_path, clock=lambda: 10.0, events=events.append)
+    groups.set_tenant(TENANT, {"7100": GROUP})
+    await groups.on_call_event(offered("7100"))
+    for number in (1, 2):
+        await groups.on_call_event(
+            cc.OfferFailed("c1", f"c1~hunt{number}", f"100{number}", cc.OfferFailure.BUSY)
+        )
+    assert [(e.type, e.member) for e in events] == [
+        (EventType.GROUP_CALL_OFFERED, None),
+        (EventType.GROUP_MEMBER_RUNG, "1001"),
+        (EventType.GROUP_MEMBER_RUNG, "1002"),
+        (EventType.GROUP_CALL_FORWARDED, None),
+    ]
+    assert events[-1].data == {"trigger": "busy", "destination": None, "wait_seconds": 0.0}
+    assert sent[-1] == cc.Reject("c1", 486, "Busy Here")
+    assert {(e.tenant, e.group, e.call_id, e.caller) for e in events} == {
+        (TENANT, "7100", "c1", "0612345678")
+    }
+    with pytest.raises(ValueError, match="declares no data"):
+        GroupEvent(EventType.GROUP_CALL_ANSWERED, 0, TENANT, "7100", "c1", "x", "r", data={"x": 1})
+    with pytest.raises(ValueError, match="not a group call event"):
+        GroupEvent(EventType.CALL_ADDED, 0, TENANT, "7100", "c1", "x", "r")

@@ -241,6 +241,27 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("POST", "/api/v1/tenants/{tenant}/groups/{number}/members", {"extension": "1001"}),
     ("DELETE", "/api/v1/tenants/{tenant}/groups/{number}/members/{extension}", None),
     ("PUT", "/api/v1/tenants/{tenant}/groups/{number}/night-forwarding", {"on": True}),
+    ("GET", "/api/v1/tenants/{tenant}/conference-rooms", None),
+    ("GET", "/api/v1/tenants/{tenant}/conference-rooms/{number}", None),
+    (
+        "POST",
+        "/api/v1/tenants/{tenant}/conference-rooms",
+        {
+            "number": "8300",
+            "name": "R",
+            "pin": "1234",
+            "moderator_pin": "9999",
+            "max_participants": 3,
+        },
+    ),
+    (
+        "PUT",
+        "/api/v1/tenants/{tenant}/conference-rooms/{number}",
+        {"name": "R", "pin": "1234", "moderator_pin": "9999", "max_participants": 3},
+    ),
+    ("DELETE", "/api/v1/tenants/{tenant}/conference-rooms/{number}", None),
+    ("GET", "/api/v1/tenants/{tenant}/conference-licence", None),
+    ("PUT", "/api/v1/tenants/{tenant}/conference-licence", {"participants": 20}),
     ("GET", "/api/v1/tenants/{tenant}/belmenu-buttons", None),
     (
         "POST",
