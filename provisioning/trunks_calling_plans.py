@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import Connection, delete, insert, select
 
-from common.number_categories import Category
+from common.number_categories import MAX_EXTERNAL_CALLS, Category
 from provisioning.errors import Invalid
 from provisioning.models import users
 from provisioning.trunks_models import TENANT_PLAN, calling_plans
@@ -28,7 +28,6 @@ DEFAULT_DENIED: tuple[str, ...] = (Category.PREMIUM_RATE.value,)
 NEVER_DENIED = frozenset({Category.EMERGENCY, Category.INTERNAL})
 """Emergency calls always go out; calls inside the company are not a trunk matter."""
 ENTITY = "calling_plan"
-MAX_CAPACITY = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +140,8 @@ class CallingPlans:
         max_external_calls: int | None = None,
         pin: Iterable[str] = (),
     ) -> CallingPlanView:
-        if max_external_calls is not None and not 0 <= max_external_calls <= MAX_CAPACITY:
-            raise Invalid("max_external_calls", f"0-{MAX_CAPACITY}, or null for no limit")
+        if max_external_calls is not None and not 0 <= max_external_calls <= MAX_EXTERNAL_CALLS:
+            raise Invalid("max_external_calls", f"0-{MAX_EXTERNAL_CALLS}, or null for no limit")
         names, with_pin = _categories(denied, pin)
         made = CallingPlanView(names, max_external_calls=max_external_calls, pin=with_pin)
         with self._tx.change(actor, tenant) as unit:

@@ -91,6 +91,8 @@ class DirectNumbers:
                         number.number, destination)  # fmt: skip
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
+        if ctx.offers.refuse_over_capacity(ua, tenant, caller, number.number):
+            return
         # The caller's number as E.164 whatever form the carrier wrote it in (screen pop, CDRs).
         caller_number = to_e164(caller) or caller
         call = start(

@@ -14,6 +14,7 @@ from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.media.rtpengine_process import RtpengineProcess
 from pbx_core.service import PbxService
+from pbx_core.trunks.alerts import AlertKind, TenantAlert
 from pbx_core.trunks.calling_plan import OutgoingPlan
 from pbx_core.trunks.fraud_guard import VelocityLimit, VelocityLimits
 from pbx_core.trunks.routing import Carrier as Carrier_
@@ -371,10 +372,72 @@ async def test_over_the_tenants_call_capacity_a_call_gets_486(
         await carrier.finished()
 
 
+async def _alerts(alerts: list[TenantAlert], count: int) -> list[TenantAlert]:
+    """The first `count` alerts the PBX raised (they reach the loop from the SIP thread)."""
+    for _ in range(200):
+        if len(alerts) >= count:
+            break
+        await asyncio.sleep(0.05)
+    return alerts[:count]
+
+
+async def test_calls_from_the_carrier_count_against_the_tenants_call_capacity(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    """BroadWorks' Call Capacity Management counts both directions: one call in from the
+    carrier fills a capacity of 1, so a second one (to the call center's number) and a call out
+    get 486, and the tenant's admins are told each time."""
+    assert pbx.config.outbound_trunk is not None
+    alerts: list[TenantAlert] = []
+    pbx.on_alert(alerts.append)
+    capped = TrunkRouting.of(pbx.config.outbound_trunk, NUMBERS, capacity={"demo": 1})
+    await pbx.update_trunks(capped)
+    phone = await agent_phone(pbx.config.sip_port, "1001", "agent_answer.xml", tmp_path)
+    try:
+        first = asyncio.create_task(
+            run_sipp(
+                "trunk_call.xml",
+                work_dir=tmp_path,
+                remote=("127.0.0.1", pbx.config.sip_port),
+                variables={"from": "0612345678", "to": "+31201230001", "media_port": free_port(),
+                           "hold_ms": 4000},
+            )
+        )  # fmt: skip
+        await events.next_of(cc.CallAnswered, extension="1001")
+        second = await run_sipp(
+            "trunk_call_rejected.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", pbx.config.sip_port),
+            variables={"from": CUSTOMER, "to": "+31201230000", "media_port": free_port()},
+        )
+        assert second.returncode == 0, second.errors
+        out = await run_sipp(
+            "ext_call_fails_486.xml",
+            work_dir=tmp_path,
+            remote=("127.0.0.1", pbx.config.sip_port),
+            variables={"from": "1002", "to": "0612345670", "media_port": free_port()},
+            extra=["-au", "1002", "-ap", "pw1002"],
+        )
+        assert out.returncode == 0, out.errors
+        told = await _alerts(alerts, 2)
+        assert [(a.tenant, a.kind) for a in told] == [("demo", AlertKind.CALL_CAPACITY)] * 2
+        assert "+31201230000" in told[0].text and "0612345670" not in told[0].text
+        assert "the limit is 1" in told[1].text
+        assert (await first).returncode == 0
+    finally:
+        phone.kill()
+    # The first call ended: there is room again.
+    async with Carrier(carrier_port(pbx), tmp_path) as carrier:
+        await _extension_calls(pbx, tmp_path, "1002", "0612345670")
+        await carrier.finished()
+
+
 async def test_the_toll_fraud_guard_refuses_a_burst_of_international_calls(
     pbx: PbxService, events: EventLog, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert pbx.config.outbound_trunk is not None
+    alerts: list[TenantAlert] = []
+    pbx.on_alert(alerts.append)
     strict = VelocityLimits(per_user=VelocityLimit(1, 600))
     await pbx.update_trunks(TrunkRouting.of(pbx.config.outbound_trunk, NUMBERS, velocity=strict))
     async with Carrier(carrier_port(pbx), tmp_path) as carrier:
@@ -389,6 +452,9 @@ async def test_the_toll_fraud_guard_refuses_a_burst_of_international_calls(
     )
     assert second.returncode == 0, second.errors
     assert "toll-fraud guard" in caplog.text
+    (told,) = await _alerts(alerts, 1)
+    assert (told.tenant, told.kind) == ("demo", AlertKind.TOLL_FRAUD)
+    assert "1001" in told.text and "+442071234568" in told.text and "international" in told.text
     # A national call is no toll-fraud target: it still goes out.
     async with Carrier(carrier_port(pbx), tmp_path) as carrier:
         await _extension_calls(pbx, tmp_path, "1001", "0201234567")

@@ -143,7 +143,8 @@ class Inbound:
         start = partial(self._start_call, ua, caller=caller, called=called, body=body)
         trunk_tenant = self._trunk_tenant(source_host, addressing, called)
         if trunk_tenant is not None:
-            start(cc.CallSource.TRUNK, trunk_tenant, caller_name, called)
+            if not self._ctx.offers.refuse_over_capacity(ua, trunk_tenant, caller, called):
+                start(cc.CallSource.TRUNK, trunk_tenant, caller_name, called)
             return
         if self._direct_numbers.is_carrier_request(
             source_host, addressing.caller_domain, addressing.called_domain, caller, called
