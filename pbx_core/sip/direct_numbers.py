@@ -27,9 +27,6 @@ StartCall = Callable[..., "Call | None"]
 """`Inbound._start_call` bound to the caller's UA: (source, tenant, caller_name, route, *,
 caller, called, body)."""
 
-ANONYMOUS_CALLERS = frozenset({"", "anonymous", "restricted", "unavailable"})
-"""From users of a call that hides its number (RFC 3323 `anonymous`, and carriers' usual
-spellings)."""
 _LOGGED_CHARS = 64
 """A Request-URI user part is the sender's text: logged with repr and cut short."""
 
@@ -64,10 +61,19 @@ class DirectNumbers:
         return to_user if self._ctx.trunks.registered_account(source_host, called) else called
 
     def route(
-        self, ua: Any, caller: str, called: str, caller_name: Any, body: Any, start: StartCall
+        self,
+        ua: Any,
+        caller: str,
+        called: str,
+        caller_name: Any,
+        body: Any,
+        start: StartCall,
+        *,
+        hidden: bool = False,
     ) -> None:
         """The direct number's tenant owns the call: its user rings (forwarding and do-not-disturb
-        apply) or its call center queues it; never another tenant's extension of that name."""
+        apply) or its call center queues it; never another tenant's extension of that name.
+        `hidden`: the caller withholds its identity (`trunks/anonymity.py`)."""
         ctx = self._ctx
         number = ctx.trunks.inbound(called)
         if number is None:
@@ -82,7 +88,7 @@ class DirectNumbers:
         elif user is not None:
             route = None  # the PBX rings the user's phone itself
             rejecting = (tenant, destination) in ctx.trunks.rejecting_anonymous
-            if rejecting and caller.lower() in ANONYMOUS_CALLERS:
+            if rejecting and hidden:
                 log.info("anonymous call to %s refused (433): its user rejects them", number.number)
                 ua.recvEvent(CCEventFail((433, "Anonymity Disallowed")))
                 return

@@ -479,6 +479,36 @@ async def test_a_user_who_rejects_anonymous_calls_gets_none(
     assert await pbx.active_calls() == []
 
 
+@pytest.mark.parametrize(
+    ("caller", "host", "privacy"),
+    [
+        ("+31612345678", "127.0.0.1", "id"),  # a real From, but the caller asked for privacy
+        ("0612345678", "127.0.0.1", "header; critical"),
+        ("anonymous", "anonymous.invalid", "none"),  # RFC 3323's anonymous From
+        ("+31612345678", "anonymous.invalid", "none"),
+    ],
+)
+async def test_a_caller_who_withholds_its_identity_is_rejected_however_it_says_so(
+    pbx: PbxService, events: EventLog, tmp_path: Path, caller: str, host: str, privacy: str
+) -> None:
+    assert pbx.config.outbound_trunk is not None
+    rejecting = TrunkRouting.of(
+        pbx.config.outbound_trunk, NUMBERS, rejecting_anonymous=[("demo", "1001")]
+    )
+    await pbx.update_trunks(rejecting)
+    refused = await run_sipp(
+        "trunk_call_private_fails_433.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"from": caller, "from_host": host, "privacy": privacy,
+                   "to": "+31201230001", "media_port": free_port()},
+    )  # fmt: skip
+    assert refused.returncode == 0, refused.errors
+    assert await pbx.active_calls() == []
+    # A caller who shows its number still gets through.
+    await _carrier_calls_1001(pbx, events, tmp_path, "trunk_call.xml", to="+31201230001")
+
+
 def _registering(host: str) -> TrunkRouting:
     """A trunk registering account `acct` at `host` (no registrar answers: harmless here)."""
     trunk = Carrier_(host, free_sip_port(), "acct", "secret", register_expires=300, key="reg")

@@ -26,6 +26,7 @@ from pbx_core.sip.calls.model import Call
 from pbx_core.sip.digest import DigestRequest, Verdict
 from pbx_core.sip.direct_numbers import DirectNumbers
 from pbx_core.sip.peer import peer_host
+from pbx_core.trunks.anonymity import hides_caller
 from pbx_core.trunks.routing import HIDE_ONCE
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class Addressing:
     """The INVITE's `Replaces` header (RFC 3891): the dialog this call takes the place of."""
     to_user: str = ""
     """To's user: the dialled number of a call to a registered trunk account."""
+    privacy: str = ""
+    """The Privacy headers' values (RFC 3323), joined with `;`."""
 
     @classmethod
     def of(cls, req: Any) -> Addressing:
@@ -58,6 +61,7 @@ class Addressing:
             request_uri=str(uri),
             replaces=str(req.getHFBody("replaces")) if req.countHFs("replaces") else "",
             to_user=str(req.getHFBody("to").getUrl().username or ""),
+            privacy=";".join(str(body) for body in req.getHFBodys("privacy")),
         )
 
 
@@ -151,7 +155,10 @@ class Inbound:
         ):
             carrier_start = partial(self._start_call, ua)
             number = self._direct_numbers.dialled(source_host, called, addressing.to_user)
-            self._direct_numbers.route(ua, caller, number, caller_name, body, carrier_start)
+            hidden = hides_caller(caller, addressing.caller_domain, addressing.privacy)
+            self._direct_numbers.route(
+                ua, caller, number, caller_name, body, carrier_start, hidden=hidden
+            )
             return
         directories = self._ctx.directories
         directory = directories.for_domain(addressing.caller_domain)
