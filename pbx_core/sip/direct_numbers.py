@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sippy.CCEvents import CCEventFail
 
+from common.number_destinations import voicemail_box
 from pbx_core import call_control as cc
 from pbx_core.trunks.numbering import to_e164
 
@@ -60,6 +61,35 @@ class DirectNumbers:
         Request-URI is the account a registering trunk at `source_host` registered."""
         return to_user if self._ctx.trunks.registered_account(source_host, called) else called
 
+    def _to_voicemail(
+        self,
+        ua: Any,
+        tenant: str,
+        box: str,
+        caller: str,
+        caller_name: Any,
+        body: Any,
+        start: StartCall,
+        number: str,
+    ) -> None:
+        """A number whose destination is a user's voicemail: the caller hears the user's
+        greeting and leaves a message, the user's phone never rings."""
+        ctx = self._ctx
+        deposit = ctx.forwarding.voicemail
+        if deposit is None or not ctx.forwarding.has_voicemail(tenant, box):
+            log.warning("direct number %s routes to the voicemail of %s, which has none here: 404",
+                        number, box)  # fmt: skip
+            ua.recvEvent(CCEventFail((404, "Not Found")))
+            return
+        if ctx.offers.refuse_over_capacity(ua, tenant, caller, number):
+            return
+        call = start(
+            cc.CallSource.TRUNK, tenant, caller_name, None,
+            caller=to_e164(caller) or caller, called=box, body=body,
+        )  # fmt: skip
+        if call is not None:
+            deposit(call, box, "unavailable")
+
     def route(
         self,
         ua: Any,
@@ -82,6 +112,10 @@ class DirectNumbers:
             return
         destination, tenant = number.destination, number.tenant
         directory = ctx.directories.of_tenant(tenant)
+        box = voicemail_box(destination)
+        if box is not None:
+            self._to_voicemail(ua, tenant, box, caller, caller_name, body, start, number.number)
+            return
         user = directory.user(destination) if directory is not None else None
         if directory is not None and directory.is_call_center(destination):
             route: str | None = destination

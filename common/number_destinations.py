@@ -1,0 +1,15 @@
+"""Destinations written as text beyond a plain number of the numbering plan, shared by
+provisioning (which checks them) and the PBX (which routes to them)."""
+
+from __future__ import annotations
+
+VOICEMAIL_PREFIX = "voicemail:"
+"""`voicemail:<extension>`: straight into that user's voicemail box (its greeting, then the
+recording), e.g. a direct number's destination (docs/trunks.md)."""
+
+
+def voicemail_box(destination: str) -> str | None:
+    """The extension of a `voicemail:<extension>` destination, else None."""
+    if not destination.startswith(VOICEMAIL_PREFIX):
+        return None
+    return destination.removeprefix(VOICEMAIL_PREFIX)
