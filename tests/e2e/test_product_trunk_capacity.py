@@ -8,37 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 
 from common.redis_keys import event_stream
 from tests.e2e.test_product import token
-from tests.e2e.test_product_voicemail_mail import Inbox
+from tests.e2e.test_product_voicemail_mail import Inbox, inbox
 from tests.pbx_core.support import free_port, free_sip_port, run_sipp
 from tests.product_harness import REDIS_URL, ProductThread
 
 TENANT = "demo"
+__all__ = ["inbox"]
+
 MAIN_NUMBER = "+31201230000"
 """The demo's main number: call center 7001."""
-
-
-@pytest.fixture
-def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    handler = Inbox()
-    port = free_port(socket.SOCK_STREAM)
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(port))
-    monkeypatch.setenv("SMTP_FROM", "alerts@opencc.test")
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture

@@ -461,29 +461,12 @@ async def test_the_toll_fraud_guard_refuses_a_burst_of_international_calls(
         await carrier.finished()
 
 
-async def test_a_user_who_rejects_anonymous_calls_gets_none(
-    pbx: PbxService, tmp_path: Path
-) -> None:
-    assert pbx.config.outbound_trunk is not None
-    rejecting = TrunkRouting.of(
-        pbx.config.outbound_trunk, NUMBERS, rejecting_anonymous=[("demo", "1001")]
-    )
-    await pbx.update_trunks(rejecting)
-    caller = await run_sipp(
-        "trunk_call_fails_433.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"from": "anonymous", "to": "+31201230001", "media_port": free_port()},
-    )
-    assert caller.returncode == 0, caller.errors
-    assert await pbx.active_calls() == []
-
-
 @pytest.mark.parametrize(
     ("caller", "host", "privacy"),
     [
         ("+31612345678", "127.0.0.1", "id"),  # a real From, but the caller asked for privacy
         ("0612345678", "127.0.0.1", "header; critical"),
+        ("anonymous", "127.0.0.1", ""),  # the From user alone
         ("anonymous", "anonymous.invalid", "none"),  # RFC 3323's anonymous From
         ("+31612345678", "anonymous.invalid", "none"),
     ],
