@@ -13,6 +13,7 @@ from typing import Protocol
 
 from cti.trunks_demo import seed_demo_trunk
 from pbx_core.trunks.calling_plan import OutgoingPlan
+from pbx_core.trunks.fraud_guard import VelocityLimits, velocity_limits
 from pbx_core.trunks.routing import Carrier, DirectNumber, TrunkRouting
 from provisioning.service import ProvisioningService
 from provisioning.trunks_calling_plans import ENTITY as CALLING_PLAN
@@ -60,6 +61,7 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     hidden: list[tuple[str, str]] = []
     capacity: dict[str, int] = {}
     rejecting: list[tuple[str, str]] = []
+    velocity: dict[str, VelocityLimits] = {}
     for tenant in tenants:
         stored = calling_plans.stored_plans(tenant)
         plans[tenant] = OutgoingPlan(stored.tenant_denied, stored.tenant_pin)
@@ -69,6 +71,8 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
         rejecting += [(tenant, extension) for extension in stored.rejecting_anonymous]
         if stored.max_external_calls is not None:
             capacity[tenant] = stored.max_external_calls
+        if stored.toll_fraud is not None:
+            velocity[tenant] = velocity_limits(**stored.toll_fraud)
     trunks = Trunks(service.transactions)
     own: dict[str, tuple[Carrier, ...]] = {}
     platform: tuple[Carrier, ...] = ()
@@ -81,7 +85,7 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     return TrunkRouting.of(
         None, numbers, plans, user_plans, hidden,
         tenant_carriers=own, inbound_addresses=inbound, platform_carriers=platform,
-        capacity=capacity, rejecting_anonymous=rejecting,
+        capacity=capacity, rejecting_anonymous=rejecting, tenant_velocity=velocity,
     )  # fmt: skip
 
 

@@ -44,6 +44,10 @@ class CallingPlanView:
     """Users only: calls from outside that hide their number are refused (433)."""
     pin: list[str] = field(default_factory=list)
     """Category names called only after the caller keys its PIN, sorted."""
+    toll_fraud: dict[str, int] | None = None
+    """Tenants only: the toll-fraud guard's limits, `{"per_user", "per_tenant", "minutes"}`
+    (costly calls one user, and the whole tenant, may start within that many minutes); None:
+    the platform's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,8 @@ class StoredPlans:
     tenant_pin: frozenset[Category] = frozenset()
     users_pin: dict[str, frozenset[Category]] = field(default_factory=dict)
     """Extension -> the categories its own plan asks a PIN for (with `users_denied`)."""
+    toll_fraud: dict[str, int] | None = None
+    """The tenant's own toll-fraud limits (`CallingPlanView.toll_fraud`); None: the platform's."""
 
 
 def denied_categories(names: Iterable[str], field_name: str = "denied") -> list[Category]:
@@ -76,6 +82,23 @@ def denied_categories(names: Iterable[str], field_name: str = "denied") -> list[
             raise Invalid(field_name, f"{category.value} calls cannot be restricted")
         chosen.add(category)
     return sorted(chosen)
+
+
+TOLL_FRAUD_RANGES = {"per_user": (1, 1000), "per_tenant": (1, 10_000), "minutes": (1, 1440)}
+"""The toll-fraud guard's limits a tenant may set: calls per user, per tenant, in minutes."""
+
+
+def toll_fraud_limits(value: object) -> dict[str, int] | None:
+    """Validated limits (every key, whole numbers in range), or None for the platform's."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != set(TOLL_FRAUD_RANGES):
+        raise Invalid("toll_fraud", "give per_user, per_tenant and minutes, or null")
+    for name, (low, high) in TOLL_FRAUD_RANGES.items():
+        number = value[name]
+        if type(number) is not int or not low <= number <= high:
+            raise Invalid(f"toll_fraud.{name}", f"a whole number {low}-{high}")
+    return {name: value[name] for name in TOLL_FRAUD_RANGES}
 
 
 def _categories(denied: Iterable[str], pin: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -103,6 +126,7 @@ def _row(connection: Connection, tenant: str, username: str) -> CallingPlanView 
         max_external_calls=row.max_external_calls,
         reject_anonymous=row.reject_anonymous,
         pin=sorted(row.pin or ()),
+        toll_fraud=row.toll_fraud,
     )
 
 
@@ -139,11 +163,15 @@ class CallingPlans:
         denied: Iterable[str],
         max_external_calls: int | None = None,
         pin: Iterable[str] = (),
+        toll_fraud: object = None,
     ) -> CallingPlanView:
+        limits = toll_fraud_limits(toll_fraud)
         if max_external_calls is not None and not 0 <= max_external_calls <= MAX_EXTERNAL_CALLS:
             raise Invalid("max_external_calls", f"0-{MAX_EXTERNAL_CALLS}, or null for no limit")
         names, with_pin = _categories(denied, pin)
-        made = CallingPlanView(names, max_external_calls=max_external_calls, pin=with_pin)
+        made = CallingPlanView(
+            names, max_external_calls=max_external_calls, pin=with_pin, toll_fraud=limits
+        )
         with self._tx.change(actor, tenant) as unit:
             tenant_row(unit.connection, tenant)
             before = self._replace(unit.connection, tenant, TENANT_PLAN, made)
@@ -205,6 +233,7 @@ class CallingPlans:
                     hide_number=plan.hide_number,
                     max_external_calls=plan.max_external_calls,
                     reject_anonymous=plan.reject_anonymous,
+                    toll_fraud=plan.toll_fraud,
                 )
             )
         return None if old is None else asdict(old)
@@ -246,4 +275,5 @@ class CallingPlans:
                 for r in rows
                 if r.denied is not None
             },
+            tenant_own.toll_fraud if tenant_own is not None else None,
         )

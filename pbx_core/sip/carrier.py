@@ -137,7 +137,8 @@ class CarrierLegs:
         if alert is not None:
             return CarrierRefusal(cc.OfferFailure.BUSY, 486, alert)
         category = invite.placed.category
-        why = self._velocity.admit(tenant, invite.extension, category, now, routing.velocity)
+        limits = routing.velocity_of(tenant)
+        why = self._velocity.admit(tenant, invite.extension, category, now, limits)
         if why is not None:
             log.warning("toll-fraud guard: call from %s/%s to %s refused: %s",
                         tenant, invite.extension, number, why)  # fmt: skip

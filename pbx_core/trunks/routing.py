@@ -108,7 +108,7 @@ class TrunkRouting:
     capacity: Mapping[str, int] = field(default_factory=dict)
     """Tenant -> calls to the carrier it may have up at once (absent: no limit)."""
     velocity: VelocityLimits = DEFAULT_LIMITS
-    """The toll-fraud guard's limits (the platform's, for every tenant)."""
+    """The toll-fraud guard's limits: the platform's, for every tenant without its own."""
     rejecting_anonymous: frozenset[tuple[str, str]] = frozenset()
     """(tenant, extension) refusing calls from outside without a number (433)."""
     caller_ids: Mapping[tuple[str, str], str] = field(default_factory=dict)
@@ -118,6 +118,8 @@ class TrunkRouting:
     accounts: frozenset[tuple[str, str]] = frozenset()
     """(source address, account) of every registering trunk (`registered_account`), made once
     here: it is looked at for every INVITE that comes without credentials."""
+    tenant_velocity: Mapping[str, VelocityLimits] = field(default_factory=dict)
+    """Tenant -> its own toll-fraud limits (provisioning's calling plan)."""
 
     @classmethod
     def of(
@@ -133,6 +135,7 @@ class TrunkRouting:
         capacity: Mapping[str, int] | None = None,
         velocity: VelocityLimits = DEFAULT_LIMITS,
         rejecting_anonymous: Iterable[tuple[str, str]] = (),
+        tenant_velocity: Mapping[str, VelocityLimits] | None = None,
     ) -> TrunkRouting:
         """`carrier`: one platform trunk by address (before `platform_carriers`)."""
         direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
@@ -163,7 +166,12 @@ class TrunkRouting:
             caller_ids,
             main_numbers,
             accounts,
+            dict(tenant_velocity or {}),
         )
+
+    def velocity_of(self, tenant: str) -> VelocityLimits:
+        """The toll-fraud guard's limits for `tenant`'s calls."""
+        return self.tenant_velocity.get(tenant, self.velocity)
 
     @property
     def reaches_outside(self) -> bool:

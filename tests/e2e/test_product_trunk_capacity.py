@@ -2,7 +2,8 @@
 phones: a call center's own capacity (set through the admin API) refuses the next call from
 outside with 486 and a CALL_OVERFLOWED (trigger capacity) on the tenant's event stream; the
 tenant's capacity refuses calls out with 486, each refusal listed by `GET .../alerts` and one
-mail (aiosmtpd) to the admin for the lot."""
+mail (aiosmtpd) to the admin for the lot; the tenant's own toll-fraud limits (calling plan) block
+a user's second call abroad (403), listed and mailed too."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import redis
 from common.redis_keys import event_stream
 from tests.e2e.test_product import token
 from tests.e2e.test_product_voicemail_mail import Inbox, inbox
+from tests.pbx_core.carrier import Carrier
 from tests.pbx_core.support import free_port, free_sip_port, run_sipp
 from tests.product_harness import REDIS_URL, ProductThread
 
@@ -159,3 +161,57 @@ async def test_calls_over_the_tenants_capacity_alert_the_admin_once(
     (mail,) = inbox.mails
     assert mail["To"] == "beheer@example.nl" and "capacity" in str(mail["Subject"])
     assert "+31612345678" in str(mail.get_payload())
+
+
+async def test_the_tenants_toll_fraud_limits_block_and_alert_the_admin(
+    product: ProductThread, inbox: Inbox, tmp_path: Path
+) -> None:
+    base = product.base_url
+    admin = {"Authorization": f"Bearer {await token(base, 'admin', 'pwadmin')}"}
+    async with httpx.AsyncClient(base_url=base) as http:
+        reply = await http.put(
+            "/api/v1/voicemail/email", headers=admin, json={"address": "beheer@example.nl"}
+        )
+        assert reply.status_code == 204, reply.text
+        limits = {"per_user": 1, "per_tenant": 5, "minutes": 60}
+        reply = await http.put(
+            f"/api/v1/tenants/{TENANT}/calling-plan",
+            headers=admin,
+            json={"denied": ["premium_rate"], "toll_fraud": limits},
+        )
+        assert reply.status_code == 200, reply.text
+        pbx = product.handle.pbx
+        assert pbx is not None
+        await _until(
+            lambda: pbx.trunks.velocity_of(TENANT).per_user.calls == 1, "the PBX has the limits"
+        )
+        remote = ("127.0.0.1", product.sip_port)
+        async with Carrier(product.settings.carrier[1], tmp_path) as carrier:
+            first = await run_sipp(
+                "ext_call.xml",
+                work_dir=tmp_path,
+                remote=remote,
+                variables={"from": "1002", "to": "00442071234567", "media_port": free_port(),
+                           "hold_ms": 300},
+                extra=["-au", "1002", "-ap", "pw1002"],
+            )  # fmt: skip
+            assert first.returncode == 0, first.errors
+            await carrier.finished()
+        blocked = await run_sipp(
+            "ext_call_fails_403.xml",
+            work_dir=tmp_path,
+            remote=remote,
+            variables={"from": "1002", "to": "00442071234568", "media_port": free_port()},
+            extra=["-au", "1002", "-ap", "pw1002"],
+        )
+        assert blocked.returncode == 0, blocked.errors
+
+        async def listed() -> bool:
+            return bool((await http.get(f"/api/v1/tenants/{TENANT}/alerts", headers=admin)).json())
+
+        await _until(listed, "the block listed")
+        (alert,) = (await http.get(f"/api/v1/tenants/{TENANT}/alerts", headers=admin)).json()
+        assert alert["kind"] == "toll_fraud" and "+442071234568" in alert["text"]
+    await _until(lambda: bool(inbox.mails), "the alert's mail")
+    (mail,) = inbox.mails
+    assert mail["To"] == "beheer@example.nl" and "toll-fraud" in str(mail["Subject"])
