@@ -432,6 +432,53 @@ async def test_calls_from_the_carrier_count_against_the_tenants_call_capacity(
         await carrier.finished()
 
 
+async def test_click_to_dial_counts_against_call_capacity_and_is_refused_over_it(
+    pbx: PbxService, events: EventLog, tmp_path: Path
+) -> None:
+    assert pbx.config.outbound_trunk is not None
+    alerts: list[TenantAlert] = []
+    pbx.on_alert(alerts.append)
+    capped = TrunkRouting.of(pbx.config.outbound_trunk, NUMBERS, capacity={"demo": 1})
+    await pbx.update_trunks(capped)
+    agent = await agent_phone(
+        pbx.config.sip_port, "1001", "agent_answer.xml", tmp_path, ring_ms=200
+    )
+    try:
+        async with Carrier(carrier_port(pbx), tmp_path, "carrier_answer.xml") as carrier:
+            pbx.send(cc.Dial("c2d-cap", "1001", "0201234567", ring_timeout=20))
+            await events.next_of(
+                cc.CallAnswered, timeout=30, call_id="c2d-cap", leg_id="destination"
+            )
+            # The click-to-dial call holds the tenant's one line: a call out is refused.
+            out = await run_sipp(
+                "ext_call_fails_486.xml",
+                work_dir=tmp_path,
+                remote=("127.0.0.1", pbx.config.sip_port),
+                variables={"from": "1002", "to": "0612345670", "media_port": free_port()},
+                extra=["-au", "1002", "-ap", "pw1002"],
+            )
+            assert out.returncode == 0, out.errors
+            pbx.send(cc.Hangup("c2d-cap"))
+            await carrier.finished()
+        assert (await agent.wait()).returncode == 0
+    finally:
+        agent.kill()
+    # The line is free again, but a click over the capacity is refused like any call out.
+    none_left = TrunkRouting.of(pbx.config.outbound_trunk, NUMBERS, capacity={"demo": 0})
+    await pbx.update_trunks(none_left)
+    agent = await agent_phone(pbx.config.sip_port, "1001", "agent_answer.xml", tmp_path)
+    try:
+        pbx.send(cc.Dial("c2d-over", "1001", "0201234567", ring_timeout=15))
+        failed = await events.next_of(cc.OfferFailed, call_id="c2d-over", leg_id="destination")
+        assert (failed.failure, failed.code) == (cc.OfferFailure.BUSY, 486)
+        await events.next_of(cc.CallHungUp, call_id="c2d-over")
+    finally:
+        agent.kill()
+    told = await _alerts(alerts, 2)
+    assert [a.kind for a in told] == [AlertKind.CALL_CAPACITY] * 2
+    assert "+31201234567" in told[1].text and "the limit is 0" in told[1].text
+
+
 async def test_the_toll_fraud_guard_refuses_a_burst_of_international_calls(
     pbx: PbxService, events: EventLog, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

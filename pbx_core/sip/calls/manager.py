@@ -90,6 +90,7 @@ class CallManager:
         ctx.hoteling = hoteling or HotelingTable()
         ctx.manager_assistant = manager_assistant or ManagerAssistantTable()
         ctx.offers = Offers(ctx)
+        ctx.dial.carrier_gate = ctx.offers  # click-to-dial's legs out count as any others
         ctx.bridging = Bridging(ctx)
         ctx.caller_media = CallerMedia(ctx)
         ctx.hold = HoldAndDtmf(ctx)
