@@ -65,6 +65,19 @@ def carrier_port(pbx: PbxService) -> int:
     return pbx.config.outbound_trunk[1]
 
 
+async def _refused(pbx: PbxService, tmp_path: Path, extension: str, dialled: str, code: int
+                   ) -> None:  # fmt: skip
+    """`extension` dials `dialled` and gets `code` (`sipp/ext_call_fails_<code>.xml`)."""
+    caller = await run_sipp(
+        f"ext_call_fails_{code}.xml",
+        work_dir=tmp_path,
+        remote=("127.0.0.1", pbx.config.sip_port),
+        variables={"from": extension, "to": dialled, "media_port": free_port()},
+        extra=["-au", extension, "-ap", f"pw{extension}"],
+    )
+    assert caller.returncode == 0, caller.errors
+
+
 async def _extension_calls(pbx: PbxService, tmp_path: Path, extension: str, dialled: str) -> None:
     caller = await run_sipp(
         "ext_call.xml",
@@ -112,14 +125,7 @@ async def test_star67_hides_the_number_for_one_call(pbx: PbxService, tmp_path: P
 async def test_premium_rate_is_refused_with_403_and_a_clear_event(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
-    caller = await run_sipp(
-        "ext_call_fails_403.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"from": "1002", "to": "09001234567", "media_port": free_port()},
-        extra=["-au", "1002", "-ap", "pw1002"],
-    )
-    assert caller.returncode == 0, caller.errors
+    await _refused(pbx, tmp_path, "1002", "09001234567", 403)
     failed = await events.next_of(cc.OfferFailed, extension="09001234567")
     assert (failed.failure, failed.code) == (cc.OfferFailure.REJECTED, 403)
     assert await pbx.active_calls() == []
@@ -143,14 +149,7 @@ async def test_112_goes_out_with_the_real_number_even_when_everything_is_blocked
 async def test_a_dialled_string_that_is_no_number_gets_a_clear_refusal(
     pbx: PbxService, events: EventLog, tmp_path: Path
 ) -> None:
-    caller = await run_sipp(
-        "ext_call_fails_484.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"from": "1002", "to": "0900", "media_port": free_port()},
-        extra=["-au", "1002", "-ap", "pw1002"],
-    )
-    assert caller.returncode == 0, caller.errors
+    await _refused(pbx, tmp_path, "1002", "0900", 484)
     failed = await events.next_of(cc.OfferFailed, extension="0900")
     assert failed.code == 484
 
@@ -358,14 +357,7 @@ async def test_over_the_tenants_call_capacity_a_call_gets_486(
             )
         )  # fmt: skip
         await events.next_of(cc.CallAnswered, extension="0201234567")
-        second = await run_sipp(
-            "ext_call_fails_486.xml",
-            work_dir=tmp_path,
-            remote=("127.0.0.1", pbx.config.sip_port),
-            variables={"from": "1002", "to": "0612345678", "media_port": free_port()},
-            extra=["-au", "1002", "-ap", "pw1002"],
-        )
-        assert second.returncode == 0, second.errors
+        await _refused(pbx, tmp_path, "1002", "0612345678", 486)
         failed = await events.next_of(cc.OfferFailed, extension="0612345678")
         assert (failed.failure, failed.code) == (cc.OfferFailure.BUSY, 486)
         assert (await first).returncode == 0
@@ -411,14 +403,7 @@ async def test_calls_from_the_carrier_count_against_the_tenants_call_capacity(
             variables={"from": CUSTOMER, "to": "+31201230000", "media_port": free_port()},
         )
         assert second.returncode == 0, second.errors
-        out = await run_sipp(
-            "ext_call_fails_486.xml",
-            work_dir=tmp_path,
-            remote=("127.0.0.1", pbx.config.sip_port),
-            variables={"from": "1002", "to": "0612345670", "media_port": free_port()},
-            extra=["-au", "1002", "-ap", "pw1002"],
-        )
-        assert out.returncode == 0, out.errors
+        await _refused(pbx, tmp_path, "1002", "0612345670", 486)
         told = await _alerts(alerts, 2)
         assert [(a.tenant, a.kind) for a in told] == [("demo", AlertKind.CALL_CAPACITY)] * 2
         assert "+31201230000" in told[0].text and "0612345670" not in told[0].text
@@ -450,14 +435,7 @@ async def test_click_to_dial_counts_against_call_capacity_and_is_refused_over_it
                 cc.CallAnswered, timeout=30, call_id="c2d-cap", leg_id="destination"
             )
             # The click-to-dial call holds the tenant's one line: a call out is refused.
-            out = await run_sipp(
-                "ext_call_fails_486.xml",
-                work_dir=tmp_path,
-                remote=("127.0.0.1", pbx.config.sip_port),
-                variables={"from": "1002", "to": "0612345670", "media_port": free_port()},
-                extra=["-au", "1002", "-ap", "pw1002"],
-            )
-            assert out.returncode == 0, out.errors
+            await _refused(pbx, tmp_path, "1002", "0612345670", 486)
             pbx.send(cc.Hangup("c2d-cap"))
             await carrier.finished()
         assert (await agent.wait()).returncode == 0
@@ -490,14 +468,7 @@ async def test_the_toll_fraud_guard_refuses_a_burst_of_international_calls(
     async with Carrier(carrier_port(pbx), tmp_path) as carrier:
         await _extension_calls(pbx, tmp_path, "1001", "+442071234567")
         await carrier.finished()
-    second = await run_sipp(
-        "ext_call_fails_403.xml",
-        work_dir=tmp_path,
-        remote=("127.0.0.1", pbx.config.sip_port),
-        variables={"from": "1001", "to": "00442071234568", "media_port": free_port()},
-        extra=["-au", "1001", "-ap", "pw1001"],
-    )
-    assert second.returncode == 0, second.errors
+    await _refused(pbx, tmp_path, "1001", "00442071234568", 403)
     assert "toll-fraud guard" in caplog.text
     (told,) = await _alerts(alerts, 1)
     assert (told.tenant, told.kind) == ("demo", AlertKind.TOLL_FRAUD)
