@@ -51,6 +51,17 @@ def is_event_stream(key: str) -> bool:
     return key.endswith(":events")
 
 
+def tenant_alerts(prefix: str, tenant: str) -> str:
+    """The newest alerts for a tenant's admins, newest first (cti/tenant_alerts.py)."""
+    return f"{prefix}:{tenant}:alerts"
+
+
+def alert_mail_gate(prefix: str, tenant: str, kind: str) -> str:
+    """Set while a mail about `kind` alerts went to `tenant`'s admins lately: one mail, not one
+    per blocked call (cti/tenant_alerts.py)."""
+    return f"{prefix}:{tenant}:alerts:mailed:{kind}"
+
+
 def snapshot_key(prefix: str, tenant: str, part: str) -> str:
     """One part of a tenant's live snapshot (docs/cti.md, "Snapshot layout")."""
     return f"{prefix}:{tenant}:snapshot:{part}"

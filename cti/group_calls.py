@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any, assert_never
 
 from common.event_types import EventType
+from common.number_destinations import voicemail_box
 from cti.group_events import GroupEvent
 from group_services import hunt, menu
-from group_services.config import AutoAttendantConfig, HuntGroupConfig, Menu, voicemail_box
+from group_services.config import AutoAttendantConfig, HuntGroupConfig, Menu
 from pbx_core import call_control as cc
 from pbx_core.media.prompts import prompt_path
 from pbx_core.media.spoken import SpokenPrompts

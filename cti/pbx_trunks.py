@@ -14,6 +14,7 @@ from typing import Protocol
 from common.number_categories import Category
 from cti.trunks_demo import seed_demo_trunk
 from pbx_core.trunks.calling_plan import OutgoingPlan
+from pbx_core.trunks.fraud_guard import VelocityLimits, velocity_limits
 from pbx_core.trunks.incoming_plan import IncomingPlan
 from pbx_core.trunks.routing import Carrier, DirectNumber, TrunkRouting
 from provisioning.service import ProvisioningService
@@ -69,6 +70,7 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     hidden: list[tuple[str, str]] = []
     capacity: dict[str, int] = {}
     rejecting: list[tuple[str, str]] = []
+    velocity: dict[str, VelocityLimits] = {}
     for tenant in tenants:
         stored = calling_plans.stored_plans(tenant)
         plans[tenant] = OutgoingPlan(stored.tenant_denied, stored.tenant_pin)
@@ -78,6 +80,8 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
         rejecting += [(tenant, extension) for extension in stored.rejecting_anonymous]
         if stored.max_external_calls is not None:
             capacity[tenant] = stored.max_external_calls
+        if stored.toll_fraud is not None:
+            velocity[tenant] = velocity_limits(**stored.toll_fraud)
     incoming = IncomingPlans(service.transactions)
     incoming_plans: dict[str, IncomingPlan] = {}
     user_incoming: dict[tuple[str, str], IncomingPlan] = {}
@@ -103,7 +107,7 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
         None, numbers, plans, user_plans, hidden,
         tenant_carriers=own, inbound_addresses=inbound, platform_carriers=platform,
         capacity=capacity, rejecting_anonymous=rejecting, incoming_plans=incoming_plans,
-        user_incoming_plans=user_incoming, intercepted=intercepted,
+        user_incoming_plans=user_incoming, intercepted=intercepted, tenant_velocity=velocity,
     )  # fmt: skip
 
 

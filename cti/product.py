@@ -92,6 +92,7 @@ from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
 from cti.sip_tls import tls_files_from_env
 from cti.snapshots import SnapshotStore
+from cti.tenant_alerts import TenantAlerts
 from cti.user_services_live import profile_of
 from cti.users import UserDirectory, make_engine
 from cti.voicemail import Voicemail
@@ -113,6 +114,7 @@ from provisioning.user_services_store import UserServicesService
 from provisioning.voicemail_boxes import VoicemailBoxes
 from provisioning.voicemail_messages import VoicemailMessages
 from reports.db import migrate as migrate_reports
+from reports.scheduled import SmtpSettings
 from reports.scheduled_jobs import QUEUE_NAME as REPORT_QUEUE
 from reports.scheduled_jobs import rearm_all as rearm_report_schedules
 
@@ -355,6 +357,14 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             voicemail=voicemail.pbx_settings() if settings.media else None,
         )
         product.pbx = pbx
+        alerts = TenantAlerts(
+            redis,
+            settings.key_prefix,
+            VoicemailBoxes(database).admin_addresses,
+            SmtpSettings.configured(),
+        )
+        pbx.on_alert(alerts.on_alert)
+        stack.push_async_callback(alerts.drain)
         crm_queue = job_queue("crm", SyncRedis.from_url(redis_url))
         crm_logging = CrmCallLogging(CallLogger(crm_queue))
         runtime = EngineRuntime(

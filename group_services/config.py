@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from common.number_destinations import VOICEMAIL_PREFIX, voicemail_box
 from queueing.config import RoutingPolicy
 from queueing.errors import ConfigError
 from queueing.schedule import HolidayCalendar, WeeklySchedule
@@ -18,19 +19,6 @@ DIGITS = frozenset("0123456789*#")
 MAX_DIGITS = 12
 """The longest number an option or a transfer names (an E.164 number is at most 15 with +,
 but a menu only transfers to the tenant's own numbers and outside numbers written short)."""
-
-
-VOICEMAIL_PREFIX = "voicemail:"
-"""A destination `voicemail:<extension>`: straight into that user's voicemail box (its greeting,
-then the recording), wherever a destination is written (a menu's option, fallback or
-destination, a hunt group's no-answer, busy or forwarding)."""
-
-
-def voicemail_box(destination: str) -> str | None:
-    """The extension of a `voicemail:<extension>` destination, else None."""
-    if not destination.startswith(VOICEMAIL_PREFIX):
-        return None
-    return destination.removeprefix(VOICEMAIL_PREFIX)
 
 
 def check_destination(where: str, number: str) -> str:

@@ -51,6 +51,7 @@ from pbx_core.sip.subscriptions import Subscriptions
 from pbx_core.sip.tcp_transport import TcpTransportGateway
 from pbx_core.sip.tls_transport import TlsTransportGateway
 from pbx_core.sip.ws_transport import WsTransportGateway
+from pbx_core.trunks.alerts import AlertSink, TenantAlert
 from pbx_core.trunks.routing import TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
 from pbx_core.voicemail.mwi import MessageWaiting
@@ -96,6 +97,7 @@ class PbxService:
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
+        self._alert_listeners: list[AlertSink] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -132,6 +134,24 @@ class PbxService:
         queue: asyncio.Queue[cc.CallEvent] = asyncio.Queue()
         self._subscribers.append(queue)
         return queue
+
+    def on_alert(self, listener: AlertSink) -> None:
+        """`listener` hears each alert for a tenant's admins (toll-fraud guard, call capacity),
+        in the asyncio loop (`trunks/alerts.py`)."""
+        self._alert_listeners.append(listener)
+
+    def _alert_from_sip_thread(self, alert: TenantAlert) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed() or not self._alert_listeners:
+            return
+        loop.call_soon_threadsafe(self._tell_alert, alert)
+
+    def _tell_alert(self, alert: TenantAlert) -> None:
+        for listener in self._alert_listeners:
+            try:
+                listener(alert)
+            except Exception:
+                log.exception("alert listener failed on %r", alert)
 
     def unsubscribe(self, queue: asyncio.Queue[cc.CallEvent]) -> None:
         with contextlib.suppress(ValueError):
@@ -217,6 +237,7 @@ class PbxService:
             hoteling=self.hoteling,
             manager_assistant=self.manager_assistant,
             voicemail=self._voicemail,
+            alert=self._alert_from_sip_thread,
         )
         self._registrar = Registrar(
             self.directories, self.locations, self.config.realm, auth, throttle

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Select, Table, delete, insert, select
 
-from common.number_categories import Category
+from common.number_categories import MAX_EXTERNAL_CALLS, Category
 from provisioning.errors import Invalid
 from provisioning.models import users
 from provisioning.trunks_models import TENANT_PLAN, calling_plans
@@ -29,7 +29,6 @@ DEFAULT_DENIED: tuple[str, ...] = (Category.PREMIUM_RATE.value,)
 NEVER_DENIED = frozenset({Category.EMERGENCY, Category.INTERNAL})
 """Emergency calls always go out; calls inside the company are not a trunk matter."""
 ENTITY = "calling_plan"
-MAX_CAPACITY = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +45,10 @@ class CallingPlanView:
     """Users only: calls from outside that hide their number are refused (433)."""
     pin: list[str] = field(default_factory=list)
     """Category names called only after the caller keys its PIN, sorted."""
+    toll_fraud: dict[str, int] | None = None
+    """Tenants only: the toll-fraud guard's limits, `{"per_user", "per_tenant", "minutes"}`
+    (costly calls one user, and the whole tenant, may start within that many minutes); None:
+    the platform's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,8 @@ class StoredPlans:
     tenant_pin: frozenset[Category] = frozenset()
     users_pin: dict[str, frozenset[Category]] = field(default_factory=dict)
     """Extension -> the categories its own plan asks a PIN for (with `users_denied`)."""
+    toll_fraud: dict[str, int] | None = None
+    """The tenant's own toll-fraud limits (`CallingPlanView.toll_fraud`); None: the platform's."""
 
 
 def denied_categories(names: Iterable[str], field_name: str = "denied") -> list[Category]:
@@ -86,6 +91,23 @@ def plan_row(connection: Connection, plans: Table, tenant: str, username: str) -
     return connection.execute(select(plans).where(key)).one_or_none()
 
 
+TOLL_FRAUD_RANGES = {"per_user": (1, 1000), "per_tenant": (1, 10_000), "minutes": (1, 1440)}
+"""The toll-fraud guard's limits a tenant may set: calls per user, per tenant, in minutes."""
+
+
+def toll_fraud_limits(value: object) -> dict[str, int] | None:
+    """Validated limits (every key, whole numbers in range), or None for the platform's."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != set(TOLL_FRAUD_RANGES):
+        raise Invalid("toll_fraud", "give per_user, per_tenant and minutes, or null")
+    for name, (low, high) in TOLL_FRAUD_RANGES.items():
+        number = value[name]
+        if type(number) is not int or not low <= number <= high:
+            raise Invalid(f"toll_fraud.{name}", f"a whole number {low}-{high}")
+    return {name: value[name] for name in TOLL_FRAUD_RANGES}
+
+
 def _categories(denied: Iterable[str], pin: Iterable[str]) -> tuple[list[str], list[str]]:
     """The plan's two lists, validated; a category is refused or needs a PIN, never both."""
     refused = [c.value for c in denied_categories(denied)]
@@ -107,6 +129,7 @@ def _row(connection: Connection, tenant: str, username: str) -> CallingPlanView 
         max_external_calls=row.max_external_calls,
         reject_anonymous=row.reject_anonymous,
         pin=sorted(row.pin or ()),
+        toll_fraud=row.toll_fraud,
     )
 
 
@@ -153,11 +176,15 @@ class CallingPlans:
         denied: Iterable[str],
         max_external_calls: int | None = None,
         pin: Iterable[str] = (),
+        toll_fraud: object = None,
     ) -> CallingPlanView:
-        if max_external_calls is not None and not 0 <= max_external_calls <= MAX_CAPACITY:
-            raise Invalid("max_external_calls", f"0-{MAX_CAPACITY}, or null for no limit")
+        limits = toll_fraud_limits(toll_fraud)
+        if max_external_calls is not None and not 0 <= max_external_calls <= MAX_EXTERNAL_CALLS:
+            raise Invalid("max_external_calls", f"0-{MAX_EXTERNAL_CALLS}, or null for no limit")
         names, with_pin = _categories(denied, pin)
-        made = CallingPlanView(names, max_external_calls=max_external_calls, pin=with_pin)
+        made = CallingPlanView(
+            names, max_external_calls=max_external_calls, pin=with_pin, toll_fraud=limits
+        )
         with self._tx.change(actor, tenant) as unit:
             tenant_row(unit.connection, tenant)
             before = self._replace(unit.connection, tenant, TENANT_PLAN, made)
@@ -219,6 +246,7 @@ class CallingPlans:
                     hide_number=plan.hide_number,
                     max_external_calls=plan.max_external_calls,
                     reject_anonymous=plan.reject_anonymous,
+                    toll_fraud=plan.toll_fraud,
                 )
             )
         return None if old is None else asdict(old)
@@ -255,4 +283,5 @@ class CallingPlans:
                 for r in rows
                 if r.denied is not None
             },
+            tenant_own.toll_fraud if tenant_own is not None else None,
         )

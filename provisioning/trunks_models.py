@@ -28,6 +28,9 @@ calling_plans = Table(
     # The tenant's row only: how many calls to the carrier may be up at once (Call Capacity
     # Management); NULL: no limit.
     Column("max_external_calls", Integer, nullable=True),
+    # The tenant's row only: its toll-fraud guard's limits, `{"per_user", "per_tenant",
+    # "minutes"}` (migration `fraudlim`); NULL: the platform's.
+    Column("toll_fraud", JSON, nullable=True),
 )
 
 trunks = Table(

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from common.number_destinations import VOICEMAIL_PREFIX
 from provisioning import manager_assistant_store
 from provisioning.bridge_rooms import bridge_rooms
 from provisioning.errors import BuyoutRequired, Conflict, NotFound
@@ -139,12 +140,13 @@ def all_sip_accounts(connection: Connection) -> list[tuple[str, SipAccount]]:
 
 
 def references(connection: Connection, tenant: str, extension: str) -> str | None:
-    """What still routes to `extension`: a direct number, a call center's agent list, or the
-    extension is a hoteling host (its phone is shared: docs/hoteling.md), a manager or an assistant
-    (docs/manager-assistant.md)."""
+    """What still routes to `extension`: a direct number (to the user or its voicemail), a call
+    center's agent list, or the extension is a hoteling host (its phone is shared:
+    docs/hoteling.md), a manager or an assistant (docs/manager-assistant.md)."""
     number = connection.execute(
         select(numbers.c.number).where(
-            numbers.c.tenant == tenant, numbers.c.destination == extension
+            numbers.c.tenant == tenant,
+            numbers.c.destination.in_((extension, f"{VOICEMAIL_PREFIX}{extension}")),
         )
     ).first()
     if number is not None:

@@ -72,6 +72,23 @@ class VoicemailBoxes:
             address = connection.execute(query).scalar()
         return str(address) if address else None
 
+    def admin_addresses(self, tenant: str) -> list[str]:
+        """The e-mail addresses of the tenant's admins: the address each gave its mailbox
+        (alerts for the admins go there, cti/tenant_alerts.py), sorted, once each."""
+        query = (
+            select(users.c.roles, voicemail_boxes.c.email)
+            .join(
+                voicemail_boxes,
+                (voicemail_boxes.c.tenant == users.c.tenant)
+                & (voicemail_boxes.c.extension == users.c.extension),
+            )
+            .where(users.c.tenant == tenant, voicemail_boxes.c.email.is_not(None))
+        )
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        admin = UserRole.ADMIN.value
+        return sorted({str(r.email) for r in rows if admin in str(r.roles).split(",")})
+
     def check_for_call(self, tenant: str, extension: str, pin: str, number: str) -> PinResult:
         """The PIN a call to `number` in an only-with-a-PIN category asks for: the portal's,
         with its lock. Each refusal is audited with the number called, never the PIN."""

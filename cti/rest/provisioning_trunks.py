@@ -31,6 +31,15 @@ Username = Annotated[str, Path(min_length=1, max_length=64)]
 CategoryName = Annotated[str, Field(max_length=32)]
 
 
+class TollFraudIn(InputModel):
+    """Costly calls (international, premium rate) one user, and the whole tenant, may start
+    within `minutes`; more are refused (403) and alert the admins (docs/trunks.md)."""
+
+    per_user: StrictInt
+    per_tenant: StrictInt
+    minutes: StrictInt
+
+
 class TenantPlanIn(InputModel):
     denied: list[CategoryName] = Field(
         max_length=16,
@@ -39,7 +48,11 @@ class TenantPlanIn(InputModel):
         "premium_rate, service (emergency calls always go out)",
     )
     max_external_calls: StrictInt | None = Field(
-        None, description="Calls to the carrier up at once (more get 486); null: no limit"
+        None,
+        description="Calls with the carrier up at once, in and out (more get 486); null: no limit",
+    )
+    toll_fraud: TollFraudIn | None = Field(
+        None, description="The toll-fraud guard's limits; null: the platform's (10, 50, 10)"
     )
     pin: list[CategoryName] = Field(
         [],
@@ -84,6 +97,7 @@ async def set_tenant_calling_plan(
         body.denied,
         body.max_external_calls,
         body.pin,
+        None if body.toll_fraud is None else body.toll_fraud.model_dump(),
     )
 
 

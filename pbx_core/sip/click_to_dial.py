@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from sippy.CCEvents import (
     CCEventConnect,
@@ -40,7 +40,13 @@ from pbx_core import call_control as cc
 from pbx_core.directory import Directories
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient
-from pbx_core.sip.carrier import SILENT_CARRIER_SECONDS, CarrierInvite, CarrierLeg, place
+from pbx_core.sip.carrier import (
+    SILENT_CARRIER_SECONDS,
+    CarrierInvite,
+    CarrierLeg,
+    CarrierRefusal,
+    place,
+)
 from pbx_core.sip.cased_header import auto_answer_headers
 from pbx_core.sip.sdp import PLACEHOLDER_SDP
 from pbx_core.trunks.routing import Carrier, Refused, TrunkRouting
@@ -51,6 +57,17 @@ AGENT = "agent"
 DESTINATION = "destination"
 
 Emit = Callable[[cc.CallEvent, "str | None"], None]
+
+
+class CarrierGate(Protocol):
+    """Call capacity and the toll-fraud guard for the destination leg (`Offers`, which counts
+    every leg to the carrier)."""
+
+    def carrier_refusal(self, invite: CarrierInvite) -> CarrierRefusal | None: ...
+
+    def carrier_started(self, leg_id: str, invite: CarrierInvite) -> None: ...
+
+    def carrier_ended(self, leg_id: str) -> None: ...
 
 
 class DialState(StrEnum):
@@ -128,6 +145,8 @@ class ClickToDial:
         self.trunks = trunks
         self._prompt_path = prompt_path
         self.calls: dict[str, DialCall] = {}
+        self.carrier_gate: CarrierGate | None = None
+        """Set by `CallManager` once its offers exist; None: legs to the carrier are not gated."""
 
     # -----------------------------------------------------------------------------------------
     # Commands
@@ -267,6 +286,13 @@ class ClickToDial:
             code = placed.code if isinstance(placed, Refused) else 403
             self._unreachable(call, cc.OfferFailure.REJECTED, code)
             return
+        gate = self.carrier_gate
+        refusal = gate.carrier_refusal(placed) if gate is not None else None
+        if refusal is not None:
+            self._unreachable(call, refusal.failure, refusal.code)
+            return
+        if gate is not None:
+            gate.carrier_started(call.far_tag, placed)
         call.offer = offer
         call.carrier = CarrierLeg(placed)
         self._to_trunk(call, placed, placed.placed.route[0])
@@ -347,6 +373,8 @@ class ClickToDial:
             return
         call.state = DialState.ENDED
         self._cancel_timer(call)
+        if self.carrier_gate is not None:
+            self.carrier_gate.carrier_ended(call.far_tag)
         for leg, ua in ((AGENT, call.agent), (DESTINATION, call.far)):
             if ua is not None and leg != gone and not ua.isDead():
                 ua.recvEvent(CCEventDisconnect())  # CANCEL or BYE, as the leg's state needs

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sippy.CCEvents import CCEventFail
 
+from common.number_destinations import voicemail_box
 from pbx_core import call_control as cc
 from pbx_core.trunks.incoming_plan import INTERCEPT_ROUTE
 from pbx_core.trunks.numbering import to_e164
@@ -30,9 +31,6 @@ StartCall = Callable[..., "Call | None"]
 """`Inbound._start_call` bound to the caller's UA: (source, tenant, caller_name, route, *,
 caller, called, body)."""
 
-ANONYMOUS_CALLERS = frozenset({"", "anonymous", "restricted", "unavailable"})
-"""From users of a call that hides its number (RFC 3323 `anonymous`, and carriers' usual
-spellings)."""
 _LOGGED_CHARS = 64
 """A Request-URI user part is the sender's text: logged with repr and cut short."""
 
@@ -66,11 +64,49 @@ class DirectNumbers:
         Request-URI is the account a registering trunk at `source_host` registered."""
         return to_user if self._ctx.trunks.registered_account(source_host, called) else called
 
+    def _to_voicemail(
+        self,
+        ua: Any,
+        tenant: str,
+        box: str,
+        caller: str,
+        caller_name: Any,
+        body: Any,
+        start: StartCall,
+        number: str,
+    ) -> None:
+        """A number whose destination is a user's voicemail: the caller hears the user's
+        greeting and leaves a message, the user's phone never rings."""
+        ctx = self._ctx
+        deposit = ctx.forwarding.voicemail
+        if deposit is None or not ctx.forwarding.has_voicemail(tenant, box):
+            log.warning("direct number %s routes to the voicemail of %s, which has none here: 404",
+                        number, box)  # fmt: skip
+            ua.recvEvent(CCEventFail((404, "Not Found")))
+            return
+        if ctx.offers.refuse_over_capacity(ua, tenant, caller, number):
+            return
+        call = start(
+            cc.CallSource.TRUNK, tenant, caller_name, None,
+            caller=to_e164(caller) or caller, called=box, body=body,
+        )  # fmt: skip
+        if call is not None:
+            deposit(call, box, "unavailable")
+
     def route(
-        self, ua: Any, caller: str, called: str, caller_name: Any, body: Any, start: StartCall
+        self,
+        ua: Any,
+        caller: str,
+        called: str,
+        caller_name: Any,
+        body: Any,
+        start: StartCall,
+        *,
+        hidden: bool = False,
     ) -> None:
         """The direct number's tenant owns the call: its user rings (forwarding and do-not-disturb
-        apply) or its call center queues it; never another tenant's extension of that name."""
+        apply) or its call center queues it; never another tenant's extension of that name.
+        `hidden`: the caller withholds its identity (`trunks/anonymity.py`)."""
         ctx = self._ctx
         number = ctx.trunks.inbound(called)
         if number is None:
@@ -86,6 +122,10 @@ class DirectNumbers:
             call(INTERCEPT_ROUTE)
             return
         directory = ctx.directories.of_tenant(tenant)
+        box = voicemail_box(destination)
+        if box is not None:
+            self._to_voicemail(ua, tenant, box, caller, caller_name, body, start, number.number)
+            return
         user = directory.user(destination) if directory is not None else None
         refused = ctx.trunks.incoming(tenant, destination if user is not None else None, caller)
         if refused is not None:
@@ -104,7 +144,7 @@ class DirectNumbers:
         elif user is not None:
             route = None  # the PBX rings the user's phone itself
             rejecting = (tenant, destination) in ctx.trunks.rejecting_anonymous
-            if rejecting and caller.lower() in ANONYMOUS_CALLERS:
+            if rejecting and hidden:
                 log.info("anonymous call to %s refused (433): its user rejects them", number.number)
                 ua.recvEvent(CCEventFail((433, "Anonymity Disallowed")))
                 return
@@ -112,6 +152,8 @@ class DirectNumbers:
             log.warning("direct number %s routes to %s, which this PBX does not serve: 404",
                         number.number, destination)  # fmt: skip
             ua.recvEvent(CCEventFail((404, "Not Found")))
+            return
+        if ctx.offers.refuse_over_capacity(ua, tenant, caller, number.number):
             return
         started = call(route)
         if started is not None and route is None:  # forwarding and do-not-disturb decide

@@ -109,7 +109,7 @@ class TrunkRouting:
     capacity: Mapping[str, int] = field(default_factory=dict)
     """Tenant -> calls to the carrier it may have up at once (absent: no limit)."""
     velocity: VelocityLimits = DEFAULT_LIMITS
-    """The toll-fraud guard's limits (the platform's, for every tenant)."""
+    """The toll-fraud guard's limits: the platform's, for every tenant without its own."""
     rejecting_anonymous: frozenset[tuple[str, str]] = frozenset()
     """(tenant, extension) refusing calls from outside without a number (433)."""
     caller_ids: Mapping[tuple[str, str], str] = field(default_factory=dict)
@@ -126,6 +126,8 @@ class TrunkRouting:
     intercepted: frozenset[str] = frozenset()
     """Tenants whose calls from outside hear the intercept message (`INTERCEPT_ROUTE`) and who
     call nobody outside but 112."""
+    tenant_velocity: Mapping[str, VelocityLimits] = field(default_factory=dict)
+    """Tenant -> its own toll-fraud limits (provisioning's calling plan)."""
 
     @classmethod
     def of(
@@ -144,6 +146,7 @@ class TrunkRouting:
         incoming_plans: Mapping[str, IncomingPlan] | None = None,
         user_incoming_plans: Mapping[tuple[str, str], IncomingPlan] | None = None,
         intercepted: Iterable[str] = (),
+        tenant_velocity: Mapping[str, VelocityLimits] | None = None,
     ) -> TrunkRouting:
         """`carrier`: one platform trunk by address (before `platform_carriers`)."""
         direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
@@ -177,7 +180,12 @@ class TrunkRouting:
             dict(incoming_plans or {}),
             dict(user_incoming_plans or {}),
             frozenset(intercepted),
+            dict(tenant_velocity or {}),
         )
+
+    def velocity_of(self, tenant: str) -> VelocityLimits:
+        """The toll-fraud guard's limits for `tenant`'s calls."""
+        return self.tenant_velocity.get(tenant, self.velocity)
 
     @property
     def reaches_outside(self) -> bool:

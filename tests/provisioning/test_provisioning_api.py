@@ -108,9 +108,20 @@ def test_numbers_must_lie_in_the_tenants_blocks(world: ApiWorld) -> None:
     assert (outside.status_code, outside.json()["detail"]["field"]) == (422, "number")
     nowhere = admin.post(f"{base}/numbers", json={"number": "+31205550102", "destination": "9999"})
     assert (nowhere.status_code, nowhere.json()["detail"]["field"]) == (422, "destination")
+    # A user's voicemail box: the user must be one of the tenant's (a call center has none).
+    for bad in ("voicemail:9999", "voicemail:", "voicemail:7001", "voicemail:" + "1" * 14):
+        refused = admin.post(f"{base}/numbers", json={"number": "+31205550103", "destination": bad})
+        assert (refused.status_code, refused.json()["detail"]["field"]) == (422, "destination")
+    too_long = {"number": "+31205550103", "destination": "voicemail:" + "1" * 15}
+    assert admin.post(f"{base}/numbers", json=too_long).status_code == 422
+    box = {"number": "+31205550103", "destination": "voicemail:3001"}
+    assert admin.post(f"{base}/numbers", json=box).status_code == 201
+    other = world["acme_admin"].post(f"/api/v1/tenants/{OTHER}/numbers", json=box)
+    assert other.status_code == 422  # not acme's number, not acme's user
     # A user a number routes to cannot be removed until the number goes elsewhere.
     assert admin.delete(f"{base}/users/nina").status_code == 409
-    assert [n["number"] for n in admin.get(f"{base}/numbers").json()] == ["+31205550101"]
+    numbers = admin.get(f"{base}/numbers").json()
+    assert [n["number"] for n in numbers] == ["+31205550101", "+31205550103"]
 
 
 def test_call_centers_take_every_engine_setting_and_patch_live(world: ApiWorld) -> None:
@@ -223,6 +234,7 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("POST", "/api/v1/tenants/{tenant}/trunks", {"name": "X", "host": "192.0.2.99"}),
     ("GET", "/api/v1/tenants/{tenant}/trunks", None),
     ("GET", "/api/v1/tenants/{tenant}/trunks/registrations", None),
+    ("GET", "/api/v1/tenants/{tenant}/alerts", None),
     ("DELETE", "/api/v1/tenants/{tenant}/trunks/{trunk_id}", None),
     ("GET", "/api/v1/tenants/{tenant}/users/{username}/services", None),
     ("PATCH", "/api/v1/tenants/{tenant}/users/{username}/services", {"do_not_disturb": True}),

@@ -124,7 +124,7 @@ def test_the_admin_api_sets_plans_and_refuses_what_it_must(world: ApiWorld) -> N
     assert admin.post(f"{base}/users", json=user("plan-user", "3901")).status_code == 201
     assert admin.get(f"{base}/calling-plan").json() == {
         "denied": ["premium_rate"], "hide_number": False, "own": True, "max_external_calls": None,
-        "reject_anonymous": False, "pin": [],
+        "reject_anonymous": False, "pin": [], "toll_fraud": None,
     }  # fmt: skip
     put = admin.put(f"{base}/calling-plan", json={"denied": ["premium_rate", "international"]})
     assert put.status_code == 200, put.text
@@ -134,7 +134,7 @@ def test_the_admin_api_sets_plans_and_refuses_what_it_must(world: ApiWorld) -> N
     )
     assert answer.json() == {
         "denied": ["international", "premium_rate"], "hide_number": True, "own": False,
-        "max_external_calls": None, "reject_anonymous": True, "pin": [],
+        "max_external_calls": None, "reject_anonymous": True, "pin": [], "toll_fraud": None,
     }  # fmt: skip
     assert admin.get(user_plan).json()["hide_number"] is True
     for bad in ({"denied": ["emergency"]}, {"denied": ["x" * 100]}, {"denied": "mobile"},
@@ -159,3 +159,36 @@ def test_the_tenants_call_capacity_is_kept_with_its_plan(world: ApiWorld) -> Non
     answer = admin.put(plan, json={"denied": ["premium_rate"], "max_external_calls": 4})
     assert answer.status_code == 200, answer.text
     assert admin.get(plan).json()["max_external_calls"] == 4
+
+
+def test_the_tenants_toll_fraud_limits_are_kept_with_its_plan(world: ApiWorld) -> None:
+    admin, plan = world["admin"], f"/api/v1/tenants/{DEMO}/calling-plan"
+    limits = {"per_user": 2, "per_tenant": 20, "minutes": 30}
+    for bad in (
+        {**limits, "per_user": 0},
+        {**limits, "per_tenant": 10_001},
+        {**limits, "minutes": 1441},
+        {**limits, "minutes": "30"},
+        {"per_user": 2, "per_tenant": 20},
+        {**limits, "per_hour": 5},
+        [2, 20, 30],
+    ):
+        answer = admin.put(plan, json={"denied": [], "toll_fraud": bad})
+        assert answer.status_code == 422, bad
+    answer = admin.put(plan, json={"denied": ["premium_rate"], "toll_fraud": limits})
+    assert answer.status_code == 200, answer.text
+    assert admin.get(plan).json()["toll_fraud"] == limits
+
+
+def test_toll_fraud_limits_reach_the_pbx_per_tenant_and_are_checked_in_the_store(
+    service: ProvisioningService,
+) -> None:
+    plans = _with_users(service)
+    limits = {"per_user": 1, "per_tenant": 3, "minutes": 5}
+    plans.set_tenant_plan("op", "t1", ["premium_rate"], toll_fraud=limits)
+    assert plans.stored_plans("t1").toll_fraud == limits
+    assert plans.stored_plans("t2").toll_fraud is None
+    for bad, field in (({**limits, "minutes": True}, "toll_fraud.minutes"), ("5", "toll_fraud")):
+        with pytest.raises(Invalid, match=field):
+            plans.set_tenant_plan("op", "t1", [], toll_fraud=bad)
+    assert plans.stored_plans("t1").toll_fraud == limits  # refused: nothing changed

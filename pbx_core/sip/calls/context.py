@@ -21,6 +21,7 @@ from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.click_to_dial import ClickToDial
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.trunks.alerts import AlertSink, no_alerts
 from pbx_core.trunks.routing import TrunkRouting
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class CallContext:
         max_calls_per_extension: int,
         trunks: TrunkRouting,
         recording_sink: Callable[[dict[str, Any]], None] | None,
+        alert: AlertSink = no_alerts,
     ) -> None:
         self.config = global_config
         self.directories = directories
@@ -88,6 +90,8 @@ class CallContext:
         self.trunks = trunks
         """Direct numbers, the carrier, calling plans (`CallManager.set_trunks` swaps it)."""
         self.recording_sink = recording_sink
+        self.alert = alert
+        """Tells the tenant's admins (toll-fraud guard, call capacity): `trunks/alerts.py`."""
         self.calls: dict[str, Call] = {}
         self.busy: dict[tuple[str, str], int] = {}
         """(tenant, extension) -> its legs and monitors in progress (outside numbers are not

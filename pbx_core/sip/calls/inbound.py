@@ -26,6 +26,7 @@ from pbx_core.sip.calls.model import Call
 from pbx_core.sip.digest import DigestRequest, Verdict
 from pbx_core.sip.direct_numbers import DirectNumbers
 from pbx_core.sip.peer import peer_host
+from pbx_core.trunks.anonymity import hides_caller
 from pbx_core.trunks.incoming_plan import INTERCEPT_ROUTE
 from pbx_core.trunks.routing import HIDE_ONCE
 
@@ -49,6 +50,8 @@ class Addressing:
     """The INVITE's `Replaces` header (RFC 3891): the dialog this call takes the place of."""
     to_user: str = ""
     """To's user: the dialled number of a call to a registered trunk account."""
+    privacy: str = ""
+    """The Privacy headers' values (RFC 3323), joined with `;`."""
 
     @classmethod
     def of(cls, req: Any) -> Addressing:
@@ -59,6 +62,7 @@ class Addressing:
             request_uri=str(uri),
             replaces=str(req.getHFBody("replaces")) if req.countHFs("replaces") else "",
             to_user=str(req.getHFBody("to").getUrl().username or ""),
+            privacy=";".join(str(body) for body in req.getHFBodys("privacy")),
         )
 
 
@@ -150,7 +154,7 @@ class Inbound:
                 start(cc.CallSource.TRUNK, trunk_tenant, caller_name, INTERCEPT_ROUTE)
             elif refused is not None:
                 ua.recvEvent(CCEventFail((refused.code, refused.reason)))
-            else:
+            elif not self._ctx.offers.refuse_over_capacity(ua, trunk_tenant, caller, called):
                 start(cc.CallSource.TRUNK, trunk_tenant, caller_name, called)
             return
         if self._direct_numbers.is_carrier_request(
@@ -158,7 +162,10 @@ class Inbound:
         ):
             carrier_start = partial(self._start_call, ua)
             number = self._direct_numbers.dialled(source_host, called, addressing.to_user)
-            self._direct_numbers.route(ua, caller, number, caller_name, body, carrier_start)
+            hidden = hides_caller(caller, addressing.caller_domain, addressing.privacy)
+            self._direct_numbers.route(
+                ua, caller, number, caller_name, body, carrier_start, hidden=hidden
+            )
             return
         directories = self._ctx.directories
         directory = directories.for_domain(addressing.caller_domain)

@@ -40,6 +40,7 @@ from pbx_core.sip.calls.monitoring import Monitoring
 from pbx_core.sip.calls.offers import Offers
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.trunks.alerts import AlertSink, no_alerts
 from pbx_core.trunks.routing import NO_TRUNKS, TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
 from pbx_core.voicemail.part import VoicemailPart
@@ -68,6 +69,7 @@ class CallManager:
         hoteling: HotelingTable | None = None,
         manager_assistant: ManagerAssistantTable | None = None,
         park_timeout: float = DEFAULT_PARK_TIMEOUT,
+        alert: AlertSink = no_alerts,
     ) -> None:
         ctx = CallContext(
             global_config,
@@ -83,10 +85,12 @@ class CallManager:
             max_calls_per_extension=max_calls_per_extension,
             trunks=trunks,
             recording_sink=recording_sink,
+            alert=alert,
         )
         ctx.hoteling = hoteling or HotelingTable()
         ctx.manager_assistant = manager_assistant or ManagerAssistantTable()
         ctx.offers = Offers(ctx)
+        ctx.dial.carrier_gate = ctx.offers  # click-to-dial's legs out count as any others
         ctx.bridging = Bridging(ctx)
         ctx.caller_media = CallerMedia(ctx)
         ctx.hold = HoldAndDtmf(ctx)
