@@ -235,6 +235,23 @@ ACTION_REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Before `/calls/{action}`, which would take these paths and refuse them as no colleague action.
+@router.post("/calls/hold", status_code=status.HTTP_202_ACCEPTED, responses=ACTION_REFUSALS)
+async def hold(principal: CurrentPrincipal, console: Console, calls: Calls) -> dict[str, str]:
+    """The receptionist's answered call on hold: the caller hears music; 409 `held` if it is."""
+    return await _on_own_phone(
+        principal, console, lambda ext: calls.hold(principal.tenant, ext, held=True)
+    )
+
+
+@router.post("/calls/resume", status_code=status.HTTP_202_ACCEPTED, responses=ACTION_REFUSALS)
+async def resume(principal: CurrentPrincipal, console: Console, calls: Calls) -> dict[str, str]:
+    """The held call back: caller and receptionist hear each other; 409 `not_held` if not."""
+    return await _on_own_phone(
+        principal, console, lambda ext: calls.hold(principal.tenant, ext, held=False)
+    )
+
+
 @router.post("/calls/{action}", status_code=status.HTTP_202_ACCEPTED, responses=ACTION_REFUSALS)
 async def colleague_action(
     action: ColleagueAction,
