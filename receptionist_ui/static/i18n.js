@@ -10,7 +10,20 @@ const WORDS = {
       "g aanname van diens gesprek, k conferentie; f doorverbinden na ruggespraak, r terug " +
       "naar de beller; Delete niet meer volgen, Esc terug.",
     calls: "Mijn gesprekken",
-    queues: "Wachtrijen", take: "Naar mijn toestel", taken: "Het gesprek komt naar uw toestel",
+    queues: "Wachtrijen", take: "Naar mijn toestel",
+    moveTo: "Naar wachtrij...", promote: "Prioriteit +1", up: "Plaats omhoog",
+    priority: (p) => `prioriteit ${p}`, nightService: "Nachtdienst",
+    night: {
+      schedule: "Nachtdienst volgens rooster", on: "Nachtdienst aan", off: "Nachtdienst uit",
+    },
+    forwardTo: "Doorschakelen naar", forwardOn: "Alles doorschakelen",
+    forwardOff: "Doorschakelen stoppen",
+    queueDid: {
+      take: "Het gesprek komt naar uw toestel", move: "Gesprek naar de andere wachtrij",
+      promote: "Prioriteit verhoogd", up: "Gesprek een plaats omhoog",
+      night: "Nachtdienst ingesteld", forward: "Doorschakelen ingesteld",
+    },
+    queueRefused: (why) => `Geweigerd: ${why}`,
     hidden: "anoniem", waited: (s) => `${s} s wachtend`, waiting: (n) => `${n} wachtend`,
     history: "Gespreksgeschiedenis", refresh: "Vernieuwen", note: "Notitie",
     saveNote: "Notitie bewaren", noteSaved: "Notitie bewaard",
@@ -69,7 +82,19 @@ const WORDS = {
       "k conference; f complete the transfer, r back to the caller; Delete stop monitoring, " +
       "Esc back.",
     calls: "My calls",
-    queues: "Queues", take: "To my phone", taken: "The call comes to your phone",
+    queues: "Queues", take: "To my phone",
+    moveTo: "To queue...", promote: "Priority +1", up: "Move up",
+    priority: (p) => `priority ${p}`, nightService: "Night service",
+    night: {
+      schedule: "Night service by schedule", on: "Night service on", off: "Night service off",
+    },
+    forwardTo: "Forward to", forwardOn: "Forward all calls", forwardOff: "Stop forwarding",
+    queueDid: {
+      take: "The call comes to your phone", move: "Call moved to the other queue",
+      promote: "Priority raised", up: "Call moved up one place",
+      night: "Night service set", forward: "Forwarding set",
+    },
+    queueRefused: (why) => `Refused: ${why}`,
     hidden: "hidden", waited: (s) => `waiting ${s} s`, waiting: (n) => `${n} waiting`,
     history: "Call history", refresh: "Refresh", note: "Note",
     saveNote: "Save note", noteSaved: "Note saved",
