@@ -185,8 +185,9 @@ class Transfer:
     """Ask the extension's phone to answer by itself (as `OfferCall.auto_answer`): how the
     receptionist console answers a call ringing at the receptionist's own phone."""
     to_voicemail: bool = False
-    """Straight into `target`'s voicemail box (an unanswered call between extensions, not a call
-    center's; else, or without a box, `CommandFailed` and the call goes on as it was)."""
+    """Straight into `target`'s voicemail box (a call the PBX connects itself, ringing or
+    answered: the legs are dropped, the caller hears the greeting and leaves a message; a call
+    center's, or `target` without a box: `CommandFailed` and the call goes on as it was)."""
 
 
 @dataclass(frozen=True, slots=True)

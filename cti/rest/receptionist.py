@@ -178,14 +178,15 @@ async def transfer(
     "/voicemail",
     status_code=status.HTTP_202_ACCEPTED,
     responses={
-        409: {"description": "No ringing call on the receptionist's phone"},
+        409: {"description": "No call on the receptionist's phone, or a call center's"},
         422: {"description": "An unknown extension"},
     },
 )
 async def to_voicemail(
     body: TransferTo, principal: CurrentPrincipal, console: Console
 ) -> dict[str, str]:
-    """The call ringing at the receptionist's phone into a colleague's voicemail box."""
+    """The call on the receptionist's phone (answered, else ringing) into a colleague's
+    voicemail box."""
     return await _on_own_phone(
         principal, console, lambda ext: console.to_voicemail(principal.tenant, ext, body.target)
     )

@@ -118,14 +118,16 @@ class VoicemailDeposit:
             and settings.mailbox(tenant, extension) is not None
         )
 
-    def divert(self, call: Call, extension: str, reason: str) -> bool:
+    def divert(self, call: Call, extension: str, reason: str, *, transferred: bool = False) -> bool:
         """Take the unanswered extension call to `extension`'s voicemail (in the call's tenant);
-        False: not for it. `reason`: forwarding's (busy, no-answer, unavailable, ...)."""
+        False: not for it. `reason`: forwarding's (busy, no-answer, unavailable, ...).
+        `transferred`: the application's transfer to voicemail, which may move an answered
+        call too (its legs are gone: the caller's dialog stays, its media is re-pointed)."""
         ctx, settings = self._ctx, self._settings
         if (
             settings is None
             or ctx.media is None
-            or call.answered
+            or (call.answered and not transferred)
             or call.route is not None
             or call.call_id in self._deposits
         ):
@@ -143,7 +145,8 @@ class VoicemailDeposit:
         )
         deposit = _Deposit(user.tenant, extension, box.language)
         self._deposits[call.call_id] = deposit
-        ctx.bridging.answer(call)
+        ctx.caller_media.stop_media(call)  # an answered call's music (a transfer's)
+        ctx.bridging.answer(call)  # an answered call: nothing (its dialog stays as it is)
         duration_ms = ctx.media.play_media(call.call_id, call.caller_tag, str(greeting))
         call.playing = True
         after = partial(ctx.guard, self._start_recording, call, deposit)

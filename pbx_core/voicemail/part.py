@@ -35,8 +35,15 @@ class VoicemailPart:
         forwarding.has_voicemail = self._deposit.available
         forwarding.voicemail = self._to_voicemail
 
-    def _to_voicemail(self, call: Call, extension: str, reason: str) -> None:
-        if not self._deposit.divert(call, extension, reason):
+    def transfer(self, call: Call, extension: str) -> None:
+        """The application's `Transfer(to_voicemail=True)`: into `extension`'s box, answered or
+        not (the caller's legs are dropped already)."""
+        self._to_voicemail(call, extension, "unavailable", transferred=True)
+
+    def _to_voicemail(
+        self, call: Call, extension: str, reason: str, *, transferred: bool = False
+    ) -> None:
+        if not self._deposit.divert(call, extension, reason, transferred=transferred):
             # has_voicemail said yes a moment ago; the caller must not be left ringing.
             code = 486 if reason in BUSY_REASONS else 480
             self._ctx.bridging.end_call(call, cc.HangupSide.PBX, code=code, reason="No Voicemail")

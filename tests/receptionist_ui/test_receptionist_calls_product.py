@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from cti.users import SUPERVISOR_EXTENSION
 from pbx_core.media import sdp_rewrite
+from pbx_core.voicemail.greetings import BEEP_HERTZ
 from tests.agent_ui.webrtc_call import started
 from tests.pbx_core.rtp_phone import RtpPhone
 from tests.pbx_core.support import Sipp, free_port, register
@@ -285,6 +287,52 @@ def test_hold_and_resume_of_the_answered_call(
     finally:
         product.loop.run(caller_audio.close())
         product.loop.run(own_audio.close())
+
+
+def _messages_of(product: ProductThread, extension: str) -> list[dict[str, Any]]:
+    with api(product, extension, f"pw{extension}") as client:
+        listed = client.get("/api/v1/voicemail")
+        assert listed.status_code == 200, listed.text
+        messages: list[dict[str, Any]] = listed.json()
+        return messages
+
+
+def test_an_answered_call_to_a_colleagues_voicemail(
+    page: Page, product: ProductThread, tmp_path: Path
+) -> None:
+    """The receptionist answers 1001 in the console, picks 1005 and presses "v": the
+    receptionist's phone is let go, the caller hears 1005's greeting and the beep, talks and
+    hangs up; the message is in 1005's box (the voicemail API)."""
+    monitor_colleague(page, product)
+    before = len(_messages_of(product, COLLEAGUE))
+    caller_audio = product.loop.run(started(RtpPhone(CALLER_HZ)))
+    try:
+        with phones(
+            product,
+            tmp_path,
+            own=receptionist_phone(product, tmp_path),
+            caller=call(
+                product, tmp_path, CALLER, RECEPTIONIST, 15000, media_port=caller_audio.port
+            ),
+        ) as running:
+            answer_in_the_console(page)  # and picks 1005
+            page.keyboard.press("v")
+            expect(page.locator("#message")).to_contain_text(COLLEAGUE, timeout=15000)
+            expect(page.locator("#own")).to_have_attribute("data-state", "idle", timeout=15000)
+            running.finished("own")  # auto-answered, then its BYE
+            product.loop.run(caller_audio.wait_to_hear(BEEP_HERTZ, timeout=20), timeout=30)
+            running.finished("caller")  # talked after the beep, hung up
+    finally:
+        product.loop.run(caller_audio.close())
+    for _ in range(100):
+        messages = _messages_of(product, COLLEAGUE)
+        if len(messages) > before:
+            break
+        time.sleep(0.2)
+    newest = max(messages, key=lambda m: str(m["received_at"]))
+    assert len(messages) == before + 1, messages
+    assert newest["caller"] == CALLER
+    assert int(newest["duration_seconds"]) >= 1
 
 
 def test_conference_then_back_to_the_caller(

@@ -84,17 +84,18 @@ class Bridging:
         self, call: Call, target: str, *, auto_answer: bool = False, to_voicemail: bool = False
     ) -> None:
         ctx = self._ctx
-        deposit, has_box = ctx.forwarding.voicemail, ctx.forwarding.has_voicemail
-        # Voicemail takes unanswered calls the PBX connects itself (not a call center's).
-        unfit = call.answered or call.route is not None or deposit is None
+        has_box = ctx.forwarding.has_voicemail
+        # Voicemail takes calls the PBX connects itself (not a call center's), answered or not:
+        # an answered caller's dialog stays, its media goes to the greeting, then the recorder.
+        unfit = call.route is not None or ctx.forwarding.voicemail is None
         if to_voicemail and (unfit or not has_box(call.tenant, target)):
             ctx.fail(call, "Transfer", f"no voicemail of {target} can take this call")
             return
         for leg in list(call.legs.values()):
             self.drop_leg(call, leg)
         ctx.emit(cc.CallTransferred(call.call_id, target), call.route)
-        if to_voicemail and deposit is not None:
-            deposit(call, target, "unavailable")
+        if to_voicemail:
+            ctx.voicemail.transfer(call, target)
             return
         if ctx.directories.is_call_center(call.tenant, target):
             call.route = target
