@@ -599,8 +599,9 @@ def test_premium_queues_with_the_supervisors_rights(
         expect(premium.locator("#own")).to_have_attribute("data-state", "on_call", timeout=15000)
         with api(product, "supervisor", "pwsupervisor") as console:
             # A call center's call stays with its queue engine: no console transfer of it.
-            refused = console.post("/api/v1/receptionist/calls/camp-on", json={"target": "1005"})
-            assert refused.status_code == 409, refused.text
-            assert refused.json()["detail"]["code"] == "queue_call"
+            for path in ("calls/camp-on", "voicemail"):
+                refused = console.post(f"/api/v1/receptionist/{path}", json={"target": "1005"})
+                assert refused.status_code == 409, (path, refused.text)
+                assert refused.json()["detail"]["code"] == "queue_call"
         running.finished("phone")  # rang, answered, the caller hung up
         running.finished("caller")
