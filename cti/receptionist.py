@@ -334,13 +334,14 @@ class ReceptionistConsole:
         return ringing[0].call_id
 
     def to_voicemail(self, tenant: str, extension: str, target: str) -> str:
-        """The call ringing at the receptionist's phone straight into `target`'s voicemail (an
-        answered call cannot: the PBX's voicemail takes unanswered calls)."""
+        """The call on the receptionist's phone (answered, else ringing) straight into
+        `target`'s voicemail: the receptionist's phone is let go, the caller hears `target`'s
+        greeting and leaves a message. A call center's call stays with its queue."""
         if self._pbx.directories.user(tenant, target) is None:
             raise ConsoleError(422, "unknown_user", f"no user with extension {target}")
         dialog = self.own_call(tenant, extension)
-        if dialog.phase is not DialogPhase.EARLY:
-            raise ConsoleError(409, "answered", "an answered call cannot go to voicemail")
+        if self.is_call_center(tenant, self.states.called(dialog.call_id) or ""):
+            raise ConsoleError(409, "queue_call", "a call center's call stays with its queue")
         self.send(cc.Transfer(dialog.call_id, target, to_voicemail=True))
         return dialog.call_id
 

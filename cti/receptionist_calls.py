@@ -15,6 +15,8 @@ Each drives the PBX's own machinery with a typed command (`pbx_core/call_control
   from the receptionist's phone (answering by itself) to the colleague, to tell them.
 - pickup: the colleague's ringing call (one the PBX rings itself, not a call center's) is
   transferred to the receptionist's phone with the auto-answer hint.
+- hold / resume: `HoldCall` / `ResumeCall` on the receptionist's answered call (the caller
+  hears music on hold; the receptionist's phone hears nothing from the caller).
 
 What is waiting (consult, camp-ons, parked calls) lives in this process's memory: a restart
 forgets it (the calls themselves go on in the PBX: music, park recall).
@@ -230,6 +232,19 @@ class ReceptionistCalls:
         return call_id
 
     # -----------------------------------------------------------------------------------------
+    # Hold
+
+    def hold(self, tenant: str, extension: str, *, held: bool) -> str:
+        """Put the receptionist's answered call on hold (`held`), or take it off hold."""
+        dialog = self._console.answered_call(tenant, extension)
+        if dialog.held == held:
+            code, words = ("held", "on hold already") if held else ("not_held", "not on hold")
+            raise ConsoleError(409, code, f"the call is {words}")
+        self._desk(tenant, extension)  # told if the PBX refuses (`CommandFailed`)
+        self._console.send(cc.HoldCall(dialog.call_id) if held else cc.ResumeCall(dialog.call_id))
+        return dialog.call_id
+
+    # -----------------------------------------------------------------------------------------
     # Following the PBX
 
     def on_event(self, event: cc.CallEvent, _changes: list[Change]) -> None:
@@ -257,6 +272,11 @@ class ReceptionistCalls:
                 for line, desk in list(self._desks.items()):
                     if desk.parking.pop(call_id, None) is not None:
                         self._notify(*line, f"park_refused:{reason}")
+            case cc.CommandFailed(call_id=call_id, command="HoldCall" | "ResumeCall",
+                                  reason=reason):  # fmt: skip
+                for line in list(self._desks):
+                    if any(d.call_id == call_id for d in self._console.states.dialogs(*line)):
+                        self._notify(*line, f"hold_refused:{reason}")
             case cc.CallHungUp(call_id=call_id):
                 for line, desk in list(self._desks.items()):
                     if desk.busy_with(call_id):

@@ -178,14 +178,15 @@ async def transfer(
     "/voicemail",
     status_code=status.HTTP_202_ACCEPTED,
     responses={
-        409: {"description": "No ringing call on the receptionist's phone"},
+        409: {"description": "No call on the receptionist's phone, or a call center's"},
         422: {"description": "An unknown extension"},
     },
 )
 async def to_voicemail(
     body: TransferTo, principal: CurrentPrincipal, console: Console
 ) -> dict[str, str]:
-    """The call ringing at the receptionist's phone into a colleague's voicemail box."""
+    """The call on the receptionist's phone (answered, else ringing) into a colleague's
+    voicemail box."""
     return await _on_own_phone(
         principal, console, lambda ext: console.to_voicemail(principal.tenant, ext, body.target)
     )
@@ -233,6 +234,23 @@ ACTION_REFUSALS: dict[int | str, dict[str, Any]] = {
     409: {"description": "No answered call, or not in the state the action needs"},
     422: {"description": "Not a colleague of the receptionist's tenant"},
 }
+
+
+# Before `/calls/{action}`, which would take these paths and refuse them as no colleague action.
+@router.post("/calls/hold", status_code=status.HTTP_202_ACCEPTED, responses=ACTION_REFUSALS)
+async def hold(principal: CurrentPrincipal, console: Console, calls: Calls) -> dict[str, str]:
+    """The receptionist's answered call on hold: the caller hears music; 409 `held` if it is."""
+    return await _on_own_phone(
+        principal, console, lambda ext: calls.hold(principal.tenant, ext, held=True)
+    )
+
+
+@router.post("/calls/resume", status_code=status.HTTP_202_ACCEPTED, responses=ACTION_REFUSALS)
+async def resume(principal: CurrentPrincipal, console: Console, calls: Calls) -> dict[str, str]:
+    """The held call back: caller and receptionist hear each other; 409 `not_held` if not."""
+    return await _on_own_phone(
+        principal, console, lambda ext: calls.hold(principal.tenant, ext, held=False)
+    )
 
 
 @router.post("/calls/{action}", status_code=status.HTTP_202_ACCEPTED, responses=ACTION_REFUSALS)

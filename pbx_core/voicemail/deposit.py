@@ -144,7 +144,8 @@ class VoicemailDeposit:
         )
         deposit = _Deposit(user.tenant, extension, box.language)
         self._deposits[call.call_id] = deposit
-        ctx.bridging.answer(call)
+        ctx.caller_media.stop_media(call)  # an answered call's music (a transfer's)
+        ctx.bridging.answer(call)  # an answered call: nothing (its dialog stays as it is)
         duration_ms = ctx.media.play_media(call.call_id, call.caller_tag, str(greeting))
         call.playing = True
         after = partial(ctx.guard, self._start_recording, call, deposit)

@@ -3,13 +3,13 @@
 // on the receptionist's phone. The phone is a desk phone or the browser (the agent client's
 // softphone module, loaded from /agent/: chosen per session, calls ring and are answered here).
 // The other call actions (consult, camp-on, park, pickup, conference) are calls.js's. Keyboard
-// first: "a" answers, "/" searches, 1-9 picks a tile, "t" transfers to the picked colleague,
+// first: "a" answers, "h" holds or resumes, "/" searches, 1-9 picks a tile, "t" transfers to the picked colleague,
 // Delete stops monitoring it, Escape goes back to the grid; calls.js's keys besides.
 
 import { answerRinging, setupSoftphone, startSoftphone, stopSoftphone } from "/agent/softphone.js";
 import * as api from "./api.js";
 import "./assistant.js"; // the Manager/Assistant panel, for a manager or an assistant
-import { applyActions, onCallKey, renderActions, setupCalls, tileButtons } from "./calls.js";
+import { act, applyActions, onCallKey, renderActions, setupCalls, tileButtons } from "./calls.js";
 import "./dialbox.js"; // the dial box: the browser phone calls, else click-to-dial
 import { loadHistory, setupHistory } from "./history.js";
 import { language, setLanguage, t } from "./i18n.js";
@@ -74,7 +74,13 @@ function renderOwn() {
   $("own").dataset.state = view.own.state;
   $("own-state").textContent = `${view.own.extension}: ${describe(view.own)}`;
   $("answer").disabled = view.own.state !== "ringing";
+  const held = view.own.state === "held";
+  $("hold").disabled = !held && view.own.state !== "on_call";
+  $("hold").textContent = t("actions")[held ? "resume" : "hold"];
 }
+
+// Hold, or resume the held call ("h" and the button in My phone).
+const holdOrResume = () => act(view.own?.state === "held" ? "resume" : "hold");
 
 function render() {
   $("licence").textContent = t("licence")(view.tierName, view.tiles.length, view.limit);
@@ -242,6 +248,8 @@ function onKey(event) {
     pick(Number(event.key) - 1);
   } else if (event.key === "a") {
     answerCall();
+  } else if (event.key === "h") {
+    holdOrResume();
   } else if (event.key === "v" && view.tiles[view.picked]) {
     voicemailOf(view.tiles[view.picked].extension);
   } else if (event.key === "t" && view.tiles[view.picked]) {
@@ -285,6 +293,7 @@ $("login-form").addEventListener("submit", async (event) => {
 });
 $("logout").addEventListener("click", signOut);
 $("answer").addEventListener("click", answerCall);
+$("hold").addEventListener("click", holdOrResume);
 $("search-form").addEventListener("submit", (event) => { event.preventDefault(); search(); });
 $("search").addEventListener("input", search);
 document.addEventListener("keydown", onKey);

@@ -1,6 +1,7 @@
 // The receptionist's call actions on the call of their own phone (docs/receptionist.md):
 // attended transfer (consult, complete, back to the caller), conference, camp-on, park for a
-// colleague (the slot shown until it is taken), and pickup of a colleague's ringing call. The
+// colleague (the slot shown until it is taken), pickup of a colleague's ringing call, and hold /
+// resume of the receptionist's own call (the caller hears music on hold). The
 // panel shows what is in progress, live from the stream's `actions` events.
 
 import * as api from "./api.js";
@@ -23,7 +24,7 @@ export const TILE_ACTIONS = ["consult", "campOn", "park", "conference"];
 
 export async function act(action, target) {
   const path = { consult: "consult", campOn: "camp-on", park: "park", pickup: "pickup",
-    announce: "announce",
+    announce: "announce", hold: "hold", resume: "resume",
     conference: "conference", complete: "consult/complete", back: "consult/back" }[action];
   try {
     await api.callAction(path, target);

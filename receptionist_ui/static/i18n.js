@@ -5,19 +5,32 @@ const WORDS = {
     title: "Receptie", username: "Gebruikersnaam", password: "Wachtwoord", signIn: "Inloggen",
     signOut: "Uitloggen", monitored: "Collega's", directory: "Bedrijfstelefoonboek",
     searchHint: "Zoek op naam of toestel (/)",
-    keys: "Toetsen: a opnemen, / zoeken, 1-9 collega kiezen, t doorverbinden naar de gekozen " +
+    keys: "Toetsen: a opnemen, h wacht aan/uit, / zoeken, 1-9 collega kiezen, t doorverbinden naar de gekozen " +
       "collega, v naar diens voicemail, c ruggespraak, w laten wachten (camp-on), p parkeren, " +
       "g aanname van diens gesprek, k conferentie; f doorverbinden na ruggespraak, r terug " +
       "naar de beller; Delete niet meer volgen, Esc terug.",
     calls: "Mijn gesprekken",
-    queues: "Wachtrijen", take: "Naar mijn toestel", taken: "Het gesprek komt naar uw toestel",
+    queues: "Wachtrijen", take: "Naar mijn toestel",
+    moveTo: "Naar wachtrij...", promote: "Prioriteit +1", up: "Plaats omhoog",
+    priority: (p) => `prioriteit ${p}`, nightService: "Nachtdienst",
+    night: {
+      schedule: "Nachtdienst volgens rooster", on: "Nachtdienst aan", off: "Nachtdienst uit",
+    },
+    forwardTo: "Doorschakelen naar", forwardOn: "Alles doorschakelen",
+    forwardOff: "Doorschakelen stoppen",
+    queueDid: {
+      take: "Het gesprek komt naar uw toestel", move: "Gesprek naar de andere wachtrij",
+      promote: "Prioriteit verhoogd", up: "Gesprek een plaats omhoog",
+      night: "Nachtdienst ingesteld", forward: "Doorschakelen ingesteld",
+    },
+    queueRefused: (why) => `Geweigerd: ${why}`,
     hidden: "anoniem", waited: (s) => `${s} s wachtend`, waiting: (n) => `${n} wachtend`,
     history: "Gespreksgeschiedenis", refresh: "Vernieuwen", note: "Notitie",
     saveNote: "Notitie bewaren", noteSaved: "Notitie bewaard",
     actions: {
       consult: "Ruggespraak", campOn: "Laten wachten", park: "Parkeren", pickup: "Aannemen",
       conference: "Conferentie", complete: "Doorverbinden", back: "Terug naar beller",
-      announce: "Aankondigen",
+      announce: "Aankondigen", hold: "In de wacht", resume: "Uit de wacht",
     },
     did: {
       consult: (x) => `${x} wordt gebeld; de beller hoort wachtmuziek`,
@@ -27,6 +40,7 @@ const WORDS = {
       conference: (x) => `Conferentie met ${x}`,
       announce: (x) => `Uw toestel belt ${x}`,
       complete: () => "Doorverbinden...", back: () => "Terug naar de beller",
+      hold: () => "De beller hoort wachtmuziek", resume: () => "Terug bij de beller",
     },
     consulting: (x, joined, mode) => (mode === "barge" ? `Conferentie met ${x}` :
       `Ruggespraak met ${x}`) + (joined ? "" : " (gaat over)"),
@@ -43,6 +57,7 @@ const WORDS = {
       consult_rejected: (x) => `${x} weigert`,
       consult_failed: () => "Ruggespraak mislukt",
       park_refused: (why) => `Parkeren geweigerd: ${why}`,
+      hold_refused: (why) => `Wacht geweigerd: ${why}`,
       recall: (x) => `${x} kwam niet vrij: het gesprek komt terug`,
     },
     myPhone: "Mijn toestel", answer: "Opnemen", answered: "Uw toestel neemt op",
@@ -62,19 +77,31 @@ const WORDS = {
     title: "Reception", username: "Username", password: "Password", signIn: "Sign in",
     signOut: "Sign out", monitored: "Colleagues", directory: "Company directory",
     searchHint: "Search by name or extension (/)",
-    keys: "Keys: a answer, / search, 1-9 pick a colleague, t transfer to the picked " +
+    keys: "Keys: a answer, h hold/resume, / search, 1-9 pick a colleague, t transfer to the picked " +
       "colleague, v to their voicemail, c consult, w camp on, p park, g pick up their call, " +
       "k conference; f complete the transfer, r back to the caller; Delete stop monitoring, " +
       "Esc back.",
     calls: "My calls",
-    queues: "Queues", take: "To my phone", taken: "The call comes to your phone",
+    queues: "Queues", take: "To my phone",
+    moveTo: "To queue...", promote: "Priority +1", up: "Move up",
+    priority: (p) => `priority ${p}`, nightService: "Night service",
+    night: {
+      schedule: "Night service by schedule", on: "Night service on", off: "Night service off",
+    },
+    forwardTo: "Forward to", forwardOn: "Forward all calls", forwardOff: "Stop forwarding",
+    queueDid: {
+      take: "The call comes to your phone", move: "Call moved to the other queue",
+      promote: "Priority raised", up: "Call moved up one place",
+      night: "Night service set", forward: "Forwarding set",
+    },
+    queueRefused: (why) => `Refused: ${why}`,
     hidden: "hidden", waited: (s) => `waiting ${s} s`, waiting: (n) => `${n} waiting`,
     history: "Call history", refresh: "Refresh", note: "Note",
     saveNote: "Save note", noteSaved: "Note saved",
     actions: {
       consult: "Consult", campOn: "Camp on", park: "Park", pickup: "Pick up",
       conference: "Conference", complete: "Complete transfer", back: "Back to caller",
-      announce: "Announce",
+      announce: "Announce", hold: "Hold", resume: "Resume",
     },
     did: {
       consult: (x) => `Calling ${x}; the caller hears music`,
@@ -84,6 +111,7 @@ const WORDS = {
       conference: (x) => `Conference with ${x}`,
       announce: (x) => `Your phone calls ${x}`,
       complete: () => "Transferring...", back: () => "Back to the caller",
+      hold: () => "The caller hears music on hold", resume: () => "Back with the caller",
     },
     consulting: (x, joined, mode) => (mode === "barge" ? `Conference with ${x}` :
       `Consulting ${x}`) + (joined ? "" : " (ringing)"),
@@ -100,6 +128,7 @@ const WORDS = {
       consult_rejected: (x) => `${x} declined`,
       consult_failed: () => "The consultation failed",
       park_refused: (why) => `Park refused: ${why}`,
+      hold_refused: (why) => `Hold refused: ${why}`,
       recall: (x) => `${x} did not become free: the call comes back`,
     },
     myPhone: "My phone", answer: "Answer", answered: "Your phone answers",

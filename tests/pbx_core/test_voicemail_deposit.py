@@ -21,6 +21,7 @@ from tests.pbx_core.rtp_phone import FRAME, RtpPhone, level
 from tests.pbx_core.support import (
     EventLog,
     SippResult,
+    agent_phone,
     free_port,
     free_sip_port,
     run_sipp,
@@ -104,6 +105,19 @@ def wav_samples(path: Path) -> list[int]:
         return samples_of(wav.readframes(wav.getnframes()))
 
 
+def assert_left_by_caller(message: DepositedMessage, extension: str, beep_at: float) -> None:
+    """1001's message in `extension`'s box, recorded from the beep to the BYE (just now): the
+    caller's tone, not the beep."""
+    hung_up_at = asyncio.get_running_loop().time()
+    assert (message.tenant, message.extension, message.caller) == ("demo", extension, "1001")
+    # Recorded from the beep to the BYE: give or take the packets in flight.
+    assert 1.0 < message.duration_seconds <= hung_up_at - beep_at + 0.5
+    samples = wav_samples(message.path)
+    frames = [samples[i : i + FRAME] for i in range(0, len(samples) - FRAME, FRAME)]
+    assert sum(level(f, CALLER_HZ) > 1500 for f in frames) > 0.8 * len(frames)
+    assert not any(level(f, BEEP_HERTZ) > 1500 for f in frames), "the beep is in the message"
+
+
 async def test_a_caller_to_an_unregistered_phone_leaves_a_message(
     vm_pbx: PbxService, deposits: Deposits, tmp_path: Path
 ) -> None:
@@ -118,14 +132,7 @@ async def test_a_caller_to_an_unregistered_phone_leaves_a_message(
         message = await asyncio.wait_for(deposits.queue.get(), 5)
     finally:
         await phone.close()
-    hung_up_at = asyncio.get_running_loop().time()
-    assert (message.tenant, message.extension, message.caller) == ("demo", "1003", "1001")
-    # Recorded from the beep to the BYE: give or take the packets in flight.
-    assert 1.0 < message.duration_seconds <= hung_up_at - beep_at + 0.5
-    samples = wav_samples(message.path)
-    frames = [samples[i : i + FRAME] for i in range(0, len(samples) - FRAME, FRAME)]
-    assert sum(level(f, CALLER_HZ) > 1500 for f in frames) > 0.8 * len(frames)
-    assert not any(level(f, BEEP_HERTZ) > 1500 for f in frames), "the beep is in the message"
+    assert_left_by_caller(message, "1003", beep_at)
     assert message.path.parent == tmp_path / "voicemail" / "boxes" / "demo" / "1003"
 
 
@@ -163,3 +170,37 @@ async def test_without_voicemail_or_with_a_hang_up_at_the_greeting_nothing_is_ke
     assert deposits.queue.empty()
     box = tmp_path / "voicemail" / "boxes" / "demo" / "1005"
     assert not box.exists() or not list(box.glob("*.wav"))
+
+
+async def test_an_answered_call_transferred_to_voicemail_leaves_a_message(
+    vm_pbx: PbxService, deposits: Deposits, tmp_path: Path
+) -> None:
+    """1001 talks to 1002 (a receptionist), who holds the call (CTI: music) and then sends it
+    into 1003's voicemail: 1002's phone gets its BYE, the caller's dialog stays, the caller
+    hears the greeting and the beep and leaves a message in 1003's box. A call into a user
+    without a box is refused and goes on."""
+    events = EventLog(vm_pbx.subscribe())
+    phone = RtpPhone(CALLER_HZ).start()
+    receptionist = await agent_phone(
+        vm_pbx.config.sip_port, "1002", "agent_answer.xml", tmp_path, ring_ms=100
+    )
+    caller = call(vm_pbx, tmp_path, "ext_call.xml", "1002", phone.port, hold_ms=9000)
+    try:
+        answered = await events.next_of(cc.CallAnswered, extension="1002")
+        call_id = answered.call_id
+        vm_pbx.send(cc.Transfer(call_id, NO_VOICEMAIL, to_voicemail=True))
+        refused = await events.next_of(cc.CommandFailed, call_id=call_id, command="Transfer")
+        assert NO_VOICEMAIL in refused.reason
+        vm_pbx.send(cc.HoldCall(call_id))
+        await events.next_of(cc.CallHeld, call_id=call_id)
+        vm_pbx.send(cc.Transfer(call_id, "1003", to_voicemail=True))
+        await events.next_of(cc.CallTransferred, call_id=call_id, target="1003")
+        assert (await receptionist.wait()).returncode == 0, "1002's phone gets its BYE"
+        await phone.wait_to_hear(BEEP_HERTZ, timeout=10)  # the greeting ends with the beep
+        beep_at = asyncio.get_running_loop().time()
+        assert (await caller).returncode == 0, "the caller's dialog went on until its BYE"
+        message = await asyncio.wait_for(deposits.queue.get(), 5)
+    finally:
+        receptionist.kill()
+        await phone.close()
+    assert_left_by_caller(message, "1003", beep_at)

@@ -7,7 +7,10 @@ free; a recall to the receptionist when it stays busy), a park for 1005 who take
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +19,10 @@ from typing import Any
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from cti.users import SUPERVISOR_EXTENSION
+from pbx_core.media import sdp_rewrite
+from pbx_core.voicemail.greetings import BEEP_HERTZ
+from tests.agent_ui.webrtc_call import started
+from tests.pbx_core.rtp_phone import RtpPhone
 from tests.pbx_core.support import Sipp, free_port, register
 from tests.product_harness import ProductThread
 from tests.receptionist_ui.test_receptionist_ui_product import (
@@ -34,6 +41,7 @@ COLLEAGUE = "1005"
 SIPP_SECONDS = 90
 """SIPp's own limit: a call here lasts a browser's steps on a loaded machine."""
 CALLER = "1001"
+CALLER_HZ, OWN_HZ = 500, 1000
 
 
 @dataclass
@@ -67,14 +75,16 @@ def registered(product: ProductThread, tmp_path: Path, extension: str) -> int:
     return port
 
 
-def receptionist_phone(product: ProductThread, tmp_path: Path, calls: int = 2) -> Sipp:
+def receptionist_phone(
+    product: ProductThread, tmp_path: Path, calls: int = 2, media_port: int | None = None
+) -> Sipp:
     """Rings without answering; answers the INVITE with the auto-answer hint (the console's
     Answer), then any re-INVITE until the BYE."""
     return Sipp(
         "receptionist_phone.xml",
         work_dir=tmp_path,
         local_port=registered(product, tmp_path, RECEPTIONIST),
-        variables={"media_port": free_port()},
+        variables={"media_port": media_port or free_port()},
         calls=calls,
         timeout_s=SIPP_SECONDS,
     )
@@ -96,7 +106,7 @@ def colleague_phone(
 
 def call(
     product: ProductThread, tmp_path: Path, caller: str, called: str, hold_ms: int,
-    scenario: str = "ext_call.xml",
+    scenario: str = "ext_call.xml", media_port: int | None = None,
 ) -> Sipp:  # fmt: skip
     """`caller` calls `called` (an extension with digest auth; from the carrier with a
     `trunk_call` scenario: the trusted address, no auth)."""
@@ -105,7 +115,12 @@ def call(
         scenario,
         work_dir=tmp_path,
         remote=("127.0.0.1", product.sip_port),
-        variables={"from": caller, "to": called, "media_port": free_port(), "hold_ms": hold_ms},
+        variables={
+            "from": caller,
+            "to": called,
+            "media_port": media_port or free_port(),
+            "hold_ms": hold_ms,
+        },
         extra=[] if on_trunk else ["-au", caller, "-ap", f"pw{caller}"],
         timeout_s=SIPP_SECONDS,
     )
@@ -164,6 +179,10 @@ def test_the_call_actions_refuse_what_does_not_fit(product: ProductThread, licen
             nothing = client.post(f"/api/v1/receptionist/calls/{path}")
             assert nothing.status_code == 409
             assert nothing.json()["detail"]["code"] == "no_consult"
+        for path in ("hold", "resume"):
+            nothing = client.post(f"/api/v1/receptionist/calls/{path}")
+            assert nothing.status_code == 409, (path, nothing.text)
+            assert nothing.json()["detail"]["code"] == "no_call"
         not_ringing = client.post("/api/v1/receptionist/calls/pickup", json={"target": COLLEAGUE})
         assert not_ringing.status_code == 409
         assert not_ringing.json()["detail"]["code"] == "not_ringing"
@@ -192,6 +211,128 @@ def test_attended_transfer_consult_then_complete(
         running.finished("caller")  # 1001 talked to 1005 and hung up
         running.finished("colleague")  # re-offered rtpengine, then the caller's BYE
         expect(colleague).to_have_attribute("data-state", "idle", timeout=15000)
+
+
+def _hears_only_music(product: ProductThread, caller: RtpPhone, own: RtpPhone) -> None:
+    """The caller gets audio (the music) but not the receptionist; the receptionist hears
+    nothing of the caller."""
+
+    async def listen() -> tuple[int, float, float]:
+        since = asyncio.get_running_loop().time() + 0.3  # let the switch settle
+        await asyncio.sleep(1.5)
+        packets = len([at for at, _ in caller.packets if at >= since])
+        return packets, caller.share(OWN_HZ, since), own.share(CALLER_HZ, since)
+
+    packets, caller_hears_own, own_hears_caller = product.loop.run(listen())
+    assert packets > 40, "no music to the caller"
+    assert caller_hears_own == 0, "the caller still hears the receptionist"
+    assert own_hears_caller == 0, "the receptionist still hears the caller"
+
+
+def _start_talking(product: ProductThread, caller: RtpPhone, own: RtpPhone) -> None:
+    """Both phones send to rtpengine where the PBX's SDP says (an `RtpPhone` otherwise waits
+    to hear something first, and so would both), once the call is answered."""
+    pbx = product.handle.pbx
+    assert pbx is not None and pbx._calls is not None
+    calls = pbx._calls
+    found = [c for c in list(calls.calls.values()) if c.caller == CALLER and c.bridged]
+    assert found, "the call is not bridged"
+    caller.peer = sdp_rewrite.audio_endpoint(str(found[0].ua.lSDP))[0]
+    own.peer = sdp_rewrite.audio_endpoint(found[0].offer_sdp)[0]
+
+
+def _talking(product: ProductThread, caller: RtpPhone, own: RtpPhone) -> None:
+    product.loop.run(own.wait_to_hear(CALLER_HZ, timeout=20), timeout=30)
+    product.loop.run(caller.wait_to_hear(OWN_HZ, timeout=20), timeout=30)
+
+
+def test_hold_and_resume_of_the_answered_call(
+    page: Page, product: ProductThread, tmp_path: Path
+) -> None:
+    """The receptionist answers 1001 in the console; key "h" holds the call: the console shows
+    it on hold, the caller hears music and not the receptionist, who hears nothing of the
+    caller; the button (Resume) takes it back and both hear each other again."""
+    caller_audio = product.loop.run(started(RtpPhone(CALLER_HZ)))
+    own_audio = product.loop.run(started(RtpPhone(OWN_HZ)))
+    try:
+        with phones(
+            product,
+            tmp_path,
+            own=receptionist_phone(product, tmp_path, media_port=own_audio.port),
+            caller=call(
+                product, tmp_path, CALLER, RECEPTIONIST, 30000, media_port=caller_audio.port
+            ),
+        ) as running:
+            answer_in_the_console(page)
+            _start_talking(product, caller_audio, own_audio)
+            _talking(product, caller_audio, own_audio)
+            own, hold = page.locator("#own"), page.locator("#hold")
+            expect(hold).to_be_enabled()
+            page.keyboard.press("h")
+            expect(own).to_have_attribute("data-state", "held", timeout=15000)
+            expect(hold).to_have_text(re.compile("Resume|Uit de wacht"))
+            _hears_only_music(product, caller_audio, own_audio)
+            with api(product, RECEPTIONIST, f"pw{RECEPTIONIST}") as client:
+                again = client.post("/api/v1/receptionist/calls/hold")
+                assert again.status_code == 409, again.text
+                assert again.json()["detail"]["code"] == "held"
+            hold.click()
+            expect(own).to_have_attribute("data-state", "on_call", timeout=15000)
+            _talking(product, caller_audio, own_audio)
+            with api(product, RECEPTIONIST, f"pw{RECEPTIONIST}") as client:
+                again = client.post("/api/v1/receptionist/calls/resume")
+                assert again.json()["detail"]["code"] == "not_held", again.text
+            running.finished("caller")
+            running.finished("own")
+    finally:
+        product.loop.run(caller_audio.close())
+        product.loop.run(own_audio.close())
+
+
+def _messages_of(product: ProductThread, extension: str) -> list[dict[str, Any]]:
+    with api(product, extension, f"pw{extension}") as client:
+        listed = client.get("/api/v1/voicemail")
+        assert listed.status_code == 200, listed.text
+        messages: list[dict[str, Any]] = listed.json()
+        return messages
+
+
+def test_an_answered_call_to_a_colleagues_voicemail(
+    page: Page, product: ProductThread, tmp_path: Path
+) -> None:
+    """The receptionist answers 1001 in the console, picks 1005 and presses "v": the
+    receptionist's phone is let go, the caller hears 1005's greeting and the beep, talks and
+    hangs up; the message is in 1005's box (the voicemail API)."""
+    monitor_colleague(page, product)
+    before = len(_messages_of(product, COLLEAGUE))
+    caller_audio = product.loop.run(started(RtpPhone(CALLER_HZ)))
+    try:
+        with phones(
+            product,
+            tmp_path,
+            own=receptionist_phone(product, tmp_path),
+            caller=call(
+                product, tmp_path, CALLER, RECEPTIONIST, 15000, media_port=caller_audio.port
+            ),
+        ) as running:
+            answer_in_the_console(page)  # and picks 1005
+            page.keyboard.press("v")
+            expect(page.locator("#message")).to_contain_text(COLLEAGUE, timeout=15000)
+            expect(page.locator("#own")).to_have_attribute("data-state", "idle", timeout=15000)
+            running.finished("own")  # auto-answered, then its BYE
+            product.loop.run(caller_audio.wait_to_hear(BEEP_HERTZ, timeout=20), timeout=30)
+            running.finished("caller")  # talked after the beep, hung up
+    finally:
+        product.loop.run(caller_audio.close())
+    for _ in range(100):
+        messages = _messages_of(product, COLLEAGUE)
+        if len(messages) > before:
+            break
+        time.sleep(0.2)
+    newest = max(messages, key=lambda m: str(m["received_at"]))
+    assert len(messages) == before + 1, messages
+    assert newest["caller"] == CALLER
+    assert int(newest["duration_seconds"]) >= 1
 
 
 def test_conference_then_back_to_the_caller(
@@ -458,8 +599,9 @@ def test_premium_queues_with_the_supervisors_rights(
         expect(premium.locator("#own")).to_have_attribute("data-state", "on_call", timeout=15000)
         with api(product, "supervisor", "pwsupervisor") as console:
             # A call center's call stays with its queue engine: no console transfer of it.
-            refused = console.post("/api/v1/receptionist/calls/camp-on", json={"target": "1005"})
-            assert refused.status_code == 409, refused.text
-            assert refused.json()["detail"]["code"] == "queue_call"
+            for path in ("calls/camp-on", "voicemail"):
+                refused = console.post(f"/api/v1/receptionist/{path}", json={"target": "1005"})
+                assert refused.status_code == 409, (path, refused.text)
+                assert refused.json()["detail"]["code"] == "queue_call"
         running.finished("phone")  # rang, answered, the caller hung up
         running.finished("caller")
