@@ -37,11 +37,13 @@ import itertools
 import logging
 import ssl
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, assert_never, cast
 
 from pbx_core.sip.peer import add_relay, remove_relay
+from pbx_core.sip.retransmissions import Retransmissions
 from pbx_core.sip.stream_connection import (
     PhoneConnection as PhoneConnection,  # re-exported: the WebSocket gateway's kind too
 )
@@ -133,6 +135,7 @@ class TcpTransportGateway:
         self._connections: dict[int, PhoneConnection] = {}
         self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
+        self._sent = Retransmissions()
         self.listen_address: Address = listen
         self.relay_address: Address = (pbx_udp[0], 0)
 
@@ -371,6 +374,8 @@ class TcpTransportGateway:
             return
         try:
             if message.is_request:
+                if self._sent.is_copy(message.top_via().branch, message.method, time.monotonic()):
+                    return  # sippy's UDP retransmission: the stream carried the request already
                 self._request_from_pbx(message)
             else:
                 self._response_from_pbx(message)
