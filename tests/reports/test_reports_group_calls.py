@@ -4,7 +4,9 @@ lost or doubled when a batch fails half-way."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from redis import Redis
@@ -14,8 +16,10 @@ from common.event_types import EventType as T
 from common.redis_keys import group_event_stream
 from cti.group_events import EVENT_FIELD, GroupEvent
 from reports import bulk_sql, group_batch
+from reports.group_report import GroupInterval, calendar_buckets, group_call_figures
 from reports.ingest import Ingester
 from reports.models import GroupCallFact, IngestedGroupEvent, RejectedEntry, StreamCursor
+from reports.ranges import ReportRangeError, parse_range
 
 T0 = 1_764_057_600.0  # 2025-11-25 08:00:00 UTC
 
@@ -186,3 +190,63 @@ def test_bad_entries_are_kept_with_a_reason_and_never_cross_tenants(
     assert any("'acme' in demo's stream" in r for r in reasons)
     assert any("longer than 64" in r for r in reasons)
     assert folded == ["call 'c-nobody' is not waiting in group '7100'"]
+
+
+def test_the_report_counts_per_group_and_local_day(
+    engine: Engine, redis_client: Redis, prefix: str
+) -> None:
+    evening = T0 + 14 * 3600  # 22:00 UTC: 23:00 in Amsterdam, the same local day
+    midnight = T0 + 16 * 3600 + 60  # 00:01 UTC: 01:01 in Amsterdam, the next local day
+    events = answered("c-1", T0) + answered("c-2", evening) + abandoned("c-3", evening)
+    events += forwarded("c-4", midnight, "no_answer", "voicemail:1001")
+    events += forwarded("c-5", midnight, "busy", None)
+    menu = group_event(T.GROUP_CALL_OFFERED, T0, "c-6", group="7000", kind="auto_attendant")
+    out_of_menu = group_event(
+        T.GROUP_CALL_FORWARDED, T0 + 8, "c-6", group="7000", trigger="menu", destination="7100"
+    )
+    publish(redis_client, prefix, [*events, menu, out_of_menu])
+    Ingester(engine, redis_client, prefix=prefix).ingest_available("demo")
+    period = parse_range("2025-11-25T00:00:00+01:00", "2025-11-27T00:00:00+01:00")
+    rows = group_call_figures(
+        engine, "demo", period, GroupInterval.DAY, time_zone="Europe/Amsterdam"
+    )
+    got = {(r.group, r.interval_start): r.as_contract() for r in rows}
+    assert len(rows) == 4  # two groups, two days each (quiet days too)
+    first = got[("7100", period.start_ts)]
+    assert (first["offered"], first["answered"], first["abandoned"]) == (3, 2, 1)
+    assert first["answered_by_member"] == {"1002": 2}
+    assert first["average_wait_to_answer_seconds"] == 20.0
+    assert (first["members_rung"], first["forwarded"]) == (5, {})
+    second = got[("7100", period.start_ts + 86400)]
+    assert second["forwarded"] == {"busy": 1, "no_answer": 1}
+    assert (second["offered"], second["answered"], second["average_wait_to_answer_seconds"]) == (
+        2,
+        0,
+        None,
+    )
+    attendant = got[("7000", period.start_ts)]
+    assert (attendant["kind"], attendant["forwarded"]) == ("auto_attendant", {"menu": 1})
+    assert group_call_figures(engine, "acme", period, GroupInterval.DAY) == []
+    [whole] = group_call_figures(engine, "demo", period, group="7100")
+    assert (whole.offered, whole.as_row()["forwarded"], whole.as_row()["forwarded_busy"]) == (
+        5,
+        2,
+        1,
+    )
+
+
+def test_weeks_and_months_are_local_calendar_intervals() -> None:
+    period = parse_range("2026-03-25T00:00:00+01:00", "2026-05-01T00:00:00+02:00")
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    weeks = calendar_buckets(period, GroupInterval.WEEK, "Europe/Amsterdam")
+    local = [datetime.fromtimestamp(start, amsterdam) for start, _ in weeks]
+    assert local[0].day == 25 and all(d.weekday() == 0 and d.hour == 0 for d in local[1:])
+    months = calendar_buckets(period, GroupInterval.MONTH, "Europe/Amsterdam")
+    assert [datetime.fromtimestamp(s, amsterdam).strftime("%m-%d %H") for s, _ in months] == [
+        "03-25 00",
+        "04-01 00",
+    ]
+    days = calendar_buckets(period, GroupInterval.DAY, "Europe/Amsterdam")
+    assert 23 * 3600 in {end - start for start, end in days}  # the spring DST day
+    with pytest.raises(ReportRangeError, match="unknown time zone"):
+        calendar_buckets(period, GroupInterval.DAY, "Mars/Olympus")
