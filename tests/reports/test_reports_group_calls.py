@@ -14,71 +14,13 @@ from sqlalchemy import Engine, delete, select
 
 from common.event_types import EventType as T
 from common.redis_keys import group_event_stream
-from cti.group_events import EVENT_FIELD, GroupEvent
+from cti.group_events import EVENT_FIELD
 from reports import bulk_sql, group_batch
 from reports.group_report import GroupInterval, calendar_buckets, group_call_figures
 from reports.ingest import Ingester
 from reports.models import GroupCallFact, IngestedGroupEvent, RejectedEntry, StreamCursor
 from reports.ranges import ReportRangeError, parse_range
-
-T0 = 1_764_057_600.0  # 2025-11-25 08:00:00 UTC
-
-
-def group_event(type_: T, at: float, call_id: str, **extra: Any) -> GroupEvent:
-    return GroupEvent(
-        type=type_,
-        timestamp=at,
-        tenant=extra.pop("tenant", "demo"),
-        group=extra.pop("group", "7100"),
-        call_id=call_id,
-        caller="+31201234567",
-        reason="test",
-        member=extra.pop("member", None),
-        data=extra,
-    )
-
-
-def answered(call_id: str, at: float) -> list[GroupEvent]:
-    return [
-        group_event(T.GROUP_CALL_OFFERED, at, call_id, kind="hunt_group"),
-        group_event(
-            T.GROUP_MEMBER_RUNG, at + 1, call_id, member="1001", policy="circular", ring_seconds=15
-        ),
-        group_event(
-            T.GROUP_MEMBER_RUNG, at + 16, call_id, member="1002", policy="circular", ring_seconds=15
-        ),
-        group_event(T.GROUP_CALL_ANSWERED, at + 20, call_id, member="1002", wait_seconds=20.0),
-    ]
-
-
-def abandoned(call_id: str, at: float) -> list[GroupEvent]:
-    return [
-        group_event(T.GROUP_CALL_OFFERED, at, call_id, kind="hunt_group"),
-        group_event(
-            T.GROUP_MEMBER_RUNG, at + 1, call_id, member="1001", policy="circular", ring_seconds=15
-        ),
-        group_event(T.GROUP_CALL_ABANDONED, at + 9, call_id, wait_seconds=9.0),
-    ]
-
-
-def forwarded(call_id: str, at: float, trigger: str, destination: str | None) -> list[GroupEvent]:
-    return [
-        group_event(T.GROUP_CALL_OFFERED, at, call_id, kind="hunt_group"),
-        group_event(
-            T.GROUP_CALL_FORWARDED,
-            at + 30,
-            call_id,
-            trigger=trigger,
-            destination=destination,
-            wait_seconds=30.0,
-        ),
-    ]
-
-
-def publish(redis: Redis, prefix: str, events: list[GroupEvent], tenant: str = "demo") -> None:
-    key = group_event_stream(prefix, tenant)
-    for event in events:
-        redis.xadd(key, {EVENT_FIELD: event.to_json()})
+from tests.reports.group_calls import T0, abandoned, answered, forwarded, group_event, publish
 
 
 def facts(engine: Engine) -> list[dict[str, Any]]:
