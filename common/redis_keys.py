@@ -26,17 +26,19 @@ def group_event_stream(prefix: str, tenant: str) -> str:
     return f"{prefix}:{tenant}:group-events"
 
 
-TENANT_STREAM_SUFFIXES = (":events", ":cdrs")
-"""The suffixes of `event_stream` and `cdr_stream`: what the reports ingester scans for."""
+TENANT_STREAM_SUFFIXES = (":events", ":cdrs", ":group-events")
+"""The suffixes of `event_stream`, `cdr_stream` and `group_event_stream`: what the reports
+ingester scans for."""
 
 
 def tenant_stream_patterns(prefix: str) -> tuple[str, ...]:
-    """SCAN patterns matching every tenant's event and CDR stream under `prefix`."""
+    """SCAN patterns matching every tenant's event, CDR and group-event stream under `prefix`."""
     return tuple(f"{prefix}:*{suffix}" for suffix in TENANT_STREAM_SUFFIXES)
 
 
 def tenant_of_stream(prefix: str, key: str) -> str | None:
-    """The tenant of a key made by `event_stream` or `cdr_stream`; None for any other key."""
+    """The tenant of a key made by `event_stream`, `cdr_stream` or `group_event_stream`; None for
+    any other key."""
     head = f"{prefix}:"
     for suffix in TENANT_STREAM_SUFFIXES:
         if key.startswith(head) and key.endswith(suffix):
@@ -49,6 +51,11 @@ def is_event_stream(key: str) -> bool:
     """Whether a stream key (from either function above) is an event stream, whose entries are
     ordered by their own sequence numbers, rather than a CDR stream."""
     return key.endswith(":events")
+
+
+def is_group_event_stream(key: str) -> bool:
+    """Whether a stream key is a tenant's `group_event_stream`."""
+    return key.endswith(":group-events")
 
 
 def tenant_alerts(prefix: str, tenant: str) -> str:

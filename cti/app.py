@@ -35,6 +35,7 @@ from cti.rest import (
     conference_rooms,
     contacts,
     crm_tokens,
+    group_reports,
     hoteling,
     manager_assistant,
     opencti,
@@ -158,6 +159,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         screen_pop.router,
         ops.router,
         reports.router,
+        group_reports.router,
         report_schedules.router,
         tenant_alerts.router,
         trunk_registrations.router,  # before provisioning's `/trunks/{trunk_id}` routes

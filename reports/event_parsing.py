@@ -52,7 +52,7 @@ ENVELOPE_FIELDS = frozenset(
 
 # common.event_types.DATA_FIELDS (docs/events.md, "data per type") and the call-detail record's
 # fields; anything else is kept but flagged as an unknown field. Not the group calls' events:
-# they have a stream of their own that the reports do not read yet (docs/events.md).
+# they have a stream of their own, read by `reports.group_fold` (docs/events.md).
 KNOWN_DATA_FIELDS: dict[str, frozenset[str]] = {
     **{
         str(event_type): fields

@@ -1,8 +1,9 @@
 """Ingestion of the per-tenant Redis streams into report facts, exactly once: the loop and its CLI.
 
 `Ingester` follows the tenants' streams (`reports.streams`) and hands each batch to
-`reports.batch`, which folds it and stores it in one transaction with the stream position. A
-batch the database refuses is retried in halves; a database or Redis outage is waited out.
+`reports.batch` (`reports.group_batch` for the group-events stream), which folds it and stores it
+in one transaction with the stream position. A batch the database refuses is retried in halves;
+a database or Redis outage is waited out.
 
 Run it with `python -m reports.ingest --all-tenants` (or `--tenant demo`; see `main`), or embed
 `Ingester`.
@@ -22,10 +23,11 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
-from common.redis_keys import DEFAULT_PREFIX
+from common.redis_keys import DEFAULT_PREFIX, is_group_event_stream
 from reports.batch import IngestStats, ingest_batch, quarantine
 from reports.call_detail import DEFAULT_HOME_COUNTRY_CODE
 from reports.db import make_engine, migrate
+from reports.group_batch import ingest_group_batch
 from reports.streams import Entry, StreamReader, discovered_tenants, stream_keys, text
 
 log = logging.getLogger(__name__)
@@ -111,7 +113,10 @@ class Ingester:
         transactions, not one per entry of the batch.
         """
         try:
-            stats = ingest_batch(self.engine, tenant, stream, entries, self.home_country_code)
+            if is_group_event_stream(stream):
+                stats = ingest_group_batch(self.engine, tenant, stream, entries)
+            else:
+                stats = ingest_batch(self.engine, tenant, stream, entries, self.home_country_code)
         except (DataError, IntegrityError) as error:
             if len(entries) > 1:
                 log.warning(

@@ -266,6 +266,66 @@ class AgentMembershipEvent(Base):
     at: Mapped[float] = mapped_column(Double)
 
 
+class GroupCallOutcome(StrEnum):
+    """How a call's stay in one hunt group or auto attendant ended (one per group-call fact)."""
+
+    WAITING = "waiting"
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    FORWARDED = "forwarded"
+
+
+class GroupCallFact(Base):
+    """One call's stay in one hunt group or auto attendant, from GROUP_CALL_OFFERED to the event
+    that ended it (docs/reports.md, "Group calls"); a call offered to the group again after that
+    opens a fact of its own."""
+
+    __tablename__ = "group_call_facts"
+    __table_args__ = (
+        UniqueConstraint("tenant", "group_number", "call_id", "offered_at"),
+        Index("ix_group_call_facts_period", "tenant", "offered_at"),
+        Index("ix_group_call_facts_call", "tenant", "call_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    group_number: Mapped[str] = mapped_column(String(64))
+    call_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    """`hunt_group` or `auto_attendant` (GROUP_CALL_OFFERED's `kind`)."""
+    caller: Mapped[str | None] = mapped_column(String(64))
+    offered_at: Mapped[float] = mapped_column(Double)
+    members_rung: Mapped[int] = mapped_column(Integer, default=0)
+    """GROUP_MEMBER_RUNG events: each ring of a member's phone (a circular hunt may ring one
+    member twice)."""
+    outcome: Mapped[str] = mapped_column(String(16), default=GroupCallOutcome.WAITING.value)
+    ended_at: Mapped[float | None] = mapped_column(Double)
+    """When the group let go of the call: answered, abandoned or forwarded."""
+    wait_seconds: Mapped[float | None] = mapped_column(Double)
+    answered_at: Mapped[float | None] = mapped_column(Double)
+    member: Mapped[str | None] = mapped_column(String(64))
+    """The member who answered."""
+    forward_trigger: Mapped[str | None] = mapped_column(String(16))
+    forward_destination: Mapped[str | None] = mapped_column(String(64))
+
+
+class IngestedGroupEvent(Base):
+    """One row per group-call event taken from a tenant's group-events stream: the idempotency
+    key and the audit trail. The events carry no sequence, so their identity is a digest of their
+    content (`reports.group_fold.identity`): the same event delivered twice is folded once."""
+
+    __tablename__ = "ingested_group_events"
+
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    identity: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))
+    timestamp: Mapped[float] = mapped_column(Double)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[str | None] = mapped_column(Text)
+    """The original JSON, kept only when the event was rejected."""
+
+
 # The Core tables: the ingester's bulk writes and the report queries work on these, not on ORM
 # objects (one ORM object per row would cost more than the rest of a batch).
 FACTS = cast(Table, QueueCallFact.__table__)
@@ -275,3 +335,5 @@ MEMBERSHIPS = cast(Table, AgentMembershipEvent.__table__)
 EVENTS = cast(Table, IngestedEvent.__table__)
 REJECTED_ENTRIES = cast(Table, RejectedEntry.__table__)
 CURSORS = cast(Table, StreamCursor.__table__)
+GROUP_FACTS = cast(Table, GroupCallFact.__table__)
+GROUP_EVENTS = cast(Table, IngestedGroupEvent.__table__)

@@ -2,7 +2,9 @@
 
 Streams read per tenant (docs/events.md, docs/reports.md):
 - `{prefix}:{tenant}:events`: domain events of the queue engine, identity `(tenant, sequence)`;
-- `{prefix}:{tenant}:cdrs`: CALL_DETAIL records from the PBX layer, identity `(tenant, call_id)`.
+- `{prefix}:{tenant}:cdrs`: CALL_DETAIL records from the PBX layer, identity `(tenant, call_id)`;
+- `{prefix}:{tenant}:group-events`: the group services' call events, Redis ids, identity a digest
+  of the event (`reports.group_fold`).
 
 The position in a stream is the last entry id stored in `stream_cursors`; it is saved in the
 transaction that stores the entries' rows, so position and facts never disagree after a crash.
@@ -16,7 +18,13 @@ from typing import Any
 from redis import Redis
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from common.redis_keys import cdr_stream, event_stream, tenant_of_stream, tenant_stream_patterns
+from common.redis_keys import (
+    cdr_stream,
+    event_stream,
+    group_event_stream,
+    tenant_of_stream,
+    tenant_stream_patterns,
+)
 from reports.models import CURSORS
 
 Entry = tuple[bytes | str, Any]
@@ -29,11 +37,13 @@ def stream_keys(tenants: Iterable[str], prefix: str) -> dict[str, str]:
     for tenant in tenants:
         keys[event_stream(prefix, tenant)] = tenant
         keys[cdr_stream(prefix, tenant)] = tenant
+        keys[group_event_stream(prefix, tenant)] = tenant
     return keys
 
 
 def discovered_tenants(redis: Redis, prefix: str) -> set[str]:
-    """Every tenant with an event or CDR stream under `prefix` now (SCAN: never blocks Redis)."""
+    """Every tenant with an event, CDR or group-event stream under `prefix` now (SCAN: never
+    blocks Redis)."""
     found: set[str] = set()
     for pattern in tenant_stream_patterns(prefix):
         for key in redis.scan_iter(match=pattern, count=1000, _type="STREAM"):

@@ -126,6 +126,13 @@ REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not signed in"},
     403: {"description": "Not allowed to see this report"},
 }
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **REPORT_RESPONSES,
+    200: {
+        "description": "The report as a file (Content-Disposition: attachment)",
+        "content": {media: {} for media in EXPORT_MEDIA_TYPES.values()},
+    },
+}
 
 From = Annotated[str, Query(alias="from", pattern=ISO_DATE_TIME, max_length=40)]
 To = Annotated[str, Query(alias="to", pattern=ISO_DATE_TIME, max_length=40)]
@@ -197,7 +204,7 @@ async def _thresholds(principal: Principal, services: Services) -> dict[str, flo
     return {cc.id: float(cc.service_level_seconds) for cc in centers}
 
 
-async def _run_report(services: Services, work: Callable[[Engine], T]) -> T:
+async def run_report(services: Services, work: Callable[[Engine], T]) -> T:
     url = services.settings.database_url
     try:
         return await run_in_threadpool(lambda: work(report_engine(url)))
@@ -211,7 +218,7 @@ async def call_center_report(
 ) -> list[CallCenterReportRow]:
     scope = _scope(principal)
     thresholds = await _thresholds(principal, services)
-    rows = await _run_report(
+    rows = await run_report(
         services,
         lambda db: call_centers_report(
             db, principal.tenant, start, end, thresholds=thresholds, call_centers=scope
@@ -248,7 +255,7 @@ async def call_center_intervals(
     """Every call center's figures per interval, quiet intervals included (zeros)."""
     scope = _narrowed(_scope(principal), call_center, "call center")
     thresholds = await _thresholds(principal, services)
-    rows = await _run_report(
+    rows = await run_report(
         services,
         lambda db: _call_center_rows(db, principal.tenant, start, end, interval, scope, thresholds),
     )
@@ -288,7 +295,7 @@ async def agent_report(
     agent: AgentParam = None,
 ) -> list[AgentReportRow]:
     scope = _narrowed(await _agent_scope(principal, services), agent, "agent")
-    return await _run_report(
+    return await run_report(
         services, lambda db: _agent_rows(db, principal.tenant, start, end, interval, scope)
     )
 
@@ -312,7 +319,7 @@ async def usage_report(
 ) -> list[UsageRow]:
     """Outbound usage (what is billed) by the chosen dimensions; quantity in seconds for voice."""
     _usage_scope(principal)
-    return await _run_report(services, lambda db: _usage_rows(db, principal.tenant, start, end, by))
+    return await run_report(services, lambda db: _usage_rows(db, principal.tenant, start, end, by))
 
 
 NESTED_COLUMNS: dict[str, Callable[[str], str]] = {
@@ -336,17 +343,7 @@ def _flat(rows: Sequence[BaseModel]) -> list[dict[str, Any]]:
     return flat
 
 
-@router.get(
-    "/export",
-    responses={
-        **REPORT_RESPONSES,
-        200: {
-            "description": "The report as a file (Content-Disposition: attachment)",
-            "content": {media: {} for media in EXPORT_MEDIA_TYPES.values()},
-        },
-    },
-    response_class=Response,
-)
+@router.get("/export", responses=EXPORT_RESPONSES, response_class=Response)
 async def export_report(
     principal: CurrentPrincipal,
     services: Services,
@@ -367,10 +364,16 @@ async def export_report(
         rows = await agent_report(principal, services, start, end, interval, agent)
     else:
         rows = await usage_report(principal, services, start, end, by)
-    flat = _flat(rows)
-    name = f"{report.value}-{start[:10]}-{end[:10]}.{export_format.value}"
+    return export_file(_flat(rows), report.value, start, end, export_format)
+
+
+def export_file(
+    rows: Sequence[dict[str, Any]], report: str, start: str, end: str, export_format: ExportFormat
+) -> Response:
+    """Report rows as a CSV or XLSX attachment named after the report and its period."""
+    name = f"{report}-{start[:10]}-{end[:10]}.{export_format.value}"
     body: str | bytes = (
-        to_csv(flat) if export_format is ExportFormat.CSV else to_xlsx({report.value: flat})
+        to_csv(rows) if export_format is ExportFormat.CSV else to_xlsx({report: rows})
     )
     return Response(
         content=body,

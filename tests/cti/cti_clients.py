@@ -23,6 +23,17 @@ async def login(base_url: str, username: str, password: str) -> str:
         return token
 
 
+async def get_report(
+    http: httpx.AsyncClient, token: str, path: str, period: dict[str, str], **params: Any
+) -> httpx.Response:
+    """`GET /api/v1/reports/{path}` over `period` (`{"from", "to"}`) as the token's user."""
+    return await http.get(
+        f"/api/v1/reports/{path}",
+        params={**period, **params},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
 async def graphql(
     base_url: str, token: str | None, query: str, variables: dict[str, Any] | None = None
 ) -> dict[str, Any]:

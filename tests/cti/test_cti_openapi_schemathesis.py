@@ -23,7 +23,15 @@ EXAMPLES_PER_OPERATION = 10
 # still runs on them.
 CROSS_FIELD_RULES = {
     f"GET /api/v1/reports/{path}"
-    for path in ("call-centers", "call-centers/intervals", "agents", "usage", "export")
+    for path in (
+        "call-centers",
+        "call-centers/intervals",
+        "agents",
+        "usage",
+        "export",
+        "groups",
+        "groups/export",
+    )
 } | {
     "POST /api/v1/report-schedules",  # the call centers named must exist (422 otherwise)
     "PUT /api/v1/tenants/{tenant}/announcements/{name}",  # the bytes must decode as audio

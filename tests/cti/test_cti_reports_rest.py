@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from reports.db import make_engine
 from reports.ranges import Interval, parse_range
 from reports.service import agent_figures
-from tests.cti.cti_clients import login
+from tests.cti.cti_clients import get_report, login
 from tests.cti.cti_redis_testkit import REDIS_URL
 from tests.cti.cti_world import DEMO, MEMBERS, World
 from tests.report_day import OUTBOUND_CALLS, OUTBOUND_SECONDS, seed_report_day
@@ -35,11 +35,7 @@ async def http(world: World) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def _get(http: httpx.AsyncClient, token: str, path: str, **params: Any) -> httpx.Response:
-    return await http.get(
-        f"/api/v1/reports/{path}",
-        params={**DAY, **params},
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    return await get_report(http, token, path, DAY, **params)
 
 
 async def test_interval_rows_add_up_to_the_contract_report(
