@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import assert_never
 
 from group_services import hunt, menu
-from group_services.config import AutoAttendantConfig, HuntGroupConfig, Menu
+from group_services.config import AutoAttendantConfig, FaxConfig, HuntGroupConfig, Menu
 from pbx_core import call_control as cc
 from pbx_core.media.prompts import prompt_path
 from pbx_core.media.spoken import SpokenPrompts
@@ -90,6 +90,11 @@ class GroupCalls:
 
     def is_group(self, tenant: str, number: str) -> bool:
         return number in self._configs.get(tenant, {})
+
+    def fax(self, tenant: str, number: str) -> FaxConfig | None:
+        """The tenant's fax number `number` as configured now (its recipients)."""
+        config = self._configs.get(tenant, {}).get(number)
+        return config if isinstance(config, FaxConfig) else None
 
     def owns(self, call_id: str) -> bool:
         return call_id in self._calls
@@ -182,6 +187,10 @@ class GroupCalls:
             return
         if isinstance(config, AutoAttendantConfig):
             await self._start_menu(call, config)
+        elif isinstance(config, FaxConfig):
+            # The PBX answers as a fax machine and reports the fax (cti/fax.py mails it).
+            call.away = True
+            self._send(cc.ReceiveFax(call.call_id, config.number))
         else:
             await self._start_hunt(call, config)
 

@@ -1,0 +1,162 @@
+"""Fax to e-mail in the running product: a fax number (a group service of kind `fax`) on a direct
+number; spandsp's T.30 transmitter as the sending fax machine over real RTP through rtpengine
+(SIPp places the call from the carrier); the fax arrives as a PDF in a real SMTP server's
+mailbox (aiosmtpd). A sender hanging up half-way and a caller that is no fax machine are
+reported as failed faxes, and no call stays behind. Bad recipients are refused (422)."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+
+import pytest
+
+from pbx_core.fax.spandsp import available
+from tests.e2e.conftest import Inbox
+from tests.e2e.keying_phone import KeyingCall
+from tests.e2e.test_product_group_services import admin, put, route
+from tests.pbx_core.fax_support import FaxSender, fax_tiff
+from tests.pbx_core.support import free_sip_port, run_sipp
+from tests.product_harness import ProductThread
+
+pytestmark = pytest.mark.skipif(not available(), reason="libspandsp2 (make system-packages)")
+
+FAX = "7300"
+DIRECT = "+31201230073"
+RECIPIENTS = ["fax@example.nl", "office@example.nl"]
+
+
+@pytest.fixture
+def product(inbox: Inbox, tmp_path: Path) -> Iterator[ProductThread]:
+    running = ProductThread.start(tmp_path / "var", "fax", carrier=("127.0.0.1", free_sip_port()))
+    yield running
+    running.stop()
+
+
+async def fax_number(product: ProductThread) -> None:
+    async with await admin(product) as http:
+        settings = {"recipients": RECIPIENTS, "language": "en"}
+        await put(http, f"/groups/{FAX}", {"kind": "fax", "name": "Fax", "settings": settings})
+        await route(http, DIRECT, FAX)
+
+
+async def mails(inbox: Inbox, count: int) -> list[EmailMessage]:
+    for _ in range(900):  # conversion and mail after the call: seconds on a loaded machine
+        if len(inbox.mails) >= count:
+            break
+        await asyncio.sleep(0.1)
+    assert len(inbox.mails) == count, [m["Subject"] for m in inbox.mails]
+    parsed = [email.message_from_bytes(m.as_bytes(), policy=default) for m in inbox.mails]
+    return [m for m in parsed if isinstance(m, EmailMessage)]
+
+
+def text_of(mail: EmailMessage) -> str:
+    body = mail.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+async def no_calls_left(product: ProductThread) -> None:
+    assert product.handle.pbx is not None
+    for _ in range(100):
+        if not await product.handle.pbx.active_calls():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"calls left: {await product.handle.pbx.active_calls()}")
+
+
+async def send_fax(
+    product: ProductThread, tmp_path: Path, pages: int, scenario: str, **held: int
+) -> FaxSender:
+    """The fax machine calls the direct number from the carrier (SIPp) and sends `pages`."""
+    sender = FaxSender(fax_tiff(tmp_path / "sent.tif", pages)).start()
+    try:
+        result = await run_sipp(
+            scenario,
+            work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": "0612345678", "to": DIRECT, "media_port": sender.port, **held},
+            timeout_s=120,
+        )
+        assert result.returncode == 0, result.errors
+    finally:
+        await sender.close()
+    return sender
+
+
+async def test_a_fax_on_the_direct_number_arrives_as_a_pdf(
+    product: ProductThread, inbox: Inbox, tmp_path: Path
+) -> None:
+    await fax_number(product)
+    # The PBX hangs up once the fax is in (the receiver's T.30 phase E).
+    sender = await send_fax(product, tmp_path, 2, "trunk_call_remote_bye.xml")
+    assert sender.terminal.negotiated and sender.terminal.pages == 2
+    (mail,) = await mails(inbox, 1)
+    assert sorted(a.strip() for a in str(mail["To"]).split(",")) == sorted(RECIPIENTS)
+    assert mail["Subject"] == "Fax from +31612345678 (2 pages)"
+    attachments = list(mail.iter_attachments())
+    assert [part.get_content_type() for part in attachments] == ["application/pdf"]
+    pdf = attachments[0].get_payload(decode=True)
+    assert isinstance(pdf, bytes) and pdf.startswith(b"%PDF-")
+    assert pdf.count(b"/Type /Page ") == 2
+    await no_calls_left(product)
+    assert not list((Path(product.settings.var_dir) / "fax").glob("*.tif"))  # mailed: gone
+
+
+async def test_a_fax_hanging_up_half_way_is_reported(
+    product: ProductThread, inbox: Inbox, tmp_path: Path
+) -> None:
+    await fax_number(product)
+    # The sender hangs up 8 s after the answer: the pages under way.
+    sender = await send_fax(product, tmp_path, 3, "trunk_call.xml", hold_ms=8000)
+    assert sender.terminal.negotiated and sender.terminal.pages < 3  # a fax, cut off
+    (mail,) = await mails(inbox, 1)
+    assert mail["Subject"] == "Fax from +31612345678 failed"
+    assert not list(mail.iter_attachments())
+    assert "the caller hung up before the fax was complete" in text_of(mail)
+    await no_calls_left(product)
+
+
+async def test_a_voice_caller_on_the_short_number_times_out_with_a_report(
+    product: ProductThread, inbox: Inbox, tmp_path: Path
+) -> None:
+    await fax_number(product)
+    # The fax's own number (the extension-like 7300), dialled from the carrier by a person.
+    call = KeyingCall(product.sip_port, tmp_path, "0201234567", FAX, on_trunk=True, timeout_s=90)
+    for _ in range(200):
+        if call.phone.peer is not None:
+            break
+        await asyncio.sleep(0.05)
+    call.phone.speak(440)  # "hello?": a person, no fax machine
+    await call.hung_up_by_pbx()  # after the answer limit (40 s), not left open
+    (mail,) = await mails(inbox, 1)
+    assert mail["Subject"] == "Fax from 0201234567 failed"
+    assert "no fax machine answered" in text_of(mail)
+    await no_calls_left(product)
+
+
+async def test_fax_recipients_are_checked(product: ProductThread) -> None:
+    async with await admin(product) as http:
+        for recipients, field in (
+            ([], "recipients"),
+            (["x@y.nl\r\nBcc: victim@example.com"], "recipients[0]"),
+            (["fax@example.nl", "a@b.nl, victim@example.com"], "recipients[1]"),
+            (["fax@example.nl", "fax@example.nl"], "recipients"),
+            ("fax@example.nl", "recipients"),
+        ):
+            reply = await http.put(
+                f"/groups/{FAX}",
+                json={"kind": "fax", "name": "Fax", "settings": {"recipients": recipients}},
+            )
+            assert reply.status_code == 422, (recipients, reply.text)
+            assert field in reply.text, reply.text
+        reply = await http.put(
+            f"/groups/{FAX}",
+            json={"kind": "fax", "name": "Fax", "settings": {"recipients": RECIPIENTS,
+                                                               "cc": "x@y.nl"}},
+        )  # fmt: skip
+        assert reply.status_code == 422 and "cc" in reply.text
