@@ -28,8 +28,10 @@ log = logging.getLogger(__name__)
 
 PACKET_SAMPLES = 160
 PACKET_SECONDS = 0.02
-SILENT_AFTER = 0.2
-"""No packet for this long: the caller is heard as silence (T.30's timers go on)."""
+SILENT_AFTER = 3.0
+"""No packet for this long: the caller is heard as silence (T.30's timers go on). Long: a fax
+machine sends audio without a break, and silence heard while its packets are only late (a
+loaded machine) would be spliced into its modem signal and spoil the page."""
 MAX_CATCH_UP = 5
 """Packets sent at once when the thread fell behind (a loaded machine); older ones are lost."""
 _RTP_HEADER = struct.Struct("!BBHII")

@@ -52,3 +52,24 @@ def test_members_in_and_out_and_a_menu_edited(page: Page, product: ProductThread
     settings.fill(edited.replace('"business_menu": "main"', '"business_menu": "nowhere"'))
     page.click("#group-save")
     assert "menus" in refusal(page)
+
+
+def test_a_fax_number_made_with_its_recipients(page: Page, product: ProductThread) -> None:
+    sign_in(page)
+    go(page, "groups")
+    expect(page.locator('#groups-table tr[data-number="7098"]')).to_contain_text("Fax")  # demo's
+    page.fill("#group-form input[name=number]", "7097")
+    page.fill("#group-form input[name=name]", "Sales fax")
+    page.select_option("#group-form select[name=kind]", "fax")
+    page.fill("#group-form input[name=recipients]", "sales@example.nl, not an address")
+    page.click("#group-add")
+    assert "recipients[1]" in refusal(page)
+    with api(product) as client:
+        assert client.get("/api/v1/tenants/demo/groups/7097").status_code == 404
+    page.fill("#group-form input[name=recipients]", "sales@example.nl, boss@example.nl")
+    page.click("#group-add")
+    expect(page.locator('#groups-table tr[data-number="7097"]')).to_be_visible()
+    with api(product) as client:
+        fax = client.get("/api/v1/tenants/demo/groups/7097").json()
+    assert fax["kind"] == "fax"
+    assert fax["settings"]["recipients"] == ["sales@example.nl", "boss@example.nl"]

@@ -70,16 +70,21 @@ async def no_calls_left(product: ProductThread) -> None:
 
 
 async def send_fax(
-    product: ProductThread, tmp_path: Path, pages: int, scenario: str, **held: int
+    product: ProductThread,
+    tmp_path: Path,
+    pages: int,
+    scenario: str,
+    to: str = DIRECT,
+    **held: int,
 ) -> FaxSender:
-    """The fax machine calls the direct number from the carrier (SIPp) and sends `pages`."""
+    """The fax machine calls `to` from the carrier (SIPp) and sends `pages`."""
     sender = FaxSender(fax_tiff(tmp_path / "sent.tif", pages)).start()
     try:
         result = await run_sipp(
             scenario,
             work_dir=tmp_path,
             remote=("127.0.0.1", product.sip_port),
-            variables={"from": "0612345678", "to": DIRECT, "media_port": sender.port, **held},
+            variables={"from": "0612345678", "to": to, "media_port": sender.port, **held},
             timeout_s=120,
         )
         assert result.returncode == 0, result.errors
@@ -105,6 +110,15 @@ async def test_a_fax_on_the_direct_number_arrives_as_a_pdf(
     assert pdf.count(b"/Type /Page ") == 2
     await no_calls_left(product)
     assert not list((Path(product.settings.var_dir) / "fax").glob("*.tif"))  # mailed: gone
+
+
+async def test_the_demo_fax_number(product: ProductThread, inbox: Inbox, tmp_path: Path) -> None:
+    # make demo: 7098 on +31201230090, to fax@demo.opencc.test, in Dutch (docs/group-services.md)
+    await send_fax(product, tmp_path, 1, "trunk_call_remote_bye.xml", to="+31201230090")
+    (mail,) = await mails(inbox, 1)
+    assert mail["To"] == "fax@demo.opencc.test"
+    assert mail["Subject"] == "Fax van +31612345678 (1 pagina's)"
+    assert [p.get_content_type() for p in mail.iter_attachments()] == ["application/pdf"]
 
 
 async def test_a_fax_hanging_up_half_way_is_reported(
