@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pbx_core.fax.spandsp import available
+from tests.components import require_fax_components
 from tests.e2e.conftest import Inbox
 from tests.e2e.keying_phone import KeyingCall
 from tests.e2e.test_product_group_services import admin, put, route
@@ -23,7 +23,11 @@ from tests.pbx_core.fax_support import FaxSender, fax_tiff
 from tests.pbx_core.support import free_sip_port, run_sipp
 from tests.product_harness import ProductThread
 
-pytestmark = pytest.mark.skipif(not available(), reason="libspandsp2 (make system-packages)")
+
+@pytest.fixture(autouse=True)
+def _fax_components() -> None:
+    require_fax_components()
+
 
 FAX = "7300"
 DIRECT = "+31201230073"

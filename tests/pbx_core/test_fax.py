@@ -11,12 +11,17 @@ from pathlib import Path
 import pytest
 
 from cti.fax import FaxRefused, tiff_pages, tiff_to_pdf
-from pbx_core.fax.spandsp import FaxTerminal, available
+from pbx_core.fax.spandsp import FaxTerminal
 from pbx_core.media import g711
+from tests.components import require_fax_components
 from tests.pbx_core.fax_support import fax_tiff
 from tests.pbx_core.support import pcm
 
-pytestmark = pytest.mark.skipif(not available(), reason="libspandsp2 (make system-packages)")
+
+@pytest.fixture(autouse=True)
+def _fax_components() -> None:
+    require_fax_components()
+
 
 BLOCK = 160
 SILENCE = bytes(BLOCK * 2)
