@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 TIFF2PDF = "tiff2pdf"
 CONVERT_SECONDS = 60.0
 SUBJECTS: Mapping[str, Mapping[str, str]] = {
-    "ok": {"nl": "Fax van {caller} ({pages} pagina's)", "en": "Fax from {caller} ({pages} pages)"},
+    "ok": {"nl": "Fax van {caller} ({pages})", "en": "Fax from {caller} ({pages})"},
     "failed": {"nl": "Fax van {caller} mislukt", "en": "Fax from {caller} failed"},
 }
+PAGES: Mapping[str, tuple[str, str]] = {"nl": ("pagina", "pagina's"), "en": ("page", "pages")}
 TEXTS: Mapping[str, Mapping[str, str]] = {
     "ok": {
         "nl": "{caller} stuurde op {when} een fax naar {number}. De fax zit als PDF bij deze mail.",
@@ -173,7 +174,7 @@ class FaxToMail:
             "caller": fax.caller or "?",
             "number": fax.number,
             "when": fax.received_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-            "pages": pages,
+            "pages": f"{pages} {PAGES[language][pages != 1]}",
             "reason": reason,
         }
         mail_files(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cti.group_calls import GroupCalls, GroupsFirst
-from group_services.config import AutoAttendantConfig, HuntGroupConfig, Menu, MenuOption
+from group_services.config import AutoAttendantConfig, FaxConfig, HuntGroupConfig, Menu, MenuOption
 from group_services.config import OptionAction as Do
 from pbx_core import call_control as cc
 from queueing.config import RoutingPolicy
@@ -74,3 +74,23 @@ async def test_the_queue_engine_takes_over_after_a_transfer_to_a_call_center(
     other = cc.CallOffered("c2", "x", "7099", cc.CallSource.TRUNK, tenant="other")
     await first(other)
     assert inner[-1] == other
+
+
+async def test_a_fax_number_and_a_menu_key_into_it_hand_the_call_to_the_fax_receiver(
+    tmp_path: Path,
+) -> None:
+    groups, sent = shell(tmp_path)
+    fax = FaxConfig("7098", "Fax", ("fax@example.nl",))
+    menu = AutoAttendantConfig("7099", "Menu", {"main": Menu("main", "Press 9 for the fax.",
+                               options=(MenuOption("9", Do.TRANSFER, "7098"),))})  # fmt: skip
+    groups.set_tenant(TENANT, {"7098": fax, "7099": menu})
+    await groups.on_call_event(offered("7098"))
+    assert sent == [cc.ReceiveFax("c1", "7098")]  # the PBX answers it as a fax machine
+    assert groups.fax(TENANT, "7098") == fax and groups.fax("other", "7098") is None
+    await groups.on_call_event(cc.CallHungUp("c1", cc.HangupSide.PBX))
+    sent.clear()
+    await groups.on_call_event(offered("7099"))
+    await groups.on_call_event(cc.DtmfReceived("c1", "9"))  # answered, the prompt playing
+    assert sent[-1] == cc.ReceiveFax("c1", "7098")  # the PBX stops the prompt, re-answers
+    await groups.on_call_event(cc.DtmfReceived("c1", "1"))  # the fax's now: keys do nothing
+    assert sent[-1] == cc.ReceiveFax("c1", "7098")

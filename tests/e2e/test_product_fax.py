@@ -17,10 +17,11 @@ import pytest
 
 from tests.components import require_fax_components
 from tests.e2e.conftest import Inbox
-from tests.e2e.keying_phone import KeyingCall
+from tests.e2e.keying_phone import EVENT_CODES, KeyingCall
 from tests.e2e.test_product_group_services import admin, put, route
 from tests.pbx_core.fax_support import FaxSender, fax_tiff
 from tests.pbx_core.support import free_sip_port, run_sipp
+from tests.pbx_core.test_rtp_dtmf import telephone_event_packets
 from tests.product_harness import ProductThread
 
 
@@ -121,8 +122,54 @@ async def test_the_demo_fax_number(product: ProductThread, inbox: Inbox, tmp_pat
     await send_fax(product, tmp_path, 1, "trunk_call_remote_bye.xml", to="+31201230090")
     (mail,) = await mails(inbox, 1)
     assert mail["To"] == "fax@demo.opencc.test"
-    assert mail["Subject"] == "Fax van +31612345678 (1 pagina's)"
+    assert mail["Subject"] == "Fax van +31612345678 (1 pagina)"
     assert [p.get_content_type() for p in mail.iter_attachments()] == ["application/pdf"]
+
+
+async def test_a_menu_key_transfers_the_answered_call_to_the_fax(
+    product: ProductThread, inbox: Inbox, tmp_path: Path
+) -> None:
+    # Answered by a menu first (its prompt playing): the PBX re-answers rtpengine for the fax.
+    await fax_number(product)
+    menu = {
+        "menus": {
+            "main": {
+                "text": "Press 9 for the fax.",
+                "options": [{"digit": "9", "action": "transfer", "target": FAX}],
+            }
+        },
+        "language": "en",
+        "timeout_seconds": 20.0,
+    }
+    async with await admin(product) as http:
+        await put(http, "/groups/7301", {"kind": "auto_attendant", "name": "M", "settings": menu})
+        await route(http, "+31201230074", "7301")
+    sender = FaxSender(fax_tiff(tmp_path / "sent.tif", 1)).start()
+    try:
+        call = asyncio.create_task(
+            run_sipp(
+                "trunk_call_remote_bye.xml",
+                work_dir=tmp_path,
+                remote=("127.0.0.1", product.sip_port),
+                variables={"from": "0612345678", "to": "+31201230074", "media_port": sender.port},
+                timeout_s=120,
+            )
+        )
+        for _ in range(400):  # the menu's prompt tells where rtpengine listens
+            if sender.peer is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert sender.peer is not None, "the menu did not answer with audio"
+        for packet in telephone_event_packets(EVENT_CODES["9"], 9000, 900000, 0x99):
+            sender.sock.sendto(packet, sender.peer)
+            await asyncio.sleep(0.02)
+        result = await asyncio.wait_for(call, 150)
+        assert result.returncode == 0, result.errors
+    finally:
+        await sender.close()
+    (mail,) = await mails(inbox, 1)
+    assert mail["Subject"] == "Fax from +31612345678 (1 page)"
+    await no_calls_left(product)
 
 
 async def test_a_fax_hanging_up_half_way_is_reported(
