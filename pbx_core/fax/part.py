@@ -90,7 +90,9 @@ class FaxPart:
         """`ReceiveFax`: answer (or re-answer) the caller toward a new fax line."""
         ctx, settings, lines = self._ctx, self._settings, self._lines
         if settings is None or lines is None or ctx.media is None:
-            ctx.fail(call, "ReceiveFax", "no fax receiver (media or fax settings missing)")
+            # The application let go of the call: it must not be left ringing.
+            ctx.fail(call, "ReceiveFax", "no fax receiver (media, libspandsp2 or settings)")
+            ctx.bridging.end_call(call, cc.HangupSide.PBX, code=503, reason="No Fax Receiver")
             return
         if call.call_id in self._calls:
             ctx.fail(call, "ReceiveFax", "already receiving a fax")
@@ -139,9 +141,7 @@ class FaxPart:
     def _finish(self, call: Call, otherwise: Outcome) -> None:
         fax = self._calls.pop(call.call_id)
         assert self._lines is not None and self._settings is not None
-        if call.timer is not None:
-            call.timer.cancel()
-            call.timer = None
+        call.cancel_timer()
         outcome = fax.line.outcome or otherwise
         self._lines.close(fax.line)
         log.info("fax %s on %s from %s: %s", fax.fax_id, fax.number, call.caller, outcome.reason)
