@@ -6,23 +6,22 @@ T.30 over audio is two-way (the receiver says CED, DIS, CFR, MCF): every 20 ms e
 audio comes from (symmetric RTP, in the caller's own G.711 law), and feeds what arrives to the
 terminal at once. spandsp's T.30 timers run on the audio it hears, so a caller that falls silent
 is heard as silence: its timers (T1, T2...) still end the session.
-One thread with a selector serves every fax call, as the voicemail recorder does.
+One thread with a selector serves every fax call, as for the voicemail recorder (SocketThread).
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import selectors
 import socket
 import struct
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pbx_core.fax.spandsp import FaxTerminal, Outcome
 from pbx_core.media import g711
+from pbx_core.media.socket_thread import SocketThread
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,9 @@ class FaxLine:
     timestamp: int = field(default_factory=lambda: random.randrange(1 << 32))
     ssrc: int = field(default_factory=lambda: random.randrange(1 << 32))
     closed: bool = False
+
+    def __str__(self) -> str:
+        return self.path.name
 
     @property
     def port(self) -> int:
@@ -101,17 +103,14 @@ class FaxLine:
                 log.warning("fax %s: RTP not sent: %s", self.path.name, error)
 
 
-class FaxLines:
+class FaxLines(SocketThread[FaxLine]):
     """Opens lines (from any thread) and runs them in its own thread."""
 
     def __init__(self, host: str) -> None:
+        super().__init__("fax-rtp")
         self._host = host
-        self._selector = selectors.DefaultSelector()
         self._lines: set[FaxLine] = set()
-        self._pending: list[tuple[bool, FaxLine]] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        """The lines the thread runs (the thread's own)."""
 
     def open(self, path: Path, remote: tuple[str, int] | None, payload_type: int) -> FaxLine:
         """A socket on a free port and a T.30 receiver writing the pages into `path`; it talks
@@ -126,70 +125,36 @@ class FaxLines:
         except (OSError, RuntimeError):
             sock.close()
             raise
-        with self._lock:
-            self._pending.append((True, line))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="fax-rtp", daemon=True)
-                self._thread.start()
+        self.add(sock, line)
         return line
 
     def close(self, line: FaxLine) -> None:
         """The call is over: the thread frees the terminal (which finishes the TIFF file)."""
-        with self._lock:
-            line.closed = True
-            self._pending.append((False, line))
+        line.closed = True
+        self.remove(line.sock, line)
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-            self._thread = None
+    def packet(self, item: FaxLine, data: bytes, source: tuple[str, int]) -> None:
+        item.take(data, source)
+
+    def added(self, item: FaxLine) -> None:
+        self._lines.add(item)
+
+    def wait_seconds(self) -> float:
+        now = time.monotonic()
+        due = min((line.next_send for line in self._lines if line.remote), default=now + 1.0)
+        return due - now
+
+    def ticked(self) -> None:
+        now = time.monotonic()
         for line in self._lines:
-            line.terminal.close()
-            line.sock.close()
-        self._lines.clear()
-        self._selector.close()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._apply_pending()
-            now = time.monotonic()
-            wake = min((line.next_send for line in self._lines if line.remote), default=now + 0.05)
-            for key, _ in self._selector.select(max(0.0, min(wake - now, 0.05))):
-                self._drain(key.data)
-            now = time.monotonic()
-            for line in self._lines:
-                try:
-                    line.tick(now)
-                except Exception:  # one line's failure must not stop the others
-                    log.exception("fax line %s failed", line.path.name)
-
-    def _drain(self, line: FaxLine) -> None:
-        while True:
             try:
-                packet, source = line.sock.recvfrom(2048)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                log.warning("fax socket for %s failed", line.path.name, exc_info=True)
-                return
-            try:
-                line.take(packet, source)
-            except Exception:  # a malformed packet must not stop every fax
-                log.warning("fax packet dropped for %s", line.path.name, exc_info=True)
+                line.tick(now)
+            except Exception:  # one line's failure must not stop the others
+                log.exception("fax line %s failed", line)
 
-    def _apply_pending(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, []
-        for add, line in pending:
-            if add:
-                self._lines.add(line)
-                self._selector.register(line.sock, selectors.EVENT_READ, line)
-            elif line in self._lines:
-                self._lines.discard(line)
-                self._selector.unregister(line.sock)
-                line.sock.close()
-                line.terminal.close()
+    def released(self, item: FaxLine) -> None:
+        self._lines.discard(item)
+        item.terminal.close()
 
 
 def line_sdp(host: str, port: int, payload_type: int) -> str:

@@ -26,10 +26,10 @@ class Unknown:
     call_id: str
 
 
-def test_a_command_the_pbx_does_not_handle_raises_instead_of_being_dropped() -> None:
-    events: list[cc.CallEvent] = []
-    manager = CallManager(
-        {},
+def call_manager(events: list[cc.CallEvent]) -> CallManager:
+    """The B2BUA without SIP or media (no rtpengine, no fax receiver)."""
+    return CallManager(
+        {"_sip_address": "127.0.0.1"},
         Directories.of([demo_directory()]),
         LocationStore(Redis()),
         lambda e, _r: events.append(e),
@@ -37,6 +37,11 @@ def test_a_command_the_pbx_does_not_handle_raises_instead_of_being_dropped() -> 
         auth=DigestAuth(),
         throttle=AuthThrottle(),
     )
+
+
+def test_a_command_the_pbx_does_not_handle_raises_instead_of_being_dropped() -> None:
+    events: list[cc.CallEvent] = []
+    manager = call_manager(events)
     manager.calls["c1"] = Call(
         "c1", ua=None, caller="0612", called="7001", caller_name="",
         source=cc.CallSource.TRUNK, route="7001", caller_tag="tag", tenant=cc.DEFAULT_TENANT,
@@ -69,15 +74,7 @@ def test_receive_fax_without_a_fax_receiver_ends_the_call_instead_of_leaving_it(
     # A PBX started without fax settings (no media, no libspandsp2): the application has let
     # go of the call, so the caller gets 503 at once, and the application a CommandFailed.
     events: list[cc.CallEvent] = []
-    manager = CallManager(
-        {"_sip_address": "127.0.0.1"},
-        Directories.of([demo_directory()]),
-        LocationStore(Redis()),
-        lambda e, _r: events.append(e),
-        realm="t",
-        auth=DigestAuth(),
-        throttle=AuthThrottle(),
-    )
+    manager = call_manager(events)
     ua = _CallerUa()
     manager.calls["c1"] = Call(
         "c1", ua=ua, caller="0612", called="7098", caller_name="",
