@@ -42,7 +42,7 @@ import httpx  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from cti.demo_company import DEMO_TENANT  # noqa: E402
-from cti.receptionist import ReceptionistConsole  # noqa: E402
+from cti.receptionist import ReceptionistConsole, Tile  # noqa: E402
 from pbx_core import call_control as cc  # noqa: E402
 from pbx_core.service import PbxService  # noqa: E402
 from tests.agent_ui.agent_pages import new_context, watch_errors  # noqa: E402
@@ -128,8 +128,9 @@ class BackendTap:
 
     async def _follow(self, console: ReceptionistConsole) -> None:
         with console.listen(DEMO_TENANT) as queue:
-            while (tile := await queue.get()) is not None:
-                self.seen.append((tile.extension, str(tile.state), time.time() * 1000))
+            while (item := await queue.get()) is not None:
+                if isinstance(item, Tile):  # not a receptionist's call actions
+                    self.seen.append((item.extension, str(item.state), time.time() * 1000))
 
     def stop(self) -> None:
         self._task.cancel()

@@ -1,14 +1,19 @@
-"""Benchmark: rtpengine's CPU per browser call (Opus <-> G.711, as the WebSocket gateway asks it)
-against a plain RTP G.711 call, measured in the same run on the same rtpengine.
+"""Benchmark: rtpengine's CPU per browser call against a plain RTP G.711 call, measured in the
+same run on the same rtpengine, in three phases of N calls at once:
 
-Each call is two legs in one rtpengine call: a phone side (A) sending PCMU every 20 ms, and a
-far side (B). Plain: B is offered PCMU and answers PCMU. Browser-style: B is offered Opus only
-(`codec: {mask: [PCMU, PCMA], transcode: [opus]}`, the flags of `webrtc_bridge.offer_to_browser`)
-and answers Opus; B echoes every packet it gets, so rtpengine encodes Opus toward B and decodes
-B's Opus back to PCMU toward A: transcoding both ways, no Opus encoder needed here. Not in the
-figure: DTLS-SRTP and ICE (a browser would need a DTLS client; SRTP's AES + HMAC per packet is
-small beside an Opus encode). rtpengine's CPU comes from /proc/<pid>/stat over the measured
-seconds; every call must see A receive packets back (0 failed calls).
+1. plain: a phone side (A) sending PCMU every 20 ms and a far side (B) answering PCMU, which
+   echoes every packet back (the baseline);
+2. Opus: B offered Opus only (`codec: {mask: [PCMU, PCMA], transcode: [opus]}`, the gateway's
+   codec flags) and echoing, so rtpengine decodes and encodes Opus for every packet, no
+   DTLS-SRTP or ICE;
+3. WebRTC: B is a real browser leg, an RTCPeerConnection in headless Chromium
+   (bench/webrtc_browser.py): rtpengine offers it with the WebSocket gateway's own flags
+   (`WebrtcMediaBridge.offer_to_browser`: ICE=force, DTLS=passive, UDP/TLS/RTP/SAVPF, Opus),
+   the page answers, ICE and DTLS-SRTP complete, and the browser sends its microphone's tone in
+   Opus while A sends PCMU: the full media path of a browser phone's call.
+
+rtpengine's CPU comes from /proc/<pid>/stat over the measured seconds (not Chromium's). A call
+fails when A receives no RTP back, or (WebRTC) the page's `getStats()` shows no inbound packets.
 
     .venv/bin/python bench/webrtc_media.py [--calls 50] [--seconds 10]
 """
@@ -25,16 +30,28 @@ import socket
 import struct
 import sys
 import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.webrtc_browser import BrowserLeg, answer_offers, browser_page, inbound, wait_connected  # noqa: E402
 from pbx_core.media import g711  # noqa: E402
 from pbx_core.media.ng_client import NgClient  # noqa: E402
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine  # noqa: E402
-from pbx_core.media.webrtc_bridge import BROWSER_CODECS, PHONE_CODECS  # noqa: E402
+from pbx_core.media.webrtc_bridge import (  # noqa: E402
+    BROWSER_CODECS,
+    PHONE_CODECS,
+    WebrtcMediaBridge,
+)
+
+CONNECT_WAIT_S = 60.0
+"""For every browser leg's ICE and DTLS (seconds on a loaded machine); legs not connected by
+then are counted as failed calls."""
 
 TICKS = os.sysconf("SC_CLK_TCK")
 # A 440 Hz tone, not silence: an encoder may spend less on silence than on speech.
@@ -64,27 +81,57 @@ def _media_port(sdp: str) -> int:
     raise ValueError("no audio in rtpengine's SDP")
 
 
+@dataclass(frozen=True)
+class Phase:
+    label: str
+    share: float
+    """rtpengine's CPU over the measured seconds, as a share of one core."""
+    received_by_phones: list[int]
+    """RTP packets each call's phone side (A) received back."""
+    browser_legs: list[BrowserLeg] | None = None
+    """WebRTC phase: what each call's browser leg received."""
+    setup_cpu_s: float = 0.0
+    """WebRTC phase: rtpengine's CPU seconds from the first offer until every leg completed
+    ICE and DTLS (the handshakes a browser call pays once)."""
+
+    @property
+    def failed(self) -> int:
+        browsers = [leg.packets for leg in self.browser_legs or []] or self.received_by_phones
+        return sum(a == 0 or b == 0 for a, b in zip(self.received_by_phones, browsers, strict=True))
+
+
 class Call:
-    def __init__(self, ng: NgClient, opus: bool) -> None:
+    """One call's phone side A (PCMU, a socket of this process). Its far side B is an echoing
+    socket of this process (`_echo_call`) or a browser leg (`b` None)."""
+
+    def __init__(self) -> None:
         self.a = _socket()
-        self.b = _socket()
+        self.b: socket.socket | None = None
         self.call_id = secrets.token_hex(8)
-        codec: dict[str, list[str]] = {}
-        if opus:
-            codec = {"mask": list(PHONE_CODECS), "transcode": list(BROWSER_CODECS)}
-        offered = ng.request(
-            "offer", call_id=self.call_id, from_tag="a", sdp=_sdp(_port(self.a), "pcmu"),
-            codec=codec, replace=["origin", "session-connection"],
-        )["sdp"]  # fmt: skip
-        answered = ng.request(
-            "answer", call_id=self.call_id, from_tag="a", to_tag="b",
-            sdp=_sdp(_port(self.b), "opus" if opus else "pcmu"),
-            replace=["origin", "session-connection"],
-        )["sdp"]  # fmt: skip
-        self.to_a_side = ("127.0.0.1", _media_port(str(answered)))  # where A sends
-        self.to_b_side = ("127.0.0.1", _media_port(str(offered)))  # where B sends
+        self.to_a_side = ("127.0.0.1", 0)  # where A sends
+        self.to_b_side = ("127.0.0.1", 0)  # where B sends
         self.received_by_a = 0
         self.sequence = 0
+
+
+def _echo_call(ng: NgClient, opus: bool) -> Call:
+    call = Call()
+    call.b = _socket()
+    codec: dict[str, list[str]] = {}
+    if opus:
+        codec = {"mask": list(PHONE_CODECS), "transcode": list(BROWSER_CODECS)}
+    offered = ng.request(
+        "offer", call_id=call.call_id, from_tag="a", sdp=_sdp(_port(call.a), "pcmu"),
+        codec=codec, replace=["origin", "session-connection"],
+    )["sdp"]  # fmt: skip
+    answered = ng.request(
+        "answer", call_id=call.call_id, from_tag="a", to_tag="b",
+        sdp=_sdp(_port(call.b), "opus" if opus else "pcmu"),
+        replace=["origin", "session-connection"],
+    )["sdp"]  # fmt: skip
+    call.to_a_side = ("127.0.0.1", _media_port(str(answered)))
+    call.to_b_side = ("127.0.0.1", _media_port(str(offered)))
+    return call
 
 
 def _socket() -> socket.socket:
@@ -106,7 +153,8 @@ def _cpu_seconds(pid: int) -> float:
 async def _run(calls: list[Call], seconds: float, pid: int) -> float:
     loop = asyncio.get_running_loop()
     for call in calls:
-        loop.add_reader(call.b, _echo, call)
+        if call.b is not None:
+            loop.add_reader(call.b, _echo, call)
         loop.add_reader(call.a, _count, call)
     await asyncio.sleep(1.0)  # warm-up: first packets latch, codecs start
     start_cpu, start = _cpu_seconds(pid), loop.time()
@@ -121,12 +169,14 @@ async def _run(calls: list[Call], seconds: float, pid: int) -> float:
         await asyncio.sleep(max(0.0, next_send - loop.time()))
     used = _cpu_seconds(pid) - start_cpu
     for call in calls:
-        loop.remove_reader(call.b)
+        if call.b is not None:
+            loop.remove_reader(call.b)
         loop.remove_reader(call.a)
     return used / (loop.time() - start)
 
 
 def _echo(call: Call) -> None:
+    assert call.b is not None
     try:
         while True:
             data = call.b.recv(2048)
@@ -144,47 +194,86 @@ def _count(call: Call) -> None:
         pass
 
 
-async def _measure(
-    rtpengine: RtpengineProcess, count: int, seconds: float, opus: bool
-) -> tuple[float, int]:
+async def _measure(rtpengine: RtpengineProcess, count: int, seconds: float, opus: bool) -> Phase:
     ng = NgClient(rtpengine.host, rtpengine.ng_port, timeout=2.0)
-    calls = [Call(ng, opus) for _ in range(count)]
+    calls = [_echo_call(ng, opus) for _ in range(count)]
     try:
         share = await _run(calls, seconds, rtpengine.process.pid)
-        failed = sum(call.received_by_a == 0 for call in calls)
     finally:
         for call in calls:
             ng.delete(call.call_id)
             call.a.close()
-            call.b.close()
+            if call.b is not None:
+                call.b.close()
         ng.close()
-    return share, failed
+    label = "browser-style Opus<->G.711" if opus else "plain RTP G.711 (baseline)"
+    return Phase(label, share, [call.received_by_a for call in calls])
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _measure_webrtc(rtpengine: RtpengineProcess, count: int, seconds: float, work: Path) -> Phase:
+    bridge = WebrtcMediaBridge(NgClient(rtpengine.host, rtpengine.ng_port, timeout=2.0))
+    calls = [Call() for _ in range(count)]
+    try:
+        with browser_page(work) as page:
+            setup_start = _cpu_seconds(rtpengine.process.pid)
+            offers = [
+                bridge.offer_to_browser(call.call_id, "a", _sdp(_port(call.a), "pcmu"))
+                for call in calls
+            ]
+            for call, answer in zip(calls, answer_offers(page, offers), strict=True):
+                to_phone = bridge.answer(call.call_id, "a", "b", answer)
+                call.to_a_side = ("127.0.0.1", _media_port(to_phone))
+            wait_connected(page, CONNECT_WAIT_S)
+            setup_cpu = _cpu_seconds(rtpengine.process.pid) - setup_start
+            # Playwright's sync API holds this thread's event loop: the phones run in another.
+            with ThreadPoolExecutor(1) as pool:
+                share = pool.submit(asyncio.run, _run(calls, seconds, rtpengine.process.pid))
+                measured = share.result()
+            legs = inbound(page)
+    finally:
+        for call in calls:
+            bridge.delete(call.call_id)
+            call.a.close()
+        bridge.close()
+    label = "WebRTC DTLS-SRTP/ICE/Opus"
+    return Phase(label, measured, [call.received_by_a for call in calls], legs, setup_cpu)
+
+
+def main(argv: list[str] | None = None) -> list[Phase]:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as work:
         rtpengine = start_rtpengine(Path(work))
         try:
-            plain, plain_failed = await _measure(rtpengine, args.calls, args.seconds, opus=False)
-            await asyncio.sleep(1.0)
-            opus, opus_failed = await _measure(rtpengine, args.calls, args.seconds, opus=True)
+            plain = asyncio.run(_measure(rtpengine, args.calls, args.seconds, opus=False))
+            time.sleep(1.0)
+            opus = asyncio.run(_measure(rtpengine, args.calls, args.seconds, opus=True))
+            time.sleep(1.0)
+            webrtc = _measure_webrtc(rtpengine, args.calls, args.seconds, Path(work))
         finally:
             rtpengine.stop()
-    print(f"{args.calls} calls at once, {args.seconds:.0f} s each run, one rtpengine")
+    phases = [plain, opus, webrtc]
+    print(f"{args.calls} calls at once, {args.seconds:.0f} s each phase, one rtpengine")
+    for phase in phases:
+        print(
+            f"  {phase.label:27}: {phase.share:6.1%} of a core, "
+            f"{phase.share / args.calls:.3%} per call, {phase.failed} failed calls"
+        )
+    legs = webrtc.browser_legs or []
+    codecs = ", ".join(sorted({leg.codec for leg in legs}))
     print(
-        f"  plain RTP G.711 (baseline): {plain:6.1%} of a core, "
-        f"{plain / args.calls:.3%} per call, {plain_failed} failed calls"
+        f"  WebRTC legs, fewest packets received: phone {min(webrtc.received_by_phones)}, "
+        f"browser {min(leg.packets for leg in legs)} ({codecs}); rtpengine CPU per call "
+        f"for offer, answer, ICE and DTLS: {webrtc.setup_cpu_s / args.calls * 1000:.1f} ms"
     )
-    print(
-        f"  browser-style Opus<->G.711: {opus:6.1%} of a core, "
-        f"{opus / args.calls:.3%} per call, {opus_failed} failed calls"
-    )
-    print(f"  ratio Opus / plain per call: {opus / plain if plain else float('inf'):.1f}x")
+    for phase in (opus, webrtc):
+        ratio = phase.share / plain.share if plain.share else float("inf")
+        print(f"  ratio {phase.label} / plain per call: {ratio:.1f}x")
+    print(f"  ratio WebRTC / Opus only: {webrtc.share / opus.share if opus.share else 0:.2f}x")
+    return phases
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -8,6 +8,7 @@ package, so every package, the pure core included, may import it.
 | `dependencies.py` | the start-up check of the libraries used below their public API |
 | `priorities.py` | the range of a waiting call's priority (engine, API and board agree) |
 | `number_categories.py` | the categories of a called number (calling plans, the PBX, reports) |
+| `number_destinations.py` | text destinations (`voicemail:<ext>`): provisioning, PBX, groups |
 | `manager_assistant.py` | which calls to a manager ring its assistant first (provisioning, PBX) |
 | `e164.py` | phone numbers to E.164, the key of the CRM index and the contacts directory |
 | `migrations.py` | running one package's Alembic migrations in a database shared with others |

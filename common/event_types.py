@@ -64,6 +64,19 @@ class EventType(StrEnum):
     """A supervisor switch (night service override, forced forwarding) changed."""
     INPUT_REJECTED = "INPUT_REJECTED"
     """An impossible input (unknown call, agent not a member...) was refused; state unchanged."""
+    # The group services' calls (docs/group-services.md, "Events"): not the engine's, so they
+    # have a stream of their own (`common.redis_keys.group_event_stream`), without sequences.
+    GROUP_CALL_OFFERED = "GROUP_CALL_OFFERED"
+    """A call reached a hunt group or an auto attendant (`group` is its number)."""
+    GROUP_MEMBER_RUNG = "GROUP_MEMBER_RUNG"
+    """A hunt group's member's phone rings with the call (`member`)."""
+    GROUP_CALL_ANSWERED = "GROUP_CALL_ANSWERED"
+    """A member answered the hunt group's call."""
+    GROUP_CALL_ABANDONED = "GROUP_CALL_ABANDONED"
+    """The caller hung up in the group (ringing, or in the menu) before anyone took the call."""
+    GROUP_CALL_FORWARDED = "GROUP_CALL_FORWARDED"
+    """The group sent the call on (a menu's key, group forwarding, no answer, busy), or gave up
+    on it (`destination` null: 486/480)."""
 
 
 TERMINAL_CALL_EVENTS = frozenset(
@@ -81,6 +94,17 @@ TERMINAL_CALL_EVENTS = frozenset(
     }
 )
 """Exactly one of these ends each call's stay in a call center (call-center.md, outcome)."""
+
+GROUP_CALL_EVENTS = frozenset(
+    {
+        EventType.GROUP_CALL_OFFERED,
+        EventType.GROUP_MEMBER_RUNG,
+        EventType.GROUP_CALL_ANSWERED,
+        EventType.GROUP_CALL_ABANDONED,
+        EventType.GROUP_CALL_FORWARDED,
+    }
+)
+"""The group services' events (cti/group_events.py), never the queue engine's."""
 
 
 DATA_FIELDS: dict[EventType, frozenset[str]] = {
@@ -118,6 +142,11 @@ DATA_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.AGENT_LEFT: frozenset(),
     EventType.CALL_CENTER_UPDATED: frozenset({"night_service_override", "forced_forwarding"}),
     EventType.INPUT_REJECTED: frozenset({"input", "error"}),
+    EventType.GROUP_CALL_OFFERED: frozenset({"kind"}),
+    EventType.GROUP_MEMBER_RUNG: frozenset({"policy", "ring_seconds"}),
+    EventType.GROUP_CALL_ANSWERED: frozenset({"wait_seconds"}),
+    EventType.GROUP_CALL_ABANDONED: frozenset({"wait_seconds"}),
+    EventType.GROUP_CALL_FORWARDED: frozenset({"trigger", "destination", "wait_seconds"}),
 }
 """The `data` fields each event type may carry (docs/events.md, "data per type", explains each).
 The engine's property test checks every event it emits against this, and a docs test checks that

@@ -16,3 +16,8 @@ class Category(StrEnum):
     SERVICE = "service"
     """Freephone (0800), shared cost, municipalities (14 0xx)."""
     EMERGENCY = "emergency"
+
+
+MAX_EXTERNAL_CALLS = 10_000
+"""The highest call capacity (simultaneous calls with the carrier) a tenant or a call center may
+be given (ch. 7 Call Capacity Management)."""

@@ -20,6 +20,12 @@ def cdr_stream(prefix: str, tenant: str) -> str:
     return f"{prefix}:{tenant}:cdrs"
 
 
+def group_event_stream(prefix: str, tenant: str) -> str:
+    """The per-tenant stream of the group services' call events (docs/events.md, "Group calls"):
+    Redis ids, not the engine's sequences, so apart from `event_stream`."""
+    return f"{prefix}:{tenant}:group-events"
+
+
 TENANT_STREAM_SUFFIXES = (":events", ":cdrs")
 """The suffixes of `event_stream` and `cdr_stream`: what the reports ingester scans for."""
 
@@ -43,6 +49,17 @@ def is_event_stream(key: str) -> bool:
     """Whether a stream key (from either function above) is an event stream, whose entries are
     ordered by their own sequence numbers, rather than a CDR stream."""
     return key.endswith(":events")
+
+
+def tenant_alerts(prefix: str, tenant: str) -> str:
+    """The newest alerts for a tenant's admins, newest first (cti/tenant_alerts.py)."""
+    return f"{prefix}:{tenant}:alerts"
+
+
+def alert_mail_gate(prefix: str, tenant: str, kind: str) -> str:
+    """Set while a mail about `kind` alerts went to `tenant`'s admins lately: one mail, not one
+    per blocked call (cti/tenant_alerts.py)."""
+    return f"{prefix}:{tenant}:alerts:mailed:{kind}"
 
 
 def snapshot_key(prefix: str, tenant: str, part: str) -> str:
@@ -147,6 +164,24 @@ def wallboard_thresholds(prefix: str, tenant: str) -> str:
 def receptionist_monitored(prefix: str, tenant: str, username: str) -> str:
     """The extensions a receptionist's console monitors, a JSON list (docs/receptionist.md)."""
     return f"{prefix}:{tenant}:receptionist:{username}:monitored"
+
+
+def receptionist_lines(prefix: str) -> str:
+    """Every `tenant/extension` whose console was opened: the lines whose calls are logged for
+    the console's history, a set (docs/receptionist.md)."""
+    return f"{prefix}:receptionist:lines"
+
+
+def receptionist_history(prefix: str, tenant: str, extension: str) -> str:
+    """The calls that rang a receptionist, newest first: a list of JSON `{"callId", "caller",
+    "callerName", "at"}`, trimmed (docs/receptionist.md)."""
+    return f"{prefix}:{tenant}:receptionist:{extension}:history"
+
+
+def receptionist_notes(prefix: str, tenant: str) -> str:
+    """Notes on the tenant's calls written in the receptionist console, a hash: call id -> JSON
+    `{"text", "by", "at"}` (docs/receptionist.md)."""
+    return f"{prefix}:{tenant}:receptionist:notes"
 
 
 def belmenu_requests(prefix: str, scope: str, subject: str) -> str:

@@ -10,10 +10,12 @@ network databases only (no SQLite or other file drivers: those would read the se
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import ipaddress
 import logging
 import os
+import socket
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -45,7 +47,9 @@ def _allowed_http_hosts(environ: Mapping[str, str]) -> frozenset[str]:
     return frozenset(h.strip().lower() for h in environ.get(HTTP_HOSTS_ENV, "").split(",") if h)
 
 
-def _check_url(field: str, url: str, environ: Mapping[str, str]) -> None:
+def check_url(field: str, url: str, environ: Mapping[str, str] = os.environ) -> None:
+    """The outbound URL policy for every endpoint a tenant chooses (CRM connections, CardDAV
+    address books): https to a public host, or a host the operator listed."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -61,12 +65,54 @@ def _check_url(field: str, url: str, environ: Mapping[str, str]) -> None:
         raise ConnectionRefused(f"{field}: https only")
     if host == "localhost" or host.endswith(".localhost"):
         raise ConnectionRefused(f"{field}: not a public host")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return
-    if not address.is_global:
+    address = _address_literal(host)
+    if address is not None and not address.is_global:
         raise ConnectionRefused(f"{field}: not a public address")
+
+
+def _address_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host names without DNS: a standard literal, or one of the legacy IPv4
+    spellings the system resolver also accepts (`127.1`, `2130706433`, `0x7f.1`), which
+    `ipaddress` does not parse and would otherwise pass for names."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+async def check_resolved(field: str, url: str, environ: Mapping[str, str] = os.environ) -> None:
+    """`check_url` again just before a call, with the host's DNS answers: a public name that
+    resolves to a loopback or private address (DNS set up to reach the server's own network) is
+    refused too. Names the operator listed are trusted as they are."""
+    check_url(field, url, environ)
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in _allowed_http_hosts(environ):
+        return
+    try:
+        answers = await asyncio.get_running_loop().getaddrinfo(
+            host, parts.port or 443, type=socket.SOCK_STREAM
+        )
+    except OSError as error:
+        raise ConnectionRefused(f"{field}: {host} does not resolve ({error})") from None
+    for *_, sockaddr in answers:
+        if not ipaddress.ip_address(sockaddr[0]).is_global:
+            raise ConnectionRefused(f"{field}: {host} resolves to a non-public address")
+
+
+async def check_resolved_urls(
+    config: ConnectorConfig, environ: Mapping[str, str] = os.environ
+) -> None:
+    """`check_resolved` for every URL of a checked configuration (`parse_connection` looked at
+    the text only): run when an admin saves a connection."""
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        if field.name.endswith("url") and isinstance(value, str):
+            await check_resolved(field.name, value, environ)
 
 
 def _check_sql_url(url: str) -> None:
@@ -118,7 +164,7 @@ def parse_connection(
         value = getattr(config, field.name)
         _check_type(config, field, value)
         if field.name.endswith("url") and isinstance(value, str):
-            _check_url(field.name, value, environ)
+            check_url(field.name, value, environ)
     url = getattr(config, "url", None)
     if isinstance(url, Secret):
         _check_sql_url(url.reveal())

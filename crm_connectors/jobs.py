@@ -183,28 +183,37 @@ def schedule_key(queue_name: str, tenant: str, name: str, mode: str) -> str:
 
 
 def _schedule_next_run_once(tenant: str, name: str, mode: str, every_s: int) -> None:
-    """Schedule the next periodic run, once per run (not again on retry), and only while this
-    job's chain is the current one: `schedule_sync` called again starts a new chain."""
+    continue_schedule(
+        lambda queue_name: schedule_key(queue_name, tenant, name, mode),
+        sync_job,
+        (tenant, name, mode, every_s),
+        every_s,
+        f"crm {mode} sync {tenant}/{name}",
+    )
+
+
+def continue_schedule(
+    key: Callable[[str], str],
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    every_s: int,
+    description: str,
+) -> None:
+    """From inside a periodic job: schedule its next run, once per run (not again on retry),
+    and only while this job's chain is the current one (`key(queue name)` names the job that
+    carries it): `schedule_every` called again starts a new chain."""
     job = get_current_job()
     if job is None or job.meta.get("next_scheduled"):
         return
-    key = schedule_key(job.origin, tenant, name, mode)
-    current = job.connection.get(key)
+    chain = key(job.origin)
+    current = job.connection.get(chain)
     if current is not None and _text(current) != job.id:
-        log.info("crm %s sync %s/%s: schedule replaced, chain ends here", mode, tenant, name)
+        log.info("%s: schedule replaced, chain ends here", description)
         return
-    queue = origin_queue(job)
-    nxt = queue.enqueue_in(
-        timedelta(seconds=every_s),
-        sync_job,
-        tenant,
-        name,
-        mode,
-        every_s,
-        retry=sync_retry(),
-        description=f"crm {mode} sync {tenant}/{name}",
+    nxt = origin_queue(job).enqueue_in(
+        timedelta(seconds=every_s), func, *args, retry=sync_retry(), description=description
     )
-    job.connection.set(key, nxt.id)
+    job.connection.set(chain, nxt.id)
     job.meta["next_scheduled"] = True
     _save_meta(job)
 
@@ -239,18 +248,29 @@ def schedule_sync(
     replaces the schedule (safe at every start-up). Typical: delta every 15 min, full nightly.
     """
     every_s = max(1, int(every.total_seconds()))
-    key = schedule_key(queue.name, tenant, connector_name, mode.value)
-    previous = queue.connection.get(key)
-    job = queue.enqueue_in(
-        first_in,
+    return schedule_every(
+        queue,
+        schedule_key(queue.name, tenant, connector_name, mode.value),
         sync_job,
-        tenant,
-        connector_name,
-        mode.value,
-        every_s,
-        retry=sync_retry(),
+        (tenant, connector_name, mode.value, every_s),
+        first_in=first_in,
         description=f"crm {mode.value} sync {tenant}/{connector_name}",
     )
+
+
+def schedule_every(
+    queue: Queue,
+    key: str,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    *,
+    first_in: timedelta,
+    description: str,
+) -> Job:
+    """The first run of a periodic job whose runs call `continue_schedule`; the Redis `key`
+    names the chain's current job, so calling this again replaces the chain."""
+    previous = queue.connection.get(key)
+    job = queue.enqueue_in(first_in, func, *args, retry=sync_retry(), description=description)
     queue.connection.set(key, job.id)
     if previous is not None:
         # Calling this again (a restart, a changed interval) replaces the old chain.
@@ -260,7 +280,10 @@ def schedule_sync(
 
 def cancel_sync_schedule(queue: Queue, tenant: str, connector_name: str, mode: SyncMode) -> None:
     """Stop a periodic sync (e.g. the connector was removed)."""
-    key = schedule_key(queue.name, tenant, connector_name, mode.value)
+    cancel_schedule(queue, schedule_key(queue.name, tenant, connector_name, mode.value))
+
+
+def cancel_schedule(queue: Queue, key: str) -> None:
     previous = queue.connection.get(key)
     queue.connection.delete(key)
     if previous is not None:

@@ -51,6 +51,7 @@ class OAuth2Token:
         client_secret: Secret,
         refresh_token: Secret | None,
         min_refresh_interval_s: float = 0.0,
+        scope: str | None = None,
         on_refresh_token: Callable[[Secret], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         state: TokenState | None = None,
@@ -59,6 +60,8 @@ class OAuth2Token:
         self._client_id = client_id
         self._client_secret = client_secret
         self._min_interval = min_refresh_interval_s
+        self._scope = scope
+        """Sent with each refresh where the vendor asks for it (Microsoft identity platform)."""
         self._on_refresh_token = on_refresh_token
         self._clock = clock
         self.state = state if state is not None else TokenState(refresh_token=refresh_token)
@@ -102,6 +105,8 @@ class OAuth2Token:
             form |= {"grant_type": "refresh_token", "refresh_token": st.refresh_token.reveal()}
         else:
             form["grant_type"] = "client_credentials"
+        if self._scope is not None:
+            form["scope"] = self._scope
         try:
             body = await send_json(
                 client, "POST", self._token_url, data=form, retry=RetryPolicy(attempts=2)

@@ -45,6 +45,7 @@ from cti.rest import (
     reports,
     screen_pop,
     sip_credential,
+    tenant_alerts,
     trunk_registrations,
     user_services,
     voicemail,
@@ -158,6 +159,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         ops.router,
         reports.router,
         report_schedules.router,
+        tenant_alerts.router,
         trunk_registrations.router,  # before provisioning's `/trunks/{trunk_id}` routes
         provisioning.router,
         provisioning_trunks.platform_router,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import time
 
-from pbx_core.features.rooms import Room
 from queueing.config import (
     Action,
     AgentConfig,
@@ -26,8 +25,6 @@ from queueing.config import (
 from queueing.schedule import OpeningHours, WeeklySchedule, dutch_public_holidays
 
 DEMO_TENANT = "demo"
-DEMO_ROOMS = (Room("8100", pin="1234", moderator_pin="9999", max_participants=10),)
-"""The demo's conference bridge room (docs/conference.md): not in provisioning yet."""
 WRAP_UP_SECONDS = 10
 DISPOSITION_CODES = frozenset(
     {"resolved", "information", "sale", "callback", "complaint", "wrong-number"}

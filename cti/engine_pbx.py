@@ -274,7 +274,9 @@ class PbxAdapter:
             if (event.tenant, event.called) not in self._call_centers:
                 self._port.send(pbx.Reject(event.call_id, 404, "Not Found"))
                 return None
-            return event.tenant, qi.CallArrived(event.call_id, event.called, event.caller)
+            external = event.source is pbx.CallSource.TRUNK  # counts against call capacity
+            arrived = qi.CallArrived(event.call_id, event.called, event.caller, external=external)
+            return event.tenant, arrived
         call_id, mark, _ = event.call_id.rpartition(DIAL_MARK)
         found = self._find_call(call_id if mark else event.call_id)
         if found is None:

@@ -164,6 +164,10 @@ class EngineRuntime(EngineControl):
     def runs(self, tenant: str) -> bool:
         return tenant in self._tenants
 
+    def config(self, tenant: str) -> TenantConfig:
+        """The config `tenant`'s engine runs now (a change applies after its commit)."""
+        return self._tenants[tenant].engine.config
+
     def apply_config(self, tenant: str, config: TenantConfig) -> None:
         """Run `config` from now on, without a restart: the running state is carried over
         (`decode_state`), so waiting calls keep their places and agents their states."""

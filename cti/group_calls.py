@@ -18,8 +18,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import assert_never
+from typing import Any, assert_never
 
+from common.event_types import EventType
+from common.number_destinations import voicemail_box
+from cti.group_events import GroupEvent
 from group_services import hunt, menu
 from group_services.config import AutoAttendantConfig, FaxConfig, HuntGroupConfig, Menu
 from pbx_core import call_control as cc
@@ -43,6 +46,11 @@ SAID: Mapping[str, Mapping[str, str]] = {
 class _GroupCall:
     call_id: str
     tenant: str
+    caller: str = ""
+    group: str = ""
+    """The group the call is in now (its events name it)."""
+    entered_at: float = 0.0
+    """When it reached `group`: the events' wait_seconds count from here."""
     answered: bool = False
     hops: int = 0
     attendant: AutoAttendantConfig | None = None
@@ -69,8 +77,11 @@ class GroupCalls:
         prompts_dir: Path,
         clock: Callable[[], float] = time.time,
         draw: Callable[[], float] = random.random,
+        events: Callable[[GroupEvent], None] | None = None,
     ) -> None:
         self._send = send
+        self._events = events
+        """Where the calls' events go (cti/group_events.py; None: only the log)."""
         self._prompts_dir = prompts_dir
         self._spoken = SpokenPrompts(prompts_dir / "spoken")
         self._clock = clock
@@ -91,10 +102,15 @@ class GroupCalls:
     def is_group(self, tenant: str, number: str) -> bool:
         return number in self._configs.get(tenant, {})
 
-    def fax(self, tenant: str, number: str) -> FaxConfig | None:
-        """The tenant's fax number `number` as configured now (its recipients)."""
+    def hunt_group(
+        self, tenant: str, number: str
+    ) -> tuple[HuntGroupConfig, hunt.GroupState] | None:
+        """A hunt group's settings and what it remembers between calls (circular, uniform), for
+        the calls it makes itself (Bel-me-nu's, cti/belmenu_calls.py); None: no hunt group."""
         config = self._configs.get(tenant, {}).get(number)
-        return config if isinstance(config, FaxConfig) else None
+        if not isinstance(config, HuntGroupConfig):
+            return None
+        return config, self._groups.setdefault((tenant, number), hunt.GroupState())
 
     def owns(self, call_id: str) -> bool:
         return call_id in self._calls
@@ -104,12 +120,14 @@ class GroupCalls:
     async def on_call_event(self, event: cc.CallEvent) -> None:
         match event:
             case cc.CallOffered(call_id=call_id, tenant=tenant, called=called):
-                call = self._calls.setdefault(call_id, _GroupCall(call_id, tenant))
+                call = self._calls.setdefault(call_id, _GroupCall(call_id, tenant, event.caller))
                 call.away = False
                 call.answered = call.answered or event.transferred
                 await self._enter(call, called)
             case cc.CallHungUp(call_id=call_id):
                 ended = self._calls.pop(call_id, None)
+                if ended is not None and not ended.away:
+                    self._event(ended, EventType.GROUP_CALL_ABANDONED, "the caller hung up")
                 if ended is not None:
                     self._cancel_timer(ended)
                     self._end_hunt(ended, stop_ringing=False)  # the PBX cancelled them
@@ -144,6 +162,11 @@ class GroupCalls:
                 await self._play_next(call)
             case cc.CallTransferred():
                 call.away = True
+            case cc.CommandFailed(command="Transfer", reason=reason) if call.away:
+                # The PBX could not take the caller there (a box gone since the menu was saved):
+                # ended, never left hanging in silence.
+                log.warning("group call %s: transfer failed: %s", call.call_id, reason)
+                self._refuse(call, 480, "Temporarily Unavailable")
             case cc.CommandFailed(command="PlayPrompt", reason=reason) if call.playing:
                 # rtpengine refused or was too slow: go on as if it played (the menu waits for
                 # a key, a goodbye hangs up), never wait for a `MediaFinished` that won't come.
@@ -185,6 +208,15 @@ class GroupCalls:
             log.warning("group call %s to %s ended: %s", call.call_id, number, why)
             self._refuse(call, 404 if config is None else 482, why)
             return
+        call.group, call.entered_at = number, self._clock()
+        kind = (
+            "auto_attendant"
+            if isinstance(config, AutoAttendantConfig)
+            else "fax"
+            if isinstance(config, FaxConfig)
+            else "hunt_group"
+        )
+        self._event(call, EventType.GROUP_CALL_OFFERED, f"offered to {number}", kind=kind)
         if isinstance(config, AutoAttendantConfig):
             await self._start_menu(call, config)
         elif isinstance(config, FaxConfig):
@@ -194,9 +226,10 @@ class GroupCalls:
         else:
             await self._start_hunt(call, config)
 
-    async def _route(self, call: _GroupCall, target: str, why: str) -> None:
+    async def _route(self, call: _GroupCall, target: str, why: str, trigger: str) -> None:
         """A transfer decided by a menu or a hunt group."""
         log.info("group call %s -> %s (%s)", call.call_id, target, why)
+        self._event(call, EventType.GROUP_CALL_FORWARDED, why, trigger=trigger, destination=target)
         self._cancel_timer(call)
         call.queue.clear()
         call.after = None
@@ -208,7 +241,8 @@ class GroupCalls:
             return
         call.away = True
         call.playing = None
-        self._send(cc.Transfer(call.call_id, target))
+        box = voicemail_box(target)
+        self._send(cc.Transfer(call.call_id, box or target, to_voicemail=box is not None))
 
     def _refuse(self, call: _GroupCall, code: int, reason: str) -> None:
         call.away = True
@@ -266,7 +300,7 @@ class GroupCalls:
                 case menu.Wait(seconds=seconds):
                     call.after = partial(self._wait, call, seconds)
                 case menu.TransferTo(target=target, why=why):
-                    await self._route(call, target, why)
+                    await self._route(call, target, why, "menu")
                     return
                 case menu.Goodbye(why=why):
                     log.info("auto attendant call %s: goodbye (%s)", call.call_id, why)
@@ -307,23 +341,12 @@ class GroupCalls:
 
     async def _menu_prompt(self, tenant: str, config: AutoAttendantConfig, said: Menu) -> str:
         """The menu's announcement if the tenant has it, else its text spoken by espeak-ng."""
-        if said.announcement is not None:
-            name = prompt_name(tenant, said.announcement)
-            if name is not None and prompt_path(self._prompts_dir, name).exists():
-                return name
-            log.warning("announcement %s of %s is missing: its text is spoken",
-                        said.announcement, tenant)  # fmt: skip
-        return await self._text(said.text or said.name, config.language)
+        text = said.text or said.name
+        return await announced(self._prompts_dir, self._spoken, tenant, said.announcement, text,
+                               config.language)  # fmt: skip
 
     async def _speak(self, what: str, language: str) -> str:
-        return await self._text(SAID[what][language], language)
-
-    async def _text(self, text: str, language: str) -> str:
-        try:
-            return str(await asyncio.to_thread(self._spoken.path, text, language))
-        except (OSError, subprocess.CalledProcessError) as error:
-            log.error("could not speak %r: %s", text, error)
-            return f"welcome_{language}"
+        return await spoken(self._spoken, SAID[what][language], language)
 
     # Hunt group.
 
@@ -332,7 +355,7 @@ class GroupCalls:
         call.hunt_call = hunt.HuntCall()
         forward = hunt.on_arrival(config, self._clock())
         if forward is not None:
-            await self._route(call, forward.target, forward.why)
+            await self._route(call, forward.target, forward.why, forward.trigger)
             return
         self._send(cc.SendRinging(call.call_id))
         await self._ring_next(call)
@@ -348,14 +371,18 @@ class GroupCalls:
             case hunt.Ring(members=members, why=why):
                 log.info("hunt group %s, call %s: %s", config.number, call.call_id, why)
                 for member in members:
+                    rung = {"policy": config.policy.value, "ring_seconds": config.ring_seconds}
+                    self._event(call, EventType.GROUP_MEMBER_RUNG, why, member, **rung)
                     call.legs_made += 1
                     leg_id = f"{call.call_id}~hunt{call.legs_made}"
                     call.legs[leg_id] = member
                     self._send(cc.OfferCall(call.call_id, leg_id, member, config.ring_seconds))
-            case hunt.Forward(target=target, why=why):
-                await self._route(call, target, why)
+            case hunt.Forward(target=target, why=why, trigger=trigger):
+                await self._route(call, target, why, trigger)
             case hunt.GiveUp(outcome=outcome, why=why):
                 log.info("hunt group %s, call %s: %s", config.number, call.call_id, why)
+                self._event(call, EventType.GROUP_CALL_FORWARDED, why, trigger=outcome.value,
+                            destination=None)  # fmt: skip
                 busy = outcome is hunt.Outcome.BUSY
                 self._refuse(call, 486 if busy else 480,
                              "Busy Here" if busy else "Temporarily Unavailable")  # fmt: skip
@@ -374,6 +401,19 @@ class GroupCalls:
             group = self._groups.setdefault((call.tenant, call.hunt_group), hunt.GroupState())
             hunt.answered(group, member, call.call_id)
         log.info("hunt group %s, call %s: %s answered", call.hunt_group, call.call_id, member)
+        self._event(call, EventType.GROUP_CALL_ANSWERED, f"{member} answered", member)
+
+    def _event(
+        self, call: _GroupCall, type_: EventType, reason: str, member: str | None = None,
+        **data: Any,
+    ) -> None:  # fmt: skip
+        if self._events is None or not call.group:
+            return
+        now = self._clock()
+        if type_ not in (EventType.GROUP_CALL_OFFERED, EventType.GROUP_MEMBER_RUNG):
+            data["wait_seconds"] = round(now - call.entered_at, 3)
+        self._events(GroupEvent(type_, now, call.tenant, call.group, call.call_id, call.caller,
+                                reason, member, data))  # fmt: skip
 
     def _start_timeout(self, loop: asyncio.AbstractEventLoop, call: _GroupCall) -> None:
         task = loop.create_task(self._timed_out(call), name="menu-timeout")
@@ -391,6 +431,33 @@ class GroupCalls:
         call.legs.clear()
         call.hunt_group = None
         call.hunt_call = None
+
+
+async def announced(
+    prompts_dir: Path,
+    speaker: SpokenPrompts,
+    tenant: str,
+    announcement: str | None,
+    text: str,
+    language: str,
+) -> str:
+    """The prompt of a message the admin set: the tenant's uploaded `announcement:<name>` if its
+    file is there, else `text` spoken (a menu's prompt, the intercept message)."""
+    if announcement is not None:
+        name = prompt_name(tenant, announcement)
+        if name is not None and prompt_path(prompts_dir, name).exists():
+            return name
+        log.warning("announcement %s of %s is missing: its text is spoken", announcement, tenant)
+    return await spoken(speaker, text, language)
+
+
+async def spoken(speaker: SpokenPrompts, text: str, language: str) -> str:
+    """`text` spoken by espeak-ng (cached); the welcome prompt if it cannot be made."""
+    try:
+        return str(await asyncio.to_thread(speaker.path, text, language))
+    except (OSError, subprocess.CalledProcessError) as error:
+        log.error("could not speak %r: %s", text, error)
+        return f"welcome_{language}"
 
 
 class GroupsFirst:

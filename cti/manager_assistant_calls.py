@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
@@ -324,8 +324,12 @@ def wire_manager_assistant(
     return ManagerAssistant(service, calls, pbx.send)
 
 
-async def follow(pbx: PbxService, calls: FilteredCalls) -> None:
-    """Feed every PBX event to `calls` (a task of the product's)."""
+class CallEventSink(Protocol):
+    async def on_call_event(self, event: cc.CallEvent) -> None: ...
+
+
+async def follow(pbx: PbxService, calls: CallEventSink) -> None:
+    """Feed every PBX event to `calls` (a task of the product's; Bel-me-nu's calls use it too)."""
     queue = pbx.subscribe()
     try:
         while True:
@@ -333,6 +337,6 @@ async def follow(pbx: PbxService, calls: FilteredCalls) -> None:
             try:
                 await calls.on_call_event(event)
             except Exception:  # one bad event must not stop the lists for good
-                log.exception("filtered calls: %r failed", event)
+                log.exception("%s: %r failed", type(calls).__name__, event)
     finally:
         pbx.unsubscribe(queue)

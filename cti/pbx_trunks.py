@@ -5,16 +5,27 @@ of the tenants it serves, as one `TrunkRouting` swapped in whole whenever one of
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
 from collections.abc import Sequence
 from typing import Protocol
 
+from common.number_categories import Category
 from cti.trunks_demo import seed_demo_trunk
 from pbx_core.trunks.calling_plan import OutgoingPlan
+from pbx_core.trunks.fraud_guard import VelocityLimits, velocity_limits
+from pbx_core.trunks.incoming_plan import IncomingPlan
 from pbx_core.trunks.routing import Carrier, DirectNumber, TrunkRouting
 from provisioning.service import ProvisioningService
 from provisioning.trunks_calling_plans import ENTITY as CALLING_PLAN
 from provisioning.trunks_calling_plans import CallingPlans
+from provisioning.trunks_incoming import (
+    INTERCEPT_ENTITY,
+    PLAN_ENTITY,
+    IncomingPlans,
+    IncomingPlanView,
+)
 from provisioning.trunks_store import ENTITY as TRUNK
 from provisioning.trunks_store import PLATFORM, CarrierTrunk, Trunks
 from provisioning.unit import Change
@@ -25,6 +36,7 @@ DEMO_CARRIER = ("127.0.0.1", 5090)
 """The demo's carrier trunk (contract.md, "Outside world (demo)"), unless `OPENCC_CARRIER`."""
 ROUTING_ENTITIES = frozenset(
     {"tenant", "number_block", "number", "user", "call_center", CALLING_PLAN, TRUNK}
+    | {PLAN_ENTITY, INTERCEPT_ENTITY}
 )
 """Changes that can move a direct number, a caller ID or a plan (a user's extension too)."""
 
@@ -58,15 +70,30 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     hidden: list[tuple[str, str]] = []
     capacity: dict[str, int] = {}
     rejecting: list[tuple[str, str]] = []
+    velocity: dict[str, VelocityLimits] = {}
     for tenant in tenants:
         stored = calling_plans.stored_plans(tenant)
-        plans[tenant] = OutgoingPlan(stored.tenant_denied)
+        plans[tenant] = OutgoingPlan(stored.tenant_denied, stored.tenant_pin)
         for extension, denied in stored.users_denied.items():
-            user_plans[(tenant, extension)] = OutgoingPlan(denied)
+            user_plans[(tenant, extension)] = OutgoingPlan(denied, stored.users_pin[extension])
         hidden += [(tenant, extension) for extension in stored.hidden]
         rejecting += [(tenant, extension) for extension in stored.rejecting_anonymous]
         if stored.max_external_calls is not None:
             capacity[tenant] = stored.max_external_calls
+        if stored.toll_fraud is not None:
+            velocity[tenant] = velocity_limits(**stored.toll_fraud)
+    incoming = IncomingPlans(service.transactions)
+    incoming_plans: dict[str, IncomingPlan] = {}
+    user_incoming: dict[tuple[str, str], IncomingPlan] = {}
+    intercepted: list[str] = []
+    for tenant in tenants:
+        found = incoming.stored(tenant)
+        if found.tenant is not None:
+            incoming_plans[tenant] = _incoming(found.tenant)
+        for extension, plan in found.users.items():
+            user_incoming[(tenant, extension)] = _incoming(plan)
+        if found.intercepted:
+            intercepted.append(tenant)
     trunks = Trunks(service.transactions)
     own: dict[str, tuple[Carrier, ...]] = {}
     platform: tuple[Carrier, ...] = ()
@@ -79,15 +106,41 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     return TrunkRouting.of(
         None, numbers, plans, user_plans, hidden,
         tenant_carriers=own, inbound_addresses=inbound, platform_carriers=platform,
-        capacity=capacity, rejecting_anonymous=rejecting,
+        capacity=capacity, rejecting_anonymous=rejecting, incoming_plans=incoming_plans,
+        user_incoming_plans=user_incoming, intercepted=intercepted, tenant_velocity=velocity,
     )  # fmt: skip
+
+
+def _incoming(plan: IncomingPlanView) -> IncomingPlan:
+    return IncomingPlan(
+        plan.internal, plan.external, frozenset(Category(c) for c in plan.denied or ())
+    )
 
 
 def _carrier(trunk: CarrierTrunk) -> Carrier:
+    addresses = trunk_addresses(trunk.host) if trunk.register_expires is not None else ()
     return Carrier(
         trunk.host, trunk.port, trunk.username, trunk.password, trunk.register_expires,
-        str(trunk.id),
+        str(trunk.id), addresses, trunk.transport,
     )  # fmt: skip
+
+
+def trunk_addresses(host: str) -> tuple[str, ...]:
+    """A registering trunk's host name as the addresses its carrier's calls come from (resolved
+    at each reload; an IP address is itself). Unresolvable: none (the name itself never equals a
+    request's source address, so no call is taken for it)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return (host,)
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP)
+    except OSError:
+        log.warning("trunk host %s does not resolve: its calls to the account are not taken", host)
+        return ()
+    return tuple(sorted({str(info[4][0]) for info in found}))
 
 
 async def start_live_trunks(

@@ -30,19 +30,23 @@ from common.supervision import Supervisor
 from crm_connectors.index import CrmIndex
 from crm_connectors.metrics import DEFAULT_COUNTER as CRM_ERRORS
 from crm_connectors.opencti import adapter_app
+from crm_connectors.sealing import KEY_ENV
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
+from cti.belmenu_calls import BelmenuCalls
+from cti.bridge_rooms_live import LiveRooms
 from cti.browser_phone import (
     DEFAULT_WSS_PORT,
     browser_phone_pbx_settings,
     install_browser_phone,
 )
 from cti.cdr_publisher import CdrPublisher
+from cti.contact_sources import start_contact_sources
 from cti.contacts_demo import seed_demo_contacts
 from cti.contacts_screen_pop import ContactsScreenPop
 from cti.crm_call_log import CrmCallLogging
 from cti.crm_connections import start_crm_connections
-from cti.demo_company import DEMO_ROOMS, DEMO_TENANT
+from cti.demo_company import DEMO_TENANT
 from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
@@ -50,8 +54,10 @@ from cti.fax import FaxToMail
 from cti.feature_codes import wire_phone_features
 from cti.group_calls import GroupCalls, GroupsFirst
 from cti.group_calls_live import LiveGroups
+from cti.group_events import GroupEventPublisher
 from cti.hoteling_calls import wire_hoteling
 from cti.ice_servers import ICE_SERVERS_ENV
+from cti.intercept_calls import wire_intercept
 from cti.manager_assistant_calls import follow, wire_manager_assistant
 from cti.operators import FIRST_OPERATOR_HINT, operators
 from cti.passwords import hash_password
@@ -74,8 +80,9 @@ from cti.provisioning_demo import (
     seed_demo_company,
     seed_demo_operator,
 )
-from cti.receptionist import ReceptionistConsole
+from cti.receptionist_product import start_receptionist
 from cti.recording_product import ProductRecordings
+from cti.rest import contact_sources as contact_sources_api
 from cti.rest import crm_connections as crm_connections_api
 from cti.rest import manager_assistant as manager_assistant_api
 from cti.rest import receptionist as receptionist_api
@@ -86,6 +93,7 @@ from cti.serve import WEB_SERVER_OPTIONS
 from cti.settings import CtiSettings
 from cti.sip_tls import tls_files_from_env
 from cti.snapshots import SnapshotStore
+from cti.tenant_alerts import TenantAlerts
 from cti.user_services_live import profile_of
 from cti.users import UserDirectory, make_engine
 from cti.voicemail import Voicemail
@@ -109,6 +117,7 @@ from provisioning.user_services_store import UserServicesService
 from provisioning.voicemail_boxes import VoicemailBoxes
 from provisioning.voicemail_messages import VoicemailMessages
 from reports.db import migrate as migrate_reports
+from reports.scheduled import SmtpSettings
 from reports.scheduled_jobs import QUEUE_NAME as REPORT_QUEUE
 from reports.scheduled_jobs import rearm_all as rearm_report_schedules
 
@@ -147,6 +156,8 @@ class ProductSettings:
     carrier: tuple[str, int] = DEMO_CARRIER
     """The demo's carrier (`OPENCC_CARRIER`, host:port), made the platform's trunk when there is
     none yet; later the trunks are provisioning's (docs/trunks.md)."""
+    carrier_tls_ca: Path | None = None
+    """CAs for TLS trunks' carriers (`OPENCC_CARRIER_TLS_CA`, PEM); None: the system's."""
     extra_env: dict[str, str] = field(default_factory=dict)
     demo: bool = False
     """Seed the demo company, its operator, CRM and carrier (once: a restart keeps changes).
@@ -174,6 +185,9 @@ class ProductSettings:
             key_prefix=env.get("OPENCC_KEY_PREFIX", DEFAULT_PREFIX),
             media=env.get("OPENCC_MEDIA", "1") != "0",
             carrier=carrier_address(env.get("OPENCC_CARRIER")),
+            carrier_tls_ca=Path(env["OPENCC_CARRIER_TLS_CA"])
+            if "OPENCC_CARRIER_TLS_CA" in env
+            else None,
         )
 
 
@@ -328,6 +342,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 sip_host=settings.host,
                 sip_port=settings.sip_port,
                 sip_tls=settings.sip_tls,
+                carrier_tls_ca=settings.carrier_tls_ca,
                 sip_tls_port=settings.sip_tls_port,
                 redis_url=redis_url,
                 key_prefix=pbx_prefix(settings.key_prefix),
@@ -350,6 +365,14 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             fax=fax.pbx_settings() if settings.media and spandsp.available() else None,
         )
         product.pbx = pbx
+        alerts = TenantAlerts(
+            redis,
+            settings.key_prefix,
+            VoicemailBoxes(database).admin_addresses,
+            SmtpSettings.configured(),
+        )
+        pbx.on_alert(alerts.on_alert)
+        stack.push_async_callback(alerts.drain)
         crm_queue = job_queue("crm", SyncRedis.from_url(redis_url))
         crm_logging = CrmCallLogging(CallLogger(crm_queue))
         runtime = EngineRuntime(
@@ -364,9 +387,16 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         product.runtime = runtime
         # Hunt groups and auto attendants answer their numbers first (cti/group_calls.py).
-        groups = GroupCalls(pbx.send, prompts_dir)
+        group_events = GroupEventPublisher(redis, settings.key_prefix)  # cti/group_events.py
+        group_events_task = asyncio.create_task(group_events.run(), name="group-events")
+        stack.callback(group_events_task.cancel)
+        groups = GroupCalls(pbx.send, prompts_dir, events=group_events.publish)
         await LiveGroups(provisioning, groups, asyncio.get_running_loop()).load_all()
         pbx.register_handler(GroupsFirst(groups, runtime.on_call_event))
+        wire_intercept(pbx, provisioning, prompts_dir)  # InterceptGroup's message
+        # Bel-me-nu's callbacks to users and hunt groups (cti/belmenu_calls.py).
+        belmenu_calls = BelmenuCalls(pbx.send, groups)
+        stack.callback(asyncio.create_task(follow(pbx, belmenu_calls)).cancel)
         await runtime.start()
         LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), pbx)
         user_services = UserServicesService(database)
@@ -374,7 +404,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                                                 user_services, runtime, prompts_dir)  # fmt: skip
         hoteling = await asyncio.to_thread(wire_hoteling, pbx, provisioning, database,
                                            user_services, feature_codes, prompts_dir)  # fmt: skip
-        pbx.rooms.replace_tenant(DEMO_TENANT, DEMO_ROOMS)  # the conference bridge's demo room
+        # The conference rooms, live (cti/bridge_rooms_live.py).
+        await asyncio.to_thread(LiveRooms(provisioning, pbx.rooms).load_all)
         loop = asyncio.get_running_loop()
         manager_assistant = await asyncio.to_thread(wire_manager_assistant, pbx, provisioning,
             database, user_services, feature_codes, prompts_dir, loop)  # fmt: skip
@@ -393,9 +424,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         cdr_task = asyncio.create_task(cdrs.run(pbx.subscribe()), name="cdrs")
         stack.callback(cdr_task.cancel)
         # The receptionist console's presence: the same pure core as the phones' BLF keys.
-        receptionist = ReceptionistConsole(pbx, provisioning, redis, settings.key_prefix)
-        receptionist_task = asyncio.create_task(receptionist.run(), name="receptionist")
-        stack.callback(receptionist_task.cancel)
+        receptionist = await start_receptionist(pbx, provisioning, redis, settings.key_prefix)
+        stack.callback(receptionist.task.cancel)
         await pbx.start()
         stack.push_async_callback(pbx.stop)
         await voicemail.tell_phones(pbx.set_message_counts, list(pbx.directories.tenants))
@@ -445,18 +475,24 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app.state.manager_assistant = manager_assistant  # cti/rest/manager_assistant.py
         app.include_router(manager_assistant_api.calls_router)  # needs the PBX, as the console
         app.state.pbx = pbx  # the conference bridge's rooms (cti/rest/conference_rooms.py)
+        app.state.belmenu_calls = belmenu_calls  # cti/rest/belmenu.py
         app.state.announcements = announcements
         # The connections' admin API lives where the connections do (its handle: app.state).
         app.state.crm_connections = crm
         app.include_router(crm_connections_api.router)
-        app.state.carrier_registrations = pbx.carrier_registrations
-        app.state.receptionist = receptionist
-        app.include_router(receptionist_api.router)
-        _mount_clients(app)
-        install_browser_phone(app, pbx, settings.host, settings.webrtc_ice_servers)
         public_url = os.environ.get(
             "OPENCC_PUBLIC_URL", f"http://{settings.host}:{settings.http_port}"
         )
+        # Synced address books (docs/contacts.md): their jobs share the CRM's queue and key.
+        app.state.contact_sources = await start_contact_sources(
+            database, crm_queue, crm_worker_env[KEY_ENV], public_url
+        )
+        app.include_router(contact_sources_api.router)
+        app.state.carrier_registrations = pbx.carrier_registrations
+        receptionist.install(app.state)
+        app.include_router(receptionist_api.router)
+        _mount_clients(app)
+        install_browser_phone(app, pbx, settings.host, settings.webrtc_ice_servers)
         recording.install(app, database, provisioning, cti_settings.token_secret, public_url)
         app.mount("/crm/opencti", adapter_app(), name="opencti")
         product.app = app

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 from cti.belmenu_demo import seed_demo_belmenu
+from cti.bridge_rooms_demo import seed_demo_rooms
 from cti.demo_company import DEMO_TENANT, demo_tenant_config
 from cti.group_services_demo import seed_demo_groups
 from cti.passwords import verify_password
@@ -109,6 +110,7 @@ def seed_demo_company(service: ProvisioningService, tenant: str = DEMO_TENANT) -
     seed_demo_numbers(service, tenant, SEEDED_BY)
     seed_demo_groups(service, tenant, SEEDED_BY)  # after the numbers: +31201230099 is in a block
     seed_demo_belmenu(service, tenant, SEEDED_BY)
+    seed_demo_rooms(service, tenant, SEEDED_BY)  # after the numbers: +31201230081 too
 
 
 def forget_moved_demo_users(directory: UserDirectory, tenant: str = DEMO_TENANT) -> None:

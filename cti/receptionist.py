@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, assert_never
+from typing import Any, TypeAlias, assert_never
 
 from redis.asyncio import Redis
 
@@ -23,6 +24,7 @@ from common.redis_keys import receptionist_monitored
 from pbx_core import call_control as cc
 from pbx_core.features.diversion import Forwarding
 from pbx_core.presence.dialog_state import (
+    Change,
     Dialog,
     DialogPhase,
     DialogStates,
@@ -107,6 +109,20 @@ def tile_state(dialogs: tuple[Dialog, ...], services: Forwarding, registered: bo
     return TileState.IDLE if registered else TileState.SIGNED_OUT
 
 
+@dataclass(frozen=True, slots=True)
+class Actions:
+    """What one receptionist's own call actions are now (`cti/receptionist_calls.py`): the
+    stream sends it to that receptionist's console alone."""
+
+    extension: str
+    payload: dict[str, Any]
+
+
+Streamed: TypeAlias = Tile | Actions | None
+"""A console stream's item; None: it fell behind and ends."""
+Follower: TypeAlias = Callable[[cc.CallEvent, list[Change]], None]
+
+
 class ReceptionistConsole:
     def __init__(
         self, pbx: PbxService, provisioning: ProvisioningService, redis: Redis, prefix: str
@@ -116,9 +132,16 @@ class ReceptionistConsole:
         self._redis = redis
         self._prefix = prefix
         self.states = DialogStates()
-        self._listeners: dict[str, set[asyncio.Queue[Tile | None]]] = {}
+        self._listeners: dict[str, set[asyncio.Queue[Streamed]]] = {}
         self._shown: dict[tuple[str, str], Tile] = {}
         """The last tile sent per line (of tenants with a console open)."""
+        self._followers: list[Follower] = []
+
+    def follow(self, follower: Follower) -> None:
+        """`follower` gets every PBX call event with the dialogs it changed, after the presence
+        took it in (the call actions watch their calls and colleagues' lines, the history
+        logs the calls that ring a receptionist)."""
+        self._followers.append(follower)
 
     async def run(self) -> None:
         """Follow every PBX call event, and look again every few seconds at what no call event
@@ -127,8 +150,11 @@ class ReceptionistConsole:
         try:
             async for event in self._pbx.events():
                 try:
-                    for change in self.states.apply(event):
+                    changes = self.states.apply(event)
+                    for change in changes:
                         self._publish(change.tenant, change.extension)
+                    for follower in self._followers:
+                        follower(event, changes)
                 except Exception:
                     log.exception("receptionist presence failed on %r", event)
         finally:
@@ -146,16 +172,20 @@ class ReceptionistConsole:
                         log.exception("receptionist refresh of %s/%s failed", tenant, extension)
 
     def _publish(self, tenant: str, extension: str) -> None:
-        listeners = self._listeners.get(tenant)
-        if not listeners:
+        if not self._listeners.get(tenant):
             return
         tile = self.tile(tenant, extension)
         if self._shown.get((tenant, extension)) == tile:
             return
         self._shown[(tenant, extension)] = tile
+        self.push(tenant, tile)
+
+    def push(self, tenant: str, item: Tile | Actions) -> None:
+        """`item` to every open console of the tenant (each stream sends what is its own)."""
+        listeners = self._listeners.get(tenant, set())
         for queue in list(listeners):
             try:
-                queue.put_nowait(tile)
+                queue.put_nowait(item)
             except asyncio.QueueFull:
                 listeners.discard(queue)
                 with contextlib.suppress(asyncio.QueueFull):
@@ -164,8 +194,9 @@ class ReceptionistConsole:
 
     @contextlib.contextmanager
     def listen(self, tenant: str) -> Any:
-        """A queue of the tenant's tile changes while the `with` lasts (None: fell behind)."""
-        queue: asyncio.Queue[Tile | None] = asyncio.Queue(LISTENER_QUEUE)
+        """A queue of the tenant's tile changes and call actions while the `with` lasts (None:
+        fell behind)."""
+        queue: asyncio.Queue[Streamed] = asyncio.Queue(LISTENER_QUEUE)
         listeners = self._listeners.setdefault(tenant, set())
         if not listeners:  # nothing was sent while nobody listened
             self._shown = {k: v for k, v in self._shown.items() if k[0] != tenant}
@@ -257,13 +288,35 @@ class ReceptionistConsole:
                     return dialog
         raise ConsoleError(409, "no_call", "your phone has no incoming call to transfer")
 
+    def answered_call(self, tenant: str, extension: str) -> Dialog:
+        """The call the receptionist's phone has answered (an incoming one)."""
+        for dialog in self.states.dialogs(tenant, extension):
+            if (
+                dialog.direction is Direction.RECIPIENT
+                and dialog.leg_id
+                and dialog.phase is DialogPhase.CONFIRMED
+            ):
+                return dialog
+        raise ConsoleError(409, "no_call", "your phone has no answered incoming call")
+
+    def colleague(self, tenant: str, extension: str, target: str) -> str:
+        """`target` checked: a user of the receptionist's own tenant, not the receptionist."""
+        if self._pbx.directories.user(tenant, target) is None:
+            raise ConsoleError(422, "unknown_user", f"no user with extension {target}")
+        if target == extension:
+            raise ConsoleError(422, "bad_target", "that is your own extension")
+        return target
+
+    def is_call_center(self, tenant: str, number: str) -> bool:
+        return self._pbx.directories.is_call_center(tenant, number)
+
     def transfer(self, tenant: str, extension: str, target: str) -> str:
         """Blind transfer of the receptionist's incoming call to `target` (an extension of the
         tenant, or an outside number when the tenant may call out)."""
         dialog = self.own_call(tenant, extension)
         if target == extension:
             raise ConsoleError(422, "bad_target", "the call is already yours")
-        self._send(cc.Transfer(dialog.call_id, target))
+        self.send(cc.Transfer(dialog.call_id, target))
         return dialog.call_id
 
     def answer(self, tenant: str, extension: str) -> str:
@@ -277,7 +330,7 @@ class ReceptionistConsole:
         ]
         if not ringing:
             raise ConsoleError(409, "no_call", "your phone has no ringing call to answer")
-        self._send(cc.Transfer(ringing[0].call_id, extension, auto_answer=True))
+        self.send(cc.Transfer(ringing[0].call_id, extension, auto_answer=True))
         return ringing[0].call_id
 
     def to_voicemail(self, tenant: str, extension: str, target: str) -> str:
@@ -288,10 +341,10 @@ class ReceptionistConsole:
         dialog = self.own_call(tenant, extension)
         if dialog.phase is not DialogPhase.EARLY:
             raise ConsoleError(409, "answered", "an answered call cannot go to voicemail")
-        self._send(cc.Transfer(dialog.call_id, target, to_voicemail=True))
+        self.send(cc.Transfer(dialog.call_id, target, to_voicemail=True))
         return dialog.call_id
 
-    def _send(self, command: cc.CallCommand) -> None:
+    def send(self, command: cc.CallCommand) -> None:
         try:
             self._pbx.send(command)
         except RuntimeError as error:

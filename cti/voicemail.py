@@ -191,6 +191,9 @@ class Voicemail:
         # The same three outcomes on both sides; provisioning knows nothing of the PBX.
         return PinCheck(self._boxes.check(tenant, extension, pin).value)
 
+    def check_call_pin(self, tenant: str, extension: str, pin: str, number: str) -> PinCheck:
+        return PinCheck(self._boxes.check_for_call(tenant, extension, pin, number).value)
+
     def box(self, tenant: str, extension: str) -> Sequence[tuple[str, bool, Path]]:
         return [
             (m.id, m.read, self.directory / m.audio_file)

@@ -5,8 +5,6 @@ Blocking `smtplib`; `Voicemail` calls it in a worker thread."""
 
 from __future__ import annotations
 
-import os
-import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -44,7 +42,8 @@ class VoicemailMailer:
     @classmethod
     def from_env(cls) -> VoicemailMailer | None:
         """None when no SMTP server is configured (`SMTP_HOST` unset): nothing is mailed."""
-        return cls(SmtpSettings.from_env()) if os.environ.get("SMTP_HOST") else None
+        smtp = SmtpSettings.configured()
+        return None if smtp is None else cls(smtp)
 
     def send(self, message: MailedMessage) -> None:
         language = message.language if message.language in SUBJECTS else "en"
@@ -64,10 +63,4 @@ class VoicemailMailer:
             subtype="wav",
             filename=f"voicemail-{message.extension}.wav",
         )
-        smtp = self._smtp
-        with smtplib.SMTP(smtp.host, smtp.port, timeout=self._timeout) as client:
-            if smtp.starttls:
-                client.starttls()
-            if smtp.username:
-                client.login(smtp.username, smtp.password or "")
-            client.send_message(mail)
+        self._smtp.send(mail, self._timeout)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from common.number_destinations import VOICEMAIL_PREFIX, voicemail_box
 from queueing.config import RoutingPolicy
 from queueing.errors import ConfigError
 from queueing.schedule import HolidayCalendar, WeeklySchedule
@@ -21,7 +22,13 @@ but a menu only transfers to the tenant's own numbers and outside numbers writte
 
 
 def check_destination(where: str, number: str) -> str:
-    """A transfer target: an extension, a group or call-center number, or an outside number."""
+    """A transfer target: an extension, a group or call-center number, an outside number, or a
+    user's voicemail box (`voicemail:1001`)."""
+    box = voicemail_box(number)
+    if box is not None:
+        if not box.isdigit() or len(box) > 8:
+            raise ConfigError(where, f"{number!r}: voicemail of an extension, voicemail:1001")
+        return number
     plain = number.removeprefix("+")
     if not plain or not plain.isdigit() or len(plain) > 15:
         raise ConfigError(where, f"{number!r} is not a number to transfer to")
@@ -105,6 +112,8 @@ class OptionAction(StrEnum):
     DIAL_NAME = "dial_name"
     """Collect the first letters of a name on the keypad (2 = abc ...), ending in # or a
     pause; one user whose first or last name starts so: transferred to them."""
+    VOICEMAIL = "voicemail"
+    """Straight into the voicemail box of the user `target` (an extension)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +127,15 @@ class MenuOption:
             raise ConfigError("options.digit", f"{self.digit!r} is not one key 0-9, * or #")
         if self.action is OptionAction.TRANSFER:
             check_destination(f"options[{self.digit}].target", self.target)
+        elif self.action is OptionAction.VOICEMAIL:
+            check_destination(f"options[{self.digit}].target", self.voicemail_target)
         elif self.action is OptionAction.SUBMENU and not self.target:
             raise ConfigError(f"options[{self.digit}].target", "names no menu")
+
+    @property
+    def voicemail_target(self) -> str:
+        """The `voicemail` option's destination."""
+        return f"{VOICEMAIL_PREFIX}{self.target}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,3 +230,23 @@ class FaxConfig:
             raise ConfigError("recipients", "an address is listed twice")
         if self.language not in ("nl", "en"):
             raise ConfigError("language", "nl or en")
+
+
+def voicemail_boxes(
+    config: HuntGroupConfig | AutoAttendantConfig | FaxConfig,
+) -> frozenset[str]:
+    """The extensions whose voicemail boxes `config` sends callers to (provisioning checks that
+    they are the tenant's users)."""
+    if isinstance(config, FaxConfig):
+        return frozenset()  # a fax sends its callers nowhere
+    if isinstance(config, HuntGroupConfig):
+        forwarding = config.forwarding
+        named = [config.no_answer_destination, config.busy_destination, forwarding.always,
+                 forwarding.outside_hours, forwarding.night]  # fmt: skip
+    else:
+        named = [config.fallback]
+        for menu in config.menus.values():
+            named.append(menu.destination)
+            named.extend(o.voicemail_target if o.action is OptionAction.VOICEMAIL else o.target
+                         for o in menu.options)  # fmt: skip
+    return frozenset(box for d in named if d is not None and (box := voicemail_box(d)))

@@ -49,6 +49,9 @@ class Ring:
 class Forward:
     target: str
     why: str
+    trigger: str
+    """What sent the call on, for its event: `always`, `night`, `holiday`, `outside_hours`, or an
+    `Outcome` (`busy`, `no_answer`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +67,16 @@ def on_arrival(config: HuntGroupConfig, now: float) -> Forward | None:
     """Group forwarding before any member rings: always, night (switched on), by schedule."""
     forwarding = config.forwarding
     if forwarding.always is not None:
-        return Forward(forwarding.always, "group forwarding: always")
+        return Forward(forwarding.always, "group forwarding: always", "always")
     if forwarding.night_on and forwarding.night is not None:
-        return Forward(forwarding.night, "group night forwarding is on")
+        return Forward(forwarding.night, "group night forwarding is on", "night")
     if forwarding.outside_hours is not None:
         if config.holidays is not None and (holiday := config.holidays.holiday_name(now)):
-            return Forward(forwarding.outside_hours, f"group forwarding: holiday ({holiday})")
+            return Forward(forwarding.outside_hours, f"group forwarding: holiday ({holiday})",
+                           "holiday")  # fmt: skip
         if config.schedule is not None and not config.schedule.is_open(now):
-            return Forward(forwarding.outside_hours, "group forwarding: outside business hours")
+            return Forward(forwarding.outside_hours, "group forwarding: outside business hours",
+                           "outside_hours")  # fmt: skip
     return None
 
 
@@ -120,4 +125,4 @@ def call_ended(group: GroupState, call_id: str, now: float) -> None:
 def _after(target: str | None, outcome: Outcome, why: str) -> Decision:
     if target is None:
         return GiveUp(outcome, why)
-    return Forward(target, f"{why}: {outcome} forwarding")
+    return Forward(target, f"{why}: {outcome} forwarding", outcome)

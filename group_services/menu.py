@@ -115,6 +115,9 @@ def digit(config: AutoAttendantConfig, call: MenuCall, key: str) -> list[Action]
         case OptionAction.TRANSFER:
             call.done = True
             return [TransferTo(option.target, f"key {key} in menu {menu.name}")]
+        case OptionAction.VOICEMAIL:
+            call.done = True
+            return [TransferTo(option.voicemail_target, f"key {key} in menu {menu.name}")]
         case OptionAction.SUBMENU:
             call.path.append(call.menu)
             return _enter(config, call, option.target)

@@ -51,6 +51,10 @@ class MonitorMode(StrEnum):
     WHISPER = "whisper"
     """Whisper (coach): the supervisor hears both and talks to the agent alone; the caller
     hears only the agent (issue 23.3)."""
+    CONSULT = "consult"
+    """Consultation (the receptionist's attended transfer, docs/receptionist.md): the joining
+    phone and the bridged extension talk to each other alone; the caller hears music on hold.
+    `HandOver` then gives the call to the joining phone; `StopMonitor` returns to the caller."""
 
 
 class OfferFailure(StrEnum):
@@ -181,8 +185,9 @@ class Transfer:
     """Ask the extension's phone to answer by itself (as `OfferCall.auto_answer`): how the
     receptionist console answers a call ringing at the receptionist's own phone."""
     to_voicemail: bool = False
-    """Straight into `target`'s voicemail box (an unanswered call between extensions, not a call
-    center's; else, or without a box, `CommandFailed` and the call goes on as it was)."""
+    """Straight into `target`'s voicemail box: its greeting, then the recording (any call, an
+    answered one and a call center's or group's too; without a box, `CommandFailed` and the call
+    goes on as it was)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +228,10 @@ class Dial:
     intro: str | None = None
     """A prompt (named as for `PlayPrompt`) the destination hears as it answers, over the
     agent's audio: a queue callback's introduction. Needs rtpengine; without it, none."""
+    auto_answer: bool = False
+    """Ask `extension`'s phone to answer by itself (as `OfferCall.auto_answer`), a desk phone
+    too: the user clicked at their screen (the receptionist console's announce). A browser
+    phone is always asked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +290,30 @@ class StopMonitor:
     monitor_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class HandOver:
+    """Complete an attended transfer: the phone joined with `MonitorCall` (`monitor_id`, any
+    mode) takes the bridged extension's place; the mixer goes, the bridged extension's phone
+    gets a BYE (`LegHungUp`), `MonitorEnded` (reason `handed_over`), `CallTransferred` and
+    `CallAnswered` for the joined phone's new leg follow. `CommandFailed` unless it is joined."""
+
+    call_id: str
+    monitor_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParkCall:
+    """The bridged extension parks the caller in `slot` (an extension of the call's tenant; ""
+    for the parker's own), as `*68` does: the leg gets a BYE, the caller hears music until
+    `*88<slot>` (or `*88` on `slot`'s phone) retrieves it, else after the park timeout the
+    parker's phone rings again. `CallParked` follows; `CommandFailed` when no extension is
+    bridged, the slot is taken or unknown, the call is a call center's, or the parker's profile
+    has no call park."""
+
+    call_id: str
+    slot: str = ""
+
+
 ExistingCallCommand: TypeAlias = (
     Answer
     | Reject
@@ -301,6 +334,8 @@ ExistingCallCommand: TypeAlias = (
     | PlayToAgent
     | MonitorCall
     | StopMonitor
+    | HandOver
+    | ParkCall
 )
 """The commands on a call the PBX has already (every command but `Dial`, which makes one).
 A closed union: the PBX's dispatch over it ends in `assert_never`, so mypy names a new
@@ -434,8 +469,8 @@ class MonitorStarted:
 class MonitorEnded:
     """The supervisor's phone left the call; `reason` is `hung_up`, `stopped`, `call_ended`,
     `failed` (the mixer, rtpengine or the agent's phone refused a media move: the call goes
-    back to the plain bridge), or why it never joined (`no_answer`, `busy`, `not_registered`,
-    `rejected`)."""
+    back to the plain bridge), `handed_over` (`HandOver`: it is the call's leg now), or why it
+    never joined (`no_answer`, `busy`, `not_registered`, `rejected`)."""
 
     call_id: str
     monitor_id: str

@@ -68,6 +68,8 @@ class PbxConfig:
     """(host, port) of the carrier that numbers other than extensions are sent to, until the
     owner hands the PBX a whole `TrunkRouting` (`PbxService.update_trunks`)."""
     extension_ring_timeout: float = 30.0
+    carrier_tls_ca: Path | None = None
+    """CA certificates (PEM) a TLS trunk's carrier is checked against; None: the system's."""
     park_timeout: float = DEFAULT_PARK_TIMEOUT
     """How long a parked call waits before it rings the user who parked it again."""
     """How long an extension-to-extension call rings before the caller hears 480."""

@@ -52,6 +52,7 @@ from pbx_core.sip.subscriptions import Subscriptions
 from pbx_core.sip.tcp_transport import TcpTransportGateway
 from pbx_core.sip.tls_transport import TlsTransportGateway
 from pbx_core.sip.ws_transport import WsTransportGateway
+from pbx_core.trunks.alerts import AlertSink, TenantAlert
 from pbx_core.trunks.routing import TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
 from pbx_core.voicemail.mwi import MessageWaiting
@@ -100,6 +101,7 @@ class PbxService:
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
+        self._alert_listeners: list[AlertSink] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -137,6 +139,24 @@ class PbxService:
         self._subscribers.append(queue)
         return queue
 
+    def on_alert(self, listener: AlertSink) -> None:
+        """`listener` hears each alert for a tenant's admins (toll-fraud guard, call capacity),
+        in the asyncio loop (`trunks/alerts.py`)."""
+        self._alert_listeners.append(listener)
+
+    def _alert_from_sip_thread(self, alert: TenantAlert) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed() or not self._alert_listeners:
+            return
+        loop.call_soon_threadsafe(self._tell_alert, alert)
+
+    def _tell_alert(self, alert: TenantAlert) -> None:
+        for listener in self._alert_listeners:
+            try:
+                listener(alert)
+            except Exception:
+                log.exception("alert listener failed on %r", alert)
+
     def unsubscribe(self, queue: asyncio.Queue[cc.CallEvent]) -> None:
         with contextlib.suppress(ValueError):
             self._subscribers.remove(queue)
@@ -172,6 +192,7 @@ class PbxService:
         self._listeners = listeners
         try:
             await listeners.start()
+            await self.update_trunks(self.trunks)  # TCP/TLS trunks given before the start
         except Exception:
             await self.stop()
             raise
@@ -221,6 +242,7 @@ class PbxService:
             manager_assistant=self.manager_assistant,
             voicemail=self._voicemail,
             fax=self._fax,
+            alert=self._alert_from_sip_thread,
         )
         self._registrar = Registrar(
             self.directories, self.locations, self.config.realm, auth, throttle
@@ -360,7 +382,11 @@ class PbxService:
             self._stack.call(self._mwi.set_counts, tenant, extension, new, old)
 
     async def update_trunks(self, trunks: TrunkRouting) -> None:
-        """Direct numbers, the carrier or calling plans changed: new calls use them at once."""
+        """Direct numbers, the carrier or calling plans changed: new calls use them at once
+        (a TCP/TLS trunk through its connector)."""
+        connectors = self._listeners.carriers if self._listeners is not None else None
+        if connectors is not None:
+            trunks = await connectors.route(trunks)
         self.trunks = trunks
         if self._stack is None or self._calls is None:
             return

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy import update as sql_update
 
 from provisioning.errors import Invalid, NotFound
+from provisioning.group_services import GroupKind, group_services
 from provisioning.models import METADATA, TENANT_ID, call_centers, users
 
 if TYPE_CHECKING:  # provisioning.db imports this module for its table
@@ -46,8 +47,8 @@ belmenu_buttons = Table(
     Column("id", String(32), primary_key=True),
     Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), nullable=False),
     Column("label", String(MAX_LABEL), nullable=False),
-    # The extension of a user of the tenant with a call-center licence: rung first
-    # (pbx_core/sip/click_to_dial.py).
+    # A user's extension or a hunt group's number (rung first, pbx_core/sip/click_to_dial.py),
+    # or a call center's (the visitor waits a turn in its queue).
     Column("destination", String(8), nullable=False),
     # Exact origins (`https://www.example.nl`) whose pages may post to the button.
     Column("origins", JSON, nullable=False),
@@ -119,17 +120,20 @@ def _checked(connection: Connection, tenant: str, spec: ButtonSpec) -> ButtonSpe
         # A call center's number: the request is a callback that waits its turn in the queue
         # (docs/callback.md).
         return ButtonSpec(label, spec.destination, origins, spec.international, spec.enabled)
-    user = connection.execute(
-        select(users.c.call_center_licence).where(
-            users.c.tenant == tenant, users.c.extension == spec.destination
+    # A user (licensed for the call center or not) or a hunt group: the PBX's click-to-dial,
+    # the group's members by its policy (cti/belmenu_calls.py).
+    user = select(users.c.extension).where(
+        users.c.tenant == tenant, users.c.extension == spec.destination
+    )
+    group = select(group_services.c.number).where(
+        group_services.c.tenant == tenant,
+        group_services.c.number == spec.destination,
+        group_services.c.kind == GroupKind.HUNT_GROUP.value,
+    )
+    if connection.execute(user.union(group)).first() is None:
+        raise Invalid(
+            "destination", f"no user, hunt group or call center {spec.destination} in {tenant!r}"
         )
-    ).first()
-    if user is None:
-        raise Invalid("destination", f"no user with extension {spec.destination} in {tenant!r}")
-    if user.call_center_licence is None:
-        # The callback is the click-to-dial of an agent (cti/engine_control.py): the engine
-        # knows only the users with a call-center licence.
-        raise Invalid("destination", f"{spec.destination} has no call-center licence")
     return ButtonSpec(label, spec.destination, origins, spec.international, spec.enabled)
 
 

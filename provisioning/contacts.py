@@ -37,6 +37,8 @@ MAX_NOTE = 2000
 MAX_NUMBERS = 10
 OWNER_CHARS = 128
 E164_CHARS = 20
+SOURCE_UID_CHARS = 1024
+SOURCE_ETAG_CHARS = 256
 MAX_CONTACTS = 10_000
 """Per user (personal) and per tenant (company directory): an import cannot fill the database."""
 
@@ -52,7 +54,14 @@ contacts = Table(
     Column("note", Text, nullable=False),
     Column("numbers", JSON, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Set on contacts a sync brought in (provisioning/contact_sources.py): the source, the item's
+    # id there (a CardDAV href, a Graph id) and its version (ETag, changeKey). NULL: typed or
+    # uploaded by a user, which no sync ever changes.
+    Column("source_id", Integer, ForeignKey("prov_contact_sources.id"), nullable=True),
+    Column("source_uid", String(SOURCE_UID_CHARS), nullable=True),
+    Column("source_etag", String(SOURCE_ETAG_CHARS), nullable=True),
     Index("ix_prov_contacts_tenant_owner", "tenant", "owner"),
+    Index("ix_prov_contacts_source_id", "source_id"),
 )
 
 contact_numbers = Table(
@@ -93,6 +102,8 @@ class Contact:
     numbers: tuple[str, ...]
     email: str
     note: str
+    source: int | None = None
+    """The contact source it was synced from; None for one typed or uploaded."""
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

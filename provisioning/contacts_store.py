@@ -61,12 +61,25 @@ def _visible(tenant: str, viewer: str | None) -> ColumnElement[bool]:
 
 def _contact(row: Any) -> Contact:
     scope = Scope.COMPANY if row.owner is None else Scope.PERSONAL
-    return Contact(row.id, scope, row.name, row.company, tuple(row.numbers), row.email, row.note)
+    return Contact(row.id, scope, row.name, row.company, tuple(row.numbers), row.email, row.note,
+                   row.source_id)  # fmt: skip
 
 
 def _like(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def contact_values(spec: ContactSpec) -> dict[str, Any]:
+    """The columns of a validated contact (a sync adds where it came from)."""
+    return {
+        "name": spec.name,
+        "company": spec.company,
+        "email": spec.email,
+        "note": spec.note,
+        "numbers": list(spec.numbers),
+        "updated_at": datetime.now(UTC),
+    }
 
 
 class ContactStore:
@@ -142,7 +155,7 @@ class ContactStore:
             held = connection.execute(select(func.count()).where(same_book)).scalar_one()
             if held + len(checked) > MAX_CONTACTS:
                 raise Conflict("contacts", f"at most {MAX_CONTACTS} contacts per {scope} list")
-            rows = [{"tenant": tenant, "owner": owner, **self._values(s)} for s in checked]
+            rows = [{"tenant": tenant, "owner": owner, **contact_values(s)} for s in checked]
             # One INSERT for all rows (SQLAlchemy's insertmanyvalues), ids in the rows' order.
             ids = (
                 connection.execute(
@@ -172,7 +185,7 @@ class ContactStore:
         with self._engine.begin() as connection:
             row = self._row(connection, tenant, viewer, contact_id)
             connection.execute(
-                update(contacts).where(contacts.c.id == row.id).values(**self._values(checked))
+                update(contacts).where(contacts.c.id == row.id).values(**contact_values(checked))
             )
             connection.execute(
                 delete(contact_numbers).where(contact_numbers.c.contact_id == row.id)
@@ -221,17 +234,6 @@ class ContactStore:
         if row is None:
             raise NotFound("contact", f"no contact {contact_id}")
         return row
-
-    @staticmethod
-    def _values(spec: ContactSpec) -> dict[str, Any]:
-        return {
-            "name": spec.name,
-            "company": spec.company,
-            "email": spec.email,
-            "note": spec.note,
-            "numbers": list(spec.numbers),
-            "updated_at": datetime.now(UTC),
-        }
 
     @staticmethod
     def _put_numbers(

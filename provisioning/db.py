@@ -15,6 +15,8 @@ from common import migrations
 from provisioning import (  # noqa: F401  (each puts its tables on METADATA)
     announcement_store,
     belmenu,
+    bridge_rooms,
+    contact_sources,
     contacts,
     crm_connections,
     hoteling_store,

@@ -29,7 +29,17 @@ NUMBER_PATTERN_MAX = 8
 class GroupKind(StrEnum):
     HUNT_GROUP = "hunt_group"
     AUTO_ATTENDANT = "auto_attendant"
+    INSTANT_GROUP = "instant_group"
+    """InstantGroupCall (ch. 7): every member rings at once, the first to answer is connected."""
     FAX = "fax"
+    """Fax to e-mail (seed 3.3.5): the number's faxes mailed as PDF (docs/fax.md)."""
+
+
+MEMBER_KINDS = frozenset({GroupKind.HUNT_GROUP, GroupKind.INSTANT_GROUP})
+"""Kinds whose members are added and removed one at a time."""
+MAX_INSTANT_MEMBERS = 16
+"""An instant group's members, all ringing at once (BroadWorks' own limit is of this order)."""
+INSTANT_SETTINGS = frozenset({"members", "ring_seconds", "no_answer_destination"})
 
 
 group_services = Table(
@@ -135,6 +145,20 @@ def fax_config(number: str, name: str, settings: Mapping[str, Any]) -> FaxConfig
     return build(FaxConfig, {**settings, "number": number, "name": name})
 
 
+def instant_group_config(number: str, name: str, settings: Mapping[str, Any]) -> HuntGroupConfig:
+    """An instant group is a hunt group that rings every member at once and forwards nothing:
+    the hunt group's simultaneous ring (group_services/hunt.py, queueing's `pick`) calls it."""
+    unknown = sorted(set(settings) - INSTANT_SETTINGS)
+    if unknown:
+        allowed = ", ".join(sorted(INSTANT_SETTINGS))
+        raise Invalid(unknown[0], f"not an instant group setting ({allowed})")
+    members = settings.get("members", [])
+    if not isinstance(members, list) or len(members) > MAX_INSTANT_MEMBERS:
+        raise Invalid("members", f"a list of at most {MAX_INSTANT_MEMBERS} extensions")
+    data = {**settings, "policy": "simultaneous", "number": number, "name": name}
+    return build(HuntGroupConfig, data)
+
+
 GroupConfig = HuntGroupConfig | AutoAttendantConfig | FaxConfig
 
 
@@ -151,6 +175,8 @@ def group_config(
             return hunt_group_config(number, name, settings, schedules, calendars)
         case GroupKind.AUTO_ATTENDANT:
             return auto_attendant_config(number, name, settings, schedules, calendars)
+        case GroupKind.INSTANT_GROUP:
+            return instant_group_config(number, name, settings)
         case GroupKind.FAX:
             return fax_config(number, name, settings)
         case _:

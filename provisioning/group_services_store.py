@@ -11,20 +11,21 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from group_services.config import AutoAttendantConfig
+from group_services.config import AutoAttendantConfig, voicemail_boxes
 from provisioning.announcement_store import check_references
 from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.group_services import (
+    MEMBER_KINDS,
     GroupConfig,
     GroupKind,
     check_number,
     group_config,
     group_services,
 )
-from provisioning.models import numbers, users
+from provisioning.models import users
 from provisioning.schedules import ScheduleKind
 from provisioning.service import ProvisioningService
-from provisioning.telephony_store import named_schedules
+from provisioning.telephony_store import named_schedules, refuse_routed
 from provisioning.user_store import taken_numbers
 
 ENTITY = "group_service"
@@ -64,19 +65,24 @@ def _validated(connection: Connection, tenant: str, view: GroupView) -> GroupCon
         named_schedules(connection, tenant, ScheduleKind.HOLIDAYS),
     )
     check_references(connection, tenant, view.settings)  # a menu's announcements exist
-    members = view.settings.get("members", [])
-    if members:
-        known = set(
-            connection.execute(
-                select(users.c.extension).where(
-                    users.c.tenant == tenant, users.c.extension.in_(members)
-                )
-            ).scalars()
-        )
-        missing = [m for m in members if m not in known]
-        if missing:
-            raise Invalid("members", f"no user {missing[0]} in {tenant!r}")
+    _check_users(connection, tenant, "members", view.settings.get("members", []))
+    _check_users(connection, tenant, "voicemail", sorted(voicemail_boxes(config)))
     return config
+
+
+def _check_users(connection: Connection, tenant: str, field: str, extensions: list[str]) -> None:
+    if not extensions:
+        return
+    known = set(
+        connection.execute(
+            select(users.c.extension).where(
+                users.c.tenant == tenant, users.c.extension.in_(extensions)
+            )
+        ).scalars()
+    )
+    missing = [m for m in extensions if m not in known]
+    if missing:
+        raise Invalid(field, f"no user {missing[0]} in {tenant!r}")
 
 
 class GroupServices:
@@ -194,21 +200,16 @@ class GroupServices:
         with self._tx.change(actor, tenant) as unit:
             connection = unit.connection
             row = _row(connection, tenant, number)
-            routed = connection.execute(
-                select(numbers.c.number).where(
-                    numbers.c.tenant == tenant, numbers.c.destination == number
-                )
-            ).first()
-            if routed is not None:
-                raise Conflict("number", f"direct number {routed.number} routes to {number}")
+            refuse_routed(connection, tenant, number)
             connection.execute(delete(group_services).where(group_services.c.id == row.id))
             unit.record(ENTITY, number, "delete", _audit(_view(row)), None)
 
     def _change_members(self, actor: str, tenant: str, number: str, change: Any) -> GroupView:
         old = self.get(tenant, number)
-        self._hunt_group(old)
+        if old.kind not in MEMBER_KINDS:
+            raise Invalid("number", f"{number} is neither a hunt group nor an instant group")
         settings = {**old.settings, "members": change(list(old.settings.get("members", [])))}
-        return self.put(actor, tenant, GroupKind.HUNT_GROUP, number, old.name, settings)
+        return self.put(actor, tenant, GroupKind(old.kind), number, old.name, settings)
 
     @staticmethod
     def _hunt_group(view: GroupView) -> None:

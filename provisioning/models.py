@@ -99,7 +99,8 @@ numbers = Table(
     METADATA,
     Column("number", String(16), primary_key=True),
     _tenant_column(),
-    Column("destination", String(8), nullable=False),
+    # A number of the numbering plan, or `voicemail:<extension>` (migration `numdest`).
+    Column("destination", String(24), nullable=False),
 )
 
 call_centers = Table(

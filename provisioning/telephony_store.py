@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from common.number_destinations import voicemail_box
 from provisioning.announcement_store import check_references
 from provisioning.call_centers import Agent, call_center_config, tenant_config
 from provisioning.errors import Conflict, Invalid, NotFound
@@ -80,8 +81,15 @@ def assign_number(unit: Unit, number: str, destination: str) -> NumberView:
     )
     if not in_blocks(number, (NumberBlock(b.first, b.size) for b in blocks)):
         raise Invalid("number", f"{number} is not in a number block of tenant {tenant!r}")
-    if destination not in taken_numbers(connection, tenant):
-        raise Invalid("destination", f"no user, call center or group {destination} in {tenant!r}")
+    box = voicemail_box(destination)
+    if box is not None:  # a user's voicemail box: its extension must be a user's
+        extensions = select(users.c.extension).where(users.c.tenant == tenant)
+        if box not in set(connection.execute(extensions).scalars()):
+            raise Invalid("destination", f"no user {box[:16]!r} in {tenant!r} has a voicemail box")
+    elif destination not in taken_numbers(connection, tenant):
+        raise Invalid(
+            "destination", f"no user, call center, group or room {destination} in {tenant!r}"
+        )
     existing = connection.execute(select(numbers).where(numbers.c.number == number)).one_or_none()
     if existing is not None:
         raise Conflict("number", f"{number} is already routed to {existing.destination}")
@@ -91,6 +99,17 @@ def assign_number(unit: Unit, number: str, destination: str) -> NumberView:
     made = NumberView(number, destination)
     unit.record("number", number, "create", None, asdict(made))
     return made
+
+
+def refuse_routed(connection: Connection, tenant: str, destination: str) -> None:
+    """Conflict while a direct number routes to `destination` (a group or room to delete)."""
+    routed = connection.execute(
+        select(numbers.c.number).where(
+            numbers.c.tenant == tenant, numbers.c.destination == destination
+        )
+    ).first()
+    if routed is not None:
+        raise Conflict("number", f"direct number {routed.number} routes to {destination}")
 
 
 def named_schedules(connection: Connection, tenant: str, kind: ScheduleKind) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from provisioning.errors import Invalid
 
-TRANSPORTS = ("udp",)
-"""What the PBX sends to a carrier today (docs/trunks.md: TCP/TLS towards carriers is not done)."""
+TRANSPORTS = ("udp", "tcp", "tls")
+"""How the PBX reaches a carrier (TCP and TLS through a connector, docs/trunks.md)."""
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
                        r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")  # fmt: skip
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")

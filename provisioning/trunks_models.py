@@ -18,6 +18,9 @@ calling_plans = Table(
     # Category names (common.number_categories) the tenant or user may not call; NULL: the user
     # follows its tenant's plan (the row then only holds `hide_number`).
     Column("denied", JSON, nullable=True),
+    # Category names called only with the user's PIN (migration `callpin`); NULL as `denied`:
+    # none, or for a user following its tenant's plan, the tenant's.
+    Column("pin", JSON, nullable=True),
     # A user's permanent caller-ID blocking (CallingLineIDDeliveryBlocking).
     Column("hide_number", Boolean, nullable=False),
     # A user's Anonymous Call Rejection: calls from outside without a number get 433.
@@ -25,6 +28,9 @@ calling_plans = Table(
     # The tenant's row only: how many calls to the carrier may be up at once (Call Capacity
     # Management); NULL: no limit.
     Column("max_external_calls", Integer, nullable=True),
+    # The tenant's row only: its toll-fraud guard's limits, `{"per_user", "per_tenant",
+    # "minutes"}` (migration `fraudlim`); NULL: the platform's.
+    Column("toll_fraud", JSON, nullable=True),
 )
 
 trunks = Table(
@@ -45,4 +51,31 @@ trunks = Table(
     Column("password", String(128), nullable=True),
     # Seconds of registration asked of the carrier; NULL: the trunk does not register.
     Column("register_expires", Integer, nullable=True),
+)
+
+incoming_plans = Table(
+    "prov_incoming_plans",
+    METADATA,
+    Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), primary_key=True),
+    # TENANT_PLAN for the tenant's own plan; a username for a user's plan (in place of it).
+    Column("username", String(64), primary_key=True),
+    Column("internal", Boolean, nullable=False),
+    Column("external", Boolean, nullable=False),
+    # Category names (common.number_categories) of calling numbers refused.
+    Column("denied", JSON, nullable=False),
+)
+
+intercepts = Table(
+    "prov_intercepts",
+    METADATA,
+    Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    # What the caller hears: the tenant's uploaded announcement ("announcement:<name>") when it
+    # is there, else `text` spoken (NULL: the platform's own sentence).
+    Column("announcement", String(80), nullable=True),
+    Column("text", String(500), nullable=True),
+    Column("language", String(2), nullable=False),
+    # Where the caller goes after the message (an extension, group or outside number); NULL:
+    # the call ends.
+    Column("alternate", String(32), nullable=True),
 )

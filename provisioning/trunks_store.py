@@ -48,6 +48,8 @@ class CarrierTrunk:
     username: str | None
     password: str | None
     register_expires: int | None
+    transport: str = "udp"
+    """`udp`, `tcp` or `tls` (docs/trunks.md, "TCP and TLS towards a carrier")."""
 
 
 def _view(r: Any) -> TrunkView:
@@ -113,5 +115,5 @@ def _carriers(connection: Connection, tenant: str) -> list[CarrierTrunk]:
 def _carrier_trunk(r: Any) -> CarrierTrunk:
     return CarrierTrunk(
         r.id, r.name, r.host, r.port, r.priority, r.inbound, r.tenant is None,
-        r.username, r.password, r.register_expires,
+        r.username, r.password, r.register_expires, r.transport,
     )  # fmt: skip

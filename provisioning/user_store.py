@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from common.number_destinations import VOICEMAIL_PREFIX
 from provisioning import manager_assistant_store
+from provisioning.bridge_rooms import bridge_rooms
 from provisioning.errors import BuyoutRequired, Conflict, NotFound
 from provisioning.flex import (
     FlexPrices,
@@ -61,12 +63,13 @@ def taken_usernames(connection: Connection, names: Sequence[str]) -> set[str]:
 
 
 def taken_numbers(connection: Connection, tenant: str) -> set[str]:
-    """Every extension, call-center, hunt-group and auto-attendant number of the tenant's
-    numbering plan."""
+    """Every extension, call-center, hunt-group, auto-attendant and conference-room number of the
+    tenant's numbering plan."""
     extensions = select(users.c.extension).where(users.c.tenant == tenant)
     centers = select(call_centers.c.number).where(call_centers.c.tenant == tenant)
     groups = select(group_services.c.number).where(group_services.c.tenant == tenant)
-    return set(connection.execute(extensions.union(centers, groups)).scalars())
+    rooms = select(bridge_rooms.c.number).where(bridge_rooms.c.tenant == tenant)
+    return set(connection.execute(extensions.union(centers, groups, rooms)).scalars())
 
 
 def check_new_user(connection: Connection, tenant: str, spec: UserSpec) -> None:
@@ -137,12 +140,13 @@ def all_sip_accounts(connection: Connection) -> list[tuple[str, SipAccount]]:
 
 
 def references(connection: Connection, tenant: str, extension: str) -> str | None:
-    """What still routes to `extension`: a direct number, a call center's agent list, or the
-    extension is a hoteling host (its phone is shared: docs/hoteling.md), a manager or an assistant
-    (docs/manager-assistant.md)."""
+    """What still routes to `extension`: a direct number (to the user or its voicemail), a call
+    center's agent list, or the extension is a hoteling host (its phone is shared:
+    docs/hoteling.md), a manager or an assistant (docs/manager-assistant.md)."""
     number = connection.execute(
         select(numbers.c.number).where(
-            numbers.c.tenant == tenant, numbers.c.destination == extension
+            numbers.c.tenant == tenant,
+            numbers.c.destination.in_((extension, f"{VOICEMAIL_PREFIX}{extension}")),
         )
     ).first()
     if number is not None:

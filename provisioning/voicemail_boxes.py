@@ -9,14 +9,17 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Engine, ForeignKey, Integer, String, Table, select, update
+from sqlalchemy import Column, Engine, ForeignKey, Integer, String, Table, insert, select, update
 
-from provisioning.models import METADATA, TENANT_ID, users
+from provisioning.models import METADATA, TENANT_ID, audit_log, users
 from provisioning.users import UserRole
 
 MAX_WRONG_PINS = 5
+CALL_PIN_ENTITY = "call_pin"
+"""Audit entity of a wrong PIN keyed for an only-with-a-PIN call (docs/trunks.md)."""
 PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # hex: 97 characters with the salt
 
@@ -68,6 +71,42 @@ class VoicemailBoxes:
         with self._engine.connect() as connection:
             address = connection.execute(query).scalar()
         return str(address) if address else None
+
+    def admin_addresses(self, tenant: str) -> list[str]:
+        """The e-mail addresses of the tenant's admins: the address each gave its mailbox
+        (alerts for the admins go there, cti/tenant_alerts.py), sorted, once each."""
+        query = (
+            select(users.c.roles, voicemail_boxes.c.email)
+            .join(
+                voicemail_boxes,
+                (voicemail_boxes.c.tenant == users.c.tenant)
+                & (voicemail_boxes.c.extension == users.c.extension),
+            )
+            .where(users.c.tenant == tenant, voicemail_boxes.c.email.is_not(None))
+        )
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        admin = UserRole.ADMIN.value
+        return sorted({str(r.email) for r in rows if admin in str(r.roles).split(",")})
+
+    def check_for_call(self, tenant: str, extension: str, pin: str, number: str) -> PinResult:
+        """The PIN a call to `number` in an only-with-a-PIN category asks for: the portal's,
+        with its lock. Each refusal is audited with the number called, never the PIN."""
+        result = self.check(tenant, extension, pin)
+        if result is not PinResult.OK:
+            entry = {
+                "at": datetime.now(UTC),
+                "actor": f"phone:{extension}",
+                "tenant": tenant,
+                "entity": CALL_PIN_ENTITY,
+                "key": extension,
+                "action": result.value,
+                "before": None,
+                "after": {"number": number},
+            }
+            with self._engine.begin() as connection:
+                connection.execute(insert(audit_log).values(**entry))
+        return result
 
     def announcement_recorder(self, tenant: str, extension: str) -> str | None:
         """The username of the tenant's admin at `extension` (who may record the tenant's

@@ -7,7 +7,7 @@ from typing import assert_never
 
 from queueing import call_end, callbacks, flow, timers, waiting_media
 from queueing.commands import RemindAgent, StartMusic
-from queueing.config import Action, Tier, Treatment
+from queueing.config import Action, CallCenterConfig, Tier, Treatment
 from queueing.events import EventType
 from queueing.inputs import (
     AgentAnswered,
@@ -34,6 +34,20 @@ from queueing.step import Rejected, Step
 from queueing.timers import TimerKind
 
 
+def _at_capacity(ctx: Step, config: CallCenterConfig) -> bool:
+    """The call center holds its `max_external_calls` calls from outside (waiting, ringing,
+    talking, or in a treatment that keeps the line): one more is over its call capacity."""
+    limit = config.max_external_calls
+    if limit is None:
+        return False
+    held = sum(
+        1
+        for c in ctx.state.calls.values()
+        if c.external and c.call_center_id == config.id and c.callback is None
+    )
+    return held >= limit
+
+
 def call_arrived(ctx: Step, event: CallArrived) -> None:
     if event.call_id in ctx.state.calls:
         raise Rejected("duplicate_call", f"call {event.call_id} is already in the engine")
@@ -47,10 +61,22 @@ def call_arrived(ctx: Step, event: CallArrived) -> None:
         event.priority,
         float(ctx.state.order_counter),
         ctx.now,
+        external=event.external,
     )
     config = cc.config
     diversion = _diversion(ctx, cc)
-    if diversion is not None:
+    if event.external and _at_capacity(ctx, config):
+        flow.treat(
+            ctx,
+            call,
+            cc,
+            Treatment(Action.BUSY),
+            EventType.CALL_OVERFLOWED,
+            "capacity",
+            f"overflow: {config.name} already holds its maximum of {config.max_external_calls}"
+            " calls from outside",
+        )
+    elif diversion is not None:
         trigger, treatment, why = diversion
         flow.treat(ctx, call, cc, treatment, EventType.CALL_DIVERTED, trigger, why)
     elif len(cc.waiting) >= config.waiter_limit:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
+from common.number_categories import MAX_EXTERNAL_CALLS
 from queueing.errors import ConfigError, TierError
 from queueing.schedule import HolidayCalendar, WeeklySchedule
 
@@ -228,6 +229,10 @@ class CallCenterConfig:
     service_level_seconds: int = 20
     callback: CallbackPolicy | None = None
     """Callback that keeps the place; None: not offered."""
+    max_external_calls: int | None = None
+    """Call capacity (BroadWorks Call Capacity Management): calls from outside (the carrier) the
+    call center holds at once, waiting or talking; one more overflows busy on arrival. None: no
+    limit of its own (the tenant's still applies, in the PBX)."""
 
     def __post_init__(self) -> None:
         validate_call_center(self)
@@ -270,6 +275,7 @@ def validate_call_center(c: CallCenterConfig) -> None:
     _range("overflow.max_wait_seconds", c.overflow.max_wait_seconds, 0, 7200)
     _range("service_level_seconds", c.service_level_seconds, 1, 3600)
     _range("wrap_up_seconds", c.wrap_up_seconds, 1, 3600)
+    _range("max_external_calls", c.max_external_calls, 0, MAX_EXTERNAL_CALLS)
     c.overflow.on_max_wait.validate("overflow.on_max_wait", ARRIVAL_ACTIONS)
     c.overflow.on_full.validate("overflow.on_full", ARRIVAL_ACTIONS)
     if c.overflow.on_full != Treatment(Action.BUSY):

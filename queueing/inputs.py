@@ -38,6 +38,8 @@ class CallArrived:
     call_center_id: str
     caller: str
     priority: int = 0
+    external: bool = False
+    """From the carrier: counts against the call center's `max_external_calls`."""
 
 
 @dataclass(frozen=True, slots=True)

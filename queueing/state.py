@@ -61,6 +61,8 @@ class Call:
     callback_entry: str | None = None
     """Digits typed in the callback menu so far; None: the menu is not open."""
     callback_attempts: int = 0
+    external: bool = False
+    """From the carrier: holds one of the call center's `max_external_calls`."""
 
 
 @dataclass(slots=True)

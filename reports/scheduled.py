@@ -54,6 +54,21 @@ class SmtpSettings:
             starttls=os.environ.get("SMTP_STARTTLS", "") in {"1", "true", "yes"},
         )
 
+    @classmethod
+    def configured(cls) -> SmtpSettings | None:
+        """From the environment, or None when no SMTP server is configured (`SMTP_HOST`
+        unset): the product then mails nothing (voicemail, alerts)."""
+        return cls.from_env() if os.environ.get("SMTP_HOST") else None
+
+    def send(self, message: EmailMessage, timeout: float = 30.0) -> None:
+        """Blocking: hand `message` to the SMTP server (STARTTLS and login when configured)."""
+        with smtplib.SMTP(self.host, self.port, timeout=timeout) as client:
+            if self.starttls:
+                client.starttls()
+            if self.username:
+                client.login(self.username, self.password or "")
+            client.send_message(message)
+
     def as_job_argument(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -162,12 +177,7 @@ def mail_files(
             message.add_attachment(content, maintype="application", subtype="pdf", filename=name)
         else:
             message.add_attachment(content, maintype="text", subtype="csv", filename=name)
-    with smtplib.SMTP(settings.host, settings.port, timeout=30) as client:
-        if settings.starttls:
-            client.starttls()
-        if settings.username:
-            client.login(settings.username, settings.password or "")
-        client.send_message(message)
+    settings.send(message)
     log.info("mailed %s to %s", subject, ", ".join(recipients))
     return message_id
 

@@ -11,6 +11,7 @@ import { render as groups } from "./groups.js";
 import { render as hoteling } from "./hoteling.js";
 import { lang, setLang, t } from "./i18n.js";
 import { render as numbers } from "./numbers.js";
+import { render as rooms } from "./rooms.js";
 import { render as schedules } from "./schedules.js";
 import { render as tenants } from "./tenants.js";
 import { render as usage } from "./usage.js";
@@ -22,6 +23,7 @@ const PAGES = {
   numbers,
   "call-centers": callCenters,
   groups,
+  rooms,
   directory,
   schedules,
   announcements,

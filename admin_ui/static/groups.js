@@ -7,11 +7,17 @@ import { request } from "./api.js";
 import { el, field, formValues, replace, select, table } from "./dom.js";
 import { attempt, done, failed, messageBox } from "./feedback.js";
 import { t } from "./i18n.js";
+import { interceptPanel } from "./intercept.js";
 
-const KINDS = [["hunt_group", "huntGroup"], ["auto_attendant", "autoAttendant"], ["fax", "faxToMail"]];
+const KINDS = [
+  ["hunt_group", "huntGroup"], ["auto_attendant", "autoAttendant"], ["instant_group", "instantGroup"],
+  ["fax", "faxToMail"],
+];
+const WITH_MEMBERS = new Set(["hunt_group", "instant_group"]);
 const STARTER = {
   hunt_group: { policy: "circular", members: [], ring_seconds: 15.0 },
   auto_attendant: { menus: { main: { text: "", options: [] } }, language: "nl" },
+  instant_group: { members: [], ring_seconds: 20.0 },
   fax: { recipients: [], language: "nl" },
 };
 const path = (number) => `/groups/${encodeURIComponent(number)}`;
@@ -49,7 +55,7 @@ export async function render(container) {
     detail.dataset.number = number;
     const redraw = () => draw(number);
     replace(detail, el("h3", {}, `${group.number} ${group.name}`),
-      group.kind === "hunt_group" ? membersPanel(group, users.items, box, redraw) : "",
+      WITH_MEMBERS.has(group.kind) ? membersPanel(group, users.items, box, redraw) : "",
       settingsPanel(group, box, redraw));
   }
 
@@ -70,6 +76,7 @@ export async function render(container) {
   });
   container.append(el("h2", {}, t("navGroups")), box, list, el("h3", {}, t("newGroup")), form, detail);
   await draw();
+  container.append(await interceptPanel(box));
 }
 
 function membersPanel(group, users, box, redraw) {

@@ -23,12 +23,14 @@ from cti.graphql_api.call_centers.subscriptions import CallCenterSubscriptions
 from cti.graphql_api.calls.mutations import CallMutations
 from cti.graphql_api.calls.queries import CallQueries
 from cti.graphql_api.calls.subscriptions import CallSubscriptions
+from cti.graphql_api.groups.subscriptions import GroupSubscriptions
 from cti.graphql_api.guards import MaskInternalErrors, MaxDocumentLength
 
 Query = merge_types("Query", (CallCenterQueries, AgentQueries, CallQueries))
 Mutation = merge_types("Mutation", (AgentMutations, CallCenterMutations, CallMutations))
 Subscription = merge_types(
-    "Subscription", (CallCenterSubscriptions, AgentSubscriptions, CallSubscriptions)
+    "Subscription",
+    (CallCenterSubscriptions, AgentSubscriptions, CallSubscriptions, GroupSubscriptions),
 )
 
 

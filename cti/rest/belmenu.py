@@ -212,7 +212,11 @@ async def request_callback(
         if found.destination in queues:
             await control.book_callback(found.tenant, found.destination, number)
             status = "queued"
-        else:
+        elif (calls := getattr(request.app.state, "belmenu_calls", None)) is not None:
+            # The product's process, where the PBX is: a user or a hunt group by its policy.
+            calls.call_back(found.tenant, found.destination, number)
+            status = "calling"
+        else:  # a web worker without the PBX: the engine's click-to-dial of a licensed agent
             await control.click_to_dial(found.tenant, found.destination, number)
             status = "calling"
     except ControlError as error:

@@ -30,6 +30,7 @@ router = APIRouter(
         401: {"description": "Not signed in"},
         403: {"description": "Only an admin changes the company directory"},
         404: {"description": "No such contact among yours and the company's"},
+        409: {"description": "A synced contact: change it in its address book"},
         422: {"description": "Invalid field; body names `field` and `reason`"},
     },
 )
@@ -53,6 +54,15 @@ Store = Annotated[ContactStore, Depends(get_store)]
 def viewer_of(principal: Principal) -> str | None:
     """Whose personal contacts: a signed-in user's own; an API token (a CRM plugin) has none."""
     return None if principal.role is Role.API else principal.username
+
+
+def _not_synced(contact: Contact) -> None:
+    """A synced contact is the address book's: the next sync would undo a change made here."""
+    if contact.source is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            {"field": "source", "reason": "synced from an address book: change it there"},
+        )
 
 
 def _may_write(principal: Principal, scope: Scope) -> str:
@@ -90,11 +100,15 @@ class ContactOut(BaseModel):
     numbers: list[str]
     email: str
     note: str
+    source: int | None = Field(
+        default=None, description="The synced address book it came from (then read-only)"
+    )
 
     @classmethod
     def of(cls, c: Contact) -> ContactOut:
         return cls(id=c.id, scope=c.scope, name=c.name, company=c.company,
-                   numbers=list(c.numbers), email=c.email, note=c.note)  # fmt: skip
+                   numbers=list(c.numbers), email=c.email, note=c.note,
+                   source=c.source)  # fmt: skip
 
 
 class ContactPageOut(BaseModel):
@@ -153,6 +167,7 @@ async def update_contact(
 ) -> ContactOut:
     current = await call(store.get, principal.tenant, viewer_of(principal), contact_id)
     viewer = _may_write(principal, current.scope)
+    _not_synced(current)
     return ContactOut.of(
         await call(store.update, principal.tenant, viewer, contact_id, body.spec())
     )
@@ -162,6 +177,7 @@ async def update_contact(
 async def delete_contact(contact_id: ContactId, principal: CurrentPrincipal, store: Store) -> None:
     current = await call(store.get, principal.tenant, viewer_of(principal), contact_id)
     viewer = _may_write(principal, current.scope)
+    _not_synced(current)
     await call(store.delete, principal.tenant, viewer, contact_id)
 
 

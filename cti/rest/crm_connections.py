@@ -22,7 +22,13 @@ from fastapi import APIRouter, Body, HTTPException, Path, Request, Response, sta
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from crm_connectors.connections import ConnectionRefused, kept_secrets, parse_connection, split
+from crm_connectors.connections import (
+    ConnectionRefused,
+    check_resolved_urls,
+    kept_secrets,
+    parse_connection,
+    split,
+)
 from cti.crm_connections import CrmConnections
 from cti.rest.provisioning_access import ERRORS, TenantId, Writer
 from provisioning.crm_connections import StoredConnection
@@ -118,6 +124,7 @@ async def put_connection(
     kept = kept_secrets(before, body.get("kind"), live.sealer)
     try:
         config = parse_connection(name, {**kept, **body})
+        await check_resolved_urls(config)
     except ConnectionRefused as error:
         raise HTTPException(422, {"field": "body", "reason": str(error)}) from None
     settings, secrets = split(config)

@@ -12,7 +12,9 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 
 from cti.rest import (
     provisioning_announcements,
+    provisioning_bridge_rooms,
     provisioning_groups,
+    provisioning_incoming,
     provisioning_telephony,
     provisioning_trunks,
 )
@@ -44,8 +46,10 @@ from provisioning.views import AuditEntry, TenantView
 router = APIRouter(prefix="/api/v1/tenants", tags=["provisioning"], responses=ERRORS)
 router.include_router(provisioning_telephony.router)
 router.include_router(provisioning_trunks.router)
+router.include_router(provisioning_incoming.router)
 router.include_router(provisioning_announcements.router)
 router.include_router(provisioning_groups.router)
+router.include_router(provisioning_bridge_rooms.router)
 
 Username = Annotated[str, Path(min_length=1, max_length=64)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]

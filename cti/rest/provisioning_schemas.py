@@ -22,6 +22,10 @@ T = TypeVar("T")
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Password = Annotated[str, Field(min_length=1, max_length=128)]
 Extension = Annotated[str, Field(min_length=1, max_length=8, examples=["1001"])]
+NumberDestination = Annotated[
+    str, Field(min_length=1, max_length=24, examples=["1001", "7001", "voicemail:1001"])
+]
+"""Where a direct number goes: a number of the tenant's numbering plan or a user's voicemail."""
 E164 = Annotated[str, Field(min_length=2, max_length=32, examples=["+31205550100"])]
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from cti.rest.provisioning_access import Provisioning, Reader, TenantId, Writer, call
-from cti.rest.provisioning_schemas import E164, Extension, InputModel
+from cti.rest.provisioning_schemas import E164, InputModel, NumberDestination
 from provisioning.schedules import ScheduleKind
 from provisioning.users import Tier
 from provisioning.views import CallCenterView, Holiday, NumberBlockView, NumberView, ScheduleView
@@ -26,8 +26,9 @@ class NumberBlockIn(InputModel):
 
 class NumberIn(InputModel):
     number: E164
-    destination: Extension = Field(
-        description="A user's extension, or a call center's, hunt group's or menu's number"
+    destination: NumberDestination = Field(
+        description="A user's extension, a call center's, hunt group's or menu's number, or a"
+        " user's voicemail box (`voicemail:1001`)"
     )
 
 

@@ -31,6 +31,15 @@ Username = Annotated[str, Path(min_length=1, max_length=64)]
 CategoryName = Annotated[str, Field(max_length=32)]
 
 
+class TollFraudIn(InputModel):
+    """Costly calls (international, premium rate) one user, and the whole tenant, may start
+    within `minutes`; more are refused (403) and alert the admins (docs/trunks.md)."""
+
+    per_user: StrictInt
+    per_tenant: StrictInt
+    minutes: StrictInt
+
+
 class TenantPlanIn(InputModel):
     denied: list[CategoryName] = Field(
         max_length=16,
@@ -39,7 +48,17 @@ class TenantPlanIn(InputModel):
         "premium_rate, service (emergency calls always go out)",
     )
     max_external_calls: StrictInt | None = Field(
-        None, description="Calls to the carrier up at once (more get 486); null: no limit"
+        None,
+        description="Calls with the carrier up at once, in and out (more get 486); null: no limit",
+    )
+    toll_fraud: TollFraudIn | None = Field(
+        None, description="The toll-fraud guard's limits; null: the platform's (10, 50, 10)"
+    )
+    pin: list[CategoryName] = Field(
+        [],
+        max_length=16,
+        examples=[["international"]],
+        description="Categories called only after the caller keys its voice-portal PIN",
     )
 
 
@@ -50,6 +69,12 @@ class UserPlanIn(InputModel):
     hide_number: StrictBool = Field(False, description="Hide the number on every outside call")
     reject_anonymous: StrictBool = Field(
         False, description="Refuse calls from outside without a number (433)"
+    )
+    pin: list[CategoryName] = Field(
+        [],
+        max_length=16,
+        description="The user's own plan's categories called only with its PIN "
+        "(with denied null: the tenant's apply)",
     )
 
 
@@ -66,7 +91,13 @@ async def set_tenant_calling_plan(
 ) -> CallingPlanView:
     plans = CallingPlans(service.transactions)
     return await call(
-        plans.set_tenant_plan, admin.username, tenant, body.denied, body.max_external_calls
+        plans.set_tenant_plan,
+        admin.username,
+        tenant,
+        body.denied,
+        body.max_external_calls,
+        body.pin,
+        None if body.toll_fraud is None else body.toll_fraud.model_dump(),
     )
 
 
@@ -90,6 +121,7 @@ async def set_user_calling_plan(
         body.denied,
         body.hide_number,
         body.reject_anonymous,
+        body.pin,
     )
 
 
@@ -100,7 +132,7 @@ class TrunkIn(InputModel):
     name: str = Field(max_length=64, examples=["KPN SIP trunk"])
     host: str = Field(max_length=253, examples=["192.0.2.10"])
     port: StrictInt = 5060
-    transport: str = Field("udp", max_length=8)
+    transport: str = Field("udp", max_length=8, description="udp, tcp or tls")
     priority: StrictInt = Field(10, description="Lowest first; a 503 or 408 tries the next")
     inbound: StrictBool = Field(False, description="Requests from `host` are the carrier's")
     username: str | None = Field(None, max_length=128, description="Digest towards the carrier")

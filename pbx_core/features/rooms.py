@@ -18,7 +18,9 @@ class Room:
     """The participants' PIN (digits)."""
     moderator_pin: str
     max_participants: int
-    """The licence cap (seed 3.3.4); the moderators count too."""
+    """The room's cap, within the tenant's licence (seed 3.3.4); the moderators count too."""
+    language: str = "nl"
+    """Of the prompts: `nl` or `en` (pbx_core/media/prompts.py has both)."""
 
 
 class RoomsTable:
@@ -28,15 +30,24 @@ class RoomsTable:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rooms: dict[tuple[str, str], Room] = {}
+        self._licences: dict[str, int] = {}
 
     def get(self, tenant: str, number: str) -> Room | None:
         return self._rooms.get((tenant, number))
 
-    def replace_tenant(self, tenant: str, rooms: Iterable[Room]) -> None:
+    def licence(self, tenant: str) -> int | None:
+        """Places in all of the tenant's rooms together (seed 3.3.4); None: each room's cap."""
+        return self._licences.get(tenant)
+
+    def replace_tenant(
+        self, tenant: str, rooms: Iterable[Room], licence: int | None = None
+    ) -> None:
         fresh = {(tenant, room.number): room for room in rooms}
         with self._lock:
             kept = {key: room for key, room in self._rooms.items() if key[0] != tenant}
             self._rooms = kept | fresh
+            others = {t: n for t, n in self._licences.items() if t != tenant}
+            self._licences = others if licence is None else others | {tenant: licence}
 
 
 @dataclass(frozen=True, slots=True)

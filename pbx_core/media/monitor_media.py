@@ -1,10 +1,11 @@
 """The media of one supervisor monitor: the mixer, and where rtpengine and the agent's phone send.
 
 Listening, rtpengine sends the mixer copies of both parties' audio (`subscribe request`) and the
-call's own path (caller - rtpengine - agent) is not touched. Barging and whispering, the mixer
-takes the agent's place toward rtpengine (re-answer, as a bridge does) and the agent's phone is
-re-offered the mixer: barging, each party hears the other two; whispering, the caller hears only
-the agent. docs/pbx.md has the decision and its limits. Runs in the SIP thread; only the mixer
+call's own path (caller - rtpengine - agent) is not touched. Barging, whispering and consulting, the
+mixer takes the agent's place toward rtpengine (re-answer, as a bridge does) and the agent's phone
+is re-offered the mixer: barging, each party hears the other two; whispering, the caller hears only
+the agent; consulting, agent and supervisor hear each other alone (the caller's music is
+rtpengine's). docs/pbx.md has the decision and its limits. Runs in the SIP thread; only the mixer
 has its own thread.
 """
 
@@ -39,6 +40,7 @@ ROUTES: dict[MonitorMode, dict[str, tuple[str, ...]]] = {
         AGENT: (CALLER, SUPERVISOR),
         SUPERVISOR: (CALLER, AGENT),
     },
+    MonitorMode.CONSULT: {AGENT: (SUPERVISOR,), SUPERVISOR: (AGENT,)},
 }
 """listener -> whom it hears, per mode."""
 
@@ -75,8 +77,8 @@ class MonitorMedia:
 
     def apply(self, mode: MonitorMode, agent_sdp: str) -> None:
         match mode:
-            case MonitorMode.BARGE | MonitorMode.WHISPER:
-                # Both put the mixer in the agent's place; only who hears whom differs.
+            case MonitorMode.BARGE | MonitorMode.WHISPER | MonitorMode.CONSULT:
+                # Each puts the mixer in the agent's place; only who hears whom differs.
                 self._untap()
                 if not self._barge.anchored:
                     self._barge.insert(agent_sdp)

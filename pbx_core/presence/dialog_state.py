@@ -90,6 +90,12 @@ class DialogStates:
         """The extension's open dialogs now (empty: idle)."""
         return tuple(self._lines.get((tenant, extension), {}).values())
 
+    def called(self, call_id: str) -> str | None:
+        """The number the call was made to (a call center's, for its agents' offers); None for
+        a call not (or no longer) known."""
+        call = self._calls.get(call_id)
+        return call.called if call is not None else None
+
     def busy_lines(self) -> list[Line]:
         """Every extension with an open dialog (a console's first full picture)."""
         return list(self._lines)

@@ -8,6 +8,7 @@ P-Asserted-Identity (RFC 3325) and `Privacy: id` (RFC 3323) when the number is h
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from pbx_core import call_control as cc
 from pbx_core.directory import SipUser
 from pbx_core.location import Binding
 from pbx_core.sip.cased_header import cased_header
+from pbx_core.trunks.alerts import AlertKind, TenantAlert
 from pbx_core.trunks.fraud_guard import VelocityGuard
 from pbx_core.trunks.numbering import to_e164
 from pbx_core.trunks.routing import Carrier, CarrierCall, Refused, TrunkRouting
@@ -88,6 +90,14 @@ class CarrierLeg:
         return trunk
 
 
+@dataclass(frozen=True, slots=True)
+class CarrierRefusal:
+    failure: cc.OfferFailure
+    code: int
+    alert: TenantAlert
+    """For the tenant's admins."""
+
+
 class CarrierLegs:
     """The legs to the carrier in progress (SIP thread): what call capacity and the toll-fraud
     guard count, and where each leg is on its trunk route."""
@@ -96,25 +106,45 @@ class CarrierLegs:
         self._legs: dict[str, CarrierLeg] = {}
         self._velocity = VelocityGuard()
 
+    def at_capacity(
+        self, tenant: str, routing: TrunkRouting, inbound: Callable[[], int], what: str
+    ) -> TenantAlert | None:
+        """`tenant` has its call capacity's calls with the carrier up: legs to it (ringing or
+        talking) and `inbound()` calls from it (counted only when the tenant has a limit). The
+        alert says so, about `what` was refused; None: room for one more."""
+        limit = routing.capacity.get(tenant)
+        if limit is None:
+            return None
+        up = sum(1 for leg in self._legs.values() if leg.invite.tenant == tenant) + inbound()
+        if up < limit:
+            return None
+        log.warning("tenant %s has %d calls with the carrier up (its limit): %s refused, 486",
+                    tenant, up, what)  # fmt: skip
+        text = f"{what} refused (486): {up} calls with the carrier up, the limit is {limit}"
+        return TenantAlert(tenant, AlertKind.CALL_CAPACITY, text)
+
     def refusal(
-        self, invite: CarrierInvite, routing: TrunkRouting, now: float
-    ) -> tuple[cc.OfferFailure, int] | None:
+        self, invite: CarrierInvite, routing: TrunkRouting, now: float, inbound: Callable[[], int]
+    ) -> CarrierRefusal | None:
         """Why this leg may not start (486 over the tenant's call capacity, 403 from the
         toll-fraud guard), or None. Emergency calls and calls sent on from outside pass."""
         tenant = invite.tenant
         if tenant is None or invite.placed.category is Category.EMERGENCY:
             return None
-        limit = routing.capacity.get(tenant)
-        up = sum(1 for leg in self._legs.values() if leg.invite.tenant == tenant)
-        if limit is not None and up >= limit:
-            log.warning("tenant %s has %d calls to the carrier up (its limit): 486", tenant, up)
-            return cc.OfferFailure.BUSY, 486
+        number = invite.placed.request_user
+        what = f"call from {invite.extension} to {number}"
+        alert = self.at_capacity(tenant, routing, inbound, what)
+        if alert is not None:
+            return CarrierRefusal(cc.OfferFailure.BUSY, 486, alert)
         category = invite.placed.category
-        why = self._velocity.admit(tenant, invite.extension, category, now, routing.velocity)
+        limits = routing.velocity_of(tenant)
+        why = self._velocity.admit(tenant, invite.extension, category, now, limits)
         if why is not None:
             log.warning("toll-fraud guard: call from %s/%s to %s refused: %s",
-                        tenant, invite.extension, invite.placed.request_user, why)  # fmt: skip
-            return cc.OfferFailure.REJECTED, 403
+                        tenant, invite.extension, number, why)  # fmt: skip
+            text = f"toll-fraud guard: {what} ({category}) blocked (403): {why}"
+            alert = TenantAlert(tenant, AlertKind.TOLL_FRAUD, text)
+            return CarrierRefusal(cc.OfferFailure.REJECTED, 403, alert)
         return None
 
     def start(self, leg_id: str, invite: CarrierInvite) -> None:
@@ -135,9 +165,12 @@ class CarrierLegs:
         return None if leg is None or trunk is None else (leg.invite, trunk)
 
 
-def trunk_binding(dialled: str, trunk: Carrier, tenant: str) -> Binding:
-    """Where sippy sends the leg of `tenant`'s call: the trunk's address (number@trunk)."""
-    return Binding(dialled, "", trunk.host, trunk.port, 0, tenant)
+def trunk_binding(invite: CarrierInvite, dialled: str, trunk: Carrier, tenant: str) -> Binding:
+    """Where sippy sends the leg of `tenant`'s call: the trunk's next hop, number@trunk (the
+    Request-URI said outright for a TCP/TLS trunk, whose next hop is its connector)."""
+    host, port = trunk.next_hop
+    uri = trunk.request_uri(invite.placed.request_user)
+    return Binding(dialled, uri, host, port, 0, tenant)
 
 
 def place(

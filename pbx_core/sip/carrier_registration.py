@@ -144,16 +144,19 @@ class CarrierRegistrations:
                 )
             )
         )
+        ruri = SipURL(host=carrier.host, port=carrier.port)
+        if carrier.transport != "udp":
+            ruri.transport = carrier.transport  # its connector sends it as it is
         req = SipRequest(
             method="REGISTER",
-            ruri=SipURL(host=carrier.host, port=carrier.port),
+            ruri=ruri,
             to=SipTo(address=SipAddress(url=self._aor(carrier))),
             fr0m=trunk.local,
             cseq=trunk.cseq,
             callid=trunk.call_id,
             contact=contact,
             expires=SipExpires(number=expires),
-            target=((carrier.host, carrier.port), "udp"),
+            target=(carrier.next_hop, "udp"),
         )
         if authorization is not None:
             req.appendHeader(authorization)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from sippy.CCEvents import (
     CCEventConnect,
@@ -40,10 +40,16 @@ from pbx_core import call_control as cc
 from pbx_core.directory import Directories
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient
-from pbx_core.sip.carrier import place
+from pbx_core.sip.carrier import (
+    SILENT_CARRIER_SECONDS,
+    CarrierInvite,
+    CarrierLeg,
+    CarrierRefusal,
+    place,
+)
 from pbx_core.sip.cased_header import auto_answer_headers
 from pbx_core.sip.sdp import PLACEHOLDER_SDP
-from pbx_core.trunks.routing import Refused, TrunkRouting
+from pbx_core.trunks.routing import Carrier, Refused, TrunkRouting
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,17 @@ AGENT = "agent"
 DESTINATION = "destination"
 
 Emit = Callable[[cc.CallEvent, "str | None"], None]
+
+
+class CarrierGate(Protocol):
+    """Call capacity and the toll-fraud guard for the destination leg (`Offers`, which counts
+    every leg to the carrier)."""
+
+    def carrier_refusal(self, invite: CarrierInvite) -> CarrierRefusal | None: ...
+
+    def carrier_started(self, leg_id: str, invite: CarrierInvite) -> None: ...
+
+    def carrier_ended(self, leg_id: str) -> None: ...
 
 
 class DialState(StrEnum):
@@ -87,6 +104,12 @@ class DialCall:
     agent_sdp: str = ""
     timer: Any = None
     ringing_reported: tuple[bool, bool] = (False, False)
+    carrier: CarrierLeg | None = None
+    """The destination leg's way along its trunk route (an outside number)."""
+    offer: str = ""
+    """What the destination is offered (again on the next trunk)."""
+    silence: Any = None
+    """Left for the next trunk when the carrier answers nothing (`SILENT_CARRIER_SECONDS`)."""
 
     @property
     def far_tag(self) -> str:
@@ -122,6 +145,8 @@ class ClickToDial:
         self.trunks = trunks
         self._prompt_path = prompt_path
         self.calls: dict[str, DialCall] = {}
+        self.carrier_gate: CarrierGate | None = None
+        """Set by `CallManager` once its offers exist; None: legs to the carrier are not gated."""
 
     # -----------------------------------------------------------------------------------------
     # Commands
@@ -150,8 +175,9 @@ class ClickToDial:
         if self._media is not None:
             sdp = self._media.offer(call.call_id, call.far_tag, PLACEHOLDER_SDP)
         # The clicking user is at their screen: a browser phone answers its own click-to-dial
-        # by itself (the hint), as docs/webrtc.md promises; a desk phone rings as ever.
-        headers = auto_answer_headers() if binding.browser else ()
+        # by itself (the hint), as docs/webrtc.md promises; a desk phone rings as ever, unless
+        # the command asks it to answer too (`Dial.auto_answer`).
+        headers = auto_answer_headers() if binding.browser or command.auto_answer else ()
         call.agent = self._invite(
             call, (binding.host, binding.port), binding.contact, call.destination,
             call.extension, sdp, AGENT, headers,
@@ -193,6 +219,9 @@ class ClickToDial:
         self._guard(self._handle, call, leg, event)
 
     def _handle(self, call: DialCall, leg: str, event: Any) -> None:
+        if leg == DESTINATION and call.silence is not None:  # the trunk answered: it is alive
+            call.silence.cancel()
+            call.silence = None
         if call.state is DialState.ENDED:
             return
         ringing = (call.state is DialState.RINGING_AGENT and leg == AGENT) or (
@@ -218,6 +247,8 @@ class ClickToDial:
                 self._emit(cc.CallAnswered(call.call_id, leg, number), call.route)
         elif isinstance(event, CCEventFail | CCEventRedirect) and ringing:
             code = int(event.getData()[0])
+            if leg == DESTINATION and self._fail_over(call, code):
+                return
             failure = cc.OfferFailure.BUSY if code in (486, 600) else cc.OfferFailure.REJECTED
             self._emit(cc.OfferFailed(call.call_id, leg, number, failure, code), call.route)
             self._end(call, cc.HangupSide.PBX, gone=leg, code=code)
@@ -250,15 +281,53 @@ class ClickToDial:
         our_host = self._config["_sip_address"]
         caller = self.directories.user(call.tenant, call.extension)  # the caller's tenant's numbers
         placed = place(self.trunks, caller, call.extension, destination, "", our_host)
-        if isinstance(placed, Refused):
-            self._unreachable(call, cc.OfferFailure.REJECTED, placed.code)
+        if isinstance(placed, Refused) or placed.placed.pin:
+            # A PIN is keyed on the phone that dials (docs/trunks.md): not by a click.
+            code = placed.code if isinstance(placed, Refused) else 403
+            self._unreachable(call, cc.OfferFailure.REJECTED, code)
             return
-        # The first trunk only: a click-to-dial destination has no failover yet (docs/trunks.md).
-        trunk = placed.placed.route[0]
+        gate = self.carrier_gate
+        refusal = gate.carrier_refusal(placed) if gate is not None else None
+        if refusal is not None:
+            self._unreachable(call, refusal.failure, refusal.code)
+            return
+        if gate is not None:
+            gate.carrier_started(call.far_tag, placed)
+        call.offer = offer
+        call.carrier = CarrierLeg(placed)
+        self._to_trunk(call, placed, placed.placed.route[0])
+
+    def _to_trunk(self, call: DialCall, placed: CarrierInvite, trunk: Carrier) -> None:
+        """The destination leg through `trunk`; a later trunk on the route gets it when this
+        one fails (503, 500, 408) or stays silent, as ordinary outbound calls do."""
+        number = placed.placed.request_user
         call.far = self._invite(
-            call, (trunk.host, trunk.port), "", placed.from_user, placed.placed.request_user,
-            offer, DESTINATION, placed.headers, (trunk.username, trunk.password),
+            call, trunk.next_hop, trunk.request_uri(number), placed.from_user, number,
+            call.offer, DESTINATION, placed.headers, (trunk.username, trunk.password),
         )  # fmt: skip
+        if call.carrier is not None and call.carrier.has_next:
+            silent = partial(self._guard, self._carrier_silent, call)
+            call.silence = Timeout(silent, SILENT_CARRIER_SECONDS)
+
+    def _fail_over(self, call: DialCall, code: int) -> bool:
+        carrier = call.carrier
+        trunk = carrier.next_trunk(code) if carrier is not None else None
+        if carrier is None or trunk is None:
+            return False
+        call.far.event_cb = None
+        self._to_trunk(call, carrier.invite, trunk)
+        return True
+
+    def _carrier_silent(self, call: DialCall) -> None:
+        call.silence = None
+        if call.state is not DialState.RINGING_DESTINATION:
+            return
+        log.warning("trunk silent for %.0f s on click-to-dial %s: trying the next",
+                    SILENT_CARRIER_SECONDS, call.call_id)  # fmt: skip
+        silent = call.far
+        silent.event_cb = None  # its CANCEL's outcome is nobody's business now
+        silent.recvEvent(CCEventDisconnect())
+        self._fail_over(call, 408)
 
     def _destination_answered(self, call: DialCall, sdp: str) -> None:
         call.state = DialState.CONNECTED
@@ -304,6 +373,8 @@ class ClickToDial:
             return
         call.state = DialState.ENDED
         self._cancel_timer(call)
+        if self.carrier_gate is not None:
+            self.carrier_gate.carrier_ended(call.far_tag)
         for leg, ua in ((AGENT, call.agent), (DESTINATION, call.far)):
             if ua is not None and leg != gone and not ua.isDead():
                 ua.recvEvent(CCEventDisconnect())  # CANCEL or BYE, as the leg's state needs
@@ -314,9 +385,10 @@ class ClickToDial:
 
     @staticmethod
     def _cancel_timer(call: DialCall) -> None:
-        if call.timer is not None:
-            call.timer.cancel()
-            call.timer = None
+        for timer in (call.timer, call.silence):
+            if timer is not None:
+                timer.cancel()
+        call.timer = call.silence = None
 
     def _guard(self, func: Callable[..., None], *args: Any) -> None:
         try:

@@ -13,6 +13,7 @@ from typing import TypeVar
 from pbx_core.config import PbxConfig
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.webrtc_bridge import WebrtcMediaBridge
+from pbx_core.sip.carrier_transport import CarrierConnectors
 from pbx_core.sip.tcp_transport import TcpTransportGateway
 from pbx_core.sip.tls_context import server_context
 from pbx_core.sip.tls_transport import TlsTransportGateway
@@ -33,6 +34,9 @@ class StreamListeners:
         self.tls: TlsTransportGateway | None = None
         self.ws: WsTransportGateway | None = None
         self.wss: WsTransportGateway | None = None
+        self.carriers: CarrierConnectors | None = None
+        """The connections to TCP/TLS carriers (`carrier_transport.py`), told these
+        listeners' addresses as our Contact."""
 
     async def start(self) -> None:
         """Every configured listener, running; the first that cannot start raises (the PBX
@@ -49,8 +53,13 @@ class StreamListeners:
         if self._wss_context is not None:
             assert config.sip_wss_port is not None
             self.wss = await _started(self._websocket(config.sip_wss_port, self._wss_context))
+        ours = {name: g.listen_address for name, g in (("tcp", self.tcp), ("tls", self.tls)) if g}
+        self.carriers = CarrierConnectors(address, ours, config.carrier_tls_ca)
 
     async def stop(self) -> None:
+        if self.carriers is not None:
+            await self.carriers.stop()
+            self.carriers = None
         for gateway in (self.wss, self.ws, self.tls, self.tcp):
             if gateway is not None:
                 await asyncio.to_thread(gateway.stop)

@@ -390,10 +390,21 @@ class TcpTransportGateway:
             self._answer_pbx(request, 480, "Temporarily Unavailable")
             return
         connection, phone_uri = flow
-        if not _decrement_max_forwards(request):
-            self._answer_pbx(request, 483, "Too Many Hops")
+        if not self._forwardable(request):
             return
         request.set_request_uri(phone_uri)
+        self._send_down(connection, request)
+
+    def _forwardable(self, request: SipMessage) -> bool:
+        """Max-Forwards allows one more hop (decremented); else sippy is answered 483."""
+        if _decrement_max_forwards(request):
+            return True
+        self._answer_pbx(request, 483, "Too Many Hops")
+        return False
+
+    def _send_down(self, connection: PhoneConnection, request: SipMessage) -> None:
+        """A request of sippy's down `connection`: its Contacts as the peer must see them, our
+        stream Via on top (its responses come back through `_response_from_phone`)."""
         request.map_contacts(lambda uri: self._phone_side_uri(connection, uri))
         branch = f"{_TO_TCP}{_digest(request.top_via().branch)}"
         host, port = self.listen_address

@@ -38,6 +38,12 @@ class VelocityLimits:
 DEFAULT_LIMITS = VelocityLimits()
 
 
+def velocity_limits(per_user: int, per_tenant: int, minutes: int) -> VelocityLimits:
+    """A tenant's own limits as provisioning stores them (docs/trunks.md, "Toll-fraud guard")."""
+    seconds = minutes * 60.0
+    return VelocityLimits(VelocityLimit(per_user, seconds), VelocityLimit(per_tenant, seconds))
+
+
 @dataclass
 class VelocityGuard:
     _starts: dict[tuple[str, str], deque[float]] = field(default_factory=dict)

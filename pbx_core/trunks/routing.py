@@ -7,12 +7,16 @@ changes (`PbxService.update_trunks`), like the directory: the SIP thread only re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from common.number_categories import Category
 from pbx_core.trunks.calling_plan import DEFAULT_PLAN, OutgoingPlan
 from pbx_core.trunks.fraud_guard import DEFAULT_LIMITS, VelocityLimits
+from pbx_core.trunks.incoming_plan import ACCEPT_ALL, INTERCEPTED_PLAN, REFUSED_CODE, IncomingPlan
 from pbx_core.trunks.numbering import outside_number, to_e164
+
+STREAM_TRANSPORTS = frozenset({"tcp", "tls"})
+"""A trunk's transports that reach the carrier through a connector (`sip/carrier_transport.py`)."""
 
 HIDE_ONCE = "*67"
 """Feature access code: hide the caller's number for this call (contract.md)."""
@@ -39,6 +43,29 @@ class Carrier:
     """Seconds of registration to ask the carrier for (`carrier_registration`); None: none."""
     key: str = ""
     """Names the trunk in registration states (provisioning's trunk id); "" for a bare address."""
+    addresses: tuple[str, ...] = ()
+    """The IP addresses `host` named when the routing was built (a host name's); () : `host`."""
+    transport: str = "udp"
+    """`udp`, or `tcp`/`tls` through a connector."""
+    relay: tuple[str, int] | None = None
+    """A TCP/TLS trunk: its connector's UDP address, where sippy sends (set by the PBX)."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Where the carrier's requests come from: the trunk's addresses."""
+        return self.addresses or (self.host,)
+
+    @property
+    def next_hop(self) -> tuple[str, int]:
+        """Where sippy sends this trunk's requests."""
+        return self.relay or (self.host, self.port)
+
+    def request_uri(self, user: str) -> str:
+        """The Request-URI of a call to `user` at this carrier when sippy's own (`user@next
+        hop`) would be wrong: over TCP/TLS the next hop is the connector. "" for UDP."""
+        if self.transport not in STREAM_TRANSPORTS:
+            return ""
+        return f"sip:{user}@{self.host}:{self.port};transport={self.transport}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +80,8 @@ class CarrierCall:
     """The caller's number in E.164 (From, P-Asserted-Identity); "" when the tenant has none."""
     hidden: bool
     """Privacy: id (RFC 3323): From is anonymous, the carrier keeps the PAI to itself."""
+    pin: bool = False
+    """The caller's plan lets this category out only after its PIN (`sip/calls/call_pin.py`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +109,25 @@ class TrunkRouting:
     capacity: Mapping[str, int] = field(default_factory=dict)
     """Tenant -> calls to the carrier it may have up at once (absent: no limit)."""
     velocity: VelocityLimits = DEFAULT_LIMITS
-    """The toll-fraud guard's limits (the platform's, for every tenant)."""
+    """The toll-fraud guard's limits: the platform's, for every tenant without its own."""
     rejecting_anonymous: frozenset[tuple[str, str]] = frozenset()
     """(tenant, extension) refusing calls from outside without a number (433)."""
     caller_ids: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(tenant, extension) -> its own direct number, the lowest when it has several."""
     main_numbers: Mapping[str, str] = field(default_factory=dict)
     """Tenant -> its main number: the lowest direct number it has."""
+    accounts: frozenset[tuple[str, str]] = frozenset()
+    """(source address, account) of every registering trunk (`registered_account`), made once
+    here: it is looked at for every INVITE that comes without credentials."""
+    incoming_plans: Mapping[str, IncomingPlan] = field(default_factory=dict)
+    """Tenant -> its incoming calling plan (absent: every call is taken)."""
+    user_incoming_plans: Mapping[tuple[str, str], IncomingPlan] = field(default_factory=dict)
+    """(tenant, extension) -> the user's own incoming plan, in place of its tenant's."""
+    intercepted: frozenset[str] = frozenset()
+    """Tenants whose calls from outside hear the intercept message (`INTERCEPT_ROUTE`) and who
+    call nobody outside but 112."""
+    tenant_velocity: Mapping[str, VelocityLimits] = field(default_factory=dict)
+    """Tenant -> its own toll-fraud limits (provisioning's calling plan)."""
 
     @classmethod
     def of(
@@ -102,6 +143,10 @@ class TrunkRouting:
         capacity: Mapping[str, int] | None = None,
         velocity: VelocityLimits = DEFAULT_LIMITS,
         rejecting_anonymous: Iterable[tuple[str, str]] = (),
+        incoming_plans: Mapping[str, IncomingPlan] | None = None,
+        user_incoming_plans: Mapping[tuple[str, str], IncomingPlan] | None = None,
+        intercepted: Iterable[str] = (),
+        tenant_velocity: Mapping[str, VelocityLimits] | None = None,
     ) -> TrunkRouting:
         """`carrier`: one platform trunk by address (before `platform_carriers`)."""
         direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
@@ -111,9 +156,16 @@ class TrunkRouting:
             caller_ids.setdefault((number.tenant, number.destination), number.number)
             main_numbers.setdefault(number.tenant, number.number)
         carriers = ((Carrier(*carrier),) if carrier else ()) + platform_carriers
+        own = dict(tenant_carriers or {})
+        accounts = frozenset(
+            (source, c.username)
+            for c in (*carriers, *(c for cs in own.values() for c in cs))
+            if c.register_expires is not None and c.username
+            for source in c.sources
+        )
         return cls(
             carriers,
-            dict(tenant_carriers or {}),
+            own,
             frozenset(inbound_addresses),
             direct,
             dict(plans or {}),
@@ -124,7 +176,16 @@ class TrunkRouting:
             frozenset(rejecting_anonymous),
             caller_ids,
             main_numbers,
+            accounts,
+            dict(incoming_plans or {}),
+            dict(user_incoming_plans or {}),
+            frozenset(intercepted),
+            dict(tenant_velocity or {}),
         )
+
+    def velocity_of(self, tenant: str) -> VelocityLimits:
+        """The toll-fraud guard's limits for `tenant`'s calls."""
+        return self.tenant_velocity.get(tenant, self.velocity)
 
     @property
     def reaches_outside(self) -> bool:
@@ -140,6 +201,26 @@ class TrunkRouting:
                 found.setdefault(carrier.key, carrier)
         return tuple(found.values())
 
+    def with_relays(self, relays: Mapping[tuple[str, str, int], tuple[str, int]]) -> TrunkRouting:
+        """Each TCP/TLS carrier with the relay of its connector, keyed (transport, host, port)."""
+
+        def relayed(carriers: tuple[Carrier, ...]) -> tuple[Carrier, ...]:
+            return tuple(
+                replace(c, relay=relays.get((c.transport, c.host, c.port))) for c in carriers
+            )
+
+        return replace(
+            self,
+            carriers=relayed(self.carriers),
+            tenant_carriers={t: relayed(cs) for t, cs in self.tenant_carriers.items()},
+        )
+
+    def registered_account(self, source_host: str, called: str) -> bool:
+        """A request from a registering trunk's address to the account it registered (its
+        Contact user): the carrier addresses its calls to the registration, the number is in
+        To (docs/trunks.md, "Calls to the registered account")."""
+        return (source_host, called) in self.accounts
+
     def inbound(self, called: str) -> DirectNumber | None:
         """The direct number a request from a trunk is addressed to, in any written form
         (`+31201230001`, `0201230001`, `0031201230001`); None: nobody's."""
@@ -153,9 +234,23 @@ class TrunkRouting:
         """What happens when `extension` of `tenant` dials `dialled` (not an extension)."""
         user = (tenant, extension)
         plan = self.user_plans.get(user) or self.plans.get(tenant, DEFAULT_PLAN)
+        if tenant in self.intercepted:
+            plan = INTERCEPTED_PLAN
         route = self.tenant_carriers.get(tenant, ()) + self.carriers
         caller_id = self.caller_id(tenant, extension)
         return self._decide(plan, caller_id, dialled, user in self.hidden, route)
+
+    def incoming(self, tenant: str, extension: str | None, caller: str | None) -> Refused | None:
+        """A call to `extension` of `tenant` (None: its call center or group) from `caller`, an
+        outside number as the carrier wrote it (None: a user of the tenant): refused or taken.
+        The user's own plan replaces its tenant's, as for the outgoing plan."""
+        plan = self.user_incoming_plans.get((tenant, extension or "")) or self.incoming_plans.get(
+            tenant, ACCEPT_ALL
+        )
+        number = outside_number(caller) if caller is not None else None
+        category = number.category if number is not None else None
+        reason = plan.refusal(caller is None, category)
+        return None if reason is None else Refused(REFUSED_CODE, reason, category)
 
     def forwarded(self, original_caller: str, dialled: str) -> CarrierCall | Refused:
         """A call from outside sent out again (forwarding, transfer): the default plan, and the
@@ -184,7 +279,8 @@ class TrunkRouting:
             return Refused(403, "Forbidden", category)
         if not caller_id:
             return Refused(403, "No Number To Call From", category)
-        return CarrierCall(route, number.e164, category, caller_id, hidden=hide)
+        pin = plan.needs_pin(category)
+        return CarrierCall(route, number.e164, category, caller_id, hidden=hide, pin=pin)
 
 
 NO_TRUNKS = TrunkRouting()

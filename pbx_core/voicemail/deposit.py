@@ -118,15 +118,16 @@ class VoicemailDeposit:
             and settings.mailbox(tenant, extension) is not None
         )
 
-    def divert(self, call: Call, extension: str, reason: str) -> bool:
+    def divert(self, call: Call, extension: str, reason: str, *, asked: bool = False) -> bool:
         """Take the unanswered extension call to `extension`'s voicemail (in the call's tenant);
-        False: not for it. `reason`: forwarding's (busy, no-answer, unavailable, ...)."""
+        False: not for it. `reason`: forwarding's (busy, no-answer, unavailable, ...). `asked`:
+        the application's own `Transfer(to_voicemail=True)`, which may send a call it routes
+        (a hunt group's) or has answered (an auto attendant's) too."""
         ctx, settings = self._ctx, self._settings
         if (
             settings is None
             or ctx.media is None
-            or call.answered
-            or call.route is not None
+            or (not asked and (call.answered or call.route is not None))
             or call.call_id in self._deposits
         ):
             return False

@@ -67,6 +67,11 @@ class PortalStore(Protocol):
 
     def check_pin(self, tenant: str, extension: str, pin: str) -> PinCheck: ...
 
+    def check_call_pin(self, tenant: str, extension: str, pin: str, number: str) -> PinCheck:
+        """The same PIN and lock for a call to `number` that needs it (`sip/calls/call_pin.py`);
+        a refusal is audited."""
+        ...
+
     def box(self, tenant: str, extension: str) -> Sequence[tuple[str, bool, Path]]:
         """(id, read, audio file) of every message, newest first."""
         ...

@@ -50,6 +50,20 @@ export const searchDirectory = (q) => call("GET", `${BASE}/directory?q=${encodeU
 export const transfer = (target) => call("POST", `${BASE}/transfer`, { target });
 export const answer = () => call("POST", `${BASE}/answer`);
 export const toVoicemail = (target) => call("POST", `${BASE}/voicemail`, { target });
+export const screenPop = (number) =>
+  call("GET", `/api/v1/screen-pop?number=${encodeURIComponent(number)}`);
+// The public GraphQL API (the supervisor's queue commands, queues.js); its errors as ApiError.
+export async function graphql(query, variables = {}) {
+  const body = await call("POST", "/graphql", { query, variables });
+  if (body?.errors?.length) throw new ApiError(400, body.errors[0].message);
+  return body.data;
+}
+export const callHistory = () => call("GET", `${BASE}/history`);
+export const writeNote = (callId, text) =>
+  call("PUT", `${BASE}/history/${encodeURIComponent(callId)}/note`, { text });
+// The call actions (calls.js): each on the call of the receptionist's own phone.
+export const callAction = (path, target) =>
+  call("POST", `${BASE}/calls/${path}`, target === undefined ? undefined : { target });
 
 // Server-Sent Events over fetch (EventSource cannot send the Authorization header): calls
 // onEvent(name, data) per event; resolves when the stream ends (the caller reconnects).
@@ -74,6 +88,14 @@ export async function events(path, onEvent, signal) {
   }
 }
 
-// The console's live tiles: onTile(tile) per `tile` event.
-export const follow = (onTile, signal) =>
-  events(`${BASE}/live`, (name, data) => name === "tile" && onTile(data), signal);
+// The console's live stream: onTile(tile) per `tile` event, onActions(actions) per `actions`
+// event (the call actions the receptionist's own call allows now).
+export const follow = (onTile, onActions, signal) =>
+  events(
+    `${BASE}/live`,
+    (name, data) => {
+      if (name === "tile") onTile(data);
+      else if (name === "actions") onActions(data);
+    },
+    signal,
+  );

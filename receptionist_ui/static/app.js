@@ -1,13 +1,20 @@
 // The receptionist console: sign in, the receptionist's own phone (answer from here), the grid
 // of monitored colleagues with live states, the company directory, blind transfer of the call
 // on the receptionist's phone. The phone is a desk phone or the browser (the agent client's
-// softphone module, loaded from /agent/: chosen per session, calls ring and are answered here). Keyboard first: "a" answers, "/" searches, 1-9 picks a tile, "t" transfers to the picked colleague, Delete stops
-// monitoring it, Escape goes back to the grid.
+// softphone module, loaded from /agent/: chosen per session, calls ring and are answered here).
+// The other call actions (consult, camp-on, park, pickup, conference) are calls.js's. Keyboard
+// first: "a" answers, "/" searches, 1-9 picks a tile, "t" transfers to the picked colleague,
+// Delete stops monitoring it, Escape goes back to the grid; calls.js's keys besides.
 
 import { answerRinging, setupSoftphone, startSoftphone, stopSoftphone } from "/agent/softphone.js";
 import * as api from "./api.js";
 import "./assistant.js"; // the Manager/Assistant panel, for a manager or an assistant
+import { applyActions, onCallKey, renderActions, setupCalls, tileButtons } from "./calls.js";
+import "./dialbox.js"; // the dial box: the browser phone calls, else click-to-dial
+import { loadHistory, setupHistory } from "./history.js";
 import { language, setLanguage, t } from "./i18n.js";
+import { popEnded, popFor } from "./pop.js";
+import { followQueues, setupQueues, stopQueues } from "./queues.js";
 
 const $ = (id) => document.getElementById(id);
 const view = { extension: "", tierName: "", limit: null, own: null, tiles: [], picked: -1 };
@@ -56,11 +63,14 @@ function tileNode(tile, index) {
     el("button", { type: "button", class: "remove", onclick: (e) => {
       e.stopPropagation(); unmonitor(tile.extension);
     } }, t("unmonitor")),
+    el("span", { class: "actions" }, ...tileButtons(tile)),
   );
 }
 
 function renderOwn() {
   if (!view.own) return;
+  popFor(view.own);
+  popEnded(view.own);
   $("own").dataset.state = view.own.state;
   $("own-state").textContent = `${view.own.extension}: ${describe(view.own)}`;
   $("answer").disabled = view.own.state !== "ringing";
@@ -70,6 +80,7 @@ function render() {
   $("licence").textContent = t("licence")(view.tierName, view.tiles.length, view.limit);
   $("grid").replaceChildren(...view.tiles.map(tileNode));
   renderOwn();
+  renderActions();
 }
 
 function pick(index) {
@@ -80,8 +91,10 @@ function pick(index) {
 
 function applyTile(tile) {
   if (tile.extension === view.extension) {
+    const rings = tile.state === "ringing" && view.own?.state !== "ringing";
     view.own = tile;
     renderOwn();
+    if (rings) setTimeout(loadHistory, 500); // the call is in the history as it rings
   }
   const index = view.tiles.findIndex((x) => x.extension === tile.extension);
   if (index < 0) return;
@@ -94,6 +107,7 @@ async function load() {
   const state = await api.consoleState();
   Object.assign(view, state);
   render();
+  applyActions(state.actions);
 }
 
 async function monitored(extensions) {
@@ -173,7 +187,7 @@ function restartLive() {
       try {
         $("live").textContent = t("live");
         $("live").dataset.connected = "true";
-        await api.follow(applyTile, controller.signal);
+        await api.follow(applyTile, applyActions, controller.signal);
         delay = 500;
       } catch (error) {
         if (controller.signal.aborted) return;
@@ -190,6 +204,7 @@ function restartLive() {
 
 function signOut() {
   live?.abort();
+  stopQueues();
   stopSoftphone();
   api.session.token = null;
   $("console-view").hidden = true;
@@ -206,6 +221,8 @@ async function start() {
     return;
   }
   restartLive();
+  loadHistory();
+  followQueues(view.tier); // Premium
   startSoftphone(); // when this session chose the browser phone
 }
 
@@ -231,10 +248,15 @@ function onKey(event) {
     transferTo(view.tiles[view.picked].extension);
   } else if (event.key === "Delete" && view.tiles[view.picked]) {
     unmonitor(view.tiles[view.picked].extension);
+  } else {
+    onCallKey(event.key, view.tiles[view.picked]);
   }
 }
 
 setLanguage(language());
+setupCalls({ el, say });
+setupHistory({ el, say });
+setupQueues({ el, say, extension: () => view.extension });
 setupSoftphone({
   token: () => api.session.token,
   language,
@@ -247,6 +269,7 @@ $("lang").addEventListener("click", () => {
   setLanguage(language() === "nl" ? "en" : "nl");
   $("lang").textContent = language() === "nl" ? "EN" : "NL";
   render();
+  loadHistory();
   setupSoftphone(); // the panel in the new language
 });
 $("login-form").addEventListener("submit", async (event) => {

@@ -54,6 +54,49 @@ def test_members_in_and_out_and_a_menu_edited(page: Page, product: ProductThread
     assert "menus" in refusal(page)
 
 
+def test_an_instant_group_made_and_a_member_added(page: Page, product: ProductThread) -> None:
+    sign_in(page)
+    go(page, "groups")
+    page.fill("#group-form input[name=number]", "7400")
+    page.fill("#group-form input[name=name]", "Everyone")
+    page.select_option("#group-form select[name=kind]", "instant_group")
+    page.click("#group-add")
+    row = page.locator('#groups-table tr[data-number="7400"]')
+    expect(row).to_contain_text("Instant group call")
+    expect(page.locator("#group-detail")).to_have_attribute("data-number", "7400")
+    page.select_option("#member-form select[name=extension]", "1002")
+    page.click("#member-add")
+    expect(page.locator('#group-members li[data-extension="1002"]')).to_be_visible()
+    with api(product) as client:
+        group = client.get("/api/v1/tenants/demo/groups/7400").json()
+    assert (group["kind"], group["settings"]["members"]) == ("instant_group", ["1002"])
+
+
+def test_the_admin_switches_intercept_on_and_a_bad_alternate_is_refused(
+    page: Page, product: ProductThread
+) -> None:
+    sign_in(page)
+    go(page, "groups")
+    form = page.locator("#intercept-form")
+    expect(form.locator("input[name=enabled]")).not_to_be_checked()
+    form.locator("input[name=enabled]").check()
+    form.locator("input[name=text]").fill("Wij zijn verhuisd.")
+    form.locator("input[name=alternate]").fill("sales")
+    page.click("#intercept-save")
+    assert "alternate" in refusal(page)
+    expect(form.locator("input[name=alternate]")).to_have_attribute("aria-invalid", "true")
+    form.locator("input[name=alternate]").fill("1004")
+    with page.expect_response(lambda r: r.request.method == "PUT" and r.url.endswith("/intercept")):
+        page.click("#intercept-save")
+    with api(product) as client:
+        saved = client.get("/api/v1/tenants/demo/intercept").json()
+    assert saved == {"enabled": True, "announcement": None, "text": "Wij zijn verhuisd.",
+                     "language": "nl", "alternate": "1004"}  # fmt: skip
+    shot(page, "groups-intercept")
+    with api(product) as client:  # the module's product is shared: its calls ring again
+        client.put("/api/v1/tenants/demo/intercept", json={"enabled": False})
+
+
 def test_a_fax_number_made_with_its_recipients(page: Page, product: ProductThread) -> None:
     sign_in(page)
     go(page, "groups")

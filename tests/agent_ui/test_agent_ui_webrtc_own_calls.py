@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from playwright.sync_api import BrowserContext, Page, expect
 
-from cti.demo_company import DEMO_ROOMS
+from cti.bridge_rooms_demo import DEMO_ROOM
+from cti.bridge_rooms_live import pbx_room
 from tests.agent_ui.agent_pages import watch_errors
 from tests.agent_ui.test_agent_ui_webrtc_paths import (
     DESK,
@@ -52,7 +54,7 @@ from tests.product_harness import LoopThread, ProductThread
 
 __all__ = ["_media_programs", "browser", "context", "product"]  # fixtures the tests here use
 
-ROOM = DEMO_ROOMS[0]
+ROOM = pbx_room(DEMO_ROOM)
 """The demo's meeting room 8100 (PIN 1234)."""
 
 BROWSER_OFFERED = """
@@ -69,6 +71,40 @@ def _dial(page: Page, number: str) -> float:
     page.fill("#dial-input", number)
     page.click("#dial-submit")
     return time.monotonic()
+
+
+def browser_calls_the_desk(
+    page: Page,
+    product: ProductThread,
+    tmp_path: Path,
+    desk: RtpPhone,
+    dial: Callable[[Page, str], float],
+    what: str,
+) -> Sipp:
+    """`dial` (a page's dial box: fills in DESK, clicks, returns when) calls DESK from the
+    browser itself; DESK's SIPp phone (audio from `desk`) answers, each hears the other's tone
+    and the browser made the offer (its own INVITE, not click-to-dial). Returns DESK's SIPp,
+    waiting for its BYE."""
+    loop = product.loop
+    answering = loop.run(
+        agent_phone(product.sip_port, DESK, "agent_answer.xml", tmp_path,
+                    timeout_s=LONG_CALL_S, media_port=desk.port)
+    )  # fmt: skip
+    try:
+        dialled = dial(page, DESK)
+        _talking(page)
+        _two_way(page, loop, desk, DESK_HZ, dialled, what)
+        assert page.evaluate(BROWSER_OFFERED) == "offer"
+    except BaseException:
+        answering.kill()
+        raise
+    return answering
+
+
+def hang_up_and_desk_gets_its_bye(page: Page, loop: LoopThread, answering: Sipp) -> None:
+    page.locator(".softphone-hangup").click()
+    expect(page.locator(".softphone-call")).to_have_count(0)
+    _ok(loop, answering)
 
 
 def _mute_and_unmute(page: Page, loop: LoopThread, other: RtpPhone) -> None:
@@ -95,14 +131,9 @@ def test_the_browser_calls_a_desk_phone_itself_mute_hold_and_hang_up(
     answering: Sipp | None = None
     try:
         sign_in_with_browser_phone(page, product)
-        answering = loop.run(
-            agent_phone(product.sip_port, DESK, "agent_answer.xml", tmp_path,
-                        timeout_s=LONG_CALL_S, media_port=desk.port)
-        )  # fmt: skip
-        dialled = _dial(page, DESK)
-        _talking(page)
-        _two_way(page, loop, desk, DESK_HZ, dialled, "the browser's own call to a desk phone")
-        assert page.evaluate(BROWSER_OFFERED) == "offer"
+        answering = browser_calls_the_desk(
+            page, product, tmp_path, desk, _dial, "the browser's own call to a desk phone"
+        )
 
         _dial(page, "1004")  # one call at a time: said, nothing dialled, the number kept
         expect(page.locator("#toasts")).to_contain_text("You are in a call")
@@ -111,9 +142,7 @@ def test_the_browser_calls_a_desk_phone_itself_mute_hold_and_hang_up(
         _mute_and_unmute(page, loop, desk)
         softphone_hold_and_resume(page, loop, desk, DESK_HZ)
 
-        page.locator(".softphone-hangup").click()
-        expect(page.locator(".softphone-call")).to_have_count(0)
-        _ok(loop, answering)
+        hang_up_and_desk_gets_its_bye(page, loop, answering)
         assert errors == []
     finally:
         _stop(loop, answering)

@@ -4,6 +4,9 @@ back, and the rotated-token and health hooks on a real database."""
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +16,7 @@ import sqlalchemy as sa
 from crm_connectors.config import ExactOnlineConfig
 from crm_connectors.connections import (
     ConnectionRefused,
+    check_resolved_urls,
     config_of,
     parse_connection,
     persist_refresh_tokens,
@@ -66,6 +70,10 @@ def test_sealed_secrets_open_only_with_their_key() -> None:
         ({**EXACT, "base_url": "https://10.1.2.3"}, "not a public address"),
         ({**EXACT, "base_url": "https://169.254.169.254"}, "not a public address"),
         ({**EXACT, "base_url": "https://localhost"}, "not a public host"),
+        # Legacy IPv4 spellings the resolver takes as addresses, not names.
+        ({**EXACT, "base_url": "https://127.1"}, "not a public address"),
+        ({**EXACT, "base_url": "https://2130706433"}, "not a public address"),
+        ({**EXACT, "base_url": "https://0x7f.1:6379"}, "not a public address"),
         ({**EXACT, "base_url": "https://"}, "a URL with a host"),
         (
             {"kind": "sql", "url": "sqlite:////srv/opencc/var/opencc.db", "list_query": "SELECT 1",
@@ -86,6 +94,22 @@ def test_sealed_secrets_open_only_with_their_key() -> None:
 def test_hostile_bodies_are_refused_with_the_reason(body: dict[str, object], reason: str) -> None:
     with pytest.raises(ConnectionRefused, match=reason):
         parse_connection("x", body, environ={})
+
+
+def test_a_public_looking_name_that_resolves_to_the_server_itself_is_refused_on_save() -> None:
+    own_name = socket.gethostname()  # /etc/hosts maps it to loopback on these machines
+    resolved = socket.getaddrinfo(own_name, 443, type=socket.SOCK_STREAM)[0][4][0]
+    assert not ipaddress.ip_address(resolved).is_global, "the test needs a name for this machine"
+    config = parse_connection("x", {**EXACT, "base_url": f"https://{own_name}:6379"}, environ={})
+    with pytest.raises(ConnectionRefused, match="resolves to a non-public address"):
+        asyncio.run(check_resolved_urls(config, environ={}))
+    listed = {"OPENCC_CRM_HTTP_HOSTS": own_name}  # the operator's own choice stands
+    asyncio.run(
+        check_resolved_urls(
+            parse_connection("x", {**EXACT, "base_url": f"https://{own_name}"}, environ=listed),
+            environ=listed,
+        )
+    )
 
 
 def test_listed_hosts_may_use_plain_http() -> None:

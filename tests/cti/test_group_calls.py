@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from common.event_types import EventType
 from cti.group_calls import GroupCalls, GroupsFirst
+from cti.group_events import GroupEvent
 from group_services.config import AutoAttendantConfig, FaxConfig, HuntGroupConfig, Menu, MenuOption
 from group_services.config import OptionAction as Do
 from pbx_core import call_control as cc
+from provisioning.group_services import instant_group_config
 from queueing.config import RoutingPolicy
 
 TENANT = "acme"
@@ -76,6 +81,70 @@ async def test_the_queue_engine_takes_over_after_a_transfer_to_a_call_center(
     assert inner[-1] == other
 
 
+async def test_instant_groups_forwarding_to_each_other_end_the_call(tmp_path: Path) -> None:
+    sent: list[cc.CallCommand] = []
+    groups = GroupCalls(sent.append, tmp_path, clock=lambda: 0.0)
+    ping = {"members": ["1001", "1002"], "no_answer_destination": "7401"}
+    pong = {"members": ["1003"], "no_answer_destination": "7400"}
+    groups.set_tenant(TENANT, {"7400": instant_group_config("7400", "Ping", ping),
+                               "7401": instant_group_config("7401", "Pong", pong)})  # fmt: skip
+    await groups.on_call_event(offered("7400"))
+    for _ in range(20):  # every offer rings out unanswered
+        ringing = [c for c in sent if isinstance(c, cc.OfferCall)]
+        if not ringing:
+            break
+        sent.clear()
+        assert len({o.extension for o in ringing}) == len(ringing), "all members at once"
+        for offer in ringing:
+            failed = cc.OfferFailed("c1", offer.leg_id, offer.extension, cc.OfferFailure.NO_ANSWER)
+            await groups.on_call_event(failed)
+    assert sent[-1] == cc.Reject("c1", 482, "8 groups in a row")
+
+
+async def test_a_voicemail_key_and_a_box_that_cannot_take_the_call(tmp_path: Path) -> None:
+    """Key 5 is `voicemail` of 1002: the PBX is asked to take the caller straight to the box;
+    when it cannot (no box), the caller is hung up on, not left in silence."""
+    groups, sent = shell(tmp_path)
+    boxed = AutoAttendantConfig("7098", "Box", {"main": Menu("main", "Press 5.", options=(
+        MenuOption("5", Do.VOICEMAIL, "1002"),))})  # fmt: skip
+    groups.set_tenant(TENANT, {"7098": boxed})
+    await groups.on_call_event(offered("7098"))
+    await groups.on_call_event(cc.DtmfReceived("c1", "5"))
+    transfer = sent[-1]
+    assert transfer == cc.Transfer("c1", "1002", to_voicemail=True)
+    await groups.on_call_event(cc.CommandFailed("c1", "Transfer", "no voicemail of 1002"))
+    assert sent[-1] == cc.Hangup("c1", 480, "Temporarily Unavailable")
+
+
+async def test_the_events_of_a_hunt_nobody_answers(tmp_path: Path) -> None:
+    """Both members ring at once and both are busy: the group gives up (486), which its event
+    says with no destination; every event names the group, the call and the caller."""
+    events: list[GroupEvent] = []
+    sent: list[cc.CallCommand] = []
+    groups = GroupCalls(sent.append, tmp_path, clock=lambda: 10.0, events=events.append)
+    groups.set_tenant(TENANT, {"7100": GROUP})
+    await groups.on_call_event(offered("7100"))
+    for number in (1, 2):
+        await groups.on_call_event(
+            cc.OfferFailed("c1", f"c1~hunt{number}", f"100{number}", cc.OfferFailure.BUSY)
+        )
+    assert [(e.type, e.member) for e in events] == [
+        (EventType.GROUP_CALL_OFFERED, None),
+        (EventType.GROUP_MEMBER_RUNG, "1001"),
+        (EventType.GROUP_MEMBER_RUNG, "1002"),
+        (EventType.GROUP_CALL_FORWARDED, None),
+    ]
+    assert events[-1].data == {"trigger": "busy", "destination": None, "wait_seconds": 0.0}
+    assert sent[-1] == cc.Reject("c1", 486, "Busy Here")
+    assert {(e.tenant, e.group, e.call_id, e.caller) for e in events} == {
+        (TENANT, "7100", "c1", "0612345678")
+    }
+    with pytest.raises(ValueError, match="declares no data"):
+        GroupEvent(EventType.GROUP_CALL_ANSWERED, 0, TENANT, "7100", "c1", "x", "r", data={"x": 1})
+    with pytest.raises(ValueError, match="not a group call event"):
+        GroupEvent(EventType.CALL_ADDED, 0, TENANT, "7100", "c1", "x", "r")
+
+
 async def test_a_fax_number_and_a_menu_key_into_it_hand_the_call_to_the_fax_receiver(
     tmp_path: Path,
 ) -> None:
@@ -86,7 +155,6 @@ async def test_a_fax_number_and_a_menu_key_into_it_hand_the_call_to_the_fax_rece
     groups.set_tenant(TENANT, {"7098": fax, "7099": menu})
     await groups.on_call_event(offered("7098"))
     assert sent == [cc.ReceiveFax("c1", "7098")]  # the PBX answers it as a fax machine
-    assert groups.fax(TENANT, "7098") == fax and groups.fax("other", "7098") is None
     await groups.on_call_event(cc.CallHungUp("c1", cc.HangupSide.PBX))
     sent.clear()
     await groups.on_call_event(offered("7099"))

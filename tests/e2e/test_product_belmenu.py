@@ -51,12 +51,15 @@ async def _make_button(
     return created.json()["id"], before.json()
 
 
-async def _phone_1001(product: ProductThread, tmp_path: Path) -> tuple[Sipp, Path]:
-    """1001's phone, registered, answering the next call; its log names the caller."""
+async def _phone_1001(
+    product: ProductThread, tmp_path: Path, extension: str = "1001"
+) -> tuple[Sipp, Path]:
+    """1001's (or `extension`'s) phone, registered, answering the next call; its log names the
+    caller."""
     port = free_port()
-    registered = await register(product.sip_port, "1001", port, tmp_path)
+    registered = await register(product.sip_port, extension, port, tmp_path)
     assert registered.returncode == 0, registered.errors
-    log = tmp_path / "phone-1001.log"
+    log = tmp_path / f"phone-{extension}.log"
     phone = await Sipp(
         "agent_answer_hangup.xml",
         work_dir=tmp_path,
@@ -65,6 +68,16 @@ async def _phone_1001(product: ProductThread, tmp_path: Path) -> tuple[Sipp, Pat
         extra=["-trace_logs", "-log_file", str(log)],
     ).start()
     return phone, log
+
+
+async def visitor_asks(product: ProductThread, button: str) -> httpx.Response:
+    """The visitor's request from the company's site to be called back on 06 1234 5678."""
+    async with httpx.AsyncClient(base_url=product.base_url) as http:
+        return await http.post(
+            f"/api/v1/public/belmenu/{button}",
+            json={"number": "06 1234 5678"},
+            headers={"Origin": SITE},
+        )
 
 
 def _called_back(phone_log: Path, seen: dict[str, str]) -> None:
@@ -118,12 +131,7 @@ async def test_a_button_of_a_call_center_queues_the_visitor_who_is_called_back_i
     events = EventLog(redis, product.prefix)
     try:
         async with Carrier(product.settings.carrier[1], tmp_path) as carrier:
-            async with httpx.AsyncClient(base_url=product.base_url) as http:
-                reply = await http.post(
-                    f"/api/v1/public/belmenu/{button}",
-                    json={"number": "06 1234 5678"},
-                    headers={"Origin": SITE},
-                )
+            reply = await visitor_asks(product, button)
             assert (reply.status_code, reply.json()) == (202, {"status": "queued"})
             queued = [e async for e in events.read_after("demo", -1)]
             requested = [e for e in queued if e.type is EventType.CALLBACK_REQUESTED]

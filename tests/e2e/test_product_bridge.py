@@ -8,14 +8,15 @@ from pathlib import Path
 
 import httpx
 
-from cti.demo_company import DEMO_ROOMS
+from cti.bridge_rooms_demo import DEMO_ROOM
+from cti.bridge_rooms_live import pbx_room
 from tests.e2e.test_product import product, token
 from tests.pbx_core.test_bridge_rooms import C_HZ, MODERATOR_HZ, three_in_the_room
 from tests.pbx_core.test_hold_and_monitor import _assert_hearing, _listen
 from tests.product_harness import ProductThread
 
 __all__ = ["product"]
-ROOM = DEMO_ROOMS[0].number
+ROOM = DEMO_ROOM.number
 
 
 async def test_the_demo_room_in_the_product(product: ProductThread, tmp_path: Path) -> None:
@@ -27,7 +28,7 @@ async def test_the_demo_room_in_the_product(product: ProductThread, tmp_path: Pa
     agent = {"Authorization": f"Bearer {await token(product.base_url, '1004', 'pw1004')}"}
     async with (
         httpx.AsyncClient(base_url=product.base_url) as http,
-        three_in_the_room(pbx, tmp_path, DEMO_ROOMS[0]) as meeting,
+        three_in_the_room(pbx, tmp_path, pbx_room(DEMO_ROOM)) as meeting,
     ):
         listed = await http.get(f"/api/v1/conference-rooms/{ROOM}/participants", headers=agent)
         assert listed.status_code == 200

@@ -5,6 +5,7 @@ health and the last error, never a secret; and hostile bodies or callers are ref
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -162,6 +163,9 @@ def test_hostile_bodies_and_callers_are_refused(product: ProductThread, exact: F
             ("x", exact_body(exact, base_url="http://10.0.0.8")),
             ("x", exact_body(exact, base_url="https://169.254.169.254/latest")),
             ("x", exact_body(exact, base_url="https://localhost:6379")),
+            ("x", exact_body(exact, base_url="https://127.1:6379")),
+            # A name, not an address, that the resolver maps to this machine (/etc/hosts).
+            ("x", exact_body(exact, base_url=f"https://{socket.gethostname()}:6379")),
             ("x", exact_body(exact, base_url="file:///etc/passwd")),
             ("x", {"kind": "sql", "url": "sqlite:////etc/passwd", "list_query": "SELECT 1",
                    "mapping": {"id": "id", "name": "name"}}),

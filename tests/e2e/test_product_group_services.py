@@ -57,8 +57,15 @@ class Caller:
     """A caller from the carrier to `number`: an RTP phone that keys digits, hanging up after
     `hold_ms` from the answer (SIPp `trunk_call.xml`)."""
 
-    def __init__(self, product: ProductThread, tmp_path: Path, number: str, hold_ms: int) -> None:
-        self.phone = RtpPhone(None).start()
+    def __init__(
+        self,
+        product: ProductThread,
+        tmp_path: Path,
+        number: str,
+        hold_ms: int,
+        talking_hz: float | None = None,
+    ) -> None:
+        self.phone = RtpPhone(talking_hz).start()
         self.sequence, self.timestamp = 7000, 800000
         self.call: asyncio.Task[SippResult] = asyncio.create_task(
             run_sipp(

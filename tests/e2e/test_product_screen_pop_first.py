@@ -7,14 +7,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import redis
 from cryptography.fernet import Fernet
-from gql import Client, gql
-from gql.transport.websockets import WebsocketsTransport
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -23,12 +20,11 @@ from starlette.routing import Route
 from common.redis_keys import event_stream
 from crm_connectors.sealing import KEY_ENV
 from tests.crm_connectors.crm_testkit import serve
-from tests.e2e.test_product import graphql, token
-from tests.pbx_core.support import agent_phone, free_port, run_sipp
+from tests.e2e.offered_call import offered_call
+from tests.e2e.test_product import token
 from tests.product_harness import REDIS_URL, ProductThread
 
 CALLER = "+31307778899"  # not in the demo CRM: only the REST CRM knows it
-MY_CALLS = gql("subscription { myCalls { type callId caller screenPop { crm recordId name } } }")
 
 
 class RestCrm:
@@ -98,46 +94,10 @@ async def test_the_crm_answers_before_the_offer_and_the_offer_carries_the_record
         assert warm.status_code == 200 and warm.json()["records"] == []
 
     agent = await token(base, "1001", "pw1001")
-    phone = await agent_phone(
-        product.sip_port, "1001", "agent_answer.xml", tmp_path,
-        media_port=free_port(), ring_ms=300, talk_ms=500,
-    )  # fmt: skip
-    offered: list[dict[str, Any]] = []
-    transport = WebsocketsTransport(
-        url=f"ws://127.0.0.1:{product.settings.http_port}/graphql",
-        init_payload={"Authorization": f"Bearer {agent}"},
-        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
-    )
-
-    async def watch() -> None:
-        async with Client(transport=transport) as session:
-            async for result in session.subscribe(MY_CALLS):
-                if result["myCalls"]["type"] == "CALL_OFFERED":
-                    offered.append(result["myCalls"])
-                    return
-
-    watcher = asyncio.create_task(watch())
-    try:
-        await asyncio.sleep(1.0)  # the subscription is up before the call
-        ready = await graphql(
-            base, agent, "mutation { setAgentState(state: AVAILABLE) { accepted } }"
-        )
-        assert ready == {"data": {"setAgentState": {"accepted": True}}}
-        call = await run_sipp(
-            "trunk_call.xml",
-            work_dir=tmp_path,
-            remote=("127.0.0.1", product.sip_port),
-            variables={"from": CALLER, "to": "7001", "media_port": free_port(), "hold_ms": 2000},
-        )
-        assert call.returncode == 0, call.errors
-        await asyncio.wait_for(watcher, 15)
-    finally:
-        watcher.cancel()
-        phone.kill()
+    event = await offered_call(product, agent, CALLER, tmp_path)
 
     # The order: the CRM answered while nothing had been offered yet (an available agent gets
     # the call in the engine step that sees it arrive, so only the hold-back explains this).
     assert fake.answers.get(CALLER) is False, fake.answers
-    [event] = offered
     assert event["caller"] == CALLER
     assert event["screenPop"] == [{"crm": "helpdesk", "recordId": "k-42", "name": "Klant Vooraf"}]

@@ -220,3 +220,31 @@ async def test_a_trunk_that_registers_shows_its_state_to_the_operator_and_on_met
         registrar.kill()
         product.stop()
     assert "digest: true" in log.read_text()
+
+
+async def test_an_admins_tcp_trunk_takes_the_tenants_calls_over_tcp(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    """Issue 15: a trunk's transport in provisioning; the carrier (SIPp over TCP) challenges."""
+    admin = await token(product.base_url, "admin", "pwadmin")
+    port = free_sip_port()
+    trunk = {"name": "TCP carrier", "host": "127.0.0.1", "port": port, "transport": "tcp",
+             "priority": 1, "username": "acct", "password": "secret"}  # fmt: skip
+    async with httpx.AsyncClient(base_url=product.base_url) as http:
+        made = await http.post(
+            "/api/v1/tenants/demo/trunks", json=trunk,
+            headers={"Authorization": f"Bearer {admin}"},
+        )  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert made.json()["transport"] == "tcp"
+    assert product.handle.pbx is not None
+    pbx = product.handle.pbx
+    for _ in range(600):  # the PBX's routing is rebuilt off the request, a moment later
+        if any(c.port == port for c in pbx.trunks.tenant_carriers.get("demo", ())):
+            break
+        await asyncio.sleep(0.05)
+    async with Carrier(port, tmp_path, "carrier_digest.xml", transport=["-t", "t1"]) as carrier:
+        await _dial(product, tmp_path, "1002", "0201234567", "ext_call.xml")
+        seen = await carrier.finished()
+    assert seen["digest"] == "true"
+    assert seen["r-uri"] == f"sip:{CUSTOMER}@127.0.0.1:{port};transport=tcp"

@@ -16,6 +16,7 @@ from group_services.config import (
     Menu,
     MenuOption,
     OptionAction,
+    voicemail_boxes,
 )
 from queueing.config import RoutingPolicy
 from queueing.errors import ConfigError
@@ -97,6 +98,22 @@ def test_bad_menus_are_refused() -> None:
         Menu("main", "x", options=(MenuOption("1", OptionAction.REPEAT),) * 2)
     with pytest.raises(ConfigError, match="not a number"):
         MenuOption("1", OptionAction.TRANSFER, "sales")
+    with pytest.raises(ConfigError, match="voicemail of an extension"):
+        MenuOption("1", OptionAction.VOICEMAIL, "sales")
+    with pytest.raises(ConfigError, match="voicemail of an extension"):
+        group(RoutingPolicy.REGULAR, busy_destination="voicemail:")
+
+
+def test_voicemail_as_a_menu_key_and_a_group_destination() -> None:
+    boxed = AutoAttendantConfig("7099", "x", {"main": Menu("main", "x", options=(
+        MenuOption("5", OptionAction.VOICEMAIL, "1002"),
+        MenuOption("6", OptionAction.TRANSFER, "voicemail:1004")))},
+        fallback="voicemail:1003")  # fmt: skip
+    call, _ = menu.begin(boxed, 0.0)
+    assert menu.digit(boxed, call, "5") == [menu.TransferTo("voicemail:1002", "key 5 in menu main")]
+    assert voicemail_boxes(boxed) == {"1002", "1003", "1004"}
+    hunt_group = group(RoutingPolicy.REGULAR, no_answer_destination="voicemail:1005")
+    assert voicemail_boxes(hunt_group) == {"1005"}
 
 
 def group(policy: RoutingPolicy, **kwargs: object) -> HuntGroupConfig:
@@ -140,7 +157,7 @@ def test_weighted_and_uniform_and_a_member_added_live() -> None:
 def test_group_forwarding_and_night_forwarding() -> None:
     night = GroupForwarding(night="1010", night_on=True)
     assert hunt.on_arrival(group(RoutingPolicy.REGULAR, forwarding=night), MONDAY_NOON) == (
-        hunt.Forward("1010", "group night forwarding is on")
+        hunt.Forward("1010", "group night forwarding is on", "night")
     )
     selective = GroupForwarding(outside_hours="1009")
     config = group(RoutingPolicy.REGULAR, forwarding=selective, schedule=OFFICE)

@@ -11,7 +11,14 @@ from tests.pbx_core.support import Sipp, free_port
 class Carrier:
     """SIPp answering at the carrier's address; `finished()` returns what identified the call."""
 
-    def __init__(self, port: int, work_dir: Path, scenario: str = "carrier_answer.xml") -> None:
+    def __init__(
+        self,
+        port: int,
+        work_dir: Path,
+        scenario: str = "carrier_answer.xml",
+        transport: list[str] | None = None,
+    ) -> None:
+        """`transport`: SIPp's option for it (`["-t", "t1"]`: TCP); UDP by default."""
         self.port = port
         self.log = work_dir / f"carrier-{self.port}.log"
         self.sipp = Sipp(
@@ -19,7 +26,7 @@ class Carrier:
             work_dir=work_dir,
             local_port=self.port,
             variables={"media_port": free_port(), "ring_ms": 200},
-            extra=["-trace_logs", "-log_file", str(self.log)],
+            extra=["-trace_logs", "-log_file", str(self.log), *(transport or [])],
         )
 
     async def __aenter__(self) -> Carrier:

@@ -36,14 +36,18 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
     return ports.free_port(kind)
 
 
-def udp_port_bound(port: int) -> bool:
-    """Whether any socket on this machine is bound to UDP `port` (read from /proc/net)."""
+def udp_port_bound(port: int, tcp: bool = False) -> bool:
+    """Whether any socket on this machine is bound to UDP `port` (read from /proc/net); with
+    `tcp`, listens on TCP `port` (SIPp over TCP binds no UDP socket)."""
     wanted = f":{port:04X}"
-    for table in ("/proc/net/udp", "/proc/net/udp6"):
+    tables = ("/proc/net/tcp", "/proc/net/tcp6") if tcp else ("/proc/net/udp", "/proc/net/udp6")
+    for table in tables:
         with open(table) as rows:
             next(rows)  # the header
-            if any(row.split()[1].endswith(wanted) for row in rows):
-                return True
+            for row in rows:
+                local, state = row.split()[1], row.split()[3]
+                if local.endswith(wanted) and (not tcp or state == "0A"):  # 0A: LISTEN
+                    return True
     return False
 
 
@@ -142,7 +146,8 @@ class Sipp:
 
     async def _until_listening(self, timeout: float = 20.0) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
-        while not udp_port_bound(self.local_port):
+        over_tcp = "-t" in self.args
+        while not udp_port_bound(self.local_port, tcp=over_tcp):
             assert self._process is not None
             if self._process.returncode is not None:
                 result = await self.wait()

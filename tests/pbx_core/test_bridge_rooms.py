@@ -117,3 +117,33 @@ async def test_three_callers_with_pins_hear_each_other_the_cap_and_mute_all(
             assert heard == [0, 0], "mute all: the moderator hears nobody"
     finally:
         await late.close()
+
+
+async def test_the_tenants_licence_counts_every_room_together(
+    pbx: PbxService, tmp_path: Path
+) -> None:
+    """A licence of 1 place: 1001 is in room 8100, so 1002 keying the right PIN of the empty
+    room 8101 (English prompts) is told the bridge is full and hung up."""
+    other = Room("8101", pin="4321", moderator_pin="8888", max_participants=5, language="en")
+    pbx.rooms.replace_tenant(DEFAULT_TENANT, [ROOM, other], licence=1)
+    first, second = RtpPhone(B_HZ).start(), RtpPhone(C_HZ).start()
+    seated = _caller(pbx, tmp_path, "1001", first, "ext_call.xml")
+    refused = _caller(pbx, tmp_path, "1002", second, "ext_call_remote_bye.xml", other)
+    try:
+        await seated.start()
+        await _prompted(first)
+        await _key(first, ROOM.pin + "#")
+        async with asyncio.timeout(10):
+            while not await pbx.bridge_participants(DEFAULT_TENANT, ROOM.number):
+                await asyncio.sleep(0.1)
+        await refused.start()
+        await _prompted(second)
+        await _key(second, other.pin + "#")
+        assert (await refused.wait()).returncode == 0  # told and hung up by the PBX
+        assert await pbx.bridge_participants(DEFAULT_TENANT, other.number) == []
+        assert (await seated.wait()).returncode == 0
+    finally:
+        for sipp in (seated, refused):
+            sipp.kill()
+        for phone in (first, second):
+            await phone.close()

@@ -42,6 +42,7 @@ def _numbers(*numbers: DirectNumber) -> tuple[DirectNumbers, _Forwarding]:
         directories=directories,
         trunks=TrunkRouting.of(None, numbers, inbound_addresses=[CARRIER]),
         forwarding=forwarding,
+        offers=SimpleNamespace(refuse_over_capacity=lambda *_: False),  # no capacity set
     )
     return DirectNumbers(cast(Any, ctx)), forwarding
 

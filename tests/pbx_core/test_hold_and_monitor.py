@@ -348,6 +348,8 @@ async def test_hold_and_monitor_need_a_bridged_agent(
             cc.PlayToAgent(call_id, "reminder_tone"),
             cc.MonitorCall(call_id, "m1", "1003"),
             cc.StopMonitor(call_id, "m1"),
+            cc.HandOver(call_id, "m1"),
+            cc.ParkCall(call_id, "1002"),
         ):
             pbx.send(command)
             failed = await events.next_of(cc.CommandFailed, command=type(command).__name__)

@@ -182,3 +182,24 @@ def test_a_tenants_own_trunks_come_first_then_the_platforms() -> None:
         ROUTE, "+31201234567", Category.NATIONAL, "+31612345678", False
     )  # a forwarded call leaves through the platform's trunks with the original caller
     assert routing.reaches_outside and not TrunkRouting().reaches_outside
+
+
+def test_a_pin_category_is_marked_for_its_caller_but_112_and_forwarded_calls_never_are() -> None:
+    pin_abroad = OutgoingPlan(frozenset(), pin=frozenset({Category.INTERNATIONAL, Category.MOBILE}))
+    routing = TrunkRouting.of(
+        CARRIER,
+        [DirectNumber("+31201230001", "demo", "1001")],
+        plans={"demo": pin_abroad},
+        user_plans={("demo", "1002"): OutgoingPlan(frozenset())},
+    )
+    abroad = routing.outbound("demo", "1001", "00442079460000")
+    assert isinstance(abroad, CarrierCall) and abroad.pin
+    national = routing.outbound("demo", "1001", "0201234567")
+    assert isinstance(national, CarrierCall) and not national.pin
+    own_plan = routing.outbound("demo", "1002", "00442079460000")  # 1002's plan has no PIN
+    assert isinstance(own_plan, CarrierCall) and not own_plan.pin
+    emergency = routing.outbound("demo", "1001", "112")
+    assert isinstance(emergency, CarrierCall) and not emergency.pin
+    forwarded = routing.forwarded("+31201230001", "0612345678")
+    assert isinstance(forwarded, CarrierCall) and not forwarded.pin
+    assert not OutgoingPlan(pin=frozenset(Category)).needs_pin(Category.EMERGENCY)

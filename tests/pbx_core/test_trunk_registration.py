@@ -17,6 +17,7 @@ from pbx_core.trunks.registration import RegistrationPolicy, RegistrationState
 from pbx_core.trunks.routing import Carrier, TrunkRouting
 from tests.pbx_core.conftest import REDIS_URL, directory_for_tests
 from tests.pbx_core.support import Sipp, free_sip_port
+from tests.pbx_core.tcp_support import TCP
 
 GRANTED = 3
 """Seconds the SIPp registrar grants: the refresh must come within them."""
@@ -38,8 +39,10 @@ async def pbx(redis_prefix: str, prompts_dir: Path) -> AsyncIterator[PbxService]
     await service.stop()
 
 
-def registering(port: int, expires: int = 600) -> TrunkRouting:
-    trunk = Carrier("127.0.0.1", port, "acct", "secret", register_expires=expires, key="7")
+def registering(port: int, expires: int = 600, transport: str = "udp") -> TrunkRouting:
+    trunk = Carrier(
+        "127.0.0.1", port, "acct", "secret", register_expires=expires, key="7", transport=transport
+    )
     return TrunkRouting.of(None, platform_carriers=(trunk,))
 
 
@@ -54,19 +57,21 @@ async def status_when(
             await asyncio.sleep(0.05)
 
 
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
 async def test_a_trunk_registers_with_digest_refreshes_in_time_and_unregisters(
-    pbx: PbxService, tmp_path: Path
+    pbx: PbxService, tmp_path: Path, transport: str
 ) -> None:
+    """Over UDP, and over TCP (its connector: SIPp `-t t1`, one connection for all)."""
     log = tmp_path / "registrar.log"
     carrier = Sipp(
         "carrier_registrar.xml",
         work_dir=tmp_path,
         variables={"expires": GRANTED},
-        extra=["-trace_logs", "-log_file", str(log)],
+        extra=["-trace_logs", "-log_file", str(log), *(TCP if transport == "tcp" else [])],
     )
     await carrier.start()
     try:
-        await pbx.update_trunks(registering(carrier.local_port))
+        await pbx.update_trunks(registering(carrier.local_port, transport=transport))
         first = await status_when(pbx, lambda s: s.state is RegistrationState.REGISTERED)
         assert (first.key, first.port, first.failures) == ("7", carrier.local_port, 0)
         assert 0 < first.registered_for <= GRANTED

@@ -12,6 +12,7 @@ from pbx_core.trunks.registration import (
     new_registration,
     succeeded,
 )
+from pbx_core.trunks.routing import Carrier, TrunkRouting
 
 POLICY = RegistrationPolicy(first_retry=30, max_retry=300, most_early=60)
 
@@ -67,3 +68,14 @@ def test_the_granted_time_is_the_contacts_then_the_headers_then_the_asked(
     header: str | None, contact: str | None, granted: int
 ) -> None:
     assert granted_seconds(header, contact, 600) == granted
+
+
+def test_only_a_registering_trunks_own_addresses_speak_for_its_account() -> None:
+    named = Carrier("sip.carrier.example", 5060, "acct", "pw", 300, "1", ("192.0.2.7", "192.0.2.8"))
+    plain = Carrier("192.0.2.20", 5060, "other", "pw", key="2")  # does not register
+    routing = TrunkRouting.of(None, tenant_carriers={"demo": (named, plain)})
+    assert routing.registered_account("192.0.2.8", "acct")
+    assert not routing.registered_account("192.0.2.9", "acct"), "another address"
+    assert not routing.registered_account("sip.carrier.example", "acct"), "addresses, not names"
+    assert not routing.registered_account("192.0.2.7", "ACCT2"), "another account"
+    assert not routing.registered_account("192.0.2.20", "other"), "no registration, no account"

@@ -92,3 +92,25 @@ def test_menus_know_the_user_names_for_dial_by_name(groups: GroupServices) -> No
     built = groups.configs("acme")["7099"]
     assert isinstance(built, AutoAttendantConfig)
     assert built.names == {"1001": "User 1001", "1002": "User 1002", "1003": "User 1003"}
+
+
+def test_an_instant_group_rings_its_tenants_users_at_once(
+    groups: GroupServices, service: ProvisioningService
+) -> None:
+    instant = GroupKind.INSTANT_GROUP
+    groups.put("anna", "acme", instant, "7400", "All", {"members": ["1001"], "ring_seconds": 20})
+    groups.add_member("anna", "acme", "7400", "1002")
+    built = groups.configs("acme")["7400"]
+    assert isinstance(built, HuntGroupConfig)
+    assert built.policy == "simultaneous" and built.members == ("1001", "1002")
+    # Another tenant's user is no member of acme's group.
+    service.create_users("operator", "other", [spec(2001)])
+    with pytest.raises(Invalid) as foreign:
+        groups.put("anna", "acme", instant, "7401", "x", {"members": ["2001"]})
+    assert foreign.value.field == "members"
+    with pytest.raises(Invalid) as policy:  # a hunt group's settings are not an instant group's
+        groups.put("anna", "acme", instant, "7401", "x", {"policy": "circular"})
+    assert policy.value.field == "policy"
+    with pytest.raises(Invalid) as many:
+        groups.put("anna", "acme", instant, "7401", "x", {"members": [str(n) for n in range(17)]})
+    assert many.value.field == "members"

@@ -108,9 +108,20 @@ def test_numbers_must_lie_in_the_tenants_blocks(world: ApiWorld) -> None:
     assert (outside.status_code, outside.json()["detail"]["field"]) == (422, "number")
     nowhere = admin.post(f"{base}/numbers", json={"number": "+31205550102", "destination": "9999"})
     assert (nowhere.status_code, nowhere.json()["detail"]["field"]) == (422, "destination")
+    # A user's voicemail box: the user must be one of the tenant's (a call center has none).
+    for bad in ("voicemail:9999", "voicemail:", "voicemail:7001", "voicemail:" + "1" * 14):
+        refused = admin.post(f"{base}/numbers", json={"number": "+31205550103", "destination": bad})
+        assert (refused.status_code, refused.json()["detail"]["field"]) == (422, "destination")
+    too_long = {"number": "+31205550103", "destination": "voicemail:" + "1" * 15}
+    assert admin.post(f"{base}/numbers", json=too_long).status_code == 422
+    box = {"number": "+31205550103", "destination": "voicemail:3001"}
+    assert admin.post(f"{base}/numbers", json=box).status_code == 201
+    other = world["acme_admin"].post(f"/api/v1/tenants/{OTHER}/numbers", json=box)
+    assert other.status_code == 422  # not acme's number, not acme's user
     # A user a number routes to cannot be removed until the number goes elsewhere.
     assert admin.delete(f"{base}/users/nina").status_code == 409
-    assert [n["number"] for n in admin.get(f"{base}/numbers").json()] == ["+31205550101"]
+    numbers = admin.get(f"{base}/numbers").json()
+    assert [n["number"] for n in numbers] == ["+31205550101", "+31205550103"]
 
 
 def test_call_centers_take_every_engine_setting_and_patch_live(world: ApiWorld) -> None:
@@ -214,9 +225,16 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("PUT", "/api/v1/tenants/{tenant}/calling-plan", {"denied": []}),
     ("GET", "/api/v1/tenants/{tenant}/users/{username}/calling-plan", None),
     ("PUT", "/api/v1/tenants/{tenant}/users/{username}/calling-plan", {"hide_number": True}),
+    ("GET", "/api/v1/tenants/{tenant}/incoming-calling-plan", None),
+    ("PUT", "/api/v1/tenants/{tenant}/incoming-calling-plan", {"external": False}),
+    ("GET", "/api/v1/tenants/{tenant}/users/{username}/incoming-calling-plan", None),
+    ("PUT", "/api/v1/tenants/{tenant}/users/{username}/incoming-calling-plan", {"internal": False}),
+    ("GET", "/api/v1/tenants/{tenant}/intercept", None),
+    ("PUT", "/api/v1/tenants/{tenant}/intercept", {"enabled": True}),
     ("POST", "/api/v1/tenants/{tenant}/trunks", {"name": "X", "host": "192.0.2.99"}),
     ("GET", "/api/v1/tenants/{tenant}/trunks", None),
     ("GET", "/api/v1/tenants/{tenant}/trunks/registrations", None),
+    ("GET", "/api/v1/tenants/{tenant}/alerts", None),
     ("DELETE", "/api/v1/tenants/{tenant}/trunks/{trunk_id}", None),
     ("GET", "/api/v1/tenants/{tenant}/users/{username}/services", None),
     ("PATCH", "/api/v1/tenants/{tenant}/users/{username}/services", {"do_not_disturb": True}),
@@ -235,6 +253,27 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("POST", "/api/v1/tenants/{tenant}/groups/{number}/members", {"extension": "1001"}),
     ("DELETE", "/api/v1/tenants/{tenant}/groups/{number}/members/{extension}", None),
     ("PUT", "/api/v1/tenants/{tenant}/groups/{number}/night-forwarding", {"on": True}),
+    ("GET", "/api/v1/tenants/{tenant}/conference-rooms", None),
+    ("GET", "/api/v1/tenants/{tenant}/conference-rooms/{number}", None),
+    (
+        "POST",
+        "/api/v1/tenants/{tenant}/conference-rooms",
+        {
+            "number": "8300",
+            "name": "R",
+            "pin": "1234",
+            "moderator_pin": "9999",
+            "max_participants": 3,
+        },
+    ),
+    (
+        "PUT",
+        "/api/v1/tenants/{tenant}/conference-rooms/{number}",
+        {"name": "R", "pin": "1234", "moderator_pin": "9999", "max_participants": 3},
+    ),
+    ("DELETE", "/api/v1/tenants/{tenant}/conference-rooms/{number}", None),
+    ("GET", "/api/v1/tenants/{tenant}/conference-licence", None),
+    ("PUT", "/api/v1/tenants/{tenant}/conference-licence", {"participants": 20}),
     ("GET", "/api/v1/tenants/{tenant}/belmenu-buttons", None),
     (
         "POST",

@@ -76,6 +76,30 @@ def test_tenant_and_user_plans_are_stored_heard_and_kept_per_tenant(
     assert plans.stored_plans("t1").users_denied == {}
 
 
+def test_pin_categories_are_stored_per_tenant_and_user_and_followed(
+    service: ProvisioningService,
+) -> None:
+    plans = _with_users(service)
+    made = plans.set_tenant_plan("admin", "t1", ["premium_rate"], pin=["international"])
+    assert made.pin == ["international"]
+    own = plans.set_user_plan("admin", "t1", "ann", [], hide_number=False, pin=["mobile"])
+    assert (own.denied, own.pin) == ([], ["mobile"])
+    assert plans.user_plan("t1", "bob").pin == ["international"], "bob follows t1's plan"
+    stored = plans.stored_plans("t1")
+    assert stored.tenant_pin == {Category.INTERNATIONAL}
+    assert stored.users_pin == {"1001": {Category.MOBILE}}
+    assert plans.stored_plans("t2").tenant_pin == frozenset()
+    # Refused or with a PIN, never both; 112 never waits; a follower has its tenant's.
+    for denied, pin in ((["mobile"], ["mobile"]), ([], ["emergency"]), ([], ["gold"])):
+        with pytest.raises(Invalid) as error:
+            plans.set_tenant_plan("admin", "t1", denied, pin=pin)
+        assert error.value.field == "pin"
+    with pytest.raises(Invalid) as error:
+        plans.set_user_plan("admin", "t1", "bob", None, hide_number=False, pin=["mobile"])
+    assert error.value.field == "pin"
+    assert plans.tenant_plan("t1").pin == ["international"], "a refused change changes nothing"
+
+
 @pytest.mark.parametrize("denied", [["emergency"], ["internal"], ["gold"], ["PREMIUM_RATE"]])
 def test_a_plan_cannot_name_an_unknown_category_or_block_emergency_calls(
     service: ProvisioningService, denied: list[str]
@@ -100,7 +124,7 @@ def test_the_admin_api_sets_plans_and_refuses_what_it_must(world: ApiWorld) -> N
     assert admin.post(f"{base}/users", json=user("plan-user", "3901")).status_code == 201
     assert admin.get(f"{base}/calling-plan").json() == {
         "denied": ["premium_rate"], "hide_number": False, "own": True, "max_external_calls": None,
-        "reject_anonymous": False,
+        "reject_anonymous": False, "pin": [], "toll_fraud": None,
     }  # fmt: skip
     put = admin.put(f"{base}/calling-plan", json={"denied": ["premium_rate", "international"]})
     assert put.status_code == 200, put.text
@@ -110,7 +134,7 @@ def test_the_admin_api_sets_plans_and_refuses_what_it_must(world: ApiWorld) -> N
     )
     assert answer.json() == {
         "denied": ["international", "premium_rate"], "hide_number": True, "own": False,
-        "max_external_calls": None, "reject_anonymous": True,
+        "max_external_calls": None, "reject_anonymous": True, "pin": [], "toll_fraud": None,
     }  # fmt: skip
     assert admin.get(user_plan).json()["hide_number"] is True
     for bad in ({"denied": ["emergency"]}, {"denied": ["x" * 100]}, {"denied": "mobile"},
@@ -135,3 +159,36 @@ def test_the_tenants_call_capacity_is_kept_with_its_plan(world: ApiWorld) -> Non
     answer = admin.put(plan, json={"denied": ["premium_rate"], "max_external_calls": 4})
     assert answer.status_code == 200, answer.text
     assert admin.get(plan).json()["max_external_calls"] == 4
+
+
+def test_the_tenants_toll_fraud_limits_are_kept_with_its_plan(world: ApiWorld) -> None:
+    admin, plan = world["admin"], f"/api/v1/tenants/{DEMO}/calling-plan"
+    limits = {"per_user": 2, "per_tenant": 20, "minutes": 30}
+    for bad in (
+        {**limits, "per_user": 0},
+        {**limits, "per_tenant": 10_001},
+        {**limits, "minutes": 1441},
+        {**limits, "minutes": "30"},
+        {"per_user": 2, "per_tenant": 20},
+        {**limits, "per_hour": 5},
+        [2, 20, 30],
+    ):
+        answer = admin.put(plan, json={"denied": [], "toll_fraud": bad})
+        assert answer.status_code == 422, bad
+    answer = admin.put(plan, json={"denied": ["premium_rate"], "toll_fraud": limits})
+    assert answer.status_code == 200, answer.text
+    assert admin.get(plan).json()["toll_fraud"] == limits
+
+
+def test_toll_fraud_limits_reach_the_pbx_per_tenant_and_are_checked_in_the_store(
+    service: ProvisioningService,
+) -> None:
+    plans = _with_users(service)
+    limits = {"per_user": 1, "per_tenant": 3, "minutes": 5}
+    plans.set_tenant_plan("op", "t1", ["premium_rate"], toll_fraud=limits)
+    assert plans.stored_plans("t1").toll_fraud == limits
+    assert plans.stored_plans("t2").toll_fraud is None
+    for bad, field in (({**limits, "minutes": True}, "toll_fraud.minutes"), ("5", "toll_fraud")):
+        with pytest.raises(Invalid, match=field):
+            plans.set_tenant_plan("op", "t1", [], toll_fraud=bad)
+    assert plans.stored_plans("t1").toll_fraud == limits  # refused: nothing changed

@@ -24,8 +24,15 @@ from queueing.config import (
     Tier,
     Treatment,
 )
+from queueing.errors import ConfigError
 from queueing.events import EventType as E
-from queueing.inputs import AgentAnswered, CallerHungUp, DtmfReceived, MediaFinished
+from queueing.inputs import (
+    AgentAnswered,
+    CallArrived,
+    CallerHungUp,
+    DtmfReceived,
+    MediaFinished,
+)
 from tests.queueing.support import arrive, center, commands_of, of_type, simulator, tenant, types
 
 
@@ -188,3 +195,31 @@ def test_answer_bridges_and_stops_media() -> None:
     assert events[0].data == {"wait_seconds": 3.0}
     assert sim.commands[-2:] == [StopMedia("a"), BridgeCall("a", "1001")]
     assert events[1].data["state"] == "BUSY"
+
+
+def test_call_capacity_overflows_the_next_outside_call_busy_while_internal_calls_pass() -> None:
+    """Call Capacity Management per call center: calls from outside waiting or talking count;
+    one more is refused busy on arrival (CALL_OVERFLOWED, trigger capacity); an extension's call
+    is not an outside line; a released call frees its place."""
+    sim = simulator(tenant(center(max_external_calls=2)), available=["1001"])
+    sim.feed(CallArrived("talking", "7001", "+31612345678", external=True))
+    sim.feed(AgentAnswered("talking", "1001"))
+    assert types(sim.feed(CallArrived("waiting", "7001", "+31612345679", external=True))) == [
+        E.CALL_ADDED
+    ]
+    assert types(arrive(sim, "internal"))[0] is E.CALL_ADDED
+    events = sim.feed(CallArrived("over", "7001", "+31612345670", external=True))
+    assert types(events) == [E.CALL_OVERFLOWED]
+    data = events[0].data
+    assert (data["trigger"], data["action"], data["on_arrival"]) == ("capacity", "busy", True)
+    assert RejectBusy("over") in sim.commands and "over" not in sim.engine.state.calls
+    sim.feed(CallerHungUp("talking"))
+    assert types(sim.feed(CallArrived("next", "7001", "+31612345671", external=True))) == [
+        E.CALL_ADDED
+    ]
+
+
+@pytest.mark.parametrize("limit", [-1, 10_001])
+def test_call_capacity_out_of_range_is_refused(limit: int) -> None:
+    with pytest.raises(ConfigError, match="max_external_calls"):
+        center(max_external_calls=limit)

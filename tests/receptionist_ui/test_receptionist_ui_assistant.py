@@ -20,7 +20,7 @@ from tests.receptionist_ui.test_receptionist_ui_product import (
     RECEPTIONIST,
     _media_programs,
     api,
-    signed_in,
+    console_of,
 )
 
 __all__ = ["_media_programs"]
@@ -41,10 +41,8 @@ def paired(product: ProductThread) -> None:
 
 @pytest.fixture
 def page(browser: Browser, product: ProductThread, paired: None) -> Iterator[Page]:
-    opened, errors = signed_in(browser, product, RECEPTIONIST)
-    yield opened
-    opened.context.close()
-    assert [e for e in errors if "401" not in e] == []
+    with console_of(browser, product, RECEPTIONIST) as opened:
+        yield opened
 
 
 def test_the_assistant_diverts_a_filtered_call_and_switches_filtering(
@@ -88,10 +86,6 @@ def test_the_assistant_diverts_a_filtered_call_and_switches_filtering(
 
 
 def test_a_colleague_sees_no_panel(browser: Browser, product: ProductThread, paired: None) -> None:
-    opened, errors = signed_in(browser, product, COLLEAGUE)
-    try:
+    with console_of(browser, product, COLLEAGUE) as opened:
         expect(opened.locator("#grid-title")).to_be_visible()
         expect(opened.locator("#assistant")).to_be_hidden()
-    finally:
-        opened.context.close()
-    assert [e for e in errors if "401" not in e] == []

@@ -53,25 +53,26 @@ def licensed(product: ProductThread) -> None:
         assert answer.status_code == 200, answer.text
 
 
-def signed_in(browser: Browser, product: ProductThread, user: str) -> tuple[Page, list[str]]:
-    """A new page with `user` signed in at /receptionist, and its console errors."""
+@contextlib.contextmanager
+def console_of(browser: Browser, product: ProductThread, username: str) -> Iterator[Page]:
+    """`username` signed in at /receptionist (password `pw` + the username); no page errors."""
     context = new_context(browser)
     opened = context.new_page()
     errors = watch_errors(opened)
     opened.goto(f"{product.base_url}/receptionist/")
-    opened.fill("#login-username", user)
-    opened.fill("#login-password", f"pw{user}")
+    opened.fill("#login-username", username)
+    opened.fill("#login-password", f"pw{username}")
     opened.click("#login-submit")
     expect(opened.locator("#console-view")).to_be_visible()
-    return opened, errors
+    yield opened
+    context.close()
+    assert [e for e in errors if "401" not in e] == []
 
 
 @pytest.fixture
 def page(browser: Browser, product: ProductThread, licensed: None) -> Iterator[Page]:
-    opened, errors = signed_in(browser, product, RECEPTIONIST)
-    yield opened
-    opened.context.close()
-    assert [e for e in errors if "401" not in e] == []
+    with console_of(browser, product, RECEPTIONIST) as opened:
+        yield opened
 
 
 def tile(page: Page, extension: str) -> Locator:

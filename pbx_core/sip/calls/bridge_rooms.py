@@ -31,9 +31,10 @@ from pbx_core.sip.calls.model import Call
 
 log = logging.getLogger(__name__)
 
-PIN_PROMPT = "bridge_pin_nl"
-WRONG_PIN_PROMPT = "bridge_wrong_pin_nl"
-FULL_PROMPT = "bridge_full_nl"
+PIN_PROMPT = "bridge_pin"
+WRONG_PIN_PROMPT = "bridge_wrong_pin"
+FULL_PROMPT = "bridge_full"
+"""Prompt names without the language: the room's (`Room.language`) is added."""
 MAX_PIN_TRIES = 3
 """A caller who keys a wrong PIN this often is hung up on (a PIN is not guessed by trying)."""
 MUTE_ALL_CODE = "*6"
@@ -120,8 +121,17 @@ class BridgeRooms:
         if meeting is not None and len(meeting.seats) >= room.max_participants:
             self._say(call, FULL_PROMPT, then_hang_up=True)
             return
+        licence = self._rooms.licence(call.tenant)
+        if licence is not None and self._tenant_seats(call.tenant) >= licence:
+            log.info("bridge %s: the tenant's licence of %d places is in use", room.number, licence)
+            self._say(call, FULL_PROMPT, then_hang_up=True)
+            return
         seat.moderator = keyed == room.moderator_pin
         self._join(seat, meeting)
+
+    def _tenant_seats(self, tenant: str) -> int:
+        """Callers in all of the tenant's rooms (the licence counts them together)."""
+        return sum(len(m.seats) for (owner, _), m in self._meetings.items() if owner == tenant)
 
     def _join(self, seat: _Seat, meeting: _Meeting | None) -> None:
         ctx = self._ctx
@@ -192,9 +202,10 @@ class BridgeRooms:
     def _say(self, call: Call, prompt: str, *, then_hang_up: bool = False) -> None:
         media = self._ctx.media
         assert media is not None
+        language = self._seats[call.call_id].room.language  # every caller said to has a seat
         try:
             duration_ms = media.play_media(
-                call.call_id, call.caller_tag, self._ctx.prompt_path(prompt)
+                call.call_id, call.caller_tag, self._ctx.prompt_path(f"{prompt}_{language}")
             )
         except NgError:
             log.exception("bridge: could not say %s", prompt)

@@ -84,17 +84,16 @@ class Bridging:
         self, call: Call, target: str, *, auto_answer: bool = False, to_voicemail: bool = False
     ) -> None:
         ctx = self._ctx
-        deposit, has_box = ctx.forwarding.voicemail, ctx.forwarding.has_voicemail
-        # Voicemail takes unanswered calls the PBX connects itself (not a call center's).
-        unfit = call.answered or call.route is not None or deposit is None
-        if to_voicemail and (unfit or not has_box(call.tenant, target)):
+        # The application's choice: a call center's calls too (a hunt group's, a menu's).
+        if to_voicemail and not ctx.forwarding.has_voicemail(call.tenant, target):
             ctx.fail(call, "Transfer", f"no voicemail of {target} can take this call")
             return
         for leg in list(call.legs.values()):
             self.drop_leg(call, leg)
         ctx.emit(cc.CallTransferred(call.call_id, target), call.route)
-        if to_voicemail and deposit is not None:
-            deposit(call, target, "unavailable")
+        if to_voicemail:
+            if not ctx.voicemail.take(call, target):  # a message being left already
+                self.end_call(call, cc.HangupSide.PBX, code=480, reason="No Voicemail")
             return
         if ctx.directories.is_call_center(call.tenant, target):
             call.route = target
@@ -171,6 +170,7 @@ class Bridging:
         ctx.voicemail.call_ended(call)  # before `delete`: the message ends with the call
         ctx.fax.call_ended(call)
         ctx.bridge_rooms.call_ended(call)
+        ctx.call_pin.call_ended(call)
         for leg in list(call.legs.values()):
             if leg.state is LegState.RINGING and call.route is not None:
                 ctx.offers.report_cancelled(call, leg)

@@ -160,6 +160,23 @@ class CallHandling:
             self._ctx.caller_media.play_to_agent(call, path)
         return True
 
+    def park_call(self, call: Call, slot: str) -> None:
+        """`ParkCall`: the bridged user parks the caller in `slot` (their own when "")."""
+        leg = call.bridged
+        if leg is None:
+            self._ctx.fail(call, "ParkCall", "no extension is bridged to the caller")
+            return
+        slot = slot or leg.extension
+        if self._ctx.user(call, slot) is None:
+            self._ctx.fail(call, "ParkCall", f"no user {slot} to park for")
+            return
+        user = self._table.get(leg.tenant, leg.extension)
+        refusal = self._park_refusal(call, leg.extension, user, slot)
+        if refusal is not None:
+            self._ctx.fail(call, "ParkCall", refusal)
+            return
+        self.park.park(call, leg, slot)
+
     def on_refer(self, call: Call, transferor: str, referred: Any) -> bool:
         """A phone transferred the caller (REFER) to `referred` (its Refer-To); True when it was
         an attended transfer (`Replaces`), or `*68`: the caller is parked on the transferor's
@@ -177,15 +194,17 @@ class CallHandling:
             self.park.ring_back(call, transferor)
         return True
 
-    def _park_refusal(self, call: Call, parker: str, user: Forwarding) -> str | None:
+    def _park_refusal(
+        self, call: Call, parker: str, user: Forwarding, slot: str = ""
+    ) -> str | None:
         if PARK_FEATURE not in user.features:
             return phrases.not_in_profile(PARK_CODE, PARK_FEATURE, user.profile, user.language)
-        refusal = self.park.refusal(call, parker)
+        refusal = self.park.refusal(call, slot or parker)
         match refusal:
             case None:
                 return None
             case Refusal.SLOT_TAKEN:
-                return said(Outcome.SLOT_TAKEN, parker, user.language)
+                return said(Outcome.SLOT_TAKEN, slot or parker, user.language)
             case Refusal.NOT_HERE:
                 return phrases.not_available(PARK_CODE, user.language)
             case _:

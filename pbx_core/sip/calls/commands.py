@@ -80,6 +80,10 @@ class CommandDispatcher:
                     ctx.fail(call, "StopMonitor", f"no monitor {monitor_id} on this call")
                     return
                 ctx.monitoring.end_monitor(call, MONITOR_STOPPED)
+            case cc.HandOver(monitor_id=monitor_id):
+                ctx.monitoring.hand_over(call, monitor_id)
+            case cc.ParkCall(slot=slot):
+                ctx.call_handling.park_call(call, slot)
             case _:
                 # mypy proves this unreachable for the commands of call_control; at run time an
                 # object of any other type fails loudly here instead of being dropped.

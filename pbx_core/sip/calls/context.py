@@ -21,6 +21,7 @@ from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.click_to_dial import ClickToDial
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.trunks.alerts import AlertSink, no_alerts
 from pbx_core.trunks.routing import TrunkRouting
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from pbx_core.sip.calls.bridge_rooms import BridgeRooms
     from pbx_core.sip.calls.bridging import Bridging
     from pbx_core.sip.calls.call_handling import CallHandling
+    from pbx_core.sip.calls.call_pin import CallPin
     from pbx_core.sip.calls.caller_media import CallerMedia
     from pbx_core.sip.calls.conference_call import ConferenceCalls
     from pbx_core.sip.calls.hold import HoldAndDtmf
@@ -52,6 +54,7 @@ class CallContext:
     conference_calls: ConferenceCalls
     bridge_rooms: BridgeRooms
     call_handling: CallHandling
+    call_pin: CallPin
     hoteling: HotelingTable
     """Which guest sits at which host phone (features/hoteling.py)."""
     manager_assistant: ManagerAssistantTable
@@ -73,6 +76,7 @@ class CallContext:
         max_calls_per_extension: int,
         trunks: TrunkRouting,
         recording_sink: Callable[[dict[str, Any]], None] | None,
+        alert: AlertSink = no_alerts,
     ) -> None:
         self.config = global_config
         self.directories = directories
@@ -88,6 +92,8 @@ class CallContext:
         self.trunks = trunks
         """Direct numbers, the carrier, calling plans (`CallManager.set_trunks` swaps it)."""
         self.recording_sink = recording_sink
+        self.alert = alert
+        """Tells the tenant's admins (toll-fraud guard, call capacity): `trunks/alerts.py`."""
         self.calls: dict[str, Call] = {}
         self.busy: dict[tuple[str, str], int] = {}
         """(tenant, extension) -> its legs and monitors in progress (outside numbers are not

@@ -26,6 +26,8 @@ from pbx_core.sip.calls.model import Call
 from pbx_core.sip.digest import DigestRequest, Verdict
 from pbx_core.sip.direct_numbers import DirectNumbers
 from pbx_core.sip.peer import peer_host
+from pbx_core.trunks.anonymity import hides_caller
+from pbx_core.trunks.incoming_plan import INTERCEPT_ROUTE
 from pbx_core.trunks.routing import HIDE_ONCE
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,10 @@ class Addressing:
     """What the caller's digest `uri` must name."""
     replaces: str = ""
     """The INVITE's `Replaces` header (RFC 3891): the dialog this call takes the place of."""
+    to_user: str = ""
+    """To's user: the dialled number of a call to a registered trunk account."""
+    privacy: str = ""
+    """The Privacy headers' values (RFC 3323), joined with `;`."""
 
     @classmethod
     def of(cls, req: Any) -> Addressing:
@@ -55,6 +61,8 @@ class Addressing:
             called_domain=str(uri.host or ""),
             request_uri=str(uri),
             replaces=str(req.getHFBody("replaces")) if req.countHFs("replaces") else "",
+            to_user=str(req.getHFBody("to").getUrl().username or ""),
+            privacy=";".join(str(body) for body in req.getHFBodys("privacy")),
         )
 
 
@@ -140,13 +148,24 @@ class Inbound:
         start = partial(self._start_call, ua, caller=caller, called=called, body=body)
         trunk_tenant = self._trunk_tenant(source_host, addressing, called)
         if trunk_tenant is not None:
-            start(cc.CallSource.TRUNK, trunk_tenant, caller_name, called)
+            trunks = self._ctx.trunks
+            refused = trunks.incoming(trunk_tenant, None, caller)
+            if trunk_tenant in trunks.intercepted:
+                start(cc.CallSource.TRUNK, trunk_tenant, caller_name, INTERCEPT_ROUTE)
+            elif refused is not None:
+                ua.recvEvent(CCEventFail((refused.code, refused.reason)))
+            elif not self._ctx.offers.refuse_over_capacity(ua, trunk_tenant, caller, called):
+                start(cc.CallSource.TRUNK, trunk_tenant, caller_name, called)
             return
         if self._direct_numbers.is_carrier_request(
             source_host, addressing.caller_domain, addressing.called_domain, caller, called
         ):
             carrier_start = partial(self._start_call, ua)
-            self._direct_numbers.route(ua, caller, called, caller_name, body, carrier_start)
+            number = self._direct_numbers.dialled(source_host, called, addressing.to_user)
+            hidden = hides_caller(caller, addressing.caller_domain, addressing.privacy)
+            self._direct_numbers.route(
+                ua, caller, number, caller_name, body, carrier_start, hidden=hidden
+            )
             return
         directories = self._ctx.directories
         directory = directories.for_domain(addressing.caller_domain)
@@ -216,6 +235,11 @@ class Inbound:
             return
         if directory.user(called) is None and not self._ctx.trunks.reaches_outside:
             ua.recvEvent(CCEventFail((404, "Not Found")))
+            return
+        refused = self._ctx.trunks.incoming(tenant, called, None)
+        if directory.user(called) is not None and refused is not None:
+            log.info("%s may not call %s: %s (incoming plan)", caller, called, refused.reason)
+            ua.recvEvent(CCEventFail((refused.code, refused.reason)))
             return
         call = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
         if call is not None and recorded:

@@ -29,6 +29,7 @@ from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.bridge_rooms import BridgeRooms
 from pbx_core.sip.calls.bridging import Bridging
 from pbx_core.sip.calls.call_handling import CallHandling
+from pbx_core.sip.calls.call_pin import CallPin
 from pbx_core.sip.calls.caller_media import CallerMedia
 from pbx_core.sip.calls.commands import CommandDispatcher
 from pbx_core.sip.calls.conference_call import ConferenceCalls
@@ -40,6 +41,7 @@ from pbx_core.sip.calls.monitoring import Monitoring
 from pbx_core.sip.calls.offers import Offers
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.trunks.alerts import AlertSink, no_alerts
 from pbx_core.trunks.routing import NO_TRUNKS, TrunkRouting
 from pbx_core.voicemail.deposit import VoicemailSettings
 from pbx_core.voicemail.part import VoicemailPart
@@ -69,6 +71,7 @@ class CallManager:
         hoteling: HotelingTable | None = None,
         manager_assistant: ManagerAssistantTable | None = None,
         park_timeout: float = DEFAULT_PARK_TIMEOUT,
+        alert: AlertSink = no_alerts,
     ) -> None:
         ctx = CallContext(
             global_config,
@@ -84,10 +87,12 @@ class CallManager:
             max_calls_per_extension=max_calls_per_extension,
             trunks=trunks,
             recording_sink=recording_sink,
+            alert=alert,
         )
         ctx.hoteling = hoteling or HotelingTable()
         ctx.manager_assistant = manager_assistant or ManagerAssistantTable()
         ctx.offers = Offers(ctx)
+        ctx.dial.carrier_gate = ctx.offers  # click-to-dial's legs out count as any others
         ctx.bridging = Bridging(ctx)
         ctx.caller_media = CallerMedia(ctx)
         ctx.hold = HoldAndDtmf(ctx)
@@ -99,6 +104,7 @@ class CallManager:
         ctx.conference_calls = ConferenceCalls(ctx, table)
         ctx.bridge_rooms = BridgeRooms(ctx, rooms or RoomsTable())
         ctx.call_handling = CallHandling(ctx, table, park_timeout)
+        ctx.call_pin = CallPin(ctx, voicemail)  # the PIN is the voice portal's
         ctx.voicemail.wire(ctx.forwarding)  # voicemail behind forwarding's hooks
         self._ctx = ctx
         self._inbound = Inbound(ctx)

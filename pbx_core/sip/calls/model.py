@@ -25,6 +25,8 @@ MONITOR_BUSY = "busy"
 MONITOR_NOT_REGISTERED = "not_registered"
 MONITOR_REJECTED = "rejected"
 MONITOR_FAILED = "failed"
+MONITOR_HANDED_OVER = "handed_over"
+"""`HandOver`: the monitoring phone took the call."""
 """Not in call_control's list: the mixer or the agent's re-INVITE failed (docs/pbx.md)."""
 
 
@@ -108,6 +110,8 @@ class Call(_Timed):
     ended: bool = False
     leg_counter: int = 0
     monitor: Monitor | None = None
+    pin_granted: bool = False
+    """The caller keyed its PIN for a number its plan lets out only so (`call_pin.py`)."""
 
     def next_leg_id(self) -> str:
         """A leg id for a leg the PBX places itself (extension calls, transfers)."""
@@ -133,3 +137,5 @@ class Monitor(_Timed):
     """The bridged leg at the time of `MonitorCall`; the monitor ends when it leaves."""
     state: MonitorState = MonitorState.RINGING
     timer: Any = None
+    sdp: str = ""
+    """The supervisor's phone's answer (where it sends and receives)."""

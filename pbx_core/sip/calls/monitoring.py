@@ -30,6 +30,7 @@ from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import (
     MONITOR_BUSY,
     MONITOR_FAILED,
+    MONITOR_HANDED_OVER,
     MONITOR_HUNG_UP,
     MONITOR_NO_ANSWER,
     MONITOR_NOT_REGISTERED,
@@ -57,9 +58,9 @@ class Monitoring:
                 reason = f"monitored already ({current.monitor_id} by {current.extension})"
                 ctx.fail(call, "MonitorCall", reason)
                 return
-            current.mode = command.mode
+            was, current.mode = current.mode, command.mode
             if current.state is MonitorState.JOINED:
-                self._guard(self._switch_mode, call, current)
+                self._guard(self._switch_mode, call, current, was)
             return
         leg = call.bridged
         if ctx.media is None:
@@ -104,16 +105,15 @@ class Monitoring:
         ua.event_cb = partial(self._on_monitor_ua_event, call, monitor)
         call.monitor = monitor
         ctx.claim(call.tenant, command.extension)
+        # A supervisor sees whose call it joins; a consulted colleague who asks (the
+        # receptionist, its number) and about whom (the caller).
+        consult = command.mode is cc.MonitorMode.CONSULT
+        shown = (leg.extension, f"{leg.extension}: {call.caller}") if consult else (
+            call.caller, f"monitor {leg.extension}")  # fmt: skip
         invite = TryToBinding(
-            (
-                SipCallId(),
-                call.caller,
-                command.extension,
-                MsgBody(media.supervisor_offer()),
-                None,
-                f"monitor {leg.extension}",
-            )
-        )
+            (SipCallId(), shown[0], command.extension, MsgBody(media.supervisor_offer()),
+             None, shown[1])
+        )  # fmt: skip
         invite.contact = binding.contact
         ua.recvEvent(invite)
         monitor.timer = Timeout(
@@ -121,9 +121,19 @@ class Monitoring:
             command.ring_timeout,
         )
 
-    def _switch_mode(self, call: Call, monitor: Monitor) -> None:
+    def _switch_mode(self, call: Call, monitor: Monitor, was: cc.MonitorMode) -> None:
         monitor.media.apply(monitor.mode, monitor.agent.remote_sdp)
+        self._consult_music(call, was, monitor.mode)
         self._ctx.emit(self._monitor_started(call, monitor), call.route)
+
+    def _consult_music(self, call: Call, was: cc.MonitorMode | None, mode: cc.MonitorMode) -> None:
+        """The caller waits with music while the two consult, and hears the others again after
+        (the music is rtpengine's, toward the caller alone, over the mixer's silence)."""
+        consult = cc.MonitorMode.CONSULT
+        if mode is consult and was is not consult:
+            self._ctx.caller_media.start_music(call)
+        elif was is consult and mode is not consult:
+            self._ctx.caller_media.stop_media(call)
 
     @staticmethod
     def _monitor_started(call: Call, monitor: Monitor) -> cc.MonitorStarted:
@@ -154,12 +164,14 @@ class Monitoring:
     def _join(self, call: Call, monitor: Monitor, supervisor_sdp: str) -> None:
         monitor.cancel_timer()
         monitor.state = MonitorState.JOINED
+        monitor.sdp = supervisor_sdp
         try:
             monitor.media.join(supervisor_sdp, monitor.mode, monitor.agent.remote_sdp)
         except SdpError as error:
             log.warning("cannot monitor %s: %s", call.call_id, error)
             self.end_monitor(call, MONITOR_REJECTED)
             return
+        self._consult_music(call, None, monitor.mode)
         self._ctx.emit(self._monitor_started(call, monitor), call.route)
 
     # -----------------------------------------------------------------------------------------
@@ -222,6 +234,8 @@ class Monitoring:
         call.monitor = None
         monitor.cancel_timer()
         leg = monitor.agent
+        if not call.ended and monitor.state is MonitorState.JOINED:
+            self._consult_music(call, monitor.mode, cc.MonitorMode.BARGE)  # back to the caller
         try:
             agent_sdp = leg.remote_sdp if leg.state is LegState.BRIDGED else None
             monitor.media.leave(agent_sdp, call_alive=not call.ended)
@@ -233,6 +247,50 @@ class Monitoring:
                 cc.MonitorEnded(call.call_id, monitor.monitor_id, monitor.extension, reason),
                 call.route,
             )
+
+    # -----------------------------------------------------------------------------------------
+    # Hand-over: the attended transfer's last step
+
+    def hand_over(self, call: Call, monitor_id: str) -> None:
+        """The joined monitor's phone becomes the call's bridged leg; the agent's leg goes.
+        Its phone is re-offered rtpengine (it sent to the mixer), rtpengine's leg side is
+        re-answered with its SDP (`Bridging.bridge`), and the mixer closes."""
+        ctx = self._ctx
+        monitor = call.monitor
+        if (
+            monitor is None
+            or monitor.monitor_id != monitor_id
+            or monitor.state is not MonitorState.JOINED
+        ):
+            ctx.fail(call, "HandOver", f"no joined monitor {monitor_id} on this call")
+            return
+        call.monitor = None
+        monitor.cancel_timer()
+        agent = monitor.agent
+        ctx.caller_media.stop_media(call)
+        monitor.media.leave(None, call_alive=True)  # rtpengine is re-answered by the bridge
+        leg = Leg(
+            leg_id=call.next_leg_id(),
+            extension=monitor.extension,
+            tenant=call.tenant,
+            ua=monitor.ua,
+            auto_bridge=True,
+            state=LegState.ANSWERED,
+            remote_sdp=monitor.sdp,
+        )
+        monitor.ua.event_cb = partial(ctx.offers.on_leg_ua_event, call, leg)
+        call.legs[leg.leg_id] = leg  # the extension's claim made by `monitor` stays the leg's
+        ctx.emit(
+            cc.MonitorEnded(call.call_id, monitor_id, monitor.extension, MONITOR_HANDED_OVER),
+            call.route,
+        )
+        if agent.state is LegState.BRIDGED:
+            ctx.emit(cc.LegHungUp(call.call_id, agent.leg_id, agent.extension, cc.HangupSide.PBX),
+                     call.route)  # fmt: skip
+        ctx.bridging.bridge(call, leg)  # BYE to the agent's phone
+        self.reoffer(leg, call.offer_sdp)
+        ctx.emit(cc.CallTransferred(call.call_id, leg.extension), call.route)
+        ctx.emit(cc.CallAnswered(call.call_id, leg.leg_id, leg.extension), call.route)
 
     def _guard(self, func: Callable[..., None], call: Call, *args: Any) -> None:
         """Unlike `CallContext.guard`, a failure here ends only the monitor: the monitored

@@ -32,6 +32,7 @@ from pbx_core.sip.carrier import (
     SILENT_CARRIER_SECONDS,
     CarrierInvite,
     CarrierLegs,
+    CarrierRefusal,
     place,
     trunk_binding,
 )
@@ -88,13 +89,22 @@ class Offers:
                 failure = cc.OfferFailure.REJECTED
                 self.offer_failed(call, leg_id, extension, failure, placed.code, auto_bridge)
                 return
-            refusal = self._carrier_legs.refusal(placed, ctx.trunks, time.monotonic())
+            if placed.placed.pin and not call.pin_granted:
+                # Only with the caller's PIN (call_pin.py): asked first, then this offer again.
+                then = partial(self._granted, call, leg_id, extension, ring_timeout, auto_bridge)
+                number = placed.placed.request_user
+                if not (auto_bridge and ctx.call_pin.ask(call, number, then)):
+                    failure = cc.OfferFailure.REJECTED
+                    self.offer_failed(call, leg_id, extension, failure, 403, auto_bridge)
+                return
+            refusal = self.carrier_refusal(placed)
             if refusal is not None:
-                failure, code = refusal
+                failure, code = refusal.failure, refusal.code
                 self.offer_failed(call, leg_id, extension, failure, code, auto_bridge)
                 return
             carrier = placed
-            binding: Binding | None = trunk_binding(extension, placed.placed.route[0], call.tenant)
+            trunk = placed.placed.route[0]
+            binding: Binding | None = trunk_binding(placed, extension, trunk, call.tenant)
         elif ctx.is_busy(call.tenant, extension) and not ctx.call_handling.waits(
             call.tenant, extension, auto_bridge
         ):
@@ -129,6 +139,49 @@ class Offers:
             self._watch_silence(call, leg)
         leg.timer = Timeout(partial(ctx.guard, self._ring_timeout, call, leg), ring_timeout)
 
+    def calls_from_carrier(self, tenant: str) -> int:
+        """`tenant`'s calls that came in from outside and are still up."""
+        return sum(
+            1
+            for call in self._ctx.calls.values()
+            if call.tenant == tenant and call.source is cc.CallSource.TRUNK and not call.ended
+        )
+
+    def carrier_refusal(self, invite: CarrierInvite) -> CarrierRefusal | None:
+        """Why a leg to the carrier may not start (call capacity, toll-fraud guard; the admins
+        are told), or None. Click-to-dial's destination legs ask here too."""
+        inbound = partial(self.calls_from_carrier, invite.tenant or "")
+        now = time.monotonic()
+        refusal = self._carrier_legs.refusal(invite, self._ctx.trunks, now, inbound)
+        if refusal is not None:
+            self._ctx.alert(refusal.alert)
+        return refusal
+
+    def carrier_started(self, leg_id: str, invite: CarrierInvite) -> None:
+        """A click-to-dial leg to the carrier counts against call capacity until it ends."""
+        self._carrier_legs.start(leg_id, invite)
+
+    def carrier_ended(self, leg_id: str) -> None:
+        self._carrier_legs.end(leg_id)
+
+    def refuse_over_capacity(self, ua: Any, tenant: str, caller: str, called: str) -> bool:
+        """A call from the carrier to `tenant` over its call capacity: refused with 486 (and the
+        admins told); False: it may come in."""
+        inbound = partial(self.calls_from_carrier, tenant)
+        what = f"call from {caller[:32]!r} to {called[:32]!r}"
+        alert = self._carrier_legs.at_capacity(tenant, self._ctx.trunks, inbound, what)
+        if alert is None:
+            return False
+        self._ctx.alert(alert)
+        ua.recvEvent(CCEventFail((486, "Busy Here")))
+        return True
+
+    def _granted(
+        self, call: Call, leg_id: str, extension: str, ring_timeout: float, auto_bridge: bool
+    ) -> None:
+        call.pin_granted = True
+        self.offer(call, leg_id, extension, ring_timeout, auto_bridge)
+
     def _leg_ua(self, call: Call, leg: Leg, binding: Binding, trunk: Carrier | None) -> Any:
         credentials = (trunk.username, trunk.password) if trunk is not None else (None, None)
         ua = UA(
@@ -148,7 +201,7 @@ class Offers:
             return False
         invite, trunk = retry
         leg.ua.event_cb = None
-        binding = trunk_binding(leg.extension, trunk, leg.tenant)
+        binding = trunk_binding(invite, leg.extension, trunk, leg.tenant)
         leg.ua = self._leg_ua(call, leg, binding, trunk)
         self._send_try(call, leg, binding, False, invite)
         self._watch_silence(call, leg)

@@ -1,11 +1,12 @@
-"""Call park (`*68` keyed during a call, or a phone's transfer to `*68`) and its retrieve
-(`*88`, `*88<slot>`), with a recall: a call parked longer than the park timeout rings the user
-who parked it again.
+"""Call park (`*68` keyed during a call, or a phone's transfer to `*68`) and its retrieve (`*88`,
+`*88<slot>`), with a recall: a call parked longer than the park timeout rings the user who parked it
+again.
 
-A slot is the parking user's extension (BroadWorks parks on a user too): a user parks one call at
-a time, and a colleague retrieves it with `*88<extension>`. Slots are per tenant, so a retrieve
-never reaches another tenant's call. Only calls the PBX connects itself are parked; a call
-center's call stays with its agent (the queue engine owns it)."""
+A slot is a user's extension (BroadWorks parks on a user too): a user parks in their own slot, one
+call at a time, and a colleague retrieves it with `*88<extension>`; the receptionist console
+(`ParkCall`) parks a call in the slot of the colleague it is for, who takes it with `*88`. Slots are
+per tenant, so a retrieve never reaches another tenant's call. Only calls the PBX connects itself
+are parked; a call center's call stays with its agent (the queue engine owns it)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class Refusal(StrEnum):
 class _Parked:
     call: Call
     parker: str
+    slot: str
     timer: Any = None
 
 
@@ -55,29 +57,32 @@ class CallPark:
         if parked is not None and parked.timer is not None:
             parked.timer.cancel()
 
-    def refusal(self, call: Call, parker: str) -> Refusal | None:
-        """Why `parker` cannot park `call` now, if they cannot."""
+    def refusal(self, call: Call, slot: str) -> Refusal | None:
+        """Why `call` cannot be parked in `slot` now, if it cannot."""
         if call.route is not None:
             return Refusal.NOT_HERE
-        if self._parked(call.tenant, parker) is not None:
+        if self._parked(call.tenant, slot) is not None:
             return Refusal.SLOT_TAKEN
         return None
 
-    def park(self, call: Call, leg: Leg) -> None:
-        """The user of `leg` (bridged, `refusal` None) parks the caller: the leg goes, the
-        caller hears music."""
+    def park(self, call: Call, leg: Leg, slot: str = "") -> None:
+        """The user of `leg` (bridged, `refusal` None) parks the caller in `slot` (their own
+        by default): the leg goes, the caller hears music."""
         self._ctx.bridging.drop_leg(call, leg)  # BYE to the parking phone
-        self.hold_in_slot(call, leg.extension)
+        # Its dialog ends (presence: the parker's lamp and console tile go back to idle).
+        self._ctx.emit(cc.LegHungUp(call.call_id, leg.leg_id, leg.extension, cc.HangupSide.PBX),
+                       call.route)  # fmt: skip
+        self.hold_in_slot(call, leg.extension, slot)
 
-    def hold_in_slot(self, call: Call, parker: str) -> None:
-        """The caller (no leg bridged any more) waits in `parker`'s slot."""
+    def hold_in_slot(self, call: Call, parker: str, slot: str = "") -> None:
+        """The caller (no leg bridged any more) waits in `slot` (`parker`'s own by default)."""
         ctx = self._ctx
-        parked = _Parked(call, parker)
+        parked = _Parked(call, parker, slot or parker)
         parked.timer = Timeout(partial(ctx.guard, self._recall, call, parked), self._timeout)
-        self._slots[(call.tenant, parker)] = parked
+        self._slots[(call.tenant, parked.slot)] = parked
         if ctx.media is not None:
             ctx.caller_media.start_music(call)
-        ctx.emit(cc.CallParked(call.call_id, parker, parker), call.route)
+        ctx.emit(cc.CallParked(call.call_id, parker, parked.slot), call.route)
 
     def ring_back(self, call: Call, parker: str) -> None:
         """The parked caller goes back to `parker` (the recall, or a park refused after a
@@ -87,12 +92,12 @@ class CallPark:
 
     def _recall(self, call: Call, parked: _Parked) -> None:
         parked.timer = None
-        if self._slots.get((call.tenant, parked.parker)) is not parked:
+        if self._slots.get((call.tenant, parked.slot)) is not parked:
             return  # retrieved meanwhile
-        del self._slots[(call.tenant, parked.parker)]
+        del self._slots[(call.tenant, parked.slot)]
         if call.ended:
             return
-        self._ctx.emit(cc.CallParked(call.call_id, parked.parker, parked.parker, parked.parker),
+        self._ctx.emit(cc.CallParked(call.call_id, parked.parker, parked.slot, parked.parker),
                        call.route)  # fmt: skip
         self.ring_back(call, parked.parker)
 

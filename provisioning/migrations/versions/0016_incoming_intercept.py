@@ -1,0 +1,48 @@
+"""Incoming calling plans and intercept (ch. 7 IncomingCallingPlan, InterceptGroup)
+
+Revision ID: incoming_intercept
+Revises: callpin
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "incoming_intercept"
+down_revision: str | None = "callpin"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "prov_incoming_plans",
+        sa.Column("tenant", sa.String(length=64), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("internal", sa.Boolean(), nullable=False),
+        sa.Column("external", sa.Boolean(), nullable=False),
+        sa.Column("denied", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant"], ["prov_tenants.id"], name=op.f("fk_prov_incoming_plans_tenant_prov_tenants")
+        ),
+        sa.PrimaryKeyConstraint("tenant", "username", name=op.f("pk_prov_incoming_plans")),
+    )
+    op.create_table(
+        "prov_intercepts",
+        sa.Column("tenant", sa.String(length=64), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("announcement", sa.String(length=80), nullable=True),
+        sa.Column("text", sa.String(length=500), nullable=True),
+        sa.Column("language", sa.String(length=2), nullable=False),
+        sa.Column("alternate", sa.String(length=32), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant"], ["prov_tenants.id"], name=op.f("fk_prov_intercepts_tenant_prov_tenants")
+        ),
+        sa.PrimaryKeyConstraint("tenant", name=op.f("pk_prov_intercepts")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("prov_intercepts")
+    op.drop_table("prov_incoming_plans")
