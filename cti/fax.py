@@ -1,7 +1,8 @@
 """Fax to e-mail, the product's side (docs/group-services.md, "Fax to e-mail"): each fax call the
 PBX reports (pbx_core/fax/part.py) is mailed to the fax number's recipients, the received TIFF-F
 converted to PDF with tiff2pdf (Debian libtiff-tools); a failed fax (no pages, a hang-up half-way,
-a caller that is no fax machine) is mailed as a failure report and logged.
+a caller that is no fax machine) is mailed as a failure report and logged; each outcome is a
+group call event (`GROUP_FAX_RECEIVED` / `GROUP_FAX_FAILED`, docs/events.md).
 
 The PBX calls `received` in its SIP thread; the conversion and the mail run on the asyncio loop
 through worker threads. SMTP from the environment (`SMTP_HOST` ..., as voicemail to e-mail).
@@ -15,9 +16,12 @@ import os
 import smtplib
 import struct
 import subprocess
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from common.event_types import EventType
+from cti.group_events import GroupEvent
 from group_services.config import FaxConfig
 from pbx_core.fax.part import FaxSettings, ReceivedFax
 from provisioning.errors import ProvisioningError
@@ -98,8 +102,11 @@ class FaxToMail:
         directory: Path,
         loop: asyncio.AbstractEventLoop,
         smtp: SmtpSettings | None,
+        events: Callable[[GroupEvent], None] | None = None,
     ) -> None:
         self._groups = groups
+        self._events = events
+        """The group calls' event stream (`GroupEventPublisher.publish`): each fax's outcome."""
         self.directory = directory
         self._loop = loop
         self._smtp = smtp
@@ -107,10 +114,14 @@ class FaxToMail:
 
     @classmethod
     def from_env(
-        cls, groups: GroupServices, directory: Path, loop: asyncio.AbstractEventLoop
+        cls,
+        groups: GroupServices,
+        directory: Path,
+        loop: asyncio.AbstractEventLoop,
+        events: Callable[[GroupEvent], None] | None = None,
     ) -> FaxToMail:
         smtp = SmtpSettings.from_env() if os.environ.get("SMTP_HOST") else None
-        return cls(groups, directory, loop, smtp)
+        return cls(groups, directory, loop, smtp, events)
 
     def pbx_settings(self) -> FaxSettings:
         return FaxSettings(directory=self.directory, on_fax=self._in_sip_thread)
@@ -142,18 +153,34 @@ class FaxToMail:
         else:
             log.warning("fax_failed %s: %s/%s from %s: %s", fax.fax_id, fax.tenant, fax.number,
                         fax.caller, reason)  # fmt: skip
+        mailed = await self._mail_to_recipients(fax, ok, reason, pdf, pages)
+        if ok and mailed:
+            fax.path.unlink(missing_ok=True)  # delivered: the mail is the fax now
+        if self._events is not None:
+            kind, data = (
+                (EventType.GROUP_FAX_RECEIVED, {"pages": pages, "mailed": mailed})
+                if ok
+                else (EventType.GROUP_FAX_FAILED, {"mailed": mailed})
+            )
+            self._events(GroupEvent(kind, time.time(), fax.tenant, fax.number, fax.call_id,
+                                    fax.caller, reason, data=data))  # fmt: skip
+
+    async def _mail_to_recipients(
+        self, fax: ReceivedFax, ok: bool, reason: str, pdf: bytes, pages: int
+    ) -> bool:
+        """The fax (or its failure) mailed to the number's recipients: True when sent."""
         config = await self._config(fax)
         if config is None or self._smtp is None:
             why = "no SMTP server (SMTP_HOST)" if config else "the fax number is gone"
             log.warning("fax %s not mailed: %s", fax.fax_id, why)
-            return
+            return False
         try:
             await asyncio.to_thread(self._mail, config, fax, ok, reason, pdf, pages)
         except (OSError, smtplib.SMTPException) as error:
             log.error("fax %s not mailed to %s: %s", fax.fax_id, ", ".join(config.recipients),
                       error)  # fmt: skip
-            return  # the TIFF stays: an operator can still find it under its id
-        fax.path.unlink(missing_ok=True)  # delivered: the mail is the fax now
+            return False  # the TIFF stays: an operator can still find it under its id
+        return True
 
     async def _config(self, fax: ReceivedFax) -> FaxConfig | None:
         try:

@@ -332,9 +332,14 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             announcements=announcements,
         )
         stack.push_async_callback(voicemail.drain)  # after the PBX's stop: its last messages
+        # The group calls' events (cti/group_events.py): the groups' and the faxes' outcomes.
+        group_events = GroupEventPublisher(redis, settings.key_prefix)
+        group_events_task = asyncio.create_task(group_events.run(), name="group-events")
+        stack.callback(group_events_task.cancel)
         fax = FaxToMail.from_env(
-            GroupServices(provisioning), var / "fax", asyncio.get_running_loop()
-        )
+            GroupServices(provisioning), var / "fax", asyncio.get_running_loop(),
+            group_events.publish,
+        )  # fmt: skip
         stack.push_async_callback(fax.drain)  # after the PBX's stop: its last faxes
         pbx = PbxService(
             PbxConfig(
@@ -387,9 +392,6 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         product.runtime = runtime
         # Hunt groups and auto attendants answer their numbers first (cti/group_calls.py).
-        group_events = GroupEventPublisher(redis, settings.key_prefix)  # cti/group_events.py
-        group_events_task = asyncio.create_task(group_events.run(), name="group-events")
-        stack.callback(group_events_task.cancel)
         groups = GroupCalls(pbx.send, prompts_dir, events=group_events.publish)
         await LiveGroups(provisioning, groups, asyncio.get_running_loop()).load_all()
         pbx.register_handler(GroupsFirst(groups, runtime.on_call_event))

@@ -43,6 +43,7 @@ class ReceivedFax:
     """One fax call's result, received or not."""
 
     fax_id: str
+    call_id: str
     tenant: str
     number: str
     """The fax number (the group service) the call was for."""
@@ -148,6 +149,7 @@ class FaxPart:
         self._settings.on_fax(
             ReceivedFax(
                 fax_id=fax.fax_id,
+                call_id=call.call_id,
                 tenant=call.tenant,
                 number=fax.number,
                 caller=call.caller,

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import email
+import json
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
+from typing import Any
 
 import pytest
+import redis
 
+from common.redis_keys import group_event_stream
+from cti.event_log import stream_entries
+from cti.group_events import EVENT_FIELD
 from tests.components import require_fax_components
 from tests.e2e.conftest import Inbox
 from tests.e2e.keying_phone import EVENT_CODES, KeyingCall
@@ -22,7 +28,7 @@ from tests.e2e.test_product_group_services import admin, put, route
 from tests.pbx_core.fax_support import FaxSender, fax_tiff
 from tests.pbx_core.support import free_sip_port, run_sipp
 from tests.pbx_core.test_rtp_dtmf import telephone_event_packets
-from tests.product_harness import ProductThread
+from tests.product_harness import REDIS_URL, ProductThread
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +36,7 @@ def _fax_components() -> None:
     require_fax_components()
 
 
+TENANT = "demo"
 FAX = "7300"
 DIRECT = "+31201230073"
 RECIPIENTS = ["fax@example.nl", "office@example.nl"]
@@ -57,6 +64,22 @@ async def mails(inbox: Inbox, count: int) -> list[EmailMessage]:
     assert len(inbox.mails) == count, [m["Subject"] for m in inbox.mails]
     parsed = [email.message_from_bytes(m.as_bytes(), policy=default) for m in inbox.mails]
     return [m for m in parsed if isinstance(m, EmailMessage)]
+
+
+async def group_events(product: ProductThread, number: str, last: str) -> list[dict[str, Any]]:
+    """The fax number's group call events (the tenant's stream), once `last` is among them."""
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        for _ in range(300):
+            entries = stream_entries(client.xrange(group_event_stream(product.prefix, TENANT)))
+            events = [json.loads(fields[EVENT_FIELD]) for _, fields in entries]
+            mine = [e for e in events if e["group"] == number]
+            if any(e["type"] == last for e in mine):
+                return mine
+            await asyncio.sleep(0.1)
+    finally:
+        client.close()
+    raise AssertionError(f"no {last} for {number}")
 
 
 def text_of(mail: EmailMessage) -> str:
@@ -115,6 +138,12 @@ async def test_a_fax_on_the_direct_number_arrives_as_a_pdf(
     assert pdf.count(b"/Type /Page ") == 2
     await no_calls_left(product)
     assert not list((Path(product.settings.var_dir) / "fax").glob("*.tif"))  # mailed: gone
+    events = await group_events(product, FAX, "GROUP_FAX_RECEIVED")
+    assert [(e["type"], e["data"]) for e in events] == [
+        ("GROUP_CALL_OFFERED", {"kind": "fax"}),
+        ("GROUP_FAX_RECEIVED", {"pages": 2, "mailed": True}),
+    ]
+    assert events[-1]["caller"] == "+31612345678" and events[-1]["reason"] == "OK"
 
 
 async def test_the_demo_fax_number(product: ProductThread, inbox: Inbox, tmp_path: Path) -> None:
@@ -184,6 +213,9 @@ async def test_a_fax_hanging_up_half_way_is_reported(
     assert not list(mail.iter_attachments())
     assert "the caller hung up before the fax was complete" in text_of(mail)
     await no_calls_left(product)
+    failed = (await group_events(product, FAX, "GROUP_FAX_FAILED"))[-1]
+    assert failed["data"] == {"mailed": True}
+    assert failed["reason"] == "the caller hung up before the fax was complete"
 
 
 async def test_a_voice_caller_on_the_short_number_times_out_with_a_report(
