@@ -77,6 +77,10 @@ class EventType(StrEnum):
     GROUP_CALL_FORWARDED = "GROUP_CALL_FORWARDED"
     """The group sent the call on (a menu's key, group forwarding, no answer, busy), or gave up
     on it (`destination` null: 486/480)."""
+    GROUP_FAX_RECEIVED = "GROUP_FAX_RECEIVED"
+    """A fax number received a fax (docs/fax.md); `reason` says whether the PDF was mailed."""
+    GROUP_FAX_FAILED = "GROUP_FAX_FAILED"
+    """A fax call to a fax number brought no fax (`reason`: why); the failure was reported."""
 
 
 TERMINAL_CALL_EVENTS = frozenset(
@@ -102,6 +106,8 @@ GROUP_CALL_EVENTS = frozenset(
         EventType.GROUP_CALL_ANSWERED,
         EventType.GROUP_CALL_ABANDONED,
         EventType.GROUP_CALL_FORWARDED,
+        EventType.GROUP_FAX_RECEIVED,
+        EventType.GROUP_FAX_FAILED,
     }
 )
 """The group services' events (cti/group_events.py), never the queue engine's."""
@@ -147,6 +153,8 @@ DATA_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.GROUP_CALL_ANSWERED: frozenset({"wait_seconds"}),
     EventType.GROUP_CALL_ABANDONED: frozenset({"wait_seconds"}),
     EventType.GROUP_CALL_FORWARDED: frozenset({"trigger", "destination", "wait_seconds"}),
+    EventType.GROUP_FAX_RECEIVED: frozenset({"pages", "mailed"}),
+    EventType.GROUP_FAX_FAILED: frozenset({"mailed"}),
 }
 """The `data` fields each event type may carry (docs/events.md, "data per type", explains each).
 The engine's property test checks every event it emits against this, and a docs test checks that

@@ -24,7 +24,7 @@ from common.event_types import EventType
 from common.number_destinations import voicemail_box
 from cti.group_events import GroupEvent
 from group_services import hunt, menu
-from group_services.config import AutoAttendantConfig, HuntGroupConfig, Menu
+from group_services.config import AutoAttendantConfig, FaxConfig, HuntGroupConfig, Menu
 from pbx_core import call_control as cc
 from pbx_core.media.prompts import prompt_path
 from pbx_core.media.spoken import SpokenPrompts
@@ -209,10 +209,20 @@ class GroupCalls:
             self._refuse(call, 404 if config is None else 482, why)
             return
         call.group, call.entered_at = number, self._clock()
-        kind = "auto_attendant" if isinstance(config, AutoAttendantConfig) else "hunt_group"
+        kind = (
+            "auto_attendant"
+            if isinstance(config, AutoAttendantConfig)
+            else "fax"
+            if isinstance(config, FaxConfig)
+            else "hunt_group"
+        )
         self._event(call, EventType.GROUP_CALL_OFFERED, f"offered to {number}", kind=kind)
         if isinstance(config, AutoAttendantConfig):
             await self._start_menu(call, config)
+        elif isinstance(config, FaxConfig):
+            # The PBX answers as a fax machine and reports the fax (cti/fax.py mails it).
+            call.away = True
+            self._send(cc.ReceiveFax(call.call_id, config.number))
         else:
             await self._start_hunt(call, config)
 

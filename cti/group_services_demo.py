@@ -1,7 +1,8 @@
 """The demo company's group services (contract.md, "Outside world (demo)"): hunt group 7100 with
 1001-1003, and the auto attendant 7099 on +31201230099 (1 -> Sales 7002, 2 -> Service 7003,
-3 -> hunt group 7100, 0 -> 1001; any other key repeats the menu). Made once, when the tenant has
-no group services; an admin's later changes stay."""
+3 -> hunt group 7100, 0 -> 1001; any other key repeats the menu), and the fax number 7098 on
++31201230090 (fax to e-mail, to fax@demo.opencc.test). Made once, when the tenant has no group
+services; an admin's later changes stay."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ log = logging.getLogger(__name__)
 DEMO_HUNT_GROUP = "7100"
 DEMO_ATTENDANT = "7099"
 DEMO_ATTENDANT_NUMBER = "+31201230099"
+DEMO_FAX = "7098"
+DEMO_FAX_NUMBER = "+31201230090"
+DEMO_FAX_SETTINGS: dict[str, Any] = {"recipients": ["fax@demo.opencc.test"], "language": "nl"}
 
 DEMO_HUNT_SETTINGS: dict[str, Any] = {
     "policy": "circular",
@@ -56,9 +60,15 @@ def seed_demo_groups(service: ProvisioningService, tenant: str, actor: str) -> N
                    DEMO_HUNT_SETTINGS)  # fmt: skip
         groups.put(actor, tenant, GroupKind.AUTO_ATTENDANT, DEMO_ATTENDANT,
                    "Demo auto attendant", DEMO_MENU_SETTINGS)  # fmt: skip
-        if all(n.number != DEMO_ATTENDANT_NUMBER for n in service.numbers(tenant)):
-            service.assign_number(actor, tenant, DEMO_ATTENDANT_NUMBER, DEMO_ATTENDANT)
+        groups.put(actor, tenant, GroupKind.FAX, DEMO_FAX, "Demo fax", DEMO_FAX_SETTINGS)
+        numbers = {n.number for n in service.numbers(tenant)}
+        for number, destination in (
+            (DEMO_ATTENDANT_NUMBER, DEMO_ATTENDANT),
+            (DEMO_FAX_NUMBER, DEMO_FAX),
+        ):
+            if number not in numbers:
+                service.assign_number(actor, tenant, number, destination)
     except ProvisioningError as error:
-        # An admin's own use of 7099, 7100 or the number (a database of an older demo): the
+        # An admin's own use of 7098-7100 or the numbers (a database of an older demo): the
         # demo starts without what does not fit, rather than not at all.
         log.warning("demo group services not (all) made: %s", error)

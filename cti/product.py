@@ -50,6 +50,7 @@ from cti.demo_company import DEMO_TENANT
 from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
+from cti.fax import FaxToMail
 from cti.feature_codes import wire_phone_features
 from cti.group_calls import GroupCalls, GroupsFirst
 from cti.group_calls_live import LiveGroups
@@ -98,6 +99,7 @@ from cti.users import UserDirectory, make_engine
 from cti.voicemail import Voicemail
 from cti.voicemail_mail import VoicemailMailer
 from pbx_core.config import PbxConfig, RtpengineAddress
+from pbx_core.fax import spandsp
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import free_udp_port
 from pbx_core.service import PbxService
@@ -108,6 +110,7 @@ from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.contacts_store import ContactStore
 from provisioning.db import migrate as migrate_provisioning
+from provisioning.group_services_store import GroupServices
 from provisioning.report_schedules import ReportScheduleStore
 from provisioning.service import ProvisioningService
 from provisioning.user_services_store import UserServicesService
@@ -329,6 +332,15 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             announcements=announcements,
         )
         stack.push_async_callback(voicemail.drain)  # after the PBX's stop: its last messages
+        # The group calls' events (cti/group_events.py): the groups' and the faxes' outcomes.
+        group_events = GroupEventPublisher(redis, settings.key_prefix)
+        group_events_task = asyncio.create_task(group_events.run(), name="group-events")
+        stack.callback(group_events_task.cancel)
+        fax = FaxToMail.from_env(
+            GroupServices(provisioning), var / "fax", asyncio.get_running_loop(),
+            group_events.publish,
+        )  # fmt: skip
+        stack.push_async_callback(fax.drain)  # after the PBX's stop: its last faxes
         pbx = PbxService(
             PbxConfig(
                 realm=realm,
@@ -355,6 +367,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             directories,
             on_recording_finished=recording.on_recording_finished,
             voicemail=voicemail.pbx_settings() if settings.media else None,
+            fax=fax.pbx_settings() if settings.media and spandsp.available() else None,
         )
         product.pbx = pbx
         alerts = TenantAlerts(
@@ -379,9 +392,6 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         product.runtime = runtime
         # Hunt groups and auto attendants answer their numbers first (cti/group_calls.py).
-        group_events = GroupEventPublisher(redis, settings.key_prefix)  # cti/group_events.py
-        group_events_task = asyncio.create_task(group_events.run(), name="group-events")
-        stack.callback(group_events_task.cancel)
         groups = GroupCalls(pbx.send, prompts_dir, events=group_events.publish)
         await LiveGroups(provisioning, groups, asyncio.get_running_loop()).load_all()
         pbx.register_handler(GroupsFirst(groups, runtime.on_call_event))

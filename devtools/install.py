@@ -36,6 +36,8 @@ SYSTEM_PACKAGES: dict[str, str] = {
     "libsox-fmt-mp3": "14.4.2",  # MP3 announcements (docs/provisioning.md)
     "baresip": "1.0.0",
     "chromium": "120",
+    "libspandsp2": "0.0.6",  # fax to e-mail: the T.30 receiver (docs/fax.md)
+    "libtiff-tools": "4.5.0",  # fax to e-mail: tiff2pdf
 }
 
 # What uv prints for each failure we explain in one line.

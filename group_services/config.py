@@ -208,9 +208,37 @@ class AutoAttendantConfig:
             raise ConfigError("language", "nl or en")
 
 
-def voicemail_boxes(config: HuntGroupConfig | AutoAttendantConfig) -> frozenset[str]:
+MAX_FAX_RECIPIENTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class FaxConfig:
+    """Fax to e-mail (seed 3.3.5): the number's G.711 fax calls are received and mailed as PDF
+    to `recipients`; a failed fax is reported to them too. The addresses' form is checked by
+    provisioning (the one e-mail rule of the product)."""
+
+    number: str
+    name: str
+    recipients: tuple[str, ...]
+    language: str = "nl"
+    """Of the mails' subject and text."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.recipients) <= MAX_FAX_RECIPIENTS:
+            raise ConfigError("recipients", f"1 to {MAX_FAX_RECIPIENTS} e-mail addresses")
+        if len(set(self.recipients)) != len(self.recipients):
+            raise ConfigError("recipients", "an address is listed twice")
+        if self.language not in ("nl", "en"):
+            raise ConfigError("language", "nl or en")
+
+
+def voicemail_boxes(
+    config: HuntGroupConfig | AutoAttendantConfig | FaxConfig,
+) -> frozenset[str]:
     """The extensions whose voicemail boxes `config` sends callers to (provisioning checks that
     they are the tenant's users)."""
+    if isinstance(config, FaxConfig):
+        return frozenset()  # a fax sends its callers nowhere
     if isinstance(config, HuntGroupConfig):
         forwarding = config.forwarding
         named = [config.no_answer_destination, config.busy_destination, forwarding.always,

@@ -191,6 +191,15 @@ class Transfer:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiveFax:
+    """Answer the call as a fax machine (T.30 over G.711) for the fax number `fax`; the PBX
+    ends the call when the fax is in (or failed) and reports it (pbx_core/fax/part.py)."""
+
+    call_id: str
+    fax: str
+
+
+@dataclass(frozen=True, slots=True)
 class Hangup:
     """End the call and every leg of it (BYE, CANCEL or an error reply as its state needs)."""
 
@@ -317,6 +326,7 @@ ExistingCallCommand: TypeAlias = (
     | SendRinging
     | Bridge
     | Transfer
+    | ReceiveFax
     | Hangup
     | StartRecording
     | HoldCall

@@ -29,6 +29,7 @@ from redis import Redis
 from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig
 from pbx_core.directory import Directories, Directory
+from pbx_core.fax.part import FaxSettings
 from pbx_core.features.hoteling import HotelingTable
 from pbx_core.features.manager_assistant import ManagerAssistantTable
 from pbx_core.features.rooms import Participant, RoomsTable
@@ -69,14 +70,17 @@ class PbxService:
         redis: Redis | None = None,
         on_recording_finished: Callable[[Path], None] | None = None,
         voicemail: VoicemailSettings | None = None,
+        fax: FaxSettings | None = None,
     ) -> None:
         """`directories`: every tenant's, or one `Directory` for a PBX of one company.
         `on_recording_finished(metadata_path)`: a recorded call ended and its metadata JSON
         is written (the product puts the archiving on an rq queue there).
-        `voicemail`: where unanswered extension calls leave messages (None: no voicemail)."""
+        `voicemail`: where unanswered extension calls leave messages (None: no voicemail).
+        `fax`: where `ReceiveFax` calls put their pages and report (None: no fax receiver)."""
         self.config = config
         self._on_recording_finished = on_recording_finished
         self._voicemail = voicemail
+        self._fax = fax
         self.directories = (
             Directories.of([directories]) if isinstance(directories, Directory) else directories
         )
@@ -237,6 +241,7 @@ class PbxService:
             hoteling=self.hoteling,
             manager_assistant=self.manager_assistant,
             voicemail=self._voicemail,
+            fax=self._fax,
             alert=self._alert_from_sip_thread,
         )
         self._registrar = Registrar(

@@ -1,6 +1,7 @@
-"""Hunt groups and auto attendants of a tenant (service description 3.3.1-3.3.3, 3.3.7-3.3.10):
-their table, and their JSON settings built into group_services' own config objects, so the rules
-are written once (group_services/config.py) and every refusal names its field.
+"""Hunt groups, auto attendants and fax numbers of a tenant (service description 3.3.1-3.3.3,
+3.3.5, 3.3.7-3.3.10): their table, and their JSON settings built into group_services' own config
+objects, so the rules are written once (group_services/config.py) and every refusal names its
+field.
 
 Settings name the tenant's schedules and holiday calendars (provisioning/schedules.py) by name,
 the same ones its call centers use: `"schedule": "office-hours"`.
@@ -14,11 +15,12 @@ from typing import Any, assert_never
 
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 
-from group_services.config import AutoAttendantConfig, HuntGroupConfig
+from group_services.config import AutoAttendantConfig, FaxConfig, HuntGroupConfig
 from provisioning.announcements import REFERENCE_PREFIX, validate_name
 from provisioning.engine_config import build
 from provisioning.errors import Invalid
 from provisioning.models import METADATA, TENANT_ID
+from provisioning.voicemail_boxes import EMAIL_PATTERN
 
 NUMBER_PATTERN_MAX = 8
 """Like a call center's number: a short internal number of the tenant's numbering plan."""
@@ -29,6 +31,8 @@ class GroupKind(StrEnum):
     AUTO_ATTENDANT = "auto_attendant"
     INSTANT_GROUP = "instant_group"
     """InstantGroupCall (ch. 7): every member rings at once, the first to answer is connected."""
+    FAX = "fax"
+    """Fax to e-mail (seed 3.3.5): the number's faxes mailed as PDF (docs/fax.md)."""
 
 
 MEMBER_KINDS = frozenset({GroupKind.HUNT_GROUP, GroupKind.INSTANT_GROUP})
@@ -127,6 +131,20 @@ def auto_attendant_config(
     return build(AutoAttendantConfig, {**data, "number": number, "name": name})
 
 
+def fax_config(number: str, name: str, settings: Mapping[str, Any]) -> FaxConfig:
+    recipients = settings.get("recipients")
+    if isinstance(recipients, list):
+        for index, address in enumerate(recipients):
+            # One plain address each: no spaces, line breaks or lists (no header injection).
+            if (
+                not isinstance(address, str)
+                or not EMAIL_PATTERN.fullmatch(address)
+                or any(c in address for c in ',;<>"')
+            ):
+                raise Invalid(f"recipients[{index}]", "not one plain e-mail address")
+    return build(FaxConfig, {**settings, "number": number, "name": name})
+
+
 def instant_group_config(number: str, name: str, settings: Mapping[str, Any]) -> HuntGroupConfig:
     """An instant group is a hunt group that rings every member at once and forwards nothing:
     the hunt group's simultaneous ring (group_services/hunt.py, queueing's `pick`) calls it."""
@@ -141,7 +159,7 @@ def instant_group_config(number: str, name: str, settings: Mapping[str, Any]) ->
     return build(HuntGroupConfig, data)
 
 
-GroupConfig = HuntGroupConfig | AutoAttendantConfig
+GroupConfig = HuntGroupConfig | AutoAttendantConfig | FaxConfig
 
 
 def group_config(
@@ -159,5 +177,7 @@ def group_config(
             return auto_attendant_config(number, name, settings, schedules, calendars)
         case GroupKind.INSTANT_GROUP:
             return instant_group_config(number, name, settings)
+        case GroupKind.FAX:
+            return fax_config(number, name, settings)
         case _:
             assert_never(kind)

@@ -160,7 +160,8 @@ def mail_files(
     text: str,
     files: Mapping[str, bytes],
 ) -> str:
-    """Send one mail with `files` attached (by their extension: XLSX or CSV); its Message-ID."""
+    """Send one mail with `files` attached (by their extension: XLSX, PDF or CSV); its
+    Message-ID."""
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = settings.sender
@@ -172,6 +173,8 @@ def mail_files(
             message.add_attachment(
                 content, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=name
             )
+        elif name.endswith(".pdf"):  # a fax (cti/fax.py)
+            message.add_attachment(content, maintype="application", subtype="pdf", filename=name)
         else:
             message.add_attachment(content, maintype="text", subtype="csv", filename=name)
     settings.send(message)

@@ -13,6 +13,8 @@ from typing import NoReturn
 
 import pytest
 
+from pbx_core.fax import spandsp
+
 CHROMIUM = Path("/usr/bin/chromium")
 """Debian's Chromium: Playwright drives it, it never downloads a browser of its own."""
 CHROMIUM_ARGS = [
@@ -33,6 +35,7 @@ DEBIAN_PACKAGE_OF = {
     "opusenc": "opus-tools",
     "baresip": "baresip",
     "chromium": "chromium",
+    "tiff2pdf": "libtiff-tools",
 }
 
 REDIS_FIX = "start it: redis-server --daemonize yes --bind 127.0.0.1 --save ''"
@@ -51,6 +54,16 @@ def require_executable(name: str) -> str:
         package = DEBIAN_PACKAGE_OF[name]
         fail_missing(name, f"run `make system-packages` (or `apt-get install -y {package}`)")
     return path
+
+
+def require_fax_components() -> None:
+    """Fax to e-mail's: spandsp's T.30 (libspandsp2, through ctypes) and tiff2pdf."""
+    if not spandsp.available():
+        fail_missing(
+            f"libspandsp2 ({spandsp.LIBRARY})",
+            "run `make system-packages` (or `apt-get install -y libspandsp2`)",
+        )
+    require_executable("tiff2pdf")
 
 
 def require_chromium() -> Path:

@@ -1,6 +1,7 @@
-// Hunt groups and auto attendants (docs/group-services.md): list, create, open one; a hunt
-// group's members added and removed with buttons (live: the group's next offer uses them); any
-// group's settings edited as JSON (menus, policy, forwarding). Changes apply to the next call.
+// Hunt groups, auto attendants and fax numbers (docs/group-services.md): list, create, open one;
+// a hunt group's members added and removed with buttons (live: the group's next offer uses
+// them); any group's settings edited as JSON (menus, policy, forwarding, a fax's recipients).
+// Changes apply to the next call.
 
 import { request } from "./api.js";
 import { el, field, formValues, replace, select, table } from "./dom.js";
@@ -10,12 +11,14 @@ import { interceptPanel } from "./intercept.js";
 
 const KINDS = [
   ["hunt_group", "huntGroup"], ["auto_attendant", "autoAttendant"], ["instant_group", "instantGroup"],
+  ["fax", "faxToMail"],
 ];
 const WITH_MEMBERS = new Set(["hunt_group", "instant_group"]);
 const STARTER = {
   hunt_group: { policy: "circular", members: [], ring_seconds: 15.0 },
   auto_attendant: { menus: { main: { text: "", options: [] } }, language: "nl" },
   instant_group: { members: [], ring_seconds: 20.0 },
+  fax: { recipients: [], language: "nl" },
 };
 const path = (number) => `/groups/${encodeURIComponent(number)}`;
 
@@ -27,6 +30,7 @@ export async function render(container) {
     field(t("number"), el("input", { name: "number", required: true, inputmode: "numeric" })),
     field(t("name"), el("input", { name: "name", required: true })),
     field(t("kind"), select("kind", KINDS.map(([value, label]) => [value, t(label)]), "hunt_group")),
+    field(t("faxRecipients"), el("input", { name: "recipients", type: "text" })),
     el("button", { type: "submit", id: "group-add" }, t("add")));
 
   async function draw(open = null) {
@@ -60,6 +64,10 @@ export async function render(container) {
     const v = formValues(form);
     const body = { kind: v.kind, name: v.name, settings: STARTER[v.kind] };
     if (v.kind === "auto_attendant") body.settings = { ...body.settings, menus: { main: { text: v.name, options: [] } } };
+    if (v.kind === "fax") {
+      // The server checks each address (one plain address each, 1-20): its refusal names it.
+      body.settings = { ...body.settings, recipients: v.recipients.split(",").map((a) => a.trim()).filter(Boolean) };
+    }
     if (await attempt(box, () => request("PUT", path(v.number), { json: body }), form)) {
       done(box, t("saved"));
       form.reset();

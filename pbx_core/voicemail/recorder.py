@@ -5,15 +5,14 @@ greetings and announcements recorded in the voice portal (`portal.py`), both via
 rtpengine keeps the caller anchored (prompts, DTMF detection); once the greeting (or prompt) and
 the beep have played, the caller's audio is pointed at one of these sockets (docs/voicemail.md,
 "Media").
-One thread serves every socket with a selector, so 50 callers at once cost one thread.
+One thread serves every socket with a selector (media/socket_thread.py), so 50 callers at once
+cost one thread.
 Packets are written in arrival order as they come (a LAN's reordering is rare and a message is
 speech, not data); sequence gaps are counted as lost packets for the benchmark and the logs.
 """
 
 from __future__ import annotations
 
-import logging
-import selectors
 import socket
 import struct
 import threading
@@ -23,12 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pbx_core.media import g711
+from pbx_core.media.socket_thread import SocketThread
 
 if TYPE_CHECKING:  # the B2BUA imports this module: no import back at run time
     from pbx_core.sip.calls.context import CallContext
     from pbx_core.sip.calls.model import Call
-
-log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 8000
 _RTP_HEADER = struct.Struct("!BBHII")
@@ -50,6 +48,9 @@ class Recording:
     last_sequence: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     closed: bool = False
+
+    def __str__(self) -> str:
+        return str(self.path)
 
     @property
     def port(self) -> int:
@@ -82,16 +83,12 @@ class Recording:
                 self.samples += len(pcm) // g711.SAMPLE_WIDTH
 
 
-class MessageRecorder:
+class MessageRecorder(SocketThread[Recording]):
     """Opens recordings (from any thread) and feeds them from its own thread."""
 
     def __init__(self, host: str) -> None:
+        super().__init__("voicemail-rtp", _SELECT_SECONDS)
         self._host = host
-        self._selector = selectors.DefaultSelector()
-        self._pending: list[tuple[bool, Recording]] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def open(self, path: Path, max_seconds: float) -> Recording:
         """A socket on a free port, and the WAV file it writes (made with its folders)."""
@@ -108,11 +105,7 @@ class MessageRecorder:
         writer.setsampwidth(g711.SAMPLE_WIDTH)
         writer.setframerate(SAMPLE_RATE)
         recording = Recording(path, int(max_seconds * SAMPLE_RATE), sock, writer)
-        with self._lock:
-            self._pending.append((True, recording))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="voicemail-rtp", daemon=True)
-                self._thread.start()
+        self.add(sock, recording)
         return recording
 
     def close(self, recording: Recording) -> None:
@@ -122,48 +115,10 @@ class MessageRecorder:
                 return
             recording.closed = True
             recording.writer.close()
-        with self._lock:
-            self._pending.append((False, recording))
+        self.remove(recording.sock, recording)
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-            self._thread = None
-        for key in list(self._selector.get_map().values()):
-            key.fileobj.close()  # type: ignore[union-attr]
-        self._selector.close()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._apply_pending()
-            for key, _ in self._selector.select(_SELECT_SECONDS):
-                recording: Recording = key.data
-                self._drain(recording)
-
-    def _drain(self, recording: Recording) -> None:
-        while True:
-            try:
-                packet = recording.sock.recv(2048)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                log.warning("voicemail socket for %s failed", recording.path, exc_info=True)
-                return
-            try:
-                recording.take(packet)
-            except Exception:  # a malformed packet must not stop every recording
-                log.warning("voicemail packet dropped for %s", recording.path, exc_info=True)
-
-    def _apply_pending(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, []
-        for add, recording in pending:
-            if add:
-                self._selector.register(recording.sock, selectors.EVENT_READ, recording)
-            else:
-                self._selector.unregister(recording.sock)
-                recording.sock.close()
+    def packet(self, item: Recording, data: bytes, source: tuple[str, int]) -> None:
+        item.take(data)
 
 
 def record_caller(

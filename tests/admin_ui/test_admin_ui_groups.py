@@ -95,3 +95,24 @@ def test_the_admin_switches_intercept_on_and_a_bad_alternate_is_refused(
     shot(page, "groups-intercept")
     with api(product) as client:  # the module's product is shared: its calls ring again
         client.put("/api/v1/tenants/demo/intercept", json={"enabled": False})
+
+
+def test_a_fax_number_made_with_its_recipients(page: Page, product: ProductThread) -> None:
+    sign_in(page)
+    go(page, "groups")
+    expect(page.locator('#groups-table tr[data-number="7098"]')).to_contain_text("Fax")  # demo's
+    page.fill("#group-form input[name=number]", "7097")
+    page.fill("#group-form input[name=name]", "Sales fax")
+    page.select_option("#group-form select[name=kind]", "fax")
+    page.fill("#group-form input[name=recipients]", "sales@example.nl, not an address")
+    page.click("#group-add")
+    assert "recipients[1]" in refusal(page)
+    with api(product) as client:
+        assert client.get("/api/v1/tenants/demo/groups/7097").status_code == 404
+    page.fill("#group-form input[name=recipients]", "sales@example.nl, boss@example.nl")
+    page.click("#group-add")
+    expect(page.locator('#groups-table tr[data-number="7097"]')).to_be_visible()
+    with api(product) as client:
+        fax = client.get("/api/v1/tenants/demo/groups/7097").json()
+    assert fax["kind"] == "fax"
+    assert fax["settings"]["recipients"] == ["sales@example.nl", "boss@example.nl"]

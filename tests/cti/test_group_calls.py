@@ -10,7 +10,7 @@ import pytest
 from common.event_types import EventType
 from cti.group_calls import GroupCalls, GroupsFirst
 from cti.group_events import GroupEvent
-from group_services.config import AutoAttendantConfig, HuntGroupConfig, Menu, MenuOption
+from group_services.config import AutoAttendantConfig, FaxConfig, HuntGroupConfig, Menu, MenuOption
 from group_services.config import OptionAction as Do
 from pbx_core import call_control as cc
 from provisioning.group_services import instant_group_config
@@ -143,3 +143,22 @@ async def test_the_events_of_a_hunt_nobody_answers(tmp_path: Path) -> None:
         GroupEvent(EventType.GROUP_CALL_ANSWERED, 0, TENANT, "7100", "c1", "x", "r", data={"x": 1})
     with pytest.raises(ValueError, match="not a group call event"):
         GroupEvent(EventType.CALL_ADDED, 0, TENANT, "7100", "c1", "x", "r")
+
+
+async def test_a_fax_number_and_a_menu_key_into_it_hand_the_call_to_the_fax_receiver(
+    tmp_path: Path,
+) -> None:
+    groups, sent = shell(tmp_path)
+    fax = FaxConfig("7098", "Fax", ("fax@example.nl",))
+    menu = AutoAttendantConfig("7099", "Menu", {"main": Menu("main", "Press 9 for the fax.",
+                               options=(MenuOption("9", Do.TRANSFER, "7098"),))})  # fmt: skip
+    groups.set_tenant(TENANT, {"7098": fax, "7099": menu})
+    await groups.on_call_event(offered("7098"))
+    assert sent == [cc.ReceiveFax("c1", "7098")]  # the PBX answers it as a fax machine
+    await groups.on_call_event(cc.CallHungUp("c1", cc.HangupSide.PBX))
+    sent.clear()
+    await groups.on_call_event(offered("7099"))
+    await groups.on_call_event(cc.DtmfReceived("c1", "9"))  # answered, the prompt playing
+    assert sent[-1] == cc.ReceiveFax("c1", "7098")  # the PBX stops the prompt, re-answers
+    await groups.on_call_event(cc.DtmfReceived("c1", "1"))  # the fax's now: keys do nothing
+    assert sent[-1] == cc.ReceiveFax("c1", "7098")

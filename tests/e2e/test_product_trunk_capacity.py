@@ -17,14 +17,13 @@ import pytest
 import redis
 
 from common.redis_keys import event_stream
+from tests.e2e.conftest import Inbox
 from tests.e2e.test_product import token
-from tests.e2e.test_product_voicemail_mail import Inbox, inbox
 from tests.pbx_core.carrier import Carrier
 from tests.pbx_core.support import free_port, free_sip_port, run_sipp
 from tests.product_harness import REDIS_URL, ProductThread
 
 TENANT = "demo"
-__all__ = ["inbox"]
 
 MAIN_NUMBER = "+31201230000"
 """The demo's main number: call center 7001."""

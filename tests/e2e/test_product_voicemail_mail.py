@@ -7,44 +7,18 @@ from __future__ import annotations
 import asyncio
 import email
 import io
-import socket
 import wave
 from collections.abc import Iterator
-from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 
+from tests.e2e.conftest import Inbox
 from tests.e2e.test_product import token
 from tests.e2e.test_product_voicemail import leave_message
-from tests.pbx_core.support import free_port
 from tests.product_harness import ProductThread
-
-
-class Inbox(Message):
-    def __init__(self) -> None:
-        super().__init__(EmailMessage)
-        self.mails: list[email.message.Message] = []
-
-    def handle_message(self, message: email.message.Message) -> None:
-        self.mails.append(message)
-
-
-@pytest.fixture
-def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    handler = Inbox()
-    port = free_port(socket.SOCK_STREAM)
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(port))
-    monkeypatch.setenv("SMTP_FROM", "voicemail@opencc.test")
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture

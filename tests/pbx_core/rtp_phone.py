@@ -14,6 +14,7 @@ import math
 import secrets
 import socket
 import struct
+from typing import Self
 
 from pbx_core.media import g711
 from tests.pbx_core.support import pcm, samples_of
@@ -51,7 +52,7 @@ class RtpPhone:
         """Arrival time and source of every packet."""
         self._tasks: list[asyncio.Task[None]] = []
 
-    def start(self) -> RtpPhone:
+    def start(self) -> Self:
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._talk())]
         return self
 
@@ -71,7 +72,15 @@ class RtpPhone:
             self.peer = source
             payload_type = data[1] & 0x7F
             if len(data) > 12 and payload_type in g711.PAYLOAD_TYPES:
-                self.received.append((now, samples_of(g711.decode(payload_type, data[12:]))))
+                self.hear(now, g711.decode(payload_type, data[12:]))
+
+    def hear(self, now: float, pcm: bytes) -> None:
+        """A G.711 packet's audio arrived (a subclass may listen otherwise: a fax machine)."""
+        self.received.append((now, samples_of(pcm)))
+
+    def say(self) -> bytes | None:
+        """The next 20 ms to send, PCMU (None: nothing); asked once a peer is known."""
+        return self._frame
 
     async def _talk(self) -> None:
         loop = asyncio.get_running_loop()
@@ -81,11 +90,12 @@ class RtpPhone:
             # A steady 50 packets/s like a phone's clock, not 20 ms plus the loop's delays.
             next_send += 0.02
             await asyncio.sleep(max(0.0, next_send - loop.time()))
-            if self._frame is None or self.peer is None:
+            frame = self.say() if self.peer is not None else None
+            if frame is None or self.peer is None:
                 continue
             header = RTP_HEADER.pack(0x80, g711.PCMU, sequence, timestamp, ssrc)
             with contextlib.suppress(OSError):
-                await loop.sock_sendto(self.sock, header + self._frame, self.peer)
+                await loop.sock_sendto(self.sock, header + frame, self.peer)
             sequence, timestamp = (sequence + 1) & 0xFFFF, timestamp + FRAME
 
     def speak(self, frequency: float | None) -> None:

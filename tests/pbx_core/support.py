@@ -160,7 +160,9 @@ class Sipp:
         out, err = await asyncio.wait_for(self._process.communicate(), timeout)
         errors = self.error_file.read_text(errors="replace") if self.error_file.exists() else ""
         return SippResult(
-            self._process.returncode or 0, out.decode(errors="replace"), err.decode() + errors
+            self._process.returncode or 0,
+            out.decode(errors="replace"),
+            err.decode(errors="replace") + errors,
         )
 
     def kill(self) -> None:

@@ -168,6 +168,7 @@ class Bridging:
         ctx.monitoring.end_monitor(call, MONITOR_CALL_ENDED)
         ctx.caller_media.stop_media(call, tell_rtpengine=False)
         ctx.voicemail.call_ended(call)  # before `delete`: the message ends with the call
+        ctx.fax.call_ended(call)
         ctx.bridge_rooms.call_ended(call)
         ctx.call_pin.call_ended(call)
         for leg in list(call.legs.values()):

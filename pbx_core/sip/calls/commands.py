@@ -61,6 +61,8 @@ class CommandDispatcher:
                 ctx.bridging.transfer(
                     call, target, auto_answer=auto_answer, to_voicemail=to_voicemail
                 )
+            case cc.ReceiveFax(fax=fax):
+                ctx.fax.receive(call, fax)
             case cc.Hangup(code=code, reason=reason):
                 ctx.bridging.end_call(call, cc.HangupSide.PBX, code=code, reason=reason)
             case cc.StartRecording():

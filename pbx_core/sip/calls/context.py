@@ -25,6 +25,7 @@ from pbx_core.trunks.alerts import AlertSink, no_alerts
 from pbx_core.trunks.routing import TrunkRouting
 
 if TYPE_CHECKING:
+    from pbx_core.fax.part import FaxPart
     from pbx_core.features.forwarding import CallForwarding
     from pbx_core.sip.calls.bridge_rooms import BridgeRooms
     from pbx_core.sip.calls.bridging import Bridging
@@ -48,6 +49,7 @@ class CallContext:
     hold: HoldAndDtmf
     monitoring: Monitoring
     voicemail: VoicemailPart
+    fax: FaxPart
     forwarding: CallForwarding
     conference_calls: ConferenceCalls
     bridge_rooms: BridgeRooms

@@ -17,6 +17,7 @@ from typing import Any
 
 from pbx_core import call_control as cc
 from pbx_core.directory import Directories
+from pbx_core.fax.part import FaxPart, FaxSettings
 from pbx_core.features.forwarding import CallForwarding
 from pbx_core.features.hoteling import HotelingTable
 from pbx_core.features.manager_assistant import ManagerAssistantTable
@@ -64,6 +65,7 @@ class CallManager:
         trunks: TrunkRouting = NO_TRUNKS,
         recording_sink: Callable[[dict[str, Any]], None] | None = None,
         voicemail: VoicemailSettings | None = None,
+        fax: FaxSettings | None = None,
         user_services: ServicesTable | None = None,
         rooms: RoomsTable | None = None,
         hoteling: HotelingTable | None = None,
@@ -96,6 +98,7 @@ class CallManager:
         ctx.hold = HoldAndDtmf(ctx)
         ctx.monitoring = Monitoring(ctx)
         ctx.voicemail = VoicemailPart(ctx, voicemail)
+        ctx.fax = FaxPart(ctx, fax)
         table = user_services or ServicesTable()
         ctx.forwarding = CallForwarding(ctx, table)
         ctx.conference_calls = ConferenceCalls(ctx, table)
@@ -152,6 +155,7 @@ class CallManager:
         for call_id in list(self._ctx.dial.calls):
             self._ctx.dial.hang_up(call_id)
         self._ctx.voicemail.stop()
+        self._ctx.fax.stop()
 
     # -----------------------------------------------------------------------------------------
     # Introspection (tests, metrics)
