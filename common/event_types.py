@@ -112,6 +112,10 @@ GROUP_CALL_EVENTS = frozenset(
 )
 """The group services' events (cti/group_events.py), never the queue engine's."""
 
+GROUP_CALL_KINDS = frozenset({"hunt_group", "auto_attendant", "fax"})
+"""GROUP_CALL_OFFERED's `kind`: what answered the number (an instant group rings as a hunt
+group does, and is reported as one)."""
+
 
 DATA_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.CALL_ADDED: frozenset({"priority", "position", "called", "reentry"}),

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from common.event_types import GROUP_CALL_EVENTS, EventType
+from common.event_types import GROUP_CALL_EVENTS, GROUP_CALL_KINDS, EventType
 from reports.fold import FOLDED, REJECTED, FoldRejection, Row, Verdict
 from reports.models import GroupCallOutcome
 
@@ -27,6 +27,7 @@ WAITING = GroupCallOutcome.WAITING.value
 ANSWERED = GroupCallOutcome.ANSWERED.value
 ABANDONED = GroupCallOutcome.ABANDONED.value
 FORWARDED = GroupCallOutcome.FORWARDED.value
+FAILED = GroupCallOutcome.FAILED.value
 
 IDENTIFIER_LIMITS = {"group": 64, "call_id": 128}
 """Column sizes of the identifiers a fact is keyed by: longer ones are refused, not cut."""
@@ -148,8 +149,8 @@ def _offer(ws: GroupWorkingSet, event: GroupCallEvent) -> None:
     if _open_fact(ws, event) is not None:
         raise FoldRejection(f"call {event.call_id!r} is already waiting in group {event.group!r}")
     kind = event.data.get("kind")
-    if kind not in ("hunt_group", "auto_attendant"):
-        raise FoldRejection(f"data.kind is not hunt_group or auto_attendant: {kind!r}")
+    if kind not in GROUP_CALL_KINDS:
+        raise FoldRejection(f"data.kind is not one of {sorted(GROUP_CALL_KINDS)}: {kind!r}")
     fact: Row = {
         "tenant": ws.tenant,
         "group_number": event.group,
@@ -207,6 +208,12 @@ def _apply(ws: GroupWorkingSet, event: GroupCallEvent) -> None:
             fact.update(
                 forward_trigger=trigger, forward_destination=_text_data(event, "destination")
             )
+        case EventType.GROUP_FAX_RECEIVED:  # the fax number answered and took the fax
+            fact = _require_open(ws, event)
+            _end(fact, event, ANSWERED)
+            fact.update(answered_at=event.timestamp)
+        case EventType.GROUP_FAX_FAILED:
+            _end(_require_open(ws, event), event, FAILED)
         case _:  # parse_group_event lets only GROUP_CALL_EVENTS through
             raise FoldRejection(f"not a group call event type: {event.type}")
 

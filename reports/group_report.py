@@ -75,6 +75,8 @@ class GroupCallFigures:
     offered: int = 0
     answered: int = 0
     abandoned: int = 0
+    failed: int = 0
+    """A fax number's calls that brought no fax."""
     waiting: int = 0
     """Offered and not ended yet (ringing or in the menu now, or its end not ingested yet)."""
     forwarded: dict[str, int] = field(default_factory=dict)
@@ -93,6 +95,7 @@ class GroupCallFigures:
             "offered": self.offered,
             "answered": self.answered,
             "abandoned": self.abandoned,
+            "failed": self.failed,
             "waiting": self.waiting,
             "forwarded": dict(sorted(self.forwarded.items())),
             "members_rung": self.members_rung,
@@ -176,6 +179,8 @@ def _count_outcome(
         case GroupCallOutcome.FORWARDED:
             name = trigger or ""
             figure.forwarded[name] = figure.forwarded.get(name, 0) + 1
+        case GroupCallOutcome.FAILED:
+            figure.failed += 1
         case GroupCallOutcome.WAITING:
             figure.waiting += 1
         case unknown:

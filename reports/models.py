@@ -273,6 +273,8 @@ class GroupCallOutcome(StrEnum):
     ANSWERED = "answered"
     ABANDONED = "abandoned"
     FORWARDED = "forwarded"
+    FAILED = "failed"
+    """A fax number's call that brought no fax (GROUP_FAX_FAILED)."""
 
 
 class GroupCallFact(Base):
@@ -292,7 +294,7 @@ class GroupCallFact(Base):
     group_number: Mapped[str] = mapped_column(String(64))
     call_id: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))
-    """`hunt_group` or `auto_attendant` (GROUP_CALL_OFFERED's `kind`)."""
+    """`hunt_group`, `auto_attendant`, `instant_group` or `fax` (GROUP_CALL_OFFERED's `kind`)."""
     caller: Mapped[str | None] = mapped_column(String(64))
     offered_at: Mapped[float] = mapped_column(Double)
     members_rung: Mapped[int] = mapped_column(Integer, default=0)
@@ -304,7 +306,7 @@ class GroupCallFact(Base):
     wait_seconds: Mapped[float | None] = mapped_column(Double)
     answered_at: Mapped[float | None] = mapped_column(Double)
     member: Mapped[str | None] = mapped_column(String(64))
-    """The member who answered."""
+    """The member who answered (None for a fax number's received fax)."""
     forward_trigger: Mapped[str | None] = mapped_column(String(16))
     forward_destination: Mapped[str | None] = mapped_column(String(64))
 

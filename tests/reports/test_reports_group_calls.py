@@ -177,6 +177,33 @@ def test_the_report_counts_per_group_and_local_day(
     )
 
 
+def test_a_fax_numbers_calls_are_received_or_failed(
+    engine: Engine, redis_client: Redis, prefix: str
+) -> None:
+    fax = {"group": "7098"}
+    events = [
+        group_event(T.GROUP_CALL_OFFERED, T0, "f-1", kind="fax", **fax),
+        group_event(T.GROUP_FAX_RECEIVED, T0 + 40, "f-1", pages=2, mailed=True, **fax),
+        group_event(T.GROUP_CALL_OFFERED, T0 + 60, "f-2", kind="fax", **fax),
+        group_event(T.GROUP_FAX_FAILED, T0 + 100, "f-2", mailed=True, **fax),
+    ]
+    publish(redis_client, prefix, events)
+    stats = Ingester(engine, redis_client, prefix=prefix).ingest_available("demo")
+    assert (stats.folded, stats.rejected) == (4, 0)
+    received, failed = facts(engine)
+    assert (received["outcome"], received["answered_at"], received["member"]) == (
+        "answered", T0 + 40, None,
+    )  # fmt: skip
+    assert (failed["outcome"], failed["ended_at"]) == ("failed", T0 + 100)
+    period = parse_range("2025-11-25T00:00:00+01:00", "2025-11-26T00:00:00+01:00")
+    [row] = group_call_figures(engine, "demo", period, group="7098")
+    figures = row.as_contract()
+    assert (figures["kind"], figures["offered"], figures["answered"], figures["failed"]) == (
+        "fax", 2, 1, 1,
+    )  # fmt: skip
+    assert figures["waiting"] == 0
+
+
 def test_weeks_and_months_are_local_calendar_intervals() -> None:
     period = parse_range("2026-03-25T00:00:00+01:00", "2026-05-01T00:00:00+02:00")
     amsterdam = ZoneInfo("Europe/Amsterdam")
