@@ -1,5 +1,5 @@
 // The receptionist console: sign in, the receptionist's own phone (answer from here), the grid
-// of monitored colleagues with live states, the company directory, blind transfer of the call
+// of monitored colleagues with live states, the company directory (and the contacts, contacts.js), blind transfer of the call
 // on the receptionist's phone. The phone is a desk phone or the browser (the agent client's
 // softphone module, loaded from /agent/: chosen per session, calls ring and are answered here).
 // The other call actions (consult, camp-on, park, pickup, conference) are calls.js's. Keyboard
@@ -10,6 +10,7 @@ import { answerRinging, setupSoftphone, startSoftphone, stopSoftphone } from "/a
 import * as api from "./api.js";
 import "./assistant.js"; // the Manager/Assistant panel, for a manager or an assistant
 import { act, applyActions, onCallKey, renderActions, setupCalls, tileButtons } from "./calls.js";
+import { showContacts } from "./contacts.js"; // the contacts found by the search
 import "./dialbox.js"; // the dial box: the browser phone calls, else click-to-dial
 import { loadHistory, setupHistory } from "./history.js";
 import { language, setLanguage, t } from "./i18n.js";
@@ -166,6 +167,7 @@ async function answerCall() {
 
 async function search() {
   const q = $("search").value;
+  showContacts(q, transferTo, (error) => say(error.message, true));
   try {
     const { users } = await api.searchDirectory(q);
     $("results").replaceChildren(...users.map((user) => el(

@@ -2,7 +2,7 @@
 // phone itself when it is registered, else by click-to-dial (the PBX rings the receptionist's
 // desk phone, then the number): the agent client's choice, from its module (/agent/dialing.js,
 // docs/webrtc.md "Who dials"). Self-contained: app.js imports it once, index.html holds its
-// form (#dialbox).
+// form (#dialbox); `dial(number)` is for the console's other panels.
 
 import { dialNumber } from "/agent/dialing.js";
 import { call, consoleState } from "./api.js";
@@ -68,6 +68,12 @@ form.addEventListener("submit", async (event) => {
     button.disabled = false;
   }
 });
+/** Call `number` from elsewhere in the console (a contact's number, contacts.js). */
+export function dial(number) {
+  input.value = number;
+  form.requestSubmit();
+}
+
 // The language switch (app.js) sets the page's lang: the box follows.
 new MutationObserver(render).observe(document.documentElement, {
   attributes: true, attributeFilter: ["lang"],

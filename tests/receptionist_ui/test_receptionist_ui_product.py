@@ -237,12 +237,11 @@ def test_the_receptionist_answers_from_the_browser_then_transfers(
         colleague.kill()
 
 
-def test_a_ringing_call_goes_to_a_colleagues_voicemail(
-    page: Page, product: ProductThread, tmp_path: Path
-) -> None:
-    """1001 calls the receptionist, whose phone rings on; the console sends the call into
-    1005's voicemail (1005 has no phone): the ringing is cancelled and the PBX answers the
-    caller with 1005's greeting."""
+def ringing_at_the_receptionist(
+    product: ProductThread, tmp_path: Path, hold_ms: int
+) -> tuple[Sipp, Sipp]:
+    """1001 calls the receptionist, whose SIPp phone rings on until the call is taken elsewhere
+    (cancelled); 1001 hangs up `hold_ms` after being answered. (The phone, the caller.)"""
     loop = product.loop
     own_port = free_port()
     registered = loop.run(register(product.sip_port, RECEPTIONIST, own_port, tmp_path))
@@ -261,10 +260,27 @@ def test_a_ringing_call_goes_to_a_colleagues_voicemail(
             work_dir=tmp_path,
             remote=("127.0.0.1", product.sip_port),
             variables={"from": "1001", "to": RECEPTIONIST, "media_port": free_port(),
-                       "hold_ms": 2000},
+                       "hold_ms": hold_ms},
             extra=["-au", "1001", "-ap", "pw1001"],
         ).start()
     )  # fmt: skip
+    return own_phone, call
+
+
+def ended_well(product: ProductThread, *phones: Sipp) -> None:
+    """Each SIPp phone ran its scenario to the end."""
+    for phone in phones:
+        result = product.loop.run(phone.wait())
+        assert result.returncode == 0, result.errors
+
+
+def test_a_ringing_call_goes_to_a_colleagues_voicemail(
+    page: Page, product: ProductThread, tmp_path: Path
+) -> None:
+    """1001 calls the receptionist, whose phone rings on; the console sends the call into
+    1005's voicemail (1005 has no phone): the ringing is cancelled and the PBX answers the
+    caller with 1005's greeting."""
+    own_phone, call = ringing_at_the_receptionist(product, tmp_path, hold_ms=2000)
     try:
         own = page.locator("#own")
         expect(own).to_have_attribute("data-state", "ringing", timeout=15000)
@@ -274,10 +290,8 @@ def test_a_ringing_call_goes_to_a_colleagues_voicemail(
             sent = client.post("/api/v1/receptionist/voicemail", json={"target": "1005"})
             assert sent.status_code == 202, sent.text
         expect(own).not_to_have_attribute("data-state", "ringing", timeout=15000)
-        own_result = loop.run(own_phone.wait())  # rang, then cancelled
-        assert own_result.returncode == 0, own_result.errors
-        answered = loop.run(call.wait())  # answered by the voicemail, hung up after 2 s
-        assert answered.returncode == 0, answered.errors
+        # the phone rang, then was cancelled; the caller was answered by the voicemail, hung up
+        ended_well(product, own_phone, call)
     finally:
         call.kill()
         own_phone.kill()
