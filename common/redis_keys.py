@@ -191,6 +191,12 @@ def receptionist_notes(prefix: str, tenant: str) -> str:
     return f"{prefix}:{tenant}:receptionist:notes"
 
 
+def filtered_calls(prefix: str, tenant: str, manager: str) -> str:
+    """A manager's filtered calls (Manager/Assistant), newest first: one JSON list of at most
+    50 calls, rewritten at each change (docs/manager-assistant.md)."""
+    return f"{prefix}:{tenant}:manager-assistant:{manager}:filtered"
+
+
 def belmenu_requests(prefix: str, scope: str, subject: str) -> str:
     """Bel-me-nu callback requests in the current window, per client address, button or
     visitor number digest (cti/belmenu.py)."""

@@ -5,8 +5,10 @@ stream), the whisper spoken for each filtered call, and the `*47`/`*48` codes.
 `FilteredCalls` hears each filtered call from the PBX (`ManagerAssistantTable.on_filtered`, hopped
 from the SIP thread onto the loop) and follows it through the PBX's events: answered by the
 assistant, put through to the manager, diverted, not answered, ended. It keeps the last
-`KEEP_PER_MANAGER` per manager since the start (no database: a list of recent calls, like a
-phone's call log).
+`KEEP_PER_MANAGER` per manager, in memory and in Redis (`FilteredCallsStore`, rewritten after
+each change), so the lists survive a restart: a manager's stored list is read the first time it
+is asked for or written. A call read back from before the restart is ended (the PBX's calls end
+with the process).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 
 from cti.feature_codes import FeatureCodeCalls
+from cti.filtered_calls_store import KEEP_PER_MANAGER, FilteredCallsStore
 from pbx_core import call_control as cc
 from pbx_core.features import manager_assistant_phrases as say
 from pbx_core.features.codes import Action, Dialled, Owner, parse_code
@@ -40,7 +43,6 @@ from provisioning.user_services_store import UserServicesService
 
 log = logging.getLogger(__name__)
 
-KEEP_PER_MANAGER = 50
 LISTENER_BACKLOG = 100
 """A live stream this far behind is closed (the client reloads the list and reconnects)."""
 
@@ -85,6 +87,15 @@ class Filtered:
             "ended": self.ended,
         }
 
+    @classmethod
+    def restored(cls, tenant: str, data: dict[str, Any]) -> Filtered:
+        """A call stored before a restart (`as_json`): ended, as every call of the old PBX."""
+        call = FilteredCall(tenant, str(data["call_id"]), str(data["manager"]),
+                            str(data["assistant"]), str(data["caller"]),
+                            str(data["caller_name"]))  # fmt: skip
+        return cls(call, datetime.fromisoformat(str(data["at"])), Outcome(data["outcome"]),
+                   str(data.get("diverted_to") or ""), ended=True)  # fmt: skip
+
 
 @dataclass
 class FilteredCalls:
@@ -92,10 +103,15 @@ class FilteredCalls:
     spoken: SpokenPrompts
     language: Language
     table: ManagerAssistantTable
+    store: FilteredCallsStore
     _by_manager: dict[tuple[str, str], deque[Filtered]] = field(default_factory=dict)
     _by_call: dict[str, Filtered] = field(default_factory=dict)
     _listeners: dict[str, set[asyncio.Queue[Filtered | None]]] = field(default_factory=dict)
     _speaking: set[asyncio.Task[None]] = field(default_factory=set)
+    _loaded: set[tuple[str, str]] = field(default_factory=set)
+    """Managers whose stored list was read (merged into `_by_manager`)."""
+    _dirty: set[tuple[str, str]] = field(default_factory=set)
+    _saving: asyncio.Task[None] | None = None
 
     def wire(self, loop: asyncio.AbstractEventLoop) -> None:
         """Hear the PBX's filtered calls on `loop` (the hook runs in the SIP thread)."""
@@ -110,7 +126,7 @@ class FilteredCalls:
         key = (call.tenant, call.manager)
         self._by_manager.setdefault(key, deque(maxlen=KEEP_PER_MANAGER)).appendleft(entry)
         self._by_call[call.call_id] = entry
-        self._tell(entry)
+        self._changed(entry)
         task = asyncio.create_task(self._speak_whisper(call), name=f"whisper-{call.call_id}")
         self._speaking.add(task)  # held until done: the loop keeps only weak references
         task.add_done_callback(self._speaking.discard)
@@ -153,10 +169,12 @@ class FilteredCalls:
             del self._by_call[event.call_id]
             self.table.forget(event.call_id)
         if (entry.outcome, entry.diverted_to, entry.ended) != before:
-            self._tell(entry)
+            self._changed(entry)
 
-    def of(self, tenant: str, managers: set[str]) -> list[Filtered]:
+    async def of(self, tenant: str, managers: set[str]) -> list[Filtered]:
         """The filtered calls of these managers, newest first."""
+        for manager in managers:
+            await self._load(tenant, manager)
         found = [e for m in managers for e in self._by_manager.get((tenant, m), ())]
         return sorted(found, key=lambda e: e.at, reverse=True)
 
@@ -174,6 +192,39 @@ class FilteredCalls:
             yield queue
         finally:
             self._listeners[tenant].discard(queue)
+
+    def _changed(self, entry: Filtered) -> None:
+        """Tell the listeners; save the manager's list (one saver, in the order of changes:
+        each write is the list as it is then)."""
+        self._tell(entry)
+        self._dirty.add((entry.call.tenant, entry.call.manager))
+        if self._saving is None or self._saving.done():
+            self._saving = asyncio.create_task(self._save(), name="filtered-calls-save")
+
+    async def _save(self) -> None:
+        while self._dirty:
+            tenant, manager = key = self._dirty.pop()
+            try:
+                await self._load(tenant, manager)
+                calls = [e.as_json() for e in self._by_manager.get(key, ())]
+                await self.store.write(tenant, manager, calls)
+            except Exception:  # the calls go on; the list is saved at its next change
+                log.exception("filtered calls of %s/%s not saved", tenant, manager)
+
+    async def _load(self, tenant: str, manager: str) -> None:
+        """Merge the manager's stored list (from before a restart) under the calls since."""
+        key = (tenant, manager)
+        if key in self._loaded:
+            return
+        stored = await self.store.read(tenant, manager)
+        if key in self._loaded:  # read meanwhile by another caller
+            return
+        self._loaded.add(key)
+        now = self._by_manager.get(key, deque())
+        known = {e.call.call_id for e in now}
+        older = [Filtered.restored(tenant, d) for d in stored if d.get("call_id") not in known]
+        merged = sorted([*now, *older], key=lambda e: e.at, reverse=True)
+        self._by_manager[key] = deque(merged[:KEEP_PER_MANAGER], maxlen=KEEP_PER_MANAGER)
 
     def _tell(self, entry: Filtered) -> None:
         for queue in list(self._listeners.get(entry.call.tenant, ())):
@@ -307,6 +358,7 @@ def wire_manager_assistant(
     feature_codes: FeatureCodeCalls,
     prompts_dir: Path,
     loop: asyncio.AbstractEventLoop,
+    store: FilteredCallsStore,
 ) -> ManagerAssistant:
     """The PBX's table filled and kept current, filtered calls followed, the codes answered:
     the product's one call at start-up. Blocking (SQL): call it off the event loop, before the
@@ -317,7 +369,7 @@ def wire_manager_assistant(
         live.load(tenant)
 
     spoken = SpokenPrompts(prompts_dir / "spoken")  # the feature codes' cache
-    calls = FilteredCalls(pbx.send, spoken, user_services.language, pbx.manager_assistant)
+    calls = FilteredCalls(pbx.send, spoken, user_services.language, pbx.manager_assistant, store)
     calls.wire(loop)
     codes = ManagerAssistantCodes(pbx.send, service, spoken, user_services.language)
     feature_codes.delegates[Owner.MANAGER_ASSISTANT] = codes.on_call_event

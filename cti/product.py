@@ -52,6 +52,7 @@ from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
 from cti.fax import FaxToMail
 from cti.feature_codes import wire_phone_features
+from cti.filtered_calls_store import FilteredCallsStore
 from cti.group_calls import GroupCalls, GroupsFirst
 from cti.group_calls_live import LiveGroups
 from cti.group_events import GroupEventPublisher
@@ -409,8 +410,9 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # The conference rooms, live (cti/bridge_rooms_live.py).
         await asyncio.to_thread(LiveRooms(provisioning, pbx.rooms).load_all)
         loop = asyncio.get_running_loop()
+        filtered_store = FilteredCallsStore(redis, settings.key_prefix)
         manager_assistant = await asyncio.to_thread(wire_manager_assistant, pbx, provisioning,
-            database, user_services, feature_codes, prompts_dir, loop)  # fmt: skip
+            database, user_services, feature_codes, prompts_dir, loop, filtered_store)  # fmt: skip
         stack.callback(asyncio.create_task(follow(pbx, manager_assistant.calls)).cancel)
         # Every tenant's direct numbers and calling plans (each number routes in its own tenant).
         demo_carrier = settings.carrier if settings.demo else None

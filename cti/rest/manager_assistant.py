@@ -252,7 +252,8 @@ async def filtered_calls(
     principal: CurrentPrincipal, service: Service, wired: Wired
 ) -> FilteredListOut:
     watched = await _watched(principal, service)
-    return FilteredListOut(calls=[_out(e) for e in wired.calls.of(principal.tenant, watched)])
+    found = await wired.calls.of(principal.tenant, watched)
+    return FilteredListOut(calls=[_out(e) for e in found])
 
 
 async def _assistants_call(
