@@ -75,7 +75,7 @@ def check_numbers(numbers: Sequence[str]) -> str | None:
 
 def filtered(manager: Manager, caller: str, internal: bool) -> bool:
     """Whether a call from `caller` (a user of the tenant: `internal`) to the manager goes to
-    the assistants (when any is opted in: `ring_first`)."""
+    the assistants (when any is opted in: `ring_assistants`)."""
     if not manager.filtering or caller in {a.extension for a in manager.assistants}:
         return False
     match manager.mode:
@@ -98,9 +98,9 @@ def _listed(caller: str, numbers: Sequence[str]) -> bool:
     return any(n == caller or (len(tail) == 9 and n.lstrip("+").endswith(tail)) for n in numbers)
 
 
-def ring_first(manager: Manager, caller: str, internal: bool) -> str | None:
-    """The assistant a call to the manager rings instead of the manager, or None (ring the
-    manager): the first opted-in assistant in the manager's order."""
+def ring_assistants(manager: Manager, caller: str, internal: bool) -> tuple[str, ...]:
+    """The assistants a call to the manager rings at once instead of the manager (the first to
+    answer takes it), or () (ring the manager): every opted-in one, in the manager's order."""
     if not filtered(manager, caller, internal):
-        return None
-    return next((a.extension for a in manager.assistants if a.opted_in), None)
+        return ()
+    return tuple(a.extension for a in manager.assistants if a.opted_in)

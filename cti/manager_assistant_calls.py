@@ -73,13 +73,18 @@ class Filtered:
     outcome: Outcome = Outcome.RINGING
     diverted_to: str = ""
     ended: bool = False
+    answered_by: str = ""
+    """The assistant who took it (all ring at once, the first to answer)."""
+    unanswered: set[str] = field(default_factory=set)
+    """The assistants whose ringing failed (all of them: not answered)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
             "call_id": self.call.call_id,
             "at": self.at.isoformat(),
             "manager": self.call.manager,
-            "assistant": self.call.assistant,
+            "assistant": self.answered_by or self.call.assistants[0],
+            "assistants": list(self.call.assistants),
             "caller": self.call.caller,
             "caller_name": self.call.caller_name,
             "outcome": self.outcome.value,
@@ -90,11 +95,14 @@ class Filtered:
     @classmethod
     def restored(cls, tenant: str, data: dict[str, Any]) -> Filtered:
         """A call stored before a restart (`as_json`): ended, as every call of the old PBX."""
-        call = FilteredCall(tenant, str(data["call_id"]), str(data["manager"]),
-                            str(data["assistant"]), str(data["caller"]),
-                            str(data["caller_name"]))  # fmt: skip
-        return cls(call, datetime.fromisoformat(str(data["at"])), Outcome(data["outcome"]),
-                   str(data.get("diverted_to") or ""), ended=True)  # fmt: skip
+        assistants = tuple(str(a) for a in data["assistants"])
+        call = FilteredCall(tenant, str(data["call_id"]), str(data["manager"]), assistants,
+                            str(data["caller"]), str(data["caller_name"]))  # fmt: skip
+        outcome = Outcome(data["outcome"])
+        taken = outcome not in (Outcome.RINGING, Outcome.NOT_ANSWERED)
+        return cls(call, datetime.fromisoformat(str(data["at"])), outcome,
+                   str(data.get("diverted_to") or ""), ended=True,
+                   answered_by=str(data["assistant"]) if taken else "")  # fmt: skip
 
 
 @dataclass
@@ -150,8 +158,8 @@ class FilteredCalls:
         if entry is None:
             return
         before = (entry.outcome, entry.diverted_to, entry.ended)
-        if isinstance(event, cc.CallAnswered) and event.extension == entry.call.assistant:
-            entry.outcome = Outcome.ANSWERED
+        if isinstance(event, cc.CallAnswered) and event.extension in entry.call.assistants:
+            entry.outcome, entry.answered_by = Outcome.ANSWERED, event.extension
         elif isinstance(event, cc.CallTransferred):
             if event.target == entry.call.manager and entry.outcome is Outcome.ANSWERED:
                 entry.outcome = Outcome.PUT_THROUGH
@@ -159,11 +167,13 @@ class FilteredCalls:
                 entry.outcome, entry.diverted_to = Outcome.DIVERTED, event.target
         elif (
             isinstance(event, cc.OfferFailed)
-            and event.extension == entry.call.assistant
+            and event.extension in entry.call.assistants
             and entry.outcome is Outcome.RINGING
             and event.failure is not cc.OfferFailure.CANCELLED
         ):
-            entry.outcome = Outcome.NOT_ANSWERED
+            entry.unanswered.add(event.extension)
+            if entry.unanswered >= set(entry.call.assistants):  # the last one too
+                entry.outcome = Outcome.NOT_ANSWERED
         elif isinstance(event, cc.CallHungUp):
             entry.ended = True
             del self._by_call[event.call_id]

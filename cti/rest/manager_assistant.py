@@ -127,7 +127,8 @@ class FilteredOut(BaseModel):
     call_id: str
     at: datetime
     manager: str
-    assistant: str
+    assistant: str = Field(description="The assistant who took it, else the first rung")
+    assistants: list[str] = Field(description="Every assistant rung (at once)")
     caller: str
     caller_name: str
     outcome: str = Field(description="ringing, answered, put_through, diverted, not_answered")

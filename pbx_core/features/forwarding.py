@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, assert_never
 
 from sippy.SipGenericHF import SipGenericHF
@@ -31,7 +31,7 @@ from pbx_core.features.diversion import (
 )
 from pbx_core.features.manager_assistant import FilteredCall
 from pbx_core.features.table import ServicesTable
-from pbx_core.sip.calls.model import Call
+from pbx_core.sip.calls.model import Call, Leg, LegState
 
 if TYPE_CHECKING:
     from pbx_core.sip.calls.context import CallContext
@@ -57,7 +57,9 @@ class _Diversions:
     reasons: tuple[str, ...] = ()
     """The reason of each diversion so far (`history[i + 1]` forwarded for `reasons[i]`)."""
     filtered_for: str = ""
-    """The manager whose call this is, once it rang an assistant instead (manager_assistant)."""
+    """The manager whose call this is, once it rang its assistants instead (manager_assistant)."""
+    ringing: set[str] = field(default_factory=set)
+    """The assistants still ringing with the manager's call (the first to answer takes it)."""
 
 
 class CallForwarding:
@@ -81,15 +83,19 @@ class CallForwarding:
     def after_failure(self, call: Call, extension: str, failure: cc.OfferFailure) -> bool:
         """The PBX's own ring of `extension` failed; True when forwarding or voicemail took the
         call, False to give the caller today's reply."""
+        filtering = self._calls.get(call)
+        if filtering is not None and extension in filtering.ringing:
+            filtering.ringing.discard(extension)
+            if filtering.ringing:
+                return True  # the other assistants ring on
+            # No assistant took the manager's call: the manager's own handling of that case
+            # (its forward, else its voicemail), never the assistant's.
+            extension = filtering.filtered_for
         kind = _FAILURES.get(failure)
         user = self._ctx.user(call, extension)
         if kind is None or user is None or call.answered:
             return False
         state = self._calls.setdefault(call, _Diversions((call.caller, extension), False))
-        if state.filtered_for and extension == state.history[-1]:
-            # The assistant did not take the manager's call: the manager's own handling of
-            # that case (its forward, else its voicemail), never the assistant's.
-            extension = state.filtered_for
         decision = on_failure(
             self._table.get(user.tenant, extension),
             kind,
@@ -123,24 +129,46 @@ class CallForwarding:
         self._apply(call, extension, decision)
 
     def _ring_assistant(self, call: Call, manager: str, state: _Diversions) -> bool:
-        """A manager's filtered call rings its assistant instead, once per call and never back
-        to someone it was for (True: it rings)."""
+        """A manager's filtered call rings all its opted-in assistants at once instead, once
+        per call and never back to someone it was for (True: they ring)."""
         ctx = self._ctx
         internal = ctx.user(call, call.caller) is not None
         table = ctx.manager_assistant
-        assistant = table.ring_first(call.tenant, manager, call.caller, internal)
-        if state.filtered_for or assistant is None or assistant in state.history:
+        rung = table.ring_assistants(call.tenant, manager, call.caller, internal)
+        assistants = tuple(a for a in rung if a not in state.history)
+        if state.filtered_for or not assistants:
             return False
-        log.info("call %s for manager %s rings assistant %s", call.call_id, manager, assistant)
+        log.info("call %s for manager %s rings assistants %s", call.call_id, manager, assistants)
         state.filtered_for = manager
-        state.history += (assistant,)
-        state.reasons += ("deflection",)  # RFC 5806: the assistant's phone shows for whom
+        state.history += (assistants[0],)
+        state.reasons += ("deflection",)  # RFC 5806: the assistants' phones show for whom
+        state.ringing = set(assistants)  # before the first offer, which may fail at once
         table.filtered(
-            FilteredCall(call.tenant, call.call_id, manager, assistant, call.caller,
+            FilteredCall(call.tenant, call.call_id, manager, assistants, call.caller,
                          call.caller_name or "")
         )  # fmt: skip
-        ctx.offers.offer(call, call.next_leg_id(), assistant, ctx.extension_ring_timeout, True)
+        for assistant in assistants:
+            if call.ended or assistant not in state.ringing:
+                break  # every assistant failed at once: the manager's handling took the call
+            ctx.offers.offer(call, call.next_leg_id(), assistant, ctx.extension_ring_timeout, True)
         return True
+
+    def answered(self, call: Call, leg: Leg) -> None:
+        """One of the assistants took the manager's call: the others stop ringing."""
+        state = self._calls.get(call)
+        if state is None or leg.extension not in state.ringing:
+            return
+        others, state.ringing = state.ringing - {leg.extension}, set()
+        for other in list(call.legs.values()):
+            if other is not leg and other.extension in others and other.state is LegState.RINGING:
+                self._ctx.bridging.drop_leg(call, other)
+                self._ctx.offers.report_cancelled(call, other)
+
+    def transferred(self, call: Call) -> None:
+        """The call moves on (put through, diverted): no assistant rings for it any more."""
+        state = self._calls.get(call)
+        if state is not None:
+            state.ringing = set()
 
     def filtered_for(self, call: Call) -> str:
         """The manager whose filtered call this is ("" for any other call)."""

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from common.manager_assistant import Manager, ring_first
+from common.manager_assistant import Manager, ring_assistants
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,8 @@ class FilteredCall:
     tenant: str
     call_id: str
     manager: str
-    assistant: str
+    assistants: tuple[str, ...]
+    """Every assistant rung (at once), in the manager's order."""
     caller: str
     caller_name: str
 
@@ -42,10 +43,12 @@ class ManagerAssistantTable:
             kept = {k: v for k, v in self._managers.items() if k[0] != tenant}
             self._managers = kept | fresh
 
-    def ring_first(self, tenant: str, called: str, caller: str, internal: bool) -> str | None:
-        """The assistant a call from `caller` to user `called` rings instead, or None."""
+    def ring_assistants(
+        self, tenant: str, called: str, caller: str, internal: bool
+    ) -> tuple[str, ...]:
+        """The assistants a call from `caller` to user `called` rings at once instead, or ()."""
         manager = self._managers.get((tenant, called))
-        return None if manager is None else ring_first(manager, caller, internal)
+        return () if manager is None else ring_assistants(manager, caller, internal)
 
     def filtered(self, call: FilteredCall) -> None:
         if self.on_filtered is not None:

@@ -19,7 +19,7 @@ from pbx_core.features import manager_assistant_phrases as say
 from pbx_core.features.manager_assistant import FilteredCall, ManagerAssistantTable
 from pbx_core.media.spoken import SpokenPrompts
 
-CALL = FilteredCall("acme", "c1", "1001", "1002", "0612345678", "Jan Jansen")
+CALL = FilteredCall("acme", "c1", "1001", ("1002",), "0612345678", "Jan Jansen")
 
 
 def _calls(tmp_path: Path, redis: Redis, prefix: str) -> FilteredCalls:
@@ -88,10 +88,29 @@ async def test_the_lists_survive_a_restart(tmp_path: Path, redis: Redis, prefix:
     assert [e.call.call_id for e in listed[:3]] == ["new", "put", f"c{KEEP_PER_MANAGER + 1}"]
     assert len(listed) == KEEP_PER_MANAGER
     put = listed[1]
-    assert (put.outcome, put.ended, put.call.assistant) == (Outcome.PUT_THROUGH, True, "1002")
+    assert (put.outcome, put.ended, put.answered_by) == (Outcome.PUT_THROUGH, True, "1002")
     assert not listed[0].ended and after.live("acme", "put") is None
     assert [e.call.call_id for e in await after.of("other", {"1001"})] == ["o1"]
     assert await after.of("acme", {"1003"}) == []
     # A third process sees the same: the merged list was saved.
     again = await _calls(tmp_path, redis, prefix).of("acme", {"1001"})
     assert [e.call.call_id for e in again] == [e.call.call_id for e in listed]
+
+
+async def test_two_assistants_rung_one_failing_then_the_other_answering(
+    tmp_path: Path, redis: Redis, prefix: str
+) -> None:
+    calls = _calls(tmp_path, redis, prefix)
+    calls.filtered(replace(CALL, assistants=("1002", "1004")))
+    await calls.on_call_event(cc.OfferFailed("c1", "c1~1", "1002", cc.OfferFailure.BUSY, 486))
+    [entry] = await calls.of("acme", {"1001"})
+    assert entry.as_json()["outcome"] == "ringing"  # 1004 still rings
+    await calls.on_call_event(cc.CallAnswered("c1", "c1~2", "1004"))
+    assert (entry.as_json()["assistant"], entry.as_json()["outcome"]) == ("1004", "answered")
+    assert entry.as_json()["assistants"] == ["1002", "1004"]
+    calls.filtered(replace(CALL, call_id="c2", assistants=("1002", "1004")))
+    for extension in ("1002", "1004"):
+        failure = cc.OfferFailed("c2", "c2~1", extension, cc.OfferFailure.NO_ANSWER, 408)
+        await calls.on_call_event(failure)
+    unanswered = calls.live("acme", "c2")
+    assert unanswered is not None and unanswered.outcome is Outcome.NOT_ANSWERED

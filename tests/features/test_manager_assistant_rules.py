@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.manager_assistant import Assistant, FilterMode, Manager, filtered, ring_first
+from common.manager_assistant import Assistant, FilterMode, Manager, filtered, ring_assistants
 
 BOSS = Manager("acme", "1001", True, FilterMode.ALL, ("0612345678",),
                (Assistant("1002", opted_in=False), Assistant("1003")))  # fmt: skip
@@ -32,11 +32,13 @@ def test_modes(mode: FilterMode, caller: str, internal: bool, expected: bool) ->
 
 def test_off_own_assistants_and_opt_out() -> None:
     off = Manager("acme", "1001", False, FilterMode.ALL, (), BOSS.assistants)
-    assert ring_first(off, "1004", True) is None
+    assert ring_assistants(off, "1004", True) == ()
     # The manager's assistants always reach the manager (opted out or not).
-    assert ring_first(BOSS, "1002", True) is None
-    assert ring_first(BOSS, "1003", True) is None
-    # The first opted-in assistant rings; nobody opted in: the manager rings.
-    assert ring_first(BOSS, "1004", True) == "1003"
+    assert ring_assistants(BOSS, "1002", True) == ()
+    assert ring_assistants(BOSS, "1003", True) == ()
+    # Every opted-in assistant rings (at once); nobody opted in: the manager rings.
+    assert ring_assistants(BOSS, "1004", True) == ("1003",)
+    both = Manager("acme", "1001", True, FilterMode.ALL, (), (Assistant("1003"), Assistant("1002")))
+    assert ring_assistants(both, "1004", True) == ("1003", "1002")  # the manager's order
     nobody = Manager("acme", "1001", True, FilterMode.ALL, (), (Assistant("1002", False),))
-    assert ring_first(nobody, "1004", True) is None
+    assert ring_assistants(nobody, "1004", True) == ()

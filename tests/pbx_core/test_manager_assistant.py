@@ -2,7 +2,9 @@
 assistant and not the manager; with filtering off the manager rings; the assistant answers and
 puts the call through to the manager (REFER), who hears the whisper alone first and then the
 caller; the assistant diverts a ringing call elsewhere; an unanswered filtered call gets the
-manager's handling, not the assistant's. Each party sends its own tone (as test_whisper.py)."""
+manager's handling, not the assistant's; two opted-in assistants ring at once, the first to
+answer takes the call and the other's ringing is cancelled. Each party sends its own tone (as
+test_whisper.py)."""
 
 from __future__ import annotations
 
@@ -25,11 +27,15 @@ MANAGER, ASSISTANT, CALLER, OTHER = "1001", "1002", "1003", "1004"
 
 
 def _pair(
-    pbx: PbxService, filtering: bool = True, mode: FilterMode = FilterMode.ALL
+    pbx: PbxService,
+    filtering: bool = True,
+    mode: FilterMode = FilterMode.ALL,
+    assistants: tuple[str, ...] = (ASSISTANT,),
 ) -> list[FilteredCall]:
     heard: list[FilteredCall] = []
     pbx.manager_assistant.on_filtered = heard.append  # the SIP thread; a list append is safe
-    boss = Manager(cc.DEFAULT_TENANT, MANAGER, filtering, mode, (), (Assistant(ASSISTANT),))
+    paired = tuple(Assistant(a) for a in assistants)
+    boss = Manager(cc.DEFAULT_TENANT, MANAGER, filtering, mode, (), paired)
     pbx.manager_assistant.replace_tenant(cc.DEFAULT_TENANT, [boss])
     return heard
 
@@ -64,9 +70,9 @@ async def test_a_filtered_call_rings_the_assistant_not_the_manager(
         assert (await assistant.wait()).returncode == 0
         rung = {e.extension for e in events.of(cc.CallRinging)}
         assert rung == {ASSISTANT}, "the manager's phone must not ring"
-        assert heard == [
-            FilteredCall(tenant, answered.call_id, MANAGER, ASSISTANT, CALLER, heard[0].caller_name)
-        ]
+        name = heard[0].caller_name
+        filtered = FilteredCall(tenant, answered.call_id, MANAGER, (ASSISTANT,), CALLER, name)
+        assert heard == [filtered]
     finally:
         manager.kill()
         assistant.kill()
@@ -187,4 +193,55 @@ async def test_an_unanswered_filtered_call_gets_the_managers_forwarding(
         assert MANAGER not in rung
     finally:
         assistant.kill()
+        other.kill()
+
+
+async def test_all_assistants_ring_and_the_first_to_answer_takes_it(
+    pbx: PbxService, events: EventLog, tmp_path: Path, tenant: str
+) -> None:
+    """1002 rings on (the receptionist's scenario: rung, then cancelled), 1004 answers after
+    300 ms: 1004 has the call, 1002's ringing is cancelled, the manager never rings."""
+    heard = _pair(pbx, assistants=(ASSISTANT, OTHER))
+    ringing_on = await agent_phone(
+        pbx.config.sip_port, ASSISTANT, "receptionist_phone.xml", tmp_path
+    )
+    taker = await agent_phone(pbx.config.sip_port, OTHER, "agent_answer.xml", tmp_path,
+                              ring_ms=300)  # fmt: skip
+    try:
+        caller = await _call(pbx, tmp_path, free_port(), 500)
+        answered = await events.next_of(cc.CallAnswered, extension=OTHER)
+        cancelled = await events.next_of(cc.OfferFailed, extension=ASSISTANT)
+        assert cancelled.failure is cc.OfferFailure.CANCELLED
+        await events.next_of(cc.CallHungUp, call_id=answered.call_id)
+        assert (await caller.wait()).returncode == 0
+        assert (await taker.wait()).returncode == 0
+        assert (await ringing_on.wait()).returncode == 0  # INVITE, 180, CANCEL
+        rung = {e.extension for e in events.of(cc.CallRinging)}
+        assert rung == {ASSISTANT, OTHER}, "both assistants ring, the manager does not"
+        assert [c.assistants for c in heard] == [(ASSISTANT, OTHER)]
+    finally:
+        ringing_on.kill()
+        taker.kill()
+
+
+async def test_the_managers_handling_only_once_every_assistant_failed(
+    pbx: PbxService, events: EventLog, tmp_path: Path, tenant: str
+) -> None:
+    """1002 has no phone (fails at once), 1005 rings on unanswered: the call waits for 1005,
+    then takes the manager's forward-no-answer (1004)."""
+    _pair(pbx, assistants=(ASSISTANT, "1005"))
+    pbx.user_services.put(tenant, MANAGER, Forwarding(forward_no_answer=OTHER))
+    unanswered = await agent_phone(pbx.config.sip_port, "1005", "agent_no_answer.xml", tmp_path)
+    other = await agent_phone(pbx.config.sip_port, OTHER, "agent_answer.xml", tmp_path)
+    try:
+        caller = await _call(pbx, tmp_path, free_port(), 500)
+        absent = await events.next_of(cc.OfferFailed, extension=ASSISTANT)
+        assert absent.failure is cc.OfferFailure.NOT_REGISTERED
+        failed = await events.next_of(cc.OfferFailed, extension="1005")
+        assert failed.failure is cc.OfferFailure.NO_ANSWER
+        await events.next_of(cc.CallAnswered, call_id=failed.call_id, extension=OTHER)
+        assert (await caller.wait()).returncode == 0
+        assert MANAGER not in {e.extension for e in events.of(cc.CallRinging)}
+    finally:
+        unanswered.kill()
         other.kill()

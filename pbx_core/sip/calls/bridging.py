@@ -90,6 +90,7 @@ class Bridging:
             return
         for leg in list(call.legs.values()):
             self.drop_leg(call, leg)
+        ctx.forwarding.transferred(call)
         ctx.emit(cc.CallTransferred(call.call_id, target), call.route)
         if to_voicemail:
             if not ctx.voicemail.take(call, target):  # a message being left already

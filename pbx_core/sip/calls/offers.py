@@ -273,6 +273,7 @@ class Offers:
             leg.remote_sdp = str(body) if body is not None else ""
             leg.state = LegState.ANSWERED
             ctx.emit(cc.CallAnswered(call.call_id, leg.leg_id, leg.extension), call.route)
+            ctx.forwarding.answered(call, leg)  # a filtered call's other assistants stop
             if leg.auto_bridge:
                 ctx.bridging.bridge(call, leg)
         elif isinstance(event, CCEventFail | CCEventRedirect):
