@@ -154,13 +154,14 @@ class CallForwarding:
         return True
 
     def answered(self, call: Call, leg: Leg) -> None:
-        """One of the assistants took the manager's call: the others stop ringing."""
+        """The manager's call was answered at `leg` (one of the assistants, or a colleague who
+        picked up an assistant's ringing phone): the assistants still ringing stop."""
         state = self._calls.get(call)
-        if state is None or leg.extension not in state.ringing:
+        if state is None or not state.ringing:
             return
-        others, state.ringing = state.ringing - {leg.extension}, set()
+        ringing, state.ringing = state.ringing, set()
         for other in list(call.legs.values()):
-            if other is not leg and other.extension in others and other.state is LegState.RINGING:
+            if other is not leg and other.extension in ringing and other.state is LegState.RINGING:
                 self._ctx.bridging.drop_leg(call, other)
                 self._ctx.offers.report_cancelled(call, other)
 

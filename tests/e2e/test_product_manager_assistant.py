@@ -4,7 +4,8 @@ docs/manager-assistant.md): the admin makes 1001 a manager with assistant 1002; 
 who it is (the spoken whisper) before the caller; both see the filtered call; a colleague who is
 no assistant cannot touch it; the assistant diverts a ringing call into the manager's voicemail;
 the manager switches filtering off with `*47` and is rung directly. Another tenant's user is no
-assistant (404) and another tenant's admin changes nothing (403)."""
+assistant (404) and another tenant's admin changes nothing (403). With two assistants both
+ring; a colleague picking up one of them (`*97`) stops the other's ringing too."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
+from pbx_core import call_control as cc
 from pbx_core.features import manager_assistant_phrases as say
 from pbx_core.voicemail.greetings import BEEP_HERTZ
+from tests.e2e.test_product_call_handling import PbxEvents, events, finished, phone_call
 from tests.e2e.test_product_hoteling import another_tenant
 from tests.e2e.test_product_phone_features import bearer, dial, was_spoken
 from tests.pbx_core.rtp_phone import RtpPhone
@@ -28,6 +31,7 @@ MANAGERS = "/api/v1/tenants/demo/managers"
 ME = "/api/v1/me/manager-assistant"
 MANAGER, ASSISTANT, CALLER, COLLEAGUE = "1001", "1002", "1003", "1004"
 CALLER_HZ, MANAGER_HZ = 500, 1000
+__all__ = ["events"]  # the fixture, shared with the call-handling tests
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +192,37 @@ async def test_nothing_across_tenants(product: ProductThread) -> None:
         patched = await http.patch(f"{ME}/managers/{MANAGER}", headers=gamma,
                                    json={"filtering": False})  # fmt: skip
         assert patched.status_code == 404, patched.text
+
+
+async def test_a_pickup_of_one_assistant_stops_the_others_ringing(
+    product: ProductThread, tmp_path: Path, events: PbxEvents
+) -> None:
+    async with httpx.AsyncClient(base_url=product.base_url) as http:
+        both = {"assistants": [ASSISTANT, "1005"], "filtering": True}
+        made = await http.put(
+            f"{MANAGERS}/{MANAGER}", headers=await bearer(product, "admin"), json=both
+        )
+        assert made.status_code == 200, made.text
+    start = events.mark()
+    phones = [
+        await agent_phone(product.sip_port, a, "receptionist_phone.xml", tmp_path)
+        for a in (ASSISTANT, "1005")
+    ]
+    caller = phone_call(product, tmp_path, CALLER, MANAGER, "ext_call_remote_bye.xml")
+    picking: Sipp | None = None
+    try:
+        await caller.start()
+        await events.wait_for(cc.CallRinging, after=start, extension="1005")
+        await events.wait_for(cc.CallRinging, after=start, extension=ASSISTANT)
+        picking = await phone_call(product, tmp_path, COLLEAGUE, f"*97{ASSISTANT}",
+                                   "ext_call.xml").start()  # fmt: skip
+        picked = await events.wait_for(cc.CallPickedUp, after=start, extension=COLLEAGUE)
+        assert picked.ringing_extension == ASSISTANT
+        stopped = await events.wait_for(cc.OfferFailed, after=start, extension="1005")
+        assert stopped.failure is cc.OfferFailure.CANCELLED  # not its ring timeout
+        await finished(picking, caller, *phones)  # the picker talks, then hangs up
+        assert MANAGER not in {e.extension for e in events.of(cc.CallRinging)}
+    finally:
+        for phone in (caller, picking, *phones):
+            if phone is not None:
+                phone.kill()

@@ -36,5 +36,6 @@ def take_over(ctx: CallContext, call: Call, phone: Call) -> Leg:
     phone.ua.recvEvent(CCEventConnect((200, "OK", MsgBody(call.offer_sdp))))
     ctx.emit(cc.CallHungUp(phone.call_id, cc.HangupSide.PBX, 200), phone.route)
     ctx.emit(cc.CallAnswered(call.call_id, leg.leg_id, leg.extension), call.route)
+    ctx.forwarding.answered(call, leg)  # a manager's call ringing at its assistants: they stop
     ctx.bridging.bridge(call, leg)
     return leg
