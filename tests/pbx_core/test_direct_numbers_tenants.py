@@ -43,6 +43,7 @@ def _numbers(*numbers: DirectNumber) -> tuple[DirectNumbers, _Forwarding]:
         trunks=TrunkRouting.of(None, numbers, inbound_addresses=[CARRIER]),
         forwarding=forwarding,
         offers=SimpleNamespace(refuse_over_capacity=lambda *_: False),  # no capacity set
+        bridge_rooms=SimpleNamespace(room=lambda *_: None),  # no conference rooms
     )
     return DirectNumbers(cast(Any, ctx)), forwarding
 

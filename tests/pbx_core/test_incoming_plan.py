@@ -64,7 +64,13 @@ def _direct(trunks: TrunkRouting) -> tuple[DirectNumbers, list[Any]]:
     ])  # fmt: skip
     rung: list[Any] = []
     forwarding = SimpleNamespace(ring=lambda call, ext, **_: rung.append((call.tenant, ext)))
-    ctx = SimpleNamespace(directories=directories, trunks=trunks, forwarding=forwarding)
+    ctx = SimpleNamespace(
+        directories=directories,
+        trunks=trunks,
+        forwarding=forwarding,
+        offers=SimpleNamespace(refuse_over_capacity=lambda *_: False),  # no capacity set
+        bridge_rooms=SimpleNamespace(room=lambda *_: None),  # no conference rooms
+    )
     return DirectNumbers(cast(Any, ctx)), rung
 
 
