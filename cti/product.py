@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -72,9 +71,10 @@ from cti.product_checks import (
 from cti.product_children import (
     REPORT_INGESTER,
     SupervisedRtpengine,
-    private_redis_spec,
     python_module_spec,
+    redis_answers,
     rq_worker_spec,
+    start_private_redis,
 )
 from cti.provisioning_demo import (
     forget_moved_demo_users,
@@ -212,34 +212,6 @@ class CrmScreenPop:
         ]
 
 
-def _redis_answers(url: str) -> bool:
-    try:
-        client = SyncRedis.from_url(url, socket_connect_timeout=0.5)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except Exception:
-        return False
-
-
-def _free_tcp_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-async def _start_private_redis(var_dir: Path, supervisor: Supervisor) -> str:
-    port = _free_tcp_port("127.0.0.1")
-    await supervisor.supervise(private_redis_spec(port, var_dir))
-    url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(50):
-        if _redis_answers(url):
-            return url
-        await asyncio.sleep(0.1)
-    raise RuntimeError("could not start a private redis-server")
-
-
 class Product:
     """Handles to the running parts (for tests and the demo banner)."""
 
@@ -270,8 +242,8 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         redis_url = settings.redis_url
         if redis_url is None:
             redis_url = "redis://127.0.0.1:6379/0"
-            if not _redis_answers(redis_url):
-                redis_url = await _start_private_redis(var, supervisor)
+            if not redis_answers(redis_url):
+                redis_url = await start_private_redis(var, supervisor)
         product.redis_url = redis_url
         database_url = settings.database_url or f"sqlite:///{var / 'opencc.db'}"
         product.database_url = database_url

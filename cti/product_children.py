@@ -14,7 +14,9 @@ Every child is exec'd through `dies_with_parent`, so none outlives the product.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -25,7 +27,7 @@ from rq import Worker
 
 from common.child_processes import dies_with_parent
 from common.job_queues import worker_command
-from common.supervision import ChildSpec, Process
+from common.supervision import ChildSpec, Process, Supervisor
 from pbx_core.media.rtpengine_process import RtpengineProcess, answers_ping, start_rtpengine
 
 RTPENGINE = "rtpengine"
@@ -115,3 +117,33 @@ def private_redis_spec(port: int, var_dir: Path) -> ChildSpec:
             return bool(redis.ping())
 
     return ChildSpec(PRIVATE_REDIS, start, answers)
+
+
+def redis_answers(url: str) -> bool:
+    """Whether a Redis answers PING at `url` (the one the product is told, or the default)."""
+    try:
+        client = Redis.from_url(url, socket_connect_timeout=0.5)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
+def _free_tcp_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+async def start_private_redis(var_dir: Path, supervisor: Supervisor) -> str:
+    """A supervised redis-server of the product's own on a free port; its URL once it answers."""
+    port = _free_tcp_port("127.0.0.1")
+    await supervisor.supervise(private_redis_spec(port, var_dir))
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(50):
+        if redis_answers(url):
+            return url
+        await asyncio.sleep(0.1)
+    raise RuntimeError("could not start a private redis-server")
