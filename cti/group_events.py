@@ -52,7 +52,7 @@ class GroupEvent:
 
     def __post_init__(self) -> None:
         if self.type not in GROUP_CALL_EVENTS | ROOM_EVENTS:
-            raise ValueError(f"{self.type} is not a group call or room event")
+            raise ValueError(f"{self.type} is not a group call event (nor a room's)")
         extra = set(self.data) - DATA_FIELDS[self.type]
         if extra:
             raise ValueError(f"{self.type} declares no data {sorted(extra)}")

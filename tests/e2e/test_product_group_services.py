@@ -64,7 +64,10 @@ class Caller:
         number: str,
         hold_ms: int,
         talking_hz: float | None = None,
+        calling: str = "0612345678",
     ) -> None:
+        """`calling`: the caller's number as the carrier sends it (national: the PBX makes it
+        E.164)."""
         self.phone = RtpPhone(talking_hz).start()
         self.sequence, self.timestamp = 7000, 800000
         self.call: asyncio.Task[SippResult] = asyncio.create_task(
@@ -73,7 +76,7 @@ class Caller:
                 work_dir=tmp_path,
                 remote=("127.0.0.1", product.sip_port),
                 variables={
-                    "from": "0612345678",
+                    "from": calling,
                     "to": number,
                     "media_port": self.phone.port,
                     "hold_ms": hold_ms,
