@@ -48,6 +48,13 @@ async def put(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[
     return result
 
 
+async def refused_field(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> str:
+    """The field a 422 names for `body` PUT at `path`."""
+    reply = await http.put(path, json=body)
+    assert reply.status_code == 422, reply.text
+    return str(reply.json()["detail"]["field"])
+
+
 async def route(http: httpx.AsyncClient, number: str, destination: str) -> None:
     reply = await http.post("/numbers", json={"number": number, "destination": destination})
     assert reply.status_code == 201, reply.text
