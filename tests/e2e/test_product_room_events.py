@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gql import Client, gql
+from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 
 from cti.bridge_rooms_demo import DEMO_ROOM, DEMO_ROOM_NUMBER
+from tests.e2e.keying_phone import KeyingCall
 from tests.e2e.test_product import token
 from tests.e2e.test_product_group_events import GROUP_CALLS, _transport
 from tests.e2e.test_product_group_services import Caller, product
@@ -25,7 +26,8 @@ ROOM = gql(
     "subscription ($number: String!) { conferenceRoom(number: $number) "
     "{ number participants { callId caller role muted } } }"
 )
-DEMO = {"number": DEMO_ROOM.number}
+DEMO = GraphQLRequest(ROOM, variable_values={"number": DEMO_ROOM.number})
+UNKNOWN = GraphQLRequest(ROOM, variable_values={"number": "8999"})
 
 
 async def test_joins_and_leaves_on_the_stream_and_the_live_list(
@@ -43,7 +45,7 @@ async def test_joins_and_leaves_on_the_stream_and_the_live_list(
 
     async def follow_room() -> None:
         async with Client(transport=_transport(product, supervisor)) as session:
-            async for result in session.subscribe(ROOM, variable_values=DEMO):
+            async for result in session.subscribe(DEMO):
                 room = result["conferenceRoom"]
                 assert room["number"] == DEMO_ROOM.number
                 lists.append(sorted((p["caller"], p["role"]) for p in room["participants"]))
@@ -90,10 +92,34 @@ async def test_joins_and_leaves_on_the_stream_and_the_live_list(
     agent = await token(product.base_url, "1004", "pw1004")  # not in the room
     with pytest.raises(TransportQueryError, match="participants follow"):
         async with Client(transport=_transport(product, agent)) as session:
-            async for _ in session.subscribe(ROOM, variable_values=DEMO):
+            async for _ in session.subscribe(DEMO):
                 pass
     with pytest.raises(TransportQueryError, match="no conference room"):
         async with Client(transport=_transport(product, supervisor)) as session:
-            async for _ in session.subscribe(ROOM, variable_values={"number": "8999"}):
+            async for _ in session.subscribe(UNKNOWN):
                 pass
     await moderator.done()
+
+
+async def test_a_user_in_the_room_follows_it_until_they_leave(
+    product: ProductThread, tmp_path: Path
+) -> None:
+    """Agent 1004 dials the room from their own extension: while in it they may follow it;
+    their subscription ends with the list they left."""
+    phone = KeyingCall(product.sip_port, tmp_path, "1004", DEMO_ROOM.number, hang_up_after_ms=6000)
+    await phone.press(DEMO_ROOM.pin + "#")
+    agent = await token(product.base_url, "1004", "pw1004")
+    lists: list[list[str]] = []
+    async with asyncio.timeout(45):
+        while not lists:  # until the PBX has them in the room
+            try:
+                async with Client(transport=_transport(product, agent)) as session:
+                    async for result in session.subscribe(DEMO):
+                        lists.append(
+                            [p["caller"] for p in result["conferenceRoom"]["participants"]]
+                        )
+            except TransportQueryError as refused:
+                assert "participants follow" in str(refused)  # not in yet: keyed meanwhile
+                await asyncio.sleep(0.3)
+    assert lists == [["1004"], []]  # in the room, then left: the subscription ended
+    await phone.hung_up_by_pbx()
