@@ -81,6 +81,11 @@ class EventType(StrEnum):
     """A fax number received a fax (docs/fax.md); `reason` says whether the PDF was mailed."""
     GROUP_FAX_FAILED = "GROUP_FAX_FAILED"
     """A fax call to a fax number brought no fax (`reason`: why); the failure was reported."""
+    # The conference rooms' joins and leaves (docs/conference.md): on the same stream.
+    ROOM_PARTICIPANT_JOINED = "ROOM_PARTICIPANT_JOINED"
+    """A caller keyed the room's PIN and is in the room (`group` is the room's number)."""
+    ROOM_PARTICIPANT_LEFT = "ROOM_PARTICIPANT_LEFT"
+    """A participant left the room (hung up, or was hung up on)."""
 
 
 TERMINAL_CALL_EVENTS = frozenset(
@@ -111,6 +116,10 @@ GROUP_CALL_EVENTS = frozenset(
     }
 )
 """The group services' events (cti/group_events.py), never the queue engine's."""
+
+ROOM_EVENTS = frozenset({EventType.ROOM_PARTICIPANT_JOINED, EventType.ROOM_PARTICIPANT_LEFT})
+"""The conference rooms' events, on the group events' stream; not calls of a group (the reports
+record them without folding them into group call facts)."""
 
 GROUP_CALL_KINDS = frozenset({"hunt_group", "auto_attendant", "fax"})
 """GROUP_CALL_OFFERED's `kind`: what answered the number (an instant group rings as a hunt
@@ -159,6 +168,8 @@ DATA_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.GROUP_CALL_FORWARDED: frozenset({"trigger", "destination", "wait_seconds"}),
     EventType.GROUP_FAX_RECEIVED: frozenset({"pages", "mailed"}),
     EventType.GROUP_FAX_FAILED: frozenset({"mailed"}),
+    EventType.ROOM_PARTICIPANT_JOINED: frozenset({"role", "muted", "participants"}),
+    EventType.ROOM_PARTICIPANT_LEFT: frozenset({"role", "muted", "participants"}),
 }
 """The `data` fields each event type may carry (docs/events.md, "data per type", explains each).
 The engine's property test checks every event it emits against this, and a docs test checks that

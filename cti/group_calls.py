@@ -353,7 +353,7 @@ class GroupCalls:
     async def _start_hunt(self, call: _GroupCall, config: HuntGroupConfig) -> None:
         call.hunt_group = config.number
         call.hunt_call = hunt.HuntCall()
-        forward = hunt.on_arrival(config, self._clock())
+        forward = hunt.on_arrival(config, self._clock(), call.caller)
         if forward is not None:
             await self._route(call, forward.target, forward.why, forward.trigger)
             return

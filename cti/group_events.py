@@ -23,7 +23,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from common.event_types import DATA_FIELDS, GROUP_CALL_EVENTS, EventType
+from common.event_types import DATA_FIELDS, GROUP_CALL_EVENTS, ROOM_EVENTS, EventType
 from common.redis_keys import group_event_stream
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,9 @@ EVENT_FIELD = "event"
 MAXLEN = 100_000
 """Entries kept per tenant (approximate trimming, as the engine's stream)."""
 QUEUE_SIZE = 10_000
-READ_BLOCK_MS = 5_000
+READ_BLOCK_MS = 2_000
+"""Below redis-py's default socket timeout (5 s): an XREAD blocked as long timed out, and an idle
+subscription ended with an internal error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,7 @@ class GroupEvent:
     timestamp: float
     tenant: str
     group: str
-    """The hunt group's or auto attendant's number."""
+    """The hunt group's, auto attendant's, fax number's or conference room's number."""
     call_id: str
     caller: str
     reason: str
@@ -49,8 +51,8 @@ class GroupEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.type not in GROUP_CALL_EVENTS:
-            raise ValueError(f"{self.type} is not a group call event")
+        if self.type not in GROUP_CALL_EVENTS | ROOM_EVENTS:
+            raise ValueError(f"{self.type} is not a group call event (nor a room's)")
         extra = set(self.data) - DATA_FIELDS[self.type]
         if extra:
             raise ValueError(f"{self.type} declares no data {sorted(extra)}")
@@ -97,10 +99,20 @@ class GroupEventPublisher:
             await asyncio.sleep(0.01)
 
 
-async def follow(redis: Redis, prefix: str, tenant: str) -> AsyncIterator[GroupEvent]:
-    """The tenant's group events from now on (a subscription's), until the caller stops."""
+async def position(redis: Redis, prefix: str, tenant: str) -> str:
+    """The id of the tenant's latest group event ("0" for none): `follow` from here misses
+    nothing published after this call."""
+    latest: Any = await redis.xrevrange(group_event_stream(prefix, tenant), count=1)
+    return str(latest[0][0]) if latest else "0"
+
+
+async def follow(
+    redis: Redis, prefix: str, tenant: str, since: str = "$"
+) -> AsyncIterator[GroupEvent]:
+    """The tenant's group events from now on (or after the entry `since`, a `position`; a
+    subscription's), until the caller stops."""
     key = group_event_stream(prefix, tenant)
-    last = "$"
+    last = since
     while True:
         answer: Any = await redis.xread({key: last}, count=100, block=READ_BLOCK_MS)
         for _stream, entries in answer or ():

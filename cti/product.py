@@ -33,7 +33,7 @@ from crm_connectors.sealing import KEY_ENV
 from crm_connectors.service import CallLogger, ScreenPopService, seed_demo_crm
 from cti.app import create_app
 from cti.belmenu_calls import BelmenuCalls
-from cti.bridge_rooms_live import LiveRooms
+from cti.bridge_rooms_live import LiveRooms, publish_moves
 from cti.browser_phone import (
     DEFAULT_WSS_PORT,
     browser_phone_pbx_settings,
@@ -381,6 +381,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                                            user_services, feature_codes, prompts_dir)  # fmt: skip
         # The conference rooms, live (cti/bridge_rooms_live.py).
         await asyncio.to_thread(LiveRooms(provisioning, pbx.rooms).load_all)
+        publish_moves(pbx.rooms, group_events.publish, asyncio.get_running_loop())
         loop = asyncio.get_running_loop()
         filtered_store = FilteredCallsStore(redis, settings.key_prefix)
         manager_assistant = await asyncio.to_thread(wire_manager_assistant, pbx, provisioning,

@@ -35,6 +35,34 @@ def check_destination(where: str, number: str) -> str:
     return number
 
 
+MAX_SELECTIVE_RULES = 20
+MAX_CALLERS = 100
+MAX_PATTERN = 16
+"""An E.164 number with its + (16), or a prefix of one followed by `*`."""
+
+
+def _check_pattern(where: str, pattern: str) -> None:
+    digits = pattern.removesuffix("*").removeprefix("+")
+    if not digits.isdigit() or len(pattern) > MAX_PATTERN:
+        raise ConfigError(where, f"{pattern!r}: a number (+31201234567) or a prefix (06*)")
+
+
+@dataclass(frozen=True, slots=True)
+class SelectiveForward:
+    """Selective group forwarding by caller (seed 3.3.8): calls from `callers` go to
+    `destination` instead of the members."""
+
+    callers: tuple[str, ...]
+    """Numbers as the caller's arrives (E.164 from the carrier, an extension from inside), or
+    prefixes ending in `*`: `+3120*`, `06*`."""
+    destination: str
+
+    def matches(self, caller: str) -> bool:
+        return any(
+            caller.startswith(p[:-1]) if p.endswith("*") else caller == p for p in self.callers
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class GroupForwarding:
     """Group forwarding and night forwarding (seed 3.3.7-3.3.10): where the group's calls go
@@ -48,12 +76,23 @@ class GroupForwarding:
     """Group night forwarding: where calls go while a user has switched it on."""
     night_on: bool = False
     """Switched on by a member (the user portal or REST), off again by one."""
+    selective: tuple[SelectiveForward, ...] = ()
+    """By caller, after `always`: the first rule naming the caller sends the call on."""
 
     def __post_init__(self) -> None:
         for name in ("always", "outside_hours", "night"):
             value = getattr(self, name)
             if value is not None:
                 check_destination(f"forwarding.{name}", value)
+        if len(self.selective) > MAX_SELECTIVE_RULES:
+            raise ConfigError("forwarding.selective", f"at most {MAX_SELECTIVE_RULES} rules")
+        for index, rule in enumerate(self.selective):
+            where = f"forwarding.selective[{index}]"
+            if not rule.callers or len(rule.callers) > MAX_CALLERS:
+                raise ConfigError(f"{where}.callers", f"1 to {MAX_CALLERS} numbers or prefixes")
+            for at, pattern in enumerate(rule.callers):
+                _check_pattern(f"{where}.callers[{at}]", pattern)
+            check_destination(f"{where}.destination", rule.destination)
         if self.night_on and self.night is None:
             raise ConfigError("forwarding.night_on", "night forwarding needs a destination")
 

@@ -50,8 +50,8 @@ class Forward:
     target: str
     why: str
     trigger: str
-    """What sent the call on, for its event: `always`, `night`, `holiday`, `outside_hours`, or an
-    `Outcome` (`busy`, `no_answer`)."""
+    """What sent the call on, for its event: `always`, `selective`, `night`, `holiday`,
+    `outside_hours`, or an `Outcome` (`busy`, `no_answer`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +63,16 @@ class GiveUp:
 Decision: TypeAlias = Ring | Forward | GiveUp
 
 
-def on_arrival(config: HuntGroupConfig, now: float) -> Forward | None:
-    """Group forwarding before any member rings: always, night (switched on), by schedule."""
+def on_arrival(config: HuntGroupConfig, now: float, caller: str = "") -> Forward | None:
+    """Group forwarding before any member rings: always, by caller (selective), night
+    (switched on), by schedule."""
     forwarding = config.forwarding
     if forwarding.always is not None:
         return Forward(forwarding.always, "group forwarding: always", "always")
+    for rule in forwarding.selective:
+        if rule.matches(caller):
+            return Forward(rule.destination, f"group forwarding: selective ({caller})",
+                           "selective")  # fmt: skip
     if forwarding.night_on and forwarding.night is not None:
         return Forward(forwarding.night, "group night forwarding is on", "night")
     if forwarding.outside_hours is not None:

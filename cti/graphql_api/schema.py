@@ -23,6 +23,7 @@ from cti.graphql_api.call_centers.subscriptions import CallCenterSubscriptions
 from cti.graphql_api.calls.mutations import CallMutations
 from cti.graphql_api.calls.queries import CallQueries
 from cti.graphql_api.calls.subscriptions import CallSubscriptions
+from cti.graphql_api.groups.rooms import RoomSubscriptions
 from cti.graphql_api.groups.subscriptions import GroupSubscriptions
 from cti.graphql_api.guards import MaskInternalErrors, MaxDocumentLength
 
@@ -30,7 +31,13 @@ Query = merge_types("Query", (CallCenterQueries, AgentQueries, CallQueries))
 Mutation = merge_types("Mutation", (AgentMutations, CallCenterMutations, CallMutations))
 Subscription = merge_types(
     "Subscription",
-    (CallCenterSubscriptions, AgentSubscriptions, CallSubscriptions, GroupSubscriptions),
+    (
+        CallCenterSubscriptions,
+        AgentSubscriptions,
+        CallSubscriptions,
+        GroupSubscriptions,
+        RoomSubscriptions,
+    ),
 )
 
 

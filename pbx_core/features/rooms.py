@@ -6,7 +6,7 @@ application imports it freely."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -31,6 +31,9 @@ class RoomsTable:
         self._lock = threading.Lock()
         self._rooms: dict[tuple[str, str], Room] = {}
         self._licences: dict[str, int] = {}
+        self.on_move: Callable[[RoomMove], None] | None = None
+        """The application's listener of joins and leaves, called in the SIP thread (it must
+        hand over to its own thread); set before the PBX starts."""
 
     def get(self, tenant: str, number: str) -> Room | None:
         return self._rooms.get((tenant, number))
@@ -56,3 +59,14 @@ class Participant:
     caller: str
     moderator: bool
     muted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoomMove:
+    """Someone joined (after the PIN) or left a room: who, and who is in the room now."""
+
+    tenant: str
+    number: str
+    joined: bool
+    who: Participant
+    present: tuple[Participant, ...]

@@ -11,23 +11,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.admin_ui.conftest import product_with_carrier
 from tests.admin_ui.test_admin_ui_product import go, sign_in
 from tests.agent_ui.agent_pages import new_context, watch_errors
 from tests.e2e.test_product_trunks import _outbound_records
 from tests.pbx_core.carrier import Carrier
-from tests.pbx_core.support import free_port, free_sip_port, run_sipp
+from tests.pbx_core.support import free_port, run_sipp
 from tests.product_harness import ProductThread
 
 
 @pytest.fixture(scope="module")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductThread]:
-    running = ProductThread.start(
-        tmp_path_factory.mktemp("admin-usage") / "var",
-        "adminusage",
-        carrier=("127.0.0.1", free_sip_port()),
-    )
-    yield running
-    running.stop()
+    yield from product_with_carrier(tmp_path_factory, "adminusage")
 
 
 async def _mobile_call(product: ProductThread, work: Path) -> None:

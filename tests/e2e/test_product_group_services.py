@@ -48,6 +48,13 @@ async def put(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[
     return result
 
 
+async def refused_field(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> str:
+    """The field a 422 names for `body` PUT at `path`."""
+    reply = await http.put(path, json=body)
+    assert reply.status_code == 422, reply.text
+    return str(reply.json()["detail"]["field"])
+
+
 async def route(http: httpx.AsyncClient, number: str, destination: str) -> None:
     reply = await http.post("/numbers", json={"number": number, "destination": destination})
     assert reply.status_code == 201, reply.text
@@ -64,7 +71,10 @@ class Caller:
         number: str,
         hold_ms: int,
         talking_hz: float | None = None,
+        calling: str = "0612345678",
     ) -> None:
+        """`calling`: the caller's number as the carrier sends it (national: the PBX makes it
+        E.164)."""
         self.phone = RtpPhone(talking_hz).start()
         self.sequence, self.timestamp = 7000, 800000
         self.call: asyncio.Task[SippResult] = asyncio.create_task(
@@ -73,7 +83,7 @@ class Caller:
                 work_dir=tmp_path,
                 remote=("127.0.0.1", product.sip_port),
                 variables={
-                    "from": "0612345678",
+                    "from": calling,
                     "to": number,
                     "media_port": self.phone.port,
                     "hold_ms": hold_ms,

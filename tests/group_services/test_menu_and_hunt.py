@@ -16,6 +16,7 @@ from group_services.config import (
     Menu,
     MenuOption,
     OptionAction,
+    SelectiveForward,
     voicemail_boxes,
 )
 from queueing.config import RoutingPolicy
@@ -166,6 +167,22 @@ def test_group_forwarding_and_night_forwarding() -> None:
     assert forward is not None and forward.target == "1009"
     with pytest.raises(ConfigError, match="hunt group policy"):
         group(RoutingPolicy.SKILL_BASED)
+
+
+def test_selective_forwarding_by_caller_after_always() -> None:
+    rules = (SelectiveForward(("+31201234567", "06*"), "1009"), SelectiveForward(("1*",), "1010"))
+    config = group(RoutingPolicy.REGULAR, forwarding=GroupForwarding(selective=rules))
+    assert hunt.on_arrival(config, MONDAY_NOON, "+31201234567") == (
+        hunt.Forward("1009", "group forwarding: selective (+31201234567)", "selective")
+    )
+    for caller, target in (("0612345678", "1009"), ("1002", "1010")):
+        forward = hunt.on_arrival(config, MONDAY_NOON, caller)
+        assert forward is not None and forward.target == target, caller
+    for other in ("+312012345678", "+31612345678", "", "2001"):
+        assert hunt.on_arrival(config, MONDAY_NOON, other) is None, other
+    first = GroupForwarding(always="1011", selective=rules)
+    forward = hunt.on_arrival(group(RoutingPolicy.REGULAR, forwarding=first), 0.0, "1002")
+    assert forward is not None and forward.trigger == "always"
 
 
 def test_dial_by_name_on_the_keypad() -> None:

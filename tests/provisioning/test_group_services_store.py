@@ -114,3 +114,28 @@ def test_an_instant_group_rings_its_tenants_users_at_once(
     with pytest.raises(Invalid) as many:
         groups.put("anna", "acme", instant, "7401", "x", {"members": [str(n) for n in range(17)]})
     assert many.value.field == "members"
+
+
+def test_selective_forwarding_by_caller_is_checked_field_by_field(groups: GroupServices) -> None:
+    rule = {"callers": ["+31201234567", "06*"], "destination": "1003"}
+    groups.put("anna", "acme", HUNT, "7100", "Sales",
+               {"members": ["1001"], "forwarding": {"selective": [rule]}})  # fmt: skip
+    built = groups.configs("acme")["7100"]
+    assert isinstance(built, HuntGroupConfig)
+    assert built.forwarding.selective[0].callers == ("+31201234567", "06*")
+    bad = {
+        "forwarding.selective[0].callers": {**rule, "callers": []},
+        "forwarding.selective[0].callers[1]": {**rule, "callers": ["06*", "0*6"]},
+        "forwarding.selective[0].destination": {**rule, "destination": "sales"},
+        "forwarding.selective[0].colour": {**rule, "colour": "red"},
+    }
+    for field, wrong in bad.items():
+        with pytest.raises(Invalid) as refused:
+            groups.put(
+                "anna", "acme", HUNT, "7100", "Sales", {"forwarding": {"selective": [wrong]}}
+            )
+        assert refused.value.field == field, (field, refused.value)
+    with pytest.raises(Invalid) as many:
+        groups.put("anna", "acme", HUNT, "7100", "Sales",
+                   {"forwarding": {"selective": [rule] * 21}})  # fmt: skip
+    assert many.value.field == "forwarding.selective"

@@ -51,6 +51,23 @@ def test_each_group_call_becomes_one_fact(engine: Engine, redis_client: Redis, p
     assert count(engine, IngestedGroupEvent) == 9
 
 
+def test_a_rooms_joins_and_leaves_are_recorded_not_folded(
+    engine: Engine, redis_client: Redis, prefix: str
+) -> None:
+    """Conference rooms share the stream (docs/events.md): kept, never a group call's fact."""
+    seat = {"role": "participant", "muted": False}
+    joined = group_event(
+        T.ROOM_PARTICIPANT_JOINED, T0, "r-1", group="8100", participants=[], **seat
+    )
+    left = group_event(
+        T.ROOM_PARTICIPANT_LEFT, T0 + 9, "r-1", group="8100", participants=[], **seat
+    )
+    publish(redis_client, prefix, [*answered("c-1", T0), joined, left])
+    stats = Ingester(engine, redis_client, prefix=prefix).ingest_available("demo")
+    assert (stats.folded, stats.recorded, stats.rejected) == (4, 2, 0)
+    assert [f["call_id"] for f in facts(engine)] == ["c-1"]
+
+
 def test_the_same_event_twice_changes_nothing(
     engine: Engine, redis_client: Redis, prefix: str
 ) -> None:

@@ -22,7 +22,7 @@ from sippy.Core.EventDispatcher import ED2
 from sippy.Time.Timeout import Timeout
 
 from pbx_core import call_control as cc
-from pbx_core.features.rooms import Participant, Room, RoomsTable
+from pbx_core.features.rooms import Participant, Room, RoomMove, RoomsTable
 from pbx_core.media import mixer, sdp_rewrite
 from pbx_core.media.conference import Conference
 from pbx_core.media.ng_client import NgError
@@ -163,6 +163,7 @@ class BridgeRooms:
         meeting.seats[call.call_id] = seat
         meeting.mixer.set_routes(meeting.routes())
         meeting.mixer.feed(TONES, JOIN_TONE)
+        self._moved(call, seat, meeting, joined=True)
 
     def mute_all(self, tenant: str, number: str, on: bool | None) -> bool:
         """Mute (True), unmute (False) or toggle (None) everyone but the moderators; False when
@@ -178,10 +179,18 @@ class BridgeRooms:
         meeting = self._meetings.get((tenant, number))
         if meeting is None:
             return []
-        return [
-            Participant(cid, seat.call.caller, seat.moderator, meeting.muted and not seat.moderator)
-            for cid, seat in meeting.seats.items()
-        ]
+        return [_participant(meeting, seat) for seat in meeting.seats.values()]
+
+    def _moved(self, call: Call, seat: _Seat, meeting: _Meeting, *, joined: bool) -> None:
+        listener = self._rooms.on_move
+        if listener is None:
+            return
+        present = tuple(_participant(meeting, each) for each in meeting.seats.values())
+        move = RoomMove(call.tenant, seat.room.number, joined, _participant(meeting, seat), present)
+        try:
+            listener(move)
+        except Exception:  # a listener's fault never breaks a call
+            log.exception("bridge %s: the join/leave listener failed", seat.room.number)
 
     def call_ended(self, call: Call) -> None:
         seat = self._seats.pop(call.call_id, None)
@@ -192,6 +201,7 @@ class BridgeRooms:
         if meeting is None or meeting.seats.pop(call.call_id, None) is None:
             return
         meeting.mixer.remove(call.call_id)
+        self._moved(call, seat, meeting, joined=False)
         if not meeting.seats:
             meeting.mixer.close()
             del self._meetings[key]
@@ -229,3 +239,8 @@ class BridgeRooms:
         if meeting is not None:
             for seat in list(meeting.seats.values()):
                 self._ctx.guard(self._ctx.bridging.end_call, seat.call, cc.HangupSide.PBX)
+
+
+def _participant(meeting: _Meeting, seat: _Seat) -> Participant:
+    muted = meeting.muted and not seat.moderator
+    return Participant(seat.call.call_id, seat.call.caller, seat.moderator, muted)
