@@ -60,17 +60,15 @@ from common.redis_keys import event_stream  # noqa: E402
 from reports.db import make_engine  # noqa: E402
 from reports.models import QueueCallFact, StreamCursor  # noqa: E402
 
+# Ports below the kernel's ephemeral range: a product port picked there can be taken by any
+# outgoing connection between the pick and the bind (a CI run failed so).
+from tests.ports import free_port  # noqa: E402
+
 SIPP_DIR = ROOT / "tests" / "pbx_core" / "sipp"
 CALL_CENTER = "7003"
 TENANT = "demo"
 FAULTS = ("rq-worker", "report-ingester", "rtpengine", "redis", "product")
 TERMINAL = {kind.value for kind in TERMINAL_CALL_EVENTS}
-
-
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PrivateRedis:
@@ -114,7 +112,7 @@ class RunningProduct:
     def __init__(self, work: Path, redis_url: str) -> None:
         self.var = work / "var"
         self.http_port = free_port(socket.SOCK_STREAM)
-        self.sip_port = free_port()
+        self.sip_port = free_port(both=True)  # the PBX listens on UDP and TCP
         self.prefix = f"chaos-{uuid.uuid4().hex[:8]}"
         self.redis_url = redis_url
         self.base = f"http://127.0.0.1:{self.http_port}"
@@ -171,8 +169,9 @@ def sipp(product: RunningProduct, work: Path, calls: int, rate: float,
         [
             "sipp", f"127.0.0.1:{product.sip_port}", "-sf", str(SIPP_DIR / "trunk_call.xml"),
             "-set", "from", "+31201234567", "-set", "to", CALL_CENTER,
-            "-set", "media_port", str(free_port()), "-set", "hold_ms", str(hold_ms),
-            "-i", "127.0.0.1", "-p", str(free_port()),
+            "-set", "media_port", str(free_port(socket.SOCK_DGRAM)),
+            "-set", "hold_ms", str(hold_ms),
+            "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
             "-m", str(calls), "-r", str(rate), "-l", str(calls),
             # A reply may take seconds on a loaded machine: a caller counts as lost when the
             # platform forgot it, not when the machine was slow to answer one message.
