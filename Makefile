@@ -24,7 +24,7 @@ system-packages:
 	@$(INSTALL) system-packages
 
 demo: venv system-packages
-	$(BIN)/python -m cti.demo
+	$(BIN)/python -m cti.node_supervisor $(BIN)/python -m cti.demo
 
 lint: venv
 	$(BIN)/ruff check .

@@ -8,9 +8,13 @@ Redis would; the machine's shared Redis is never touched) and the product on it
 
 | fault | how |
 |---|---|
-| `rq-worker`, `report-ingester`, `rtpengine` | `kill -9` of that child (`/healthz/processes`) |
+| `rq-worker`, `report-ingester` | `kill -9` of that child (`/healthz/processes`) |
+| `rtpengine` | `kill -9` of rtpengine (its own service, as in production), started again |
 | `redis` | `kill -9` of the redis-server, started again on its port and files |
-| `product` | `kill -9` of the main process, started again after 1 s (systemd's `RestartSec=1`) |
+| `redis-outage` | the redis-server stopped (SIGSTOP) for 30 s, then continued (a partition) |
+| `postgres` | the database (a private PostgreSQL) crashed (`pg_ctl stop -m immediate`), restarted |
+| `product` | `kill -9` of the main process (the PBX), started again from its warm standby |
+| `kamailio` | `kill -9` of Kamailio in front of the product (`--kamailio`), restarted after 1 s |
 
 Reported per fault:
 - waiting callers lost: SIPp calls of the batch that failed (no answer to their BYE: the
@@ -21,11 +25,22 @@ Reported per fault:
   `queue_call_facts` row once the ingester caught up;
 - seconds until new calls are served: from the fault to the first probe call (7003, answered,
   hung up cleanly) that succeeded.
+- connected calls dropped: `--agents` agents of 7003 (bench/chaos_agents.py, SIPp phones) answer
+  the first callers and stay connected until the caller's BYE, so that many calls are connected
+  when the fault hits (*connected at the fault*: the stream has their `CALL_ANSWERED` before the
+  fault and their `CALL_RELEASED` after it). Dropped is the larger of two counts, each of which
+  alone misses some drops: those connected calls whose end in the stream is not one
+  `CALL_RELEASED` by the caller (none, two, or one by the platform or the agent's leg), and the
+  calls the agent phones failed during the fault (their BYE never came, or an unexpected
+  message). A connected caller whose own BYE went unanswered is counted in waiting callers lost
+  (SIPp's caller counts do not tell waiting from connected callers).
 
-There are no agents in this form: connected calls are not measured.
+With `--kamailio`, or the `kamailio` fault (in the default list), Kamailio runs in front of the
+product for every fault (bench/chaos_kamailio.py): callers, probes and agents' REGISTERs go
+through it. `--faults` without `kamailio` and no `--kamailio`: the product alone.
 
     .venv/bin/python bench/chaos.py [--faults rq-worker,report-ingester,rtpengine,redis,product]
-                                    [--callers 20] [--rate 10]
+                                    [--callers 20] [--rate 10] [--agents 2] [--kamailio]
 """
 
 from __future__ import annotations
@@ -39,6 +54,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -54,9 +70,16 @@ import httpx  # noqa: E402
 from redis import Redis  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from bench.chaos_agents import AgentPhones  # noqa: E402
+from bench.chaos_kamailio import OwnKamailio  # noqa: E402
+from bench.chaos_subscriber import LiveSubscriber  # noqa: E402
+from bench.private_postgres import PrivatePostgres  # noqa: E402
 from common.child_processes import dies_with_parent  # noqa: E402
 from common.event_types import TERMINAL_CALL_EVENTS, EventType  # noqa: E402
 from common.redis_keys import event_stream  # noqa: E402
+from cti.node_supervisor import PRODUCT_RESTART, STANDBY_AFTER_SECONDS  # noqa: E402
+from cti.warm_standby import WarmStandby  # noqa: E402
+from pbx_core.media.rtpengine_process import RedisTarget, start_rtpengine  # noqa: E402
 from reports.db import make_engine  # noqa: E402
 from reports.models import QueueCallFact, StreamCursor  # noqa: E402
 
@@ -67,7 +90,15 @@ from tests.ports import free_port  # noqa: E402
 SIPP_DIR = ROOT / "tests" / "pbx_core" / "sipp"
 CALL_CENTER = "7003"
 TENANT = "demo"
-FAULTS = ("rq-worker", "report-ingester", "rtpengine", "redis", "product")
+FAULTS = (
+    "rq-worker", "report-ingester", "rtpengine", "redis", "redis-outage", "postgres", "product",
+    "kamailio",
+)  # fmt: skip
+REDIS_OUTAGE_SECONDS = 30.0
+"""The issue's "Redis unreachable for 30 s"."""
+PRODUCT_RESTART_SECONDS = 120
+PROBE_HOLD_MS = 300
+STANDBY_READY_SECONDS = STANDBY_AFTER_SECONDS + 120  # its imports, on a loaded machine
 TERMINAL = {kind.value for kind in TERMINAL_CALL_EVENTS}
 
 
@@ -103,23 +134,84 @@ class PrivateRedis:
         self.process.wait()
         self.process = self._start()
 
+    def unreachable_for(self, seconds: float) -> None:
+        """Redis stops answering now (SIGSTOP: connections hang, as behind a network partition)
+        and carries on with everything it held `seconds` later; returns at once."""
+        self.process.send_signal(signal.SIGSTOP)
+        resume = threading.Timer(seconds, self.process.send_signal, (signal.SIGCONT,))
+        resume.daemon = True
+        resume.start()
+
     def stop(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
         self.process.terminate()
         self.process.wait()
 
 
+RTPENGINE_REDIS_DB = 1
+"""rtpengine's DB in the private Redis: its own, as rtpengine restores every call of it."""
+
+
+class OwnRtpengine:
+    """rtpengine as its own service beside the product (its systemd unit in production,
+    docs/deploy.md): its sessions outlive a PBX crash. Restarted on its ports after a kill, it
+    restores them from DB 1 of the private Redis (the product's data is in DB 0)."""
+
+    def __init__(self, work: Path, redis_port: int) -> None:
+        self.dir = work / "rtpengine"
+        self.dtmf_port = free_port(socket.SOCK_DGRAM)
+        self.redis = RedisTarget("127.0.0.1", redis_port, RTPENGINE_REDIS_DB)
+        self.instance = start_rtpengine(
+            self.dir, recording_dir=work / "var" / "recordings", dtmf_log_port=self.dtmf_port,
+            redis=self.redis,
+        )  # fmt: skip
+
+    @property
+    def address(self) -> str:
+        return f"{self.instance.host}:{self.instance.ng_port}"
+
+    def crash_and_restart(self) -> None:
+        old = self.instance
+        old.process.kill()
+        old.process.wait()
+        self.instance = start_rtpengine(
+            self.dir, recording_dir=old.recording_dir, dtmf_log_port=self.dtmf_port,
+            ng_port=old.ng_port, port_range=(old.port_min, old.port_max), redis=self.redis,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        self.instance.stop()
+
+
 class RunningProduct:
-    def __init__(self, work: Path, redis_url: str) -> None:
+    def __init__(
+        self, work: Path, redis_url: str, database_url: str | None, rtpengine: OwnRtpengine,
+        edge_port: int | None = None,
+    ) -> None:  # fmt: skip
+        self.rtpengine = rtpengine
+        self.edge_port = edge_port
         self.var = work / "var"
         self.http_port = free_port(socket.SOCK_STREAM)
         self.sip_port = free_port(both=True)  # the PBX listens on UDP and TCP
         self.prefix = f"chaos-{uuid.uuid4().hex[:8]}"
         self.redis_url = redis_url
+        self.database_url = database_url or f"sqlite:///{self.var / 'opencc.db'}"
         self.base = f"http://127.0.0.1:{self.http_port}"
+        self.var.mkdir(exist_ok=True)
+        self._log = (self.var / "product.log").open("ab")
+        # As cti/node_supervisor.py restarts the product: through a warm standby.
+        self.standby = WarmStandby(
+            [sys.executable, "-m", "cti.demo"],
+            STANDBY_AFTER_SECONDS,
+            cwd=ROOT,
+            env=self._environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+        )
         self.process = self.start()
 
-    def start(self) -> subprocess.Popen[bytes]:
-        env = {
+    def _environment(self) -> dict[str, str]:
+        return {
             **os.environ,
             "OPENCC_HTTP_PORT": str(self.http_port),
             "OPENCC_SIP_PORT": str(self.sip_port),
@@ -127,22 +219,25 @@ class RunningProduct:
             "OPENCC_VAR_DIR": str(self.var),
             "OPENCC_KEY_PREFIX": self.prefix,
             "REDIS_URL": self.redis_url,
+            "DATABASE_URL": self.database_url,
+            "OPENCC_RTPENGINE": self.rtpengine.address,
+            "OPENCC_RTPENGINE_DTMF_PORT": str(self.rtpengine.dtmf_port),
+            # Behind Kamailio the PBX sees each phone's own address (docs/deploy.md).
+            "OPENCC_SIP_EDGE": f"127.0.0.1:{self.edge_port}" if self.edge_port else "",
         }
-        self.var.mkdir(exist_ok=True)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cti.demo"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(self.var / "product.log").open("ab"),
-        )
+
+    def start(self) -> subprocess.Popen[bytes]:
+        process = self.standby.start()
+        self.wait_serving(process)
+        return process
+
+    def wait_serving(self, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + 180
         while not self.serving():
             if process.poll() is not None or time.monotonic() > deadline:
                 log = (self.var / "product.log").read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"the product did not start:\n{log}")
             time.sleep(0.3)
-        return process
 
     def serving(self) -> bool:
         try:
@@ -155,19 +250,22 @@ class RunningProduct:
         return next(int(p["pid"]) for p in answer["processes"] if p["name"] == name)
 
     def stop(self) -> None:
+        self.standby.close()
         if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        self._log.close()
 
 
-def sipp(product: RunningProduct, work: Path, calls: int, rate: float,
+def sipp(sip_port: int, work: Path, calls: int, rate: float,
          hold_ms: int) -> subprocess.Popen[str]:  # fmt: skip
+    """Callers to 7003 at 127.0.0.1:`sip_port` (the product's, or Kamailio's in front of it)."""
     return subprocess.Popen(
         [
-            "sipp", f"127.0.0.1:{product.sip_port}", "-sf", str(SIPP_DIR / "trunk_call.xml"),
+            "sipp", f"127.0.0.1:{sip_port}", "-sf", str(SIPP_DIR / "trunk_call.xml"),
             "-set", "from", "+31201234567", "-set", "to", CALL_CENTER,
             "-set", "media_port", str(free_port(socket.SOCK_DGRAM)),
             "-set", "hold_ms", str(hold_ms),
@@ -175,7 +273,8 @@ def sipp(product: RunningProduct, work: Path, calls: int, rate: float,
             "-m", str(calls), "-r", str(rate), "-l", str(calls),
             # A reply may take seconds on a loaded machine: a caller counts as lost when the
             # platform forgot it, not when the machine was slow to answer one message.
-            "-recv_timeout", "30000", "-timeout", "120s", "-nostdin",
+            "-recv_timeout", "30000", "-timeout", f"{hold_ms // 1000 + 120}s", "-nostdin",
+            "-aa",  # a phone answers a restarted PBX's in-dialog OPTIONS (docs/deploy.md)
             "-trace_err", "-error_file", str(work / f"sipp-{uuid.uuid4().hex[:6]}.log"),
         ],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=work,
@@ -192,14 +291,26 @@ def sipp_counts(output: str) -> tuple[int, int]:
     return counts["Successful call"], counts["Failed call"]
 
 
-def seconds_until_served(product: RunningProduct, work: Path, fault_at: float) -> float | None:
+def probe_seconds(sip_port: int, work: Path) -> float | None:
+    """One probe call to 7003: how long it took from SIPp's start to its end, None if it was not
+    answered and hung up cleanly."""
+    started = time.monotonic()
+    probe = sipp(sip_port, work, calls=1, rate=1, hold_ms=PROBE_HOLD_MS)
+    ok, _failed = sipp_counts(probe.communicate(timeout=60)[0])
+    return time.monotonic() - started if ok == 1 else None
+
+
+def seconds_until_served(
+    sip_port: int, work: Path, fault_at: float, own_time: float
+) -> float | None:
+    """From the fault to when the first probe call after it was served: its end less
+    `own_time`, what a probe takes while the platform serves (SIPp's start, the call's set-up,
+    hold and release, measured before the fault). A probe sent while nothing listens is served
+    at a retransmission, as a phone's call would be."""
     deadline = fault_at + 90
     while time.monotonic() < deadline:
-        started = time.monotonic()
-        probe = sipp(product, work, calls=1, rate=1, hold_ms=300)
-        ok, _failed = sipp_counts(probe.communicate(timeout=60)[0])
-        if ok == 1:
-            return max(started - fault_at, 0.0)
+        if probe_seconds(sip_port, work) is not None:
+            return max(time.monotonic() - own_time - fault_at, 0.0)
         time.sleep(0.3)
     return None
 
@@ -217,11 +328,36 @@ class FaultResult:
     rows_lost: int
     rows_duplicated: int
     served_after: float | None
+    subscription_lost: int
+    subscription_repeated: int
+    connected_at_fault: int
+    connected_dropped: int
 
 
-def stream_calls(redis: Redis, prefix: str, after: str) -> tuple[dict[str, int], int, int]:
-    """Per call of 7003 added after `after`: its terminal events; and gaps, repeats in the
-    sequence over the whole stream."""
+@dataclass
+class Platform:
+    """What the faults hit, and the live subscriber watching them."""
+
+    work: Path
+    redis_server: PrivateRedis
+    postgres: PrivatePostgres | None
+    product: RunningProduct
+    subscriber: LiveSubscriber
+    agents: AgentPhones
+    edge: OwnKamailio | None
+    """Kamailio in front of the product (`--kamailio`), None: phones reach the product."""
+
+    @property
+    def sip_port(self) -> int:
+        """Where phones send SIP: Kamailio, or the product without it."""
+        return self.edge.port if self.edge is not None else self.product.sip_port
+
+
+def stream_calls(
+    redis: Redis, prefix: str, after: str
+) -> tuple[dict[str, int], int, int, set[int]]:
+    """Per call of 7003 added after `after`: its terminal events; gaps, repeats in the sequence
+    over the whole stream; and the sequences after `after` a subscriber to 7003 should get."""
     raw = redis.xrange(event_stream(prefix, TENANT))
     entries = cast(list[tuple[bytes, dict[bytes, bytes]]], raw)
     sequences = [int(entry_id.decode().split("-")[0]) for entry_id, _ in entries]
@@ -231,6 +367,13 @@ def stream_calls(redis: Redis, prefix: str, after: str) -> tuple[dict[str, int],
     first = int(after.split("-")[0]) if after != "0-0" else -1
     events = [json.loads(fields[b"event"]) for _, fields in entries]
     added: dict[str, int] = {}
+    for_subscribers = {
+        sequence
+        for sequence, event in zip(sequences, events, strict=True)
+        if sequence > first
+        and event.get("call_center_id") == CALL_CENTER
+        and event["type"] != EventType.AGENT_STATE_CHANGED.value
+    }
     for sequence, event in zip(sequences, events, strict=True):
         call_id = event.get("call_id")
         if sequence <= first or event.get("call_center_id") != CALL_CENTER or not call_id:
@@ -243,14 +386,41 @@ def stream_calls(redis: Redis, prefix: str, after: str) -> tuple[dict[str, int],
         for call_id, ends in added.items():
             if ends != 1:
                 print("  ", call_id, ends, [e["type"] for e in events if e["call_id"] == call_id])
-    return added, gaps, repeats
+    return added, gaps, repeats, for_subscribers
+
+
+def connected_calls(redis: Redis, prefix: str, fault_at: str) -> tuple[int, int]:
+    """Calls of 7003 connected to an agent at the fault (answered at or before the stream's
+    `fault_at`, not yet released), and how many of them did not end cleanly afterwards: not
+    exactly one `CALL_RELEASED`, or one by anyone but the caller (the callers hang up, the
+    agents wait for the BYE; "platform" is a lost call, "agent" a dropped agent leg)."""
+    fault = int(fault_at.split("-")[0]) if fault_at != "0-0" else -1
+    raw = redis.xrange(event_stream(prefix, TENANT))
+    entries = cast(list[tuple[bytes, dict[bytes, bytes]]], raw)
+    connected: set[str] = set()
+    releases: dict[str, list[str]] = {}
+    for entry_id, fields in entries:
+        event = json.loads(fields[b"event"])
+        call_id = event.get("call_id")
+        if event.get("call_center_id") != CALL_CENTER or not call_id:
+            continue
+        at_or_before = int(entry_id.decode().split("-")[0]) <= fault
+        if event["type"] == EventType.CALL_ANSWERED.value and at_or_before:
+            connected.add(call_id)
+        elif event["type"] == EventType.CALL_RELEASED.value:
+            if at_or_before:
+                connected.discard(call_id)
+            else:
+                releases.setdefault(call_id, []).append(event["data"].get("released_by"))
+    dropped = sum(1 for call_id in connected if releases.get(call_id) != ["caller"])
+    return len(connected), dropped
 
 
 def report_rows(product: RunningProduct, redis: Redis, call_ids: set[str]) -> Counter[str]:
     stream = event_stream(product.prefix, TENANT)
     last = redis.xinfo_stream(stream)["last-generated-id"]
     last = last.decode() if isinstance(last, bytes) else last
-    engine = make_engine(f"sqlite:///{product.var / 'opencc.db'}")
+    engine = make_engine(product.database_url)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -270,35 +440,69 @@ def report_rows(product: RunningProduct, redis: Redis, call_ids: set[str]) -> Co
         engine.dispose()
 
 
-def inject(fault: str, product: RunningProduct, redis_server: PrivateRedis) -> None:
-    if fault == "redis":
+def inject(fault: str, platform: Platform) -> None:
+    product, redis_server, postgres = platform.product, platform.redis_server, platform.postgres
+    if fault == "postgres":
+        assert postgres is not None, "main() starts one when the faults include postgres"
+        postgres.crash_and_restart()
+    elif fault == "redis":
         redis_server.crash_and_restart()
+    elif fault == "redis-outage":
+        redis_server.unreachable_for(REDIS_OUTAGE_SECONDS)
+    elif fault == "rtpengine":
+        product.rtpengine.crash_and_restart()
+    elif fault == "kamailio":
+        assert platform.edge is not None, "main() runs Kamailio when the faults include kamailio"
+        platform.edge.crash_and_restart()
     elif fault == "product":
         product.process.kill()
         product.process.wait()
-        time.sleep(1.0)  # systemd's RestartSec
-        product.process = product.start()
+        time.sleep(PRODUCT_RESTART.first_delay)  # as the node supervisor waits
+        product.process = product.standby.start()  # the probes measure when it serves
     else:
         os.kill(product.child_pid(fault), signal.SIGKILL)
 
 
-def run_fault(fault: str, product: RunningProduct, redis_server: PrivateRedis, work: Path,
-              callers: int, rate: float) -> FaultResult:  # fmt: skip
-    with Redis.from_url(redis_server.url) as redis:
-        stream = event_stream(product.prefix, TENANT)
-        before = redis.xinfo_stream(stream)["last-generated-id"] if redis.exists(stream) else "0-0"
-        before = before.decode() if isinstance(before, bytes) else before
+def last_sequence(redis: Redis, prefix: str) -> str:
+    stream = event_stream(prefix, TENANT)
+    last = redis.xinfo_stream(stream)["last-generated-id"] if redis.exists(stream) else "0-0"
+    return last.decode() if isinstance(last, bytes) else str(last)
+
+
+def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> FaultResult:
+    product, work = platform.product, platform.work
+    if fault == "product":  # the restart is measured as the node supervisor's: warm
+        assert product.standby.ready(STANDBY_READY_SECONDS), "the warm standby never got ready"
+    platform.agents.sign_in(product.base, platform.sip_port)
+    agents_before = platform.agents.failed_or_open_calls()
+    with Redis.from_url(platform.redis_server.url) as redis:
+        before = last_sequence(redis, product.prefix)
     ramp = callers / rate
-    batch = sipp(product, work, callers, rate, hold_ms=int((ramp + 12) * 1000))
-    time.sleep(ramp + 2)  # every caller is waiting
+    # The callers of the product fault wait out its restart (a minute on a loaded machine): a
+    # caller who hangs up while no PBX runs gets no answer, and counts as lost. Those of the
+    # Redis outage wait it out.
+    outage = {"product": PRODUCT_RESTART_SECONDS, "redis-outage": REDIS_OUTAGE_SECONDS}
+    hold = ramp + outage.get(fault, 0) + 12
+    batch = sipp(platform.sip_port, work, callers, rate, hold_ms=int(hold * 1000))
+    time.sleep(ramp + 2)  # every caller is waiting, or talking to an agent
+    own_time = probe_seconds(platform.sip_port, work)
+    assert own_time is not None, "the platform did not serve a probe before the fault"
+    with Redis.from_url(platform.redis_server.url) as redis:
+        fault_sequence = last_sequence(redis, product.prefix)
     fault_at = time.monotonic()
-    inject(fault, product, redis_server)
-    served_after = seconds_until_served(product, work, fault_at)
+    inject(fault, platform)
+    served_after = seconds_until_served(platform.sip_port, work, fault_at, own_time)
+    product.wait_serving(product.process)
     ok, failed = sipp_counts(batch.communicate(timeout=180)[0])
     time.sleep(3)  # the last releases reach the stream
-    with Redis.from_url(redis_server.url) as redis:
-        added, gaps, repeats = stream_calls(redis, product.prefix, before)
+    with Redis.from_url(platform.redis_server.url) as redis:
+        added, gaps, repeats, for_subscribers = stream_calls(redis, product.prefix, before)
         rows = report_rows(product, redis, set(added))
+        connected, dropped_in_stream = connected_calls(redis, product.prefix, fault_sequence)
+    dropped_by_agents = platform.agents.failed_or_open_calls() - agents_before
+    subscription_lost, subscription_repeated = platform.subscriber.lost_and_repeated(
+        for_subscribers
+    )
     return FaultResult(
         fault=fault,
         callers=ok + failed,
@@ -311,21 +515,29 @@ def run_fault(fault: str, product: RunningProduct, redis_server: PrivateRedis, w
         rows_lost=sum(1 for call_id in added if rows[call_id] == 0),
         rows_duplicated=sum(1 for call_id in added if rows[call_id] > 1),
         served_after=served_after,
+        subscription_lost=subscription_lost,
+        subscription_repeated=subscription_repeated,
+        connected_at_fault=connected,
+        connected_dropped=max(dropped_in_stream, dropped_by_agents),
     )
 
 
 def table(results: list[FaultResult]) -> str:
     lines = [
-        "| fault | callers | waiting callers lost | calls in the stream | not ended / ended twice "
-        "| stream gaps / repeats | report rows lost / duplicated | new calls served after |",
-        "|---|---|---|---|---|---|---|---|",
+        "| fault | callers | waiting callers lost | connected at the fault / dropped "
+        "| calls in the stream | not ended / ended twice "
+        "| stream gaps / repeats | subscription events lost / repeated "
+        "| report rows lost / duplicated | new calls served after |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         served = f"{r.served_after:.1f} s" if r.served_after is not None else "not within 90 s"
         lines.append(
-            f"| {r.fault} | {r.callers} | {r.lost_callers} | {r.calls_in_stream} | "
+            f"| {r.fault} | {r.callers} | {r.lost_callers} | "
+            f"{r.connected_at_fault} / {r.connected_dropped} | {r.calls_in_stream} | "
             f"{r.unended_calls} / "
-            f"{r.twice_ended_calls} | {r.sequence_gaps} / {r.sequence_repeats} | {r.rows_lost} / "
+            f"{r.twice_ended_calls} | {r.sequence_gaps} / {r.sequence_repeats} | "
+            f"{r.subscription_lost} / {r.subscription_repeated} | {r.rows_lost} / "
             f"{r.rows_duplicated} | {served} |"
         )
     return "\n".join(lines)
@@ -336,6 +548,17 @@ def main(argv: list[str] | None = None) -> list[FaultResult]:
     parser.add_argument("--faults", default=",".join(FAULTS))
     parser.add_argument("--callers", type=int, default=20)
     parser.add_argument("--rate", type=float, default=10.0)
+    parser.add_argument(
+        "--agents", type=int, default=2, help="agents of 7003 answering (at most 4)"
+    )
+    parser.add_argument(
+        "--postgres", action="store_true",
+        help="the product's database on a private PostgreSQL (always with the postgres fault)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--kamailio", action="store_true",
+        help="Kamailio in front of the product for every fault (always with the kamailio fault)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     faults = [f for f in args.faults.split(",") if f]
     unknown = set(faults) - set(FAULTS)
@@ -345,15 +568,35 @@ def main(argv: list[str] | None = None) -> list[FaultResult]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         redis_server = PrivateRedis(work)
-        product = RunningProduct(work, redis_server.url)
+        postgres = PrivatePostgres() if args.postgres or "postgres" in faults else None
+        rtpengine = OwnRtpengine(work, redis_server.port)
+        edge_port = free_port(socket.SOCK_DGRAM) if args.kamailio or "kamailio" in faults else None
+        product = RunningProduct(
+            work, redis_server.url, postgres.url if postgres else None, rtpengine, edge_port
+        )
+        edge = OwnKamailio(work, edge_port, product.sip_port) if edge_port else None
+        with Redis.from_url(redis_server.url) as redis:
+            start = int(last_sequence(redis, product.prefix).split("-")[0])
+        subscriber = LiveSubscriber(product.base, CALL_CENTER, "supervisor", "pwsupervisor", start)
+        # An agent phone gives up on a call whose BYE has not come after the longest hold.
+        longest_hold = args.callers / args.rate + PRODUCT_RESTART_SECONDS + 12
+        agents = AgentPhones(work, args.agents, recv_timeout_s=int(longest_hold) + 90)
+        platform = Platform(work, redis_server, postgres, product, subscriber, agents, edge)
         try:
             for fault in faults:
-                result = run_fault(fault, product, redis_server, work, args.callers, args.rate)
+                result = run_fault(fault, platform, args.callers, args.rate)
                 print(table([result]).splitlines()[-1], flush=True)
                 results.append(result)
         finally:
+            agents.stop()
+            subscriber.stop()
+            if edge is not None:
+                edge.stop()
             product.stop()
+            rtpengine.stop()
             redis_server.stop()
+            if postgres is not None:
+                postgres.stop()
     print(table(results))
     return results
 

@@ -7,11 +7,14 @@ measures rtpengine's CPU (utime + stime from /proc) over a window, against the s
 without music measured in the same run. Variants of the music source are measured side by side:
 
 - `pcm16`: the loop as 16-bit PCM 8 kHz, what the product played before;
-- `mulaw`: the product's `music_on_hold.wav` now: pre-encoded G.711 mu-law (the callers' codec);
+- `mulaw`: the product's music on hold before: a 12 s loop pre-encoded as G.711 mu-law (the
+  callers' codec);
 - `mulaw-pcma`: the same file to callers who offer only PCMA (rtpengine transcodes mu-law to
   A-law);
 - `ptime-60`: the 16-bit loop with the callers offered `a=ptime:60` (a third of the packets);
-- `long-loop`: the 16-bit loop ten times over in one file (rtpengine reopens it at each repeat).
+- `long-loop`: the 16-bit loop ten times over in one file (rtpengine reopens it at each repeat);
+- `mulaw-long`: the product's `music_on_hold.wav` now: the mu-law loop
+  `MUSIC_ON_HOLD_SECONDS` long.
 
 Besides the CPU while the music plays, each variant prints the CPU rtpengine spends per session
 to set it up and start the player, which callers arriving at 20 a second pay 20 times a second.
@@ -39,7 +42,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from pbx_core.media.ng_client import NgClient  # noqa: E402
-from pbx_core.media.prompts import MUSIC_ON_HOLD, generate_all  # noqa: E402
+from pbx_core.media.prompts import MUSIC_ON_HOLD, generate_all, generate_music_on_hold  # noqa: E402
 from pbx_core.media.rtpengine_process import RtpengineProcess, start_rtpengine  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -158,12 +161,15 @@ def main() -> None:
     parser.add_argument("--waiters", type=int, default=525)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--only", nargs="*", help="only these (the first: the base)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         prompts = work / "prompts"
         generate_all(prompts)
-        mulaw = prompts / f"{MUSIC_ON_HOLD}.wav"
+        long_mulaw = prompts / f"{MUSIC_ON_HOLD}.wav"
+        mulaw = work / "moh_12s.wav"
+        generate_music_on_hold(mulaw, seconds=12)
         pcm16 = pcm16_copy(mulaw, work / "moh_pcm16.wav")
         long = repeated(pcm16, work / "moh_long.wav", 10)
         # 4 ports per session (two legs, RTP and RTCP): more than the product's default window.
@@ -178,7 +184,10 @@ def main() -> None:
                 ("mulaw-pcma", mulaw, None, PCMA),
                 ("ptime-60", pcm16, 60, PCMU),
                 ("long-loop", long, None, PCMU),
+                ("mulaw-long", long_mulaw, None, PCMU),
             ]
+            if args.only:
+                variants = [v for name in args.only for v in variants if v[0] == name]
             # Twice each, interleaved: the machine is shared, its load changes from run to run.
             results: dict[str, list[tuple[float, float]]] = {v[0]: [] for v in variants}
             for _round in range(args.rounds):

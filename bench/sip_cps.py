@@ -16,14 +16,15 @@ Run: `python bench/sip_cps.py [--calls 3000] [--limit 100] [--media] [--waiters 
 digest, `sip_cps/uas_carrier_digest.xml`, and its ratio to the extension-to-extension run).
 (`--media` also runs extension calls anchored in a private rtpengine, and trunk -> queue ->
 agent calls: the application answers, rings an agent and bridges; `--waiters N` puts N trunk
-callers on music on hold at once and counts how many of them receive RTP).
+callers on music on hold at once and counts how many of them receive RTP; `--beside-cps` makes
+the extension-to-extension run again while they wait and counts, each second, how many hear
+music, issue 20.5).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -32,17 +33,27 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.sip_cps.harness import (  # noqa: E402
+    ERRORS_DIR,
+    SCENARIOS,
+    SIPP_BUFFER_BYTES,
+    cpu_seconds,
+    run_sipp,
+    sipp_caller,
+    sipp_counts,
+    start_server,
+    stop,
+    udp_drops,
+)
 from pbx_core.media.prompts import generate_all  # noqa: E402
 from pbx_core.media.rtpengine_process import free_udp_port, start_rtpengine  # noqa: E402
-
-SCENARIOS = Path(__file__).parent / "sip_cps"
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -90,108 +101,6 @@ class Run:
         return self.sipp_cpu_seconds / self.seconds if self.seconds else 0.0
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-
-def udp_drops(ports: list[int]) -> int:
-    """Drops counted by the kernel on the 127.0.0.1 UDP sockets bound to `ports`."""
-    wanted = {f"0100007F:{port:04X}" for port in ports}
-    total = 0
-    for line in Path("/proc/net/udp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[1] in wanted:
-            total += int(fields[-1])
-    return total
-
-
-def start_server(args: list[str]) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    assert process.stdout is not None
-    before_ready: list[str] = []
-    for line in process.stdout:  # warnings may come first (logged, not fatal)
-        if "READY" in line:
-            break
-        before_ready.append(line)
-    else:
-        process.kill()
-        raise RuntimeError(f"{args[0]} did not start: {''.join(before_ready)}")
-    for line in before_ready:
-        print(f"[{args[0]}] {line.rstrip()}", file=sys.stderr)
-    # Keep reading: a server blocked on a full stdout pipe would stall mid-benchmark.
-    drain = threading.Thread(target=_drain, args=(process, args[0]), daemon=True)
-    drain.start()
-    _drains[process.pid] = drain
-    return process
-
-
-_drains: dict[int, threading.Thread] = {}
-_message_counts: dict[int, int] = {}
-"""Server pid -> SIP messages received + sent, from the `MESSAGES` line it prints when stopped."""
-
-
-SERVER_LINES_SHOWN = 30
-"""Warnings and errors of a server shown per run (e.g. rtpengine timeouts), not a flood."""
-
-
-def _drain(process: subprocess.Popen[str], name: str) -> None:
-    assert process.stdout is not None
-    shown = 0
-    for line in process.stdout:
-        if line.startswith("MESSAGES "):
-            counts = dict(field.split("=") for field in line.split()[1:])
-            _message_counts[process.pid] = int(counts["received"]) + int(counts["sent"])
-        elif shown < SERVER_LINES_SHOWN and any(
-            word in line for word in ("Traceback", "ERROR", "WARNING")
-        ):
-            shown += 1
-            print(f"[{name}] {line.rstrip()}", file=sys.stderr)
-
-
-def stop(process: subprocess.Popen[str]) -> int:
-    """Stops a server; returns the SIP messages it counted (0 if it did not say)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    drain = _drains.pop(process.pid, None)
-    if drain is not None:
-        drain.join(timeout=5)
-    return _message_counts.pop(process.pid, 0)
-
-
-ERRORS_DIR = Path(tempfile.mkdtemp(prefix="opencc-sip-cps-"))
-"""SIPp error traces of this run only."""
-
-
-def sipp_counts(output: str) -> tuple[int, int]:
-    def cumulative(label: str) -> int:
-        match = re.search(rf"{label}\s*\|\s*\d+\s*\|\s*(\d+)", output)
-        return int(match.group(1)) if match else 0
-
-    return cumulative("Successful call"), cumulative("Failed call")
-
-
-def run_sipp(args: list[str]) -> tuple[str, float]:
-    """SIPp's output and the CPU seconds it used."""
-    with tempfile.TemporaryFile("w+") as output:
-        process = subprocess.Popen(args, stdout=output, stderr=subprocess.DEVNULL, text=True)
-        _, _, usage = os.wait4(process.pid, 0)
-        process.returncode = 0  # reaped above: keep Popen from waiting for it again
-        output.seek(0)
-        return output.read(), usage.ru_utime + usage.ru_stime
-
-
 def run_caller(
     name: str,
     server: subprocess.Popen[str],
@@ -227,22 +136,6 @@ def run_caller(
             print(f"{name}: the called SIPp phone aborted {aborted} calls, first:")
             print(text[text.index("Aborting call on unexpected message") :][:1200])
     return Run(name, ok, failed, seconds, cpu, load, drops, sipp_cpu, aborted)
-
-
-SIPP_BUFFER_BYTES = 4 * 1024 * 1024
-"""SIPp's socket buffers (the kernel caps them at net.core.rmem_max/wmem_max)."""
-
-
-def sipp_caller(
-    target_port: int, own_port: int, calls: int, limit: int, scenario: list[str]
-) -> list[str]:
-    return [
-        "sipp", f"127.0.0.1:{target_port}", *scenario,
-        "-i", "127.0.0.1", "-p", str(own_port), "-buff_size", str(SIPP_BUFFER_BYTES),
-        "-r", "5000", "-l", str(limit), "-m", str(calls),
-        "-nostdin", "-timeout", "300s", "-max_recv_loops", "10000",
-        "-trace_err", "-error_file", str(ERRORS_DIR / f"sipp-{target_port}-errors.log"),
-    ]  # fmt: skip
 
 
 def bare_run(calls: int, limit: int) -> Run:
@@ -334,6 +227,10 @@ class WaitersRun:
     calls_failed: int
     pbx_cpu_share: float
     rtpengine_cpu_share: float
+    beside: Run | None = None
+    """The extension-to-extension run made while the callers waited (`--beside-cps`)."""
+    fewest_hearing_beside: int | None = None
+    """The fewest callers receiving RTP in any second of that run."""
 
 
 class RtpCounter:
@@ -372,8 +269,14 @@ class RtpCounter:
         self.sock.close()
 
 
-def waiters_run(waiters: int, work: Path) -> WaitersRun:
-    """N callers to 7003 (Premium, 525 waiters), answered with music on hold, all at once."""
+BESIDE_SECONDS = 90
+"""How long the waiters stay for a run beside them (issue 20.5: music for 525 of 525 waiters
+while the CPS benchmark runs); sampled only while that run goes on."""
+
+
+def waiters_run(waiters: int, work: Path, beside: Callable[[], Run] | None = None) -> WaitersRun:
+    """N callers to 7003 (Premium, 525 waiters), answered with music on hold, all at once; with
+    `beside`, that run is made while they wait, counting each second how many hear music."""
     generate_all(work / "prompts")
     rtpengine = start_rtpengine(work / "rtpengine-waiters", port_range=(30000, 39998))
     port = free_udp_port()
@@ -389,6 +292,8 @@ def waiters_run(waiters: int, work: Path) -> WaitersRun:
     rate, hold_ms = 50, 8000
     ramp = waiters / rate
     wait_ms = round(ramp * 1000) + hold_ms  # the first caller stays until the last has waited
+    if beside is not None:
+        wait_ms += BESIDE_SECONDS * 1000
     caller = subprocess.Popen(
         [
             "sipp", f"127.0.0.1:{port}", "-sf", str(SCENARIOS / "uac_trunk_wait.xml"),
@@ -411,6 +316,9 @@ def waiters_run(waiters: int, work: Path) -> WaitersRun:
         packet_rate = (counter.packets - packets_before) / seconds
         node_share = (cpu_seconds(node.pid) - cpu_node) / seconds
         rtp_share = (cpu_seconds(rtpengine.process.pid) - cpu_rtp) / seconds
+        beside_run, fewest = (
+            _beside(beside, counter, BESIDE_SECONDS - 5) if beside else (None, None)
+        )
         output = caller.communicate(timeout=600)[0]
     finally:
         caller.kill()
@@ -421,7 +329,26 @@ def waiters_run(waiters: int, work: Path) -> WaitersRun:
     errors = work / "waiters-sipp-errors.log"
     if failed and errors.exists():
         print("first SIPp errors:", errors.read_text(errors="replace")[:1500])
-    return WaitersRun(waiters, hearing, packet_rate, ok, failed, node_share, rtp_share)
+    return WaitersRun(
+        waiters, hearing, packet_rate, ok, failed, node_share, rtp_share, beside_run, fewest
+    )
+
+
+def _beside(run: Callable[[], Run], counter: RtpCounter, seconds: float) -> tuple[Run, int]:
+    """`run` in a thread while the waiters wait; the fewest of them hearing music per second
+    (counted from the second second on: each count looks 3 s back)."""
+    done: list[Run] = []
+    thread = threading.Thread(target=lambda: done.append(run()), daemon=True)
+    thread.start()
+    fewest = counter.active()
+    deadline = time.monotonic() + seconds
+    while thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(1.0)
+        fewest = min(fewest, counter.active())
+    thread.join(timeout=max(deadline - time.monotonic(), 0.0))
+    if not done:
+        raise RuntimeError(f"the run beside the waiters took more than {seconds} s")
+    return done[0], fewest
 
 
 def main() -> None:
@@ -430,6 +357,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100, help="calls open at once")
     parser.add_argument("--media", action="store_true", help="also run with rtpengine anchoring")
     parser.add_argument("--waiters", type=int, default=0, help="callers on music on hold at once")
+    parser.add_argument(
+        "--beside-cps", action="store_true",
+        help="with --waiters: the extension-to-extension run again while they wait",
+    )  # fmt: skip
     parser.add_argument(
         "--trunk", action="store_true", help="also 1001 dialling out through a digest trunk"
     )
@@ -443,7 +374,10 @@ def main() -> None:
         if args.media:
             runs.append(pbx_run(args.calls, args.limit, True, Path(tmp)))
             runs.append(pbx_run(args.calls, args.limit, True, Path(tmp), queue=True))
-        waiting = waiters_run(args.waiters, Path(tmp)) if args.waiters else None
+        beside = (
+            (lambda: pbx_run(args.calls, args.limit, False, Path(tmp))) if args.beside_cps else None
+        )
+        waiting = waiters_run(args.waiters, Path(tmp), beside) if args.waiters else None
     base, base_cpu = runs[0].cps, runs[0].calls_per_cpu_second
     print(
         f"{'run':36} {'ok':>6} {'failed':>6} {'seconds':>8} {'calls/s':>8} {'ratio':>6} "
@@ -497,6 +431,15 @@ def main() -> None:
             f"calls ok {waiting.calls_ok} / failed {waiting.calls_failed}; "
             f"CPU: PBX {waiting.pbx_cpu_share:.0%}, rtpengine {waiting.rtpengine_cpu_share:.0%}"
         )
+        if waiting.beside is not None:
+            alone = runs[1].cps
+            print(
+                f"beside the waiters: extension calls {waiting.beside.cps:.1f}/s "
+                f"({waiting.beside.calls_ok} ok, {waiting.beside.calls_failed} failed; "
+                f"{waiting.beside.cps / alone if alone else 0:.2f} of the run without them), "
+                f"fewest waiters receiving RTP in any second: {waiting.fewest_hearing_beside} "
+                f"of {waiting.waiters}"
+            )
 
 
 if __name__ == "__main__":

@@ -13,8 +13,14 @@ stay until the loop closes).
 
 from __future__ import annotations
 
+import ctypes
+import os
 import shutil
+import signal
 from collections.abc import Sequence
+
+_PR_SET_PDEATHSIG = 1
+"""prctl(2) option number, from <linux/prctl.h>."""
 
 
 class SetprivMissing(RuntimeError):
@@ -27,3 +33,14 @@ def dies_with_parent(argv: Sequence[str]) -> list[str]:
     if setpriv is None:
         raise SetprivMissing("setpriv is missing: install util-linux")
     return [setpriv, "--pdeathsig", "TERM", "--", *argv]
+
+
+def bind_to_parent(parent: int | None = None) -> None:
+    """For a process this one forked (no exec, so no `setpriv`): SIGKILL when its parent
+    (`parent`, default the current one) dies, and exit now if that parent is already gone."""
+    expected = os.getppid() if parent is None else parent
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != expected:  # the parent died before the prctl
+        os._exit(1)

@@ -86,6 +86,15 @@ class EventType(StrEnum):
     """A caller keyed the room's PIN and is in the room (`group` is the room's number)."""
     ROOM_PARTICIPANT_LEFT = "ROOM_PARTICIPANT_LEFT"
     """A participant left the room (hung up, or was hung up on)."""
+    # The PBX's own pickup and park of extension calls (docs/phone-features.md): the same stream.
+    CALL_PICKED_UP = "CALL_PICKED_UP"
+    """A user took a colleague's ringing call (`*98`, `*97<ext>`, an INVITE with Replaces)."""
+    CALL_PARKED = "CALL_PARKED"
+    """A user parked the call in a slot (`*68`, a transfer to `*68`, the console's ParkCall)."""
+    CALL_PARK_RETRIEVED = "CALL_PARK_RETRIEVED"
+    """A user took the parked call (`*88<slot>`)."""
+    CALL_PARK_RECALLED = "CALL_PARK_RECALLED"
+    """The park timed out: the call rings its parker again."""
 
 
 TERMINAL_CALL_EVENTS = frozenset(
@@ -120,6 +129,20 @@ GROUP_CALL_EVENTS = frozenset(
 ROOM_EVENTS = frozenset({EventType.ROOM_PARTICIPANT_JOINED, EventType.ROOM_PARTICIPANT_LEFT})
 """The conference rooms' events, on the group events' stream; not calls of a group (the reports
 record them without folding them into group call facts)."""
+
+CALL_HANDLING_EVENTS = frozenset(
+    {
+        EventType.CALL_PICKED_UP,
+        EventType.CALL_PARKED,
+        EventType.CALL_PARK_RETRIEVED,
+        EventType.CALL_PARK_RECALLED,
+    }
+)
+"""The PBX's pickup and park of extension calls (cti/call_handling_events.py), on the group
+events' stream: no group calls (the reports record them without folding them)."""
+
+RECORDED_ONLY_EVENTS = ROOM_EVENTS | CALL_HANDLING_EVENTS
+"""On the group events' stream, but no group call's: kept by the reports, never folded."""
 
 GROUP_CALL_KINDS = frozenset({"hunt_group", "auto_attendant", "fax"})
 """GROUP_CALL_OFFERED's `kind`: what answered the number (an instant group rings as a hunt
@@ -170,6 +193,10 @@ DATA_FIELDS: dict[EventType, frozenset[str]] = {
     EventType.GROUP_FAX_FAILED: frozenset({"mailed"}),
     EventType.ROOM_PARTICIPANT_JOINED: frozenset({"role", "muted", "participants"}),
     EventType.ROOM_PARTICIPANT_LEFT: frozenset({"role", "muted", "participants"}),
+    EventType.CALL_PICKED_UP: frozenset({"ringing_extension"}),
+    EventType.CALL_PARKED: frozenset({"slot"}),
+    EventType.CALL_PARK_RETRIEVED: frozenset({"slot", "parked_by"}),
+    EventType.CALL_PARK_RECALLED: frozenset({"slot"}),
 }
 """The `data` fields each event type may carry (docs/events.md, "data per type", explains each).
 The engine's property test checks every event it emits against this, and a docs test checks that

@@ -26,9 +26,19 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.utils import now
 
+from common.redis_connect import UrlRedis, sync_client
+from common.rq_worker import ParentBoundWorker
+
 SERIALIZER = JSONSerializer
 SERIALIZER_PATH = f"{SERIALIZER.__module__}.{SERIALIZER.__qualname__}"
 """What `rq worker --serializer` takes."""
+
+WORKER_CLASS_PATH = f"{ParentBoundWorker.__module__}.{ParentBoundWorker.__qualname__}"
+"""What `rq worker --worker-class` takes: forks that die with the worker (common/rq_worker.py)."""
+
+CONNECTION_CLASS_PATH = f"{UrlRedis.__module__}.{UrlRedis.__qualname__}"
+"""What `rq worker --connection-class` takes: `--url` may then be a Sentinel URL too
+(common/redis_connect.py), one parser for every process instead of rq's `SENTINEL` settings."""
 
 
 def job_queue(name: str, connection: Redis) -> Queue:
@@ -48,6 +58,7 @@ def simple_worker(queues: Sequence[Queue], connection: Redis) -> SimpleWorker:
 def worker_command(redis_url: str, queues: Sequence[str]) -> list[str]:
     """The product's `rq worker` with rq's scheduler (the `enqueue_at`/`enqueue_in` chains)."""
     return [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler",
+            "--worker-class", WORKER_CLASS_PATH, "--connection-class", CONNECTION_CLASS_PATH,
             "--serializer", SERIALIZER_PATH, "--url", redis_url, *queues]  # fmt: skip
 
 
@@ -96,10 +107,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m {__name__}")
     commands = parser.add_subparsers(dest="command", required=True)
     cron = commands.add_parser("cron", help="run the cron jobs a config module registers")
-    cron.add_argument("--url", required=True, help="Redis URL")
+    cron.add_argument("--url", required=True, help="Redis URL (common/redis_connect.py)")
     cron.add_argument("config", help="module calling rq.cron.register, e.g. cti.recording_cron")
     args = parser.parse_args(argv)
-    scheduler = JsonCronScheduler(connection=Redis.from_url(args.url))
+    scheduler = JsonCronScheduler(connection=sync_client(args.url))
     scheduler.load_config_from_file(args.config)
     scheduler.start()  # type: ignore[no-untyped-call]  # rq leaves this one unannotated
 

@@ -201,3 +201,40 @@ def belmenu_requests(prefix: str, scope: str, subject: str) -> str:
     """Bel-me-nu callback requests in the current window, per client address, button or
     visitor number digest (cti/belmenu.py)."""
     return f"{prefix}:belmenu:{scope}:{subject}"
+
+
+def provisioning_changes_channel(prefix: str) -> str:
+    """Pub/sub channel of committed provisioning changes: every product process applies the
+    changes another process made (cti/provisioning_relay.py, docs/provisioning.md)."""
+    return f"{prefix}:provisioning:changes"
+
+
+def engine_lease(prefix: str, tenant: str) -> str:
+    """`{node id}:{token}` of the node running the tenant's queue engine, expiring unless renewed
+    (cti/engine_lease.py)."""
+    return f"{prefix}:{tenant}:engine:lease"
+
+
+def engine_fence(prefix: str, tenant: str) -> str:
+    """Counter: the fencing token of the tenant's newest engine lease; journal writes carrying an
+    older one are refused (cti/engine_lease.py)."""
+    return f"{prefix}:{tenant}:engine:fence"
+
+
+def engine_commands(prefix: str, tenant: str) -> str:
+    """List: call-center commands relayed by nodes in standby to the node running the tenant's
+    queue engine, JSON requests (cti/engine_command_relay.py)."""
+    return f"{prefix}:{tenant}:engine:commands"
+
+
+def engine_command_reply(prefix: str, tenant: str, request_id: str) -> str:
+    """List: the one reply to a relayed command, popped by the node waiting for it; expiring
+    (cti/engine_command_relay.py)."""
+    return f"{prefix}:{tenant}:engine:commands:reply:{request_id}"
+
+
+def engine_command_claim(prefix: str, tenant: str, request_id: str) -> str:
+    """Set once, NX, by whichever side comes first: the holder taking a relayed command, or the
+    waiting node giving up on it (then the holder never carries it out); expiring
+    (cti/engine_command_relay.py)."""
+    return f"{prefix}:{tenant}:engine:commands:claim:{request_id}"

@@ -13,10 +13,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from redis.asyncio import Redis
 from starlette.concurrency import run_in_threadpool
 
+from common.redis_connect import async_client
 from cti.connection_slots import ConnectionSlots
+from cti.engine_command_relay import relayed_control
 from cti.event_log import EventLog
 from cti.fanout import EventFanout
 from cti.graphql_api.router import graphql_router
@@ -27,6 +28,7 @@ from cti.login_throttle import LoginThrottle
 from cti.metrics import CtiMetrics
 from cti.rest import (
     agent_totals,
+    alternate_numbers,
     api_tokens,
     auth,
     belmenu,
@@ -35,17 +37,23 @@ from cti.rest import (
     conference_rooms,
     contacts,
     crm_tokens,
+    custom_ringback,
     group_reports,
     hoteling,
+    intercom,
     manager_assistant,
     opencti,
     ops,
+    pickup_groups,
     provisioning,
+    provisioning_activation,
     provisioning_trunks,
     report_schedules,
     reports,
     screen_pop,
+    selective_services,
     sip_credential,
+    speed_dial,
     tenant_alerts,
     trunk_registrations,
     user_services,
@@ -71,9 +79,9 @@ GRAPHQL_PATH = "/graphql"
 def create_app(settings: CtiSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        redis = async_client(settings.redis_url, decode_responses=True)
         # The fan-out reader blocks its connection in XREAD: give it a client of its own.
-        reader = Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=None)
+        reader = async_client(settings.redis_url, decode_responses=True, socket_timeout=None)
         engine = make_engine(settings.database_url)
         users = UserDirectory(engine, settings.password_cost)
         if settings.create_tables:
@@ -106,7 +114,8 @@ def create_app(settings: CtiSettings) -> FastAPI:
             signer=TokenSigner(settings.token_secret, settings.token_ttl_seconds),
             screen_pop=settings.screen_pop or NoScreenPop(),
             metrics=metrics,
-            control_impl=settings.control,
+            control_impl=settings.control
+            or (relayed_control(redis, settings.key_prefix) if settings.relay_commands else None),
             shared_subscriptions=SharedSubscriptions(),
             login_throttle=LoginThrottle(
                 redis, settings.key_prefix, settings.login_limits, settings.clock
@@ -166,8 +175,14 @@ def create_app(settings: CtiSettings) -> FastAPI:
         provisioning.router,
         provisioning_trunks.platform_router,
         user_services.router,
+        selective_services.router,
+        speed_dial.router,
+        alternate_numbers.router,
+        custom_ringback.router,
         hoteling.router,
         manager_assistant.router,
+        pickup_groups.router,
+        intercom.router,
         voicemail.router,
         what_if.router,
         wallboards.router,
@@ -179,6 +194,7 @@ def create_app(settings: CtiSettings) -> FastAPI:
         opencti.router,
         belmenu.admin_router,
         belmenu.public_router,
+        provisioning_activation.public_router,
     ):
         app.include_router(router)
     schema = build_schema(

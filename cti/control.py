@@ -34,6 +34,13 @@ class ControlError(Exception):
         self.message = message
 
 
+UNAVAILABLE = frozenset(
+    {"control_unavailable", "engine_unreachable", "lease_unconfirmed", "engine_taking_over"}
+)
+"""The codes that refuse nothing but say "not now, try again in a few seconds" (HTTP 503): no
+engine in reach (docs/deploy.md, the tenant engine lease)."""
+
+
 class MonitorMode(StrEnum):
     """How a supervisor joins an agent's call from their own phone."""
 

@@ -62,8 +62,14 @@ class EngineControl:
         self._flush = flush
         self._clock = clock
 
+    def _refuse_elsewhere(self, tenant: str) -> None:
+        """Refuse a command this node cannot carry out for the tenant now: only a runtime among
+        several knows (cti/engine_leased.py, which relays commands for a tenant held elsewhere
+        before they get here); a single one runs every tenant."""
+
     async def _accepted(self, tenant: str, event: qi.Input) -> None:
         """Feed `event`; return once its step is published, or raise the engine's refusal."""
+        self._refuse_elsewhere(tenant)
         if tenant not in self._tenants:
             raise ControlError("unknown_tenant", f"no tenant {tenant!r}")
         for e in self._feed(tenant, event):
@@ -151,6 +157,7 @@ class EngineControl:
     # Call control: checked against the engine, carried out by the PBX ---------------------------
 
     def _agent_call(self, tenant: str, call_id: str) -> str:
+        self._refuse_elsewhere(tenant)
         holder = self._tenants.get(tenant)
         call = holder.engine.state.calls.get(call_id) if holder else None
         if call is None or call.agent is None:
@@ -205,6 +212,7 @@ class EngineControl:
             raise ControlError("monitor_failed", f"phone {extension} cannot join: {why}")
 
     async def stop_monitor(self, tenant: str, call_id: str, *, by: str) -> None:
+        self._refuse_elsewhere(tenant)
         holder = self._tenants.get(tenant)
         monitor = holder.monitors.pop(call_id, None) if holder else None
         if monitor is None:
@@ -222,6 +230,7 @@ class EngineControl:
         await self._flush()
 
     async def hang_up(self, tenant: str, call_id: str, *, by: str) -> None:
+        self._refuse_elsewhere(tenant)
         holder = self._tenants.get(tenant)
         if holder is None or call_id not in holder.engine.state.calls:
             raise ControlError("unknown_call", f"no call {call_id!r}")
@@ -243,6 +252,7 @@ class EngineControl:
 
     async def click_to_dial(self, tenant: str, extension: str, destination: str) -> str:
         """Ring the agent's phone first, then call the destination (the PBX's `Dial`)."""
+        self._refuse_elsewhere(tenant)
         holder = self._tenants.get(tenant)
         if holder is None or extension not in holder.engine.state.agents:
             raise ControlError("unknown_extension", f"no extension {extension!r} in {tenant}")

@@ -3,7 +3,10 @@ tenant's stream and the live snapshot rewritten, in the engine's order, by one p
 recovery (engine snapshot + journal replay) on start; compaction of long journals.
 
 Journal: Redis list `{prefix}:{tenant}:journal` of `{"input", "now"}`; engine snapshot:
-`{prefix}:{tenant}:engine_snapshot` (docs/runtime.md).
+`{prefix}:{tenant}:engine_snapshot` (docs/runtime.md). Every write of a tenant's journal is one
+script that first compares the step's fencing token with the tenant's newest
+(`{prefix}:{tenant}:engine:fence`): a node whose lease was taken over writes nothing more, and
+publishes nothing of what it was refused (docs/deploy.md, the tenant engine lease).
 """
 
 from __future__ import annotations
@@ -37,9 +40,26 @@ COMPACT_AFTER = 20_000
 a restart replays at most this many inputs (well under a second), and Redis keeps one snapshot
 plus a bounded list instead of every input since the tenant was created."""
 
-_Step = tuple[str, dict[str, object] | None, float, list[DomainEvent]]
-"""One engine step on its way out: tenant, encoded input, time fed, the events it made; or, with
-no input, a config change (`rebase`)."""
+_Step = tuple[str, dict[str, object] | None, float, list[DomainEvent], int | None]
+"""One engine step on its way out: tenant, encoded input, time fed, the events it made, the
+fencing token it was made under; or, with no input, a config change (`rebase`)."""
+
+# KEYS: fence, journal, engine snapshot. ARGV: token ('' = unfenced), then either 'push' and the
+# entries, or 'compact' and the snapshot document. Returns 0 when a newer token exists.
+_FENCED_WRITE = """
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+if ARGV[2] == 'compact' then
+  redis.call('SET', KEYS[3], ARGV[3])
+  redis.call('DEL', KEYS[2])
+else
+  for i = 3, #ARGV do
+    redis.call('RPUSH', KEYS[2], ARGV[i])
+  end
+end
+return 1
+"""
 
 
 class EngineJournal:
@@ -53,6 +73,7 @@ class EngineJournal:
         prefix: str,
         compact_after: int,
         clock: Callable[[], float],
+        on_fenced: Callable[[str], None] = lambda tenant: None,
     ) -> None:
         self._tenants = tenants
         self._redis = redis
@@ -61,6 +82,9 @@ class EngineJournal:
         self._prefix = prefix
         self._compact_after = compact_after
         self._clock = clock
+        self._on_fenced = on_fenced
+        """Told of a tenant whose write was refused (a newer lease holder): stop running it."""
+        self._fenced_write = redis.register_script(_FENCED_WRITE)
         self._outbox: asyncio.Queue[_Step] = asyncio.Queue()
         self._publisher: asyncio.Task[None] | None = None
         self._published = asyncio.Event()
@@ -166,16 +190,17 @@ class EngineJournal:
 
     def append(self, tenant: str, event: qi.Input, now: float, events: list[DomainEvent]) -> None:
         """Queue one engine step (its input, fed at `now`, and the events it made)."""
-        self._outbox.put_nowait((tenant, encode_input(event), now, events))
+        holder = self._tenants[tenant]
+        self._outbox.put_nowait((tenant, encode_input(event), now, events, holder.fence))
         self._unpublished += 1
-        self._tenants[tenant].journal_length += 1
+        holder.journal_length += 1
 
     def rebase(self, tenant: str) -> None:
         """The tenant runs a new config: its journal holds inputs fed under the old one, which a
         restart would replay under the new one. The next batch replaces them by an engine
         snapshot taken under the new config (and rewrites the live snapshot)."""
         self._rebase.add(tenant)
-        self._outbox.put_nowait((tenant, None, self._clock(), []))
+        self._outbox.put_nowait((tenant, None, self._clock(), [], self._tenants[tenant].fence))
         self._unpublished += 1
 
     async def write_snapshot(self, tenant: str) -> None:
@@ -187,16 +212,15 @@ class EngineJournal:
             while not self._outbox.empty():
                 batch.append(self._outbox.get_nowait())
             compaction = self._due_compaction(batch)
-            journaled = False
+            journaled: set[tuple[str, int | None]] | None = None
             # A failed batch is retried as it is, before anything fed since: the journal and
             # the stream must keep the engine's order, and entries already journaled must not
             # be journaled twice (a replay would apply them twice).
             while True:
                 try:
-                    if not journaled:
-                        await self._journal(batch, compaction)
-                        journaled = True
-                    await self._publish(batch)
+                    if journaled is None:
+                        journaled = await self._journal(batch, compaction)
+                    await self._publish([s for s in batch if (s[0], s[4]) in journaled])
                     break
                 except Exception:
                     log.exception("publishing %d engine steps failed; retrying", len(batch))
@@ -211,7 +235,9 @@ class EngineJournal:
         every input fed so far, so each state is exactly the one its journal leads to."""
         due: dict[str, tuple[str, int]] = {}
         for tenant in {tenant for tenant, *_ in batch}:
-            holder = self._tenants[tenant]
+            holder = self._tenants.get(tenant)
+            if holder is None:
+                continue  # stepped down (lease lost): its queued steps are only journaled
             if holder.journal_length < self._compact_after and tenant not in self._rebase:
                 continue
             self._rebase.discard(tenant)
@@ -223,22 +249,49 @@ class EngineJournal:
             due[tenant] = (document, holder.journal_length)
         return due
 
-    async def _journal(self, batch: list[_Step], compaction: dict[str, tuple[str, int]]) -> None:
-        # One transaction when compacting: a snapshot and the removal of the entries it covers
-        # (including this batch's) go together.
-        pipe = self._redis.pipeline(transaction=bool(compaction))
-        for tenant, encoded, now, _ in batch:
+    async def _journal(
+        self, batch: list[_Step], compaction: dict[str, tuple[str, int]]
+    ) -> set[tuple[str, int | None]]:
+        """Write the batch, one fenced script per tenant and token, all in one round trip (a
+        compaction's snapshot and the removal of the entries it covers, this batch's included,
+        go together); returns the (tenant, token) written, and stops the tenants refused."""
+        writes: dict[tuple[str, int | None], list[str]] = {}
+        for tenant, encoded, now, _, token in batch:
+            entries = writes.setdefault((tenant, token), [])
             if tenant not in compaction and encoded is not None:
-                pipe.rpush(self.journal_key(tenant), json.dumps({"input": encoded, "now": now}))
-        for tenant, (document, _) in compaction.items():
-            pipe.set(self.engine_snapshot_key(tenant), document)
-            pipe.delete(self.journal_key(tenant))
-        await pipe.execute()
+                entries.append(json.dumps({"input": encoded, "now": now}))
+        pipe = self._redis.pipeline(transaction=False)
+        for (tenant, token), entries in writes.items():
+            keys = [
+                redis_keys.engine_fence(self._prefix, tenant),
+                self.journal_key(tenant),
+                self.engine_snapshot_key(tenant),
+            ]
+            fence = "" if token is None else str(token)
+            if tenant in compaction:
+                args = [fence, "compact", compaction[tenant][0]]
+            else:
+                args = [fence, "push", *entries]
+            await self._fenced_write(keys=keys, args=args, client=pipe)
+        results = await pipe.execute()
+        refused = {write for write, ok in zip(writes, results, strict=True) if not ok}
+        for tenant, token in refused:
+            log.error("%s: journal write refused: a newer lease holder than token %s", tenant,
+                      token)  # fmt: skip
+            holder = self._tenants.get(tenant)
+            if holder is not None and holder.fence == token:
+                self._on_fenced(tenant)  # else an earlier run's steps, already let go of
         for tenant, (_, covered) in compaction.items():
-            self._tenants[tenant].journal_length -= covered  # leaves the inputs fed since
-            log.info("%s: %d journal entries compacted into an engine snapshot", tenant, covered)
+            holder = self._tenants.get(tenant)
+            if holder is not None and (tenant, holder.fence) not in refused:
+                holder.journal_length -= covered  # leaves the inputs fed since
+                log.info(
+                    "%s: %d journal entries compacted into an engine snapshot", tenant, covered
+                )
+        return set(writes) - refused
 
     async def _publish(self, batch: list[_Step]) -> None:
         for tenant in {tenant for tenant, *_ in batch}:
-            await self.write_snapshot(tenant)
-        await self._event_log.append_many(e for *_, events in batch for e in events)
+            if tenant in self._tenants:  # not when stepped down: the new holder writes it
+                await self.write_snapshot(tenant)
+        await self._event_log.append_many(e for _, _, _, events, _ in batch for e in events)

@@ -119,10 +119,10 @@ class PbxAdapter:
     def send(self, command: pbx.CallCommand) -> None:
         self._port.send(command)
 
-    def cancel_timers(self) -> None:
-        for handle in self._timers.values():
-            handle.cancel()
-        self._timers.clear()
+    def cancel_timers(self, tenant: str | None = None) -> None:
+        """Every tenant's timers, or one tenant's (its engine stops on this node)."""
+        for key in [k for k in self._timers if tenant is None or k[0] == tenant]:
+            self._timers.pop(key).cancel()
 
     # Engine commands -> PBX ---------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ Everything runs on one asyncio loop, so each engine step is atomic. Steps are pu
 by one publisher task (the stream refuses out-of-order sequences). Every input is journaled in
 Redis before it is published; on start the last engine snapshot is loaded and the journal after it
 replayed (the engine is deterministic) so agent states and the sequence carry on after a restart,
-and calls the old process held are ended (their SIP dialogs died with it). Once a tenant's journal
+and calls the old process held are ended (their SIP dialogs died with it), except those the
+restarted PBX takes over (`start(held)`, `take_over`). Once a tenant's journal
 is long, the publisher replaces it by a snapshot of the state it leads to (compaction).
 
 This module feeds the engine and wires its parts (docs/runtime.md): `EngineJournal` (journal,
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -37,6 +38,7 @@ from queueing import inputs as qi
 from queueing.config import TenantConfig
 from queueing.engine import Engine, step
 from queueing.events import DomainEvent
+from queueing.state import IN_QUEUE, Phase
 from queueing.state_codec import decode_state, encode_state
 
 log = logging.getLogger(__name__)
@@ -62,9 +64,15 @@ class EngineRuntime(EngineControl):
         clock: Callable[[], float] = time.time,
         listeners: Sequence[Callable[[DomainEvent], None]] = (),
         compact_after: int = COMPACT_AFTER,
+        on_fenced: Callable[[str], None] = lambda tenant: None,
     ) -> None:
         tenants = {c.tenant: EngineTenant(Engine(c)) for c in configs}
         self._running = tenants
+        self._kept: dict[str, set[str]] = {}
+        self._held: dict[str, str | None] = {}
+        """The calls a restarted PBX is taking over (`start(held)`), until `take_over`: a tenant
+        whose engine starts meanwhile (its lease taken, or added) keeps them too."""
+        """Per tenant, the waiting calls kept by `start(held)` until `take_over`."""
         """The one dict every part reads its tenants from: `add_tenant` adds to it."""
         self._listeners = tuple(listeners)
         """Called with every event as it is made (e.g. CRM call logging); must be cheap."""
@@ -76,6 +84,7 @@ class EngineRuntime(EngineControl):
             prefix=prefix,
             compact_after=compact_after,
             clock=clock,
+            on_fenced=on_fenced,
         )
         super().__init__(
             tenants,
@@ -99,10 +108,15 @@ class EngineRuntime(EngineControl):
     def engine_snapshot_key(self, tenant: str) -> str:
         return self._journal.engine_snapshot_key(tenant)
 
-    async def start(self) -> None:
+    async def start(self, held: Mapping[str, str | None] | None = None) -> None:
+        """`held`: calls whose dialogs a restarted PBX is about to take over (issue 20), each
+        with the extension it is bridged to (None: the caller alone). A waiting call held alone
+        and a talking call held with its agent are kept for `take_over`; the others end as
+        lost."""
+        self._held = dict(held or {})
         for tenant in self._tenants:
             await self._journal.recover(tenant)
-            self._end_previous_process_calls(tenant)
+            self._end_previous_process_calls(tenant, self._held)
         self._journal.start()
         for tenant in self._tenants:
             await self._journal.write_snapshot(tenant)
@@ -112,20 +126,64 @@ class EngineRuntime(EngineControl):
         tenant = config.tenant
         if tenant in self._tenants:
             return
-        self._running[tenant] = EngineTenant(Engine(config))
+        await self._run_tenant(config, fence=None)
+
+    async def _run_tenant(self, config: TenantConfig, *, fence: int | None) -> None:
+        """Start a tenant's engine where its journal leaves it, writing with `fence`."""
+        tenant = config.tenant
+        self._running[tenant] = EngineTenant(Engine(config), fence=fence)
         await self._journal.recover(tenant)
-        self._end_previous_process_calls(tenant)
+        self._end_previous_process_calls(tenant, self._held)
         await self._journal.write_snapshot(tenant)
         self._pbx.refresh_numbers()
         log.info("%s: engine running", tenant)
 
-    def _end_previous_process_calls(self, tenant: str) -> None:
+    def _end_previous_process_calls(
+        self, tenant: str, held: Mapping[str, str | None] | None = None
+    ) -> None:
         """The calls of the previous process are gone with its SIP dialogs: end them as lost by
         the platform (CALL_LOST, never the caller's abandonment), all in one step so no agent is
-        offered one of them meanwhile, and let agents out of wrap-up (its timer died too)."""
+        offered one of them meanwhile, and let agents out of wrap-up (its timer died too).
+        With calls in `held` (their dialogs are being taken over) all of this waits for
+        `take_over`: no agent may be offered a call before the PBX holds it again."""
         state = self._tenants[tenant].engine.state
-        if state.calls:
-            self.feed(tenant, qi.CallsLost(tuple(state.calls), LOST_IN_RESTART))
+        held = held or {}
+        kept = {
+            call.call_id
+            for call in state.calls.values()
+            if call.call_id in held
+            and call.callback is None
+            and (
+                (call.phase in IN_QUEUE and held[call.call_id] is None)
+                or (call.phase is Phase.TALKING and held[call.call_id] == call.agent)
+            )
+        }
+        if kept:
+            self._kept[tenant] = kept
+        else:
+            self._sweep(tenant, ())
+
+    def take_over(self, taken: Collection[str]) -> set[str]:
+        """The running PBX holds the `taken` calls again (after `start(held)`): the waiting
+        ones carry on in their places and the talking ones with their agents (`CallsTakenOver`),
+        then the previous process's other calls end as lost. Returns the calls carried on; the
+        PBX hangs up the others."""
+        carried: set[str] = set()
+        for tenant, kept in self._kept.items():
+            resumed = tuple(sorted(kept & set(taken)))
+            self._sweep(tenant, resumed)
+            carried.update(resumed)
+        self._kept.clear()
+        self._held.clear()  # a tenant whose lease is taken later: its calls were another node's
+        return carried
+
+    def _sweep(self, tenant: str, resumed: tuple[str, ...]) -> None:
+        state = self._tenants[tenant].engine.state
+        if resumed:
+            self.feed(tenant, qi.CallsTakenOver(resumed))
+        lost = tuple(call_id for call_id in state.calls if call_id not in resumed)
+        if lost:
+            self.feed(tenant, qi.CallsLost(lost, LOST_IN_RESTART))
         for timer_id, (kind, _) in list(state.timers.items()):
             if kind == "wrap_up":
                 self.feed(tenant, qi.TimerFired(timer_id))

@@ -19,6 +19,9 @@ class EngineTenant:
     leg_counter: int = 0
     monitors: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Call id -> (monitor id, supervisor's extension) while a supervisor listens in."""
+    fence: int | None = None
+    """The fencing token of this node's lease on the tenant, carried by every journal write;
+    None when the runtime runs without leases (cti/engine_lease.py)."""
     journal_length: int = 0
     """Entries in the tenant's Redis journal (after its snapshot), written or queued."""
     dials: dict[str, str] = field(default_factory=dict)

@@ -13,8 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, assert_never
 
+from common.speed_dial import SPEED_DIAL_8, SPEED_DIAL_100, split_programmed
+from cti.alternate_numbers_live import LiveAlternates
 from cti.control import CallCenterControl, ControlError
+from cti.custom_ringback_live import LiveRingbacks
+from cti.selective_services import CallNotifyMailer
 from cti.snapshots import AgentState, StateCause
+from cti.speed_dial_live import LiveSpeedDials
 from cti.user_services_live import LiveUserServices
 from pbx_core import call_control as cc
 from pbx_core.features import phrases
@@ -28,9 +33,12 @@ from pbx_core.features.codes import (
 )
 from pbx_core.media.spoken import SpokenPrompts
 from pbx_core.service import PbxService
+from provisioning.alternate_numbers_store import AlternateNumbersService
+from provisioning.custom_ringback import CustomRingbackService
 from provisioning.errors import ProvisioningError
 from provisioning.profiles import FEATURES
 from provisioning.service import ProvisioningService
+from provisioning.speed_dial_store import SpeedDialService
 from provisioning.user_services_store import UserServicesService, UserServicesView
 
 log = logging.getLogger(__name__)
@@ -66,9 +74,11 @@ class FeatureCodeCalls:
         services: UserServicesService,
         control: CallCenterControl,
         spoken: SpokenPrompts,
+        speed_dials: SpeedDialService,
     ) -> None:
         self._send = send
         self._services = services
+        self._speed_dials = speed_dials
         self._control = control
         self._spoken = spoken
         self.delegates: dict[Owner, cc.CallHandler] = {}
@@ -179,6 +189,12 @@ class FeatureCodeCalls:
                     by=user.username,
                 )
                 return
+            case Action.SPEED_DIAL_8 | Action.SPEED_DIAL_100:
+                feature = SPEED_DIAL_8 if action is Action.SPEED_DIAL_8 else SPEED_DIAL_100
+                slot, number = split_programmed(feature, argument)
+                change = self._speed_dials.change
+                await asyncio.to_thread(change, actor, tenant, user.username, {slot: number})
+                return
             case (
                 Action.DIVERSION_INHIBITOR  # a call prefix the PBX itself takes off
                 | Action.VOICE_PORTAL
@@ -195,6 +211,8 @@ class FeatureCodeCalls:
                 | Action.HOTELING_SIGN_OUT
                 | Action.FILTERING_TOGGLE
                 | Action.ASSISTANT_OPT_TOGGLE
+                | Action.INTERCOM
+                | Action.BARGE_IN_PICKUP
             ):
                 raise ControlError("not_here", f"{action} is not handled by feature codes")
             case _:
@@ -208,15 +226,26 @@ def wire_phone_features(
     services: UserServicesService,
     control: CallCenterControl,
     prompts_dir: Path,
+    speed_dials: SpeedDialService,
+    alternates: AlternateNumbersService,
+    ringbacks: CustomRingbackService,
 ) -> FeatureCodeCalls:
-    """Forwarding and do-not-disturb live in the PBX, feature codes answered: the product's one
-    call at start-up. Blocking (SQL): call it off the event loop, before the PBX starts."""
+    """Forwarding, do-not-disturb, speed dial, alternate numbers, ringbacks live in the PBX, feature
+    codes answered: the product's one call at start-up. Blocking (SQL): call it off the event
+    loop, before the PBX starts."""
     LiveUserServices(services, provisioning, pbx.user_services).load_all()
+    mailer = CallNotifyMailer.from_env()
+    if mailer is not None:
+        pbx.user_services.call_notify = mailer.notify
+    LiveSpeedDials(speed_dials, provisioning, pbx.speed_dials).load_all()
+    LiveAlternates(alternates, provisioning, pbx.alternates).load_all()
+    LiveRingbacks(ringbacks, provisioning, pbx.ringbacks).load_all()
     calls = FeatureCodeCalls(
         pbx.send,
         services,
         control,
         SpokenPrompts(prompts_dir / "spoken"),  # the cache the queue's position prompts use
+        speed_dials,
     )
     pbx.register_handler(calls.on_call_event, [FEATURE_CODE_ROUTE])
     return calls

@@ -23,7 +23,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from common.event_types import DATA_FIELDS, GROUP_CALL_EVENTS, ROOM_EVENTS, EventType
+from common.event_types import DATA_FIELDS, GROUP_CALL_EVENTS, RECORDED_ONLY_EVENTS, EventType
 from common.redis_keys import group_event_stream
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,8 @@ class GroupEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.type not in GROUP_CALL_EVENTS | ROOM_EVENTS:
-            raise ValueError(f"{self.type} is not a group call event (nor a room's)")
+        if self.type not in GROUP_CALL_EVENTS | RECORDED_ONLY_EVENTS:
+            raise ValueError(f"{self.type} is no event of the group events' stream")
         extra = set(self.data) - DATA_FIELDS[self.type]
         if extra:
             raise ValueError(f"{self.type} declares no data {sorted(extra)}")

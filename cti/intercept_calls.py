@@ -1,8 +1,10 @@
-"""InterceptGroup (service description ch. 7): the calls from outside to an intercepted tenant.
-The PBX hands them here (`INTERCEPT_ROUTE`, pbx_core/sip/direct_numbers.py); this answers, plays
-the tenant's intercept message (its uploaded announcement, else the text spoken) and then sends
-the caller to the alternate number, or hangs up. The settings are read at each call, so the
-admin's switch and message apply to the next call without a restart."""
+"""InterceptGroup and InterceptUser (service description ch. 7): the calls from outside to an
+intercepted tenant, and every call to an intercepted user. The PBX hands them here
+(`INTERCEPT_ROUTE`, pbx_core/sip/direct_numbers.py; `INTERCEPT_USER_ROUTE`,
+pbx_core/features/forwarding.py); this answers, plays the intercept message (the tenant's
+uploaded announcement, else the text spoken) and then sends the caller to the alternate number,
+or hangs up. The settings are read at each call, so the admin's switch and message apply to the
+next call without a restart."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from cti.group_calls import announced
 from pbx_core import call_control as cc
 from pbx_core.media.spoken import SpokenPrompts
 from pbx_core.service import PbxService
-from pbx_core.trunks.incoming_plan import INTERCEPT_ROUTE
+from pbx_core.trunks.incoming_plan import INTERCEPT_ROUTE, INTERCEPT_USER_ROUTE
 from provisioning.errors import ProvisioningError
+from provisioning.intercept_user import UserIntercepts
 from provisioning.service import ProvisioningService
 from provisioning.trunks_incoming import IncomingPlans, InterceptView
 
@@ -31,10 +34,14 @@ DEFAULT_TEXT: Mapping[str, str] = {
 
 class InterceptCalls:
     def __init__(
-        self, send: Callable[[cc.CallCommand], None], plans: IncomingPlans, prompts_dir: Path
+        self,
+        send: Callable[[cc.CallCommand], None],
+        read: Callable[[str, str], InterceptView],
+        prompts_dir: Path,
     ) -> None:
+        """`read(tenant, called)`: the intercept in force for a call (blocking, SQL)."""
         self._send = send
-        self._plans = plans
+        self._read = read
         self._prompts_dir = prompts_dir
         self._spoken = SpokenPrompts(prompts_dir / "spoken")
         self._playing: dict[str, tuple[str, str | None]] = {}
@@ -59,8 +66,8 @@ class InterceptCalls:
 
     async def _intercept(self, call_id: str, tenant: str, called: str) -> None:
         try:
-            view = await asyncio.to_thread(self._plans.intercept, tenant)
-        except ProvisioningError as error:  # the tenant was deleted meanwhile
+            view = await asyncio.to_thread(self._read, tenant, called)
+        except ProvisioningError as error:  # the tenant or user was deleted meanwhile
             log.warning("intercept of %s: %s", call_id, error)
             self._send(cc.Reject(call_id, 404, "Not Found"))
             return
@@ -87,9 +94,19 @@ class InterceptCalls:
                                view.language)  # fmt: skip
 
 
+def _tenant_intercept(plans: IncomingPlans) -> Callable[[str, str], InterceptView]:
+    """Whoever the call is for, the tenant's intercept."""
+    return lambda tenant, _called: plans.intercept(tenant)
+
+
 def wire_intercept(
     pbx: PbxService, provisioning: ProvisioningService, prompts_dir: Path
 ) -> InterceptCalls:
-    calls = InterceptCalls(pbx.send, IncomingPlans(provisioning.transactions), prompts_dir)
+    """The tenant's intercept (InterceptGroup) and each user's (InterceptUser), one handler each."""
+    plans = IncomingPlans(provisioning.transactions)
+    calls = InterceptCalls(pbx.send, _tenant_intercept(plans), prompts_dir)
     pbx.register_handler(calls.on_call_event, [INTERCEPT_ROUTE])
+    users = UserIntercepts(provisioning.transactions)
+    user_calls = InterceptCalls(pbx.send, users.of_extension, prompts_dir)
+    pbx.register_handler(user_calls.on_call_event, [INTERCEPT_USER_ROUTE])
     return calls

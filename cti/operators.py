@@ -7,8 +7,9 @@ that makes the first one on a production install.
 
 A production start (`python -m cti.run`) has no users at all: the operator made here signs in at
 `/admin`, creates the first tenant and its admin, and so on (docs/provisioning.md, "First start").
-The operator lives in cti's user directory, in the default tenant (`CtiSettings.default_tenant`),
-so `POST /api/v1/auth/token` with the bare name finds it.
+The operator is an account in the provisioning database (`prov_accounts`, docs/provisioning.md
+"One user store"), in the default tenant (`CtiSettings.default_tenant`), so
+`POST /api/v1/auth/token` with the bare name finds it.
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ from pbx_core.trunks.calling_plan import OutgoingPlan
 from pbx_core.trunks.fraud_guard import VelocityLimits, velocity_limits
 from pbx_core.trunks.incoming_plan import IncomingPlan
 from pbx_core.trunks.routing import Carrier, DirectNumber, TrunkRouting
+from provisioning.intercept_user import ENTITY as USER_INTERCEPT
+from provisioning.intercept_user import UserIntercepts
 from provisioning.service import ProvisioningService
 from provisioning.trunks_calling_plans import ENTITY as CALLING_PLAN
 from provisioning.trunks_calling_plans import CallingPlans
@@ -36,7 +38,7 @@ DEMO_CARRIER = ("127.0.0.1", 5090)
 """The demo's carrier trunk (contract.md, "Outside world (demo)"), unless `OPENCC_CARRIER`."""
 ROUTING_ENTITIES = frozenset(
     {"tenant", "number_block", "number", "user", "call_center", CALLING_PLAN, TRUNK}
-    | {PLAN_ENTITY, INTERCEPT_ENTITY}
+    | {PLAN_ENTITY, INTERCEPT_ENTITY, USER_INTERCEPT}
 )
 """Changes that can move a direct number, a caller ID or a plan (a user's extension too)."""
 
@@ -86,7 +88,10 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
     incoming_plans: dict[str, IncomingPlan] = {}
     user_incoming: dict[tuple[str, str], IncomingPlan] = {}
     intercepted: list[str] = []
+    user_intercepts = UserIntercepts(service.transactions)
+    intercepted_users: list[tuple[str, str]] = []
     for tenant in tenants:
+        intercepted_users += [(tenant, e) for e in user_intercepts.intercepted(tenant)]
         found = incoming.stored(tenant)
         if found.tenant is not None:
             incoming_plans[tenant] = _incoming(found.tenant)
@@ -108,6 +113,7 @@ def provisioned_trunks(service: ProvisioningService, tenants: Sequence[str]) -> 
         tenant_carriers=own, inbound_addresses=inbound, platform_carriers=platform,
         capacity=capacity, rejecting_anonymous=rejecting, incoming_plans=incoming_plans,
         user_incoming_plans=user_incoming, intercepted=intercepted, tenant_velocity=velocity,
+        intercepted_users=intercepted_users,
     )  # fmt: skip
 
 

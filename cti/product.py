@@ -1,8 +1,9 @@
 """The whole product in one process: PBX (sippy + rtpengine), queue engine runtime, CTI web
 server (REST, GraphQL, browser clients), CRM screen-pop, and beside it an rq worker.
 
-`python -m cti.demo` (what `make demo` runs) calls `run_product` with
-`ProductSettings.from_env(demo=True)`; `python -m cti.run` (production) with `demo=False`.
+`python -m cti.demo` (what `make demo` runs, under `cti/node_supervisor.py`) calls
+`run_product` with `ProductSettings.from_env(demo=True)`; `python -m cti.run` (production) with
+`demo=False`.
 Tests start it the same way on free ports.
 """
 
@@ -19,11 +20,10 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from redis import Redis as SyncRedis
-from redis.asyncio import Redis
 
 from common.dependencies import check_patched_versions
 from common.job_queues import job_queue
+from common.redis_connect import async_client, sync_client
 from common.redis_keys import DEFAULT_PREFIX, pbx_prefix
 from common.supervision import Supervisor
 from crm_connectors.index import CrmIndex
@@ -39,6 +39,7 @@ from cti.browser_phone import (
     browser_phone_pbx_settings,
     install_browser_phone,
 )
+from cti.call_handling_events import CallHandlingEvents
 from cti.cdr_publisher import CdrPublisher
 from cti.contact_sources import start_contact_sources
 from cti.contacts_demo import seed_demo_contacts
@@ -46,6 +47,8 @@ from cti.contacts_screen_pop import ContactsScreenPop
 from cti.crm_call_log import CrmCallLogging
 from cti.crm_connections import start_crm_connections
 from cti.demo_company import DEMO_TENANT
+from cti.engine_lease import node_id
+from cti.engine_leased import LeasedEngineRuntime
 from cti.engine_provisioning import LiveEngineConfig, all_engine_configs
 from cti.engine_runtime import EngineRuntime
 from cti.event_log import EventLog
@@ -58,11 +61,14 @@ from cti.group_events import GroupEventPublisher
 from cti.hoteling_calls import wire_hoteling
 from cti.ice_servers import ICE_SERVERS_ENV
 from cti.intercept_calls import wire_intercept
+from cti.intercom_live import wire_intercom
 from cti.manager_assistant_calls import follow, wire_manager_assistant
 from cti.operators import FIRST_OPERATOR_HINT, operators
+from cti.password_pool import PasswordPool
 from cti.passwords import hash_password
 from cti.pbx_directory import provisioned_directories
 from cti.pbx_trunks import DEMO_CARRIER, carrier_address, start_live_trunks
+from cti.pickup_groups_live import wire_pickup_groups
 from cti.product_checks import (
     ProductError,
     check_before_start,
@@ -70,10 +76,14 @@ from cti.product_checks import (
 )
 from cti.product_children import (
     REPORT_INGESTER,
+    RTPENGINE_REDIS_DB_ENV,
     SupervisedRtpengine,
     python_module_spec,
     redis_answers,
     rq_worker_spec,
+    rtpengine_address,
+    rtpengine_redis_db,
+    start_media,
     start_private_redis,
 )
 from cti.provisioning_demo import (
@@ -81,6 +91,7 @@ from cti.provisioning_demo import (
     seed_demo_company,
     seed_demo_operator,
 )
+from cti.provisioning_relay import relay_changes
 from cti.receptionist_product import start_receptionist
 from cti.recording_product import ProductRecordings
 from cti.rest import contact_sources as contact_sources_api
@@ -99,21 +110,25 @@ from cti.user_services_live import profile_of
 from cti.users import UserDirectory, make_engine
 from cti.voicemail import Voicemail
 from cti.voicemail_mail import VoicemailMailer
+from pbx_core.call_control import Hangup
 from pbx_core.config import PbxConfig, RtpengineAddress
+from pbx_core.edge.kamailio import edge_addresses
 from pbx_core.fax import spandsp
 from pbx_core.media.prompts import generate_all
-from pbx_core.media.rtpengine_process import free_udp_port
 from pbx_core.service import PbxService
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT
 from pbx_core.sip.tls_context import TlsFiles
 from pbx_core.sip.tls_transport import DEFAULT_PORT as DEFAULT_SIP_TLS_PORT
+from provisioning.alternate_numbers_store import AlternateNumbersService
 from provisioning.announcement_store import AnnouncementService
 from provisioning.announcements import PROMPTS_SUBDIR
 from provisioning.contacts_store import ContactStore
+from provisioning.custom_ringback import CustomRingbackService
 from provisioning.db import migrate as migrate_provisioning
 from provisioning.group_services_store import GroupServices
 from provisioning.report_schedules import ReportScheduleStore
 from provisioning.service import ProvisioningService
+from provisioning.speed_dial_store import SpeedDialService
 from provisioning.user_services_store import UserServicesService
 from provisioning.voicemail_boxes import VoicemailBoxes
 from provisioning.voicemail_messages import VoicemailMessages
@@ -145,6 +160,9 @@ class ProductSettings:
     """SIP over TLS (`OPENCC_SIP_TLS_CERT`, `OPENCC_SIP_TLS_KEY`); None: off (docs/pbx.md)."""
     sip_tls_port: int = DEFAULT_SIP_TLS_PORT
     """Its port (`OPENCC_SIP_TLS_PORT`), used only with `sip_tls`."""
+    sip_edge: tuple[tuple[str, int], ...] = ()
+    """The Kamailios in front (`OPENCC_SIP_EDGE`, host:port[,...]; `PbxConfig.edge_proxies`,
+    docs/deploy.md "Kamailio"): their requests' phone address is the Via below theirs."""
     redis_url: str | None = None
     """None: 127.0.0.1:6379 if it answers, else a private redis-server started here."""
     var_dir: Path = Path("var")
@@ -153,6 +171,17 @@ class ProductSettings:
     key_prefix: str = DEFAULT_PREFIX
     media: bool = True
     """Run rtpengine for prompts, music on hold and recording."""
+    rtpengine: RtpengineAddress | None = None
+    """An rtpengine of its own (`OPENCC_RTPENGINE`, host:ng-port; its own systemd unit in
+    production) instead of the product's child: its sessions, and so the callers' music and
+    the calls' audio, outlive a PBX crash (docs/deploy.md). Its DTMF feed goes to
+    `rtpengine_dtmf_port` (`OPENCC_RTPENGINE_DTMF_PORT`), its recordings to `var/recordings`."""
+    rtpengine_dtmf_port: int | None = None
+    rtpengine_redis_db: int | None = None
+    """The product's own rtpengine keeps its calls' media sessions in this DB of the product's
+    Redis (`OPENCC_RTPENGINE_REDIS_DB`, default 15 from the environment, `off`: none), so a
+    restart after its crash restores them; the DB must be rtpengine's alone (docs/deploy.md).
+    None here (tests building settings directly): parallel products would share one DB."""
     rq_worker: bool = True
     carrier: tuple[str, int] = DEMO_CARRIER
     """The demo's carrier (`OPENCC_CARRIER`, host:port), made the platform's trunk when there is
@@ -180,11 +209,17 @@ class ProductSettings:
             webrtc_ice_servers=env.get(ICE_SERVERS_ENV, ""),
             sip_tls=tls_files_from_env(env, "OPENCC_SIP_TLS"),
             sip_tls_port=int(env.get("OPENCC_SIP_TLS_PORT", str(DEFAULT_SIP_TLS_PORT))),
+            sip_edge=edge_addresses(env.get("OPENCC_SIP_EDGE"), "OPENCC_SIP_EDGE"),
             redis_url=env.get("REDIS_URL") or None,
             var_dir=Path(env.get("OPENCC_VAR_DIR", "var")),
             database_url=env.get("DATABASE_URL") or None,
             key_prefix=env.get("OPENCC_KEY_PREFIX", DEFAULT_PREFIX),
             media=env.get("OPENCC_MEDIA", "1") != "0",
+            rtpengine=rtpengine_address(env.get("OPENCC_RTPENGINE")),
+            rtpengine_dtmf_port=int(env["OPENCC_RTPENGINE_DTMF_PORT"])
+            if env.get("OPENCC_RTPENGINE_DTMF_PORT")
+            else None,
+            rtpengine_redis_db=rtpengine_redis_db(env.get(RTPENGINE_REDIS_DB_ENV)),
             carrier=carrier_address(env.get("OPENCC_CARRIER")),
             carrier_tls_ca=Path(env["OPENCC_CARRIER_TLS_CA"])
             if "OPENCC_CARRIER_TLS_CA" in env
@@ -252,26 +287,21 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # Writes only the prompts missing (all, the first time; a new one, after an update).
         await asyncio.to_thread(generate_all, prompts_dir)
 
-        rtp_address = None
-        recordings = None
-        dtmf_port = None
-        if settings.media:
-            dtmf_port = free_udp_port(settings.host)  # rtpengine's DTMF feed is UDP
-            rtpengine = SupervisedRtpengine(var / "rtpengine", var / "recordings", dtmf_port)
-            await supervisor.supervise(rtpengine.spec())
-            product.rtpengine = rtpengine
-            assert rtpengine.current is not None
-            rtp_address = RtpengineAddress(rtpengine.current.host, rtpengine.current.ng_port)
-            recordings = rtpengine.current.recording_dir
+        media = await start_media(
+            settings.media, settings.rtpengine, settings.rtpengine_dtmf_port, settings.host,
+            var, redis_url, settings.rtpengine_redis_db, supervisor,
+        )  # fmt: skip
+        product.rtpengine = media.own
 
         # Provisioning first: the demo company is made through it (once), and the engine
         # runtime runs the call centers it holds.
-        database = make_engine(database_url)  # one pool for the users' and provisioning's tables
+        database = make_engine(database_url)  # provisioning's, with the operators and API tokens
         stack.callback(database.dispose)
         users = UserDirectory(database)
-        await asyncio.to_thread(users.create_tables)
         await asyncio.to_thread(migrate_provisioning, database)
-        provisioning = ProvisioningService(database, hash_password)
+        passwords = PasswordPool()  # a CSV import's web passwords over the cores
+        stack.callback(passwords.close)
+        provisioning = ProvisioningService(database, hash_password, hash_many=passwords.hash_all)
         if settings.demo:
             await asyncio.to_thread(seed_demo_company, provisioning, DEMO_TENANT)
             await asyncio.to_thread(seed_demo_contacts, database, DEMO_TENANT)
@@ -284,7 +314,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             log.warning(FIRST_OPERATOR_HINT)
         engine_configs = await asyncio.to_thread(all_engine_configs, provisioning)
 
-        redis = Redis.from_url(redis_url, decode_responses=True)
+        redis = async_client(redis_url, decode_responses=True)
         stack.push_async_callback(redis.aclose)
         # The PBX serves every tenant's phones, each in its SIP domain as the digest realm (the
         # demo tenant's, or else the host's, is the realm of requests for no tenant's domain);
@@ -324,11 +354,13 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
                 sip_tls_port=settings.sip_tls_port,
                 redis_url=redis_url,
                 key_prefix=pbx_prefix(settings.key_prefix),
-                rtpengine=rtp_address,
+                rtpengine=media.address,
                 prompts_dir=prompts_dir,
-                recordings_dir=recordings,
-                dtmf_listen_port=dtmf_port,
+                recordings_dir=media.recordings,
+                dtmf_listen_port=media.dtmf_port,
                 park_timeout=settings.park_timeout,
+                keep_dialogs=True,
+                edge_proxies=settings.sip_edge,
                 **browser_phone_pbx_settings(
                     settings.host,
                     settings.http_port,
@@ -351,15 +383,18 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         )
         pbx.on_alert(alerts.on_alert)
         stack.push_async_callback(alerts.drain)
-        crm_queue = job_queue("crm", SyncRedis.from_url(redis_url))
+        crm_queue = job_queue("crm", sync_client(redis_url))
         crm_logging = CrmCallLogging(CallLogger(crm_queue))
-        runtime = EngineRuntime(
+        # Each tenant's engine runs on the one node holding its lease (docs/deploy.md); a
+        # single product process simply holds them all, its own from its last run at once.
+        runtime = LeasedEngineRuntime(
             engine_configs,
             pbx,
             redis,
             EventLog(redis, settings.key_prefix),
             SnapshotStore(redis, settings.key_prefix),
             prefix=settings.key_prefix,
+            node=node_id(var),
             prompts_dir=prompts_dir,
             listeners=[crm_logging.on_event],
         )
@@ -372,11 +407,23 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         # Bel-me-nu's callbacks to users and hunt groups (cti/belmenu_calls.py).
         belmenu_calls = BelmenuCalls(pbx.send, groups)
         stack.callback(asyncio.create_task(follow(pbx, belmenu_calls)).cancel)
-        await runtime.start()
+        # A crashed PBX's callers: their waiting calls keep their places (docs/deploy.md).
+        dialogs = await pbx.stored_dialogs()
+        await runtime.start(
+            held={d.call_id: d.bridged.extension if d.bridged else None for d in dialogs}
+        )
         LiveEngineConfig(provisioning, runtime, asyncio.get_running_loop(), pbx)
         user_services = UserServicesService(database)
+        # Changes committed by other processes (API nodes, CLIs) reach these live tables too.
+        stop_relay = await relay_changes(
+            redis_url, settings.key_prefix, provisioning, user_services
+        )
+        stack.push_async_callback(stop_relay)
+        speed_dials, alternates = SpeedDialService(database), AlternateNumbersService(database)
+        ringbacks = CustomRingbackService(database)
         feature_codes = await asyncio.to_thread(wire_phone_features, pbx, provisioning,
-                                                user_services, runtime, prompts_dir)  # fmt: skip
+                                                user_services, runtime.control, prompts_dir,
+                                                speed_dials, alternates, ringbacks)  # fmt: skip
         hoteling = await asyncio.to_thread(wire_hoteling, pbx, provisioning, database,
                                            user_services, feature_codes, prompts_dir)  # fmt: skip
         # The conference rooms, live (cti/bridge_rooms_live.py).
@@ -387,6 +434,10 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         manager_assistant = await asyncio.to_thread(wire_manager_assistant, pbx, provisioning,
             database, user_services, feature_codes, prompts_dir, loop, filtered_store)  # fmt: skip
         stack.callback(asyncio.create_task(follow(pbx, manager_assistant.calls)).cancel)
+        pickup_groups = await asyncio.to_thread(wire_pickup_groups, pbx, provisioning, database)
+        intercom = await asyncio.to_thread(wire_intercom, pbx, provisioning, database)
+        pickups_and_parks = CallHandlingEvents(group_events.publish)  # to `groupCalls`
+        stack.callback(asyncio.create_task(follow(pbx, pickups_and_parks)).cancel)
         # Every tenant's direct numbers and calling plans (each number routes in its own tenant).
         demo_carrier = settings.carrier if settings.demo else None
         await start_live_trunks(provisioning, pbx, None, demo_carrier, loop)
@@ -405,13 +456,18 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         stack.callback(receptionist.task.cancel)
         await pbx.start()
         stack.push_async_callback(pbx.stop)
+        taken = await pbx.take_over(dialogs)
+        for call_id in set(taken) - runtime.take_over(taken):  # not the engine's: hang it up
+            pbx.send(Hangup(call_id, code=503, reason="Service Unavailable"))
+        if dialogs:
+            log.warning("took over %d of %d stored calls", len(taken), len(dialogs))
         await voicemail.tell_phones(pbx.set_message_counts, list(pbx.directories.tenants))
 
         # The reports schema too, before anything reads it: the ingester (started below) would
         # migrate it as well, but only once its process is up, and the report API and every
         # reader in between would find no tables.
         await asyncio.to_thread(migrate_reports, database_url)
-        report_queue = job_queue(REPORT_QUEUE, SyncRedis.from_url(redis_url))
+        report_queue = job_queue(REPORT_QUEUE, sync_client(redis_url))
         await asyncio.to_thread(
             rearm_report_schedules, ReportScheduleStore(database), report_queue, database_url
         )
@@ -435,7 +491,7 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
             redis_url=redis_url,
             database_url=database_url,
             key_prefix=settings.key_prefix,
-            control=runtime,
+            control=runtime.control,  # commands for tenants held elsewhere: relayed
             provisioning=provisioning,
             screen_pop=contacts_pop,
             crm_errors=CRM_ERRORS.snapshot,
@@ -448,8 +504,13 @@ async def run_product(settings: ProductSettings, ready: asyncio.Event | None = N
         app = create_app(cti_settings)
         app.state.voicemail = voicemail
         app.state.user_services = user_services  # the REST API's (cti/rest/user_services.py)
+        app.state.speed_dials = speed_dials  # the REST API's (cti/rest/speed_dial.py)
+        app.state.alternate_numbers = alternates  # cti/rest/alternate_numbers.py
+        app.state.custom_ringbacks = ringbacks  # cti/rest/custom_ringback.py
         app.state.hoteling = hoteling  # cti/rest/hoteling.py
         app.state.manager_assistant = manager_assistant  # cti/rest/manager_assistant.py
+        app.state.pickup_groups = pickup_groups  # cti/rest/pickup_groups.py
+        app.state.intercom = intercom  # cti/rest/intercom.py
         app.include_router(manager_assistant_api.calls_router)  # needs the PBX, as the console
         app.state.pbx = pbx  # the conference bridge's rooms (cti/rest/conference_rooms.py)
         app.state.belmenu_calls = belmenu_calls  # cti/rest/belmenu.py

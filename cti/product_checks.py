@@ -1,7 +1,7 @@
 """What the product checks before it starts anything (docs/cti.md): its ports free, the
 certificates of its TLS listeners usable, the browser phones' ICE servers well formed, and no
 published demo password reachable from other machines. Each refusal is a `ProductError` whose
-message says what to change."""
+message says what to change. A malformed `REDIS_URL` is refused here too."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import ipaddress
 import socket
 from typing import TYPE_CHECKING
 
+from common.redis_connect import check_url
 from cti.demo_company import DEMO_TENANT
 from cti.ice_servers import IceServersError, parse_ice_servers
+from cti.product_children import DEFAULT_REDIS_URL, rtpengine_redis_target
 from cti.provisioning_demo import published_demo_logins
 from cti.sip_tls import certificate_problem
 from cti.users import UserDirectory
@@ -24,6 +26,11 @@ if TYPE_CHECKING:
 def check_before_start(settings: ProductSettings) -> None:
     """Ports and certificates: refused here, nothing has started yet."""
     _check_ports_free(settings)
+    if settings.redis_url is not None:
+        try:
+            check_url(settings.redis_url)
+        except ValueError as error:
+            raise ProductError(f"REDIS_URL {error}") from error
     for problem in (
         certificate_problem(settings.sip_tls, "SIP over TLS", "OPENCC_SIP_TLS"),
         # No media: no WebSocket listener, so its certificate is not used either.
@@ -36,6 +43,13 @@ def check_before_start(settings: ProductSettings) -> None:
         parse_ice_servers(settings.webrtc_ice_servers)
     except IceServersError as error:
         raise ProductError(str(error)) from error
+    if settings.media and settings.rtpengine is None:
+        try:  # its own rtpengine's sessions: never in the product's own Redis DB
+            rtpengine_redis_target(
+                settings.redis_url or DEFAULT_REDIS_URL, settings.rtpengine_redis_db
+            )
+        except ValueError as error:
+            raise ProductError(str(error)) from error
 
 
 class ProductError(RuntimeError):

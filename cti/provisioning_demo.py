@@ -5,8 +5,8 @@ The company is made once: its users when the tenant has none, its call centers (
 engine settings of `cti.demo_company`) when it has none. A restart therefore keeps every change
 an admin made through the API (a password, a setting, a deleted user).
 
-The operator is a sign-in account above the tenants: it lives in cti's user directory (provisioning
-knows only tenant users), in the default tenant, so `POST /api/v1/auth/token` with a bare
+The operator is a sign-in account above the tenants: an account in provisioning's `prov_accounts`
+(it is no tenant's user), in the default tenant, so `POST /api/v1/auth/token` with a bare
 `operator` finds it.
 """
 
@@ -114,8 +114,9 @@ def seed_demo_company(service: ProvisioningService, tenant: str = DEMO_TENANT) -
 
 
 def forget_moved_demo_users(directory: UserDirectory, tenant: str = DEMO_TENANT) -> None:
-    """Drop the demo users earlier releases seeded into cti_users: they live in provisioning
-    now, and an old copy would let a user an admin deleted sign in again."""
+    """Drop the demo users earlier releases seeded as accounts (copied from `cti_users` by
+    revision `oneuser`): they are provisioned users now, and an old copy would let a user an
+    admin deleted sign in again."""
     for spec in demo_users():
         directory.remove_user(tenant, spec.username)
 

@@ -220,14 +220,21 @@ class ReceptionistConsole:
             return Tile(extension, name, state)
         return Tile(extension, name, state, shown.remote, shown.remote_name)
 
-    def directory(self, tenant: str, query: str) -> list[Tile]:
-        """The tenant's users whose name or extension contains `query` (case-insensitive)."""
+    def directory(self, tenant: str, query: str, watcher: str | None) -> list[Tile]:
+        """The tenant's users whose name or extension contains `query` (case-insensitive),
+        without those whose Privacy leaves `watcher` (the searcher's extension) out."""
         directory = self._pbx.directories.of_tenant(tenant)
         if directory is None:
             return []
         needle = query.strip().lower()
+        services = self._pbx.user_services
         found = sorted(
-            (u for u in directory.users.values() if _matches(needle, u.extension, u.display_name)),
+            (
+                u
+                for u in directory.users.values()
+                if _matches(needle, u.extension, u.display_name)
+                and services.get(tenant, u.extension).visible_to(watcher, u.extension)
+            ),
             key=lambda u: (u.display_name.lower(), u.extension),
         )
         return [self.tile(tenant, u.extension) for u in found[:DIRECTORY_RESULTS]]

@@ -9,12 +9,12 @@ import subprocess
 from pathlib import Path
 
 from fastapi import FastAPI
-from redis import Redis
 from sqlalchemy import Engine
 
 import recordings_ui
 from common.child_processes import dies_with_parent
 from common.job_queues import cron_command, job_queue
+from common.redis_connect import sync_client
 from common.supervision import ChildSpec
 from cti.product_children import RQ_CRON
 from cti.recording_archive import RecordingPaths, enqueue_archiving
@@ -28,7 +28,7 @@ class ProductRecordings:
     def __init__(self, paths: RecordingPaths, redis_url: str) -> None:
         self.paths = paths
         self._redis_url = redis_url
-        self.queue = job_queue(paths.queue_name, Redis.from_url(redis_url))
+        self.queue = job_queue(paths.queue_name, sync_client(redis_url))
 
     @classmethod
     def under(

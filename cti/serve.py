@@ -3,8 +3,10 @@ several workers: `uvicorn --factory cti.serve:app_from_env --workers 2 --port 80
 --ws-per-message-deflate false` (see `WEB_SERVER_OPTIONS`).
 
 Settings come from the environment (`CtiSettings.from_env`). Without an engine runtime in this
-process, queries and subscriptions work from Redis and mutations answer "call control is not
-available"; `make demo` runs the app in the process that runs the engine instead.
+process, queries and subscriptions work from Redis and call-center commands are relayed to the
+node running the tenant's engine (docs/deploy.md, the tenant engine lease, point 9): such
+processes run behind any HTTP balancer. `make demo` runs the app in the process that runs the
+engine instead.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ web process's CPU (docs/cti.md, "Fan-out performance"), for little saved on a LA
 
 def app_from_env() -> FastAPI:
     """App factory for `uvicorn --factory` (each worker builds its own app)."""
-    return create_app(CtiSettings.from_env())
+    return create_app(CtiSettings.from_env(relay_commands=True))
 
 
 def main() -> None:

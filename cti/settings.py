@@ -71,7 +71,12 @@ class CtiSettings:
     password_cost: ScryptCost = PRODUCTION_COST
     create_tables: bool = True
     control: CallCenterControl | None = None
-    """The engine runtime; without it mutations answer "call control unavailable"."""
+    """The engine runtime; without it (and without `relay_commands`) mutations answer "call
+    control unavailable"."""
+    relay_commands: bool = False
+    """Without `control`: relay call-center commands to the node running the tenant's engine
+    over Redis (an API process of its own, `cti/serve.py`; docs/deploy.md, point 9 of the
+    tenant engine lease)."""
     screen_pop: ScreenPopLookup | None = None
     provisioning: ProvisioningService | None = None
     """The product's service (the engine runtime listens to its changes); None: the app makes

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import logging
 
-import redis
 from redis.asyncio import Redis
 
+from common.redis_connect import sync_client
 from common.redis_keys import token_generation
 from provisioning.unit import Change
 
@@ -42,6 +42,8 @@ class TokenGenerations:
 
 
 def revokes_sign_in(change: Change) -> bool:
+    if change.remote:  # the process that committed it ended the sessions (shared Redis)
+        return False
     return change.entity == "user" and (
         change.action == "delete" or bool(change.changed & SIGN_IN_FIELDS)
     )
@@ -53,7 +55,7 @@ class RevokeOnAccountChange:
     tokens dead. Hence a blocking Redis client of its own."""
 
     def __init__(self, redis_url: str, prefix: str) -> None:
-        self._redis = redis.Redis.from_url(redis_url)
+        self._redis = sync_client(redis_url)
         self._prefix = prefix
 
     def __call__(self, change: Change) -> None:

@@ -1,20 +1,29 @@
 """The PBX's table of forwarding and do-not-disturb, kept equal to provisioning: filled at
 start-up, one user's row replaced after each committed change to their services, the whole
-tenant again after a change to its users (a new user, a changed profile or extension)."""
+tenant again after a change to its users (a new user, a changed profile or extension) or to a
+schedule (selective services' rules name them)."""
 
 from __future__ import annotations
 
+from cti.selective_services import pbx_selective
 from pbx_core.features.diversion import N_WAY_OTHERS, THREE_WAY_OTHERS, Forwarding
 from pbx_core.features.table import ServicesTable
 from provisioning.errors import NotFound
 from provisioning.profiles import FEATURES, Profile
+from provisioning.schedules import ScheduleKind
 from provisioning.service import ProvisioningService
 from provisioning.unit import Change
-from provisioning.user_services_store import ENTITY, UserServicesService, UserServicesView
+from provisioning.user_services_store import (
+    ENTITY,
+    TenantSchedules,
+    UserServicesService,
+    UserServicesView,
+)
 
 
-def pbx_forwarding(view: UserServicesView) -> Forwarding:
-    """What the PBX applies: only the services the user's profile includes."""
+def pbx_forwarding(view: UserServicesView, schedules: TenantSchedules) -> Forwarding:
+    """What the PBX applies: only the services the user's profile includes (`schedules`: the
+    tenant's, which selective services' rules name)."""
     services = view.services.without_features_of(view.profile)
     return Forwarding(
         forward_always=services.forward_always,
@@ -29,6 +38,8 @@ def pbx_forwarding(view: UserServicesView) -> Forwarding:
         features=FEATURES[view.profile],
         profile=view.profile.value,
         language=view.language,
+        selective=pbx_selective(services.selective, schedules),
+        privacy=frozenset(services.privacy_permitted) if services.privacy else None,
     )
 
 
@@ -64,13 +75,19 @@ class LiveUserServices:
 
     def load(self, tenant: str) -> None:
         views = self._services.all(tenant)
-        self._table.replace_tenant(tenant, ((v.extension, pbx_forwarding(v)) for v in views))
+        schedules = self._services.schedules(tenant)
+        self._table.replace_tenant(
+            tenant, ((v.extension, pbx_forwarding(v, schedules)) for v in views)
+        )
 
     def _on_change(self, change: Change) -> None:
         if change.entity == ENTITY:
             view = self._services.get(change.tenant, change.key)
-            self._table.put(change.tenant, view.extension, pbx_forwarding(view))
-        elif change.entity == "user":
+            schedules = self._services.schedules(change.tenant)
+            self._table.put(change.tenant, view.extension, pbx_forwarding(view, schedules))
+        elif change.entity in ("user", "tenant") or change.entity in set(ScheduleKind):
+            # A user added or renumbered, a relay's resync of the tenant (all of it), or a
+            # schedule that selective rules may name.
             self.load(change.tenant)
 
 

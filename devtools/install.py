@@ -38,6 +38,7 @@ SYSTEM_PACKAGES: dict[str, str] = {
     "chromium": "120",
     "libspandsp2": "0.0.6",  # fax to e-mail: the T.30 receiver (docs/fax.md)
     "libtiff-tools": "4.5.0",  # fax to e-mail: tiff2pdf
+    "kamailio": "5.6.3",  # the SIP edge in front of several PBX nodes (docs/deploy.md)
 }
 
 # What uv prints for each failure we explain in one line.
@@ -108,9 +109,15 @@ def sync_venv() -> None:
     check_python()
     ensure_uv()
     done = _run([str(UV), "sync", "--locked", "--extra", "dev", "--quiet"], env=_uv_env())
-    if done.returncode == 0:
-        return
-    explain_uv_failure(done.stderr)
+    if done.returncode != 0:
+        explain_uv_failure(done.stderr)
+    if not os.environ.get("UV_OFFLINE"):
+        # `sync --locked` installs from the lock's own URLs and leaves the index's metadata out
+        # of uv's cache; one resolution with the network puts it there, so that uv can later tell
+        # offline that a changed pyproject.toml made the lock stale (tests/devtools/).
+        checked = _run([str(UV), "lock", "--check", "--refresh", "--quiet"], env=_uv_env())
+        if checked.returncode != 0 and any(m in checked.stderr for m in _LOCK_STALE):
+            explain_uv_failure(checked.stderr)
 
 
 def explain_uv_failure(stderr: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from common.dependencies import exit_unless_patched_versions
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.directory import demo_directory
+from pbx_core.edge.kamailio import host_and_port
 from pbx_core.media.prompts import generate_all
 from pbx_core.media.rtpengine_process import RtpengineProcess, free_udp_port, start_rtpengine
 from pbx_core.service import PbxService
@@ -47,6 +48,7 @@ async def run(args: argparse.Namespace) -> None:
         prompts_dir=var / "prompts",
         recordings_dir=var / "recordings" if media else None,
         dtmf_listen_port=dtmf_port,
+        edge_proxies=tuple(args.edge),
     )
     pbx = PbxService(config, demo_directory())
     pbx.register_handler(StandaloneRinger(pbx.send))
@@ -74,6 +76,14 @@ def main() -> None:
     parser.add_argument("--key-prefix", default="pbx:")
     parser.add_argument("--var", default="var", help="prompts, rtpengine and recordings")
     parser.add_argument("--no-media", action="store_true", help="no rtpengine: SDP pass-through")
+    parser.add_argument(
+        "--edge",
+        type=host_and_port,
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="the Kamailio this node sits behind (repeatable; docs/deploy.md)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     asyncio.run(run(args))

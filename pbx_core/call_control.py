@@ -232,6 +232,8 @@ class Dial:
     """Ask `extension`'s phone to answer by itself (as `OfferCall.auto_answer`), a desk phone
     too: the user clicked at their screen (the receptionist console's announce). A browser
     phone is always asked."""
+    alert_info: str = ""
+    """An `Alert-Info` for `extension`'s phone (a distinctive ring: the automatic callback's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,6 +501,8 @@ class CallParked:
     extension: str
     slot: str
     retrieved_by: str = ""
+    recalled: bool = False
+    """The park timed out and the call rings `extension` again (not a retrieve by the parker)."""
 
 
 @dataclass(frozen=True, slots=True)

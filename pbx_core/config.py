@@ -47,6 +47,12 @@ class PbxConfig:
     key_prefix: str = "pbx:"
     """Prefix of every Redis key the PBX writes (tests use their own, so runs never mix)."""
     realm: str = "opencc"
+    edge_proxies: tuple[tuple[str, int], ...] = ()
+    """(host, port) of the SIP edge (Kamailio) this node sits behind: a request from there is
+    read as coming from the address in the Via below the edge's (the phone's), so the ban on
+    password guessing, nonces and trust by address see the phone, not the edge (one phone's
+    wrong password must not ban every phone behind it). Only for a node that nothing but the
+    edge can reach (docs/deploy.md, "Kamailio")."""
     auth_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     """Failed digest authentications per source address before a ban, and its length."""
     carrier_registration: RegistrationPolicy = field(default_factory=RegistrationPolicy)
@@ -72,4 +78,7 @@ class PbxConfig:
     """CA certificates (PEM) a TLS trunk's carrier is checked against; None: the system's."""
     park_timeout: float = DEFAULT_PARK_TIMEOUT
     """How long a parked call waits before it rings the user who parked it again."""
+    keep_dialogs: bool = False
+    """Keep the callers' dialogs of application-driven calls in Redis, so a restarted PBX takes
+    them over (`PbxService.stored_dialogs`, `take_over`; docs/deploy.md)."""
     """How long an extension-to-extension call rings before the caller hears 480."""

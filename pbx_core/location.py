@@ -5,6 +5,11 @@ can share them and a stale phone disappears without a sweeper. The key prefix is
 so tests never see each other's bindings; every binding is keyed by (tenant, extension), so two
 tenants' 1001 are two bindings.
 
+One key holds all the devices of one extension (SharedCallAppearance: up to `MAX_DEVICES`, each
+identified by its Contact URI, each with its own expiry; docs/phone-features.md, "Several
+devices per user"); the key lives as long as its longest registration. A user whose profile
+allows one device keeps today's rule: a new registration replaces the old one.
+
 Lookups may be served from a local cache that stays coherent across nodes: every write through
 a `LocationStore` (any node) publishes "<store id> <tenant>:<extension>" on the channel
 `<prefix>binding-changes`, and every other caching store drops that entry when it arrives.
@@ -18,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import threading
 import time
 import uuid
@@ -25,7 +31,7 @@ import weakref
 from dataclasses import asdict, dataclass
 
 from redis import Redis
-from redis.client import PubSub
+from redis.client import Pipeline, PubSub
 from redis.exceptions import RedisError
 
 from common.redis_keys import location_binding, location_bindings, location_changes_channel
@@ -45,6 +51,10 @@ _POLL_SECONDS = 1.0
 """How often the listener looks up from Redis to notice that its store is gone."""
 _RETRY_SECONDS = 1.0
 
+_LONGEST_REGISTRATION = 3600
+MAX_DEVICES = 10
+"""Devices one user may register at once with SharedCallAppearance (seed ch. 7: "up to 10")."""
+
 
 @dataclass(frozen=True, slots=True)
 class Binding:
@@ -63,8 +73,35 @@ class Binding:
         return f";{WS_FLOW_PARAM}=" in self.contact
 
 
+Devices = tuple[Binding, ...]
+"""An extension's registered devices, the most recent registration first (empty: none)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """One device in the extension's key: its binding and when (wall clock) it expires."""
+
+    binding: Binding
+    until: float
+
+
+def merge_device(
+    stored: list[_Stored], binding: Binding, now: float, max_devices: int
+) -> list[_Stored] | None:
+    """The extension's devices after `binding` registers (most recent first), or None: it
+    would be device number `max_devices + 1`. With one device allowed the new one replaces
+    whatever was there (a phone that moved, or a second phone taking over)."""
+    fresh = _Stored(binding, now + binding.expires)
+    if max_devices <= 1:
+        return [fresh]
+    others = [s for s in stored if s.until > now and s.binding.contact != binding.contact]
+    if len(others) >= max_devices:
+        return None
+    return [fresh, *others]
+
+
 class _BindingCache:
-    """Entries are (monotonic time they stop being valid, binding or None = not registered).
+    """Entries are (monotonic time they stop being valid, devices; empty = not registered).
 
     Hits read the dict without a lock (the SIP thread's hot path); a miss only stores what it
     read if no invalidation happened since it asked Redis (`generation`), so a change that is
@@ -72,19 +109,17 @@ class _BindingCache:
 
     def __init__(self, max_age: float) -> None:
         self.max_age = max_age
-        self.entries: dict[str, tuple[float, Binding | None]] = {}
+        self.entries: dict[str, tuple[float, Devices]] = {}
         self.generation = 0
         self.live = False
         """Subscribed: invalidations reach us, entries may be trusted."""
         self.closed = False
         self._lock = threading.Lock()
 
-    def store(
-        self, extension: str, generation: int, valid_until: float, binding: Binding | None
-    ) -> None:
+    def store(self, extension: str, generation: int, valid_until: float, devices: Devices) -> None:
         with self._lock:
             if self.live and generation == self.generation:
-                self.entries[extension] = (valid_until, binding)
+                self.entries[extension] = (valid_until, devices)
 
     def invalidate(self, extension: str) -> None:
         with self._lock:
@@ -161,31 +196,60 @@ class LocationStore:
         if listener.is_alive():
             log.warning("location invalidation listener %s did not stop", listener.name)
 
-    def save(self, binding: Binding) -> None:
+    def save(self, binding: Binding, max_devices: int = 1) -> bool:
+        """Register `binding` (replacing the same Contact's earlier one). False: refused, the
+        extension has `max_devices` other devices registered already."""
         key = self._key(binding.tenant, binding.extension)
-        scoped = _scoped(binding.tenant, binding.extension)
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.set(key, json.dumps(asdict(binding)), ex=binding.expires)
-        pipe.publish(self._channel, self._change(scoped))
-        pipe.execute()
-        if self._cache is not None:
-            self._cache.invalidate(scoped)
+        refused = False
 
-    def remove(self, tenant: str, extension: str) -> None:
+        def write(pipe: Pipeline) -> None:
+            nonlocal refused
+            now = time.time()
+            merged = merge_device(_load(pipe.get(key)), binding, now, max_devices)
+            refused = merged is None
+            if merged is not None:
+                pipe.multi()
+                _store(pipe, key, merged, now)
+
+        self._redis.transaction(write, key)
+        if refused:
+            return False
+        self._changed(binding.tenant, binding.extension)
+        return True
+
+    def remove(self, tenant: str, extension: str, contact: str | None = None) -> None:
+        """Unregister one device (`contact`) or, None, all of the extension's."""
+        key = self._key(tenant, extension)
+        if contact is None:
+            self._redis.delete(key)
+        else:
+
+            def write(pipe: Pipeline) -> None:
+                now = time.time()
+                kept = [s for s in _load(pipe.get(key)) if s.binding.contact != contact]
+                pipe.multi()
+                _store(pipe, key, [s for s in kept if s.until > now], now)
+
+            self._redis.transaction(write, key)
+        self._changed(tenant, extension)
+
+    def _changed(self, tenant: str, extension: str) -> None:
         scoped = _scoped(tenant, extension)
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.delete(self._key(tenant, extension))
-        pipe.publish(self._channel, self._change(scoped))
-        pipe.execute()
+        self._redis.publish(self._channel, self._change(scoped))
         if self._cache is not None:
             self._cache.invalidate(scoped)
 
     def lookup(self, tenant: str, extension: str) -> Binding | None:
+        """The extension's most recently registered device (None: not registered)."""
+        devices = self.devices(tenant, extension)
+        return devices[0] if devices else None
+
+    def devices(self, tenant: str, extension: str) -> Devices:
+        """Every registered device of the extension, the most recent registration first."""
         key = self._key(tenant, extension)
         cache = self._cache
         if cache is None or not cache.live:
-            raw = self._redis.get(key)
-            return None if raw is None else _decode(raw)
+            return _live(_load(self._redis.get(key)), time.time())
         scoped = _scoped(tenant, extension)
         entry = cache.entries.get(scoped)
         asked_at = time.monotonic()
@@ -194,15 +258,16 @@ class LocationStore:
         generation = cache.generation
         pipe = self._redis.pipeline(transaction=False)
         pipe.get(key)
-        pipe.pttl(key)
-        raw, ttl_ms = pipe.execute()
-        binding = None if raw is None else _decode(raw)
+        (raw,) = pipe.execute()
+        now = time.time()
+        stored = [s for s in _load(raw) if s.until > now]
         valid_until = asked_at + cache.max_age
-        if binding is not None and ttl_ms >= 0:
-            # Counted from before the read: the entry lapses no later than the key does.
-            valid_until = min(valid_until, asked_at + ttl_ms / 1000)
-        cache.store(scoped, generation, valid_until, binding)
-        return binding
+        if stored:
+            # Counted from before the read: the entry lapses no later than its first device.
+            valid_until = min(valid_until, asked_at + min(s.until for s in stored) - now)
+        devices = _live(stored, now)
+        cache.store(scoped, generation, valid_until, devices)
+        return devices
 
     def registered_extensions(self, tenant: str) -> list[str]:
         prefix = self._key(tenant, "")
@@ -225,8 +290,29 @@ def _scoped(tenant: str, extension: str) -> str:
     return f"{tenant}:{extension}"
 
 
-def _decode(raw: bytes | str) -> Binding:
-    return Binding(**json.loads(raw))
+def _load(raw: bytes | str | None) -> list[_Stored]:
+    """The devices in an extension's key (a key written before several devices, one binding
+    object, reads as one device that lives as long as the key)."""
+    if raw is None:
+        return []
+    value = json.loads(raw)
+    if isinstance(value, dict):  # no registration outlives MAX_EXPIRES (sip/registrar.py)
+        return [_Stored(Binding(**value), time.time() + _LONGEST_REGISTRATION)]
+    return [_Stored(Binding(**item["binding"]), float(item["until"])) for item in value]
+
+
+def _live(stored: list[_Stored], now: float) -> Devices:
+    return tuple(s.binding for s in stored if s.until > now)
+
+
+def _store(pipe: Pipeline, key: str, stored: list[_Stored], now: float) -> None:
+    """Write the devices (none: delete the key); the key lives as long as its last device."""
+    if not stored:
+        pipe.delete(key)
+        return
+    ttl = max(1, math.ceil(max(s.until for s in stored) - now))
+    items = [{"binding": asdict(s.binding), "until": s.until} for s in stored]
+    pipe.set(key, json.dumps(items), ex=ttl)
 
 
 def _listen(cache_ref: weakref.ref[_BindingCache], redis: Redis, channel: str, origin: str) -> None:

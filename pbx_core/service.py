@@ -20,19 +20,25 @@ import inspect
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from redis import Redis
 
+from common.redis_connect import sync_client
 from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig
 from pbx_core.directory import Directories, Directory
 from pbx_core.fax.part import FaxSettings
+from pbx_core.features.alternates import AlternatesTable
 from pbx_core.features.hoteling import HotelingTable
+from pbx_core.features.intercom import IntercomTable
 from pbx_core.features.manager_assistant import ManagerAssistantTable
+from pbx_core.features.pickup_groups import PickupGroupsTable
+from pbx_core.features.ringback import RingbackTable
 from pbx_core.features.rooms import Participant, RoomsTable
+from pbx_core.features.speed_dial import SpeedDialTable
 from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
@@ -41,9 +47,13 @@ from pbx_core.presence.blf import BusyLampField, sip_dialog_ids
 from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls import CallManager
+from pbx_core.sip.calls.dialog_takeover import DialogKeeper
+from pbx_core.sip.calls.shared_appearance import devices_allowed
 from pbx_core.sip.carrier_registration import CarrierRegistrations, RegistrationStatus
+from pbx_core.sip.dialog_store import DialogStore, StoredDialog
 from pbx_core.sip.digest import DigestAuth
 from pbx_core.sip.listeners import StreamListeners
+from pbx_core.sip.peer import add_relay, remove_relay
 from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
 from pbx_core.sip.sdp import dtmf_from_event_code
@@ -59,7 +69,15 @@ from pbx_core.voicemail.mwi import MessageWaiting
 
 log = logging.getLogger(__name__)
 
+SIP_THREAD_REDIS_SECONDS = 2.0
+"""The longest the SIP thread waits for Redis (bindings, stored dialogs): an unreachable Redis
+costs the request at hand an error (a call ends 500, a dialog is not stored), never every call
+frozen until Redis answers again (docs/deploy.md, "Redis unreachable")."""
+
 _STOP = object()
+
+DIALOG_CHECK_SECONDS = 2.0
+"""How long a restarted PBX waits for the callers' answers to the check of their dialogs."""
 
 
 class PbxService:
@@ -87,7 +105,15 @@ class PbxService:
         self.trunks = TrunkRouting.of(config.outbound_trunk)
         """Direct numbers, carrier, calling plans (`update_trunks`)."""
         self._owns_redis = redis is None
-        self._redis = redis if redis is not None else Redis.from_url(config.redis_url)
+        self._redis = (
+            redis
+            if redis is not None
+            else sync_client(
+                config.redis_url,
+                socket_timeout=SIP_THREAD_REDIS_SECONDS,
+                socket_connect_timeout=SIP_THREAD_REDIS_SECONDS,
+            )
+        )
         # Made here, not in start(): bindings can be saved and read before the PBX runs.
         self.locations = self._open_locations()
         self.user_services = ServicesTable()
@@ -98,6 +124,16 @@ class PbxService:
         """Hoteling guests on host phones, kept current by the application."""
         self.manager_assistant = ManagerAssistantTable()
         """Managers' call filtering to their assistants, kept current by the application."""
+        self.pickup_groups = PickupGroupsTable()
+        """Call pickup groups (features/pickup_groups.py): the application fills it."""
+        self.intercom = IntercomTable()
+        """Who accepts whose intercom calls (features/intercom.py): the application fills it."""
+        self.speed_dials = SpeedDialTable()
+        """Users' speed dial lists, kept current by the application."""
+        self.alternates = AlternatesTable()
+        """Users' alternate numbers, kept current by the application."""
+        self.ringbacks = RingbackTable()
+        """Users' custom ringback prompts, kept current by the application."""
         self._handlers: dict[str, cc.CallHandler] = {}
         self._default_handler: cc.CallHandler | None = None
         self._subscribers: list[asyncio.Queue[cc.CallEvent]] = []
@@ -117,6 +153,9 @@ class PbxService:
         self.auth_throttle: AuthThrottle | None = None
         """Failed authentications and bans while the PBX runs (`counts()` for /metrics)."""
         self._media: NgClient | None = None
+        self._dialogs = DialogStore(self._redis, config.key_prefix) if config.keep_dialogs else None
+        self._token = 0
+        """This node's fencing token, from the store at the first `stored_dialogs` or start."""
 
     # -----------------------------------------------------------------------------------------
     # Wiring
@@ -172,8 +211,32 @@ class PbxService:
     # -----------------------------------------------------------------------------------------
     # Life cycle
 
+    async def stored_dialogs(self) -> list[StoredDialog]:
+        """The dialogs a previous PBX process kept (before `start`: the engine runtime must know
+        which of its calls still have a caller before it ends the others as lost)."""
+        if self._dialogs is None:
+            return []
+        if not self._token:
+            self._token = await asyncio.to_thread(self._dialogs.next_token)
+        return await asyncio.to_thread(self._dialogs.load, self._token)
+
+    async def take_over(self, dialogs: Sequence[StoredDialog]) -> list[str]:
+        """Rebuild those calls in the running PBX; the ids of the calls it holds again: those
+        whose caller did not answer the check of its dialog with 481 within `DIALOG_CHECK_SECONDS`
+        (an unanswered check keeps the call: the caller may only be slow)."""
+        stack, calls = self._stack, self._calls
+        assert stack is not None and calls is not None, "start() first"
+        taken = await asyncio.to_thread(stack.call_sync, calls.take_over, dialogs)
+        deadline = time.monotonic() + DIALOG_CHECK_SECONDS
+        while time.monotonic() < deadline and None in calls.dialog_checks.values():
+            await asyncio.sleep(0.05)
+        gone = set(await asyncio.to_thread(stack.call_sync, calls.drop_forgotten_dialogs))
+        return [call_id for call_id in taken if call_id not in gone]
+
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        if self._dialogs is not None and not self._token:
+            self._token = await asyncio.to_thread(self._dialogs.next_token)
         # First: a certificate that cannot be used (TlsConfigError) leaves nothing half-started.
         listeners = StreamListeners(self.config)
         if self.locations.closed:  # stopped before: a cache that follows changes again
@@ -181,27 +244,36 @@ class PbxService:
         if self.config.rtpengine is not None:
             self._media = NgClient(self.config.rtpengine.host, self.config.rtpengine.ng_port)
         stack = SipThread(self.config.sip_host, self.config.sip_port, self._build_router)
+        starting = asyncio.ensure_future(asyncio.to_thread(stack.start))
         try:
-            await asyncio.to_thread(stack.start)
-        except Exception:
+            await asyncio.shield(starting)
+        except BaseException as error:
+            if isinstance(error, asyncio.CancelledError):
+                # A thread cannot be cancelled: the stack starts anyway, and left running it
+                # would hold ED2 (one per process) from every later start. Stop it once up.
+                with contextlib.suppress(Exception):
+                    await starting
+                    await asyncio.to_thread(stack.stop)
             if self._media is not None:
                 self._media.close()
                 self._media = None
             raise
         self._stack = stack
         self._listeners = listeners
+        for proxy in self.config.edge_proxies:
+            add_relay(proxy)
         try:
             await listeners.start()
             await self.update_trunks(self.trunks)  # TCP/TLS trunks given before the start
-        except Exception:
-            await self.stop()
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
+            if self.config.dtmf_listen_port is not None:
+                self._dtmf_transport, _ = await self._loop.create_datagram_endpoint(
+                    lambda: _DtmfFeed(self),
+                    local_addr=(self.config.sip_host, self.config.dtmf_listen_port),
+                )
+        except BaseException:  # cancelled too: nothing of a half start stays running
+            await asyncio.shield(self.stop())
             raise
-        self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
-        if self.config.dtmf_listen_port is not None:
-            self._dtmf_transport, _ = await self._loop.create_datagram_endpoint(
-                lambda: _DtmfFeed(self),
-                local_addr=(self.config.sip_host, self.config.dtmf_listen_port),
-            )
 
     def _build_router(self, global_config: dict[str, Any]) -> SipRouter:
         """Runs in the SIP thread: every sippy object is created there."""
@@ -216,6 +288,7 @@ class PbxService:
         self._blf = BusyLampField(
             subscriptions.changed,
             lambda dialog: sip_dialog_ids(self._calls.calls if self._calls else {}, dialog),
+            self.user_services,
         )
         subscriptions.serve(self._mwi)
         subscriptions.serve(self._blf)
@@ -240,12 +313,23 @@ class PbxService:
             rooms=self.rooms,
             hoteling=self.hoteling,
             manager_assistant=self.manager_assistant,
+            pickup_groups=self.pickup_groups,
+            intercom=self.intercom,
+            speed_dials=self.speed_dials,
+            alternates=self.alternates,
+            ringbacks=self.ringbacks,
             voicemail=self._voicemail,
             fax=self._fax,
             alert=self._alert_from_sip_thread,
+            dialogs=DialogKeeper(self._dialogs, self._token),
         )
         self._registrar = Registrar(
-            self.directories, self.locations, self.config.realm, auth, throttle
+            self.directories,
+            self.locations,
+            self.config.realm,
+            auth,
+            throttle,
+            lambda tenant, extension: devices_allowed(self.user_services.get(tenant, extension)),
         )
         registrations = self._carrier_registrations = CarrierRegistrations(
             global_config, self.config.carrier_registration
@@ -254,6 +338,8 @@ class PbxService:
         return SipRouter(self._registrar, self._calls, throttle, subscriptions)
 
     async def stop(self) -> None:
+        for proxy in self.config.edge_proxies:
+            remove_relay(proxy)
         if self._listeners is not None:
             await self._listeners.stop()
         if self._stack is not None:

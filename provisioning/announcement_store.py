@@ -16,7 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from provisioning.errors import Conflict, Invalid, NotFound
 from provisioning.group_services import group_services as group_rows
 from provisioning.models import METADATA, TENANT_ID
 from provisioning.models import call_centers as center_rows
-from provisioning.unit import Transactions
+from provisioning.unit import Transactions, utc_now
 from provisioning.user_store import tenant_row
 
 announcements = Table(
@@ -73,13 +73,9 @@ class AnnouncementView:
         return {"name": self.name, "seconds": self.seconds, "bytes": self.bytes}
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class AnnouncementService:
     def __init__(
-        self, engine: Engine, directory: Path, now: Callable[[], datetime] = _utc_now
+        self, engine: Engine, directory: Path, now: Callable[[], datetime] = utc_now
     ) -> None:
         self._tx = Transactions(engine, now)
         self._now = now

@@ -13,16 +13,23 @@ from sqlalchemy import Engine
 
 from common import migrations
 from provisioning import (  # noqa: F401  (each puts its tables on METADATA)
+    accounts,
+    activations,
+    alternate_numbers,
     announcement_store,
     belmenu,
     bridge_rooms,
     contact_sources,
     contacts,
     crm_connections,
+    custom_ringback,
     hoteling_store,
+    intercom_store,
     manager_assistant_store,
+    pickup_groups_store,
     recordings,
     report_schedules,
+    speed_dial_store,
     trunks_models,
     user_services_store,
     voicemail_boxes,

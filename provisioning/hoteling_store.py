@@ -36,7 +36,7 @@ from provisioning.errors import Invalid, NotFound
 from provisioning.hoteling import Host, Refusal, Session
 from provisioning.models import METADATA, TENANT_ID, tenants, users
 from provisioning.profiles import FEATURES, Profile
-from provisioning.unit import Listener, Transactions, Unit
+from provisioning.unit import Listener, Transactions, Unit, utc_now
 from provisioning.voicemail_boxes import PinResult, VoicemailBoxes
 
 ENTITY = "hoteling"
@@ -87,10 +87,6 @@ class HostView:
     expires_at: datetime | None
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; every stored one is UTC."""
     if value is None or value.tzinfo is not None:
@@ -110,7 +106,7 @@ def _session(row: Any) -> Session:
 
 
 class HotelingService:
-    def __init__(self, engine: Engine, now: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, engine: Engine, now: Callable[[], datetime] = utc_now) -> None:
         self._tx = Transactions(engine, now)
         self._now = now
         self._pins = VoicemailBoxes(engine)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -36,7 +36,7 @@ from common import manager_assistant as rules
 from common.manager_assistant import Assistant, FilterMode, Manager
 from provisioning.errors import Invalid, NotFound
 from provisioning.models import METADATA, TENANT_ID, users
-from provisioning.unit import Listener, Transactions
+from provisioning.unit import Listener, Transactions, utc_now
 
 ENTITY = "manager_assistant"
 
@@ -69,12 +69,8 @@ class ManagerView:
     names: dict[str, str]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class ManagerAssistantService:
-    def __init__(self, engine: Engine, now: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, engine: Engine, now: Callable[[], datetime] = utc_now) -> None:
         self._tx = Transactions(engine, now)
 
     def subscribe(self, listener: Listener) -> None:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
 
 from provisioning import telephony_store as telephony
 from provisioning import user_store as store
+from provisioning.activations import Activation, Activations
+from provisioning.activations import forget as forget_activations
+from provisioning.activations import issue as issue_activations
 from provisioning.call_centers import merge_patch
 from provisioning.csv_import import ParsedRow, RowError, cross_check, parse_users_csv
 from provisioning.errors import Conflict, Invalid, NotFound
@@ -31,9 +34,10 @@ from provisioning.schedules import (
     validate_schedule_name,
 )
 from provisioning.tenants import TenantSpec, validated_tenant
-from provisioning.unit import Listener, Transactions
+from provisioning.unit import Listener, Transactions, utc_now
 from provisioning.users import (
     MIN_PASSWORD,
+    NO_PASSWORD,
     Licences,
     UserRole,
     UserSpec,
@@ -81,10 +85,8 @@ class ImportReport:
     rows: int
     errors: list[RowError]
     imported: list[UserView]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+    activations: Sequence[Activation] = ()
+    """A link for each imported user without a web password (shown once)."""
 
 
 class ProvisioningService:
@@ -93,12 +95,15 @@ class ProvisioningService:
         engine: Engine,
         hash_password: Callable[[str], str],
         prices: FlexPrices = DEFAULT_PRICES,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
+        hash_many: Callable[[Sequence[str]], list[str]] | None = None,
     ) -> None:
         # The web-password hasher comes from the shell (cti.passwords), so signing in and
-        # provisioning agree on one format without provisioning importing cti.
+        # provisioning agree on one format without provisioning importing cti. `hash_many`
+        # hashes a bulk import's passwords at once (over the cores: cti.password_pool).
         self._tx = Transactions(engine, now)
         self._hash = hash_password
+        self._hash_many = hash_many or (lambda passwords: [hash_password(p) for p in passwords])
         self._prices = prices
         self._now = now
 
@@ -112,6 +117,11 @@ class ProvisioningService:
     def engine(self) -> Engine:
         """The database, for the stores kept beside provisioning (report schedules, CRM links)."""
         return self._tx.engine
+
+    @property
+    def activations(self) -> Activations:
+        """Activation links: an imported user sets its own web password."""
+        return Activations(self._tx, self._hash, self._now)
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener` with each committed change (never with a rolled-back one)."""
@@ -240,7 +250,7 @@ class ProvisioningService:
             validate_user(spec, min_password)
         with self._tx.engine.connect() as connection:
             realm = store.tenant_row(connection, tenant).sip_domain
-        values = [store.user_values(s, realm, self._hash) for s in specs]  # outside the transaction
+        values = self._user_values(specs, realm)  # outside the transaction: scrypt
         with self._tx.change(actor, tenant) as unit:
             for spec in specs:
                 store.check_new_user(unit.connection, tenant, spec)
@@ -290,6 +300,8 @@ class ProvisioningService:
                 unit, self._terms(), before.profile, patch.profile or before.profile, confirm_buyout
             )
             made = store.update_user_row(unit, row, values)
+            if patch.password is not None:  # set by the admin: a pending link must not reset it
+                forget_activations(unit.connection, tenant, [username])
             if patch.licences is not None:
                 # Its call centers must still run: a licence below a call center's tier, or
                 # none, would leave a stored config the engine refuses (at the next start).
@@ -356,13 +368,22 @@ class ProvisioningService:
         errors.sort(key=lambda e: e.line)
         if errors or dry_run:
             return ImportReport(total, errors, [])
-        values = [store.user_values(r.spec, realm, self._hash) for r in rows]
+        values = self._user_values([r.spec for r in rows], realm)
+        without = [r.spec.username for r in rows if r.spec.password is None]
         with self._tx.change(actor, tenant) as unit:
             if collisions := self._collisions(unit.connection, tenant, rows):
                 return ImportReport(len(rows), collisions, [])  # lost a race: nothing written
             store.open_contract_year(unit, self._terms())  # adding is free, but on the ledger
             made = store.insert_users(unit, values)
-        return ImportReport(len(rows), [], made)
+            links = issue_activations(unit, without, unit.at)
+        return ImportReport(len(rows), [], made, links)
+
+    def _user_values(self, specs: Sequence[UserSpec], realm: str) -> list[dict[str, Any]]:
+        hashes = iter(self._hash_many([s.password for s in specs if s.password is not None]))
+        return [
+            store.user_values(s, realm, NO_PASSWORD if s.password is None else next(hashes))
+            for s in specs
+        ]
 
     @staticmethod
     def _collisions(connection: Any, tenant: str, rows: list[ParsedRow]) -> list[RowError]:

@@ -95,6 +95,21 @@ def _not_own_number(connection: Connection, tenant: str, alternate: str | None) 
         raise Invalid("alternate", f"{e164} is this tenant's own number: it is intercepted too")
 
 
+def check_intercept(wanted: InterceptView) -> None:
+    """The rules of an intercept's settings that need no database (InterceptUser's too)."""
+    if wanted.language not in LANGUAGES:
+        raise Invalid("language", f"one of {', '.join(sorted(LANGUAGES))}")
+    if wanted.text is not None and not 1 <= len(wanted.text.strip()) <= MAX_TEXT:
+        raise Invalid("text", f"1-{MAX_TEXT} characters, or null for the platform's own")
+    if wanted.alternate is not None:
+        try:
+            check_destination("alternate", wanted.alternate)
+        except ConfigError as error:
+            raise Invalid("alternate", error.message) from None
+    if wanted.announcement is not None and not wanted.announcement.startswith(REFERENCE_PREFIX):
+        raise Invalid("announcement", f"write {REFERENCE_PREFIX}<name>")
+
+
 class IncomingPlans:
     def __init__(self, transactions: Transactions) -> None:
         self._tx = transactions
@@ -167,17 +182,7 @@ class IncomingPlans:
             return _intercept(connection, tenant)
 
     def set_intercept(self, actor: str, tenant: str, wanted: InterceptView) -> InterceptView:
-        if wanted.language not in LANGUAGES:
-            raise Invalid("language", f"one of {', '.join(sorted(LANGUAGES))}")
-        if wanted.text is not None and not 1 <= len(wanted.text.strip()) <= MAX_TEXT:
-            raise Invalid("text", f"1-{MAX_TEXT} characters, or null for the platform's own")
-        if wanted.alternate is not None:
-            try:
-                check_destination("alternate", wanted.alternate)
-            except ConfigError as error:
-                raise Invalid("alternate", error.message) from None
-        if wanted.announcement is not None and not wanted.announcement.startswith(REFERENCE_PREFIX):
-            raise Invalid("announcement", f"write {REFERENCE_PREFIX}<name>")
+        check_intercept(wanted)
         with self._tx.change(actor, tenant) as unit:
             connection = unit.connection
             tenant_row(connection, tenant)

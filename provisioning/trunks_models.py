@@ -79,3 +79,18 @@ intercepts = Table(
     # the call ends.
     Column("alternate", String(32), nullable=True),
 )
+
+user_intercepts = Table(
+    "prov_user_intercepts",
+    METADATA,
+    # InterceptUser (migration `intercept_user`): one user's intercept, the columns as
+    # `prov_intercepts`; keyed by username as `prov_incoming_plans` (a deleted user's row is
+    # never read: the readers join the users).
+    Column("tenant", String(TENANT_ID), ForeignKey("prov_tenants.id"), primary_key=True),
+    Column("username", String(64), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("announcement", String(80), nullable=True),
+    Column("text", String(500), nullable=True),
+    Column("language", String(2), nullable=False),
+    Column("alternate", String(32), nullable=True),
+)

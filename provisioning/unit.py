@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert
@@ -23,6 +23,11 @@ from provisioning.errors import Conflict
 from provisioning.models import audit_log
 
 log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The clock every provisioning service stamps its changes with, unless a test gives one."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,9 @@ class Change:
     changed: frozenset[str] = frozenset()
     """The top-level fields whose value differs between before and after (all of them for a
     create or delete): listeners that care about one field need not reload the entity."""
+    remote: bool = False
+    """Committed by another process and delivered here from its notice: a listener that writes
+    state every process shares (Redis) skips it, the committing process did that already."""
 
 
 Listener = Callable[[Change], None]
@@ -83,12 +91,30 @@ class Transactions:
         self.engine = engine
         self._now = now
         self._listeners: list[Listener] = []
+        self._publisher: Listener | None = None
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
     def unsubscribe(self, listener: Listener) -> None:
         self._listeners.remove(listener)
+
+    def publish_to(self, publisher: Listener) -> None:
+        """Hand each change committed here, after the listeners, to `publisher` (the change
+        notices other processes hear: cti/provisioning_relay.py); never a delivered one, so a
+        notice never echoes between processes."""
+        self._publisher = publisher
+
+    def deliver(self, change: Change) -> None:
+        """Tell the listeners of a change another process committed (its notice)."""
+        self._notify(replace(change, remote=True))
+
+    def _notify(self, change: Change) -> None:
+        for listener in self._listeners:
+            try:
+                listener(change)
+            except Exception:  # a listener's failure must not undo a committed change
+                log.exception("provisioning listener failed on %s", change)
 
     @contextmanager
     def change(self, actor: str, tenant: str) -> Iterator[Unit]:
@@ -102,8 +128,9 @@ class Transactions:
             # A concurrent request won the race past our own checks: same answer as theirs.
             raise Conflict("request", "conflicts with a change made at the same time") from error
         for change in unit.changes:
-            for listener in self._listeners:
+            self._notify(change)
+            if self._publisher is not None:
                 try:
-                    listener(change)
-                except Exception:  # a listener's failure must not undo a committed change
-                    log.exception("provisioning listener failed on %s", change)
+                    self._publisher(change)
+                except Exception:  # the change is committed; other processes miss this one
+                    log.exception("provisioning change notice failed on %s", change)

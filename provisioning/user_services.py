@@ -1,5 +1,6 @@
 """A user's own call services (seed ch. 7): call forwarding always / busy / no answer / not
-reachable and do-not-disturb, as data, and the pure rules a change must satisfy.
+reachable, do-not-disturb, call waiting and privacy (selective services: `selective.py`) as
+data, and the pure rules a change must satisfy.
 
 The settings are kept in their API form (`as_json`); a change is a JSON merge patch (RFC 7386)
 applied to them and validated as a whole, so the admin API, the user's own API and the phone's
@@ -17,10 +18,12 @@ from typing import Any
 from provisioning.call_centers import merge_patch
 from provisioning.errors import Invalid
 from provisioning.profiles import FEATURES, Profile
-
-DESTINATION = re.compile(r"\+?[0-9]{2,15}")
-"""An extension or call-center number (2-8 digits) or an outside number (up to 15 digits, E.164
-with or without `+`): what a phone can dial."""
+from provisioning.selective import (
+    DESTINATION,
+    NO_SELECTIVE_SETTINGS,
+    SelectiveSettings,
+    selective_from_json,
+)
 
 NO_ANSWER_SECONDS = range(5, 121)
 DEFAULT_NO_ANSWER_SECONDS = 20
@@ -33,10 +36,13 @@ FEATURE_OF_FIELD: Mapping[str, str] = {
     "forward_not_reachable": "CallForwardingNotReachable",
     "do_not_disturb": "DoNotDisturb",
     "call_waiting": "CallWaiting",
+    "privacy": "Privacy",
 }
 """The chapter-7 feature each setting needs to be switched on."""
 
-BOOLEAN_FIELDS = frozenset({"do_not_disturb", "call_waiting"})
+BOOLEAN_FIELDS = frozenset({"do_not_disturb", "call_waiting", "privacy"})
+MAX_PERMITTED = 50
+EXTENSION = re.compile(r"[0-9]{2,8}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +57,16 @@ class UserServices:
     do_not_disturb: bool = False
     call_waiting: bool = True
     """Every profile includes CallWaiting (chapter 7), so it is on unless the user turns it off."""
+    privacy: bool = False
+    """Privacy: left out of colleagues' directory search and busy lamp fields..."""
+    privacy_permitted: tuple[str, ...] = ()
+    """...except these colleagues' (extensions)."""
+    selective: SelectiveSettings = NO_SELECTIVE_SETTINGS
+    """Selective forwarding, rejection, acceptance and CallNotify (`provisioning/selective.py`):
+    changed through `changed_selective` only, never by a merge patch."""
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "selective": self.selective.as_json()}
 
     def without_features_of(self, profile: Profile) -> UserServices:
         """What the PBX applies: the settings the profile still includes (a downgraded profile
@@ -63,7 +76,7 @@ class UserServices:
             for name, feature in FEATURE_OF_FIELD.items()
             if feature not in FEATURES[profile]
         }
-        return replace(self, **cleared)
+        return replace(self, selective=self.selective.without_features_of(profile), **cleared)
 
 
 def services_from_json(data: Mapping[str, Any]) -> UserServices:
@@ -88,7 +101,20 @@ def services_from_json(data: Mapping[str, Any]) -> UserServices:
             first, last = NO_ANSWER_SECONDS[0], NO_ANSWER_SECONDS[-1]
             raise Invalid("no_answer_seconds", f"whole seconds from {first} to {last}")
         values["no_answer_seconds"] = seconds
+    if "privacy_permitted" in data:
+        values["privacy_permitted"] = _extensions("privacy_permitted", data["privacy_permitted"])
+    if "selective" in data:
+        values["selective"] = selective_from_json(data["selective"])
     return UserServices(**values)
+
+
+def _extensions(name: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or len(value) > MAX_PERMITTED:
+        raise Invalid(name, f"a list of at most {MAX_PERMITTED} extensions")
+    for index, extension in enumerate(value):
+        if not (isinstance(extension, str) and EXTENSION.fullmatch(extension)):
+            raise Invalid(f"{name}[{index}]", "an extension: 2-8 digits")
+    return tuple(value)
 
 
 def changed_services(
@@ -98,6 +124,8 @@ def changed_services(
     not include or forwards the user to itself."""
     if not isinstance(patch, Mapping):
         raise Invalid("services", "a JSON object of settings to change")
+    if "selective" in patch:
+        raise Invalid("selective", "changed per service: services/selective/{kind}")
     made = services_from_json(merge_patch(current.as_json(), patch))
     for name, feature in FEATURE_OF_FIELD.items():
         value = getattr(made, name)

@@ -1,6 +1,6 @@
-"""`UserServicesService`: read and change users' call services (forwarding, do-not-disturb) in
-SQL, one transaction per change with its audit entry (entity `user_services`), listeners told
-after the commit. The rules are in `provisioning.user_services`.
+"""`UserServicesService`: read and change users' call services (forwarding, do-not-disturb,
+privacy, selective services) in SQL, one transaction per change with its audit entry (entity
+`user_services`), listeners told after the commit. The rules are in `provisioning.user_services`.
 
 A user without a row has the defaults (everything off); the row goes with the user (foreign key
 with ON DELETE CASCADE). SQLite enforces no foreign keys unless asked, and may give a new user a
@@ -10,8 +10,8 @@ deleted one's id: a row counts only for the user id *and* username it was writte
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -31,9 +31,13 @@ from sqlalchemy import (
 from provisioning.errors import NotFound
 from provisioning.models import METADATA, TENANT_ID, users
 from provisioning.profiles import Profile
-from provisioning.unit import Listener, Transactions
+from provisioning.schedules import ScheduleKind, holiday_calendar, weekly_schedule
+from provisioning.selective import SelectiveKind, changed_selective
+from provisioning.telephony_store import named_schedules
+from provisioning.unit import Listener, Transactions, Unit, utc_now
 from provisioning.user_services import UserServices, changed_services, services_from_json
 from provisioning.user_store import user_row
+from queueing.schedule import HolidayCalendar, WeeklySchedule
 
 user_services = Table(
     "prov_user_services",
@@ -58,13 +62,14 @@ class UserServicesView:
     services: UserServices
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class UserServicesService:
-    def __init__(self, engine: Engine, now: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, engine: Engine, now: Callable[[], datetime] = utc_now) -> None:
         self._tx = Transactions(engine, now)
+
+    @property
+    def transactions(self) -> Transactions:
+        """For the relay of changes to other processes (cti/provisioning_relay.py)."""
+        return self._tx
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener` with each committed change (entity `user_services`, key username)."""
@@ -97,6 +102,17 @@ class UserServicesService:
             stored = _stored(connection, rows)
             return [_view_of(r, stored.get(r.id)) for r in rows]
 
+    def schedules(self, tenant: str) -> TenantSchedules:
+        """The tenant's weekly schedules and holiday calendars by name (selective services'
+        rules name them)."""
+        with self._tx.engine.connect() as connection:
+            weekly = named_schedules(connection, tenant, ScheduleKind.WEEKLY)
+            calendars = named_schedules(connection, tenant, ScheduleKind.HOLIDAYS)
+        return TenantSchedules(
+            {name: weekly_schedule(data) for name, data in weekly.items()},
+            {name: holiday_calendar(data) for name, data in calendars.items()},
+        )
+
     def change(
         self, actor: str, tenant: str, username: str, patch: Mapping[str, Any]
     ) -> UserServicesView:
@@ -105,14 +121,46 @@ class UserServicesService:
             row = user_row(unit.connection, tenant, username)
             before = _view(unit.connection, row)
             made = changed_services(before.services, patch, Profile(row.profile), row.extension)
-            values = {"tenant": tenant, "username": username, "settings": made.as_json()}
-            exists = unit.connection.execute(
-                update(user_services).where(user_services.c.user_id == row.id).values(**values)
-            ).rowcount
-            if not exists:
-                unit.connection.execute(insert(user_services).values(user_id=row.id, **values))
-            unit.record(ENTITY, username, "update", before.services.as_json(), made.as_json())
+            _store(unit, row, before.services, made)
         return _view_of(row, made.as_json())
+
+    def change_selective(
+        self, actor: str, tenant: str, username: str, kind: SelectiveKind, data: object
+    ) -> UserServicesView:
+        """Replace one selective service's settings (Invalid names the field and the reason)."""
+        with self._tx.change(actor, tenant) as unit:
+            connection = unit.connection
+            row = user_row(connection, tenant, username)
+            before = _view(connection, row)
+            selective = changed_selective(
+                before.services.selective,
+                kind,
+                data,
+                profile=Profile(row.profile),
+                own_extension=row.extension,
+                schedules=named_schedules(connection, tenant, ScheduleKind.WEEKLY),
+                calendars=named_schedules(connection, tenant, ScheduleKind.HOLIDAYS),
+            )
+            made = replace(before.services, selective=selective)
+            _store(unit, row, before.services, made)
+        return _view_of(row, made.as_json())
+
+
+@dataclass(frozen=True, slots=True)
+class TenantSchedules:
+    weekly: Mapping[str, WeeklySchedule]
+    holidays: Mapping[str, HolidayCalendar]
+
+
+def _store(unit: Unit, row: Any, before: UserServices, made: UserServices) -> None:
+    """Write the user's settings, with the audit entry of the change."""
+    values = {"tenant": row.tenant, "username": row.username, "settings": made.as_json()}
+    exists = unit.connection.execute(
+        update(user_services).where(user_services.c.user_id == row.id).values(**values)
+    ).rowcount
+    if not exists:
+        unit.connection.execute(insert(user_services).values(user_id=row.id, **values))
+    unit.record(ENTITY, row.username, "update", before.as_json(), made.as_json())
 
 
 def _stored(connection: Connection, user_rows: Sequence[Any]) -> dict[int, Any]:

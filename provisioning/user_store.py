@@ -7,7 +7,7 @@ they allow.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from common.number_destinations import VOICEMAIL_PREFIX
-from provisioning import manager_assistant_store
+from provisioning import activations, manager_assistant_store, pickup_groups_store
 from provisioning.bridge_rooms import bridge_rooms
 from provisioning.errors import BuyoutRequired, Conflict, NotFound
 from provisioning.flex import (
@@ -33,8 +33,6 @@ from provisioning.profiles import Profile
 from provisioning.unit import Unit
 from provisioning.users import NO_PASSWORD, RecordingMode, UserSpec, digest_secrets
 from provisioning.views import Page, SipAccount, UserView
-
-Hasher = Callable[[str], str]
 
 
 def tenant_row(connection: Connection, tenant: str) -> Any:
@@ -79,13 +77,14 @@ def check_new_user(connection: Connection, tenant: str, spec: UserSpec) -> None:
         raise Conflict("extension", f"{spec.extension} is in use in tenant {tenant!r}")
 
 
-def user_values(spec: UserSpec, realm: str, hasher: Hasher) -> dict[str, Any]:
+def user_values(spec: UserSpec, realm: str, password_hash: str) -> dict[str, Any]:
+    """`password_hash`: of the web password, or NO_PASSWORD (hashed by the caller, in bulk)."""
     secrets = digest_secrets(spec.extension, realm, spec.sip_password)
     return {
         "username": spec.username,
         "name": spec.name,
         "extension": spec.extension,
-        "password_hash": NO_PASSWORD if spec.password is None else hasher(spec.password),
+        "password_hash": password_hash,
         "sip_ha1_md5": secrets.ha1_md5,
         "sip_ha1_sha256": secrets.ha1_sha256,
         "language": spec.language,
@@ -142,7 +141,8 @@ def all_sip_accounts(connection: Connection) -> list[tuple[str, SipAccount]]:
 def references(connection: Connection, tenant: str, extension: str) -> str | None:
     """What still routes to `extension`: a direct number (to the user or its voicemail), a call
     center's agent list, or the extension is a hoteling host (its phone is shared:
-    docs/hoteling.md), a manager or an assistant (docs/manager-assistant.md)."""
+    docs/hoteling.md), a manager or an assistant (docs/manager-assistant.md), a pickup group's
+    member (docs/phone-features.md)."""
     number = connection.execute(
         select(numbers.c.number).where(
             numbers.c.tenant == tenant,
@@ -162,7 +162,9 @@ def references(connection: Connection, tenant: str, extension: str) -> str | Non
     ).first()
     if host is not None:
         return "hoteling (a host phone)"
-    return manager_assistant_store.references(connection, tenant, extension)
+    return manager_assistant_store.references(
+        connection, tenant, extension
+    ) or pickup_groups_store.references(connection, tenant, extension)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +233,7 @@ def update_user_row(unit: Unit, row: Any, values: dict[str, Any]) -> UserView:
 
 def delete_user_row(unit: Unit, row: Any) -> None:
     leave_hoteling(unit.connection, row.tenant, row.extension)
+    activations.forget(unit.connection, row.tenant, [row.username])  # a link dies with its user
     unit.connection.execute(delete(users).where(users.c.id == row.id))
 
 

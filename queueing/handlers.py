@@ -44,6 +44,7 @@ from queueing.inputs import (
     CallHeld,
     CallResumed,
     CallsLost,
+    CallsTakenOver,
     DtmfReceived,
     EnterDisposition,
     JoinCallCenter,
@@ -58,7 +59,7 @@ from queueing.inputs import (
     SetNightService,
     TimerFired,
 )
-from queueing.lost_calls import calls_lost
+from queueing.lost_calls import calls_lost, calls_taken_over
 from queueing.step import Step
 from queueing.supervisor_handlers import (
     move_call,
@@ -73,6 +74,7 @@ HANDLERS: dict[type[Any], Callable[[Step, Any], None]] = {
     CallArrived: call_arrived,
     CallerHungUp: caller_hung_up,
     CallsLost: calls_lost,
+    CallsTakenOver: calls_taken_over,
     DtmfReceived: dtmf_received,
     MediaFinished: media_finished,
     AgentAnswered: agent_answered,

@@ -57,6 +57,15 @@ class CallsLost:
 
 
 @dataclass(frozen=True, slots=True)
+class CallsTakenOver:
+    """A restarted PBX holds these calls' SIP dialogs again (issue 20, calls that survive a PBX
+    crash): they keep their place; what the crash took (an agent's ring, a prompt's end, the
+    timers) starts again. Unknown ids, and calls no longer in a queue, are passed over."""
+
+    call_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DtmfReceived:
     call_id: str
     digit: str
@@ -239,6 +248,7 @@ Input = (
     CallArrived
     | CallerHungUp
     | CallsLost
+    | CallsTakenOver
     | DtmfReceived
     | MediaFinished
     | AgentAnswered

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from common.event_types import DATA_FIELDS, GROUP_CALL_EVENTS, ROOM_EVENTS
+from common.event_types import DATA_FIELDS, GROUP_CALL_EVENTS, RECORDED_ONLY_EVENTS
 
 
 def _json_loads() -> Callable[[str | bytes], Any]:
@@ -57,7 +57,7 @@ KNOWN_DATA_FIELDS: dict[str, frozenset[str]] = {
     **{
         str(event_type): fields
         for event_type, fields in DATA_FIELDS.items()
-        if event_type not in GROUP_CALL_EVENTS | ROOM_EVENTS  # the group events' stream's
+        if event_type not in GROUP_CALL_EVENTS | RECORDED_ONLY_EVENTS  # the group events' stream's
     },
     CALL_DETAIL: frozenset(
         {

@@ -19,7 +19,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from common.event_types import GROUP_CALL_EVENTS, GROUP_CALL_KINDS, ROOM_EVENTS, EventType
+from common.event_types import (
+    GROUP_CALL_EVENTS,
+    GROUP_CALL_KINDS,
+    RECORDED_ONLY_EVENTS,
+    EventType,
+)
 from reports.fold import FOLDED, RECORDED, REJECTED, FoldRejection, Row, Verdict
 from reports.models import GroupCallOutcome
 
@@ -82,7 +87,7 @@ def parse_group_event(raw: str | bytes, *, expected_tenant: str) -> GroupCallEve
         return "not a JSON object"
     try:
         kind = payload.get("type")
-        if kind not in GROUP_CALL_EVENTS | ROOM_EVENTS:
+        if kind not in GROUP_CALL_EVENTS | RECORDED_ONLY_EVENTS:
             raise FoldRejection(f"not a group call event type: {kind!r}")
         if payload.get("tenant") != expected_tenant:
             # The stream is the tenant's own: an event naming another tenant is never folded.
@@ -220,7 +225,7 @@ def _apply(ws: GroupWorkingSet, event: GroupCallEvent) -> None:
 
 def fold_group_event(ws: GroupWorkingSet, event: GroupCallEvent) -> Verdict:
     """Apply `event` to the working set; never raises for bad input, returns why instead."""
-    if event.type in ROOM_EVENTS:  # a room's join or leave: kept, but no group call's
+    if event.type in RECORDED_ONLY_EVENTS:  # a room's join or leave, a pickup, a park: kept
         return Verdict(RECORDED)
     try:
         _apply(ws, event)

@@ -23,6 +23,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
+from common.redis_connect import sync_client
 from common.redis_keys import DEFAULT_PREFIX, is_group_event_stream
 from reports.batch import IngestStats, ingest_batch, quarantine
 from reports.call_detail import DEFAULT_HOME_COUNTRY_CODE
@@ -161,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     gc.collect()
     gc.freeze()
     ingester = Ingester(
-        engine, Redis.from_url(args.redis_url), prefix=args.prefix, batch_size=args.batch_size
+        engine, sync_client(args.redis_url), prefix=args.prefix, batch_size=args.batch_size
     )
     if args.until_idle:
         tenants = args.tenant or discovered_tenants(ingester.redis, args.prefix)

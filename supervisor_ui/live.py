@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
+from common.redis_connect import async_client
 from common.redis_keys import DEFAULT_PREFIX, event_stream, snapshot_key
 
 EVENT_FIELD = "event"
@@ -217,7 +218,7 @@ class RedisLiveSource:
 
     @classmethod
     def from_url(cls, url: str, prefix: str = DEFAULT_PREFIX) -> RedisLiveSource:
-        return cls(Redis.from_url(url, decode_responses=True, socket_timeout=None), prefix)
+        return cls(async_client(url, decode_responses=True, socket_timeout=None), prefix)
 
     def _key(self, tenant: str, part: str) -> str:
         return snapshot_key(self._prefix, tenant, part)

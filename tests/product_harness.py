@@ -16,15 +16,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-import redis
-
 from common.job_queues import job_queue
+from common.redis_connect import sync_client
 from common.redis_keys import recording_queue
 from cti.product import Product, ProductSettings, run_product
 from tests.pbx_core.support import free_port, free_sip_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 T = TypeVar("T")
+
+
+async def _cancel_everything() -> None:
+    """What `asyncio.run` does at its end: cancel every other task and let each unwind."""
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class LoopThread:
@@ -99,16 +106,25 @@ class ProductThread:
     def prefix(self) -> str:
         return self.settings.key_prefix
 
-    def stop(self) -> None:
+    def stop(self, *, keep_keys: bool = False) -> None:
+        """`keep_keys`: leave the Redis keys to another product on the same prefix."""
         try:
             if self.handle.server is not None:
                 self.handle.server.should_exit = True  # what Ctrl-C does
-            self.task.result(timeout=30)  # raises what made the product fail, if anything
+            try:
+                self.task.result(timeout=60)  # raises what made the product fail, if anything
+            except TimeoutError:
+                # Stopping the loop now would leave the SIP thread running, and every later
+                # product of this pytest process would fail to start (ED2 is global): a CI run
+                # lost 60 tests so. Unwind the product's exit stack, then fail this test.
+                self.loop.run(_cancel_everything(), timeout=60)
+                raise
         finally:
             self.loop.stop()
-            client = redis.Redis.from_url(self.settings.redis_url or REDIS_URL)
-            for key in client.scan_iter(match=f"{self.prefix}:*"):
-                client.delete(key)
-            # rq keys its queues and jobs `rq:...`: the recordings the product queued go too.
-            job_queue(recording_queue(self.prefix), client).delete(delete_jobs=True)
-            client.close()
+            if not keep_keys:
+                client = sync_client(self.settings.redis_url or REDIS_URL)
+                for key in client.scan_iter(match=f"{self.prefix}:*"):
+                    client.delete(key)
+                # rq keys its queues and jobs `rq:...`: the recordings the product queued go too.
+                job_queue(recording_queue(self.prefix), client).delete(delete_jobs=True)
+                client.close()

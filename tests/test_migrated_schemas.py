@@ -11,11 +11,11 @@ import sqlalchemy as sa
 
 from common.migrations import MigratedSchema, SchemaAdoptionError, differences, downgrade, upgrade
 from crm_connectors.index import SCHEMA as CRM_INDEX
-from cti.users import SCHEMA as USERS
+from provisioning.db import SCHEMA as PROVISIONING
 from reports.db import SCHEMA as REPORTS
 from tests.migrated_schemas import BACKENDS, check_at_head, engine_on
 
-SCHEMAS = pytest.mark.parametrize("schema", [USERS, CRM_INDEX], ids=lambda s: s.name)
+SCHEMAS = pytest.mark.parametrize("schema", [CRM_INDEX], ids=lambda s: s.name)
 ON_EACH_BACKEND = pytest.mark.parametrize("backend", BACKENDS)
 
 
@@ -47,14 +47,14 @@ def test_versionless_tables_of_another_shape_are_refused(
 @ON_EACH_BACKEND
 def test_the_schemas_share_one_database(backend: str, tmp_path: Path) -> None:
     with engine_on(backend, tmp_path) as engine:
-        for schema in (USERS, CRM_INDEX, REPORTS):
+        for schema in (PROVISIONING, CRM_INDEX, REPORTS):
             upgrade(schema, engine)
         with engine.connect() as connection:
-            for schema in (USERS, CRM_INDEX, REPORTS):
+            for schema in (PROVISIONING, CRM_INDEX, REPORTS):
                 assert differences(schema, connection) == [], schema.name
 
 
-@pytest.mark.parametrize("schema", [USERS, CRM_INDEX, REPORTS], ids=lambda s: s.name)
+@pytest.mark.parametrize("schema", [PROVISIONING, CRM_INDEX, REPORTS], ids=lambda s: s.name)
 def test_the_migrations_ship_as_packages(schema: MigratedSchema) -> None:
     # pyproject's packages.find takes only folders with an __init__.py: without one, a wheel
     # would lack the revisions and start-up would migrate nothing.

@@ -31,6 +31,7 @@ export async function render(container) {
       } else {
         done(box, t("csvImported", { imported: answer.imported }));
         importButton.disabled = true;
+        if (answer.activations.length) showActivations(report, answer.activations);
       }
     } catch (error) {
       refused(box, error);
@@ -58,4 +59,21 @@ export async function render(container) {
 function showErrors(report, errors) {
   const rows = errors.map((e) => el("tr", { class: "bad-row" }, el("td", {}, e.line), el("td", {}, e.field), el("td", {}, e.reason)));
   replace(report, table([t("line"), t("field"), t("reason")], rows, { id: "csv-errors" }));
+}
+
+// The links are in the answer once (only their digests are stored): shown, and offered as a
+// CSV file the admin hands out.
+function showActivations(report, activations) {
+  const rows = activations.map((a) => el("tr", {}, el("td", {}, a.username), el("td", {}, el("code", {}, a.link)), el("td", {}, a.expires_at)));
+  const lines = ["username,link,expires_at", ...activations.map((a) => [a.username, a.link, a.expires_at].map(csvField).join(","))];
+  const file = URL.createObjectURL(new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv" }));
+  replace(report,
+    el("p", { class: "help" }, t("activationLinks")),
+    el("a", { id: "activation-download", href: file, download: "activation-links.csv" }, t("downloadLinks")),
+    table([t("username"), t("link"), t("expires")], rows, { id: "activation-links" }));
+}
+
+function csvField(value) {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -5,9 +5,9 @@
 import { el, listRow, replaceChildren } from "./dom.js";
 import { toast } from "./feedback.js";
 import { language } from "./i18n.js";
-import { S } from "./state.js";
+import { restCall, texts } from "./rest.js";
 
-const TEXTS = {
+const text = texts({
   nl: {
     title: "Salesforce-softphone",
     explain: "Een token voor het softphonepaneel in Salesforce: het belt alleen vanaf uw eigen toestel.",
@@ -28,25 +28,10 @@ const TEXTS = {
     revoked: "Token revoked",
     failed: "Failed: {reason}",
   },
-};
+});
 
-function text(key, params = {}) {
-  const words = TEXTS[language()] || TEXTS.en;
-  return words[key].replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
-}
-
-async function request(method, path, body) {
-  const url = new URL(`/api/v1/me/crm-tokens${path}`, window.location.href).href;
-  const response = await fetch(url, {
-    method,
-    headers: { Authorization: `Bearer ${S.token}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) {
-    const answer = await response.json().catch(() => ({}));
-    throw new Error(typeof answer.detail === "string" ? answer.detail : response.statusText);
-  }
-  return response.status === 204 ? null : response.json();
+function request(method, path, body) {
+  return restCall(method, `/api/v1/me/crm-tokens${path}`, body);
 }
 
 function row(token, section) {

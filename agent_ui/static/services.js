@@ -1,14 +1,15 @@
-// The settings tab: the signed-in user's own forwarding, do-not-disturb and call waiting over REST
+// The settings tab: the signed-in user's own forwarding, do-not-disturb, call waiting and privacy over REST
 // (`/api/v1/me/services`, docs/phone-features.md). A setting the user's profile does not include
 // is shown switched off and cannot be changed; the server's refusal is shown as it words it.
 
 import { crmTokenSection } from "./crm_token.js";
+import { selectiveSection } from "./selective.js";
 import { $, el, replaceChildren } from "./dom.js";
 import { toast } from "./feedback.js";
-import { language } from "./i18n.js";
-import { S } from "./state.js";
+import { myPhoneSection } from "./my_phone.js";
+import { restCall, texts } from "./rest.js";
 
-const TEXTS = {
+const text = texts({
   nl: {
     tab: "Doorschakelen",
     forward_always: "Alle gesprekken doorschakelen naar",
@@ -18,6 +19,7 @@ const TEXTS = {
     forward_not_reachable: "Bij onbereikbaar doorschakelen naar",
     do_not_disturb: "Niet storen",
     call_waiting: "Wisselgesprek (een tweede gesprek laten overgaan)",
+    privacy: "Privacy (collega's zien mij niet in de telefoonlijst of op hun BLF-toetsen)",
     save: "Opslaan",
     saved: "Instellingen opgeslagen",
     notIncluded: "Niet in uw profiel ({profile})",
@@ -32,33 +34,18 @@ const TEXTS = {
     forward_not_reachable: "When not reachable, forward to",
     do_not_disturb: "Do not disturb",
     call_waiting: "Call waiting (a second call rings during a call)",
+    privacy: "Privacy (colleagues do not see me in the directory or on their BLF keys)",
     save: "Save",
     saved: "Settings saved",
     notIncluded: "Not in your profile ({profile})",
     failed: "Not saved: {reason}",
   },
-};
+});
 const FORWARDS = ["forward_always", "forward_busy", "forward_no_answer", "forward_not_reachable"];
-const SWITCHES = ["do_not_disturb", "call_waiting"];
+const SWITCHES = ["do_not_disturb", "call_waiting", "privacy"];
 
-function text(key, params = {}) {
-  const words = TEXTS[language()] || TEXTS.en;
-  return words[key].replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
-}
-
-async function request(method, body) {
-  const url = new URL("/api/v1/me/services", window.location.href).href;
-  const response = await fetch(url, {
-    method,
-    headers: { Authorization: `Bearer ${S.token}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const answer = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const detail = answer.detail;
-    throw new Error(typeof detail === "object" && detail.reason ? detail.reason : response.statusText);
-  }
-  return answer;
+function request(method, body) {
+  return restCall(method, "/api/v1/me/services", body);
 }
 
 function field(name, services, included) {
@@ -90,7 +77,7 @@ function render(services) {
     el("button", { type: "submit", class: "btn" }, text("save")),
   );
   form.addEventListener("submit", (event) => save(event, services));
-  replaceChildren($("panel-services"), form, crmTokenSection());
+  replaceChildren($("panel-services"), form, selectiveSection(), myPhoneSection(), crmTokenSection());
 }
 
 async function save(event, before) {

@@ -5,7 +5,8 @@ written straight into the location store, and a handler for call-center numbers:
 - `queue`: answer, ring 1002, bridge when it answers (trunk -> queue -> agent runs).
 
 Run: `python -m bench.sip_cps.pbx_node --port P --callee-port C --prefix X [--ng-port N]
-[--prompts DIR] [--handler none|moh|queue] [--carrier-port P]`; prints READY when listening.
+[--prompts DIR] [--handler none|moh|queue] [--carrier-port P] [--edge HOST:PORT]`; prints READY
+when listening.
 With `--carrier-port` numbers that are no extension go to a digest carrier trunk there.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from pbx_core import call_control as cc
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.directory import demo_directory
+from pbx_core.edge.kamailio import host_and_port
 from pbx_core.location import Binding
 from pbx_core.service import PbxService
 from pbx_core.sip.stack import COUNTERS
@@ -67,6 +69,7 @@ async def run(args: argparse.Namespace) -> None:
         rtpengine=media,
         max_calls_per_extension=0,
         prompts_dir=Path(args.prompts),
+        edge_proxies=tuple(args.edge),
     )
     pbx = PbxService(config, demo_directory())
     if args.handler in HANDLERS:
@@ -100,6 +103,8 @@ def main() -> None:
     parser.add_argument("--prompts", default="var/prompts")
     parser.add_argument("--handler", choices=["none", *HANDLERS], default="none")
     parser.add_argument("--carrier-port", type=int, default=0, help="a digest carrier trunk")
+    parser.add_argument("--edge", type=host_and_port, action="append", default=[],
+                        help="behind this Kamailio (bench/kamailio_scale.py)")  # fmt: skip
     asyncio.run(run(parser.parse_args()))
 
 

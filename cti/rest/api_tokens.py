@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from cti.rest.deps import Admin, Services
-from cti.users import ApiTokenInfo
+from provisioning.accounts import ApiTokenInfo
 
 router = APIRouter(prefix="/api/v1/api-tokens", tags=["api tokens"])
 

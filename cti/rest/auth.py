@@ -3,7 +3,8 @@
 Provisioning is the user store (docs/provisioning.md): a bare username is looked up there first,
 platform-wide, and a user found there signs in only with its provisioned password. Logins it does
 not know (`name@tenant`, the platform operator, and accounts made with `UserDirectory.add_user`)
-are checked against cti's own `cti_users`, the store provisioning replaces.
+are checked against provisioning's other accounts (`prov_accounts`, docs/provisioning.md "One
+user store").
 
 Failed logins are throttled per client address and per account (cti/login_throttle.py,
 docs/cti.md "Auth and tenancy"). `POST /api/v1/auth/revoke` ends sessions: the caller's own
@@ -67,7 +68,7 @@ def authenticate(
             outdated = partial(needs_rehash, cost=cost)
             account = provisioning.sign_in(name, password, verify_password, outdated)
         except NotFound:
-            pass  # not provisioned: cti_users may still know it
+            pass  # no tenant's user: an operator or a service account may be
         else:
             return None if account is None else principal_of(account)
     return services.users.authenticate(tenant, name, password)

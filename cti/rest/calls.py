@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from cti.authorization import may_dial_for
-from cti.control import ControlError
+from cti.control import UNAVAILABLE, ControlError
 from cti.rest.deps import CurrentPrincipal, Services
 
 router = APIRouter(prefix="/api/v1/calls", tags=["calls"])
@@ -46,7 +46,7 @@ async def click_to_dial(
     except ControlError as error:
         code = (
             status.HTTP_503_SERVICE_UNAVAILABLE
-            if error.code == "control_unavailable"
+            if error.code in UNAVAILABLE
             else status.HTTP_409_CONFLICT
         )
         raise HTTPException(code, error.message) from error

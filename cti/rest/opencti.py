@@ -23,7 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from cti.connection_slots import TooManyConnections
-from cti.control import ControlError
+from cti.control import UNAVAILABLE, ControlError
 from cti.crm_user_tokens import CrmUserToken, CrmUserTokens, is_crm_user_token
 from cti.principal import Principal, Role
 from cti.rest.deps import Services
@@ -111,7 +111,7 @@ async def dial(body: Dial, user: CrmUser, services: Services) -> Dialled:
     except ControlError as error:
         code = (
             status.HTTP_503_SERVICE_UNAVAILABLE
-            if error.code == "control_unavailable"
+            if error.code in UNAVAILABLE
             else status.HTTP_409_CONFLICT
         )
         raise HTTPException(code, error.message) from error

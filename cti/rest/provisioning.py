@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 
 from cti.rest import (
+    provisioning_activation,
     provisioning_announcements,
     provisioning_bridge_rooms,
     provisioning_groups,
@@ -28,6 +29,7 @@ from cti.rest.provisioning_access import (
     Writer,
     call,
 )
+from cti.rest.provisioning_activation import activation_out
 from cti.rest.provisioning_schemas import (
     Deleted,
     ImportOut,
@@ -50,6 +52,7 @@ router.include_router(provisioning_incoming.router)
 router.include_router(provisioning_announcements.router)
 router.include_router(provisioning_groups.router)
 router.include_router(provisioning_bridge_rooms.router)
+router.include_router(provisioning_activation.router)
 
 Username = Annotated[str, Path(min_length=1, max_length=64)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
@@ -181,7 +184,11 @@ async def import_users(
         rows = [e.model_dump() for e in errors]
         raise HTTPException(422, {"field": "body", "reason": "nothing imported", "errors": rows})
     return ImportOut(
-        dry_run=dry_run, rows=report.rows, imported=len(report.imported), errors=errors
+        dry_run=dry_run,
+        rows=report.rows,
+        imported=len(report.imported),
+        errors=errors,
+        activations=[activation_out(request, tenant, a) for a in report.activations],
     )
 
 

@@ -18,9 +18,11 @@ from typing import Annotated, Any, ParamSpec, TypeVar, assert_never
 from fastapi import Depends, HTTPException, Path, Request, status
 from starlette.concurrency import run_in_threadpool
 
+from cti.password_pool import PasswordPool
 from cti.passwords import hash_password
 from cti.principal import Principal, Role
 from cti.provisioning_demo import demo_tenant_spec
+from cti.provisioning_relay import PROVISIONING, publish_changes
 from cti.rest.deps import CurrentPrincipal, Services
 from cti.settings import CtiSettings
 from cti.users import make_engine
@@ -92,10 +94,17 @@ def _own_service(request: Request, settings: CtiSettings) -> ProvisioningService
     engine = make_engine(settings.database_url)
     weakref.finalize(request.app, engine.dispose)
     migrate(engine)
-    made = ProvisioningService(engine, partial(hash_password, cost=settings.password_cost))
+    pool = PasswordPool(settings.password_cost)  # a CSV import's web passwords over the cores
+    weakref.finalize(request.app, pool.close)
+    hasher = partial(hash_password, cost=settings.password_cost)
+    made = ProvisioningService(engine, hasher, hash_many=pool.hash_all)
     # Logins without @tenant land in the default tenant: it must exist to be provisioned.
     made.ensure_tenant("system", demo_tenant_spec(settings.default_tenant))
     made.subscribe(request.app.state.revoke_on_change)
+    # Another process (the product) runs the PBX and the engine: tell it of each change.
+    publish_changes(
+        settings.redis_url, settings.key_prefix, PROVISIONING, made.transactions, request.app
+    )
     return made
 
 

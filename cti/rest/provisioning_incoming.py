@@ -1,6 +1,7 @@
 """Admin API of the incoming calling plans and intercept (docs/group-services.md, "Incoming
-calling plan" and "Intercept"), next to the outgoing calling plan's (provisioning_trunks.py):
-tenant admins write, supervisors read, the tenant wall holds."""
+calling plan" and "Intercept"; a user's: docs/phone-features.md, "InterceptUser"), next to the
+outgoing calling plan's (provisioning_trunks.py): tenant admins write, supervisors read, the
+tenant wall holds."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import Field, StrictBool
 
 from cti.rest.provisioning_access import Provisioning, Reader, TenantId, Writer, call
 from cti.rest.provisioning_schemas import InputModel
+from provisioning.intercept_user import UserIntercepts
 from provisioning.trunks_incoming import IncomingPlans, IncomingPlanView, InterceptView
 
 router = APIRouter()
@@ -98,3 +100,20 @@ async def set_tenant_intercept(
     wanted = InterceptView(**body.model_dump())
     return await call(IncomingPlans(service.transactions).set_intercept, admin.username, tenant,
                       wanted)  # fmt: skip
+
+
+@router.get("/{tenant}/users/{username}/intercept")
+async def user_intercept(
+    tenant: TenantId, username: Username, _: Reader, service: Provisioning
+) -> InterceptView:
+    return await call(UserIntercepts(service.transactions).intercept, tenant, username)
+
+
+@router.put("/{tenant}/users/{username}/intercept")
+async def set_user_intercept(
+    tenant: TenantId, username: Username, body: InterceptIn, admin: Writer, service: Provisioning
+) -> InterceptView:
+    """InterceptUser: the administrator's service (the user cannot switch it off)."""
+    wanted = InterceptView(**body.model_dump())
+    return await call(UserIntercepts(service.transactions).set_intercept, admin.username, tenant,
+                      username, wanted)  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from cti.rest.provisioning_activation import ActivationOut
 from provisioning.profiles import Profile
 from provisioning.users import Licences, RecordingMode, Tier, UserRole
 from provisioning.views import Page, UserView
@@ -130,3 +131,7 @@ class ImportOut(BaseModel):
     rows: int
     imported: int
     errors: list[RowErrorOut]
+    activations: list[ActivationOut] = Field(
+        default=[],
+        description="A link for each imported user without a web password (shown once)",
+    )

@@ -157,7 +157,8 @@ async def directory(
 ) -> dict[str, Any]:
     """The company directory (name or extension contains `q`), each with its live state."""
     await _licensed(principal, console)
-    return {"users": [t.as_json() for t in console.directory(principal.tenant, q)]}
+    found = console.directory(principal.tenant, q, principal.extension)
+    return {"users": [t.as_json() for t in found]}
 
 
 @router.post(

@@ -19,10 +19,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
-from redis import Redis as SyncRedis
 from rq import Queue
 
 from common.job_queues import job_queue
+from common.redis_connect import sync_client
 from cti.principal import Principal, Role
 from cti.rest.deps import CurrentPrincipal, Services
 from cti.rest.provisioning_access import Provisioning
@@ -132,7 +132,7 @@ def get_queue(request: Request, services: Services) -> Queue:
     state = request.app.state
     queue: Queue | None = getattr(state, "report_queue", None)
     if queue is None:
-        queue = job_queue(QUEUE_NAME, SyncRedis.from_url(services.settings.redis_url))
+        queue = job_queue(QUEUE_NAME, sync_client(services.settings.redis_url))
         state.report_queue = queue
     return queue
 

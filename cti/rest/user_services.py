@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from cti.principal import Principal, Role
+from cti.provisioning_relay import USER_SERVICES, publish_changes
 from cti.rest.deps import CurrentPrincipal
 from cti.rest.provisioning import Username
 from cti.rest.provisioning_access import ERRORS, Provisioning, Reader, TenantId, Writer, call
@@ -26,6 +27,7 @@ from provisioning.user_services_store import UserServicesService, UserServicesVi
 router = APIRouter(tags=["user services"], responses=ERRORS)
 
 Destination = Annotated[str | None, Field(max_length=16, description="null: off")]
+Extension = Annotated[str, Field(max_length=8)]
 
 
 def _whole_number(value: object) -> object:
@@ -49,6 +51,8 @@ class ServicesPatchIn(BaseModel):
     forward_not_reachable: Destination = None
     do_not_disturb: bool | None = None
     call_waiting: bool | None = None
+    privacy: bool | None = None
+    privacy_permitted: Annotated[list[Extension], Field(max_length=50)] | None = None
 
 
 class ServicesOut(BaseModel):
@@ -62,6 +66,8 @@ class ServicesOut(BaseModel):
     forward_not_reachable: str | None
     do_not_disturb: bool
     call_waiting: bool
+    privacy: bool = Field(description="Left out of colleagues' directory search and BLF")
+    privacy_permitted: list[str] = Field(description="The colleagues who still see you")
     included: list[str] = Field(description="The settings the user's profile lets them switch on")
 
     @classmethod
@@ -85,9 +91,13 @@ def get_user_services(request: Request, provisioning: Provisioning) -> UserServi
     state = request.app.state
     with _making:
         if getattr(state, "user_services", None) is None:
-            engine = make_engine(state.services.settings.database_url)
+            settings = state.services.settings
+            engine = make_engine(settings.database_url)
             weakref.finalize(request.app, engine.dispose)
-            state.user_services = UserServicesService(engine)
+            made = UserServicesService(engine)
+            url, prefix = settings.redis_url, settings.key_prefix
+            publish_changes(url, prefix, USER_SERVICES, made.transactions, request.app)
+            state.user_services = made
     service: UserServicesService = state.user_services
     return service
 
@@ -96,7 +106,7 @@ Services = Annotated[UserServicesService, Depends(get_user_services)]
 SERVICES = "/api/v1/tenants/{tenant}/users/{username}/services"
 
 
-def _own(principal: Principal) -> Principal:
+def own_user(principal: Principal) -> Principal:
     if principal.role in (Role.API, Role.OPERATOR):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, {"field": "role", "reason": "only a user has services"}
@@ -121,7 +131,7 @@ async def patch_services(
 
 @router.get("/api/v1/me/services", summary="Your own forwarding and do-not-disturb")
 async def get_my_services(principal: CurrentPrincipal, services: Services) -> ServicesOut:
-    me = _own(principal)
+    me = own_user(principal)
     return ServicesOut.of(await call(services.get, me.tenant, me.username))
 
 
@@ -129,6 +139,6 @@ async def get_my_services(principal: CurrentPrincipal, services: Services) -> Se
 async def patch_my_services(
     body: ServicesPatchIn, principal: CurrentPrincipal, services: Services
 ) -> ServicesOut:
-    me = _own(principal)
+    me = own_user(principal)
     patch = body.model_dump(exclude_unset=True)
     return ServicesOut.of(await call(services.change, me.username, me.tenant, me.username, patch))

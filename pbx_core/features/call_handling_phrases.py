@@ -17,6 +17,10 @@ class Outcome(StrEnum):
     PARK_DURING_A_CALL = "park_during_a_call"
     NOTHING_TO_REDIAL = "nothing_to_redial"
     NOBODY_TO_CALL_BACK = "nobody_to_call_back"
+    NO_SUCH_EXTENSION = "no_such_extension"
+    INTERCOM_REFUSED = "intercom_refused"
+    NOTHING_TO_BARGE = "nothing_to_barge"
+    BARGE_IN_EXEMPT = "barge_in_exempt"
 
 
 def said(outcome: Outcome, slot: str, language: str) -> str:
@@ -52,5 +56,25 @@ def said(outcome: Outcome, slot: str, language: str) -> str:
             )
         case Outcome.NOBODY_TO_CALL_BACK:
             return "Er is niemand om terug te bellen." if nl else "There is nobody to call back."
+        case Outcome.NO_SUCH_EXTENSION:
+            return f"Toestel {at} bestaat niet." if nl else f"There is no extension {at}."
+        case Outcome.NOTHING_TO_BARGE:
+            return (
+                f"Toestel {at} gaat niet over en is niet in gesprek."
+                if nl
+                else f"Extension {at} is neither ringing nor in a call."
+            )
+        case Outcome.BARGE_IN_EXEMPT:
+            return (
+                f"Op het gesprek van {at} kan niemand inbreken."
+                if nl
+                else f"Nobody may barge in on the call of {at}."
+            )
+        case Outcome.INTERCOM_REFUSED:
+            return (
+                f"Toestel {at} neemt geen intercomgesprek van u aan."
+                if nl
+                else f"Extension {at} does not accept intercom calls from you."
+            )
         case _:
             assert_never(outcome)

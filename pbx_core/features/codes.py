@@ -68,6 +68,10 @@ class Action(StrEnum):
     HOTELING_SIGN_OUT = "hoteling_sign_out"
     FILTERING_TOGGLE = "filtering_toggle"
     ASSISTANT_OPT_TOGGLE = "assistant_opt_toggle"
+    INTERCOM = "intercom"
+    BARGE_IN_PICKUP = "barge_in_pickup"
+    SPEED_DIAL_8 = "speed_dial_8"
+    SPEED_DIAL_100 = "speed_dial_100"
 
 
 class Argument(StrEnum):
@@ -139,6 +143,12 @@ CODES: tuple[FeatureCode, ...] = (
                 "CallPark", "retrieve the call parked on your extension, or on the one after it"),
     FeatureCode("*67", Action.HIDE_CALLER_ID, Argument.NUMBER, Owner.TRUNKS,
                 "", "call the number after it without showing your number"),
+    FeatureCode("*33", Action.BARGE_IN_PICKUP, Argument.NUMBER, Owner.CALL_HANDLING,
+                "DirectedCallPickupwithBargein", "pick up the call ringing at the extension "
+                "after it, or join its call in progress (three-way)"),
+    # PushToTalk: OpenCC's own (BroadWorks' default *50 is the agent's sign-in here).
+    FeatureCode("*55", Action.INTERCOM, Argument.NUMBER, Owner.CALL_HANDLING, "PushToTalk",
+                "intercom: call the extension after it; its phone answers by itself"),
     FeatureCode("*66", Action.REDIAL, Argument.NONE, Owner.CALL_HANDLING,
                 "LastNumberRedial", "call the last number dialled again"),
     FeatureCode("*69", Action.CALL_RETURN, Argument.NONE, Owner.CALL_HANDLING,
@@ -163,6 +173,11 @@ CODES: tuple[FeatureCode, ...] = (
     FeatureCode("*48", Action.ASSISTANT_OPT_TOGGLE, Argument.OPTIONAL_CODE,
                 Owner.MANAGER_ASSISTANT, "", "assistant: take the manager's filtered calls, or "
                 "stop (then the manager's extension)"),
+    # Speed dial (BroadWorks defaults): the slot, then the number (common/speed_dial.py).
+    FeatureCode("*74", Action.SPEED_DIAL_8, Argument.NUMBER, Owner.FEATURES, "SpeedDial8",
+                "store the number after the slot digit (2-9) under that slot"),
+    FeatureCode("*75", Action.SPEED_DIAL_100, Argument.NUMBER, Owner.FEATURES, "SpeedDial100",
+                "store the number after the two slot digits (00-99) under that slot"),
 )  # fmt: skip
 
 BY_CODE = {entry.code: entry for entry in CODES}

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import assert_never
 
+from pbx_core.features.criteria import NO_SELECTIVE, PASSED, Screening, Selective
+
 MAX_DIVERSIONS = 5
 """BroadWorks' default maximum of redirections per call is 5 as well."""
 THREE_WAY_OTHERS = 2
@@ -57,6 +59,15 @@ class Forwarding:
     """The user's profile, named in a spoken refusal."""
     language: str = "en"
     """The user's language: what the PBX says to them after a pickup or park code."""
+    selective: Selective = NO_SELECTIVE
+    """Selective rejection, acceptance, forwarding and CallNotify (`criteria.py`)."""
+    privacy: frozenset[str] | None = None
+    """Privacy: None, off; else the colleagues (extensions) who may still find the user in the
+    directory and watch their phone (BLF)."""
+
+    def visible_to(self, extension: str | None, own: str) -> bool:
+        """May `extension` (None: nobody's, e.g. an admin) see user `own`'s presence?"""
+        return self.privacy is None or extension == own or extension in self.privacy
 
 
 NO_SERVICES = Forwarding()
@@ -102,10 +113,17 @@ def on_arrival(
     *,
     inhibited: bool,
     voicemail_available: bool,
+    screening: Screening = PASSED,
 ) -> Decision:
-    """A call reaches the user (`history`: the caller, then the users it was for, this one last)."""
+    """A call reaches the user (`history`: the caller, then the users it was for, this one last;
+    `screening`: what the user's selective services make of it). BroadWorks' order: selective
+    rejection and acceptance, do-not-disturb, selective forwarding, forward always."""
+    if screening.refused is not None:
+        return Refuse(603, screening.refused)
     if services.do_not_disturb:
         return ToVoicemail("do-not-disturb") if voicemail_available else DO_NOT_DISTURB
+    if screening.forward_to is not None and not inhibited:
+        return _divert(screening.forward_to, "unconditional", history)
     if services.forward_always is not None and not inhibited:
         return _divert(services.forward_always, "unconditional", history)
     return Ring(services.no_answer_seconds if services.forward_no_answer else None)

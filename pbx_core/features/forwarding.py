@@ -10,6 +10,7 @@ never come here: an agent's availability is the ACD state, not do-not-disturb.
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from sippy.SipGenericHF import SipGenericHF
 from sippy.SipHeader import SipHeader
 
 from pbx_core import call_control as cc
+from pbx_core.features.criteria import CallerId, CallNotice, screen
 from pbx_core.features.diversion import (
     Decision,
     Divert,
@@ -32,6 +34,7 @@ from pbx_core.features.diversion import (
 from pbx_core.features.manager_assistant import FilteredCall
 from pbx_core.features.table import ServicesTable
 from pbx_core.sip.calls.model import Call, Leg, LegState
+from pbx_core.trunks.incoming_plan import INTERCEPT_USER_ROUTE
 
 if TYPE_CHECKING:
     from pbx_core.sip.calls.context import CallContext
@@ -54,6 +57,8 @@ class _Diversions:
     history: tuple[str, ...]
     """The caller, then the users the call was for, in order; the last is the one ringing now."""
     inhibited: bool
+    private: bool = False
+    """The caller withholds its identity (selective services' "any private number")."""
     reasons: tuple[str, ...] = ()
     """The reason of each diversion so far (`history[i + 1]` forwarded for `reasons[i]`)."""
     filtered_for: str = ""
@@ -70,14 +75,18 @@ class CallForwarding:
         self.voicemail: VoicemailDeposit | None = None
         """Set by the voicemail part (the integrator's one line): None, no user has a box."""
         self.has_voicemail: Callable[[str, str], bool] = lambda _tenant, _extension: False
+        self.clock: Callable[[], float] = time.time
+        """Selective services' rules hold by the time of day."""
 
-    def ring(self, call: Call, extension: str, *, inhibited: bool = False) -> None:
+    def ring(
+        self, call: Call, extension: str, *, inhibited: bool = False, private: bool = False
+    ) -> None:
         """A caller dialled user `extension` (with `*80` before it: `inhibited`, honoured when
-        the caller's profile has DiversionInhibitor)."""
+        the caller's profile has DiversionInhibitor; `private`: the caller hides its number)."""
         caller = self._ctx.user(call, call.caller)
         may_inhibit = caller is not None and self._table.get(caller.tenant, caller.extension)
         inhibited = inhibited and bool(may_inhibit and may_inhibit.may_inhibit)
-        self._calls[call] = _Diversions((call.caller, extension), inhibited)
+        self._calls[call] = _Diversions((call.caller, extension), inhibited, private)
         self._reach(call, extension)
 
     def after_failure(self, call: Call, extension: str, failure: cc.OfferFailure) -> bool:
@@ -108,7 +117,21 @@ class CallForwarding:
         self._apply(call, extension, decision)
         return True
 
+    def intercepted(self, call: Call, extension: str, *, transferred: bool = False) -> bool:
+        """InterceptUser comes before everything else on a call to a user (selective services,
+        assistants, do-not-disturb, forwarding): the intercept message takes the call
+        (cti/intercept_calls.py), the user's phone never rings. True: handed on."""
+        ctx = self._ctx
+        user = ctx.user(call, extension)
+        if user is None or (user.tenant, extension) not in ctx.trunks.intercepted_users:
+            return False
+        log.info("call %s for %s intercepted (InterceptUser)", call.call_id, extension)
+        self._to_application(call, INTERCEPT_USER_ROUTE, extension, transferred=transferred)
+        return True
+
     def _reach(self, call: Call, extension: str) -> None:
+        if self.intercepted(call, extension):
+            return
         user = self._ctx.user(call, extension)
         state = self._calls[call]
         if user is None:
@@ -118,13 +141,23 @@ class CallForwarding:
                 call, call.next_leg_id(), extension, self._ctx.extension_ring_timeout, True
             )
             return
-        if self._ring_assistant(call, extension, state):
-            return
+        services = self._table.get(user.tenant, extension)
+        caller = CallerId(call.caller, state.private)
+        screening = screen(services.selective, caller, self.clock())
+        if screening.refused is None:
+            if screening.notify is not None:
+                notice = CallNotice(user.tenant, extension, call.caller, call.caller_name or "",
+                                    screening.notify, services.language)  # fmt: skip
+                self._table.call_notify(notice)
+            # A call the user's selective services refuse never reaches their assistants.
+            if self._ring_assistant(call, extension, state):
+                return
         decision = on_arrival(
-            self._table.get(user.tenant, extension),
+            services,
             state.history,
             inhibited=state.inhibited,
             voicemail_available=self._voicemail_for(user.tenant, extension),
+            screening=screening,
         )
         self._apply(call, extension, decision)
 
@@ -204,17 +237,24 @@ class CallForwarding:
             self._reach(call, destination)
             return
         # The call center's handler takes it from here, as with a transfer to a call center.
-        call.route = destination
-        call.called = destination
+        self._to_application(call, destination, destination)
+
+    def _to_application(
+        self, call: Call, route: str, called: str, *, transferred: bool = False
+    ) -> None:
+        """The handler of `route` takes the call (a call center, the intercept message)."""
+        call.route = route
+        call.called = called
         offered = cc.CallOffered(
             call_id=call.call_id,
             caller=call.caller,
-            called=destination,
+            called=called,
             source=call.source,
             caller_name=call.caller_name,
+            transferred=transferred,
             tenant=call.tenant,
         )
-        ctx.emit(offered, destination)
+        self._ctx.emit(offered, route)
 
     def diversion_headers(self, call: Call) -> tuple[SipHeader, ...]:
         """RFC 5806 `Diversion` headers for an INVITE of `call`, the latest diversion first, so

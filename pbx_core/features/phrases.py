@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from common.speed_dial import SPEED_DIAL_8, SPEED_DIAL_100, split_programmed
 from pbx_core.features.codes import Action
 
 SPOKEN_LANGUAGES = ("nl", "en")
@@ -24,6 +25,10 @@ FEATURE_NAMES: dict[str, tuple[str, str]] = {
     "CallPickup": ("gesprekken overnemen", "call pickup"),
     "DirectedCallPickup": ("gericht gesprekken overnemen", "directed call pickup"),
     "CallPark": ("gesprekken parkeren", "call park"),
+    "PushToTalk": ("intercom", "intercom"),
+    "DirectedCallPickupwithBargein": ("inbreken op gesprekken", "barge-in"),
+    SPEED_DIAL_8: ("snelkeuze 8", "speed dial 8"),
+    SPEED_DIAL_100: ("snelkeuze 100", "speed dial 100"),
 }
 
 
@@ -86,6 +91,11 @@ def confirmation(action: Action, argument: str, language: str) -> str:
             return _pick(language, "U bent niet beschikbaar.", "You are unavailable.")
         case Action.ACD_WRAP_UP:
             return _pick(language, "U bent in nabewerking.", "You are in wrap-up.")
+        case Action.SPEED_DIAL_8 | Action.SPEED_DIAL_100:
+            feature = SPEED_DIAL_8 if action is Action.SPEED_DIAL_8 else SPEED_DIAL_100
+            slot, number = (digits(part) for part in split_programmed(feature, argument))
+            return _pick(language, f"Snelkeuze {slot} belt {number}.",
+                         f"Speed dial {slot} calls {number}.")  # fmt: skip
         case (
             Action.DIVERSION_INHIBITOR
             | Action.VOICE_PORTAL
@@ -102,6 +112,8 @@ def confirmation(action: Action, argument: str, language: str) -> str:
             | Action.HOTELING_SIGN_OUT
             | Action.FILTERING_TOGGLE
             | Action.ASSISTANT_OPT_TOGGLE
+            | Action.INTERCOM
+            | Action.BARGE_IN_PICKUP
         ):
             return _pick(language, "Gelukt.", "Done.")
         case _:

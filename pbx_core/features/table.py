@@ -7,15 +7,23 @@ Each write replaces one immutable `Forwarding` under a lock, and a read is a sin
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from pbx_core.features.criteria import CallNotice
 from pbx_core.features.diversion import NO_SERVICES, Forwarding
+
+
+def _no_mail(_notice: CallNotice) -> None:
+    """No SMTP server configured: CallNotify mails nothing."""
 
 
 class ServicesTable:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_user: dict[tuple[str, str], Forwarding] = {}
+        self.call_notify: Callable[[CallNotice], None] = _no_mail
+        """CallNotify's mailer (set by the application; called in the SIP thread, so it must
+        not block)."""
 
     def get(self, tenant: str, extension: str) -> Forwarding:
         return self._by_user.get((tenant, extension), NO_SERVICES)

@@ -47,6 +47,11 @@ PROMPT_TEXTS: dict[str, dict[str, str]] = {
         "nl": "U wordt teruggebeld, zoals u vroeg. U wordt nu verbonden met een medewerker.",
         "en": "This is the callback you asked for. You are now connected to an agent.",
     },
+    "hold_on": {
+        # A caller the queue engine cannot take yet (its lease unconfirmed: cti/engine_leased.py).
+        "nl": "Een ogenblik alstublieft, u wordt zo geholpen. Blijft u aan de lijn.",
+        "en": "One moment please, you will be helped shortly. Please stay on the line.",
+    },
     "queue_full": {
         "nl": "Het is op dit moment te druk. Probeer het later opnieuw.",
         "en": "We are too busy at the moment. Please call again later.",
@@ -121,7 +126,13 @@ WAVE_FORMAT_MULAW = 7
 """The format tag of a G.711 mu-law WAV (at byte 20 of the file)."""
 
 
-def generate_music_on_hold(target: Path, seconds: int = 12) -> None:
+MUSIC_ON_HOLD_SECONDS = 300
+"""The loop's length. rtpengine 10.5 opens and decodes the file again at every repeat: with a
+12 s loop 525 waiters cost 44 re-opens a second; five minutes makes that 1.75 (bench/moh_cost.py,
+`mulaw` against `mulaw-long`). 2.4 MB on disk."""
+
+
+def generate_music_on_hold(target: Path, seconds: int = MUSIC_ON_HOLD_SECONDS) -> None:
     """A calm, recognisable loop: two alternating soft chords (no copyrighted music).
 
     Stored as G.711 mu-law, the callers' codec, not 16-bit PCM: rtpengine starts a player on a
@@ -160,13 +171,17 @@ def generate_tone(target: Path, on: float, off: float, cycles: int, hertz: int =
         subprocess.run(["sox", *parts, str(target)], check=True, capture_output=True)
 
 
-def _is_mulaw(path: Path) -> bool:
+def _is_current_music_on_hold(path: Path) -> bool:
+    """Whether `path` is this version's loop: mu-law, `MUSIC_ON_HOLD_SECONDS` long (one byte a
+    sample at 8 kHz). An installation's older 16-bit or 12 s loop is made again."""
     try:
         with path.open("rb") as wav:
             header = wav.read(22)
+        size = path.stat().st_size
     except FileNotFoundError:
         return False
-    return len(header) == 22 and int.from_bytes(header[20:22], "little") == WAVE_FORMAT_MULAW
+    mulaw = len(header) == 22 and int.from_bytes(header[20:22], "little") == WAVE_FORMAT_MULAW
+    return mulaw and size >= 8000 * MUSIC_ON_HOLD_SECONDS
 
 
 def generate_all(target_dir: Path = DEFAULT_DIR, *, force: bool = False) -> list[Path]:
@@ -186,7 +201,7 @@ def generate_all(target_dir: Path = DEFAULT_DIR, *, force: bool = False) -> list
             generate_tone(tone, on, off, cycles, hertz)
         written.append(tone)
     moh = target_dir / f"{MUSIC_ON_HOLD}.wav"
-    if force or not _is_mulaw(moh):  # an installation's older 16-bit loop is replaced as well
+    if force or not _is_current_music_on_hold(moh):
         generate_music_on_hold(moh)
     written.append(moh)
     return written

@@ -3,11 +3,13 @@ subscription machinery (`pbx_core.sip.subscriptions`).
 
 A phone SUBSCRIBEs with `Event: dialog` to a colleague (the Request-URI's user) of its own
 tenant; a colleague of another tenant (the Request-URI's domain is that tenant's) gets 403, an
-unknown extension 404. The first NOTIFY carries the colleague's dialogs now, and every change of
-them (from `DialogStates`, fed with the PBX's call events in the SIP thread) NOTIFYs every phone
-watching: `early` when it rings, `confirmed` when it talks, `terminated` when the call ends, each
-with its direction and the other party. Each dialog carries the SIP Call-ID and tags of the
-colleague's own dialog with the PBX, so a BLF key can pick up a ringing call.
+unknown extension 404, a colleague with Privacy on who has not permitted the watcher 403 (a
+watch made before privacy was switched on runs on until it expires). The first NOTIFY carries
+the colleague's dialogs now, and every change of them (from `DialogStates`, fed with the PBX's
+call events in the SIP thread) NOTIFYs every phone watching: `early` when it rings, `confirmed`
+when it talks, `terminated` when the call ends, each with its direction and the other party.
+Each dialog carries the SIP Call-ID and tags of the colleague's own dialog with the PBX, so a BLF
+key can pick up a ringing call.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from xml.sax.saxutils import quoteattr
 
 from pbx_core import call_control as cc
 from pbx_core.features.codes import CODES, Action
+from pbx_core.features.table import ServicesTable
 from pbx_core.presence.dialog_state import (
     Change,
     Dialog,
@@ -56,10 +59,17 @@ class BusyLampField:
     max_subscriptions = 1000
     """Per subscribing extension: a few phones with a full sidecar of keys each."""
 
-    def __init__(self, changed: Callable[[str, Hashable], None], sip_ids: SipIds) -> None:
-        """`changed(event, line)`: `Subscriptions.changed`, to NOTIFY a line's watchers."""
+    def __init__(
+        self,
+        changed: Callable[[str, Hashable], None],
+        sip_ids: SipIds,
+        services: ServicesTable | None = None,
+    ) -> None:
+        """`changed(event, line)`: `Subscriptions.changed`, to NOTIFY a line's watchers;
+        `services`: the users' services (Privacy: who may watch whom)."""
         self._changed = changed
         self._sip_ids = sip_ids
+        self._services = services or ServicesTable()
         self.states = DialogStates()
         self._ending: dict[Line, list[Dialog]] = {}
         """Dialogs just terminated: in the NOTIFY that reports them, then forgotten."""
@@ -76,6 +86,10 @@ class BusyLampField:
             return Refusal(403, "Forbidden")
         if owner.user(extension) is None:
             return Refusal(404, "Not Found")
+        if not self._services.get(owner.tenant, extension).visible_to(
+            subscriber.extension, extension
+        ):
+            return Refusal(403, "Forbidden (privacy)")
         line = (owner.tenant, extension)
         return Watch(
             resource=line,

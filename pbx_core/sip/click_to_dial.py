@@ -47,7 +47,7 @@ from pbx_core.sip.carrier import (
     CarrierRefusal,
     place,
 )
-from pbx_core.sip.cased_header import auto_answer_headers
+from pbx_core.sip.cased_header import auto_answer_headers, cased_header
 from pbx_core.sip.sdp import PLACEHOLDER_SDP
 from pbx_core.trunks.routing import Carrier, Refused, TrunkRouting
 
@@ -178,6 +178,8 @@ class ClickToDial:
         # by itself (the hint), as docs/webrtc.md promises; a desk phone rings as ever, unless
         # the command asks it to answer too (`Dial.auto_answer`).
         headers = auto_answer_headers() if binding.browser or command.auto_answer else ()
+        if command.alert_info:
+            headers = (*headers, cased_header("Alert-Info", command.alert_info))
         call.agent = self._invite(
             call, (binding.host, binding.port), binding.contact, call.destination,
             call.extension, sdp, AGENT, headers,

@@ -20,6 +20,7 @@ from common.number_destinations import voicemail_box
 from pbx_core import call_control as cc
 from pbx_core.trunks.incoming_plan import INTERCEPT_ROUTE
 from pbx_core.trunks.numbering import to_e164
+from pbx_core.trunks.routing import DirectNumber
 
 if TYPE_CHECKING:
     from pbx_core.sip.calls.context import CallContext
@@ -109,6 +110,10 @@ class DirectNumbers:
         `hidden`: the caller withholds its identity (`trunks/anonymity.py`)."""
         ctx = self._ctx
         number = ctx.trunks.inbound(called)
+        # Not a routed direct number: maybe a user's alternate number (features/alternates.py).
+        alternate = None if number is not None else ctx.alternates.direct(to_e164(called) or "")
+        if alternate is not None:
+            number = DirectNumber(alternate.number, alternate.tenant, alternate.extension)
         if number is None:
             log.warning("call from the carrier to %r: nobody's number, 404", called[:_LOGGED_CHARS])
             ua.recvEvent(CCEventFail((404, "Not Found")))
@@ -157,4 +162,5 @@ class DirectNumbers:
             return
         started = call(route)
         if started is not None and route is None:  # forwarding and do-not-disturb decide
-            ctx.forwarding.ring(started, destination)
+            started.alternate = alternate
+            ctx.forwarding.ring(started, destination, private=hidden)

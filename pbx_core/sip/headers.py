@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sippy.SipAddress import SipAddress
+from sippy.SipContact import SipContact
 from sippy.SipGenericHF import SipGenericHF
 from sippy.SipHeader import SipHeader
+from sippy.SipURL import SipURL
 
 
 class _AsWritten(SipGenericHF):  # type: ignore[misc]
@@ -26,3 +29,10 @@ class _AsWritten(SipGenericHF):  # type: ignore[misc]
 def raw_header(name: str, value: str) -> Any:
     """A header `name: value` (name as it should appear, e.g. "Retry-After")."""
     return SipHeader(name=name.lower(), body=_AsWritten(name, value))
+
+
+def our_contact(global_config: dict[str, Any]) -> Any:
+    """The PBX's Contact (its SIP address and port) without sippy's default display name
+    `Anonymous`, which some user agents (SIPp's [next_url]) fail to parse."""
+    url = SipURL(host=global_config["_sip_address"], port=global_config["_sip_port"])
+    return SipContact(address=SipAddress(url=url, hadbrace=True))

@@ -8,7 +8,10 @@ host) before pushing its own Via on top, so the second Via of a relayed request 
 
 Only requests whose UDP source *is* a live relay socket are read this way: the relay addresses
 are loopback sockets of this process, and a datagram from another machine cannot carry a
-loopback source, so nobody outside can make the PBX believe a Via.
+loopback source, so nobody outside can make the PBX believe a Via. The one exception is the
+SIP edge a node is configured behind (`PbxConfig.edge_proxies`, Kamailio, docs/deploy.md):
+Kamailio writes `received` the same way, and such a node must be reachable from the edge only
+(a private network), or a forged UDP source could make it believe a Via.
 """
 
 from __future__ import annotations

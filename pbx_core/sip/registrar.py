@@ -1,11 +1,16 @@
 """REGISTER handling: digest challenge, verification and the binding in the location store.
 
 The To domain names the tenant (its SIP domain); the challenge's realm is that domain, and the
-binding is the tenant's (docs/pbx.md, "Tenants")."""
+binding is the tenant's (docs/pbx.md, "Tenants").
+
+How many devices an extension may register at once is the caller's to say (`devices_allowed`:
+10 with SharedCallAppearance, else 1, where a new registration replaces the old); one more is
+refused with 403 (docs/phone-features.md, "Several devices per user")."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sippy.SipHeader import SipHeader
@@ -31,9 +36,12 @@ class Registrar:
         realm: str,
         auth: DigestAuth,
         throttle: AuthThrottle,
+        devices_allowed: Callable[[str, str], int] = lambda _tenant, _extension: 1,
     ) -> None:
         self._directories = directories
         self._locations = locations
+        self._devices_allowed = devices_allowed
+        """(tenant, extension) -> how many devices may be registered at once."""
         # `realm`: for a PBX of one company, and for domains that belong to no tenant.
         self._request_auth = RequestAuth(realm, auth, throttle)
 
@@ -52,16 +60,18 @@ class Registrar:
     def _bind(self, req: Any, directory: Directory, extension: str) -> SipReply:
         tenant = directory.tenant
         if req.countHFs("contact") == 0:
-            # A query: answer with the current binding.
+            # A query: answer with the current bindings.
             resp = req.genResponse(200, "OK")
-            current = self._locations.lookup(tenant, extension)
-            if current is not None:
+            for current in self._locations.devices(tenant, extension):
                 resp.appendHeader(SipHeader(name="contact", bodys=f"<{current.contact}>"))
             return (resp, None, None)
         contact = req.getHFBody("contact")
         expires = self._requested_expires(req, contact)
-        if contact.asterisk or expires == 0:
+        if contact.asterisk:
             self._locations.remove(tenant, extension)
+            return (req.genResponse(200, "OK"), None, None)
+        if expires == 0:  # this device leaves; the user's other devices stay
+            self._locations.remove(tenant, extension, str(contact.getUrl()))
             return (req.genResponse(200, "OK"), None, None)
         if expires < MIN_EXPIRES:
             resp = req.genResponse(423, "Interval Too Brief")
@@ -77,7 +87,10 @@ class Registrar:
             expires=expires,
             tenant=tenant,
         )
-        self._locations.save(binding)
+        allowed = self._devices_allowed(tenant, extension)
+        if not self._locations.save(binding, allowed):
+            log.info("REGISTER %s of %s refused: %d devices registered", extension, tenant, allowed)
+            return (req.genResponse(403, f"Too Many Devices ({allowed} registered)"), None, None)
         resp = req.genResponse(200, "OK")
         reply_contact = contact.getCopy()
         reply_contact.getUri().setParam("expires", str(expires))

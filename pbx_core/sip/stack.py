@@ -167,7 +167,10 @@ class SipThread:
         global _running
         with _running_lock:
             if _running is not None:
-                raise RuntimeError("a SIP thread already runs in this process (ED2 is global)")
+                raise RuntimeError(
+                    "a SIP thread already runs in this process (ED2 is global): "
+                    f"{_running.host}:{_running.port}"
+                )
             _running = self
         gc.set_threshold(*GC_THRESHOLDS)
         self._thread = threading.Thread(target=self._run, name="sip-reactor", daemon=True)

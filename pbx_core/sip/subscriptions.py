@@ -33,6 +33,7 @@ from pbx_core.directory import Directories, Directory
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.cased_header import cased_header
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.sip.headers import our_contact
 from pbx_core.sip.request_auth import Authenticated, RequestAuth, SipReply
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,9 @@ class Subscriptions:
             self._arm(subscription, expires)
         resp = req.genResponse(200, "OK")
         resp.getHFBody("to").setTag(local.getTag())
+        # A 2xx to SUBSCRIBE and each NOTIFY carry our Contact (RFC 6665 4.1.2.1, 4.2.2): a
+        # phone's stack (baresip's libre) drops a subscription whose 200 has none.
+        resp.appendHeader(SipHeader(name="contact", body=our_contact(self._config)))
         resp.appendHeader(SipHeader(name="expires", bodys=str(expires)))
         # After the 200 has gone out (sippy sends it once this callback returns).
         self._later(partial(self._notify, subscription, expires))
@@ -212,6 +216,7 @@ class Subscriptions:
         if subscription is None or subscription.watch != watch:  # only its own subscriber
             return (req.genResponse(481, "Subscription Does Not Exist"), None, None)
         resp = req.genResponse(200, "OK")
+        resp.appendHeader(SipHeader(name="contact", body=our_contact(self._config)))
         if expires == 0:
             self._end(subscription)
         else:
@@ -286,6 +291,7 @@ class Subscriptions:
             target=(subscription.address, "udp"),
             body=MsgBody(package.body(subscription), mtype=package.content_type),
         )
+        req.appendHeader(SipHeader(name="contact", body=our_contact(self._config)))
         req.appendHeader(cased_header("Event", package.event))
         req.appendHeader(cased_header("Subscription-State", state))
         self._config["_sip_tm"].newTransaction(req, partial(self._notify_answered, subscription))

@@ -13,8 +13,12 @@ INTERCEPT_ROUTE = "!intercept"
 """The handler key (`PbxService.register_handler(..., numbers=[INTERCEPT_ROUTE])`) of the calls
 from outside to an intercepted tenant: the application answers them with the intercept message
 (never a number anyone can dial: `!` is no dial-pad key)."""
+INTERCEPT_USER_ROUTE = "!intercept-user"
+"""The handler key of the calls to an intercepted user (InterceptUser), from anyone: `called` is
+the user's extension."""
 INTERCEPTED_PLAN = OutgoingPlan(frozenset(c for c in Category if c is not Category.EMERGENCY))
-"""An intercepted tenant calls nobody outside but 112 (`OutgoingPlan.allows` keeps 112 open)."""
+"""An intercepted tenant or user calls nobody outside but 112 (`OutgoingPlan.allows` keeps 112
+open)."""
 
 
 @dataclass(frozen=True, slots=True)

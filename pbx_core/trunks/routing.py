@@ -128,6 +128,9 @@ class TrunkRouting:
     call nobody outside but 112."""
     tenant_velocity: Mapping[str, VelocityLimits] = field(default_factory=dict)
     """Tenant -> its own toll-fraud limits (provisioning's calling plan)."""
+    intercepted_users: frozenset[tuple[str, str]] = frozenset()
+    """(tenant, extension) of users under InterceptUser: every call to them hears the intercept
+    message (`INTERCEPT_USER_ROUTE`), and they call nobody outside but 112."""
 
     @classmethod
     def of(
@@ -147,6 +150,7 @@ class TrunkRouting:
         user_incoming_plans: Mapping[tuple[str, str], IncomingPlan] | None = None,
         intercepted: Iterable[str] = (),
         tenant_velocity: Mapping[str, VelocityLimits] | None = None,
+        intercepted_users: Iterable[tuple[str, str]] = (),
     ) -> TrunkRouting:
         """`carrier`: one platform trunk by address (before `platform_carriers`)."""
         direct = {n.number: n for n in sorted(numbers, key=lambda n: n.number)}
@@ -181,6 +185,7 @@ class TrunkRouting:
             dict(user_incoming_plans or {}),
             frozenset(intercepted),
             dict(tenant_velocity or {}),
+            frozenset(intercepted_users),
         )
 
     def velocity_of(self, tenant: str) -> VelocityLimits:
@@ -234,7 +239,7 @@ class TrunkRouting:
         """What happens when `extension` of `tenant` dials `dialled` (not an extension)."""
         user = (tenant, extension)
         plan = self.user_plans.get(user) or self.plans.get(tenant, DEFAULT_PLAN)
-        if tenant in self.intercepted:
+        if tenant in self.intercepted or user in self.intercepted_users:
             plan = INTERCEPTED_PLAN
         route = self.tenant_carriers.get(tenant, ()) + self.carriers
         caller_id = self.caller_id(tenant, extension)

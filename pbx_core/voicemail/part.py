@@ -41,9 +41,10 @@ class VoicemailPart:
             code = 486 if reason in BUSY_REASONS else 480
             self._ctx.bridging.end_call(call, cc.HangupSide.PBX, code=code, reason="No Voicemail")
 
-    def take(self, call: Call, extension: str) -> bool:
-        """The application's `Transfer(to_voicemail=True)`: False when the box cannot take it."""
-        return self._deposit.divert(call, extension, "unavailable", asked=True)
+    def take(self, call: Call, extension: str, reason: str = "unavailable") -> bool:
+        """The application's `Transfer(to_voicemail=True)` (the automatic callback's busy
+        treatment: `reason` "user-busy"): False when the box cannot take it."""
+        return self._deposit.divert(call, extension, reason, asked=True)
 
     def is_portal(self, called: str) -> bool:
         return called == PORTAL_CODE and self._portal is not None and self._ctx.media is not None

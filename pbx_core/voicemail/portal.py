@@ -108,6 +108,9 @@ class _Session:
     """The caller's audio being taken now."""
     take: Path | None = None
     """The last recording, kept until saved or dropped."""
+    cut_at_longest: bool = False
+    """The recording's time ran out (the timer), whatever audio arrived by then: on a loaded
+    machine the last packets may come after the timer, and the caller must still be told."""
 
 
 class VoicePortal:
@@ -249,6 +252,7 @@ class VoicePortal:
     def _longest_reached(self, call: Call, session: _Session, recording: Recording) -> None:
         call.timer = None
         if session.recording is recording and not call.ended:
+            session.cut_at_longest = True
             self._run(call, session, [StopRecording()])
 
     def _stop_recording(self, call: Call, session: _Session) -> list[Action]:
@@ -258,7 +262,8 @@ class VoicePortal:
         call.cancel_timer()
         self._recorder.close(recording)
         session.recording, session.take = None, recording.path
-        longest = recording.samples >= recording.max_samples
+        longest = session.cut_at_longest or recording.samples >= recording.max_samples
+        session.cut_at_longest = False
         return session.menu.recorded(recording.duration_seconds, longest)
 
     def _save(self, session: _Session, target: Target) -> bool:

@@ -41,6 +41,13 @@ CROSS_FIELD_RULES = {
     "PUT /api/v1/contacts/{contact_id}",
     "POST /api/v1/contacts/import",
     "PUT /api/v1/tenants/{tenant}/hoteling/{extension}",  # the user's profile has HotelingHost
+    # Speed dial slots, alternate numbers and a ringback's announcement must exist, be free in
+    # the tenant and be in the user's profile (422 naming the slot, the place, the field).
+    "PATCH /api/v1/tenants/{tenant}/users/{username}/speed-dial",
+    "PATCH /api/v1/me/speed-dial",
+    "PUT /api/v1/tenants/{tenant}/users/{username}/alternate-numbers",
+    "PUT /api/v1/tenants/{tenant}/users/{username}/custom-ringback",
+    "PUT /api/v1/me/custom-ringback",
 }
 
 SIGN_OUT_EVERYWHERE = "POST /api/v1/auth/revoke"

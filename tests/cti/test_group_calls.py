@@ -141,7 +141,7 @@ async def test_the_events_of_a_hunt_nobody_answers(tmp_path: Path) -> None:
     }
     with pytest.raises(ValueError, match="declares no data"):
         GroupEvent(EventType.GROUP_CALL_ANSWERED, 0, TENANT, "7100", "c1", "x", "r", data={"x": 1})
-    with pytest.raises(ValueError, match="not a group call event"):
+    with pytest.raises(ValueError, match="is no event of the group events' stream"):
         GroupEvent(EventType.CALL_ADDED, 0, TENANT, "7100", "c1", "x", "r")
 
 

@@ -74,6 +74,9 @@ def test_kill_9_of_the_product_leaves_no_process_behind(tmp_path: Path) -> None:
         "OPENCC_VAR_DIR": str(tmp_path / "var"),
         "OPENCC_KEY_PREFIX": f"test-orphans-{uuid.uuid4().hex[:8]}",
         "REDIS_URL": REDIS_URL,
+        # Products of tests side by side would share one rtpengine session DB (each restores
+        # all of it): their rtpengines keep none, as before.
+        "OPENCC_RTPENGINE_REDIS_DB": "off",
     }
     product = subprocess.Popen(
         [sys.executable, "-m", "cti.demo"],

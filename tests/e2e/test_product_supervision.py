@@ -87,6 +87,9 @@ def product(tmp_path: Path) -> Iterator[RunningProduct]:
         "OPENCC_KEY_PREFIX": prefix,
         "OPENCC_METRICS_TOKEN": "supervision-test",
         "REDIS_URL": REDIS_URL,
+        # Products of tests side by side would share one rtpengine session DB (each restores
+        # all of it): their rtpengines keep none, as before.
+        "OPENCC_RTPENGINE_REDIS_DB": "off",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "cti.demo"],

@@ -42,6 +42,7 @@ def test_the_user_changes_their_own_services_and_the_admin_sees_them(world: ApiW
             "forward_not_reachable",
             "do_not_disturb",
             "call_waiting",
+            "privacy",
         ]
         assert world["admin"].get(SERVICES).json()["forward_busy"] == "1002"
         off = ann.patch("/api/v1/me/services", json={"call_waiting": False})

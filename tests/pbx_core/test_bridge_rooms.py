@@ -24,8 +24,9 @@ MODERATOR_HZ, B_HZ, C_HZ, LATE_HZ = 500, 1000, 1500, 2000
 
 
 async def _prompted(phone: RtpPhone) -> None:
-    """Until the phone hears the PIN prompt (rtpengine's address is then known)."""
-    async with asyncio.timeout(10):
+    """Until the phone hears the PIN prompt (rtpengine's address is then known). 30 s: a CI
+    run under full load took more than 10 s to start the prompt (the hoteling test)."""
+    async with asyncio.timeout(30):
         while phone.peer is None:
             await asyncio.sleep(0.05)
 

@@ -18,7 +18,9 @@ class _Forwarding:
     def __init__(self) -> None:
         self.rung: list[tuple[Any, str]] = []
 
-    def ring(self, call: Any, extension: str, *, inhibited: bool = False) -> None:
+    def ring(
+        self, call: Any, extension: str, *, inhibited: bool = False, private: bool = False
+    ) -> None:
         self.rung.append((call, extension))
 
 

@@ -49,6 +49,15 @@ def test_an_intercepted_tenant_calls_out_only_112_and_the_other_tenant_still_doe
     assert isinstance(trunks.outbound("b", "1001", "0612345678"), CarrierCall)
 
 
+def test_an_intercepted_user_calls_out_only_112_and_nobody_else_is_touched() -> None:
+    trunks = routing(intercepted_users=[("a", "1001")])
+    assert trunks.outbound("a", "1001", "0612345678") == Refused(403, "Forbidden",
+                                                                 Category.MOBILE)  # fmt: skip
+    assert isinstance(trunks.outbound("a", "1001", "112"), CarrierCall)
+    assert isinstance(trunks.outbound("a", "1002", "0612345678"), CarrierCall)  # a colleague
+    assert isinstance(trunks.outbound("b", "1001", "0612345678"), CarrierCall)  # same extension
+
+
 class _Ua:
     def __init__(self) -> None:
         self.events: list[Any] = []

@@ -4,6 +4,7 @@ store's invalidation listener, its own Redis connections), and the PBX starts ag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -112,3 +113,25 @@ async def test_stop_without_start_closes_the_store(redis_prefix: str, tmp_path: 
     assert _listeners(redis_prefix)
     await pbx.stop()
     assert not _listeners(redis_prefix)
+
+
+async def test_a_start_cancelled_while_the_sip_thread_starts_leaves_no_sip_thread(
+    redis_prefix: str, tmp_path: Path
+) -> None:
+    """A thread cannot be cancelled: a stack left running would refuse every later start of the
+    process (ED2 is global). A CI run lost 60 tests to one product cancelled while starting."""
+    cancelled = PbxService(_config(redis_prefix, tmp_path), directory_for_tests())
+    starting = asyncio.create_task(cancelled.start())
+    await _wait_until(lambda: any(t.name == "sip-reactor" for t in threading.enumerate()))
+    starting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await starting
+    assert starting.cancelled()
+    assert not any(t.name == "sip-reactor" for t in threading.enumerate())
+
+    after = PbxService(_config(redis_prefix, tmp_path), directory_for_tests())
+    await after.start()
+    try:
+        await _registers(after, "1001", tmp_path)
+    finally:
+        await after.stop()

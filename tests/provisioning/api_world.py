@@ -40,6 +40,7 @@ def seed_logins(database_url: str) -> None:
 class ApiWorld:
     server: ThreadServer
     clients: dict[str, httpx.Client]
+    settings: CtiSettings
 
     def __getitem__(self, who: str) -> httpx.Client:
         return self.clients[who]
@@ -79,7 +80,7 @@ def start_world(var: Path, **overrides: Any) -> Iterator[ApiWorld]:
             json={"id": OTHER, "name": "Acme B.V.", "sip_domain": "acme.test"},
         )
         assert created.status_code == 201, created.text
-        yield ApiWorld(server, clients)
+        yield ApiWorld(server, clients, settings)
     finally:
         for client in clients.values():
             client.close()

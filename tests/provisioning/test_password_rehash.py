@@ -1,6 +1,6 @@
 """Issue 19.3: web passwords are hashed at OWASP's scrypt strength, and a hash an older
 installation made cheaper is stored again at today's cost on the user's next good sign-in (never
-on a wrong one), for provisioning's users and cti's own alike."""
+on a wrong one), for provisioning's users and its other accounts (operators) alike."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from cti.passwords import (
 )
 from cti.principal import Role
 from cti.users import UserDirectory
-from cti.users import users as cti_users
+from provisioning.accounts import accounts
 from provisioning.models import users as provisioned_users
 from provisioning.service import ProvisioningService
 from tests.provisioning.conftest import tenant_spec
@@ -64,16 +64,16 @@ def test_a_provisioned_users_older_hash_is_replaced_at_its_next_good_sign_in(
     assert today.sign_in("user1001", "kim-secret-12", verify_password, outdated) is not None
 
 
-def test_a_cti_users_older_hash_is_replaced_at_its_next_good_sign_in(engine: Engine) -> None:
+def test_an_accounts_older_hash_is_replaced_at_its_next_good_sign_in(engine: Engine) -> None:
     older = UserDirectory(engine, OLDER)
     older.create_tables()
     older.add_user("demo", "ops", "ops-secret-1", Role.SUPERVISOR)
     today = UserDirectory(engine, TEST_COST)
-    before = _stored(engine, cti_users, "ops")
+    before = _stored(engine, accounts, "ops")
 
     assert today.authenticate("demo", "ops", "nope") is None
-    assert _stored(engine, cti_users, "ops") == before
+    assert _stored(engine, accounts, "ops") == before
     assert today.authenticate("demo", "ops", "ops-secret-1") is not None
-    after = _stored(engine, cti_users, "ops")
+    after = _stored(engine, accounts, "ops")
     assert after != before and not needs_rehash(after, TEST_COST)
     assert today.authenticate("demo", "ops", "ops-secret-1") is not None

@@ -195,6 +195,23 @@ def test_every_change_is_in_the_audit_log_without_secrets(world: ApiWorld) -> No
     assert log["total"] > 2
 
 
+def test_a_users_intercept_is_the_admins_and_stays_in_its_tenant(world: ApiWorld) -> None:
+    made = world["acme_admin"].post(f"/api/v1/tenants/{OTHER}/users", json=user("ic-acme", "1071"))
+    assert made.status_code == 201, made.text
+    assert world["admin"].post(f"/api/v1/tenants/{DEMO}/users", json=user("ic", "1071")).is_success
+    base, on = f"/api/v1/tenants/{DEMO}/users", {"enabled": True, "alternate": "1001"}
+    # Another tenant's user through the admin's own tenant: nobody here.
+    assert world["admin"].put(f"{base}/ic-acme/intercept", json=on).status_code == 404
+    bad = world["admin"].put(f"{base}/ic/intercept", json={**on, "alternate": "1071"})
+    assert (bad.status_code, bad.json()["detail"]["field"]) == (422, "alternate")
+    # The user's supervisor reads, never switches it (an administrator's service).
+    assert world["supervisor"].put(f"{base}/ic/intercept", json=on).status_code == 403
+    assert world["admin"].put(f"{base}/ic/intercept", json=on).status_code == 200
+    assert world["supervisor"].get(f"{base}/ic/intercept").json()["alternate"] == "1001"
+    log = world["admin"].get(f"/api/v1/tenants/{DEMO}/audit-log", params={"limit": 1}).json()
+    assert (log["items"][0]["key"], log["items"][0]["after"]["enabled"]) == ("ic", True)
+
+
 # Every route under /api/v1/tenants/{tenant}, with a body valid enough to reach authorization.
 ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("GET", "/api/v1/tenants/{tenant}", None),
@@ -203,6 +220,7 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("GET", "/api/v1/tenants/{tenant}/users/{username}", None),
     ("PATCH", "/api/v1/tenants/{tenant}/users/{username}", {"name": "Hacked"}),
     ("DELETE", "/api/v1/tenants/{tenant}/users/{username}", None),
+    ("POST", "/api/v1/tenants/{tenant}/users/{username}/activation", None),
     ("POST", "/api/v1/tenants/{tenant}/users/import", None),
     ("GET", "/api/v1/tenants/{tenant}/audit-log", None),
     ("POST", "/api/v1/tenants/{tenant}/number-blocks", {"first": "+31205559000", "size": 10}),
@@ -231,6 +249,8 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("PUT", "/api/v1/tenants/{tenant}/users/{username}/incoming-calling-plan", {"internal": False}),
     ("GET", "/api/v1/tenants/{tenant}/intercept", None),
     ("PUT", "/api/v1/tenants/{tenant}/intercept", {"enabled": True}),
+    ("GET", "/api/v1/tenants/{tenant}/users/{username}/intercept", None),
+    ("PUT", "/api/v1/tenants/{tenant}/users/{username}/intercept", {"enabled": True}),
     ("POST", "/api/v1/tenants/{tenant}/trunks", {"name": "X", "host": "192.0.2.99"}),
     ("GET", "/api/v1/tenants/{tenant}/trunks", None),
     ("GET", "/api/v1/tenants/{tenant}/trunks/registrations", None),
@@ -294,6 +314,21 @@ ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
     ("GET", "/api/v1/tenants/{tenant}/managers", None),
     ("PUT", "/api/v1/tenants/{tenant}/managers/{extension}", {"assistants": ["1002"]}),
     ("DELETE", "/api/v1/tenants/{tenant}/managers/{extension}", None),
+    ("GET", "/api/v1/tenants/{tenant}/users/{username}/services/selective", None),
+    ("GET", "/api/v1/tenants/{tenant}/users/{username}/services/selective/{kind}", None),
+    ("PUT", "/api/v1/tenants/{tenant}/users/{username}/services/selective/{kind}", {"rules": []}),
+    ("GET", "/api/v1/tenants/{tenant}/pickup-groups", None),
+    ("GET", "/api/v1/tenants/{tenant}/pickup-groups/{name}", None),
+    ("PUT", "/api/v1/tenants/{tenant}/pickup-groups/{name}", {"members": ["1001"]}),
+    ("DELETE", "/api/v1/tenants/{tenant}/pickup-groups/{name}", None),
+    ("GET", "/api/v1/tenants/{tenant}/intercom/{extension}", None),
+    ("PUT", "/api/v1/tenants/{tenant}/intercom/{extension}", {"accept": True}),
+    ("GET", "/api/v1/tenants/{tenant}/users/{username}/speed-dial", None),
+    ("PATCH", "/api/v1/tenants/{tenant}/users/{username}/speed-dial", {"2": "1002"}),
+    ("GET", "/api/v1/tenants/{tenant}/users/{username}/alternate-numbers", None),
+    ("PUT", "/api/v1/tenants/{tenant}/users/{username}/alternate-numbers", {"numbers": []}),
+    ("GET", "/api/v1/tenants/{tenant}/users/{username}/custom-ringback", None),
+    ("PUT", "/api/v1/tenants/{tenant}/users/{username}/custom-ringback", {"announcement": None}),
 ]
 
 
@@ -313,7 +348,7 @@ def test_a_tenant_admin_never_reaches_another_tenant(
     world: ApiWorld, method: str, path: str, body: dict[str, object] | None
 ) -> None:
     url = path.format(tenant=OTHER, username="ann-acme", number="7001", name="office", trunk_id=1,
-                      extension="1001", button="AAAAAAAAAAAAAAAA")  # fmt: skip
+                      extension="1001", button="AAAAAAAAAAAAAAAA", kind="forwarding")  # fmt: skip
     before = world["acme_admin"].get(f"/api/v1/tenants/{OTHER}/audit-log").json()["total"]
     answer = world["admin"].request(method, url, json=body)
     assert answer.status_code == 403, answer.text
@@ -334,6 +369,7 @@ def test_a_supervisor_may_only_read_its_own_tenant(
         trunk_id=1,
         extension="1001",
         button="AAAAAAAAAAAAAAAA",
+        kind="forwarding",
     )
     answer = world["supervisor"].request(method, url, json=body)
     readable = method == "GET" and not path.endswith("audit-log")

@@ -3,9 +3,10 @@ caller's abandonment, nothing sent to the PBX about them, no agent offered a los
 
 from __future__ import annotations
 
-from queueing.commands import OfferCall
+from queueing.commands import OfferCall, StartMusic, StartTimer
+from queueing.config import OverflowPolicy
 from queueing.events import EventType as E
-from queueing.inputs import AgentAnswered, CallsLost
+from queueing.inputs import AgentAnswered, CallsLost, CallsTakenOver
 from queueing.journal_codec import decode_input, encode_input
 from tests.queueing.support import arrive, center, simulator, tenant, types
 
@@ -51,3 +52,38 @@ def test_lost_calls_are_journaled_and_replay_to_the_same_state() -> None:
     replayed = decode_input(encode_input(CallsLost(("a", "b"), "PBX restarted")))
     again.feed(replayed)
     assert again.engine.state.calls == sim.engine.state.calls == {}
+
+
+def test_calls_taken_over_keep_their_place_and_are_offered_again() -> None:
+    """A restarted PBX holds the dialogs again (issue 20): nothing ends, the ring of the agent
+    that died with the process starts again, and the maximum wait counts from the arrival."""
+    overflow = OverflowPolicy(max_wait_seconds=100)
+    sim = simulator(tenant(center(members=("1001",), overflow=overflow)), available=["1001"])
+    arrive(sim, "ringing")  # offered to 1001
+    arrive(sim, "second")  # waiting behind it
+    sim.advance(30)
+    before = len(sim.commands)
+
+    events = sim.feed(CallsTakenOver(("ringing", "second", "ghost")))
+
+    assert not {E.CALL_LOST, E.CALL_ABANDONED, E.CALL_RELEASED} & set(types(events))
+    after = sim.commands[before:]
+    assert [c.call_id for c in after if isinstance(c, OfferCall)] == ["ringing"]
+    assert {c.call_id for c in after if isinstance(c, StartMusic)} == {"ringing", "second"}
+    max_waits = {c.timer_id: c.seconds for c in after if isinstance(c, StartTimer)}
+    assert max_waits["second/max_wait"] == 70.0
+    assert [k[-1] for k in sim.engine.state.call_centers["7001"].waiting.ordered] == [
+        "ringing",
+        "second",
+    ]
+
+
+def test_a_call_taken_over_after_it_was_answered_is_passed_over() -> None:
+    sim = simulator(tenant(center()), available=["1001"])
+    arrive(sim, "talk")
+    sim.feed(AgentAnswered("talk", "1001"))
+    before = len(sim.commands)
+    assert sim.feed(CallsTakenOver(("talk",))) == []
+    assert sim.commands[before:] == []
+    replayed = decode_input(encode_input(CallsTakenOver(("talk",))))
+    assert replayed == CallsTakenOver(("talk",))

@@ -1,5 +1,6 @@
 """Subscription `groupCalls`: the tenant's hunt-group and auto-attendant call events
-(cti/group_events.py), for its supervisors and admins; optionally one group's."""
+(cti/group_events.py), and the PBX's pickups and parks (cti/call_handling_events.py), for its
+supervisors and admins; optionally one group's (or extension's, or park slot's)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ class GroupCallEvent:
 class GroupSubscriptions:
     @fields.subscription(
         "Hunt-group and menu call events of your tenant from now on (offered, member rung, "
-        "answered, abandoned, forwarded); `group`: one group's only",
+        "answered, abandoned, forwarded), and the PBX's pickups and parks (`group` the "
+        "extension that rang or the park slot); `group`: one group's only",
         name="groupCalls",
     )
     async def group_calls(

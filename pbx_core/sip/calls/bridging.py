@@ -13,6 +13,7 @@ from pbx_core import call_control as cc
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import MONITOR_CALL_ENDED, Call, Leg, LegState
 from pbx_core.sip.sdp import PLACEHOLDER_SDP
+from pbx_core.trunks.incoming_plan import INTERCEPT_USER_ROUTE
 
 
 class Bridging:
@@ -31,6 +32,7 @@ class Bridging:
             sdp = far_sdp
         call.ua.recvEvent(CCEventConnect((200, "OK", MsgBody(sdp))))
         call.answered = True
+        self._ctx.dialogs.save(call)  # from now on the call survives a PBX crash
         if call.route is not None:
             self._ctx.emit(cc.CallAnswered(call.call_id), call.route)
 
@@ -59,6 +61,7 @@ class Bridging:
             self.answer(call, leg.remote_sdp)
         leg.state = LegState.BRIDGED
         call.bridged = leg
+        ctx.dialogs.save(call)  # a connected call survives a PBX crash too
         ctx.caller_media.maybe_record(call, leg)
         if whisper is not None:
             self._whisper(call, leg, whisper)
@@ -112,6 +115,12 @@ class Bridging:
                 target,
             )
             return
+        # InterceptUser, except for the intercept's own transfer (to the alternate, or back to
+        # the user once switched off while the PBX's routing still has it on).
+        if call.route != INTERCEPT_USER_ROUTE and ctx.forwarding.intercepted(
+            call, target, transferred=True
+        ):
+            return
         if ctx.user(call, target) is None and not ctx.trunks.reaches_outside:
             self.end_call(call, cc.HangupSide.PBX, code=404, reason="Not Found")
             return
@@ -152,6 +161,8 @@ class Bridging:
                 # A next agent must hear the caller (music plays on until the next Bridge).
                 self._ctx.caller_media.set_held_media(call, False)
         call.bridged = None
+        if not call.ended:
+            self._ctx.dialogs.save(call)  # waiting again (a transfer to a queue), or ending
 
     def end_call(
         self,
@@ -172,6 +183,7 @@ class Bridging:
         ctx.fax.call_ended(call)
         ctx.bridge_rooms.call_ended(call)
         ctx.call_pin.call_ended(call)
+        ctx.callback.call_ended(call)
         for leg in list(call.legs.values()):
             if leg.state is LegState.RINGING and call.route is not None:
                 ctx.offers.report_cancelled(call, leg)
@@ -184,5 +196,6 @@ class Bridging:
         if ctx.media is not None:
             ctx.media.delete(call.call_id)  # closes the pcap before its conversion is queued
         ctx.caller_media.finish_recording(call)
+        ctx.dialogs.forget(call)
         ctx.calls.pop(call.call_id, None)
         ctx.emit(cc.CallHungUp(call.call_id, side, code), call.route)

@@ -1,7 +1,8 @@
 """The call handling the PBX does itself (issue 17.3): pickup, park and retrieve dialled as
-feature codes, `*68` keyed during a call or given as a transfer target, and call waiting. Each
-is checked against the user's profile (`Forwarding.features`) and its outcome is said to the
-user in their language; pickup and park do the work (docs/phone-features.md, "Call handling").
+feature codes, intercom (`*55<ext>`, intercom.py), barge-in pickup (`*33<ext>`, barge_in.py),
+`*68` keyed during a call or given as a transfer target, and call waiting. Each is checked
+against the user's profile (`Forwarding.features`) and its outcome is said to the user in their
+language; pickup and park do the work (docs/phone-features.md, "Call handling").
 
 Runs in the SIP thread; the rest of the B2BUA calls in at five places: a dialled code
 (`takes`/`dial`, sip/calls/inbound.py), DTMF (`on_digits`, hold.py), a REFER (`on_refer`,
@@ -22,7 +23,9 @@ from pbx_core.features.codes import CODES, Action, Dialled, parse_code
 from pbx_core.features.diversion import Forwarding
 from pbx_core.features.table import ServicesTable
 from pbx_core.media.spoken import SpokenPrompts
+from pbx_core.sip.calls.barge_in import BargeIn
 from pbx_core.sip.calls.context import CallContext
+from pbx_core.sip.calls.intercom import Intercom
 from pbx_core.sip.calls.model import Call, Leg
 from pbx_core.sip.calls.park import DEFAULT_PARK_TIMEOUT, CallPark, Refusal
 from pbx_core.sip.calls.pickup import CallPickup
@@ -42,6 +45,8 @@ DIALLED = frozenset(
         Action.CALL_PARK_RETRIEVE,
         Action.REDIAL,
         Action.CALL_RETURN,
+        Action.INTERCOM,
+        Action.BARGE_IN_PICKUP,
     }
 )
 """The codes the PBX answers itself (every call-handling code of features/codes.py)."""
@@ -58,6 +63,8 @@ class CallHandling:
         self.pickup = CallPickup(ctx)
         self.park = CallPark(ctx, park_timeout)
         self.attended = AttendedTransfer(ctx)
+        self.intercom = Intercom(ctx)
+        self.barge_in = BargeIn(ctx, table, self.pickup)
         self._last_dialled: dict[tuple[str, str], str] = {}
         """(tenant, extension) -> the number the user last called (`*66`)."""
         self._last_caller: dict[tuple[str, str], str] = {}
@@ -78,37 +85,49 @@ class CallHandling:
         user = self._table.get(phone.tenant, phone.caller)
         if entry.feature not in user.features:
             refusal = phrases.not_in_profile(entry.code, entry.feature, user.profile, user.language)
-            self._say_and_hang_up(phone, user, refusal)
+            self.say_and_hang_up(phone, user, refusal)
             return
         match entry.action:
             case Action.CALL_PICKUP | Action.DIRECTED_PICKUP:
                 target = parsed.argument or None
                 if not self.pickup.pick_up(phone, target):
                     text = said(Outcome.NOTHING_TO_PICK_UP, parsed.argument, user.language)
-                    self._say_and_hang_up(phone, user, text)
+                    self.say_and_hang_up(phone, user, text)
             case Action.CALL_PARK_RETRIEVE:
                 slot = parsed.argument or phone.caller
                 if not self.park.retrieve(phone, slot):
-                    self._say_and_hang_up(phone, user, said(Outcome.NOTHING_PARKED, slot,
+                    self.say_and_hang_up(phone, user, said(Outcome.NOTHING_PARKED, slot,
                                                             user.language))  # fmt: skip
             case Action.CALL_PARK:
                 text = said(Outcome.PARK_DURING_A_CALL, "", user.language)
-                self._say_and_hang_up(phone, user, text)
+                self.say_and_hang_up(phone, user, text)
             case Action.REDIAL | Action.CALL_RETURN:
                 redial = entry.action is Action.REDIAL
                 remembered = self._last_dialled if redial else self._last_caller
                 number = remembered.get((phone.tenant, phone.caller))
                 if number is None:
                     empty = Outcome.NOTHING_TO_REDIAL if redial else Outcome.NOBODY_TO_CALL_BACK
-                    self._say_and_hang_up(phone, user, said(empty, "", user.language))
+                    self.say_and_hang_up(phone, user, said(empty, "", user.language))
                     return
                 phone.called = number  # a call to that number from here on
                 self.dialled(phone, number)
                 self._ctx.forwarding.ring(phone, number)
+            case Action.INTERCOM:
+                refused = self.intercom.refusal(phone, parsed.argument)
+                if refused is not None:
+                    self.say_and_hang_up(phone, user, said(refused, parsed.argument,
+                                                            user.language))  # fmt: skip
+                    return
+                self.intercom.call(phone, parsed.argument)
+            case Action.BARGE_IN_PICKUP:
+                refused = self.barge_in.dial(phone, parsed.argument)
+                if refused is not None:
+                    self.say_and_hang_up(phone, user, said(refused, parsed.argument,
+                                                            user.language))  # fmt: skip
             case _:
                 raise AssertionError(f"{entry.action} is not in DIALLED")
 
-    def _say_and_hang_up(self, phone: Call, user: Forwarding, text: str) -> None:
+    def say_and_hang_up(self, phone: Call, user: Forwarding, text: str) -> None:
         path = self._speak(text, user.language)
         if path is None or self._ctx.media is None:
             # Without speech the refusal is the SIP reply's reason phrase.

@@ -180,6 +180,10 @@ class ConferenceCalls:
         except NgError:
             log.exception("conference: could not say %s", prompt)
 
+    def has(self, call: Call) -> bool:
+        """`call` is in a three-way or N-way call (its media is on a conference mixer)."""
+        return call.call_id in self._of_call
+
     # -----------------------------------------------------------------------------------------
     # Calls leaving
 

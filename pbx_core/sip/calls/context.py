@@ -7,20 +7,20 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sippy.SipAddress import SipAddress
-from sippy.SipContact import SipContact
-from sippy.SipURL import SipURL
-
 from pbx_core import call_control as cc
 from pbx_core.directory import Directories, Directory, SipUser, digest_realm
+from pbx_core.features.alternates import AlternatesTable
 from pbx_core.features.hoteling import HotelingTable
+from pbx_core.features.intercom import IntercomTable
 from pbx_core.features.manager_assistant import ManagerAssistantTable
+from pbx_core.features.pickup_groups import PickupGroupsTable
 from pbx_core.location import LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.sip.auth_throttle import AuthThrottle
 from pbx_core.sip.calls.model import Call, Emit
 from pbx_core.sip.click_to_dial import ClickToDial
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.sip.headers import our_contact
 from pbx_core.trunks.alerts import AlertSink, no_alerts
 from pbx_core.trunks.routing import TrunkRouting
 
@@ -31,11 +31,15 @@ if TYPE_CHECKING:
     from pbx_core.sip.calls.bridging import Bridging
     from pbx_core.sip.calls.call_handling import CallHandling
     from pbx_core.sip.calls.call_pin import CallPin
+    from pbx_core.sip.calls.callback import AutomaticCallback
     from pbx_core.sip.calls.caller_media import CallerMedia
     from pbx_core.sip.calls.conference_call import ConferenceCalls
+    from pbx_core.sip.calls.dialog_takeover import DialogKeeper
     from pbx_core.sip.calls.hold import HoldAndDtmf
     from pbx_core.sip.calls.monitoring import Monitoring
     from pbx_core.sip.calls.offers import Offers
+    from pbx_core.sip.calls.ringback import CustomRingback
+    from pbx_core.sip.calls.speed_dial import SpeedDialCalls
     from pbx_core.voicemail.part import VoicemailPart
 
 log = logging.getLogger(__name__)
@@ -55,10 +59,21 @@ class CallContext:
     bridge_rooms: BridgeRooms
     call_handling: CallHandling
     call_pin: CallPin
+    dialogs: DialogKeeper
+    """The callers' dialogs in Redis, for a restarted PBX to take over (issue 20)."""
+    speed_dial: SpeedDialCalls
+    callback: AutomaticCallback
+    ringback: CustomRingback
     hoteling: HotelingTable
     """Which guest sits at which host phone (features/hoteling.py)."""
     manager_assistant: ManagerAssistantTable
     """Which calls to a manager ring an assistant first (features/manager_assistant.py)."""
+    alternates: AlternatesTable
+    """Users' alternate numbers and their rings (features/alternates.py)."""
+    pickup_groups: PickupGroupsTable
+    """Whose ringing calls a user's `*98` may take (features/pickup_groups.py)."""
+    intercom: IntercomTable
+    """Who accepts whose intercom calls (features/intercom.py)."""
 
     def __init__(
         self,
@@ -117,10 +132,7 @@ class CallContext:
         return digest_realm(directory, self.default_realm)
 
     def contact(self) -> Any:
-        """Our Contact without sippy's default display name `Anonymous`, which some user
-        agents (SIPp's [next_url]) fail to parse."""
-        url = SipURL(host=self.config["_sip_address"], port=self.config["_sip_port"])
-        return SipContact(address=SipAddress(url=url, hadbrace=True))
+        return our_contact(self.config)
 
     def fail(self, call: Call, command: str, reason: str) -> None:
         self.emit(cc.CommandFailed(call.call_id, command, reason), call.route)

@@ -105,6 +105,8 @@ class HoldAndDtmf:
     def _digit(self, call: Call, leg: Leg | None, digit: str) -> None:
         if leg is None and self._ctx.call_pin.on_digit(call, digit):
             return  # a PIN's digit: not reported to anyone
+        if leg is None and self._ctx.callback.on_digit(call, digit):
+            return  # the answer to the automatic callback's offer
         leg_id = leg.leg_id if leg is not None else ""
         self._ctx.emit(cc.DtmfReceived(call.call_id, digit, leg_id), call.route)
         if leg is None and self._ctx.voicemail.on_digit(call, digit):

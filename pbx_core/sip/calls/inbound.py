@@ -20,6 +20,7 @@ from pbx_core import call_control as cc
 from pbx_core.directory import Directory
 from pbx_core.features.codes import FEATURE_CODE_ROUTE, is_feature_code, split_inhibitor
 from pbx_core.media.ng_client import NgError
+from pbx_core.sip.calls.callback import CANCEL_CODE
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.hold import RECORD_ON_DEMAND_CODE
 from pbx_core.sip.calls.model import Call
@@ -122,6 +123,12 @@ class Inbound:
                 ua.event_cb = None  # the caller gave up before routing finished
             return
         self._ctx.guard(self._on_caller_leg_event, call, event)
+
+    def on_taken_over_event(self, event: Any, ua: Any) -> None:
+        """The events of a caller's dialog rebuilt after a restart (`dialog_takeover.py`)."""
+        call = self._ctx.calls.get(str(ua.cId))
+        if call is not None and call.ua is ua:
+            self._ctx.guard(self._on_caller_leg_event, call, event)
 
     def _route_new_call(
         self, ua: Any, source_host: str, addressing: Addressing, event: Any
@@ -228,25 +235,39 @@ class Inbound:
             if phone is not None:
                 self._ctx.call_handling.dial(phone)
             return
+        if called == CANCEL_CODE:  # `#8`: the automatic callback's camps end (callback.py)
+            phone = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
+            if phone is not None:
+                self._ctx.callback.cancel_all(phone)
+            return
+        if self._ctx.speed_dial.takes(called):  # `2`, `#07`: sip/calls/speed_dial.py
+            phone = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
+            if phone is not None:
+                self._ctx.speed_dial.dial(phone)
+            return
         # *67<number> (Owner.TRUNKS) is the PBX's own: the carrier leg hides the caller's number.
         hide_once = called.startswith(HIDE_ONCE) and self._ctx.trunks.reaches_outside
         if is_feature_code(called) and not hide_once:  # features/codes.py: the application's
             start(cc.CallSource.EXTENSION, tenant, caller_name, FEATURE_CODE_ROUTE)
             return
-        if directory.user(called) is None and not self._ctx.trunks.reaches_outside:
+        # A user's alternate number rings that user (features/alternates.py), last of all.
+        alternate = None if directory.user(called) else self._ctx.alternates.get(tenant, called)
+        target = alternate.extension if alternate is not None else called
+        if directory.user(target) is None and not self._ctx.trunks.reaches_outside:
             ua.recvEvent(CCEventFail((404, "Not Found")))
             return
-        refused = self._ctx.trunks.incoming(tenant, called, None)
-        if directory.user(called) is not None and refused is not None:
-            log.info("%s may not call %s: %s (incoming plan)", caller, called, refused.reason)
+        refused = self._ctx.trunks.incoming(tenant, target, None)
+        if directory.user(target) is not None and refused is not None:
+            log.info("%s may not call %s: %s (incoming plan)", caller, target, refused.reason)
             ua.recvEvent(CCEventFail((refused.code, refused.reason)))
             return
         call = start(cc.CallSource.EXTENSION, tenant, caller_name, None)
         if call is not None and recorded:
             self._ctx.caller_media.record_on_request_of_caller(call)
         if call is not None:  # forwarding and do-not-disturb decide whether the user rings
+            call.alternate = alternate
             self._ctx.call_handling.dialled(call, called)  # for *66
-            self._ctx.forwarding.ring(call, called, inhibited=inhibited)
+            self._ctx.forwarding.ring(call, target, inhibited=inhibited)
 
     def _authenticated(
         self,

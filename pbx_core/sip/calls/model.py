@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from pbx_core import call_control as cc
+from pbx_core.features.alternates import Alternate
 from pbx_core.media.monitor_media import MonitorMedia
 
 Emit = Callable[[cc.CallEvent, "str | None"], None]
@@ -57,6 +58,16 @@ class Leg(_Timed):
     auto_bridge: bool
     """Bridged by the PBX itself on answer (extension calls, transfers), not by the app."""
     state: LegState = LegState.RINGING
+    forks: list[Any] = field(default_factory=list)
+    """The user's other devices' dialogs while the leg rings (sip/calls/shared_appearance.py)."""
+    device_refusal: tuple[int, str] | None = None
+    """What a device that dropped out answered (busy wins): the leg's outcome if the rest are
+    silent."""
+    silent: list[Any] = field(default_factory=list)
+    """Of a leg with several devices: those that have not answered anything yet."""
+    silence_over: bool = False
+    """`SILENT_DEVICE_SECONDS` passed: a device still in `silent` counts as gone."""
+    devices_timer: Any = None
     timer: Any = None
     silence_timer: Any = None
     """A carrier leg's wait for any answer from its trunk (`carrier.SILENT_CARRIER_SECONDS`)."""
@@ -112,6 +123,8 @@ class Call(_Timed):
     monitor: Monitor | None = None
     pin_granted: bool = False
     """The caller keyed its PIN for a number its plan lets out only so (`call_pin.py`)."""
+    alternate: Alternate | None = None
+    """Called at a user's alternate number: the leg to that user rings distinctively."""
 
     def next_leg_id(self) -> str:
         """A leg id for a leg the PBX places itself (extension calls, transfers)."""

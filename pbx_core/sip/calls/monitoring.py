@@ -82,13 +82,7 @@ class Monitoring:
             )
             return
         try:
-            media = MonitorMedia(
-                ctx.media,
-                str(ctx.config["_sip_address"]),
-                CallMedia(call.call_id, call.caller_tag, str(call.ua.lTag), call.offer_sdp),
-                reoffer_agent=partial(self.reoffer, leg),
-                on_failure=partial(self._conference_failed, call),
-            )
+            media = self._media(call, leg)
         except OSError as error:
             ctx.fail(call, "MonitorCall", f"media: no mixer sockets ({error})")
             return
@@ -120,6 +114,45 @@ class Monitoring:
             partial(self._guard, self._monitor_not_answered, call, monitor),
             command.ring_timeout,
         )
+
+    def _media(self, call: Call, leg: Leg) -> MonitorMedia:
+        ctx = self._ctx
+        assert ctx.media is not None
+        return MonitorMedia(
+            ctx.media,
+            str(ctx.config["_sip_address"]),
+            CallMedia(call.call_id, call.caller_tag, str(call.ua.lTag), call.offer_sdp),
+            reoffer_agent=partial(self.reoffer, leg),
+            on_failure=partial(self._conference_failed, call),
+        )
+
+    def barge_in(self, call: Call, extension: str, phone_ua: Any, phone_sdp: str) -> bool:
+        """A phone that called in (`*33<ext>`, sip/calls/barge_in.py) joins `call` as a barging
+        monitor: answered with the mixer's SDP, all three hear one another. False: it cannot
+        (no media, no bridged leg, monitored already, no mixer sockets, an unusable SDP)."""
+        ctx = self._ctx
+        leg = call.bridged
+        if ctx.media is None or leg is None or call.monitor is not None:
+            return False
+        try:
+            media = self._media(call, leg)
+        except OSError:
+            log.exception("barge-in on %s: no mixer sockets", call.call_id)
+            return False
+        monitor = Monitor(
+            monitor_id=f"barge-{phone_ua.cId}",
+            extension=extension,
+            mode=cc.MonitorMode.BARGE,
+            ua=phone_ua,
+            media=media,
+            agent=leg,
+        )
+        call.monitor = monitor
+        ctx.claim(call.tenant, extension)
+        phone_ua.event_cb = partial(self._on_monitor_ua_event, call, monitor)
+        phone_ua.recvEvent(CCEventConnect((200, "OK", MsgBody(media.supervisor_offer()))))
+        self._join(call, monitor, phone_sdp)  # an unusable SDP ends the monitor: BYE
+        return True
 
     def _switch_mode(self, call: Call, monitor: Monitor, was: cc.MonitorMode) -> None:
         monitor.media.apply(monitor.mode, monitor.agent.remote_sdp)

@@ -25,9 +25,15 @@ from sippy.Time.Timeout import Timeout
 from sippy.UA import UA
 
 from pbx_core import call_control as cc
-from pbx_core.location import Binding
+from pbx_core.location import Binding, Devices
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import MONITOR_FAILED, Call, Leg, LegState
+from pbx_core.sip.calls.shared_appearance import (
+    SILENT_DEVICE_SECONDS,
+    on_fork_event,
+    settle_silent,
+    stop_forks,
+)
 from pbx_core.sip.carrier import (
     SILENT_CARRIER_SECONDS,
     CarrierInvite,
@@ -36,7 +42,7 @@ from pbx_core.sip.carrier import (
     place,
     trunk_binding,
 )
-from pbx_core.sip.cased_header import auto_answer_headers
+from pbx_core.sip.cased_header import auto_answer_headers, cased_header
 from pbx_core.trunks.routing import Carrier, Refused
 
 log = logging.getLogger(__name__)
@@ -75,6 +81,7 @@ class Offers:
             return
         internal = ctx.user(call, extension) is not None
         carrier: CarrierInvite | None = None
+        devices: Devices = ()
         if not internal:
             our_host = ctx.config["_sip_address"]
             placed = place(
@@ -111,10 +118,12 @@ class Offers:
             self.offer_failed(call, leg_id, extension, cc.OfferFailure.BUSY, 486, auto_bridge)
             return
         else:
-            # A hoteling guest's calls ring the host phone it sits at (features/hoteling.py).
-            binding = ctx.locations.lookup(
+            # A hoteling guest's calls ring the host phone it sits at (features/hoteling.py);
+            # a user with several devices rings on all of them (shared_appearance.py).
+            devices = ctx.locations.devices(
                 call.tenant, ctx.hoteling.rings_at(call.tenant, extension)
             )
+            binding = devices[0] if devices else None
         if binding is None:
             failure = cc.OfferFailure.NOT_REGISTERED
             self.offer_failed(call, leg_id, extension, failure, 480, auto_bridge)
@@ -137,6 +146,15 @@ class Offers:
         self._send_try(call, leg, binding, auto_answer, carrier)
         if carrier is not None:
             self._watch_silence(call, leg)
+        for device in devices[1:]:
+            fork = self._leg_ua(call, leg, device, None)
+            leg.forks.append(fork)
+            self._send_try(call, leg, device, auto_answer, None, fork)
+        if leg.forks:
+            leg.silent = [leg.ua, *leg.forks]
+            leg.devices_timer = Timeout(
+                partial(ctx.guard, self._devices_silent, call, leg), SILENT_DEVICE_SECONDS
+            )
         leg.timer = Timeout(partial(ctx.guard, self._ring_timeout, call, leg), ring_timeout)
 
     def calls_from_carrier(self, tenant: str) -> int:
@@ -233,7 +251,9 @@ class Offers:
         binding: Binding,
         auto_answer: bool,
         carrier: CarrierInvite | None,
+        ua: Any = None,
     ) -> None:
+        """The INVITE to `binding` through the leg's dialog (`ua`: one of its other devices')."""
         caller, called, name = call.caller, leg.extension, call.caller_name
         # A forwarded call's Diversion (to the carrier too: it shows whose call it was).
         headers: tuple[Any, ...] = self._ctx.forwarding.diversion_headers(call)
@@ -242,27 +262,33 @@ class Offers:
             headers += carrier.headers
         if auto_answer:
             headers += auto_answer_headers()
+        if call.alternate is not None and call.alternate.extension == leg.extension:
+            headers += (cased_header("Alert-Info", call.alternate.alert_info),)
         event = TryToBinding((SipCallId(), caller, called, MsgBody(call.offer_sdp), None, name))
         event.contact = binding.contact
         event.extra_headers = headers or None
-        leg.ua.recvEvent(event)
+        (ua or leg.ua).recvEvent(event)
 
-    def on_leg_ua_event(self, call: Call, leg: Leg, event: Any, _ua: Any) -> None:
-        self._ctx.guard(self._on_leg_event, call, leg, event)
+    def on_leg_ua_event(self, call: Call, leg: Leg, event: Any, ua: Any) -> None:
+        self._ctx.guard(self._on_leg_event, call, leg, event, ua)
 
-    def _on_leg_event(self, call: Call, leg: Leg, event: Any) -> None:
+    def _on_leg_event(self, call: Call, leg: Leg, event: Any, ua: Any) -> None:
         ctx = self._ctx
         if leg.silence_timer is not None:  # the trunk answered something: it is alive
             leg.silence_timer.cancel()
             leg.silence_timer = None
         if leg.state is LegState.ENDED or call.ended:
             return
+        event = on_fork_event(leg, ua, event)  # one of several devices (shared_appearance.py)
+        if event is None:
+            return
         if isinstance(event, CCEventRing):
             code = event.getData()[0]
             if code >= 180 and not leg.ringing_reported and leg.state is LegState.RINGING:
                 leg.ringing_reported = True
                 ctx.emit(cc.CallRinging(call.call_id, leg.leg_id, leg.extension), call.route)
-                if leg.auto_bridge and not call.answered:
+                # The user's custom ringback (183, early media: ringback.py), else 180.
+                if leg.auto_bridge and not call.answered and not ctx.ringback.ring(call, leg):
                     call.ua.recvEvent(CCEventRing((180, "Ringing", None)))
         elif isinstance(event, CCEventConnect):
             if leg.state is not LegState.RINGING:
@@ -316,6 +342,15 @@ class Offers:
             cc.LegHungUp(call.call_id, leg.leg_id, leg.extension, cc.HangupSide.CALLEE), call.route
         )
 
+    def _devices_silent(self, call: Call, leg: Leg) -> None:
+        leg.devices_timer = None
+        leg.silence_over = True
+        if leg.state is not LegState.RINGING or call.ended:
+            return
+        outcome = settle_silent(leg)
+        if outcome is not None:
+            self._on_leg_event(call, leg, outcome, leg.ua)
+
     def _ring_timeout(self, call: Call, leg: Leg) -> None:
         leg.timer = None
         if leg.state is not LegState.RINGING or call.ended:
@@ -337,7 +372,12 @@ class Offers:
         auto_bridge: bool,
     ) -> None:
         self._ctx.emit(cc.OfferFailed(call.call_id, leg_id, extension, failure, code), call.route)
-        if not auto_bridge or self._ctx.forwarding.after_failure(call, extension, failure):
+        if not auto_bridge:
+            return
+        busy = failure is cc.OfferFailure.BUSY
+        if busy and self._ctx.callback.offer(call, extension):  # camp on busy: callback.py
+            return
+        if self._ctx.forwarding.after_failure(call, extension, failure):
             return
         # The PBX placed this leg itself: the caller gets the outcome.
         if call.answered:
@@ -364,6 +404,10 @@ class Offers:
         if leg.silence_timer is not None:
             leg.silence_timer.cancel()
             leg.silence_timer = None
+        if leg.devices_timer is not None:
+            leg.devices_timer.cancel()
+            leg.devices_timer = None
         leg.state = LegState.ENDED
+        stop_forks(leg)
         self._carrier_legs.end(leg.leg_id)
         self._ctx.release(leg.tenant, leg.extension)

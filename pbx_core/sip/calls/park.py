@@ -97,8 +97,8 @@ class CallPark:
         del self._slots[(call.tenant, parked.slot)]
         if call.ended:
             return
-        self._ctx.emit(cc.CallParked(call.call_id, parked.parker, parked.slot, parked.parker),
-                       call.route)  # fmt: skip
+        recall = cc.CallParked(call.call_id, parked.parker, parked.slot, parked.parker, True)
+        self._ctx.emit(recall, call.route)
         self.ring_back(call, parked.parker)
 
     def retrieve(self, phone: Call, slot: str) -> bool:

@@ -1,8 +1,9 @@
 """Call pickup (`*98`) and directed call pickup (`*97<ext>`): a user answers a colleague's ringing
 phone from their own.
 
-The pickup group is the user's tenant: any ringing user of the same tenant can be picked up,
-never a phone of another tenant. Only calls the PBX rings itself are picked up (a colleague's
+`*98` picks up in the user's pickup group (features/pickup_groups.py; the users in no group
+form the tenant's default group), `*97<ext>` any ringing user of the tenant; never a phone of
+another tenant. Only calls the PBX rings itself are picked up (a colleague's
 extension call, a forwarded or transferred call); a call center's offer to its agent belongs to
 the queue engine, which decides which agent gets the call."""
 
@@ -30,7 +31,11 @@ class CallPickup:
                     leg.state is LegState.RINGING
                     and leg.auto_bridge
                     and leg.extension != picker
-                    and (extension is None or leg.extension == extension)
+                    and (
+                        leg.extension == extension
+                        if extension is not None
+                        else ctx.pickup_groups.together(tenant, picker, leg.extension)
+                    )
                     and ctx.user(call, leg.extension) is not None
                 ):
                     return call, leg

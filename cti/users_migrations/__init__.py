@@ -1,1 +1,0 @@
-"""Alembic migrations of the users tables (`cti.users.SCHEMA`)."""

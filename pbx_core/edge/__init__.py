@@ -1,0 +1,1 @@
+"""The SIP edge in front of the PBX nodes: Kamailio (docs/deploy.md, "Kamailio")."""
