@@ -34,6 +34,9 @@ Reported per fault:
   calls the agent phones failed during the fault (their BYE never came, or an unexpected
   message). A connected caller whose own BYE went unanswered is counted in waiting callers lost
   (SIPp's caller counts do not tell waiting from connected callers).
+- callers hearing music before / after: the batch's callers that got RTP from rtpengine (their
+  music on hold) in the second before the fault and in a second 5 s after it
+  (bench/chaos_music.py): after rtpengine's restart the PBX plays it again.
 
 With `--kamailio`, or the `kamailio` fault (in the default list), Kamailio runs in front of the
 product for every fault (bench/chaos_kamailio.py): callers, probes and agents' REGISTERs go
@@ -72,6 +75,7 @@ from sqlalchemy import select  # noqa: E402
 
 from bench.chaos_agents import AgentPhones  # noqa: E402
 from bench.chaos_kamailio import OwnKamailio  # noqa: E402
+from bench.chaos_music import AFTER_SECONDS, SETTLE_SECONDS, MusicEar  # noqa: E402
 from bench.chaos_subscriber import LiveSubscriber  # noqa: E402
 from bench.private_postgres import PrivatePostgres  # noqa: E402
 from common.child_processes import dies_with_parent  # noqa: E402
@@ -260,14 +264,15 @@ class RunningProduct:
         self._log.close()
 
 
-def sipp(sip_port: int, work: Path, calls: int, rate: float,
-         hold_ms: int) -> subprocess.Popen[str]:  # fmt: skip
-    """Callers to 7003 at 127.0.0.1:`sip_port` (the product's, or Kamailio's in front of it)."""
+def sipp(sip_port: int, work: Path, calls: int, rate: float, hold_ms: int,
+         media_port: int | None = None) -> subprocess.Popen[str]:  # fmt: skip
+    """Callers to 7003 at 127.0.0.1:`sip_port` (the product's, or Kamailio's in front of it),
+    all naming `media_port` (default: a free one) for their RTP."""
     return subprocess.Popen(
         [
             "sipp", f"127.0.0.1:{sip_port}", "-sf", str(SIPP_DIR / "trunk_call.xml"),
             "-set", "from", "+31201234567", "-set", "to", CALL_CENTER,
-            "-set", "media_port", str(free_port(socket.SOCK_DGRAM)),
+            "-set", "media_port", str(media_port or free_port(socket.SOCK_DGRAM)),
             "-set", "hold_ms", str(hold_ms),
             "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
             "-m", str(calls), "-r", str(rate), "-l", str(calls),
@@ -332,6 +337,10 @@ class FaultResult:
     subscription_repeated: int
     connected_at_fault: int
     connected_dropped: int
+    music_before: int = 0
+    """Callers hearing music on hold in the second before the fault (bench/chaos_music.py)."""
+    music_after: int = 0
+    """And in a second `AFTER_SECONDS` after it."""
 
 
 @dataclass
@@ -482,9 +491,11 @@ def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> Faul
     # caller who hangs up while no PBX runs gets no answer, and counts as lost. Those of the
     # Redis outage wait it out.
     outage = {"product": PRODUCT_RESTART_SECONDS, "redis-outage": REDIS_OUTAGE_SECONDS}
-    hold = ramp + outage.get(fault, 0) + 12
-    batch = sipp(platform.sip_port, work, callers, rate, hold_ms=int(hold * 1000))
-    time.sleep(ramp + 2)  # every caller is waiting, or talking to an agent
+    settle = SETTLE_SECONDS if fault == "rtpengine" else 0.0  # into the music (chaos_music)
+    hold = ramp + outage.get(fault, 0) + 12 + settle
+    ear = MusicEar()
+    batch = sipp(platform.sip_port, work, callers, rate, int(hold * 1000), ear.port)
+    time.sleep(ramp + 2 + settle)  # every caller is waiting, or talking to an agent
     own_time = probe_seconds(platform.sip_port, work)
     assert own_time is not None, "the platform did not serve a probe before the fault"
     with Redis.from_url(platform.redis_server.url) as redis:
@@ -494,6 +505,7 @@ def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> Faul
     served_after = seconds_until_served(platform.sip_port, work, fault_at, own_time)
     product.wait_serving(product.process)
     ok, failed = sipp_counts(batch.communicate(timeout=180)[0])
+    ear.stop()
     time.sleep(3)  # the last releases reach the stream
     with Redis.from_url(platform.redis_server.url) as redis:
         added, gaps, repeats, for_subscribers = stream_calls(redis, product.prefix, before)
@@ -519,6 +531,8 @@ def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> Faul
         subscription_repeated=subscription_repeated,
         connected_at_fault=connected,
         connected_dropped=max(dropped_in_stream, dropped_by_agents),
+        music_before=ear.hearing(fault_at),
+        music_after=ear.hearing(fault_at + AFTER_SECONDS),
     )
 
 
@@ -527,8 +541,9 @@ def table(results: list[FaultResult]) -> str:
         "| fault | callers | waiting callers lost | connected at the fault / dropped "
         "| calls in the stream | not ended / ended twice "
         "| stream gaps / repeats | subscription events lost / repeated "
-        "| report rows lost / duplicated | new calls served after |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| report rows lost / duplicated | new calls served after "
+        "| callers hearing music before / after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         served = f"{r.served_after:.1f} s" if r.served_after is not None else "not within 90 s"
@@ -538,7 +553,7 @@ def table(results: list[FaultResult]) -> str:
             f"{r.unended_calls} / "
             f"{r.twice_ended_calls} | {r.sequence_gaps} / {r.sequence_repeats} | "
             f"{r.subscription_lost} / {r.subscription_repeated} | {r.rows_lost} / "
-            f"{r.rows_duplicated} | {served} |"
+            f"{r.rows_duplicated} | {served} | {r.music_before} / {r.music_after} |"
         )
     return "\n".join(lines)
 

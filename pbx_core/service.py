@@ -43,6 +43,7 @@ from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.prompts import prompt_path
+from pbx_core.media.restart_watch import RestartWatch, watch_restarts
 from pbx_core.presence.blf import BusyLampField, sip_dialog_ids
 from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
@@ -142,6 +143,8 @@ class PbxService:
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
         self._dtmf_transport: asyncio.DatagramTransport | None = None
+        self._media_watch: asyncio.Task[None] | None = None
+        """Restarts the loops a restarted rtpengine lost (media/restart_watch.py)."""
         self._stack: SipThread | None = None
         self._listeners: StreamListeners | None = None
         self._calls: CallManager | None = None
@@ -266,6 +269,11 @@ class PbxService:
             await listeners.start()
             await self.update_trunks(self.trunks)  # TCP/TLS trunks given before the start
             self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
+            if self.config.rtpengine is not None:
+                watch = RestartWatch(self.config.rtpengine.host, self.config.rtpengine.ng_port)
+                self._media_watch = asyncio.create_task(
+                    watch_restarts(watch, self._media_restarted), name="rtpengine-watch"
+                )
             if self.config.dtmf_listen_port is not None:
                 self._dtmf_transport, _ = await self._loop.create_datagram_endpoint(
                     lambda: _DtmfFeed(self),
@@ -340,6 +348,11 @@ class PbxService:
     async def stop(self) -> None:
         for proxy in self.config.edge_proxies:
             remove_relay(proxy)
+        if self._media_watch is not None:
+            self._media_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._media_watch
+            self._media_watch = None
         if self._listeners is not None:
             await self._listeners.stop()
         if self._stack is not None:
@@ -377,6 +390,10 @@ class PbxService:
         self.locations.close()
         if self._owns_redis:
             self._redis.close()
+
+    def _media_restarted(self) -> None:
+        if self._stack is not None and self._calls is not None:
+            self._stack.call(self._calls.media_restarted)
 
     def _hang_up_everything(self) -> None:
         assert self._calls is not None

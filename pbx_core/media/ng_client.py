@@ -45,7 +45,9 @@ class NgClient:
             try:
                 reply = self._receive(cookie)
             except TimeoutError:
-                if command != "ping":  # pings poll a starting rtpengine: no news
+                # Pings poll a starting rtpengine, `statistics` a restarting one
+                # (restart_watch.py, once a second): no news.
+                if command not in ("ping", "statistics"):
                     log.warning("rtpengine did not answer %s in %.1f s", command, self._timeout)
                 continue
             if reply.get("result") == "error":

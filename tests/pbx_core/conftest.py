@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,6 +15,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
+from common.child_processes import dies_with_parent
 from pbx_core.config import PbxConfig, RtpengineAddress
 from pbx_core.directory import Directory, RecordingMode, SipUser, demo_directory
 from pbx_core.media.prompts import generate_all
@@ -42,6 +47,33 @@ def rtpengine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RtpenginePro
     instance = start_rtpengine(work, recording_dir=work / "recordings", dtmf_log_port=dtmf_port)
     yield instance
     instance.stop()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[int]:
+    """A redis-server of the test's own on a free port: a restarted rtpengine restores every
+    call it finds in its DB, so no other test's may be there."""
+    if shutil.which("redis-server") is None or shutil.which("rtpengine") is None:
+        pytest.fail("redis-server or rtpengine is missing: install the Makefile's Debian packages")
+    port = free_port(socket.SOCK_STREAM)
+    process = subprocess.Popen(
+        dies_with_parent([shutil.which("redis-server") or "redis-server", "--port", str(port),
+                          "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                          "--dir", str(tmp_path)]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        with Redis(host="127.0.0.1", port=port, socket_timeout=0.5) as client:
+            for _ in range(100):
+                with contextlib.suppress(Exception):  # not listening yet
+                    if client.ping():
+                        break
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
 
 
 @pytest.fixture

@@ -11,53 +11,19 @@ The Redis is a private redis-server on a free port, so no other test's DB can be
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import shutil
-import socket
-import subprocess
-import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from redis import Redis
 
-from common.child_processes import dies_with_parent
 from pbx_core.media.ng_client import NgClient, NgError
 from pbx_core.media.rtpengine_process import RedisTarget, RtpengineProcess, start_rtpengine
 from tests.pbx_core.rtp_phone import RtpPhone
-from tests.ports import free_port
 
 CALLER_TONE = 400.0
 CALLEE_TONE = 1000.0
 # How long each phase lets media flow; a phone sends 50 packets/s.
 FLOW_SECONDS = 2.0
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[int]:
-    if shutil.which("redis-server") is None or shutil.which("rtpengine") is None:
-        pytest.fail("redis-server or rtpengine is missing: install the Makefile's Debian packages")
-    port = free_port(socket.SOCK_STREAM)
-    process = subprocess.Popen(
-        dies_with_parent([shutil.which("redis-server") or "redis-server", "--port", str(port),
-                          "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                          "--dir", str(tmp_path)]),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        with Redis(host="127.0.0.1", port=port, socket_timeout=0.5) as client:
-            for _ in range(100):
-                with contextlib.suppress(Exception):  # not listening yet
-                    if client.ping():
-                        break
-                time.sleep(0.05)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=5)
 
 
 def sdp(port: int) -> str:

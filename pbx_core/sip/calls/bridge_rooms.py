@@ -221,6 +221,7 @@ class BridgeRooms:
             log.exception("bridge: could not say %s", prompt)
             duration_ms = 0
         call.playing = True
+        call.looping = ""  # replaces any loop; ends by itself
         if then_hang_up:
             done = partial(self._ctx.guard, self._hang_up, call)
             call.timer = Timeout(done, max(duration_ms, 1) / 1000.0)

@@ -206,6 +206,7 @@ class AutomaticCallback:
             path = self._spoken.path(text, self._offers[call.call_id].language)
             duration_ms = ctx.media.play_media(call.call_id, call.caller_tag, str(path))
             call.playing = True
+            call.looping = ""  # replaces any loop; ends by itself
         except (OSError, NgError):
             log.exception("automatic callback: could not say %r", text)
         call.cancel_timer()

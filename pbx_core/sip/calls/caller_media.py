@@ -3,16 +3,24 @@ extension, the blocks of a hold, and the call's recording."""
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from sippy.Time.Timeout import Timeout
 
 from pbx_core import call_control as cc
 from pbx_core.directory import RecordingMode
+from pbx_core.media.ng_client import NgError
 from pbx_core.sip.calls.context import CallContext
 from pbx_core.sip.calls.model import Call, Leg
 
+log = logging.getLogger(__name__)
+
 MUSIC_REPEAT_TIMES = 10_000
+REPLAY_SLICE = 50
+"""Calls whose loop `replay_loops` restarts in one go of the SIP thread (one `play media` takes
+about 1 ms)."""
+REPLAY_PAUSE_SECONDS = 0.01
 RECORDING_CONFIRMATION = "recording_on_nl"
 """The directory knows no language per user yet: the demo tenant's (docs/recordings.md)."""
 
@@ -41,13 +49,15 @@ class CallerMedia:
         if not call.answered:
             self._ctx.bridging.answer(call)
         self.stop_media(call)
+        path = self._ctx.prompt_path(prompt)
         duration_ms = media.play_media(
             call.call_id,
             call.caller_tag,
-            self._ctx.prompt_path(prompt),
+            path,
             repeat_times=MUSIC_REPEAT_TIMES if loop else None,
         )
         call.playing = True
+        call.looping = path if loop else ""
         if loop:
             return  # plays until stopped: no end to report
         done = partial(self._prompt_done, call, prompt, music if then_music else "", then_hang_up)
@@ -73,13 +83,10 @@ class CallerMedia:
         if not call.answered:
             self._ctx.bridging.answer(call)
         self.stop_media(call)
-        media.play_media(
-            call.call_id,
-            call.caller_tag,
-            self._ctx.prompt_path(music),
-            repeat_times=MUSIC_REPEAT_TIMES,
-        )
+        path = self._ctx.prompt_path(music)
+        media.play_media(call.call_id, call.caller_tag, path, repeat_times=MUSIC_REPEAT_TIMES)
         call.playing = True
+        call.looping = path
 
     def stop_media(self, call: Call, tell_rtpengine: bool = True) -> None:
         call.cancel_timer()
@@ -87,6 +94,32 @@ class CallerMedia:
         if media is not None and tell_rtpengine and call.playing:
             media.stop_media(call.call_id, call.caller_tag)
         call.playing = False
+        call.looping = ""
+
+    def replay_loops(self) -> None:
+        """rtpengine restarted (`media/restart_watch.py`): it restored the calls' sessions but
+        not its players, so each caller that heard a loop hears it again from its start. In
+        slices of `REPLAY_SLICE` calls, so 525 waiters do not hold the SIP thread for seconds;
+        a call's state is read when its turn comes (it may have stopped, ended or moved on)."""
+        self._replay([call.call_id for call in self._ctx.calls.values() if call.looping])
+
+    def _replay(self, call_ids: list[str]) -> None:
+        media = self._ctx.media
+        if media is None:
+            return
+        for call_id in call_ids[:REPLAY_SLICE]:
+            call = self._ctx.calls.get(call_id)
+            if call is None or call.ended or not call.playing or not call.looping:
+                continue
+            try:
+                media.play_media(
+                    call.call_id, call.caller_tag, call.looping, repeat_times=MUSIC_REPEAT_TIMES
+                )
+            except NgError:  # the call is gone from rtpengine, or rtpengine is again
+                log.warning("could not play %s to %s again", call.looping, call_id)
+        rest = call_ids[REPLAY_SLICE:]
+        if rest:
+            Timeout(partial(self._ctx.guard, self._replay, rest), REPLAY_PAUSE_SECONDS)
 
     def set_held_media(self, call: Call, held: bool) -> None:
         """Block both directions: the agent must not hear the caller, and the caller hears

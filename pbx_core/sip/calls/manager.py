@@ -234,6 +234,10 @@ class CallManager:
             ctx.dialogs.forget(call)
         return gone
 
+    def media_restarted(self) -> None:
+        """rtpengine restarted and restored its sessions, not its players: the loops again."""
+        self._ctx.caller_media.replay_loops()
+
     def hang_up_all(self) -> None:
         for call_id in list(self._ctx.calls):
             self.execute(cc.Hangup(call_id, code=503, reason="Service Unavailable"))

@@ -107,6 +107,9 @@ class Call(_Timed):
     """The end of the prompt playing to the caller."""
     playing: bool = False
     """A prompt or music plays to the caller (so `stop media` is only sent when needed)."""
+    looping: str = ""
+    """While `playing`: the file rtpengine loops to the caller (music, a looped prompt, a
+    ringback), which a restarted rtpengine must be told again; "" for a prompt that ends."""
     held: bool = False
     """The caller's own phone holds the call (its re-INVITE)."""
     cti_hold: bool = False

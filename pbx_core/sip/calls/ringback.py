@@ -49,4 +49,5 @@ class CustomRingback:
             log.exception("ringback for %s/%s: 180 instead", call.tenant, leg.extension)
             return False
         call.playing = True
+        call.looping = path
         return True
