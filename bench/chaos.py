@@ -15,6 +15,7 @@ Redis would; the machine's shared Redis is never touched) and the product on it
 | `postgres` | the database (a private PostgreSQL) crashed (`pg_ctl stop -m immediate`), restarted |
 | `product` | `kill -9` of the main process (the PBX), started again from its warm standby |
 | `kamailio` | `kill -9` of Kamailio in front of the product (`--kamailio`), restarted after 1 s |
+| `api` | `kill -9` of a stand-alone API process (`cti.serve`, chaos_api.py), restarted after 1 s |
 
 Reported per fault:
 - waiting callers lost: SIPp calls of the batch that failed (no answer to their BYE: the
@@ -37,6 +38,13 @@ Reported per fault:
 - callers hearing music before / after: the batch's callers that got RTP from rtpengine (their
   music on hold) in the second before the fault and in a second 5 s after it
   (bench/chaos_music.py): after rtpengine's restart the PBX plays it again.
+- with the `api` fault, seconds from its kill until the restarted API process answers again
+  (`/healthz`), and a column for it.
+
+With the `api` fault, a stand-alone API process (`python -m cti.serve` on the product's Redis,
+prefix and database) runs beside the product: during that fault's batch the live subscriber
+subscribes through it and the agents are set AVAILABLE through it (relayed to the product); it
+must resume through the restarted process.
 
 With `--kamailio`, or the `kamailio` fault (in the default list), Kamailio runs in front of the
 product for every fault (bench/chaos_kamailio.py): callers, probes and agents' REGISTERs go
@@ -74,6 +82,7 @@ from redis import Redis  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from bench.chaos_agents import AgentPhones  # noqa: E402
+from bench.chaos_api import ApiProcess  # noqa: E402
 from bench.chaos_kamailio import OwnKamailio  # noqa: E402
 from bench.chaos_music import AFTER_SECONDS, SETTLE_SECONDS, MusicEar  # noqa: E402
 from bench.chaos_subscriber import LiveSubscriber  # noqa: E402
@@ -96,7 +105,7 @@ CALL_CENTER = "7003"
 TENANT = "demo"
 FAULTS = (
     "rq-worker", "report-ingester", "rtpengine", "redis", "redis-outage", "postgres", "product",
-    "kamailio",
+    "kamailio", "api",
 )  # fmt: skip
 REDIS_OUTAGE_SECONDS = 30.0
 """The issue's "Redis unreachable for 30 s"."""
@@ -208,13 +217,13 @@ class RunningProduct:
             [sys.executable, "-m", "cti.demo"],
             STANDBY_AFTER_SECONDS,
             cwd=ROOT,
-            env=self._environment(),
+            env=self.environment(),
             stdout=subprocess.DEVNULL,
             stderr=self._log,
         )
         self.process = self.start()
 
-    def _environment(self) -> dict[str, str]:
+    def environment(self) -> dict[str, str]:
         return {
             **os.environ,
             "OPENCC_HTTP_PORT": str(self.http_port),
@@ -341,6 +350,11 @@ class FaultResult:
     """Callers hearing music on hold in the second before the fault (bench/chaos_music.py)."""
     music_after: int = 0
     """And in a second `AFTER_SECONDS` after it."""
+    api_answers_after: float | None = None
+    """`api` fault: seconds from the kill until the restarted API process answered."""
+    subscription_through_api: tuple[int, int] | None = None
+    """`api` fault: events the subscriber got through the API process before the kill, and
+    through the restarted one (0: it did not resume there)."""
 
 
 @dataclass
@@ -355,6 +369,8 @@ class Platform:
     agents: AgentPhones
     edge: OwnKamailio | None
     """Kamailio in front of the product (`--kamailio`), None: phones reach the product."""
+    api: ApiProcess | None
+    """A stand-alone API process (with the `api` fault), None: users reach the product."""
 
     @property
     def sip_port(self) -> int:
@@ -463,6 +479,9 @@ def inject(fault: str, platform: Platform) -> None:
     elif fault == "kamailio":
         assert platform.edge is not None, "main() runs Kamailio when the faults include kamailio"
         platform.edge.crash_and_restart()
+    elif fault == "api":
+        assert platform.api is not None, "main() starts one when the faults include api"
+        platform.api.crash_and_restart()
     elif fault == "product":
         product.process.kill()
         product.process.wait()
@@ -482,7 +501,11 @@ def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> Faul
     product, work = platform.product, platform.work
     if fault == "product":  # the restart is measured as the node supervisor's: warm
         assert product.standby.ready(STANDBY_READY_SECONDS), "the warm standby never got ready"
-    platform.agents.sign_in(product.base, platform.sip_port)
+    # A user's traffic (the subscriber, the agents' commands) reaches the node the fault hits.
+    api = platform.api if fault == "api" else None
+    front = api.base if api is not None else product.base
+    platform.subscriber.move_to(front)
+    platform.agents.sign_in(front, platform.sip_port)
     agents_before = platform.agents.failed_or_open_calls()
     with Redis.from_url(platform.redis_server.url) as redis:
         before = last_sequence(redis, product.prefix)
@@ -515,6 +538,11 @@ def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> Faul
     subscription_lost, subscription_repeated = platform.subscriber.lost_and_repeated(
         for_subscribers
     )
+    through_api = None
+    if api is not None and api.killed_at is not None:
+        after_kill = platform.subscriber.received_through(api.base, api.killed_at)
+        before_kill = platform.subscriber.received_through(api.base, 0.0) - after_kill
+        through_api = (before_kill, after_kill)
     return FaultResult(
         fault=fault,
         callers=ok + failed,
@@ -533,20 +561,26 @@ def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> Faul
         connected_dropped=max(dropped_in_stream, dropped_by_agents),
         music_before=ear.hearing(fault_at),
         music_after=ear.hearing(fault_at + AFTER_SECONDS),
+        api_answers_after=api.answers_after() if api is not None else None,
+        subscription_through_api=through_api,
     )
 
 
 def table(results: list[FaultResult]) -> str:
+    """The results as a Markdown table; with an `api` row, a last column for its measure."""
+    with_api = any(r.api_answers_after is not None for r in results)
     lines = [
         "| fault | callers | waiting callers lost | connected at the fault / dropped "
         "| calls in the stream | not ended / ended twice "
         "| stream gaps / repeats | subscription events lost / repeated "
         "| report rows lost / duplicated | new calls served after "
-        "| callers hearing music before / after |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| callers hearing music before / after |"
+        + (" API answers again after |" if with_api else ""),
+        "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if with_api else ""),
     ]
     for r in results:
         served = f"{r.served_after:.1f} s" if r.served_after is not None else "not within 90 s"
+        api = f" {r.api_answers_after:.1f} s |" if r.api_answers_after is not None else " - |"
         lines.append(
             f"| {r.fault} | {r.callers} | {r.lost_callers} | "
             f"{r.connected_at_fault} / {r.connected_dropped} | {r.calls_in_stream} | "
@@ -554,6 +588,7 @@ def table(results: list[FaultResult]) -> str:
             f"{r.twice_ended_calls} | {r.sequence_gaps} / {r.sequence_repeats} | "
             f"{r.subscription_lost} / {r.subscription_repeated} | {r.rows_lost} / "
             f"{r.rows_duplicated} | {served} | {r.music_before} / {r.music_after} |"
+            + (api if with_api else "")
         )
     return "\n".join(lines)
 
@@ -590,13 +625,14 @@ def main(argv: list[str] | None = None) -> list[FaultResult]:
             work, redis_server.url, postgres.url if postgres else None, rtpengine, edge_port
         )
         edge = OwnKamailio(work, edge_port, product.sip_port) if edge_port else None
+        api = ApiProcess(product.var, product.environment()) if "api" in faults else None
         with Redis.from_url(redis_server.url) as redis:
             start = int(last_sequence(redis, product.prefix).split("-")[0])
         subscriber = LiveSubscriber(product.base, CALL_CENTER, "supervisor", "pwsupervisor", start)
         # An agent phone gives up on a call whose BYE has not come after the longest hold.
         longest_hold = args.callers / args.rate + PRODUCT_RESTART_SECONDS + 12
         agents = AgentPhones(work, args.agents, recv_timeout_s=int(longest_hold) + 90)
-        platform = Platform(work, redis_server, postgres, product, subscriber, agents, edge)
+        platform = Platform(work, redis_server, postgres, product, subscriber, agents, edge, api)
         try:
             for fault in faults:
                 result = run_fault(fault, platform, args.callers, args.rate)
@@ -605,6 +641,8 @@ def main(argv: list[str] | None = None) -> list[FaultResult]:
         finally:
             agents.stop()
             subscriber.stop()
+            if api is not None:
+                api.stop()
             if edge is not None:
                 edge.stop()
             product.stop()
