@@ -1,0 +1,129 @@
+"""The tenant engine lease across a Redis Sentinel failover (docs/deploy.md, "The lease across a
+Redis failover"): real redis-server primary, replica and Sentinel (tests/redis_sentinel_set.py),
+the primary ended by kill -9. Replication is asynchronous, so the promoted replica may lack the
+last acquisition or renewals; a node must never act on a lease the replica has not got, or two
+nodes would run one tenant (two offers of one caller) under one fencing token."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from common.redis_connect import async_client
+from cti.engine_lease import LeaseKeeper, LeaseStore
+from cti.engine_lease_policy import Holding, LeaseTimes
+from tests.redis_sentinel_set import RedisSentinelSet, redis_sentinel_set
+
+PREFIX = "lease-failover"
+TENANT = "demo"
+T = TypeVar("T")
+
+
+@pytest.fixture
+def servers(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RedisSentinelSet]:
+    """One replica, or as many as the test's `indirect` parameter says (two: the production
+    layout, docs/deploy.md)."""
+    with redis_sentinel_set(tmp_path, replicas=getattr(request, "param", 1)) as started:
+        yield started
+
+
+@pytest.fixture
+async def clients(servers: RedisSentinelSet) -> AsyncIterator[Callable[[], Redis]]:
+    """`clients()`: one node's own client of the Sentinel URL."""
+    made: list[Redis] = []
+
+    def make() -> Redis:
+        made.append(async_client(servers.url(), socket_timeout=2.0))
+        return made[-1]
+
+    yield make
+    for client in made:
+        await client.aclose()
+
+
+async def retried(attempt: Callable[[], Awaitable[T]]) -> T:
+    """`attempt()` once the client has found the promoted replica."""
+    async with asyncio.timeout(60):
+        while True:
+            try:
+                return await attempt()
+            except RedisError:
+                await asyncio.sleep(0.2)
+
+
+async def acquired(store: LeaseStore) -> int:
+    """The token `store`'s node acquires the tenant with, as soon as it can."""
+    async with asyncio.timeout(30):
+        while (token := await retried(lambda: store.acquire(TENANT))) is None:
+            await asyncio.sleep(0.05)
+    return token
+
+
+@pytest.mark.parametrize("servers", [1, 2], indirect=True)
+async def test_a_takeover_the_promoted_replica_missed_never_hands_its_token_out_twice(
+    servers: RedisSentinelSet, clients: Callable[[], Redis]
+) -> None:
+    times = LeaseTimes(ttl=1.0, renew=0.2, margin=0.3)
+    b = LeaseStore(clients(), PREFIX, "node-b", times)
+    a = LeaseStore(clients(), PREFIX, "node-a", times)
+    c = LeaseStore(clients(), PREFIX, "node-c", times)
+    first = await b.acquire(TENANT)
+    assert first == 1
+    await asyncio.sleep(times.ttl + 0.2)  # node b died: its lease expires
+
+    servers.cut_replication()
+    taken = await a.acquire(TENANT)  # node a takes over, on the primary only
+    servers.fail_over()
+    after = await acquired(c)  # free on the promoted replica
+
+    # Every token a node was given (and would write its journal with) is newer than the last:
+    # node a, whose acquisition the replica never got, was given none.
+    given = [token for token in (first, taken, after) if token is not None]
+    assert given == sorted(set(given)), f"tokens given out: b {first}, a {taken}, c {after}"
+    # (Node c's own first tries may go unconfirmed too, until the Sentinel marks the dead
+    # primary down: their tokens are burnt, never given.)
+    assert taken is None
+
+
+async def test_renewals_the_promoted_replica_missed_never_let_two_nodes_trust_the_lease(
+    servers: RedisSentinelSet, clients: Callable[[], Redis]
+) -> None:
+    # A lease longer than the failover, so the holder still trusts it when it completes.
+    times = LeaseTimes(ttl=8.0, renew=1.0, margin=0.1)
+    holder = LeaseKeeper(
+        LeaseStore(clients(), PREFIX, "node-a", times),
+        take_over=_nothing,
+        step_down=lambda tenant, reason: None,
+        resume=lambda tenant: None,
+        times=times,
+    )
+    holder.track(TENANT)
+    await holder.round()
+    assert holder.trusted(TENANT)
+
+    servers.cut_replication()
+    await asyncio.sleep(0.6)
+    await holder.round()  # a renewal on the primary only
+    servers.fail_over()
+    # Node a is cut off from here on (its rounds stop); node c waits for the lease to expire on
+    # the promoted replica, and acquires it.
+    await acquired(LeaseStore(clients(), PREFIX, "node-c", times))
+    acquired_at = time.monotonic()
+
+    state = holder._states[TENANT]
+    assert isinstance(state, Holding)
+    assert not holder.trusted(TENANT), (
+        f"node a trusts its lease {state.renewed_at + times.ttl - times.margin - acquired_at:.2f}"
+        " s more while node c holds it"
+    )
+
+
+async def _nothing(tenant: str, token: int) -> None:
+    return None
