@@ -7,8 +7,10 @@ nodes would run one tenant (two offers of one caller) under one fencing token.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,8 +19,15 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from common.redis_connect import async_client
+from cti.demo_company import demo_tenant_config
+from cti.engine_command_relay import CommandRelay
 from cti.engine_lease import LeaseKeeper, LeaseStore
 from cti.engine_lease_policy import Holding, LeaseTimes
+from cti.engine_leased import LeasedEngineRuntime
+from cti.event_log import EventLog
+from cti.snapshots import AgentState, SnapshotStore, StateCause
+from pbx_core import call_control as pbx
+from tests.cti.test_engine_dispatch import OPEN, RecordingPbx
 from tests.redis_sentinel_set import RedisSentinelSet, redis_sentinel_set
 
 PREFIX = "lease-failover"
@@ -127,3 +136,88 @@ async def test_renewals_the_promoted_replica_missed_never_let_two_nodes_trust_th
 
 async def _nothing(tenant: str, token: int) -> None:
     return None
+
+
+# Two runtimes (two nodes) for one tenant.
+
+LONG = LeaseTimes(ttl=8.0, renew=1.0, margin=1.5)
+"""Longer than a failover: a holder still trusts its lease when the failover completes."""
+
+
+@dataclass
+class Node:
+    runtime: LeasedEngineRuntime
+    port: RecordingPbx
+
+    def dials(self) -> list[str]:
+        return [c.call_id for c in self.port.sent if isinstance(c, pbx.Dial)]
+
+
+@pytest.fixture
+async def nodes(clients: Callable[[], Redis]) -> AsyncIterator[Callable[[str], Node]]:
+    made: list[Node] = []
+
+    def make(name: str) -> Node:
+        redis, port = clients(), RecordingPbx()
+        runtime = LeasedEngineRuntime(
+            [demo_tenant_config()], port, redis, EventLog(redis, PREFIX),
+            SnapshotStore(redis, PREFIX), prefix=PREFIX, node=name, times=LONG,
+            relay=CommandRelay(redis, PREFIX, wait=10.0), clock=lambda: OPEN,
+        )  # fmt: skip
+        made.append(Node(runtime, port))
+        return made[-1]
+
+    yield make
+    for node in made:
+        with contextlib.suppress(RedisError):
+            await node.runtime.stop()
+
+
+async def test_a_split_brain_after_a_failover_runs_the_tenant_on_one_node_and_offers_once(
+    servers: RedisSentinelSet, nodes: Callable[[str], Node], clients: Callable[[], Redis]
+) -> None:
+    # The previous holder books a callback, stops and releases the tenant, all replicated.
+    old = nodes("node-old")
+    await old.runtime.start()
+    callback = await old.runtime.book_callback("demo", "7001", "0201111111")
+    await old.runtime.stop()
+    await _replicated(clients())
+
+    # Node a takes the tenant over while the replica is cut off; the primary dies.
+    a, b = nodes("node-a"), nodes("node-b")
+    servers.cut_replication()
+    await a.runtime.start()
+    a.runtime.lease.halt()  # its next round is not due before node b's take-over
+    servers.fail_over()
+
+    # Node b finds the tenant free on the promoted replica and takes it over.
+    await retried(b.runtime.start)
+    async with asyncio.timeout(30):
+        while not b.runtime.runs("demo"):
+            await asyncio.sleep(0.05)
+    assert not a.runtime.runs("demo"), "node a and node b both run the tenant"
+
+    # The agent says available through both nodes (two devices): the callback waiting in the
+    # journal is offered once, by the one node running the tenant.
+    for node in (a, b):
+        await available(node, "1001")
+    await b.runtime.flush()
+    dials = a.dials() + b.dials()
+    assert len(dials) == 1 and dials[0].startswith(callback), dials
+
+
+async def available(node: Node, extension: str) -> None:
+    await node.runtime.control.set_agent_state(
+        "demo", extension, AgentState.AVAILABLE, unavailable_code=None,
+        cause=StateCause.AGENT, by=extension,
+    )  # fmt: skip
+
+
+async def _replicated(client: Redis) -> None:
+    """Every write so far is on the replicas."""
+    assert await client.wait(len(await _replicas(client)), 5000) >= 1
+
+
+async def _replicas(client: Redis) -> list[object]:
+    info = await client.info("replication")
+    return [info[f"slave{i}"] for i in range(int(info["connected_slaves"]))]
