@@ -15,6 +15,9 @@ Sentinels' own, if they ask for one. redis-py has the Sentinel client but no URL
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -23,6 +26,7 @@ import redis
 import redis.asyncio
 import redis.asyncio.sentinel
 import redis.connection
+import redis.exceptions
 import redis.sentinel
 
 SENTINEL_SCHEME = "redis+sentinel"
@@ -31,6 +35,9 @@ SENTINEL_TIMEOUT = 1.0
 """Seconds to connect to and hear from one Sentinel: its answers are immediate, and a dead one
 must not hold up the question to the next (the data clients' timeouts may be None, for a
 blocking reader)."""
+
+REPLICAS_REFRESH_SECONDS = 1.0
+"""How long `ReplicaAcks` keeps the Sentinels' answer: about once per lease round."""
 
 _QUERY_OPTIONS = {"sentinel_password"}
 
@@ -124,6 +131,48 @@ def async_client(url: str, **kwargs: Any) -> redis.asyncio.Redis:
         target.service, **kwargs | target.primary_kwargs()
     )
     return primary
+
+
+class ReplicaAcks:
+    """How many replicas must confirm a write (`WAIT`) before it may be relied on across a
+    failover (docs/deploy.md, "The lease across a Redis failover"). Replication is asynchronous:
+    a write the promoted replica missed is gone.
+
+    For a client through Sentinel: 1 while the Sentinels know a replica they could promote (one
+    not down), since a failover promotes the replica with the most of the primary's writes, so
+    the one that confirmed; 0 when they know none (a lone primary after a failover: nothing it
+    wrote can be lost to a promotion); 1 when no Sentinel answers (one may see a replica we do
+    not). Always 0 for a single Redis, which has no failover."""
+
+    def __init__(self, client: redis.asyncio.Redis, clock: Callable[[], float] = time.monotonic):
+        pool = client.connection_pool
+        self._pool = (
+            pool if isinstance(pool, redis.asyncio.sentinel.SentinelConnectionPool) else None
+        )
+        self._clock = clock
+        self._known: tuple[float, int] | None = None
+        self._lock = asyncio.Lock()
+        """One question to the Sentinels at a time: every tenant's round asks at once."""
+
+    async def required(self) -> int:
+        if self._pool is None:
+            return 0
+        async with self._lock:
+            now = self._clock()
+            if self._known is None or now - self._known[0] >= REPLICAS_REFRESH_SECONDS:
+                self._known = (now, await self._promotable())
+            return self._known[1]
+
+    async def _promotable(self) -> int:
+        assert self._pool is not None
+        manager = self._pool.sentinel_manager
+        for sentinel in manager.sentinels:
+            try:
+                replicas = await sentinel.sentinel_slaves(self._pool.service_name)
+            except redis.exceptions.RedisError:
+                continue
+            return min(1, len(manager.filter_slaves(replicas)))
+        return 1
 
 
 class UrlRedis(redis.Redis):

@@ -5,7 +5,11 @@
 `LeaseStore` talks to Redis: the lease `{prefix}:{tenant}:engine:lease` holds
 `{node id}:{token}` and expires unless renewed; the token comes from the counter
 `{prefix}:{tenant}:engine:fence`, incremented by every acquisition, and the journal refuses a
-write carrying an older one (cti/engine_journal.py). `LeaseKeeper` runs the rounds: acquire
+write carrying an older one (cti/engine_journal.py). Through Sentinel, an acquisition or a
+renewal counts only once a replica the Sentinels could promote confirms it has it (`WAIT`):
+replication is asynchronous, and a failover to a replica that missed it would hand the same token
+to another node, or free a lease its holder still trusts (docs/deploy.md, "The lease across a
+Redis failover"). `LeaseKeeper` runs the rounds: acquire
 what this node does not hold, renew what it holds, and tell the runtime to take a tenant over
 or to step down.
 """
@@ -21,9 +25,11 @@ from pathlib import Path
 from typing import assert_never
 
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from common import redis_keys
+from common.redis_connect import ReplicaAcks
 from cti.engine_lease_policy import (
     Acquired,
     Fenced,
@@ -43,6 +49,10 @@ from cti.engine_lease_policy import (
 )
 
 log = logging.getLogger(__name__)
+
+REPLICA_WAIT_MS = 500
+"""How long an acquisition or renewal waits for the replica's confirmation: it takes a round
+trip normally; without it by then the replica is cut off, and the answer counts as none."""
 
 NODE_ID_FILE = "engine-node-id"
 """In the var directory: the node's id, the same across restarts, so a restarted node takes its
@@ -100,11 +110,21 @@ def node_id(var_dir: Path) -> str:
 
 
 class LeaseStore:
-    def __init__(self, redis: Redis, prefix: str, node: str, times: LeaseTimes) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        node: str,
+        times: LeaseTimes,
+        *,
+        replicas: ReplicaAcks | None = None,
+    ) -> None:
         if not node or ":" in node:
             raise ValueError(f"a node id is non-empty and has no ':': {node!r}")
         self.node = node
         self._redis = redis
+        self._replicas = replicas or ReplicaAcks(redis)
+        """How many replicas must confirm an acquisition or renewal before it counts."""
         self._prefix = prefix
         self._ttl_ms = int(times.ttl * 1000)
         self._acquire = redis.register_script(_ACQUIRE)
@@ -118,17 +138,48 @@ class LeaseStore:
         ]
 
     async def acquire(self, tenant: str) -> int | None:
-        """The new fencing token, or None while another node holds the lease."""
-        token = await self._acquire(keys=self._keys(tenant), args=[self.node, self._ttl_ms])
-        return None if token is None else int(token)
+        """The new fencing token; None while another node holds the lease, or when the replica
+        did not confirm it (the next round acquires again, with a newer token: the unconfirmed
+        one is never used, so no node can be given it twice)."""
+        token, confirmed = await self._replicated(self._acquire, tenant, [self.node, self._ttl_ms])
+        return token if confirmed else None
 
-    async def renew(self, tenant: str, token: int) -> bool:
+    async def renew(self, tenant: str, token: int) -> bool | None:
+        """True: renewed; False: another node holds the lease; None: not known to outlive a
+        failover (the replica did not confirm it), so the holder's trust is not extended."""
         value = f"{self.node}:{token}"
-        return bool(await self._renew(keys=self._keys(tenant), args=[value, self._ttl_ms, token]))
+        renewed, confirmed = await self._replicated(
+            self._renew, tenant, [value, self._ttl_ms, token]
+        )
+        if not renewed:
+            return False
+        return True if confirmed else None
+
+    async def _replicated(
+        self, script: AsyncScript, tenant: str, args: list[str | int]
+    ) -> tuple[int | None, bool]:
+        """The script's answer (an integer or nil), and whether the replicas confirmed its
+        writes: `WAIT` counts the writes of its own connection, so both go in one pipeline."""
+        required = await self._replicas.required()
+        if not required:
+            return _integer(await script(keys=self._keys(tenant), args=args)), True
+        async with self._redis.pipeline(transaction=False) as pipe:
+            await script(keys=self._keys(tenant), args=args, client=pipe)
+            pipe.wait(required, REPLICA_WAIT_MS)
+            answer, acked = await pipe.execute()
+        if int(acked) < required:
+            log.warning("%s: engine lease change not confirmed by a replica (%s of %d)",
+                        tenant, acked, required)  # fmt: skip
+            return _integer(answer), False
+        return _integer(answer), True
 
     async def release(self, tenant: str, token: int) -> None:
         key = redis_keys.engine_lease(self._prefix, tenant)
         await self._release(keys=[key], args=[f"{self.node}:{token}"])
+
+
+def _integer(answer: object) -> int | None:
+    return None if answer is None else int(str(answer))
 
 
 class LeaseKeeper:
@@ -215,7 +266,9 @@ class LeaseKeeper:
             if due(state) == "acquire":
                 return Acquired(await self._store.acquire(tenant), sent_at)
             assert isinstance(state, Holding)
-            return Renewed(await self._store.renew(tenant, state.token), sent_at)
+            renewed = await self._store.renew(tenant, state.token)
+            # Unconfirmed by the replica: like Redis unreachable, the clock decides.
+            return None if renewed is None else Renewed(renewed, sent_at)
         except RedisError as exc:
             log.warning("%s: engine lease round failed: %s", tenant, exc)
             return None

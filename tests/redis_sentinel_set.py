@@ -8,6 +8,7 @@ failover within seconds; production keeps its own settings (docs/deploy.md)."""
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -29,11 +30,17 @@ START_TIMEOUT = 60.0
 class RedisSentinelSet:
     directory: Path
     primary_port: int
-    replica_port: int
+    replica_ports: list[int]
+    """The primary's replicas when started (one of them is the primary after `fail_over`)."""
     sentinel_ports: list[int]
     service: str = SERVICE
     processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
     """Every server by its port."""
+
+    @property
+    def replica_port(self) -> int:
+        """The first replica (the one, in a set of one replica)."""
+        return self.replica_ports[0]
 
     def url(self, db: int = 0) -> str:
         hosts = ",".join(f"{HOST}:{port}" for port in self.sentinel_ports)
@@ -56,6 +63,37 @@ class RedisSentinelSet:
         process.kill()
         process.wait(timeout=10)
 
+    def cut_replication(self) -> None:
+        """From now on the primary's writes reach no replica, as when the links between them
+        break: the replicas are frozen (SIGSTOP) so they cannot reconnect, and the primary drops
+        its links to them, so nothing is left in a socket buffer for a replica to read later.
+        `fail_over` ends it; keep it shorter than the Sentinels' down-after (1 s)."""
+        for port in self.replica_ports:
+            self.processes[port].send_signal(signal.SIGSTOP)
+        with Redis(host=HOST, port=self.primary_port, socket_timeout=1.0) as primary:
+            primary.client_kill_filter(_type="replica")
+
+    def fail_over(self) -> int:
+        """kill -9 the primary, thaw the replicas if frozen, and wait until a Sentinel names a
+        replica the primary, it takes writes and the other replicas replicate it; its port."""
+        self.kill(self.primary_port)
+        for port in self.replica_ports:
+            self.processes[port].send_signal(signal.SIGCONT)
+        _wait_for("a replica promoted", self._promoted, self)
+        promoted = self.primary()
+        _wait_for("the other replicas following", lambda: _followed(promoted, self), self)
+        return promoted
+
+    def _promoted(self) -> bool:
+        try:
+            promoted = self.primary()
+            if promoted not in self.replica_ports:
+                return False
+            with Redis(host=HOST, port=promoted, socket_timeout=1.0) as replica:
+                return bool(replica.info("replication").get("role") == "master")
+        except (RedisError, RuntimeError):
+            return False
+
     def log(self) -> str:
         """The servers' logs, for a failed test's message."""
         return "\n".join(
@@ -65,18 +103,21 @@ class RedisSentinelSet:
 
 
 @contextmanager
-def redis_sentinel_set(directory: Path, sentinels: int = 1) -> Iterator[RedisSentinelSet]:
-    """A primary with a replica in sync and `sentinels` Sentinels that know both; all killed on
-    leaving."""
-    servers = RedisSentinelSet(directory, free_port(), free_port(), [])
+def redis_sentinel_set(
+    directory: Path, sentinels: int = 1, replicas: int = 1
+) -> Iterator[RedisSentinelSet]:
+    """A primary with `replicas` replicas in sync and `sentinels` Sentinels that know them all;
+    all killed on leaving."""
+    servers = RedisSentinelSet(directory, free_port(), [free_port() for _ in range(replicas)], [])
     try:
         _start(servers, servers.primary_port, [])
-        _start(servers, servers.replica_port, ["--replicaof", HOST, str(servers.primary_port)])
+        for port in servers.replica_ports:
+            _start(servers, port, ["--replicaof", HOST, str(servers.primary_port)])
         for _ in range(sentinels):
             port = free_port()
             servers.sentinel_ports.append(port)
             _start_sentinel(servers, port)
-        _wait_for("the replica in sync", lambda: _replica_in_sync(servers), servers)
+        _wait_for("the replicas in sync", lambda: _replica_in_sync(servers), servers)
         _wait_for("every Sentinel knowing the replica", lambda: _replica_known(servers), servers)
         yield servers
     finally:
@@ -126,15 +167,30 @@ def _answers(port: int) -> bool:
 
 
 def _replica_in_sync(servers: RedisSentinelSet) -> bool:
-    with Redis(host=HOST, port=servers.replica_port, socket_timeout=1.0) as replica:
-        return bool(replica.info("replication").get("master_link_status") == "up")
+    for port in servers.replica_ports:
+        with Redis(host=HOST, port=port, socket_timeout=1.0) as replica:
+            if replica.info("replication").get("master_link_status") != "up":
+                return False
+    return True
+
+
+def _followed(promoted: int, servers: RedisSentinelSet) -> bool:
+    """Every replica but the promoted one replicates it, in sync."""
+    try:
+        with Redis(host=HOST, port=promoted, socket_timeout=1.0) as primary:
+            info = primary.info("replication")
+    except RedisError:
+        return False
+    online = {int(info[f"slave{i}"]["port"]) for i in range(int(info["connected_slaves"]))
+              if info[f"slave{i}"]["state"] == "online"}  # fmt: skip
+    return online >= set(servers.replica_ports) - {promoted}
 
 
 def _replica_known(servers: RedisSentinelSet) -> bool:
     for port in servers.sentinel_ports:
         with Redis(host=HOST, port=port, socket_timeout=1.0, decode_responses=True) as sentinel:
-            replicas = sentinel.sentinel_slaves(servers.service)
-            if not any(int(replica["port"]) == servers.replica_port for replica in replicas):
+            known = {int(replica["port"]) for replica in sentinel.sentinel_slaves(servers.service)}
+            if not known >= set(servers.replica_ports):
                 return False
     return True
 

@@ -24,6 +24,7 @@ from rq.job import Job, JobStatus
 from common.job_queues import SERIALIZER, job_queue, worker_command
 from common.redis_connect import (
     DEFAULT_SENTINEL_PORT,
+    ReplicaAcks,
     SentinelUrl,
     async_client,
     check_url,
@@ -271,3 +272,35 @@ def _status(job: Job, client: Redis, servers: RedisSentinelSet) -> JobStatus | N
         servers,
         lambda: Job.fetch(job.id, client, SERIALIZER).get_status(refresh=False),
     )
+
+
+# How many replicas must confirm a write (the engine lease's WAIT, docs/deploy.md).
+
+
+async def test_no_replica_confirms_on_a_single_redis_and_one_must_when_no_sentinel_answers() -> (
+    None
+):
+    plain = async_client("redis://127.0.0.1:6379/0")
+    unanswered = async_client(f"redis+sentinel://127.0.0.1:{free_port()}/nobody")
+    try:
+        assert await ReplicaAcks(plain).required() == 0
+        # No Sentinel to ask: one of them may know a replica that a failover would promote.
+        assert await ReplicaAcks(unanswered).required() == 1
+    finally:
+        await plain.aclose()
+        await unanswered.aclose()
+
+
+async def test_one_replica_must_confirm_until_the_sentinels_mark_it_down(
+    servers: RedisSentinelSet,
+) -> None:
+    client = async_client(servers.url())
+    try:
+        assert await ReplicaAcks(client).required() == 1
+        servers.kill(servers.replica_port)
+        deadline = time.monotonic() + FAILOVER_DEADLINE
+        while await ReplicaAcks(client).required() != 0:  # a fresh one: no answer kept
+            assert time.monotonic() < deadline, f"the replica never marked down\n{servers.log()}"
+            await asyncio.sleep(0.2)
+    finally:
+        await client.aclose()
