@@ -52,6 +52,18 @@ class PostgresReplicaSet:
                     raise AssertionError(f"the replica did not replay up to {row[0]}")
                 time.sleep(0.05)
 
+    def cut_replication(self, timeout: float = 30.0) -> None:
+        """The replica stops receiving the primary's WAL (what a lagging replica looks like at a
+        crash): whatever the primary commits from now on is not on the replica."""
+        with psycopg.connect(self.replica.dsn(), autocommit=True) as replica:
+            replica.execute("ALTER SYSTEM SET primary_conninfo = ''")
+            replica.execute("SELECT pg_reload_conf()")
+            deadline = time.monotonic() + timeout
+            while replica.execute("SELECT count(*) FROM pg_stat_wal_receiver").fetchone() != (0,):
+                if time.monotonic() > deadline:
+                    raise AssertionError("the replica's WAL receiver did not stop")
+                time.sleep(0.05)
+
     def fail_over(self) -> None:
         """The primary crashes (no checkpoint, no goodbye to its clients); the replica is
         promoted, as Patroni (or an operator's `pg_ctl promote`) would (docs/deploy.md)."""

@@ -116,6 +116,36 @@ def test_clients_follow_a_promotion_and_lose_nothing_replicated(
         replica.dispose()
 
 
+def test_report_batches_the_promotion_lost_are_ingested_again(
+    replica_set: PostgresReplicaSet, redis: tuple[Redis, str]
+) -> None:
+    """Asynchronous replication: batches the primary committed but never sent are missing on the
+    promoted replica, their stream position with them. The same ingester, which remembers a
+    later position, must notice and read those events again from Redis (docs/deploy.md)."""
+    client, prefix = redis
+    reports = reports_engine(replica_set.url())
+    try:
+        migrate_reports(reports)
+        day = generate_day(seed=6, calls_per_center=4, tenant=TENANT)
+        third = len(day.events) // 3
+        ingester = Ingester(reports, client, prefix=prefix, batch_size=50)
+        publish(client, prefix, day.events[:third], TENANT)
+        ingester.ingest_available(TENANT)
+        replica_set.wait_replayed()
+        replica_set.cut_replication()
+        publish(client, prefix, day.events[third : 2 * third], TENANT)
+        ingester.ingest_available(TENANT)  # committed on the primary alone
+        assert ingested(reports) == 2 * third
+
+        replica_set.fail_over()
+        assert ingested(reports) == third  # the promoted replica never had the second third
+        publish(client, prefix, day.events[2 * third :], TENANT)
+        ingester.ingest_available(TENANT)
+        assert ingested(reports) == len(day.events)
+    finally:
+        reports.dispose()
+
+
 @pytest.mark.parametrize(
     "hosts",
     ["127.0.0.1:5432,,127.0.0.1:5433", "127.0.0.1:5432,127.0.0.1:port", "127.0.0.1:5432,[::1]:5"],
