@@ -1,0 +1,54 @@
+"""The whole product on a PostgreSQL primary and its streaming replica (`DATABASE_URL` listing both
+hosts, docs/deploy.md "PostgreSQL with a streaming replica"): a provisioning change through the
+REST API reaches the replica; the primary crashes, the replica is promoted, and the SAME product
+process takes the next change on the new primary within seconds, the earlier one still there."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.test_product import token
+from tests.postgres_replica_set import PostgresReplicaSet, postgres_replica_set
+from tests.product_harness import ProductThread
+
+BLOCKS = "/api/v1/tenants/demo/number-blocks"
+FIRST, SECOND = "+442079460000", "+442079470000"
+WRITE_AFTER_PROMOTION_S = 5.0
+
+
+@pytest.fixture
+def replica_set() -> Iterator[PostgresReplicaSet]:
+    with postgres_replica_set() as started:
+        yield started
+
+
+async def test_the_product_follows_a_postgres_promotion(
+    replica_set: PostgresReplicaSet, tmp_path: Path
+) -> None:
+    product = ProductThread.start(tmp_path / "var", "pgfailover", database_url=replica_set.url())
+    try:
+        admin = {"Authorization": f"Bearer {await token(product.base_url, 'admin', 'pwadmin')}"}
+        async with httpx.AsyncClient(base_url=product.base_url, headers=admin) as http:
+            made = await http.post(BLOCKS, json={"first": FIRST, "size": 10})
+            assert made.status_code == 201, made.text
+            replica_set.wait_replayed()
+
+            replica_set.fail_over()
+            promoted = time.monotonic()
+            made = await http.post(BLOCKS, json={"first": SECOND, "size": 10})
+            took = time.monotonic() - promoted
+            assert made.status_code == 201, made.text
+            print(f"first API change after the promotion took {took:.2f} s")
+            assert took < WRITE_AFTER_PROMOTION_S
+
+            listed = await http.get(BLOCKS)
+            assert listed.status_code == 200, listed.text
+            firsts = {block["first"] for block in listed.json()}
+            assert {FIRST, SECOND} <= firsts
+    finally:
+        product.stop()
