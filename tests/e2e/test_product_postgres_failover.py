@@ -5,6 +5,8 @@ process takes the next change on the new primary within seconds, the earlier one
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cti.product import ProductSettings, run_product
+from cti.product_checks import ProductError
 from tests.e2e.test_product import token
+from tests.pbx_core.support import free_port, free_sip_port
 from tests.postgres_replica_set import PostgresReplicaSet, postgres_replica_set
 from tests.product_harness import ProductThread
 
@@ -52,3 +57,15 @@ async def test_the_product_follows_a_postgres_promotion(
             assert {FIRST, SECOND} <= firsts
     finally:
         product.stop()
+
+
+def test_a_malformed_host_list_stops_the_product_before_anything_starts(tmp_path: Path) -> None:
+    settings = ProductSettings(
+        http_port=free_port(socket.SOCK_STREAM),
+        sip_port=free_sip_port(),
+        var_dir=tmp_path / "var",
+        database_url="postgresql+psycopg://opencc@db1:5432,db2:54x32/opencc",
+    )
+    with pytest.raises(ProductError, match=r"DATABASE_URL: .*entry 2 \('db2:54x32'\)"):
+        asyncio.run(run_product(settings))
+    assert not (tmp_path / "var").exists()
