@@ -43,7 +43,13 @@ async def test_the_product_follows_a_postgres_promotion(
             assert made.status_code == 201, made.text
             replica_set.wait_replayed()
 
-            replica_set.fail_over()
+            replica_set.primary.crash()
+            # Before the promotion no host takes writes: the request fails at once, never hangs
+            # (a refused connection, then a read-only standby), and stores nothing.
+            asked = time.monotonic()
+            refused = await http.post(BLOCKS, json={"first": SECOND, "size": 10})
+            assert refused.status_code >= 500 and time.monotonic() - asked < 5.0
+            replica_set.replica.promote()
             promoted = time.monotonic()
             made = await http.post(BLOCKS, json={"first": SECOND, "size": 10})
             took = time.monotonic() - promoted
