@@ -6,6 +6,10 @@ Debian's PostgreSQL 15 binaries on a data folder made with `initdb` (trust auth,
 runs as the `postgres` user, in a folder that user owns. `crash_and_restart` is
 `pg_ctl stop -m immediate` (what a crash leaves: no checkpoint, crash recovery from the WAL at
 the next start) and a start on the same port and data.
+
+`PrivatePostgres(primary=other)` is a streaming replica of `other` instead (the production layout
+of docs/deploy.md): its data is `pg_basebackup -R` of the primary's, so it starts as a hot standby
+following the primary's WAL, and `promote()` makes it the primary (tests/postgres_replica_set.py).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ def _as_postgres(argv: list[str]) -> list[str]:
 
 
 class PrivatePostgres:
-    def __init__(self) -> None:
+    def __init__(self, primary: PrivatePostgres | None = None) -> None:
         if not (BIN / "postgres").exists():
             raise RuntimeError(f"{BIN / 'postgres'} is missing: apt install postgresql-15")
         self.port = free_port(socket.SOCK_STREAM)
@@ -45,17 +49,25 @@ class PrivatePostgres:
         self.data = self.dir / "data"
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
-        subprocess.run(
-            _as_postgres([str(BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
-                          "--auth=trust", "--no-sync"]),
-            check=True, capture_output=True,
-        )  # fmt: skip
+        if primary is None:
+            # initdb's pg_hba.conf also trusts replication connections from 127.0.0.1, and
+            # PostgreSQL 15's defaults (wal_level replica, 10 WAL senders) allow a replica.
+            argv = [str(BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                    "--no-sync"]  # fmt: skip
+        else:
+            # -R writes primary_conninfo and standby.signal: the copy starts as a standby. A fast
+            # checkpoint, or the copy waits for a spread one (minutes on an idle server).
+            argv = [str(BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port),
+                    "-U", "postgres", "-D", str(self.data), "-R", "-X", "stream",
+                    "--checkpoint=fast", "--no-sync"]  # fmt: skip
+        subprocess.run(_as_postgres(argv), check=True, capture_output=True)
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{DATABASE}"
         self.process = self._start()
-        with psycopg.connect(self._dsn("postgres"), autocommit=True) as connection:
-            connection.execute(f"CREATE DATABASE {DATABASE}")
+        if primary is None:
+            with psycopg.connect(self.dsn("postgres"), autocommit=True) as connection:
+                connection.execute(f"CREATE DATABASE {DATABASE}")
 
-    def _dsn(self, database: str) -> str:
+    def dsn(self, database: str = DATABASE) -> str:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname={database}"
 
     def _start(self) -> subprocess.Popen[bytes]:
@@ -71,7 +83,7 @@ class PrivatePostgres:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with psycopg.connect(self._dsn("postgres"), connect_timeout=1):
+                with psycopg.connect(self.dsn("postgres"), connect_timeout=1):
                     return process
             except psycopg.OperationalError:
                 if process.poll() is not None:
@@ -80,13 +92,25 @@ class PrivatePostgres:
         log = (self.dir / "postgres.log").read_text(errors="replace")[-2000:]
         raise RuntimeError(f"the private PostgreSQL did not start:\n{log}")
 
-    def crash_and_restart(self) -> None:
+    def crash(self) -> None:
+        """What a crash leaves: stopped with no checkpoint, crash recovery at the next start."""
         subprocess.run(
             _as_postgres([str(BIN / "pg_ctl"), "stop", "-D", str(self.data), "-m", "immediate"]),
             check=True, capture_output=True,
         )  # fmt: skip
         self.process.wait(timeout=30)
+
+    def crash_and_restart(self) -> None:
+        self.crash()
         self.process = self._start()
+
+    def promote(self) -> None:
+        """A standby becomes the primary (what Patroni or an operator's `pg_ctl promote` does);
+        returns once it accepts writes."""
+        subprocess.run(
+            _as_postgres([str(BIN / "pg_ctl"), "promote", "-D", str(self.data), "-w", "-t", "30"]),
+            check=True, capture_output=True,
+        )  # fmt: skip
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -5,6 +5,7 @@ package, so every package, the pure core included, may import it.
 |---|---|
 | `redis_keys.py` | every Redis key and channel name |
 | `redis_connect.py` | every Redis client from the one URL: plain, or `redis+sentinel://` |
+| `database_url.py` | the database URL for SQLAlchemy, a libpq host list (primary, replica) too |
 | `event_types.py` | the domain event types, the terminal ones, and each type's `data` fields |
 | `dependencies.py` | the start-up check of the libraries used below their public API |
 | `priorities.py` | the range of a waiting call's priority (engine, API and board agree) |

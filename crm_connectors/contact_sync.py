@@ -25,6 +25,7 @@ from rq import Queue
 from rq.job import Job
 from sqlalchemy import Engine, create_engine
 
+from common.database_url import engine_url
 from crm_connectors.carddav import AddressBook, fetch_cards, list_etags
 from crm_connectors.connections import ConnectionRefused, check_resolved
 from crm_connectors.errors import CrmError
@@ -82,7 +83,9 @@ def contact_sync_context() -> ContactSyncContext:
     url = os.environ.get(ENV_CONNECTIONS_DB_URL)
     if not url:
         raise RuntimeError(f"no contact sync context: set {ENV_CONNECTIONS_DB_URL}")
-    engine = _engines.get(url) or _engines.setdefault(url, create_engine(url))
+    engine = _engines.get(url) or _engines.setdefault(
+        url, create_engine(engine_url(url), pool_pre_ping=True)
+    )
     return ContactSyncContext(
         ContactSourceStore(engine), Sealer.from_env(os.environ), GraphApp.from_env(os.environ)
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
+from common.database_url import engine_url
 from common.migrations import MigratedSchema, upgrade
 from crm_connectors.records import CrmRecord
 
@@ -94,7 +95,7 @@ def engine_for(url: str) -> sa.Engine:
         return sa.create_engine(
             url, poolclass=StaticPool, connect_args={"check_same_thread": False}
         )
-    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return sa.create_engine(engine_url(url), pool_pre_ping=True, hide_parameters=True)
 
 
 class CrmIndex:

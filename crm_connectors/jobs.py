@@ -26,6 +26,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import create_engine
 
+from common.database_url import engine_url
 from common.job_queues import origin_queue
 from crm_connectors.config import TenantCrmConfig
 from crm_connectors.connections import (
@@ -129,7 +130,7 @@ def context_from_env(environ: Mapping[str, str]) -> JobContext | None:
     connections_url = environ.get(ENV_CONNECTIONS_DB_URL)
     if not connections_url:
         return JobContext(index=index, configs=configs.get)
-    store = CrmConnectionStore(create_engine(connections_url))
+    store = CrmConnectionStore(create_engine(engine_url(connections_url), pool_pre_ping=True))
     sealer = Sealer.from_env(environ)
     return JobContext(
         index=index,

@@ -1,7 +1,7 @@
 """What the product checks before it starts anything (docs/cti.md): its ports free, the
 certificates of its TLS listeners usable, the browser phones' ICE servers well formed, and no
 published demo password reachable from other machines. Each refusal is a `ProductError` whose
-message says what to change. A malformed `REDIS_URL` is refused here too."""
+message says what to change. A malformed `REDIS_URL` or `DATABASE_URL` is refused here too."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import ipaddress
 import socket
 from typing import TYPE_CHECKING
 
+from common.database_url import DatabaseUrlError, engine_url
 from common.redis_connect import check_url
 from cti.demo_company import DEMO_TENANT
 from cti.ice_servers import IceServersError, parse_ice_servers
@@ -31,6 +32,11 @@ def check_before_start(settings: ProductSettings) -> None:
             check_url(settings.redis_url)
         except ValueError as error:
             raise ProductError(f"REDIS_URL {error}") from error
+    if settings.database_url is not None:
+        try:  # a host list (primary, replica) mistyped: before a child is given it
+            engine_url(settings.database_url)
+        except DatabaseUrlError as error:
+            raise ProductError(f"DATABASE_URL: {error}") from error
     for problem in (
         certificate_problem(settings.sip_tls, "SIP over TLS", "OPENCC_SIP_TLS"),
         # No media: no WebSocket listener, so its certificate is not used either.

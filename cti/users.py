@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from common.database_url import engine_url
 from cti.passwords import (
     PRODUCTION_COST,
     ScryptCost,
@@ -46,7 +47,8 @@ def make_engine(database_url: str) -> Engine:
         if database:  # the embedded default lives under ./var/, which may not exist yet
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         return create_engine(database_url, connect_args={"check_same_thread": False})
-    return create_engine(database_url, pool_pre_ping=True)
+    # A host list (primary, replica) is followed through a promotion: docs/deploy.md.
+    return create_engine(engine_url(database_url), pool_pre_ping=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,9 +87,15 @@ def _parse_entries(
 
 
 def ingest_batch(
-    engine: Engine, tenant: str, stream: str, entries: Sequence[Entry], home_country_code: str
+    engine: Engine,
+    tenant: str,
+    stream: str,
+    entries: Sequence[Entry],
+    home_country_code: str,
+    read_after: str,
 ) -> IngestStats:
-    """Fold and store a batch of one tenant's stream with its new position."""
+    """Fold and store a batch of one tenant's stream, read after position `read_after`, with its
+    new position (`PositionMoved` when the stored one is not `read_after`: nothing stored)."""
     stats = IngestStats(entries=len(entries))
     if not entries:
         return stats
@@ -142,12 +148,12 @@ def ingest_batch(
                     }
                 )
         _write(connection, ws, event_rows, rejected_entries)
-        save_position(connection, stream, text(entries[-1][0]))
+        save_position(connection, stream, text(entries[-1][0]), read_after)
     return stats
 
 
 def quarantine(
-    engine: Engine, stream: str, entry: Entry, error: DataError | IntegrityError
+    engine: Engine, stream: str, entry: Entry, error: DataError | IntegrityError, read_after: str
 ) -> IngestStats:
     """Keep an entry the database refuses in `rejected_entries` and move past it."""
     entry_id = text(entry[0])
@@ -163,10 +169,10 @@ def quarantine(
         with engine.begin() as connection:
             names = WRITTEN_COLUMNS[REJECTED_ENTRIES.name]
             insert_rows(connection, REJECTED_ENTRIES, names, as_tuples([row], names))
-            save_position(connection, stream, entry_id)
+            save_position(connection, stream, entry_id, read_after)
     except IntegrityError:  # kept already (a replayed entry): only move past it
         with engine.begin() as connection:
-            save_position(connection, stream, entry_id)
+            save_position(connection, stream, entry_id, read_after)
     return IngestStats(entries=1, rejected=1)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from common import migrations
+from common.database_url import engine_url
 from reports.models import METADATA
 
 DEFAULT_DATABASE_URL = "sqlite:///var/opencc.db"
@@ -47,7 +48,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # A host list (primary, replica) is followed through a promotion: docs/deploy.md.
+    return create_engine(engine_url(url), pool_pre_ping=True, **kwargs)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -89,9 +89,10 @@ def _working_set(
 
 
 def ingest_group_batch(
-    engine: Engine, tenant: str, stream: str, entries: Sequence[Entry]
+    engine: Engine, tenant: str, stream: str, entries: Sequence[Entry], read_after: str
 ) -> IngestStats:
-    """Fold and store a batch of one tenant's group-events stream with its new position."""
+    """Fold and store a batch of one tenant's group-events stream, read after `read_after`, with
+    its new position (`reports.streams.save_position`)."""
     stats = IngestStats(entries=len(entries))
     if not entries:
         return stats
@@ -137,5 +138,5 @@ def ingest_group_batch(
                 REJECTED_COLUMNS,
                 as_tuples(rejected, REJECTED_COLUMNS),
             )
-        save_position(connection, stream, text(entries[-1][0]))
+        save_position(connection, stream, text(entries[-1][0]), read_after)
     return stats

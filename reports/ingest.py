@@ -29,7 +29,14 @@ from reports.batch import IngestStats, ingest_batch, quarantine
 from reports.call_detail import DEFAULT_HOME_COUNTRY_CODE
 from reports.db import make_engine, migrate
 from reports.group_batch import ingest_group_batch
-from reports.streams import Entry, StreamReader, discovered_tenants, stream_keys, text
+from reports.streams import (
+    Entry,
+    PositionMoved,
+    StreamReader,
+    discovered_tenants,
+    stream_keys,
+    text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -111,29 +118,45 @@ class Ingester:
         Should the database refuse a batch's rows (a value it cannot store), the batch is retried
         in halves, down to the single entry it still refuses, which is kept in
         `rejected_entries`: one bad entry can never stop the stream, and costs a few
-        transactions, not one per entry of the batch.
+        transactions, not one per entry of the batch. Should the stored position not be the one
+        the entries were read after, nothing is stored and the positions are read again
+        (`reports.streams.PositionMoved`): the next read brings the entries the database lacks.
         """
         try:
-            if is_group_event_stream(stream):
-                stats = ingest_group_batch(self.engine, tenant, stream, entries)
-            else:
-                stats = ingest_batch(self.engine, tenant, stream, entries, self.home_country_code)
-        except (DataError, IntegrityError) as error:
-            if len(entries) > 1:
-                log.warning(
-                    "database refused a batch of %d entries of %s (%s); retrying in halves",
-                    len(entries),
-                    stream,
-                    error.orig,
-                )
-                half = len(entries) // 2
-                total = self.ingest_entries(tenant, stream, entries[:half])
-                total.add(self.ingest_entries(tenant, stream, entries[half:]))
-                return total
-            stats = quarantine(self.engine, stream, entries[0], error)
+            stats = self._store(tenant, stream, entries, self._reader.position(stream))
+        except PositionMoved as moved:
+            # The database lost batches it had committed (a promoted replica that never got
+            # them) or another ingester moved on: read again from what the database holds.
+            log.warning("%s; reading the stream again from the stored position", moved)
+            self._reader.forget()
+            return IngestStats()
         if entries:
             self._reader.moved(stream, text(entries[-1][0]))
         return stats
+
+    def _store(
+        self, tenant: str, stream: str, entries: Sequence[Entry], read_after: str
+    ) -> IngestStats:
+        try:
+            if is_group_event_stream(stream):
+                return ingest_group_batch(self.engine, tenant, stream, entries, read_after)
+            return ingest_batch(
+                self.engine, tenant, stream, entries, self.home_country_code, read_after
+            )
+        except (DataError, IntegrityError) as error:
+            if len(entries) == 1:
+                return quarantine(self.engine, stream, entries[0], error, read_after)
+            log.warning(
+                "database refused a batch of %d entries of %s (%s); retrying in halves",
+                len(entries),
+                stream,
+                error.orig,
+            )
+            half = len(entries) // 2
+            total = self._store(tenant, stream, entries[:half], read_after)
+            # The second half was read after the first half's last entry, stored just now.
+            total.add(self._store(tenant, stream, entries[half:], text(entries[half - 1][0])))
+            return total
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -7,7 +7,9 @@ Streams read per tenant (docs/events.md, docs/reports.md):
   of the event (`reports.group_fold`).
 
 The position in a stream is the last entry id stored in `stream_cursors`; it is saved in the
-transaction that stores the entries' rows, so position and facts never disagree after a crash.
+transaction that stores the entries' rows, so position and facts never disagree after a crash,
+and only if it is still the one the batch was read after (`save_position`), so a database that
+lost committed batches (a promoted replica) is noticed and those entries are read again.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from common.redis_keys import (
     tenant_stream_patterns,
 )
 from reports.models import CURSORS
+
+NO_POSITION = "0-0"
+"""The position in a stream nothing of which is stored yet: read from its start."""
 
 Entry = tuple[bytes | str, Any]
 """A stream entry as Redis sends it: (id, [field, value, ...]) raw, or (id, {field: value})."""
@@ -75,13 +80,34 @@ def fields_dict(fields: Any) -> dict[str, str]:
     return {text(k): text(v) for k, v in items}
 
 
-def save_position(connection: Connection, stream: str, last_id: str) -> None:
-    """Store `last_id` as the position in `stream`, inside the caller's transaction."""
+class PositionMoved(RuntimeError):
+    """The stored position of a stream is not the one a batch was read after.
+
+    The database lost batches it had committed (a promoted replica that never received them,
+    docs/deploy.md), or another ingester moved the position: the batch is not stored, and the
+    reader must read from the stored position again."""
+
+    def __init__(self, stream: str, read_after: str, stored: str | None) -> None:
+        super().__init__(f"position of {stream} is {stored or 'none'}, not {read_after}")
+
+
+def save_position(connection: Connection, stream: str, last_id: str, read_after: str) -> None:
+    """Store `last_id` as the position in `stream`, inside the caller's transaction, provided the
+    stored position is still `read_after` (the one the batch was read after); else raise
+    `PositionMoved`, so the caller's transaction stores nothing of the batch."""
     updated = connection.execute(
-        update(CURSORS).where(CURSORS.c.stream == stream).values(last_id=last_id)
+        update(CURSORS)
+        .where(CURSORS.c.stream == stream, CURSORS.c.last_id == read_after)
+        .values(last_id=last_id)
     )
-    if updated.rowcount == 0:
-        connection.execute(insert(CURSORS).values(stream=stream, last_id=last_id))
+    if updated.rowcount == 1:
+        return
+    stored = connection.execute(
+        select(CURSORS.c.last_id).where(CURSORS.c.stream == stream)
+    ).scalar_one_or_none()
+    if stored is not None or read_after != NO_POSITION:
+        raise PositionMoved(stream, read_after, stored)
+    connection.execute(insert(CURSORS).values(stream=stream, last_id=last_id))
 
 
 def _raw_reply(response: Any, **_options: Any) -> Any:
@@ -107,7 +133,7 @@ class StreamReader:
                 stored = connection.execute(
                     select(CURSORS.c.last_id).where(CURSORS.c.stream == stream)
                 ).scalar_one_or_none()
-            self._positions[stream] = stored or "0-0"
+            self._positions[stream] = stored or NO_POSITION
         return self._positions[stream]
 
     def moved(self, stream: str, last_id: str) -> None:
