@@ -87,7 +87,7 @@ from bench.chaos_kamailio import OwnKamailio  # noqa: E402
 from bench.chaos_music import AFTER_SECONDS, SETTLE_SECONDS, MusicEar  # noqa: E402
 from bench.chaos_subscriber import LiveSubscriber  # noqa: E402
 from bench.private_postgres import PrivatePostgres  # noqa: E402
-from common.child_processes import dies_with_parent  # noqa: E402
+from common.child_processes import dies_with_parent, stop_child  # noqa: E402
 from common.event_types import TERMINAL_CALL_EVENTS, EventType  # noqa: E402
 from common.redis_keys import event_stream  # noqa: E402
 from cti.node_supervisor import PRODUCT_RESTART, STANDBY_AFTER_SECONDS  # noqa: E402
@@ -264,12 +264,7 @@ class RunningProduct:
 
     def stop(self) -> None:
         self.standby.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_child(self.process)
         self._log.close()
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from common.child_processes import dies_with_parent
+from common.child_processes import dies_with_parent, stop_child
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,12 +93,6 @@ class ApiProcess:
     def stop(self) -> None:
         if self._back is not None:
             self._back.exception(timeout=START_SECONDS + RESTART_SECONDS)
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_child(self.process)
         self._restarter.shutdown()
         self._log.close()

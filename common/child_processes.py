@@ -17,6 +17,7 @@ import ctypes
 import os
 import shutil
 import signal
+import subprocess
 from collections.abc import Sequence
 
 _PR_SET_PDEATHSIG = 1
@@ -44,3 +45,15 @@ def bind_to_parent(parent: int | None = None) -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
     if os.getppid() != expected:  # the parent died before the prctl
         os._exit(1)
+
+
+def stop_child(process: subprocess.Popen[bytes], grace_seconds: float = 30.0) -> None:
+    """A clean stop (SIGTERM), then SIGKILL if it is still running after `grace_seconds`."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -27,7 +27,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from common.child_processes import dies_with_parent
+from common.child_processes import dies_with_parent, stop_child
 
 GO = b"go\n"
 STOP_SECONDS = 5.0
@@ -134,12 +134,7 @@ class WarmStandby:
         assert standby.stdin is not None
         with contextlib.suppress(OSError):
             standby.stdin.close()
-        standby.terminate()
-        try:
-            standby.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            standby.kill()
-            standby.wait()
+        stop_child(standby, STOP_SECONDS)
 
 
 if __name__ == "__main__":
