@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InternalError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from common.redis_connect import async_client
@@ -71,6 +72,17 @@ from cti.users import UserDirectory, make_engine
 from cti.ws_limits import WebSocketLimits
 
 log = logging.getLogger(__name__)
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+"""What a 503 `database_unavailable` tells the client to wait: a Patroni promotion takes longer,
+a restarting database about this."""
+READ_ONLY_SQLSTATE = "25006"
+"""read_only_sql_transaction: a write reached a standby (the session was opened before the
+promotion turned it, or a URL without `target_session_attrs=read-write`)."""
+
+
+def _read_only(error: InternalError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == READ_ONLY_SQLSTATE
 
 
 GRAPHQL_PATH = "/graphql"
@@ -158,6 +170,23 @@ def create_app(settings: CtiSettings) -> FastAPI:
             for e in error.errors()
         ]
         return JSONResponse({"detail": details}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InternalError)
+    async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
+        # No host takes writes (a PostgreSQL failover before the promotion, docs/deploy.md; a
+        # restarting database): the transaction was not committed, so the client may retry.
+        if isinstance(error, InternalError) and not _read_only(error):
+            raise error
+        log.warning("%s %s: database unavailable: %s", request.method, request.url.path,
+                    str(error).splitlines()[0])  # fmt: skip
+        return JSONResponse(
+            {"error": "database_unavailable",
+             "message": "the database cannot take this request now (restarting, or failing "
+                        "over to its replica); nothing was stored: try again in a few seconds"},
+            status_code=503,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )  # fmt: skip
 
     for router in (
         auth.router,
