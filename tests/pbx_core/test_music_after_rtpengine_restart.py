@@ -26,8 +26,9 @@ from tests.pbx_core.support import EventLog, Sipp, free_port
 
 WAIT_MS = 30_000
 """How long each SIPp caller stays (it is killed at the end of the test)."""
-BACK_WITHIN = 3 * WATCH_SECONDS + 1.0
-"""The watch's poll, the SIP thread's turn and rtpengine's first packet, with room."""
+BACK_WITHIN = 15 * WATCH_SECONDS
+"""The watch's poll, the SIP thread's turn and rtpengine's first packet, with room for a loaded
+CI machine (quiet: 0.3-1.7 s); without the watch the music never comes back at all."""
 
 
 class Ear:
@@ -113,7 +114,7 @@ async def test_music_plays_again_after_rtpengine_restarts_only_where_it_played(
             )  # fmt: skip
             callers.append(await sipp.start())
             call_ids.append((await events.next_of(cc.CallOffered)).call_id)
-            assert await ear.hears(5.0) is not None, "no music before the restart"
+            assert await ear.hears(15.0) is not None, "no music before the restart"
         pbx.send(cc.StopMedia(call_ids[1]))
         await asyncio.sleep(0.5)
         quiet_from = asyncio.get_running_loop().time()
