@@ -39,6 +39,7 @@ SYSTEM_PACKAGES: dict[str, str] = {
     "libspandsp2": "0.0.6",  # fax to e-mail: the T.30 receiver (docs/fax.md)
     "libtiff-tools": "4.5.0",  # fax to e-mail: tiff2pdf
     "kamailio": "5.6.3",  # the SIP edge in front of several PBX nodes (docs/deploy.md)
+    "systemd": "252",  # systemd-analyze checks the units of deploy/systemd
 }
 
 # What uv prints for each failure we explain in one line.

@@ -36,6 +36,7 @@ DEBIAN_PACKAGE_OF = {
     "baresip": "baresip",
     "chromium": "chromium",
     "tiff2pdf": "libtiff-tools",
+    "systemd-analyze": "systemd",
 }
 
 REDIS_FIX = "start it: redis-server --daemonize yes --bind 127.0.0.1 --save ''"
