@@ -16,6 +16,11 @@ Redis would; the machine's shared Redis is never touched) and the product on it
 | `product` | `kill -9` of the main process (the PBX), started again from its warm standby |
 | `kamailio` | `kill -9` of Kamailio in front of the product (`--kamailio`), restarted after 1 s |
 | `api` | `kill -9` of a stand-alone API process (`cti.serve`, chaos_api.py), restarted after 1 s |
+| `redis-failover` | `kill -9` of the Redis primary of a primary, 2 replicas, 3 Sentinels |
+| `postgres-failover` | the PostgreSQL primary crashed, its streaming replica promoted 5 s later |
+
+The two failover faults (bench/chaos_failover.py) each run on a product of their own, started
+on that layout (`redis+sentinel://`, a two-host `DATABASE_URL`) after the other faults.
 
 Reported per fault:
 - waiting callers lost: SIPp calls of the batch that failed (no answer to their BYE: the
@@ -69,6 +74,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -83,12 +89,19 @@ from sqlalchemy import select  # noqa: E402
 
 from bench.chaos_agents import AgentPhones  # noqa: E402
 from bench.chaos_api import ApiProcess  # noqa: E402
+from bench.chaos_failover import (  # noqa: E402
+    EXTRA_HOLD_SECONDS,
+    FAILOVER_FAULTS,
+    Failover,
+    failover_layout,
+)
 from bench.chaos_kamailio import OwnKamailio  # noqa: E402
 from bench.chaos_music import AFTER_SECONDS, SETTLE_SECONDS, MusicEar  # noqa: E402
 from bench.chaos_subscriber import LiveSubscriber  # noqa: E402
 from bench.private_postgres import PrivatePostgres  # noqa: E402
 from common.child_processes import dies_with_parent, stop_child  # noqa: E402
 from common.event_types import TERMINAL_CALL_EVENTS, EventType  # noqa: E402
+from common.redis_connect import sync_client  # noqa: E402
 from common.redis_keys import event_stream  # noqa: E402
 from cti.node_supervisor import PRODUCT_RESTART, STANDBY_AFTER_SECONDS  # noqa: E402
 from cti.warm_standby import WarmStandby  # noqa: E402
@@ -105,7 +118,7 @@ CALL_CENTER = "7003"
 TENANT = "demo"
 FAULTS = (
     "rq-worker", "report-ingester", "rtpengine", "redis", "redis-outage", "postgres", "product",
-    "kamailio", "api",
+    "kamailio", "api", *FAILOVER_FAULTS,
 )  # fmt: skip
 REDIS_OUTAGE_SECONDS = 30.0
 """The issue's "Redis unreachable for 30 s"."""
@@ -350,6 +363,8 @@ class FaultResult:
     subscription_through_api: tuple[int, int] | None = None
     """`api` fault: events the subscriber got through the API process before the kill, and
     through the restarted one (0: it did not resume there)."""
+    promoted_after: float | None = None
+    """Failover faults: seconds from the fault until the promoted server took writes."""
 
 
 @dataclass
@@ -366,6 +381,8 @@ class Platform:
     """Kamailio in front of the product (`--kamailio`), None: phones reach the product."""
     api: ApiProcess | None
     """A stand-alone API process (with the `api` fault), None: users reach the product."""
+    failover: Failover | None = None
+    """The product's high-availability layout (a failover fault's run), None: plain servers."""
 
     @property
     def sip_port(self) -> int:
@@ -477,6 +494,9 @@ def inject(fault: str, platform: Platform) -> None:
     elif fault == "api":
         assert platform.api is not None, "main() starts one when the faults include api"
         platform.api.crash_and_restart()
+    elif fault in FAILOVER_FAULTS:
+        assert platform.failover is not None, "run_platform() starts the layout of the fault"
+        platform.failover.inject()
     elif fault == "product":
         product.process.kill()
         product.process.wait()
@@ -502,13 +522,14 @@ def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> Faul
     platform.subscriber.move_to(front)
     platform.agents.sign_in(front, platform.sip_port)
     agents_before = platform.agents.failed_or_open_calls()
-    with Redis.from_url(platform.redis_server.url) as redis:
+    with sync_client(product.redis_url) as redis:
         before = last_sequence(redis, product.prefix)
     ramp = callers / rate
     # The callers of the product fault wait out its restart (a minute on a loaded machine): a
     # caller who hangs up while no PBX runs gets no answer, and counts as lost. Those of the
     # Redis outage wait it out.
     outage = {"product": PRODUCT_RESTART_SECONDS, "redis-outage": REDIS_OUTAGE_SECONDS}
+    outage |= dict.fromkeys(FAILOVER_FAULTS, EXTRA_HOLD_SECONDS)
     settle = SETTLE_SECONDS if fault == "rtpengine" else 0.0  # into the music (chaos_music)
     hold = ramp + outage.get(fault, 0) + 12 + settle
     ear = MusicEar()
@@ -516,7 +537,7 @@ def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> Faul
     time.sleep(ramp + 2 + settle)  # every caller is waiting, or talking to an agent
     own_time = probe_seconds(platform.sip_port, work)
     assert own_time is not None, "the platform did not serve a probe before the fault"
-    with Redis.from_url(platform.redis_server.url) as redis:
+    with sync_client(product.redis_url) as redis:
         fault_sequence = last_sequence(redis, product.prefix)
     fault_at = time.monotonic()
     inject(fault, platform)
@@ -525,7 +546,9 @@ def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> Faul
     ok, failed = sipp_counts(batch.communicate(timeout=180)[0])
     ear.stop()
     time.sleep(3)  # the last releases reach the stream
-    with Redis.from_url(platform.redis_server.url) as redis:
+    if platform.failover is not None:
+        platform.failover.wait_promoted()
+    with sync_client(product.redis_url) as redis:
         added, gaps, repeats, for_subscribers = stream_calls(redis, product.prefix, before)
         rows = report_rows(product, redis, set(added))
         connected, dropped_in_stream = connected_calls(redis, product.prefix, fault_sequence)
@@ -558,6 +581,7 @@ def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> Faul
         music_after=ear.hearing(fault_at + AFTER_SECONDS),
         api_answers_after=api.answers_after() if api is not None else None,
         subscription_through_api=through_api,
+        promoted_after=platform.failover.promoted_after if platform.failover else None,
     )
 
 
@@ -609,29 +633,55 @@ def main(argv: list[str] | None = None) -> list[FaultResult]:
     unknown = set(faults) - set(FAULTS)
     if unknown:
         parser.error(f"unknown faults {sorted(unknown)}; known: {', '.join(FAULTS)}")
+    kamailio = args.kamailio or "kamailio" in faults
+    plain = [fault for fault in faults if fault not in FAILOVER_FAULTS]
+    # A failover fault needs the product on its layout's URLs: a product start of its own.
+    runs = [(plain, None)] if plain else []
+    runs += [([fault], fault) for fault in faults if fault in FAILOVER_FAULTS]
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
+    for run_faults, failover in runs:
+        results += run_platform(run_faults, failover, args, kamailio)
+    print(table(results))
+    return results
+
+
+def run_platform(
+    faults: list[str], failover: str | None, args: argparse.Namespace, kamailio: bool
+) -> list[FaultResult]:
+    """`faults` in turn on one product, started on `failover`'s layout if given."""
+    results = []
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as layouts:
         work = Path(tmp)
+        # rtpengine keeps its sessions on this redis-server in every run (its own service).
         redis_server = PrivateRedis(work)
-        postgres = PrivatePostgres() if args.postgres or "postgres" in faults else None
+        layout = layouts.enter_context(failover_layout(failover, work)) if failover else None
+        database_url = layout.database_url if layout is not None else None
+        wants_postgres = args.postgres or "postgres" in faults
+        postgres = PrivatePostgres() if wants_postgres and database_url is None else None
+        redis_url = (layout.redis_url if layout is not None else None) or redis_server.url
         rtpengine = OwnRtpengine(work, redis_server.port)
-        edge_port = free_port(socket.SOCK_DGRAM) if args.kamailio or "kamailio" in faults else None
+        edge_port = free_port(socket.SOCK_DGRAM) if kamailio else None
         product = RunningProduct(
-            work, redis_server.url, postgres.url if postgres else None, rtpengine, edge_port
-        )
+            work, redis_url, database_url or (postgres.url if postgres else None), rtpengine,
+            edge_port,
+        )  # fmt: skip
         edge = OwnKamailio(work, edge_port, product.sip_port) if edge_port else None
         api = ApiProcess(product.var, product.environment()) if "api" in faults else None
-        with Redis.from_url(redis_server.url) as redis:
+        with sync_client(redis_url) as redis:
             start = int(last_sequence(redis, product.prefix).split("-")[0])
         subscriber = LiveSubscriber(product.base, CALL_CENTER, "supervisor", "pwsupervisor", start)
         # An agent phone gives up on a call whose BYE has not come after the longest hold.
         longest_hold = args.callers / args.rate + PRODUCT_RESTART_SECONDS + 12
         agents = AgentPhones(work, args.agents, recv_timeout_s=int(longest_hold) + 90)
-        platform = Platform(work, redis_server, postgres, product, subscriber, agents, edge, api)
+        platform = Platform(
+            work, redis_server, postgres, product, subscriber, agents, edge, api, layout
+        )
         try:
             for fault in faults:
                 result = run_fault(fault, platform, args.callers, args.rate)
                 print(table([result]).splitlines()[-1], flush=True)
+                if result.promoted_after is not None:
+                    print(f"  promoted after {result.promoted_after:.1f} s", flush=True)
                 results.append(result)
         finally:
             agents.stop()
@@ -645,7 +695,6 @@ def main(argv: list[str] | None = None) -> list[FaultResult]:
             redis_server.stop()
             if postgres is not None:
                 postgres.stop()
-    print(table(results))
     return results
 
 
