@@ -77,7 +77,7 @@ class Failover:
         assert self.redis is not None
         deadline = fault_at + 60
         while time.monotonic() < deadline:
-            if self.redis._promoted():  # a Sentinel names a replica that says it is primary
+            if self.redis.promoted():
                 self.promoted_after = time.monotonic() - fault_at
                 return
             time.sleep(0.05)

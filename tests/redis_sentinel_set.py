@@ -79,12 +79,13 @@ class RedisSentinelSet:
         self.kill(self.primary_port)
         for port in self.replica_ports:
             self.processes[port].send_signal(signal.SIGCONT)
-        _wait_for("a replica promoted", self._promoted, self)
+        _wait_for("a replica promoted", self.promoted, self)
         promoted = self.primary()
         _wait_for("the other replicas following", lambda: _followed(promoted, self), self)
         return promoted
 
-    def _promoted(self) -> bool:
+    def promoted(self) -> bool:
+        """A Sentinel names one of the replicas the primary, and that replica says it is."""
         try:
             promoted = self.primary()
             if promoted not in self.replica_ports:
