@@ -57,6 +57,7 @@ through it. `--faults` without `kamailio` and no `--kamailio`: the product alone
 
     .venv/bin/python bench/chaos.py [--faults rq-worker,report-ingester,rtpengine,redis,product]
                                     [--callers 20] [--rate 10] [--agents 2] [--kamailio]
+                                    [--failover-during-arrival SECONDS]
 """
 
 from __future__ import annotations
@@ -534,6 +535,8 @@ def run_fault(fault: str, platform: Platform, callers: int, rate: float) -> Faul
     hold = ramp + outage.get(fault, 0) + 12 + settle
     ear = MusicEar()
     batch = sipp(platform.sip_port, work, callers, rate, int(hold * 1000), ear.port)
+    if platform.failover is not None:
+        platform.failover.batch_started()
     time.sleep(ramp + 2 + settle)  # every caller is waiting, or talking to an agent
     own_time = probe_seconds(platform.sip_port, work)
     assert own_time is not None, "the platform did not serve a probe before the fault"
@@ -628,6 +631,10 @@ def main(argv: list[str] | None = None) -> list[FaultResult]:
         "--kamailio", action="store_true",
         help="Kamailio in front of the product for every fault (always with the kamailio fault)",
     )  # fmt: skip
+    parser.add_argument(
+        "--failover-during-arrival", type=float, metavar="SECONDS",
+        help="a failover fault this long after the batch's first caller (bench/chaos_failover.py)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     faults = [f for f in args.faults.split(",") if f]
     unknown = set(faults) - set(FAULTS)
@@ -654,7 +661,8 @@ def run_platform(
         work = Path(tmp)
         # rtpengine keeps its sessions on this redis-server in every run (its own service).
         redis_server = PrivateRedis(work)
-        layout = layouts.enter_context(failover_layout(failover, work)) if failover else None
+        early = args.failover_during_arrival
+        layout = layouts.enter_context(failover_layout(failover, work, early)) if failover else None
         database_url = layout.database_url if layout is not None else None
         wants_postgres = args.postgres or "postgres" in faults
         postgres = PrivatePostgres() if wants_postgres and database_url is None else None

@@ -12,7 +12,11 @@ the high-availability layout of docs/deploy.md for that one fault, and the fault
   a streaming replica"), so the probe calls run meanwhile.
 
 The layouts are the product's for the whole of that fault's run: the harness starts a product
-for each of them apart from the product of the other faults."""
+for each of them apart from the product of the other faults.
+
+`kill_into_batch` (`--failover-during-arrival`): the fault that many seconds after the batch's
+first caller, while callers still arrive and write, instead of at the harness's usual moment
+(every caller waiting), so that writes not yet on a replica can be lost."""
 
 from __future__ import annotations
 
@@ -41,10 +45,13 @@ class Failover:
     """One failover layout: the URLs the product is started with, and the fault."""
 
     def __init__(
-        self, redis: RedisSentinelSet | None = None, postgres: PostgresReplicaSet | None = None
-    ) -> None:
+        self, redis: RedisSentinelSet | None = None, postgres: PostgresReplicaSet | None = None,
+        kill_into_batch: float | None = None,
+    ) -> None:  # fmt: skip
         self.redis = redis
         self.postgres = postgres
+        self.kill_into_batch = kill_into_batch
+        self._injected = threading.Lock()
         self.promoted_after: float | None = None
         """Seconds from the fault until the promoted server took writes (None: not seen)."""
         self._watch: threading.Thread | None = None
@@ -57,8 +64,16 @@ class Failover:
     def database_url(self) -> str | None:
         return self.postgres.url() if self.postgres is not None else None
 
+    def batch_started(self) -> None:
+        """The batch's first caller dials now: with `kill_into_batch`, the fault comes then."""
+        if self.kill_into_batch is not None:
+            threading.Timer(self.kill_into_batch, self.inject).start()
+
     def inject(self) -> None:
-        """The fault; returns at once, the promotion follows (the Sentinels', or a timer's)."""
+        """The fault, once (a second call does nothing); returns at once, the promotion follows
+        (the Sentinels', or a timer's)."""
+        if not self._injected.acquire(blocking=False):
+            return
         fault_at = time.monotonic()
         if self.redis is not None:
             self.redis.kill(self.redis.primary_port)
@@ -94,15 +109,17 @@ class Failover:
 
 
 @contextmanager
-def failover_layout(fault: str, work: Path) -> Iterator[Failover]:
+def failover_layout(
+    fault: str, work: Path, kill_into_batch: float | None = None
+) -> Iterator[Failover]:
     """The servers of `fault`'s layout, started; all stopped on leaving."""
     if fault == REDIS_FAILOVER:
         directory = work / "redis-sentinel"
         directory.mkdir()
         with redis_sentinel_set(directory, sentinels=3, replicas=2) as servers:
-            yield Failover(redis=servers)
+            yield Failover(redis=servers, kill_into_batch=kill_into_batch)
     elif fault == POSTGRES_FAILOVER:
         with postgres_replica_set() as pair:
-            yield Failover(postgres=pair)
+            yield Failover(postgres=pair, kill_into_batch=kill_into_batch)
     else:
         raise ValueError(f"{fault} is not a failover fault ({', '.join(FAILOVER_FAULTS)})")
