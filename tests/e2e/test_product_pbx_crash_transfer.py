@@ -1,0 +1,121 @@
+"""A connected call taken over by a restarted PBX can still be transferred (issue 20 point 3,
+docs/deploy.md "Calls that survive a PBX crash"). Caller A talks to agent 1001 in 7001; the
+product is killed (`kill -9`) and started again; then 1001 transfers A through the CTI
+(`transferCall`) to extension 1002: 1001's phone gets the PBX's BYE, 1002's phone rings, A and
+1002 hear each other, and 1002's BYE reaches A. The event stream has A's call answered once and
+released once (by the agent's transfer), never lost."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bench.chaos import OwnRtpengine, PrivateRedis, RunningProduct
+from tests.e2e.test_product import CALLER, graphql, token
+from tests.e2e.test_product_pbx_crash import (
+    AVAILABLE,
+    RESTART_SECONDS,
+    UNAVAILABLE,
+    event_types,
+    packets_between,
+    set_state,
+)
+from tests.pbx_core.rtp_phone import RtpPhone
+from tests.pbx_core.support import Sipp, agent_phone, run_sipp
+
+MY_CALLS = "query { myCalls { callId phase } }"
+TRANSFER = (
+    "mutation($id: ID!, $to: String!) { transferCall(callId: $id, destination: $to) { accepted } }"
+)
+
+
+async def crash_and_restart(product: RunningProduct) -> float:
+    """`kill -9` of the product, then a start as systemd would (after its RestartSec); the
+    loop time of the kill."""
+    killed_at = asyncio.get_running_loop().time()
+    product.process.kill()
+    await asyncio.to_thread(product.process.wait)
+    await asyncio.sleep(1.0)  # systemd's RestartSec
+    product.process = await asyncio.to_thread(product.start)
+    return killed_at
+
+
+async def my_call(base: str, bearer: str) -> str:
+    """The one call the signed-in agent has now."""
+    (call,) = (await graphql(base, bearer, MY_CALLS))["data"]["myCalls"]
+    return str(call["callId"])
+
+
+async def test_a_connected_call_taken_over_after_a_pbx_crash_is_transferred(
+    tmp_path: Path,
+) -> None:
+    redis_server = PrivateRedis(tmp_path)
+    rtpengine = OwnRtpengine(tmp_path, redis_server.port)
+    product = await asyncio.to_thread(RunningProduct, tmp_path, redis_server.url, None, rtpengine)
+    a, agent1, agent2 = (RtpPhone(f).start() for f in (400, 1000, 1200))
+    phones: list[Sipp] = []
+    base = product.base
+
+    async def phone_of(extension: str, rtp: RtpPhone, scenario: str, talk_s: float = 1) -> Sipp:
+        phone = await agent_phone(
+            product.sip_port, extension, scenario, tmp_path,
+            timeout_s=RESTART_SECONDS + 120, media_port=rtp.port, talk_ms=int(talk_s * 1000),
+        )  # fmt: skip
+        phones.append(phone)
+        return phone
+
+    try:
+        await set_state(base, "1002", UNAVAILABLE)  # 1002 takes the transfer, no queue call
+        phone1 = await phone_of("1001", agent1, "agent_answer.xml")
+        await set_state(base, "1001", AVAILABLE)
+        talks = asyncio.create_task(run_sipp(
+            "trunk_call_remote_bye.xml", work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": CALLER, "to": "7001", "media_port": a.port,
+                       "hold_ms": (RESTART_SECONDS + 60) * 1000},
+            timeout_s=RESTART_SECONDS + 120,
+            extra=["-aa"],  # a phone answers the restarted PBX's in-dialog OPTIONS
+        ))  # fmt: skip
+        await agent1.wait_to_hear(400, timeout=30)  # A talks to 1001
+        await a.wait_to_hear(1000, timeout=10)
+        bearer = await token(base, "1001", "pw1001")
+        call_id = await my_call(base, bearer)
+
+        killed_at = await crash_and_restart(product)
+        assert packets_between(agent1, killed_at + 0.5, killed_at + 1.5) > 10  # media went on
+        await agent1.wait_to_hear(400, timeout=10)  # and goes on with the restarted PBX
+        await a.wait_to_hear(1000, timeout=10)
+
+        phone2 = await phone_of("1002", agent2, "agent_answer_hangup.xml", talk_s=6)
+        bearer = await token(base, "1001", "pw1001")  # the restarted product's sign-in
+        assert await my_call(base, bearer) == call_id  # still 1001's call
+        answer = await graphql(base, bearer, TRANSFER, id=call_id, to="1002")
+        assert answer.get("data") == {"transferCall": {"accepted": True}}, answer
+
+        result = await phone1.wait()  # the PBX released 1001's leg with a BYE
+        assert result.returncode == 0, result.errors
+        agent1.speak(None)  # as a phone does after the BYE
+        await agent2.wait_to_hear(400, timeout=30)  # A and 1002 hear each other
+        await a.wait_to_hear(1200, timeout=10)
+        since = asyncio.get_running_loop().time()
+        await asyncio.sleep(1)
+        assert a.share(1200, since) > 0.8  # 1002 goes on, and nothing of 1001 reaches A
+        assert a.share(1000, since) == 0
+        result = await phone2.wait()  # 1002 hung up after talking ...
+        assert result.returncode == 0, result.errors
+        result = await talks  # ... and its BYE reached A
+        assert result.returncode == 0, result.errors
+    finally:
+        for rtp in (a, agent1, agent2):
+            await rtp.close()
+        for phone in phones:
+            phone.kill()
+        await asyncio.to_thread(product.stop)
+        rtpengine.stop()
+
+    calls = await event_types(redis_server.url, product.prefix)
+    redis_server.stop()
+    types = calls[call_id]
+    assert types.count("CALL_ANSWERED") == 1, types
+    assert types.count("CALL_RELEASED") == 1 and types[-1] == "CALL_RELEASED", types
+    assert "CALL_LOST" not in types, types
