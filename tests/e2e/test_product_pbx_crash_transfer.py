@@ -119,3 +119,88 @@ async def test_a_connected_call_taken_over_after_a_pbx_crash_is_transferred(
     assert types.count("CALL_ANSWERED") == 1, types
     assert types.count("CALL_RELEASED") == 1 and types[-1] == "CALL_RELEASED", types
     assert "CALL_LOST" not in types, types
+
+
+HOLD = "mutation($id: ID!) { holdCall(callId: $id) { accepted } }"
+RESUME = "mutation($id: ID!) { resumeCall(callId: $id) { accepted } }"
+HANG_UP = "mutation($id: ID!) { hangUpCall(callId: $id) { accepted } }"
+
+
+def silent_for(phone: RtpPhone, frequency: float, since: float) -> bool:
+    """Nothing of `frequency` reached `phone` since `since` (no frame carried it)."""
+    return phone.share(frequency, since) == 0
+
+
+async def test_a_call_held_before_a_pbx_crash_is_resumed_after_it(tmp_path: Path) -> None:
+    """1001 holds caller A through the CTI (`holdCall`: A hears music, neither hears the other);
+    the product is killed and started again; the call is still held, and `resumeCall` brings
+    the two back together; 1001 then hangs up through the CTI and both phones get the BYE. The
+    call is held once, resumed once, released once, never lost."""
+    redis_server = PrivateRedis(tmp_path)
+    rtpengine = OwnRtpengine(tmp_path, redis_server.port)
+    product = await asyncio.to_thread(RunningProduct, tmp_path, redis_server.url, None, rtpengine)
+    a, agent1 = (RtpPhone(f).start() for f in (400, 1000))
+    phone1: Sipp | None = None
+    base = product.base
+    loop = asyncio.get_running_loop()
+
+    async def ok(bearer: str, mutation: str, call_id: str) -> None:
+        answer = await graphql(base, bearer, mutation, id=call_id)
+        assert answer.get("errors") is None and answer["data"], answer
+        (accepted,) = answer["data"].values()
+        assert accepted == {"accepted": True}, answer
+
+    try:
+        phone1 = await agent_phone(
+            product.sip_port, "1001", "agent_answer.xml", tmp_path,
+            timeout_s=RESTART_SECONDS + 120, media_port=agent1.port,
+        )  # fmt: skip
+        await set_state(base, "1001", AVAILABLE)
+        talks = asyncio.create_task(run_sipp(
+            "trunk_call_remote_bye.xml", work_dir=tmp_path,
+            remote=("127.0.0.1", product.sip_port),
+            variables={"from": CALLER, "to": "7001", "media_port": a.port,
+                       "hold_ms": (RESTART_SECONDS + 60) * 1000},
+            timeout_s=RESTART_SECONDS + 120,
+            extra=["-aa"],  # a phone answers the restarted PBX's in-dialog OPTIONS
+        ))  # fmt: skip
+        await agent1.wait_to_hear(400, timeout=30)  # A talks to 1001
+        await a.wait_to_hear(1000, timeout=10)
+        bearer = await token(base, "1001", "pw1001")
+        call_id = await my_call(base, bearer)
+        await ok(bearer, HOLD, call_id)
+        await asyncio.sleep(0.5)
+        held_at = loop.time()
+        await asyncio.sleep(1)
+        assert silent_for(agent1, 400, held_at) and silent_for(a, 1000, held_at)
+        assert len(a.received) > 0 and a.received[-1][0] > held_at  # A hears the music
+
+        killed_at = await crash_and_restart(product)
+        assert packets_between(a, killed_at + 0.5, killed_at + 1.5) > 10  # the music went on
+        bearer = await token(base, "1001", "pw1001")  # the restarted product's sign-in
+        (call,) = (await graphql(base, bearer, MY_CALLS))["data"]["myCalls"]
+        assert call == {"callId": call_id, "phase": "HELD"}
+        assert silent_for(agent1, 400, held_at) and silent_for(a, 1000, held_at)  # still held
+
+        await ok(bearer, RESUME, call_id)
+        await agent1.wait_to_hear(400, timeout=10)  # together again
+        await a.wait_to_hear(1000, timeout=10)
+        await ok(bearer, HANG_UP, call_id)
+        result = await phone1.wait()  # the BYE reached 1001's phone ...
+        assert result.returncode == 0, result.errors
+        result = await talks  # ... and A
+        assert result.returncode == 0, result.errors
+    finally:
+        for rtp in (a, agent1):
+            await rtp.close()
+        if phone1 is not None:
+            phone1.kill()
+        await asyncio.to_thread(product.stop)
+        rtpengine.stop()
+
+    calls = await event_types(redis_server.url, product.prefix)
+    redis_server.stop()
+    types = calls[call_id]
+    for once in ("CALL_ANSWERED", "CALL_HELD", "CALL_RESUMED", "CALL_RELEASED"):
+        assert types.count(once) == 1, types
+    assert types[-1] == "CALL_RELEASED" and "CALL_LOST" not in types, types
