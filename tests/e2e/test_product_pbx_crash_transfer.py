@@ -24,6 +24,7 @@ from tests.e2e.test_product_pbx_crash import (
     AVAILABLE,
     RESTART_SECONDS,
     UNAVAILABLE,
+    crash_and_restart,
     event_types,
     packets_between,
     set_state,
@@ -35,17 +36,6 @@ MY_CALLS = "query { myCalls { callId phase } }"
 TRANSFER = (
     "mutation($id: ID!, $to: String!) { transferCall(callId: $id, destination: $to) { accepted } }"
 )
-
-
-async def crash_and_restart(product: RunningProduct) -> float:
-    """`kill -9` of the product, then a start as systemd would (after its RestartSec); the
-    loop time of the kill."""
-    killed_at = asyncio.get_running_loop().time()
-    product.process.kill()
-    await asyncio.to_thread(product.process.wait)
-    await asyncio.sleep(1.0)  # systemd's RestartSec
-    product.process = await asyncio.to_thread(product.start)
-    return killed_at
 
 
 async def my_call(base: str, bearer: str) -> str:
