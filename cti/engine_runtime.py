@@ -155,7 +155,7 @@ class EngineRuntime(EngineControl):
             and call.callback is None
             and (
                 (call.phase in IN_QUEUE and held[call.call_id] is None)
-                or (call.phase is Phase.TALKING and held[call.call_id] == call.agent)
+                or (call.phase in (Phase.TALKING, Phase.HELD) and held[call.call_id] == call.agent)
             )
         }
         if kept:

@@ -7,7 +7,8 @@ the freed agents offered calls, so no agent is offered a call that is already go
 Calls whose dialogs a restarted PBX took over (`CallsTakenOver`, issue 20 "calls that survive a
 PBX crash") keep their place instead: what died with the process starts again (the ring of an
 agent, the end of the entrance message, the timers, the waiting media), then they are offered;
-a talking call taken over goes on as it was (it is passed over here).
+a talking call taken over goes on as it was (it is passed over here), a held one too, its hold
+alert and bounce counting again from the take-over.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from queueing.events import EventType
 from queueing.inputs import CallsLost, CallsTakenOver
 from queueing.state import HOLDS_PLACE, IN_QUEUE, Agent, CallCenter, Phase, sync_free
 from queueing.step import Step
-from queueing.timers import COMFORT, MAX_WAIT, RING, timer_id
+from queueing.timers import COMFORT, HOLD_ALERT, HOLD_BOUNCE, MAX_WAIT, RING, timer_id
 from queueing.waiting_media import start_waiting_media
 
 
@@ -59,6 +60,8 @@ def calls_taken_over(ctx: Step, event: CallsTakenOver) -> None:
     centers: dict[str, CallCenter] = {}
     for call_id in event.call_ids:
         call = ctx.state.calls.get(call_id)
+        if call is not None and call.phase is Phase.HELD:
+            _restart_hold_timers(ctx, call_id)
         if call is None or call.phase not in IN_QUEUE or call.callback is not None:
             continue
         cc = ctx.state.call_centers[call.call_center_id]
@@ -81,6 +84,19 @@ def calls_taken_over(ctx: Step, event: CallsTakenOver) -> None:
     flow.dispatch_agents(ctx, freed)
     for cc in centers.values():
         flow.dispatch_call_center(ctx, cc)
+
+
+def _restart_hold_timers(ctx: Step, call_id: str) -> None:
+    """A held call's alert and bounce (the call center's bounce policy), if they had not fired:
+    their clocks died with the process, so they count again from now."""
+    call = ctx.state.calls[call_id]
+    policy = ctx.state.call_centers[call.call_center_id].config.bounce
+    if policy is None:
+        return
+    for kind, seconds in ((HOLD_ALERT, policy.hold_alert_seconds),
+                          (HOLD_BOUNCE, policy.hold_bounce_seconds)):  # fmt: skip
+        if seconds is not None and timer_id(call_id, kind) in ctx.state.timers:
+            ctx.start_timer(timer_id(call_id, kind), seconds, kind, call_id)
 
 
 def _restart_timers(ctx: Step, call_id: str, waited: float, cc: CallCenter) -> None:

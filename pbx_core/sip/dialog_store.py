@@ -5,7 +5,8 @@ One key per call, `{pbx prefix}dialog:{call id}` (`opencc:pbx:dialog:...`), a JS
 with a TTL: what sippy needs to rebuild the UA in the confirmed state (Call-ID, tags, From/To,
 remote target, route set, where requests go, our Contact, our CSeq, both SDPs), what the B2BUA's
 `Call` needs (tenant, caller, called, route, rtpengine's session: the Call-ID and the caller's
-tag, the SDP legs are offered), and the fencing token of the node that wrote it.
+tag, the SDP legs are offered, whether the application holds the call), and the fencing token
+of the node that wrote it.
 
 Written by the SIP thread when the PBX answers a call an application drives, removed when the
 call ends (`pbx_core/sip/calls/dialog_takeover.py`). `StoredDialog` is the pure part; `DialogStore`
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
 from redis import Redis
@@ -83,6 +84,10 @@ class StoredDialog:
     bridged: StoredLeg | None
     token: int
     """The fencing token of the PBX node that wrote it (`DialogStore.next_token`)."""
+    cti_hold: bool = False
+    """The application holds the bridged leg (`HoldCall`): rtpengine blocks both directions and
+    plays music to the caller, which it goes on doing while no PBX runs. Missing in a dialog
+    written before it was kept: read as not held."""
 
     def encode(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -118,8 +123,10 @@ def _decoded(cls: type[Any], data: object, where: str) -> Any:
                 None if optional and value is None else _decoded(_NESTED[kind], value, f"{name}.")
             )
             continue
-        wanted: type[Any] = {"int": int, "tuple[str, ...]": list}.get(kind, str)
-        if not isinstance(value, wanted) or isinstance(value, bool):
+        if f.name not in data and f.default is not MISSING:
+            continue  # a field added later: its default
+        wanted: type[Any] = {"int": int, "bool": bool, "tuple[str, ...]": list}.get(kind, str)
+        if not isinstance(value, wanted) or (wanted is not bool and isinstance(value, bool)):
             raise DialogRecordError(f"{name}: missing or not a {wanted.__name__}")
         if wanted is list:
             if not all(isinstance(item, str) for item in value):

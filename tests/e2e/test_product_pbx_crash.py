@@ -50,6 +50,17 @@ async def event_types(redis_url: str, prefix: str) -> dict[str, list[str]]:
         return calls
 
 
+async def crash_and_restart(product: RunningProduct) -> float:
+    """`kill -9` of the product, then a start as systemd would (after its RestartSec); the
+    loop time of the kill."""
+    killed_at = asyncio.get_running_loop().time()
+    product.process.kill()
+    await asyncio.to_thread(product.process.wait)
+    await asyncio.sleep(1.0)  # systemd's RestartSec
+    product.process = await asyncio.to_thread(product.start)
+    return killed_at
+
+
 def packets_between(phone: RtpPhone, start: float, end: float) -> int:
     return sum(1 for at, _source in phone.packets if start <= at <= end)
 
@@ -106,11 +117,7 @@ async def test_waiting_and_connected_calls_survive_a_pbx_crash(tmp_path: Path) -
             while not c.packets:  # the music on hold
                 await asyncio.sleep(0.1)
 
-        killed_at = asyncio.get_running_loop().time()
-        product.process.kill()
-        await asyncio.to_thread(product.process.wait)
-        await asyncio.sleep(1.0)  # systemd's RestartSec
-        product.process = await asyncio.to_thread(product.start)
+        killed_at = await crash_and_restart(product)
 
         # rtpengine never stopped: music and conversation went on while no PBX ran.
         assert packets_between(c, killed_at + 0.5, killed_at + 1.5) > 10

@@ -101,6 +101,8 @@ def test_a_stale_node_neither_overwrites_nor_removes_a_newer_nodes_dialog(
             {**dataclasses.asdict(DIALOG), "dialog": {**asdict(CALLER_DIALOG), "routes": [1]}}
         ),
         json.dumps({k: v for k, v in dataclasses.asdict(DIALOG).items() if k != "tenant"}),
+        json.dumps({**dataclasses.asdict(DIALOG), "cti_hold": 1}),
+        json.dumps({**dataclasses.asdict(DIALOG), "cti_hold": None}),
     ],
 )
 def test_a_bad_stored_dialog_is_refused_and_removed(redis_prefix: str, raw: str) -> None:
@@ -115,3 +117,10 @@ def test_a_bad_stored_dialog_is_refused_and_removed(redis_prefix: str, raw: str)
         store.save(DIALOG)
         assert [d.call_id for d in store.load(store.next_token())] == [DIALOG.call_id]
         assert not redis.exists(store.key("bad"))
+
+
+def test_a_held_call_round_trips_and_a_dialog_written_before_holds_were_kept_is_not_held() -> None:
+    held = dataclasses.replace(DIALOG, cti_hold=True)
+    assert StoredDialog.decode(held.encode()) == held
+    older = {k: v for k, v in dataclasses.asdict(DIALOG).items() if k != "cti_hold"}
+    assert StoredDialog.decode(json.dumps(older)).cti_hold is False

@@ -4,10 +4,11 @@ caller's abandonment, nothing sent to the PBX about them, no agent offered a los
 from __future__ import annotations
 
 from queueing.commands import OfferCall, StartMusic, StartTimer
-from queueing.config import OverflowPolicy
+from queueing.config import BouncePolicy, OverflowPolicy
 from queueing.events import EventType as E
-from queueing.inputs import AgentAnswered, CallsLost, CallsTakenOver
+from queueing.inputs import AgentAnswered, CallHeld, CallsLost, CallsTakenOver
 from queueing.journal_codec import decode_input, encode_input
+from queueing.state import Phase
 from tests.queueing.support import arrive, center, simulator, tenant, types
 
 
@@ -87,3 +88,18 @@ def test_a_call_taken_over_after_it_was_answered_is_passed_over() -> None:
     assert sim.commands[before:] == []
     replayed = decode_input(encode_input(CallsTakenOver(("talk",))))
     assert replayed == CallsTakenOver(("talk",))
+
+
+def test_a_held_call_taken_over_stays_held_and_its_hold_timers_count_again() -> None:
+    """The hold alert and bounce ran on the crashed process's clock: they start again from
+    the take-over (the alert had not fired; the bounce, never armed, is not armed now)."""
+    bounce = BouncePolicy(hold_alert_seconds=30)
+    sim = simulator(tenant(center(bounce=bounce)), available=["1001"])
+    arrive(sim, "held")
+    sim.feed(AgentAnswered("held", "1001"))
+    sim.feed(CallHeld("held", "1001"))
+    sim.advance(20)
+    before = len(sim.commands)
+    assert sim.feed(CallsTakenOver(("held",))) == []
+    assert sim.commands[before:] == [StartTimer("held/hold_alert", 30)]
+    assert sim.engine.state.calls["held"].phase is Phase.HELD

@@ -5,7 +5,8 @@ it, before it serves anything: the caller's BYE, re-INVITE or DTMF finds the cal
 application's commands (offer to an agent, bridge, hang up) work on it as before the crash.
 
 The caller's dialog is kept from the answer on, and with it the dialog of the leg bridged to
-the caller (a connected call: rewritten on each bridge and unbridge); a leg still ringing is not
+the caller (a connected call: rewritten on each bridge and unbridge, and on the application's
+hold and resume, so a held call is rebuilt held); a leg still ringing is not
 (the engine offers the call again). Requests we send in a rebuilt dialog start well above the
 stored CSeq (a change after the last write is never seen again), and any CSeq of the far side's
 is accepted once (sippy checks that they increase).
@@ -63,6 +64,7 @@ def stored_dialog(call: Call, token: int) -> StoredDialog | None:
         if leg is not None and leg_dialog is not None
         else None,
         token=token,
+        cti_hold=call.cti_hold and leg_dialog is not None,
     )
 
 
@@ -132,8 +134,10 @@ def rebuilt_call(
         offer_sdp=stored.offer_sdp,
         answered=True,
         leg_counter=stored.leg_counter,
-        # rtpengine kept playing to a waiting caller: the next prompt or bridge stops it first.
-        playing=stored.bridged is None,
+        # rtpengine kept playing to a waiting caller, and to a held one (with both directions
+        # blocked): the next prompt, bridge or resume stops it first.
+        playing=stored.bridged is None or stored.cti_hold,
+        cti_hold=stored.bridged is not None and stored.cti_hold,
     )
     if stored.bridged is not None:
         kept = stored.bridged

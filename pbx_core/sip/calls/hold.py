@@ -74,6 +74,7 @@ class HoldAndDtmf:
                 caller_media.set_held_media(call, False)  # nothing changes
             raise
         call.cti_hold = True
+        self._ctx.dialogs.save(call)  # a restarted PBX rebuilds it held (dialog_takeover.py)
         self._ctx.emit(cc.CallHeld(call.call_id, leg.leg_id), call.route)
 
     def resume(self, call: Call) -> None:
@@ -84,6 +85,7 @@ class HoldAndDtmf:
         self._ctx.caller_media.stop_media(call)
         self._ctx.caller_media.set_held_media(call, False)
         call.cti_hold = False
+        self._ctx.dialogs.save(call)
         self._ctx.emit(cc.CallResumed(call.call_id, leg.leg_id), call.route)
 
     def on_info(self, call: Call, leg: Leg | None, event: Any) -> None:

@@ -205,6 +205,8 @@ class CallManager:
                     ctx.config["_sip_tm"].unregConsumer(ua, str(ua.cId))
                 continue
             ctx.calls[call.call_id] = call
+            if call.cti_hold:  # its music (`HoldAndDtmf.hold`), played again if rtpengine restarts
+                call.looping = ctx.prompt_path("music_on_hold")
             for leg in call.legs.values():
                 ctx.claim(leg.tenant, leg.extension)  # busy, as before the crash
             taken.append(call.call_id)
