@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -61,6 +62,18 @@ async def crash_and_restart(product: RunningProduct) -> float:
     return killed_at
 
 
+async def phone_through_restart(
+    product: RunningProduct, extension: str, rtp: RtpPhone, work_dir: Path,
+    scenario: str = "agent_answer.xml", **variables: Any,
+) -> Sipp:  # fmt: skip
+    """An agent's SIPp phone registered at the product, its media to `rtp`, lasting through the
+    product's restart."""
+    return await agent_phone(
+        product.sip_port, extension, scenario, work_dir,
+        timeout_s=RESTART_SECONDS + 120, media_port=rtp.port, **variables,
+    )  # fmt: skip
+
+
 def packets_between(phone: RtpPhone, start: float, end: float) -> int:
     return sum(1 for at, _source in phone.packets if start <= at <= end)
 
@@ -88,10 +101,9 @@ async def test_waiting_and_connected_calls_survive_a_pbx_crash(tmp_path: Path) -
     async def phone_of(
         extension: str, rtp: RtpPhone, scenario: str = "agent_answer.xml", talk_s: float = 1
     ) -> Sipp:
-        phone = await agent_phone(
-            product.sip_port, extension, scenario, tmp_path,
-            timeout_s=RESTART_SECONDS + 120, media_port=rtp.port, talk_ms=int(talk_s * 1000),
-        )  # fmt: skip
+        phone = await phone_through_restart(
+            product, extension, rtp, tmp_path, scenario, talk_ms=int(talk_s * 1000)
+        )
         phones.append(phone)
         return phone
 
@@ -114,8 +126,9 @@ async def test_waiting_and_connected_calls_survive_a_pbx_crash(tmp_path: Path) -
         async with asyncio.timeout(30):
             while len(waiting := await waiting_in_7001(base)) < 3:
                 await asyncio.sleep(0.3)
-            while not c.packets:  # the music on hold
-                await asyncio.sleep(0.1)
+        # C hears the music on hold (its chord's 440 Hz), not still 7001's welcome: a prompt
+        # ends by itself, and music would start only at the PBX's next turn (after the restart).
+        await c.wait_to_hear(440, timeout=60)
 
         killed_at = await crash_and_restart(product)
 

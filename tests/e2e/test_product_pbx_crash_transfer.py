@@ -27,10 +27,11 @@ from tests.e2e.test_product_pbx_crash import (
     crash_and_restart,
     event_types,
     packets_between,
+    phone_through_restart,
     set_state,
 )
 from tests.pbx_core.rtp_phone import RtpPhone
-from tests.pbx_core.support import Sipp, agent_phone, run_sipp
+from tests.pbx_core.support import Sipp, SippResult, run_sipp
 
 MY_CALLS = "query { myCalls { callId phase } }"
 TRANSFER = (
@@ -65,6 +66,25 @@ async def press_transfer(redis_url: str, call_id: str) -> None:
         sock.sendto(info.encode(), (leg.remote_host, leg.remote_port))
 
 
+async def a_talks_to_1001(
+    product: RunningProduct, a: RtpPhone, agent1: RtpPhone, tmp_path: Path
+) -> tuple[asyncio.Task[SippResult], str, str]:
+    """Caller A (a long call, its phone answering the restarted PBX's check) into 7001, put
+    through to 1001 (AVAILABLE); 1001's bearer token and the call's id."""
+    talks = asyncio.create_task(run_sipp(
+        "trunk_call_remote_bye.xml", work_dir=tmp_path,
+        remote=("127.0.0.1", product.sip_port),
+        variables={"from": CALLER, "to": "7001", "media_port": a.port,
+                   "hold_ms": (RESTART_SECONDS + 60) * 1000},
+        timeout_s=RESTART_SECONDS + 120,
+        extra=["-aa"],  # a phone answers the restarted PBX's in-dialog OPTIONS
+    ))  # fmt: skip
+    await agent1.wait_to_hear(400, timeout=30)  # A talks to 1001
+    await a.wait_to_hear(1000, timeout=10)
+    bearer = await token(product.base, "1001", "pw1001")
+    return talks, bearer, await my_call(product.base, bearer)
+
+
 async def stays(redis_url: str, prefix: str, call_id: str) -> list[tuple[str, str, str]]:
     """The call's events in the stream, in order: (call center, type, agent)."""
     async with Redis.from_url(redis_url, decode_responses=True) as redis:
@@ -89,10 +109,9 @@ async def test_a_connected_call_taken_over_after_a_pbx_crash_is_transferred(
     target, taker = ("7002", "1004") if by == "cti to 7002" else ("1002", "1002")
 
     async def phone_of(extension: str, rtp: RtpPhone, scenario: str, talk_s: float = 1) -> Sipp:
-        phone = await agent_phone(
-            product.sip_port, extension, scenario, tmp_path,
-            timeout_s=RESTART_SECONDS + 120, media_port=rtp.port, talk_ms=int(talk_s * 1000),
-        )  # fmt: skip
+        phone = await phone_through_restart(
+            product, extension, rtp, tmp_path, scenario, talk_ms=int(talk_s * 1000)
+        )
         phones.append(phone)
         return phone
 
@@ -101,24 +120,12 @@ async def test_a_connected_call_taken_over_after_a_pbx_crash_is_transferred(
         if by != "phone":
             phone1 = await phone_of("1001", agent1, "agent_answer.xml")
         else:
-            phone1 = await agent_phone(
-                product.sip_port, "1001", "agent_refer_when_told.xml", tmp_path,
-                timeout_s=RESTART_SECONDS + 120, media_port=agent1.port, refer_to="1002",
-            )  # fmt: skip
+            phone1 = await phone_through_restart(
+                product, "1001", agent1, tmp_path, "agent_refer_when_told.xml", refer_to="1002"
+            )
             phones.append(phone1)
         await set_state(base, "1001", AVAILABLE)
-        talks = asyncio.create_task(run_sipp(
-            "trunk_call_remote_bye.xml", work_dir=tmp_path,
-            remote=("127.0.0.1", product.sip_port),
-            variables={"from": CALLER, "to": "7001", "media_port": a.port,
-                       "hold_ms": (RESTART_SECONDS + 60) * 1000},
-            timeout_s=RESTART_SECONDS + 120,
-            extra=["-aa"],  # a phone answers the restarted PBX's in-dialog OPTIONS
-        ))  # fmt: skip
-        await agent1.wait_to_hear(400, timeout=30)  # A talks to 1001
-        await a.wait_to_hear(1000, timeout=10)
-        bearer = await token(base, "1001", "pw1001")
-        call_id = await my_call(base, bearer)
+        talks, bearer, call_id = await a_talks_to_1001(product, a, agent1, tmp_path)
 
         killed_at = await crash_and_restart(product)
         assert packets_between(agent1, killed_at + 0.5, killed_at + 1.5) > 10  # media went on
@@ -201,23 +208,9 @@ async def test_a_call_held_before_a_pbx_crash_is_resumed_after_it(tmp_path: Path
         assert accepted == {"accepted": True}, answer
 
     try:
-        phone1 = await agent_phone(
-            product.sip_port, "1001", "agent_answer.xml", tmp_path,
-            timeout_s=RESTART_SECONDS + 120, media_port=agent1.port,
-        )  # fmt: skip
+        phone1 = await phone_through_restart(product, "1001", agent1, tmp_path)
         await set_state(base, "1001", AVAILABLE)
-        talks = asyncio.create_task(run_sipp(
-            "trunk_call_remote_bye.xml", work_dir=tmp_path,
-            remote=("127.0.0.1", product.sip_port),
-            variables={"from": CALLER, "to": "7001", "media_port": a.port,
-                       "hold_ms": (RESTART_SECONDS + 60) * 1000},
-            timeout_s=RESTART_SECONDS + 120,
-            extra=["-aa"],  # a phone answers the restarted PBX's in-dialog OPTIONS
-        ))  # fmt: skip
-        await agent1.wait_to_hear(400, timeout=30)  # A talks to 1001
-        await a.wait_to_hear(1000, timeout=10)
-        bearer = await token(base, "1001", "pw1001")
-        call_id = await my_call(base, bearer)
+        talks, bearer, call_id = await a_talks_to_1001(product, a, agent1, tmp_path)
         await ok(bearer, HOLD, call_id)
         await asyncio.sleep(0.5)
         held_at = loop.time()
