@@ -43,7 +43,7 @@ from pbx_core.features.table import ServicesTable
 from pbx_core.location import Binding, LocationStore
 from pbx_core.media.ng_client import NgClient
 from pbx_core.media.prompts import prompt_path
-from pbx_core.media.restart_watch import RestartWatch, watch_restarts
+from pbx_core.media.restart_watch import RestartWatchTask
 from pbx_core.presence.blf import BusyLampField, sip_dialog_ids
 from pbx_core.recording.files import safe_file_name
 from pbx_core.sip.auth_throttle import AuthThrottle
@@ -53,11 +53,11 @@ from pbx_core.sip.calls.shared_appearance import devices_allowed
 from pbx_core.sip.carrier_registration import CarrierRegistrations, RegistrationStatus
 from pbx_core.sip.dialog_store import DialogStore, StoredDialog
 from pbx_core.sip.digest import DigestAuth
+from pbx_core.sip.dtmf_feed import DtmfFeed
 from pbx_core.sip.listeners import StreamListeners
 from pbx_core.sip.peer import add_relay, remove_relay
 from pbx_core.sip.registrar import Registrar
 from pbx_core.sip.router import SipRouter
-from pbx_core.sip.sdp import dtmf_from_event_code
 from pbx_core.sip.stack import COUNTERS, SipThread
 from pbx_core.sip.subscriptions import Subscriptions
 from pbx_core.sip.tcp_transport import TcpTransportGateway
@@ -143,7 +143,7 @@ class PbxService:
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
         self._dtmf_transport: asyncio.DatagramTransport | None = None
-        self._media_watch: asyncio.Task[None] | None = None
+        self._media_watch: RestartWatchTask | None = None
         """Restarts the loops a restarted rtpengine lost (media/restart_watch.py)."""
         self._stack: SipThread | None = None
         self._listeners: StreamListeners | None = None
@@ -270,13 +270,13 @@ class PbxService:
             await self.update_trunks(self.trunks)  # TCP/TLS trunks given before the start
             self._dispatcher = asyncio.create_task(self._dispatch(), name="pbx-events")
             if self.config.rtpengine is not None:
-                watch = RestartWatch(self.config.rtpengine.host, self.config.rtpengine.ng_port)
-                self._media_watch = asyncio.create_task(
-                    watch_restarts(watch, self._media_restarted), name="rtpengine-watch"
+                engine = self.config.rtpengine
+                self._media_watch = RestartWatchTask(
+                    engine.host, engine.ng_port, self._media_restarted
                 )
             if self.config.dtmf_listen_port is not None:
                 self._dtmf_transport, _ = await self._loop.create_datagram_endpoint(
-                    lambda: _DtmfFeed(self),
+                    lambda: DtmfFeed(self._on_rtp_dtmf),
                     local_addr=(self.config.sip_host, self.config.dtmf_listen_port),
                 )
         except BaseException:  # cancelled too: nothing of a half start stays running
@@ -349,9 +349,7 @@ class PbxService:
         for proxy in self.config.edge_proxies:
             remove_relay(proxy)
         if self._media_watch is not None:
-            self._media_watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._media_watch
+            await self._media_watch.stop()
             self._media_watch = None
         if self._listeners is not None:
             await self._listeners.stop()
@@ -592,22 +590,3 @@ class PbxService:
             except Exception:
                 # Redis gone, say: the JSON stays, and the nightly sweep enqueues it again.
                 log.exception("recording of %s not queued", metadata["call_id"])
-
-
-class _DtmfFeed(asyncio.DatagramProtocol):
-    """rtpengine's `--dtmf-log-dest`: one JSON object per RFC 4733 digit it sees."""
-
-    def __init__(self, service: PbxService) -> None:
-        self._service = service
-
-    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
-        try:
-            message = json.loads(data)
-            digit = dtmf_from_event_code(int(message["event"]))
-            call_id = str(message["callid"])
-            source_tag = str(message.get("source_tag", ""))
-        except (ValueError, KeyError, TypeError):
-            log.debug("ignoring malformed DTMF feed datagram %r", data[:200])
-            return
-        if digit is not None:
-            self._service._on_rtp_dtmf(call_id, source_tag, digit)

@@ -17,6 +17,7 @@ already asked more often than we asked its predecessor.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,3 +90,18 @@ async def watch_restarts(
             await asyncio.sleep(interval)
     finally:
         watch.close()
+
+
+class RestartWatchTask:
+    """`watch_restarts` on one rtpengine as a task of the running PBX: made at its start,
+    stopped (cancelled, its socket closed) at its stop."""
+
+    def __init__(self, host: str, ng_port: int, on_restart: Callable[[], None]) -> None:
+        self._task = asyncio.create_task(
+            watch_restarts(RestartWatch(host, ng_port), on_restart), name="rtpengine-watch"
+        )
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
